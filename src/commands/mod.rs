@@ -1,0 +1,3 @@
+//! One thin file per subcommand: build options, call the library, print.
+
+pub mod validate;

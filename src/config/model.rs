@@ -1,0 +1,222 @@
+//! The resolved, typed desired state: what the config file says after validation and after
+//! policy files were read. These values hold no I/O handles and are what the planner decides
+//! from. They serialize into the `desired` object of the plan JSON.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::SignedDuration;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use crate::digest;
+use crate::kinds::{Address, Kind};
+
+/// A whole validated configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The config file as the user named it.
+    pub path: PathBuf,
+    /// The directory relative paths were resolved against (the config file's directory).
+    pub dir: PathBuf,
+    /// Providers by name; always holds `default`.
+    pub providers: BTreeMap<String, Provider>,
+    /// Every declared resource, sorted by address, addresses unique.
+    pub resources: Vec<Resource>,
+}
+
+impl Config {
+    /// `sha256:…` over the canonical JSON of the resolved configuration (providers and
+    /// resources, with policy files' contents). Comments and formatting do not change it;
+    /// any change to intent does. Saved plans use it to detect a changed config.
+    pub fn digest(&self) -> String {
+        let value = serde_json::json!({
+            "providers": self.providers,
+            "resources": self.resources.iter().map(|r| serde_json::json!({
+                "address": r.address,
+                "provider": r.provider,
+                "desired": r.desired,
+            })).collect::<Vec<_>>(),
+        });
+        digest::sha256(digest::canonical_json(&value).as_bytes())
+    }
+
+    /// The resource at `address`, if declared.
+    pub fn resource(&self, address: &Address) -> Option<&Resource> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+
+    /// How many resources of each kind, e.g. for `validate`'s summary line.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.resources.iter().filter(|r| r.address.kind == kind).count()
+    }
+}
+
+/// Where and as whom to reach AWS. Credentials are never part of it: they come from the
+/// standard AWS credential chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Provider {
+    pub name: String,
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<String>,
+}
+
+/// One declared resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub address: Address,
+    /// The provider's name; always a key of [`Config::providers`].
+    pub provider: String,
+    pub desired: Desired,
+}
+
+/// The desired state of one resource; the variant always matches `address.kind`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Desired {
+    GlacierVaultLock(GlacierDesired),
+    RbinRuleLock(RbinDesired),
+    SnowballUnlockCode(SnowballDesired),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultLockState {
+    Locked,
+    InProgress,
+    Unlocked,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GlacierDesired {
+    pub vault: String,
+    /// `-` (the credentials' own account) or 12 digits.
+    pub account_id: String,
+    pub policy: Policy,
+    pub state: VaultLockState,
+    /// Do not complete the lock until it has been InProgress this long (at most 24 h).
+    #[serde(serialize_with = "serialize_opt_duration")]
+    pub min_test_period: Option<SignedDuration>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleLockState {
+    Locked,
+    Unlocked,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RbinDesired {
+    pub rule_id: String,
+    pub state: RuleLockState,
+    /// 7..=30; always `Some` when `state` is `Locked`.
+    pub unlock_delay_days: Option<u16>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SnowballDesired {
+    pub job_id: String,
+    /// Where the unlock code is written, resolved against the config file's directory.
+    pub deliver_to: PathBuf,
+    /// The job's manifest, resolved; the code is never delivered into its directory.
+    pub manifest_path: Option<PathBuf>,
+}
+
+/// A vault lock policy. Compared and fingerprinted in canonical form (parsed, keys sorted),
+/// so formatting and key order never make two policies differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    value: Value,
+    canonical: String,
+}
+
+impl Policy {
+    /// Parses policy JSON text. The caller (validation) checks size and shape.
+    pub fn parse(text: &str) -> Result<Policy, serde_json::Error> {
+        let value: Value = serde_json::from_str(text)?;
+        Ok(Policy::from_value(value))
+    }
+
+    pub fn from_value(value: Value) -> Policy {
+        let canonical = digest::canonical_json(&value);
+        Policy { value, canonical }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// Compact canonical JSON: what lockward sends to AWS and compares.
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+
+    /// Indented canonical JSON, for diffs shown to people.
+    pub fn pretty(&self) -> String {
+        digest::pretty_canonical_json(&self.value)
+    }
+
+    /// `sha256:…` of the canonical form.
+    pub fn digest(&self) -> String {
+        digest::sha256(self.canonical.as_bytes())
+    }
+}
+
+impl Serialize for Policy {
+    /// A policy serializes as its parsed JSON value (keys sorted by canonical serialization).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+fn serialize_opt_duration<S: Serializer>(d: &Option<SignedDuration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&format_duration(*d)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Formats a duration the way the config file writes it: `90m`, `2h`, `1d`, `1h30m`.
+pub fn format_duration(d: SignedDuration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return "0s".to_string();
+    }
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (hours, rest) = (rest / 3600, rest % 3600);
+    let (mins, secs) = (rest / 60, rest % 60);
+    let mut out = String::new();
+    for (n, unit) in [(days, "d"), (hours, "h"), (mins, "m"), (secs, "s")] {
+        if n != 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_compare_canonically() {
+        let a = Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}"#).unwrap();
+        let b = Policy::parse("{\n  \"Statement\": [ {\"Effect\": \"Deny\"} ],\n  \"Version\": \"2012-10-17\"\n}").unwrap();
+        assert_eq!(a.canonical(), b.canonical());
+        assert_eq!(a.digest(), b.digest());
+        assert!(a.pretty().starts_with("{\n  \"Statement\""));
+    }
+
+    #[test]
+    fn durations_format_as_written() {
+        assert_eq!(format_duration(SignedDuration::from_mins(90)), "1h30m");
+        assert_eq!(format_duration(SignedDuration::from_hours(24)), "1d");
+        assert_eq!(format_duration(SignedDuration::from_hours(2)), "2h");
+    }
+}

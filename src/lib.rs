@@ -1,0 +1,11 @@
+//! lockward: declarative, reviewable management of AWS locks that cannot be taken back.
+//!
+//! The flow is `config` (desired) -> `refresh` (live) -> `plan` (a pure value) -> `render`
+//! or `apply`. See DESIGN.md for the contract and README.md for the user's view.
+
+pub mod config;
+pub mod digest;
+pub mod kinds;
+pub mod plan;
+pub mod cli;
+pub mod commands;

@@ -1,0 +1,5 @@
+//! Plans: the model and the pure planner.
+
+pub mod model;
+
+pub use model::*;

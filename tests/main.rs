@@ -1,0 +1,1 @@
+//! lockward integration tests: one binary, one module per area.
