@@ -5,7 +5,9 @@
 
 pub mod config;
 pub mod digest;
+pub mod aws;
 pub mod kinds;
 pub mod plan;
+pub mod state;
 pub mod cli;
 pub mod commands;

@@ -220,3 +220,10 @@ mod tests {
         assert_eq!(format_duration(SignedDuration::from_hours(2)), "2h");
     }
 }
+
+impl<'de> serde::Deserialize<'de> for Policy {
+    /// A policy deserializes from its JSON value (as found in a plan or live snapshot).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(Policy::from_value)
+    }
+}

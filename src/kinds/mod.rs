@@ -7,6 +7,41 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::plan::{Action, Outcome, ResourcePlan};
+
+pub mod glacier;
+pub mod rbin;
+pub mod snowball;
+
+/// What a kind's transition table decided for one resource. Pure data; the planner wraps it
+/// into a [`ResourcePlan`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decision {
+    /// Set when the intent can never be reached as things stand; then no action runs.
+    pub conflict: bool,
+    pub actions: Vec<Action>,
+    pub messages: Vec<String>,
+    pub policy_diff: Option<String>,
+}
+
+impl Decision {
+    /// Marks the resource as a conflict, with the reason shown to the user.
+    pub fn conflict(&mut self, reason: String) {
+        self.conflict = true;
+        self.messages.push(reason);
+    }
+
+    /// The outcome (DESIGN.md section 3): `conflict` if marked so; else `change` while an
+    /// action is ready, `blocked` when every action waits, `noop` when there is none.
+    pub fn outcome(&self) -> Outcome {
+        if self.conflict {
+            Outcome::Conflict
+        } else {
+            ResourcePlan::outcome_of(&self.actions)
+        }
+    }
+}
+
 /// A kind of lock, as it appears in the config file and in addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,0 +1,300 @@
+//! The AWS SDK for Rust behind the service traits, and client construction per provider.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use jiff::Timestamp;
+use secrecy::SecretString;
+
+use super::{AwsError, CallerIdentity, ErrorClass, GlacierApi, JobInfo, RbinApi, RuleInfo, SnowballApi, StsApi, VaultLock};
+use crate::config::Provider;
+
+/// How clients are built beyond what the provider says.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Attempts per call for retryable errors (throttling, 5xx) in adaptive retry mode.
+    pub max_attempts: u32,
+    /// Fixed credentials instead of the standard chain: only for the embedded emulator
+    /// (`lockward demo`), which checks no signature.
+    pub static_credentials: Option<(String, String)>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions { max_attempts: 8, static_credentials: None }
+    }
+}
+
+/// The clients of one provider, built once and shared by every resource that names it.
+#[derive(Clone)]
+pub struct ProviderClients {
+    pub glacier: Arc<dyn GlacierApi>,
+    pub rbin: Arc<dyn RbinApi>,
+    pub snowball: Arc<dyn SnowballApi>,
+    pub sts: Arc<dyn StsApi>,
+}
+
+impl ProviderClients {
+    /// Builds the clients: region, profile, endpoint and role from the provider, credentials from
+    /// the standard chain (env, profile, SSO, web identity, IMDS), `AWS_ENDPOINT_URL` honoured as
+    /// the SDK does. Makes no call: credentials are resolved on first use.
+    pub async fn connect(provider: &Provider, options: &ClientOptions) -> ProviderClients {
+        let config = sdk_config(provider, options).await;
+        ProviderClients {
+            glacier: Arc::new(SdkGlacier(aws_sdk_glacier::Client::new(&config))),
+            rbin: Arc::new(SdkRbin(aws_sdk_rbin::Client::new(&config))),
+            snowball: Arc::new(SdkSnowball(aws_sdk_snowball::Client::new(&config))),
+            sts: Arc::new(SdkSts(aws_sdk_sts::Client::new(&config))),
+        }
+    }
+}
+
+async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(provider.region.clone()))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(options.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    if let Some(profile) = &provider.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &provider.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some((akid, secret)) = &options.static_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            akid.clone(),
+            secret.clone(),
+            None,
+            None,
+            "lockward-static",
+        ));
+    }
+    let base = loader.load().await;
+    let Some(role) = &provider.assume_role else {
+        return base;
+    };
+    let assumed = aws_config::sts::AssumeRoleProvider::builder(role.clone())
+        .session_name("lockward")
+        .configure(&base)
+        .build()
+        .await;
+    base.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(assumed)).build()
+}
+
+/// Classifies an SDK error: AWS's answer (rejected), an unknown outcome (ambiguous), or a call
+/// that never left (not sent).
+fn classify<E, R>(err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    let code = err.code().map(str::to_string);
+    let message = err.message().map(str::to_string).unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    let class = match &err {
+        SdkError::ConstructionFailure(_) => ErrorClass::NotSent,
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => ErrorClass::Ambiguous,
+        SdkError::DispatchFailure(d) if d.is_user() => ErrorClass::NotSent,
+        SdkError::DispatchFailure(_) => ErrorClass::Ambiguous,
+        SdkError::ServiceError(s) if s.raw().status_code() >= 500 => ErrorClass::Ambiguous,
+        SdkError::ServiceError(_) => ErrorClass::Rejected,
+        _ => ErrorClass::Ambiguous,
+    };
+    AwsError { class, code, message }
+}
+
+/// The HTTP status of a raw response.
+trait HasStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+fn timestamp_from_smithy(t: &aws_smithy_types::DateTime) -> Option<Timestamp> {
+    Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
+}
+
+fn parse_glacier_date(text: Option<&str>) -> Result<Option<Timestamp>, AwsError> {
+    text.map(|t| {
+        t.parse::<Timestamp>().map_err(|e| AwsError {
+            class: ErrorClass::Rejected,
+            code: None,
+            message: format!("Glacier returned a date lockward cannot read (`{t}`): {e}"),
+        })
+    })
+    .transpose()
+}
+
+struct SdkGlacier(aws_sdk_glacier::Client);
+
+#[async_trait]
+impl GlacierApi for SdkGlacier {
+    async fn get_vault_lock(&self, account_id: &str, vault: &str) -> Result<Option<VaultLock>, AwsError> {
+        let out = match self.0.get_vault_lock().account_id(account_id).vault_name(vault).send().await {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
+            Err(e) => return Err(classify(e)),
+        };
+        let created = parse_glacier_date(out.creation_date())?.ok_or_else(|| AwsError {
+            class: ErrorClass::Rejected,
+            code: None,
+            message: format!("GetVaultLock for vault `{vault}` returned no CreationDate"),
+        })?;
+        Ok(Some(VaultLock {
+            state: out.state().unwrap_or_default().to_string(),
+            policy: out.policy().unwrap_or_default().to_string(),
+            created,
+            expires: parse_glacier_date(out.expiration_date())?,
+        }))
+    }
+
+    async fn vault_exists(&self, account_id: &str, vault: &str) -> Result<bool, AwsError> {
+        match self.0.describe_vault().account_id(account_id).vault_name(vault).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(false),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn initiate_vault_lock(&self, account_id: &str, vault: &str, policy: &str) -> Result<String, AwsError> {
+        let out = self
+            .0
+            .initiate_vault_lock()
+            .account_id(account_id)
+            .vault_name(vault)
+            .policy(aws_sdk_glacier::types::VaultLockPolicy::builder().policy(policy).build())
+            .customize()
+            .config_override(aws_sdk_glacier::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await
+            .map_err(classify)?;
+        out.lock_id().map(str::to_string).ok_or_else(|| AwsError {
+            class: ErrorClass::Ambiguous,
+            code: None,
+            message: "InitiateVaultLock answered without a lock id".to_string(),
+        })
+    }
+
+    async fn complete_vault_lock(&self, account_id: &str, vault: &str, lock_id: &str) -> Result<(), AwsError> {
+        self.0
+            .complete_vault_lock()
+            .account_id(account_id)
+            .vault_name(vault)
+            .lock_id(lock_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
+    async fn abort_vault_lock(&self, account_id: &str, vault: &str) -> Result<(), AwsError> {
+        self.0.abort_vault_lock().account_id(account_id).vault_name(vault).send().await.map(|_| ()).map_err(classify)
+    }
+}
+
+struct SdkRbin(aws_sdk_rbin::Client);
+
+#[async_trait]
+impl RbinApi for SdkRbin {
+    async fn get_rule(&self, rule_id: &str) -> Result<Option<RuleInfo>, AwsError> {
+        let out = match self.0.get_rule().identifier(rule_id).send().await {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
+            Err(e) => return Err(classify(e)),
+        };
+        let unlock_delay_days = out
+            .lock_configuration()
+            .and_then(|c| c.unlock_delay())
+            .and_then(|d| u16::try_from(d.unlock_delay_value()).ok());
+        Ok(Some(RuleInfo {
+            resource_type: out.resource_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            lock_state: out.lock_state().map(|s| s.as_str().to_string()),
+            unlock_delay_days,
+            lock_end_time: out.lock_end_time().and_then(timestamp_from_smithy),
+            resource_tags: out.resource_tags().len(),
+            exclude_resource_tags: out.exclude_resource_tags().len(),
+        }))
+    }
+
+    async fn lock_rule(&self, rule_id: &str, unlock_delay_days: u16) -> Result<(), AwsError> {
+        use aws_sdk_rbin::types::{LockConfiguration, UnlockDelay, UnlockDelayUnit};
+        let delay = UnlockDelay::builder()
+            .unlock_delay_value(i32::from(unlock_delay_days))
+            .unlock_delay_unit(UnlockDelayUnit::Days)
+            .build()
+            .map_err(|e| AwsError { class: ErrorClass::NotSent, code: None, message: e.to_string() })?;
+        self.0
+            .lock_rule()
+            .identifier(rule_id)
+            .lock_configuration(LockConfiguration::builder().unlock_delay(delay).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
+    async fn unlock_rule(&self, rule_id: &str) -> Result<(), AwsError> {
+        self.0.unlock_rule().identifier(rule_id).send().await.map(|_| ()).map_err(classify)
+    }
+}
+
+struct SdkSnowball(aws_sdk_snowball::Client);
+
+#[async_trait]
+impl SnowballApi for SdkSnowball {
+    async fn describe_job(&self, job_id: &str) -> Result<Option<JobInfo>, AwsError> {
+        let out = match self.0.describe_job().job_id(job_id).send().await {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("InvalidResourceException") => return Ok(None),
+            Err(e) => return Err(classify(e)),
+        };
+        let meta = out.job_metadata().ok_or_else(|| AwsError {
+            class: ErrorClass::Rejected,
+            code: None,
+            message: format!("DescribeJob for `{job_id}` returned no job metadata"),
+        })?;
+        let created = meta.creation_date().and_then(timestamp_from_smithy).ok_or_else(|| AwsError {
+            class: ErrorClass::Rejected,
+            code: None,
+            message: format!("DescribeJob for `{job_id}` returned no creation date"),
+        })?;
+        Ok(Some(JobInfo { state: meta.job_state().map(|s| s.as_str().to_string()).unwrap_or_default(), created }))
+    }
+
+    async fn get_job_unlock_code(&self, job_id: &str) -> Result<SecretString, AwsError> {
+        let out = self.0.get_job_unlock_code().job_id(job_id).send().await.map_err(classify)?;
+        out.unlock_code.map(SecretString::from).ok_or_else(|| AwsError {
+            class: ErrorClass::Rejected,
+            code: None,
+            message: format!("GetJobUnlockCode for `{job_id}` returned no code"),
+        })
+    }
+}
+
+struct SdkSts(aws_sdk_sts::Client);
+
+#[async_trait]
+impl StsApi for SdkSts {
+    async fn caller_identity(&self) -> Result<CallerIdentity, AwsError> {
+        let out = self.0.get_caller_identity().send().await.map_err(classify)?;
+        Ok(CallerIdentity {
+            account: out.account().unwrap_or_default().to_string(),
+            arn: out.arn().unwrap_or_default().to_string(),
+        })
+    }
+}

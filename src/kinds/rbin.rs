@@ -1,0 +1,111 @@
+//! `rbin_rule_lock`: a Recycle Bin retention rule lock (GetRule, LockRule, UnlockRule).
+//! Locking and unlocking are `delayed`: an unlock only takes effect after the rule's unlock
+//! delay, which AWS fixes at the rule's first lock.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{RbinDesired, RuleLockState};
+use crate::plan::{Action, ActionKind};
+
+use super::Decision;
+
+/// A rule's lock state as GetRule reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleLock {
+    Locked,
+    PendingUnlock,
+    Unlocked,
+}
+
+/// The rule as GetRule reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RbinLive {
+    RuleMissing,
+    Present(RbinRule),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RbinRule {
+    pub resource_type: String,
+    /// `None` for a rule that was never locked.
+    pub lock_state: Option<RuleLock>,
+    /// The unlock delay of the rule's lock configuration (fixed at its first lock).
+    pub unlock_delay_days: Option<u16>,
+    /// When a pending unlock takes effect.
+    pub lock_end_time: Option<Timestamp>,
+    /// How many resource tags the rule selects by (a tag-level rule cannot be locked).
+    pub resource_tags: usize,
+    /// How many exclusion tags a region-level rule has (such a rule cannot be locked).
+    pub exclude_resource_tags: usize,
+}
+
+/// The transition table of DESIGN.md section 3 for one rule.
+pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decision {
+    let mut d = Decision::default();
+    let id = &desired.rule_id;
+    let rule = match live {
+        RbinLive::RuleMissing => {
+            d.conflict(format!("Recycle Bin rule `{id}` does not exist in this account and region"));
+            return d;
+        }
+        RbinLive::Present(rule) => rule,
+    };
+    match desired.state {
+        RuleLockState::Locked => {
+            if rule.resource_tags > 0 {
+                d.conflict(format!(
+                    "rule `{id}` is a tag-level rule (it selects resources by tag); AWS can lock only region-level rules"
+                ));
+                return d;
+            }
+            if rule.exclude_resource_tags > 0 {
+                d.conflict(format!(
+                    "rule `{id}` has exclusion tags; AWS cannot lock a region-level rule with ExcludeResourceTags"
+                ));
+                return d;
+            }
+            if let (Some(live_days), Some(want)) = (rule.unlock_delay_days, desired.unlock_delay_days) {
+                if rule.lock_state.is_some() && live_days != want {
+                    d.conflict(format!(
+                        "rule `{id}` was first locked with an unlock delay of {live_days} days; AWS never lets it change (wanted {want}); create a new rule for a different delay"
+                    ));
+                    return d;
+                }
+            }
+            let days = desired.unlock_delay_days.unwrap_or_default();
+            match rule.lock_state {
+                Some(RuleLock::Locked) => {}
+                Some(RuleLock::PendingUnlock) => d.actions.push(Action::ready(
+                    ActionKind::LockRule,
+                    "re-lock the rule before its pending unlock takes effect",
+                )),
+                Some(RuleLock::Unlocked) | None => d.actions.push(Action::ready(
+                    ActionKind::LockRule,
+                    format!("lock the rule; unlocking it later takes {days} days"),
+                )),
+            }
+        }
+        RuleLockState::Unlocked => match rule.lock_state {
+            Some(RuleLock::Locked) => {
+                let days = rule.unlock_delay_days.map(|n| format!("{n} days")).unwrap_or_else(|| "its unlock delay".into());
+                d.actions.push(Action::ready(
+                    ActionKind::UnlockRule,
+                    format!("start unlocking the rule; it stays locked for {days}, and can be re-locked meanwhile"),
+                ));
+            }
+            Some(RuleLock::PendingUnlock) => {
+                let when = match rule.lock_end_time {
+                    Some(t) if t > now => format!("at {t}"),
+                    Some(_) => "now".to_string(),
+                    None => "when the unlock delay ends".to_string(),
+                };
+                d.messages.push(format!("the rule is unlocking: the unlock delay ends {when}"));
+            }
+            Some(RuleLock::Unlocked) | None => {}
+        },
+    }
+    d
+}

@@ -1,0 +1,76 @@
+//! The planner: `plan(desired, live, recorded, now) -> Plan`. Pure: no I/O, no clock.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Desired};
+use crate::kinds::{glacier, rbin, snowball, Address, Decision};
+use crate::state::StateFile;
+
+use super::model::{Plan, ResourcePlan, StateRef};
+
+/// The live state of one resource, as refresh read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Live {
+    GlacierVaultLock(glacier::GlacierLive),
+    RbinRuleLock(rbin::RbinLive),
+    SnowballUnlockCode(snowball::SnowballLive),
+}
+
+/// The live state of every refreshed resource.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveSnapshot {
+    pub resources: BTreeMap<Address, Live>,
+}
+
+/// Plans every resource of `live` against its desired state in `config` and what `state`
+/// records, as of `now`.
+///
+/// Only the resources in `live` are planned (that is how `--target` narrows a plan); each must
+/// be declared in `config`. The config digest is always that of the whole `config`.
+/// A live value of the wrong kind for its address is a bug in refresh and plans as a conflict.
+pub fn plan(config: &Config, live: &LiveSnapshot, state: &StateFile, now: Timestamp) -> Plan {
+    let resources = live
+        .resources
+        .iter()
+        .filter_map(|(address, live)| {
+            let resource = config.resource(address)?;
+            Some(plan_resource(address, &resource.desired, live, state, now))
+        })
+        .collect();
+    let state_ref = StateRef {
+        lineage: (!state.lineage.is_empty()).then(|| state.lineage.clone()),
+        serial: state.serial,
+    };
+    Plan::new(config.digest(), state_ref, resources)
+}
+
+fn plan_resource(address: &Address, desired: &Desired, live: &Live, state: &StateFile, now: Timestamp) -> ResourcePlan {
+    let decision = match (desired, live) {
+        (Desired::GlacierVaultLock(d), Live::GlacierVaultLock(l)) => glacier::decide(d, l, state.glacier(address), now),
+        (Desired::RbinRuleLock(d), Live::RbinRuleLock(l)) => rbin::decide(d, l, now),
+        (Desired::SnowballUnlockCode(d), Live::SnowballUnlockCode(l)) => {
+            snowball::decide(d, l, state.snowball(address), now)
+        }
+        _ => {
+            let mut d = Decision::default();
+            d.conflict(format!("internal error: live state of the wrong kind for {address}; this is a bug in lockward"));
+            d
+        }
+    };
+    let outcome = decision.outcome();
+    let actions = if decision.conflict { Vec::new() } else { decision.actions };
+    ResourcePlan {
+        address: address.clone(),
+        kind: address.kind,
+        outcome,
+        live: serde_json::to_value(live).unwrap_or_default(),
+        desired: serde_json::to_value(desired).unwrap_or_default(),
+        actions,
+        messages: decision.messages,
+        policy_diff: decision.policy_diff,
+    }
+}
