@@ -1,1 +1,215 @@
-pub fn placeholder() {}
+//! `lockward-emulator`: a local emulator of the AWS wire APIs lockward calls — Glacier vault
+//! locks (restJson1), Recycle Bin rules (restJson1), Snowball jobs (Smithy RPC v2 CBOR and
+//! awsJson1.1) and STS (awsQuery) — on one port, with a virtual clock, fault injection and a JSON
+//! control API under `/_emulator/` (DESIGN.md section 7).
+//!
+//! ```no_run
+//! let emulator = lockward_emulator::spawn(Default::default()).unwrap();
+//! emulator.seed(serde_json::json!({"glacier": [{"vault": "audit-logs"}]})).unwrap();
+//! println!("point the SDK at {}", emulator.url());
+//! emulator.advance_clock(24 * 3600);
+//! ```
+
+pub mod clock;
+mod control;
+pub mod faults;
+mod glacier;
+mod rbin;
+pub mod server;
+mod snowball;
+pub mod state;
+mod sts;
+mod wire;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::server::Shared;
+
+/// The 12-digit account the emulator acts as unless told otherwise.
+pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
+
+/// How to start an emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The caller's account (what `-` in a Glacier path and GetCallerIdentity mean).
+    pub account_id: String,
+    /// Added to every API call (not to control API calls).
+    pub latency_ms: u64,
+    /// A seed document (DESIGN.md section 7) loaded before the first request.
+    pub seed: Option<serde_json::Value>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            account_id: DEFAULT_ACCOUNT_ID.to_string(),
+            latency_ms: 0,
+            seed: None,
+        }
+    }
+}
+
+/// A running emulator. It stops serving when dropped.
+#[derive(Debug)]
+pub struct Emulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Binds the listener and returns the handle's parts and the future that serves.
+async fn bind(
+    config: EmulatorConfig,
+    port: u16,
+) -> std::io::Result<(Emulator, impl Future<Output = ()> + Send + 'static)> {
+    let shared = Arc::new(Shared::new(config.account_id, config.latency_ms));
+    if let Some(doc) = config.seed {
+        let mut inner = shared.lock();
+        let now = inner.clock.now();
+        inner
+            .store
+            .seed(doc, now)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    }
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let router = control::routes()
+        .fallback(server::api)
+        .with_state(shared.clone());
+    let serving = server::serve(listener, router, shutdown_rx);
+    Ok((
+        Emulator {
+            shared,
+            addr,
+            shutdown,
+            thread: None,
+        },
+        serving,
+    ))
+}
+
+/// Starts on 127.0.0.1:0 inside the caller's tokio runtime.
+pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+    start_on_port(config, 0).await
+}
+
+/// Starts on 127.0.0.1:`port` (0 picks a free one) inside the caller's tokio runtime.
+pub async fn start_on_port(config: EmulatorConfig, port: u16) -> std::io::Result<Emulator> {
+    let (emulator, serving) = bind(config, port).await?;
+    tokio::spawn(serving);
+    Ok(emulator)
+}
+
+/// Starts on 127.0.0.1:0 on its own background thread and runtime, for synchronous callers
+/// (tests, a CLI); stops when dropped.
+pub fn spawn(config: EmulatorConfig) -> std::io::Result<Emulator> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("lockward-emulator".to_string())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                match bind(config, 0).await {
+                    Ok((emulator, serving)) => {
+                        let _ = tx.send(Ok(emulator));
+                        serving.await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            });
+        })?;
+    let mut emulator = rx.recv().map_err(|_| {
+        std::io::Error::other("the emulator thread stopped before it was listening")
+    })??;
+    emulator.thread = Some(thread);
+    Ok(emulator)
+}
+
+impl Emulator {
+    /// `http://127.0.0.1:PORT`, to use as the SDK's endpoint URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Adds to the state (entries with the key of an existing one replace it), like
+    /// `POST /_emulator/seed`. A document with any error changes nothing.
+    pub fn seed(&self, doc: serde_json::Value) -> Result<(), String> {
+        let mut inner = self.shared.lock();
+        let now = inner.clock.now();
+        inner.store.seed(doc, now)?;
+        inner.store.settle(now);
+        Ok(())
+    }
+
+    /// The whole state in the seed document's shape, like `GET /_emulator/state`.
+    pub fn state(&self) -> serde_json::Value {
+        self.shared.lock().store.to_json()
+    }
+
+    /// Every API call received so far, like `GET /_emulator/calls`.
+    pub fn calls(&self) -> serde_json::Value {
+        serde_json::Value::Array(self.shared.lock().calls.clone())
+    }
+
+    /// Empties the state, the fault rules and the call log, like `POST /_emulator/reset`.
+    pub fn reset(&self) {
+        let mut inner = self.shared.lock();
+        inner.store.clear();
+        inner.faults.clear();
+        inner.calls.clear();
+    }
+
+    /// Replaces the fault rules, like `POST /_emulator/faults`.
+    pub fn set_faults(&self, doc: serde_json::Value) -> Result<(), String> {
+        self.shared.lock().faults.replace(doc)
+    }
+
+    /// Sets the virtual clock.
+    pub fn set_clock(&self, t: jiff::Timestamp) {
+        self.shared.lock().clock.set(t);
+    }
+
+    /// Moves the virtual clock by `secs` (negative moves it back).
+    pub fn advance_clock(&self, secs: i64) {
+        self.shared.lock().clock.advance(secs);
+    }
+
+    /// The virtual "now".
+    pub fn now(&self) -> jiff::Timestamp {
+        self.shared.lock().clock.now()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Fault injection: rules set through `POST /_emulator/faults` that delay, refuse or cut off
+//! matching API calls, so tests can see how lockward behaves when AWS misbehaves.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+
+/// What a fault does to a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Waits `ms` before handling the call.
+    Latency,
+    /// Answers ThrottlingException (400), which SDKs retry.
+    Throttle,
+    /// Answers the given `status` and `code` without performing the call.
+    Error,
+    /// Closes the connection without performing the call or answering.
+    DropBeforeApply,
+    /// Performs the call, then closes the connection without answering.
+    DropAfterApply,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultRuleDoc {
+    operation: String,
+    kind: FaultKind,
+    #[serde(default)]
+    times: Option<u64>,
+    #[serde(default)]
+    rate: Option<f64>,
+    #[serde(default)]
+    ms: Option<u64>,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultDoc {
+    #[serde(default)]
+    rules: Vec<FaultRuleDoc>,
+    #[serde(default)]
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+struct FaultRule {
+    doc: FaultRuleDoc,
+    /// Calls this rule still applies to, when it was given `times`.
+    remaining: Option<u64>,
+}
+
+/// The fault to inflict on one call (beyond latency).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    Throttle,
+    Error {
+        status: u16,
+        code: Option<String>,
+        message: Option<String>,
+    },
+    DropBeforeApply,
+    DropAfterApply,
+}
+
+/// What the rules decided for one call.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub latency_ms: u64,
+    pub fault: Option<Fault>,
+}
+
+/// The active fault rules and the random source for `rate` rules.
+#[derive(Debug)]
+pub struct Faults {
+    rules: Vec<FaultRule>,
+    rng: StdRng,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            rules: Vec::new(),
+            rng: StdRng::seed_from_u64(0),
+        }
+    }
+}
+
+impl Faults {
+    /// Replaces the rules with those of a `{"rules": [...], "seed": N}` document.
+    pub fn replace(&mut self, doc: serde_json::Value) -> Result<(), String> {
+        let doc: FaultDoc =
+            serde_json::from_value(doc).map_err(|e| format!("invalid faults document: {e}"))?;
+        for r in &doc.rules {
+            if let Some(rate) = r.rate {
+                if !(0.0..=1.0).contains(&rate) {
+                    return Err(format!("rate {rate} is not within 0..=1"));
+                }
+            }
+            if r.times.is_some() && r.rate.is_some() {
+                return Err("a fault rule takes `times` or `rate`, not both".to_string());
+            }
+            if let Some(status) = r.status {
+                if !(400..=599).contains(&status) {
+                    return Err(format!("status {status} is not an error status"));
+                }
+            }
+        }
+        self.rng = match doc.seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        self.rules = doc
+            .rules
+            .into_iter()
+            .map(|doc| FaultRule {
+                remaining: doc.times,
+                doc,
+            })
+            .collect();
+        Ok(())
+    }
+
+    pub fn clear(&mut self) {
+        self.rules.clear();
+    }
+
+    /// Decides what happens to a call of `operation`, consuming `times` budgets. Latencies add up;
+    /// the first matching non-latency rule is the fault.
+    pub fn decide(&mut self, operation: &str) -> Decision {
+        let mut decision = Decision::default();
+        for rule in &mut self.rules {
+            if rule.doc.operation != "*" && rule.doc.operation != operation {
+                continue;
+            }
+            if rule.doc.kind != FaultKind::Latency && decision.fault.is_some() {
+                continue;
+            }
+            let applies = match (rule.remaining, rule.doc.rate) {
+                (Some(0), _) => false,
+                (Some(n), _) => {
+                    rule.remaining = Some(n - 1);
+                    true
+                }
+                (None, Some(rate)) => self.rng.random_bool(rate),
+                (None, None) => true,
+            };
+            if !applies {
+                continue;
+            }
+            match rule.doc.kind {
+                FaultKind::Latency => {
+                    decision.latency_ms =
+                        decision.latency_ms.saturating_add(rule.doc.ms.unwrap_or(0))
+                }
+                FaultKind::Throttle => decision.fault = Some(Fault::Throttle),
+                FaultKind::Error => {
+                    decision.fault = Some(Fault::Error {
+                        status: rule.doc.status.unwrap_or(500),
+                        code: rule.doc.code.clone(),
+                        message: rule.doc.message.clone(),
+                    })
+                }
+                FaultKind::DropBeforeApply => decision.fault = Some(Fault::DropBeforeApply),
+                FaultKind::DropAfterApply => decision.fault = Some(Fault::DropAfterApply),
+            }
+        }
+        decision
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn times_limits_a_rule_to_its_first_matching_calls() {
+        let mut f = Faults::default();
+        f.replace(
+            json!({"rules": [{"operation": "GetVaultLock", "kind": "throttle", "times": 2}]}),
+        )
+        .unwrap();
+        assert_eq!(f.decide("ListVaults").fault, None);
+        assert_eq!(f.decide("GetVaultLock").fault, Some(Fault::Throttle));
+        assert_eq!(f.decide("GetVaultLock").fault, Some(Fault::Throttle));
+        assert_eq!(f.decide("GetVaultLock").fault, None);
+    }
+
+    #[test]
+    fn rate_with_a_seed_is_repeatable() {
+        let doc = json!({"rules": [{"operation": "*", "kind": "error", "rate": 0.5}], "seed": 7});
+        let run = || {
+            let mut f = Faults::default();
+            f.replace(doc.clone()).unwrap();
+            (0..32)
+                .map(|_| f.decide("X").fault.is_some())
+                .collect::<Vec<_>>()
+        };
+        let first = run();
+        assert_eq!(first, run());
+        assert!(first.iter().any(|b| *b) && first.iter().any(|b| !*b));
+    }
+
+    #[test]
+    fn latency_adds_to_a_fault() {
+        let mut f = Faults::default();
+        f.replace(json!({"rules": [
+            {"operation": "*", "kind": "latency", "ms": 20},
+            {"operation": "*", "kind": "error", "status": 503, "code": "ServiceUnavailableException"}]}))
+            .unwrap();
+        let d = f.decide("X");
+        assert_eq!(d.latency_ms, 20);
+        assert!(matches!(d.fault, Some(Fault::Error { status: 503, .. })));
+    }
+
+    #[test]
+    fn bad_documents_are_refused() {
+        let mut f = Faults::default();
+        assert!(f
+            .replace(json!({"rules": [{"operation": "*", "kind": "explode"}]}))
+            .is_err());
+        assert!(f
+            .replace(json!({"rules": [{"operation": "*", "kind": "error", "rate": 2.0}]}))
+            .is_err());
+    }
+}

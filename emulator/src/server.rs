@@ -1,0 +1,528 @@
+//! The HTTP side: one port for every service and the control API. Requests are routed by path and
+//! headers, the caller (access key, region, service) is read from the SigV4 credential scope, the
+//! call is logged, faults are applied, and the service module carries the operation out.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::response::Response;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value as Json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+use crate::clock::VirtualClock;
+use crate::faults::{Fault, Faults};
+use crate::snowball::Wire;
+use crate::state::{new_request_id, Store};
+use crate::wire::{set_header, ApiError, Ctx, Operation, RawRequest};
+use crate::{glacier, rbin, snowball, sts};
+
+/// The largest request body read (policies are at most 20 KiB; anything far larger is an error).
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Everything the emulator keeps, behind one lock that is never held across an await.
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Store,
+    pub clock: VirtualClock,
+    pub faults: Faults,
+    pub calls: Vec<Json>,
+}
+
+/// State shared by the server, the control API and the library handle.
+#[derive(Debug)]
+pub struct Shared {
+    inner: Mutex<Inner>,
+    /// Added to every API call (`--latency-ms`).
+    pub latency_ms: u64,
+}
+
+impl Shared {
+    pub fn new(account_id: String, latency_ms: u64) -> Self {
+        Shared {
+            inner: Mutex::new(Inner {
+                store: Store::new(account_id),
+                clock: VirtualClock::default(),
+                faults: Faults::default(),
+                calls: Vec::new(),
+            }),
+            latency_ms,
+        }
+    }
+
+    /// The state, with time-driven transitions applied up to the virtual "now". A panic while
+    /// the lock was held cannot leave the data half-changed in a way that matters to an emulator,
+    /// so a poisoned lock is simply taken over.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = inner.clock.now();
+        inner.store.settle(now);
+        inner
+    }
+}
+
+/// Marks a response that must not be sent: the connection is closed instead.
+#[derive(Debug, Clone, Copy)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+fn drop_connection() -> Response {
+    let mut resp = Response::new(Body::empty());
+    resp.extensions_mut().insert(DropConnection);
+    resp
+}
+
+/// The wire protocol (and so the service) a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Glacier,
+    Rbin,
+    Snowball(Wire),
+    Sts,
+}
+
+impl Protocol {
+    pub fn service(self) -> &'static str {
+        match self {
+            Protocol::Glacier => "glacier",
+            Protocol::Rbin => "rbin",
+            Protocol::Snowball(_) => "snowball",
+            Protocol::Sts => "sts",
+        }
+    }
+
+    fn parse(self, req: &RawRequest) -> Result<Operation, ApiError> {
+        match self {
+            Protocol::Glacier => glacier::parse(req),
+            Protocol::Rbin => rbin::parse(req),
+            Protocol::Snowball(wire) => snowball::parse(req, wire),
+            Protocol::Sts => sts::parse(req),
+        }
+    }
+
+    fn error(self, err: &ApiError, request_id: &str) -> Response {
+        match self {
+            Protocol::Glacier => glacier::error_response(err),
+            Protocol::Rbin => rbin::error_response(err),
+            Protocol::Snowball(wire) => snowball::error_response(wire, err),
+            Protocol::Sts => sts::error_response(err, request_id),
+        }
+    }
+
+    fn execute(self, op: &Operation, ctx: &mut Ctx, request_id: &str) -> Response {
+        let result = match self {
+            Protocol::Glacier => glacier::execute(op, ctx),
+            Protocol::Rbin => rbin::execute(op, ctx),
+            Protocol::Snowball(wire) => {
+                snowball::execute(op, ctx).map(|out| snowball::output_response(wire, &out))
+            }
+            Protocol::Sts => sts::execute(op, ctx, request_id),
+        };
+        result.unwrap_or_else(|e| self.error(&e, request_id))
+    }
+
+    fn throttling(self) -> ApiError {
+        let code = match self {
+            Protocol::Sts => "Throttling",
+            _ => "ThrottlingException",
+        };
+        ApiError::new(400, code, "Rate exceeded")
+    }
+
+    /// The code an injected `error` fault uses when the rule names none.
+    fn default_error_code(self, status: u16) -> &'static str {
+        match (self, status >= 500) {
+            (Protocol::Glacier, true) => "ServiceUnavailableException",
+            (Protocol::Glacier, false) => "InvalidParameterValueException",
+            (Protocol::Rbin, true) => "InternalServerException",
+            (Protocol::Rbin, false) => "ValidationException",
+            (Protocol::Snowball(_), true) | (Protocol::Sts, true) => "InternalFailure",
+            (Protocol::Snowball(_), false) => "InvalidInputCombinationException",
+            (Protocol::Sts, false) => "ValidationError",
+        }
+    }
+
+    fn missing_auth(self) -> ApiError {
+        match self {
+            Protocol::Sts => ApiError::new(
+                403,
+                "MissingAuthenticationToken",
+                "Request is missing Authentication Token",
+            ),
+            _ => ApiError::new(
+                403,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token",
+            ),
+        }
+    }
+}
+
+/// Decides which service a request is for.
+pub fn route(req: &RawRequest, scope_service: Option<&str>) -> Option<Protocol> {
+    if let Some(target) = req.header("x-amz-target") {
+        return target
+            .starts_with(snowball::SERVICE)
+            .then_some(Protocol::Snowball(Wire::Json));
+    }
+    if req.path.starts_with(snowball::CBOR_PATH_PREFIX) {
+        return Some(Protocol::Snowball(Wire::Cbor));
+    }
+    if req.header("x-amz-glacier-version").is_some() {
+        return Some(Protocol::Glacier);
+    }
+    match scope_service {
+        Some("glacier") => return Some(Protocol::Glacier),
+        Some("rbin") => return Some(Protocol::Rbin),
+        Some("sts") => return Some(Protocol::Sts),
+        _ => {}
+    }
+    let segments = req.segments();
+    match segments.first().map(String::as_str) {
+        Some("rules" | "list-rules") => Some(Protocol::Rbin),
+        None if req.method == Method::POST || req.query_param("Action").is_some() => {
+            Some(Protocol::Sts)
+        }
+        _ if segments.get(1).map(String::as_str) == Some("vaults") => Some(Protocol::Glacier),
+        _ => None,
+    }
+}
+
+/// The SigV4 credential scope: `AKID/20261123/us-east-1/glacier/aws4_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialScope {
+    pub access_key: String,
+    pub region: String,
+    pub service: String,
+}
+
+/// Reads the credential scope from the Authorization header (or a presigned query).
+/// `Ok(None)` means the request carries no authentication at all.
+pub fn credential_scope(req: &RawRequest) -> Result<Option<CredentialScope>, ApiError> {
+    let credential = match req.header("authorization") {
+        Some(auth) => auth
+            .split([' ', ','])
+            .find_map(|part| part.trim().strip_prefix("Credential="))
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ApiError::new(
+                    403,
+                    "IncompleteSignatureException",
+                    "Authorization header requires 'Credential' parameter",
+                )
+            })?,
+        None => match req.query_param("X-Amz-Credential") {
+            Some(c) => c.to_string(),
+            None => return Ok(None),
+        },
+    };
+    let parts: Vec<&str> = credential.split('/').collect();
+    let scope = match parts.as_slice() {
+        // SigV4: key/date/region/service/aws4_request
+        [key, _date, region, service, "aws4_request"] => CredentialScope {
+            access_key: key.to_string(),
+            region: region.to_string(),
+            service: service.to_string(),
+        },
+        // SigV4a: key/date/service/aws4_request, region set in X-Amz-Region-Set
+        [key, _date, service, "aws4_request"] => CredentialScope {
+            access_key: key.to_string(),
+            region: req
+                .header("x-amz-region-set")
+                .and_then(|r| r.split(',').next())
+                .filter(|r| !r.is_empty() && *r != "*")
+                .unwrap_or("us-east-1")
+                .to_string(),
+            service: service.to_string(),
+        },
+        _ => {
+            return Err(ApiError::new(
+                403,
+                "IncompleteSignatureException",
+                format!("Credential should be scoped to a valid region, not {credential:?}"),
+            ))
+        }
+    };
+    Ok(Some(scope))
+}
+
+/// The axum fallback: every request that is not for the control API.
+pub async fn api(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let request_id = new_request_id(&mut rand::rng());
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            return crate::wire::json(
+                413,
+                "application/json",
+                &json!({"message": format!("cannot read the request body: {e}")}),
+            )
+        }
+    };
+    let raw = RawRequest {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        headers: parts.headers,
+        body,
+    };
+    let mut resp = handle(&shared, &raw, &request_id).await;
+    set_header(&mut resp, "x-amzn-requestid", &request_id);
+    resp
+}
+
+async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response {
+    let scope = credential_scope(raw);
+    let scope_service = scope
+        .as_ref()
+        .ok()
+        .and_then(|s| s.as_ref())
+        .map(|s| s.service.as_str());
+    let Some(protocol) = route(raw, scope_service) else {
+        return crate::wire::json(
+            404,
+            "application/json",
+            &json!({"message": format!("no emulated AWS API answers {} {}", raw.method, raw.path)}),
+        );
+    };
+    let scope = match scope {
+        Ok(Some(scope)) => scope,
+        Ok(None) => return protocol.error(&protocol.missing_auth(), request_id),
+        Err(e) => return protocol.error(&e, request_id),
+    };
+    let op = match protocol.parse(raw) {
+        Ok(op) => op,
+        Err(e) => return protocol.error(&e, request_id),
+    };
+    let token = raw
+        .header("x-amz-security-token")
+        .or_else(|| raw.query_param("X-Amz-Security-Token"))
+        .map(str::to_string);
+
+    let decision = {
+        let mut inner = shared.lock();
+        if let Err(e) = resolve_session(&inner, protocol, &scope, token.as_deref()) {
+            return protocol.error(&e, request_id);
+        }
+        let seq = inner.calls.len() + 1;
+        inner.calls.push(json!({
+            "seq": seq,
+            "service": protocol.service(),
+            "operation": op.name,
+            "region": scope.region,
+            "mutating": op.mutating,
+            "params": op.params,
+        }));
+        inner.faults.decide(op.name)
+    };
+
+    let delay = shared.latency_ms.saturating_add(decision.latency_ms);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    match &decision.fault {
+        Some(Fault::Throttle) => return protocol.error(&protocol.throttling(), request_id),
+        Some(Fault::Error {
+            status,
+            code,
+            message,
+        }) => {
+            let code = code
+                .clone()
+                .unwrap_or_else(|| protocol.default_error_code(*status).to_string());
+            let message = message
+                .clone()
+                .unwrap_or_else(|| "Injected fault".to_string());
+            return protocol.error(&ApiError::new(*status, code, message), request_id);
+        }
+        Some(Fault::DropBeforeApply) => return drop_connection(),
+        Some(Fault::DropAfterApply) | None => {}
+    }
+
+    let resp = {
+        let mut inner = shared.lock();
+        let now = inner.clock.now();
+        let session = token
+            .as_deref()
+            .and_then(|t| inner.store.sessions.get(t))
+            .cloned();
+        let account = session
+            .as_ref()
+            .map_or_else(|| inner.store.account_id.clone(), |s| s.account_id.clone());
+        let mut ctx = Ctx {
+            store: &mut inner.store,
+            account,
+            region: scope.region.clone(),
+            access_key: scope.access_key.clone(),
+            session,
+            now,
+        };
+        protocol.execute(&op, &mut ctx, request_id)
+    };
+    if decision.fault == Some(Fault::DropAfterApply) {
+        return drop_connection();
+    }
+    resp
+}
+
+/// Checks a session token against the sessions AssumeRole issued. Tokens the emulator never
+/// issued are accepted (as the configured account), so real credentials work for rehearsals.
+fn resolve_session(
+    inner: &Inner,
+    protocol: Protocol,
+    scope: &CredentialScope,
+    token: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(session) = token.and_then(|t| inner.store.sessions.get(t)) else {
+        return Ok(());
+    };
+    if session.access_key_id != scope.access_key {
+        let code = match protocol {
+            Protocol::Sts => "InvalidClientTokenId",
+            _ => "UnrecognizedClientException",
+        };
+        return Err(ApiError::new(
+            403,
+            code,
+            "The security token included in the request is invalid.",
+        ));
+    }
+    if session.expires <= inner.clock.now() {
+        let (status, code) = match protocol {
+            Protocol::Sts => (400, "ExpiredToken"),
+            _ => (403, "ExpiredTokenException"),
+        };
+        return Err(ApiError::new(
+            status,
+            code,
+            "The security token included in the request is expired",
+        ));
+    }
+    Ok(())
+}
+
+/// Accepts connections until `shutdown` turns true. Each connection is served by hyper so that a
+/// drop fault can close it without writing a response.
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let router = router.clone();
+                let mut conn_shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                        let router = router.clone();
+                        async move {
+                            let resp = match router.oneshot(req.map(Body::new)).await {
+                                Ok(resp) => resp,
+                                Err(never) => match never {},
+                            };
+                            if resp.extensions().get::<DropConnection>().is_some() {
+                                Err(DropConnection)
+                            } else {
+                                Ok(resp)
+                            }
+                        }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = conn_shutdown.changed() => {}
+                    }
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn req(method: Method, path: &str, headers: &[(&'static str, &str)]) -> RawRequest {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, v.parse().unwrap());
+        }
+        RawRequest {
+            method,
+            path: path.to_string(),
+            query: Vec::new(),
+            headers: h,
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261123/eu-west-1/glacier/aws4_request, SignedHeaders=host, Signature=abc";
+
+    #[test]
+    fn scope_names_key_region_and_service() {
+        let r = req(Method::GET, "/-/vaults", &[("authorization", AUTH)]);
+        let scope = credential_scope(&r).unwrap().unwrap();
+        assert_eq!(scope.access_key, "AKIDEXAMPLE");
+        assert_eq!(scope.region, "eu-west-1");
+        assert_eq!(scope.service, "glacier");
+        assert_eq!(credential_scope(&req(Method::GET, "/", &[])).unwrap(), None);
+    }
+
+    #[test]
+    fn routes_by_headers_and_paths() {
+        let target = [("x-amz-target", "AWSIESnowballJobManagementService.ListJobs")];
+        assert_eq!(
+            route(&req(Method::POST, "/", &target), None),
+            Some(Protocol::Snowball(Wire::Json))
+        );
+        assert_eq!(
+            route(
+                &req(
+                    Method::POST,
+                    "/service/AWSIESnowballJobManagementService/operation/ListJobs",
+                    &[]
+                ),
+                None
+            ),
+            Some(Protocol::Snowball(Wire::Cbor))
+        );
+        assert_eq!(
+            route(&req(Method::POST, "/", &[]), None),
+            Some(Protocol::Sts)
+        );
+        assert_eq!(
+            route(&req(Method::PATCH, "/rules/a1B2c3D4e5F/lock", &[]), None),
+            Some(Protocol::Rbin)
+        );
+        assert_eq!(
+            route(&req(Method::GET, "/-/vaults/v/lock-policy", &[]), None),
+            Some(Protocol::Glacier)
+        );
+        assert_eq!(route(&req(Method::GET, "/nothing/here", &[]), None), None);
+    }
+}

@@ -1,0 +1,330 @@
+//! AWS Snowball (API version 2016-06-30), in both of the protocols its model declares:
+//! Smithy RPC v2 CBOR (`POST /service/AWSIESnowballJobManagementService/operation/{Op}`), which the
+//! current SDKs speak, and awsJson1.1 (`POST /` with `X-Amz-Target:
+//! AWSIESnowballJobManagementService.{Op}`), which older clients speak.
+//!
+//! Jobs only move between states through CancelJob here; anything else (a job reaching the
+//! customer) is set up with the control API's seed, which replaces a job with the same id.
+
+use axum::response::Response;
+use ciborium::Value as Cbor;
+use jiff::SignedDuration;
+use serde_json::{json, Value as Json};
+
+use crate::state::{new_job_id, new_unlock_code, valid_job_id, Job};
+use crate::wire::{
+    cbor_map, cbor_timestamp, cbor_to_json, set_header, str_param, ApiError, Ctx, Operation,
+    RawRequest,
+};
+
+pub const SERVICE: &str = "AWSIESnowballJobManagementService";
+pub const CBOR_PATH_PREFIX: &str = "/service/AWSIESnowballJobManagementService/operation/";
+const SHAPE_NAMESPACE: &str = "com.amazonaws.snowball";
+
+/// How long after its creation a job's unlock code can still be retrieved.
+pub const UNLOCK_CODE_WINDOW: SignedDuration = SignedDuration::from_hours(360 * 24);
+
+/// Which of the two wire protocols a request came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    Cbor,
+    Json,
+}
+
+const OPERATIONS: [(&str, bool); 6] = [
+    ("CreateJob", true),
+    ("DescribeJob", false),
+    ("ListJobs", false),
+    ("GetJobUnlockCode", false),
+    ("UpdateJob", true),
+    ("CancelJob", true),
+];
+
+/// Identifies the operation and decodes its input.
+pub fn parse(req: &RawRequest, wire: Wire) -> Result<Operation, ApiError> {
+    let op_name = match wire {
+        Wire::Cbor => req.path.strip_prefix(CBOR_PATH_PREFIX).unwrap_or_default(),
+        Wire::Json => req
+            .header("x-amz-target")
+            .and_then(|t| t.strip_prefix(SERVICE))
+            .and_then(|t| t.strip_prefix('.'))
+            .unwrap_or_default(),
+    };
+    let Some(&(name, mutating)) = OPERATIONS.iter().find(|(n, _)| *n == op_name) else {
+        return Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!("Snowball operation {op_name:?} is not supported"),
+        ));
+    };
+    let params = if req.body.is_empty() {
+        json!({})
+    } else {
+        match wire {
+            Wire::Cbor => {
+                let v: Cbor = ciborium::de::from_reader(req.body.as_ref()).map_err(|e| {
+                    ApiError::new(
+                        400,
+                        "SerializationException",
+                        format!("Invalid CBOR body: {e}"),
+                    )
+                })?;
+                cbor_to_json(&v)
+            }
+            Wire::Json => serde_json::from_slice(&req.body).map_err(|e| {
+                ApiError::new(
+                    400,
+                    "SerializationException",
+                    format!("Invalid JSON body: {e}"),
+                )
+            })?,
+        }
+    };
+    if !params.is_object() {
+        return Err(ApiError::new(
+            400,
+            "SerializationException",
+            "The body must be a map",
+        ));
+    }
+    Ok(Operation {
+        name,
+        mutating,
+        params,
+    })
+}
+
+/// Renders a successful output.
+pub fn output_response(wire: Wire, out: &Cbor) -> Response {
+    match wire {
+        Wire::Cbor => {
+            let mut body = Vec::new();
+            if let Err(e) = ciborium::ser::into_writer(out, &mut body) {
+                return error_response(
+                    wire,
+                    &ApiError::new(500, "InternalFailure", format!("cannot encode CBOR: {e}")),
+                );
+            }
+            let mut resp = crate::wire::response(200, "application/cbor", body);
+            set_header(&mut resp, "smithy-protocol", "rpc-v2-cbor");
+            resp
+        }
+        Wire::Json => crate::wire::json(200, "application/x-amz-json-1.1", &cbor_to_json(out)),
+    }
+}
+
+/// Renders an error: a map with `__type` and `Message` (and any extra members).
+pub fn error_response(wire: Wire, err: &ApiError) -> Response {
+    match wire {
+        Wire::Cbor => {
+            let mut entries = vec![
+                (
+                    "__type",
+                    Cbor::Text(format!("{SHAPE_NAMESPACE}#{}", err.code)),
+                ),
+                ("Message", Cbor::Text(err.message.clone())),
+            ];
+            for (k, v) in &err.fields {
+                entries.push((k, Cbor::Text(v.clone())));
+            }
+            let mut body = Vec::new();
+            // Encoding a map of text cannot fail on a Vec; an empty body is the fallback.
+            let _ = ciborium::ser::into_writer(&cbor_map(entries), &mut body);
+            let mut resp = crate::wire::response(err.status, "application/cbor", body);
+            set_header(&mut resp, "smithy-protocol", "rpc-v2-cbor");
+            resp
+        }
+        Wire::Json => {
+            let mut body = serde_json::Map::new();
+            body.insert("__type".into(), json!(err.code));
+            body.insert("Message".into(), json!(err.message));
+            for (k, v) in &err.fields {
+                body.insert((*k).into(), json!(v));
+            }
+            crate::wire::json(
+                err.status,
+                "application/x-amz-json-1.1",
+                &Json::Object(body),
+            )
+        }
+    }
+}
+
+fn invalid_resource(job_id: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidResourceException",
+        format!("The job {job_id} does not exist"),
+    )
+    .with("ResourceType", "JOB")
+}
+
+fn invalid_state(msg: impl Into<String>) -> ApiError {
+    ApiError::new(400, "InvalidJobStateException", msg)
+}
+
+fn job_of<'a>(ctx: &'a mut Ctx, params: &Json) -> Result<&'a mut Job, ApiError> {
+    let id = str_param(params, "JobId").unwrap_or_default().to_string();
+    if !valid_job_id(&id) {
+        return Err(ApiError::new(
+            400,
+            "InvalidResourceException",
+            format!("Invalid job id {id:?}"),
+        )
+        .with("ResourceType", "JOB"));
+    }
+    ctx.region_state()
+        .jobs
+        .get_mut(&id)
+        .ok_or_else(|| invalid_resource(&id))
+}
+
+fn job_metadata(job: &Job) -> Cbor {
+    let mut entries = vec![
+        ("JobId", Cbor::Text(job.job_id.clone())),
+        ("JobState", Cbor::Text(job.state.clone())),
+        ("JobType", Cbor::Text(job.job_type.clone())),
+        ("SnowballType", Cbor::Text(job.snowball_type.clone())),
+        ("CreationDate", cbor_timestamp(job.created)),
+    ];
+    if let Some(d) = &job.description {
+        entries.push(("Description", Cbor::Text(d.clone())));
+    }
+    cbor_map(entries)
+}
+
+/// Carries out the operation; the output is protocol-neutral CBOR.
+pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Cbor, ApiError> {
+    let p = &op.params;
+    match op.name {
+        "CreateJob" => {
+            let job_type = str_param(p, "JobType").unwrap_or("IMPORT");
+            if !["IMPORT", "EXPORT", "LOCAL_USE"].contains(&job_type) {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidInputCombinationException",
+                    format!("Invalid JobType {job_type:?}"),
+                ));
+            }
+            let mut rng = rand::rng();
+            let job = Job {
+                job_id: new_job_id(&mut rng),
+                state: "New".to_string(),
+                created: ctx.now,
+                unlock_code: new_unlock_code(&mut rng),
+                job_type: job_type.to_string(),
+                snowball_type: str_param(p, "SnowballType").unwrap_or("EDGE").to_string(),
+                description: str_param(p, "Description").map(str::to_string),
+            };
+            let id = job.job_id.clone();
+            ctx.region_state().jobs.insert(id.clone(), job);
+            Ok(cbor_map(vec![("JobId", Cbor::Text(id))]))
+        }
+        "DescribeJob" => {
+            let job = job_of(ctx, p)?;
+            Ok(cbor_map(vec![("JobMetadata", job_metadata(job))]))
+        }
+        "ListJobs" => list_jobs(p, ctx),
+        "GetJobUnlockCode" => {
+            let now = ctx.now;
+            let job = job_of(ctx, p)?;
+            if job.state != "WithCustomer" {
+                return Err(invalid_state(format!(
+                    "The unlock code of job {} is available only while the job is WithCustomer; it is {}",
+                    job.job_id, job.state
+                )));
+            }
+            if now.duration_since(job.created) > UNLOCK_CODE_WINDOW {
+                return Err(invalid_state(format!(
+                    "The unlock code of job {} is no longer available: the job was created more than 360 days ago",
+                    job.job_id
+                )));
+            }
+            Ok(cbor_map(vec![(
+                "UnlockCode",
+                Cbor::Text(job.unlock_code.clone()),
+            )]))
+        }
+        "UpdateJob" => {
+            let job = job_of(ctx, p)?;
+            if job.state != "New" {
+                return Err(invalid_state(format!(
+                    "Job {} can be updated only while it is New; it is {}",
+                    job.job_id, job.state
+                )));
+            }
+            if let Some(d) = str_param(p, "Description") {
+                job.description = Some(d.to_string());
+            }
+            Ok(cbor_map(vec![]))
+        }
+        "CancelJob" => {
+            let job = job_of(ctx, p)?;
+            if !matches!(job.state.as_str(), "New" | "Pending") {
+                return Err(invalid_state(format!(
+                    "Job {} can be cancelled only before it is PreparingAppliance; it is {}",
+                    job.job_id, job.state
+                )));
+            }
+            job.state = "Cancelled".to_string();
+            Ok(cbor_map(vec![]))
+        }
+        other => Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            format!("Snowball operation {other:?} is not supported"),
+        )),
+    }
+}
+
+fn list_jobs(p: &Json, ctx: &mut Ctx) -> Result<Cbor, ApiError> {
+    let max = match p.get("MaxResults") {
+        None => 100,
+        Some(v) => match v.as_u64() {
+            Some(0) => 100,
+            Some(n @ 1..=100) => n as usize,
+            _ => {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidInputCombinationException",
+                    "MaxResults must be from 0 to 100",
+                ))
+            }
+        },
+    };
+    let jobs: Vec<Job> = ctx.region_state().jobs.values().cloned().collect();
+    let start = match str_param(p, "NextToken") {
+        None => 0,
+        Some(t) => jobs.iter().position(|j| j.job_id == t).ok_or_else(|| {
+            ApiError::new(
+                400,
+                "InvalidNextTokenException",
+                "The NextToken is not valid",
+            )
+        })?,
+    };
+    let entries: Vec<Cbor> = jobs
+        .iter()
+        .skip(start)
+        .take(max)
+        .map(|j| {
+            let mut e = vec![
+                ("JobId", Cbor::Text(j.job_id.clone())),
+                ("JobState", Cbor::Text(j.state.clone())),
+                ("IsMaster", Cbor::Bool(false)),
+                ("JobType", Cbor::Text(j.job_type.clone())),
+                ("SnowballType", Cbor::Text(j.snowball_type.clone())),
+                ("CreationDate", cbor_timestamp(j.created)),
+            ];
+            if let Some(d) = &j.description {
+                e.push(("Description", Cbor::Text(d.clone())));
+            }
+            cbor_map(e)
+        })
+        .collect();
+    let mut out = vec![("JobListEntries", Cbor::Array(entries))];
+    if let Some(next) = jobs.get(start + max) {
+        out.push(("NextToken", Cbor::Text(next.job_id.clone())));
+    }
+    Ok(cbor_map(out))
+}
