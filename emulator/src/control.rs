@@ -34,17 +34,17 @@ fn bad_request(message: impl Into<String>) -> Response {
     reply(400, &json!({"error": message.into()}))
 }
 
-fn parse_body(body: &Bytes) -> Result<Json, Response> {
+fn parse_body(body: &Bytes) -> Result<Json, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| bad_request(format!("the body is not JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))
 }
 
 async fn seed(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let doc = match parse_body(&body) {
         Ok(doc) => doc,
-        Err(resp) => return resp,
+        Err(e) => return bad_request(e),
     };
     let mut inner = shared.lock();
     let now = inner.clock.now();
@@ -81,7 +81,7 @@ struct ClockRequest {
 async fn clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let doc = match parse_body(&body) {
         Ok(doc) => doc,
-        Err(resp) => return resp,
+        Err(e) => return bad_request(e),
     };
     let req: ClockRequest = match serde_json::from_value(doc) {
         Ok(r) => r,
@@ -106,7 +106,7 @@ async fn get_clock(State(shared): State<Arc<Shared>>) -> Response {
 async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let doc = match parse_body(&body) {
         Ok(doc) => doc,
-        Err(resp) => return resp,
+        Err(e) => return bad_request(e),
     };
     match shared.lock().faults.replace(doc) {
         Ok(()) => reply(200, &json!({})),
