@@ -11,9 +11,16 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(1)
-        }
+        Err(err) => match err.downcast_ref::<lockward::config::ConfigError>() {
+            // A config error renders its own `error:` lines, one block per problem.
+            Some(config_err) => {
+                eprint!("{config_err}");
+                ExitCode::from(config_err.exit_code())
+            }
+            None => {
+                eprintln!("error: {err:#}");
+                ExitCode::from(1)
+            }
+        },
     }
 }

@@ -1,0 +1,441 @@
+//! Loading a config file: read it (refusing what is not a sane config file), type it through
+//! the raw serde types, check it (`validate.rs`, pure), then resolve it: read the policy files
+//! it names. Problems from every stage are collected and reported together.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::de::{from_node, struct_fields, Issue, IssueKind};
+use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
+use super::model::{Config, Desired, Resource};
+use super::raw::RawConfig;
+use super::validate::{self, check_document, list, CheckedDesired, Declared, PathContext, PolicySource, RawDocument};
+use super::yaml::{self, Node, Span, TreeIssue};
+use crate::kinds::Kind;
+
+/// Config files larger than this are refused (8 MiB: some 50,000 resources).
+pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Policy files larger than this are refused before parsing (a policy is at most 20 KiB
+/// once canonical; 1 MiB leaves room for any formatting).
+pub const MAX_POLICY_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The state file's name; by default it sits beside the config file.
+pub const DEFAULT_STATE_FILE: &str = "lockward.state.json";
+
+/// Loads, checks and resolves the config file at `path`, with the state file at its default
+/// place (see [`default_state_path`]).
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_with_state(path, &default_state_path(path))
+}
+
+/// Like [`load`], for commands that take `--state FILE`: also refuses a `deliver_to` that is
+/// that state file (or its backup, lock or journal).
+pub fn load_with_state(path: &Path, state: &Path) -> Result<Config, ConfigError> {
+    let text = read_config(path)?;
+    load_str_with_state(&text, path, state)
+}
+
+/// Checks and resolves config text as if it had been read from `path`: relative paths (and
+/// policy files, which are read) resolve against `path`'s directory. The state file is at its
+/// default place. For tests and fuzzing; never panics.
+pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    load_str_with_state(text, path, &default_state_path(path))
+}
+
+/// [`load_str`] with the state file at `state`.
+pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Config, ConfigError> {
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large(path, text.len() as u64));
+    }
+    let source = Source::new(path, text);
+    let tree = yaml::parse(text).map_err(|e| ConfigError::one(Diagnostic::new(e.message).at(&source, e.span).maybe_hint(e.hint)))?;
+    let mut diagnostics: Vec<Diagnostic> = tree.issues.iter().map(|issue| tree_issue(issue, &source)).collect();
+    let Some(root) = &tree.root else {
+        diagnostics.push(
+            Diagnostic::new("the config file is empty")
+                .at(&source, Span::at(1, 0))
+                .hint("a config starts with `version: 1`; see docs/configuration.md and examples/"),
+        );
+        return Err(ConfigError::new(diagnostics));
+    };
+    let Some(entries) = root.entries() else {
+        diagnostics.push(
+            Diagnostic::new(format!("the config must be a mapping of keys such as `version:` and `glacier_vault_lock:`, not {}", root.describe()))
+                .at(&source, root.span)
+                .hint("a config starts with `version: 1`; see docs/configuration.md and examples/"),
+        );
+        return Err(ConfigError::new(diagnostics));
+    };
+
+    let dir = config_dir(path);
+    let mut doc = RawDocument { providers: Vec::new(), glacier: Vec::new(), rbin: Vec::new(), snowball: Vec::new() };
+    let top_keys = struct_fields::<RawConfig>().unwrap_or(&[]);
+    let mut version_seen = false;
+    for (key, value) in entries {
+        let Some(name) = key.as_str() else { continue };
+        match name {
+            "version" => {
+                version_seen = true;
+                match from_node::<i64>(value, Some(key.span)) {
+                    Ok(1) => {}
+                    Ok(v) => diagnostics.push(
+                        Diagnostic::new(format!("unsupported config version {v}"))
+                            .at(&source, value.span)
+                            .hint("this lockward reads `version: 1`"),
+                    ),
+                    Err(issues) => diagnostics.extend(issues.into_iter().map(|i| issue(i, None, "the config", &source, value.span))),
+                }
+            }
+            "providers" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
+                doc.providers.push(Declared { name, key, node, raw })
+            }),
+            "glacier_vault_lock" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
+                doc.glacier.push(Declared { name, key, node, raw })
+            }),
+            "rbin_rule_lock" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
+                doc.rbin.push(Declared { name, key, node, raw })
+            }),
+            "snowball_unlock_code" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
+                doc.snowball.push(Declared { name, key, node, raw })
+            }),
+            other => {
+                let hint = match did_you_mean(other, top_keys.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None if other == "<<" => "YAML merge keys (`<<`) are not supported; write the keys out".to_string(),
+                    None => format!("the top level holds {}", list(top_keys)),
+                };
+                diagnostics.push(Diagnostic::new(format!("unknown top-level key `{other}`")).at(&source, key.span).hint(hint));
+            }
+        }
+    }
+    if !version_seen {
+        diagnostics.push(
+            Diagnostic::new("missing `version`")
+                .at(&source, root.span)
+                .hint("add `version: 1` at the top of the file"),
+        );
+    }
+
+    let state_abs = absolute(state);
+    let config_abs = absolute(path);
+    let dir_abs = absolute(&dir);
+    let paths = PathContext { dir: &dir, dir_abs: &dir_abs, config_abs: &config_abs, state_abs: &state_abs };
+    let checked = check_document(&doc, &source, &paths);
+    diagnostics.extend(checked.diagnostics);
+
+    // The resolved stage: read the policy files.
+    let mut resources = Vec::with_capacity(checked.resources.len());
+    for r in checked.resources {
+        let desired = match r.desired {
+            CheckedDesired::Glacier { vault, account_id, policy, state, min_test_period } => {
+                let policy = match policy {
+                    PolicySource::Inline(p) => p,
+                    PolicySource::File { path: file, span } => match read_policy_file(&file, &dir, &source, span) {
+                        Ok(p) => p,
+                        Err(d) => {
+                            diagnostics.push(d.subject(r.address.to_string()));
+                            continue;
+                        }
+                    },
+                };
+                Desired::GlacierVaultLock(CheckedDesired::glacier(vault, account_id, policy, state, min_test_period))
+            }
+            CheckedDesired::Rbin(d) => Desired::RbinRuleLock(d),
+            CheckedDesired::Snowball(d) => Desired::SnowballUnlockCode(d),
+        };
+        resources.push(Resource { address: r.address, provider: r.provider, desired });
+    }
+    for (address, file, span) in checked.other_policy_files {
+        if let Err(d) = read_policy_file(&file, &dir, &source, span) {
+            diagnostics.push(d.subject(address.to_string()));
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(ConfigError::new(diagnostics));
+    }
+    resources.sort_by(|a, b| a.address.cmp(&b.address));
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    Ok(Config { path: path.to_path_buf(), dir, providers: checked.providers, resources })
+}
+
+/// Where the state file is when no `--state` is given: `lockward.state.json` beside the
+/// config file.
+pub fn default_state_path(config: &Path) -> PathBuf {
+    config_dir(config).join(DEFAULT_STATE_FILE)
+}
+
+/// The directory relative paths resolve against: the config file's directory (empty for a
+/// file in the working directory named without one, so resolved paths stay as written).
+fn config_dir(config: &Path) -> PathBuf {
+    config.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    validate::normalize_lexically(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Types every entry of a top-level section (`providers`, or a kind) and hands it to `add`.
+fn section<'a, T: serde::de::DeserializeOwned>(
+    section: &str,
+    value: &'a Node,
+    source: &Source<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+    mut add: impl FnMut(&'a str, &'a Node, &'a Node, Option<T>),
+) {
+    if value.is_null() {
+        return;
+    }
+    let Some(entries) = value.entries() else {
+        let what = if section == "providers" { "providers by name" } else { "resources by name" };
+        diagnostics.push(
+            Diagnostic::new(format!("`{section}` must be a mapping of {what}, not {}", value.describe()))
+                .at(source, value.span)
+                .hint(format!("write `{section}:` and below it, indented, `<name>:` and its keys")),
+        );
+        return;
+    };
+    for (key, node) in entries {
+        let Some(name) = key.as_str() else { continue };
+        let subject = if section == "providers" { format!("providers.{name}") } else { format!("{section}.{name}") };
+        let what = if section == "providers" { "a provider" } else { section };
+        let raw = match from_node::<T>(node, Some(key.span)) {
+            Ok(raw) => Some(raw),
+            Err(issues) => {
+                diagnostics.extend(issues.into_iter().map(|i| issue(i, Some(&subject), what, source, key.span)));
+                None
+            }
+        };
+        add(name, key, node, raw);
+    }
+}
+
+/// A typing issue as a diagnostic. `what` names the thing being typed, e.g.
+/// `glacier_vault_lock`, for "not a key of …" messages.
+fn issue(issue: Issue, subject: Option<&str>, what: &str, source: &Source<'_>, fallback: Span) -> Diagnostic {
+    let span = issue.span.unwrap_or(fallback);
+    let key = issue.key.as_deref();
+    let (message, hint) = match issue.kind {
+        IssueKind::UnknownField { field, expected } => {
+            let hint = match did_you_mean(&field, expected.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if field == "<<" => "YAML merge keys (`<<`) are not supported; write the keys out".to_string(),
+                None if field == "region" && what != "a provider" => {
+                    "a resource names a `provider:`; the region is set in `providers:`".to_string()
+                }
+                None => format!("{what} takes {}", list(expected)),
+            };
+            (format!("unknown key `{field}`"), Some(hint))
+        }
+        IssueKind::MissingField { field } => (format!("missing required key `{field}`"), Some(missing_hint(field, what))),
+        IssueKind::WrongType { found, expected } => {
+            let message = match key {
+                Some(key) => format!("`{key}` must be {expected}, not {found}"),
+                None => format!("expected {expected}, found {found}"),
+            };
+            let hint = match (key, found.as_str()) {
+                (Some("account_id"), "a list") => Some("a bare `-` starts a YAML list: quote it, `account_id: \"-\"`".to_string()),
+                (_, "nothing (null)") => Some("give it a value, or remove the key".to_string()),
+                (Some(_), f) if expected == "an integer" && f.starts_with("the string") => Some("write the number without quotes".to_string()),
+                _ => None,
+            };
+            (message, hint)
+        }
+        IssueKind::UnknownVariant { variant, expected } => {
+            let message = match key {
+                Some(key) => format!("`{key}` must be one of {}, not `{variant}`", list(expected)),
+                None => format!("expected one of {}, not `{variant}`", list(expected)),
+            };
+            (message, did_you_mean(&variant, expected.iter().copied()).map(|c| format!("did you mean `{c}`?")))
+        }
+        IssueKind::Invalid(message) => match key {
+            Some(key) => (format!("`{key}`: {message}"), None),
+            None => (message, None),
+        },
+    };
+    Diagnostic::new(message).maybe_subject(subject).at(source, span).maybe_hint(hint)
+}
+
+fn missing_hint(field: &str, what: &str) -> String {
+    match (field, what) {
+        ("vault", _) => "add `vault: <the vault's name>`".to_string(),
+        ("state", "glacier_vault_lock") => "add `state: locked`, `in_progress` or `unlocked`".to_string(),
+        ("state", _) => "add `state: locked` or `unlocked`".to_string(),
+        ("rule_id", _) => "add `rule_id: <11 letters and digits>`; `aws rbin list-rules` lists them".to_string(),
+        ("job_id", _) => "add `job_id: JID…`; `aws snowball list-jobs` lists them".to_string(),
+        ("deliver_to", _) => "add `deliver_to: <file>`: where the unlock code will be written".to_string(),
+        ("region", _) => "add `region: us-east-1` (or the region you use)".to_string(),
+        (field, _) => format!("add `{field}:`"),
+    }
+}
+
+fn tree_issue(issue: &TreeIssue, source: &Source<'_>) -> Diagnostic {
+    match issue {
+        TreeIssue::DuplicateKey { key, span, first, parent_key } => {
+            let kind = parent_key.as_deref().and_then(|p| p.parse::<Kind>().ok());
+            let (subject, message, hint) = match (kind, parent_key) {
+                (Some(kind), _) => (
+                    Some(format!("{kind}.{key}")),
+                    "duplicate address: this resource is declared twice".to_string(),
+                    "each address is declared once: rename one of them (e.g. `{key}_2`), or merge the two into one".replace("{key}", key),
+                ),
+                (None, Some(parent)) if parent == "providers" => (
+                    Some(format!("providers.{key}")),
+                    "this provider is declared twice".to_string(),
+                    "rename one of them, or merge the two".to_string(),
+                ),
+                (None, _) => (None, format!("duplicate key `{key}`"), "each key appears once in a mapping: remove one of them".to_string()),
+            };
+            Diagnostic::new(message)
+                .maybe_subject(subject.as_deref())
+                .at(source, *span)
+                .related(source.snippet(*first, Some("first declared here")).secondary())
+                .hint(hint)
+        }
+        TreeIssue::BadKey { span, found } => {
+            Diagnostic::new(format!("a key must be a name, not {found}")).at(source, *span).hint("write keys as plain words, e.g. `audit:`")
+        }
+    }
+}
+
+fn too_large(path: &Path, size: u64) -> ConfigError {
+    ConfigError::one(
+        Diagnostic::new(format!("`{}` is {size} bytes; config files over {MAX_CONFIG_BYTES} bytes (8 MiB) are refused", path.display()))
+            .hint("split the resources over several config files, each with its own state"),
+    )
+}
+
+/// Reads a config file, refusing what is not one: a missing file, a directory, a file over
+/// [`MAX_CONFIG_BYTES`], text that is not UTF-8.
+fn read_config(path: &Path) -> Result<String, ConfigError> {
+    let fail = |message: String, hint: &str| ConfigError::one(Diagnostic::new(message).hint(hint));
+    let shown = path.display();
+    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => fail(
+            format!("cannot read config file `{shown}`: it does not exist"),
+            "pass the config file with `-c FILE` (the default is `lockward.yaml` in the working directory); examples/ holds configs to start from",
+        ),
+        _ => fail(format!("cannot read config file `{shown}`: {e}"), "check the path and its permissions"),
+    })?;
+    if meta.is_dir() {
+        return Err(fail(
+            format!("`{shown}` is a directory, not a config file"),
+            &format!("name the file, e.g. `-c {}`", path.join("lockward.yaml").display()),
+        ));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(too_large(path, meta.len()));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("cannot read config file `{shown}`: {e}"), "check the path and its permissions"))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large(path, bytes.len() as u64));
+    }
+    decode_utf8(bytes, path, None)
+}
+
+/// UTF-8 text, or an error locating the first byte that is not.
+fn decode_utf8(bytes: Vec<u8>, path: &Path, referenced: Option<(&Source<'_>, Span)>) -> Result<String, ConfigError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&bytes[..at]);
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
+        let lossy = String::from_utf8_lossy(bytes);
+        let file_source = Source::new(path, &lossy);
+        let span = Span::at(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX));
+        let message = format!("`{}` is not UTF-8 text (byte 0x{:02x} at line {line}, column {})", path.display(), bytes[at], col + 1);
+        let d = Diagnostic::new(message).hint("save the file as UTF-8");
+        ConfigError::one(match referenced {
+            Some((config, order)) => d.at_elsewhere(file_source.snippet(span, None), order).related(config.snippet(order, Some("referenced here")).secondary()),
+            None => d.at(&file_source, span),
+        })
+    })
+}
+
+/// Reads and checks a policy file named by `policy_file:` (whose value is at `span`).
+fn read_policy_file(file: &Path, dir: &Path, source: &Source<'_>, span: Span) -> Result<super::model::Policy, Diagnostic> {
+    let shown = file.display();
+    let here = |message: String, hint: String| Diagnostic::new(message).at(source, span).hint(hint);
+    let resolved_hint = || {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        format!("`policy_file` is resolved against the config file's directory, `{}`", dir.display())
+    };
+    let meta = fs::metadata(file).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => here(format!("policy file `{shown}` does not exist"), resolved_hint()),
+        _ => here(format!("cannot read policy file `{shown}`: {e}"), resolved_hint()),
+    })?;
+    if meta.is_dir() {
+        return Err(here(format!("policy file `{shown}` is a directory"), "name the JSON file holding the policy".to_string()));
+    }
+    if meta.len() > MAX_POLICY_FILE_BYTES {
+        return Err(here(
+            format!("policy file `{shown}` is {} bytes; policy files over {MAX_POLICY_FILE_BYTES} bytes are refused", meta.len()),
+            "a vault lock policy is at most 20 KiB".to_string(),
+        ));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(file)
+        .and_then(|f| f.take(MAX_POLICY_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| here(format!("cannot read policy file `{shown}`: {e}"), resolved_hint()))?;
+    let text = decode_utf8(bytes, file, Some((source, span))).map_err(|e| e.diagnostics()[0].clone())?;
+    let policy_source = Source::new(file, &text);
+    let elsewhere = |d: Diagnostic, at: Span| {
+        d.at_elsewhere(policy_source.snippet(at, None), span).related(source.snippet(span, Some("referenced here")).secondary())
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        let at = Span::at(u32::try_from(e.line().max(1)).unwrap_or(u32::MAX), u32::try_from(e.column().saturating_sub(1)).unwrap_or(u32::MAX));
+        elsewhere(Diagnostic::new(format!("policy file `{shown}` is not valid JSON: {e}")), at)
+    })?;
+    validate::check_policy(value).map_err(|p| {
+        let start = text.find(|c: char| !c.is_whitespace()).unwrap_or(0);
+        let line = text[..start].matches('\n').count() + 1;
+        let col = text[..start].rsplit('\n').next().map_or(0, |l| l.chars().count());
+        let at = Span::at(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX));
+        elsewhere(Diagnostic::new(format!("policy file `{shown}`: {}", p.message)).maybe_hint(p.hint), at)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_top_level_key_of_the_raw_type_is_handled() {
+        // The loader reads the top level section by section (so one bad resource does not
+        // hide the others); it must know every field of RawConfig.
+        let fields = struct_fields::<RawConfig>().unwrap();
+        assert_eq!(fields, ["version", "providers", "glacier_vault_lock", "rbin_rule_lock", "snowball_unlock_code"]);
+    }
+
+    #[test]
+    fn default_state_path_is_beside_the_config() {
+        assert_eq!(default_state_path(Path::new("lockward.yaml")), PathBuf::from("lockward.state.json"));
+        assert_eq!(default_state_path(Path::new("infra/lockward.yaml")), PathBuf::from("infra/lockward.state.json"));
+    }
+
+    #[test]
+    fn a_minimal_config_loads() {
+        let text = "version: 1\nproviders:\n  default: { region: us-east-1 }\nrbin_rule_lock:\n  ebs:\n    rule_id: a1B2c3D4e5F\n    state: locked\n    unlock_delay_days: 7\n";
+        let config = load_str(text, Path::new("/nonexistent/lockward.yaml")).unwrap();
+        assert_eq!(config.resources.len(), 1);
+        assert_eq!(config.resources[0].provider, "default");
+        assert_eq!(config.dir, PathBuf::from("/nonexistent"));
+    }
+
+    #[test]
+    fn the_state_path_is_checked_against_deliver_to() {
+        let text = "version: 1\nproviders:\n  default: { region: us-east-1 }\nsnowball_unlock_code:\n  a:\n    job_id: JID123e4567-e89b-12d3-a456-426655440000\n    deliver_to: custom.state\n";
+        let path = Path::new("/nonexistent/lockward.yaml");
+        assert!(load_str(text, path).is_ok());
+        let err = load_str_with_state(text, path, Path::new("/nonexistent/custom.state")).unwrap_err();
+        assert!(err.to_string().contains("is the state file"), "{err}");
+    }
+}

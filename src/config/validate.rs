@@ -1,0 +1,901 @@
+//! Semantic checks of the raw config: pure (no file is read, no clock, no network) and
+//! exhaustive (every problem is reported, not only the first). The small `check_*` functions
+//! judge one value each; [`check_document`] applies them to a whole typed document and
+//! locates every problem in the file. Reading policy files happens afterwards, in `load.rs`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use jiff::SignedDuration;
+use serde_json::Value;
+
+use super::error::{did_you_mean, Diagnostic, Source};
+use super::model::{GlacierDesired, Policy, Provider, RbinDesired, RuleLockState, SnowballDesired, VaultLockState};
+use super::raw::{RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock, RawRuleLockState, RawSnowballUnlockCode, RawVaultLockState};
+use super::yaml::{Node, Span};
+use crate::kinds::{Address, Kind};
+
+/// The largest vault lock policy AWS accepts, measured on the canonical JSON lockward sends
+/// (keys sorted, no insignificant whitespace): 20 KiB.
+pub const MAX_POLICY_BYTES: usize = 20 * 1024;
+
+/// The longest `min_test_period`: an in-progress vault lock expires 24 hours after it was
+/// initiated.
+pub const MAX_TEST_PERIOD: SignedDuration = SignedDuration::from_hours(24);
+
+/// What is wrong with one value, and what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    fn new(message: impl Into<String>) -> Problem {
+        Problem { message: message.into(), hint: None }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Problem {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+type Check<T> = Result<T, Problem>;
+
+/// A resource or provider name: `[a-z][a-z0-9_]{0,63}`.
+pub fn check_name(name: &str) -> Check<()> {
+    if Address::is_valid_name(name) {
+        return Ok(());
+    }
+    let problem = Problem::new(format!("`{name}` is not a valid name: names match [a-z][a-z0-9_]{{0,63}}"));
+    let fixed: String = name.to_lowercase().replace(['-', '.', ' '], "_");
+    Err(if name.is_empty() {
+        problem.hint("give it a name such as `audit`")
+    } else if name.len() > 64 {
+        problem.hint("names are at most 64 characters")
+    } else if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        problem.hint("names start with a lowercase letter")
+    } else if Address::is_valid_name(&fixed) {
+        problem.hint(format!("did you mean `{fixed}`?"))
+    } else {
+        problem
+    })
+}
+
+/// A Glacier vault name: 1 to 255 of `A-Z a-z 0-9 _ . -`.
+pub fn check_vault(vault: &str) -> Check<()> {
+    if vault.is_empty() {
+        return Err(Problem::new("the vault name is empty"));
+    }
+    if vault.len() > 255 {
+        return Err(Problem::new(format!("the vault name is {} characters long; at most 255 are allowed", vault.chars().count())));
+    }
+    if let Some(c) = vault.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
+        return Err(Problem::new(format!("the vault name `{vault}` contains {c:?}")).hint("vault names use only letters, digits, `_`, `.` and `-`"));
+    }
+    Ok(())
+}
+
+/// `-` (the credentials' own account) or 12 digits.
+pub fn check_account_id(id: &str) -> Check<()> {
+    if id == "-" || (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())) {
+        return Ok(());
+    }
+    let problem = Problem::new(format!("`{id}` is not an account id: expected \"-\" or 12 digits"));
+    let digits = id.bytes().filter(u8::is_ascii_digit).count();
+    Err(if id.bytes().all(|b| b.is_ascii_digit()) {
+        problem.hint(format!("an AWS account id has exactly 12 digits; this one has {digits}"))
+    } else if digits == 12 {
+        problem.hint(format!("write the digits only: \"{}\"", id.chars().filter(char::is_ascii_digit).collect::<String>()))
+    } else {
+        problem.hint("use \"-\" for the account of the credentials lockward runs with")
+    })
+}
+
+/// A Recycle Bin rule id: 11 letters and digits.
+pub fn check_rule_id(id: &str) -> Check<()> {
+    if id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(());
+    }
+    Err(Problem::new(format!("`{id}` is not a Recycle Bin rule id: expected 11 letters and digits"))
+        .hint("find the rule's identifier with `aws rbin list-rules --resource-type EBS_SNAPSHOT` (or EC2_IMAGE)"))
+}
+
+/// A Snowball job id: `JID` or `MID`, then a lowercase UUID.
+pub fn check_job_id(id: &str) -> Check<()> {
+    let (prefix, uuid) = id.split_at(id.len().min(3).min(id.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(id.len())));
+    let is_uuid = |u: &str| {
+        let groups: Vec<&str> = u.split('-').collect();
+        groups.len() == 5
+            && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let lowercase = |u: &str| !u.bytes().any(|b| b.is_ascii_uppercase());
+    if matches!(prefix, "JID" | "MID") && is_uuid(uuid) && lowercase(uuid) {
+        return Ok(());
+    }
+    let problem = Problem::new(format!("`{id}` is not a Snowball job id: expected JID or MID and a lowercase UUID"));
+    Err(if matches!(prefix, "JID" | "MID") && is_uuid(uuid) {
+        problem.hint(format!("write the UUID in lowercase: `{prefix}{}`", uuid.to_lowercase()))
+    } else if is_uuid(id) {
+        problem.hint(format!("job ids start with JID: `JID{}`", id.to_lowercase()))
+    } else {
+        problem.hint("job ids look like `JID123e4567-e89b-12d3-a456-426655440000`; see `aws snowball list-jobs`")
+    })
+}
+
+/// A plausible AWS region name such as `us-east-1`, `us-gov-west-1` or `eusc-de-east-1`.
+pub fn check_region(region: &str) -> Check<()> {
+    let plausible = |r: &str| {
+        let parts: Vec<&str> = r.split('-').collect();
+        parts.len() >= 3
+            && (2..=4).contains(&parts[0].len())
+            && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && parts.last().is_some_and(|n| (1..=2).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if plausible(region) {
+        return Ok(());
+    }
+    let problem = Problem::new(format!("`{region}` is not an AWS region name"));
+    let lower = region.to_lowercase();
+    let without_zone = region.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    Err(if region != lower && plausible(&lower) {
+        problem.hint(format!("region names are lowercase: `{lower}`"))
+    } else if without_zone != region && plausible(without_zone) {
+        problem.hint(format!("`{region}` is an availability zone; its region is `{without_zone}`"))
+    } else {
+        problem.hint("regions look like `us-east-1` or `eu-west-1`")
+    })
+}
+
+/// An http or https URL with a host and no credentials in it.
+pub fn check_endpoint_url(text: &str) -> Check<()> {
+    let url = url::Url::parse(text).map_err(|e| {
+        let problem = Problem::new(format!("`{text}` is not a valid URL: {e}"));
+        if e == url::ParseError::RelativeUrlWithoutBase {
+            problem.hint(format!("include the scheme: `http://{text}`"))
+        } else {
+            problem
+        }
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Problem::new(format!("`{text}` is not an http or https URL")).hint("endpoints look like `http://127.0.0.1:4566`"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Problem::new(format!("`{text}` has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Problem::new("the endpoint URL holds credentials")
+            .hint("credentials never belong in the config file; they come from the standard AWS chain"));
+    }
+    Ok(())
+}
+
+/// `arn:<partition>:iam::<12 digits>:role/<path/><name>`.
+pub fn check_role_arn(arn: &str) -> Check<()> {
+    let problem = || {
+        Problem::new(format!("`{arn}` is not an IAM role ARN")).hint("role ARNs look like `arn:aws:iam::123456789012:role/lockward`")
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [scheme, partition, service, region, account, resource] = parts[..] else { return Err(problem()) };
+    let partition_ok = partition == "aws" || partition.strip_prefix("aws-").is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let role_ok = resource.strip_prefix("role/").is_some_and(|r| {
+        let name = r.rsplit('/').next().unwrap_or("");
+        !name.is_empty() && name.len() <= 64 && r.len() <= 512 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b))
+    });
+    if scheme == "arn" && partition_ok && service == "iam" && region.is_empty() && account_ok && role_ok {
+        Ok(())
+    } else {
+        Err(problem())
+    }
+}
+
+/// A profile name: not empty, no control characters.
+pub fn check_profile(profile: &str) -> Check<()> {
+    if profile.trim().is_empty() {
+        return Err(Problem::new("the profile name is empty").hint("remove `profile:` to use the default credential chain"));
+    }
+    if profile.chars().any(char::is_control) || profile.trim() != profile {
+        return Err(Problem::new(format!("the profile name {profile:?} has spaces at its ends or control characters")));
+    }
+    Ok(())
+}
+
+/// A duration written as the config writes it: units `d`, `h`, `m`, `s` in that order, each
+/// at most once, e.g. `90m`, `2h`, `1d`, `1h30m`.
+pub fn parse_duration(text: &str) -> Check<SignedDuration> {
+    let problem = || Problem::new(format!("`{text}` is not a duration")).hint("durations look like `90m`, `2h`, `1d` or `1h30m`");
+    if text.is_empty() {
+        return Err(problem());
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(problem().hint(format!("add a unit: `{text}m` (minutes), `{text}h` (hours) or `{text}d` (days)")));
+    }
+    let mut rest = text;
+    let mut total: i64 = 0;
+    let mut last_unit = usize::MAX;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 6 {
+            return Err(problem());
+        }
+        let n: i64 = rest[..digits].parse().map_err(|_| problem())?;
+        let unit = rest[digits..].chars().next().ok_or_else(problem)?;
+        let Some(rank) = ['d', 'h', 'm', 's'].iter().position(|&u| u == unit) else { return Err(problem()) };
+        if last_unit != usize::MAX && rank <= last_unit {
+            return Err(problem());
+        }
+        last_unit = rank;
+        total += n * [86_400, 3_600, 60, 1][rank];
+        rest = &rest[digits + 1..];
+    }
+    Ok(SignedDuration::from_secs(total))
+}
+
+/// `min_test_period`: a duration more than 0 and at most 24 hours.
+pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(Problem::new("`min_test_period` is 0").hint("remove `min_test_period` to complete the lock without a test period"));
+    }
+    if d > MAX_TEST_PERIOD {
+        return Err(Problem::new(format!("`min_test_period` is {text}, more than 24h"))
+            .hint("an in-progress vault lock expires 24 hours after it was initiated, so it could never be completed"));
+    }
+    Ok(d)
+}
+
+/// `unlock_delay_days`: 7 to 30.
+pub fn check_unlock_delay(days: i64) -> Check<u16> {
+    match u16::try_from(days) {
+        Ok(d) if (7..=30).contains(&d) => Ok(d),
+        _ => Err(Problem::new(format!("`unlock_delay_days` is {days}; AWS accepts 7 to 30 days"))),
+    }
+}
+
+/// A vault lock policy: a JSON object with a non-empty `Statement`, at most
+/// [`MAX_POLICY_BYTES`] in canonical JSON.
+pub fn check_policy(value: Value) -> Check<Policy> {
+    let kind = match &value {
+        Value::Object(_) => None,
+        Value::Array(_) => Some("a list"),
+        Value::String(_) => Some("a string"),
+        Value::Number(_) => Some("a number"),
+        Value::Bool(_) => Some("a boolean"),
+        Value::Null => Some("null"),
+    };
+    if let Some(kind) = kind {
+        return Err(Problem::new(format!("the policy must be a JSON object, not {kind}")));
+    }
+    match value.get("Statement") {
+        None => {
+            return Err(Problem::new("the policy has no `Statement`")
+                .hint("a vault lock policy needs at least one statement, e.g. one that denies glacier:DeleteArchive"))
+        }
+        Some(Value::Array(items)) if items.is_empty() => return Err(Problem::new("the policy's `Statement` list is empty")),
+        Some(Value::Array(_) | Value::Object(_)) => {}
+        Some(_) => return Err(Problem::new("the policy's `Statement` must be a list of statements or one statement object")),
+    }
+    let policy = Policy::from_value(value);
+    let size = policy.canonical().len();
+    if size > MAX_POLICY_BYTES {
+        return Err(Problem::new(format!(
+            "the policy is {size} bytes in canonical JSON (keys sorted, no whitespace), more than the {MAX_POLICY_BYTES} bytes (20 KiB) AWS accepts"
+        )));
+    }
+    Ok(policy)
+}
+
+/// An inline policy: JSON text is parsed first; a YAML mapping is taken as the document.
+pub fn check_inline_policy(raw: &RawPolicy) -> Check<Policy> {
+    match raw {
+        RawPolicy::Text(text) => {
+            let value: Value = serde_json::from_str(text).map_err(|e| {
+                Problem::new(format!("the inline policy is not valid JSON: {e}"))
+                    .hint("write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping")
+            })?;
+            check_policy(value)
+        }
+        RawPolicy::Document(map) => check_policy(Value::Object(map.clone())),
+    }
+}
+
+/// A path that names a file: not empty, not ending in `/`, `.` or `..`.
+pub fn check_file_path(text: &str) -> Check<()> {
+    if text.trim().is_empty() {
+        return Err(Problem::new("the path is empty"));
+    }
+    if text.contains('\0') {
+        return Err(Problem::new("the path contains a NUL character"));
+    }
+    if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || !matches!(Path::new(text).components().next_back(), Some(Component::Normal(_))) {
+        return Err(Problem::new(format!("`{text}` names a directory, not a file")).hint("name the file, e.g. `secrets/site-a.code`"));
+    }
+    Ok(())
+}
+
+/// `path` resolved against `dir` (absolute paths stay as they are), without `.` components.
+pub fn resolve_path(dir: &Path, path: &str) -> PathBuf {
+    let joined = if Path::new(path).is_absolute() { PathBuf::from(path) } else { dir.join(path) };
+    joined.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+}
+
+/// `path` with `.` and `..` resolved lexically, for comparing absolute paths.
+pub fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The files a state file brings with it: the file itself, its backup, its lock and its
+/// journal. An unlock code must never be delivered over any of them.
+pub fn state_files(state: &Path) -> [PathBuf; 4] {
+    let with = |suffix: &str| {
+        let mut s = state.as_os_str().to_os_string();
+        s.push(suffix);
+        PathBuf::from(s)
+    };
+    [state.to_path_buf(), with(".backup"), with(".lock"), with(".journal.jsonl")]
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole document.
+
+/// One declared provider or resource: its name and key, its YAML node, and its typed raw
+/// value (`None` when typing failed; the typing errors are already reported).
+pub(crate) struct Declared<'a, T> {
+    pub name: &'a str,
+    pub key: &'a Node,
+    pub node: &'a Node,
+    pub raw: Option<T>,
+}
+
+impl<T> Declared<'_, T> {
+    /// The span of the value of `field`, or of the declaration's key when the field is absent.
+    fn value_span(&self, field: &str) -> Span {
+        self.node.get(field).map_or(self.key.span, |(_, v)| v.span)
+    }
+
+    fn key_span(&self, field: &str) -> Span {
+        self.node.get(field).map_or(self.key.span, |(k, _)| k.span)
+    }
+}
+
+/// The typed document, before semantic checks.
+pub(crate) struct RawDocument<'a> {
+    pub providers: Vec<Declared<'a, RawProvider>>,
+    pub glacier: Vec<Declared<'a, RawGlacierVaultLock>>,
+    pub rbin: Vec<Declared<'a, RawRbinRuleLock>>,
+    pub snowball: Vec<Declared<'a, RawSnowballUnlockCode>>,
+}
+
+/// Where the config file is, for resolving and comparing paths. All absolute paths are
+/// lexically normalized.
+pub(crate) struct PathContext<'a> {
+    /// The config file's directory as relative paths are resolved against (may be relative).
+    pub dir: &'a Path,
+    /// The same directory, absolute.
+    pub dir_abs: &'a Path,
+    /// The config file, absolute.
+    pub config_abs: &'a Path,
+    /// The state file, absolute.
+    pub state_abs: &'a Path,
+}
+
+/// Where a glacier resource's policy comes from, after the pure checks.
+#[derive(Debug)]
+pub(crate) enum PolicySource {
+    Inline(Policy),
+    /// A file still to be read: its resolved path, and the span of `policy_file:`'s value.
+    File { path: PathBuf, span: Span },
+}
+
+/// A resource that passed the pure checks, its policy possibly still to be read.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub address: Address,
+    pub provider: String,
+    pub desired: CheckedDesired,
+}
+
+#[derive(Debug)]
+pub(crate) enum CheckedDesired {
+    Glacier { vault: String, account_id: String, policy: PolicySource, state: VaultLockState, min_test_period: Option<SignedDuration> },
+    Rbin(RbinDesired),
+    Snowball(SnowballDesired),
+}
+
+impl CheckedDesired {
+    /// Completes a glacier resource with its policy.
+    pub fn glacier(vault: String, account_id: String, policy: Policy, state: VaultLockState, min_test_period: Option<SignedDuration>) -> GlacierDesired {
+        GlacierDesired { vault, account_id, policy, state, min_test_period }
+    }
+}
+
+/// The result of the pure stage: the providers and resources that passed, and every problem
+/// found. The config is valid only if `diagnostics` is empty after the resolved stage too.
+pub(crate) struct CheckedDocument {
+    pub providers: BTreeMap<String, Provider>,
+    pub resources: Vec<Checked>,
+    /// Policy files of resources that failed other checks: read only to report their
+    /// problems too.
+    pub other_policy_files: Vec<(Address, PathBuf, Span)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Applies every semantic check to `doc`, locating each problem in `source`.
+pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: &PathContext<'_>) -> CheckedDocument {
+    let mut out = CheckedDocument { providers: BTreeMap::new(), resources: Vec::new(), other_policy_files: Vec::new(), diagnostics: Vec::new() };
+    let report = |subject: &str, span: Span, problem: Problem| {
+        Diagnostic::new(problem.message).subject(subject).at(source, span).maybe_hint(problem.hint)
+    };
+
+    // Providers.
+    let declared_providers: Vec<&str> = doc.providers.iter().map(|p| p.name).collect();
+    for p in &doc.providers {
+        let subject = format!("providers.{}", p.name);
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(p.name) {
+            problems.push((p.key.span, e));
+        }
+        if let Some(raw) = &p.raw {
+            if let Err(e) = check_region(&raw.region) {
+                problems.push((p.value_span("region"), e));
+            }
+            if let Some(Err(e)) = raw.profile.as_deref().map(check_profile) {
+                problems.push((p.value_span("profile"), e));
+            }
+            if let Some(Err(e)) = raw.endpoint_url.as_deref().map(check_endpoint_url) {
+                problems.push((p.value_span("endpoint_url"), e));
+            }
+            if let Some(Err(e)) = raw.assume_role.as_deref().map(check_role_arn) {
+                problems.push((p.value_span("assume_role"), e));
+            }
+            if problems.is_empty() {
+                out.providers.insert(
+                    p.name.to_string(),
+                    Provider {
+                        name: p.name.to_string(),
+                        region: raw.region.clone(),
+                        profile: raw.profile.clone(),
+                        endpoint_url: raw.endpoint_url.clone(),
+                        assume_role: raw.assume_role.clone(),
+                    },
+                );
+            }
+        }
+        out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+    }
+
+    // The provider a resource uses, by name; problems are reported against `field`.
+    let provider_of = |name: Option<&str>| -> Check<String> {
+        match name {
+            Some(name) if declared_providers.contains(&name) => Ok(name.to_string()),
+            Some(name) => {
+                let problem = Problem::new(format!("unknown provider `{name}`"));
+                Err(match did_you_mean(name, declared_providers.iter().copied()) {
+                    Some(close) => problem.hint(format!("did you mean `{close}`?")),
+                    None if declared_providers.is_empty() => problem.hint(format!("declare it: `providers: {{ {name}: {{ region: us-east-1 }} }}`")),
+                    None => problem.hint(format!("declared providers: {}", list(&declared_providers))),
+                })
+            }
+            None if declared_providers.contains(&"default") => Ok("default".to_string()),
+            None => Err(Problem::new("no provider: the resource names none and no `default` provider is declared").hint(
+                "add `provider: <name>` to the resource, or declare `providers: { default: { region: us-east-1 } }` (the region is never taken from the environment)",
+            )),
+        }
+    };
+    // Resources that reach the same thing through equal providers collide.
+    let target_of = |provider: &str| -> Option<(String, Option<String>, Option<String>, Option<String>)> {
+        out_providers_target(provider, doc)
+    };
+
+    let mut seen_targets: HashMap<(Kind, String), (Address, Span)> = HashMap::new();
+    let mut collide = |kind: Kind, target: String, address: &Address, span: Span, what: &str| -> Option<Diagnostic> {
+        match seen_targets.get(&(kind, target.clone())) {
+            Some((first, first_span)) => Some(
+                Diagnostic::new(format!("{what} is also managed by {first}"))
+                    .subject(address.to_string())
+                    .at(source, span)
+                    .related(source.snippet(*first_span, Some("first managed here")).secondary())
+                    .hint("two resources managing one thing would fight over it: remove one of them"),
+            ),
+            None => {
+                seen_targets.insert((kind, target), (address.clone(), span));
+                None
+            }
+        }
+    };
+
+    // Glacier vault locks.
+    for r in &doc.glacier {
+        let address = Address::new(Kind::GlacierVaultLock, r.name);
+        let subject = address.to_string();
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(r.name) {
+            problems.push((r.key.span, e));
+        }
+        let Some(raw) = &r.raw else {
+            out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+            continue;
+        };
+        if let Err(e) = check_vault(&raw.vault) {
+            problems.push((r.value_span("vault"), e));
+        }
+        let account_id = raw.account_id.clone().unwrap_or_else(|| "-".to_string());
+        if let Err(e) = check_account_id(&account_id) {
+            problems.push((r.value_span("account_id"), e));
+        }
+        let provider = provider_of(raw.provider.as_deref()).map_err(|e| problems.push((r.value_span("provider"), e))).ok();
+        let policy = match (&raw.policy, &raw.policy_file) {
+            (Some(_), Some(_)) => {
+                let (a, b) = (r.key_span("policy"), r.key_span("policy_file"));
+                let later = if (a.line, a.col) > (b.line, b.col) { a } else { b };
+                problems.push((later, Problem::new("both `policy` and `policy_file` are set").hint("keep one: the policy inline, or in a file")));
+                None
+            }
+            (None, None) => {
+                problems.push((
+                    r.key.span,
+                    Problem::new("no policy: set `policy` or `policy_file`")
+                        .hint(format!("add `policy_file: policies/{}.json`, or the policy inline under `policy:`", r.name)),
+                ));
+                None
+            }
+            (Some(inline), None) => match check_inline_policy(inline) {
+                Ok(p) => Some(PolicySource::Inline(p)),
+                Err(e) => {
+                    problems.push((r.value_span("policy"), e));
+                    None
+                }
+            },
+            (None, Some(file)) => match check_file_path(file) {
+                Ok(()) => Some(PolicySource::File { path: resolve_path(paths.dir, file), span: r.value_span("policy_file") }),
+                Err(e) => {
+                    problems.push((r.value_span("policy_file"), e));
+                    None
+                }
+            },
+        };
+        let min_test_period = match raw.min_test_period.as_deref().map(check_min_test_period).transpose() {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push((r.value_span("min_test_period"), e));
+                None
+            }
+        };
+        if let Some(provider) = &provider {
+            if let Some(target) = target_of(provider) {
+                let key = format!("{target:?} {account_id} {}", raw.vault);
+                if let Some(d) = collide(Kind::GlacierVaultLock, key, &address, r.key.span, &format!("vault `{}`", raw.vault)) {
+                    out.diagnostics.push(d);
+                }
+            }
+        }
+        let state = match raw.state {
+            RawVaultLockState::Locked => VaultLockState::Locked,
+            RawVaultLockState::InProgress => VaultLockState::InProgress,
+            RawVaultLockState::Unlocked => VaultLockState::Unlocked,
+        };
+        match (problems.is_empty(), provider, policy) {
+            (true, Some(provider), Some(policy)) => out.resources.push(Checked {
+                address,
+                provider,
+                desired: CheckedDesired::Glacier { vault: raw.vault.clone(), account_id, policy, state, min_test_period },
+            }),
+            (_, _, policy) => {
+                if let Some(PolicySource::File { path, span }) = policy {
+                    out.other_policy_files.push((address, path, span));
+                }
+                out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+            }
+        }
+    }
+
+    // Recycle Bin rule locks.
+    for r in &doc.rbin {
+        let address = Address::new(Kind::RbinRuleLock, r.name);
+        let subject = address.to_string();
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(r.name) {
+            problems.push((r.key.span, e));
+        }
+        let Some(raw) = &r.raw else {
+            out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+            continue;
+        };
+        if let Err(e) = check_rule_id(&raw.rule_id) {
+            problems.push((r.value_span("rule_id"), e));
+        }
+        let provider = provider_of(raw.provider.as_deref()).map_err(|e| problems.push((r.value_span("provider"), e))).ok();
+        let state = match raw.state {
+            RawRuleLockState::Locked => RuleLockState::Locked,
+            RawRuleLockState::Unlocked => RuleLockState::Unlocked,
+        };
+        let unlock_delay_days = match raw.unlock_delay_days.map(check_unlock_delay).transpose() {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push((r.value_span("unlock_delay_days"), e));
+                None
+            }
+        };
+        if state == RuleLockState::Locked && raw.unlock_delay_days.is_none() {
+            problems.push((
+                r.key.span,
+                Problem::new("`state: locked` needs `unlock_delay_days`")
+                    .hint("add `unlock_delay_days: 7` (7 to 30): how long an unlock takes; AWS never lets it change after the first lock"),
+            ));
+        }
+        if let Some(provider) = &provider {
+            if let Some(target) = target_of(provider) {
+                let key = format!("{target:?} {}", raw.rule_id);
+                if let Some(d) = collide(Kind::RbinRuleLock, key, &address, r.key.span, &format!("rule `{}`", raw.rule_id)) {
+                    out.diagnostics.push(d);
+                }
+            }
+        }
+        match (problems.is_empty(), provider) {
+            (true, Some(provider)) => out.resources.push(Checked {
+                address,
+                provider,
+                desired: CheckedDesired::Rbin(RbinDesired { rule_id: raw.rule_id.clone(), state, unlock_delay_days }),
+            }),
+            _ => out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e))),
+        }
+    }
+
+    // Snowball unlock codes.
+    let state_files_abs = state_files(paths.state_abs);
+    let mut deliveries: HashMap<PathBuf, (Address, Span)> = HashMap::new();
+    for r in &doc.snowball {
+        let address = Address::new(Kind::SnowballUnlockCode, r.name);
+        let subject = address.to_string();
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(r.name) {
+            problems.push((r.key.span, e));
+        }
+        let Some(raw) = &r.raw else {
+            out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+            continue;
+        };
+        if let Err(e) = check_job_id(&raw.job_id) {
+            problems.push((r.value_span("job_id"), e));
+        }
+        let provider = provider_of(raw.provider.as_deref()).map_err(|e| problems.push((r.value_span("provider"), e))).ok();
+        let deliver_span = r.value_span("deliver_to");
+        let deliver_ok = check_file_path(&raw.deliver_to).map_err(|e| problems.push((deliver_span, e))).is_ok();
+        let manifest_ok = match raw.manifest_path.as_deref().map(check_file_path) {
+            Some(Err(e)) => {
+                problems.push((r.value_span("manifest_path"), e));
+                false
+            }
+            _ => true,
+        };
+        let deliver_to = resolve_path(paths.dir, &raw.deliver_to);
+        let manifest_path = raw.manifest_path.as_deref().map(|m| resolve_path(paths.dir, m));
+        if deliver_ok {
+            let deliver_abs = normalize_lexically(&paths.dir_abs.join(&raw.deliver_to));
+            if deliver_abs == paths.config_abs {
+                problems.push((deliver_span, Problem::new("`deliver_to` is the config file itself").hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`")));
+            } else if state_files_abs.contains(&deliver_abs) {
+                problems.push((
+                    deliver_span,
+                    Problem::new(format!("`deliver_to` is the state file `{}` or one of its companions", paths.state_abs.display()))
+                        .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
+                ));
+            }
+            if let (true, Some(manifest)) = (manifest_ok, &raw.manifest_path) {
+                let manifest_abs = normalize_lexically(&paths.dir_abs.join(manifest));
+                if let Some(manifest_dir) = manifest_abs.parent() {
+                    if deliver_abs.starts_with(manifest_dir) {
+                        let shown = Path::new(manifest).parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| ".".to_string(), |p| p.display().to_string());
+                        problems.push((
+                            deliver_span,
+                            Problem::new(format!("`deliver_to` is inside `{shown}`, the directory of the manifest"))
+                                .hint("AWS advises keeping the unlock code and the manifest apart: deliver the code to another directory"),
+                        ));
+                    }
+                }
+            }
+            if let Some((first, first_span)) = deliveries.get(&deliver_abs) {
+                out.diagnostics.push(
+                    Diagnostic::new(format!("`deliver_to` is also where {first} delivers its code"))
+                        .subject(&subject)
+                        .at(source, deliver_span)
+                        .related(source.snippet(*first_span, Some("first used here")).secondary())
+                        .hint("give every unlock code a file of its own"),
+                );
+            } else {
+                deliveries.insert(deliver_abs, (address.clone(), deliver_span));
+            }
+        }
+        if let Some(provider) = &provider {
+            if let Some(target) = target_of(provider) {
+                let key = format!("{target:?} {}", raw.job_id);
+                if let Some(d) = collide(Kind::SnowballUnlockCode, key, &address, r.key.span, &format!("job `{}`", raw.job_id)) {
+                    out.diagnostics.push(d);
+                }
+            }
+        }
+        match (problems.is_empty(), provider) {
+            (true, Some(provider)) => out.resources.push(Checked {
+                address,
+                provider,
+                desired: CheckedDesired::Snowball(SnowballDesired { job_id: raw.job_id.clone(), deliver_to, manifest_path }),
+            }),
+            _ => out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e))),
+        }
+    }
+    out
+}
+
+/// What a provider reaches: region, endpoint, profile and role. Two providers with the same
+/// target are the same place.
+fn out_providers_target(name: &str, doc: &RawDocument<'_>) -> Option<(String, Option<String>, Option<String>, Option<String>)> {
+    let raw = doc.providers.iter().find(|p| p.name == name)?.raw.as_ref()?;
+    Some((raw.region.clone(), raw.endpoint_url.clone(), raw.profile.clone(), raw.assume_role.clone()))
+}
+
+/// `` `a`, `b`, `c` ``
+pub(crate) fn list(words: &[&str]) -> String {
+    words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint<T: std::fmt::Debug>(r: Check<T>) -> String {
+        r.unwrap_err().hint.unwrap_or_default()
+    }
+
+    #[test]
+    fn names() {
+        assert!(check_name("audit_2").is_ok());
+        assert!(check_name(&"a".repeat(64)).is_ok());
+        assert!(check_name(&"a".repeat(65)).is_err());
+        assert_eq!(hint(check_name("Audit-Logs")), "did you mean `audit_logs`?");
+        assert_eq!(hint(check_name("2fa")), "names start with a lowercase letter");
+        assert!(check_name("").is_err());
+    }
+
+    #[test]
+    fn vaults() {
+        assert!(check_vault("audit-logs_2.x").is_ok());
+        assert!(check_vault(&"v".repeat(255)).is_ok());
+        assert!(check_vault(&"v".repeat(256)).is_err());
+        assert!(check_vault("").is_err());
+        assert!(check_vault("audit logs").unwrap_err().message.contains("' '"));
+    }
+
+    #[test]
+    fn account_ids() {
+        assert!(check_account_id("-").is_ok());
+        assert!(check_account_id("012345678901").is_ok());
+        assert!(hint(check_account_id("12345678901")).contains("has 11"));
+        assert!(hint(check_account_id("1234-5678-9012")).contains("\"123456789012\""));
+        assert!(check_account_id("").is_err());
+    }
+
+    #[test]
+    fn rule_ids() {
+        assert!(check_rule_id("a1B2c3D4e5F").is_ok());
+        assert!(check_rule_id("a1B2c3D4e5").is_err());
+        assert!(check_rule_id("a1B2c3D4e5-").is_err());
+    }
+
+    #[test]
+    fn job_ids() {
+        assert!(check_job_id("JID123e4567-e89b-12d3-a456-426655440000").is_ok());
+        assert!(check_job_id("MID123e4567-e89b-12d3-a456-426655440000").is_ok());
+        assert!(hint(check_job_id("JID123E4567-E89B-12D3-A456-426655440000")).contains("JID123e4567-e89b"));
+        assert!(hint(check_job_id("123e4567-e89b-12d3-a456-426655440000")).starts_with("job ids start with JID"));
+        assert!(check_job_id("JID123e4567-e89b-12d3-a456-42665544000").is_err());
+        assert!(check_job_id("CID123e4567-e89b-12d3-a456-426655440000").is_err());
+        assert!(check_job_id("").is_err());
+        assert!(check_job_id("é").is_err());
+    }
+
+    #[test]
+    fn regions() {
+        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "ap-southeast-3", "eusc-de-east-1", "cn-north-1"] {
+            assert!(check_region(ok).is_ok(), "{ok}");
+        }
+        assert!(hint(check_region("us-east-1a")).contains("`us-east-1`"));
+        assert!(hint(check_region("US-EAST-1")).contains("`us-east-1`"));
+        assert!(check_region("useast1").is_err());
+        assert!(check_region("").is_err());
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        assert!(check_endpoint_url("http://127.0.0.1:4566").is_ok());
+        assert!(check_endpoint_url("https://glacier.example.com/base").is_ok());
+        assert!(hint(check_endpoint_url("localhost:4566")).is_empty() || check_endpoint_url("localhost:4566").is_err());
+        assert!(hint(check_endpoint_url("127.0.0.1:4566")).contains("http://"));
+        assert!(check_endpoint_url("ftp://x").is_err());
+        assert!(check_endpoint_url("http://user:pw@x").unwrap_err().message.contains("credentials"));
+    }
+
+    #[test]
+    fn role_arns() {
+        assert!(check_role_arn("arn:aws:iam::123456789012:role/lockward").is_ok());
+        assert!(check_role_arn("arn:aws-us-gov:iam::123456789012:role/ops/lockward").is_ok());
+        assert!(check_role_arn("arn:aws:iam::123456789012:user/bob").is_err());
+        assert!(check_role_arn("arn:aws:iam::12345:role/x").is_err());
+        assert!(check_role_arn("lockward").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90m").unwrap(), SignedDuration::from_mins(90));
+        assert_eq!(parse_duration("2h").unwrap(), SignedDuration::from_hours(2));
+        assert_eq!(parse_duration("1d").unwrap(), SignedDuration::from_hours(24));
+        assert_eq!(parse_duration("1h30m").unwrap(), SignedDuration::from_mins(90));
+        assert!(parse_duration("30m1h").is_err());
+        assert!(parse_duration("1h1h").is_err());
+        assert!(parse_duration("2 h").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("9999999999h").is_err());
+        assert!(hint(parse_duration("90")).contains("`90m`"));
+        assert!(check_min_test_period("0m").is_err());
+        assert!(check_min_test_period("24h").is_ok());
+        assert!(check_min_test_period("1d1s").is_err());
+    }
+
+    #[test]
+    fn unlock_delays() {
+        assert_eq!(check_unlock_delay(7), Ok(7));
+        assert_eq!(check_unlock_delay(30), Ok(30));
+        assert!(check_unlock_delay(6).is_err());
+        assert!(check_unlock_delay(31).is_err());
+        assert!(check_unlock_delay(-1).is_err());
+    }
+
+    #[test]
+    fn policies() {
+        let ok = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny"}]});
+        assert!(check_policy(ok).is_ok());
+        assert!(check_policy(serde_json::json!({"Statement": []})).is_err());
+        assert!(check_policy(serde_json::json!({"Version": "x"})).unwrap_err().message.contains("no `Statement`"));
+        assert!(check_policy(serde_json::json!([1])).is_err());
+        let big = serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES)}]});
+        assert!(check_policy(big).unwrap_err().message.contains("canonical"));
+        // Exactly at the limit is accepted: the canonical form is what is measured.
+        let overhead = r#"{"Statement":[{"Sid":""}]}"#.len();
+        let at_limit = serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES - overhead)}]});
+        assert!(check_policy(at_limit).is_ok());
+        assert!(check_inline_policy(&RawPolicy::Text("{\"Statement\": {}}".into())).is_ok());
+        assert!(check_inline_policy(&RawPolicy::Text("{nope".into())).unwrap_err().message.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn file_paths() {
+        assert!(check_file_path("secrets/a.code").is_ok());
+        assert!(check_file_path("secrets/").is_err());
+        assert!(check_file_path("..").is_err());
+        assert!(check_file_path("").is_err());
+        assert_eq!(resolve_path(Path::new("cfg"), "./a/b"), PathBuf::from("cfg/a/b"));
+        assert_eq!(resolve_path(Path::new(""), "a"), PathBuf::from("a"));
+        assert_eq!(resolve_path(Path::new("cfg"), "/abs"), PathBuf::from("/abs"));
+        assert_eq!(normalize_lexically(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+    }
+
+    #[test]
+    fn state_files_include_companions() {
+        let files = state_files(Path::new("/x/lockward.state.json"));
+        assert!(files.contains(&PathBuf::from("/x/lockward.state.json.journal.jsonl")));
+        assert!(files.contains(&PathBuf::from("/x/lockward.state.json.backup")));
+    }
+}
