@@ -5,9 +5,11 @@
 
 pub mod config;
 pub mod digest;
+pub mod apply;
 pub mod aws;
 pub mod kinds;
 pub mod plan;
+pub mod planfile;
 pub mod state;
 pub mod cli;
 pub mod commands;

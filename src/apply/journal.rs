@@ -1,0 +1,500 @@
+//! The journal: `<state>.journal.jsonl`, an append-only record of every mutating call, one
+//! JSON object a line: `{ts, address, action, phase, detail}` (DESIGN.md section 5).
+//!
+//! Guarantees callers may rely on:
+//! - [`Journal::append`] returns only once the record is on disk (fsync): an `intent` written
+//!   before a call survives a crash during the call.
+//! - Records are never rewritten or removed. A line torn by a crash mid-write is closed off
+//!   by the next append (which starts a new line), and [`Journal::read_all`] reports it
+//!   instead of failing, with every intact record.
+//! - The file is created mode 0600 and a symlink in its place is refused.
+//!
+//! The journal holds what the executor puts in `detail` and nothing else; the executor must
+//! never put a secret there (no unlock code, no credential).
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::kinds::Address;
+use crate::plan::ActionKind;
+use crate::state::durable::{self, OpenFailure};
+
+/// The suffix of the journal: `<state>.journal.jsonl`.
+pub const JOURNAL_SUFFIX: &str = ".journal.jsonl";
+
+/// `<state>.journal.jsonl` for the state file at `state_path`.
+pub fn journal_path(state_path: &Path) -> PathBuf {
+    durable::with_suffix(state_path, JOURNAL_SUFFIX)
+}
+
+/// Where one mutating call stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// About to make the call. Written (and fsynced) before it.
+    Intent,
+    /// The call succeeded and its result is in the state file.
+    Done,
+    /// The call failed; `detail` says how.
+    Failed,
+    /// An earlier `intent` left without `done` or `failed` (a crash, or an ambiguous failure)
+    /// was settled by reading the live state; `detail` says what was found and done about it.
+    Recovered,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Intent => "intent",
+            Phase::Done => "done",
+            Phase::Failed => "failed",
+            Phase::Recovered => "recovered",
+        }
+    }
+
+    /// Whether this phase settles an earlier `intent`.
+    pub fn settles_intent(self) -> bool {
+        !matches!(self, Phase::Intent)
+    }
+}
+
+/// One line of the journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalRecord {
+    /// When the record was made.
+    pub ts: Timestamp,
+    pub address: Address,
+    pub action: ActionKind,
+    pub phase: Phase,
+    /// Context for people and for recovery: caller identity, plan digest, lock id, error.
+    /// Never a secret.
+    pub detail: Map<String, Value>,
+}
+
+impl JournalRecord {
+    pub fn new(
+        ts: Timestamp,
+        address: Address,
+        action: ActionKind,
+        phase: Phase,
+        detail: Map<String, Value>,
+    ) -> JournalRecord {
+        JournalRecord {
+            ts,
+            address,
+            action,
+            phase,
+            detail,
+        }
+    }
+}
+
+/// A line of the journal that is not a readable record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DamagedLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// Byte offset of the line's start.
+    pub offset: u64,
+    /// Whether the line is the end of the file without a newline: a record torn by a crash
+    /// or a full disk while it was being written (the call it announced may not have been made).
+    pub torn_tail: bool,
+    /// Why it could not be read.
+    pub reason: String,
+}
+
+/// What [`Journal::read_all`] found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JournalContents {
+    /// Every readable record, in file order.
+    pub records: Vec<JournalRecord>,
+    /// Every line that could not be read, in file order. A torn line that a later append
+    /// closed off shows here with `torn_tail: false`.
+    pub damaged: Vec<DamagedLine>,
+}
+
+impl JournalContents {
+    /// The torn last line, if the file ends in one.
+    pub fn torn_tail(&self) -> Option<&DamagedLine> {
+        self.damaged.last().filter(|d| d.torn_tail)
+    }
+
+    /// `intent` records not followed by a record that settles them (`done`, `failed`,
+    /// `recovered`) for the same address and action: calls that may or may not have happened,
+    /// whose live state must be read before anything else is decided about them.
+    pub fn unsettled_intents(&self) -> Vec<&JournalRecord> {
+        let mut open: Vec<&JournalRecord> = Vec::new();
+        for record in &self.records {
+            open.retain(|r| !(r.address == record.address && r.action == record.action));
+            if record.phase == Phase::Intent {
+                open.push(record);
+            }
+        }
+        open
+    }
+}
+
+/// Everything that can go wrong with the journal. Each message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(
+        "the journal {} is a symbolic link, which lockward refuses\nhint: move the link away; \
+         lockward creates the journal itself beside the state file",
+        path.display()
+    )]
+    Symlink { path: PathBuf },
+
+    #[error(
+        "the journal path {} is not a regular file\nhint: move it away; lockward creates the \
+         journal itself beside the state file",
+        path.display()
+    )]
+    NotAFile { path: PathBuf },
+
+    #[error(
+        "could not {action} the journal {}: {source}\nhint: check that the directory is \
+         writable and has free space; nothing was called after the last record that was \
+         written",
+        path.display()
+    )]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl JournalError {
+    /// Every journal error fails the command (exit code 1).
+    pub fn exit_code(&self) -> u8 {
+        1
+    }
+}
+
+/// The journal beside one state file. Shareable between threads: appends are serialized.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    /// Opened on the first append; dropped after a failed write, so the next append reopens
+    /// the file and closes off whatever the failure left half written.
+    file: Mutex<Option<File>>,
+}
+
+impl Journal {
+    /// The journal of the state file at `state_path`. Touches nothing on disk.
+    pub fn for_state(state_path: &Path) -> Journal {
+        Journal {
+            path: journal_path(state_path),
+            file: Mutex::new(None),
+        }
+    }
+
+    /// The journal file, `<state>.journal.jsonl`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends `record` as one line and fsyncs before returning.
+    pub fn append(&self, record: &JournalRecord) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(record)
+            .map_err(|e| self.io("encode a record for", io::Error::other(e)))?;
+        line.push(b'\n');
+
+        // A panic elsewhere while holding the mutex leaves at worst a closed-off torn line.
+        let mut slot = self
+            .file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.is_none() {
+            *slot = Some(self.open_for_append()?);
+        }
+        let Some(file) = slot.as_mut() else {
+            return Err(self.io("open", io::Error::other("the journal was not opened")));
+        };
+        let written = file.write_all(&line).and_then(|()| file.sync_data());
+        if let Err(source) = written {
+            *slot = None;
+            return Err(self.io("append to", source));
+        }
+        Ok(())
+    }
+
+    /// Every record, tolerating damaged lines (see [`JournalContents`]). A missing journal is
+    /// empty.
+    pub fn read_all(&self) -> Result<JournalContents, JournalError> {
+        let mut file = match durable::open_existing(&self.path, OpenOptions::new().read(true)) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(JournalContents::default()),
+            Err(failure) => return Err(self.open_error(failure)),
+        };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| self.io("read", e))?;
+        Ok(parse(&bytes))
+    }
+
+    /// Opens (creating it 0600, and fsyncing the directory so the new file survives a crash)
+    /// for appending, and closes off a torn last line so the next record starts on its own line.
+    fn open_for_append(&self) -> Result<File, JournalError> {
+        let (mut file, created) = durable::open_or_create_private(&self.path, true)
+            .map_err(|failure| self.open_error(failure))?;
+        if created {
+            durable::sync_dir(&self.path).map_err(|e| self.io("create", e))?;
+            return Ok(file);
+        }
+        let len = file.metadata().map_err(|e| self.io("inspect", e))?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::Start(len - 1))
+                .and_then(|_| file.read_exact(&mut last))
+                .map_err(|e| self.io("read", e))?;
+            if last[0] != b'\n' {
+                tracing::warn!(
+                    path = %self.path.display(),
+                    "the journal ends in a torn line (a crash mid-write?); closing it off"
+                );
+                file.write_all(b"\n")
+                    .and_then(|()| file.sync_data())
+                    .map_err(|e| self.io("repair", e))?;
+            }
+        }
+        Ok(file)
+    }
+
+    fn io(&self, action: &'static str, source: io::Error) -> JournalError {
+        JournalError::Io {
+            path: self.path.clone(),
+            action,
+            source,
+        }
+    }
+
+    fn open_error(&self, failure: OpenFailure) -> JournalError {
+        let path = self.path.clone();
+        match failure {
+            OpenFailure::Symlink => JournalError::Symlink { path },
+            OpenFailure::NotAFile => JournalError::NotAFile { path },
+            OpenFailure::Io(action, source) => JournalError::Io {
+                path,
+                action,
+                source,
+            },
+        }
+    }
+}
+
+fn parse(bytes: &[u8]) -> JournalContents {
+    let mut contents = JournalContents::default();
+    let mut offset = 0usize;
+    for (index, raw) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        let start = offset;
+        offset += raw.len();
+        let terminated = raw.last() == Some(&b'\n');
+        let text = raw.strip_suffix(b"\n").unwrap_or(raw);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<JournalRecord>(text) {
+            Ok(record) => contents.records.push(record),
+            Err(err) => contents.damaged.push(DamagedLine {
+                line: index + 1,
+                offset: start as u64,
+                torn_tail: !terminated,
+                reason: if !terminated {
+                    format!(
+                        "the last line was cut off while it was written (a crash or a full \
+                         disk): {err}"
+                    )
+                } else {
+                    format!("not a journal record: {err}")
+                },
+            }),
+        }
+    }
+    contents
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn record(name: &str, action: ActionKind, phase: Phase) -> JournalRecord {
+        let detail =
+            json!({"plan_digest": "sha256:abc", "caller": "arn:aws:iam::123456789012:user/ops"});
+        JournalRecord::new(
+            "2026-11-23T05:50:46Z".parse().unwrap(),
+            format!("glacier_vault_lock.{name}").parse().unwrap(),
+            action,
+            phase,
+            detail.as_object().cloned().unwrap_or_default(),
+        )
+    }
+
+    fn journal_in(dir: &tempfile::TempDir) -> Journal {
+        Journal::for_state(&dir.path().join("lockward.state.json"))
+    }
+
+    #[test]
+    fn appends_one_line_per_record_and_reads_them_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_in(&dir);
+        assert_eq!(journal.read_all().unwrap(), JournalContents::default());
+        let intent = record("audit", ActionKind::InitiateLock, Phase::Intent);
+        let done = record("audit", ActionKind::InitiateLock, Phase::Done);
+        journal.append(&intent).unwrap();
+        journal.append(&done).unwrap();
+        assert_eq!(
+            journal.path(),
+            dir.path().join("lockward.state.json.journal.jsonl")
+        );
+        let text = fs::read_to_string(journal.path()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            first,
+            json!({"ts": "2026-11-23T05:50:46Z", "address": "glacier_vault_lock.audit",
+                   "action": "initiate_lock", "phase": "intent",
+                   "detail": {"plan_digest": "sha256:abc",
+                              "caller": "arn:aws:iam::123456789012:user/ops"}})
+        );
+        let contents = journal.read_all().unwrap();
+        assert_eq!(contents.records, vec![intent, done]);
+        assert!(contents.damaged.is_empty());
+        assert_eq!(
+            fs::metadata(journal.path()).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn a_torn_last_line_is_reported_not_fatal_and_the_next_append_starts_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_in(&dir);
+        let intent = record("audit", ActionKind::CompleteLock, Phase::Intent);
+        journal.append(&intent).unwrap();
+        // A crash halfway through writing the `done` record.
+        let done =
+            serde_json::to_string(&record("audit", ActionKind::CompleteLock, Phase::Done)).unwrap();
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .unwrap();
+        file.write_all(&done.as_bytes()[..done.len() / 2]).unwrap();
+        drop(file);
+
+        let contents = journal.read_all().unwrap();
+        assert_eq!(contents.records, vec![intent.clone()]);
+        let torn = contents.torn_tail().expect("the torn line is reported");
+        assert_eq!(torn.line, 2);
+        assert!(torn.reason.contains("cut off"), "{}", torn.reason);
+        assert_eq!(contents.unsettled_intents(), vec![&intent]);
+
+        // A new run appends: the torn line is closed off, the new record is intact.
+        let reopened = journal_in(&dir);
+        let recovered = record("audit", ActionKind::CompleteLock, Phase::Recovered);
+        reopened.append(&recovered).unwrap();
+        let contents = reopened.read_all().unwrap();
+        assert_eq!(contents.records, vec![intent, recovered]);
+        assert_eq!(contents.damaged.len(), 1);
+        assert!(!contents.damaged[0].torn_tail);
+        assert!(contents.torn_tail().is_none());
+        assert!(contents.unsettled_intents().is_empty());
+    }
+
+    #[test]
+    fn unsettled_intents_are_those_without_a_later_outcome() {
+        let contents = JournalContents {
+            records: vec![
+                record("a", ActionKind::InitiateLock, Phase::Intent),
+                record("a", ActionKind::InitiateLock, Phase::Done),
+                record("a", ActionKind::CompleteLock, Phase::Intent),
+                record("b", ActionKind::AbortLock, Phase::Intent),
+                record("b", ActionKind::AbortLock, Phase::Failed),
+                record("b", ActionKind::AbortLock, Phase::Intent),
+            ],
+            damaged: vec![],
+        };
+        let open: Vec<String> = contents
+            .unsettled_intents()
+            .iter()
+            .map(|r| format!("{} {}", r.address, r.action.as_str()))
+            .collect();
+        assert_eq!(
+            open,
+            vec![
+                "glacier_vault_lock.a complete_lock",
+                "glacier_vault_lock.b abort_lock"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_garbage_line_in_the_middle_is_reported_with_its_line_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_in(&dir);
+        let a =
+            serde_json::to_string(&record("a", ActionKind::InitiateLock, Phase::Intent)).unwrap();
+        fs::write(journal.path(), format!("{a}\n{{\"ts\": 1}}\n\n{a}\n")).unwrap();
+        let contents = journal.read_all().unwrap();
+        assert_eq!(contents.records.len(), 2);
+        assert_eq!(contents.damaged.len(), 1);
+        assert_eq!(contents.damaged[0].line, 2);
+        assert!(!contents.damaged[0].torn_tail);
+    }
+
+    #[test]
+    fn symlinked_journal_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_in(&dir);
+        let target = dir.path().join("elsewhere");
+        fs::write(&target, b"").unwrap();
+        std::os::unix::fs::symlink(&target, journal.path()).unwrap();
+        let err = journal
+            .append(&record("a", ActionKind::InitiateLock, Phase::Intent))
+            .unwrap_err();
+        assert!(matches!(err, JournalError::Symlink { .. }), "{err}");
+        assert!(matches!(
+            journal.read_all(),
+            Err(JournalError::Symlink { .. })
+        ));
+        assert_eq!(fs::read(&target).unwrap(), b"");
+    }
+
+    #[test]
+    fn concurrent_appends_do_not_interleave() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = std::sync::Arc::new(journal_in(&dir));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let journal = journal.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..25 {
+                        let name = format!("r{t}");
+                        journal
+                            .append(&record(&name, ActionKind::LockRule, Phase::Intent))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let contents = journal.read_all().unwrap();
+        assert_eq!(contents.records.len(), 100);
+        assert!(contents.damaged.is_empty());
+    }
+}

@@ -1,0 +1,3 @@
+//! Applying a plan: the journal of mutating calls.
+
+pub mod journal;
