@@ -9,6 +9,7 @@ pub mod apply;
 pub mod aws;
 pub mod kinds;
 pub mod plan;
+pub mod render;
 pub mod planfile;
 pub mod state;
 pub mod cli;

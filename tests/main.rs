@@ -1,1 +1,3 @@
 //! lockward integration tests: one binary, one module per area.
+
+mod render;

@@ -1,0 +1,311 @@
+//! Words shared by the human and Markdown renderers: what a live or desired value says, put
+//! into a short phrase, and what each action's reversibility means. Nothing here decides:
+//! every phrase restates a field of the plan.
+
+use serde_json::Value;
+
+use crate::kinds::Kind;
+use crate::plan::{ActionKind, Plan, ResourcePlan, Reversibility, Summary};
+
+/// A piece of a phrase: prose, or a value taken verbatim from the plan (a name, a time, a
+/// path) that a renderer may set apart, e.g. as inline code in Markdown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Piece {
+    Text(String),
+    Value(String),
+}
+
+/// A short phrase made of prose and values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Phrase(pub(crate) Vec<Piece>);
+
+impl Phrase {
+    fn text(mut self, text: impl Into<String>) -> Phrase {
+        self.0.push(Piece::Text(text.into()));
+        self
+    }
+
+    fn value(mut self, value: impl Into<String>) -> Phrase {
+        self.0.push(Piece::Value(value.into()));
+        self
+    }
+
+    fn of_text(text: impl Into<String>) -> Phrase {
+        Phrase::default().text(text)
+    }
+
+    /// Plain text, values as they are.
+    pub(crate) fn plain(&self) -> String {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) | Piece::Value(t) => t.as_str(),
+            })
+            .collect()
+    }
+}
+
+/// A resource in words: what it is, what it is now, and what the configuration wants.
+pub(crate) struct ResourceWords {
+    /// e.g. "vault audit-logs", "rule a1B2c3D4e5F (EBS_SNAPSHOT)", "job JID…".
+    pub(crate) subject: Phrase,
+    pub(crate) live: Phrase,
+    pub(crate) desired: Phrase,
+}
+
+/// Describes a resource's live and desired values. A value of a shape this build does not
+/// know is shown as its compact JSON, so nothing is ever hidden.
+pub(crate) fn describe(r: &ResourcePlan) -> ResourceWords {
+    let words = match r.kind {
+        Kind::GlacierVaultLock => glacier(r),
+        Kind::RbinRuleLock => rbin(r),
+        Kind::SnowballUnlockCode => snowball(r),
+    };
+    words.unwrap_or_else(|| ResourceWords {
+        subject: Phrase::default(),
+        live: Phrase::default().value(compact(&r.live)),
+        desired: Phrase::default().value(compact(&r.desired)),
+    })
+}
+
+fn compact(v: &Value) -> String {
+    crate::digest::canonical_json(v)
+}
+
+fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn u64_field(v: &Value, key: &str) -> Option<u64> {
+    v.get(key).and_then(Value::as_u64)
+}
+
+fn days(n: u64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+fn glacier(r: &ResourcePlan) -> Option<ResourceWords> {
+    let (live, desired) = (&r.live, &r.desired);
+    let mut subject = Phrase::of_text("vault ").value(str_field(desired, "vault")?);
+    match str_field(desired, "account_id") {
+        Some("-") | None => {}
+        Some(account) => subject = subject.text(" in account ").value(account),
+    }
+    let mut live_words = match str_field(live, "state")? {
+        "vault_missing" => Phrase::of_text("the vault does not exist"),
+        "none" => Phrase::of_text("no lock"),
+        "in_progress" => {
+            let mut p = Phrase::of_text("lock in progress");
+            if let Some(created) = str_field(live, "created") {
+                p = p.text(" since ").value(created);
+            }
+            if let Some(expires) = str_field(live, "expires") {
+                p = p.text(", expires ").value(expires);
+            }
+            p
+        }
+        "locked" => {
+            let mut p = Phrase::of_text("locked");
+            if let Some(created) = str_field(live, "created") {
+                p = p.text(" since ").value(created);
+            }
+            p
+        }
+        _ => return None,
+    };
+    if r.policy_diff.is_some() && live.get("policy").is_some() {
+        live_words = live_words.text(", with a different policy");
+    }
+    let desired_words = match str_field(desired, "state")? {
+        "locked" => {
+            let p = Phrase::of_text("locked");
+            match str_field(desired, "min_test_period") {
+                Some(period) => p.text(" after testing the lock for ").value(period),
+                None => p,
+            }
+        }
+        "in_progress" => Phrase::of_text("lock in progress (policy under test)"),
+        "unlocked" => Phrase::of_text("no lock"),
+        _ => return None,
+    };
+    Some(ResourceWords {
+        subject,
+        live: live_words,
+        desired: desired_words,
+    })
+}
+
+fn rbin(r: &ResourcePlan) -> Option<ResourceWords> {
+    let (live, desired) = (&r.live, &r.desired);
+    let mut subject = Phrase::of_text("rule ").value(str_field(desired, "rule_id")?);
+    if let Some(resource_type) = str_field(live, "resource_type") {
+        subject = subject.text(" (").value(resource_type).text(")");
+    }
+    let live_words = match str_field(live, "state")? {
+        "rule_missing" => Phrase::of_text("the rule does not exist"),
+        "present" => {
+            let delay = u64_field(live, "unlock_delay_days");
+            let mut p = match live.get("lock_state")? {
+                Value::Null => Phrase::of_text("never locked"),
+                Value::String(s) => match s.as_str() {
+                    "locked" => match delay {
+                        Some(d) => Phrase::of_text(format!("locked, unlock delay {}", days(d))),
+                        None => Phrase::of_text("locked"),
+                    },
+                    "pending_unlock" => {
+                        let p = Phrase::of_text("unlock pending");
+                        match str_field(live, "lock_end_time") {
+                            Some(end) => p.text(" until ").value(end),
+                            None => p,
+                        }
+                    }
+                    "unlocked" => match delay {
+                        Some(d) => Phrase::of_text(format!("unlocked (unlock delay {})", days(d))),
+                        None => Phrase::of_text("unlocked"),
+                    },
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            match u64_field(live, "resource_tags") {
+                Some(0) | None => {}
+                Some(1) => p = p.text(", tag-level rule (1 resource tag)"),
+                Some(n) => p = p.text(format!(", tag-level rule ({n} resource tags)")),
+            }
+            match u64_field(live, "exclude_resource_tags") {
+                Some(0) | None => {}
+                Some(1) => p = p.text(", excludes resources by 1 tag"),
+                Some(n) => p = p.text(format!(", excludes resources by {n} tags")),
+            }
+            p
+        }
+        _ => return None,
+    };
+    let desired_words = match str_field(desired, "state")? {
+        "locked" => match u64_field(desired, "unlock_delay_days") {
+            Some(d) => Phrase::of_text(format!("locked, unlock delay {}", days(d))),
+            None => Phrase::of_text("locked"),
+        },
+        "unlocked" => Phrase::of_text("unlocked"),
+        _ => return None,
+    };
+    Some(ResourceWords {
+        subject,
+        live: live_words,
+        desired: desired_words,
+    })
+}
+
+fn snowball(r: &ResourcePlan) -> Option<ResourceWords> {
+    let (live, desired) = (&r.live, &r.desired);
+    let subject = Phrase::of_text("job ").value(str_field(desired, "job_id")?);
+    let live_words = match str_field(live, "state")? {
+        "job_missing" => Phrase::of_text("the job does not exist"),
+        "present" => {
+            let mut p = Phrase::default().value(str_field(live, "job_state")?);
+            if let Some(created) = str_field(live, "created") {
+                p = p.text(" (created ").value(created).text(")");
+            }
+            match str_field(live, "delivered_fingerprint") {
+                Some(fp) => p.text(", code delivered with fingerprint ").value(fp),
+                None => p.text(", code not delivered"),
+            }
+        }
+        _ => return None,
+    };
+    let desired_words =
+        Phrase::of_text("code delivered to ").value(str_field(desired, "deliver_to")?);
+    Some(ResourceWords {
+        subject,
+        live: live_words,
+        desired: desired_words,
+    })
+}
+
+/// The reversibility class as a reviewer reads it; only the irreversible class shouts, so the
+/// text reads correctly without colour.
+pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {
+    match r {
+        Reversibility::Reversible => "reversible",
+        Reversibility::Delayed => "delayed",
+        Reversibility::Irreversible => "IRREVERSIBLE",
+    }
+}
+
+/// What the action's reversibility means for this action, in a reviewer's terms.
+pub(crate) fn consequence(action: ActionKind) -> &'static str {
+    match action {
+        ActionKind::InitiateLock => "can be aborted until the lock is completed",
+        ActionKind::AbortLock => "the lock can be initiated again",
+        ActionKind::CompleteLock => "the vault's lock policy can never be changed or removed",
+        ActionKind::LockRule => "unlocking the rule later takes its unlock delay",
+        ActionKind::UnlockRule => {
+            "takes effect only after the unlock delay; the rule can be locked again meanwhile"
+        }
+        ActionKind::RetrieveUnlockCode => "a disclosed unlock code stays disclosed",
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// `3 changes (1 irreversible, 1 delayed), 2 unchanged, 1 blocked, 0 conflicts`, without the
+/// `Plan: ` prefix and the final period.
+pub(crate) fn summary_counts(s: &Summary) -> String {
+    format!(
+        "{} ({} irreversible, {} delayed), {} unchanged, {} blocked, {}",
+        count(s.change, "change", "changes"),
+        s.irreversible,
+        s.delayed,
+        s.noop,
+        s.blocked,
+        count(s.conflict, "conflict", "conflicts"),
+    )
+}
+
+/// How a plan ends, for people: what they can do with it next.
+pub(crate) enum Ending {
+    /// At least one conflict: the plan can never be applied.
+    Conflicts(usize),
+    /// Every resource matches its configuration.
+    NoChanges,
+    /// Nothing can run now; `usize` resources wait.
+    OnlyBlocked(usize),
+    /// Ready actions to approve.
+    Apply,
+}
+
+pub(crate) fn ending(plan: &Plan) -> Ending {
+    if plan.has_conflict() {
+        Ending::Conflicts(plan.summary.conflict)
+    } else if plan.has_changes() {
+        Ending::Apply
+    } else if plan.summary.blocked > 0 {
+        Ending::OnlyBlocked(plan.summary.blocked)
+    } else {
+        Ending::NoChanges
+    }
+}
+
+pub(crate) const NO_CHANGES: &str = "No changes. Live lock state matches the configuration.";
+
+pub(crate) fn conflicts_sentence(n: usize) -> String {
+    format!(
+        "This plan cannot be applied: {} must be resolved first.",
+        count(n, "conflict", "conflicts")
+    )
+}
+
+pub(crate) fn only_blocked_sentence(n: usize) -> String {
+    let resources = count(n, "resource waits", "resources wait");
+    format!("Nothing can be applied now: {resources} on time or on the outside world. Plan again later.")
+}

@@ -1,0 +1,158 @@
+//! The human renderer: Terraform-like text for a terminal.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::describe::{self, Ending};
+use super::RenderOptions;
+use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility};
+
+const BOLD: Style = Style::new().bold();
+const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const BOLD_RED: Style = RED.bold();
+const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+
+/// Applies styles only when colour was asked for, so the words are the same either way.
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn style(&self, style: Style, text: &str) -> String {
+        if self.color && !text.is_empty() {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint {
+        color: options.color,
+    };
+    for r in &plan.resources {
+        resource(r, &paint, out)?;
+        writeln!(out)?;
+    }
+
+    writeln!(out, "{}", super::summary_line(&plan.summary))?;
+    writeln!(out, "Digest: {}", plan.digest)?;
+    match describe::ending(plan) {
+        Ending::Conflicts(n) => writeln!(
+            out,
+            "{}",
+            paint.style(BOLD_RED, &describe::conflicts_sentence(n))
+        )?,
+        Ending::NoChanges => writeln!(out, "{}", describe::NO_CHANGES)?,
+        Ending::OnlyBlocked(n) => writeln!(out, "{}", describe::only_blocked_sentence(n))?,
+        Ending::Apply => writeln!(
+            out,
+            "To apply exactly this plan: {}",
+            options.apply.approving(plan)
+        )?,
+    }
+    Ok(())
+}
+
+fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let (state, style) = match r.outcome {
+        Outcome::Noop => ("is up to date", Style::new()),
+        Outcome::Change => ("will change", BOLD),
+        Outcome::Blocked => ("is blocked", YELLOW),
+        Outcome::Conflict => ("has a conflict", BOLD_RED),
+    };
+    writeln!(
+        out,
+        "# {} {}",
+        paint.style(BOLD, &r.address.to_string()),
+        paint.style(style, state)
+    )?;
+
+    let words = describe::describe(r);
+    let subject = words.subject.plain();
+    let change = format!("{} -> {}", words.live.plain(), words.desired.plain());
+    if subject.is_empty() {
+        writeln!(out, "  {change}")?;
+    } else {
+        writeln!(out, "  {subject}: {change}")?;
+    }
+
+    for (i, a) in r.actions.iter().enumerate() {
+        action(i + 1, a, paint, out)?;
+    }
+
+    let (label, label_style) = match r.outcome {
+        Outcome::Conflict => ("conflict", RED),
+        Outcome::Blocked => ("blocked", YELLOW),
+        Outcome::Noop | Outcome::Change => ("note", Style::new()),
+    };
+    for m in &r.messages {
+        let label = paint.style(label_style, label);
+        write_indented(out, &format!("  {label}: "), "    ", m)?;
+    }
+
+    if let Some(diff) = &r.policy_diff {
+        writeln!(out, "  policy diff (live -> desired):")?;
+        for line in diff.lines() {
+            let style = if line.starts_with("+++") || line.starts_with("---") {
+                BOLD
+            } else if line.starts_with('+') {
+                GREEN
+            } else if line.starts_with('-') {
+                RED
+            } else if line.starts_with("@@") {
+                CYAN
+            } else {
+                Style::new()
+            };
+            writeln!(out, "    {}", paint.style(style, line))?;
+        }
+    }
+    Ok(())
+}
+
+fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let class = describe::reversibility_word(a.reversibility);
+    let class = match a.reversibility {
+        Reversibility::Reversible => class.to_string(),
+        Reversibility::Delayed => paint.style(YELLOW, class),
+        Reversibility::Irreversible => paint.style(BOLD_RED, class),
+    };
+    writeln!(
+        out,
+        "  {n}. {}  {class}: {}",
+        paint.style(BOLD, a.action.as_str()),
+        describe::consequence(a.action)
+    )?;
+    match (a.status, a.not_before) {
+        (ActionStatus::Ready, _) => write_indented(out, "     ", "     ", &a.reason),
+        (ActionStatus::Deferred, Some(t)) => {
+            writeln!(
+                out,
+                "     {}",
+                paint.style(YELLOW, &format!("waits until {t}"))
+            )?;
+            write_indented(out, "     ", "     ", &a.reason)
+        }
+        (ActionStatus::Deferred, None) => write_indented(
+            out,
+            &format!("     {}", paint.style(YELLOW, "waits: ")),
+            "       ",
+            &a.reason,
+        ),
+    }
+}
+
+/// Writes `text` after `first`, indenting its further lines by `rest`. Writes nothing for an
+/// empty text.
+fn write_indented(out: &mut dyn Write, first: &str, rest: &str, text: &str) -> io::Result<()> {
+    for (i, line) in text.lines().enumerate() {
+        let prefix = if i == 0 { first } else { rest };
+        writeln!(out, "{prefix}{line}")?;
+    }
+    Ok(())
+}

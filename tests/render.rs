@@ -1,0 +1,956 @@
+//! Renderers: plans built by hand, pinned as snapshot files in `tests/snapshots/` (human without
+//! colour, Markdown, JSON), and the plan JSON checked against `schema/plan.schema.json`.
+//!
+//! Update the snapshots with `INSTA_UPDATE=always cargo test -p lockward render` and read the
+//! diff before committing it.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use jiff::Timestamp;
+use lockward::digest;
+use lockward::kinds::Address;
+use lockward::plan::{Action, ActionKind, Outcome, Plan, ResourcePlan, StateRef};
+use lockward::render::{self, ApplyCommand, Format, RenderOptions, MARKDOWN_MARKER, PLAN_SCHEMA};
+use serde_json::{json, Value};
+
+// ---- validating plan JSON ------------------------------------------------------------------
+
+fn plan_schema_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let schema: Value =
+            serde_json::from_str(PLAN_SCHEMA).expect("schema/plan.schema.json is JSON");
+        jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("schema/plan.schema.json is a valid draft 2020-12 schema")
+    })
+}
+
+/// Every error `schema/plan.schema.json` finds in `plan`, one line each (`<path>: <error>`);
+/// empty when it is valid. Formats (`date-time`) are checked too.
+pub fn plan_json_errors(plan: &Value) -> Vec<String> {
+    plan_schema_validator()
+        .iter_errors(plan)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect()
+}
+
+/// Panics, listing every error, unless `plan` validates against `schema/plan.schema.json`.
+/// Any test that produces plan JSON can call it.
+pub fn assert_valid_plan_json(plan: &Value) {
+    let errors = plan_json_errors(plan);
+    assert!(
+        errors.is_empty(),
+        "plan JSON does not match schema/plan.schema.json:\n{}\n\n{plan:#}",
+        errors.join("\n")
+    );
+}
+
+// ---- building plans ------------------------------------------------------------------------
+
+fn at(t: &str) -> Timestamp {
+    t.parse().expect("test timestamps are RFC 3339")
+}
+
+fn resource(
+    address: &str,
+    outcome: Outcome,
+    live: Value,
+    desired: Value,
+    actions: Vec<Action>,
+    messages: &[&str],
+) -> ResourcePlan {
+    let address: Address = address.parse().expect("test addresses are valid");
+    ResourcePlan {
+        kind: address.kind,
+        address,
+        outcome,
+        live,
+        desired,
+        actions,
+        messages: messages.iter().map(|m| m.to_string()).collect(),
+        policy_diff: None,
+    }
+}
+
+fn with_diff(mut r: ResourcePlan, diff: &str) -> ResourcePlan {
+    r.policy_diff = Some(diff.to_string());
+    r
+}
+
+fn plan(resources: Vec<ResourcePlan>) -> Plan {
+    Plan::new(
+        digest::sha256(b"lockward.yaml as resolved"),
+        StateRef {
+            lineage: Some("6f1c2b0e-3c4d-4e5f-8a9b-0c1d2e3f4a5b".into()),
+            serial: 3,
+        },
+        resources,
+    )
+}
+
+fn policy(effect: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "deny-deletes",
+            "Effect": effect,
+            "Principal": "*",
+            "Action": "glacier:DeleteArchive",
+            "Resource": "arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"
+        }]
+    })
+}
+
+const LEGAL_DIFF: &str = "\
+--- live
++++ desired
+@@ -2,9 +2,9 @@
+   \"Statement\": [
+     {
+       \"Action\": \"glacier:DeleteArchive\",
+-      \"Effect\": \"Allow\",
++      \"Effect\": \"Deny\",
+       \"Principal\": \"*\",
+       \"Resource\": \"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs\",
+-      \"Sid\": \"deny-deletes ```\"
++      \"Sid\": \"deny-deletes\"
+     }
+   ],
+";
+
+const STAGING_DIFF: &str = "\
+--- live
++++ desired
+@@ -1,5 +1,5 @@
+ {
+   \"Statement\": [
+     {
+       \"Action\": \"glacier:DeleteArchive\",
+-      \"Effect\": \"Allow\",
++      \"Effect\": \"Deny\",
+";
+
+fn glacier_desired(vault: &str, state: &str, min_test_period: Option<&str>) -> Value {
+    json!({"vault": vault, "account_id": "-", "policy": policy("Deny"), "state": state,
+           "min_test_period": min_test_period})
+}
+
+/// Every outcome of every kind and every action kind, ready and deferred (with and without
+/// `not_before`), a policy diff, and values with pipes, backticks and HTML in them.
+fn conflicts_plan() -> Plan {
+    let mut resources = changes_resources();
+    resources.extend([
+        with_diff(
+            resource(
+                "glacier_vault_lock.legal",
+                Outcome::Conflict,
+                json!({"state": "locked", "policy": policy("Allow"), "created": "2026-01-05T09:30:00Z"}),
+                json!({"vault": "legal-hold", "account_id": "123456789012", "policy": policy("Deny"),
+                       "state": "locked", "min_test_period": null}),
+                vec![],
+                &["The vault is locked with a different policy. A completed vault lock can never change: \
+                   put the data in a new vault with the desired lock, or make the configuration match the live policy."],
+            ),
+            LEGAL_DIFF,
+        ),
+        resource(
+            "glacier_vault_lock.archive",
+            Outcome::Conflict,
+            json!({"state": "vault_missing"}),
+            glacier_desired("archive-2019", "locked", None),
+            vec![],
+            &["Vault archive-2019 does not exist in us-east-1. Create it first; lockward manages locks, not vaults."],
+        ),
+        resource(
+            "rbin_rule_lock.tagged",
+            Outcome::Conflict,
+            json!({"state": "present", "resource_type": "EBS_SNAPSHOT", "lock_state": null,
+                   "unlock_delay_days": null, "lock_end_time": null, "resource_tags": 2,
+                   "exclude_resource_tags": 0}),
+            json!({"rule_id": "Zz9Yy8Xx7Ww", "state": "locked", "unlock_delay_days": 14}),
+            vec![],
+            &["Rule Zz9Yy8Xx7Ww is a tag-level rule (it has resource tags); AWS locks only region-level rules without exclusion tags."],
+        ),
+        resource(
+            "snowball_unlock_code.site_z",
+            Outcome::Conflict,
+            json!({"state": "present", "job_state": "Complete", "created": "2025-09-01T00:00:00Z",
+                   "delivered_fingerprint": null}),
+            json!({"job_id": "JID00000000-0000-0000-0000-000000000009", "deliver_to": "/srv/secrets/site-z.code",
+                   "manifest_path": null}),
+            vec![],
+            &["Job is Complete: its unlock code can no longer be retrieved."],
+        ),
+    ]);
+    plan(resources)
+}
+
+/// Changes, blocked and unchanged resources, no conflict: a plan that can be approved.
+fn changes_plan() -> Plan {
+    plan(changes_resources())
+}
+
+fn changes_resources() -> Vec<ResourcePlan> {
+    vec![
+        resource(
+            "glacier_vault_lock.audit",
+            Outcome::Change,
+            json!({"state": "none"}),
+            glacier_desired("audit-logs", "locked", Some("2h")),
+            vec![
+                Action::ready(ActionKind::InitiateLock, "Start the vault lock with the configured policy."),
+                Action::deferred(
+                    ActionKind::CompleteLock,
+                    None,
+                    "The lock must be in progress for 2h (min_test_period) before it is completed; \
+                     it has not been initiated yet.",
+                ),
+            ],
+            &[],
+        ),
+        resource(
+            "glacier_vault_lock.backups",
+            Outcome::Blocked,
+            json!({"state": "in_progress", "policy": policy("Deny"), "created": "2026-11-21T10:00:00Z",
+                   "expires": "2026-11-22T10:00:00Z"}),
+            glacier_desired("backups", "locked", Some("2h")),
+            vec![Action::deferred(
+                ActionKind::CompleteLock,
+                Some(at("2026-11-21T12:00:00Z")),
+                "The lock has been in progress since 2026-11-21T10:00:00Z; min_test_period is 2h.",
+            )],
+            &["The lock expires at 2026-11-22T10:00:00Z unless it is completed by then."],
+        ),
+        with_diff(
+            resource(
+                "glacier_vault_lock.staging",
+                Outcome::Change,
+                json!({"state": "in_progress", "policy": policy("Allow"), "created": "2026-11-21T08:00:00Z",
+                       "expires": "2026-11-22T08:00:00Z"}),
+                glacier_desired("staging.audit_v2", "in_progress", None),
+                vec![
+                    Action::ready(ActionKind::AbortLock, "The lock in progress has a different policy."),
+                    Action::ready(ActionKind::InitiateLock, "Start the lock again with the configured policy."),
+                ],
+                &[],
+            ),
+            STAGING_DIFF,
+        ),
+        resource(
+            "rbin_rule_lock.ebs_snapshots",
+            Outcome::Change,
+            json!({"state": "present", "resource_type": "EBS_SNAPSHOT", "lock_state": null,
+                   "unlock_delay_days": null, "lock_end_time": null, "resource_tags": 0,
+                   "exclude_resource_tags": 0}),
+            json!({"rule_id": "a1B2c3D4e5F", "state": "locked", "unlock_delay_days": 7}),
+            vec![Action::ready(ActionKind::LockRule, "Lock the rule with a 7-day unlock delay.")],
+            &[],
+        ),
+        resource(
+            "rbin_rule_lock.images",
+            Outcome::Change,
+            json!({"state": "present", "resource_type": "EC2_IMAGE", "lock_state": "locked",
+                   "unlock_delay_days": 30, "lock_end_time": null, "resource_tags": 0,
+                   "exclude_resource_tags": 0}),
+            json!({"rule_id": "Q7w8E9r0T1y", "state": "unlocked", "unlock_delay_days": null}),
+            vec![Action::ready(
+                ActionKind::UnlockRule,
+                "Unlock the rule; it stays locked for its 30-day unlock delay.",
+            )],
+            &[],
+        ),
+        resource(
+            "rbin_rule_lock.amis",
+            Outcome::Noop,
+            json!({"state": "present", "resource_type": "EC2_IMAGE", "lock_state": "pending_unlock",
+                   "unlock_delay_days": 7, "lock_end_time": "2026-11-25T00:00:00Z", "resource_tags": 0,
+                   "exclude_resource_tags": 0}),
+            json!({"rule_id": "m4N5b6V7c8X", "state": "unlocked", "unlock_delay_days": null}),
+            vec![],
+            &["The unlock takes effect at 2026-11-25T00:00:00Z, when the 7-day unlock delay ends."],
+        ),
+        resource(
+            "snowball_unlock_code.site_a",
+            Outcome::Change,
+            json!({"state": "present", "job_state": "WithCustomer", "created": "2026-10-01T00:00:00Z",
+                   "delivered_fingerprint": null}),
+            json!({"job_id": "JID123e4567-e89b-12d3-a456-426655440000",
+                   "deliver_to": "/srv/secrets/site|a `ops` <b>bold</b>.code",
+                   "manifest_path": "/srv/manifests/site-a.bin"}),
+            vec![Action::ready(
+                ActionKind::RetrieveUnlockCode,
+                "Write the unlock code to /srv/secrets/site|a `ops` <b>bold</b>.code (mode 0600).",
+            )],
+            &["Pipes | and `backticks` and <script>alert(1)</script> in a message\nover two lines."],
+        ),
+        resource(
+            "snowball_unlock_code.site_b",
+            Outcome::Blocked,
+            json!({"state": "present", "job_state": "InTransitToCustomer", "created": "2026-11-01T00:00:00Z",
+                   "delivered_fingerprint": null}),
+            json!({"job_id": "JID99999999-e89b-12d3-a456-426655440000", "deliver_to": "/srv/secrets/site-b.code",
+                   "manifest_path": null}),
+            vec![Action::deferred(
+                ActionKind::RetrieveUnlockCode,
+                None,
+                "The job is InTransitToCustomer; the code can be retrieved once it is WithCustomer.",
+            )],
+            &["Waiting for the device to reach the customer (job state InTransitToCustomer)."],
+        ),
+        resource(
+            "snowball_unlock_code.site_c",
+            Outcome::Noop,
+            json!({"state": "present", "job_state": "WithCustomer", "created": "2026-10-01T00:00:00Z",
+                   "delivered_fingerprint": format!("sha256:{}", "ab12".repeat(16))}),
+            json!({"job_id": "JID00000000-1111-2222-3333-444444444444", "deliver_to": "/srv/secrets/site-c.code",
+                   "manifest_path": null}),
+            vec![],
+            &[],
+        ),
+    ]
+}
+
+/// Nothing to do: every resource matches, one of them with a warning.
+fn no_changes_plan() -> Plan {
+    plan(vec![
+        resource(
+            "glacier_vault_lock.audit",
+            Outcome::Noop,
+            json!({"state": "locked", "policy": policy("Deny"), "created": "2026-06-01T00:00:00Z"}),
+            glacier_desired("audit-logs", "locked", None),
+            vec![],
+            &[],
+        ),
+        resource(
+            "glacier_vault_lock.trial",
+            Outcome::Noop,
+            json!({"state": "in_progress", "policy": policy("Deny"), "created": "2026-11-20T14:00:00Z",
+                   "expires": "2026-11-21T14:00:00Z"}),
+            glacier_desired("trial", "in_progress", None),
+            vec![],
+            &["The lock in progress expires in 5 h (at 2026-11-21T14:00:00Z); plan again to renew it after it expires."],
+        ),
+        resource(
+            "rbin_rule_lock.ebs_snapshots",
+            Outcome::Noop,
+            json!({"state": "present", "resource_type": "EBS_SNAPSHOT", "lock_state": "locked",
+                   "unlock_delay_days": 7, "lock_end_time": null, "resource_tags": 0,
+                   "exclude_resource_tags": 0}),
+            json!({"rule_id": "a1B2c3D4e5F", "state": "locked", "unlock_delay_days": 7}),
+            vec![],
+            &[],
+        ),
+    ])
+}
+
+/// Only waiting resources: nothing can be applied now.
+fn only_blocked_plan() -> Plan {
+    let resources = changes_resources()
+        .into_iter()
+        .filter(|r| r.outcome == Outcome::Blocked)
+        .collect();
+    plan(resources)
+}
+
+fn empty_plan() -> Plan {
+    plan(vec![])
+}
+
+fn all_plans() -> Vec<(&'static str, Plan)> {
+    vec![
+        ("conflicts", conflicts_plan()),
+        ("changes", changes_plan()),
+        ("no_changes", no_changes_plan()),
+        ("only_blocked", only_blocked_plan()),
+        ("empty", empty_plan()),
+    ]
+}
+
+fn options() -> RenderOptions {
+    RenderOptions {
+        color: false,
+        apply: ApplyCommand {
+            config: None,
+            state: None,
+            plan_file: Some(PathBuf::from("plan.lwplan")),
+        },
+    }
+}
+
+fn rendered(plan: &Plan, format: Format, options: &RenderOptions) -> String {
+    let mut out = Vec::new();
+    render::render(plan, format, options, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("renderers write UTF-8")
+}
+
+// ---- snapshots -----------------------------------------------------------------------------
+
+#[test]
+fn human_snapshots() {
+    for (name, plan) in all_plans() {
+        insta::assert_snapshot!(
+            format!("human_{name}"),
+            rendered(&plan, Format::Human, &options())
+        );
+    }
+}
+
+#[test]
+fn markdown_snapshots() {
+    for (name, plan) in all_plans() {
+        insta::assert_snapshot!(
+            format!("markdown_{name}"),
+            rendered(&plan, Format::Markdown, &options())
+        );
+    }
+}
+
+#[test]
+fn json_snapshots() {
+    for (name, plan) in all_plans() {
+        insta::assert_snapshot!(
+            format!("json_{name}"),
+            rendered(&plan, Format::Json, &options())
+        );
+    }
+}
+
+// ---- JSON and its schema -------------------------------------------------------------------
+
+#[test]
+fn every_json_plan_validates_against_the_schema() {
+    for (name, plan) in all_plans() {
+        let value: Value = serde_json::from_str(&rendered(&plan, Format::Json, &options()))
+            .unwrap_or_else(|e| panic!("{name}: plan JSON does not parse: {e}"));
+        assert_valid_plan_json(&value);
+    }
+}
+
+#[test]
+fn plan_schema_is_valid_draft_2020_12() {
+    let schema: Value = serde_json::from_str(PLAN_SCHEMA).expect("schema is JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    jsonschema::draft202012::meta::validate(&schema)
+        .expect("schema is valid against the 2020-12 meta-schema");
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/plan.schema.json"
+    ))
+    .expect("schema/plan.schema.json is readable");
+    assert_eq!(
+        on_disk, PLAN_SCHEMA,
+        "render::PLAN_SCHEMA is the checked-in file"
+    );
+}
+
+/// A change that makes a valid plan JSON invalid.
+type Breakage = Box<dyn Fn(&mut Value)>;
+
+/// Each broken plan must be refused by the schema: it is precise, not merely well-formed.
+#[test]
+fn plan_schema_refuses_what_the_format_does_not_allow() {
+    let good: Value =
+        serde_json::from_str(&rendered(&changes_plan(), Format::Json, &options())).unwrap();
+    assert_valid_plan_json(&good);
+    let audit = "/resources/0";
+    let breakages: Vec<(&str, Breakage)> = vec![
+        (
+            "short digest",
+            Box::new(|p| p["digest"] = json!("sha256:3f2a9c1b7d4e")),
+        ),
+        (
+            "uppercase digest",
+            Box::new(|p| p["digest"] = json!(format!("sha256:{}", "AB".repeat(32)))),
+        ),
+        (
+            "format version 2",
+            Box::new(|p| p["format_version"] = json!("2")),
+        ),
+        (
+            "unknown top-level key",
+            Box::new(|p| p["generated_at"] = json!("2026-11-21T09:00:00Z")),
+        ),
+        (
+            "missing summary key",
+            Box::new(|p| {
+                p["summary"].as_object_mut().unwrap().remove("delayed");
+            }),
+        ),
+        (
+            "bad address",
+            Box::new(move |p| {
+                p.pointer_mut(audit).unwrap()["address"] = json!("glacier_vault_lock.Audit")
+            }),
+        ),
+        (
+            "address of another kind",
+            Box::new(move |p| {
+                p.pointer_mut(audit).unwrap()["address"] = json!("rbin_rule_lock.audit")
+            }),
+        ),
+        (
+            "unknown outcome",
+            Box::new(move |p| p.pointer_mut(audit).unwrap()["outcome"] = json!("pending")),
+        ),
+        (
+            "unknown action",
+            Box::new(move |p| {
+                p.pointer_mut("/resources/0/actions/0").unwrap()["action"] = json!("delete_vault")
+            }),
+        ),
+        (
+            "action of another kind",
+            Box::new(|p| {
+                p.pointer_mut("/resources/0/actions/0").unwrap()["action"] = json!("lock_rule")
+            }),
+        ),
+        (
+            "irreversible called reversible",
+            Box::new(|p| {
+                p.pointer_mut("/resources/0/actions/1").unwrap()["reversibility"] =
+                    json!("reversible")
+            }),
+        ),
+        (
+            "unknown status",
+            Box::new(|p| {
+                p.pointer_mut("/resources/0/actions/0").unwrap()["status"] = json!("waiting")
+            }),
+        ),
+        (
+            "ready with not_before",
+            Box::new(|p| {
+                p.pointer_mut("/resources/0/actions/0").unwrap()["not_before"] =
+                    json!("2026-11-21T12:00:00Z")
+            }),
+        ),
+        (
+            "not_before not a time",
+            Box::new(|p| {
+                p.pointer_mut("/resources/0/actions/1").unwrap()["not_before"] = json!("tomorrow")
+            }),
+        ),
+        (
+            "change without a ready action",
+            Box::new(|p| {
+                p.pointer_mut("/resources/0/actions/0").unwrap()["status"] = json!("deferred")
+            }),
+        ),
+        (
+            "noop with actions",
+            Box::new(move |p| p.pointer_mut(audit).unwrap()["outcome"] = json!("noop")),
+        ),
+        (
+            "unknown live state",
+            Box::new(move |p| p.pointer_mut(audit).unwrap()["live"] = json!({"state": "frozen"})),
+        ),
+        (
+            "bad rule id",
+            Box::new(|p| {
+                p.pointer_mut("/resources/3/desired").unwrap()["rule_id"] = json!("short")
+            }),
+        ),
+        (
+            "unlock delay out of range",
+            Box::new(|p| {
+                p.pointer_mut("/resources/3/desired").unwrap()["unlock_delay_days"] = json!(3)
+            }),
+        ),
+        (
+            "a secret in the live value",
+            Box::new(|p| {
+                p.pointer_mut("/resources/6/live").unwrap()["unlock_code"] =
+                    json!("12345-abcde-56789-fghij-01234")
+            }),
+        ),
+    ];
+    for (what, breakage) in breakages {
+        let mut broken = good.clone();
+        breakage(&mut broken);
+        assert!(
+            !plan_json_errors(&broken).is_empty(),
+            "the schema accepted a plan with {what}"
+        );
+    }
+}
+
+#[test]
+fn json_keys_come_in_the_order_of_design_section_6() {
+    let text = rendered(&conflicts_plan(), Format::Json, &options());
+    let top = [
+        "format_version",
+        "digest",
+        "config_digest",
+        "state",
+        "summary",
+        "resources",
+    ];
+    assert_in_order(&text, &top.map(|k| format!("\n  \"{k}\":")));
+    let summary = [
+        "change",
+        "noop",
+        "blocked",
+        "conflict",
+        "irreversible",
+        "delayed",
+    ];
+    assert_in_order(&text, &summary.map(|k| format!("\n    \"{k}\":")));
+    let resource = [
+        "address", "kind", "outcome", "live", "desired", "actions", "messages",
+    ];
+    assert_in_order(&text, &resource.map(|k| format!("\n      \"{k}\":")));
+    let action = ["action", "reversibility", "status", "not_before", "reason"];
+    assert_in_order(&text, &action.map(|k| format!("\n          \"{k}\":")));
+}
+
+fn assert_in_order(text: &str, keys: &[String]) {
+    let positions: Vec<usize> = keys
+        .iter()
+        .map(|k| {
+            text.find(k.as_str())
+                .unwrap_or_else(|| panic!("{k:?} not in the JSON"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "keys out of order: {keys:?}"
+    );
+}
+
+#[test]
+fn json_reads_back_into_the_same_plan_with_the_same_digest() {
+    for (name, plan) in all_plans() {
+        let back: Plan = serde_json::from_str(&rendered(&plan, Format::Json, &options()))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back, plan, "{name}");
+        let again = Plan::new(
+            back.config_digest.clone(),
+            back.state.clone(),
+            back.resources.clone(),
+        );
+        assert_eq!(
+            again.digest, plan.digest,
+            "{name}: the digest recomputed from the JSON differs"
+        );
+    }
+}
+
+// ---- the same plan in every format ---------------------------------------------------------
+
+#[test]
+fn digest_is_identical_in_every_format() {
+    for (name, plan) in all_plans() {
+        let json: Value = serde_json::from_str(&rendered(&plan, Format::Json, &options())).unwrap();
+        let human = rendered(&plan, Format::Human, &options());
+        let markdown = rendered(&plan, Format::Markdown, &options());
+        let from_human = line_after(&human, "Digest: ");
+        let from_markdown = line_after(&markdown, "Digest: ")
+            .trim_matches('`')
+            .to_string();
+        assert_eq!(json["digest"], plan.digest, "{name}");
+        assert_eq!(from_human, plan.digest, "{name}");
+        assert_eq!(from_markdown, plan.digest, "{name}");
+    }
+}
+
+fn line_after(text: &str, prefix: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{text}"))
+        .to_string()
+}
+
+#[test]
+fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
+    let plan = changes_plan();
+    let human = rendered(&plan, Format::Human, &options());
+    assert!(human.contains(&format!(
+        "To apply exactly this plan: lockward apply --approve {} plan.lwplan\n",
+        plan.short_digest()
+    )));
+
+    let opts = RenderOptions {
+        color: false,
+        apply: ApplyCommand {
+            config: Some("prod/lock ward.yaml".into()),
+            state: Some("prod/state.json".into()),
+            plan_file: None,
+        },
+    };
+    let expected = format!(
+        "lockward apply -c 'prod/lock ward.yaml' --state prod/state.json --approve {}",
+        plan.short_digest()
+    );
+    assert!(rendered(&plan, Format::Human, &opts)
+        .contains(&format!("To apply exactly this plan: {expected}\n")));
+    assert!(rendered(&plan, Format::Markdown, &opts).contains(&format!("```sh\n{expected}\n```\n")));
+}
+
+#[test]
+fn plans_that_cannot_be_applied_offer_no_approve_command() {
+    for plan in [
+        conflicts_plan(),
+        no_changes_plan(),
+        only_blocked_plan(),
+        empty_plan(),
+    ] {
+        for format in [Format::Human, Format::Markdown] {
+            let text = rendered(&plan, format, &options());
+            assert!(
+                !text.contains("--approve"),
+                "{format} offers to apply:\n{text}"
+            );
+        }
+    }
+    let human = rendered(&conflicts_plan(), Format::Human, &options());
+    assert!(human.contains("This plan cannot be applied: 4 conflicts must be resolved first."));
+    let human = rendered(&no_changes_plan(), Format::Human, &options());
+    assert!(human.contains("\nNo changes. Live lock state matches the configuration.\n"));
+}
+
+#[test]
+fn summary_line_counts_in_singular_and_plural() {
+    use lockward::plan::Summary;
+    let one = Summary {
+        change: 1,
+        noop: 1,
+        blocked: 1,
+        conflict: 1,
+        irreversible: 1,
+        delayed: 1,
+    };
+    assert_eq!(
+        render::summary_line(&one),
+        "Plan: 1 change (1 irreversible, 1 delayed), 1 unchanged, 1 blocked, 1 conflict."
+    );
+    let many = Summary {
+        change: 3,
+        noop: 2,
+        blocked: 1,
+        conflict: 0,
+        irreversible: 1,
+        delayed: 1,
+    };
+    assert_eq!(
+        render::summary_line(&many),
+        "Plan: 3 changes (1 irreversible, 1 delayed), 2 unchanged, 1 blocked, 0 conflicts."
+    );
+    let human = rendered(&changes_plan(), Format::Human, &options());
+    assert!(human.contains(
+        "\nPlan: 5 changes (4 irreversible, 2 delayed), 2 unchanged, 2 blocked, 0 conflicts.\n"
+    ));
+}
+
+// ---- colour --------------------------------------------------------------------------------
+
+#[test]
+fn colour_appears_only_when_asked_for_and_changes_no_words() {
+    let plan = conflicts_plan();
+    let plain = rendered(&plan, Format::Human, &options());
+    assert!(!plain.contains('\x1b'), "colour without asking:\n{plain}");
+
+    let coloured_options = RenderOptions {
+        color: true,
+        ..options()
+    };
+    let coloured = rendered(&plan, Format::Human, &coloured_options);
+    assert!(
+        coloured.contains("\x1b[1m\x1b[31mIRREVERSIBLE\x1b[0m")
+            || coloured.contains("\x1b[1;31mIRREVERSIBLE\x1b[0m"),
+        "IRREVERSIBLE is not bold red:\n{coloured:?}"
+    );
+    assert!(
+        coloured.contains("\x1b[33mdelayed\x1b[0m"),
+        "delayed is not yellow:\n{coloured:?}"
+    );
+    assert_eq!(strip_ansi(&coloured), plain, "colour changed the words");
+
+    for format in [Format::Json, Format::Markdown] {
+        assert!(
+            !rendered(&plan, format, &coloured_options).contains('\x1b'),
+            "{format} has colour"
+        );
+    }
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---- Markdown that cannot break a GitHub comment -------------------------------------------
+
+#[test]
+fn markdown_starts_with_its_marker_and_warns_first() {
+    let md = rendered(&changes_plan(), Format::Markdown, &options());
+    assert!(md.starts_with(&format!("{MARKDOWN_MARKER}\n## lockward plan: ")));
+    let caution = md
+        .find("> [!CAUTION]")
+        .expect("irreversible actions are in a CAUTION alert");
+    let table = md.find("| Resource |").expect("a table of resources");
+    assert!(caution < table);
+    // Irreversible before delayed inside the alert.
+    let alert: Vec<&str> = md[caution..table]
+        .lines()
+        .filter(|l| l.starts_with("> - "))
+        .collect();
+    let first_delayed = alert
+        .iter()
+        .position(|l| l.contains("**delayed**"))
+        .unwrap();
+    assert!(alert[..first_delayed]
+        .iter()
+        .all(|l| l.contains("**IRREVERSIBLE**")));
+    assert!(alert[first_delayed..]
+        .iter()
+        .all(|l| l.contains("**delayed**")));
+    assert_eq!(alert.len(), 6);
+
+    let delayed_only = plan(
+        changes_resources()
+            .into_iter()
+            .filter(|r| r.address.kind == lockward::kinds::Kind::RbinRuleLock)
+            .collect(),
+    );
+    let md = rendered(&delayed_only, Format::Markdown, &options());
+    assert!(md.contains("> [!WARNING]") && !md.contains("> [!CAUTION]"));
+}
+
+#[test]
+fn markdown_table_rows_keep_their_five_cells() {
+    for (name, plan) in all_plans() {
+        let md = rendered(&plan, Format::Markdown, &options());
+        for line in md.lines().filter(|l| l.starts_with("| ")) {
+            let bars = line
+                .char_indices()
+                .filter(|&(i, c)| c == '|' && !line[..i].ends_with('\\'))
+                .count();
+            assert_eq!(bars, 6, "{name}: a value broke a table row:\n{line}");
+        }
+    }
+}
+
+#[test]
+fn markdown_escapes_html_and_code_in_values() {
+    let md = rendered(&changes_plan(), Format::Markdown, &options());
+    assert_only_our_html(&md);
+    // The path with a pipe, backticks and HTML is one code span in the table.
+    assert!(
+        md.contains(r"``/srv/secrets/site\|a `ops` <b>bold</b>.code``"),
+        "{md}"
+    );
+    // The message over two lines stays in its list item, escaped.
+    assert!(md.contains(r"Pipes \| and \`backticks\` and &lt;script&gt;alert(1)&lt;/script&gt; in a message<br>over two lines."));
+    // The diff's own ``` cannot close its fence.
+    let md = rendered(&conflicts_plan(), Format::Markdown, &options());
+    assert_only_our_html(&md);
+    assert!(
+        md.contains("<details>\n<summary>Policy diff for <code>glacier_vault_lock.legal</code>")
+    );
+    assert!(md.contains("````diff\n--- live\n"));
+}
+
+/// Outside code spans and fenced blocks, the only HTML is what the renderer writes itself.
+fn assert_only_our_html(md: &str) {
+    const OURS: [&str; 8] = [
+        MARKDOWN_MARKER,
+        "<br>",
+        "<details>",
+        "</details>",
+        "<summary>",
+        "</summary>",
+        "<code>",
+        "</code>",
+    ];
+    let prose = outside_code(md);
+    for (i, _) in prose.match_indices('<') {
+        assert!(
+            OURS.iter().any(|tag| prose[i..].starts_with(tag)),
+            "raw HTML from a value: {:?}",
+            &prose[i..prose.len().min(i + 40)]
+        );
+    }
+}
+
+/// `md` without its fenced code blocks and inline code spans.
+fn outside_code(md: &str) -> String {
+    let mut out = String::new();
+    let mut fence: Option<usize> = None;
+    for line in md.lines() {
+        let ticks = line.chars().take_while(|&c| c == '`').count();
+        match fence {
+            Some(open) if ticks >= open && line[ticks..].trim().is_empty() => fence = None,
+            Some(_) => {}
+            None if ticks >= 3 => fence = Some(ticks),
+            None => {
+                out.push_str(&without_code_spans(line));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// `line` without its code spans: a run of N backticks up to the next run of exactly N
+/// (CommonMark); a backslash-escaped backtick opens nothing.
+fn without_code_spans(line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let run_at = |i: usize| chars[i..].iter().take_while(|&&c| c == '`').count();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' && i + 1 < chars.len() {
+            out.push(chars[i]);
+            out.push(chars[i + 1]);
+            i += 2;
+            continue;
+        }
+        if chars[i] != '`' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let open = run_at(i);
+        let mut j = i + open;
+        let close = loop {
+            if j >= chars.len() {
+                break None;
+            }
+            if chars[j] == '`' {
+                let run = run_at(j);
+                if run == open {
+                    break Some(j + run);
+                }
+                j += run;
+            } else {
+                j += 1;
+            }
+        };
+        match close {
+            Some(end) => i = end,
+            None => {
+                out.extend(&chars[i..i + open]);
+                i += open;
+            }
+        }
+    }
+    out
+}
