@@ -181,3 +181,6 @@ pub fn policy_diff(live: &Policy, desired: &Policy) -> String {
         .header("live policy", "desired policy")
         .to_string()
 }
+
+#[cfg(test)]
+mod tests;

@@ -53,6 +53,15 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
         }
         RbinLive::Present(rule) => rule,
     };
+    // Whatever the desired and the live lock state: the delay is fixed at the first lock.
+    if let (Some(live_days), Some(want)) = (rule.unlock_delay_days, desired.unlock_delay_days) {
+        if rule.lock_state.is_some() && live_days != want {
+            d.conflict(format!(
+                "rule `{id}` was first locked with an unlock delay of {live_days} days; AWS never lets it change (wanted {want}); create a new rule for a different delay"
+            ));
+            return d;
+        }
+    }
     match desired.state {
         RuleLockState::Locked => {
             if rule.resource_tags > 0 {
@@ -66,14 +75,6 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
                     "rule `{id}` has exclusion tags; AWS cannot lock a region-level rule with ExcludeResourceTags"
                 ));
                 return d;
-            }
-            if let (Some(live_days), Some(want)) = (rule.unlock_delay_days, desired.unlock_delay_days) {
-                if rule.lock_state.is_some() && live_days != want {
-                    d.conflict(format!(
-                        "rule `{id}` was first locked with an unlock delay of {live_days} days; AWS never lets it change (wanted {want}); create a new rule for a different delay"
-                    ));
-                    return d;
-                }
             }
             let days = desired.unlock_delay_days.unwrap_or_default();
             match rule.lock_state {
@@ -109,3 +110,6 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
     }
     d
 }
+
+#[cfg(test)]
+mod tests;

@@ -50,7 +50,11 @@ pub fn decide(desired: &SnowballDesired, live: &SnowballLive, record: Option<&Sn
         }
         SnowballLive::Present(job) => job,
     };
-    let recorded = record.filter(|r| r.deliver_to == desired.deliver_to).map(|r| r.fingerprint.as_str());
+    // Only a delivery of this job's code to this path counts: a record of another job's code
+    // must never make the file at `deliver_to` pass for this one.
+    let recorded = record
+        .filter(|r| r.job_id == desired.job_id && r.deliver_to == desired.deliver_to)
+        .map(|r| r.fingerprint.as_str());
     match (&job.delivered_fingerprint, recorded) {
         (Some(on_disk), Some(rec)) if on_disk == rec => return d,
         (Some(_), Some(_)) => {
@@ -72,7 +76,13 @@ pub fn decide(desired: &SnowballDesired, live: &SnowballLive, record: Option<&Sn
     }
     let state = job.job_state.as_str();
     let retrieve_reason = format!("retrieve the unlock code and write it to `{path}` (mode 0600)");
-    if BEFORE_CUSTOMER.contains(&state) {
+    if now > job.created + CODE_LIFETIME {
+        // Before the other states: such a job's code can never be retrieved, whatever it waits for.
+        d.conflict(format!(
+            "the job was created at {}, more than 360 days ago: AWS no longer gives out its unlock code",
+            job.created
+        ));
+    } else if BEFORE_CUSTOMER.contains(&state) {
         d.actions.push(Action::deferred(
             ActionKind::RetrieveUnlockCode,
             None,
@@ -83,11 +93,6 @@ pub fn decide(desired: &SnowballDesired, live: &SnowballLive, record: Option<&Sn
         d.conflict(format!(
             "the job is {state}: the device has left the customer, and AWS no longer gives out its unlock code"
         ));
-    } else if now > job.created + CODE_LIFETIME {
-        d.conflict(format!(
-            "the job was created at {}, more than 360 days ago: AWS no longer gives out its unlock code",
-            job.created
-        ));
     } else if state == "WithCustomer" {
         d.actions.push(Action::ready(ActionKind::RetrieveUnlockCode, retrieve_reason));
     } else {
@@ -95,3 +100,6 @@ pub fn decide(desired: &SnowballDesired, live: &SnowballLive, record: Option<&Sn
     }
     d
 }
+
+#[cfg(test)]
+mod tests;

@@ -74,3 +74,6 @@ fn plan_resource(address: &Address, desired: &Desired, live: &Live, state: &Stat
         policy_diff: decision.policy_diff,
     }
 }
+
+#[cfg(test)]
+mod tests;

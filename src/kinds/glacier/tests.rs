@@ -1,0 +1,569 @@
+//! The Glacier vault lock table of DESIGN.md section 3, cell by cell, and the rules in its prose.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::*;
+use crate::config::{GlacierDesired, Policy, VaultLockState};
+use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
+use crate::state::GlacierRecord;
+
+use ActionKind::{AbortLock as Abort, CompleteLock as Complete, InitiateLock as Initiate};
+use VaultLockState::{
+    InProgress as WantInProgress, Locked as WantLocked, Unlocked as WantUnlocked,
+};
+
+const POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}"#;
+/// POLICY_A with its keys in another order and other whitespace: the same policy.
+const POLICY_A_REFORMATTED: &str = "{\n  \"Statement\": [ {\n    \"Resource\": \"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs\",\n    \"Action\": \"glacier:DeleteArchive\", \"Principal\": \"*\",\n    \"Effect\": \"Deny\", \"Sid\": \"deny-delete\" } ],\n  \"Version\": \"2012-10-17\"\n}\n";
+/// A different policy: also denies DeleteVault.
+const POLICY_B: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":["glacier:DeleteArchive","glacier:DeleteVault"],"Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}"#;
+
+fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn hours(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(n)
+}
+
+/// When the live lock in these tests was initiated.
+fn created() -> Timestamp {
+    ts("2026-11-20T10:00:00Z")
+}
+
+fn policy(text: &str) -> Policy {
+    Policy::parse(text).unwrap()
+}
+
+fn desired(state: VaultLockState) -> GlacierDesired {
+    GlacierDesired {
+        vault: "audit-logs".into(),
+        account_id: "-".into(),
+        policy: policy(POLICY_A),
+        state,
+        min_test_period: None,
+    }
+}
+
+fn with_period(mut d: GlacierDesired, period: SignedDuration) -> GlacierDesired {
+    d.min_test_period = Some(period);
+    d
+}
+
+fn in_progress(text: &str) -> GlacierLive {
+    GlacierLive::InProgress {
+        policy: policy(text),
+        created: created(),
+        expires: created() + IN_PROGRESS_LIFETIME,
+    }
+}
+
+fn locked(text: &str) -> GlacierLive {
+    GlacierLive::Locked {
+        policy: policy(text),
+        created: created(),
+    }
+}
+
+/// The record lockward writes right after initiating `text` at `initiated_at`.
+fn record(text: &str, initiated_at: Timestamp) -> GlacierRecord {
+    GlacierRecord {
+        vault: "audit-logs".into(),
+        lock_id: "AE863rKkWZU53SLW5be4DUcW".into(),
+        initiated_at: Some(initiated_at),
+        policy_digest: policy(text).digest(),
+        completed_at: None,
+    }
+}
+
+fn actions(d: &Decision) -> Vec<ActionKind> {
+    d.actions.iter().map(|a| a.action).collect()
+}
+
+fn has_warning(d: &Decision) -> bool {
+    d.messages
+        .iter()
+        .any(|m| m.starts_with("warning:") && m.contains("expires"))
+}
+
+/// One hour after initiation: far from expiry, so no warning interferes.
+fn early() -> Timestamp {
+    created() + hours(1)
+}
+
+/// The live columns of the table; the in_progress "other policy or unknown lock id" column is
+/// reached three ways.
+#[derive(Clone, Copy, Debug)]
+enum Column {
+    NoLock,
+    InProgressSameKnown,
+    InProgressOtherPolicy,
+    InProgressSameUnknownId,
+    InProgressOtherPolicyUnknownId,
+    LockedSame,
+    LockedOther,
+}
+
+const COLUMNS: [Column; 7] = [
+    Column::NoLock,
+    Column::InProgressSameKnown,
+    Column::InProgressOtherPolicy,
+    Column::InProgressSameUnknownId,
+    Column::InProgressOtherPolicyUnknownId,
+    Column::LockedSame,
+    Column::LockedOther,
+];
+
+impl Column {
+    fn live(self) -> GlacierLive {
+        match self {
+            Column::NoLock => GlacierLive::NoLock,
+            Column::InProgressSameKnown | Column::InProgressSameUnknownId => in_progress(POLICY_A),
+            Column::InProgressOtherPolicy | Column::InProgressOtherPolicyUnknownId => {
+                in_progress(POLICY_B)
+            }
+            Column::LockedSame => locked(POLICY_A),
+            Column::LockedOther => locked(POLICY_B),
+        }
+    }
+
+    /// The state file's record: for "known" columns, a record of exactly the live lock.
+    fn record(self) -> Option<GlacierRecord> {
+        match self {
+            Column::InProgressSameKnown => Some(record(POLICY_A, created())),
+            Column::InProgressOtherPolicy => Some(record(POLICY_B, created())),
+            Column::NoLock
+            | Column::InProgressSameUnknownId
+            | Column::InProgressOtherPolicyUnknownId => None,
+            Column::LockedSame | Column::LockedOther => Some(record(POLICY_A, created())),
+        }
+    }
+
+    fn policies_differ(self) -> bool {
+        matches!(
+            self,
+            Column::InProgressOtherPolicy
+                | Column::InProgressOtherPolicyUnknownId
+                | Column::LockedOther
+        )
+    }
+}
+
+fn expected(state: VaultLockState, column: Column) -> (Outcome, Vec<ActionKind>) {
+    use Column::*;
+    use Outcome::{Change, Conflict, Noop};
+    match (state, column) {
+        (WantUnlocked, NoLock) => (Noop, vec![]),
+        (WantUnlocked, InProgressSameKnown) => (Change, vec![Abort]),
+        (
+            WantUnlocked,
+            InProgressOtherPolicy | InProgressSameUnknownId | InProgressOtherPolicyUnknownId,
+        ) => (Change, vec![Abort]),
+        (WantUnlocked, LockedSame | LockedOther) => (Conflict, vec![]),
+
+        (WantInProgress, NoLock) => (Change, vec![Initiate]),
+        (WantInProgress, InProgressSameKnown) => (Noop, vec![]),
+        (
+            WantInProgress,
+            InProgressOtherPolicy | InProgressSameUnknownId | InProgressOtherPolicyUnknownId,
+        ) => (Change, vec![Abort, Initiate]),
+        (WantInProgress, LockedSame | LockedOther) => (Conflict, vec![]),
+
+        (WantLocked, NoLock) => (Change, vec![Initiate, Complete]),
+        (WantLocked, InProgressSameKnown) => (Change, vec![Complete]),
+        (
+            WantLocked,
+            InProgressOtherPolicy | InProgressSameUnknownId | InProgressOtherPolicyUnknownId,
+        ) => (Change, vec![Abort, Initiate, Complete]),
+        (WantLocked, LockedSame) => (Noop, vec![]),
+        (WantLocked, LockedOther) => (Conflict, vec![]),
+    }
+}
+
+#[test]
+fn every_cell_of_the_table_without_min_test_period() {
+    for state in [WantUnlocked, WantInProgress, WantLocked] {
+        for column in COLUMNS {
+            let rec = column.record();
+            let d = decide(&desired(state), &column.live(), rec.as_ref(), early());
+            let (outcome, kinds) = expected(state, column);
+            let cell = format!("desired {state:?}, live {column:?}");
+            assert_eq!(d.outcome(), outcome, "{cell}: {d:#?}");
+            assert_eq!(actions(&d), kinds, "{cell}");
+            assert_eq!(d.conflict, outcome == Outcome::Conflict, "{cell}");
+            assert!(
+                d.actions
+                    .iter()
+                    .all(|a| a.status == ActionStatus::Ready && a.not_before.is_none()),
+                "{cell}"
+            );
+            if outcome == Outcome::Conflict {
+                assert!(!d.messages.is_empty(), "{cell}: a conflict says why");
+            }
+        }
+    }
+}
+
+#[test]
+fn actions_carry_their_fixed_reversibility() {
+    let d = decide(&desired(WantLocked), &in_progress(POLICY_B), None, early());
+    let got: Vec<(ActionKind, Reversibility)> = d
+        .actions
+        .iter()
+        .map(|a| (a.action, a.reversibility))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Abort, Reversibility::Reversible),
+            (Initiate, Reversibility::Reversible),
+            (Complete, Reversibility::Irreversible),
+        ]
+    );
+}
+
+#[test]
+fn a_missing_vault_is_a_conflict_whatever_the_desired_state() {
+    for state in [WantUnlocked, WantInProgress, WantLocked] {
+        let d = decide(&desired(state), &GlacierLive::VaultMissing, None, early());
+        assert_eq!(d.outcome(), Outcome::Conflict, "{state:?}");
+        assert!(d.actions.is_empty());
+        assert!(d.policy_diff.is_none());
+        assert!(
+            d.messages
+                .iter()
+                .any(|m| m.contains("audit-logs") && m.contains("does not exist")),
+            "{:?}",
+            d.messages
+        );
+    }
+}
+
+#[test]
+fn policy_diff_is_present_exactly_when_the_policies_differ() {
+    for state in [WantUnlocked, WantInProgress, WantLocked] {
+        for column in COLUMNS {
+            let rec = column.record();
+            let d = decide(&desired(state), &column.live(), rec.as_ref(), early());
+            assert_eq!(
+                d.policy_diff.is_some(),
+                column.policies_differ(),
+                "desired {state:?}, live {column:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn policy_diff_is_a_unified_diff_of_the_pretty_canonical_forms_live_first() {
+    let d = decide(&desired(WantLocked), &locked(POLICY_B), None, early());
+    let diff = d.policy_diff.expect("policies differ");
+    assert!(diff.contains("--- live policy"), "{diff}");
+    assert!(diff.contains("+++ desired policy"), "{diff}");
+    assert!(
+        diff.contains("\n-") && diff.contains("glacier:DeleteVault"),
+        "{diff}"
+    );
+    // The live policy has the array of two actions; the desired one has a single string.
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.contains("\"Action\": \"glacier:DeleteArchive\"")),
+        "{diff}"
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('-') && l.contains("\"glacier:DeleteVault\"")),
+        "{diff}"
+    );
+}
+
+#[test]
+fn policies_compare_canonically_key_order_and_whitespace_do_not_matter() {
+    let mut want = desired(WantLocked);
+    want.policy = policy(POLICY_A_REFORMATTED);
+    let d = decide(&want, &locked(POLICY_A), None, early());
+    assert_eq!(d.outcome(), Outcome::Noop);
+    assert!(d.policy_diff.is_none());
+
+    // The record's digest was taken from the reformatted text: still the same lock.
+    let rec = record(POLICY_A_REFORMATTED, created());
+    let d = decide(&want, &in_progress(POLICY_A), Some(&rec), early());
+    assert_eq!(actions(&d), vec![Complete]);
+    assert!(d.policy_diff.is_none());
+}
+
+#[test]
+fn lock_id_is_known_only_when_initiation_time_and_policy_digest_both_match() {
+    let live = policy(POLICY_A);
+    assert!(lock_id_known(
+        Some(&record(POLICY_A, created())),
+        &live,
+        created()
+    ));
+    assert!(lock_id_known(
+        Some(&record(POLICY_A_REFORMATTED, created())),
+        &live,
+        created()
+    ));
+    assert!(!lock_id_known(None, &live, created()), "no record");
+    assert!(
+        !lock_id_known(
+            Some(&record(POLICY_A, created() + SignedDuration::from_secs(1))),
+            &live,
+            created()
+        ),
+        "initiated one second apart: someone else's lock"
+    );
+    assert!(
+        !lock_id_known(Some(&record(POLICY_B, created())), &live, created()),
+        "other policy initiated"
+    );
+    let mut no_time = record(POLICY_A, created());
+    no_time.initiated_at = None;
+    assert!(
+        !lock_id_known(Some(&no_time), &live, created()),
+        "no initiation time recorded"
+    );
+}
+
+#[test]
+fn a_lock_initiated_elsewhere_with_the_desired_policy_is_never_completed() {
+    // Same policy, but the record is of an earlier lock (another CreationDate): its id is not
+    // this lock's, so lockward aborts and starts its own.
+    let stale = record(POLICY_A, created() - hours(30));
+    for rec in [None, Some(&stale)] {
+        let d = decide(&desired(WantLocked), &in_progress(POLICY_A), rec, early());
+        assert_eq!(
+            actions(&d),
+            vec![Abort, Initiate, Complete],
+            "record {rec:?}"
+        );
+        assert!(d.policy_diff.is_none(), "same policy: no diff");
+        assert!(
+            d.actions[0].reason.contains("does not know this lock's id"),
+            "{}",
+            d.actions[0].reason
+        );
+    }
+}
+
+#[test]
+fn a_recorded_lock_whose_policy_digest_differs_from_the_live_policy_is_not_known() {
+    // The record says lockward initiated policy B at this very time, but AWS holds policy A:
+    // the record is not of this lock, so the lock is not completed.
+    let rec = record(POLICY_B, created());
+    let d = decide(
+        &desired(WantLocked),
+        &in_progress(POLICY_A),
+        Some(&rec),
+        early(),
+    );
+    assert_eq!(actions(&d), vec![Abort, Initiate, Complete]);
+    let d = decide(
+        &desired(WantInProgress),
+        &in_progress(POLICY_A),
+        Some(&rec),
+        early(),
+    );
+    assert_eq!(actions(&d), vec![Abort, Initiate]);
+}
+
+#[test]
+fn min_test_period_defers_complete_until_created_plus_period_and_blocks() {
+    let want = with_period(desired(WantLocked), hours(2));
+    let rec = record(POLICY_A, created());
+    let d = decide(
+        &want,
+        &in_progress(POLICY_A),
+        Some(&rec),
+        created() + hours(1),
+    );
+    assert_eq!(actions(&d), vec![Complete]);
+    assert_eq!(d.actions[0].status, ActionStatus::Deferred);
+    assert_eq!(d.actions[0].not_before, Some(created() + hours(2)));
+    assert_eq!(d.actions[0].reversibility, Reversibility::Irreversible);
+    assert_eq!(d.outcome(), Outcome::Blocked);
+}
+
+#[test]
+fn min_test_period_complete_is_ready_once_the_period_has_passed() {
+    let want = with_period(desired(WantLocked), hours(2));
+    let rec = record(POLICY_A, created());
+    // Exactly at the end of the period, and after it.
+    for now in [created() + hours(2), created() + hours(3)] {
+        let d = decide(&want, &in_progress(POLICY_A), Some(&rec), now);
+        assert_eq!(actions(&d), vec![Complete], "{now}");
+        assert_eq!(d.actions[0].status, ActionStatus::Ready, "{now}");
+        assert_eq!(d.actions[0].not_before, None, "{now}");
+        assert_eq!(d.outcome(), Outcome::Change, "{now}");
+    }
+    // One second before the end it still waits.
+    let d = decide(
+        &want,
+        &in_progress(POLICY_A),
+        Some(&rec),
+        created() + hours(2) - SignedDuration::from_secs(1),
+    );
+    assert_eq!(d.outcome(), Outcome::Blocked);
+}
+
+#[test]
+fn min_test_period_ending_after_expiry_is_called_out() {
+    // The lock expires 24 h after initiation; a 24 h period can never be met by this lock.
+    let want = with_period(desired(WantLocked), hours(24));
+    let rec = record(POLICY_A, created());
+    let d = decide(&want, &in_progress(POLICY_A), Some(&rec), early());
+    assert_eq!(d.outcome(), Outcome::Blocked);
+    assert!(
+        d.messages
+            .iter()
+            .any(|m| m.contains("shorten min_test_period")),
+        "{:?}",
+        d.messages
+    );
+}
+
+#[test]
+fn complete_after_a_fresh_initiate_is_deferred_without_not_before_when_min_test_period_is_set() {
+    let want = with_period(desired(WantLocked), hours(2));
+    for (live, rec, expect) in [
+        (GlacierLive::NoLock, None, vec![Initiate, Complete]),
+        (in_progress(POLICY_B), None, vec![Abort, Initiate, Complete]),
+        (in_progress(POLICY_A), None, vec![Abort, Initiate, Complete]),
+    ] {
+        let d = decide(&want, &live, rec, early());
+        assert_eq!(actions(&d), expect, "{live:?}");
+        let complete = d.actions.last().unwrap();
+        assert_eq!(complete.status, ActionStatus::Deferred, "{live:?}");
+        assert_eq!(
+            complete.not_before, None,
+            "{live:?}: the initiation time is not known yet"
+        );
+        assert!(d.actions[..d.actions.len() - 1]
+            .iter()
+            .all(|a| a.status == ActionStatus::Ready));
+        assert_eq!(
+            d.outcome(),
+            Outcome::Change,
+            "{live:?}: the initiate is ready"
+        );
+    }
+}
+
+#[test]
+fn complete_after_a_fresh_initiate_is_ready_without_min_test_period() {
+    for period in [None, Some(SignedDuration::ZERO)] {
+        let mut want = desired(WantLocked);
+        want.min_test_period = period;
+        let d = decide(&want, &GlacierLive::NoLock, None, early());
+        assert_eq!(actions(&d), vec![Initiate, Complete], "{period:?}");
+        assert!(
+            d.actions
+                .iter()
+                .all(|a| a.status == ActionStatus::Ready && a.not_before.is_none()),
+            "{period:?}"
+        );
+    }
+}
+
+#[test]
+fn in_progress_noop_warns_when_less_than_six_hours_to_expiry() {
+    let rec = record(POLICY_A, created());
+    let expires = created() + IN_PROGRESS_LIFETIME;
+    for (now, warn) in [
+        (early(), false),
+        (expires - hours(7), false),
+        (expires - hours(6), false),
+        (expires - hours(6) + SignedDuration::from_secs(60), true),
+        (expires - SignedDuration::from_mins(5), true),
+    ] {
+        let d = decide(
+            &desired(WantInProgress),
+            &in_progress(POLICY_A),
+            Some(&rec),
+            now,
+        );
+        assert_eq!(d.outcome(), Outcome::Noop, "{now}");
+        assert_eq!(has_warning(&d), warn, "{now}: {:?}", d.messages);
+    }
+}
+
+#[test]
+fn expiry_warning_names_the_expiry_time_and_time_left() {
+    let rec = record(POLICY_A, created());
+    let expires = created() + IN_PROGRESS_LIFETIME;
+    let d = decide(
+        &desired(WantInProgress),
+        &in_progress(POLICY_A),
+        Some(&rec),
+        expires - SignedDuration::from_mins(90),
+    );
+    let warning = d
+        .messages
+        .iter()
+        .find(|m| m.starts_with("warning:"))
+        .expect("a warning");
+    assert!(warning.contains(&expires.to_string()), "{warning}");
+    assert!(warning.contains("1h30m"), "{warning}");
+}
+
+#[test]
+fn a_ready_complete_also_warns_near_expiry() {
+    let rec = record(POLICY_A, created());
+    let now = created() + IN_PROGRESS_LIFETIME - hours(1);
+    let d = decide(
+        &desired(WantLocked),
+        &in_progress(POLICY_A),
+        Some(&rec),
+        now,
+    );
+    assert_eq!(actions(&d), vec![Complete]);
+    assert!(has_warning(&d), "{:?}", d.messages);
+}
+
+#[test]
+fn locked_vault_conflicts_say_the_lock_is_permanent() {
+    for state in [WantUnlocked, WantInProgress] {
+        let d = decide(&desired(state), &locked(POLICY_A), None, early());
+        assert_eq!(d.outcome(), Outcome::Conflict);
+        assert!(
+            d.messages.iter().any(|m| m.contains("permanent")),
+            "{:?}",
+            d.messages
+        );
+    }
+    let d = decide(&desired(WantLocked), &locked(POLICY_B), None, early());
+    assert!(
+        d.messages.iter().any(|m| m.contains("different policy")),
+        "{:?}",
+        d.messages
+    );
+}
+
+#[test]
+fn a_decision_never_completes_a_lock_whose_live_policy_differs_from_the_intent() {
+    // Whatever the record says and whenever it is, a complete_lock on the existing lock is
+    // planned only when the live policy is the desired one; otherwise a fresh initiate with
+    // the desired policy always precedes it.
+    let records = [
+        None,
+        Some(record(POLICY_A, created())),
+        Some(record(POLICY_B, created())),
+    ];
+    for period in [None, Some(hours(2))] {
+        for rec in &records {
+            for now in [early(), created() + hours(5), created() + hours(23)] {
+                let mut want = desired(WantLocked);
+                want.min_test_period = period;
+                let d = decide(&want, &in_progress(POLICY_B), rec.as_ref(), now);
+                let kinds = actions(&d);
+                let complete = kinds.iter().position(|k| *k == Complete).unwrap();
+                let initiate = kinds
+                    .iter()
+                    .position(|k| *k == Initiate)
+                    .expect("initiates the desired policy first");
+                assert!(initiate < complete);
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The Recycle Bin rule lock table of DESIGN.md section 3, cell by cell, and the rules in its
+//! prose.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::*;
+use crate::config::{RbinDesired, RuleLockState};
+use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
+
+fn now() -> Timestamp {
+    "2026-11-23T12:00:00Z".parse().unwrap()
+}
+
+fn want_locked(days: u16) -> RbinDesired {
+    RbinDesired {
+        rule_id: "a1B2c3D4e5F".into(),
+        state: RuleLockState::Locked,
+        unlock_delay_days: Some(days),
+    }
+}
+
+fn want_unlocked() -> RbinDesired {
+    RbinDesired {
+        rule_id: "a1B2c3D4e5F".into(),
+        state: RuleLockState::Unlocked,
+        unlock_delay_days: None,
+    }
+}
+
+/// A region-level rule with no exclusion tags.
+fn rule(lock_state: Option<RuleLock>) -> RbinRule {
+    RbinRule {
+        resource_type: "EBS_SNAPSHOT".into(),
+        lock_state,
+        // GetRule reports a lock configuration once the rule has been locked.
+        unlock_delay_days: lock_state.map(|_| 7),
+        lock_end_time: (lock_state == Some(RuleLock::PendingUnlock))
+            .then(|| now() + SignedDuration::from_hours(48)),
+        resource_tags: 0,
+        exclude_resource_tags: 0,
+    }
+}
+
+fn live(rule: RbinRule) -> RbinLive {
+    RbinLive::Present(rule)
+}
+
+fn actions(d: &Decision) -> Vec<ActionKind> {
+    d.actions.iter().map(|a| a.action).collect()
+}
+
+#[test]
+fn every_cell_of_the_table() {
+    use ActionKind::{LockRule, UnlockRule};
+    use Outcome::{Change, Noop};
+    let cells: [(RbinDesired, Option<RuleLock>, Outcome, Vec<ActionKind>); 8] = [
+        (want_locked(7), None, Change, vec![LockRule]),
+        (want_locked(7), Some(RuleLock::Locked), Noop, vec![]),
+        (
+            want_locked(7),
+            Some(RuleLock::PendingUnlock),
+            Change,
+            vec![LockRule],
+        ),
+        (
+            want_locked(7),
+            Some(RuleLock::Unlocked),
+            Change,
+            vec![LockRule],
+        ),
+        (want_unlocked(), None, Noop, vec![]),
+        (
+            want_unlocked(),
+            Some(RuleLock::Locked),
+            Change,
+            vec![UnlockRule],
+        ),
+        (want_unlocked(), Some(RuleLock::PendingUnlock), Noop, vec![]),
+        (want_unlocked(), Some(RuleLock::Unlocked), Noop, vec![]),
+    ];
+    for (want, lock_state, outcome, kinds) in cells {
+        let d = decide(&want, &live(rule(lock_state)), now());
+        let cell = format!("desired {:?}, live {lock_state:?}", want.state);
+        assert_eq!(d.outcome(), outcome, "{cell}: {d:#?}");
+        assert_eq!(actions(&d), kinds, "{cell}");
+        assert!(!d.conflict, "{cell}");
+        assert!(d.policy_diff.is_none(), "{cell}");
+        for a in &d.actions {
+            assert_eq!(a.reversibility, Reversibility::Delayed, "{cell}");
+            assert_eq!(a.status, ActionStatus::Ready, "{cell}");
+            assert_eq!(a.not_before, None, "{cell}");
+        }
+    }
+}
+
+#[test]
+fn lock_rule_says_how_long_an_unlock_will_take() {
+    let d = decide(&want_locked(10), &live(rule(None)), now());
+    assert!(
+        d.actions[0].reason.contains("10 days"),
+        "{}",
+        d.actions[0].reason
+    );
+}
+
+#[test]
+fn unlock_rule_says_the_live_unlock_delay() {
+    let d = decide(&want_unlocked(), &live(rule(Some(RuleLock::Locked))), now());
+    assert!(
+        d.actions[0].reason.contains("7 days"),
+        "{}",
+        d.actions[0].reason
+    );
+}
+
+#[test]
+fn relocking_during_a_pending_unlock_is_planned() {
+    let d = decide(
+        &want_locked(7),
+        &live(rule(Some(RuleLock::PendingUnlock))),
+        now(),
+    );
+    assert_eq!(actions(&d), vec![ActionKind::LockRule]);
+    assert!(
+        d.actions[0].reason.contains("re-lock"),
+        "{}",
+        d.actions[0].reason
+    );
+}
+
+#[test]
+fn pending_unlock_noop_says_when_the_delay_ends() {
+    let end = now() + SignedDuration::from_hours(48);
+    let mut r = rule(Some(RuleLock::PendingUnlock));
+    for (lock_end_time, says) in [
+        (Some(end), format!("at {end}")),
+        (Some(now()), "ends now".to_string()),
+        (
+            Some(now() - SignedDuration::from_hours(1)),
+            "ends now".to_string(),
+        ),
+        (None, "when the unlock delay ends".to_string()),
+    ] {
+        r.lock_end_time = lock_end_time;
+        let d = decide(&want_unlocked(), &live(r.clone()), now());
+        assert_eq!(d.outcome(), Outcome::Noop);
+        assert!(
+            d.messages.iter().any(|m| m.contains(&says)),
+            "{lock_end_time:?}: {:?}",
+            d.messages
+        );
+    }
+}
+
+#[test]
+fn a_missing_rule_is_a_conflict_whatever_the_desired_state() {
+    for want in [want_locked(7), want_unlocked()] {
+        let d = decide(&want, &RbinLive::RuleMissing, now());
+        assert_eq!(d.outcome(), Outcome::Conflict, "{:?}", want.state);
+        assert!(d.actions.is_empty());
+        assert!(
+            d.messages
+                .iter()
+                .any(|m| m.contains("a1B2c3D4e5F") && m.contains("does not exist")),
+            "{:?}",
+            d.messages
+        );
+    }
+}
+
+#[test]
+fn a_tag_level_rule_cannot_be_locked() {
+    let mut r = rule(None);
+    r.resource_tags = 1;
+    let d = decide(&want_locked(7), &live(r), now());
+    assert_eq!(d.outcome(), Outcome::Conflict);
+    assert!(d.actions.is_empty());
+    assert!(
+        d.messages.iter().any(|m| m.contains("tag-level")),
+        "{:?}",
+        d.messages
+    );
+}
+
+#[test]
+fn a_region_level_rule_with_exclusion_tags_cannot_be_locked() {
+    let mut r = rule(None);
+    r.exclude_resource_tags = 2;
+    let d = decide(&want_locked(7), &live(r), now());
+    assert_eq!(d.outcome(), Outcome::Conflict);
+    assert!(d.actions.is_empty());
+    assert!(
+        d.messages.iter().any(|m| m.contains("ExcludeResourceTags")),
+        "{:?}",
+        d.messages
+    );
+}
+
+#[test]
+fn a_rule_that_cannot_be_locked_is_already_unlocked() {
+    // Wanting it unlocked is reached already: nothing to do, nothing to refuse.
+    for (tags, excludes) in [(1, 0), (0, 1)] {
+        let mut r = rule(None);
+        r.resource_tags = tags;
+        r.exclude_resource_tags = excludes;
+        let d = decide(&want_unlocked(), &live(r), now());
+        assert_eq!(d.outcome(), Outcome::Noop);
+    }
+}
+
+#[test]
+fn unlock_delay_differing_from_the_first_lock_is_a_conflict_whatever_the_lock_state() {
+    for lock_state in [
+        Some(RuleLock::Locked),
+        Some(RuleLock::PendingUnlock),
+        Some(RuleLock::Unlocked),
+    ] {
+        let d = decide(&want_locked(14), &live(rule(lock_state)), now());
+        assert_eq!(d.outcome(), Outcome::Conflict, "{lock_state:?}");
+        assert!(d.actions.is_empty(), "{lock_state:?}");
+        assert!(
+            d.messages
+                .iter()
+                .any(|m| m.contains("7 days") && m.contains("wanted 14") && m.contains("new rule")),
+            "{lock_state:?}: {:?}",
+            d.messages
+        );
+    }
+}
+
+#[test]
+fn a_never_locked_rule_takes_any_unlock_delay() {
+    let d = decide(&want_locked(30), &live(rule(None)), now());
+    assert_eq!(actions(&d), vec![ActionKind::LockRule]);
+}
+
+#[test]
+fn regression_desired_unlock_delay_differing_from_the_first_lock_conflicts_when_unlocked_is_wanted()
+{
+    // DESIGN.md: a desired unlock_delay_days that differs from the rule's lock configuration
+    // is a conflict whatever the lock state. Planning an unlock_rule here would let the user
+    // believe the rule stays protected for 14 days when AWS releases it after 7.
+    let mut want = want_unlocked();
+    want.unlock_delay_days = Some(14);
+    for lock_state in [
+        Some(RuleLock::Locked),
+        Some(RuleLock::PendingUnlock),
+        Some(RuleLock::Unlocked),
+    ] {
+        let d = decide(&want, &live(rule(lock_state)), now());
+        assert_eq!(d.outcome(), Outcome::Conflict, "{lock_state:?}");
+        assert!(d.actions.is_empty(), "{lock_state:?}");
+    }
+    // The same delay, or none stated, unlocks as the table says.
+    want.unlock_delay_days = Some(7);
+    let d = decide(&want, &live(rule(Some(RuleLock::Locked))), now());
+    assert_eq!(actions(&d), vec![ActionKind::UnlockRule]);
+}
