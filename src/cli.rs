@@ -4,6 +4,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use jiff::SignedDuration;
+
+use crate::kinds::Address;
+use crate::render::Format;
 
 /// Declarative, reviewable management of AWS locks that cannot be taken back.
 #[derive(Debug, Parser)]
@@ -17,6 +21,14 @@ pub struct Cli {
 pub enum Command {
     /// Check a config file without touching AWS.
     Validate(ValidateArgs),
+    /// Read the live lock state and show every transition with how reversible it is.
+    Plan(PlanArgs),
+    /// Carry out a plan after a confirmation that names each irreversible step.
+    Apply(ApplyArgs),
+    /// Show a saved plan, or the state file, without touching AWS.
+    Show(ShowArgs),
+    /// Try lockward against an embedded AWS emulator: no AWS account needed.
+    Demo(DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -27,7 +39,96 @@ pub struct ConfigArg {
 }
 
 #[derive(Debug, Args)]
+pub struct StateArg {
+    /// The state file [default: lockward.state.json beside the config file].
+    #[arg(long = "state", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Save the plan, to apply exactly it later with `lockward apply PLANFILE`.
+    #[arg(long = "out", value_name = "PLANFILE")]
+    pub out: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    pub format: Format,
+    /// Exit 2 when the plan has changes (0: none; 1: error or conflict).
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// Plan only this resource (repeatable), e.g. `glacier_vault_lock.audit`.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub target: Vec<Address>,
+    /// How many AWS reads run at once.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// A plan saved by `lockward plan --out`: apply exactly it, refused if anything changed since.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Approve exactly the plan with this digest (in full, or its first 12 hex digits).
+    #[arg(long, value_name = "DIGEST")]
+    pub approve: Option<String>,
+    /// Approve without asking, only if every action is reversible.
+    #[arg(long = "auto-approve", conflicts_with = "approve")]
+    pub auto_approve: bool,
+    /// Plan only this resource (repeatable); not with a PLANFILE.
+    #[arg(long = "target", value_name = "ADDR", conflicts_with = "plan_file")]
+    pub target: Vec<Address>,
+    /// How many resources are read and changed at once.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+    /// Wait this long for another apply's state lock (e.g. `30s`, `5m`) instead of failing at once.
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<SignedDuration>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved by `lockward plan --out`; without it, the state file is shown.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Output format on stdout.
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the demo's config, state and journal [default: a new temporary directory].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    text.parse()
+}
+
+fn parse_duration(text: &str) -> Result<SignedDuration, String> {
+    let d: SignedDuration = text.parse().map_err(|e| format!("`{text}` is not a duration such as 30s or 5m: {e}"))?;
+    if d.is_negative() {
+        return Err(format!("`{text}` is negative"));
+    }
+    Ok(d)
 }

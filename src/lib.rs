@@ -5,12 +5,14 @@
 
 pub mod config;
 pub mod digest;
+pub mod environment;
 pub mod apply;
 pub mod aws;
 pub mod kinds;
 pub mod plan;
-pub mod render;
 pub mod planfile;
+pub mod refresh;
+pub mod render;
 pub mod state;
 pub mod cli;
 pub mod commands;

@@ -1,3 +1,7 @@
-//! Applying a plan: the journal of mutating calls.
+//! Applying a plan: confirmation, the executor, the journal of mutating calls, and delivery of
+//! unlock codes.
 
+pub mod confirm;
+pub mod deliver;
+pub mod executor;
 pub mod journal;

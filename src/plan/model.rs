@@ -179,9 +179,10 @@ pub struct Summary {
     pub noop: usize,
     pub blocked: usize,
     pub conflict: usize,
-    /// Irreversible actions across the plan (ready or deferred).
+    /// Irreversible actions that are ready to run now (deferred ones are confirmed when they
+    /// become ready, in a later plan).
     pub irreversible: usize,
-    /// Delayed actions across the plan (ready or deferred).
+    /// Delayed actions that are ready to run now.
     pub delayed: usize,
 }
 
@@ -217,7 +218,7 @@ impl Plan {
                 Outcome::Blocked => summary.blocked += 1,
                 Outcome::Conflict => summary.conflict += 1,
             }
-            for a in &r.actions {
+            for a in r.actions.iter().filter(|a| a.status == ActionStatus::Ready) {
                 match a.reversibility {
                     Reversibility::Irreversible => summary.irreversible += 1,
                     Reversibility::Delayed => summary.delayed += 1,

@@ -261,8 +261,9 @@ fn summary_counts_outcomes_and_reversibility() {
             noop: 2,
             blocked: 1,
             conflict: 1,
-            // complete_lock, the ready retrieve_unlock_code and the deferred one.
-            irreversible: 3,
+            // complete_lock and the ready retrieve_unlock_code; the deferred retrieve of the
+            // blocked job is not counted until it is ready.
+            irreversible: 2,
             delayed: 1,
         }
     );

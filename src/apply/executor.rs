@@ -1,0 +1,479 @@
+//! The executor: carries out a plan's ready actions, journaling before and after every mutating
+//! call and saving the state after every step, so that a crash or a failure at any point leaves
+//! valid files and a plan that converges.
+//!
+//! Guarantees callers rely on:
+//! - every mutating call is preceded by an fsynced `intent` journal record;
+//! - a Glacier lock id is saved in the state file before anything else happens after
+//!   InitiateVaultLock returns;
+//! - after an ambiguous failure (timeout, dropped connection, 5xx) the live state is read again
+//!   before anything else is decided;
+//! - CompleteVaultLock is called only after re-reading the vault and finding the InProgress lock
+//!   holding exactly the desired policy;
+//! - GetJobUnlockCode is never repeated within one apply, and the code reaches only the
+//!   `deliver_to` file: never the journal, the state, logs or output.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use futures::stream::{self, StreamExt};
+use jiff::Timestamp;
+use serde_json::{json, Map, Value};
+
+use crate::aws::{AwsError, CallerIdentity, GlacierApi, ProviderClients};
+use crate::config::{Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired};
+use crate::kinds::Address;
+use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
+use crate::refresh::Clients;
+use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile, StateStore};
+
+use super::deliver;
+use super::journal::{Journal, JournalRecord, Phase};
+
+/// What happened to one action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionOutcome {
+    Done,
+    Failed(String),
+    /// Not attempted: an earlier failure stopped the apply.
+    Skipped,
+}
+
+/// A progress event, for a line on stderr.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub address: Address,
+    pub action: ActionKind,
+    /// `None` when the action starts.
+    pub outcome: Option<ActionOutcome>,
+    /// A short, secret-free note (e.g. "lock id recorded").
+    pub note: String,
+}
+
+/// The result of an apply.
+#[derive(Clone, Debug, Default)]
+pub struct ApplyReport {
+    pub results: Vec<(Address, ActionKind, ActionOutcome)>,
+}
+
+impl ApplyReport {
+    pub fn count(&self, f: impl Fn(&ActionOutcome) -> bool) -> usize {
+        self.results.iter().filter(|(_, _, o)| f(o)).count()
+    }
+
+    pub fn failed(&self) -> bool {
+        self.results.iter().any(|(_, _, o)| matches!(o, ActionOutcome::Failed(_)))
+    }
+}
+
+/// A failure that stops the apply at once: the journal or the state file could not be written.
+/// Continuing could lose a lock id, so nothing further is called.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FatalError(pub String);
+
+/// Everything the executor needs; build it in the apply command.
+pub struct Executor<'a> {
+    pub config: &'a Config,
+    pub clients: &'a Clients,
+    pub store: &'a StateStore,
+    pub journal: &'a Journal,
+    pub parallelism: usize,
+    /// Timestamps for journal records and completion times (the lock's initiation time is
+    /// always the CreationDate AWS reports, never this clock).
+    pub clock: &'a (dyn Fn() -> Timestamp + Sync),
+    pub on_event: &'a (dyn Fn(&Event) + Sync),
+}
+
+/// Shared by the resources running concurrently.
+struct Run<'a> {
+    state: Mutex<StateFile>,
+    stop: AtomicBool,
+    identities: BTreeMap<String, Value>,
+    plan_digest: &'a str,
+    fatal: Mutex<Option<FatalError>>,
+}
+
+/// Why a step failed; the message says what to do next.
+struct StepError(String);
+
+impl From<FatalError> for StepError {
+    fn from(e: FatalError) -> Self {
+        StepError(e.0)
+    }
+}
+
+impl<'a> Executor<'a> {
+    /// Runs every ready action of `plan`: independent resources concurrently (at most
+    /// `parallelism`), one resource's actions in order. A failure stops new actions; what
+    /// succeeded is kept. Returns the report and the final state, or a fatal error when the
+    /// journal or state could not be written (the state on disk is then the last good one).
+    pub async fn run(&self, plan: &Plan, state: StateFile) -> Result<(ApplyReport, StateFile), FatalError> {
+        let identities = self.caller_identities(plan).await;
+        let run = Run {
+            state: Mutex::new(state),
+            stop: AtomicBool::new(false),
+            identities,
+            plan_digest: &plan.digest,
+            fatal: Mutex::new(None),
+        };
+        let work: Vec<&ResourcePlan> =
+            plan.resources.iter().filter(|r| r.actions.iter().any(|a| a.status == ActionStatus::Ready)).collect();
+        let results: Vec<Vec<(Address, ActionKind, ActionOutcome)>> = stream::iter(work)
+            .map(|rp| self.run_resource(rp, &run))
+            .buffer_unordered(self.parallelism.max(1))
+            .collect()
+            .await;
+        let mut report = ApplyReport { results: results.into_iter().flatten().collect() };
+        report.results.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(fatal) = lock(&run.fatal).take() {
+            return Err(fatal);
+        }
+        let state = run.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        Ok((report, state))
+    }
+
+    /// STS GetCallerIdentity once per provider the plan's ready actions use, for the journal.
+    /// A failure is recorded in the journal instead and the apply goes on.
+    async fn caller_identities(&self, plan: &Plan) -> BTreeMap<String, Value> {
+        let mut out = BTreeMap::new();
+        for rp in plan.resources.iter().filter(|r| r.actions.iter().any(|a| a.status == ActionStatus::Ready)) {
+            let Some(resource) = self.config.resource(&rp.address) else { continue };
+            if out.contains_key(&resource.provider) {
+                continue;
+            }
+            let value = match self.clients.for_provider(&resource.provider) {
+                Some(c) => match c.sts.caller_identity().await {
+                    Ok(CallerIdentity { account, arn }) => json!({"account": account, "arn": arn}),
+                    Err(e) => json!({"unknown": format!("GetCallerIdentity failed: {e}")}),
+                },
+                None => json!({"unknown": "no clients for this provider"}),
+            };
+            out.insert(resource.provider.clone(), value);
+        }
+        out
+    }
+
+    async fn run_resource(&self, rp: &ResourcePlan, run: &Run<'_>) -> Vec<(Address, ActionKind, ActionOutcome)> {
+        let address = &rp.address;
+        let ready: Vec<&Action> = rp.actions.iter().filter(|a| a.status == ActionStatus::Ready).collect();
+        let mut results = Vec::new();
+        let resource = self.config.resource(address);
+        let clients = resource.and_then(|r| self.clients.for_provider(&r.provider));
+        for action in ready {
+            if run.stop.load(Ordering::SeqCst) {
+                results.push((address.clone(), action.action, ActionOutcome::Skipped));
+                continue;
+            }
+            self.event(address, action.action, None, "");
+            let outcome = match (resource, clients) {
+                (Some(resource), Some(clients)) => match self.step(resource, clients, action.action, run).await {
+                    Ok(note) => {
+                        self.event(address, action.action, Some(ActionOutcome::Done), &note);
+                        ActionOutcome::Done
+                    }
+                    Err(StepError(message)) => {
+                        run.stop.store(true, Ordering::SeqCst);
+                        self.event(address, action.action, Some(ActionOutcome::Failed(message.clone())), "");
+                        ActionOutcome::Failed(message)
+                    }
+                },
+                _ => {
+                    run.stop.store(true, Ordering::SeqCst);
+                    ActionOutcome::Failed(format!(
+                        "internal error: {address} is in the plan but not in the config; this is a bug in lockward"
+                    ))
+                }
+            };
+            results.push((address.clone(), action.action, outcome));
+        }
+        results
+    }
+
+    fn event(&self, address: &Address, action: ActionKind, outcome: Option<ActionOutcome>, note: &str) {
+        (self.on_event)(&Event { address: address.clone(), action, outcome, note: note.to_string() });
+    }
+
+    async fn step(&self, resource: &Resource, clients: &ProviderClients, action: ActionKind, run: &Run<'_>) -> Result<String, StepError> {
+        let step = Step { exec: self, run, address: &resource.address, provider: &resource.provider };
+        match (&resource.desired, action) {
+            (Desired::GlacierVaultLock(d), ActionKind::InitiateLock) => step.initiate(d, clients.glacier.as_ref(), true).await,
+            (Desired::GlacierVaultLock(d), ActionKind::CompleteLock) => step.complete(d, clients.glacier.as_ref()).await,
+            (Desired::GlacierVaultLock(d), ActionKind::AbortLock) => step.abort(d, clients.glacier.as_ref()).await,
+            (Desired::RbinRuleLock(d), ActionKind::LockRule) => step.lock_rule(d, clients).await,
+            (Desired::RbinRuleLock(d), ActionKind::UnlockRule) => step.unlock_rule(d, clients).await,
+            (Desired::SnowballUnlockCode(d), ActionKind::RetrieveUnlockCode) => step.retrieve(d, clients).await,
+            (_, action) => Err(StepError(format!(
+                "internal error: {} cannot {}; this is a bug in lockward",
+                resource.address,
+                action.as_str()
+            ))),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One resource's step: journaling and state updates around the calls.
+struct Step<'e, 'r> {
+    exec: &'e Executor<'e>,
+    run: &'r Run<'r>,
+    address: &'r Address,
+    provider: &'r str,
+}
+
+impl Step<'_, '_> {
+    /// Appends a journal record (fsynced). A journal that cannot be written stops everything.
+    fn journal(&self, action: ActionKind, phase: Phase, detail: Value) -> Result<(), FatalError> {
+        let mut map = match detail {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        map.insert("plan".into(), Value::String(self.run.plan_digest.to_string()));
+        map.insert("provider".into(), Value::String(self.provider.to_string()));
+        if let Some(identity) = self.run.identities.get(self.provider) {
+            map.insert("caller".into(), identity.clone());
+        }
+        let record = JournalRecord::new((self.exec.clock)(), self.address.clone(), action, phase, map);
+        self.exec.journal.append(&record).map_err(|e| self.fatal(format!("could not write the journal: {e}")))
+    }
+
+    fn fatal(&self, message: String) -> FatalError {
+        self.run.stop.store(true, Ordering::SeqCst);
+        let error = FatalError(message.clone());
+        lock(&self.run.fatal).get_or_insert(FatalError(message));
+        error
+    }
+
+    /// Updates this resource's record and saves the state file at once.
+    fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
+        let mut state = lock(&self.run.state);
+        update(&mut state);
+        self.exec.store.save(&mut state).map_err(|e| self.fatal(format!("could not save the state file: {e}")))
+    }
+
+    fn failed(&self, action: ActionKind, error: &AwsError, next: &str) -> StepError {
+        let detail = json!({"error": error.to_string(), "code": error.code});
+        if let Err(fatal) = self.journal(action, Phase::Failed, detail) {
+            return fatal.into();
+        }
+        StepError(format!("{} failed: {error}\nhint: {next}", action.as_str()))
+    }
+
+    async fn initiate(&self, d: &GlacierDesired, g: &dyn GlacierApi, may_recover: bool) -> Result<String, StepError> {
+        let action = ActionKind::InitiateLock;
+        let policy_digest = d.policy.digest();
+        self.journal(action, Phase::Intent, json!({"vault": d.vault, "policy_digest": policy_digest}))?;
+        match g.initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical()).await {
+            Ok(lock_id) => {
+                // The lock id first of all: it is returned only now, and never again.
+                let mut record = GlacierRecord {
+                    vault: d.vault.clone(),
+                    lock_id: lock_id.clone(),
+                    initiated_at: None,
+                    policy_digest: policy_digest.clone(),
+                    completed_at: None,
+                };
+                self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))?;
+                // The initiation time recorded is the CreationDate AWS reports.
+                let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
+                    Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => Some(lock.created),
+                    _ => None,
+                };
+                if created.is_some() {
+                    record.initiated_at = created;
+                    self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))?;
+                }
+                self.journal(action, Phase::Done, json!({"lock_id": lock_id, "created": created.map(|t| t.to_string())}))?;
+                Ok(match created {
+                    Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
+                    None => "lock id recorded (its CreationDate could not be read back; the next plan will re-check it)".into(),
+                })
+            }
+            Err(e) if e.is_ambiguous() => {
+                // The lock may have gone InProgress without its id reaching us. Look before
+                // deciding anything.
+                let detail = json!({"error": e.to_string(), "note": "outcome unknown; re-reading the vault"});
+                self.journal(action, Phase::Failed, detail)?;
+                match g.get_vault_lock(&d.account_id, &d.vault).await {
+                    Ok(Some(lock)) if lock.state == "InProgress" && may_recover => {
+                        self.journal(
+                            action,
+                            Phase::Recovered,
+                            json!({"found": "a lock InProgress whose id never reached lockward", "created": lock.created.to_string(), "next": "abort it and initiate again"}),
+                        )?;
+                        self.abort(d, g).await?;
+                        Box::pin(self.initiate(d, g, false)).await
+                    }
+                    Ok(None) if may_recover => {
+                        self.journal(action, Phase::Recovered, json!({"found": "no lock: the initiation did not happen", "next": "initiate again"}))?;
+                        Box::pin(self.initiate(d, g, false)).await
+                    }
+                    Ok(found) => Err(StepError(format!(
+                        "initiate_lock's outcome was unknown ({e}) and the vault now shows {}\nhint: run `lockward plan` to see the vault's state; apply again converges",
+                        found.map(|l| l.state).unwrap_or_else(|| "no lock".into())
+                    ))),
+                    Err(read) => Err(StepError(format!(
+                        "initiate_lock's outcome is unknown ({e}) and the vault could not be read again ({read})\nhint: run `lockward plan` when AWS answers again: a lock left InProgress without its id is aborted and initiated again"
+                    ))),
+                }
+            }
+            Err(e) => Err(self.failed(action, &e, "fix the cause above and run apply again")),
+        }
+    }
+
+    async fn complete(&self, d: &GlacierDesired, g: &dyn GlacierApi) -> Result<String, StepError> {
+        let action = ActionKind::CompleteLock;
+        let record = lock(&self.run.state).glacier(self.address).cloned();
+        let Some(record) = record.filter(|r| r.policy_digest == d.policy.digest()) else {
+            return Err(StepError(
+                "complete_lock refused: the state file holds no lock id for a lock with the desired policy\nhint: run `lockward plan`".into(),
+            ));
+        };
+        // Re-read the vault right before the irreversible call: complete only the lock that
+        // holds exactly the desired policy and is the one whose id lockward recorded.
+        let live = g.get_vault_lock(&d.account_id, &d.vault).await.map_err(|e| {
+            StepError(format!("complete_lock not attempted: the vault could not be re-read first ({e})\nhint: run apply again"))
+        })?;
+        let ok = match &live {
+            Some(lock) => {
+                lock.state == "InProgress"
+                    && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
+                    && record.initiated_at.is_none_or(|t| t == lock.created)
+            }
+            None => false,
+        };
+        if !ok {
+            return Err(StepError(
+                "complete_lock refused: the vault's lock is no longer the InProgress lock with the desired policy that lockward initiated\nhint: run `lockward plan` to see what changed".into(),
+            ));
+        }
+        self.journal(action, Phase::Intent, json!({"vault": d.vault, "lock_id": record.lock_id, "policy_digest": record.policy_digest}))?;
+        match g.complete_vault_lock(&d.account_id, &d.vault, &record.lock_id).await {
+            Ok(()) => {}
+            Err(e) if e.is_ambiguous() => {
+                let locked = matches!(
+                    g.get_vault_lock(&d.account_id, &d.vault).await,
+                    Ok(Some(lock)) if lock.state == "Locked" && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
+                );
+                if !locked {
+                    return Err(self.failed(action, &e, "run `lockward plan`; apply again completes the lock if it is still InProgress"));
+                }
+                self.journal(action, Phase::Recovered, json!({"found": "the vault is Locked with the desired policy", "error": e.to_string()}))?;
+            }
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+        }
+        let now = (self.exec.clock)();
+        let mut done = record;
+        done.completed_at = Some(now);
+        self.save(|s| s.set(self.address, Record::GlacierVaultLock(done)))?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault}))?;
+        Ok("the vault lock is now permanent".into())
+    }
+
+    async fn abort(&self, d: &GlacierDesired, g: &dyn GlacierApi) -> Result<String, StepError> {
+        let action = ActionKind::AbortLock;
+        self.journal(action, Phase::Intent, json!({"vault": d.vault}))?;
+        match g.abort_vault_lock(&d.account_id, &d.vault).await {
+            Ok(()) => {}
+            Err(e) if e.is_ambiguous() => match g.get_vault_lock(&d.account_id, &d.vault).await {
+                Ok(None) => {
+                    self.journal(action, Phase::Recovered, json!({"found": "no lock", "error": e.to_string()}))?;
+                }
+                _ => return Err(self.failed(action, &e, "run apply again")),
+            },
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+        }
+        self.save(|s| {
+            s.resources.remove(&self.address.to_string());
+        })?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault}))?;
+        Ok("the lock in progress was aborted".into())
+    }
+
+    async fn lock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
+        let action = ActionKind::LockRule;
+        let days = d.unlock_delay_days.ok_or_else(|| StepError("internal error: lock_rule without an unlock delay; this is a bug in lockward".into()))?;
+        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id, "unlock_delay_days": days}))?;
+        match c.rbin.lock_rule(&d.rule_id, days).await {
+            Ok(()) => {}
+            Err(e) if e.is_ambiguous() => {
+                let locked = matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"));
+                if !locked {
+                    return Err(self.failed(action, &e, "run apply again"));
+                }
+                self.journal(action, Phase::Recovered, json!({"found": "the rule is locked", "error": e.to_string()}))?;
+            }
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+        }
+        let now = (self.exec.clock)();
+        let record = RbinRecord { rule_id: d.rule_id.clone(), unlock_delay_days: Some(days), locked_at: Some(now), unlock_requested_at: None };
+        self.save(|s| s.set(self.address, Record::RbinRuleLock(record)))?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))?;
+        Ok(format!("locked; unlocking it takes {days} days"))
+    }
+
+    async fn unlock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
+        let action = ActionKind::UnlockRule;
+        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))?;
+        match c.rbin.unlock_rule(&d.rule_id).await {
+            Ok(()) => {}
+            Err(e) if e.is_ambiguous() => {
+                let pending = matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"));
+                if !pending {
+                    return Err(self.failed(action, &e, "run apply again"));
+                }
+                self.journal(action, Phase::Recovered, json!({"found": "the rule is pending unlock", "error": e.to_string()}))?;
+            }
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+        }
+        let now = (self.exec.clock)();
+        self.save(|s| {
+            let mut record = s.rbin(self.address).cloned().unwrap_or(RbinRecord {
+                rule_id: d.rule_id.clone(),
+                unlock_delay_days: None,
+                locked_at: None,
+                unlock_requested_at: None,
+            });
+            record.unlock_requested_at = Some(now);
+            s.set(self.address, Record::RbinRuleLock(record));
+        })?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))?;
+        Ok("unlock requested; the rule stays locked until its unlock delay ends".into())
+    }
+
+    async fn retrieve(&self, d: &SnowballDesired, c: &ProviderClients) -> Result<String, StepError> {
+        let action = ActionKind::RetrieveUnlockCode;
+        // Prepare the file before the code exists, so a code once disclosed is not lost to a
+        // file that cannot be written.
+        let pending = deliver::Pending::prepare(&d.deliver_to).map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
+        self.journal(action, Phase::Intent, json!({"job_id": d.job_id, "deliver_to": d.deliver_to}))?;
+        // Never repeated automatically: every call discloses the code again.
+        let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
+            Ok(code) => code,
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above; the next apply asks for confirmation again before retrieving the code")),
+        };
+        let fingerprint = pending.commit(&code).map_err(|e| {
+            let message = format!("the unlock code was retrieved but could not be written to `{}`: {e}", d.deliver_to.display());
+            let _ = self.journal(action, Phase::Failed, json!({"error": message}));
+            StepError(format!("{message}\nhint: fix the file system problem and apply again (the code will be retrieved again)"))
+        })?;
+        let record = SnowballRecord {
+            job_id: d.job_id.clone(),
+            fingerprint: fingerprint.clone(),
+            deliver_to: d.deliver_to.clone(),
+            delivered_at: (self.exec.clock)(),
+        };
+        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))?;
+        self.journal(action, Phase::Done, json!({"job_id": d.job_id, "fingerprint": fingerprint}))?;
+        Ok(format!("delivered to {} (fingerprint {})", d.deliver_to.display(), short(&fingerprint)))
+    }
+}
+
+fn short(fingerprint: &str) -> &str {
+    let hex = fingerprint.strip_prefix("sha256:").unwrap_or(fingerprint);
+    &hex[..hex.len().min(12)]
+}

@@ -1,0 +1,140 @@
+//! `lockward apply`: the safety protocol of DESIGN.md section 5, step by step.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::bail;
+
+use crate::apply::confirm::{Confirm, Scripted, Terminal};
+use crate::apply::executor::{ActionOutcome, Event, Executor};
+use crate::apply::journal::Journal;
+use crate::cli::ApplyArgs;
+use crate::planfile::{self, SavedPlan};
+use crate::refresh::Clients;
+use crate::render::{self, ApplyCommand, Format, RenderOptions};
+use crate::state::lock::StateLock;
+use crate::state::StateStore;
+
+use super::project::{runtime, say, Project, Session};
+
+pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::from_environment()?;
+    let mut confirm: Box<dyn Confirm> = if args.approve.is_none() && !args.auto_approve && session.interactive {
+        Box::new(Terminal { input: std::io::stdin().lock(), output: anstream::stderr() })
+    } else {
+        Box::new(Scripted { approve: args.approve.clone(), auto_approve: args.auto_approve })
+    };
+    run_with(args, &session, confirm.as_mut(), &mut std::io::stdout().lock())
+}
+
+/// Runs apply with the given confirmation. Exit 0 when every action was done (or there was
+/// nothing to do); refusals and failures are errors (exit 1).
+pub fn run_with(args: &ApplyArgs, session: &Session, confirm: &mut dyn Confirm, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    // 0. Everything that can be checked without AWS or the lock: the config and the plan file.
+    let project = Project::load(&args.config, &args.state)?;
+    let saved = args.plan_file.as_deref().map(SavedPlan::read).transpose()?;
+
+    // 1. The state lock, for the whole apply.
+    let timeout = args.lock_timeout.map(|d| Duration::from_secs_f64(d.as_secs_f64())).unwrap_or_default();
+    let _lock = StateLock::acquire(&project.state_path, "apply", timeout)?;
+    let store = StateStore::new(&project.state_path);
+    let state = store.load()?;
+
+    let rt = runtime()?;
+    let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
+
+    // 2. The plan: a saved one must still be exactly what a fresh plan says now.
+    let resources = match &saved {
+        Some(saved) => {
+            let addresses: Vec<_> = saved.plan.resources.iter().map(|r| r.address.clone()).collect();
+            project.targeted(&addresses).map_err(|e| anyhow::anyhow!("the plan is stale: {e}"))?
+        }
+        None => project.targeted(&args.target)?,
+    };
+    let parallelism = usize::from(args.parallelism);
+    let (plan, _live) = rt.block_on(project.plan(&resources, &clients, &state, parallelism, session.now))?;
+    if let Some(saved) = &saved {
+        let mut reasons = planfile::stale_reasons(saved, &plan.config_digest, &state, &plan);
+        if reasons.is_empty() && saved.plan.digest != plan.digest {
+            reasons.push(format!(
+                "planning again now gives a different plan ({} instead of {}): a wait may have ended or a decision changed",
+                plan.short_digest(),
+                saved.plan.short_digest()
+            ));
+        }
+        if !reasons.is_empty() {
+            bail!(
+                "the plan is stale, so nothing was applied:\n  - {}\nhint: run `lockward plan --out PLANFILE` again, review it, and apply that",
+                reasons.join("\n  - ")
+            );
+        }
+    }
+
+    let options = RenderOptions {
+        color: session.color,
+        apply: ApplyCommand {
+            config: project.named_config.clone(),
+            state: project.named_state.clone(),
+            plan_file: args.plan_file.clone(),
+        },
+    };
+    render::render(&plan, Format::Human, &options, out)?;
+    out.flush()?;
+
+    if plan.has_conflict() {
+        bail!("the plan has conflicts, so nothing was applied\nhint: resolve the conflicts shown above (the configuration can never be reached as it stands), then plan again");
+    }
+    if plan.ready_actions().next().is_none() {
+        say("Nothing to apply.");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // 3. Confirm exactly this plan.
+    confirm.confirm(&plan)?;
+
+    // 4-6. Execute, journaling and saving as we go.
+    let journal = Journal::for_state(&project.state_path);
+    let clock = || crate::environment::now().unwrap_or(session.now);
+    let on_event = |e: &Event| say(progress_line(e));
+    let executor = Executor {
+        config: &project.config,
+        clients: &clients,
+        store: &store,
+        journal: &journal,
+        parallelism,
+        clock: &clock,
+        on_event: &on_event,
+    };
+    let (report, state) = rt.block_on(executor.run(&plan, state))?;
+    let done = report.count(|o| *o == ActionOutcome::Done);
+    let failed = report.count(|o| matches!(o, ActionOutcome::Failed(_)));
+    let skipped = report.count(|o| *o == ActionOutcome::Skipped);
+    say(format_args!(
+        "\nApply {}: {done} done, {failed} failed, {skipped} not attempted. State: {} (serial {}). Journal: {}",
+        if report.failed() { "stopped" } else { "complete" },
+        project.state_path.display(),
+        state.serial,
+        journal.path().display()
+    ));
+    if report.failed() {
+        for (address, _, outcome) in &report.results {
+            if let ActionOutcome::Failed(message) = outcome {
+                say(format_args!("error: {address}: {message}"));
+            }
+        }
+        bail!("apply stopped after a failure; what succeeded is recorded\nhint: fix the cause, then run `lockward plan` and apply again: it converges");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_line(e: &Event) -> String {
+    let what = format!("{}: {}", e.address, e.action.as_str());
+    match &e.outcome {
+        None => format!("{what} ..."),
+        Some(ActionOutcome::Done) if e.note.is_empty() => format!("{what} done"),
+        Some(ActionOutcome::Done) => format!("{what} done: {}", e.note),
+        Some(ActionOutcome::Failed(message)) => format!("{what} FAILED: {}", message.lines().next().unwrap_or_default()),
+        Some(ActionOutcome::Skipped) => format!("{what} not attempted"),
+    }
+}

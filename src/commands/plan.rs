@@ -1,0 +1,59 @@
+//! `lockward plan`: refresh, plan, render; optionally save the plan.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::PlanArgs;
+use crate::planfile::SavedPlan;
+use crate::refresh::Clients;
+use crate::render::{self, ApplyCommand, RenderOptions};
+use crate::state::StateStore;
+
+use super::project::{runtime, say, Project, Session};
+
+pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::from_environment()?;
+    run_with(args, &session, &mut std::io::stdout().lock())
+}
+
+/// Exit codes: 0 no changes (or changes without `--detailed-exitcode`), 1 conflict, 2 changes
+/// with `--detailed-exitcode`. Errors are returned.
+pub fn run_with(args: &PlanArgs, session: &Session, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let project = Project::load(&args.config, &args.state)?;
+    let resources = project.targeted(&args.target)?;
+    let state = StateStore::new(&project.state_path).load()?;
+    let rt = runtime()?;
+    let plan = rt.block_on(async {
+        let clients = Clients::connect(&project.config, &session.client_options).await;
+        project.plan(&resources, &clients, &state, usize::from(args.parallelism), session.now).await
+    })?;
+    let (plan, _live) = plan;
+
+    let saved_to = match &args.out {
+        Some(path) if !plan.has_conflict() => {
+            SavedPlan::new(plan.clone(), session.now).write(path)?;
+            Some(path.clone())
+        }
+        _ => None,
+    };
+    let options = RenderOptions {
+        color: session.color,
+        apply: ApplyCommand {
+            config: project.named_config.clone(),
+            state: project.named_state.clone(),
+            plan_file: saved_to.clone(),
+        },
+    };
+    render::render(&plan, args.format, &options, out)?;
+    out.flush()?;
+    if let (Some(path), true) = (&args.out, plan.has_conflict()) {
+        say(format_args!("note: the plan has conflicts, so it was not saved to {}", path.display()));
+    }
+    Ok(if plan.has_conflict() {
+        ExitCode::from(1)
+    } else if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
