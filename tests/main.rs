@@ -1,3 +1,6 @@
 //! lockward integration tests: one binary, one module per area.
 
 mod render;
+mod smoke;
+mod support;
+mod validate;

@@ -1,0 +1,239 @@
+//! The integration harness: a temporary project directory, an emulator on loopback seeded for
+//! the test, and the real `lockward` binary run against it.
+//!
+//! ```ignore
+//! let env = Env::new();
+//! env.seed(json!({"glacier": [{"region": "us-east-1", "vault": "audit-logs"}]}));
+//! env.config(GLACIER_LOCKED);
+//! let run = env.lockward(&["plan", "--detailed-exitcode"]);
+//! run.code(2);
+//! assert!(env.mutating_calls().is_empty());
+//! ```
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use lockward_emulator::{Emulator, EmulatorConfig};
+use serde_json::Value;
+
+/// The emulator's virtual clock starts here in every test, so outputs are reproducible.
+pub const T0: &str = "2026-11-23T12:00:00Z";
+
+/// A policy used across tests, as the config's `policy_file: policies/audit.json` holds it.
+pub const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Principal":"*","Effect":"Deny","Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}"#;
+
+/// Another valid policy, for "different policy" cases.
+pub const OTHER_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-all","Principal":"*","Effect":"Deny","Action":"glacier:*","Resource":"*"}]}"#;
+
+pub struct Env {
+    pub emulator: Emulator,
+    dir: tempfile::TempDir,
+}
+
+/// One run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing the output when it differs.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Run {
+        assert_eq!(
+            self.code, expected,
+            "expected exit code {expected}, got {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Run {
+        self.code(0)
+    }
+
+    /// Asserts stderr contains `text`.
+    #[track_caller]
+    pub fn stderr_has(&self, text: &str) -> &Run {
+        assert!(self.stderr.contains(text), "stderr lacks `{text}`:\n{}", self.stderr);
+        self
+    }
+
+    /// Asserts stdout contains `text`.
+    #[track_caller]
+    pub fn stdout_has(&self, text: &str) -> &Run {
+        assert!(self.stdout.contains(text), "stdout lacks `{text}`:\n{}", self.stdout);
+        self
+    }
+}
+
+impl Env {
+    /// A fresh emulator (clock at [`T0`]) and an empty project directory (mode 0700) holding
+    /// `policies/audit.json` ([`POLICY`]) and `policies/other.json` ([`OTHER_POLICY`]).
+    pub fn new() -> Env {
+        let emulator = lockward_emulator::spawn(EmulatorConfig::default()).expect("start the emulator");
+        emulator.set_clock(T0.parse().unwrap());
+        let dir = tempfile::tempdir().expect("temp dir");
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let env = Env { emulator, dir };
+        env.write("policies/audit.json", POLICY);
+        env.write("policies/other.json", OTHER_POLICY);
+        env
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes a file under the project directory, creating its parents (mode 0700).
+    pub fn write(&self, rel: &str, content: &str) {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).unwrap();
+            fs::set_permissions(parent, fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        fs::write(path, content).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path(rel)).unwrap_or_default()
+    }
+
+    /// Writes `lockward.yaml`: `version: 1`, a default provider in us-east-1 pointed at the
+    /// emulator, then `body` (the resources, as YAML).
+    pub fn config(&self, body: &str) {
+        let text = format!(
+            "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {}\n{body}",
+            self.emulator.url()
+        );
+        self.write("lockward.yaml", &text);
+    }
+
+    /// Adds to the emulator's state (DESIGN.md section 7 shape).
+    pub fn seed(&self, doc: Value) {
+        self.emulator.seed(doc).expect("seed the emulator");
+    }
+
+    pub fn advance_clock(&self, secs: i64) {
+        self.emulator.advance_clock(secs);
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.emulator.now()
+    }
+
+    pub fn faults(&self, doc: Value) {
+        self.emulator.set_faults(doc).expect("set faults");
+    }
+
+    /// Every API call the emulator received, in order.
+    pub fn calls(&self) -> Vec<Value> {
+        self.emulator.calls().as_array().cloned().unwrap_or_default()
+    }
+
+    /// The operations of the mutating calls, in order.
+    pub fn mutating_calls(&self) -> Vec<String> {
+        self.calls()
+            .iter()
+            .filter(|c| c["mutating"] == Value::Bool(true))
+            .map(|c| c["operation"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// The emulator's state (DESIGN.md section 7 shape).
+    pub fn aws_state(&self) -> Value {
+        self.emulator.state()
+    }
+
+    /// The state file, parsed (`Value::Null` when absent).
+    pub fn state(&self) -> Value {
+        match fs::read_to_string(self.path("lockward.state.json")) {
+            Ok(text) => serde_json::from_str(&text).expect("the state file is valid JSON"),
+            Err(_) => Value::Null,
+        }
+    }
+
+    /// The journal, one JSON value a line.
+    pub fn journal(&self) -> Vec<Value> {
+        self.read("lockward.state.json.journal.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("every journal line is JSON"))
+            .collect()
+    }
+
+    /// A command for the real binary, in the project directory, with test credentials, no
+    /// AWS config files, no colour, and `LOCKWARD_NOW` at the emulator's clock.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lockward"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("AWS_ACCESS_KEY_ID", "AKIDLOCKWARDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "lockward-test-secret")
+            .env("AWS_CONFIG_FILE", self.path(".aws-config-absent"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.path(".aws-credentials-absent"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1")
+            .env("LOCKWARD_NOW", self.now().to_string())
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    /// Runs the binary to completion.
+    pub fn lockward(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run lockward");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Replaces the machine-specific parts of `text` (the project directory and the emulator's
+    /// URL) so it can be pinned by a snapshot.
+    pub fn normalize(&self, text: &str) -> String {
+        let dir = self.dir.path().to_string_lossy().into_owned();
+        let real = fs::canonicalize(self.dir.path()).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut out = text.replace(&self.emulator.url(), "[EMULATOR]");
+        if !real.is_empty() {
+            out = out.replace(&real, "[DIR]");
+        }
+        out.replace(&dir, "[DIR]")
+    }
+}
+
+/// Seed: one vault without a lock.
+pub fn vault(name: &str) -> Value {
+    serde_json::json!({"region": "us-east-1", "vault": name})
+}
+
+/// Seed: one vault with a lock (`InProgress` or `Locked`) holding `policy`, created at `created`.
+pub fn vault_locked(name: &str, state: &str, policy: &str, created: &str) -> Value {
+    serde_json::json!({"region": "us-east-1", "vault": name,
+        "lock": {"state": state, "policy": policy, "lock_id": format!("LOCK{name}"), "created": created}})
+}
+
+/// Seed: a region-level rule; `lock_state` null, "locked", "pending_unlock" or "unlocked".
+pub fn rule(id: &str, lock_state: Value, unlock_delay_days: Option<u16>) -> Value {
+    serde_json::json!({"region": "us-east-1", "identifier": id, "resource_type": "EBS_SNAPSHOT",
+        "retention_days": 30, "resource_tags": [], "exclude_resource_tags": [],
+        "lock_state": lock_state, "unlock_delay_days": unlock_delay_days})
+}
+
+/// Seed: a Snowball job in `state`, created at `created`, with `code`.
+pub fn job(id: &str, state: &str, created: &str, code: &str) -> Value {
+    serde_json::json!({"region": "us-east-1", "job_id": id, "state": state, "created": created, "unlock_code": code})
+}
