@@ -386,14 +386,22 @@ fn rendered(plan: &Plan, format: Format, options: &RenderOptions) -> String {
     String::from_utf8(out).expect("renderers write UTF-8")
 }
 
+/// Pins `text` as `tests/snapshots/<name>.snap`. The name does not depend on the module path,
+/// so the snapshots are the same files whichever test binary runs this file.
+fn assert_pinned(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
 // ---- snapshots -----------------------------------------------------------------------------
 
 #[test]
 fn human_snapshots() {
     for (name, plan) in all_plans() {
-        insta::assert_snapshot!(
-            format!("human_{name}"),
-            rendered(&plan, Format::Human, &options())
+        assert_pinned(
+            &format!("plan_human_{name}"),
+            &rendered(&plan, Format::Human, &options()),
         );
     }
 }
@@ -401,9 +409,9 @@ fn human_snapshots() {
 #[test]
 fn markdown_snapshots() {
     for (name, plan) in all_plans() {
-        insta::assert_snapshot!(
-            format!("markdown_{name}"),
-            rendered(&plan, Format::Markdown, &options())
+        assert_pinned(
+            &format!("plan_markdown_{name}"),
+            &rendered(&plan, Format::Markdown, &options()),
         );
     }
 }
@@ -411,9 +419,9 @@ fn markdown_snapshots() {
 #[test]
 fn json_snapshots() {
     for (name, plan) in all_plans() {
-        insta::assert_snapshot!(
-            format!("json_{name}"),
-            rendered(&plan, Format::Json, &options())
+        assert_pinned(
+            &format!("plan_json_{name}"),
+            &rendered(&plan, Format::Json, &options()),
         );
     }
 }
@@ -743,7 +751,7 @@ fn summary_line_counts_in_singular_and_plural() {
     );
     let human = rendered(&changes_plan(), Format::Human, &options());
     assert!(human.contains(
-        "\nPlan: 5 changes (4 irreversible, 2 delayed), 2 unchanged, 2 blocked, 0 conflicts.\n"
+        "\nPlan: 5 changes (1 irreversible, 2 delayed), 2 unchanged, 2 blocked, 0 conflicts.\n"
     ));
 }
 
@@ -953,4 +961,84 @@ fn without_code_spans(line: &str) -> String {
         }
     }
     out
+}
+
+// ---- the state file, for `lockward show` without a PLANFILE ----------------------------------
+
+fn sample_state() -> lockward::state::StateFile {
+    use lockward::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
+    let mut state = StateFile::empty();
+    state.lineage = "6f1c2b0e-3c4d-4e5f-8a9b-0c1d2e3f4a5b".into();
+    state.serial = 7;
+    let audit: Address = "glacier_vault_lock.audit".parse().unwrap();
+    state.set(
+        &audit,
+        Record::GlacierVaultLock(GlacierRecord {
+            vault: "audit-logs".into(),
+            lock_id: "AE863rKkWZU53SLW5be4DUcW".into(),
+            initiated_at: Some(at("2026-11-20T10:00:00Z")),
+            policy_digest: digest::sha256(b"policy"),
+            completed_at: None,
+        }),
+    );
+    let ebs: Address = "rbin_rule_lock.ebs_snapshots".parse().unwrap();
+    state.set(
+        &ebs,
+        Record::RbinRuleLock(RbinRecord {
+            rule_id: "a1B2c3D4e5F".into(),
+            unlock_delay_days: Some(7),
+            locked_at: Some(at("2026-11-21T09:00:00Z")),
+            unlock_requested_at: None,
+        }),
+    );
+    let site: Address = "snowball_unlock_code.site_a".parse().unwrap();
+    state.set(
+        &site,
+        Record::SnowballUnlockCode(SnowballRecord {
+            job_id: "JID123e4567-e89b-12d3-a456-426655440000".into(),
+            fingerprint: digest::sha256(b"12345-abcde-56789-fghij-01234"),
+            deliver_to: "/srv/secrets/site|a.code".into(),
+            delivered_at: at("2026-11-21T09:05:00Z"),
+        }),
+    );
+    state
+}
+
+fn rendered_state(state: &lockward::state::StateFile, format: Format) -> String {
+    let mut out = Vec::new();
+    render::state(
+        state,
+        std::path::Path::new("lockward.state.json"),
+        format,
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn state_snapshots() {
+    let state = sample_state();
+    assert_pinned("state_human", &rendered_state(&state, Format::Human));
+    assert_pinned("state_markdown", &rendered_state(&state, Format::Markdown));
+    let json = rendered_state(&state, Format::Json);
+    let back: lockward::state::StateFile =
+        serde_json::from_str(&json).expect("state JSON reads back");
+    assert_eq!(back, state);
+    let empty = lockward::state::StateFile::empty();
+    for format in Format::ALL {
+        let text = rendered_state(&empty, format);
+        if format != Format::Json {
+            assert!(text.contains("No state yet"), "{format}:\n{text}");
+        }
+    }
+    let md = rendered_state(&state, Format::Markdown);
+    assert_only_our_html(&md);
+    for line in md.lines().filter(|l| l.starts_with("| ")) {
+        let bars = line
+            .char_indices()
+            .filter(|&(i, c)| c == '|' && !line[..i].ends_with('\\'))
+            .count();
+        assert_eq!(bars, 3, "a value broke a table row:\n{line}");
+    }
 }

@@ -16,7 +16,7 @@ pub const MARKDOWN_MARKER: &str = "<!-- lockward-plan -->";
 
 /// Where an escaped value lands: a table cell must also escape `|` and cannot hold a newline.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Place {
+pub(super) enum Place {
     Table,
     Block,
 }
@@ -249,7 +249,7 @@ fn phrase(p: &Phrase, place: Place) -> String {
 
 /// A value as inline code. The delimiter is one backtick longer than any run of backticks in
 /// the value, so the value cannot close it; newlines become separate spans.
-fn code(value: &str, place: Place) -> String {
+pub(super) fn code(value: &str, place: Place) -> String {
     if value.is_empty() {
         return "(empty)".to_string();
     }

@@ -9,13 +9,15 @@ mod describe;
 mod human;
 mod json;
 mod markdown;
+mod state;
 
 use std::fmt;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::plan::{Plan, Summary};
+use crate::state::StateFile;
 
 pub use markdown::MARKDOWN_MARKER;
 
@@ -122,7 +124,7 @@ fn shell_quote(word: &str) -> String {
 /// `Plan: 3 changes (1 irreversible, 1 delayed), 2 unchanged, 1 blocked, 0 conflicts.`
 ///
 /// "changes", "unchanged", "blocked" and "conflicts" count resources by outcome;
-/// "irreversible" and "delayed" count actions, ready or deferred.
+/// "irreversible" and "delayed" count the actions ready to run now.
 pub fn summary_line(summary: &Summary) -> String {
     format!("Plan: {}.", describe::summary_counts(summary))
 }
@@ -159,6 +161,18 @@ pub fn json(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
 /// none can break a table, a code span or the comment's HTML.
 pub fn markdown(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     markdown::render(plan, options, out)
+}
+
+/// The state file at `path`, for `lockward show` without a PLANFILE: JSON writes the state
+/// as it is stored; human and Markdown list each recorded resource. A state never written
+/// says so. Holds no secret: the state holds none.
+pub fn state(
+    state: &StateFile,
+    path: &Path,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    state::render(state, path, format, out)
 }
 
 #[cfg(test)]
