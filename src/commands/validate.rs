@@ -1,5 +1,6 @@
 //! `lockward validate`: load and check the config, touching neither AWS nor the state.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::ValidateArgs;
@@ -10,7 +11,7 @@ use crate::kinds::Kind;
 /// found) for `main` to print on stderr with exit code 1.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let config = config::load(&args.config.config)?;
-    anstream::println!("{}", summary(&config));
+    writeln!(std::io::stdout().lock(), "{}", summary(&config))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -20,6 +21,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
 pub fn summary(config: &Config) -> String {
     let total = config.resources.len();
     let noun = if total == 1 { "resource" } else { "resources" };
-    let kinds: Vec<String> = Kind::ALL.iter().map(|&k| format!("{} {k}", config.count(k))).collect();
+    let kinds: Vec<String> = Kind::ALL
+        .iter()
+        .map(|&k| format!("{} {k}", config.count(k)))
+        .collect();
     format!("{total} {noun}: {}", kinds.join(", "))
 }

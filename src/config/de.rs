@@ -8,7 +8,10 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Unexpected,
+    Visitor,
+};
 
 use super::yaml::{resolve_plain, Content, Node, Plain, Span};
 
@@ -23,10 +26,21 @@ pub struct Issue {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum IssueKind {
-    UnknownField { field: String, expected: &'static [&'static str] },
-    MissingField { field: &'static str },
-    WrongType { found: String, expected: String },
-    UnknownVariant { variant: String, expected: &'static [&'static str] },
+    UnknownField {
+        field: String,
+        expected: &'static [&'static str],
+    },
+    MissingField {
+        field: &'static str,
+    },
+    WrongType {
+        found: String,
+        expected: String,
+    },
+    UnknownVariant {
+        variant: String,
+        expected: &'static [&'static str],
+    },
     Invalid(String),
 }
 
@@ -40,7 +54,14 @@ pub struct DeError {
 
 impl DeError {
     fn one(kind: IssueKind) -> DeError {
-        DeError { issues: vec![Issue { kind, span: None, key: None }], entry: None }
+        DeError {
+            issues: vec![Issue {
+                kind,
+                span: None,
+                key: None,
+            }],
+            entry: None,
+        }
     }
 
     /// Gives a location to the issues that have none yet.
@@ -76,7 +97,10 @@ impl de::Error for DeError {
     }
 
     fn invalid_type(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        DeError::one(IssueKind::WrongType { found: describe_unexpected(&unexp), expected: describe_expected(&exp.to_string()) })
+        DeError::one(IssueKind::WrongType {
+            found: describe_unexpected(&unexp),
+            expected: describe_expected(&exp.to_string()),
+        })
     }
 
     fn invalid_value(unexp: Unexpected<'_>, exp: &dyn de::Expected) -> Self {
@@ -88,7 +112,10 @@ impl de::Error for DeError {
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        DeError::one(IssueKind::UnknownField { field: field.to_string(), expected })
+        DeError::one(IssueKind::UnknownField {
+            field: field.to_string(),
+            expected,
+        })
     }
 
     fn missing_field(field: &'static str) -> Self {
@@ -96,7 +123,10 @@ impl de::Error for DeError {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        DeError::one(IssueKind::UnknownVariant { variant: variant.to_string(), expected })
+        DeError::one(IssueKind::UnknownVariant {
+            variant: variant.to_string(),
+            expected,
+        })
     }
 }
 
@@ -133,7 +163,14 @@ pub fn from_node<T: DeserializeOwned>(node: &Node, key: Option<Span>) -> Result<
         for (i, (k, _)) in entries.iter().enumerate() {
             if let Some(name) = k.as_str() {
                 if !fields.contains(&name) {
-                    issues.push(Issue { kind: IssueKind::UnknownField { field: name.to_string(), expected: fields }, span: Some(k.span), key: None });
+                    issues.push(Issue {
+                        kind: IssueKind::UnknownField {
+                            field: name.to_string(),
+                            expected: fields,
+                        },
+                        span: Some(k.span),
+                        key: None,
+                    });
                     skip.insert(i);
                 }
             }
@@ -141,12 +178,24 @@ pub fn from_node<T: DeserializeOwned>(node: &Node, key: Option<Span>) -> Result<
     }
     let failed_keys = |skip: &HashSet<usize>| -> Vec<String> {
         match &node.content {
-            Content::Map(entries) => skip.iter().filter_map(|&i| entries.get(i).and_then(|(k, _)| k.as_str()).map(str::to_string)).collect(),
+            Content::Map(entries) => skip
+                .iter()
+                .filter_map(|&i| {
+                    entries
+                        .get(i)
+                        .and_then(|(k, _)| k.as_str())
+                        .map(str::to_string)
+                })
+                .collect(),
             _ => Vec::new(),
         }
     };
     loop {
-        let de = NodeDeserializer { node, key, skip: Some(&skip) };
+        let de = NodeDeserializer {
+            node,
+            key,
+            skip: Some(&skip),
+        };
         match T::deserialize(de) {
             Ok(value) if issues.is_empty() => return Ok(value),
             Ok(_) => return Err(issues),
@@ -191,7 +240,12 @@ pub fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
         fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
             Err(Found(None))
         }
-        fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Found> {
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
             Err(Found(Some(fields)))
         }
         serde::forward_to_deserialize_any! {
@@ -217,11 +271,19 @@ pub struct NodeDeserializer<'a> {
 
 impl<'a> NodeDeserializer<'a> {
     pub fn new(node: &'a Node) -> Self {
-        NodeDeserializer { node, key: None, skip: None }
+        NodeDeserializer {
+            node,
+            key: None,
+            skip: None,
+        }
     }
 
     fn wrong_type(&self, expected: &str) -> DeError {
-        DeError::one(IssueKind::WrongType { found: self.node.describe(), expected: expected.to_string() }).at(self.node.span)
+        DeError::one(IssueKind::WrongType {
+            found: self.node.describe(),
+            expected: expected.to_string(),
+        })
+        .at(self.node.span)
     }
 }
 
@@ -238,12 +300,23 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
                 Plain::Int(n) => visitor.visit_i64(n),
                 Plain::UInt(n) => visitor.visit_u64(n),
                 Plain::Float(f) if f.is_finite() => visitor.visit_f64(f),
-                Plain::Float(_) => Err(DeError::one(IssueKind::Invalid("infinite and NaN numbers are not supported here".to_string()))),
-                Plain::HugeInt => Err(DeError::one(IssueKind::Invalid(format!("the number {text} is too large")))),
+                Plain::Float(_) => Err(DeError::one(IssueKind::Invalid(
+                    "infinite and NaN numbers are not supported here".to_string(),
+                ))),
+                Plain::HugeInt => Err(DeError::one(IssueKind::Invalid(format!(
+                    "the number {text} is too large"
+                )))),
                 Plain::Str(s) => visitor.visit_str(s),
             },
-            Content::Seq(items) => visitor.visit_seq(Items { items: items.iter() }),
-            Content::Map(entries) => visitor.visit_map(Entries { entries, pos: 0, skip: None, value: None }),
+            Content::Seq(items) => visitor.visit_seq(Items {
+                items: items.iter(),
+            }),
+            Content::Map(entries) => visitor.visit_map(Entries {
+                entries,
+                pos: 0,
+                skip: None,
+                value: None,
+            }),
         };
         result.map_err(|e| e.at(span))
     }
@@ -261,7 +334,9 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
         // Any scalar that is not null reads as the text it was written as: `account_id:
         // 012345678901` keeps its leading zero.
         match self.node.as_str() {
-            Some(text) => visitor.visit_str(text).map_err(|e: DeError| e.at(self.node.span)),
+            Some(text) => visitor
+                .visit_str(text)
+                .map_err(|e: DeError| e.at(self.node.span)),
             None => Err(self.wrong_type("a string")),
         }
     }
@@ -274,36 +349,73 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
         self.deserialize_str(visitor)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         match self.node.as_str() {
-            Some(text) => visitor.visit_enum(text.into_deserializer()).map_err(|e: DeError| e.at(self.node.span)),
-            None => Err(self.wrong_type("one of the listed words")),
+            Some(text) => visitor
+                .visit_enum(text.into_deserializer())
+                .map_err(|e: DeError| e.at(self.node.span)),
+            None => {
+                let words: Vec<String> = variants.iter().map(|v| format!("`{v}`")).collect();
+                Err(self.wrong_type(&format!("one of {}", words.join(", "))))
+            }
         }
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         let Content::Map(entries) = &self.node.content else {
             return Err(self.wrong_type("a mapping"));
         };
         let key = self.key.unwrap_or(self.node.span);
-        visitor.visit_map(Entries { entries, pos: 0, skip: self.skip, value: None }).map_err(|e| e.at(key))
+        visitor
+            .visit_map(Entries {
+                entries,
+                pos: 0,
+                skip: self.skip,
+                value: None,
+            })
+            .map_err(|e| e.at(key))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let Content::Map(entries) = &self.node.content else {
             return Err(self.wrong_type("a mapping"));
         };
-        visitor.visit_map(Entries { entries, pos: 0, skip: None, value: None }).map_err(|e| e.at(self.node.span))
+        visitor
+            .visit_map(Entries {
+                entries,
+                pos: 0,
+                skip: None,
+                value: None,
+            })
+            .map_err(|e| e.at(self.node.span))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         let Content::Seq(items) = &self.node.content else {
             return Err(self.wrong_type("a list"));
         };
-        visitor.visit_seq(Items { items: items.iter() }).map_err(|e| e.at(self.node.span))
+        visitor
+            .visit_seq(Items {
+                items: items.iter(),
+            })
+            .map_err(|e| e.at(self.node.span))
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         let span = self.node.span;
         visitor.visit_newtype_struct(self).map_err(|e| e.at(span))
     }
@@ -324,7 +436,10 @@ struct Items<'a> {
 impl<'de> SeqAccess<'de> for Items<'_> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
             Some(node) => seed.deserialize(NodeDeserializer::new(node)).map(Some),
             None => Ok(None),
@@ -342,7 +457,10 @@ struct Entries<'a> {
 impl<'de> MapAccess<'de> for Entries<'_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         while let Some((k, v)) = self.entries.get(self.pos) {
             let i = self.pos;
             self.pos += 1;
@@ -357,9 +475,16 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         let Some((i, node, key)) = self.value.take() else {
-            return Err(DeError::one(IssueKind::Invalid("a value was asked for before its key (a bug in lockward)".to_string())));
+            return Err(DeError::one(IssueKind::Invalid(
+                "a value was asked for before its key (a bug in lockward)".to_string(),
+            )));
         };
-        seed.deserialize(NodeDeserializer { node, key: Some(key.span), skip: None }).map_err(|e| {
+        seed.deserialize(NodeDeserializer {
+            node,
+            key: Some(key.span),
+            skip: None,
+        })
+        .map_err(|e| {
             let mut e = e.in_key(key.as_str());
             if self.skip.is_some() {
                 e.entry = Some(i);
@@ -397,32 +522,69 @@ mod tests {
 
     #[test]
     fn plain_scalars_type_as_written() {
-        assert_eq!(thing("name: 0123\ncount: 7\nmode: slow\n").unwrap(), Thing { name: "0123".into(), count: 7, mode: Some(Mode::Slow) });
+        assert_eq!(
+            thing("name: 0123\ncount: 7\nmode: slow\n").unwrap(),
+            Thing {
+                name: "0123".into(),
+                count: 7,
+                mode: Some(Mode::Slow)
+            }
+        );
         assert_eq!(thing("name: x\ncount: 7\nmode: ~\n").unwrap().mode, None);
     }
 
     #[test]
     fn every_issue_of_a_struct_is_reported_with_its_span() {
         let issues = thing("nmae: x\ncount: \"7\"\nmode: quick\nextra: 1\n").unwrap_err();
-        let kinds: Vec<_> = issues.iter().map(|i| (&i.kind, i.span.map(|s| (s.line, s.col)))).collect();
-        assert!(matches!(kinds[0], (IssueKind::UnknownField { field, .. }, Some((1, 0))) if field == "nmae"), "{kinds:?}");
-        assert!(matches!(kinds[1], (IssueKind::UnknownField { field, .. }, Some((4, 0))) if field == "extra"), "{kinds:?}");
-        assert!(matches!(kinds[2], (IssueKind::WrongType { expected, .. }, Some((2, 7))) if expected == "an integer"), "{kinds:?}");
-        assert!(matches!(kinds[3], (IssueKind::UnknownVariant { variant, .. }, Some((3, 6))) if variant == "quick"), "{kinds:?}");
-        assert!(matches!(kinds[4], (IssueKind::MissingField { field: "name" }, Some((1, 0)))), "{kinds:?}");
+        let kinds: Vec<_> = issues
+            .iter()
+            .map(|i| (&i.kind, i.span.map(|s| (s.line, s.col))))
+            .collect();
+        assert!(
+            matches!(kinds[0], (IssueKind::UnknownField { field, .. }, Some((1, 0))) if field == "nmae"),
+            "{kinds:?}"
+        );
+        assert!(
+            matches!(kinds[1], (IssueKind::UnknownField { field, .. }, Some((4, 0))) if field == "extra"),
+            "{kinds:?}"
+        );
+        assert!(
+            matches!(kinds[2], (IssueKind::WrongType { expected, .. }, Some((2, 7))) if expected == "an integer"),
+            "{kinds:?}"
+        );
+        assert!(
+            matches!(kinds[3], (IssueKind::UnknownVariant { variant, .. }, Some((3, 6))) if variant == "quick"),
+            "{kinds:?}"
+        );
+        assert!(
+            matches!(
+                kinds[4],
+                (IssueKind::MissingField { field: "name" }, Some((1, 0)))
+            ),
+            "{kinds:?}"
+        );
         assert_eq!(kinds.len(), 5);
     }
 
     #[test]
     fn struct_fields_are_found_by_probing() {
-        assert_eq!(struct_fields::<Thing>(), Some(&["name", "count", "mode"][..]));
+        assert_eq!(
+            struct_fields::<Thing>(),
+            Some(&["name", "count", "mode"][..])
+        );
         assert_eq!(struct_fields::<String>(), None);
     }
 
     #[test]
     fn json_values_come_from_any_yaml() {
-        let root = parse("a: [1, -2, 1.5, true, ~, x, \"3\"]\n").unwrap().root.unwrap();
+        let root = parse("a: [1, -2, 1.5, true, ~, x, \"3\"]\n")
+            .unwrap()
+            .root
+            .unwrap();
         let value = serde_json::Value::deserialize(NodeDeserializer::new(&root)).unwrap();
-        assert_eq!(value, serde_json::json!({"a": [1, -2, 1.5, true, null, "x", "3"]}));
+        assert_eq!(
+            value,
+            serde_json::json!({"a": [1, -2, 1.5, true, null, "x", "3"]})
+        );
     }
 }

@@ -29,7 +29,9 @@ impl ConfigError {
     }
 
     pub(crate) fn one(diagnostic: Diagnostic) -> ConfigError {
-        ConfigError { diagnostics: vec![diagnostic] }
+        ConfigError {
+            diagnostics: vec![diagnostic],
+        }
     }
 
     pub fn diagnostics(&self) -> &[Diagnostic] {
@@ -51,7 +53,11 @@ impl fmt::Display for ConfigError {
             write!(f, "{d}")?;
         }
         if self.diagnostics.len() > 1 {
-            write!(f, "\nerror: aborting due to {} errors\n", self.diagnostics.len())?;
+            write!(
+                f,
+                "\nerror: aborting due to {} errors\n",
+                self.diagnostics.len()
+            )?;
         }
         Ok(())
     }
@@ -78,7 +84,14 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub(crate) fn new(message: impl Into<String>) -> Diagnostic {
-        Diagnostic { subject: None, message: message.into(), location: None, related: Vec::new(), hint: None, order: (0, 0) }
+        Diagnostic {
+            subject: None,
+            message: message.into(),
+            location: None,
+            related: Vec::new(),
+            hint: None,
+            order: (0, 0),
+        }
     }
 
     pub(crate) fn subject(mut self, subject: impl Into<String>) -> Diagnostic {
@@ -153,15 +166,36 @@ impl fmt::Display for Diagnostic {
             Some(subject) => writeln!(f, "error: {subject}: {}", self.message)?,
             None => writeln!(f, "error: {}", self.message)?,
         }
-        let width = self.location.iter().chain(&self.related).map(|s| s.line.to_string().len()).max().unwrap_or(1);
+        let width = self
+            .location
+            .iter()
+            .chain(&self.related)
+            .map(|s| s.line.to_string().len())
+            .max()
+            .unwrap_or(1);
         let pad = " ".repeat(width);
         for (i, snippet) in self.location.iter().chain(&self.related).enumerate() {
-            let arrow = if i == 0 && self.location.is_some() { "-->" } else { ":::" };
-            writeln!(f, "{pad}{arrow} {}:{}:{}", snippet.file.display(), snippet.line, snippet.column)?;
+            let arrow = if i == 0 && self.location.is_some() {
+                "-->"
+            } else {
+                ":::"
+            };
+            writeln!(
+                f,
+                "{pad}{arrow} {}:{}:{}",
+                snippet.file.display(),
+                snippet.line,
+                snippet.column
+            )?;
             writeln!(f, "{pad} |")?;
             writeln!(f, "{:>width$} | {}", snippet.line, snippet.text)?;
             let (start, len) = snippet.underline;
-            let lead: String = snippet.text.chars().take(start).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let lead: String = snippet
+                .text
+                .chars()
+                .take(start)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let mark = if snippet.primary { "^" } else { "-" }.repeat(len.max(1));
             let mut line = format!("{pad} | {lead}{mark}");
             if let Some(label) = &snippet.label {
@@ -194,16 +228,33 @@ const MAX_SNIPPET_CHARS: usize = 120;
 impl<'a> Source<'a> {
     pub fn new(path: &'a Path, text: &'a str) -> Source<'a> {
         let mut line_starts = vec![0];
-        line_starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        Source { path, text, line_starts }
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Source {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line(&self, line: u32) -> &'a str {
         let i = (line as usize).saturating_sub(1);
-        let Some(&start) = self.line_starts.get(i) else { return "" };
-        let end = self.line_starts.get(i + 1).map_or(self.text.len(), |&e| e.saturating_sub(1));
-        self.text.get(start..end).unwrap_or("").trim_end_matches('\r')
+        let Some(&start) = self.line_starts.get(i) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&e| e.saturating_sub(1));
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches('\r')
     }
 
     pub fn snippet(&self, span: Span, label: Option<&str>) -> Snippet {
@@ -221,7 +272,10 @@ impl<'a> Source<'a> {
             let from = col.saturating_sub(40);
             let shown: String = full.chars().skip(from).take(MAX_SNIPPET_CHARS).collect();
             let prefix = if from > 0 { "…" } else { "" };
-            (format!("{prefix}{shown}…"), col - from + usize::from(from > 0))
+            (
+                format!("{prefix}{shown}…"),
+                col - from + usize::from(from > 0),
+            )
         };
         Snippet {
             file: self.path.to_path_buf(),
@@ -266,11 +320,25 @@ fn quoted_len(rest: &str) -> usize {
 }
 
 /// The closest of `candidates` to `word`, if close enough to be a likely typo.
-pub(crate) fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(crate) fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            let (w, c_low) = (word.to_lowercase(), c.to_lowercase());
+            // A word that is a misspelt start of the candidate (`unlcok_delay` for
+            // `unlock_delay_days`) counts as close too.
+            let prefix: String = c_low.chars().take(w.chars().count()).collect();
+            let prefix_distance = if w.chars().count() >= 4 && prefix.len() < c_low.len() {
+                edit_distance(&w, &prefix)
+            } else {
+                usize::MAX
+            };
+            (edit_distance(&w, &c_low).min(prefix_distance), c)
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -312,16 +380,35 @@ mod tests {
         assert_eq!(did_you_mean("polcy_file", fields), Some("policy_file"));
         assert_eq!(did_you_mean("State", fields), Some("state"));
         assert_eq!(did_you_mean("region", fields), None);
+        assert_eq!(
+            did_you_mean("unlcok_delay", ["rule_id", "unlock_delay_days"]),
+            Some("unlock_delay_days")
+        );
+        assert_eq!(did_you_mean("pol", fields), None);
     }
 
     #[test]
     fn snippets_underline_the_span() {
         let text = "a: 1\n  key: \"quoted \\\" value\" # c\n";
         let source = Source::new(Path::new("f.yaml"), text);
-        let s = source.snippet(Span { line: 2, col: 7, shape: Shape::Quoted }, None);
+        let s = source.snippet(
+            Span {
+                line: 2,
+                col: 7,
+                shape: Shape::Quoted,
+            },
+            None,
+        );
         assert_eq!((s.line, s.column), (2, 8));
-        assert_eq!(s.underline, (7, 18));
-        let s = source.snippet(Span { line: 2, col: 2, shape: Shape::Plain(3) }, None);
+        assert_eq!(s.underline, (7, 17));
+        let s = source.snippet(
+            Span {
+                line: 2,
+                col: 2,
+                shape: Shape::Plain(3),
+            },
+            None,
+        );
         assert_eq!(s.underline, (2, 3));
     }
 
@@ -331,7 +418,14 @@ mod tests {
         let source = Source::new(Path::new("lockward.yaml"), text);
         let d = Diagnostic::new("unknown key `vualt`")
             .subject("glacier_vault_lock.audit")
-            .at(&source, Span { line: 3, col: 4, shape: Shape::Plain(5) })
+            .at(
+                &source,
+                Span {
+                    line: 3,
+                    col: 4,
+                    shape: Shape::Plain(5),
+                },
+            )
             .hint("did you mean `vault`?");
         assert_eq!(
             d.to_string(),
@@ -343,7 +437,14 @@ mod tests {
     fn long_lines_are_shortened_around_the_column() {
         let text = format!("{}bad{}", "x".repeat(500), "y".repeat(500));
         let source = Source::new(Path::new("f"), &text);
-        let s = source.snippet(Span { line: 1, col: 500, shape: Shape::Plain(3) }, None);
+        let s = source.snippet(
+            Span {
+                line: 1,
+                col: 500,
+                shape: Shape::Plain(3),
+            },
+            None,
+        );
         assert!(s.text.chars().count() <= MAX_SNIPPET_CHARS + 2);
         let underlined: String = s.text.chars().skip(s.underline.0).take(3).collect();
         assert_eq!(underlined, "bad");

@@ -12,7 +12,9 @@ use super::de::{from_node, struct_fields, Issue, IssueKind};
 use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
 use super::model::{Config, Desired, Resource};
 use super::raw::RawConfig;
-use super::validate::{self, check_document, list, CheckedDesired, Declared, PathContext, PolicySource, RawDocument};
+use super::validate::{
+    self, check_document, list, CheckedDesired, Declared, PathContext, PolicySource, RawDocument,
+};
 use super::yaml::{self, Node, Span, TreeIssue};
 use crate::kinds::Kind;
 
@@ -51,9 +53,31 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
     if text.len() as u64 > MAX_CONFIG_BYTES {
         return Err(too_large(path, text.len() as u64));
     }
+    // A byte order mark is not content (editors do not count it in columns either).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let source = Source::new(path, text);
-    let tree = yaml::parse(text).map_err(|e| ConfigError::one(Diagnostic::new(e.message).at(&source, e.span).maybe_hint(e.hint)))?;
-    let mut diagnostics: Vec<Diagnostic> = tree.issues.iter().map(|issue| tree_issue(issue, &source)).collect();
+    if let Some((span, c)) = first_unprintable(text) {
+        return Err(ConfigError::one(
+            Diagnostic::new(format!(
+                "the file contains the control character U+{:04X}, which YAML does not allow",
+                u32::from(c)
+            ))
+            .at(&source, span)
+            .hint("remove it (was the file saved by a binary tool?)"),
+        ));
+    }
+    let tree = yaml::parse(text).map_err(|e| {
+        ConfigError::one(
+            Diagnostic::new(e.message)
+                .at(&source, e.span)
+                .maybe_hint(e.hint),
+        )
+    })?;
+    let mut diagnostics: Vec<Diagnostic> = tree
+        .issues
+        .iter()
+        .map(|issue| tree_issue(issue, &source))
+        .collect();
     let Some(root) = &tree.root else {
         diagnostics.push(
             Diagnostic::new("the config file is empty")
@@ -72,7 +96,12 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
     };
 
     let dir = config_dir(path);
-    let mut doc = RawDocument { providers: Vec::new(), glacier: Vec::new(), rbin: Vec::new(), snowball: Vec::new() };
+    let mut doc = RawDocument {
+        providers: Vec::new(),
+        glacier: Vec::new(),
+        rbin: Vec::new(),
+        snowball: Vec::new(),
+    };
     let top_keys = struct_fields::<RawConfig>().unwrap_or(&[]);
     let mut version_seen = false;
     for (key, value) in entries {
@@ -87,28 +116,81 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
                             .at(&source, value.span)
                             .hint("this lockward reads `version: 1`"),
                     ),
-                    Err(issues) => diagnostics.extend(issues.into_iter().map(|i| issue(i, None, "the config", &source, value.span))),
+                    Err(issues) => diagnostics.extend(issues.into_iter().map(|mut i| {
+                        i.key.get_or_insert_with(|| "version".to_string());
+                        issue(i, None, "the config", &source, value.span)
+                    })),
                 }
             }
-            "providers" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
-                doc.providers.push(Declared { name, key, node, raw })
-            }),
-            "glacier_vault_lock" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
-                doc.glacier.push(Declared { name, key, node, raw })
-            }),
-            "rbin_rule_lock" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
-                doc.rbin.push(Declared { name, key, node, raw })
-            }),
-            "snowball_unlock_code" => section(name, value, &source, &mut diagnostics, |name, key, node, raw| {
-                doc.snowball.push(Declared { name, key, node, raw })
-            }),
+            "providers" => section(
+                name,
+                value,
+                &source,
+                &mut diagnostics,
+                |name, key, node, raw| {
+                    doc.providers.push(Declared {
+                        name,
+                        key,
+                        node,
+                        raw,
+                    })
+                },
+            ),
+            "glacier_vault_lock" => section(
+                name,
+                value,
+                &source,
+                &mut diagnostics,
+                |name, key, node, raw| {
+                    doc.glacier.push(Declared {
+                        name,
+                        key,
+                        node,
+                        raw,
+                    })
+                },
+            ),
+            "rbin_rule_lock" => section(
+                name,
+                value,
+                &source,
+                &mut diagnostics,
+                |name, key, node, raw| {
+                    doc.rbin.push(Declared {
+                        name,
+                        key,
+                        node,
+                        raw,
+                    })
+                },
+            ),
+            "snowball_unlock_code" => section(
+                name,
+                value,
+                &source,
+                &mut diagnostics,
+                |name, key, node, raw| {
+                    doc.snowball.push(Declared {
+                        name,
+                        key,
+                        node,
+                        raw,
+                    })
+                },
+            ),
             other => {
                 let hint = match did_you_mean(other, top_keys.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
-                    None if other == "<<" => "YAML merge keys (`<<`) are not supported; write the keys out".to_string(),
+                    None if other == "<<" => {
+                        "YAML merge keys (`<<`) are not supported; write the keys out".to_string()
+                    }
                     None => format!("the top level holds {}", list(top_keys)),
                 };
-                diagnostics.push(Diagnostic::new(format!("unknown top-level key `{other}`")).at(&source, key.span).hint(hint));
+                diagnostics.push(
+                    Diagnostic::new(format!("unknown top-level key `{other}`"))
+                        .at(&source, key.span)
+                        .hint(hint),
+                );
             }
         }
     }
@@ -123,7 +205,13 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
     let state_abs = absolute(state);
     let config_abs = absolute(path);
     let dir_abs = absolute(&dir);
-    let paths = PathContext { dir: &dir, dir_abs: &dir_abs, config_abs: &config_abs, state_abs: &state_abs };
+    let paths = PathContext {
+        dir: &dir,
+        dir_abs: &dir_abs,
+        config_abs: &config_abs,
+        state,
+        state_abs: &state_abs,
+    };
     let checked = check_document(&doc, &source, &paths);
     diagnostics.extend(checked.diagnostics);
 
@@ -131,26 +219,44 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
     let mut resources = Vec::with_capacity(checked.resources.len());
     for r in checked.resources {
         let desired = match r.desired {
-            CheckedDesired::Glacier { vault, account_id, policy, state, min_test_period } => {
+            CheckedDesired::Glacier {
+                vault,
+                account_id,
+                policy,
+                state,
+                min_test_period,
+            } => {
                 let policy = match policy {
                     PolicySource::Inline(p) => p,
-                    PolicySource::File { path: file, span } => match read_policy_file(&file, &dir, &source, span) {
-                        Ok(p) => p,
-                        Err(d) => {
-                            diagnostics.push(d.subject(r.address.to_string()));
-                            continue;
+                    PolicySource::File { path: file, span } => {
+                        match read_policy_file(&file, &dir, &source, span).map_err(|d| *d) {
+                            Ok(p) => p,
+                            Err(d) => {
+                                diagnostics.push(d.subject(r.address.to_string()));
+                                continue;
+                            }
                         }
-                    },
+                    }
                 };
-                Desired::GlacierVaultLock(CheckedDesired::glacier(vault, account_id, policy, state, min_test_period))
+                Desired::GlacierVaultLock(CheckedDesired::glacier(
+                    vault,
+                    account_id,
+                    policy,
+                    state,
+                    min_test_period,
+                ))
             }
             CheckedDesired::Rbin(d) => Desired::RbinRuleLock(d),
             CheckedDesired::Snowball(d) => Desired::SnowballUnlockCode(d),
         };
-        resources.push(Resource { address: r.address, provider: r.provider, desired });
+        resources.push(Resource {
+            address: r.address,
+            provider: r.provider,
+            desired,
+        });
     }
     for (address, file, span) in checked.other_policy_files {
-        if let Err(d) = read_policy_file(&file, &dir, &source, span) {
+        if let Err(d) = read_policy_file(&file, &dir, &source, span).map_err(|d| *d) {
             diagnostics.push(d.subject(address.to_string()));
         }
     }
@@ -158,8 +264,17 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
         return Err(ConfigError::new(diagnostics));
     }
     resources.sort_by(|a, b| a.address.cmp(&b.address));
-    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-    Ok(Config { path: path.to_path_buf(), dir, providers: checked.providers, resources })
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    Ok(Config {
+        path: path.to_path_buf(),
+        dir,
+        providers: checked.providers,
+        resources,
+    })
 }
 
 /// Where the state file is when no `--state` is given: `lockward.state.json` beside the
@@ -175,7 +290,11 @@ fn config_dir(config: &Path) -> PathBuf {
 }
 
 fn absolute(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     validate::normalize_lexically(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
@@ -191,22 +310,57 @@ fn section<'a, T: serde::de::DeserializeOwned>(
         return;
     }
     let Some(entries) = value.entries() else {
-        let what = if section == "providers" { "providers by name" } else { "resources by name" };
+        let what = if section == "providers" {
+            "providers by name"
+        } else {
+            "resources by name"
+        };
         diagnostics.push(
-            Diagnostic::new(format!("`{section}` must be a mapping of {what}, not {}", value.describe()))
-                .at(source, value.span)
-                .hint(format!("write `{section}:` and below it, indented, `<name>:` and its keys")),
+            Diagnostic::new(format!(
+                "`{section}` must be a mapping of {what}, not {}",
+                value.describe()
+            ))
+            .at(source, value.span)
+            .hint(format!(
+                "write `{section}:` and below it, indented, `<name>:` and its keys"
+            )),
         );
         return;
     };
     for (key, node) in entries {
         let Some(name) = key.as_str() else { continue };
-        let subject = if section == "providers" { format!("providers.{name}") } else { format!("{section}.{name}") };
-        let what = if section == "providers" { "a provider" } else { section };
+        let subject = if section == "providers" {
+            format!("providers.{name}")
+        } else {
+            format!("{section}.{name}")
+        };
+        let what = if section == "providers" {
+            "a provider"
+        } else {
+            section
+        };
         let raw = match from_node::<T>(node, Some(key.span)) {
             Ok(raw) => Some(raw),
             Err(issues) => {
-                diagnostics.extend(issues.into_iter().map(|i| issue(i, Some(&subject), what, source, key.span)));
+                // A misspelt key (`vualt`) also makes its field (`vault`) missing: say it once.
+                let suggested: Vec<&str> = issues
+                    .iter()
+                    .filter_map(|i| match &i.kind {
+                        IssueKind::UnknownField { field, expected } => {
+                            did_you_mean(field, expected.iter().copied())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let issues: Vec<Issue> = issues
+                    .into_iter()
+                    .filter(|i| !matches!(&i.kind, IssueKind::MissingField { field } if suggested.contains(field)))
+                    .collect();
+                diagnostics.extend(
+                    issues
+                        .into_iter()
+                        .map(|i| issue(i, Some(&subject), what, source, key.span)),
+                );
                 None
             }
         };
@@ -216,14 +370,22 @@ fn section<'a, T: serde::de::DeserializeOwned>(
 
 /// A typing issue as a diagnostic. `what` names the thing being typed, e.g.
 /// `glacier_vault_lock`, for "not a key of …" messages.
-fn issue(issue: Issue, subject: Option<&str>, what: &str, source: &Source<'_>, fallback: Span) -> Diagnostic {
+fn issue(
+    issue: Issue,
+    subject: Option<&str>,
+    what: &str,
+    source: &Source<'_>,
+    fallback: Span,
+) -> Diagnostic {
     let span = issue.span.unwrap_or(fallback);
     let key = issue.key.as_deref();
     let (message, hint) = match issue.kind {
         IssueKind::UnknownField { field, expected } => {
             let hint = match did_you_mean(&field, expected.iter().copied()) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None if field == "<<" => "YAML merge keys (`<<`) are not supported; write the keys out".to_string(),
+                None if field == "<<" => {
+                    "YAML merge keys (`<<`) are not supported; write the keys out".to_string()
+                }
                 None if field == "region" && what != "a provider" => {
                     "a resource names a `provider:`; the region is set in `providers:`".to_string()
                 }
@@ -231,16 +393,23 @@ fn issue(issue: Issue, subject: Option<&str>, what: &str, source: &Source<'_>, f
             };
             (format!("unknown key `{field}`"), Some(hint))
         }
-        IssueKind::MissingField { field } => (format!("missing required key `{field}`"), Some(missing_hint(field, what))),
+        IssueKind::MissingField { field } => (
+            format!("missing required key `{field}`"),
+            Some(missing_hint(field, what)),
+        ),
         IssueKind::WrongType { found, expected } => {
             let message = match key {
                 Some(key) => format!("`{key}` must be {expected}, not {found}"),
                 None => format!("expected {expected}, found {found}"),
             };
             let hint = match (key, found.as_str()) {
-                (Some("account_id"), "a list") => Some("a bare `-` starts a YAML list: quote it, `account_id: \"-\"`".to_string()),
+                (Some("account_id"), "a list") => {
+                    Some("a bare `-` starts a YAML list: quote it, `account_id: \"-\"`".to_string())
+                }
                 (_, "nothing (null)") => Some("give it a value, or remove the key".to_string()),
-                (Some(_), f) if expected == "an integer" && f.starts_with("the string") => Some("write the number without quotes".to_string()),
+                (Some(_), f) if expected == "an integer" && quoted_number(f) => {
+                    Some("write the number without quotes".to_string())
+                }
                 _ => None,
             };
             (message, hint)
@@ -250,24 +419,63 @@ fn issue(issue: Issue, subject: Option<&str>, what: &str, source: &Source<'_>, f
                 Some(key) => format!("`{key}` must be one of {}, not `{variant}`", list(expected)),
                 None => format!("expected one of {}, not `{variant}`", list(expected)),
             };
-            (message, did_you_mean(&variant, expected.iter().copied()).map(|c| format!("did you mean `{c}`?")))
+            (
+                message,
+                did_you_mean(&variant, expected.iter().copied())
+                    .map(|c| format!("did you mean `{c}`?")),
+            )
         }
         IssueKind::Invalid(message) => match key {
             Some(key) => (format!("`{key}`: {message}"), None),
             None => (message, None),
         },
     };
-    Diagnostic::new(message).maybe_subject(subject).at(source, span).maybe_hint(hint)
+    Diagnostic::new(message)
+        .maybe_subject(subject)
+        .at(source, span)
+        .maybe_hint(hint)
+}
+
+/// The first character outside YAML's printable set (tab, line breaks and the printable
+/// Unicode characters), with its position. yaml-rust2 would silently stop at a NUL.
+fn first_unprintable(text: &str) -> Option<(Span, char)> {
+    let printable = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..);
+    let at = text.find(|c: char| !printable(c))?;
+    let c = text[at..].chars().next()?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
+    Some((
+        Span::at(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        ),
+        c,
+    ))
+}
+
+/// Whether a "found" description is a string holding a number, e.g. `the string "7"`.
+fn quoted_number(found: &str) -> bool {
+    found
+        .strip_prefix("the string \"")
+        .and_then(|r| r.strip_suffix('"'))
+        .is_some_and(|n| n.trim().parse::<i64>().is_ok())
 }
 
 fn missing_hint(field: &str, what: &str) -> String {
     match (field, what) {
         ("vault", _) => "add `vault: <the vault's name>`".to_string(),
-        ("state", "glacier_vault_lock") => "add `state: locked`, `in_progress` or `unlocked`".to_string(),
+        ("state", "glacier_vault_lock") => {
+            "add `state: locked`, `in_progress` or `unlocked`".to_string()
+        }
         ("state", _) => "add `state: locked` or `unlocked`".to_string(),
-        ("rule_id", _) => "add `rule_id: <11 letters and digits>`; `aws rbin list-rules` lists them".to_string(),
+        ("rule_id", _) => {
+            "add `rule_id: <11 letters and digits>`; `aws rbin list-rules` lists them".to_string()
+        }
         ("job_id", _) => "add `job_id: JID…`; `aws snowball list-jobs` lists them".to_string(),
-        ("deliver_to", _) => "add `deliver_to: <file>`: where the unlock code will be written".to_string(),
+        ("deliver_to", _) => {
+            "add `deliver_to: <file>`: where the unlock code will be written".to_string()
+        }
         ("region", _) => "add `region: us-east-1` (or the region you use)".to_string(),
         (field, _) => format!("add `{field}:`"),
     }
@@ -275,7 +483,12 @@ fn missing_hint(field: &str, what: &str) -> String {
 
 fn tree_issue(issue: &TreeIssue, source: &Source<'_>) -> Diagnostic {
     match issue {
-        TreeIssue::DuplicateKey { key, span, first, parent_key } => {
+        TreeIssue::DuplicateKey {
+            key,
+            span,
+            first,
+            parent_key,
+        } => {
             let kind = parent_key.as_deref().and_then(|p| p.parse::<Kind>().ok());
             let (subject, message, hint) = match (kind, parent_key) {
                 (Some(kind), _) => (
@@ -293,19 +506,28 @@ fn tree_issue(issue: &TreeIssue, source: &Source<'_>) -> Diagnostic {
             Diagnostic::new(message)
                 .maybe_subject(subject.as_deref())
                 .at(source, *span)
-                .related(source.snippet(*first, Some("first declared here")).secondary())
+                .related(
+                    source
+                        .snippet(*first, Some("first declared here"))
+                        .secondary(),
+                )
                 .hint(hint)
         }
         TreeIssue::BadKey { span, found } => {
-            Diagnostic::new(format!("a key must be a name, not {found}")).at(source, *span).hint("write keys as plain words, e.g. `audit:`")
+            Diagnostic::new(format!("a key must be a name, not {found}"))
+                .at(source, *span)
+                .hint("write keys as plain words, e.g. `audit:`")
         }
     }
 }
 
 fn too_large(path: &Path, size: u64) -> ConfigError {
     ConfigError::one(
-        Diagnostic::new(format!("`{}` is {size} bytes; config files over {MAX_CONFIG_BYTES} bytes (8 MiB) are refused", path.display()))
-            .hint("split the resources over several config files, each with its own state"),
+        Diagnostic::new(format!(
+            "`{}` is {size} bytes; config files over {MAX_CONFIG_BYTES} bytes (8 MiB) are refused",
+            path.display()
+        ))
+        .hint("split the resources over several config files, each with its own state"),
     )
 }
 
@@ -324,7 +546,10 @@ fn read_config(path: &Path) -> Result<String, ConfigError> {
     if meta.is_dir() {
         return Err(fail(
             format!("`{shown}` is a directory, not a config file"),
-            &format!("name the file, e.g. `-c {}`", path.join("lockward.yaml").display()),
+            &format!(
+                "name the file, e.g. `-c {}`",
+                path.join("lockward.yaml").display()
+            ),
         ));
     }
     if meta.len() > MAX_CONFIG_BYTES {
@@ -333,7 +558,12 @@ fn read_config(path: &Path) -> Result<String, ConfigError> {
     let mut bytes = Vec::new();
     fs::File::open(path)
         .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| fail(format!("cannot read config file `{shown}`: {e}"), "check the path and its permissions"))?;
+        .map_err(|e| {
+            fail(
+                format!("cannot read config file `{shown}`: {e}"),
+                "check the path and its permissions",
+            )
+        })?;
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
         return Err(too_large(path, bytes.len() as u64));
     }
@@ -341,7 +571,11 @@ fn read_config(path: &Path) -> Result<String, ConfigError> {
 }
 
 /// UTF-8 text, or an error locating the first byte that is not.
-fn decode_utf8(bytes: Vec<u8>, path: &Path, referenced: Option<(&Source<'_>, Span)>) -> Result<String, ConfigError> {
+fn decode_utf8(
+    bytes: Vec<u8>,
+    path: &Path,
+    referenced: Option<(&Source<'_>, Span)>,
+) -> Result<String, ConfigError> {
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
@@ -350,30 +584,66 @@ fn decode_utf8(bytes: Vec<u8>, path: &Path, referenced: Option<(&Source<'_>, Spa
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
         let lossy = String::from_utf8_lossy(bytes);
         let file_source = Source::new(path, &lossy);
-        let span = Span::at(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX));
-        let message = format!("`{}` is not UTF-8 text (byte 0x{:02x} at line {line}, column {})", path.display(), bytes[at], col + 1);
+        let span = Span::at(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        );
+        let message = format!(
+            "`{}` is not UTF-8 text (byte 0x{:02x} at line {line}, column {})",
+            path.display(),
+            bytes[at],
+            col + 1
+        );
         let d = Diagnostic::new(message).hint("save the file as UTF-8");
         ConfigError::one(match referenced {
-            Some((config, order)) => d.at_elsewhere(file_source.snippet(span, None), order).related(config.snippet(order, Some("referenced here")).secondary()),
+            Some((config, order)) => d
+                .at_elsewhere(file_source.snippet(span, None), order)
+                .related(config.snippet(order, Some("referenced here")).secondary()),
             None => d.at(&file_source, span),
         })
     })
 }
 
 /// Reads and checks a policy file named by `policy_file:` (whose value is at `span`).
-fn read_policy_file(file: &Path, dir: &Path, source: &Source<'_>, span: Span) -> Result<super::model::Policy, Diagnostic> {
+fn read_policy_file(
+    file: &Path,
+    dir: &Path,
+    source: &Source<'_>,
+    span: Span,
+) -> Result<super::model::Policy, Box<Diagnostic>> {
     let shown = file.display();
-    let here = |message: String, hint: String| Diagnostic::new(message).at(source, span).hint(hint);
+    let here = |message: String, hint: String| {
+        Box::new(Diagnostic::new(message).at(source, span).hint(hint))
+    };
     let resolved_hint = || {
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-        format!("`policy_file` is resolved against the config file's directory, `{}`", dir.display())
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        format!(
+            "`policy_file` is resolved against the config file's directory, `{}`",
+            dir.display()
+        )
     };
     let meta = fs::metadata(file).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => here(format!("policy file `{shown}` does not exist"), resolved_hint()),
-        _ => here(format!("cannot read policy file `{shown}`: {e}"), resolved_hint()),
+        io::ErrorKind::NotFound => {
+            let hint = match sibling_like(file) {
+                Some(close) => format!("did you mean `{}`?", close.display()),
+                None => resolved_hint(),
+            };
+            here(format!("policy file `{shown}` does not exist"), hint)
+        }
+        _ => here(
+            format!("cannot read policy file `{shown}`: {e}"),
+            resolved_hint(),
+        ),
     })?;
     if meta.is_dir() {
-        return Err(here(format!("policy file `{shown}` is a directory"), "name the JSON file holding the policy".to_string()));
+        return Err(here(
+            format!("policy file `{shown}` is a directory"),
+            "name the JSON file holding the policy".to_string(),
+        ));
     }
     if meta.len() > MAX_POLICY_FILE_BYTES {
         return Err(here(
@@ -384,23 +654,63 @@ fn read_policy_file(file: &Path, dir: &Path, source: &Source<'_>, span: Span) ->
     let mut bytes = Vec::new();
     fs::File::open(file)
         .and_then(|f| f.take(MAX_POLICY_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| here(format!("cannot read policy file `{shown}`: {e}"), resolved_hint()))?;
-    let text = decode_utf8(bytes, file, Some((source, span))).map_err(|e| e.diagnostics()[0].clone())?;
+        .map_err(|e| {
+            here(
+                format!("cannot read policy file `{shown}`: {e}"),
+                resolved_hint(),
+            )
+        })?;
+    let text = decode_utf8(bytes, file, Some((source, span)))
+        .map_err(|e| Box::new(e.diagnostics()[0].clone()))?;
     let policy_source = Source::new(file, &text);
     let elsewhere = |d: Diagnostic, at: Span| {
-        d.at_elsewhere(policy_source.snippet(at, None), span).related(source.snippet(span, Some("referenced here")).secondary())
+        Box::new(
+            d.at_elsewhere(policy_source.snippet(at, None), span)
+                .related(source.snippet(span, Some("referenced here")).secondary()),
+        )
     };
     let value: Value = serde_json::from_str(&text).map_err(|e| {
-        let at = Span::at(u32::try_from(e.line().max(1)).unwrap_or(u32::MAX), u32::try_from(e.column().saturating_sub(1)).unwrap_or(u32::MAX));
-        elsewhere(Diagnostic::new(format!("policy file `{shown}` is not valid JSON: {e}")), at)
+        let at = Span::at(
+            u32::try_from(e.line().max(1)).unwrap_or(u32::MAX),
+            u32::try_from(e.column().saturating_sub(1)).unwrap_or(u32::MAX),
+        );
+        elsewhere(
+            Diagnostic::new(format!("policy file `{shown}` is not valid JSON: {e}")),
+            at,
+        )
     })?;
     validate::check_policy(value).map_err(|p| {
         let start = text.find(|c: char| !c.is_whitespace()).unwrap_or(0);
         let line = text[..start].matches('\n').count() + 1;
-        let col = text[..start].rsplit('\n').next().map_or(0, |l| l.chars().count());
-        let at = Span::at(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX));
-        elsewhere(Diagnostic::new(format!("policy file `{shown}`: {}", p.message)).maybe_hint(p.hint), at)
+        let col = text[..start]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count());
+        let at = Span::at(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        );
+        elsewhere(
+            Diagnostic::new(format!("policy file `{shown}`: {}", p.message)).maybe_hint(p.hint),
+            at,
+        )
     })
+}
+
+/// A file beside `missing` whose name is close to its name: the likely typo's target.
+fn sibling_like(missing: &Path) -> Option<PathBuf> {
+    let parent = missing
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = missing.file_name()?.to_str()?;
+    let names: Vec<String> = fs::read_dir(parent)
+        .ok()?
+        .take(1000)
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    let close = did_you_mean(name, names.iter().map(String::as_str))?;
+    Some(missing.with_file_name(close))
 }
 
 #[cfg(test)]
@@ -412,13 +722,28 @@ mod tests {
         // The loader reads the top level section by section (so one bad resource does not
         // hide the others); it must know every field of RawConfig.
         let fields = struct_fields::<RawConfig>().unwrap();
-        assert_eq!(fields, ["version", "providers", "glacier_vault_lock", "rbin_rule_lock", "snowball_unlock_code"]);
+        assert_eq!(
+            fields,
+            [
+                "version",
+                "providers",
+                "glacier_vault_lock",
+                "rbin_rule_lock",
+                "snowball_unlock_code"
+            ]
+        );
     }
 
     #[test]
     fn default_state_path_is_beside_the_config() {
-        assert_eq!(default_state_path(Path::new("lockward.yaml")), PathBuf::from("lockward.state.json"));
-        assert_eq!(default_state_path(Path::new("infra/lockward.yaml")), PathBuf::from("infra/lockward.state.json"));
+        assert_eq!(
+            default_state_path(Path::new("lockward.yaml")),
+            PathBuf::from("lockward.state.json")
+        );
+        assert_eq!(
+            default_state_path(Path::new("infra/lockward.yaml")),
+            PathBuf::from("infra/lockward.state.json")
+        );
     }
 
     #[test]
@@ -435,7 +760,8 @@ mod tests {
         let text = "version: 1\nproviders:\n  default: { region: us-east-1 }\nsnowball_unlock_code:\n  a:\n    job_id: JID123e4567-e89b-12d3-a456-426655440000\n    deliver_to: custom.state\n";
         let path = Path::new("/nonexistent/lockward.yaml");
         assert!(load_str(text, path).is_ok());
-        let err = load_str_with_state(text, path, Path::new("/nonexistent/custom.state")).unwrap_err();
+        let err =
+            load_str_with_state(text, path, Path::new("/nonexistent/custom.state")).unwrap_err();
         assert!(err.to_string().contains("is the state file"), "{err}");
     }
 }

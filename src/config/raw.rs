@@ -158,7 +158,9 @@ pub enum RawRuleLockState {
 #[serde(deny_unknown_fields)]
 pub struct RawSnowballUnlockCode {
     /// The job id: `JID` or `MID` and a lowercase UUID.
-    #[schemars(regex(pattern = "^(JID|MID)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"))]
+    #[schemars(regex(
+        pattern = "^(JID|MID)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    ))]
     pub job_id: String,
 
     /// The provider to use; `default` when absent.
@@ -225,7 +227,9 @@ impl JsonSchema for RawPolicy {
 /// The JSON Schema of the config file, as checked in at `schema/lockward.schema.json`
 /// (draft-07, which editors' YAML language servers understand). Deterministic: keys sorted.
 pub fn schema() -> serde_json::Value {
-    let generator = schemars::generate::SchemaSettings::draft07().for_deserialize().into_generator();
+    let generator = schemars::generate::SchemaSettings::draft07()
+        .for_deserialize()
+        .into_generator();
     let schema = generator.into_root_schema_for::<RawConfig>();
     serde_json::to_value(&schema).unwrap_or(serde_json::Value::Null)
 }

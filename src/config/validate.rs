@@ -10,8 +10,13 @@ use jiff::SignedDuration;
 use serde_json::Value;
 
 use super::error::{did_you_mean, Diagnostic, Source};
-use super::model::{GlacierDesired, Policy, Provider, RbinDesired, RuleLockState, SnowballDesired, VaultLockState};
-use super::raw::{RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock, RawRuleLockState, RawSnowballUnlockCode, RawVaultLockState};
+use super::model::{
+    GlacierDesired, Policy, Provider, RbinDesired, RuleLockState, SnowballDesired, VaultLockState,
+};
+use super::raw::{
+    RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock, RawRuleLockState,
+    RawSnowballUnlockCode, RawVaultLockState,
+};
 use super::yaml::{Node, Span};
 use crate::kinds::{Address, Kind};
 
@@ -32,7 +37,10 @@ pub struct Problem {
 
 impl Problem {
     fn new(message: impl Into<String>) -> Problem {
-        Problem { message: message.into(), hint: None }
+        Problem {
+            message: message.into(),
+            hint: None,
+        }
     }
 
     fn hint(mut self, hint: impl Into<String>) -> Problem {
@@ -48,7 +56,9 @@ pub fn check_name(name: &str) -> Check<()> {
     if Address::is_valid_name(name) {
         return Ok(());
     }
-    let problem = Problem::new(format!("`{name}` is not a valid name: names match [a-z][a-z0-9_]{{0,63}}"));
+    let problem = Problem::new(format!(
+        "`{name}` is not a valid name: names match [a-z][a-z0-9_]{{0,63}}"
+    ));
     let fixed: String = name.to_lowercase().replace(['-', '.', ' '], "_");
     Err(if name.is_empty() {
         problem.hint("give it a name such as `audit`")
@@ -69,10 +79,19 @@ pub fn check_vault(vault: &str) -> Check<()> {
         return Err(Problem::new("the vault name is empty"));
     }
     if vault.len() > 255 {
-        return Err(Problem::new(format!("the vault name is {} characters long; at most 255 are allowed", vault.chars().count())));
+        return Err(Problem::new(format!(
+            "the vault name is {} characters long; at most 255 are allowed",
+            vault.chars().count()
+        )));
     }
-    if let Some(c) = vault.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
-        return Err(Problem::new(format!("the vault name `{vault}` contains {c:?}")).hint("vault names use only letters, digits, `_`, `.` and `-`"));
+    if let Some(c) = vault
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(
+            Problem::new(format!("the vault name `{vault}` contains {c:?}"))
+                .hint("vault names use only letters, digits, `_`, `.` and `-`"),
+        );
     }
     Ok(())
 }
@@ -82,12 +101,19 @@ pub fn check_account_id(id: &str) -> Check<()> {
     if id == "-" || (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())) {
         return Ok(());
     }
-    let problem = Problem::new(format!("`{id}` is not an account id: expected \"-\" or 12 digits"));
+    let problem = Problem::new(format!(
+        "`{id}` is not an account id: expected \"-\" or 12 digits"
+    ));
     let digits = id.bytes().filter(u8::is_ascii_digit).count();
     Err(if id.bytes().all(|b| b.is_ascii_digit()) {
-        problem.hint(format!("an AWS account id has exactly 12 digits; this one has {digits}"))
+        problem.hint(format!(
+            "an AWS account id has exactly 12 digits; this one has {digits}"
+        ))
     } else if digits == 12 {
-        problem.hint(format!("write the digits only: \"{}\"", id.chars().filter(char::is_ascii_digit).collect::<String>()))
+        problem.hint(format!(
+            "write the digits only: \"{}\"",
+            id.chars().filter(char::is_ascii_digit).collect::<String>()
+        ))
     } else {
         problem.hint("use \"-\" for the account of the credentials lockward runs with")
     })
@@ -104,21 +130,37 @@ pub fn check_rule_id(id: &str) -> Check<()> {
 
 /// A Snowball job id: `JID` or `MID`, then a lowercase UUID.
 pub fn check_job_id(id: &str) -> Check<()> {
-    let (prefix, uuid) = id.split_at(id.len().min(3).min(id.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(id.len())));
+    let (prefix, uuid) = id.split_at(
+        id.len().min(3).min(
+            id.find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(id.len()),
+        ),
+    );
     let is_uuid = |u: &str| {
         let groups: Vec<&str> = u.split('-').collect();
         groups.len() == 5
-            && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+            && groups
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
     };
     let lowercase = |u: &str| !u.bytes().any(|b| b.is_ascii_uppercase());
     if matches!(prefix, "JID" | "MID") && is_uuid(uuid) && lowercase(uuid) {
         return Ok(());
     }
-    let problem = Problem::new(format!("`{id}` is not a Snowball job id: expected JID or MID and a lowercase UUID"));
+    let problem = Problem::new(format!(
+        "`{id}` is not a Snowball job id: expected JID or MID and a lowercase UUID"
+    ));
     Err(if matches!(prefix, "JID" | "MID") && is_uuid(uuid) {
-        problem.hint(format!("write the UUID in lowercase: `{prefix}{}`", uuid.to_lowercase()))
+        problem.hint(format!(
+            "write the UUID in lowercase: `{prefix}{}`",
+            uuid.to_lowercase()
+        ))
     } else if is_uuid(id) {
-        problem.hint(format!("job ids start with JID: `JID{}`", id.to_lowercase()))
+        problem.hint(format!(
+            "job ids start with JID: `JID{}`",
+            id.to_lowercase()
+        ))
     } else {
         problem.hint("job ids look like `JID123e4567-e89b-12d3-a456-426655440000`; see `aws snowball list-jobs`")
     })
@@ -130,8 +172,12 @@ pub fn check_region(region: &str) -> Check<()> {
         let parts: Vec<&str> = r.split('-').collect();
         parts.len() >= 3
             && (2..=4).contains(&parts[0].len())
-            && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-            && parts.last().is_some_and(|n| (1..=2).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+            && parts[..parts.len() - 1]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && parts.last().is_some_and(|n| {
+                (1..=2).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit())
+            })
     };
     if plausible(region) {
         return Ok(());
@@ -142,7 +188,9 @@ pub fn check_region(region: &str) -> Check<()> {
     Err(if region != lower && plausible(&lower) {
         problem.hint(format!("region names are lowercase: `{lower}`"))
     } else if without_zone != region && plausible(without_zone) {
-        problem.hint(format!("`{region}` is an availability zone; its region is `{without_zone}`"))
+        problem.hint(format!(
+            "`{region}` is an availability zone; its region is `{without_zone}`"
+        ))
     } else {
         problem.hint("regions look like `us-east-1` or `eu-west-1`")
     })
@@ -159,14 +207,18 @@ pub fn check_endpoint_url(text: &str) -> Check<()> {
         }
     })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Problem::new(format!("`{text}` is not an http or https URL")).hint("endpoints look like `http://127.0.0.1:4566`"));
+        return Err(
+            Problem::new(format!("`{text}` is not an http or https URL"))
+                .hint("endpoints look like `http://127.0.0.1:4566`"),
+        );
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Problem::new(format!("`{text}` has no host")));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Problem::new("the endpoint URL holds credentials")
-            .hint("credentials never belong in the config file; they come from the standard AWS chain"));
+        return Err(Problem::new("the endpoint URL holds credentials").hint(
+            "credentials never belong in the config file; they come from the standard AWS chain",
+        ));
     }
     Ok(())
 }
@@ -174,17 +226,33 @@ pub fn check_endpoint_url(text: &str) -> Check<()> {
 /// `arn:<partition>:iam::<12 digits>:role/<path/><name>`.
 pub fn check_role_arn(arn: &str) -> Check<()> {
     let problem = || {
-        Problem::new(format!("`{arn}` is not an IAM role ARN")).hint("role ARNs look like `arn:aws:iam::123456789012:role/lockward`")
+        Problem::new(format!("`{arn}` is not an IAM role ARN"))
+            .hint("role ARNs look like `arn:aws:iam::123456789012:role/lockward`")
     };
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [scheme, partition, service, region, account, resource] = parts[..] else { return Err(problem()) };
-    let partition_ok = partition == "aws" || partition.strip_prefix("aws-").is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+    let [scheme, partition, service, region, account, resource] = parts[..] else {
+        return Err(problem());
+    };
+    let partition_ok = partition == "aws"
+        || partition.strip_prefix("aws-").is_some_and(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        });
     let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
     let role_ok = resource.strip_prefix("role/").is_some_and(|r| {
         let name = r.rsplit('/').next().unwrap_or("");
-        !name.is_empty() && name.len() <= 64 && r.len() <= 512 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b))
+        !name.is_empty()
+            && name.len() <= 64
+            && r.len() <= 512
+            && r.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b))
     });
-    if scheme == "arn" && partition_ok && service == "iam" && region.is_empty() && account_ok && role_ok {
+    if scheme == "arn"
+        && partition_ok
+        && service == "iam"
+        && region.is_empty()
+        && account_ok
+        && role_ok
+    {
         Ok(())
     } else {
         Err(problem())
@@ -194,10 +262,13 @@ pub fn check_role_arn(arn: &str) -> Check<()> {
 /// A profile name: not empty, no control characters.
 pub fn check_profile(profile: &str) -> Check<()> {
     if profile.trim().is_empty() {
-        return Err(Problem::new("the profile name is empty").hint("remove `profile:` to use the default credential chain"));
+        return Err(Problem::new("the profile name is empty")
+            .hint("remove `profile:` to use the default credential chain"));
     }
     if profile.chars().any(char::is_control) || profile.trim() != profile {
-        return Err(Problem::new(format!("the profile name {profile:?} has spaces at its ends or control characters")));
+        return Err(Problem::new(format!(
+            "the profile name {profile:?} has spaces at its ends or control characters"
+        )));
     }
     Ok(())
 }
@@ -205,12 +276,17 @@ pub fn check_profile(profile: &str) -> Check<()> {
 /// A duration written as the config writes it: units `d`, `h`, `m`, `s` in that order, each
 /// at most once, e.g. `90m`, `2h`, `1d`, `1h30m`.
 pub fn parse_duration(text: &str) -> Check<SignedDuration> {
-    let problem = || Problem::new(format!("`{text}` is not a duration")).hint("durations look like `90m`, `2h`, `1d` or `1h30m`");
+    let problem = || {
+        Problem::new(format!("`{text}` is not a duration"))
+            .hint("durations look like `90m`, `2h`, `1d` or `1h30m`")
+    };
     if text.is_empty() {
         return Err(problem());
     }
     if text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(problem().hint(format!("add a unit: `{text}m` (minutes), `{text}h` (hours) or `{text}d` (days)")));
+        return Err(problem().hint(format!(
+            "add a unit: `{text}m` (minutes), `{text}h` (hours) or `{text}d` (days)"
+        )));
     }
     let mut rest = text;
     let mut total: i64 = 0;
@@ -222,7 +298,9 @@ pub fn parse_duration(text: &str) -> Check<SignedDuration> {
         }
         let n: i64 = rest[..digits].parse().map_err(|_| problem())?;
         let unit = rest[digits..].chars().next().ok_or_else(problem)?;
-        let Some(rank) = ['d', 'h', 'm', 's'].iter().position(|&u| u == unit) else { return Err(problem()) };
+        let Some(rank) = ['d', 'h', 'm', 's'].iter().position(|&u| u == unit) else {
+            return Err(problem());
+        };
         if last_unit != usize::MAX && rank <= last_unit {
             return Err(problem());
         }
@@ -237,7 +315,8 @@ pub fn parse_duration(text: &str) -> Check<SignedDuration> {
 pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
     let d = parse_duration(text)?;
     if d.is_zero() {
-        return Err(Problem::new("`min_test_period` is 0").hint("remove `min_test_period` to complete the lock without a test period"));
+        return Err(Problem::new("`min_test_period` is 0")
+            .hint("remove `min_test_period` to complete the lock without a test period"));
     }
     if d > MAX_TEST_PERIOD {
         return Err(Problem::new(format!("`min_test_period` is {text}, more than 24h"))
@@ -250,7 +329,9 @@ pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
 pub fn check_unlock_delay(days: i64) -> Check<u16> {
     match u16::try_from(days) {
         Ok(d) if (7..=30).contains(&d) => Ok(d),
-        _ => Err(Problem::new(format!("`unlock_delay_days` is {days}; AWS accepts 7 to 30 days"))),
+        _ => Err(Problem::new(format!(
+            "`unlock_delay_days` is {days}; AWS accepts 7 to 30 days"
+        ))),
     }
 }
 
@@ -266,7 +347,9 @@ pub fn check_policy(value: Value) -> Check<Policy> {
         Value::Null => Some("null"),
     };
     if let Some(kind) = kind {
-        return Err(Problem::new(format!("the policy must be a JSON object, not {kind}")));
+        return Err(Problem::new(format!(
+            "the policy must be a JSON object, not {kind}"
+        )));
     }
     match value.get("Statement") {
         None => {
@@ -292,8 +375,9 @@ pub fn check_inline_policy(raw: &RawPolicy) -> Check<Policy> {
     match raw {
         RawPolicy::Text(text) => {
             let value: Value = serde_json::from_str(text).map_err(|e| {
-                Problem::new(format!("the inline policy is not valid JSON: {e}"))
-                    .hint("write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping")
+                Problem::new(format!("the inline policy is not valid JSON: {e}")).hint(
+                    "write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping",
+                )
             })?;
             check_policy(value)
         }
@@ -309,16 +393,32 @@ pub fn check_file_path(text: &str) -> Check<()> {
     if text.contains('\0') {
         return Err(Problem::new("the path contains a NUL character"));
     }
-    if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || !matches!(Path::new(text).components().next_back(), Some(Component::Normal(_))) {
-        return Err(Problem::new(format!("`{text}` names a directory, not a file")).hint("name the file, e.g. `secrets/site-a.code`"));
+    if text.ends_with('/')
+        || text.ends_with(std::path::MAIN_SEPARATOR)
+        || !matches!(
+            Path::new(text).components().next_back(),
+            Some(Component::Normal(_))
+        )
+    {
+        return Err(
+            Problem::new(format!("`{text}` names a directory, not a file"))
+                .hint("name the file, e.g. `secrets/site-a.code`"),
+        );
     }
     Ok(())
 }
 
 /// `path` resolved against `dir` (absolute paths stay as they are), without `.` components.
 pub fn resolve_path(dir: &Path, path: &str) -> PathBuf {
-    let joined = if Path::new(path).is_absolute() { PathBuf::from(path) } else { dir.join(path) };
-    joined.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+    let joined = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        dir.join(path)
+    };
+    joined
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
 }
 
 /// `path` with `.` and `..` resolved lexically, for comparing absolute paths.
@@ -346,7 +446,12 @@ pub fn state_files(state: &Path) -> [PathBuf; 4] {
         s.push(suffix);
         PathBuf::from(s)
     };
-    [state.to_path_buf(), with(".backup"), with(".lock"), with(".journal.jsonl")]
+    [
+        state.to_path_buf(),
+        with(".backup"),
+        with(".lock"),
+        with(".journal.jsonl"),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,6 +494,8 @@ pub(crate) struct PathContext<'a> {
     pub dir_abs: &'a Path,
     /// The config file, absolute.
     pub config_abs: &'a Path,
+    /// The state file as the user names it (or its default place), for messages.
+    pub state: &'a Path,
     /// The state file, absolute.
     pub state_abs: &'a Path,
 }
@@ -398,7 +505,10 @@ pub(crate) struct PathContext<'a> {
 pub(crate) enum PolicySource {
     Inline(Policy),
     /// A file still to be read: its resolved path, and the span of `policy_file:`'s value.
-    File { path: PathBuf, span: Span },
+    File {
+        path: PathBuf,
+        span: Span,
+    },
 }
 
 /// A resource that passed the pure checks, its policy possibly still to be read.
@@ -411,15 +521,33 @@ pub(crate) struct Checked {
 
 #[derive(Debug)]
 pub(crate) enum CheckedDesired {
-    Glacier { vault: String, account_id: String, policy: PolicySource, state: VaultLockState, min_test_period: Option<SignedDuration> },
+    Glacier {
+        vault: String,
+        account_id: String,
+        policy: PolicySource,
+        state: VaultLockState,
+        min_test_period: Option<SignedDuration>,
+    },
     Rbin(RbinDesired),
     Snowball(SnowballDesired),
 }
 
 impl CheckedDesired {
     /// Completes a glacier resource with its policy.
-    pub fn glacier(vault: String, account_id: String, policy: Policy, state: VaultLockState, min_test_period: Option<SignedDuration>) -> GlacierDesired {
-        GlacierDesired { vault, account_id, policy, state, min_test_period }
+    pub fn glacier(
+        vault: String,
+        account_id: String,
+        policy: Policy,
+        state: VaultLockState,
+        min_test_period: Option<SignedDuration>,
+    ) -> GlacierDesired {
+        GlacierDesired {
+            vault,
+            account_id,
+            policy,
+            state,
+            min_test_period,
+        }
     }
 }
 
@@ -435,10 +563,22 @@ pub(crate) struct CheckedDocument {
 }
 
 /// Applies every semantic check to `doc`, locating each problem in `source`.
-pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: &PathContext<'_>) -> CheckedDocument {
-    let mut out = CheckedDocument { providers: BTreeMap::new(), resources: Vec::new(), other_policy_files: Vec::new(), diagnostics: Vec::new() };
+pub(crate) fn check_document(
+    doc: &RawDocument<'_>,
+    source: &Source<'_>,
+    paths: &PathContext<'_>,
+) -> CheckedDocument {
+    let mut out = CheckedDocument {
+        providers: BTreeMap::new(),
+        resources: Vec::new(),
+        other_policy_files: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let report = |subject: &str, span: Span, problem: Problem| {
-        Diagnostic::new(problem.message).subject(subject).at(source, span).maybe_hint(problem.hint)
+        Diagnostic::new(problem.message)
+            .subject(subject)
+            .at(source, span)
+            .maybe_hint(problem.hint)
     };
 
     // Providers.
@@ -475,7 +615,11 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
                 );
             }
         }
-        out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+        out.diagnostics.extend(
+            problems
+                .into_iter()
+                .map(|(span, e)| report(&subject, span, e)),
+        );
     }
 
     // The provider a resource uses, by name; problems are reported against `field`.
@@ -497,19 +641,28 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
         }
     };
     // Resources that reach the same thing through equal providers collide.
-    let target_of = |provider: &str| -> Option<(String, Option<String>, Option<String>, Option<String>)> {
-        out_providers_target(provider, doc)
-    };
+    let target_of = |provider: &str| provider_target(provider, doc);
 
     let mut seen_targets: HashMap<(Kind, String), (Address, Span)> = HashMap::new();
-    let mut collide = |kind: Kind, target: String, address: &Address, span: Span, what: &str| -> Option<Diagnostic> {
+    let mut collide = |kind: Kind,
+                       target: String,
+                       address: &Address,
+                       span: Span,
+                       what: &str|
+     -> Option<Diagnostic> {
         match seen_targets.get(&(kind, target.clone())) {
             Some((first, first_span)) => Some(
                 Diagnostic::new(format!("{what} is also managed by {first}"))
                     .subject(address.to_string())
                     .at(source, span)
-                    .related(source.snippet(*first_span, Some("first managed here")).secondary())
-                    .hint("two resources managing one thing would fight over it: remove one of them"),
+                    .related(
+                        source
+                            .snippet(*first_span, Some("first managed here"))
+                            .secondary(),
+                    )
+                    .hint(
+                        "two resources managing one thing would fight over it: remove one of them",
+                    ),
             ),
             None => {
                 seen_targets.insert((kind, target), (address.clone(), span));
@@ -527,7 +680,11 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
-            out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+            out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            );
             continue;
         };
         if let Err(e) = check_vault(&raw.vault) {
@@ -537,19 +694,31 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
         if let Err(e) = check_account_id(&account_id) {
             problems.push((r.value_span("account_id"), e));
         }
-        let provider = provider_of(raw.provider.as_deref()).map_err(|e| problems.push((r.value_span("provider"), e))).ok();
+        let provider = provider_of(raw.provider.as_deref())
+            .map_err(|e| problems.push((r.value_span("provider"), e)))
+            .ok();
         let policy = match (&raw.policy, &raw.policy_file) {
             (Some(_), Some(_)) => {
                 let (a, b) = (r.key_span("policy"), r.key_span("policy_file"));
-                let later = if (a.line, a.col) > (b.line, b.col) { a } else { b };
-                problems.push((later, Problem::new("both `policy` and `policy_file` are set").hint("keep one: the policy inline, or in a file")));
+                let later = if (a.line, a.col) > (b.line, b.col) {
+                    a
+                } else {
+                    b
+                };
+                problems.push((
+                    later,
+                    Problem::new("both `policy` and `policy_file` are set")
+                        .hint("keep one: the policy inline, or in a file"),
+                ));
                 None
             }
             (None, None) => {
                 problems.push((
                     r.key.span,
-                    Problem::new("no policy: set `policy` or `policy_file`")
-                        .hint(format!("add `policy_file: policies/{}.json`, or the policy inline under `policy:`", r.name)),
+                    Problem::new("no policy: set `policy` or `policy_file`").hint(format!(
+                        "add `policy_file: policies/{}.json`, or the policy inline under `policy:`",
+                        r.name
+                    )),
                 ));
                 None
             }
@@ -561,14 +730,22 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
                 }
             },
             (None, Some(file)) => match check_file_path(file) {
-                Ok(()) => Some(PolicySource::File { path: resolve_path(paths.dir, file), span: r.value_span("policy_file") }),
+                Ok(()) => Some(PolicySource::File {
+                    path: resolve_path(paths.dir, file),
+                    span: r.value_span("policy_file"),
+                }),
                 Err(e) => {
                     problems.push((r.value_span("policy_file"), e));
                     None
                 }
             },
         };
-        let min_test_period = match raw.min_test_period.as_deref().map(check_min_test_period).transpose() {
+        let min_test_period = match raw
+            .min_test_period
+            .as_deref()
+            .map(check_min_test_period)
+            .transpose()
+        {
             Ok(d) => d,
             Err(e) => {
                 problems.push((r.value_span("min_test_period"), e));
@@ -577,8 +754,14 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
         };
         if let Some(provider) = &provider {
             if let Some(target) = target_of(provider) {
-                let key = format!("{target:?} {account_id} {}", raw.vault);
-                if let Some(d) = collide(Kind::GlacierVaultLock, key, &address, r.key.span, &format!("vault `{}`", raw.vault)) {
+                let key = format!("{target} {account_id} {}", raw.vault);
+                if let Some(d) = collide(
+                    Kind::GlacierVaultLock,
+                    key,
+                    &address,
+                    r.key.span,
+                    &format!("vault `{}`", raw.vault),
+                ) {
                     out.diagnostics.push(d);
                 }
             }
@@ -592,13 +775,23 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             (true, Some(provider), Some(policy)) => out.resources.push(Checked {
                 address,
                 provider,
-                desired: CheckedDesired::Glacier { vault: raw.vault.clone(), account_id, policy, state, min_test_period },
+                desired: CheckedDesired::Glacier {
+                    vault: raw.vault.clone(),
+                    account_id,
+                    policy,
+                    state,
+                    min_test_period,
+                },
             }),
             (_, _, policy) => {
                 if let Some(PolicySource::File { path, span }) = policy {
                     out.other_policy_files.push((address, path, span));
                 }
-                out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+                out.diagnostics.extend(
+                    problems
+                        .into_iter()
+                        .map(|(span, e)| report(&subject, span, e)),
+                );
             }
         }
     }
@@ -612,13 +805,19 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
-            out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+            out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            );
             continue;
         };
         if let Err(e) = check_rule_id(&raw.rule_id) {
             problems.push((r.value_span("rule_id"), e));
         }
-        let provider = provider_of(raw.provider.as_deref()).map_err(|e| problems.push((r.value_span("provider"), e))).ok();
+        let provider = provider_of(raw.provider.as_deref())
+            .map_err(|e| problems.push((r.value_span("provider"), e)))
+            .ok();
         let state = match raw.state {
             RawRuleLockState::Locked => RuleLockState::Locked,
             RawRuleLockState::Unlocked => RuleLockState::Unlocked,
@@ -639,8 +838,14 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
         }
         if let Some(provider) = &provider {
             if let Some(target) = target_of(provider) {
-                let key = format!("{target:?} {}", raw.rule_id);
-                if let Some(d) = collide(Kind::RbinRuleLock, key, &address, r.key.span, &format!("rule `{}`", raw.rule_id)) {
+                let key = format!("{target} {}", raw.rule_id);
+                if let Some(d) = collide(
+                    Kind::RbinRuleLock,
+                    key,
+                    &address,
+                    r.key.span,
+                    &format!("rule `{}`", raw.rule_id),
+                ) {
                     out.diagnostics.push(d);
                 }
             }
@@ -649,9 +854,17 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             (true, Some(provider)) => out.resources.push(Checked {
                 address,
                 provider,
-                desired: CheckedDesired::Rbin(RbinDesired { rule_id: raw.rule_id.clone(), state, unlock_delay_days }),
+                desired: CheckedDesired::Rbin(RbinDesired {
+                    rule_id: raw.rule_id.clone(),
+                    state,
+                    unlock_delay_days,
+                }),
             }),
-            _ => out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e))),
+            _ => out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            ),
         }
     }
 
@@ -666,15 +879,23 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
-            out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e)));
+            out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            );
             continue;
         };
         if let Err(e) = check_job_id(&raw.job_id) {
             problems.push((r.value_span("job_id"), e));
         }
-        let provider = provider_of(raw.provider.as_deref()).map_err(|e| problems.push((r.value_span("provider"), e))).ok();
+        let provider = provider_of(raw.provider.as_deref())
+            .map_err(|e| problems.push((r.value_span("provider"), e)))
+            .ok();
         let deliver_span = r.value_span("deliver_to");
-        let deliver_ok = check_file_path(&raw.deliver_to).map_err(|e| problems.push((deliver_span, e))).is_ok();
+        let deliver_ok = check_file_path(&raw.deliver_to)
+            .map_err(|e| problems.push((deliver_span, e)))
+            .is_ok();
         let manifest_ok = match raw.manifest_path.as_deref().map(check_file_path) {
             Some(Err(e)) => {
                 problems.push((r.value_span("manifest_path"), e));
@@ -683,23 +904,36 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             _ => true,
         };
         let deliver_to = resolve_path(paths.dir, &raw.deliver_to);
-        let manifest_path = raw.manifest_path.as_deref().map(|m| resolve_path(paths.dir, m));
+        let manifest_path = raw
+            .manifest_path
+            .as_deref()
+            .map(|m| resolve_path(paths.dir, m));
         if deliver_ok {
             let deliver_abs = normalize_lexically(&paths.dir_abs.join(&raw.deliver_to));
             if deliver_abs == paths.config_abs {
-                problems.push((deliver_span, Problem::new("`deliver_to` is the config file itself").hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`")));
+                problems.push((
+                    deliver_span,
+                    Problem::new("`deliver_to` is the config file itself")
+                        .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
+                ));
             } else if state_files_abs.contains(&deliver_abs) {
                 problems.push((
                     deliver_span,
-                    Problem::new(format!("`deliver_to` is the state file `{}` or one of its companions", paths.state_abs.display()))
-                        .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
+                    Problem::new(format!(
+                        "`deliver_to` is the state file `{}` or its backup, lock or journal",
+                        paths.state.display()
+                    ))
+                    .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
                 ));
             }
             if let (true, Some(manifest)) = (manifest_ok, &raw.manifest_path) {
                 let manifest_abs = normalize_lexically(&paths.dir_abs.join(manifest));
                 if let Some(manifest_dir) = manifest_abs.parent() {
                     if deliver_abs.starts_with(manifest_dir) {
-                        let shown = Path::new(manifest).parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| ".".to_string(), |p| p.display().to_string());
+                        let shown = Path::new(manifest)
+                            .parent()
+                            .filter(|p| !p.as_os_str().is_empty())
+                            .map_or_else(|| ".".to_string(), |p| p.display().to_string());
                         problems.push((
                             deliver_span,
                             Problem::new(format!("`deliver_to` is inside `{shown}`, the directory of the manifest"))
@@ -710,11 +944,17 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             }
             if let Some((first, first_span)) = deliveries.get(&deliver_abs) {
                 out.diagnostics.push(
-                    Diagnostic::new(format!("`deliver_to` is also where {first} delivers its code"))
-                        .subject(&subject)
-                        .at(source, deliver_span)
-                        .related(source.snippet(*first_span, Some("first used here")).secondary())
-                        .hint("give every unlock code a file of its own"),
+                    Diagnostic::new(format!(
+                        "`deliver_to` is also where {first} delivers its code"
+                    ))
+                    .subject(&subject)
+                    .at(source, deliver_span)
+                    .related(
+                        source
+                            .snippet(*first_span, Some("first used here"))
+                            .secondary(),
+                    )
+                    .hint("give every unlock code a file of its own"),
                 );
             } else {
                 deliveries.insert(deliver_abs, (address.clone(), deliver_span));
@@ -722,8 +962,14 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
         }
         if let Some(provider) = &provider {
             if let Some(target) = target_of(provider) {
-                let key = format!("{target:?} {}", raw.job_id);
-                if let Some(d) = collide(Kind::SnowballUnlockCode, key, &address, r.key.span, &format!("job `{}`", raw.job_id)) {
+                let key = format!("{target} {}", raw.job_id);
+                if let Some(d) = collide(
+                    Kind::SnowballUnlockCode,
+                    key,
+                    &address,
+                    r.key.span,
+                    &format!("job `{}`", raw.job_id),
+                ) {
                     out.diagnostics.push(d);
                 }
             }
@@ -732,24 +978,49 @@ pub(crate) fn check_document(doc: &RawDocument<'_>, source: &Source<'_>, paths: 
             (true, Some(provider)) => out.resources.push(Checked {
                 address,
                 provider,
-                desired: CheckedDesired::Snowball(SnowballDesired { job_id: raw.job_id.clone(), deliver_to, manifest_path }),
+                desired: CheckedDesired::Snowball(SnowballDesired {
+                    job_id: raw.job_id.clone(),
+                    deliver_to,
+                    manifest_path,
+                }),
             }),
-            _ => out.diagnostics.extend(problems.into_iter().map(|(span, e)| report(&subject, span, e))),
+            _ => out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            ),
         }
     }
     out
 }
 
-/// What a provider reaches: region, endpoint, profile and role. Two providers with the same
-/// target are the same place.
-fn out_providers_target(name: &str, doc: &RawDocument<'_>) -> Option<(String, Option<String>, Option<String>, Option<String>)> {
-    let raw = doc.providers.iter().find(|p| p.name == name)?.raw.as_ref()?;
-    Some((raw.region.clone(), raw.endpoint_url.clone(), raw.profile.clone(), raw.assume_role.clone()))
+/// What a provider reaches (region, endpoint, profile and role) as a comparable key. Two
+/// providers with the same target are the same place.
+fn provider_target(name: &str, doc: &RawDocument<'_>) -> Option<String> {
+    let raw = doc
+        .providers
+        .iter()
+        .find(|p| p.name == name)?
+        .raw
+        .as_ref()?;
+    Some(format!(
+        "{:?}",
+        (
+            &raw.region,
+            &raw.endpoint_url,
+            &raw.profile,
+            &raw.assume_role
+        )
+    ))
 }
 
 /// `` `a`, `b`, `c` ``
 pub(crate) fn list(words: &[&str]) -> String {
-    words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ")
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -766,7 +1037,10 @@ mod tests {
         assert!(check_name(&"a".repeat(64)).is_ok());
         assert!(check_name(&"a".repeat(65)).is_err());
         assert_eq!(hint(check_name("Audit-Logs")), "did you mean `audit_logs`?");
-        assert_eq!(hint(check_name("2fa")), "names start with a lowercase letter");
+        assert_eq!(
+            hint(check_name("2fa")),
+            "names start with a lowercase letter"
+        );
         assert!(check_name("").is_err());
     }
 
@@ -776,7 +1050,10 @@ mod tests {
         assert!(check_vault(&"v".repeat(255)).is_ok());
         assert!(check_vault(&"v".repeat(256)).is_err());
         assert!(check_vault("").is_err());
-        assert!(check_vault("audit logs").unwrap_err().message.contains("' '"));
+        assert!(check_vault("audit logs")
+            .unwrap_err()
+            .message
+            .contains("' '"));
     }
 
     #[test]
@@ -799,8 +1076,12 @@ mod tests {
     fn job_ids() {
         assert!(check_job_id("JID123e4567-e89b-12d3-a456-426655440000").is_ok());
         assert!(check_job_id("MID123e4567-e89b-12d3-a456-426655440000").is_ok());
-        assert!(hint(check_job_id("JID123E4567-E89B-12D3-A456-426655440000")).contains("JID123e4567-e89b"));
-        assert!(hint(check_job_id("123e4567-e89b-12d3-a456-426655440000")).starts_with("job ids start with JID"));
+        assert!(
+            hint(check_job_id("JID123E4567-E89B-12D3-A456-426655440000"))
+                .contains("JID123e4567-e89b")
+        );
+        assert!(hint(check_job_id("123e4567-e89b-12d3-a456-426655440000"))
+            .starts_with("job ids start with JID"));
         assert!(check_job_id("JID123e4567-e89b-12d3-a456-42665544000").is_err());
         assert!(check_job_id("CID123e4567-e89b-12d3-a456-426655440000").is_err());
         assert!(check_job_id("").is_err());
@@ -809,7 +1090,14 @@ mod tests {
 
     #[test]
     fn regions() {
-        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "ap-southeast-3", "eusc-de-east-1", "cn-north-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-west-1",
+            "us-gov-west-1",
+            "ap-southeast-3",
+            "eusc-de-east-1",
+            "cn-north-1",
+        ] {
             assert!(check_region(ok).is_ok(), "{ok}");
         }
         assert!(hint(check_region("us-east-1a")).contains("`us-east-1`"));
@@ -822,10 +1110,16 @@ mod tests {
     fn endpoint_urls() {
         assert!(check_endpoint_url("http://127.0.0.1:4566").is_ok());
         assert!(check_endpoint_url("https://glacier.example.com/base").is_ok());
-        assert!(hint(check_endpoint_url("localhost:4566")).is_empty() || check_endpoint_url("localhost:4566").is_err());
+        assert!(
+            hint(check_endpoint_url("localhost:4566")).is_empty()
+                || check_endpoint_url("localhost:4566").is_err()
+        );
         assert!(hint(check_endpoint_url("127.0.0.1:4566")).contains("http://"));
         assert!(check_endpoint_url("ftp://x").is_err());
-        assert!(check_endpoint_url("http://user:pw@x").unwrap_err().message.contains("credentials"));
+        assert!(check_endpoint_url("http://user:pw@x")
+            .unwrap_err()
+            .message
+            .contains("credentials"));
     }
 
     #[test]
@@ -839,10 +1133,19 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90m").unwrap(), SignedDuration::from_mins(90));
+        assert_eq!(
+            parse_duration("90m").unwrap(),
+            SignedDuration::from_mins(90)
+        );
         assert_eq!(parse_duration("2h").unwrap(), SignedDuration::from_hours(2));
-        assert_eq!(parse_duration("1d").unwrap(), SignedDuration::from_hours(24));
-        assert_eq!(parse_duration("1h30m").unwrap(), SignedDuration::from_mins(90));
+        assert_eq!(
+            parse_duration("1d").unwrap(),
+            SignedDuration::from_hours(24)
+        );
+        assert_eq!(
+            parse_duration("1h30m").unwrap(),
+            SignedDuration::from_mins(90)
+        );
         assert!(parse_duration("30m1h").is_err());
         assert!(parse_duration("1h1h").is_err());
         assert!(parse_duration("2 h").is_err());
@@ -868,16 +1171,23 @@ mod tests {
         let ok = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny"}]});
         assert!(check_policy(ok).is_ok());
         assert!(check_policy(serde_json::json!({"Statement": []})).is_err());
-        assert!(check_policy(serde_json::json!({"Version": "x"})).unwrap_err().message.contains("no `Statement`"));
+        assert!(check_policy(serde_json::json!({"Version": "x"}))
+            .unwrap_err()
+            .message
+            .contains("no `Statement`"));
         assert!(check_policy(serde_json::json!([1])).is_err());
         let big = serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES)}]});
         assert!(check_policy(big).unwrap_err().message.contains("canonical"));
         // Exactly at the limit is accepted: the canonical form is what is measured.
         let overhead = r#"{"Statement":[{"Sid":""}]}"#.len();
-        let at_limit = serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES - overhead)}]});
+        let at_limit =
+            serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES - overhead)}]});
         assert!(check_policy(at_limit).is_ok());
         assert!(check_inline_policy(&RawPolicy::Text("{\"Statement\": {}}".into())).is_ok());
-        assert!(check_inline_policy(&RawPolicy::Text("{nope".into())).unwrap_err().message.contains("not valid JSON"));
+        assert!(check_inline_policy(&RawPolicy::Text("{nope".into()))
+            .unwrap_err()
+            .message
+            .contains("not valid JSON"));
     }
 
     #[test]
@@ -886,10 +1196,19 @@ mod tests {
         assert!(check_file_path("secrets/").is_err());
         assert!(check_file_path("..").is_err());
         assert!(check_file_path("").is_err());
-        assert_eq!(resolve_path(Path::new("cfg"), "./a/b"), PathBuf::from("cfg/a/b"));
+        assert_eq!(
+            resolve_path(Path::new("cfg"), "./a/b"),
+            PathBuf::from("cfg/a/b")
+        );
         assert_eq!(resolve_path(Path::new(""), "a"), PathBuf::from("a"));
-        assert_eq!(resolve_path(Path::new("cfg"), "/abs"), PathBuf::from("/abs"));
-        assert_eq!(normalize_lexically(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+        assert_eq!(
+            resolve_path(Path::new("cfg"), "/abs"),
+            PathBuf::from("/abs")
+        );
+        assert_eq!(
+            normalize_lexically(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
     }
 
     #[test]

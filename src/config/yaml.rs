@@ -36,7 +36,11 @@ pub struct Span {
 
 impl Span {
     pub fn at(line: u32, col: u32) -> Span {
-        Span { line, col, shape: Shape::Point }
+        Span {
+            line,
+            col,
+            shape: Shape::Point,
+        }
     }
 
     fn from_marker(mark: &Marker, shape: Shape) -> Span {
@@ -64,7 +68,10 @@ pub enum Shape {
 pub enum Content {
     /// `plain` is true for an unquoted scalar without a `!!str` tag: only those resolve to
     /// null, booleans and numbers.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -110,7 +117,9 @@ impl Node {
 
     /// The entry whose key is `key`, if this is a mapping that has one.
     pub fn get(&self, key: &str) -> Option<&(Node, Node)> {
-        self.entries()?.iter().find(|(k, _)| k.as_str() == Some(key))
+        self.entries()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
     }
 
     /// A short description of what the node is, for "expected …, found …" messages.
@@ -140,7 +149,9 @@ pub fn resolve_plain(text: &str) -> Plain<'_> {
     match text {
         "true" | "True" | "TRUE" => return Plain::Bool(true),
         "false" | "False" | "FALSE" => return Plain::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Plain::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Plain::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Plain::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Plain::Float(f64::NAN),
         _ => {}
@@ -208,7 +219,12 @@ pub struct YamlError {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TreeIssue {
     /// A key written twice in the same mapping; the first one is kept.
-    DuplicateKey { key: String, span: Span, first: Span, parent_key: Option<String> },
+    DuplicateKey {
+        key: String,
+        span: Span,
+        first: Span,
+        parent_key: Option<String>,
+    },
     /// A key that is a list, a mapping or null.
     BadKey { span: Span, found: String },
 }
@@ -222,8 +238,18 @@ pub struct Tree {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, span: Span, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, seen: HashMap<String, Span>, span: Span, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        span: Span,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        seen: HashMap<String, Span>,
+        span: Span,
+        anchor: usize,
+    },
 }
 
 /// Reads `text` into a tree. Never panics; refuses what the module documentation lists.
@@ -254,35 +280,59 @@ pub fn parse(text: &str) -> Result<Tree, YamlError> {
             Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain;
                 let shape = match style {
-                    TScalarStyle::Plain if !text.contains('\n') => Shape::Plain(u32::try_from(text.chars().count()).unwrap_or(u32::MAX)),
+                    TScalarStyle::Plain if !text.contains('\n') => {
+                        Shape::Plain(u32::try_from(text.chars().count()).unwrap_or(u32::MAX))
+                    }
                     TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => Shape::Quoted,
                     _ => Shape::Point,
                 };
                 let span = Span::from_marker(&mark, shape);
                 let plain = plain && !check_tag(tag.as_ref(), span, TagUse::Scalar)?;
-                builder.node(Node { content: Content::Scalar { text, plain }, span }, anchor)?;
+                builder.node(
+                    Node {
+                        content: Content::Scalar { text, plain },
+                        span,
+                    },
+                    anchor,
+                )?;
             }
             Event::SequenceStart(anchor, tag) => {
                 let span = Span::from_marker(&mark, Shape::Point);
                 check_tag(tag.as_ref(), span, TagUse::Seq)?;
-                builder.open(Frame::Seq { items: Vec::new(), span, anchor })?;
+                builder.open(Frame::Seq {
+                    items: Vec::new(),
+                    span,
+                    anchor,
+                })?;
             }
             Event::MappingStart(anchor, tag) => {
                 let span = Span::from_marker(&mark, Shape::Point);
                 check_tag(tag.as_ref(), span, TagUse::Map)?;
-                builder.open(Frame::Map { entries: Vec::new(), key: None, seen: HashMap::new(), span, anchor })?;
+                builder.open(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    seen: HashMap::new(),
+                    span,
+                    anchor,
+                })?;
             }
             Event::SequenceEnd | Event::MappingEnd => builder.close()?,
         }
     }
-    Ok(Tree { root: builder.root, issues: builder.issues })
+    Ok(Tree {
+        root: builder.root,
+        issues: builder.issues,
+    })
 }
 
 fn syntax_hint(info: &str) -> Option<String> {
     if info.contains("tab") {
         Some("YAML indents with spaces only; replace the tabs".to_string())
     } else if info.contains("block sequence entries are not allowed") {
-        Some("a bare `-` starts a YAML list; to write a dash as a value, quote it: `\"-\"`".to_string())
+        Some(
+            "a bare `-` starts a YAML list; to write a dash as a value, quote it: `\"-\"`"
+                .to_string(),
+        )
     } else if info.contains("mapping values are not allowed") {
         Some("a value that contains `: ` must be quoted, or a key is indented wrongly".to_string())
     } else {
@@ -302,15 +352,20 @@ enum TagUse {
 fn check_tag(tag: Option<&Tag>, span: Span, use_: TagUse) -> Result<bool, YamlError> {
     let Some(tag) = tag else { return Ok(false) };
     let core = tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!";
-    let fits = match (use_, tag.suffix.as_str()) {
-        (TagUse::Scalar, "str" | "int" | "float" | "bool" | "null") => true,
-        (TagUse::Seq, "seq") | (TagUse::Map, "map") => true,
-        _ => false,
-    };
+    let fits = matches!(
+        (use_, tag.suffix.as_str()),
+        (TagUse::Scalar, "str" | "int" | "float" | "bool" | "null")
+            | (TagUse::Seq, "seq")
+            | (TagUse::Map, "map")
+    );
     if core && fits {
         return Ok(use_ == TagUse::Scalar && tag.suffix == "str");
     }
-    let shown = if core { format!("!!{}", tag.suffix) } else { format!("{}{}", tag.handle, tag.suffix) };
+    let shown = if core {
+        format!("!!{}", tag.suffix)
+    } else {
+        format!("{}{}", tag.handle, tag.suffix)
+    };
     Err(YamlError {
         span,
         message: format!("unsupported YAML tag `{shown}`"),
@@ -340,8 +395,12 @@ impl Builder {
             };
             return Err(YamlError {
                 span,
-                message: format!("the document nests lists and mappings deeper than {MAX_DEPTH} levels"),
-                hint: Some("a lockward config needs only a few levels; flatten the structure".to_string()),
+                message: format!(
+                    "the document nests lists and mappings deeper than {MAX_DEPTH} levels"
+                ),
+                hint: Some(
+                    "a lockward config needs only a few levels; flatten the structure".to_string(),
+                ),
             });
         }
         self.written += 1;
@@ -355,8 +414,46 @@ impl Builder {
             return Ok(());
         };
         let (node, anchor) = match frame {
-            Frame::Seq { items, span, anchor } => (Node { content: Content::Seq(items), span }, anchor),
-            Frame::Map { entries, span, anchor, .. } => (Node { content: Content::Map(entries), span }, anchor),
+            Frame::Seq {
+                items,
+                span,
+                anchor,
+            } => {
+                let span = match items.first() {
+                    Some(n) if (n.span.line, n.span.col) < (span.line, span.col) => Span {
+                        shape: Shape::Point,
+                        ..n.span
+                    },
+                    _ => span,
+                };
+                (
+                    Node {
+                        content: Content::Seq(items),
+                        span,
+                    },
+                    anchor,
+                )
+            }
+            Frame::Map {
+                entries,
+                span,
+                anchor,
+                ..
+            } => {
+                // The parser marks a block mapping after its first key; its first key is where
+                // a reader looks for it.
+                let span = entries.first().map_or(span, |(k, _)| Span {
+                    shape: Shape::Point,
+                    ..k.span
+                });
+                (
+                    Node {
+                        content: Content::Map(entries),
+                        span,
+                    },
+                    anchor,
+                )
+            }
         };
         self.attach(node, anchor, weight);
         Ok(())
@@ -411,14 +508,19 @@ impl Builder {
                 items.push(node);
                 None
             }
-            Some(Frame::Map { entries, key, seen, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
                 None => {
                     *key = Some(node);
                     None
                 }
                 Some(k) => match k.as_str() {
                     None => {
-                        self.issues.push(TreeIssue::BadKey { span: k.span, found: k.describe() });
+                        self.issues.push(TreeIssue::BadKey {
+                            span: k.span,
+                            found: k.describe(),
+                        });
                         None
                     }
                     Some(text) => match seen.get(text) {
@@ -434,7 +536,12 @@ impl Builder {
         };
         if let Some((key, span, first)) = duplicate {
             let parent_key = parent_key(&self.stack);
-            self.issues.push(TreeIssue::DuplicateKey { key, span, first, parent_key });
+            self.issues.push(TreeIssue::DuplicateKey {
+                key,
+                span,
+                first,
+                parent_key,
+            });
         }
     }
 }
@@ -465,9 +572,15 @@ mod tests {
         let (k, v) = node.get("glacier_vault_lock").unwrap();
         assert_eq!((k.span.line, k.span.col), (2, 0));
         let (k, _) = v.get("audit").unwrap();
-        assert_eq!((k.span.line, k.span.col, k.span.shape), (3, 2, Shape::Plain(5)));
+        assert_eq!(
+            (k.span.line, k.span.col, k.span.shape),
+            (3, 2, Shape::Plain(5))
+        );
         let (_, v) = v.get("audit").unwrap().1.get("vault").unwrap();
-        assert_eq!((v.span.line, v.span.col, v.span.shape), (4, 11, Shape::Quoted));
+        assert_eq!(
+            (v.span.line, v.span.col, v.span.shape),
+            (4, 11, Shape::Quoted)
+        );
     }
 
     #[test]
@@ -486,8 +599,20 @@ mod tests {
     #[test]
     fn duplicate_keys_keep_the_first_and_are_reported() {
         let tree = parse("a:\n  x: 1\n  x: 2\n").unwrap();
-        assert_eq!(tree.root.unwrap().get("a").unwrap().1.entries().unwrap().len(), 1);
-        assert!(matches!(&tree.issues[..], [TreeIssue::DuplicateKey { key, parent_key: Some(p), .. }] if key == "x" && p == "a"));
+        assert_eq!(
+            tree.root
+                .unwrap()
+                .get("a")
+                .unwrap()
+                .1
+                .entries()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            matches!(&tree.issues[..], [TreeIssue::DuplicateKey { key, parent_key: Some(p), .. }] if key == "x" && p == "a")
+        );
     }
 
     #[test]
@@ -504,14 +629,34 @@ mod tests {
     #[test]
     fn small_aliases_are_expanded() {
         let node = root("a: &p {x: 1}\nb: *p\n");
-        assert_eq!(node.get("b").unwrap().1.get("x").unwrap().1.as_str(), Some("1"));
+        assert_eq!(
+            node.get("b").unwrap().1.get("x").unwrap().1.as_str(),
+            Some("1")
+        );
     }
 
     #[test]
     fn deep_nesting_is_refused_without_overflowing_the_stack() {
-        let text = "[".repeat(100_000);
-        let err = parse(&text).unwrap_err();
-        assert!(err.message.contains("deeper than"), "{err:?}");
+        let err = parse(&"[".repeat(100_000)).unwrap_err();
+        assert!(
+            err.message.contains("deeper than") || err.message.contains("recursion limit"),
+            "{err:?}"
+        );
+        let block: String = (0..100)
+            .map(|i| format!("{}a:\n", "  ".repeat(i)))
+            .collect();
+        let err = parse(&block).unwrap_err();
+        assert!(err.message.contains("deeper than 64"), "{err:?}");
+    }
+
+    #[test]
+    fn collections_are_located_at_their_first_entry() {
+        let node = root("x: 1\na:\n  - p\nb: [q]\nc:\n  k: v\n");
+        assert_eq!((node.span.line, node.span.col), (1, 0));
+        let at = |k: &str| node.get(k).map(|(_, v)| (v.span.line, v.span.col)).unwrap();
+        assert_eq!(at("a"), (3, 2));
+        assert_eq!(at("b"), (4, 3));
+        assert_eq!(at("c"), (6, 2));
     }
 
     #[test]
@@ -522,8 +667,20 @@ mod tests {
 
     #[test]
     fn second_documents_and_custom_tags_are_refused() {
-        assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().message.contains("more than one"));
-        assert!(parse("a: !vault x\n").unwrap_err().message.contains("unsupported YAML tag"));
-        assert_eq!(root("a: !!str 12\n").get("a").unwrap().1.content, Content::Scalar { text: "12".into(), plain: false });
+        assert!(parse("a: 1\n---\nb: 2\n")
+            .unwrap_err()
+            .message
+            .contains("more than one"));
+        assert!(parse("a: !vault x\n")
+            .unwrap_err()
+            .message
+            .contains("unsupported YAML tag"));
+        assert_eq!(
+            root("a: !!str 12\n").get("a").unwrap().1.content,
+            Content::Scalar {
+                text: "12".into(),
+                plain: false
+            }
+        );
     }
 }
