@@ -3,6 +3,8 @@
 //! The flow is `config` (desired) -> `refresh` (live) -> `plan` (a pure value) -> `render`
 //! or `apply`. See DESIGN.md for the contract and README.md for the user's view.
 
+#![warn(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro, clippy::unwrap_used)]
+
 pub mod config;
 pub mod digest;
 pub mod environment;

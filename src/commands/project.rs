@@ -1,7 +1,7 @@
 //! What every command that reads AWS shares: the config and state paths, the session settings
 //! (clock, colour, client options), and the refresh-then-plan step.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -53,7 +53,7 @@ impl Project {
         let config_path = config.config.clone();
         let state_path = state.state.clone().unwrap_or_else(|| config::default_state_path(&config_path));
         let loaded = config::load_with_state(&config_path, &state_path)?;
-        let named_config = (config_path != PathBuf::from("lockward.yaml")).then(|| config_path.clone());
+        let named_config = (config_path != Path::new("lockward.yaml")).then(|| config_path.clone());
         Ok(Project { config: loaded, config_path, state_path, named_config, named_state: state.state.clone() })
     }
 

@@ -200,6 +200,13 @@ pub fn format_duration(d: SignedDuration) -> String {
     out
 }
 
+impl<'de> serde::Deserialize<'de> for Policy {
+    /// A policy deserializes from its JSON value (as found in a plan or live snapshot).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(Policy::from_value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,12 +225,5 @@ mod tests {
         assert_eq!(format_duration(SignedDuration::from_mins(90)), "1h30m");
         assert_eq!(format_duration(SignedDuration::from_hours(24)), "1d");
         assert_eq!(format_duration(SignedDuration::from_hours(2)), "2h");
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Policy {
-    /// A policy deserializes from its JSON value (as found in a plan or live snapshot).
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Value::deserialize(d).map(Policy::from_value)
     }
 }
