@@ -19,7 +19,8 @@ pub struct Config {
     pub path: PathBuf,
     /// The directory relative paths were resolved against (the config file's directory).
     pub dir: PathBuf,
-    /// Providers by name; always holds `default`.
+    /// Every declared provider, by name. Every resource's `provider` is a key of it; `default`
+    /// is there only if the file declares it (the region is never implicit).
     pub providers: BTreeMap<String, Provider>,
     /// Every declared resource, sorted by address, addresses unique.
     pub resources: Vec<Resource>,
@@ -48,7 +49,10 @@ impl Config {
 
     /// How many resources of each kind, e.g. for `validate`'s summary line.
     pub fn count(&self, kind: Kind) -> usize {
-        self.resources.iter().filter(|r| r.address.kind == kind).count()
+        self.resources
+            .iter()
+            .filter(|r| r.address.kind == kind)
+            .count()
     }
 }
 
@@ -175,7 +179,10 @@ impl Serialize for Policy {
     }
 }
 
-fn serialize_opt_duration<S: Serializer>(d: &Option<SignedDuration>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_opt_duration<S: Serializer>(
+    d: &Option<SignedDuration>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match d {
         Some(d) => s.serialize_str(&format_duration(*d)),
         None => s.serialize_none(),
@@ -213,8 +220,12 @@ mod tests {
 
     #[test]
     fn policies_compare_canonically() {
-        let a = Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}"#).unwrap();
-        let b = Policy::parse("{\n  \"Statement\": [ {\"Effect\": \"Deny\"} ],\n  \"Version\": \"2012-10-17\"\n}").unwrap();
+        let a =
+            Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}"#).unwrap();
+        let b = Policy::parse(
+            "{\n  \"Statement\": [ {\"Effect\": \"Deny\"} ],\n  \"Version\": \"2012-10-17\"\n}",
+        )
+        .unwrap();
         assert_eq!(a.canonical(), b.canonical());
         assert_eq!(a.digest(), b.digest());
         assert!(a.pretty().starts_with("{\n  \"Statement\""));
