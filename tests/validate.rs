@@ -8,7 +8,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -396,37 +395,23 @@ fn many_resources(n: usize) -> String {
     text
 }
 
+/// Speed is measured by the benchmark (README, "Performance"), never asserted here: these pin
+/// that large inputs load completely and that every error is reported.
 #[test]
-fn ten_thousand_resources_validate_quickly() {
+fn ten_thousand_resources_load() {
     let text = many_resources(10_000);
-    let start = Instant::now();
     let config =
         lockward::config::load_str(&text, Path::new("/nonexistent/lockward.yaml")).unwrap();
-    let elapsed = start.elapsed();
     assert_eq!(config.resources.len(), 10_000);
-    // Well under 0.5 s in a release build; debug builds are some 10-20 times slower.
-    let limit = if cfg!(debug_assertions) {
-        Duration::from_secs(10)
-    } else {
-        Duration::from_millis(500)
-    };
-    assert!(elapsed < limit, "10,000 resources took {elapsed:?}");
 }
 
 #[test]
-fn many_errors_are_all_reported_quickly() {
-    // Every resource wrong: the diagnostics stay linear too.
+fn every_error_among_thousands_is_reported() {
+    // Every rule wrong: one diagnostic each.
     let text = many_resources(4_000).replace("unlock_delay_days: 7", "unlock_delay_days: 70");
-    let start = Instant::now();
     let err =
         lockward::config::load_str(&text, Path::new("/nonexistent/lockward.yaml")).unwrap_err();
     assert_eq!(err.diagnostics().len(), 2_000);
-    let limit = if cfg!(debug_assertions) {
-        Duration::from_secs(10)
-    } else {
-        Duration::from_millis(500)
-    };
-    assert!(start.elapsed() < limit, "took {:?}", start.elapsed());
 }
 
 mod fuzz {

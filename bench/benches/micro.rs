@@ -1,0 +1,67 @@
+//! Micro-benchmarks of the pure parts: loading a 10,000-resource config, and planning it.
+//! Run: `cargo bench -p lockward-bench --bench micro`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use jiff::Timestamp;
+use lockward::config;
+use lockward::kinds::glacier::GlacierLive;
+use lockward::kinds::rbin::{RbinLive, RbinRule};
+use lockward::kinds::snowball::{SnowballJob, SnowballLive};
+use lockward::plan::{self, Live, LiveSnapshot};
+use lockward::state::StateFile;
+use lockward_bench::{config_text, project, Mix, POLICY};
+
+const N: usize = 10_000;
+
+fn fixture() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("policy.json"), POLICY).expect("policy");
+    let (body, _) = project(N, Mix::AllKinds);
+    (dir, config_text(&body, "http://127.0.0.1:4566"))
+}
+
+fn load(c: &mut Criterion) {
+    let (dir, text) = fixture();
+    let path = dir.path().join("lockward.yaml");
+    c.bench_function("config::load_str, 10,000 resources", |b| {
+        b.iter(|| config::load_str(&text, &path).expect("valid config"))
+    });
+}
+
+fn planner(c: &mut Criterion) {
+    let (dir, text) = fixture();
+    let config = config::load_str(&text, &dir.path().join("lockward.yaml")).expect("valid config");
+    let now: Timestamp = "2026-11-23T12:00:00Z".parse().expect("time");
+    let live = live_for(&config, now);
+    let state = StateFile::empty();
+    c.bench_function("plan::plan, 10,000 resources", |b| b.iter(|| plan::plan(&config, &live, &state, now)));
+}
+
+/// A live snapshot in which every vault has no lock, every rule was never locked, every job is
+/// with the customer: every resource plans a change.
+fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
+    let mut snapshot = LiveSnapshot::default();
+    for r in &config.resources {
+        let live = match &r.desired {
+            config::Desired::GlacierVaultLock(_) => Live::GlacierVaultLock(GlacierLive::NoLock),
+            config::Desired::RbinRuleLock(_) => Live::RbinRuleLock(RbinLive::Present(RbinRule {
+                resource_type: "EBS_SNAPSHOT".into(),
+                lock_state: None,
+                unlock_delay_days: None,
+                lock_end_time: None,
+                resource_tags: 0,
+                exclude_resource_tags: 0,
+            })),
+            config::Desired::SnowballUnlockCode(_) => Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+                job_state: "WithCustomer".into(),
+                created: now,
+                delivered_fingerprint: None,
+            })),
+        };
+        snapshot.resources.insert(r.address.clone(), live);
+    }
+    snapshot
+}
+
+criterion_group!(benches, load, planner);
+criterion_main!(benches);
