@@ -1,6 +1,7 @@
 //! Applying a plan: confirmation, the executor, the journal of mutating calls, and delivery of
 //! unlock codes.
 
+pub mod commit;
 pub mod confirm;
 pub mod deliver;
 pub mod executor;
