@@ -1,5 +1,6 @@
 //! lockward integration tests: one binary, one module per area.
 
+mod apply;
 mod render;
 mod smoke;
 mod support;

@@ -11,6 +11,9 @@ use serde::Deserialize;
 pub enum FaultKind {
     /// Waits `ms` before handling the call.
     Latency,
+    /// Performs the call, then waits `ms` before answering: the window in which a client has
+    /// caused the effect but not yet heard of it (to kill it there, say).
+    LatencyAfterApply,
     /// Answers ThrottlingException (400), which SDKs retry.
     Throttle,
     /// Answers the given `status` and `code` without performing the call.
@@ -72,7 +75,10 @@ pub enum Fault {
 /// What the rules decided for one call.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Decision {
+    /// Waited before the call is handled.
     pub latency_ms: u64,
+    /// Waited after the call took effect, before the answer is sent.
+    pub latency_after_apply_ms: u64,
     pub fault: Option<Fault>,
 }
 
@@ -131,15 +137,19 @@ impl Faults {
         self.rules.clear();
     }
 
-    /// Decides what happens to a call of `operation`, consuming `times` budgets. Latencies add up;
-    /// the first matching non-latency rule is the fault.
+    /// Decides what happens to a call of `operation`, consuming `times` budgets. Latencies (of
+    /// each kind) add up; the first matching rule of another kind is the fault.
     pub fn decide(&mut self, operation: &str) -> Decision {
         let mut decision = Decision::default();
         for rule in &mut self.rules {
             if rule.doc.operation != "*" && rule.doc.operation != operation {
                 continue;
             }
-            if rule.doc.kind != FaultKind::Latency && decision.fault.is_some() {
+            let is_latency = matches!(
+                rule.doc.kind,
+                FaultKind::Latency | FaultKind::LatencyAfterApply
+            );
+            if !is_latency && decision.fault.is_some() {
                 continue;
             }
             let applies = match (rule.remaining, rule.doc.rate) {
@@ -158,6 +168,11 @@ impl Faults {
                 FaultKind::Latency => {
                     decision.latency_ms =
                         decision.latency_ms.saturating_add(rule.doc.ms.unwrap_or(0))
+                }
+                FaultKind::LatencyAfterApply => {
+                    decision.latency_after_apply_ms = decision
+                        .latency_after_apply_ms
+                        .saturating_add(rule.doc.ms.unwrap_or(0))
                 }
                 FaultKind::Throttle => decision.fault = Some(Fault::Throttle),
                 FaultKind::Error => {
@@ -218,6 +233,24 @@ mod tests {
         let d = f.decide("X");
         assert_eq!(d.latency_ms, 20);
         assert!(matches!(d.fault, Some(Fault::Error { status: 503, .. })));
+    }
+
+    #[test]
+    fn latency_after_apply_is_kept_apart_from_latency_before() {
+        let mut f = Faults::default();
+        f.replace(json!({"rules": [
+            {"operation": "InitiateVaultLock", "kind": "latency_after_apply", "ms": 300, "times": 1},
+            {"operation": "*", "kind": "latency", "ms": 20},
+            {"operation": "InitiateVaultLock", "kind": "drop_after_apply", "times": 1}]}))
+            .unwrap();
+        let d = f.decide("InitiateVaultLock");
+        assert_eq!((d.latency_ms, d.latency_after_apply_ms), (20, 300));
+        assert_eq!(d.fault, Some(Fault::DropAfterApply));
+        let d = f.decide("InitiateVaultLock");
+        assert_eq!(
+            (d.latency_ms, d.latency_after_apply_ms, d.fault),
+            (20, 0, None)
+        );
     }
 
     #[test]

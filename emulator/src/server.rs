@@ -376,6 +376,9 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         };
         protocol.execute(&op, &mut ctx, request_id)
     };
+    if decision.latency_after_apply_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_after_apply_ms)).await;
+    }
     if decision.fault == Some(Fault::DropAfterApply) {
         return drop_connection();
     }

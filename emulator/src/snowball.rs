@@ -31,11 +31,13 @@ pub enum Wire {
     Json,
 }
 
+/// Each operation and whether the call log marks it `mutating`: GetJobUnlockCode changes no
+/// state but discloses a secret, which cannot be taken back, so it counts as mutating.
 const OPERATIONS: [(&str, bool); 6] = [
     ("CreateJob", true),
     ("DescribeJob", false),
     ("ListJobs", false),
-    ("GetJobUnlockCode", false),
+    ("GetJobUnlockCode", true),
     ("UpdateJob", true),
     ("CancelJob", true),
 ];

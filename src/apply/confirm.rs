@@ -133,3 +133,166 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::kinds::Address;
+    use crate::plan::{Action, ActionKind, ResourcePlan, StateRef};
+
+    fn resource(address: &str, actions: Vec<Action>) -> ResourcePlan {
+        let address: Address = address.parse().unwrap();
+        ResourcePlan {
+            kind: address.kind,
+            outcome: ResourcePlan::outcome_of(&actions),
+            address,
+            live: json!({}),
+            desired: json!({}),
+            actions,
+            messages: Vec::new(),
+            policy_diff: None,
+        }
+    }
+
+    fn plan(resources: Vec<ResourcePlan>) -> Plan {
+        Plan::new("sha256:config".into(), StateRef::default(), resources)
+    }
+
+    /// initiate + complete on a vault (reversible, irreversible), a rule lock (delayed), and a
+    /// deferred complete_lock elsewhere that must not be asked about.
+    fn mixed() -> Plan {
+        plan(vec![
+            resource(
+                "glacier_vault_lock.audit",
+                vec![Action::ready(ActionKind::InitiateLock, "r"), Action::ready(ActionKind::CompleteLock, "r")],
+            ),
+            resource("glacier_vault_lock.later", vec![Action::deferred(ActionKind::CompleteLock, None, "waits")]),
+            resource("rbin_rule_lock.ebs", vec![Action::ready(ActionKind::LockRule, "r")]),
+        ])
+    }
+
+    fn reversible_only() -> Plan {
+        plan(vec![resource("glacier_vault_lock.staging", vec![Action::ready(ActionKind::InitiateLock, "r")])])
+    }
+
+    /// Runs a terminal confirmation with `answers` typed; the result and what was shown.
+    fn terminal(plan: &Plan, answers: &str) -> (Result<(), Refusal>, String) {
+        let mut output = Vec::new();
+        let result = Terminal { input: answers.as_bytes(), output: &mut output }.confirm(plan);
+        (result, String::from_utf8(output).unwrap())
+    }
+
+    #[test]
+    fn terminal_asks_each_delayed_or_irreversible_address_then_yes_for_the_reversible_ones() {
+        let (result, shown) = terminal(&mixed(), "glacier_vault_lock.audit\nrbin_rule_lock.ebs\nyes\n");
+        assert_eq!(result, Ok(()));
+        assert!(shown.contains("complete_lock on glacier_vault_lock.audit is IRREVERSIBLE"), "{shown}");
+        assert!(shown.contains("lock_rule on rbin_rule_lock.ebs is DELAYED"), "{shown}");
+        assert!(shown.contains("Perform 1 reversible action(s)"), "{shown}");
+        assert!(!shown.contains("glacier_vault_lock.later"), "a deferred action is not confirmed now: {shown}");
+        assert_eq!(shown.matches("Type the address").count(), 2);
+    }
+
+    #[test]
+    fn terminal_refuses_a_mistyped_address_and_asks_nothing_more() {
+        let (result, shown) = terminal(&mixed(), "glacier_vault_lock.aud1t\nrbin_rule_lock.ebs\nyes\n");
+        assert_eq!(
+            result,
+            Err(Refusal::Mistyped {
+                typed: "glacier_vault_lock.aud1t".into(),
+                action: "complete_lock".into(),
+                address: "glacier_vault_lock.audit".into(),
+            })
+        );
+        assert!(!shown.contains("rbin_rule_lock.ebs"), "{shown}");
+        // `yes` is not an address.
+        let (result, _) = terminal(&mixed(), "yes\n");
+        assert!(matches!(result, Err(Refusal::Mistyped { .. })));
+    }
+
+    #[test]
+    fn terminal_needs_exactly_yes_for_reversible_actions() {
+        assert_eq!(terminal(&reversible_only(), "yes\n").0, Ok(()));
+        assert_eq!(terminal(&reversible_only(), "  yes  \n").0, Ok(()));
+        for answer in ["y\n", "YES\n", "glacier_vault_lock.staging\n", "\n"] {
+            assert_eq!(terminal(&reversible_only(), answer).0, Err(Refusal::NotYes), "{answer:?}");
+        }
+        // The address typed for the strong actions does not stand in for the final `yes`.
+        let (result, _) = terminal(&mixed(), "glacier_vault_lock.audit\nrbin_rule_lock.ebs\nno\n");
+        assert_eq!(result, Err(Refusal::NotYes));
+    }
+
+    #[test]
+    fn terminal_refuses_when_input_ends() {
+        let (result, _) = terminal(&mixed(), "glacier_vault_lock.audit\n");
+        assert!(matches!(result, Err(Refusal::Io(_))), "{result:?}");
+    }
+
+    #[test]
+    fn scripted_accepts_the_full_digest_with_or_without_prefix_and_a_12_hex_prefix() {
+        let plan = mixed();
+        let hex = plan.digest.strip_prefix("sha256:").unwrap().to_string();
+        for given in [plan.digest.clone(), hex.clone(), hex.to_uppercase(), hex[..12].to_string(), format!("sha256:{}", &hex[..12])] {
+            let mut scripted = Scripted { approve: Some(given.clone()), auto_approve: false };
+            assert_eq!(scripted.confirm(&plan), Ok(()), "{given}");
+        }
+    }
+
+    #[test]
+    fn scripted_refuses_a_short_or_mismatched_digest() {
+        let plan = mixed();
+        let hex = plan.digest.strip_prefix("sha256:").unwrap().to_string();
+        for short in [&hex[..11], "", "sha256:"] {
+            let mut scripted = Scripted { approve: Some(short.to_string()), auto_approve: false };
+            assert_eq!(scripted.confirm(&plan), Err(Refusal::DigestTooShort { given: short.to_string() }));
+        }
+        // Not hex at all: refused, never taken for a prefix.
+        let mut scripted = Scripted { approve: Some("zzzzzzzzzzzz".into()), auto_approve: false };
+        assert!(matches!(scripted.confirm(&plan), Err(Refusal::DigestTooShort { .. })));
+        // Another plan's digest, full or prefix.
+        let other = reversible_only();
+        let other_hex = other.digest.strip_prefix("sha256:").unwrap();
+        assert_ne!(other_hex[..12], hex[..12]);
+        for given in [other.digest.clone(), other_hex[..12].to_string()] {
+            let mut scripted = Scripted { approve: Some(given.clone()), auto_approve: false };
+            assert_eq!(scripted.confirm(&plan), Err(Refusal::DigestMismatch { given, actual: plan.digest.clone() }));
+        }
+        // A full digest with one more digit is not this plan's.
+        let mut scripted = Scripted { approve: Some(format!("{hex}0")), auto_approve: false };
+        assert!(matches!(scripted.confirm(&plan), Err(Refusal::DigestMismatch { .. })));
+    }
+
+    #[test]
+    fn scripted_auto_approve_only_approves_all_reversible_plans() {
+        let auto = || Scripted { approve: None, auto_approve: true };
+        assert_eq!(auto().confirm(&reversible_only()), Ok(()));
+        let err = auto().confirm(&mixed()).unwrap_err();
+        assert_eq!(
+            err,
+            Refusal::NotAllReversible {
+                count: 2,
+                what: "irreversible or delayed".into(),
+                addresses: "glacier_vault_lock.audit (complete_lock), rbin_rule_lock.ebs (lock_rule)".into(),
+                short: mixed().short_digest().to_string(),
+            }
+        );
+        // A deferred irreversible action is not run now, so it does not stand in the way.
+        let deferred = plan(vec![resource(
+            "glacier_vault_lock.audit",
+            vec![Action::ready(ActionKind::InitiateLock, "r"), Action::deferred(ActionKind::CompleteLock, None, "waits")],
+        )]);
+        assert_eq!(auto().confirm(&deferred), Ok(()));
+        let retrieve = plan(vec![resource("snowball_unlock_code.site_a", vec![Action::ready(ActionKind::RetrieveUnlockCode, "r")])]);
+        assert!(matches!(auto().confirm(&retrieve), Err(Refusal::NotAllReversible { ref what, .. }) if what == "irreversible"));
+    }
+
+    #[test]
+    fn scripted_without_approval_is_refused_naming_the_digest() {
+        let plan = mixed();
+        let err = Scripted::default().confirm(&plan).unwrap_err();
+        assert_eq!(err, Refusal::NoApproval { short: plan.short_digest().to_string() });
+        assert!(err.to_string().contains(&format!("--approve {}", plan.short_digest())));
+    }
+}

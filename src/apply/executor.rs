@@ -421,7 +421,9 @@ impl Step<'_, '_> {
         self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))?;
         match c.rbin.unlock_rule(&d.rule_id).await {
             Ok(()) => {}
-            Err(e) if e.is_ambiguous() => {
+            // A ConflictException may answer the SDK's retry of a call whose first attempt took
+            // effect (its answer lost): the rule is then already pending unlock. Look.
+            Err(e) if e.is_ambiguous() || e.code.as_deref() == Some("ConflictException") => {
                 let pending = matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"));
                 if !pending {
                     return Err(self.failed(action, &e, "run apply again"));
@@ -454,6 +456,16 @@ impl Step<'_, '_> {
         // Never repeated automatically: every call discloses the code again.
         let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
             Ok(code) => code,
+            // AWS may have disclosed the code without it reaching lockward. Say so; never
+            // call again on our own.
+            Err(e) if e.is_ambiguous() => {
+                let detail = json!({"error": e.to_string(), "code": e.code, "note": "outcome unknown: the code may have been disclosed without reaching lockward"});
+                self.journal(action, Phase::Failed, detail)?;
+                return Err(StepError(format!(
+                    "retrieve_unlock_code's outcome is unknown ({e}): AWS may have disclosed the unlock code, but it never reached lockward, so nothing was written to `{}`\nhint: lockward does not retry this call on its own; the next apply retrieves the code again only after you approve it again",
+                    d.deliver_to.display()
+                )));
+            }
             Err(e) => return Err(self.failed(action, &e, "fix the cause above; the next apply asks for confirmation again before retrieving the code")),
         };
         let fingerprint = pending.commit(&code).map_err(|e| {

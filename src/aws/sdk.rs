@@ -276,8 +276,18 @@ impl SnowballApi for SdkSnowball {
         Ok(Some(JobInfo { state: meta.job_state().map(|s| s.as_str().to_string()).unwrap_or_default(), created }))
     }
 
+    /// Never retried automatically: a retry after an answer that was lost on the way would
+    /// disclose the code a second time. An ambiguous failure is left for the caller to report.
     async fn get_job_unlock_code(&self, job_id: &str) -> Result<SecretString, AwsError> {
-        let out = self.0.get_job_unlock_code().job_id(job_id).send().await.map_err(classify)?;
+        let out = self
+            .0
+            .get_job_unlock_code()
+            .job_id(job_id)
+            .customize()
+            .config_override(aws_sdk_snowball::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await
+            .map_err(classify)?;
         out.unlock_code.map(SecretString::from).ok_or_else(|| AwsError {
             class: ErrorClass::Rejected,
             code: None,
