@@ -5,7 +5,15 @@ use lockward::cli::{Cli, Command};
 use lockward::commands;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap exits 2 on a usage error, but 2 means "changes" to `plan --detailed-exitcode`:
+            // every error exits 1 (DESIGN.md section 4). Help and version are not errors.
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 1 } else { 0 });
+        }
+    };
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Plan(args) => commands::plan::run(args),

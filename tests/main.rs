@@ -1,6 +1,7 @@
 //! lockward integration tests: one binary, one module per area.
 
 mod apply;
+mod plan;
 mod render;
 mod smoke;
 mod support;

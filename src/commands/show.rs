@@ -1,6 +1,7 @@
 //! `lockward show`: a saved plan in any format, or the state file. Never touches AWS.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::ShowArgs;
@@ -17,15 +18,26 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     match &args.plan_file {
         Some(path) => {
             let saved = SavedPlan::read(path)?;
+            // Like `plan`, repeat `-c FILE` in the approving command when the user named one:
+            // `apply` checks the plan against that config.
+            let named_config = (args.config.config != Path::new("lockward.yaml"))
+                .then(|| args.config.config.clone());
             let options = RenderOptions {
                 color: session.color,
-                apply: ApplyCommand { config: None, state: args.state.state.clone(), plan_file: Some(path.clone()) },
+                apply: ApplyCommand {
+                    config: named_config,
+                    state: args.state.state.clone(),
+                    plan_file: Some(path.clone()),
+                },
             };
             render::render(&saved.plan, args.format, &options, &mut out)?;
         }
         None => {
-            let state_path =
-                args.state.state.clone().unwrap_or_else(|| config::default_state_path(&args.config.config));
+            let state_path = args
+                .state
+                .state
+                .clone()
+                .unwrap_or_else(|| config::default_state_path(&args.config.config));
             let state = StateStore::new(&state_path).load()?;
             render::state(&state, &state_path, args.format, &mut out)?;
         }
