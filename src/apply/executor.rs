@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, StreamExt};
 use jiff::Timestamp;
@@ -28,6 +28,7 @@ use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
 use crate::refresh::Clients;
 use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile, StateStore};
 
+use super::commit::GroupCommit;
 use super::deliver;
 use super::journal::{Journal, JournalRecord, Phase};
 
@@ -88,7 +89,10 @@ pub struct Executor<'a> {
 
 /// Shared by the resources running concurrently.
 struct Run<'a> {
-    state: Mutex<StateFile>,
+    state: Arc<Mutex<StateFile>>,
+    /// Durable writes, shared by concurrent steps (one fsync for all that wait at once).
+    saves: GroupCommit<()>,
+    journal: GroupCommit<JournalRecord>,
     stop: AtomicBool,
     identities: BTreeMap<String, Value>,
     plan_digest: &'a str,
@@ -111,8 +115,11 @@ impl<'a> Executor<'a> {
     /// journal or state could not be written (the state on disk is then the last good one).
     pub async fn run(&self, plan: &Plan, state: StateFile) -> Result<(ApplyReport, StateFile), FatalError> {
         let identities = self.caller_identities(plan).await;
+        let state = Arc::new(Mutex::new(state));
         let run = Run {
-            state: Mutex::new(state),
+            saves: state_writer(self.store.clone(), state.clone()),
+            journal: journal_writer(self.journal.clone()),
+            state: state.clone(),
             stop: AtomicBool::new(false),
             identities,
             plan_digest: &plan.digest,
@@ -130,7 +137,8 @@ impl<'a> Executor<'a> {
         if let Some(fatal) = lock(&run.fatal).take() {
             return Err(fatal);
         }
-        let state = run.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        drop(run);
+        let state = lock(&state).clone();
         Ok((report, state))
     }
 
@@ -213,6 +221,25 @@ impl<'a> Executor<'a> {
     }
 }
 
+/// Saves the shared state when steps ask, one write for all that wait at once.
+fn state_writer(store: StateStore, state: Arc<Mutex<StateFile>>) -> GroupCommit<()> {
+    GroupCommit::spawn(move |_waiting: Vec<()>| {
+        // Every update of the steps now waiting was applied before they asked for the save.
+        let mut snapshot = lock(&state).clone();
+        store.save(&mut snapshot).map_err(|e| e.to_string())?;
+        let mut shared = lock(&state);
+        shared.format_version = snapshot.format_version;
+        shared.lineage = snapshot.lineage;
+        shared.serial = snapshot.serial;
+        Ok(())
+    })
+}
+
+/// Appends journal records, one fsync for all that wait at once.
+fn journal_writer(journal: Journal) -> GroupCommit<JournalRecord> {
+    GroupCommit::spawn(move |records: Vec<JournalRecord>| journal.append_all(&records).map_err(|e| e.to_string()))
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -227,7 +254,7 @@ struct Step<'e, 'r> {
 
 impl Step<'_, '_> {
     /// Appends a journal record (fsynced). A journal that cannot be written stops everything.
-    fn journal(&self, action: ActionKind, phase: Phase, detail: Value) -> Result<(), FatalError> {
+    async fn journal(&self, action: ActionKind, phase: Phase, detail: Value) -> Result<(), FatalError> {
         let mut map = match detail {
             Value::Object(m) => m,
             _ => Map::new(),
@@ -238,7 +265,7 @@ impl Step<'_, '_> {
             map.insert("caller".into(), identity.clone());
         }
         let record = JournalRecord::new((self.exec.clock)(), self.address.clone(), action, phase, map);
-        self.exec.journal.append(&record).map_err(|e| self.fatal(format!("could not write the journal: {e}")))
+        self.run.journal.commit(record).await.map_err(|e| self.fatal(format!("could not write the journal: {e}")))
     }
 
     fn fatal(&self, message: String) -> FatalError {
@@ -248,16 +275,15 @@ impl Step<'_, '_> {
         error
     }
 
-    /// Updates this resource's record and saves the state file at once.
-    fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
-        let mut state = lock(&self.run.state);
-        update(&mut state);
-        self.exec.store.save(&mut state).map_err(|e| self.fatal(format!("could not save the state file: {e}")))
+    /// Updates this resource's record and waits until the state file holding it is on disk.
+    async fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
+        update(&mut lock(&self.run.state));
+        self.run.saves.commit(()).await.map_err(|e| self.fatal(format!("could not save the state file: {e}")))
     }
 
-    fn failed(&self, action: ActionKind, error: &AwsError, next: &str) -> StepError {
+    async fn failed(&self, action: ActionKind, error: &AwsError, next: &str) -> StepError {
         let detail = json!({"error": error.to_string(), "code": error.code});
-        if let Err(fatal) = self.journal(action, Phase::Failed, detail) {
+        if let Err(fatal) = self.journal(action, Phase::Failed, detail).await {
             return fatal.into();
         }
         StepError(format!("{} failed: {error}\nhint: {next}", action.as_str()))
@@ -266,7 +292,7 @@ impl Step<'_, '_> {
     async fn initiate(&self, d: &GlacierDesired, g: &dyn GlacierApi, may_recover: bool) -> Result<String, StepError> {
         let action = ActionKind::InitiateLock;
         let policy_digest = d.policy.digest();
-        self.journal(action, Phase::Intent, json!({"vault": d.vault, "policy_digest": policy_digest}))?;
+        self.journal(action, Phase::Intent, json!({"vault": d.vault, "policy_digest": policy_digest})).await?;
         match g.initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical()).await {
             Ok(lock_id) => {
                 // The lock id first of all: it is returned only now, and never again.
@@ -277,7 +303,7 @@ impl Step<'_, '_> {
                     policy_digest: policy_digest.clone(),
                     completed_at: None,
                 };
-                self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))?;
+                self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone()))).await?;
                 // The initiation time recorded is the CreationDate AWS reports.
                 let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
                     Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => Some(lock.created),
@@ -285,9 +311,9 @@ impl Step<'_, '_> {
                 };
                 if created.is_some() {
                     record.initiated_at = created;
-                    self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))?;
+                    self.save(|s| s.set(self.address, Record::GlacierVaultLock(record))).await?;
                 }
-                self.journal(action, Phase::Done, json!({"lock_id": lock_id, "created": created.map(|t| t.to_string())}))?;
+                self.journal(action, Phase::Done, json!({"lock_id": lock_id, "created": created.map(|t| t.to_string())})).await?;
                 Ok(match created {
                     Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
                     None => "lock id recorded (its CreationDate could not be read back; the next plan will re-check it)".into(),
@@ -297,19 +323,19 @@ impl Step<'_, '_> {
                 // The lock may have gone InProgress without its id reaching us. Look before
                 // deciding anything.
                 let detail = json!({"error": e.to_string(), "note": "outcome unknown; re-reading the vault"});
-                self.journal(action, Phase::Failed, detail)?;
+                self.journal(action, Phase::Failed, detail).await?;
                 match g.get_vault_lock(&d.account_id, &d.vault).await {
                     Ok(Some(lock)) if lock.state == "InProgress" && may_recover => {
                         self.journal(
                             action,
                             Phase::Recovered,
                             json!({"found": "a lock InProgress whose id never reached lockward", "created": lock.created.to_string(), "next": "abort it and initiate again"}),
-                        )?;
+                        ).await?;
                         self.abort(d, g).await?;
                         Box::pin(self.initiate(d, g, false)).await
                     }
                     Ok(None) if may_recover => {
-                        self.journal(action, Phase::Recovered, json!({"found": "no lock: the initiation did not happen", "next": "initiate again"}))?;
+                        self.journal(action, Phase::Recovered, json!({"found": "no lock: the initiation did not happen", "next": "initiate again"})).await?;
                         Box::pin(self.initiate(d, g, false)).await
                     }
                     Ok(found) => Err(StepError(format!(
@@ -321,7 +347,7 @@ impl Step<'_, '_> {
                     ))),
                 }
             }
-            Err(e) => Err(self.failed(action, &e, "fix the cause above and run apply again")),
+            Err(e) => Err(self.failed(action, &e, "fix the cause above and run apply again").await),
         }
     }
 
@@ -351,7 +377,7 @@ impl Step<'_, '_> {
                 "complete_lock refused: the vault's lock is no longer the InProgress lock with the desired policy that lockward initiated\nhint: run `lockward plan` to see what changed".into(),
             ));
         }
-        self.journal(action, Phase::Intent, json!({"vault": d.vault, "lock_id": record.lock_id, "policy_digest": record.policy_digest}))?;
+        self.journal(action, Phase::Intent, json!({"vault": d.vault, "lock_id": record.lock_id, "policy_digest": record.policy_digest})).await?;
         match g.complete_vault_lock(&d.account_id, &d.vault, &record.lock_id).await {
             Ok(()) => {}
             Err(e) if e.is_ambiguous() => {
@@ -360,65 +386,65 @@ impl Step<'_, '_> {
                     Ok(Some(lock)) if lock.state == "Locked" && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
                 );
                 if !locked {
-                    return Err(self.failed(action, &e, "run `lockward plan`; apply again completes the lock if it is still InProgress"));
+                    return Err(self.failed(action, &e, "run `lockward plan`; apply again completes the lock if it is still InProgress").await);
                 }
-                self.journal(action, Phase::Recovered, json!({"found": "the vault is Locked with the desired policy", "error": e.to_string()}))?;
+                self.journal(action, Phase::Recovered, json!({"found": "the vault is Locked with the desired policy", "error": e.to_string()})).await?;
             }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
         }
         let now = (self.exec.clock)();
         let mut done = record;
         done.completed_at = Some(now);
-        self.save(|s| s.set(self.address, Record::GlacierVaultLock(done)))?;
-        self.journal(action, Phase::Done, json!({"vault": d.vault}))?;
+        self.save(|s| s.set(self.address, Record::GlacierVaultLock(done))).await?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault})).await?;
         Ok("the vault lock is now permanent".into())
     }
 
     async fn abort(&self, d: &GlacierDesired, g: &dyn GlacierApi) -> Result<String, StepError> {
         let action = ActionKind::AbortLock;
-        self.journal(action, Phase::Intent, json!({"vault": d.vault}))?;
+        self.journal(action, Phase::Intent, json!({"vault": d.vault})).await?;
         match g.abort_vault_lock(&d.account_id, &d.vault).await {
             Ok(()) => {}
             Err(e) if e.is_ambiguous() => match g.get_vault_lock(&d.account_id, &d.vault).await {
                 Ok(None) => {
-                    self.journal(action, Phase::Recovered, json!({"found": "no lock", "error": e.to_string()}))?;
+                    self.journal(action, Phase::Recovered, json!({"found": "no lock", "error": e.to_string()})).await?;
                 }
-                _ => return Err(self.failed(action, &e, "run apply again")),
+                _ => return Err(self.failed(action, &e, "run apply again").await),
             },
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
         }
         self.save(|s| {
             s.resources.remove(&self.address.to_string());
-        })?;
-        self.journal(action, Phase::Done, json!({"vault": d.vault}))?;
+        }).await?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault})).await?;
         Ok("the lock in progress was aborted".into())
     }
 
     async fn lock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
         let action = ActionKind::LockRule;
         let days = d.unlock_delay_days.ok_or_else(|| StepError("internal error: lock_rule without an unlock delay; this is a bug in lockward".into()))?;
-        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id, "unlock_delay_days": days}))?;
+        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id, "unlock_delay_days": days})).await?;
         match c.rbin.lock_rule(&d.rule_id, days).await {
             Ok(()) => {}
             Err(e) if e.is_ambiguous() => {
                 let locked = matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"));
                 if !locked {
-                    return Err(self.failed(action, &e, "run apply again"));
+                    return Err(self.failed(action, &e, "run apply again").await);
                 }
-                self.journal(action, Phase::Recovered, json!({"found": "the rule is locked", "error": e.to_string()}))?;
+                self.journal(action, Phase::Recovered, json!({"found": "the rule is locked", "error": e.to_string()})).await?;
             }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
         }
         let now = (self.exec.clock)();
         let record = RbinRecord { rule_id: d.rule_id.clone(), unlock_delay_days: Some(days), locked_at: Some(now), unlock_requested_at: None };
-        self.save(|s| s.set(self.address, Record::RbinRuleLock(record)))?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))?;
+        self.save(|s| s.set(self.address, Record::RbinRuleLock(record))).await?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id})).await?;
         Ok(format!("locked; unlocking it takes {days} days"))
     }
 
     async fn unlock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
         let action = ActionKind::UnlockRule;
-        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))?;
+        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id})).await?;
         match c.rbin.unlock_rule(&d.rule_id).await {
             Ok(()) => {}
             // A ConflictException may answer the SDK's retry of a call whose first attempt took
@@ -426,11 +452,11 @@ impl Step<'_, '_> {
             Err(e) if e.is_ambiguous() || e.code.as_deref() == Some("ConflictException") => {
                 let pending = matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"));
                 if !pending {
-                    return Err(self.failed(action, &e, "run apply again"));
+                    return Err(self.failed(action, &e, "run apply again").await);
                 }
-                self.journal(action, Phase::Recovered, json!({"found": "the rule is pending unlock", "error": e.to_string()}))?;
+                self.journal(action, Phase::Recovered, json!({"found": "the rule is pending unlock", "error": e.to_string()})).await?;
             }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again")),
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
         }
         let now = (self.exec.clock)();
         self.save(|s| {
@@ -442,8 +468,8 @@ impl Step<'_, '_> {
             });
             record.unlock_requested_at = Some(now);
             s.set(self.address, Record::RbinRuleLock(record));
-        })?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))?;
+        }).await?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id})).await?;
         Ok("unlock requested; the rule stays locked until its unlock delay ends".into())
     }
 
@@ -452,7 +478,7 @@ impl Step<'_, '_> {
         // Prepare the file before the code exists, so a code once disclosed is not lost to a
         // file that cannot be written.
         let pending = deliver::Pending::prepare(&d.deliver_to).map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
-        self.journal(action, Phase::Intent, json!({"job_id": d.job_id, "deliver_to": d.deliver_to}))?;
+        self.journal(action, Phase::Intent, json!({"job_id": d.job_id, "deliver_to": d.deliver_to})).await?;
         // Never repeated automatically: every call discloses the code again.
         let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
             Ok(code) => code,
@@ -460,27 +486,32 @@ impl Step<'_, '_> {
             // call again on our own.
             Err(e) if e.is_ambiguous() => {
                 let detail = json!({"error": e.to_string(), "code": e.code, "note": "outcome unknown: the code may have been disclosed without reaching lockward"});
-                self.journal(action, Phase::Failed, detail)?;
+                self.journal(action, Phase::Failed, detail).await?;
                 return Err(StepError(format!(
                     "retrieve_unlock_code's outcome is unknown ({e}): AWS may have disclosed the unlock code, but it never reached lockward, so nothing was written to `{}`\nhint: lockward does not retry this call on its own; the next apply retrieves the code again only after you approve it again",
                     d.deliver_to.display()
                 )));
             }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above; the next apply asks for confirmation again before retrieving the code")),
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above; the next apply asks for confirmation again before retrieving the code").await),
         };
-        let fingerprint = pending.commit(&code).map_err(|e| {
-            let message = format!("the unlock code was retrieved but could not be written to `{}`: {e}", d.deliver_to.display());
-            let _ = self.journal(action, Phase::Failed, json!({"error": message}));
-            StepError(format!("{message}\nhint: fix the file system problem and apply again (the code will be retrieved again)"))
-        })?;
+        let fingerprint = match pending.commit(&code) {
+            Ok(fingerprint) => fingerprint,
+            Err(e) => {
+                let message = format!("the unlock code was retrieved but could not be written to `{}`: {e}", d.deliver_to.display());
+                self.journal(action, Phase::Failed, json!({"error": message})).await?;
+                return Err(StepError(format!(
+                    "{message}\nhint: fix the file system problem and apply again (the code will be retrieved again)"
+                )));
+            }
+        };
         let record = SnowballRecord {
             job_id: d.job_id.clone(),
             fingerprint: fingerprint.clone(),
             deliver_to: d.deliver_to.clone(),
             delivered_at: (self.exec.clock)(),
         };
-        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))?;
-        self.journal(action, Phase::Done, json!({"job_id": d.job_id, "fingerprint": fingerprint}))?;
+        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record))).await?;
+        self.journal(action, Phase::Done, json!({"job_id": d.job_id, "fingerprint": fingerprint})).await?;
         Ok(format!("delivered to {} (fingerprint {})", d.deliver_to.display(), short(&fingerprint)))
     }
 }

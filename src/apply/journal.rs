@@ -15,7 +15,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -71,7 +71,7 @@ pub struct JournalRecord {
     /// When the record was made.
     pub ts: Timestamp,
     pub address: Address,
-    pub action: ActionKind,
+    pub action: JournalAction,
     pub phase: Phase,
     /// Context for people and for recovery: caller identity, plan digest, lock id, error.
     /// Never a secret.
@@ -82,17 +82,63 @@ impl JournalRecord {
     pub fn new(
         ts: Timestamp,
         address: Address,
-        action: ActionKind,
+        action: impl Into<JournalAction>,
         phase: Phase,
         detail: Map<String, Value>,
     ) -> JournalRecord {
         JournalRecord {
             ts,
             address,
-            action,
+            action: action.into(),
             phase,
             detail,
         }
+    }
+}
+
+/// What a journal record is about: one of the plan's API actions, or `import` (`lockward
+/// import` adopted a lock that already existed: no call was made). Written as its name,
+/// e.g. `"complete_lock"` or `"import"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JournalAction {
+    Api(ActionKind),
+    Import,
+}
+
+impl JournalAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalAction::Api(action) => action.as_str(),
+            JournalAction::Import => "import",
+        }
+    }
+}
+
+impl From<ActionKind> for JournalAction {
+    fn from(action: ActionKind) -> Self {
+        JournalAction::Api(action)
+    }
+}
+
+impl PartialEq<ActionKind> for JournalAction {
+    fn eq(&self, other: &ActionKind) -> bool {
+        *self == JournalAction::Api(*other)
+    }
+}
+
+impl Serialize for JournalAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for JournalAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        if name == "import" {
+            return Ok(JournalAction::Import);
+        }
+        ActionKind::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&name)).map(JournalAction::Api)
     }
 }
 
@@ -181,11 +227,13 @@ impl JournalError {
 
 /// The journal beside one state file. Shareable between threads: appends are serialized.
 #[derive(Debug)]
+#[derive(Clone)]
 pub struct Journal {
     path: PathBuf,
     /// Opened on the first append; dropped after a failed write, so the next append reopens
     /// the file and closes off whatever the failure left half written.
-    file: Mutex<Option<File>>,
+    /// Shared by clones: one open file per journal.
+    file: Arc<Mutex<Option<File>>>,
 }
 
 impl Journal {
@@ -193,7 +241,7 @@ impl Journal {
     pub fn for_state(state_path: &Path) -> Journal {
         Journal {
             path: journal_path(state_path),
-            file: Mutex::new(None),
+            file: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -204,9 +252,18 @@ impl Journal {
 
     /// Appends `record` as one line and fsyncs before returning.
     pub fn append(&self, record: &JournalRecord) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(record)
-            .map_err(|e| self.io("encode a record for", io::Error::other(e)))?;
-        line.push(b'\n');
+        self.append_all(std::slice::from_ref(record))
+    }
+
+    /// Appends `records` in order with one write and one fsync (group commit): durable when
+    /// this returns, like [`Journal::append`].
+    pub fn append_all(&self, records: &[JournalRecord]) -> Result<(), JournalError> {
+        let mut line = Vec::new();
+        for record in records {
+            serde_json::to_writer(&mut line, record)
+                .map_err(|e| self.io("encode a record for", io::Error::other(e)))?;
+            line.push(b'\n');
+        }
 
         // A panic elsewhere while holding the mutex leaves at worst a closed-off torn line.
         let mut slot = self
@@ -471,6 +528,28 @@ mod tests {
             Err(JournalError::Symlink { .. })
         ));
         assert_eq!(fs::read(&target).unwrap(), b"");
+    }
+
+    #[test]
+    fn import_records_round_trip_beside_api_actions() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_in(&dir);
+        let import = JournalRecord::new(
+            "2026-11-23T05:50:46Z".parse().unwrap(),
+            "rbin_rule_lock.ebs".parse().unwrap(),
+            JournalAction::Import,
+            Phase::Done,
+            Map::new(),
+        );
+        journal.append(&import).unwrap();
+        journal.append(&record("a", ActionKind::LockRule, Phase::Intent)).unwrap();
+        let text = fs::read_to_string(journal.path()).unwrap();
+        assert!(text.lines().next().unwrap().contains(r#""action":"import""#), "{text}");
+        let contents = journal.read_all().unwrap();
+        assert!(contents.damaged.is_empty(), "{:?}", contents.damaged);
+        assert_eq!(contents.records[0], import);
+        assert!(contents.records[1].action == ActionKind::LockRule);
+        assert!(serde_json::from_str::<JournalAction>(r#""import_all""#).is_err());
     }
 
     #[test]

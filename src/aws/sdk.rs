@@ -59,7 +59,7 @@ impl ProviderClients {
 async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(provider.region.clone()))
-        .retry_config(RetryConfig::adaptive().with_max_attempts(options.max_attempts.max(1)))
+        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)).with_initial_backoff(Duration::from_millis(50)).with_max_backoff(Duration::from_secs(2)))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
@@ -144,6 +144,10 @@ struct SdkGlacier(aws_sdk_glacier::Client);
 
 #[async_trait]
 impl GlacierApi for SdkGlacier {
+    async fn list_vaults(&self, account_id: &str) -> Result<Vec<String>, AwsError> {
+        self.list_vault_names(account_id).await
+    }
+
     async fn get_vault_lock(&self, account_id: &str, vault: &str) -> Result<Option<VaultLock>, AwsError> {
         let out = match self.0.get_vault_lock().account_id(account_id).vault_name(vault).send().await {
             Ok(out) => out,
@@ -211,6 +215,10 @@ struct SdkRbin(aws_sdk_rbin::Client);
 
 #[async_trait]
 impl RbinApi for SdkRbin {
+    async fn list_rules(&self, resource_type: &str) -> Result<Vec<super::RuleSummary>, AwsError> {
+        self.list_rule_summaries(resource_type).await
+    }
+
     async fn get_rule(&self, rule_id: &str) -> Result<Option<RuleInfo>, AwsError> {
         let out = match self.0.get_rule().identifier(rule_id).send().await {
             Ok(out) => out,
@@ -306,5 +314,37 @@ impl StsApi for SdkSts {
             account: out.account().unwrap_or_default().to_string(),
             arn: out.arn().unwrap_or_default().to_string(),
         })
+    }
+}
+
+// ---- discovery (ListVaults, ListRules): read-only calls for `lockward report` ---------------
+
+impl SdkGlacier {
+    /// Every vault name, following ListVaults' `Marker` through all pages.
+    async fn list_vault_names(&self, account_id: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self.0.list_vaults().account_id(account_id).into_paginator().send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.try_next().await.map_err(classify)? {
+            names.extend(page.vault_list().iter().filter_map(|v| v.vault_name().map(str::to_string)));
+        }
+        Ok(names)
+    }
+}
+
+impl SdkRbin {
+    /// Every rule of `resource_type`, following ListRules' `NextToken` through all pages.
+    async fn list_rule_summaries(&self, resource_type: &str) -> Result<Vec<super::RuleSummary>, AwsError> {
+        let resource_type = aws_sdk_rbin::types::ResourceType::from(resource_type);
+        let mut pages = self.0.list_rules().resource_type(resource_type).into_paginator().send();
+        let mut rules = Vec::new();
+        while let Some(page) = pages.try_next().await.map_err(classify)? {
+            rules.extend(page.rules().iter().filter_map(|r| {
+                Some(super::RuleSummary {
+                    identifier: r.identifier()?.to_string(),
+                    lock_state: r.lock_state().map(|s| s.as_str().to_string()),
+                })
+            }));
+        }
+        Ok(rules)
     }
 }
