@@ -1,8 +1,12 @@
 //! lockward integration tests: one binary, one module per area.
 
 mod apply;
+mod fuzz;
+mod hostile;
 mod plan;
 mod render;
+mod secrets;
 mod smoke;
+mod soak;
 mod support;
 mod validate;

@@ -77,3 +77,6 @@ fn plan_resource(address: &Address, desired: &Desired, live: &Live, state: &Stat
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod proptests;

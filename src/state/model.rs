@@ -78,6 +78,7 @@ pub enum Record {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GlacierRecord {
     pub vault: String,
     /// The id InitiateVaultLock returned; needed to complete the lock.
@@ -91,6 +92,7 @@ pub struct GlacierRecord {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RbinRecord {
     pub rule_id: String,
     /// The unlock delay lockward locked the rule with.
@@ -100,6 +102,7 @@ pub struct RbinRecord {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SnowballRecord {
     pub job_id: String,
     /// `sha256:…` of the unlock code as written to `deliver_to`. Never the code itself.

@@ -237,3 +237,37 @@ pub fn rule(id: &str, lock_state: Value, unlock_delay_days: Option<u16>) -> Valu
 pub fn job(id: &str, state: &str, created: &str, code: &str) -> Value {
     serde_json::json!({"region": "us-east-1", "job_id": id, "state": state, "created": created, "unlock_code": code})
 }
+
+/// The digest (64 hex digits, no `sha256:` prefix) of what `lockward plan` decides now, for
+/// `apply --approve`.
+pub fn plan_digest(env: &Env) -> String {
+    let run = env.lockward(&["plan", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("plan --format json printed no JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
+    plan["digest"].as_str().expect("a digest").trim_start_matches("sha256:").to_string()
+}
+
+/// Runs the binary as [`Env::lockward`] does, under the file-creation mask `umask` (e.g. 0 to
+/// check that lockward sets file modes itself rather than relying on the caller's umask).
+pub fn with_umask(env: &Env, umask: u32, args: &[&str]) -> Run {
+    let inner = env.command(args);
+    let mut cmd = std::process::Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(format!("umask {umask:03o} && exec \"$0\" \"$@\""))
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .current_dir(env.dir())
+        .env_clear()
+        .stdin(std::process::Stdio::null());
+    for (key, value) in inner.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    let out = cmd.output().expect("run lockward under sh");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
