@@ -36,10 +36,28 @@ impl Config {
             "resources": self.resources.iter().map(|r| serde_json::json!({
                 "address": r.address,
                 "provider": r.provider,
-                "desired": r.desired,
+                "desired": self.desired_json(r),
             })).collect::<Vec<_>>(),
         });
         digest::sha256(digest::canonical_json(&value).as_bytes())
+    }
+
+    /// The desired state of `resource` as plans and digests show it: paths relative to the
+    /// config file's directory, so the same project checked out in another place (the pull
+    /// request's runner, the apply job's) plans the same digest.
+    pub fn desired_json(&self, resource: &Resource) -> Value {
+        let mut value = serde_json::to_value(&resource.desired).unwrap_or_default();
+        if let Desired::SnowballUnlockCode(d) = &resource.desired {
+            value["deliver_to"] = Value::String(self.relative(&d.deliver_to));
+            if let Some(manifest) = &d.manifest_path {
+                value["manifest_path"] = Value::String(self.relative(manifest));
+            }
+        }
+        value
+    }
+
+    fn relative(&self, path: &std::path::Path) -> String {
+        path.strip_prefix(&self.dir).unwrap_or(path).to_string_lossy().into_owned()
     }
 
     /// The resource at `address`, if declared.

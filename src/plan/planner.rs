@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Desired};
+use crate::config::{Config, Desired, Resource};
 use crate::kinds::{glacier, rbin, snowball, Address, Decision};
 use crate::state::StateFile;
 
@@ -38,7 +38,7 @@ pub fn plan(config: &Config, live: &LiveSnapshot, state: &StateFile, now: Timest
         .iter()
         .filter_map(|(address, live)| {
             let resource = config.resource(address)?;
-            Some(plan_resource(address, &resource.desired, live, state, now))
+            Some(plan_resource(config, resource, live, state, now))
         })
         .collect();
     let state_ref = StateRef {
@@ -48,7 +48,8 @@ pub fn plan(config: &Config, live: &LiveSnapshot, state: &StateFile, now: Timest
     Plan::new(config.digest(), state_ref, resources)
 }
 
-fn plan_resource(address: &Address, desired: &Desired, live: &Live, state: &StateFile, now: Timestamp) -> ResourcePlan {
+fn plan_resource(config: &Config, resource: &Resource, live: &Live, state: &StateFile, now: Timestamp) -> ResourcePlan {
+    let (address, desired) = (&resource.address, &resource.desired);
     let decision = match (desired, live) {
         (Desired::GlacierVaultLock(d), Live::GlacierVaultLock(l)) => glacier::decide(d, l, state.glacier(address), now),
         (Desired::RbinRuleLock(d), Live::RbinRuleLock(l)) => rbin::decide(d, l, now),
@@ -68,7 +69,7 @@ fn plan_resource(address: &Address, desired: &Desired, live: &Live, state: &Stat
         kind: address.kind,
         outcome,
         live: serde_json::to_value(live).unwrap_or_default(),
-        desired: serde_json::to_value(desired).unwrap_or_default(),
+        desired: config.desired_json(resource),
         actions,
         messages: decision.messages,
         policy_diff: decision.policy_diff,

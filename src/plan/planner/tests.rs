@@ -513,3 +513,25 @@ fn plan_records_the_desired_and_live_values_it_decided_from() {
     assert_eq!(r.live["state"], "present");
     assert_eq!(r.live["lock_state"], serde_json::Value::Null);
 }
+
+/// Regression: the plan showed `deliver_to` resolved against the config's directory, so a plan
+/// approved in a pull request's checkout had another digest in the apply job's checkout.
+#[test]
+fn regression_the_digest_does_not_depend_on_where_the_project_is_checked_out() {
+    let at = |root: &str| {
+        let mut c = config(&[("snowball_unlock_code.site_a", snowball())]);
+        c.dir = PathBuf::from(root);
+        for r in &mut c.resources {
+            if let Desired::SnowballUnlockCode(d) = &mut r.desired {
+                d.deliver_to = PathBuf::from(root).join("secrets/site-a.code");
+            }
+        }
+        c
+    };
+    let live = snapshot(vec![("snowball_unlock_code.site_a", job("WithCustomer"))]);
+    let here = plan(&at("/home/runner/pr/repo"), &live, &StateFile::empty(), created());
+    let there = plan(&at("/srv/apply/repo"), &live, &StateFile::empty(), created());
+    assert_eq!(here.digest, there.digest);
+    assert_eq!(here.config_digest, there.config_digest);
+    assert_eq!(here.resources[0].desired["deliver_to"], "secrets/site-a.code");
+}
