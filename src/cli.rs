@@ -15,6 +15,13 @@ use crate::render::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// More detail on stderr: -v what lockward does (and the AWS SDK's warnings), -vv debug
+    /// detail, -vvv also the AWS SDK's debug detail.
+    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr: no notes, no progress.
+    #[arg(short = 'q', long = "quiet", global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,6 +36,51 @@ pub enum Command {
     Show(ShowArgs),
     /// Try lockward against an embedded AWS emulator: no AWS account needed.
     Demo(DemoArgs),
+    /// Compliance report for reviewers and auditors: per declared lock the intent, the live
+    /// state, what lockward recorded doing, and a verdict; and the locks nobody declared.
+    Report(ReportArgs),
+    /// Adopt locks that already exist into the state file, without changing anything in AWS.
+    Import(ImportArgs),
+    /// Print a shell completion script, e.g. `lockward completions bash > /etc/bash_completion.d/lockward`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `lockward man > lockward.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// Output format on stdout: markdown, json, or html (one self-contained page to print).
+    #[arg(long, value_name = "FORMAT", default_value = "markdown", value_parser = parse_report_format)]
+    pub format: crate::render::ReportFormat,
+    /// Exit 1 when any resource has this verdict or a worse one: `drift` (drift or violation)
+    /// or `violation`.
+    #[arg(long = "fail-on", value_name = "VERDICT", value_parser = parse_fail_on)]
+    pub fail_on: Option<crate::report::FailOn>,
+    /// How many AWS reads run at once.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// The declared resources to adopt, e.g. `glacier_vault_lock.audit`. All or none are imported.
+    #[arg(value_name = "ADDR", required = true)]
+    pub addresses: Vec<Address>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -131,4 +183,12 @@ fn parse_duration(text: &str) -> Result<SignedDuration, String> {
         return Err(format!("`{text}` is negative"));
     }
     Ok(d)
+}
+
+fn parse_report_format(text: &str) -> Result<crate::render::ReportFormat, String> {
+    text.parse()
+}
+
+fn parse_fail_on(text: &str) -> Result<crate::report::FailOn, String> {
+    text.parse()
 }

@@ -28,6 +28,11 @@ fn no_color_unset() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Whether stderr is a terminal: progress spinners are drawn only then.
+pub fn stderr_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
 /// Whether a person can be asked on this terminal: stdin and stderr are both terminals.
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()

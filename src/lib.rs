@@ -18,3 +18,5 @@ pub mod render;
 pub mod state;
 pub mod cli;
 pub mod commands;
+pub mod import;
+pub mod report;

@@ -14,12 +14,17 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 1 } else { 0 });
         }
     };
+    commands::output::init(cli.verbose, cli.quiet);
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Plan(args) => commands::plan::run(args),
         Command::Apply(args) => commands::apply::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Report(args) => commands::report::run(args),
+        Command::Import(args) => commands::import::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man => commands::completions::man(),
     };
     match result {
         Ok(code) => code,

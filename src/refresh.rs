@@ -37,6 +37,16 @@ impl Clients {
         Clients { by_provider }
     }
 
+    /// Builds clients for every declared provider, used by a resource or not: discovery
+    /// (`lockward report`) looks in every configured account and region. Makes no call.
+    pub async fn connect_all(config: &Config, options: &ClientOptions) -> Clients {
+        let mut by_provider = BTreeMap::new();
+        for (name, provider) in &config.providers {
+            by_provider.insert(name.clone(), ProviderClients::connect(provider, options).await);
+        }
+        Clients { by_provider }
+    }
+
     /// The same clients for every provider: for tests with a fake.
     pub fn uniform(config: &Config, clients: ProviderClients) -> Clients {
         let by_provider = config.providers.keys().map(|name| (name.clone(), clients.clone())).collect();

@@ -5,6 +5,7 @@ mod fuzz;
 mod hostile;
 mod plan;
 mod render;
+mod report;
 mod secrets;
 mod smoke;
 mod soak;

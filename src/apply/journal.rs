@@ -138,7 +138,8 @@ impl<'de> Deserialize<'de> for JournalAction {
         if name == "import" {
             return Ok(JournalAction::Import);
         }
-        ActionKind::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&name)).map(JournalAction::Api)
+        ActionKind::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&name))
+            .map(JournalAction::Api)
     }
 }
 
@@ -542,9 +543,17 @@ mod tests {
             Map::new(),
         );
         journal.append(&import).unwrap();
-        journal.append(&record("a", ActionKind::LockRule, Phase::Intent)).unwrap();
+        journal
+            .append(&record("a", ActionKind::LockRule, Phase::Intent))
+            .unwrap();
         let text = fs::read_to_string(journal.path()).unwrap();
-        assert!(text.lines().next().unwrap().contains(r#""action":"import""#), "{text}");
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .contains(r#""action":"import""#),
+            "{text}"
+        );
         let contents = journal.read_all().unwrap();
         assert!(contents.damaged.is_empty(), "{:?}", contents.damaged);
         assert_eq!(contents.records[0], import);

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 
-use super::{AwsError, CallerIdentity, ErrorClass, GlacierApi, JobInfo, ProviderClients, RbinApi, RuleInfo, SnowballApi, StsApi, VaultLock};
+use super::{AwsError, CallerIdentity, ErrorClass, GlacierApi, JobInfo, ProviderClients, RbinApi, RuleInfo, RuleSummary, SnowballApi, StsApi, VaultLock};
 
 #[derive(Clone, Debug, Default)]
 pub struct FakeVault {
@@ -115,6 +115,11 @@ impl FakeState {
 
 #[async_trait]
 impl GlacierApi for FakeAws {
+    async fn list_vaults(&self, _account_id: &str) -> Result<Vec<String>, AwsError> {
+        let (s, failure) = self.enter("ListVaults", "");
+        apply(failure, || Ok(s.vaults.keys().cloned().collect()))
+    }
+
     async fn get_vault_lock(&self, _account_id: &str, vault: &str) -> Result<Option<VaultLock>, AwsError> {
         let (mut s, failure) = self.enter("GetVaultLock", vault);
         s.expire();
@@ -182,6 +187,17 @@ impl GlacierApi for FakeAws {
 
 #[async_trait]
 impl RbinApi for FakeAws {
+    async fn list_rules(&self, resource_type: &str) -> Result<Vec<RuleSummary>, AwsError> {
+        let (s, failure) = self.enter("ListRules", resource_type);
+        apply(failure, || {
+            Ok(s.rules
+                .iter()
+                .filter(|(_, r)| r.resource_type == resource_type)
+                .map(|(id, r)| RuleSummary { identifier: id.clone(), lock_state: r.lock_state.clone() })
+                .collect())
+        })
+    }
+
     async fn get_rule(&self, rule_id: &str) -> Result<Option<RuleInfo>, AwsError> {
         let (s, failure) = self.enter("GetRule", rule_id);
         let now = s.now;

@@ -48,8 +48,19 @@ pub struct CallerIdentity {
     pub arn: String,
 }
 
+/// A Recycle Bin rule as ListRules summarises it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleSummary {
+    pub identifier: String,
+    /// `locked`, `pending_unlock`, `unlocked`, or `None` for a rule never locked.
+    pub lock_state: Option<String>,
+}
+
 #[async_trait]
 pub trait GlacierApi: Send + Sync {
+    /// The names of every vault in `account_id` (`-`: the credentials' own) in this region,
+    /// all pages. Read-only; for discovering locks the config does not declare.
+    async fn list_vaults(&self, account_id: &str) -> Result<Vec<String>, AwsError>;
     /// The vault's lock, or `None` when the vault has no lock (or does not exist: see
     /// [`GlacierApi::vault_exists`]).
     async fn get_vault_lock(&self, account_id: &str, vault: &str) -> Result<Option<VaultLock>, AwsError>;
@@ -64,6 +75,9 @@ pub trait GlacierApi: Send + Sync {
 
 #[async_trait]
 pub trait RbinApi: Send + Sync {
+    /// Every retention rule for `resource_type` (`EBS_SNAPSHOT` or `EC2_IMAGE`) in this
+    /// region, all pages. Read-only; for discovering locks the config does not declare.
+    async fn list_rules(&self, resource_type: &str) -> Result<Vec<RuleSummary>, AwsError>;
     /// The rule, or `None` when it does not exist.
     async fn get_rule(&self, rule_id: &str) -> Result<Option<RuleInfo>, AwsError>;
     async fn lock_rule(&self, rule_id: &str, unlock_delay_days: u16) -> Result<(), AwsError>;

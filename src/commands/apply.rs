@@ -96,7 +96,14 @@ pub fn run_with(args: &ApplyArgs, session: &Session, confirm: &mut dyn Confirm, 
     // 4-6. Execute, journaling and saving as we go.
     let journal = Journal::for_state(&project.state_path);
     let clock = || crate::environment::now().unwrap_or(session.now);
-    let on_event = |e: &Event| say(progress_line(e));
+    // On a terminal a spinner names the call in flight; the progress lines print around it.
+    let spinner = super::output::Spinner::start("Applying");
+    let on_event = |e: &Event| {
+        if e.outcome.is_none() {
+            spinner.set_message(format!("{}: {}", e.address, e.action.as_str()));
+        }
+        spinner.suspend(|| say(progress_line(e)));
+    };
     let executor = Executor {
         config: &project.config,
         clients: &clients,
@@ -107,6 +114,7 @@ pub fn run_with(args: &ApplyArgs, session: &Session, confirm: &mut dyn Confirm, 
         on_event: &on_event,
     };
     let (report, state) = rt.block_on(executor.run(&plan, state))?;
+    drop(spinner);
     let done = report.count(|o| *o == ActionOutcome::Done);
     let failed = report.count(|o| matches!(o, ActionOutcome::Failed(_)));
     let skipped = report.count(|o| *o == ActionOutcome::Skipped);

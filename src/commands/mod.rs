@@ -1,8 +1,12 @@
 //! One thin file per subcommand: build options, call the library, print.
 
 pub mod apply;
+pub mod completions;
 pub mod demo;
+pub mod import;
+pub mod output;
 pub mod plan;
 pub mod project;
+pub mod report;
 pub mod show;
 pub mod validate;

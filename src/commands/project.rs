@@ -89,7 +89,9 @@ impl Project {
         parallelism: usize,
         now: Timestamp,
     ) -> anyhow::Result<(Plan, LiveSnapshot)> {
+        let _spinner = super::output::Spinner::start(format!("Reading the live state of {} resource(s)", resources.len()));
         let live = refresh::refresh(resources, clients, parallelism).await?;
+        tracing::info!(resources = resources.len(), "read the live state");
         let plan = plan::plan(&self.config, &live, state, now);
         Ok((plan, live))
     }
@@ -104,7 +106,11 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// A line for the person at the terminal, on stderr (stdout carries only data).
+/// Not shown with `--quiet`.
 pub fn say(text: impl std::fmt::Display) {
     use std::io::Write;
+    if super::output::quiet() {
+        return;
+    }
     let _ = writeln!(anstream::stderr(), "{text}");
 }

@@ -284,7 +284,7 @@ fn code_line(line: &str, place: Place) -> String {
 
 /// Prose from the plan (a reason, a message) with every character that Markdown or HTML
 /// would read as markup escaped; newlines become `<br>`.
-fn text(value: &str) -> String {
+pub(super) fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut lines = value.lines().peekable();
     while let Some(line) = lines.next() {
@@ -308,7 +308,7 @@ fn text(value: &str) -> String {
 }
 
 /// Text for inside an HTML element.
-fn html(value: &str) -> String {
+pub(super) fn html(value: &str) -> String {
     value
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -317,7 +317,7 @@ fn html(value: &str) -> String {
 }
 
 /// A code fence longer than any run of `c` in `content`, at least three.
-fn fence_for(content: &str, c: char) -> String {
+pub(super) fn fence_for(content: &str, c: char) -> String {
     c.to_string().repeat((longest_run(content, c) + 1).max(3))
 }
 

@@ -9,6 +9,9 @@ mod describe;
 mod human;
 mod json;
 mod markdown;
+mod report;
+mod report_html;
+mod report_markdown;
 mod state;
 
 use std::fmt;
@@ -20,6 +23,7 @@ use crate::plan::{Plan, Summary};
 use crate::state::StateFile;
 
 pub use markdown::MARKDOWN_MARKER;
+pub use report::{render as report, ReportFormat, REPORT_MARKDOWN_MARKER};
 
 /// The plan JSON Schema (draft 2020-12), `schema/plan.schema.json`, as checked in. Every
 /// document [`json`] writes validates against it.

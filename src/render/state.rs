@@ -95,7 +95,7 @@ fn markdown(state: &StateFile, path: &Path, out: &mut dyn Write) -> io::Result<(
 }
 
 /// A record as `(field, value)` pairs in a fixed order; absent times read "never".
-fn fields(record: &Record) -> Vec<(&'static str, String)> {
+pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
     let time =
         |t: Option<jiff::Timestamp>| t.map_or_else(|| "never".to_string(), |t| t.to_string());
     match record {

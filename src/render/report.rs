@@ -1,0 +1,140 @@
+//! The compliance report in each format. Like the plan renderers these decide nothing: every
+//! verdict, finding and next step is a field of the [`Report`]; here it is only put into words
+//! shared by the Markdown and HTML forms.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use super::describe::{self, Phrase, Piece};
+use crate::report::{Report, ReportSummary, UnmanagedLock, Verdict};
+
+/// An output format of `lockward report --format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ReportFormat {
+    /// For a pull request, a wiki or a ticket.
+    #[default]
+    Markdown,
+    /// For programs: the [`Report`] as JSON.
+    Json,
+    /// One self-contained page for an auditor, made to be printed.
+    Html,
+}
+
+impl ReportFormat {
+    pub const ALL: [ReportFormat; 3] = [
+        ReportFormat::Markdown,
+        ReportFormat::Json,
+        ReportFormat::Html,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Markdown => "markdown",
+            ReportFormat::Json => "json",
+            ReportFormat::Html => "html",
+        }
+    }
+}
+
+impl fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ReportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ReportFormat, String> {
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown format `{s}` (expected one of markdown, json, html)"))
+    }
+}
+
+/// Writes `report` in `format`.
+pub fn render(report: &Report, format: ReportFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        ReportFormat::Markdown => super::report_markdown::render(report, out),
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            out.write_all(b"\n")
+        }
+        ReportFormat::Html => super::report_html::render(report, out),
+    }
+}
+
+/// The hidden first line of every Markdown report, so a workflow can find its own comment.
+pub const REPORT_MARKDOWN_MARKER: &str = "<!-- lockward-report -->";
+
+pub(super) const TITLE: &str = "lockward compliance report";
+
+/// `2 compliant, 1 pending, 0 drift, 1 violation; 1 unmanaged lock`
+pub(super) fn summary_sentence(s: &ReportSummary) -> String {
+    let verdicts: Vec<String> = Verdict::ALL
+        .iter()
+        .map(|v| format!("{} {}", s.count(*v), v.as_str()))
+        .collect();
+    let unmanaged = if s.unmanaged == 1 {
+        "1 unmanaged lock".to_string()
+    } else {
+        format!("{} unmanaged locks", s.unmanaged)
+    };
+    format!("{}; {unmanaged}", verdicts.join(", "))
+}
+
+/// The verdict's headline, read the same without colour: only the bad ones shout.
+pub(super) fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Compliant => "compliant",
+        Verdict::Pending => "pending",
+        Verdict::Drift => "DRIFT",
+        Verdict::Violation => "VIOLATION",
+    }
+}
+
+/// What the verdict means, for the legend.
+pub(super) fn verdict_meaning(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Compliant => "the live lock state matches the configuration",
+        Verdict::Pending => "not reached yet; a change or a wait is planned",
+        Verdict::Drift => {
+            "the live state moved away from a state lockward had reached, as its state file records"
+        }
+        Verdict::Violation => "the configuration can never be reached as things stand",
+    }
+}
+
+/// What an unmanaged lock is, as AWS reports it.
+pub(super) fn unmanaged_phrase(u: &UnmanagedLock) -> Phrase {
+    let mut p = Phrase(vec![Piece::Value(u.lock_state.clone())]);
+    let text = |p: &mut Phrase, t: &str| p.0.push(Piece::Text(t.to_string()));
+    let value = |p: &mut Phrase, v: String| p.0.push(Piece::Value(v));
+    if let Some(rt) = &u.resource_type {
+        text(&mut p, " rule for ");
+        value(&mut p, rt.clone());
+    }
+    if let Some(created) = u.created {
+        text(&mut p, " since ");
+        value(&mut p, created.to_string());
+    }
+    if let Some(expires) = u.expires {
+        text(&mut p, ", expires ");
+        value(&mut p, expires.to_string());
+    }
+    if let Some(days) = u.unlock_delay_days {
+        text(&mut p, &format!(", unlock delay {days} days"));
+    }
+    if let Some(end) = u.lock_end_time {
+        text(&mut p, ", unlocks at ");
+        value(&mut p, end.to_string());
+    }
+    if let Some(digest) = &u.policy_digest {
+        text(&mut p, ", policy ");
+        value(&mut p, digest.clone());
+    }
+    p
+}
+
+pub(super) use describe::{describe as resource_words, reversibility_word};

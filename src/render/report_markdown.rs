@@ -1,0 +1,381 @@
+//! The compliance report as GitHub-flavoured Markdown. Every value goes through the plan
+//! renderer's escaping (`code`, `text`), so nothing from AWS or the config can break a table,
+//! a code span or the page's HTML.
+
+use std::io::{self, Write};
+
+use super::describe::{Phrase, Piece};
+use super::markdown::{code, fence_for, html, text, Place};
+use super::report::{self as words, REPORT_MARKDOWN_MARKER, TITLE};
+use crate::plan::{ActionStatus, Reversibility};
+use crate::report::{Report, ResourceReport, Verdict};
+
+pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{REPORT_MARKDOWN_MARKER}")?;
+    writeln!(out, "## {TITLE}")?;
+    writeln!(out)?;
+    writeln!(out, "**{}**", words::summary_sentence(&report.summary))?;
+    writeln!(out)?;
+    alert(report, out)?;
+    meta(report, out)?;
+    for note in &report.notes {
+        writeln!(out, "> [!NOTE]")?;
+        writeln!(out, "> {}", prose(note, Place::Block))?;
+        writeln!(out)?;
+    }
+
+    writeln!(out, "### Declared resources")?;
+    writeln!(out)?;
+    if report.resources.is_empty() {
+        writeln!(out, "The configuration declares no resources.")?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "| Resource | Verdict | Intent | Live | Last recorded change |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for r in &report.resources {
+            let w = words::resource_words(&r.plan);
+            let mut resource = code(&r.address.to_string(), Place::Table);
+            if !w.subject.0.is_empty() {
+                resource.push_str("<br>");
+                resource.push_str(&phrase(&w.subject, Place::Table));
+            }
+            let last = r.history.last().map_or_else(
+                || "none".to_string(),
+                |h| {
+                    format!(
+                        "{} at {}",
+                        code(&h.action, Place::Table),
+                        code(&h.ts.to_string(), Place::Table)
+                    )
+                },
+            );
+            writeln!(
+                out,
+                "| {resource} | {} | {} | {} | {last} |",
+                verdict(r.verdict),
+                phrase(&w.desired, Place::Table),
+                phrase(&w.live, Place::Table),
+            )?;
+        }
+        writeln!(out)?;
+        for r in &report.resources {
+            resource(r, out)?;
+        }
+    }
+
+    writeln!(out, "### Unmanaged locks")?;
+    writeln!(out)?;
+    if report.unmanaged.is_empty() {
+        writeln!(
+            out,
+            "Discovery found no lock that the configuration does not declare."
+        )?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "Locks that exist in a configured account and region but that no resource declares:"
+        )?;
+        writeln!(out)?;
+        writeln!(out, "| Lock | Region | State | Next step |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for u in &report.unmanaged {
+            let what = match u.kind {
+                crate::kinds::Kind::GlacierVaultLock => "vault",
+                crate::kinds::Kind::RbinRuleLock => "rule",
+                crate::kinds::Kind::SnowballUnlockCode => "job",
+            };
+            writeln!(
+                out,
+                "| {what} {} | {} ({}) | {} | {} |",
+                code(&u.name, Place::Table),
+                code(&u.region, Place::Table),
+                u.providers
+                    .iter()
+                    .map(|p| code(p, Place::Table))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                phrase(&words::unmanaged_phrase(u), Place::Table),
+                prose(&u.next_step, Place::Table),
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    writeln!(out, "### Discovery")?;
+    writeln!(out)?;
+    if report.discovery.is_empty() {
+        writeln!(
+            out,
+            "The configuration declares no provider, so no account was searched."
+        )?;
+    }
+    for d in &report.discovery {
+        writeln!(
+            out,
+            "- {} (provider {}): {} listed, {} listed (EBS_SNAPSHOT and EC2_IMAGE).",
+            code(&d.region, Place::Block),
+            d.providers
+                .iter()
+                .map(|p| code(p, Place::Block))
+                .collect::<Vec<_>>()
+                .join(", "),
+            count(d.vaults, "vault", "vaults"),
+            count(d.rules, "Recycle Bin rule", "Recycle Bin rules"),
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "<details>")?;
+    writeln!(out, "<summary>What the verdicts mean</summary>")?;
+    writeln!(out)?;
+    for v in Verdict::ALL {
+        writeln!(out, "- {}: {}.", verdict(v), words::verdict_meaning(v))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "</details>")?;
+    Ok(())
+}
+
+fn alert(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let listed = |v: Verdict| -> Vec<String> {
+        report
+            .resources
+            .iter()
+            .filter(|r| r.verdict == v)
+            .map(|r| code(&r.address.to_string(), Place::Block))
+            .collect()
+    };
+    let (violations, drifts) = (listed(Verdict::Violation), listed(Verdict::Drift));
+    if violations.is_empty() && drifts.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "> [!{}]",
+        if violations.is_empty() {
+            "WARNING"
+        } else {
+            "CAUTION"
+        }
+    )?;
+    if !violations.is_empty() {
+        writeln!(
+            out,
+            "> **Violation:** {} can never reach the configuration as things stand.",
+            violations.join(", ")
+        )?;
+    }
+    if !violations.is_empty() && !drifts.is_empty() {
+        writeln!(out, ">")?;
+    }
+    if !drifts.is_empty() {
+        writeln!(
+            out,
+            "> **Drift:** {} moved away from a state lockward had reached.",
+            drifts.join(", ")
+        )?;
+    }
+    writeln!(out)
+}
+
+fn meta(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let state = match &report.state.lineage {
+        Some(lineage) => format!(
+            "{}, lineage {}, serial {}",
+            code(&report.state.path.display().to_string(), Place::Table),
+            code(lineage, Place::Table),
+            report.state.serial
+        ),
+        None => format!(
+            "{} (never written)",
+            code(&report.state.path.display().to_string(), Place::Table)
+        ),
+    };
+    let mut journal = format!(
+        "{}, {}",
+        code(&report.journal.path.display().to_string(), Place::Table),
+        count(report.journal.records, "record", "records")
+    );
+    if report.journal.damaged_lines > 0 {
+        journal.push_str(&format!(
+            ", {} unreadable",
+            count(report.journal.damaged_lines, "line", "lines")
+        ));
+    }
+    writeln!(out, "| | |")?;
+    writeln!(out, "|---|---|")?;
+    writeln!(
+        out,
+        "| Generated | {} |",
+        code(&report.generated_at.to_string(), Place::Table)
+    )?;
+    writeln!(
+        out,
+        "| Configuration | {}, digest {} |",
+        code(&report.config.display().to_string(), Place::Table),
+        code(&report.config_digest, Place::Table)
+    )?;
+    writeln!(
+        out,
+        "| Plan | {} |",
+        code(&report.plan_digest, Place::Table)
+    )?;
+    writeln!(out, "| State file | {state} |")?;
+    writeln!(out, "| Journal | {journal} |")?;
+    writeln!(out)
+}
+
+fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "#### {}: {}",
+        code(&r.address.to_string(), Place::Block),
+        verdict(r.verdict)
+    )?;
+    writeln!(out)?;
+    for f in &r.findings {
+        writeln!(out, "- {}", prose(f, Place::Block))?;
+    }
+    writeln!(out)?;
+    if !r.plan.actions.is_empty() {
+        writeln!(out, "Planned actions:")?;
+        writeln!(out)?;
+        for (i, a) in r.plan.actions.iter().enumerate() {
+            let class = match a.reversibility {
+                Reversibility::Reversible => words::reversibility_word(a.reversibility).to_string(),
+                _ => format!("**{}**", words::reversibility_word(a.reversibility)),
+            };
+            let status = match (a.status, a.not_before) {
+                (ActionStatus::Ready, _) => ", ready".to_string(),
+                (ActionStatus::Deferred, Some(t)) => {
+                    format!(", waits until {}", code(&t.to_string(), Place::Block))
+                }
+                (ActionStatus::Deferred, None) => ", waits".to_string(),
+            };
+            writeln!(
+                out,
+                "{}. {} {class}{status}: {}",
+                i + 1,
+                code(a.action.as_str(), Place::Block),
+                prose(&a.reason, Place::Block)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    match &r.recorded {
+        Some(record) => {
+            let fields: Vec<String> = super::state::fields(record)
+                .into_iter()
+                .map(|(field, value)| format!("{field} {}", code(&value, Place::Block)))
+                .collect();
+            writeln!(out, "State file: {}.", fields.join(", "))?;
+        }
+        None => writeln!(out, "State file: nothing recorded.")?,
+    }
+    writeln!(out)?;
+    if r.history.is_empty() {
+        writeln!(out, "Journal: no change recorded.")?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "Journal:")?;
+        writeln!(out)?;
+        writeln!(out, "| When | Action | By | Plan |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for h in &r.history {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                code(&h.ts.to_string(), Place::Table),
+                code(&h.action, Place::Table),
+                h.caller
+                    .as_deref()
+                    .map_or_else(|| "unknown".to_string(), |c| code(c, Place::Table)),
+                h.plan_digest
+                    .as_deref()
+                    .map_or_else(|| "none".to_string(), |p| code(p, Place::Table)),
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if let Some(diff) = &r.plan.policy_diff {
+        let fence = fence_for(diff, '`');
+        writeln!(out, "<details>")?;
+        writeln!(
+            out,
+            "<summary>Policy diff for <code>{}</code>, from live to desired</summary>",
+            html(&r.address.to_string())
+        )?;
+        writeln!(out)?;
+        writeln!(out, "{fence}diff")?;
+        for line in diff.lines() {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out, "{fence}")?;
+        writeln!(out)?;
+        writeln!(out, "</details>")?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Prose from the report, escaped, with `quoted` names set as code spans (which `code` makes
+/// safe whatever they hold).
+fn prose(value: &str, place: Place) -> String {
+    let parts: Vec<&str> = value.split('`').collect();
+    if parts.len() % 2 == 0 {
+        // An unpaired backtick: escape it all as text.
+        return text(value);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                code(part, place)
+            } else {
+                text(part)
+            }
+        })
+        .collect()
+}
+
+fn verdict(v: Verdict) -> String {
+    match v {
+        Verdict::Compliant | Verdict::Pending => words::verdict_word(v).to_string(),
+        Verdict::Drift | Verdict::Violation => format!("**{}**", words::verdict_word(v)),
+    }
+}
+
+fn phrase(p: &Phrase, place: Place) -> String {
+    p.0.iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => text(t),
+            Piece::Value(v) => code(v, place),
+        })
+        .collect()
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_sets_quoted_names_as_code_and_escapes_the_rest() {
+        assert_eq!(
+            prose("rule `a|b` is *locked*", Place::Table),
+            r"rule `a\|b` is \*locked\*"
+        );
+        assert_eq!(prose("one ` only", Place::Block), r"one \` only");
+    }
+}

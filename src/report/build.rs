@@ -1,0 +1,578 @@
+//! Building the report: every verdict and every sentence a reviewer reads is decided here, from
+//! values only. No I/O and no clock.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::discover::{FoundLock, ScopeFindings};
+use super::model::*;
+use crate::apply::journal::{JournalAction, JournalContents, Phase};
+use crate::config::{Config, Policy};
+use crate::digest;
+use crate::kinds::glacier::GlacierLive;
+use crate::kinds::rbin::{RbinLive, RuleLock};
+use crate::kinds::snowball::SnowballLive;
+use crate::kinds::{Address, Kind};
+use crate::plan::{ActionStatus, Live, LiveSnapshot, Outcome, Plan, ResourcePlan};
+use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
+
+/// Everything a report is decided from.
+pub struct Inputs<'a> {
+    pub config: &'a Config,
+    /// The plan of every declared resource, made from `live` and `state`.
+    pub plan: &'a Plan,
+    pub live: &'a LiveSnapshot,
+    pub state: &'a StateFile,
+    pub state_path: &'a Path,
+    pub journal: &'a JournalContents,
+    pub journal_path: &'a Path,
+    pub discovered: &'a [ScopeFindings],
+    pub now: Timestamp,
+}
+
+/// Builds the report. Every declared resource in `plan` gets a verdict: `violation` for a
+/// conflict; else `drift` when live moved away from what the state file records lockward
+/// reached (and the configuration is not met); else `pending` while a change or a wait is
+/// planned; else `compliant`.
+pub fn build(inputs: &Inputs<'_>) -> Report {
+    let resources: Vec<ResourceReport> = inputs
+        .plan
+        .resources
+        .iter()
+        .map(|rp| resource(inputs, rp))
+        .collect();
+    let mut unmanaged: Vec<UnmanagedLock> = inputs
+        .discovered
+        .iter()
+        .flat_map(|found| {
+            found
+                .undeclared
+                .iter()
+                .map(move |lock| unmanaged_lock(found, lock))
+        })
+        .collect();
+    unmanaged.sort_by(|a, b| {
+        (&a.region, a.kind, &a.name, &a.providers).cmp(&(&b.region, b.kind, &b.name, &b.providers))
+    });
+    let discovery = inputs
+        .discovered
+        .iter()
+        .map(|f| DiscoveryScope {
+            providers: f.scope.providers.clone(),
+            region: f.scope.region.clone(),
+            vaults: f.vaults_listed,
+            rules: f.rules_listed,
+        })
+        .collect();
+
+    let mut summary = ReportSummary {
+        unmanaged: unmanaged.len(),
+        ..ReportSummary::default()
+    };
+    for r in &resources {
+        match r.verdict {
+            Verdict::Compliant => summary.compliant += 1,
+            Verdict::Pending => summary.pending += 1,
+            Verdict::Drift => summary.drift += 1,
+            Verdict::Violation => summary.violation += 1,
+        }
+    }
+
+    let mut notes = Vec::new();
+    if !inputs.journal.damaged.is_empty() {
+        let lines: Vec<String> = inputs
+            .journal
+            .damaged
+            .iter()
+            .map(|d| d.line.to_string())
+            .collect();
+        notes.push(format!(
+            "The journal has {} unreadable line(s) (line {}); the history below lists only the records that could be read.",
+            inputs.journal.damaged.len(),
+            lines.join(", ")
+        ));
+    }
+    if inputs.state.lineage.is_empty() {
+        notes.push("The state file has never been written: lockward has applied or imported nothing with it yet.".to_string());
+    }
+
+    Report {
+        format_version: REPORT_FORMAT_VERSION.to_string(),
+        generated_at: inputs.now,
+        config: inputs.config.path.clone(),
+        config_digest: inputs.plan.config_digest.clone(),
+        plan_digest: inputs.plan.digest.clone(),
+        state: StateSummary {
+            path: inputs.state_path.to_path_buf(),
+            lineage: (!inputs.state.lineage.is_empty()).then(|| inputs.state.lineage.clone()),
+            serial: inputs.state.serial,
+        },
+        journal: JournalSummary {
+            path: inputs.journal_path.to_path_buf(),
+            records: inputs.journal.records.len(),
+            damaged_lines: inputs.journal.damaged.len(),
+        },
+        summary,
+        resources,
+        unmanaged,
+        discovery,
+        notes,
+    }
+}
+
+fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
+    let address = &rp.address;
+    let recorded = inputs.state.get(address).cloned();
+    let live = inputs.live.resources.get(address);
+    let drift = match (rp.outcome, live, &recorded) {
+        (Outcome::Noop | Outcome::Conflict, _, _) => None,
+        (_, Some(live), Some(record)) => drift(live, record, &rp.desired),
+        _ => None,
+    };
+    let mut findings = Vec::new();
+    let verdict = if rp.outcome == Outcome::Conflict {
+        findings.push("The configuration can never be reached as things stand:".to_string());
+        Verdict::Violation
+    } else if let Some(what) = drift {
+        findings.push(format!("Drift: {what}."));
+        findings.push(planned_sentence(rp, "Applying the plan restores it"));
+        Verdict::Drift
+    } else if matches!(rp.outcome, Outcome::Change | Outcome::Blocked) {
+        findings.push(planned_sentence(rp, "Not reached yet"));
+        Verdict::Pending
+    } else {
+        findings.push("The live state matches the configuration.".to_string());
+        Verdict::Compliant
+    };
+    findings.extend(rp.messages.iter().cloned());
+    for intent in inputs
+        .journal
+        .unsettled_intents()
+        .into_iter()
+        .filter(|r| &r.address == address)
+    {
+        findings.push(format!(
+            "An apply was interrupted: the journal records the intent to {} at {} but no outcome; `lockward plan` reads where things stand.",
+            intent.action.as_str(),
+            intent.ts
+        ));
+    }
+    let history = inputs
+        .journal
+        .records
+        .iter()
+        .filter(|r| {
+            &r.address == address && (r.phase == Phase::Done || r.action == JournalAction::Import)
+        })
+        .map(|r| HistoryEntry {
+            ts: r.ts,
+            action: r.action.as_str().to_string(),
+            plan_digest: r
+                .detail
+                .get("plan")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            caller: r.detail.get("caller").map(caller),
+        })
+        .collect();
+    ResourceReport {
+        address: address.clone(),
+        kind: rp.kind,
+        provider: inputs
+            .config
+            .resource(address)
+            .map(|r| r.provider.clone())
+            .unwrap_or_default(),
+        verdict,
+        findings,
+        plan: rp.clone(),
+        recorded,
+        history,
+    }
+}
+
+/// "N actions planned (…)": what the plan will do or waits for.
+fn planned_sentence(rp: &ResourcePlan, lead: &str) -> String {
+    let ready = rp
+        .actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Ready)
+        .count();
+    let waiting = rp.actions.len() - ready;
+    let list: Vec<String> = rp
+        .actions
+        .iter()
+        .map(|a| format!("{} ({})", a.action.as_str(), a.reversibility.as_str()))
+        .collect();
+    let when = match (ready, waiting) {
+        (_, 0) => "ready now".to_string(),
+        (0, _) => "waiting on time or on the outside world".to_string(),
+        (r, w) => format!("{r} ready now, {w} waiting"),
+    };
+    format!("{lead}: lockward plans {}; {when}.", list.join(", then "))
+}
+
+/// The caller identity the executor journals: `{"account", "arn"}` or `{"unknown": why}`.
+fn caller(v: &Value) -> String {
+    match (
+        v.get("arn").and_then(Value::as_str),
+        v.get("unknown").and_then(Value::as_str),
+    ) {
+        (Some(arn), _) => arn.to_string(),
+        (None, Some(why)) => format!("unknown ({why})"),
+        (None, None) => digest::canonical_json(v),
+    }
+}
+
+/// How live moved away from what `record` says lockward reached, or `None`. Only called when
+/// the plan is not a no-op: live that matches the configuration is never drift.
+pub(crate) fn drift(live: &Live, record: &Record, desired: &Value) -> Option<String> {
+    match (live, record) {
+        (Live::GlacierVaultLock(live), Record::GlacierVaultLock(r)) => glacier_drift(live, r),
+        (Live::RbinRuleLock(live), Record::RbinRuleLock(r)) => rbin_drift(live, r),
+        (Live::SnowballUnlockCode(live), Record::SnowballUnlockCode(r)) => {
+            snowball_drift(live, r, desired)
+        }
+        _ => None,
+    }
+}
+
+fn glacier_drift(live: &GlacierLive, r: &GlacierRecord) -> Option<String> {
+    // Without the CreationDate lockward cannot tell its lock from another: claim nothing.
+    let initiated = r.initiated_at?;
+    let ours = |policy: &Policy, created: &Timestamp| {
+        *created == initiated && policy.digest() == r.policy_digest
+    };
+    let reached = match r.completed_at {
+        Some(t) => format!(
+            "the state file records that lockward completed the lock of vault `{}` at {t}",
+            r.vault
+        ),
+        None => format!(
+            "the state file records the lock of vault `{}` created at {initiated}",
+            r.vault
+        ),
+    };
+    let now = match live {
+        GlacierLive::Locked { policy, created } if ours(policy, created) => return None,
+        GlacierLive::InProgress {
+            policy, created, ..
+        } if ours(policy, created) && r.completed_at.is_none() => return None,
+        GlacierLive::NoLock if r.completed_at.is_none() => {
+            "the vault has no lock now (it expired after 24 h or was aborted outside lockward)"
+                .to_string()
+        }
+        GlacierLive::NoLock => "the vault has no lock now".to_string(),
+        GlacierLive::VaultMissing => "the vault no longer exists".to_string(),
+        GlacierLive::InProgress { created, .. } => {
+            format!("the vault now has another lock in progress, created at {created}")
+        }
+        GlacierLive::Locked { created, .. } => {
+            format!("the vault is now locked by another lock, created at {created}")
+        }
+    };
+    Some(format!("{reached}, but {now}"))
+}
+
+fn rbin_drift(live: &RbinLive, r: &RbinRecord) -> Option<String> {
+    let rule = match live {
+        RbinLive::RuleMissing => {
+            return Some(format!(
+                "the state file records rule `{}`, but it no longer exists",
+                r.rule_id
+            ))
+        }
+        RbinLive::Present(rule) => rule,
+    };
+    let now = match (rule.lock_state, rule.lock_end_time) {
+        (None, _) => "never locked".to_string(),
+        (Some(RuleLock::Locked), _) => "locked".to_string(),
+        (Some(RuleLock::PendingUnlock), Some(t)) => format!("unlocking (pending until {t})"),
+        (Some(RuleLock::PendingUnlock), None) => "unlocking".to_string(),
+        (Some(RuleLock::Unlocked), _) => "unlocked".to_string(),
+    };
+    match r.unlock_requested_at {
+        // lockward started the unlock: it reached "unlocking"; a lock since is someone else's.
+        Some(t) if rule.lock_state == Some(RuleLock::Locked) => Some(format!(
+            "the state file records that lockward started unlocking rule `{}` at {t}, but the rule is {now} again",
+            r.rule_id
+        )),
+        Some(_) => None,
+        None if r.locked_at.is_some() || r.unlock_delay_days.is_some() => {
+            if rule.lock_state == Some(RuleLock::Locked) {
+                return None;
+            }
+            let when = r.locked_at.map(|t| format!(" at {t}")).unwrap_or_default();
+            Some(format!("the state file records that rule `{}` was locked{when}, but it is now {now}", r.rule_id))
+        }
+        None => None,
+    }
+}
+
+fn snowball_drift(live: &SnowballLive, r: &SnowballRecord, desired: &Value) -> Option<String> {
+    let SnowballLive::Present(job) = live else {
+        return None;
+    };
+    let same_target = desired.get("job_id").and_then(Value::as_str) == Some(r.job_id.as_str())
+        && desired.get("deliver_to").and_then(Value::as_str) == r.deliver_to.to_str();
+    if !same_target {
+        return None;
+    }
+    match &job.delivered_fingerprint {
+        None => Some(format!(
+            "the state file records that lockward delivered the unlock code to `{}` at {}, but the file is gone",
+            r.deliver_to.display(),
+            r.delivered_at
+        )),
+        Some(fp) if *fp != r.fingerprint => Some(format!(
+            "`{}` no longer holds the code lockward delivered at {} (its fingerprint changed)",
+            r.deliver_to.display(),
+            r.delivered_at
+        )),
+        Some(_) => None,
+    }
+}
+
+fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
+    let providers = found.scope.providers.clone();
+    let region = found.scope.region.clone();
+    let provider_line = match providers.first().map(String::as_str) {
+        Some("default") | None => String::new(),
+        Some(p) => format!(", provider: {p}"),
+    };
+    match lock {
+        FoundLock::Vault { name, lock } => {
+            let suggested = Address::new(Kind::GlacierVaultLock, suggest_name(name));
+            let policy_digest = match Policy::parse(&lock.policy) {
+                Ok(p) => p.digest(),
+                Err(_) => digest::sha256(lock.policy.as_bytes()),
+            };
+            let in_progress = lock.state != "Locked";
+            let next_step = if in_progress {
+                format!(
+                    "An InProgress lock cannot be imported: its lock id is returned only to whoever initiated it. It expires at {} unless they complete it; once it is Locked, declare it as `{suggested}` (vault: {name}{provider_line}, state: locked, its policy) and run `lockward import {suggested}`.",
+                    lock.expires.map(|t| t.to_string()).unwrap_or_else(|| "24 h after its creation".to_string())
+                )
+            } else {
+                format!(
+                    "Declare it as `{suggested}` (vault: {name}{provider_line}, state: locked, the policy it holds) and run `lockward import {suggested}` to manage it."
+                )
+            };
+            UnmanagedLock {
+                kind: Kind::GlacierVaultLock,
+                providers,
+                region,
+                name: name.clone(),
+                resource_type: None,
+                lock_state: lock.state.clone(),
+                created: Some(lock.created),
+                expires: if in_progress { lock.expires } else { None },
+                policy_digest: Some(policy_digest),
+                unlock_delay_days: None,
+                lock_end_time: None,
+                suggested_address: suggested,
+                next_step,
+            }
+        }
+        FoundLock::Rule {
+            identifier,
+            resource_type,
+            lock_state,
+            unlock_delay_days,
+            lock_end_time,
+        } => {
+            let suggested = Address::new(Kind::RbinRuleLock, suggest_name(identifier));
+            let delay = unlock_delay_days
+                .map(|d| format!(", unlock_delay_days: {d}"))
+                .unwrap_or_default();
+            let next_step = format!(
+                "Declare it as `{suggested}` (rule_id: {identifier}{provider_line}, state: locked{delay}) and run `lockward import {suggested}` to manage it."
+            );
+            UnmanagedLock {
+                kind: Kind::RbinRuleLock,
+                providers,
+                region,
+                name: identifier.clone(),
+                resource_type: Some(resource_type.clone()),
+                lock_state: lock_state.clone(),
+                created: None,
+                expires: None,
+                policy_digest: None,
+                unlock_delay_days: *unlock_delay_days,
+                lock_end_time: *lock_end_time,
+                suggested_address: suggested,
+                next_step,
+            }
+        }
+    }
+}
+
+/// A resource name (`[a-z][a-z0-9_]{0,63}`) made from an AWS name: lowercased, other
+/// characters as `_`, prefixed when it does not start with a letter.
+pub(crate) fn suggest_name(aws_name: &str) -> String {
+    let mut name: String = aws_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "x_");
+    }
+    name.truncate(64);
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::rbin::RbinRule;
+    use crate::kinds::snowball::SnowballJob;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn policy() -> Policy {
+        Policy::parse(r#"{"Version":"2012-10-17"}"#).unwrap()
+    }
+
+    fn glacier_record(completed: bool) -> Record {
+        Record::GlacierVaultLock(GlacierRecord {
+            vault: "audit-logs".into(),
+            lock_id: "L1".into(),
+            initiated_at: Some(ts("2026-11-20T10:00:00Z")),
+            policy_digest: policy().digest(),
+            completed_at: completed.then(|| ts("2026-11-21T10:00:00Z")),
+        })
+    }
+
+    #[test]
+    fn a_glacier_lock_that_is_still_ours_is_not_drift() {
+        let locked = Live::GlacierVaultLock(GlacierLive::Locked {
+            policy: policy(),
+            created: ts("2026-11-20T10:00:00Z"),
+        });
+        assert_eq!(drift(&locked, &glacier_record(true), &Value::Null), None);
+        assert_eq!(drift(&locked, &glacier_record(false), &Value::Null), None);
+    }
+
+    #[test]
+    fn a_vanished_or_replaced_glacier_lock_is_drift() {
+        let none = Live::GlacierVaultLock(GlacierLive::NoLock);
+        let text = drift(&none, &glacier_record(false), &Value::Null).unwrap();
+        assert!(text.contains("expired after 24 h or was aborted"), "{text}");
+        let other = Live::GlacierVaultLock(GlacierLive::InProgress {
+            policy: policy(),
+            created: ts("2026-11-22T10:00:00Z"),
+            expires: ts("2026-11-23T10:00:00Z"),
+        });
+        let text = drift(&other, &glacier_record(false), &Value::Null).unwrap();
+        assert!(
+            text.contains("another lock in progress, created at 2026-11-22T10:00:00Z"),
+            "{text}"
+        );
+    }
+
+    fn rule(lock_state: Option<RuleLock>) -> Live {
+        Live::RbinRuleLock(RbinLive::Present(RbinRule {
+            resource_type: "EBS_SNAPSHOT".into(),
+            lock_state,
+            unlock_delay_days: Some(7),
+            lock_end_time: None,
+            resource_tags: 0,
+            exclude_resource_tags: 0,
+        }))
+    }
+
+    fn rbin_record(unlock_requested: bool) -> Record {
+        Record::RbinRuleLock(RbinRecord {
+            rule_id: "a1B2c3D4e5F".into(),
+            unlock_delay_days: Some(7),
+            locked_at: Some(ts("2026-11-20T10:00:00Z")),
+            unlock_requested_at: unlock_requested.then(|| ts("2026-11-21T10:00:00Z")),
+        })
+    }
+
+    #[test]
+    fn a_rule_lockward_locked_that_is_unlocking_is_drift_and_the_reverse_too() {
+        assert_eq!(
+            drift(
+                &rule(Some(RuleLock::Locked)),
+                &rbin_record(false),
+                &Value::Null
+            ),
+            None
+        );
+        let text = drift(
+            &rule(Some(RuleLock::PendingUnlock)),
+            &rbin_record(false),
+            &Value::Null,
+        )
+        .unwrap();
+        assert!(
+            text.contains("was locked at 2026-11-20T10:00:00Z, but it is now unlocking"),
+            "{text}"
+        );
+        assert!(drift(
+            &rule(Some(RuleLock::Locked)),
+            &rbin_record(true),
+            &Value::Null
+        )
+        .is_some());
+        assert_eq!(
+            drift(
+                &rule(Some(RuleLock::Unlocked)),
+                &rbin_record(true),
+                &Value::Null
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_delivered_code_file_that_is_gone_is_drift() {
+        let record = Record::SnowballUnlockCode(SnowballRecord {
+            job_id: "JID1".into(),
+            fingerprint: "sha256:aa".into(),
+            deliver_to: "secrets/a.code".into(),
+            delivered_at: ts("2026-11-20T10:00:00Z"),
+        });
+        let desired = serde_json::json!({"job_id": "JID1", "deliver_to": "secrets/a.code"});
+        let live = |fp: Option<&str>| {
+            Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+                job_state: "WithCustomer".into(),
+                created: ts("2026-11-01T00:00:00Z"),
+                delivered_fingerprint: fp.map(str::to_string),
+            }))
+        };
+        assert!(drift(&live(None), &record, &desired)
+            .unwrap()
+            .contains("the file is gone"));
+        assert_eq!(drift(&live(Some("sha256:aa")), &record, &desired), None);
+        // A record of another job never makes a drift claim about this one.
+        let other = serde_json::json!({"job_id": "JID2", "deliver_to": "secrets/a.code"});
+        assert_eq!(drift(&live(None), &record, &other), None);
+    }
+
+    #[test]
+    fn suggested_names_are_valid_addresses() {
+        for aws in [
+            "audit-logs",
+            "a1B2c3D4e5F",
+            "2024.archive",
+            &"v".repeat(255),
+        ] {
+            let name = suggest_name(aws);
+            assert!(Address::is_valid_name(&name), "{aws} -> {name}");
+        }
+        assert_eq!(suggest_name("audit-logs"), "audit_logs");
+        assert_eq!(suggest_name("2024.archive"), "x_2024_archive");
+    }
+}

@@ -1,0 +1,321 @@
+//! The compliance report: a pure value saying, per declared resource, what the configuration
+//! wants, what AWS holds, what lockward recorded doing, and a verdict; plus the locks found in
+//! the configured accounts and regions that no resource declares. Renderers put it into words
+//! and decide nothing; [`super::build`] decides everything.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::kinds::{Address, Kind};
+use crate::plan::ResourcePlan;
+use crate::state::Record;
+
+/// Version of the report JSON format (`lockward report --format json`).
+pub const REPORT_FORMAT_VERSION: &str = "1";
+
+/// Where a declared resource stands. Ordered from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Live matches the configuration.
+    Compliant,
+    /// Live does not match yet, and a change or a wait is planned to get there.
+    Pending,
+    /// Live moved away from a state lockward had reached, as the state file records.
+    Drift,
+    /// The configuration can never be reached as things stand (a plan conflict).
+    Violation,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Compliant,
+        Verdict::Pending,
+        Verdict::Drift,
+        Verdict::Violation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Compliant => "compliant",
+            Verdict::Pending => "pending",
+            Verdict::Drift => "drift",
+            Verdict::Violation => "violation",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `report --fail-on`: the least severe verdict that makes the command exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    /// Any drift or violation.
+    Drift,
+    /// Any violation.
+    Violation,
+}
+
+impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Drift => "drift",
+            FailOn::Violation => "violation",
+        }
+    }
+
+    fn threshold(self) -> Verdict {
+        match self {
+            FailOn::Drift => Verdict::Drift,
+            FailOn::Violation => Verdict::Violation,
+        }
+    }
+}
+
+impl FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FailOn, String> {
+        match s {
+            "drift" => Ok(FailOn::Drift),
+            "violation" => Ok(FailOn::Violation),
+            _ => Err(format!(
+                "unknown verdict `{s}` (expected drift or violation)"
+            )),
+        }
+    }
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub format_version: String,
+    /// The time the report describes (lockward's "now": `LOCKWARD_NOW` or the system clock).
+    pub generated_at: Timestamp,
+    /// The config file as the user named it.
+    pub config: PathBuf,
+    pub config_digest: String,
+    /// The digest of the plan the verdicts were decided from: `lockward plan` prints the same
+    /// one while nothing changes.
+    pub plan_digest: String,
+    pub state: StateSummary,
+    pub journal: JournalSummary,
+    pub summary: ReportSummary,
+    /// Declared resources, sorted by address.
+    pub resources: Vec<ResourceReport>,
+    /// Locks that exist in a configured account and region but that no resource declares,
+    /// sorted by region, kind and name.
+    pub unmanaged: Vec<UnmanagedLock>,
+    /// Where discovery looked.
+    pub discovery: Vec<DiscoveryScope>,
+    /// Things about the report as a whole a reader must know (e.g. a damaged journal).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// The worst verdict of any declared resource (`compliant` when none is declared).
+    pub fn worst(&self) -> Verdict {
+        self.resources
+            .iter()
+            .map(|r| r.verdict)
+            .max()
+            .unwrap_or(Verdict::Compliant)
+    }
+
+    /// Whether `report --fail-on <fail_on>` exits 1.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        self.worst() >= fail_on.threshold()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StateSummary {
+    pub path: PathBuf,
+    /// `None` while nothing was ever written to the state file.
+    pub lineage: Option<String>,
+    pub serial: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JournalSummary {
+    pub path: PathBuf,
+    /// Readable records.
+    pub records: usize,
+    /// Lines that could not be read.
+    pub damaged_lines: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReportSummary {
+    pub compliant: usize,
+    pub pending: usize,
+    pub drift: usize,
+    pub violation: usize,
+    pub unmanaged: usize,
+}
+
+impl ReportSummary {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        match verdict {
+            Verdict::Compliant => self.compliant,
+            Verdict::Pending => self.pending,
+            Verdict::Drift => self.drift,
+            Verdict::Violation => self.violation,
+        }
+    }
+}
+
+/// One declared resource.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResourceReport {
+    pub address: Address,
+    pub kind: Kind,
+    pub provider: String,
+    pub verdict: Verdict,
+    /// Why this verdict, as sentences for a reviewer; the first says it in one line.
+    pub findings: Vec<String>,
+    /// The resource's plan: the desired and live values the verdict was decided from, the
+    /// planned actions with their reversibility, messages and any policy diff.
+    pub plan: ResourcePlan,
+    /// What the state file records for this address. Never a secret.
+    pub recorded: Option<Record>,
+    /// What the journal records lockward did to this address (`done` and `import` records),
+    /// oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One completed change (or import) from the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub ts: Timestamp,
+    /// `complete_lock`, `lock_rule`, …, or `import`.
+    pub action: String,
+    /// The digest of the plan that was approved, when the change came from one.
+    pub plan_digest: Option<String>,
+    /// Who did it: the caller's ARN as STS reported it at the time, or why that is unknown.
+    pub caller: Option<String>,
+}
+
+/// A lock that exists but that no resource declares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnmanagedLock {
+    pub kind: Kind,
+    /// The providers whose account and region hold it.
+    pub providers: Vec<String>,
+    pub region: String,
+    /// The vault name, or the rule's identifier.
+    pub name: String,
+    /// A rule's resource type (`EBS_SNAPSHOT`, `EC2_IMAGE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// As AWS reports it: `Locked` or `InProgress` for a vault; `locked` or `pending_unlock`
+    /// for a rule.
+    pub lock_state: String,
+    /// A vault lock's CreationDate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+    /// When an InProgress vault lock expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Timestamp>,
+    /// `sha256:…` of the vault lock policy in canonical form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unlock_delay_days: Option<u16>,
+    /// When a rule's pending unlock takes effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_end_time: Option<Timestamp>,
+    /// The address lockward suggests declaring it under.
+    pub suggested_address: Address,
+    /// What to do about it.
+    pub next_step: String,
+}
+
+/// One account and region discovery searched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiscoveryScope {
+    /// The providers that reach this account and region.
+    pub providers: Vec<String>,
+    pub region: String,
+    /// Vaults listed (ListVaults).
+    pub vaults: usize,
+    /// Rules listed (ListRules), both resource types together.
+    pub rules: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with(verdicts: &[Verdict]) -> Report {
+        let plan = |address: &str| ResourcePlan {
+            address: address.parse().unwrap(),
+            kind: Kind::GlacierVaultLock,
+            outcome: crate::plan::Outcome::Noop,
+            live: serde_json::Value::Null,
+            desired: serde_json::Value::Null,
+            actions: vec![],
+            messages: vec![],
+            policy_diff: None,
+        };
+        Report {
+            format_version: REPORT_FORMAT_VERSION.into(),
+            generated_at: Timestamp::UNIX_EPOCH,
+            config: "lockward.yaml".into(),
+            config_digest: String::new(),
+            plan_digest: String::new(),
+            state: StateSummary {
+                path: "s".into(),
+                lineage: None,
+                serial: 0,
+            },
+            journal: JournalSummary {
+                path: "j".into(),
+                records: 0,
+                damaged_lines: 0,
+            },
+            summary: ReportSummary::default(),
+            resources: verdicts
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ResourceReport {
+                    address: format!("glacier_vault_lock.r{i}").parse().unwrap(),
+                    kind: Kind::GlacierVaultLock,
+                    provider: "default".into(),
+                    verdict: *v,
+                    findings: vec![],
+                    plan: plan(&format!("glacier_vault_lock.r{i}")),
+                    recorded: None,
+                    history: vec![],
+                })
+                .collect(),
+            unmanaged: vec![],
+            discovery: vec![],
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn fail_on_drift_includes_violations_and_fail_on_violation_only_those() {
+        use Verdict::*;
+        for (verdicts, drift, violation) in [
+            (vec![], false, false),
+            (vec![Compliant, Pending], false, false),
+            (vec![Compliant, Drift], true, false),
+            (vec![Violation, Pending], true, true),
+        ] {
+            let r = report_with(&verdicts);
+            assert_eq!(r.fails(FailOn::Drift), drift, "{verdicts:?}");
+            assert_eq!(r.fails(FailOn::Violation), violation, "{verdicts:?}");
+        }
+        assert_eq!("violation".parse::<FailOn>(), Ok(FailOn::Violation));
+        assert!("pending".parse::<FailOn>().is_err());
+    }
+}

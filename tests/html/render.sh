@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Renders lockward's HTML compliance report in a real headless browser (Debian's `chromium`)
+# to a PDF and a PNG screenshot, and fails unless both come out well-formed and non-empty.
+#
+#   tests/html/render.sh [OUT_DIR]      # default: target/report-html
+#
+# Needs the debug builds of `lockward` and `lockward-emulator` (CI runs it after the tests).
+# The report is made the way a team makes one: an emulated account with locks of every kind,
+# one reviewed apply (so the journal has history), then a delivered unlock code goes missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+root=$PWD
+out=${1:-$root/target/report-html}
+bin=$root/target/debug
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+work=$(mktemp -d)
+emulator_pid=
+cleanup() {
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+policy='{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Principal":"*","Effect":"Deny","Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}'
+other='{"Version":"2012-10-17","Statement":[{"Sid":"deny-all","Principal":"*","Effect":"Deny","Action":"glacier:*","Resource":"*"}]}'
+esc() { printf '%s' "$1" | sed 's/"/\\"/g'; }
+
+cat > "$work/seed.json" <<EOF
+{"glacier": [
+   {"region": "us-east-1", "vault": "audit-logs"},
+   {"region": "us-east-1", "vault": "legal-hold", "lock": {"state": "Locked", "policy": "$(esc "$other")", "lock_id": "L1", "created": "2026-10-01T00:00:00Z"}},
+   {"region": "us-east-1", "vault": "stray-archive", "lock": {"state": "Locked", "policy": "$(esc "$other")", "lock_id": "L2", "created": "2026-06-01T00:00:00Z"}}],
+ "rbin": [
+   {"region": "us-east-1", "identifier": "a1B2c3D4e5F", "resource_type": "EBS_SNAPSHOT", "retention_days": 30, "resource_tags": [], "exclude_resource_tags": [], "lock_state": null},
+   {"region": "us-east-1", "identifier": "Z9y8X7w6V5u", "resource_type": "EBS_SNAPSHOT", "retention_days": 30, "resource_tags": [], "exclude_resource_tags": [], "lock_state": null},
+   {"region": "us-east-1", "identifier": "AMIrule0001", "resource_type": "EC2_IMAGE", "retention_days": 30, "resource_tags": [], "exclude_resource_tags": [], "lock_state": "locked", "unlock_delay_days": 10}],
+ "snowball": [
+   {"region": "us-east-1", "job_id": "JID9f8e7d6c-5b4a-4321-8fed-cba987654321", "state": "WithCustomer", "created": "2026-11-01T00:00:00Z", "unlock_code": "12345-abcde-56789-fghij-01234"}]}
+EOF
+
+"$bin/lockward-emulator" --port 0 --seed "$work/seed.json" > "$work/emulator.out" 2> "$work/emulator.err" &
+emulator_pid=$!
+url=
+for _ in $(seq 1 100); do
+  url=$(sed -n '1s/^listening on //p' "$work/emulator.out")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+if [ -z "$url" ]; then
+  echo "error: the emulator did not start" >&2
+  cat "$work/emulator.err" >&2
+  exit 1
+fi
+
+project=$work/project
+mkdir -p "$project/policies"
+printf '%s\n' "$policy" > "$project/policies/audit.json"
+cat > "$project/lockward.yaml" <<EOF
+version: 1
+providers:
+  default:
+    region: us-east-1
+    endpoint_url: $url
+glacier_vault_lock:
+  audit:
+    vault: audit-logs
+    policy_file: policies/audit.json
+    state: locked
+  legal:
+    vault: legal-hold
+    policy_file: policies/audit.json
+    state: locked
+rbin_rule_lock:
+  ami:
+    rule_id: Z9y8X7w6V5u
+    state: locked
+    unlock_delay_days: 14
+  ebs:
+    rule_id: a1B2c3D4e5F
+    state: locked
+    unlock_delay_days: 7
+snowball_unlock_code:
+  site_b:
+    job_id: JID9f8e7d6c-5b4a-4321-8fed-cba987654321
+    deliver_to: secrets/site-b.code
+EOF
+
+lockward() {
+  (cd "$project" && env -i PATH="$PATH" HOME="$work" NO_COLOR=1 \
+    AWS_ACCESS_KEY_ID=AKIDLOCKWARDRENDER AWS_SECRET_ACCESS_KEY=render AWS_EC2_METADATA_DISABLED=true \
+    AWS_CONFIG_FILE="$work/absent" AWS_SHARED_CREDENTIALS_FILE="$work/absent" \
+    "$bin/lockward" "$@")
+}
+
+mkdir -m 700 "$project/secrets"
+targets=(--target glacier_vault_lock.audit --target snowball_unlock_code.site_b)
+digest=$(lockward plan --format json "${targets[@]}" | sed -n 's/^  "digest": "\(sha256:[0-9a-f]*\)",$/\1/p')
+[ -n "$digest" ] || { echo "error: no plan digest" >&2; exit 1; }
+lockward apply --approve "$digest" "${targets[@]}" > /dev/null 2>&1
+# The delivered code file goes missing: drift.
+rm "$project/secrets/site-b.code"
+
+lockward report --format html > "$out/report.html"
+grep -q '<h1>lockward compliance report</h1>' "$out/report.html"
+
+browser() {
+  chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --disable-extensions \
+    --user-data-dir="$(mktemp -d -p "$work")" "$@" 2> "$work/chromium.err"
+}
+rm -f "$out/report.pdf" "$out/report.png"
+browser --no-pdf-header-footer --print-to-pdf="$out/report.pdf" "file://$out/report.html" || true
+browser --hide-scrollbars --window-size=1100,2600 --screenshot="$out/report.png" "file://$out/report.html" || true
+
+fail=0
+if [ ! -s "$out/report.pdf" ] || [ "$(head -c 5 "$out/report.pdf")" != "%PDF-" ]; then
+  echo "error: chromium did not print the report to a PDF" >&2
+  fail=1
+fi
+if [ ! -s "$out/report.png" ] || [ "$(head -c 8 "$out/report.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+  echo "error: chromium did not take a screenshot of the report" >&2
+  fail=1
+fi
+if [ "$fail" -ne 0 ]; then
+  cat "$work/chromium.err" >&2
+  exit 1
+fi
+pages=$(grep -ac '/Type /Page$\|/Type /Page[^s]' "$out/report.pdf" || true)
+echo "rendered $out/report.html: $out/report.pdf ($(wc -c < "$out/report.pdf") bytes, ${pages:-?} page(s)), $out/report.png"
