@@ -40,6 +40,10 @@ struct Args {
 /// One run of the binary.
 struct Measured {
     wall: Duration,
+    /// User + system CPU time of the lockward process.
+    cpu: Duration,
+    /// CPU time this benchmark process (the emulator, above all) spent meanwhile.
+    emulator_cpu: Duration,
     max_rss_kib: i64,
     code: i32,
     stdout: String,
@@ -60,8 +64,8 @@ fn main() -> anyhow::Result<()> {
     }
     println!("lockward benchmark: {} cores, {}; binary {}", cores(), cpu_model(), bin.display());
     println!(
-        "{:<52} {:>9} {:>9} {:>9} {:>6} {:>9}  result",
-        "scenario", "wall", "requests", "ideal", "ratio", "max RSS"
+        "{:<52} {:>9} {:>9} {:>9} {:>6} {:>9} {:>9} {:>9}  result",
+        "scenario", "wall", "requests", "ideal", "ratio", "max RSS", "CPU", "emu CPU"
     );
 
     let (n, lat, p) = (args.resources, args.latency_ms, args.parallelism);
@@ -132,7 +136,9 @@ impl Bed {
             .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("absent"))
             .env("LOCKWARD_NOW", self.emulator.now().to_string())
             .env("NO_COLOR", "1");
-        let m = measure(&mut cmd)?;
+        let own_before = own_cpu();
+        let mut m = measure(&mut cmd)?;
+        m.emulator_cpu = own_cpu().saturating_sub(own_before);
         Ok((m, self.requests() - before))
     }
 
@@ -170,6 +176,8 @@ fn measure(cmd: &mut Command) -> anyhow::Result<Measured> {
     let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
     Ok(Measured {
         wall,
+        cpu: cpu_of(&usage),
+        emulator_cpu: Duration::ZERO,
         max_rss_kib: usage.ru_maxrss,
         code,
         stdout: out_reader.join().unwrap_or_default(),
@@ -192,14 +200,29 @@ fn report(name: &str, m: &Measured, requests: Option<usize>, latency_ms: u64, pa
         format!("FAILED, exit {}: {}", m.code, m.stderr.lines().last().unwrap_or_default())
     };
     println!(
-        "{:<52} {:>9} {:>9} {:>9} {:>6} {:>9}  {result}",
+        "{:<52} {:>9} {:>9} {:>9} {:>6} {:>9} {:>9} {:>9}  {result}",
         name,
         secs(m.wall),
         req,
         ideal,
         ratio,
-        format!("{:.1} MB", m.max_rss_kib as f64 / 1024.0)
+        format!("{:.1} MB", m.max_rss_kib as f64 / 1024.0),
+        secs(m.cpu),
+        secs(m.emulator_cpu)
     );
+}
+
+fn cpu_of(usage: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// CPU time of this process so far (all threads: the emulator's included).
+fn own_cpu() -> Duration {
+    // SAFETY: getrusage fills in plain old data.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    cpu_of(&usage)
 }
 
 fn secs(d: Duration) -> String {

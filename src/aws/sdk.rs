@@ -59,6 +59,9 @@ impl ProviderClients {
 async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(provider.region.clone()))
+        // Every lockward call moves a few hundred bytes: watching for stalled streams only
+        // costs CPU per request (a timer each); the operation timeouts cover a hung call.
+        .stalled_stream_protection(aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled())
         .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)).with_initial_backoff(Duration::from_millis(50)).with_max_backoff(Duration::from_secs(2)))
         .timeout_config(
             TimeoutConfig::builder()
