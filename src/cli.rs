@@ -86,7 +86,12 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ConfigArg {
     /// The config file.
-    #[arg(short = 'c', long = "config", value_name = "FILE", default_value = "lockward.yaml")]
+    #[arg(
+        short = 'c',
+        long = "config",
+        value_name = "FILE",
+        default_value = "lockward.yaml"
+    )]
     pub config: PathBuf,
 }
 
@@ -178,7 +183,9 @@ fn parse_format(text: &str) -> Result<Format, String> {
 }
 
 fn parse_duration(text: &str) -> Result<SignedDuration, String> {
-    let d: SignedDuration = text.parse().map_err(|e| format!("`{text}` is not a duration such as 30s or 5m: {e}"))?;
+    let d: SignedDuration = text
+        .parse()
+        .map_err(|e| format!("`{text}` is not a duration such as 30s or 5m: {e}"))?;
     if d.is_negative() {
         return Err(format!("`{text}` is negative"));
     }

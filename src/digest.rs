@@ -87,10 +87,14 @@ mod tests {
 
     #[test]
     fn key_order_and_whitespace_do_not_matter() {
-        let a: Value = serde_json::from_str(r#"{"b": 1, "a": {"y": [1, {"d":2,"c":3}], "x": null}}"#).unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{"b": 1, "a": {"y": [1, {"d":2,"c":3}], "x": null}}"#).unwrap();
         let b = json!({"a": {"x": null, "y": [1, {"c": 3, "d": 2}]}, "b": 1});
         assert_eq!(canonical_json(&a), canonical_json(&b));
-        assert_eq!(canonical_json(&a), r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
+        );
     }
 
     #[test]

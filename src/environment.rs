@@ -9,7 +9,9 @@ use jiff::Timestamp;
 /// the emulator's virtual clock agree on "now"; otherwise the system clock.
 pub fn now() -> Result<Timestamp, String> {
     match std::env::var("LOCKWARD_NOW") {
-        Ok(text) => text.parse().map_err(|e| format!("LOCKWARD_NOW=`{text}` is not an RFC 3339 time: {e}")),
+        Ok(text) => text
+            .parse()
+            .map_err(|e| format!("LOCKWARD_NOW=`{text}` is not an RFC 3339 time: {e}")),
         Err(_) => Ok(Timestamp::now()),
     }
 }

@@ -3,20 +3,25 @@
 //! The flow is `config` (desired) -> `refresh` (live) -> `plan` (a pure value) -> `render`
 //! or `apply`. See DESIGN.md for the contract and README.md for the user's view.
 
-#![warn(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro, clippy::unwrap_used)]
+#![warn(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::dbg_macro,
+    clippy::unwrap_used
+)]
 
+pub mod apply;
+pub mod aws;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod digest;
 pub mod environment;
-pub mod apply;
-pub mod aws;
+pub mod import;
 pub mod kinds;
 pub mod plan;
 pub mod planfile;
 pub mod refresh;
 pub mod render;
-pub mod state;
-pub mod cli;
-pub mod commands;
-pub mod import;
 pub mod report;
+pub mod state;

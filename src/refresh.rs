@@ -8,7 +8,9 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use crate::aws::{AwsError, ClientOptions, ProviderClients};
-use crate::config::{Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired};
+use crate::config::{
+    Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired,
+};
 use crate::digest;
 use crate::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
@@ -31,7 +33,10 @@ impl Clients {
                 continue;
             }
             if let Some(provider) = config.providers.get(&resource.provider) {
-                by_provider.insert(resource.provider.clone(), ProviderClients::connect(provider, options).await);
+                by_provider.insert(
+                    resource.provider.clone(),
+                    ProviderClients::connect(provider, options).await,
+                );
             }
         }
         Clients { by_provider }
@@ -42,14 +47,21 @@ impl Clients {
     pub async fn connect_all(config: &Config, options: &ClientOptions) -> Clients {
         let mut by_provider = BTreeMap::new();
         for (name, provider) in &config.providers {
-            by_provider.insert(name.clone(), ProviderClients::connect(provider, options).await);
+            by_provider.insert(
+                name.clone(),
+                ProviderClients::connect(provider, options).await,
+            );
         }
         Clients { by_provider }
     }
 
     /// The same clients for every provider: for tests with a fake.
     pub fn uniform(config: &Config, clients: ProviderClients) -> Clients {
-        let by_provider = config.providers.keys().map(|name| (name.clone(), clients.clone())).collect();
+        let by_provider = config
+            .providers
+            .keys()
+            .map(|name| (name.clone(), clients.clone()))
+            .collect();
         Clients { by_provider }
     }
 
@@ -84,10 +96,19 @@ fn hint(error: &AwsError) -> String {
 
 /// Reads the live state of `resources` (every declared one, or the targeted subset), at most
 /// `parallelism` reads at a time. The first failed read fails the whole refresh.
-pub async fn refresh(resources: &[&Resource], clients: &Clients, parallelism: usize) -> Result<LiveSnapshot, RefreshError> {
+pub async fn refresh(
+    resources: &[&Resource],
+    clients: &Clients,
+    parallelism: usize,
+) -> Result<LiveSnapshot, RefreshError> {
     let reads = stream::iter(resources.iter().copied())
         .map(|resource| async move {
-            let live = read(resource, clients).await.map_err(|error| RefreshError { address: resource.address.clone(), error })?;
+            let live = read(resource, clients)
+                .await
+                .map_err(|error| RefreshError {
+                    address: resource.address.clone(),
+                    error,
+                })?;
             Ok::<_, RefreshError>((resource.address.clone(), live))
         })
         .buffer_unordered(parallelism.max(1));
@@ -97,43 +118,78 @@ pub async fn refresh(resources: &[&Resource], clients: &Clients, parallelism: us
 
 /// Reads one resource.
 pub async fn read(resource: &Resource, clients: &Clients) -> Result<Live, AwsError> {
-    let clients = clients.for_provider(&resource.provider).ok_or_else(|| AwsError {
-        class: crate::aws::ErrorClass::NotSent,
-        code: None,
-        message: format!("internal error: no clients for provider `{}`; this is a bug in lockward", resource.provider),
-    })?;
+    let clients = clients
+        .for_provider(&resource.provider)
+        .ok_or_else(|| AwsError {
+            class: crate::aws::ErrorClass::NotSent,
+            code: None,
+            message: format!(
+                "internal error: no clients for provider `{}`; this is a bug in lockward",
+                resource.provider
+            ),
+        })?;
     Ok(match &resource.desired {
         Desired::GlacierVaultLock(d) => Live::GlacierVaultLock(read_glacier(d, clients).await?),
         Desired::RbinRuleLock(d) => Live::RbinRuleLock(read_rbin(d, clients).await?),
-        Desired::SnowballUnlockCode(d) => Live::SnowballUnlockCode(read_snowball(d, clients).await?),
+        Desired::SnowballUnlockCode(d) => {
+            Live::SnowballUnlockCode(read_snowball(d, clients).await?)
+        }
     })
 }
 
-pub async fn read_glacier(desired: &GlacierDesired, clients: &ProviderClients) -> Result<GlacierLive, AwsError> {
-    let lock = clients.glacier.get_vault_lock(&desired.account_id, &desired.vault).await?;
+pub async fn read_glacier(
+    desired: &GlacierDesired,
+    clients: &ProviderClients,
+) -> Result<GlacierLive, AwsError> {
+    let lock = clients
+        .glacier
+        .get_vault_lock(&desired.account_id, &desired.vault)
+        .await?;
     let Some(lock) = lock else {
         // GetVaultLock answers ResourceNotFound both for "no lock" and "no vault".
-        return Ok(if clients.glacier.vault_exists(&desired.account_id, &desired.vault).await? {
-            GlacierLive::NoLock
-        } else {
-            GlacierLive::VaultMissing
-        });
+        return Ok(
+            if clients
+                .glacier
+                .vault_exists(&desired.account_id, &desired.vault)
+                .await?
+            {
+                GlacierLive::NoLock
+            } else {
+                GlacierLive::VaultMissing
+            },
+        );
     };
     // A policy AWS holds that is not JSON still compares (as a string) and never equals intent.
-    let policy = Policy::parse(&lock.policy).unwrap_or_else(|_| Policy::from_value(Value::String(lock.policy.clone())));
+    let policy = Policy::parse(&lock.policy)
+        .unwrap_or_else(|_| Policy::from_value(Value::String(lock.policy.clone())));
     Ok(if lock.state == "Locked" {
-        GlacierLive::Locked { policy, created: lock.created }
+        GlacierLive::Locked {
+            policy,
+            created: lock.created,
+        }
     } else {
         let expires = lock.expires.unwrap_or(lock.created + IN_PROGRESS_LIFETIME);
-        GlacierLive::InProgress { policy, created: lock.created, expires }
+        GlacierLive::InProgress {
+            policy,
+            created: lock.created,
+            expires,
+        }
     })
 }
 
-pub async fn read_rbin(desired: &RbinDesired, clients: &ProviderClients) -> Result<RbinLive, AwsError> {
+pub async fn read_rbin(
+    desired: &RbinDesired,
+    clients: &ProviderClients,
+) -> Result<RbinLive, AwsError> {
     let Some(rule) = clients.rbin.get_rule(&desired.rule_id).await? else {
         return Ok(RbinLive::RuleMissing);
     };
-    let lock_state = match rule.lock_state.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let lock_state = match rule
+        .lock_state
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("locked") => Some(RuleLock::Locked),
         Some("pending_unlock") => Some(RuleLock::PendingUnlock),
         Some("unlocked") => Some(RuleLock::Unlocked),
@@ -149,7 +205,10 @@ pub async fn read_rbin(desired: &RbinDesired, clients: &ProviderClients) -> Resu
     }))
 }
 
-pub async fn read_snowball(desired: &SnowballDesired, clients: &ProviderClients) -> Result<SnowballLive, AwsError> {
+pub async fn read_snowball(
+    desired: &SnowballDesired,
+    clients: &ProviderClients,
+) -> Result<SnowballLive, AwsError> {
     let Some(job) = clients.snowball.describe_job(&desired.job_id).await? else {
         return Ok(SnowballLive::JobMissing);
     };

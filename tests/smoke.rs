@@ -11,6 +11,10 @@ fn plan_against_the_emulator_reads_only() {
     env.config("glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n");
     let run = env.lockward(&["plan", "--detailed-exitcode"]);
     run.code(2).stdout_has("glacier_vault_lock.audit");
-    assert!(env.mutating_calls().is_empty(), "plan made a mutating call: {:?}", env.calls());
+    assert!(
+        env.mutating_calls().is_empty(),
+        "plan made a mutating call: {:?}",
+        env.calls()
+    );
     assert!(!env.calls().is_empty(), "plan read nothing");
 }

@@ -34,7 +34,9 @@ fn planner(c: &mut Criterion) {
     let now: Timestamp = "2026-11-23T12:00:00Z".parse().expect("time");
     let live = live_for(&config, now);
     let state = StateFile::empty();
-    c.bench_function("plan::plan, 10,000 resources", |b| b.iter(|| plan::plan(&config, &live, &state, now)));
+    c.bench_function("plan::plan, 10,000 resources", |b| {
+        b.iter(|| plan::plan(&config, &live, &state, now))
+    });
 }
 
 /// A live snapshot in which every vault has no lock, every rule was never locked, every job is
@@ -52,11 +54,13 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
                 resource_tags: 0,
                 exclude_resource_tags: 0,
             })),
-            config::Desired::SnowballUnlockCode(_) => Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
-                job_state: "WithCustomer".into(),
-                created: now,
-                delivered_fingerprint: None,
-            })),
+            config::Desired::SnowballUnlockCode(_) => {
+                Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+                    job_state: "WithCustomer".into(),
+                    created: now,
+                    delivered_fingerprint: None,
+                }))
+            }
         };
         snapshot.resources.insert(r.address.clone(), live);
     }

@@ -29,8 +29,15 @@ pub fn project(n: usize, mix: Mix) -> (String, Value) {
     let s = n - g - r;
     yaml.push_str("glacier_vault_lock:\n");
     for i in 0..g {
-        let state = if mix == Mix::ReversibleInitiates || i % 2 == 0 { "in_progress" } else { "locked" };
-        let _ = write!(yaml, "  v{i}:\n    vault: vault-{i}\n    policy_file: policy.json\n    state: {state}\n");
+        let state = if mix == Mix::ReversibleInitiates || i % 2 == 0 {
+            "in_progress"
+        } else {
+            "locked"
+        };
+        let _ = write!(
+            yaml,
+            "  v{i}:\n    vault: vault-{i}\n    policy_file: policy.json\n    state: {state}\n"
+        );
         let mut vault = json!({"region": "us-east-1", "vault": format!("vault-{i}")});
         if mix == Mix::AllKinds && i % 2 == 1 {
             vault["lock"] = json!({"state": "Locked", "policy": POLICY, "lock_id": format!("LOCK{i}"), "created": "2026-01-01T00:00:00Z"});
@@ -42,8 +49,15 @@ pub fn project(n: usize, mix: Mix) -> (String, Value) {
     }
     for i in 0..r {
         let id = format!("r{i:010}");
-        let _ = write!(yaml, "  r{i}:\n    rule_id: {id}\n    state: locked\n    unlock_delay_days: 7\n");
-        let lock_state = if i % 2 == 0 { Value::Null } else { json!("locked") };
+        let _ = write!(
+            yaml,
+            "  r{i}:\n    rule_id: {id}\n    state: locked\n    unlock_delay_days: 7\n"
+        );
+        let lock_state = if i % 2 == 0 {
+            Value::Null
+        } else {
+            json!("locked")
+        };
         rules.push(json!({"region": "us-east-1", "identifier": id, "resource_type": "EBS_SNAPSHOT", "retention_days": 30,
             "resource_tags": [], "exclude_resource_tags": [], "lock_state": lock_state, "unlock_delay_days": 7}));
     }
@@ -52,12 +66,22 @@ pub fn project(n: usize, mix: Mix) -> (String, Value) {
     }
     for i in 0..s {
         let id = format!("JID{:08x}-0000-4000-8000-{:012x}", i, i);
-        let _ = write!(yaml, "  s{i}:\n    job_id: {id}\n    deliver_to: codes/s{i}.code\n");
-        let state = if i % 2 == 0 { "WithCustomer" } else { "InTransitToCustomer" };
+        let _ = write!(
+            yaml,
+            "  s{i}:\n    job_id: {id}\n    deliver_to: codes/s{i}.code\n"
+        );
+        let state = if i % 2 == 0 {
+            "WithCustomer"
+        } else {
+            "InTransitToCustomer"
+        };
         jobs.push(json!({"region": "us-east-1", "job_id": id, "state": state, "created": "2026-11-01T00:00:00Z",
             "unlock_code": format!("{:05}-abcde-{:05}-fghij-01234", i % 100_000, (i / 100_000) % 100_000)}));
     }
-    (yaml, json!({"account_id": "123456789012", "glacier": vaults, "rbin": rules, "snowball": jobs}))
+    (
+        yaml,
+        json!({"account_id": "123456789012", "glacier": vaults, "rbin": rules, "snowball": jobs}),
+    )
 }
 
 /// A whole config file pointing the default provider at `endpoint`.

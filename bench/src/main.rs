@@ -62,7 +62,12 @@ fn main() -> anyhow::Result<()> {
             bin.display()
         );
     }
-    println!("lockward benchmark: {} cores, {}; binary {}", cores(), cpu_model(), bin.display());
+    println!(
+        "lockward benchmark: {} cores, {}; binary {}",
+        cores(),
+        cpu_model(),
+        bin.display()
+    );
     println!(
         "{:<52} {:>9} {:>9} {:>9} {:>6} {:>9} {:>9} {:>9}  result",
         "scenario", "wall", "requests", "ideal", "ratio", "max RSS", "CPU", "emu CPU"
@@ -72,35 +77,87 @@ fn main() -> anyhow::Result<()> {
 
     // 1. plan of N resources of all kinds.
     let bed = Bed::new(n, Mix::AllKinds, lat)?;
-    let (m, requests) = bed.run(&bin, &["plan", "--parallelism", &p.to_string(), "--format", "json"])?;
-    report(&format!("plan, {n} resources, {lat} ms, parallelism {p}"), &m, Some(requests), lat, p, "<= 1.25");
+    let (m, requests) = bed.run(
+        &bin,
+        &["plan", "--parallelism", &p.to_string(), "--format", "json"],
+    )?;
+    report(
+        &format!("plan, {n} resources, {lat} ms, parallelism {p}"),
+        &m,
+        Some(requests),
+        lat,
+        p,
+        "<= 1.25",
+    );
 
     // 2. apply of N reversible actions (initiate_lock), approved by digest.
     let bed = Bed::new(n, Mix::ReversibleInitiates, lat)?;
-    let (planned, _) = bed.run(&bin, &["plan", "--parallelism", &p.to_string(), "--format", "json"])?;
+    let (planned, _) = bed.run(
+        &bin,
+        &["plan", "--parallelism", &p.to_string(), "--format", "json"],
+    )?;
     let digest = serde_json::from_str::<Value>(&planned.stdout)
         .ok()
         .and_then(|v| v["digest"].as_str().map(str::to_string))
         .with_context(|| format!("the plan before apply failed: {}", planned.stderr))?;
-    let (m, requests) = bed.run(&bin, &["apply", "--approve", &digest, "--parallelism", &p.to_string()])?;
-    report(&format!("apply, {n} reversible actions, {lat} ms, parallelism {p}"), &m, Some(requests), lat, p, "<= 1.5");
+    let (m, requests) = bed.run(
+        &bin,
+        &[
+            "apply",
+            "--approve",
+            &digest,
+            "--parallelism",
+            &p.to_string(),
+        ],
+    )?;
+    report(
+        &format!("apply, {n} reversible actions, {lat} ms, parallelism {p}"),
+        &m,
+        Some(requests),
+        lat,
+        p,
+        "<= 1.5",
+    );
 
     // 3. plan with 20% of requests throttled.
     let bed = Bed::new(n, Mix::AllKinds, lat)?;
     bed.emulator
         .set_faults(json!({"rules": [{"operation": "*", "kind": "throttle", "rate": args.throttle_rate}], "seed": 7}))
         .map_err(anyhow::Error::msg)?;
-    let (m, requests) = bed.run(&bin, &["plan", "--parallelism", &p.to_string(), "--format", "json"])?;
-    let name = format!("plan, {n} resources, {:.0}% throttled", args.throttle_rate * 100.0);
+    let (m, requests) = bed.run(
+        &bin,
+        &["plan", "--parallelism", &p.to_string(), "--format", "json"],
+    )?;
+    let name = format!(
+        "plan, {n} resources, {:.0}% throttled",
+        args.throttle_rate * 100.0
+    );
     report(&name, &m, Some(requests), lat, p, "completes");
 
     // 4. scale: N resources, no injected latency.
     let s = args.scale;
     let bed = Bed::new(s, Mix::AllKinds, 0)?;
     let (m, _) = bed.run(&bin, &["validate"])?;
-    report(&format!("validate, {s} resources"), &m, None, 0, p, "< 0.5 s");
-    let (m, requests) = bed.run(&bin, &["plan", "--parallelism", &p.to_string(), "--format", "json"])?;
-    report(&format!("plan, {s} resources, no latency"), &m, Some(requests), 0, p, "< 3 s, < 200 MB");
+    report(
+        &format!("validate, {s} resources"),
+        &m,
+        None,
+        0,
+        p,
+        "< 0.5 s",
+    );
+    let (m, requests) = bed.run(
+        &bin,
+        &["plan", "--parallelism", &p.to_string(), "--format", "json"],
+    )?;
+    report(
+        &format!("plan, {s} resources, no latency"),
+        &m,
+        Some(requests),
+        0,
+        p,
+        "< 3 s, < 200 MB",
+    );
     Ok(())
 }
 
@@ -113,13 +170,20 @@ struct Bed {
 impl Bed {
     fn new(n: usize, mix: Mix, latency_ms: u64) -> anyhow::Result<Bed> {
         let (body, seed) = project(n, mix);
-        let emulator = lockward_emulator::spawn(EmulatorConfig { latency_ms, seed: Some(seed), ..EmulatorConfig::default() })
-            .context("could not start the emulator")?;
+        let emulator = lockward_emulator::spawn(EmulatorConfig {
+            latency_ms,
+            seed: Some(seed),
+            ..EmulatorConfig::default()
+        })
+        .context("could not start the emulator")?;
         let dir = tempfile::tempdir()?;
         std::fs::write(dir.path().join("policy.json"), POLICY)?;
         let codes = dir.path().join("codes");
         std::fs::create_dir(&codes)?;
-        std::fs::write(dir.path().join("lockward.yaml"), config_text(&body, &emulator.url()))?;
+        std::fs::write(
+            dir.path().join("lockward.yaml"),
+            config_text(&body, &emulator.url()),
+        )?;
         Ok(Bed { emulator, dir })
     }
 
@@ -133,7 +197,10 @@ impl Bed {
             .env("AWS_SECRET_ACCESS_KEY", "lockward-bench")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", self.dir.path().join("absent"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("absent"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("absent"),
+            )
             .env("LOCKWARD_NOW", self.emulator.now().to_string())
             .env("NO_COLOR", "1");
         let own_before = own_cpu();
@@ -150,7 +217,11 @@ impl Bed {
 /// Runs `cmd` to completion, measuring wall time and the child's peak RSS.
 fn measure(cmd: &mut Command) -> anyhow::Result<Measured> {
     let start = Instant::now();
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
     let mut out = child.stdout.take().context("stdout")?;
     let mut err = child.stderr.take().context("stderr")?;
     let out_reader = std::thread::spawn(move || {
@@ -171,9 +242,16 @@ fn measure(cmd: &mut Command) -> anyhow::Result<Measured> {
     let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = start.elapsed();
     if rc != pid {
-        bail!("could not wait for lockward: {}", std::io::Error::last_os_error());
+        bail!(
+            "could not wait for lockward: {}",
+            std::io::Error::last_os_error()
+        );
     }
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
     Ok(Measured {
         wall,
         cpu: cpu_of(&usage),
@@ -185,11 +263,23 @@ fn measure(cmd: &mut Command) -> anyhow::Result<Measured> {
     })
 }
 
-fn report(name: &str, m: &Measured, requests: Option<usize>, latency_ms: u64, parallelism: u16, target: &str) {
+fn report(
+    name: &str,
+    m: &Measured,
+    requests: Option<usize>,
+    latency_ms: u64,
+    parallelism: u16,
+    target: &str,
+) {
     let (req, ideal, ratio) = match requests {
         Some(r) if latency_ms > 0 => {
-            let ideal = Duration::from_millis(r.div_ceil(usize::from(parallelism)) as u64 * latency_ms);
-            (r.to_string(), secs(ideal), format!("{:.2}", m.wall.as_secs_f64() / ideal.as_secs_f64()))
+            let ideal =
+                Duration::from_millis(r.div_ceil(usize::from(parallelism)) as u64 * latency_ms);
+            (
+                r.to_string(),
+                secs(ideal),
+                format!("{:.2}", m.wall.as_secs_f64() / ideal.as_secs_f64()),
+            )
         }
         Some(r) => (r.to_string(), "-".into(), "-".into()),
         None => ("-".into(), "-".into(), "-".into()),
@@ -197,7 +287,11 @@ fn report(name: &str, m: &Measured, requests: Option<usize>, latency_ms: u64, pa
     let result = if m.code == 0 {
         format!("ok (target {target})")
     } else {
-        format!("FAILED, exit {}: {}", m.code, m.stderr.lines().last().unwrap_or_default())
+        format!(
+            "FAILED, exit {}: {}",
+            m.code,
+            m.stderr.lines().last().unwrap_or_default()
+        )
     };
     println!(
         "{:<52} {:>9} {:>9} {:>9} {:>6} {:>9} {:>9} {:>9}  {result}",
@@ -213,7 +307,9 @@ fn report(name: &str, m: &Measured, requests: Option<usize>, latency_ms: u64, pa
 }
 
 fn cpu_of(usage: &libc::rusage) -> Duration {
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
@@ -236,6 +332,10 @@ fn cores() -> usize {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }

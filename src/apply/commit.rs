@@ -59,8 +59,12 @@ impl<T: Send + 'static> GroupCommit<T> {
     /// Commits `item` and waits until it is durable (or its flush failed).
     pub async fn commit(&self, item: T) -> Result<(), String> {
         let (reply, done) = oneshot::channel();
-        self.tx.send((item, reply)).map_err(|_| "internal error: the durable writer stopped; this is a bug in lockward".to_string())?;
-        done.await.map_err(|_| "internal error: the durable writer stopped; this is a bug in lockward".to_string())?
+        self.tx.send((item, reply)).map_err(|_| {
+            "internal error: the durable writer stopped; this is a bug in lockward".to_string()
+        })?;
+        done.await.map_err(|_| {
+            "internal error: the durable writer stopped; this is a bug in lockward".to_string()
+        })?
     }
 }
 
@@ -89,7 +93,9 @@ mod tests {
             async move { gc.commit(0).await }
         });
         // The flusher holds item 0 and is blocked: queue ten more, then let it go on.
-        tokio::task::spawn_blocking(move || started_rx.recv().unwrap()).await.unwrap();
+        tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+            .await
+            .unwrap();
         let waiting: Vec<_> = (1..=10u32)
             .map(|i| {
                 let (reply, done) = oneshot::channel();
@@ -103,7 +109,11 @@ mod tests {
             done.await.unwrap().unwrap();
         }
         let batches = flushed.lock().unwrap().clone();
-        assert_eq!(batches, vec![vec![0], (1..=10).collect::<Vec<_>>()], "one flush for the ten waiting items");
+        assert_eq!(
+            batches,
+            vec![vec![0], (1..=10).collect::<Vec<_>>()],
+            "one flush for the ten waiting items"
+        );
     }
 
     #[tokio::test]

@@ -18,9 +18,20 @@ pub enum Refusal {
     #[error("apply refused: --approve needs at least the first 12 hex digits of the plan digest (got `{given}`)")]
     DigestTooShort { given: String },
     #[error("apply refused: --auto-approve approves only plans whose actions are all reversible, and this plan has {count} {what} action(s): {addresses}\nhint: review the plan and run `lockward apply --approve {short}`")]
-    NotAllReversible { count: usize, what: String, addresses: String, short: String },
-    #[error("apply refused: `{typed}` does not confirm {action} on {address}; nothing was changed")]
-    Mistyped { typed: String, action: String, address: String },
+    NotAllReversible {
+        count: usize,
+        what: String,
+        addresses: String,
+        short: String,
+    },
+    #[error(
+        "apply refused: `{typed}` does not confirm {action} on {address}; nothing was changed"
+    )]
+    Mistyped {
+        typed: String,
+        action: String,
+        address: String,
+    },
     #[error("apply refused: the answer was not `yes`; nothing was changed")]
     NotYes,
     #[error("apply refused: could not read the confirmation: {0}")]
@@ -45,17 +56,26 @@ impl Confirm for Scripted {
             return check_digest(given, plan);
         }
         if self.auto_approve {
-            let strong: Vec<_> = plan.ready_actions().filter(|(_, a)| a.reversibility != Reversibility::Reversible).collect();
+            let strong: Vec<_> = plan
+                .ready_actions()
+                .filter(|(_, a)| a.reversibility != Reversibility::Reversible)
+                .collect();
             if strong.is_empty() {
                 return Ok(());
             }
-            let irreversible = strong.iter().filter(|(_, a)| a.reversibility == Reversibility::Irreversible).count();
+            let irreversible = strong
+                .iter()
+                .filter(|(_, a)| a.reversibility == Reversibility::Irreversible)
+                .count();
             let what = match (irreversible, strong.len() - irreversible) {
                 (0, _) => "delayed",
                 (_, 0) => "irreversible",
                 _ => "irreversible or delayed",
             };
-            let addresses: Vec<String> = strong.iter().map(|(r, a)| format!("{} ({})", r.address, a.action.as_str())).collect();
+            let addresses: Vec<String> = strong
+                .iter()
+                .map(|(r, a)| format!("{} ({})", r.address, a.action.as_str()))
+                .collect();
             return Err(Refusal::NotAllReversible {
                 count: strong.len(),
                 what: what.to_string(),
@@ -63,21 +83,32 @@ impl Confirm for Scripted {
                 short: plan.short_digest().to_string(),
             });
         }
-        Err(Refusal::NoApproval { short: plan.short_digest().to_string() })
+        Err(Refusal::NoApproval {
+            short: plan.short_digest().to_string(),
+        })
     }
 }
 
 /// Accepts the full digest (with or without `sha256:`) or a prefix of at least 12 hex digits.
 pub fn check_digest(given: &str, plan: &Plan) -> Result<(), Refusal> {
-    let given_hex = given.trim().strip_prefix("sha256:").unwrap_or(given.trim()).to_ascii_lowercase();
+    let given_hex = given
+        .trim()
+        .strip_prefix("sha256:")
+        .unwrap_or(given.trim())
+        .to_ascii_lowercase();
     let actual_hex = plan.digest.strip_prefix("sha256:").unwrap_or(&plan.digest);
     if given_hex.len() < 12 || !given_hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(Refusal::DigestTooShort { given: given.to_string() });
+        return Err(Refusal::DigestTooShort {
+            given: given.to_string(),
+        });
     }
     if actual_hex.starts_with(&given_hex) {
         Ok(())
     } else {
-        Err(Refusal::DigestMismatch { given: given.to_string(), actual: plan.digest.clone() })
+        Err(Refusal::DigestMismatch {
+            given: given.to_string(),
+            actual: plan.digest.clone(),
+        })
     }
 }
 
@@ -90,9 +121,14 @@ pub struct Terminal<R, W> {
 impl<R: BufRead, W: Write> Terminal<R, W> {
     fn ask(&mut self, prompt: &str) -> Result<String, Refusal> {
         write!(self.output, "{prompt}").map_err(|e| Refusal::Io(e.to_string()))?;
-        self.output.flush().map_err(|e| Refusal::Io(e.to_string()))?;
+        self.output
+            .flush()
+            .map_err(|e| Refusal::Io(e.to_string()))?;
         let mut line = String::new();
-        let n = self.input.read_line(&mut line).map_err(|e| Refusal::Io(e.to_string()))?;
+        let n = self
+            .input
+            .read_line(&mut line)
+            .map_err(|e| Refusal::Io(e.to_string()))?;
         if n == 0 {
             return Err(Refusal::Io("end of input".to_string()));
         }
@@ -118,7 +154,11 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 action.action.as_str()
             ))?;
             if typed != address {
-                return Err(Refusal::Mistyped { typed, action: action.action.as_str().to_string(), address });
+                return Err(Refusal::Mistyped {
+                    typed,
+                    action: action.action.as_str().to_string(),
+                    address,
+                });
             }
         }
         if reversible > 0 {
@@ -166,38 +206,69 @@ mod tests {
         plan(vec![
             resource(
                 "glacier_vault_lock.audit",
-                vec![Action::ready(ActionKind::InitiateLock, "r"), Action::ready(ActionKind::CompleteLock, "r")],
+                vec![
+                    Action::ready(ActionKind::InitiateLock, "r"),
+                    Action::ready(ActionKind::CompleteLock, "r"),
+                ],
             ),
-            resource("glacier_vault_lock.later", vec![Action::deferred(ActionKind::CompleteLock, None, "waits")]),
-            resource("rbin_rule_lock.ebs", vec![Action::ready(ActionKind::LockRule, "r")]),
+            resource(
+                "glacier_vault_lock.later",
+                vec![Action::deferred(ActionKind::CompleteLock, None, "waits")],
+            ),
+            resource(
+                "rbin_rule_lock.ebs",
+                vec![Action::ready(ActionKind::LockRule, "r")],
+            ),
         ])
     }
 
     fn reversible_only() -> Plan {
-        plan(vec![resource("glacier_vault_lock.staging", vec![Action::ready(ActionKind::InitiateLock, "r")])])
+        plan(vec![resource(
+            "glacier_vault_lock.staging",
+            vec![Action::ready(ActionKind::InitiateLock, "r")],
+        )])
     }
 
     /// Runs a terminal confirmation with `answers` typed; the result and what was shown.
     fn terminal(plan: &Plan, answers: &str) -> (Result<(), Refusal>, String) {
         let mut output = Vec::new();
-        let result = Terminal { input: answers.as_bytes(), output: &mut output }.confirm(plan);
+        let result = Terminal {
+            input: answers.as_bytes(),
+            output: &mut output,
+        }
+        .confirm(plan);
         (result, String::from_utf8(output).unwrap())
     }
 
     #[test]
     fn terminal_asks_each_delayed_or_irreversible_address_then_yes_for_the_reversible_ones() {
-        let (result, shown) = terminal(&mixed(), "glacier_vault_lock.audit\nrbin_rule_lock.ebs\nyes\n");
+        let (result, shown) = terminal(
+            &mixed(),
+            "glacier_vault_lock.audit\nrbin_rule_lock.ebs\nyes\n",
+        );
         assert_eq!(result, Ok(()));
-        assert!(shown.contains("complete_lock on glacier_vault_lock.audit is IRREVERSIBLE"), "{shown}");
-        assert!(shown.contains("lock_rule on rbin_rule_lock.ebs is DELAYED"), "{shown}");
+        assert!(
+            shown.contains("complete_lock on glacier_vault_lock.audit is IRREVERSIBLE"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("lock_rule on rbin_rule_lock.ebs is DELAYED"),
+            "{shown}"
+        );
         assert!(shown.contains("Perform 1 reversible action(s)"), "{shown}");
-        assert!(!shown.contains("glacier_vault_lock.later"), "a deferred action is not confirmed now: {shown}");
+        assert!(
+            !shown.contains("glacier_vault_lock.later"),
+            "a deferred action is not confirmed now: {shown}"
+        );
         assert_eq!(shown.matches("Type the address").count(), 2);
     }
 
     #[test]
     fn terminal_refuses_a_mistyped_address_and_asks_nothing_more() {
-        let (result, shown) = terminal(&mixed(), "glacier_vault_lock.aud1t\nrbin_rule_lock.ebs\nyes\n");
+        let (result, shown) = terminal(
+            &mixed(),
+            "glacier_vault_lock.aud1t\nrbin_rule_lock.ebs\nyes\n",
+        );
         assert_eq!(
             result,
             Err(Refusal::Mistyped {
@@ -217,10 +288,17 @@ mod tests {
         assert_eq!(terminal(&reversible_only(), "yes\n").0, Ok(()));
         assert_eq!(terminal(&reversible_only(), "  yes  \n").0, Ok(()));
         for answer in ["y\n", "YES\n", "glacier_vault_lock.staging\n", "\n"] {
-            assert_eq!(terminal(&reversible_only(), answer).0, Err(Refusal::NotYes), "{answer:?}");
+            assert_eq!(
+                terminal(&reversible_only(), answer).0,
+                Err(Refusal::NotYes),
+                "{answer:?}"
+            );
         }
         // The address typed for the strong actions does not stand in for the final `yes`.
-        let (result, _) = terminal(&mixed(), "glacier_vault_lock.audit\nrbin_rule_lock.ebs\nno\n");
+        let (result, _) = terminal(
+            &mixed(),
+            "glacier_vault_lock.audit\nrbin_rule_lock.ebs\nno\n",
+        );
         assert_eq!(result, Err(Refusal::NotYes));
     }
 
@@ -234,8 +312,17 @@ mod tests {
     fn scripted_accepts_the_full_digest_with_or_without_prefix_and_a_12_hex_prefix() {
         let plan = mixed();
         let hex = plan.digest.strip_prefix("sha256:").unwrap().to_string();
-        for given in [plan.digest.clone(), hex.clone(), hex.to_uppercase(), hex[..12].to_string(), format!("sha256:{}", &hex[..12])] {
-            let mut scripted = Scripted { approve: Some(given.clone()), auto_approve: false };
+        for given in [
+            plan.digest.clone(),
+            hex.clone(),
+            hex.to_uppercase(),
+            hex[..12].to_string(),
+            format!("sha256:{}", &hex[..12]),
+        ] {
+            let mut scripted = Scripted {
+                approve: Some(given.clone()),
+                auto_approve: false,
+            };
             assert_eq!(scripted.confirm(&plan), Ok(()), "{given}");
         }
     }
@@ -245,28 +332,60 @@ mod tests {
         let plan = mixed();
         let hex = plan.digest.strip_prefix("sha256:").unwrap().to_string();
         for short in [&hex[..11], "", "sha256:"] {
-            let mut scripted = Scripted { approve: Some(short.to_string()), auto_approve: false };
-            assert_eq!(scripted.confirm(&plan), Err(Refusal::DigestTooShort { given: short.to_string() }));
+            let mut scripted = Scripted {
+                approve: Some(short.to_string()),
+                auto_approve: false,
+            };
+            assert_eq!(
+                scripted.confirm(&plan),
+                Err(Refusal::DigestTooShort {
+                    given: short.to_string()
+                })
+            );
         }
         // Not hex at all: refused, never taken for a prefix.
-        let mut scripted = Scripted { approve: Some("zzzzzzzzzzzz".into()), auto_approve: false };
-        assert!(matches!(scripted.confirm(&plan), Err(Refusal::DigestTooShort { .. })));
+        let mut scripted = Scripted {
+            approve: Some("zzzzzzzzzzzz".into()),
+            auto_approve: false,
+        };
+        assert!(matches!(
+            scripted.confirm(&plan),
+            Err(Refusal::DigestTooShort { .. })
+        ));
         // Another plan's digest, full or prefix.
         let other = reversible_only();
         let other_hex = other.digest.strip_prefix("sha256:").unwrap();
         assert_ne!(other_hex[..12], hex[..12]);
         for given in [other.digest.clone(), other_hex[..12].to_string()] {
-            let mut scripted = Scripted { approve: Some(given.clone()), auto_approve: false };
-            assert_eq!(scripted.confirm(&plan), Err(Refusal::DigestMismatch { given, actual: plan.digest.clone() }));
+            let mut scripted = Scripted {
+                approve: Some(given.clone()),
+                auto_approve: false,
+            };
+            assert_eq!(
+                scripted.confirm(&plan),
+                Err(Refusal::DigestMismatch {
+                    given,
+                    actual: plan.digest.clone()
+                })
+            );
         }
         // A full digest with one more digit is not this plan's.
-        let mut scripted = Scripted { approve: Some(format!("{hex}0")), auto_approve: false };
-        assert!(matches!(scripted.confirm(&plan), Err(Refusal::DigestMismatch { .. })));
+        let mut scripted = Scripted {
+            approve: Some(format!("{hex}0")),
+            auto_approve: false,
+        };
+        assert!(matches!(
+            scripted.confirm(&plan),
+            Err(Refusal::DigestMismatch { .. })
+        ));
     }
 
     #[test]
     fn scripted_auto_approve_only_approves_all_reversible_plans() {
-        let auto = || Scripted { approve: None, auto_approve: true };
+        let auto = || Scripted {
+            approve: None,
+            auto_approve: true,
+        };
         assert_eq!(auto().confirm(&reversible_only()), Ok(()));
         let err = auto().confirm(&mixed()).unwrap_err();
         assert_eq!(
@@ -274,25 +393,42 @@ mod tests {
             Refusal::NotAllReversible {
                 count: 2,
                 what: "irreversible or delayed".into(),
-                addresses: "glacier_vault_lock.audit (complete_lock), rbin_rule_lock.ebs (lock_rule)".into(),
+                addresses:
+                    "glacier_vault_lock.audit (complete_lock), rbin_rule_lock.ebs (lock_rule)"
+                        .into(),
                 short: mixed().short_digest().to_string(),
             }
         );
         // A deferred irreversible action is not run now, so it does not stand in the way.
         let deferred = plan(vec![resource(
             "glacier_vault_lock.audit",
-            vec![Action::ready(ActionKind::InitiateLock, "r"), Action::deferred(ActionKind::CompleteLock, None, "waits")],
+            vec![
+                Action::ready(ActionKind::InitiateLock, "r"),
+                Action::deferred(ActionKind::CompleteLock, None, "waits"),
+            ],
         )]);
         assert_eq!(auto().confirm(&deferred), Ok(()));
-        let retrieve = plan(vec![resource("snowball_unlock_code.site_a", vec![Action::ready(ActionKind::RetrieveUnlockCode, "r")])]);
-        assert!(matches!(auto().confirm(&retrieve), Err(Refusal::NotAllReversible { ref what, .. }) if what == "irreversible"));
+        let retrieve = plan(vec![resource(
+            "snowball_unlock_code.site_a",
+            vec![Action::ready(ActionKind::RetrieveUnlockCode, "r")],
+        )]);
+        assert!(
+            matches!(auto().confirm(&retrieve), Err(Refusal::NotAllReversible { ref what, .. }) if what == "irreversible")
+        );
     }
 
     #[test]
     fn scripted_without_approval_is_refused_naming_the_digest() {
         let plan = mixed();
         let err = Scripted::default().confirm(&plan).unwrap_err();
-        assert_eq!(err, Refusal::NoApproval { short: plan.short_digest().to_string() });
-        assert!(err.to_string().contains(&format!("--approve {}", plan.short_digest())));
+        assert_eq!(
+            err,
+            Refusal::NoApproval {
+                short: plan.short_digest().to_string()
+            }
+        );
+        assert!(err
+            .to_string()
+            .contains(&format!("--approve {}", plan.short_digest())));
     }
 }

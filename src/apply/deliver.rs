@@ -27,33 +27,68 @@ impl Pending {
         if fs::symlink_metadata(target).is_ok() {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                format!("`{}` already exists; lockward never overwrites it", target.display()),
+                format!(
+                    "`{}` already exists; lockward never overwrites it",
+                    target.display()
+                ),
             ));
         }
-        let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let meta = fs::metadata(dir).map_err(|e| {
-            io::Error::new(e.kind(), format!("the directory of `{}` cannot be used: {e}", target.display()))
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "the directory of `{}` cannot be used: {e}",
+                    target.display()
+                ),
+            )
         })?;
         if !meta.is_dir() {
-            return Err(io::Error::other(format!("`{}` is not a directory", dir.display())));
+            return Err(io::Error::other(format!(
+                "`{}` is not a directory",
+                dir.display()
+            )));
         }
         if meta.permissions().mode() & 0o002 != 0 {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
-                format!("`{}` is writable by everyone; lockward will not deliver an unlock code there", dir.display()),
+                format!(
+                    "`{}` is writable by everyone; lockward will not deliver an unlock code there",
+                    dir.display()
+                ),
             ));
         }
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         // O_CREAT|O_EXCL: fails on anything already there, a symlink included.
-        let temp = dir.join(format!(".{name}.lockward-{}", uuid::Uuid::new_v4().simple()));
-        let file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
-        Ok(Pending { target: target.to_path_buf(), temp, file: Some(file) })
+        let temp = dir.join(format!(
+            ".{name}.lockward-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)?;
+        Ok(Pending {
+            target: target.to_path_buf(),
+            temp,
+            file: Some(file),
+        })
     }
 
     /// Writes the code, makes it durable, and moves it into place without replacing anything.
     /// Returns the code's fingerprint (`sha256:…` of exactly the bytes written).
     pub fn commit(mut self, code: &SecretString) -> io::Result<String> {
-        let mut file = self.file.take().ok_or_else(|| io::Error::other("delivery already committed"))?;
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("delivery already committed"))?;
         let bytes = code.expose_secret().as_bytes();
         file.write_all(bytes)?;
         file.sync_all()?;
@@ -85,10 +120,19 @@ mod tests {
         let target = dir.path().join("site.code");
         let code = SecretString::from("12345-abcde-56789-fghij-01234");
         let fp = Pending::prepare(&target).unwrap().commit(&code).unwrap();
-        assert_eq!(fs::read_to_string(&target).unwrap(), "12345-abcde-56789-fghij-01234");
-        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::read_to_string(&target).unwrap(),
+            "12345-abcde-56789-fghij-01234"
+        );
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(fp, digest::sha256(b"12345-abcde-56789-fghij-01234"));
-        assert!(Pending::prepare(&target).is_err(), "an existing file is refused");
+        assert!(
+            Pending::prepare(&target).is_err(),
+            "an existing file is refused"
+        );
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp file left behind");
     }

@@ -22,7 +22,9 @@ use jiff::Timestamp;
 use serde_json::{json, Map, Value};
 
 use crate::aws::{AwsError, CallerIdentity, GlacierApi, ProviderClients};
-use crate::config::{Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired};
+use crate::config::{
+    Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired,
+};
 use crate::kinds::Address;
 use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
 use crate::refresh::Clients;
@@ -64,7 +66,9 @@ impl ApplyReport {
     }
 
     pub fn failed(&self) -> bool {
-        self.results.iter().any(|(_, _, o)| matches!(o, ActionOutcome::Failed(_)))
+        self.results
+            .iter()
+            .any(|(_, _, o)| matches!(o, ActionOutcome::Failed(_)))
     }
 }
 
@@ -113,7 +117,11 @@ impl<'a> Executor<'a> {
     /// `parallelism`), one resource's actions in order. A failure stops new actions; what
     /// succeeded is kept. Returns the report and the final state, or a fatal error when the
     /// journal or state could not be written (the state on disk is then the last good one).
-    pub async fn run(&self, plan: &Plan, state: StateFile) -> Result<(ApplyReport, StateFile), FatalError> {
+    pub async fn run(
+        &self,
+        plan: &Plan,
+        state: StateFile,
+    ) -> Result<(ApplyReport, StateFile), FatalError> {
         let identities = self.caller_identities(plan).await;
         let state = Arc::new(Mutex::new(state));
         let run = Run {
@@ -125,14 +133,19 @@ impl<'a> Executor<'a> {
             plan_digest: &plan.digest,
             fatal: Mutex::new(None),
         };
-        let work: Vec<&ResourcePlan> =
-            plan.resources.iter().filter(|r| r.actions.iter().any(|a| a.status == ActionStatus::Ready)).collect();
+        let work: Vec<&ResourcePlan> = plan
+            .resources
+            .iter()
+            .filter(|r| r.actions.iter().any(|a| a.status == ActionStatus::Ready))
+            .collect();
         let results: Vec<Vec<(Address, ActionKind, ActionOutcome)>> = stream::iter(work)
             .map(|rp| self.run_resource(rp, &run))
             .buffer_unordered(self.parallelism.max(1))
             .collect()
             .await;
-        let mut report = ApplyReport { results: results.into_iter().flatten().collect() };
+        let mut report = ApplyReport {
+            results: results.into_iter().flatten().collect(),
+        };
         report.results.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(fatal) = lock(&run.fatal).take() {
             return Err(fatal);
@@ -146,8 +159,14 @@ impl<'a> Executor<'a> {
     /// A failure is recorded in the journal instead and the apply goes on.
     async fn caller_identities(&self, plan: &Plan) -> BTreeMap<String, Value> {
         let mut out = BTreeMap::new();
-        for rp in plan.resources.iter().filter(|r| r.actions.iter().any(|a| a.status == ActionStatus::Ready)) {
-            let Some(resource) = self.config.resource(&rp.address) else { continue };
+        for rp in plan
+            .resources
+            .iter()
+            .filter(|r| r.actions.iter().any(|a| a.status == ActionStatus::Ready))
+        {
+            let Some(resource) = self.config.resource(&rp.address) else {
+                continue;
+            };
             if out.contains_key(&resource.provider) {
                 continue;
             }
@@ -163,9 +182,17 @@ impl<'a> Executor<'a> {
         out
     }
 
-    async fn run_resource(&self, rp: &ResourcePlan, run: &Run<'_>) -> Vec<(Address, ActionKind, ActionOutcome)> {
+    async fn run_resource(
+        &self,
+        rp: &ResourcePlan,
+        run: &Run<'_>,
+    ) -> Vec<(Address, ActionKind, ActionOutcome)> {
         let address = &rp.address;
-        let ready: Vec<&Action> = rp.actions.iter().filter(|a| a.status == ActionStatus::Ready).collect();
+        let ready: Vec<&Action> = rp
+            .actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Ready)
+            .collect();
         let mut results = Vec::new();
         let resource = self.config.resource(address);
         let clients = resource.and_then(|r| self.clients.for_provider(&r.provider));
@@ -176,17 +203,24 @@ impl<'a> Executor<'a> {
             }
             self.event(address, action.action, None, "");
             let outcome = match (resource, clients) {
-                (Some(resource), Some(clients)) => match self.step(resource, clients, action.action, run).await {
-                    Ok(note) => {
-                        self.event(address, action.action, Some(ActionOutcome::Done), &note);
-                        ActionOutcome::Done
+                (Some(resource), Some(clients)) => {
+                    match self.step(resource, clients, action.action, run).await {
+                        Ok(note) => {
+                            self.event(address, action.action, Some(ActionOutcome::Done), &note);
+                            ActionOutcome::Done
+                        }
+                        Err(StepError(message)) => {
+                            run.stop.store(true, Ordering::SeqCst);
+                            self.event(
+                                address,
+                                action.action,
+                                Some(ActionOutcome::Failed(message.clone())),
+                                "",
+                            );
+                            ActionOutcome::Failed(message)
+                        }
                     }
-                    Err(StepError(message)) => {
-                        run.stop.store(true, Ordering::SeqCst);
-                        self.event(address, action.action, Some(ActionOutcome::Failed(message.clone())), "");
-                        ActionOutcome::Failed(message)
-                    }
-                },
+                }
                 _ => {
                     run.stop.store(true, Ordering::SeqCst);
                     ActionOutcome::Failed(format!(
@@ -199,19 +233,51 @@ impl<'a> Executor<'a> {
         results
     }
 
-    fn event(&self, address: &Address, action: ActionKind, outcome: Option<ActionOutcome>, note: &str) {
-        (self.on_event)(&Event { address: address.clone(), action, outcome, note: note.to_string() });
+    fn event(
+        &self,
+        address: &Address,
+        action: ActionKind,
+        outcome: Option<ActionOutcome>,
+        note: &str,
+    ) {
+        (self.on_event)(&Event {
+            address: address.clone(),
+            action,
+            outcome,
+            note: note.to_string(),
+        });
     }
 
-    async fn step(&self, resource: &Resource, clients: &ProviderClients, action: ActionKind, run: &Run<'_>) -> Result<String, StepError> {
-        let step = Step { exec: self, run, address: &resource.address, provider: &resource.provider };
+    async fn step(
+        &self,
+        resource: &Resource,
+        clients: &ProviderClients,
+        action: ActionKind,
+        run: &Run<'_>,
+    ) -> Result<String, StepError> {
+        let step = Step {
+            exec: self,
+            run,
+            address: &resource.address,
+            provider: &resource.provider,
+        };
         match (&resource.desired, action) {
-            (Desired::GlacierVaultLock(d), ActionKind::InitiateLock) => step.initiate(d, clients.glacier.as_ref(), true).await,
-            (Desired::GlacierVaultLock(d), ActionKind::CompleteLock) => step.complete(d, clients.glacier.as_ref()).await,
-            (Desired::GlacierVaultLock(d), ActionKind::AbortLock) => step.abort(d, clients.glacier.as_ref()).await,
+            (Desired::GlacierVaultLock(d), ActionKind::InitiateLock) => {
+                step.initiate(d, clients.glacier.as_ref(), true).await
+            }
+            (Desired::GlacierVaultLock(d), ActionKind::CompleteLock) => {
+                step.complete(d, clients.glacier.as_ref()).await
+            }
+            (Desired::GlacierVaultLock(d), ActionKind::AbortLock) => {
+                step.abort(d, clients.glacier.as_ref()).await
+            }
             (Desired::RbinRuleLock(d), ActionKind::LockRule) => step.lock_rule(d, clients).await,
-            (Desired::RbinRuleLock(d), ActionKind::UnlockRule) => step.unlock_rule(d, clients).await,
-            (Desired::SnowballUnlockCode(d), ActionKind::RetrieveUnlockCode) => step.retrieve(d, clients).await,
+            (Desired::RbinRuleLock(d), ActionKind::UnlockRule) => {
+                step.unlock_rule(d, clients).await
+            }
+            (Desired::SnowballUnlockCode(d), ActionKind::RetrieveUnlockCode) => {
+                step.retrieve(d, clients).await
+            }
             (_, action) => Err(StepError(format!(
                 "internal error: {} cannot {}; this is a bug in lockward",
                 resource.address,
@@ -237,7 +303,9 @@ fn state_writer(store: StateStore, state: Arc<Mutex<StateFile>>) -> GroupCommit<
 
 /// Appends journal records, one fsync for all that wait at once.
 fn journal_writer(journal: Journal) -> GroupCommit<JournalRecord> {
-    GroupCommit::spawn(move |records: Vec<JournalRecord>| journal.append_all(&records).map_err(|e| e.to_string()))
+    GroupCommit::spawn(move |records: Vec<JournalRecord>| {
+        journal.append_all(&records).map_err(|e| e.to_string())
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -254,18 +322,36 @@ struct Step<'e, 'r> {
 
 impl Step<'_, '_> {
     /// Appends a journal record (fsynced). A journal that cannot be written stops everything.
-    async fn journal(&self, action: ActionKind, phase: Phase, detail: Value) -> Result<(), FatalError> {
+    async fn journal(
+        &self,
+        action: ActionKind,
+        phase: Phase,
+        detail: Value,
+    ) -> Result<(), FatalError> {
         let mut map = match detail {
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        map.insert("plan".into(), Value::String(self.run.plan_digest.to_string()));
+        map.insert(
+            "plan".into(),
+            Value::String(self.run.plan_digest.to_string()),
+        );
         map.insert("provider".into(), Value::String(self.provider.to_string()));
         if let Some(identity) = self.run.identities.get(self.provider) {
             map.insert("caller".into(), identity.clone());
         }
-        let record = JournalRecord::new((self.exec.clock)(), self.address.clone(), action, phase, map);
-        self.run.journal.commit(record).await.map_err(|e| self.fatal(format!("could not write the journal: {e}")))
+        let record = JournalRecord::new(
+            (self.exec.clock)(),
+            self.address.clone(),
+            action,
+            phase,
+            map,
+        );
+        self.run
+            .journal
+            .commit(record)
+            .await
+            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
     }
 
     fn fatal(&self, message: String) -> FatalError {
@@ -278,7 +364,11 @@ impl Step<'_, '_> {
     /// Updates this resource's record and waits until the state file holding it is on disk.
     async fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
         update(&mut lock(&self.run.state));
-        self.run.saves.commit(()).await.map_err(|e| self.fatal(format!("could not save the state file: {e}")))
+        self.run
+            .saves
+            .commit(())
+            .await
+            .map_err(|e| self.fatal(format!("could not save the state file: {e}")))
     }
 
     async fn failed(&self, action: ActionKind, error: &AwsError, next: &str) -> StepError {
@@ -289,11 +379,24 @@ impl Step<'_, '_> {
         StepError(format!("{} failed: {error}\nhint: {next}", action.as_str()))
     }
 
-    async fn initiate(&self, d: &GlacierDesired, g: &dyn GlacierApi, may_recover: bool) -> Result<String, StepError> {
+    async fn initiate(
+        &self,
+        d: &GlacierDesired,
+        g: &dyn GlacierApi,
+        may_recover: bool,
+    ) -> Result<String, StepError> {
         let action = ActionKind::InitiateLock;
         let policy_digest = d.policy.digest();
-        self.journal(action, Phase::Intent, json!({"vault": d.vault, "policy_digest": policy_digest})).await?;
-        match g.initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical()).await {
+        self.journal(
+            action,
+            Phase::Intent,
+            json!({"vault": d.vault, "policy_digest": policy_digest}),
+        )
+        .await?;
+        match g
+            .initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical())
+            .await
+        {
             Ok(lock_id) => {
                 // The lock id first of all: it is returned only now, and never again.
                 let mut record = GlacierRecord {
@@ -303,17 +406,26 @@ impl Step<'_, '_> {
                     policy_digest: policy_digest.clone(),
                     completed_at: None,
                 };
-                self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone()))).await?;
+                self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))
+                    .await?;
                 // The initiation time recorded is the CreationDate AWS reports.
                 let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
-                    Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => Some(lock.created),
+                    Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => {
+                        Some(lock.created)
+                    }
                     _ => None,
                 };
                 if created.is_some() {
                     record.initiated_at = created;
-                    self.save(|s| s.set(self.address, Record::GlacierVaultLock(record))).await?;
+                    self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))
+                        .await?;
                 }
-                self.journal(action, Phase::Done, json!({"lock_id": lock_id, "created": created.map(|t| t.to_string())})).await?;
+                self.journal(
+                    action,
+                    Phase::Done,
+                    json!({"lock_id": lock_id, "created": created.map(|t| t.to_string())}),
+                )
+                .await?;
                 Ok(match created {
                     Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
                     None => "lock id recorded (its CreationDate could not be read back; the next plan will re-check it)".into(),
@@ -347,7 +459,9 @@ impl Step<'_, '_> {
                     ))),
                 }
             }
-            Err(e) => Err(self.failed(action, &e, "fix the cause above and run apply again").await),
+            Err(e) => Err(self
+                .failed(action, &e, "fix the cause above and run apply again")
+                .await),
         }
     }
 
@@ -378,7 +492,10 @@ impl Step<'_, '_> {
             ));
         }
         self.journal(action, Phase::Intent, json!({"vault": d.vault, "lock_id": record.lock_id, "policy_digest": record.policy_digest})).await?;
-        match g.complete_vault_lock(&d.account_id, &d.vault, &record.lock_id).await {
+        match g
+            .complete_vault_lock(&d.account_id, &d.vault, &record.lock_id)
+            .await
+        {
             Ok(()) => {}
             Err(e) if e.is_ambiguous() => {
                 let locked = matches!(
@@ -390,40 +507,68 @@ impl Step<'_, '_> {
                 }
                 self.journal(action, Phase::Recovered, json!({"found": "the vault is Locked with the desired policy", "error": e.to_string()})).await?;
             }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
+            Err(e) => {
+                return Err(self
+                    .failed(action, &e, "fix the cause above and run apply again")
+                    .await)
+            }
         }
         let now = (self.exec.clock)();
         let mut done = record;
         done.completed_at = Some(now);
-        self.save(|s| s.set(self.address, Record::GlacierVaultLock(done))).await?;
-        self.journal(action, Phase::Done, json!({"vault": d.vault})).await?;
+        self.save(|s| s.set(self.address, Record::GlacierVaultLock(done)))
+            .await?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault}))
+            .await?;
         Ok("the vault lock is now permanent".into())
     }
 
     async fn abort(&self, d: &GlacierDesired, g: &dyn GlacierApi) -> Result<String, StepError> {
         let action = ActionKind::AbortLock;
-        self.journal(action, Phase::Intent, json!({"vault": d.vault})).await?;
+        self.journal(action, Phase::Intent, json!({"vault": d.vault}))
+            .await?;
         match g.abort_vault_lock(&d.account_id, &d.vault).await {
             Ok(()) => {}
             Err(e) if e.is_ambiguous() => match g.get_vault_lock(&d.account_id, &d.vault).await {
                 Ok(None) => {
-                    self.journal(action, Phase::Recovered, json!({"found": "no lock", "error": e.to_string()})).await?;
+                    self.journal(
+                        action,
+                        Phase::Recovered,
+                        json!({"found": "no lock", "error": e.to_string()}),
+                    )
+                    .await?;
                 }
                 _ => return Err(self.failed(action, &e, "run apply again").await),
             },
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
+            Err(e) => {
+                return Err(self
+                    .failed(action, &e, "fix the cause above and run apply again")
+                    .await)
+            }
         }
         self.save(|s| {
             s.resources.remove(&self.address.to_string());
-        }).await?;
-        self.journal(action, Phase::Done, json!({"vault": d.vault})).await?;
+        })
+        .await?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault}))
+            .await?;
         Ok("the lock in progress was aborted".into())
     }
 
     async fn lock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
         let action = ActionKind::LockRule;
-        let days = d.unlock_delay_days.ok_or_else(|| StepError("internal error: lock_rule without an unlock delay; this is a bug in lockward".into()))?;
-        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id, "unlock_delay_days": days})).await?;
+        let days = d.unlock_delay_days.ok_or_else(|| {
+            StepError(
+                "internal error: lock_rule without an unlock delay; this is a bug in lockward"
+                    .into(),
+            )
+        })?;
+        self.journal(
+            action,
+            Phase::Intent,
+            json!({"rule_id": d.rule_id, "unlock_delay_days": days}),
+        )
+        .await?;
         match c.rbin.lock_rule(&d.rule_id, days).await {
             Ok(()) => {}
             Err(e) if e.is_ambiguous() => {
@@ -431,20 +576,37 @@ impl Step<'_, '_> {
                 if !locked {
                     return Err(self.failed(action, &e, "run apply again").await);
                 }
-                self.journal(action, Phase::Recovered, json!({"found": "the rule is locked", "error": e.to_string()})).await?;
+                self.journal(
+                    action,
+                    Phase::Recovered,
+                    json!({"found": "the rule is locked", "error": e.to_string()}),
+                )
+                .await?;
             }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
+            Err(e) => {
+                return Err(self
+                    .failed(action, &e, "fix the cause above and run apply again")
+                    .await)
+            }
         }
         let now = (self.exec.clock)();
-        let record = RbinRecord { rule_id: d.rule_id.clone(), unlock_delay_days: Some(days), locked_at: Some(now), unlock_requested_at: None };
-        self.save(|s| s.set(self.address, Record::RbinRuleLock(record))).await?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id})).await?;
+        let record = RbinRecord {
+            rule_id: d.rule_id.clone(),
+            unlock_delay_days: Some(days),
+            locked_at: Some(now),
+            unlock_requested_at: None,
+        };
+        self.save(|s| s.set(self.address, Record::RbinRuleLock(record)))
+            .await?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
+            .await?;
         Ok(format!("locked; unlocking it takes {days} days"))
     }
 
     async fn unlock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
         let action = ActionKind::UnlockRule;
-        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id})).await?;
+        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))
+            .await?;
         match c.rbin.unlock_rule(&d.rule_id).await {
             Ok(()) => {}
             // A ConflictException may answer the SDK's retry of a call whose first attempt took
@@ -454,9 +616,18 @@ impl Step<'_, '_> {
                 if !pending {
                     return Err(self.failed(action, &e, "run apply again").await);
                 }
-                self.journal(action, Phase::Recovered, json!({"found": "the rule is pending unlock", "error": e.to_string()})).await?;
+                self.journal(
+                    action,
+                    Phase::Recovered,
+                    json!({"found": "the rule is pending unlock", "error": e.to_string()}),
+                )
+                .await?;
             }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above and run apply again").await),
+            Err(e) => {
+                return Err(self
+                    .failed(action, &e, "fix the cause above and run apply again")
+                    .await)
+            }
         }
         let now = (self.exec.clock)();
         self.save(|s| {
@@ -468,17 +639,29 @@ impl Step<'_, '_> {
             });
             record.unlock_requested_at = Some(now);
             s.set(self.address, Record::RbinRuleLock(record));
-        }).await?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id})).await?;
+        })
+        .await?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
+            .await?;
         Ok("unlock requested; the rule stays locked until its unlock delay ends".into())
     }
 
-    async fn retrieve(&self, d: &SnowballDesired, c: &ProviderClients) -> Result<String, StepError> {
+    async fn retrieve(
+        &self,
+        d: &SnowballDesired,
+        c: &ProviderClients,
+    ) -> Result<String, StepError> {
         let action = ActionKind::RetrieveUnlockCode;
         // Prepare the file before the code exists, so a code once disclosed is not lost to a
         // file that cannot be written.
-        let pending = deliver::Pending::prepare(&d.deliver_to).map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
-        self.journal(action, Phase::Intent, json!({"job_id": d.job_id, "deliver_to": d.deliver_to})).await?;
+        let pending = deliver::Pending::prepare(&d.deliver_to)
+            .map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
+        self.journal(
+            action,
+            Phase::Intent,
+            json!({"job_id": d.job_id, "deliver_to": d.deliver_to}),
+        )
+        .await?;
         // Never repeated automatically: every call discloses the code again.
         let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
             Ok(code) => code,
@@ -497,8 +680,12 @@ impl Step<'_, '_> {
         let fingerprint = match pending.commit(&code) {
             Ok(fingerprint) => fingerprint,
             Err(e) => {
-                let message = format!("the unlock code was retrieved but could not be written to `{}`: {e}", d.deliver_to.display());
-                self.journal(action, Phase::Failed, json!({"error": message})).await?;
+                let message = format!(
+                    "the unlock code was retrieved but could not be written to `{}`: {e}",
+                    d.deliver_to.display()
+                );
+                self.journal(action, Phase::Failed, json!({"error": message}))
+                    .await?;
                 return Err(StepError(format!(
                     "{message}\nhint: fix the file system problem and apply again (the code will be retrieved again)"
                 )));
@@ -510,9 +697,19 @@ impl Step<'_, '_> {
             deliver_to: d.deliver_to.clone(),
             delivered_at: (self.exec.clock)(),
         };
-        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record))).await?;
-        self.journal(action, Phase::Done, json!({"job_id": d.job_id, "fingerprint": fingerprint})).await?;
-        Ok(format!("delivered to {} (fingerprint {})", d.deliver_to.display(), short(&fingerprint)))
+        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
+            .await?;
+        self.journal(
+            action,
+            Phase::Done,
+            json!({"job_id": d.job_id, "fingerprint": fingerprint}),
+        )
+        .await?;
+        Ok(format!(
+            "delivered to {} (fingerprint {})",
+            d.deliver_to.display(),
+            short(&fingerprint)
+        ))
     }
 }
 

@@ -227,8 +227,7 @@ impl JournalError {
 }
 
 /// The journal beside one state file. Shareable between threads: appends are serialized.
-#[derive(Debug)]
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Journal {
     path: PathBuf,
     /// Opened on the first append; dropped after a failed write, so the next append reopens

@@ -63,13 +63,27 @@ pub trait GlacierApi: Send + Sync {
     async fn list_vaults(&self, account_id: &str) -> Result<Vec<String>, AwsError>;
     /// The vault's lock, or `None` when the vault has no lock (or does not exist: see
     /// [`GlacierApi::vault_exists`]).
-    async fn get_vault_lock(&self, account_id: &str, vault: &str) -> Result<Option<VaultLock>, AwsError>;
+    async fn get_vault_lock(
+        &self,
+        account_id: &str,
+        vault: &str,
+    ) -> Result<Option<VaultLock>, AwsError>;
     async fn vault_exists(&self, account_id: &str, vault: &str) -> Result<bool, AwsError>;
     /// Returns the lock id. Never retried automatically: a retry after a lost response would
     /// start a second lock; the caller re-reads the vault instead.
-    async fn initiate_vault_lock(&self, account_id: &str, vault: &str, policy: &str) -> Result<String, AwsError>;
+    async fn initiate_vault_lock(
+        &self,
+        account_id: &str,
+        vault: &str,
+        policy: &str,
+    ) -> Result<String, AwsError>;
     /// Idempotent with the right lock id.
-    async fn complete_vault_lock(&self, account_id: &str, vault: &str, lock_id: &str) -> Result<(), AwsError>;
+    async fn complete_vault_lock(
+        &self,
+        account_id: &str,
+        vault: &str,
+        lock_id: &str,
+    ) -> Result<(), AwsError>;
     async fn abort_vault_lock(&self, account_id: &str, vault: &str) -> Result<(), AwsError>;
 }
 
@@ -134,7 +148,10 @@ impl fmt::Display for AwsError {
             None => write!(f, "{}", self.message)?,
         }
         if self.class == ErrorClass::Ambiguous {
-            write!(f, " (the outcome is unknown: the call may have taken effect)")?;
+            write!(
+                f,
+                " (the outcome is unknown: the call may have taken effect)"
+            )?;
         }
         Ok(())
     }

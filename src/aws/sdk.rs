@@ -13,7 +13,10 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use jiff::Timestamp;
 use secrecy::SecretString;
 
-use super::{AwsError, CallerIdentity, ErrorClass, GlacierApi, JobInfo, RbinApi, RuleInfo, SnowballApi, StsApi, VaultLock};
+use super::{
+    AwsError, CallerIdentity, ErrorClass, GlacierApi, JobInfo, RbinApi, RuleInfo, SnowballApi,
+    StsApi, VaultLock,
+};
 use crate::config::Provider;
 
 /// How clients are built beyond what the provider says.
@@ -28,7 +31,10 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { max_attempts: 8, static_credentials: None }
+        ClientOptions {
+            max_attempts: 8,
+            static_credentials: None,
+        }
     }
 }
 
@@ -61,8 +67,15 @@ async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
         .region(Region::new(provider.region.clone()))
         // Every lockward call moves a few hundred bytes: watching for stalled streams only
         // costs CPU per request (a timer each); the operation timeouts cover a hung call.
-        .stalled_stream_protection(aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled())
-        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)).with_initial_backoff(Duration::from_millis(50)).with_max_backoff(Duration::from_secs(2)))
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(options.max_attempts.max(1))
+                .with_initial_backoff(Duration::from_millis(50))
+                .with_max_backoff(Duration::from_secs(2)),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
@@ -93,7 +106,11 @@ async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
         .configure(&base)
         .build()
         .await;
-    base.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(assumed)).build()
+    base.into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(assumed),
+        )
+        .build()
 }
 
 /// Classifies an SDK error: AWS's answer (rejected), an unknown outcome (ambiguous), or a call
@@ -104,7 +121,10 @@ where
     R: std::fmt::Debug + HasStatus,
 {
     let code = err.code().map(str::to_string);
-    let message = err.message().map(str::to_string).unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    let message = err
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
     let class = match &err {
         SdkError::ConstructionFailure(_) => ErrorClass::NotSent,
         SdkError::TimeoutError(_) | SdkError::ResponseError(_) => ErrorClass::Ambiguous,
@@ -114,7 +134,11 @@ where
         SdkError::ServiceError(_) => ErrorClass::Rejected,
         _ => ErrorClass::Ambiguous,
     };
-    AwsError { class, code, message }
+    AwsError {
+        class,
+        code,
+        message,
+    }
 }
 
 /// The HTTP status of a raw response.
@@ -151,8 +175,19 @@ impl GlacierApi for SdkGlacier {
         self.list_vault_names(account_id).await
     }
 
-    async fn get_vault_lock(&self, account_id: &str, vault: &str) -> Result<Option<VaultLock>, AwsError> {
-        let out = match self.0.get_vault_lock().account_id(account_id).vault_name(vault).send().await {
+    async fn get_vault_lock(
+        &self,
+        account_id: &str,
+        vault: &str,
+    ) -> Result<Option<VaultLock>, AwsError> {
+        let out = match self
+            .0
+            .get_vault_lock()
+            .account_id(account_id)
+            .vault_name(vault)
+            .send()
+            .await
+        {
             Ok(out) => out,
             Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
             Err(e) => return Err(classify(e)),
@@ -171,22 +206,40 @@ impl GlacierApi for SdkGlacier {
     }
 
     async fn vault_exists(&self, account_id: &str, vault: &str) -> Result<bool, AwsError> {
-        match self.0.describe_vault().account_id(account_id).vault_name(vault).send().await {
+        match self
+            .0
+            .describe_vault()
+            .account_id(account_id)
+            .vault_name(vault)
+            .send()
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(false),
             Err(e) => Err(classify(e)),
         }
     }
 
-    async fn initiate_vault_lock(&self, account_id: &str, vault: &str, policy: &str) -> Result<String, AwsError> {
+    async fn initiate_vault_lock(
+        &self,
+        account_id: &str,
+        vault: &str,
+        policy: &str,
+    ) -> Result<String, AwsError> {
         let out = self
             .0
             .initiate_vault_lock()
             .account_id(account_id)
             .vault_name(vault)
-            .policy(aws_sdk_glacier::types::VaultLockPolicy::builder().policy(policy).build())
+            .policy(
+                aws_sdk_glacier::types::VaultLockPolicy::builder()
+                    .policy(policy)
+                    .build(),
+            )
             .customize()
-            .config_override(aws_sdk_glacier::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .config_override(
+                aws_sdk_glacier::config::Builder::default().retry_config(RetryConfig::disabled()),
+            )
             .send()
             .await
             .map_err(classify)?;
@@ -197,7 +250,12 @@ impl GlacierApi for SdkGlacier {
         })
     }
 
-    async fn complete_vault_lock(&self, account_id: &str, vault: &str, lock_id: &str) -> Result<(), AwsError> {
+    async fn complete_vault_lock(
+        &self,
+        account_id: &str,
+        vault: &str,
+        lock_id: &str,
+    ) -> Result<(), AwsError> {
         self.0
             .complete_vault_lock()
             .account_id(account_id)
@@ -210,7 +268,14 @@ impl GlacierApi for SdkGlacier {
     }
 
     async fn abort_vault_lock(&self, account_id: &str, vault: &str) -> Result<(), AwsError> {
-        self.0.abort_vault_lock().account_id(account_id).vault_name(vault).send().await.map(|_| ()).map_err(classify)
+        self.0
+            .abort_vault_lock()
+            .account_id(account_id)
+            .vault_name(vault)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
     }
 }
 
@@ -233,7 +298,10 @@ impl RbinApi for SdkRbin {
             .and_then(|c| c.unlock_delay())
             .and_then(|d| u16::try_from(d.unlock_delay_value()).ok());
         Ok(Some(RuleInfo {
-            resource_type: out.resource_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            resource_type: out
+                .resource_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
             lock_state: out.lock_state().map(|s| s.as_str().to_string()),
             unlock_delay_days,
             lock_end_time: out.lock_end_time().and_then(timestamp_from_smithy),
@@ -248,7 +316,11 @@ impl RbinApi for SdkRbin {
             .unlock_delay_value(i32::from(unlock_delay_days))
             .unlock_delay_unit(UnlockDelayUnit::Days)
             .build()
-            .map_err(|e| AwsError { class: ErrorClass::NotSent, code: None, message: e.to_string() })?;
+            .map_err(|e| AwsError {
+                class: ErrorClass::NotSent,
+                code: None,
+                message: e.to_string(),
+            })?;
         self.0
             .lock_rule()
             .identifier(rule_id)
@@ -260,7 +332,13 @@ impl RbinApi for SdkRbin {
     }
 
     async fn unlock_rule(&self, rule_id: &str) -> Result<(), AwsError> {
-        self.0.unlock_rule().identifier(rule_id).send().await.map(|_| ()).map_err(classify)
+        self.0
+            .unlock_rule()
+            .identifier(rule_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(classify)
     }
 }
 
@@ -279,12 +357,21 @@ impl SnowballApi for SdkSnowball {
             code: None,
             message: format!("DescribeJob for `{job_id}` returned no job metadata"),
         })?;
-        let created = meta.creation_date().and_then(timestamp_from_smithy).ok_or_else(|| AwsError {
-            class: ErrorClass::Rejected,
-            code: None,
-            message: format!("DescribeJob for `{job_id}` returned no creation date"),
-        })?;
-        Ok(Some(JobInfo { state: meta.job_state().map(|s| s.as_str().to_string()).unwrap_or_default(), created }))
+        let created = meta
+            .creation_date()
+            .and_then(timestamp_from_smithy)
+            .ok_or_else(|| AwsError {
+                class: ErrorClass::Rejected,
+                code: None,
+                message: format!("DescribeJob for `{job_id}` returned no creation date"),
+            })?;
+        Ok(Some(JobInfo {
+            state: meta
+                .job_state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            created,
+        }))
     }
 
     /// Never retried automatically: a retry after an answer that was lost on the way would
@@ -295,15 +382,19 @@ impl SnowballApi for SdkSnowball {
             .get_job_unlock_code()
             .job_id(job_id)
             .customize()
-            .config_override(aws_sdk_snowball::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .config_override(
+                aws_sdk_snowball::config::Builder::default().retry_config(RetryConfig::disabled()),
+            )
             .send()
             .await
             .map_err(classify)?;
-        out.unlock_code.map(SecretString::from).ok_or_else(|| AwsError {
-            class: ErrorClass::Rejected,
-            code: None,
-            message: format!("GetJobUnlockCode for `{job_id}` returned no code"),
-        })
+        out.unlock_code
+            .map(SecretString::from)
+            .ok_or_else(|| AwsError {
+                class: ErrorClass::Rejected,
+                code: None,
+                message: format!("GetJobUnlockCode for `{job_id}` returned no code"),
+            })
     }
 }
 
@@ -312,7 +403,12 @@ struct SdkSts(aws_sdk_sts::Client);
 #[async_trait]
 impl StsApi for SdkSts {
     async fn caller_identity(&self) -> Result<CallerIdentity, AwsError> {
-        let out = self.0.get_caller_identity().send().await.map_err(classify)?;
+        let out = self
+            .0
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(classify)?;
         Ok(CallerIdentity {
             account: out.account().unwrap_or_default().to_string(),
             arn: out.arn().unwrap_or_default().to_string(),
@@ -325,10 +421,19 @@ impl StsApi for SdkSts {
 impl SdkGlacier {
     /// Every vault name, following ListVaults' `Marker` through all pages.
     async fn list_vault_names(&self, account_id: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = self.0.list_vaults().account_id(account_id).into_paginator().send();
+        let mut pages = self
+            .0
+            .list_vaults()
+            .account_id(account_id)
+            .into_paginator()
+            .send();
         let mut names = Vec::new();
         while let Some(page) = pages.try_next().await.map_err(classify)? {
-            names.extend(page.vault_list().iter().filter_map(|v| v.vault_name().map(str::to_string)));
+            names.extend(
+                page.vault_list()
+                    .iter()
+                    .filter_map(|v| v.vault_name().map(str::to_string)),
+            );
         }
         Ok(names)
     }
@@ -336,9 +441,17 @@ impl SdkGlacier {
 
 impl SdkRbin {
     /// Every rule of `resource_type`, following ListRules' `NextToken` through all pages.
-    async fn list_rule_summaries(&self, resource_type: &str) -> Result<Vec<super::RuleSummary>, AwsError> {
+    async fn list_rule_summaries(
+        &self,
+        resource_type: &str,
+    ) -> Result<Vec<super::RuleSummary>, AwsError> {
         let resource_type = aws_sdk_rbin::types::ResourceType::from(resource_type);
-        let mut pages = self.0.list_rules().resource_type(resource_type).into_paginator().send();
+        let mut pages = self
+            .0
+            .list_rules()
+            .resource_type(resource_type)
+            .into_paginator()
+            .send();
         let mut rules = Vec::new();
         while let Some(page) = pages.try_next().await.map_err(classify)? {
             rules.extend(page.rules().iter().filter_map(|r| {

@@ -20,23 +20,43 @@ use super::project::{runtime, say, Project, Session};
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    let mut confirm: Box<dyn Confirm> = if args.approve.is_none() && !args.auto_approve && session.interactive {
-        Box::new(Terminal { input: std::io::stdin().lock(), output: anstream::stderr() })
-    } else {
-        Box::new(Scripted { approve: args.approve.clone(), auto_approve: args.auto_approve })
-    };
-    run_with(args, &session, confirm.as_mut(), &mut std::io::stdout().lock())
+    let mut confirm: Box<dyn Confirm> =
+        if args.approve.is_none() && !args.auto_approve && session.interactive {
+            Box::new(Terminal {
+                input: std::io::stdin().lock(),
+                output: anstream::stderr(),
+            })
+        } else {
+            Box::new(Scripted {
+                approve: args.approve.clone(),
+                auto_approve: args.auto_approve,
+            })
+        };
+    run_with(
+        args,
+        &session,
+        confirm.as_mut(),
+        &mut std::io::stdout().lock(),
+    )
 }
 
 /// Runs apply with the given confirmation. Exit 0 when every action was done (or there was
 /// nothing to do); refusals and failures are errors (exit 1).
-pub fn run_with(args: &ApplyArgs, session: &Session, confirm: &mut dyn Confirm, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run_with(
+    args: &ApplyArgs,
+    session: &Session,
+    confirm: &mut dyn Confirm,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     // 0. Everything that can be checked without AWS or the lock: the config and the plan file.
     let project = Project::load(&args.config, &args.state)?;
     let saved = args.plan_file.as_deref().map(SavedPlan::read).transpose()?;
 
     // 1. The state lock, for the whole apply.
-    let timeout = args.lock_timeout.map(|d| Duration::from_secs_f64(d.as_secs_f64())).unwrap_or_default();
+    let timeout = args
+        .lock_timeout
+        .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
+        .unwrap_or_default();
     let _lock = StateLock::acquire(&project.state_path, "apply", timeout)?;
     let store = StateStore::new(&project.state_path);
     let state = store.load()?;
@@ -47,13 +67,21 @@ pub fn run_with(args: &ApplyArgs, session: &Session, confirm: &mut dyn Confirm, 
     // 2. The plan: a saved one must still be exactly what a fresh plan says now.
     let resources = match &saved {
         Some(saved) => {
-            let addresses: Vec<_> = saved.plan.resources.iter().map(|r| r.address.clone()).collect();
-            project.targeted(&addresses).map_err(|e| anyhow::anyhow!("the plan is stale: {e}"))?
+            let addresses: Vec<_> = saved
+                .plan
+                .resources
+                .iter()
+                .map(|r| r.address.clone())
+                .collect();
+            project
+                .targeted(&addresses)
+                .map_err(|e| anyhow::anyhow!("the plan is stale: {e}"))?
         }
         None => project.targeted(&args.target)?,
     };
     let parallelism = usize::from(args.parallelism);
-    let (plan, _live) = rt.block_on(project.plan(&resources, &clients, &state, parallelism, session.now))?;
+    let (plan, _live) =
+        rt.block_on(project.plan(&resources, &clients, &state, parallelism, session.now))?;
     if let Some(saved) = &saved {
         let mut reasons = planfile::stale_reasons(saved, &plan.config_digest, &state, &plan);
         if reasons.is_empty() && saved.plan.digest != plan.digest {
@@ -142,7 +170,10 @@ fn progress_line(e: &Event) -> String {
         None => format!("{what} ..."),
         Some(ActionOutcome::Done) if e.note.is_empty() => format!("{what} done"),
         Some(ActionOutcome::Done) => format!("{what} done: {}", e.note),
-        Some(ActionOutcome::Failed(message)) => format!("{what} FAILED: {}", message.lines().next().unwrap_or_default()),
+        Some(ActionOutcome::Failed(message)) => format!(
+            "{what} FAILED: {}",
+            message.lines().next().unwrap_or_default()
+        ),
         Some(ActionOutcome::Skipped) => format!("{what} not attempted"),
     }
 }

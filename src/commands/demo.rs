@@ -35,11 +35,15 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut session = Session::from_environment()?;
     let (_temp, dir) = match &args.dir {
         Some(dir) => {
-            fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+            fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
             (None, dir.clone())
         }
         None => {
-            let temp = tempfile::Builder::new().prefix("lockward-demo-").tempdir().context("could not create a temporary directory")?;
+            let temp = tempfile::Builder::new()
+                .prefix("lockward-demo-")
+                .tempdir()
+                .context("could not create a temporary directory")?;
             let path = temp.path().to_path_buf();
             (Some(temp.keep()), path)
         }
@@ -47,9 +51,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let emulator = lockward_emulator::spawn(lockward_emulator::EmulatorConfig::default())
         .context("could not start the embedded emulator")?;
     let now = emulator.now();
-    emulator.seed(seed(now)).map_err(|e| anyhow::anyhow!("could not seed the emulator: {e}"))?;
+    emulator
+        .seed(seed(now))
+        .map_err(|e| anyhow::anyhow!("could not seed the emulator: {e}"))?;
     session.now = now;
-    session.client_options.static_credentials = Some(("AKIDLOCKWARDDEMO".into(), "lockward-demo-secret".into()));
+    session.client_options.static_credentials =
+        Some(("AKIDLOCKWARDDEMO".into(), "lockward-demo-secret".into()));
     let config_path = write_config(&dir, &emulator.url())?;
 
     say(format_args!(
@@ -58,9 +65,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         config_path.display()
     ));
     let mut out = std::io::stdout().lock();
-    let config = ConfigArg { config: config_path.clone() };
+    let config = ConfigArg {
+        config: config_path.clone(),
+    };
     let plan_args = |format| PlanArgs {
-        config: ConfigArg { config: config.config.clone() },
+        config: ConfigArg {
+            config: config.config.clone(),
+        },
         state: StateArg { state: None },
         out: None,
         format,
@@ -72,10 +83,15 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     say(format_args!("$ lockward plan -c {}", config_path.display()));
     super::plan::run_with(&plan_args(Format::Human), &session, &mut out)?;
 
-    say(format_args!("\n$ lockward apply -c {}", config_path.display()));
+    say(format_args!(
+        "\n$ lockward apply -c {}",
+        config_path.display()
+    ));
     say("(the demo answers the confirmation prompts itself, as a reviewer would type them)");
     let apply_args = ApplyArgs {
-        config: ConfigArg { config: config_path.clone() },
+        config: ConfigArg {
+            config: config_path.clone(),
+        },
         state: StateArg { state: None },
         plan_file: None,
         approve: None,
@@ -87,7 +103,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut confirm = DemoConfirm;
     super::apply::run_with(&apply_args, &session, &mut confirm, &mut out)?;
 
-    say(format_args!("\n$ lockward plan -c {}", config_path.display()));
+    say(format_args!(
+        "\n$ lockward plan -c {}",
+        config_path.display()
+    ));
     super::plan::run_with(&plan_args(Format::Human), &session, &mut out)?;
     out.flush()?;
 
@@ -117,7 +136,11 @@ impl Confirm for DemoConfirm {
         }
         answers.push_str("yes\n");
         let mut shown = Vec::new();
-        let result = Terminal { input: Cursor::new(answers.clone()), output: &mut shown }.confirm(plan);
+        let result = Terminal {
+            input: Cursor::new(answers.clone()),
+            output: &mut shown,
+        }
+        .confirm(plan);
         // Show each prompt followed by the answer the demo typed.
         let prompts = String::from_utf8_lossy(&shown).into_owned();
         let mut answers = answers.lines();

@@ -18,14 +18,26 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
 
 /// Exit codes: 0 no changes (or changes without `--detailed-exitcode`), 1 conflict, 2 changes
 /// with `--detailed-exitcode`. Errors are returned.
-pub fn run_with(args: &PlanArgs, session: &Session, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn run_with(
+    args: &PlanArgs,
+    session: &Session,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let project = Project::load(&args.config, &args.state)?;
     let resources = project.targeted(&args.target)?;
     let state = StateStore::new(&project.state_path).load()?;
     let rt = runtime()?;
     let plan = rt.block_on(async {
         let clients = Clients::connect(&project.config, &session.client_options).await;
-        project.plan(&resources, &clients, &state, usize::from(args.parallelism), session.now).await
+        project
+            .plan(
+                &resources,
+                &clients,
+                &state,
+                usize::from(args.parallelism),
+                session.now,
+            )
+            .await
     })?;
     let (plan, _live) = plan;
 
@@ -47,7 +59,10 @@ pub fn run_with(args: &PlanArgs, session: &Session, out: &mut dyn Write) -> anyh
     render::render(&plan, args.format, &options, out)?;
     out.flush()?;
     if let (Some(path), true) = (&args.out, plan.has_conflict()) {
-        say(format_args!("note: the plan has conflicts, so it was not saved to {}", path.display()));
+        say(format_args!(
+            "note: the plan has conflicts, so it was not saved to {}",
+            path.display()
+        ));
     }
     Ok(if plan.has_conflict() {
         ExitCode::from(1)

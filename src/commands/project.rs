@@ -51,10 +51,19 @@ pub struct Project {
 impl Project {
     pub fn load(config: &ConfigArg, state: &StateArg) -> anyhow::Result<Project> {
         let config_path = config.config.clone();
-        let state_path = state.state.clone().unwrap_or_else(|| config::default_state_path(&config_path));
+        let state_path = state
+            .state
+            .clone()
+            .unwrap_or_else(|| config::default_state_path(&config_path));
         let loaded = config::load_with_state(&config_path, &state_path)?;
         let named_config = (config_path != Path::new("lockward.yaml")).then(|| config_path.clone());
-        Ok(Project { config: loaded, config_path, state_path, named_config, named_state: state.state.clone() })
+        Ok(Project {
+            config: loaded,
+            config_path,
+            state_path,
+            named_config,
+            named_state: state.state.clone(),
+        })
     }
 
     /// The declared resources named by `targets` (all of them when empty). An address that is
@@ -66,14 +75,26 @@ impl Project {
         let mut out = Vec::new();
         for target in targets {
             let resource = self.config.resource(target).with_context(|| {
-                let declared: Vec<String> = self.config.resources.iter().map(|r| r.address.to_string()).collect();
+                let declared: Vec<String> = self
+                    .config
+                    .resources
+                    .iter()
+                    .map(|r| r.address.to_string())
+                    .collect();
                 format!(
                     "--target {target} is not declared in {}\nhint: declared addresses: {}",
                     self.config_path.display(),
-                    if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+                    if declared.is_empty() {
+                        "none".to_string()
+                    } else {
+                        declared.join(", ")
+                    }
                 )
             })?;
-            if !out.iter().any(|r: &&Resource| r.address == resource.address) {
+            if !out
+                .iter()
+                .any(|r: &&Resource| r.address == resource.address)
+            {
                 out.push(resource);
             }
         }
@@ -89,7 +110,10 @@ impl Project {
         parallelism: usize,
         now: Timestamp,
     ) -> anyhow::Result<(Plan, LiveSnapshot)> {
-        let _spinner = super::output::Spinner::start(format!("Reading the live state of {} resource(s)", resources.len()));
+        let _spinner = super::output::Spinner::start(format!(
+            "Reading the live state of {} resource(s)",
+            resources.len()
+        ));
         let live = refresh::refresh(resources, clients, parallelism).await?;
         tracing::info!(resources = resources.len(), "read the live state");
         let plan = plan::plan(&self.config, &live, state, now);

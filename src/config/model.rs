@@ -57,7 +57,10 @@ impl Config {
     }
 
     fn relative(&self, path: &std::path::Path) -> String {
-        path.strip_prefix(&self.dir).unwrap_or(path).to_string_lossy().into_owned()
+        path.strip_prefix(&self.dir)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// The resource at `address`, if declared.

@@ -25,8 +25,15 @@ pub enum GlacierLive {
     /// The vault exists and has no lock.
     #[serde(rename = "none")]
     NoLock,
-    InProgress { policy: Policy, created: Timestamp, expires: Timestamp },
-    Locked { policy: Policy, created: Timestamp },
+    InProgress {
+        policy: Policy,
+        created: Timestamp,
+        expires: Timestamp,
+    },
+    Locked {
+        policy: Policy,
+        created: Timestamp,
+    },
 }
 
 /// Whether the state file knows the id of the live InProgress lock: it must record a lock
@@ -37,7 +44,12 @@ pub fn lock_id_known(record: Option<&GlacierRecord>, policy: &Policy, created: T
 }
 
 /// The transition table of DESIGN.md section 3 for one vault.
-pub fn decide(desired: &GlacierDesired, live: &GlacierLive, record: Option<&GlacierRecord>, now: Timestamp) -> Decision {
+pub fn decide(
+    desired: &GlacierDesired,
+    live: &GlacierLive,
+    record: Option<&GlacierRecord>,
+    now: Timestamp,
+) -> Decision {
     let mut d = Decision::default();
     let vault = &desired.vault;
     match live {
@@ -73,11 +85,18 @@ pub fn decide(desired: &GlacierDesired, live: &GlacierLive, record: Option<&Glac
                 d.actions.push(Action::ready(ActionKind::InitiateLock, "start the lock with the desired policy (it expires after 24 h unless completed)"));
             }
             VaultLockState::Locked => {
-                d.actions.push(Action::ready(ActionKind::InitiateLock, "start the lock with the desired policy"));
+                d.actions.push(Action::ready(
+                    ActionKind::InitiateLock,
+                    "start the lock with the desired policy",
+                ));
                 d.actions.push(complete_after_initiation(desired));
             }
         },
-        GlacierLive::InProgress { policy, created, expires } => {
+        GlacierLive::InProgress {
+            policy,
+            created,
+            expires,
+        } => {
             let same = policy == &desired.policy;
             let known = lock_id_known(record, policy, *created);
             if !same {
@@ -90,14 +109,21 @@ pub fn decide(desired: &GlacierDesired, live: &GlacierLive, record: Option<&Glac
             };
             match desired.state {
                 VaultLockState::Unlocked => {
-                    d.actions.push(Action::ready(ActionKind::AbortLock, "the configuration wants the vault unlocked"));
+                    d.actions.push(Action::ready(
+                        ActionKind::AbortLock,
+                        "the configuration wants the vault unlocked",
+                    ));
                 }
                 VaultLockState::InProgress if same && known => {
                     warn_expiry(&mut d, *expires, now);
                 }
                 VaultLockState::InProgress => {
-                    d.actions.push(Action::ready(ActionKind::AbortLock, restart_reason));
-                    d.actions.push(Action::ready(ActionKind::InitiateLock, "start the lock again with the desired policy"));
+                    d.actions
+                        .push(Action::ready(ActionKind::AbortLock, restart_reason));
+                    d.actions.push(Action::ready(
+                        ActionKind::InitiateLock,
+                        "start the lock again with the desired policy",
+                    ));
                 }
                 VaultLockState::Locked if same && known => {
                     let not_before = desired.min_test_period.map(|p| *created + p);
@@ -119,14 +145,21 @@ pub fn decide(desired: &GlacierDesired, live: &GlacierLive, record: Option<&Glac
                             }
                         }
                         _ => {
-                            d.actions.push(Action::ready(ActionKind::CompleteLock, "make the tested lock policy permanent"));
+                            d.actions.push(Action::ready(
+                                ActionKind::CompleteLock,
+                                "make the tested lock policy permanent",
+                            ));
                             warn_expiry(&mut d, *expires, now);
                         }
                     }
                 }
                 VaultLockState::Locked => {
-                    d.actions.push(Action::ready(ActionKind::AbortLock, restart_reason));
-                    d.actions.push(Action::ready(ActionKind::InitiateLock, "start the lock again with the desired policy"));
+                    d.actions
+                        .push(Action::ready(ActionKind::AbortLock, restart_reason));
+                    d.actions.push(Action::ready(
+                        ActionKind::InitiateLock,
+                        "start the lock again with the desired policy",
+                    ));
                     d.actions.push(complete_after_initiation(desired));
                 }
             }

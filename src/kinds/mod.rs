@@ -53,7 +53,11 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in address order.
-    pub const ALL: [Kind; 3] = [Kind::GlacierVaultLock, Kind::RbinRuleLock, Kind::SnowballUnlockCode];
+    pub const ALL: [Kind; 3] = [
+        Kind::GlacierVaultLock,
+        Kind::RbinRuleLock,
+        Kind::SnowballUnlockCode,
+    ];
 
     /// The name used in the config file and in addresses, e.g. `glacier_vault_lock`.
     pub fn as_str(self) -> &'static str {
@@ -91,7 +95,10 @@ pub struct Address {
 
 impl Address {
     pub fn new(kind: Kind, name: impl Into<String>) -> Self {
-        Address { kind, name: name.into() }
+        Address {
+            kind,
+            name: name.into(),
+        }
     }
 
     /// Whether `name` is a valid resource name: `[a-z][a-z0-9_]{0,63}`.
@@ -112,12 +119,16 @@ impl fmt::Display for Address {
 impl FromStr for Address {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, name) = s
-            .split_once('.')
-            .ok_or_else(|| format!("`{s}` is not an address: expected <kind>.<name>, e.g. glacier_vault_lock.audit"))?;
+        let (kind, name) = s.split_once('.').ok_or_else(|| {
+            format!(
+                "`{s}` is not an address: expected <kind>.<name>, e.g. glacier_vault_lock.audit"
+            )
+        })?;
         let kind: Kind = kind.parse()?;
         if !Address::is_valid_name(name) {
-            return Err(format!("`{name}` is not a valid resource name: expected [a-z][a-z0-9_]{{0,63}}"));
+            return Err(format!(
+                "`{name}` is not a valid resource name: expected [a-z][a-z0-9_]{{0,63}}"
+            ));
         }
         Ok(Address::new(kind, name))
     }
@@ -144,10 +155,15 @@ mod tests {
     fn address_round_trips_and_orders_like_text() {
         let a: Address = "glacier_vault_lock.audit".parse().unwrap();
         assert_eq!(a.to_string(), "glacier_vault_lock.audit");
-        let mut addrs: Vec<Address> = ["snowball_unlock_code.a", "rbin_rule_lock.z", "glacier_vault_lock.a_b", "glacier_vault_lock.a"]
-            .iter()
-            .map(|s| s.parse().unwrap())
-            .collect();
+        let mut addrs: Vec<Address> = [
+            "snowball_unlock_code.a",
+            "rbin_rule_lock.z",
+            "glacier_vault_lock.a_b",
+            "glacier_vault_lock.a",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
         addrs.sort();
         let texts: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
         let mut sorted_texts = texts.clone();

@@ -48,7 +48,9 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
     let id = &desired.rule_id;
     let rule = match live {
         RbinLive::RuleMissing => {
-            d.conflict(format!("Recycle Bin rule `{id}` does not exist in this account and region"));
+            d.conflict(format!(
+                "Recycle Bin rule `{id}` does not exist in this account and region"
+            ));
             return d;
         }
         RbinLive::Present(rule) => rule,
@@ -91,7 +93,10 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
         }
         RuleLockState::Unlocked => match rule.lock_state {
             Some(RuleLock::Locked) => {
-                let days = rule.unlock_delay_days.map(|n| format!("{n} days")).unwrap_or_else(|| "its unlock delay".into());
+                let days = rule
+                    .unlock_delay_days
+                    .map(|n| format!("{n} days"))
+                    .unwrap_or_else(|| "its unlock delay".into());
                 d.actions.push(Action::ready(
                     ActionKind::UnlockRule,
                     format!("start unlocking the rule; it stays locked for {days}, and can be re-locked meanwhile"),
@@ -103,7 +108,9 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
                     Some(_) => "now".to_string(),
                     None => "when the unlock delay ends".to_string(),
                 };
-                d.messages.push(format!("the rule is unlocking: the unlock delay ends {when}"));
+                d.messages.push(format!(
+                    "the rule is unlocking: the unlock delay ends {when}"
+                ));
             }
             Some(RuleLock::Unlocked) | None => {}
         },

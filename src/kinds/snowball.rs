@@ -15,12 +15,24 @@ use super::Decision;
 pub const CODE_LIFETIME: SignedDuration = SignedDuration::from_hours(360 * 24);
 
 /// Job states before the device reaches the customer: the code is not available yet.
-pub const BEFORE_CUSTOMER: [&str; 6] =
-    ["New", "PreparingAppliance", "PreparingShipment", "InTransitToCustomer", "Pending", "Listing"];
+pub const BEFORE_CUSTOMER: [&str; 6] = [
+    "New",
+    "PreparingAppliance",
+    "PreparingShipment",
+    "InTransitToCustomer",
+    "Pending",
+    "Listing",
+];
 
 /// Job states after the customer sent the device back: the code will never be available.
-pub const AFTER_CUSTOMER: [&str; 6] =
-    ["InTransitToAWS", "WithAWSSortingFacility", "WithAWS", "InProgress", "Complete", "Cancelled"];
+pub const AFTER_CUSTOMER: [&str; 6] = [
+    "InTransitToAWS",
+    "WithAWSSortingFacility",
+    "WithAWS",
+    "InProgress",
+    "Complete",
+    "Cancelled",
+];
 
 /// The job (DescribeJob) and what sits at `deliver_to` now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,13 +51,20 @@ pub struct SnowballJob {
 }
 
 /// The outcomes of DESIGN.md section 3 for one job.
-pub fn decide(desired: &SnowballDesired, live: &SnowballLive, record: Option<&SnowballRecord>, now: Timestamp) -> Decision {
+pub fn decide(
+    desired: &SnowballDesired,
+    live: &SnowballLive,
+    record: Option<&SnowballRecord>,
+    now: Timestamp,
+) -> Decision {
     let mut d = Decision::default();
     let job_id = &desired.job_id;
     let path = desired.deliver_to.display();
     let job = match live {
         SnowballLive::JobMissing => {
-            d.conflict(format!("Snowball job `{job_id}` does not exist in this account and region"));
+            d.conflict(format!(
+                "Snowball job `{job_id}` does not exist in this account and region"
+            ));
             return d;
         }
         SnowballLive::Present(job) => job,
@@ -88,13 +107,18 @@ pub fn decide(desired: &SnowballDesired, live: &SnowballLive, record: Option<&Sn
             None,
             format!("the job is {state}; its unlock code can be retrieved once it is WithCustomer"),
         ));
-        d.messages.push(format!("waiting for the device to reach the customer: job is {state}"));
+        d.messages.push(format!(
+            "waiting for the device to reach the customer: job is {state}"
+        ));
     } else if AFTER_CUSTOMER.contains(&state) {
         d.conflict(format!(
             "the job is {state}: the device has left the customer, and AWS no longer gives out its unlock code"
         ));
     } else if state == "WithCustomer" {
-        d.actions.push(Action::ready(ActionKind::RetrieveUnlockCode, retrieve_reason));
+        d.actions.push(Action::ready(
+            ActionKind::RetrieveUnlockCode,
+            retrieve_reason,
+        ));
     } else {
         d.conflict(format!("the job is in state `{state}`, which lockward does not know; it will not retrieve the code"));
     }

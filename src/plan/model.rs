@@ -40,7 +40,9 @@ impl ActionKind {
         match self {
             ActionKind::InitiateLock | ActionKind::AbortLock => Reversibility::Reversible,
             ActionKind::LockRule | ActionKind::UnlockRule => Reversibility::Delayed,
-            ActionKind::CompleteLock | ActionKind::RetrieveUnlockCode => Reversibility::Irreversible,
+            ActionKind::CompleteLock | ActionKind::RetrieveUnlockCode => {
+                Reversibility::Irreversible
+            }
         }
     }
 }
@@ -98,7 +100,11 @@ impl Action {
         }
     }
 
-    pub fn deferred(action: ActionKind, not_before: Option<Timestamp>, reason: impl Into<String>) -> Action {
+    pub fn deferred(
+        action: ActionKind,
+        not_before: Option<Timestamp>,
+        reason: impl Into<String>,
+    ) -> Action {
         Action {
             action,
             reversibility: action.reversibility(),
@@ -302,6 +308,7 @@ mod opt_timestamp {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
         let text: Option<String> = Option::deserialize(d)?;
-        text.map(|t| t.parse().map_err(serde::de::Error::custom)).transpose()
+        text.map(|t| t.parse().map_err(serde::de::Error::custom))
+            .transpose()
     }
 }

@@ -48,10 +48,18 @@ pub fn plan(config: &Config, live: &LiveSnapshot, state: &StateFile, now: Timest
     Plan::new(config.digest(), state_ref, resources)
 }
 
-fn plan_resource(config: &Config, resource: &Resource, live: &Live, state: &StateFile, now: Timestamp) -> ResourcePlan {
+fn plan_resource(
+    config: &Config,
+    resource: &Resource,
+    live: &Live,
+    state: &StateFile,
+    now: Timestamp,
+) -> ResourcePlan {
     let (address, desired) = (&resource.address, &resource.desired);
     let decision = match (desired, live) {
-        (Desired::GlacierVaultLock(d), Live::GlacierVaultLock(l)) => glacier::decide(d, l, state.glacier(address), now),
+        (Desired::GlacierVaultLock(d), Live::GlacierVaultLock(l)) => {
+            glacier::decide(d, l, state.glacier(address), now)
+        }
         (Desired::RbinRuleLock(d), Live::RbinRuleLock(l)) => rbin::decide(d, l, now),
         (Desired::SnowballUnlockCode(d), Live::SnowballUnlockCode(l)) => {
             snowball::decide(d, l, state.snowball(address), now)
@@ -63,7 +71,11 @@ fn plan_resource(config: &Config, resource: &Resource, live: &Live, state: &Stat
         }
     };
     let outcome = decision.outcome();
-    let actions = if decision.conflict { Vec::new() } else { decision.actions };
+    let actions = if decision.conflict {
+        Vec::new()
+    } else {
+        decision.actions
+    };
     ResourcePlan {
         address: address.clone(),
         kind: address.kind,

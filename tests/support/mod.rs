@@ -62,14 +62,22 @@ impl Run {
     /// Asserts stderr contains `text`.
     #[track_caller]
     pub fn stderr_has(&self, text: &str) -> &Run {
-        assert!(self.stderr.contains(text), "stderr lacks `{text}`:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks `{text}`:\n{}",
+            self.stderr
+        );
         self
     }
 
     /// Asserts stdout contains `text`.
     #[track_caller]
     pub fn stdout_has(&self, text: &str) -> &Run {
-        assert!(self.stdout.contains(text), "stdout lacks `{text}`:\n{}", self.stdout);
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks `{text}`:\n{}",
+            self.stdout
+        );
         self
     }
 }
@@ -78,7 +86,8 @@ impl Env {
     /// A fresh emulator (clock at [`T0`]) and an empty project directory (mode 0700) holding
     /// `policies/audit.json` ([`POLICY`]) and `policies/other.json` ([`OTHER_POLICY`]).
     pub fn new() -> Env {
-        let emulator = lockward_emulator::spawn(EmulatorConfig::default()).expect("start the emulator");
+        let emulator =
+            lockward_emulator::spawn(EmulatorConfig::default()).expect("start the emulator");
         emulator.set_clock(T0.parse().unwrap());
         let dir = tempfile::tempdir().expect("temp dir");
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
@@ -139,7 +148,11 @@ impl Env {
 
     /// Every API call the emulator received, in order.
     pub fn calls(&self) -> Vec<Value> {
-        self.emulator.calls().as_array().cloned().unwrap_or_default()
+        self.emulator
+            .calls()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The operations of the mutating calls, in order.
@@ -184,7 +197,10 @@ impl Env {
             .env("AWS_ACCESS_KEY_ID", "AKIDLOCKWARDTEST")
             .env("AWS_SECRET_ACCESS_KEY", "lockward-test-secret")
             .env("AWS_CONFIG_FILE", self.path(".aws-config-absent"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.path(".aws-credentials-absent"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.path(".aws-credentials-absent"),
+            )
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NO_COLOR", "1")
             .env("LOCKWARD_NOW", self.now().to_string())
@@ -206,7 +222,9 @@ impl Env {
     /// URL) so it can be pinned by a snapshot.
     pub fn normalize(&self, text: &str) -> String {
         let dir = self.dir.path().to_string_lossy().into_owned();
-        let real = fs::canonicalize(self.dir.path()).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+        let real = fs::canonicalize(self.dir.path())
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut out = text.replace(&self.emulator.url(), "[EMULATOR]");
         if !real.is_empty() {
             out = out.replace(&real, "[DIR]");
@@ -242,9 +260,17 @@ pub fn job(id: &str, state: &str, created: &str, code: &str) -> Value {
 /// `apply --approve`.
 pub fn plan_digest(env: &Env) -> String {
     let run = env.lockward(&["plan", "--format", "json"]);
-    let plan: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("plan --format json printed no JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
-    plan["digest"].as_str().expect("a digest").trim_start_matches("sha256:").to_string()
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "plan --format json printed no JSON ({e}):\n{}\n{}",
+            run.stdout, run.stderr
+        )
+    });
+    plan["digest"]
+        .as_str()
+        .expect("a digest")
+        .trim_start_matches("sha256:")
+        .to_string()
 }
 
 /// Runs the binary as [`Env::lockward`] does, under the file-creation mask `umask` (e.g. 0 to

@@ -529,9 +529,22 @@ fn regression_the_digest_does_not_depend_on_where_the_project_is_checked_out() {
         c
     };
     let live = snapshot(vec![("snowball_unlock_code.site_a", job("WithCustomer"))]);
-    let here = plan(&at("/home/runner/pr/repo"), &live, &StateFile::empty(), created());
-    let there = plan(&at("/srv/apply/repo"), &live, &StateFile::empty(), created());
+    let here = plan(
+        &at("/home/runner/pr/repo"),
+        &live,
+        &StateFile::empty(),
+        created(),
+    );
+    let there = plan(
+        &at("/srv/apply/repo"),
+        &live,
+        &StateFile::empty(),
+        created(),
+    );
     assert_eq!(here.digest, there.digest);
     assert_eq!(here.config_digest, there.config_digest);
-    assert_eq!(here.resources[0].desired["deliver_to"], "secrets/site-a.code");
+    assert_eq!(
+        here.resources[0].desired["deliver_to"],
+        "secrets/site-a.code"
+    );
 }
