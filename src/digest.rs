@@ -50,19 +50,20 @@ fn sort_keys(value: &Value) -> Value {
     }
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Appends the canonical JSON of `value` to `out` (see [`canonical_json`]): for composing a
+/// canonical document from parts without building one big [`Value`] first.
+pub fn write_canonical(value: &Value, out: &mut String) {
     match value {
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(v, out);
+            // serde_json's map iterates in key order unless `preserve_order` is on somewhere in
+            // the build; sort only when it is not already sorted.
+            if map.keys().is_sorted() {
+                write_members(map.iter(), out);
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                write_members(entries.into_iter(), out);
             }
             out.push('}');
         }
@@ -76,7 +77,30 @@ fn write_canonical(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
+        Value::String(text) => write_json_str(text, out),
         scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+fn write_members<'a>(members: impl Iterator<Item = (&'a String, &'a Value)>, out: &mut String) {
+    for (i, (k, v)) in members.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json_str(k, out);
+        out.push(':');
+        write_canonical(v, out);
+    }
+}
+
+/// Appends `text` as a JSON string literal, escaped as serde_json escapes it.
+pub fn write_json_str(text: &str, out: &mut String) {
+    if text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&Value::String(text.to_string()).to_string());
+    } else {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
     }
 }
 
@@ -95,6 +119,22 @@ mod tests {
             canonical_json(&a),
             r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_does() {
+        for text in [
+            "plain",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\tnew\nline\u{1}",
+            "é ü 鍵 🔒",
+            "",
+        ] {
+            let mut out = String::new();
+            write_json_str(text, &mut out);
+            assert_eq!(out, serde_json::to_string(text).unwrap());
+        }
     }
 
     #[test]

@@ -31,15 +31,40 @@ impl Config {
     /// resources, with policy files' contents). Comments and formatting do not change it;
     /// any change to intent does. Saved plans use it to detect a changed config.
     pub fn digest(&self) -> String {
-        let value = serde_json::json!({
-            "providers": self.providers,
-            "resources": self.resources.iter().map(|r| serde_json::json!({
-                "address": r.address,
-                "provider": r.provider,
-                "desired": self.desired_json(r),
-            })).collect::<Vec<_>>(),
-        });
-        digest::sha256(digest::canonical_json(&value).as_bytes())
+        let desired: Vec<Value> = self
+            .resources
+            .iter()
+            .map(|r| self.desired_json(r))
+            .collect();
+        self.digest_with(&desired)
+    }
+
+    /// [`Config::digest`], given `desired[i] == self.desired_json(&self.resources[i])` already
+    /// computed (the planner needs those values too).
+    pub fn digest_with(&self, desired: &[Value]) -> String {
+        // Canonical JSON of {"providers": …, "resources": [{"address", "desired", "provider"}]},
+        // written part by part (keys in sorted order) rather than built as one big value.
+        let mut out = String::with_capacity(256 * self.resources.len() + 256);
+        out.push_str("{\"providers\":");
+        digest::write_canonical(
+            &serde_json::to_value(&self.providers).unwrap_or_default(),
+            &mut out,
+        );
+        out.push_str(",\"resources\":[");
+        for (i, (r, d)) in self.resources.iter().zip(desired).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"address\":");
+            digest::write_json_str(&r.address.to_string(), &mut out);
+            out.push_str(",\"desired\":");
+            digest::write_canonical(d, &mut out);
+            out.push_str(",\"provider\":");
+            digest::write_json_str(&r.provider, &mut out);
+            out.push('}');
+        }
+        out.push_str("]}");
+        digest::sha256(out.as_bytes())
     }
 
     /// The desired state of `resource` as plans and digests show it: paths relative to the
@@ -64,8 +89,12 @@ impl Config {
     }
 
     /// The resource at `address`, if declared.
+    /// A binary search: `resources` is sorted by address.
     pub fn resource(&self, address: &Address) -> Option<&Resource> {
-        self.resources.iter().find(|r| &r.address == address)
+        self.resources
+            .binary_search_by(|r| r.address.cmp(address))
+            .ok()
+            .map(|i| &self.resources[i])
     }
 
     /// How many resources of each kind, e.g. for `validate`'s summary line.

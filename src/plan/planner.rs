@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::config::{Config, Desired, Resource};
 use crate::kinds::{glacier, rbin, snowball, Address, Decision};
@@ -33,24 +34,31 @@ pub struct LiveSnapshot {
 /// be declared in `config`. The config digest is always that of the whole `config`.
 /// A live value of the wrong kind for its address is a bug in refresh and plans as a conflict.
 pub fn plan(config: &Config, live: &LiveSnapshot, state: &StateFile, now: Timestamp) -> Plan {
-    let resources = live
+    let desired: Vec<Value> = config
         .resources
         .iter()
-        .filter_map(|(address, live)| {
-            let resource = config.resource(address)?;
-            Some(plan_resource(config, resource, live, state, now))
+        .map(|r| config.desired_json(r))
+        .collect();
+    let config_digest = config.digest_with(&desired);
+    let resources = config
+        .resources
+        .iter()
+        .zip(desired)
+        .filter_map(|(resource, desired)| {
+            let live = live.resources.get(&resource.address)?;
+            Some(plan_resource(resource, desired, live, state, now))
         })
         .collect();
     let state_ref = StateRef {
         lineage: (!state.lineage.is_empty()).then(|| state.lineage.clone()),
         serial: state.serial,
     };
-    Plan::new(config.digest(), state_ref, resources)
+    Plan::new(config_digest, state_ref, resources)
 }
 
 fn plan_resource(
-    config: &Config,
     resource: &Resource,
+    desired_json: Value,
     live: &Live,
     state: &StateFile,
     now: Timestamp,
@@ -81,7 +89,7 @@ fn plan_resource(
         kind: address.kind,
         outcome,
         live: serde_json::to_value(live).unwrap_or_default(),
-        desired: config.desired_json(resource),
+        desired: desired_json,
         actions,
         messages: decision.messages,
         policy_diff: decision.policy_diff,
