@@ -112,13 +112,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
     let state = dir.join("lockward.state.json");
     say(format_args!(
-        "\nWhat lockward recorded:\n  state file: {}  (lock ids, fingerprints; never a secret)\n  journal:    {}  (every mutating call, before and after, with who made it)\n  unlock code: {}  (mode 0600; only its fingerprint is recorded)\n\nTry next:\n  lockward plan -c {} --format markdown     # the pull-request comment\n  lockward show --state {} --format json\n\nThe emulator stops when the demo exits; the files stay in {}.",
+        "\nWhat lockward recorded:\n  state file: {}  (lock ids, fingerprints; never a secret)\n  journal:    {}  (every mutating call, before and after, with who made it)\n  unlock code: {}  (mode 0600; only its fingerprint is recorded)\n\nThe emulator stops when the demo exits; the files stay in {}. They need no AWS to look at:\n  lockward show --state {} --format markdown    # what lockward remembers\n  lockward validate -c {}\nTo plan against your own account, write a lockward.yaml (see examples/) and run `lockward plan`.",
         state.display(),
         dir.join("lockward.state.json.journal.jsonl").display(),
         dir.join("secrets/site-a.code").display(),
-        config_path.display(),
+        dir.display(),
         state.display(),
-        dir.display()
+        config_path.display()
     ));
     Ok(ExitCode::SUCCESS)
 }
