@@ -65,6 +65,7 @@ impl Pending {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        remove_leftovers(dir, &name);
         // O_CREAT|O_EXCL: fails on anything already there, a symlink included.
         let temp = dir.join(format!(
             ".{name}.lockward-{}",
@@ -103,6 +104,23 @@ impl Pending {
     }
 }
 
+/// Removes temp files an earlier delivery to the same target left behind when it was killed
+/// before it could clean up (one may hold a copy of a code). Safe because apply holds the state
+/// lock: no other lockward is delivering to this target now.
+fn remove_leftovers(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.lockward-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let leftover = entry.file_name().to_string_lossy().starts_with(&prefix)
+            && entry.file_type().is_ok_and(|t| t.is_file());
+        if leftover {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Drop for Pending {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.temp);
@@ -135,6 +153,23 @@ mod tests {
         );
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp file left behind");
+    }
+
+    /// Regression: a delivery killed between writing the code and moving it into place left a
+    /// hidden copy of the code beside the target, and nothing ever removed it.
+    #[test]
+    fn regression_leftovers_of_a_killed_delivery_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let leftover = dir.path().join(".site.code.lockward-0123456789abcdef");
+        fs::write(&leftover, "12345-abcde-56789-fghij-01234").unwrap();
+        let unrelated = dir.path().join(".other.code.lockward-0123456789abcdef");
+        fs::write(&unrelated, "x").unwrap();
+        let target = dir.path().join("site.code");
+        let code = SecretString::from("12345-abcde-56789-fghij-01234");
+        Pending::prepare(&target).unwrap().commit(&code).unwrap();
+        assert!(!leftover.exists(), "the leftover copy was removed");
+        assert!(unrelated.exists(), "another target's files are left alone");
     }
 
     #[test]
