@@ -765,14 +765,22 @@ fn run_faults(scenario: &Scenario) {
         let last = converge(&env, &mut approved);
         assert_eq!(last["summary"]["change"], 0, "{context}");
         (scenario.converged)(&env);
-        assert_irreversible_calls_were_approved_once(&env, &approved, &context);
+        // A throttled call was refused by AWS, not performed: it discloses nothing.
+        let refused = usize::from(name == "throttle");
+        assert_irreversible_calls_were_approved_once(&env, &approved, refused, &context);
     }
 }
 
 /// Each irreversible action lockward carried out (journal `intent`) was in a plan approved for
 /// that apply, once per approved plan at most; every CompleteVaultLock named the lock id the
-/// state file records; and GetJobUnlockCode reached AWS at most once per approving apply.
-fn assert_irreversible_calls_were_approved_once(env: &Env, approved: &[Value], context: &str) {
+/// state file records; and GetJobUnlockCode was performed at most once per approving apply
+/// (`refused` counts the calls a throttle fault refused without performing them).
+fn assert_irreversible_calls_were_approved_once(
+    env: &Env,
+    approved: &[Value],
+    refused: usize,
+    context: &str,
+) {
     for action in ["complete_lock", "retrieve_unlock_code"] {
         let approvals = approved
             .iter()
@@ -807,7 +815,9 @@ fn assert_irreversible_calls_were_approved_once(env: &Env, approved: &[Value], c
             "complete_lock decided once: {context}"
         );
     }
-    let retrievals = calls_of(env, "GetJobUnlockCode").len();
+    let retrievals = calls_of(env, "GetJobUnlockCode")
+        .len()
+        .saturating_sub(refused);
     let approvals = approved
         .iter()
         .filter(|p| ready(p).iter().any(|(_, a)| a == "retrieve_unlock_code"))
@@ -1060,5 +1070,32 @@ fn sigkill_while_the_unlock_code_is_in_flight_writes_nothing_and_asks_again() {
             "the code is in {}",
             file.display()
         );
+    }
+}
+
+/// Regression: with the SDK's retries off for InitiateVaultLock and GetJobUnlockCode (a retry
+/// after a lost answer could start a second lock or disclose a code twice), a mere throttle
+/// failed the apply, although AWS performs no throttled call. Throttling alone is now retried.
+#[test]
+fn regression_throttled_initiate_and_unlock_code_calls_are_retried_and_performed_once() {
+    for (env, operation) in [
+        (glacier_from_none(), "InitiateVaultLock"),
+        (snowball_env(), "GetJobUnlockCode"),
+    ] {
+        env.faults(json!({"rules": [{"operation": operation, "kind": "throttle", "times": 2}]}));
+        let planned = plan_json(&env, &[]);
+        env.lockward(&["apply", "--approve", &digest(&planned)])
+            .success();
+        assert_eq!(
+            calls_of(&env, operation).len(),
+            3,
+            "two throttled attempts, then the one AWS performed: {operation}"
+        );
+        let done = env
+            .journal()
+            .into_iter()
+            .filter(|r| r["phase"] == "done")
+            .count();
+        assert!(done >= 1, "the apply finished its actions: {operation}");
     }
 }

@@ -136,6 +136,25 @@ impl AwsError {
         self.class == ErrorClass::Ambiguous
     }
 
+    /// Whether AWS refused the call because of its request rate: the call was not performed.
+    pub fn is_throttling(&self) -> bool {
+        const THROTTLING: [&str; 8] = [
+            "Throttling",
+            "ThrottlingException",
+            "ThrottledException",
+            "RequestThrottledException",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "RequestThrottled",
+            "SlowDown",
+        ];
+        self.class == ErrorClass::Rejected
+            && self
+                .code
+                .as_deref()
+                .is_some_and(|c| THROTTLING.contains(&c))
+    }
+
     pub fn has_code(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }

@@ -141,6 +141,31 @@ where
     }
 }
 
+/// Calls `op` again, with a growing pause, while AWS answers that it throttled the call: for
+/// the calls the SDK must never retry on its own (InitiateVaultLock, GetJobUnlockCode).
+/// A throttling answer means AWS did not perform the call, so repeating it cannot start a
+/// second lock or disclose a code twice; any other failure is returned at once.
+async fn retry_throttled<T, F, Fut>(mut op: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    let mut pause = Duration::from_millis(100);
+    for _ in 1..THROTTLED_ATTEMPTS {
+        match op().await {
+            Err(e) if e.is_throttling() => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+    op().await
+}
+
+/// Attempts of a call that only throttling may repeat.
+const THROTTLED_ATTEMPTS: u32 = 6;
+
 /// The HTTP status of a raw response.
 trait HasStatus {
     fn status_code(&self) -> u16;
@@ -226,23 +251,26 @@ impl GlacierApi for SdkGlacier {
         vault: &str,
         policy: &str,
     ) -> Result<String, AwsError> {
-        let out = self
-            .0
-            .initiate_vault_lock()
-            .account_id(account_id)
-            .vault_name(vault)
-            .policy(
-                aws_sdk_glacier::types::VaultLockPolicy::builder()
-                    .policy(policy)
-                    .build(),
-            )
-            .customize()
-            .config_override(
-                aws_sdk_glacier::config::Builder::default().retry_config(RetryConfig::disabled()),
-            )
-            .send()
-            .await
-            .map_err(classify)?;
+        let out = retry_throttled(|| async {
+            self.0
+                .initiate_vault_lock()
+                .account_id(account_id)
+                .vault_name(vault)
+                .policy(
+                    aws_sdk_glacier::types::VaultLockPolicy::builder()
+                        .policy(policy)
+                        .build(),
+                )
+                .customize()
+                .config_override(
+                    aws_sdk_glacier::config::Builder::default()
+                        .retry_config(RetryConfig::disabled()),
+                )
+                .send()
+                .await
+                .map_err(classify)
+        })
+        .await?;
         out.lock_id().map(str::to_string).ok_or_else(|| AwsError {
             class: ErrorClass::Ambiguous,
             code: None,
@@ -377,17 +405,20 @@ impl SnowballApi for SdkSnowball {
     /// Never retried automatically: a retry after an answer that was lost on the way would
     /// disclose the code a second time. An ambiguous failure is left for the caller to report.
     async fn get_job_unlock_code(&self, job_id: &str) -> Result<SecretString, AwsError> {
-        let out = self
-            .0
-            .get_job_unlock_code()
-            .job_id(job_id)
-            .customize()
-            .config_override(
-                aws_sdk_snowball::config::Builder::default().retry_config(RetryConfig::disabled()),
-            )
-            .send()
-            .await
-            .map_err(classify)?;
+        let out = retry_throttled(|| async {
+            self.0
+                .get_job_unlock_code()
+                .job_id(job_id)
+                .customize()
+                .config_override(
+                    aws_sdk_snowball::config::Builder::default()
+                        .retry_config(RetryConfig::disabled()),
+                )
+                .send()
+                .await
+                .map_err(classify)
+        })
+        .await?;
         out.unlock_code
             .map(SecretString::from)
             .ok_or_else(|| AwsError {
