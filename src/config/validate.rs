@@ -24,7 +24,7 @@ use crate::kinds::{Address, Kind};
 /// (keys sorted, no insignificant whitespace): 20 KiB.
 pub const MAX_POLICY_BYTES: usize = 20 * 1024;
 
-/// The longest `min_test_period`: an in-progress vault lock expires 24 hours after it was
+/// A `min_test_period` must be shorter than this: an in-progress lock expires 24 h after it was
 /// initiated.
 pub const MAX_TEST_PERIOD: SignedDuration = SignedDuration::from_hours(24);
 
@@ -318,9 +318,9 @@ pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
         return Err(Problem::new("`min_test_period` is 0")
             .hint("remove `min_test_period` to complete the lock without a test period"));
     }
-    if d > MAX_TEST_PERIOD {
-        return Err(Problem::new(format!("`min_test_period` is {text}, more than 24h"))
-            .hint("an in-progress vault lock expires 24 hours after it was initiated, so it could never be completed"));
+    if d >= MAX_TEST_PERIOD {
+        return Err(Problem::new(format!("`min_test_period` is {text}; it must be less than 24h"))
+            .hint("an in-progress vault lock expires 24 hours after it was initiated, so a test period that long could never end before the lock expires; leave time to complete it, e.g. `20h`"));
     }
     Ok(d)
 }
@@ -1153,7 +1153,10 @@ mod tests {
         assert!(parse_duration("9999999999h").is_err());
         assert!(hint(parse_duration("90")).contains("`90m`"));
         assert!(check_min_test_period("0m").is_err());
-        assert!(check_min_test_period("24h").is_ok());
+        assert!(check_min_test_period("23h59m").is_ok());
+        // A lock in progress expires at 24 h: a test period that long could never end first.
+        assert!(check_min_test_period("24h").is_err());
+        assert!(check_min_test_period("1d").is_err());
         assert!(check_min_test_period("1d1s").is_err());
     }
 
