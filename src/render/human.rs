@@ -91,6 +91,11 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         Outcome::Noop | Outcome::Change => ("note", Style::new()),
     };
     for m in &r.messages {
+        // A message the planner marks as a warning keeps that word instead of the outcome's.
+        let (label, label_style, m) = match m.strip_prefix("warning: ") {
+            Some(rest) => ("warning", YELLOW, rest),
+            None => (label, label_style, m.as_str()),
+        };
         let label = paint.style(label_style, label);
         write_indented(out, &format!("  {label}: "), "    ", m)?;
     }

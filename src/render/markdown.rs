@@ -182,7 +182,11 @@ fn details(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             Outcome::Noop | Outcome::Change => "**Note:** ",
         };
         for m in &r.messages {
-            writeln!(out, "- {label}{}", text(m))?;
+            // A message the planner marks as a warning keeps that word instead of the outcome's.
+            match m.strip_prefix("warning: ") {
+                Some(rest) => writeln!(out, "- **Warning:** {}", text(rest))?,
+                None => writeln!(out, "- {label}{}", text(m))?,
+            }
         }
         if !r.messages.is_empty() {
             writeln!(out)?;
