@@ -187,7 +187,7 @@ pub fn adopt(
         }
         (Desired::SnowballUnlockCode(d), Live::SnowballUnlockCode(live)) => {
             let path = d.deliver_to.display();
-            if let SnowballLive::JobMissing = live {
+            if let SnowballLive::JobMissing { .. } = live {
                 return Err(format!(
                     "Snowball job `{}` does not exist in this account and region",
                     d.job_id

@@ -210,7 +210,9 @@ pub async fn read_snowball(
     clients: &ProviderClients,
 ) -> Result<SnowballLive, AwsError> {
     let Some(job) = clients.snowball.describe_job(&desired.job_id).await? else {
-        return Ok(SnowballLive::JobMissing);
+        return Ok(SnowballLive::JobMissing {
+            delivered_fingerprint: delivered_fingerprint(&desired.deliver_to),
+        });
     };
     Ok(SnowballLive::Present(SnowballJob {
         job_state: job.state,

@@ -38,8 +38,24 @@ pub const AFTER_CUSTOMER: [&str; 6] = [
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SnowballLive {
-    JobMissing,
+    /// DescribeJob does not know the job (never created, or purged since).
+    JobMissing {
+        /// `sha256:…` of the file at `deliver_to`, or `None` when there is no file.
+        delivered_fingerprint: Option<String>,
+    },
     Present(SnowballJob),
+}
+
+impl SnowballLive {
+    /// What sits at `deliver_to` now.
+    pub fn delivered_fingerprint(&self) -> Option<&str> {
+        match self {
+            SnowballLive::JobMissing {
+                delivered_fingerprint,
+            } => delivered_fingerprint.as_deref(),
+            SnowballLive::Present(job) => job.delivered_fingerprint.as_deref(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,21 +76,14 @@ pub fn decide(
     let mut d = Decision::default();
     let job_id = &desired.job_id;
     let path = desired.deliver_to.display();
-    let job = match live {
-        SnowballLive::JobMissing => {
-            d.conflict(format!(
-                "Snowball job `{job_id}` does not exist in this account and region"
-            ));
-            return d;
-        }
-        SnowballLive::Present(job) => job,
-    };
     // Only a delivery of this job's code to this path counts: a record of another job's code
     // must never make the file at `deliver_to` pass for this one.
     let recorded = record
         .filter(|r| r.job_id == desired.job_id && r.deliver_to == desired.deliver_to)
         .map(|r| r.fingerprint.as_str());
-    match (&job.delivered_fingerprint, recorded) {
+    // Delivered, and the file still holds that code: nothing to do, whatever became of the job
+    // since (even one AWS no longer knows).
+    match (live.delivered_fingerprint(), recorded) {
         (Some(on_disk), Some(rec)) if on_disk == rec => return d,
         (Some(_), Some(_)) => {
             d.conflict(format!(
@@ -88,10 +97,21 @@ pub fn decide(
             ));
             return d;
         }
-        (None, Some(_)) => d
-            .messages
-            .push(format!("the unlock code was delivered before, but `{path}` is gone: it will be retrieved again")),
-        (None, None) => {}
+        (None, _) => {}
+    }
+    let job = match live {
+        SnowballLive::JobMissing { .. } => {
+            d.conflict(format!(
+                "Snowball job `{job_id}` does not exist in this account and region"
+            ));
+            return d;
+        }
+        SnowballLive::Present(job) => job,
+    };
+    if recorded.is_some() {
+        d.messages.push(format!(
+            "the unlock code was delivered before, but `{path}` is gone: it will be retrieved again"
+        ));
     }
     let state = job.job_state.as_str();
     let retrieve_reason = format!("retrieve the unlock code and write it to `{path}` (mode 0600)");

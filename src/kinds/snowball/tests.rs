@@ -98,7 +98,14 @@ fn the_state_lists_are_the_designs() {
 
 #[test]
 fn a_missing_job_is_a_conflict() {
-    let d = decide(&want(), &SnowballLive::JobMissing, None, now());
+    let d = decide(
+        &want(),
+        &SnowballLive::JobMissing {
+            delivered_fingerprint: None,
+        },
+        None,
+        now(),
+    );
     assert_eq!(d.outcome(), Outcome::Conflict);
     assert!(d.actions.is_empty());
     assert!(says(&d, JOB), "{:?}", d.messages);
@@ -288,4 +295,32 @@ fn regression_a_delivery_recorded_for_another_job_is_not_this_jobs_code() {
     let d = decide(&want(), &live(job("WithCustomer")), Some(&old_job), now());
     assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
     assert!(!says(&d, "delivered before"), "{:?}", d.messages);
+}
+
+/// Regression: a job AWS no longer knows (purged after it was returned) made a delivered code a
+/// permanent conflict, although DESIGN puts "delivered and the file still holds the recorded
+/// code -> noop" before "job not found -> conflict".
+#[test]
+fn regression_a_delivered_code_stays_a_noop_after_the_job_is_purged() {
+    let gone = |fp: Option<&str>| SnowballLive::JobMissing {
+        delivered_fingerprint: fp.map(str::to_string),
+    };
+    let d = decide(
+        &want(),
+        &gone(Some(CODE_FP)),
+        Some(&delivered(CODE_FP)),
+        now(),
+    );
+    assert_eq!(d.outcome(), Outcome::Noop);
+    // Without the delivered file, a missing job is still a conflict.
+    let d = decide(&want(), &gone(None), Some(&delivered(CODE_FP)), now());
+    assert_eq!(d.outcome(), Outcome::Conflict);
+    // A file that is not the delivered code is never overwritten.
+    let d = decide(
+        &want(),
+        &gone(Some(OTHER_FP)),
+        Some(&delivered(CODE_FP)),
+        now(),
+    );
+    assert_eq!(d.outcome(), Outcome::Conflict);
 }

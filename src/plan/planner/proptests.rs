@@ -220,7 +220,8 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
                 delivered_fingerprint: on_disk.map(code_fingerprint),
             })
         });
-    let live = prop_oneof![1 => Just(SnowballLive::JobMissing), 6 => job];
+    let live =
+        prop_oneof![1 => Just(SnowballLive::JobMissing { delivered_fingerprint: None }), 6 => job];
     let record = proptest::option::of((0usize..2, 0usize..2, 0usize..2)).prop_map(|r| {
         r.map(|(job, path, code)| SnowballRecord {
             job_id: JOBS[job].into(),
