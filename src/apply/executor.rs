@@ -103,6 +103,18 @@ struct Run<'a> {
     fatal: Mutex<Option<FatalError>>,
 }
 
+/// How to tell, after a failure whose outcome is unknown, whether a call took effect.
+struct Recheck<'a, F> {
+    /// An error code that, besides ambiguous failures, may hide a call that took effect.
+    also_on: Option<&'a str>,
+    /// What the re-read found when it did, for the journal.
+    found: &'a str,
+    /// The next step to suggest when it did not.
+    hint: &'a str,
+    /// Reads the live state again: true when the call took effect.
+    took_effect: F,
+}
+
 /// Why a step failed; the message says what to do next.
 struct StepError(String);
 
@@ -379,6 +391,37 @@ impl Step<'_, '_> {
         StepError(format!("{} failed: {error}\nhint: {next}", action.as_str()))
     }
 
+    /// Settles a mutating call's result: success goes on; after a failure whose outcome is
+    /// unknown (ambiguous, or `recheck.also_on`), the live state is read again and the call
+    /// counts as done, journaled `recovered`, when it shows the call took effect; any other
+    /// failure is journaled `failed` and stops the step.
+    async fn settle<F, Fut>(
+        &self,
+        action: ActionKind,
+        result: Result<(), AwsError>,
+        recheck: Recheck<'_, F>,
+    ) -> Result<(), StepError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let e = match result {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        if !(e.is_ambiguous() || recheck.also_on.is_some_and(|code| e.has_code(code))) {
+            return Err(self
+                .failed(action, &e, "fix the cause above and run apply again")
+                .await);
+        }
+        if !(recheck.took_effect)().await {
+            return Err(self.failed(action, &e, recheck.hint).await);
+        }
+        let detail = json!({"found": recheck.found, "error": e.to_string()});
+        self.journal(action, Phase::Recovered, detail).await?;
+        Ok(())
+    }
+
     async fn initiate(
         &self,
         d: &GlacierDesired,
@@ -492,27 +535,21 @@ impl Step<'_, '_> {
             ));
         }
         self.journal(action, Phase::Intent, json!({"vault": d.vault, "lock_id": record.lock_id, "policy_digest": record.policy_digest})).await?;
-        match g
+        let result = g
             .complete_vault_lock(&d.account_id, &d.vault, &record.lock_id)
-            .await
-        {
-            Ok(()) => {}
-            Err(e) if e.is_ambiguous() => {
-                let locked = matches!(
+            .await;
+        self.settle(action, result, Recheck {
+            also_on: None,
+            found: "the vault is Locked with the desired policy",
+            hint: "run `lockward plan`; apply again completes the lock if it is still InProgress",
+            took_effect: || async {
+                matches!(
                     g.get_vault_lock(&d.account_id, &d.vault).await,
                     Ok(Some(lock)) if lock.state == "Locked" && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
-                );
-                if !locked {
-                    return Err(self.failed(action, &e, "run `lockward plan`; apply again completes the lock if it is still InProgress").await);
-                }
-                self.journal(action, Phase::Recovered, json!({"found": "the vault is Locked with the desired policy", "error": e.to_string()})).await?;
-            }
-            Err(e) => {
-                return Err(self
-                    .failed(action, &e, "fix the cause above and run apply again")
-                    .await)
-            }
-        }
+                )
+            },
+        })
+        .await?;
         let now = (self.exec.clock)();
         let mut done = record;
         done.completed_at = Some(now);
@@ -527,25 +564,20 @@ impl Step<'_, '_> {
         let action = ActionKind::AbortLock;
         self.journal(action, Phase::Intent, json!({"vault": d.vault}))
             .await?;
-        match g.abort_vault_lock(&d.account_id, &d.vault).await {
-            Ok(()) => {}
-            Err(e) if e.is_ambiguous() => match g.get_vault_lock(&d.account_id, &d.vault).await {
-                Ok(None) => {
-                    self.journal(
-                        action,
-                        Phase::Recovered,
-                        json!({"found": "no lock", "error": e.to_string()}),
-                    )
-                    .await?;
-                }
-                _ => return Err(self.failed(action, &e, "run apply again").await),
+        let result = g.abort_vault_lock(&d.account_id, &d.vault).await;
+        self.settle(
+            action,
+            result,
+            Recheck {
+                also_on: None,
+                found: "no lock",
+                hint: "run apply again",
+                took_effect: || async {
+                    matches!(g.get_vault_lock(&d.account_id, &d.vault).await, Ok(None))
+                },
             },
-            Err(e) => {
-                return Err(self
-                    .failed(action, &e, "fix the cause above and run apply again")
-                    .await)
-            }
-        }
+        )
+        .await?;
         self.save(|s| {
             s.resources.remove(&self.address.to_string());
         })
@@ -569,26 +601,16 @@ impl Step<'_, '_> {
             json!({"rule_id": d.rule_id, "unlock_delay_days": days}),
         )
         .await?;
-        match c.rbin.lock_rule(&d.rule_id, days).await {
-            Ok(()) => {}
-            Err(e) if e.is_ambiguous() => {
-                let locked = matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"));
-                if !locked {
-                    return Err(self.failed(action, &e, "run apply again").await);
-                }
-                self.journal(
-                    action,
-                    Phase::Recovered,
-                    json!({"found": "the rule is locked", "error": e.to_string()}),
-                )
-                .await?;
-            }
-            Err(e) => {
-                return Err(self
-                    .failed(action, &e, "fix the cause above and run apply again")
-                    .await)
-            }
-        }
+        let result = c.rbin.lock_rule(&d.rule_id, days).await;
+        self.settle(action, result, Recheck {
+            also_on: None,
+            found: "the rule is locked",
+            hint: "run apply again",
+            took_effect: || async {
+                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"))
+            },
+        })
+        .await?;
         let now = (self.exec.clock)();
         let record = RbinRecord {
             rule_id: d.rule_id.clone(),
@@ -607,28 +629,18 @@ impl Step<'_, '_> {
         let action = ActionKind::UnlockRule;
         self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))
             .await?;
-        match c.rbin.unlock_rule(&d.rule_id).await {
-            Ok(()) => {}
+        let result = c.rbin.unlock_rule(&d.rule_id).await;
+        self.settle(action, result, Recheck {
             // A ConflictException may answer the SDK's retry of a call whose first attempt took
             // effect (its answer lost): the rule is then already pending unlock. Look.
-            Err(e) if e.is_ambiguous() || e.code.as_deref() == Some("ConflictException") => {
-                let pending = matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"));
-                if !pending {
-                    return Err(self.failed(action, &e, "run apply again").await);
-                }
-                self.journal(
-                    action,
-                    Phase::Recovered,
-                    json!({"found": "the rule is pending unlock", "error": e.to_string()}),
-                )
-                .await?;
-            }
-            Err(e) => {
-                return Err(self
-                    .failed(action, &e, "fix the cause above and run apply again")
-                    .await)
-            }
-        }
+            also_on: Some("ConflictException"),
+            found: "the rule is pending unlock",
+            hint: "run apply again",
+            took_effect: || async {
+                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"))
+            },
+        })
+        .await?;
         let now = (self.exec.clock)();
         self.save(|s| {
             let mut record = s.rbin(self.address).cloned().unwrap_or(RbinRecord {
