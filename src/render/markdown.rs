@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use super::describe::{self, Ending, Phrase, Piece};
 use super::RenderOptions;
+use crate::kinds::Address;
 use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility};
 
 /// The hidden first line of every Markdown plan, so a workflow can find and update the
@@ -192,22 +193,7 @@ fn details(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out)?;
         }
         if let Some(diff) = &r.policy_diff {
-            let fence = fence_for(diff, '`');
-            writeln!(out, "<details>")?;
-            writeln!(
-                out,
-                "<summary>Policy diff for <code>{}</code>, from live to desired</summary>",
-                html(&r.address.to_string())
-            )?;
-            writeln!(out)?;
-            writeln!(out, "{fence}diff")?;
-            for line in diff.lines() {
-                writeln!(out, "{line}")?;
-            }
-            writeln!(out, "{fence}")?;
-            writeln!(out)?;
-            writeln!(out, "</details>")?;
-            writeln!(out)?;
+            policy_diff_details(&r.address, diff, out)?;
         }
     }
     Ok(())
@@ -332,6 +318,31 @@ fn longest_run(s: &str, c: char) -> usize {
         longest = longest.max(run);
     }
     longest
+}
+
+/// A policy diff folded into `<details>`, as a ```diff block (the fence made longer than any
+/// run of backticks in the diff).
+pub(super) fn policy_diff_details(
+    address: &Address,
+    diff: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let fence = fence_for(diff, '`');
+    writeln!(out, "<details>")?;
+    writeln!(
+        out,
+        "<summary>Policy diff for <code>{}</code>, from live to desired</summary>",
+        html(&address.to_string())
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{fence}diff")?;
+    for line in diff.lines() {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out, "{fence}")?;
+    writeln!(out)?;
+    writeln!(out, "</details>")?;
+    writeln!(out)
 }
 
 #[cfg(test)]

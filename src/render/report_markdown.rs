@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::describe::{Phrase, Piece};
-use super::markdown::{code, fence_for, html, text, Place};
+use super::markdown::{code, text, Place};
 use super::report::{self as words, REPORT_MARKDOWN_MARKER, TITLE};
 use crate::plan::{ActionStatus, Reversibility};
 use crate::report::{Report, ResourceReport, Verdict};
@@ -301,22 +301,7 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     if let Some(diff) = &r.plan.policy_diff {
-        let fence = fence_for(diff, '`');
-        writeln!(out, "<details>")?;
-        writeln!(
-            out,
-            "<summary>Policy diff for <code>{}</code>, from live to desired</summary>",
-            html(&r.address.to_string())
-        )?;
-        writeln!(out)?;
-        writeln!(out, "{fence}diff")?;
-        for line in diff.lines() {
-            writeln!(out, "{line}")?;
-        }
-        writeln!(out, "{fence}")?;
-        writeln!(out)?;
-        writeln!(out, "</details>")?;
-        writeln!(out)?;
+        super::markdown::policy_diff_details(&r.address, diff, out)?;
     }
     Ok(())
 }
