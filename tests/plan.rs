@@ -1528,3 +1528,28 @@ fn aws_endpoint_url_is_honoured_when_the_provider_names_no_endpoint() {
     );
     assert_reads_only(&env);
 }
+
+/// A provider's `assume_role` is used: the plan reads the role's account (the emulator keeps
+/// state per account), not the account of the base credentials.
+#[test]
+fn assume_role_plans_against_the_roles_account() {
+    let env = Env::new();
+    let mut in_role_account = vault("audit-logs");
+    in_role_account["account_id"] = json!("210987654321");
+    env.seed(json!({"glacier": [in_role_account]}));
+    let config = format!(
+        "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {}\n    \
+         assume_role: arn:aws:iam::210987654321:role/lockward\nglacier_vault_lock:\n  audit:\n    \
+         vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n",
+        env.emulator.url()
+    );
+    env.write("lockward.yaml", &config);
+    // In the base account the vault does not exist (a conflict, exit 1); in the role's it has
+    // no lock yet (a change, exit 2).
+    env.lockward(&["plan", "--detailed-exitcode"])
+        .code(2)
+        .stdout_has("initiate_lock");
+    let operations: Vec<Value> = env.calls().iter().map(|c| c["operation"].clone()).collect();
+    assert!(operations.contains(&json!("AssumeRole")), "{operations:?}");
+    assert!(env.mutating_calls().is_empty());
+}
