@@ -1553,3 +1553,33 @@ fn assume_role_plans_against_the_roles_account() {
     assert!(operations.contains(&json!("AssumeRole")), "{operations:?}");
     assert!(env.mutating_calls().is_empty());
 }
+
+/// Regression: with no credentials the plan failed with the SDK's debug dump and said "the
+/// outcome is unknown: the call may have taken effect", although nothing was ever sent.
+#[test]
+fn regression_missing_credentials_say_so_plainly_and_send_nothing() {
+    let env = Env::new();
+    env.seed(json!({"glacier": [vault("audit-logs")]}));
+    env.config(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n",
+    );
+    let out = env
+        .command(&["plan"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no usable AWS credentials"), "{stderr}");
+    assert!(
+        stderr.contains("hint: lockward uses the standard AWS credential chain"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("outcome is unknown"), "{stderr}");
+    assert!(
+        !stderr.contains("CredentialsNotLoaded {"),
+        "no debug dump: {stderr}"
+    );
+    assert!(env.calls().is_empty(), "nothing reached AWS");
+}

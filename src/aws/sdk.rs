@@ -118,8 +118,16 @@ async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
 fn classify<E, R>(err: SdkError<E, R>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + HasStatus,
+    R: std::fmt::Debug + HasStatus + 'static,
 {
+    // Credentials are resolved before a request is sent: their failure means nothing left.
+    if let Some(credentials) = credentials_error(&err) {
+        return AwsError {
+            class: ErrorClass::NotSent,
+            code: None,
+            message: format!("no usable AWS credentials: {}", display_chain(credentials)),
+        };
+    }
     let code = err.code().map(str::to_string);
     let message = err
         .message()
@@ -139,6 +147,36 @@ where
         code,
         message,
     }
+}
+
+/// `err` and its sources in words, each source left out when its parent already says it.
+fn display_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let more = e.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        current = e.source();
+    }
+    text
+}
+
+/// The credentials failure somewhere in `err`'s chain of sources, if that is what it is.
+fn credentials_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a aws_credential_types::provider::error::CredentialsError> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(found) =
+            e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+        {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// Calls `op` again, with a growing pause, while AWS answers that it throttled the call: for
