@@ -174,6 +174,12 @@ fn normalized(env: &Env, report: &Value, text: &str) -> String {
     if let Some(lineage) = state["lineage"].as_str() {
         out = out.replace(lineage, "[LINEAGE]");
     }
+    // How many writes an apply takes depends on how its concurrent steps share them (group
+    // commit), so the serial is not pinned: that the report shows the state's serial is.
+    if let Some(serial) = state["serial"].as_u64() {
+        out = out.replace(&format!("serial {serial}<"), "serial [SERIAL]<");
+        out = out.replace(&format!("serial {serial} |"), "serial [SERIAL] |");
+    }
     if let Some(lock_id) = state["resources"]["glacier_vault_lock.audit"]["lock_id"]
         .as_str()
         .filter(|s| !s.is_empty())
