@@ -8,7 +8,7 @@ use lockward::kinds::glacier::GlacierLive;
 use lockward::kinds::rbin::{RbinLive, RbinRule};
 use lockward::kinds::snowball::{SnowballJob, SnowballLive};
 use lockward::plan::{self, Live, LiveSnapshot};
-use lockward::state::StateFile;
+use lockward::state::{GlacierRecord, Record, StateFile, StateStore};
 use lockward_bench::{config_text, project, Mix, POLICY};
 
 const N: usize = 10_000;
@@ -67,5 +67,29 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
     snapshot
 }
 
-criterion_group!(benches, load, planner);
+/// One state save (temp file, fsync, backup, rename, directory fsync) of a state holding 1,000
+/// records: what apply pays per durable write, which group commit shares among concurrent steps.
+fn state_save(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = StateStore::new(dir.path().join("lockward.state.json"));
+    let mut state = StateFile::empty();
+    for i in 0..1000 {
+        let address = format!("glacier_vault_lock.v{i}").parse().expect("address");
+        state.set(
+            &address,
+            Record::GlacierVaultLock(GlacierRecord {
+                vault: format!("vault-{i}"),
+                lock_id: "AE863rKkWZU53SLW5be4DUcWAE863rKkWZU53SLW5be4DUcW".into(),
+                initiated_at: Some("2026-11-23T12:00:00Z".parse().expect("time")),
+                policy_digest: format!("sha256:{:064x}", i),
+                completed_at: None,
+            }),
+        );
+    }
+    c.bench_function("StateStore::save, 1,000 records", |b| {
+        b.iter(|| store.save(&mut state).expect("save"))
+    });
+}
+
+criterion_group!(benches, load, planner, state_save);
 criterion_main!(benches);

@@ -376,7 +376,6 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
-    use std::time::Instant;
 
     use jiff::Timestamp;
 
@@ -709,29 +708,5 @@ mod tests {
         let err = store.save(&mut StateFile::empty()).unwrap_err();
         assert!(matches!(err, StateError::Io { .. }), "{err}");
         assert!(err.to_string().contains("nope"), "{err}");
-    }
-
-    /// Rough cost of saving after every action of a 1,000-action apply, the state growing to
-    /// 1,000 records. Run with `cargo test -p lockward --lib save_cost -- --ignored --nocapture`.
-    #[test]
-    #[ignore = "measurement, not a check"]
-    fn save_cost_for_a_thousand_action_apply() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = store_in(&dir);
-        let mut state = StateFile::empty();
-        let start = Instant::now();
-        for i in 0..1000 {
-            state.set(
-                &address(&format!("glacier_vault_lock.v{i}")),
-                glacier("AE863rKkWZU53SLW5be4DUcWAE863rKkWZU53SLW5be4DUcW"),
-            );
-            store.save(&mut state).unwrap();
-        }
-        let elapsed = start.elapsed();
-        let size = fs::metadata(store.path()).unwrap().len();
-        eprintln!(
-            "1000 saves, final state {size} bytes: {elapsed:?} total, {:?} per save",
-            elapsed / 1000
-        );
     }
 }
