@@ -11,43 +11,11 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-const JOB: &str = "JID123e4567-e89b-12d3-a456-426655440000";
 const CODE: &str = "7QX2M-K9PLR-4TZ8W-BN3HD-6YCFJ";
-
-const RESOURCES: &str = "\
-glacier_vault_lock:
-  audit:
-    vault: audit-logs
-    policy_file: policies/audit.json
-    state: locked
-rbin_rule_lock:
-  snapshots:
-    rule_id: a1B2c3D4e5F
-    state: locked
-    unlock_delay_days: 7
-snowball_unlock_code:
-  site_a:
-    job_id: JID123e4567-e89b-12d3-a456-426655440000
-    deliver_to: secrets/site-a.code
-";
-
-/// A project with one resource of each kind, all needing a change; `secrets/` exists (0700).
-fn project() -> Env {
-    let env = Env::new();
-    env.seed(json!({
-        "glacier": [vault("audit-logs")],
-        "rbin": [rule("a1B2c3D4e5F", Value::Null, None)],
-        "snowball": [job(JOB, "WithCustomer", "2026-11-01T00:00:00Z", CODE)],
-    }));
-    env.config(RESOURCES);
-    fs::create_dir(env.path("secrets")).unwrap();
-    fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o700)).unwrap();
-    env
-}
 
 /// A project after one full apply: the state file, its backup and the journal exist.
 fn applied() -> Env {
-    let env = project();
+    let env = project_of_every_kind(CODE);
     let digest = plan_digest(&env);
     env.lockward(&["apply", "--approve", &digest]).success();
     env
@@ -183,7 +151,7 @@ fn saved_plan(env: &Env) -> String {
 
 #[test]
 fn a_bad_plan_file_is_refused_by_show_and_apply_and_left_as_it_was() {
-    let env = project();
+    let env = project_of_every_kind(CODE);
     let valid = saved_plan(&env);
     let digest = plan_digest(&env);
     let short = &digest[..12];
@@ -263,7 +231,7 @@ fn a_bad_plan_file_is_refused_by_show_and_apply_and_left_as_it_was() {
 
 #[test]
 fn a_symlinked_plan_file_is_refused() {
-    let env = project();
+    let env = project_of_every_kind(CODE);
     saved_plan(&env);
     let digest = plan_digest(&env);
     fs::rename(env.path("plan.json"), env.path("real-plan.json")).unwrap();
@@ -292,7 +260,7 @@ fn a_symlinked_plan_file_is_refused() {
 
 #[test]
 fn deliver_to_a_symlink_is_a_conflict_and_the_code_is_never_asked_for() {
-    let env = project();
+    let env = project_of_every_kind(CODE);
     // A link to where an attacker would like the code to land.
     symlink(env.path("stolen.code"), env.path("secrets/site-a.code")).unwrap();
     let run = env.lockward(&["plan"]);
@@ -317,7 +285,7 @@ fn deliver_to_a_symlink_is_a_conflict_and_the_code_is_never_asked_for() {
 
 #[test]
 fn deliver_to_an_existing_file_is_a_conflict_and_the_file_is_kept() {
-    let env = project();
+    let env = project_of_every_kind(CODE);
     env.write("secrets/site-a.code", "someone else's notes\n");
     let run = env.lockward(&["plan"]);
     run.code(1)
@@ -331,7 +299,7 @@ fn deliver_to_an_existing_file_is_a_conflict_and_the_file_is_kept() {
 
 #[test]
 fn deliver_to_a_world_writable_directory_is_refused_before_the_code_is_asked_for() {
-    let env = project();
+    let env = project_of_every_kind(CODE);
     fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o777)).unwrap();
     let digest = plan_digest(&env);
     let before = env.calls().len();
@@ -357,7 +325,7 @@ fn deliver_to_a_world_writable_directory_is_refused_before_the_code_is_asked_for
 
 #[test]
 fn every_file_lockward_writes_is_private_even_under_a_permissive_umask() {
-    let env = project();
+    let env = project_of_every_kind(CODE);
     let umask0 = |args: &[&str]| with_umask(&env, 0o000, args);
     let run = umask0(&["plan", "--out", "plan.json"]);
     run.success();

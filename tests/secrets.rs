@@ -4,33 +4,12 @@
 //! searched for the code, with and without its hyphens, in either case.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-
-use serde_json::{json, Value};
 
 use crate::support::*;
 
-const JOB: &str = "JID123e4567-e89b-12d3-a456-426655440000";
 /// Distinctive, so that a hit can only be the code.
 const CODE: &str = "7QX2M-K9PLR-4TZ8W-BN3HD-6YCFJ";
-
-const RESOURCES: &str = "\
-glacier_vault_lock:
-  audit:
-    vault: audit-logs
-    policy_file: policies/audit.json
-    state: locked
-rbin_rule_lock:
-  snapshots:
-    rule_id: a1B2c3D4e5F
-    state: locked
-    unlock_delay_days: 7
-snowball_unlock_code:
-  site_a:
-    job_id: JID123e4567-e89b-12d3-a456-426655440000
-    deliver_to: secrets/site-a.code
-";
 
 /// The forms a leaked code could take: as is, without hyphens, lower-cased.
 fn forms(code: &str) -> Vec<String> {
@@ -90,15 +69,7 @@ fn most_verbose(env: &Env) -> &'static str {
 
 #[test]
 fn the_unlock_code_appears_nowhere_but_in_its_file() {
-    let env = Env::new();
-    env.seed(json!({
-        "glacier": [vault("audit-logs")],
-        "rbin": [rule("a1B2c3D4e5F", Value::Null, None)],
-        "snowball": [job(JOB, "WithCustomer", "2026-11-01T00:00:00Z", CODE)],
-    }));
-    env.config(RESOURCES);
-    fs::create_dir(env.path("secrets")).unwrap();
-    fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o700)).unwrap();
+    let env = project_of_every_kind(CODE);
 
     let digest = plan_digest(&env);
     let v = most_verbose(&env);

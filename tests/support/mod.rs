@@ -297,3 +297,28 @@ pub fn with_umask(env: &Env, umask: u32, args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// The Snowball job of [`project_of_every_kind`].
+pub const SAMPLE_JOB: &str = "JID123e4567-e89b-12d3-a456-426655440000";
+
+/// A project with one resource of each kind, each needing a change: a vault without a lock
+/// (`glacier_vault_lock.audit`, locked wanted), a rule never locked (`rbin_rule_lock.snapshots`),
+/// and [`SAMPLE_JOB`] with the customer, whose unlock code is `code`
+/// (`snowball_unlock_code.site_a`, delivered to `secrets/site-a.code`; `secrets/` is 0700).
+pub fn project_of_every_kind(code: &str) -> Env {
+    let env = Env::new();
+    env.seed(serde_json::json!({
+        "glacier": [vault("audit-logs")],
+        "rbin": [rule("a1B2c3D4e5F", Value::Null, None)],
+        "snowball": [job(SAMPLE_JOB, "WithCustomer", "2026-11-01T00:00:00Z", code)],
+    }));
+    env.config(&format!(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
+         state: locked\nrbin_rule_lock:\n  snapshots:\n    rule_id: a1B2c3D4e5F\n    state: locked\n    \
+         unlock_delay_days: 7\nsnowball_unlock_code:\n  site_a:\n    job_id: {SAMPLE_JOB}\n    \
+         deliver_to: secrets/site-a.code\n"
+    ));
+    fs::create_dir(env.path("secrets")).unwrap();
+    fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o700)).unwrap();
+    env
+}
