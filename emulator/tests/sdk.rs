@@ -64,6 +64,35 @@ async fn emulator() -> Emulator {
 }
 
 /// The error code of a failed SDK call, or a panic naming what came back instead.
+/// Creates vault `name` in the caller's account.
+async fn new_vault(g: &aws_sdk_glacier::Client, name: &str) {
+    g.create_vault()
+        .account_id("-")
+        .vault_name(name)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// InitiateVaultLock on vault `name` of the caller's account.
+async fn initiate(
+    g: &aws_sdk_glacier::Client,
+    name: &str,
+    policy: aws_sdk_glacier::types::VaultLockPolicy,
+) -> Result<
+    aws_sdk_glacier::operation::initiate_vault_lock::InitiateVaultLockOutput,
+    aws_sdk_glacier::error::SdkError<
+        aws_sdk_glacier::operation::initiate_vault_lock::InitiateVaultLockError,
+    >,
+> {
+    g.initiate_vault_lock()
+        .account_id("-")
+        .vault_name(name)
+        .policy(policy)
+        .send()
+        .await
+}
+
 fn code<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(r: Result<T, E>) -> String {
     match r {
         Ok(v) => panic!("expected an error, got {v:?}"),
@@ -139,13 +168,7 @@ async fn glacier_vaults_create_describe_list_delete() {
         .unwrap();
     assert_eq!(created.location(), Some("/123456789012/vaults/audit-logs"));
     // Creating an existing vault is idempotent, as in AWS.
-    c.glacier
-        .create_vault()
-        .account_id("-")
-        .vault_name("audit-logs")
-        .send()
-        .await
-        .unwrap();
+    new_vault(&c.glacier, "audit-logs").await;
 
     let d = c
         .glacier
@@ -278,13 +301,7 @@ async fn glacier_vaults_create_describe_list_delete() {
         .unwrap()
         .vault_list()
         .is_empty());
-    eu.glacier
-        .create_vault()
-        .account_id("-")
-        .vault_name("eu-vault")
-        .send()
-        .await
-        .unwrap();
+    new_vault(&eu.glacier, "eu-vault").await;
     let state = emu.state();
     assert!(state["glacier"]
         .as_array()
@@ -298,12 +315,7 @@ async fn glacier_vault_lock_lifecycle() {
     let emu = emulator().await;
     let c = clients(&emu);
     let g = &c.glacier;
-    g.create_vault()
-        .account_id("-")
-        .vault_name("audit")
-        .send()
-        .await
-        .unwrap();
+    new_vault(g, "audit").await;
     let policy = aws_sdk_glacier::types::VaultLockPolicy::builder()
         .policy(POLICY)
         .build();
@@ -328,14 +340,7 @@ async fn glacier_vault_lock_lifecycle() {
         .unwrap();
     // Unknown vault.
     assert_eq!(
-        code(
-            g.initiate_vault_lock()
-                .account_id("-")
-                .vault_name("nope")
-                .policy(policy.clone())
-                .send()
-                .await
-        ),
+        code(initiate(g, "nope", policy.clone()).await),
         "ResourceNotFoundException"
     );
     // Missing and oversized policies.
@@ -357,24 +362,12 @@ async fn glacier_vault_lock_lifecycle() {
         .policy(huge)
         .build();
     assert_eq!(
-        code(
-            g.initiate_vault_lock()
-                .account_id("-")
-                .vault_name("audit")
-                .policy(huge)
-                .send()
-                .await
-        ),
+        code(initiate(g, "audit", huge).await),
         "InvalidParameterValueException"
     );
 
     // Initiate: InProgress for 24 h.
-    let lock_id = g
-        .initiate_vault_lock()
-        .account_id("-")
-        .vault_name("audit")
-        .policy(policy.clone())
-        .send()
+    let lock_id = initiate(g, "audit", policy.clone())
         .await
         .unwrap()
         .lock_id()
@@ -398,14 +391,7 @@ async fn glacier_vault_lock_lifecycle() {
     );
 
     // Initiate while InProgress, complete with a wrong id.
-    let err = g
-        .initiate_vault_lock()
-        .account_id("-")
-        .vault_name("audit")
-        .policy(policy.clone())
-        .send()
-        .await
-        .unwrap_err();
+    let err = initiate(g, "audit", policy.clone()).await.unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"));
     assert_eq!(err.raw_response().unwrap().status().as_u16(), 403);
     assert_eq!(
@@ -439,13 +425,7 @@ async fn glacier_vault_lock_lifecycle() {
     );
 
     // An InProgress lock vanishes after 24 h of virtual time.
-    g.initiate_vault_lock()
-        .account_id("-")
-        .vault_name("audit")
-        .policy(policy.clone())
-        .send()
-        .await
-        .unwrap();
+    initiate(g, "audit", policy.clone()).await.unwrap();
     emu.advance_clock(24 * 3600 - 60);
     assert_eq!(
         g.get_vault_lock()
@@ -471,12 +451,7 @@ async fn glacier_vault_lock_lifecycle() {
     assert!(emu.state()["glacier"][0].get("lock").is_none());
 
     // Complete with the right id: Locked, idempotent; then nothing can change it.
-    let lock_id = g
-        .initiate_vault_lock()
-        .account_id("-")
-        .vault_name("audit")
-        .policy(policy.clone())
-        .send()
+    let lock_id = initiate(g, "audit", policy.clone())
         .await
         .unwrap()
         .lock_id()
@@ -537,14 +512,7 @@ async fn glacier_vault_lock_lifecycle() {
         "AccessDeniedException"
     );
     assert_eq!(
-        code(
-            g.initiate_vault_lock()
-                .account_id("-")
-                .vault_name("audit")
-                .policy(policy)
-                .send()
-                .await
-        ),
+        code(initiate(g, "audit", policy).await),
         "AccessDeniedException"
     );
     let state = emu.state();
@@ -1147,14 +1115,7 @@ async fn sts_caller_identity_and_assumed_role_credentials() {
         Some("arn:aws:sts::210987654321:assumed-role/deployer/lockward")
     );
     // The role acts in its own account's state.
-    as_role
-        .glacier
-        .create_vault()
-        .account_id("-")
-        .vault_name("role-vault")
-        .send()
-        .await
-        .unwrap();
+    new_vault(&as_role.glacier, "role-vault").await;
     let state = emu.state();
     assert_eq!(state["glacier"][0]["account_id"], "210987654321");
     assert!(c
@@ -1209,26 +1170,12 @@ async fn sts_caller_identity_and_assumed_role_credentials() {
 async fn drop_after_apply_performs_initiate_but_the_client_sees_no_response() {
     let emu = emulator().await;
     let c = clients(&emu);
-    c.glacier
-        .create_vault()
-        .account_id("-")
-        .vault_name("audit")
-        .send()
-        .await
-        .unwrap();
+    new_vault(&c.glacier, "audit").await;
     emu.set_faults(json!({"rules": [{"operation": "InitiateVaultLock", "kind": "drop_after_apply", "times": 1}]})).unwrap();
     let policy = aws_sdk_glacier::types::VaultLockPolicy::builder()
         .policy(POLICY)
         .build();
-    let err = c
-        .glacier
-        .initiate_vault_lock()
-        .account_id("-")
-        .vault_name("audit")
-        .policy(policy)
-        .send()
-        .await
-        .unwrap_err();
+    let err = initiate(&c.glacier, "audit", policy).await.unwrap_err();
     assert!(
         err.raw_response().is_none(),
         "expected a transport error, got {err:?}"
@@ -1251,26 +1198,12 @@ async fn drop_after_apply_performs_initiate_but_the_client_sees_no_response() {
 async fn drop_before_apply_performs_nothing() {
     let emu = emulator().await;
     let c = clients(&emu);
-    c.glacier
-        .create_vault()
-        .account_id("-")
-        .vault_name("audit")
-        .send()
-        .await
-        .unwrap();
+    new_vault(&c.glacier, "audit").await;
     emu.set_faults(json!({"rules": [{"operation": "InitiateVaultLock", "kind": "drop_before_apply", "times": 1}]})).unwrap();
     let policy = aws_sdk_glacier::types::VaultLockPolicy::builder()
         .policy(POLICY)
         .build();
-    let err = c
-        .glacier
-        .initiate_vault_lock()
-        .account_id("-")
-        .vault_name("audit")
-        .policy(policy)
-        .send()
-        .await
-        .unwrap_err();
+    let err = initiate(&c.glacier, "audit", policy).await.unwrap_err();
     assert!(
         err.raw_response().is_none(),
         "expected a transport error, got {err:?}"
@@ -1295,13 +1228,7 @@ async fn throttling_is_retried_by_the_sdk() {
         .with_max_attempts(3)
         .with_initial_backoff(Duration::from_millis(5));
     let c = clients_with(&emu, static_credentials(), retry, REGION);
-    c.glacier
-        .create_vault()
-        .account_id("-")
-        .vault_name("audit")
-        .send()
-        .await
-        .unwrap();
+    new_vault(&c.glacier, "audit").await;
     emu.set_faults(
         json!({"rules": [{"operation": "DescribeVault", "kind": "throttle", "times": 2}]}),
     )
@@ -1352,13 +1279,7 @@ async fn throttling_is_retried_by_the_sdk() {
 async fn error_fault_answers_the_given_status_and_code() {
     let emu = emulator().await;
     let c = clients(&emu);
-    c.glacier
-        .create_vault()
-        .account_id("-")
-        .vault_name("audit")
-        .send()
-        .await
-        .unwrap();
+    new_vault(&c.glacier, "audit").await;
     emu.set_faults(
         json!({"rules": [{"operation": "CompleteVaultLock", "kind": "error", "times": 1,
         "status": 500, "code": "ServiceUnavailableException"}]}),
