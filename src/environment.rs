@@ -16,6 +16,17 @@ pub fn now() -> Result<Timestamp, String> {
     }
 }
 
+/// The endpoint the AWS SDK takes from the environment for `service` (its SDK id, e.g.
+/// `glacier`): `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`. `None` when neither is set.
+pub fn endpoint_url(service: &str) -> Option<String> {
+    let specific = format!(
+        "AWS_ENDPOINT_URL_{}",
+        service.to_ascii_uppercase().replace([' ', '-'], "_")
+    );
+    let read = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    read(&specific).or_else(|| read("AWS_ENDPOINT_URL"))
+}
+
 /// Whether colour may be used on stdout: a terminal, and `NO_COLOR` unset or empty.
 pub fn stdout_color() -> bool {
     std::io::stdout().is_terminal() && no_color_unset()

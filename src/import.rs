@@ -120,6 +120,8 @@ pub fn adopt(
                             initiated_at: Some(*created),
                             policy_digest: policy_digest.clone(),
                             completed_at: None,
+                            target: None,
+                            physical_key: None,
                         }),
                         detail: object(json!({"vault": vault, "lock_state": "Locked", "created": created.to_string(), "policy_digest": policy_digest})),
                         summary: format!("vault `{vault}`: Locked since {created}, policy {policy_digest}"),
@@ -175,6 +177,8 @@ pub fn adopt(
                     // When it was locked is not something AWS reports.
                     locked_at: None,
                     unlock_requested_at,
+                    target: None,
+                    physical_key: None,
                 }),
                 detail: object(json!({
                     "rule_id": id,
@@ -207,6 +211,8 @@ pub fn adopt(
                         fingerprint: fingerprint.clone(),
                         deliver_to: d.deliver_to.clone(),
                         delivered_at: *modified,
+                        target: None,
+                        physical_key: None,
                     }),
                     detail: object(json!({"job_id": d.job_id, "deliver_to": d.deliver_to, "fingerprint": fingerprint, "file_modified": modified.to_string()})),
                     summary: format!(
@@ -344,7 +350,9 @@ mod tests {
                 rule_id: "a1B2c3D4e5F".into(),
                 unlock_delay_days: Some(10),
                 locked_at: None,
-                unlock_requested_at: None
+                unlock_requested_at: None,
+                target: None,
+                physical_key: None,
             })
         );
         let a = adopt(
@@ -379,7 +387,9 @@ mod tests {
         let live = Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
             job_state: "WithCustomer".into(),
             created: ts("2026-11-01T00:00:00Z"),
-            delivered_fingerprint: Some("sha256:aa".into()),
+            delivery: crate::apply::deliver::DeliveryTarget::File {
+                fingerprint: "sha256:aa".into(),
+            },
         }));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.code");

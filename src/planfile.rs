@@ -31,7 +31,7 @@ use crate::state::durable::{self, OpenFailure};
 use crate::state::StateFile;
 
 /// The saved-plan format this build reads and writes.
-pub const PLANFILE_FORMAT_VERSION: u32 = 1;
+pub const PLANFILE_FORMAT_VERSION: u32 = 2;
 
 /// The marker that tells a saved plan from any other JSON.
 pub const PLANFILE_KIND: &str = "lockward-plan";
@@ -261,6 +261,21 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
             supported: PLANFILE_FORMAT_VERSION.to_string(),
         });
     }
+    let older_plan = value
+        .pointer("/plan/format_version")
+        .and_then(Value::as_str)
+        .and_then(|v| v.parse::<u64>().ok())
+        .zip(PLAN_FORMAT_VERSION.parse::<u64>().ok())
+        .is_some_and(|(found, ours)| found < ours);
+    if version < u64::from(PLANFILE_FORMAT_VERSION) || older_plan {
+        // Older plans were not bound to a target or to the recorded history: never apply one.
+        return Err(PlanFileError::Stale {
+            path: path.to_path_buf(),
+            reasons: vec![
+                "it was made by an older lockward, whose plans do not bind the approval to the account, region and recorded history; plan again".to_string(),
+            ],
+        });
+    }
     if let Some(inner) = value
         .pointer("/plan/format_version")
         .and_then(Value::as_str)
@@ -296,6 +311,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
     let recomputed = Plan::new(
         plan.config_digest.clone(),
         plan.state.clone(),
+        plan.valid_until,
         plan.resources.clone(),
     );
     if recomputed.digest != plan.digest {
@@ -390,6 +406,18 @@ pub fn stale_reasons(
         .chain(fresh_by_address.keys().copied())
         .collect();
     for address in addresses {
+        if let (Some(then), Some(now)) = (
+            planned_by_address.get(address),
+            fresh_by_address.get(address),
+        ) {
+            if then.target != now.target {
+                reasons.push(format!(
+                    "{address}: the plan was made for {}, and it would run in {} now",
+                    then.target, now.target
+                ));
+                continue;
+            }
+        }
         let then = saved.live_fingerprints.get(address);
         match (then, fresh_by_address.get(address)) {
             (Some(then), Some(now)) if *then == now.live_fingerprint() => {}
@@ -510,12 +538,16 @@ mod tests {
         ResourcePlan {
             address: Address::new(Kind::GlacierVaultLock, name),
             kind: Kind::GlacierVaultLock,
+            physical_key: format!("glacier_vault_lock:123456789012:us-east-1:{name}"),
             outcome,
+            target: crate::plan::Target::for_tests(),
             live: json!({"state": live_state, "policy": {"Version": "2012-10-17"}}),
             desired: json!({"state": "locked", "vault": "audit-logs"}),
+            recorded: json!({"state": "none"}),
             actions,
-            messages: vec!["expires in 3 h".to_string()],
+            messages: vec![crate::plan::Message::note("expires in 3 h")],
             policy_diff: None,
+            recovery: None,
         }
     }
 
@@ -526,6 +558,7 @@ mod tests {
                 lineage: Some("0b7e4c2a-1111-4222-8333-444455556666".to_string()),
                 serial: 3,
             },
+            None,
             vec![
                 glacier("zeta", "locked", Outcome::Noop),
                 glacier("audit", "in_progress", Outcome::Change),
@@ -558,7 +591,7 @@ mod tests {
         );
         let value: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         assert_eq!(value["kind"], "lockward-plan");
-        assert_eq!(value["format_version"], 1);
+        assert_eq!(value["format_version"], 2);
         assert_eq!(value["plan"]["digest"], json!(saved.plan.digest));
         assert_eq!(
             value["live_fingerprints"]["glacier_vault_lock.audit"],
@@ -642,18 +675,18 @@ mod tests {
             (
                 {
                     let mut v = saved_value();
-                    v["format_version"] = json!(2);
+                    v["format_version"] = json!(3);
                     serde_json::to_vec(&v).unwrap()
                 },
-                "format_version 2",
+                "format_version 3",
             ),
             (
                 {
                     let mut v = saved_value();
-                    v["plan"]["format_version"] = json!("2");
+                    v["plan"]["format_version"] = json!("3");
                     serde_json::to_vec(&v).unwrap()
                 },
-                "format_version 2 (of the plan inside it)",
+                "format_version 3 (of the plan inside it)",
             ),
             (
                 {
@@ -748,6 +781,7 @@ mod tests {
             Plan::new(
                 planned.config_digest.clone(),
                 StateRef::default(),
+                None,
                 planned.resources.clone(),
             ),
             saved.created_at,
@@ -778,6 +812,7 @@ mod tests {
         let fresh = Plan::new(
             planned.config_digest.clone(),
             planned.state.clone(),
+            None,
             vec![
                 // audit: someone completed the lock by hand since the plan.
                 glacier("audit", "locked", Outcome::Noop),

@@ -7,16 +7,17 @@ use std::path::Path;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use crate::aws::{AwsError, ClientOptions, ProviderClients};
+use crate::apply::deliver;
+use crate::aws::{normalize_endpoint, AwsError, CallerIdentity, ClientOptions, ProviderClients};
 use crate::config::{
     Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired,
 };
-use crate::digest;
+use crate::environment;
 use crate::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
 use crate::kinds::snowball::{SnowballJob, SnowballLive};
 use crate::kinds::Address;
-use crate::plan::{Live, LiveSnapshot};
+use crate::plan::{Live, LiveSnapshot, Observed, Target};
 
 /// The clients of every provider the config's resources use, built once each.
 #[derive(Clone)]
@@ -94,45 +95,127 @@ fn hint(error: &AwsError) -> String {
     }
 }
 
-/// Reads the live state of `resources` (every declared one, or the targeted subset), at most
-/// `parallelism` reads at a time. The first failed read fails the whole refresh.
+/// Who the credentials of a provider act as could not be asked of STS: no plan can say where
+/// its resources live.
+#[derive(Debug, thiserror::Error)]
+#[error("could not tell which AWS account provider `{provider}` acts in (STS GetCallerIdentity failed): {error}{}", hint(error))]
+pub struct IdentityError {
+    pub provider: String,
+    pub error: AwsError,
+}
+
+/// The accounts the providers of `resources` act in: STS GetCallerIdentity once per provider,
+/// with its final credentials (after any `assume_role`).
+pub async fn identities(
+    resources: &[&Resource],
+    clients: &Clients,
+) -> Result<BTreeMap<String, CallerIdentity>, IdentityError> {
+    let mut out = BTreeMap::new();
+    for resource in resources {
+        if out.contains_key(&resource.provider) {
+            continue;
+        }
+        let client = clients
+            .for_provider(&resource.provider)
+            .ok_or_else(|| IdentityError {
+                provider: resource.provider.clone(),
+                error: no_clients(&resource.provider),
+            })?;
+        let identity = client
+            .sts
+            .caller_identity()
+            .await
+            .map_err(|error| IdentityError {
+                provider: resource.provider.clone(),
+                error,
+            })?;
+        out.insert(resource.provider.clone(), identity);
+    }
+    Ok(out)
+}
+
+/// Where `resource` lives, given the account its provider acts in: that account, the
+/// provider's region, and the effective endpoint of the kind's service (the provider's
+/// `endpoint_url`, else `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`), normalised.
+pub fn target_of(config: &Config, resource: &Resource, account: &str) -> Target {
+    let provider = config.providers.get(&resource.provider);
+    let endpoint = provider
+        .and_then(|p| p.endpoint_url.clone())
+        .or_else(|| environment::endpoint_url(resource.address.kind.service()))
+        .map(|e| normalize_endpoint(&e));
+    Target {
+        account: account.to_string(),
+        region: provider.map(|p| p.region.clone()).unwrap_or_default(),
+        endpoint,
+    }
+}
+
+/// Why a plan could not be made from AWS's answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+}
+
+/// Reads where each of `resources` (every declared one, or the targeted subset) lives and its
+/// live state there, at most `parallelism` reads at a time. The first failed read fails the
+/// whole refresh.
 pub async fn refresh(
+    config: &Config,
     resources: &[&Resource],
     clients: &Clients,
     parallelism: usize,
-) -> Result<LiveSnapshot, RefreshError> {
+) -> Result<LiveSnapshot, ReadError> {
+    let identities = identities(resources, clients).await?;
     let reads = stream::iter(resources.iter().copied())
-        .map(|resource| async move {
-            let live = read(resource, clients)
-                .await
-                .map_err(|error| RefreshError {
-                    address: resource.address.clone(),
-                    error,
-                })?;
-            Ok::<_, RefreshError>((resource.address.clone(), live))
+        .map(|resource| {
+            let identities = &identities;
+            async move {
+                let live = read(config, resource, clients)
+                    .await
+                    .map_err(|error| RefreshError {
+                        address: resource.address.clone(),
+                        error,
+                    })?;
+                let account = identities
+                    .get(&resource.provider)
+                    .map(|i| i.account.as_str())
+                    .unwrap_or_default();
+                let target = target_of(config, resource, account);
+                Ok::<_, RefreshError>((resource.address.clone(), Observed { target, live }))
+            }
         })
         .buffer_unordered(parallelism.max(1));
-    let resources: BTreeMap<Address, Live> = reads.try_collect().await?;
+    let resources: BTreeMap<Address, Observed> = reads.try_collect().await?;
     Ok(LiveSnapshot { resources })
 }
 
+fn no_clients(provider: &str) -> AwsError {
+    AwsError {
+        class: crate::aws::ErrorClass::NotSent,
+        code: None,
+        message: format!(
+            "internal error: no clients for provider `{provider}`; this is a bug in lockward"
+        ),
+    }
+}
+
 /// Reads one resource.
-pub async fn read(resource: &Resource, clients: &Clients) -> Result<Live, AwsError> {
+pub async fn read(
+    config: &Config,
+    resource: &Resource,
+    clients: &Clients,
+) -> Result<Live, AwsError> {
     let clients = clients
         .for_provider(&resource.provider)
-        .ok_or_else(|| AwsError {
-            class: crate::aws::ErrorClass::NotSent,
-            code: None,
-            message: format!(
-                "internal error: no clients for provider `{}`; this is a bug in lockward",
-                resource.provider
-            ),
-        })?;
+        .ok_or_else(|| no_clients(&resource.provider))?;
     Ok(match &resource.desired {
         Desired::GlacierVaultLock(d) => Live::GlacierVaultLock(read_glacier(d, clients).await?),
         Desired::RbinRuleLock(d) => Live::RbinRuleLock(read_rbin(d, clients).await?),
         Desired::SnowballUnlockCode(d) => {
-            Live::SnowballUnlockCode(read_snowball(d, clients).await?)
+            Live::SnowballUnlockCode(read_snowball(d, &config.dir, clients).await?)
         }
     })
 }
@@ -205,32 +288,20 @@ pub async fn read_rbin(
     }))
 }
 
+/// Reads the job, and looks at its `deliver_to` exactly as a delivery will (so what apply
+/// would refuse is a conflict at plan time).
 pub async fn read_snowball(
     desired: &SnowballDesired,
+    config_dir: &Path,
     clients: &ProviderClients,
 ) -> Result<SnowballLive, AwsError> {
+    let delivery = deliver::inspect(&desired.deliver_to, config_dir);
     let Some(job) = clients.snowball.describe_job(&desired.job_id).await? else {
-        return Ok(SnowballLive::JobMissing {
-            delivered_fingerprint: delivered_fingerprint(&desired.deliver_to),
-        });
+        return Ok(SnowballLive::JobMissing { delivery });
     };
     Ok(SnowballLive::Present(SnowballJob {
         job_state: job.state,
         created: job.created,
-        delivered_fingerprint: delivered_fingerprint(&desired.deliver_to),
+        delivery,
     }))
-}
-
-/// `sha256:…` of what sits at `path` now; `None` when nothing does. Anything that is not a
-/// regular file (a symlink, a directory) gets a marker fingerprint that never matches a
-/// delivery, so the planner refuses to write there.
-pub fn delivered_fingerprint(path: &Path) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_file() {
-        return Some(format!("not-a-regular-file:{:?}", meta.file_type()));
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => Some(digest::sha256(&bytes)),
-        Err(e) => Some(format!("unreadable:{}", e.kind())),
-    }
 }

@@ -229,7 +229,7 @@ fn saved_plan_approved_by_digest_locks_the_vault_and_records_the_lock_id() {
     assert!(env
         .journal()
         .iter()
-        .all(|r| r["detail"]["plan"] == plan["digest"]));
+        .all(|r| r["plan_digest"] == plan["digest"]));
     assert_eq!(
         fs::metadata(env.path("lockward.state.json"))
             .unwrap()
@@ -793,7 +793,7 @@ fn assert_irreversible_calls_were_approved_once(
             intents.len()
         );
         for intent in &intents {
-            let plan = intent["detail"]["plan"].as_str().unwrap();
+            let plan = intent["plan_digest"].as_str().unwrap();
             assert!(
                 approved
                     .iter()

@@ -15,6 +15,7 @@ use lockward::planfile::SavedPlan;
 use lockward::state::StateStore;
 use proptest::prelude::*;
 use proptest::sample::Index;
+use serde_json::Value;
 
 /// Cases per property: bounded so the whole module runs in seconds in a debug build.
 const CASES: u32 = 192;
@@ -245,6 +246,7 @@ fn check_plan(dir: &Path, bytes: &[u8]) -> Result<(), TestCaseError> {
             let recomputed = lockward::plan::Plan::new(
                 plan.config_digest.clone(),
                 plan.state.clone(),
+                plan.valid_until,
                 plan.resources.clone(),
             );
             prop_assert_eq!(&recomputed.digest, &plan.digest);
@@ -296,6 +298,31 @@ fn config() -> ProptestConfig {
         cases: CASES,
         failure_persistence: None,
         ..ProptestConfig::default()
+    }
+}
+
+/// Re-seals the corpus plans (digest, summary, fingerprints) after an edit of their contents:
+/// `LOCKWARD_UPDATE_CORPUS=1 cargo test --test main fuzz::reseal_the_corpus_plans`.
+#[test]
+fn reseal_the_corpus_plans() {
+    if std::env::var_os("LOCKWARD_UPDATE_CORPUS").is_none() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/plan");
+    for (name, bytes) in corpus("plan") {
+        let saved: Value = serde_json::from_slice(&bytes).unwrap();
+        let plan: lockward::plan::Plan = serde_json::from_value(saved["plan"].clone()).unwrap();
+        let plan = lockward::plan::Plan::new(
+            plan.config_digest,
+            plan.state,
+            plan.valid_until,
+            plan.resources,
+        );
+        let created_at = saved["created_at"].as_str().unwrap().parse().unwrap();
+        let resealed = SavedPlan::new(plan, created_at);
+        let mut text = serde_json::to_string_pretty(&resealed).unwrap();
+        text.push('\n');
+        fs::write(dir.join(&name), text).unwrap();
     }
 }
 

@@ -156,9 +156,9 @@ fn a_bad_plan_file_is_refused_by_show_and_apply_and_left_as_it_was() {
     let digest = plan_digest(&env);
     let short = &digest[..12];
     let mut newer: Value = serde_json::from_str(&valid).unwrap();
-    newer["format_version"] = json!(2);
+    newer["format_version"] = json!(3);
     let mut newer_plan: Value = serde_json::from_str(&valid).unwrap();
-    newer_plan["plan"]["format_version"] = json!("2");
+    newer_plan["plan"]["format_version"] = json!("3");
     // Tampering that keeps the JSON valid: make the irreversible retrieval look reversible, or
     // drop the irreversible step (and fix up the summary, so only the digest can tell).
     let mut downgraded: Value = serde_json::from_str(&valid).unwrap();
@@ -304,8 +304,10 @@ fn deliver_to_a_world_writable_directory_is_refused_before_the_code_is_asked_for
     let digest = plan_digest(&env);
     let before = env.calls().len();
     let run = env.lockward(&["apply", "--approve", &digest]);
+    // What apply would refuse is a conflict the plan already shows.
     run.code(1)
-        .stderr_has("writable by everyone")
+        .stdout_has("writable by everyone")
+        .stderr_has("conflicts")
         .stderr_has("hint:");
     assert!(
         !has_call(&env, "GetJobUnlockCode"),

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use jiff::Timestamp;
 use lockward::digest;
 use lockward::kinds::Address;
-use lockward::plan::{Action, ActionKind, Outcome, Plan, ResourcePlan, StateRef};
+use lockward::plan::{Action, ActionKind, Message, Outcome, Plan, ResourcePlan, StateRef, Target};
 use lockward::render::{self, ApplyCommand, Format, RenderOptions, MARKDOWN_MARKER, PLAN_SCHEMA};
 use serde_json::{json, Value};
 
@@ -63,15 +63,31 @@ fn resource(
     messages: &[&str],
 ) -> ResourcePlan {
     let address: Address = address.parse().expect("test addresses are valid");
+    let messages = messages
+        .iter()
+        .map(|m| match m.strip_prefix("warning: ") {
+            Some(text) => Message::warning(text),
+            None if outcome == Outcome::Conflict => Message::error(*m),
+            None => Message::note(*m),
+        })
+        .collect();
     ResourcePlan {
         kind: address.kind,
+        physical_key: format!("{}:123456789012:us-east-1:{}", address.kind, address.name),
         address,
         outcome,
+        target: Target {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            endpoint: None,
+        },
         live,
         desired,
+        recorded: json!({"state": "none"}),
         actions,
-        messages: messages.iter().map(|m| m.to_string()).collect(),
+        messages,
         policy_diff: None,
+        recovery: None,
     }
 }
 
@@ -87,6 +103,7 @@ fn plan(resources: Vec<ResourcePlan>) -> Plan {
             lineage: Some("6f1c2b0e-3c4d-4e5f-8a9b-0c1d2e3f4a5b".into()),
             serial: 3,
         },
+        None,
         resources,
     )
 }
@@ -178,7 +195,7 @@ fn conflicts_plan() -> Plan {
             "snowball_unlock_code.site_z",
             Outcome::Conflict,
             json!({"state": "present", "job_state": "Complete", "created": "2025-09-01T00:00:00Z",
-                   "delivered_fingerprint": null}),
+                   "delivery": {"state": "absent", "creates_dir": false}}),
             json!({"job_id": "JID00000000-0000-0000-0000-000000000009", "deliver_to": "/srv/secrets/site-z.code",
                    "manifest_path": null}),
             vec![],
@@ -276,7 +293,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
             "snowball_unlock_code.site_a",
             Outcome::Change,
             json!({"state": "present", "job_state": "WithCustomer", "created": "2026-10-01T00:00:00Z",
-                   "delivered_fingerprint": null}),
+                   "delivery": {"state": "absent", "creates_dir": false}}),
             json!({"job_id": "JID123e4567-e89b-12d3-a456-426655440000",
                    "deliver_to": "/srv/secrets/site|a `ops` <b>bold</b>.code",
                    "manifest_path": "/srv/manifests/site-a.bin"}),
@@ -290,7 +307,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
             "snowball_unlock_code.site_b",
             Outcome::Blocked,
             json!({"state": "present", "job_state": "InTransitToCustomer", "created": "2026-11-01T00:00:00Z",
-                   "delivered_fingerprint": null}),
+                   "delivery": {"state": "absent", "creates_dir": false}}),
             json!({"job_id": "JID99999999-e89b-12d3-a456-426655440000", "deliver_to": "/srv/secrets/site-b.code",
                    "manifest_path": null}),
             vec![Action::deferred(
@@ -304,7 +321,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
             "snowball_unlock_code.site_c",
             Outcome::Noop,
             json!({"state": "present", "job_state": "WithCustomer", "created": "2026-10-01T00:00:00Z",
-                   "delivered_fingerprint": format!("sha256:{}", "ab12".repeat(16))}),
+                   "delivery": {"state": "file", "fingerprint": format!("sha256:{}", "ab12".repeat(16))}}),
             json!({"job_id": "JID00000000-1111-2222-3333-444444444444", "deliver_to": "/srv/secrets/site-c.code",
                    "manifest_path": null}),
             vec![],
@@ -457,6 +474,23 @@ fn plan_schema_is_valid_draft_2020_12() {
     );
 }
 
+#[test]
+fn the_checked_in_plan_schema_is_what_the_types_generate() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/plan.schema.json");
+    let generated = digest::pretty_canonical_json(&lockward::plan::schema()) + "\n";
+    if std::env::var_os("LOCKWARD_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "schema/plan.schema.json differs from what the plan types (src/plan/model.rs) generate.\n\
+         Regenerate it with `LOCKWARD_UPDATE_SCHEMA=1 cargo test -p lockward --test main render::the_checked_in_plan_schema`, \
+         review the diff, and commit it."
+    );
+}
+
 /// A change that makes a valid plan JSON invalid.
 type Breakage = Box<dyn Fn(&mut Value)>;
 
@@ -477,8 +511,8 @@ fn plan_schema_refuses_what_the_format_does_not_allow() {
             Box::new(|p| p["digest"] = json!(format!("sha256:{}", "AB".repeat(32)))),
         ),
         (
-            "format version 2",
-            Box::new(|p| p["format_version"] = json!("2")),
+            "format version 1",
+            Box::new(|p| p["format_version"] = json!("1")),
         ),
         (
             "unknown top-level key",
@@ -640,6 +674,7 @@ fn json_reads_back_into_the_same_plan_with_the_same_digest() {
         let again = Plan::new(
             back.config_digest.clone(),
             back.state.clone(),
+            back.valid_until,
             back.resources.clone(),
         );
         assert_eq!(
@@ -974,6 +1009,8 @@ fn sample_state() -> lockward::state::StateFile {
     state.set(
         &audit,
         Record::GlacierVaultLock(GlacierRecord {
+            target: None,
+            physical_key: None,
             vault: "audit-logs".into(),
             lock_id: "AE863rKkWZU53SLW5be4DUcW".into(),
             initiated_at: Some(at("2026-11-20T10:00:00Z")),
@@ -985,6 +1022,8 @@ fn sample_state() -> lockward::state::StateFile {
     state.set(
         &ebs,
         Record::RbinRuleLock(RbinRecord {
+            target: None,
+            physical_key: None,
             rule_id: "a1B2c3D4e5F".into(),
             unlock_delay_days: Some(7),
             locked_at: Some(at("2026-11-21T09:00:00Z")),
@@ -995,6 +1034,8 @@ fn sample_state() -> lockward::state::StateFile {
     state.set(
         &site,
         Record::SnowballUnlockCode(SnowballRecord {
+            target: None,
+            physical_key: None,
             job_id: "JID123e4567-e89b-12d3-a456-426655440000".into(),
             fingerprint: digest::sha256(b"12345-abcde-56789-fghij-01234"),
             deliver_to: "/srv/secrets/site|a.code".into(),

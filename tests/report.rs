@@ -257,7 +257,7 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         .iter()
         .find(|r| r["action"] == "complete_lock" && r["phase"] == "done")
         .unwrap();
-    assert_eq!(done["plan_digest"], approved["detail"]["plan"]);
+    assert_eq!(done["plan_digest"], approved["plan_digest"]);
 
     let ebs = resource(&report, "rbin_rule_lock.ebs");
     let finding = ebs["findings"][0].as_str().unwrap();
@@ -542,7 +542,7 @@ fn import_adopts_existing_locks_without_a_mutating_call() {
     assert!(
         imports
             .iter()
-            .all(|r| r["phase"] == "done" && r["detail"]["caller"]["arn"].is_string()),
+            .all(|r| r["phase"] == "done" && r["caller"]["arn"].is_string()),
         "{imports:?}"
     );
 

@@ -187,17 +187,21 @@ mod tests {
         ResourcePlan {
             kind: address.kind,
             outcome: ResourcePlan::outcome_of(&actions),
+            physical_key: format!("{}:123456789012:us-east-1:{}", address.kind, address.name),
             address,
+            target: crate::plan::Target::for_tests(),
             live: json!({}),
             desired: json!({}),
+            recorded: json!({"state": "none"}),
             actions,
             messages: Vec::new(),
             policy_diff: None,
+            recovery: None,
         }
     }
 
     fn plan(resources: Vec<ResourcePlan>) -> Plan {
-        Plan::new("sha256:config".into(), StateRef::default(), resources)
+        Plan::new("sha256:config".into(), StateRef::default(), None, resources)
     }
 
     /// initiate + complete on a vault (reversible, irreversible), a rule lock (delayed), and a

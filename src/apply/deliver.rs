@@ -3,10 +3,12 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
+
+pub use crate::kinds::snowball::DeliveryTarget;
 
 use crate::digest;
 
@@ -18,49 +20,183 @@ pub struct Pending {
     file: Option<File>,
 }
 
-impl Pending {
-    /// Checks that `target` can be written safely and creates the temp file.
-    ///
-    /// Refused: `target` exists (a file, a symlink, anything); its directory is missing or
-    /// writable by everyone.
-    pub fn prepare(target: &Path) -> io::Result<Pending> {
-        if fs::symlink_metadata(target).is_ok() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!(
-                    "`{}` already exists; lockward never overwrites it",
-                    target.display()
-                ),
+/// Looks at `target` the way a delivery will: a symlink, anything but a regular file, a path
+/// through a symlinked directory, a directory writable by everyone, or a missing directory
+/// outside `config_dir` is refused. Reads only; changes nothing.
+pub fn inspect(target: &Path, config_dir: &Path) -> DeliveryTarget {
+    let (target, config_dir) = (&absolute(target), &absolute(config_dir));
+    let shown = shown(target, config_dir);
+    let refused = |reason: String| DeliveryTarget::Refused { reason };
+    match fs::symlink_metadata(target) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return refused(format!(
+                "`{shown}` is a symbolic link; lockward never writes through one"
             ));
+        }
+        Ok(meta) if !meta.file_type().is_file() => {
+            return refused(format!(
+                "`{shown}` exists and is not a regular file ({})",
+                file_type_word(&meta)
+            ));
+        }
+        Ok(_) => {
+            return match fs::read(target) {
+                Ok(bytes) => DeliveryTarget::File {
+                    fingerprint: digest::sha256(&bytes),
+                },
+                Err(e) => refused(format!(
+                    "`{shown}` exists but cannot be read: {}",
+                    io_words(&e)
+                )),
+            };
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return refused(format!("`{shown}` cannot be examined: {}", io_words(&e))),
+    }
+    // Walk the directories down to the target: none may be a symlink, and the first missing one
+    // must lie inside the config file's directory for apply to create it.
+    let Some(parent) = target.parent() else {
+        return refused(format!("`{shown}` has no directory"));
+    };
+    let inside = parent.starts_with(config_dir);
+    let mut walked = PathBuf::new();
+    let mut creates_dir = false;
+    for component in parent.components() {
+        walked.push(component);
+        // Directories above the config file's directory are the user's own layout: only the
+        // part lockward is told to write into is checked for symlinks.
+        let checked = !inside || walked.starts_with(config_dir) && walked != *config_dir;
+        match fs::symlink_metadata(&walked) {
+            Ok(meta) if meta.file_type().is_symlink() && checked => {
+                return refused(format!(
+                    "`{}` is a symbolic link to a directory; lockward does not deliver through one",
+                    shown_dir(&walked, config_dir)
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if !inside {
+                    return refused(format!(
+                        "the directory `{}` does not exist; lockward creates missing directories only inside the config file's directory: create it (mode 0700)",
+                        shown_dir(parent, config_dir)
+                    ));
+                }
+                creates_dir = true;
+                break;
+            }
+            Err(e) => {
+                return refused(format!(
+                    "`{}` cannot be examined: {}",
+                    shown_dir(&walked, config_dir),
+                    io_words(&e)
+                ))
+            }
+        }
+    }
+    if !creates_dir {
+        match fs::metadata(parent) {
+            Ok(meta) if !meta.is_dir() => {
+                return refused(format!(
+                    "`{}` is not a directory",
+                    shown_dir(parent, config_dir)
+                ));
+            }
+            Ok(meta) if meta.permissions().mode() & 0o002 != 0 => {
+                return refused(format!(
+                    "the directory `{}` is writable by everyone; lockward will not deliver an unlock code there",
+                    shown_dir(parent, config_dir)
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return refused(format!(
+                    "the directory `{}` cannot be used: {}",
+                    shown_dir(parent, config_dir),
+                    io_words(&e)
+                ))
+            }
+        }
+    }
+    DeliveryTarget::Absent { creates_dir }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    crate::config::validate::normalize_lexically(
+        &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    )
+}
+
+/// `path` as lockward shows it: relative to the config file's directory when inside it.
+fn shown(path: &Path, config_dir: &Path) -> String {
+    path.strip_prefix(config_dir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn shown_dir(path: &Path, config_dir: &Path) -> String {
+    match path.strip_prefix(config_dir) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+fn file_type_word(meta: &fs::Metadata) -> &'static str {
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// An I/O error in words, without Rust's Debug text.
+fn io_words(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::NotFound => "not found".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+impl Pending {
+    /// Checks that `target` can be written safely (exactly what [`inspect`] checks at plan
+    /// time), creates its missing directories inside `config_dir` (mode 0700), and creates the
+    /// temp file.
+    pub fn prepare(target: &Path, config_dir: &Path) -> io::Result<Pending> {
+        match inspect(target, config_dir) {
+            DeliveryTarget::Absent { creates_dir } => {
+                if creates_dir {
+                    if let Some(parent) = target.parent() {
+                        fs::DirBuilder::new()
+                            .recursive(true)
+                            .mode(0o700)
+                            .create(parent)?;
+                    }
+                }
+            }
+            DeliveryTarget::File { .. } => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "`{}` already exists; lockward never overwrites it",
+                        shown(target, config_dir)
+                    ),
+                ))
+            }
+            DeliveryTarget::Refused { reason } => {
+                return Err(io::Error::new(io::ErrorKind::PermissionDenied, reason))
+            }
         }
         let dir = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let meta = fs::metadata(dir).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "the directory of `{}` cannot be used: {e}",
-                    target.display()
-                ),
-            )
-        })?;
-        if !meta.is_dir() {
-            return Err(io::Error::other(format!(
-                "`{}` is not a directory",
-                dir.display()
-            )));
-        }
-        if meta.permissions().mode() & 0o002 != 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                format!(
-                    "`{}` is writable by everyone; lockward will not deliver an unlock code there",
-                    dir.display()
-                ),
-            ));
-        }
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -137,7 +273,10 @@ mod tests {
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
         let target = dir.path().join("site.code");
         let code = SecretString::from("12345-abcde-56789-fghij-01234");
-        let fp = Pending::prepare(&target).unwrap().commit(&code).unwrap();
+        let fp = Pending::prepare(&target, dir.path())
+            .unwrap()
+            .commit(&code)
+            .unwrap();
         assert_eq!(
             fs::read_to_string(&target).unwrap(),
             "12345-abcde-56789-fghij-01234"
@@ -148,7 +287,7 @@ mod tests {
         );
         assert_eq!(fp, digest::sha256(b"12345-abcde-56789-fghij-01234"));
         assert!(
-            Pending::prepare(&target).is_err(),
+            Pending::prepare(&target, dir.path()).is_err(),
             "an existing file is refused"
         );
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
@@ -167,7 +306,10 @@ mod tests {
         fs::write(&unrelated, "x").unwrap();
         let target = dir.path().join("site.code");
         let code = SecretString::from("12345-abcde-56789-fghij-01234");
-        Pending::prepare(&target).unwrap().commit(&code).unwrap();
+        Pending::prepare(&target, dir.path())
+            .unwrap()
+            .commit(&code)
+            .unwrap();
         assert!(!leftover.exists(), "the leftover copy was removed");
         assert!(unrelated.exists(), "another target's files are left alone");
     }
@@ -178,11 +320,13 @@ mod tests {
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
         let link = dir.path().join("link.code");
         std::os::unix::fs::symlink(dir.path().join("elsewhere"), &link).unwrap();
-        assert!(Pending::prepare(&link).is_err());
+        assert!(Pending::prepare(&link, dir.path()).is_err());
         let open = dir.path().join("open");
         fs::create_dir(&open).unwrap();
         fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
-        let err = Pending::prepare(&open.join("x.code")).err().unwrap();
+        let err = Pending::prepare(&open.join("x.code"), dir.path())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("writable by everyone"));
     }
 }

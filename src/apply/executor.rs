@@ -27,12 +27,13 @@ use crate::config::{
 };
 use crate::kinds::Address;
 use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
+use crate::plan::{Effect, Reversibility, Target};
 use crate::refresh::Clients;
 use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile, StateStore};
 
 use super::commit::GroupCommit;
 use super::deliver;
-use super::journal::{Journal, JournalRecord, Phase};
+use super::journal::{Journal, JournalAction, JournalRecord, Phase};
 
 /// What happened to one action.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +59,8 @@ pub struct Event {
 #[derive(Clone, Debug, Default)]
 pub struct ApplyReport {
     pub results: Vec<(Address, ActionKind, ActionOutcome)>,
+    /// Resources whose record was recovered without a call (see [`crate::plan::Recovery`]).
+    pub recovered: Vec<Address>,
 }
 
 impl ApplyReport {
@@ -85,6 +88,9 @@ pub struct Executor<'a> {
     pub store: &'a StateStore,
     pub journal: &'a Journal,
     pub parallelism: usize,
+    /// Who each provider's credentials act as (STS GetCallerIdentity, asked by the preflight),
+    /// by provider name, for the journal.
+    pub identities: &'a BTreeMap<String, CallerIdentity>,
     /// Timestamps for journal records and completion times (the lock's initiation time is
     /// always the CreationDate AWS reports, never this clock).
     pub clock: &'a (dyn Fn() -> Timestamp + Sync),
@@ -134,7 +140,13 @@ impl<'a> Executor<'a> {
         plan: &Plan,
         state: StateFile,
     ) -> Result<(ApplyReport, StateFile), FatalError> {
-        let identities = self.caller_identities(plan).await;
+        let identities = self
+            .identities
+            .iter()
+            .map(|(p, CallerIdentity { account, arn })| {
+                (p.clone(), json!({"account": account, "arn": arn}))
+            })
+            .collect();
         let state = Arc::new(Mutex::new(state));
         let run = Run {
             saves: state_writer(self.store.clone(), state.clone()),
@@ -145,6 +157,13 @@ impl<'a> Executor<'a> {
             plan_digest: &plan.digest,
             fatal: Mutex::new(None),
         };
+        let mut report = ApplyReport::default();
+        for (rp, recovery) in plan.recoveries() {
+            if let Err(fatal) = self.recover(rp, recovery, &run).await {
+                return Err(fatal);
+            }
+            report.recovered.push(rp.address.clone());
+        }
         let work: Vec<&ResourcePlan> = plan
             .resources
             .iter()
@@ -155,9 +174,7 @@ impl<'a> Executor<'a> {
             .buffer_unordered(self.parallelism.max(1))
             .collect()
             .await;
-        let mut report = ApplyReport {
-            results: results.into_iter().flatten().collect(),
-        };
+        report.results = results.into_iter().flatten().collect();
         report.results.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(fatal) = lock(&run.fatal).take() {
             return Err(fatal);
@@ -165,33 +182,6 @@ impl<'a> Executor<'a> {
         drop(run);
         let state = lock(&state).clone();
         Ok((report, state))
-    }
-
-    /// STS GetCallerIdentity once per provider the plan's ready actions use, for the journal.
-    /// A failure is recorded in the journal instead and the apply goes on.
-    async fn caller_identities(&self, plan: &Plan) -> BTreeMap<String, Value> {
-        let mut out = BTreeMap::new();
-        for rp in plan
-            .resources
-            .iter()
-            .filter(|r| r.actions.iter().any(|a| a.status == ActionStatus::Ready))
-        {
-            let Some(resource) = self.config.resource(&rp.address) else {
-                continue;
-            };
-            if out.contains_key(&resource.provider) {
-                continue;
-            }
-            let value = match self.clients.for_provider(&resource.provider) {
-                Some(c) => match c.sts.caller_identity().await {
-                    Ok(CallerIdentity { account, arn }) => json!({"account": account, "arn": arn}),
-                    Err(e) => json!({"unknown": format!("GetCallerIdentity failed: {e}")}),
-                },
-                None => json!({"unknown": "no clients for this provider"}),
-            };
-            out.insert(resource.provider.clone(), value);
-        }
-        out
     }
 
     async fn run_resource(
@@ -216,7 +206,7 @@ impl<'a> Executor<'a> {
             self.event(address, action.action, None, "");
             let outcome = match (resource, clients) {
                 (Some(resource), Some(clients)) => {
-                    match self.step(resource, clients, action.action, run).await {
+                    match self.step(rp, resource, clients, action, run).await {
                         Ok(note) => {
                             self.event(address, action.action, Some(ActionOutcome::Done), &note);
                             ActionOutcome::Done
@@ -260,11 +250,54 @@ impl<'a> Executor<'a> {
         });
     }
 
+    /// Persists what the plan found without a call: the record goes into the state file (under
+    /// this address, moved from its old one), then a `recovered` journal record says so.
+    async fn recover(
+        &self,
+        rp: &ResourcePlan,
+        recovery: &crate::plan::Recovery,
+        run: &Run<'_>,
+    ) -> Result<(), FatalError> {
+        let Ok(record) = serde_json::from_value::<Record>(recovery.record.clone()) else {
+            return Err(FatalError(format!(
+                "internal error: the plan's recovery for {} is not a state record; this is a bug in lockward",
+                rp.address
+            )));
+        };
+        let step = Step {
+            exec: self,
+            run,
+            address: &rp.address,
+            provider: self
+                .config
+                .resource(&rp.address)
+                .map(|r| r.provider.as_str())
+                .unwrap_or_default(),
+            target: &rp.target,
+            physical_key: &rp.physical_key,
+            reversibility: Reversibility::Reversible,
+        };
+        step.save(|s| {
+            if let Some(old) = &recovery.moved_from {
+                s.resources.remove(&old.to_string());
+            }
+            s.set(&rp.address, record);
+        })
+        .await?;
+        let mut detail = json!({"found": recovery.found});
+        if let Some(old) = &recovery.moved_from {
+            detail["moved_from"] = Value::String(old.to_string());
+        }
+        step.write_journal(JournalAction::Recover, Phase::Recovered, None, detail)
+            .await
+    }
+
     async fn step(
         &self,
+        rp: &ResourcePlan,
         resource: &Resource,
         clients: &ProviderClients,
-        action: ActionKind,
+        planned: &Action,
         run: &Run<'_>,
     ) -> Result<String, StepError> {
         let step = Step {
@@ -272,7 +305,11 @@ impl<'a> Executor<'a> {
             run,
             address: &resource.address,
             provider: &resource.provider,
+            target: &rp.target,
+            physical_key: &rp.physical_key,
+            reversibility: planned.reversibility,
         };
+        let action = planned.action;
         match (&resource.desired, action) {
             (Desired::GlacierVaultLock(d), ActionKind::InitiateLock) => {
                 step.initiate(d, clients.glacier.as_ref(), true).await
@@ -330,6 +367,11 @@ struct Step<'e, 'r> {
     run: &'r Run<'r>,
     address: &'r Address,
     provider: &'r str,
+    /// Where the plan said the resource lives: every journal record and state record keeps it.
+    target: &'r Target,
+    physical_key: &'r str,
+    /// The class the plan gave this action, kept in its `intent` record.
+    reversibility: Reversibility,
 }
 
 impl Step<'_, '_> {
@@ -340,25 +382,40 @@ impl Step<'_, '_> {
         phase: Phase,
         detail: Value,
     ) -> Result<(), FatalError> {
+        let effect = (phase == Phase::Failed).then_some(Effect::Unknown);
+        self.write_journal(action.into(), phase, effect, detail)
+            .await
+    }
+
+    async fn write_journal(
+        &self,
+        action: JournalAction,
+        phase: Phase,
+        effect: Option<Effect>,
+        detail: Value,
+    ) -> Result<(), FatalError> {
         let mut map = match detail {
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        map.insert(
-            "plan".into(),
-            Value::String(self.run.plan_digest.to_string()),
-        );
         map.insert("provider".into(), Value::String(self.provider.to_string()));
-        if let Some(identity) = self.run.identities.get(self.provider) {
-            map.insert("caller".into(), identity.clone());
+        if phase == Phase::Intent {
+            map.insert(
+                "reversibility".into(),
+                Value::String(self.reversibility.as_str().to_string()),
+            );
         }
-        let record = JournalRecord::new(
+        let mut record = JournalRecord::new(
             (self.exec.clock)(),
             self.address.clone(),
             action,
             phase,
             map,
         );
+        record.plan_digest = Some(self.run.plan_digest.to_string());
+        record.caller = self.run.identities.get(self.provider).cloned();
+        record.target = Some(self.target.clone());
+        record.effect = effect;
         self.run
             .journal
             .commit(record)
@@ -375,7 +432,13 @@ impl Step<'_, '_> {
 
     /// Updates this resource's record and waits until the state file holding it is on disk.
     async fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
-        update(&mut lock(&self.run.state));
+        {
+            let mut state = lock(&self.run.state);
+            update(&mut state);
+            if let Some(record) = state.resources.get_mut(&self.address.to_string()) {
+                record.locate(self.target, self.physical_key);
+            }
+        }
         self.run
             .saves
             .commit(())
@@ -383,9 +446,19 @@ impl Step<'_, '_> {
             .map_err(|e| self.fatal(format!("could not save the state file: {e}")))
     }
 
+    /// Journals a failed call with its effect: `none` only when AWS's answer proves the call
+    /// did nothing, else `unknown`.
     async fn failed(&self, action: ActionKind, error: &AwsError, next: &str) -> StepError {
         let detail = json!({"error": error.to_string(), "code": error.code});
-        if let Err(fatal) = self.journal(action, Phase::Failed, detail).await {
+        let effect = if error.proves_no_effect() {
+            Effect::None
+        } else {
+            Effect::Unknown
+        };
+        if let Err(fatal) = self
+            .write_journal(action.into(), Phase::Failed, Some(effect), detail)
+            .await
+        {
             return fatal.into();
         }
         StepError(format!("{} failed: {error}\nhint: {next}", action.as_str()))
@@ -448,9 +521,12 @@ impl Step<'_, '_> {
                     initiated_at: None,
                     policy_digest: policy_digest.clone(),
                     completed_at: None,
+                    target: None,
+                    physical_key: None,
                 };
-                self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))
-                    .await?;
+                let saved = self
+                    .save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))
+                    .await;
                 // The initiation time recorded is the CreationDate AWS reports.
                 let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
                     Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => {
@@ -458,17 +534,23 @@ impl Step<'_, '_> {
                     }
                     _ => None,
                 };
-                if created.is_some() {
-                    record.initiated_at = created;
-                    self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))
-                        .await?;
-                }
+                let saved = match (saved, created) {
+                    (Ok(()), Some(_)) => {
+                        record.initiated_at = created;
+                        self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))
+                            .await
+                    }
+                    (other, _) => other,
+                };
+                // The journal is the lock id's second home: written even when the state file
+                // could not be, so the next run recovers the id from it.
                 self.journal(
                     action,
                     Phase::Done,
-                    json!({"lock_id": lock_id, "created": created.map(|t| t.to_string())}),
+                    json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())}),
                 )
                 .await?;
+                saved?;
                 Ok(match created {
                     Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
                     None => "lock id recorded (its CreationDate could not be read back; the next plan will re-check it)".into(),
@@ -617,6 +699,8 @@ impl Step<'_, '_> {
             unlock_delay_days: Some(days),
             locked_at: Some(now),
             unlock_requested_at: None,
+            target: None,
+            physical_key: None,
         };
         self.save(|s| s.set(self.address, Record::RbinRuleLock(record)))
             .await?;
@@ -648,6 +732,8 @@ impl Step<'_, '_> {
                 unlock_delay_days: None,
                 locked_at: None,
                 unlock_requested_at: None,
+                target: None,
+                physical_key: None,
             });
             record.unlock_requested_at = Some(now);
             s.set(self.address, Record::RbinRuleLock(record));
@@ -666,7 +752,7 @@ impl Step<'_, '_> {
         let action = ActionKind::RetrieveUnlockCode;
         // Prepare the file before the code exists, so a code once disclosed is not lost to a
         // file that cannot be written.
-        let pending = deliver::Pending::prepare(&d.deliver_to)
+        let pending = deliver::Pending::prepare(&d.deliver_to, &self.exec.config.dir)
             .map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
         self.journal(
             action,
@@ -708,6 +794,8 @@ impl Step<'_, '_> {
             fingerprint: fingerprint.clone(),
             deliver_to: d.deliver_to.clone(),
             delivered_at: (self.exec.clock)(),
+            target: None,
+            physical_key: None,
         };
         self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
             .await?;

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::kinds::Address;
-use crate::plan::ActionKind;
+use crate::plan::{ActionKind, Attempt, Effect, History, Reversibility, Target};
 use crate::state::durable::{self, OpenFailure};
 
 /// The suffix of the journal: `<state>.journal.jsonl`.
@@ -64,7 +64,8 @@ impl Phase {
     }
 }
 
-/// One line of the journal.
+/// One line of the journal:
+/// `{ts, address, action, phase, plan_digest, caller, target, effect, detail}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JournalRecord {
@@ -73,7 +74,20 @@ pub struct JournalRecord {
     pub address: Address,
     pub action: JournalAction,
     pub phase: Phase,
-    /// Context for people and for recovery: caller identity, plan digest, lock id, error.
+    /// The digest of the plan whose approval the call ran under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_digest: Option<String>,
+    /// Who made the call (STS GetCallerIdentity), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<Value>,
+    /// Where the call went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// On a `failed` record: whether AWS's answer proves the call did nothing (`none`) or the
+    /// call may have taken effect (`unknown`). A `failed` record without it counts as unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// Context for people and for recovery: lock id, error, what a recovery found.
     /// Never a secret.
     pub detail: Map<String, Value>,
 }
@@ -91,8 +105,20 @@ impl JournalRecord {
             address,
             action: action.into(),
             phase,
+            plan_digest: None,
+            caller: None,
+            target: None,
+            effect: None,
             detail,
         }
+    }
+
+    /// The plan digest this record ran under: the field, or (journals written before it was
+    /// one) `detail.plan`.
+    pub fn plan(&self) -> Option<&str> {
+        self.plan_digest
+            .as_deref()
+            .or_else(|| self.detail.get("plan").and_then(Value::as_str))
     }
 }
 
@@ -103,6 +129,9 @@ impl JournalRecord {
 pub enum JournalAction {
     Api(ActionKind),
     Import,
+    /// `apply` or `import` persisted what a plan found without a call (a lock id found only in
+    /// the journal, an unrecorded completion, a moved record).
+    Recover,
 }
 
 impl JournalAction {
@@ -110,6 +139,7 @@ impl JournalAction {
         match self {
             JournalAction::Api(action) => action.as_str(),
             JournalAction::Import => "import",
+            JournalAction::Recover => "recover",
         }
     }
 }
@@ -135,8 +165,10 @@ impl Serialize for JournalAction {
 impl<'de> Deserialize<'de> for JournalAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
-        if name == "import" {
-            return Ok(JournalAction::Import);
+        match name.as_str() {
+            "import" => return Ok(JournalAction::Import),
+            "recover" => return Ok(JournalAction::Recover),
+            _ => {}
         }
         ActionKind::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&name))
             .map(JournalAction::Api)
@@ -185,6 +217,60 @@ impl JournalContents {
             }
         }
         open
+    }
+}
+
+impl JournalContents {
+    /// Every attempt of a mutating call, settled by the record that follows its `intent` for
+    /// the same address and action: `done` and `recovered` took effect; `failed` did nothing
+    /// only when its `effect` says `none`; an intent with no later record, or a `failed` that
+    /// says `unknown` (or nothing), may have taken effect.
+    pub fn history(&self) -> History {
+        let mut history = History::default();
+        // Index of the open attempt of (address, action) in its address's list.
+        let mut open: std::collections::HashMap<(Address, ActionKind), usize> =
+            std::collections::HashMap::new();
+        for record in &self.records {
+            let JournalAction::Api(action) = record.action else {
+                continue;
+            };
+            let attempts = history.attempts.entry(record.address.clone()).or_default();
+            let key = (record.address.clone(), action);
+            match record.phase {
+                Phase::Intent => {
+                    let reversibility = record
+                        .detail
+                        .get("reversibility")
+                        .and_then(|v| serde_json::from_value::<Reversibility>(v.clone()).ok())
+                        .unwrap_or_else(|| action.reversibility());
+                    attempts.push(Attempt {
+                        action,
+                        reversibility,
+                        effect: Effect::Unknown,
+                        plan_digest: record.plan().map(str::to_string),
+                        at: record.ts,
+                        target: record.target.clone(),
+                        detail: record.detail.clone(),
+                    });
+                    open.insert(key, attempts.len() - 1);
+                }
+                phase => {
+                    let Some(i) = open.remove(&key) else {
+                        continue;
+                    };
+                    let attempt = &mut attempts[i];
+                    attempt.effect = match phase {
+                        Phase::Done | Phase::Recovered => Effect::Done,
+                        _ => record.effect.unwrap_or(Effect::Unknown),
+                    };
+                    for (k, v) in &record.detail {
+                        attempt.detail.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        history.attempts.retain(|_, v| !v.is_empty());
+        history
     }
 }
 

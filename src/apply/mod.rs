@@ -6,3 +6,4 @@ pub mod confirm;
 pub mod deliver;
 pub mod executor;
 pub mod journal;
+pub mod preflight;

@@ -111,6 +111,24 @@ pub trait StsApi: Send + Sync {
     async fn caller_identity(&self) -> Result<CallerIdentity, AwsError>;
 }
 
+/// An endpoint URL as targets compare it: lowercase scheme and host, no default port, no
+/// trailing slash (DESIGN.md section 1). Text that is not a URL is kept, lowercased and trimmed.
+pub fn normalize_endpoint(text: &str) -> String {
+    let trimmed = text.trim();
+    match url::Url::parse(trimmed) {
+        Ok(url) => {
+            // `url` lowercases the scheme and host and drops a default port already.
+            let mut out = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+            if let Some(port) = url.port() {
+                out.push_str(&format!(":{port}"));
+            }
+            out.push_str(url.path().trim_end_matches('/'));
+            out
+        }
+        Err(_) => trimmed.trim_end_matches('/').to_ascii_lowercase(),
+    }
+}
+
 /// How an AWS call failed, classified for the decisions lockward makes on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AwsError {
@@ -153,6 +171,25 @@ impl AwsError {
                 .code
                 .as_deref()
                 .is_some_and(|c| THROTTLING.contains(&c))
+    }
+
+    /// Whether AWS's answer proves the call did nothing (DESIGN.md section 5.4): it was never
+    /// sent, or AWS refused it for its rate, its parameters, its permissions or a missing
+    /// resource. Any other failure leaves the effect unknown.
+    pub fn proves_no_effect(&self) -> bool {
+        match self.class {
+            ErrorClass::NotSent => true,
+            ErrorClass::Ambiguous => false,
+            ErrorClass::Rejected => {
+                self.is_throttling()
+                    || self.code.as_deref().is_some_and(|c| {
+                        c == "ValidationException"
+                            || c.starts_with("InvalidParameter")
+                            || c.starts_with("AccessDenied")
+                            || c.starts_with("ResourceNotFound")
+                    })
+            }
+        }
     }
 
     pub fn has_code(&self, code: &str) -> bool {

@@ -9,6 +9,7 @@ use anyhow::bail;
 use crate::apply::confirm::{Confirm, Scripted, Terminal};
 use crate::apply::executor::{ActionOutcome, Event, Executor};
 use crate::apply::journal::Journal;
+use crate::apply::preflight;
 use crate::cli::ApplyArgs;
 use crate::planfile::{self, SavedPlan};
 use crate::refresh::Clients;
@@ -113,16 +114,30 @@ pub fn run_with(
     if plan.has_conflict() {
         bail!("the plan has conflicts, so nothing was applied\nhint: resolve the conflicts shown above (the configuration can never be reached as it stands), then plan again");
     }
-    if plan.ready_actions().next().is_none() {
+    if plan.ready_actions().next().is_none() && plan.recoveries().next().is_none() {
         say("Nothing to apply.");
         return Ok(ExitCode::SUCCESS);
     }
 
     // 3. Confirm exactly this plan.
-    confirm.confirm(&plan)?;
+    // A plan that only records what it found (no call) needs no approval.
+    if plan.ready_actions().next().is_some() {
+        confirm.confirm(&plan)?;
+    }
 
-    // 4-6. Execute, journaling and saving as we go.
+    // 4. Before the first mutating call: the targets again, the files writable, the approval
+    // not used before.
     let journal = Journal::for_state(&project.state_path);
+    let history = journal.read_all()?.history();
+    let identities = rt.block_on(preflight::check(
+        &plan,
+        &project.config,
+        &clients,
+        &project.state_path,
+        &history,
+    ))?;
+
+    // 5-6. Execute, journaling and saving as we go.
     let clock = || crate::environment::now().unwrap_or(session.now);
     // On a terminal a spinner names the call in flight; the progress lines print around it.
     let spinner = super::output::Spinner::start("Applying");
@@ -138,6 +153,7 @@ pub fn run_with(
         store: &store,
         journal: &journal,
         parallelism,
+        identities: &identities,
         clock: &clock,
         on_event: &on_event,
     };

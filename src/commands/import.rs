@@ -66,20 +66,29 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         "Reading the live state of {} resource(s)",
         resources.len()
     ));
-    let live = rt.block_on(refresh::refresh(&resources, &clients, 10))?;
+    let live = rt.block_on(refresh::refresh(&project.config, &resources, &clients, 10))?;
 
     let mut adopted = Vec::new();
     let mut refusals = Vec::new();
     for resource in &resources {
-        let Some(live) = live.resources.get(&resource.address) else {
+        let Some(observed) = live.resources.get(&resource.address) else {
             continue;
         };
         let delivered = match &resource.desired {
             Desired::SnowballUnlockCode(d) => import::inspect_delivery(&d.deliver_to),
             _ => DeliveredFile::Missing,
         };
-        match import::adopt(resource, live, state.get(&resource.address), &delivered) {
-            Ok(adoption) => adopted.push((resource, adoption)),
+        match import::adopt(
+            resource,
+            &observed.live,
+            state.get(&resource.address),
+            &delivered,
+        ) {
+            Ok(mut adoption) => {
+                let key = plan::physical_key(resource, &observed.target);
+                adoption.record.locate(&observed.target, &key);
+                adopted.push((resource, adoption, observed.target.clone()));
+            }
             Err(why) => refusals.push(format!("{}: {why}", resource.address)),
         }
     }
@@ -102,7 +111,7 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
 
     // Who imported, for the journal (read-only; a failure is recorded instead).
     let mut callers: BTreeMap<&str, Value> = BTreeMap::new();
-    for (resource, _) in &adopted {
+    for (resource, _, _) in &adopted {
         if callers.contains_key(resource.provider.as_str()) {
             continue;
         }
@@ -117,25 +126,25 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
     }
     drop(spinner);
 
-    for (resource, adoption) in &adopted {
+    for (resource, adoption, _) in &adopted {
         state.set(&resource.address, adoption.record.clone());
     }
     store.save(&mut state)?;
     let journal = Journal::for_state(&project.state_path);
     let now = session.now;
-    for (resource, adoption) in &adopted {
+    for (resource, adoption, target) in &adopted {
         let mut detail = adoption.detail.clone();
         detail.insert("provider".into(), Value::String(resource.provider.clone()));
-        if let Some(caller) = callers.get(resource.provider.as_str()) {
-            detail.insert("caller".into(), caller.clone());
-        }
-        journal.append(&JournalRecord::new(
+        let mut record = JournalRecord::new(
             now,
             resource.address.clone(),
             JournalAction::Import,
             Phase::Done,
             detail,
-        ))?;
+        );
+        record.caller = callers.get(resource.provider.as_str()).cloned();
+        record.target = Some(target.clone());
+        journal.append(&record)?;
     }
 
     // What the next plan says about each, from the same reads: an import records what is,
@@ -144,11 +153,16 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         resources: live
             .resources
             .into_iter()
-            .filter(|(a, _)| adopted.iter().any(|(r, _)| &r.address == a))
+            .filter(|(a, _)| adopted.iter().any(|(r, _, _)| &r.address == a))
             .collect(),
     };
-    let planned = plan::plan(&project.config, &imported, &state, now);
-    for (resource, adoption) in &adopted {
+    let history = journal.read_all()?.history();
+    let recorded = plan::Recorded {
+        state: &state,
+        history: &history,
+    };
+    let planned = plan::plan(&project.config, &imported, recorded, now);
+    for (resource, adoption, _) in &adopted {
         let outcome = planned
             .resources
             .iter()

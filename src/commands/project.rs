@@ -114,10 +114,21 @@ impl Project {
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(resources, clients, parallelism).await?;
+        let history = self.history()?;
+        let live = refresh::refresh(&self.config, resources, clients, parallelism).await?;
         tracing::info!(resources = resources.len(), "read the live state");
-        let plan = plan::plan(&self.config, &live, state, now);
+        let recorded = plan::Recorded {
+            state,
+            history: &history,
+        };
+        let plan = plan::plan(&self.config, &live, recorded, now);
         Ok((plan, live))
+    }
+
+    /// What the journal beside the state remembers of earlier calls (read-only).
+    pub fn history(&self) -> anyhow::Result<plan::History> {
+        let journal = crate::apply::journal::Journal::for_state(&self.state_path);
+        Ok(journal.read_all()?.history())
     }
 }
 

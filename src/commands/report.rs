@@ -41,7 +41,7 @@ pub fn run_with(
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(&resources, &clients, parallelism).await?;
+        let live = refresh::refresh(&project.config, &resources, &clients, parallelism).await?;
         spinner.set_message(format!(
             "Looking for undeclared locks in {} account/region(s)",
             scopes.len()
@@ -49,7 +49,12 @@ pub fn run_with(
         let discovered = discover::discover(&scopes, &clients, parallelism).await?;
         anyhow::Ok((live, discovered))
     })?;
-    let plan = plan::plan(&project.config, &live, &state, session.now);
+    let history = contents.history();
+    let recorded = plan::Recorded {
+        state: &state,
+        history: &history,
+    };
+    let plan = plan::plan(&project.config, &live, recorded, session.now);
     tracing::info!(plan = %plan.digest, resources = plan.resources.len(), "planned for the report");
 
     let report = report::build(&report::Inputs {

@@ -2,11 +2,12 @@
 //! completed, permanent (InitiateVaultLock, GetVaultLock, CompleteVaultLock, AbortVaultLock).
 
 use jiff::{SignedDuration, Timestamp};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{GlacierDesired, Policy, VaultLockState};
-use crate::plan::{Action, ActionKind};
-use crate::state::GlacierRecord;
+use crate::plan::{Action, ActionKind, Attempt, Effect, Recovery};
+use crate::state::{GlacierRecord, Record};
 
 use super::Decision;
 
@@ -17,8 +18,8 @@ pub const EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(6);
 pub const IN_PROGRESS_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
 
 /// The vault's lock as GetVaultLock (and DescribeVault) report it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GlacierLive {
     /// The vault itself does not exist.
     VaultMissing,
@@ -26,12 +27,17 @@ pub enum GlacierLive {
     #[serde(rename = "none")]
     NoLock,
     InProgress {
+        #[schemars(with = "serde_json::Value")]
         policy: Policy,
+        #[schemars(with = "String", extend("format" = "date-time"))]
         created: Timestamp,
+        #[schemars(with = "String", extend("format" = "date-time"))]
         expires: Timestamp,
     },
     Locked {
+        #[schemars(with = "serde_json::Value")]
         policy: Policy,
+        #[schemars(with = "String", extend("format" = "date-time"))]
         created: Timestamp,
     },
 }
@@ -43,11 +49,49 @@ pub fn lock_id_known(record: Option<&GlacierRecord>, policy: &Policy, created: T
     record.is_some_and(|r| r.initiated_at == Some(created) && r.policy_digest == policy.digest())
 }
 
+/// The lock id of the live InProgress lock as the journal's `done` record of an initiation
+/// remembers it, when the state file does not: the lock id's second home (DESIGN.md section
+/// 3.1). Matches only an initiation whose creation date and policy are the live lock's.
+pub fn lock_id_in_journal(
+    attempts: &[&Attempt],
+    policy: &Policy,
+    created: Timestamp,
+) -> Option<GlacierRecord> {
+    let digest = policy.digest();
+    attempts.iter().rev().find_map(|a| {
+        let matches = a.action == ActionKind::InitiateLock
+            && a.effect == Effect::Done
+            && a.detail_str("policy_digest") == Some(digest.as_str())
+            && a.detail_str("created")
+                .and_then(|t| t.parse::<Timestamp>().ok())
+                == Some(created);
+        let lock_id = a.detail_str("lock_id").filter(|_| matches)?;
+        Some(GlacierRecord {
+            vault: a.detail_str("vault").unwrap_or_default().to_string(),
+            lock_id: lock_id.to_string(),
+            initiated_at: Some(created),
+            policy_digest: digest.clone(),
+            completed_at: None,
+            target: None,
+            physical_key: None,
+        })
+    })
+}
+
+fn recovery(record: GlacierRecord, found: impl Into<String>) -> Recovery {
+    Recovery {
+        record: serde_json::to_value(Record::GlacierVaultLock(record)).unwrap_or_default(),
+        moved_from: None,
+        found: found.into(),
+    }
+}
+
 /// The transition table of DESIGN.md section 3 for one vault.
 pub fn decide(
     desired: &GlacierDesired,
     live: &GlacierLive,
     record: Option<&GlacierRecord>,
+    attempts: &[&Attempt],
     now: Timestamp,
 ) -> Decision {
     let mut d = Decision::default();
@@ -58,10 +102,31 @@ pub fn decide(
                 "vault `{vault}` does not exist in this account and region; lockward locks vaults but does not create them"
             ));
         }
-        GlacierLive::Locked { policy, .. } => {
+        GlacierLive::Locked { policy, created } => {
             let same = policy == &desired.policy;
             match desired.state {
-                VaultLockState::Locked if same => {}
+                VaultLockState::Locked if same => {
+                    // A run killed during CompleteVaultLock leaves the completion unrecorded.
+                    if let Some(r) = record.filter(|r| {
+                        r.completed_at.is_none()
+                            && r.policy_digest == policy.digest()
+                            && r.initiated_at.is_none_or(|t| t == *created)
+                    }) {
+                        let completed_at = attempts
+                            .iter()
+                            .rev()
+                            .find(|a| a.action == ActionKind::CompleteLock)
+                            .map(|a| a.at)
+                            .unwrap_or(now);
+                        let mut done = r.clone();
+                        done.completed_at = Some(completed_at);
+                        d.note("recovered: the lock was completed by an earlier run that could not record it; apply records the completion");
+                        d.recovery = Some(recovery(
+                            done,
+                            "the vault is Locked with the recorded lock's policy",
+                        ));
+                    }
+                }
                 VaultLockState::Locked => {
                     d.policy_diff = Some(policy_diff(policy, &desired.policy));
                     d.conflict(format!(
@@ -98,7 +163,15 @@ pub fn decide(
             expires,
         } => {
             let same = policy == &desired.policy;
-            let known = lock_id_known(record, policy, *created);
+            d.valid_until(*expires);
+            let mut known = lock_id_known(record, policy, *created);
+            if !known && same {
+                if let Some(found) = lock_id_in_journal(attempts, policy, *created) {
+                    known = true;
+                    d.note("recovered: the state file does not hold this lock's id, but the journal does; apply records it in the state");
+                    d.recovery = Some(recovery(found, "the lock id of the InProgress lock, in the journal's record of its initiation"));
+                }
+            }
             if !same {
                 d.policy_diff = Some(policy_diff(policy, &desired.policy));
             }
@@ -129,6 +202,7 @@ pub fn decide(
                     let not_before = desired.min_test_period.map(|p| *created + p);
                     match not_before {
                         Some(t) if t > now => {
+                            d.valid_until(t);
                             d.actions.push(Action::deferred(
                                 ActionKind::CompleteLock,
                                 Some(t),
@@ -137,7 +211,7 @@ pub fn decide(
                                 ),
                             ));
                             if t >= *expires {
-                                d.messages.push(format!(
+                                d.warn(format!(
                                     "the lock expires at {expires}, before min_test_period ends at {t}: it will expire and be started again; shorten min_test_period"
                                 ));
                             } else {
@@ -190,8 +264,8 @@ fn warn_expiry(d: &mut Decision, expires: Timestamp, now: Timestamp) {
     let left = expires.duration_since(now);
     if left < EXPIRY_WARNING {
         let mins = left.as_mins().max(0);
-        d.messages.push(format!(
-            "warning: the lock in progress expires at {expires} (in {}h{:02}m); once expired it disappears and must be initiated again",
+        d.warn(format!(
+            "the lock in progress expires at {expires} (in {}h{:02}m); once expired it disappears and must be initiated again",
             mins / 60,
             mins % 60
         ));

@@ -7,7 +7,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Action, Outcome, ResourcePlan};
+use jiff::Timestamp;
+use schemars::JsonSchema;
+
+use crate::plan::{Action, ActionKind, Message, Outcome, Recovery, ResourcePlan};
 
 pub mod glacier;
 pub mod rbin;
@@ -20,15 +23,35 @@ pub struct Decision {
     /// Set when the intent can never be reached as things stand; then no action runs.
     pub conflict: bool,
     pub actions: Vec<Action>,
-    pub messages: Vec<String>,
+    pub messages: Vec<Message>,
     pub policy_diff: Option<String>,
+    /// The earliest moment at which the mere passage of time changes this decision.
+    pub valid_until: Option<Timestamp>,
+    /// What apply persists without a call (a record found only in the journal, a completion
+    /// an earlier run could not record).
+    pub recovery: Option<Recovery>,
 }
 
 impl Decision {
     /// Marks the resource as a conflict, with the reason shown to the user.
-    pub fn conflict(&mut self, reason: String) {
+    pub fn conflict(&mut self, reason: impl Into<String>) {
         self.conflict = true;
-        self.messages.push(reason);
+        self.messages.push(Message::error(reason));
+    }
+
+    /// Adds a note: context such as what a wait waits for.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.messages.push(Message::note(text));
+    }
+
+    /// Adds a warning: something a reviewer should act on.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.messages.push(Message::warning(text));
+    }
+
+    /// The decision changes by itself at `t` (keeps the earliest such moment).
+    pub fn valid_until(&mut self, t: Timestamp) {
+        self.valid_until = Some(self.valid_until.map_or(t, |u| u.min(t)));
     }
 
     /// The outcome (DESIGN.md section 3): `conflict` if marked so; else `change` while an
@@ -43,7 +66,9 @@ impl Decision {
 }
 
 /// A kind of lock, as it appears in the config file and in addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     GlacierVaultLock,
@@ -58,6 +83,37 @@ impl Kind {
         Kind::RbinRuleLock,
         Kind::SnowballUnlockCode,
     ];
+
+    /// The schema of the kind's live value in the plan JSON.
+    pub fn live_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        match self {
+            Kind::GlacierVaultLock => generator.subschema_for::<glacier::GlacierLive>(),
+            Kind::RbinRuleLock => generator.subschema_for::<rbin::RbinLive>(),
+            Kind::SnowballUnlockCode => generator.subschema_for::<snowball::SnowballLive>(),
+        }
+    }
+
+    /// The actions a plan for this kind may hold.
+    pub fn actions(self) -> &'static [ActionKind] {
+        match self {
+            Kind::GlacierVaultLock => &[
+                ActionKind::InitiateLock,
+                ActionKind::CompleteLock,
+                ActionKind::AbortLock,
+            ],
+            Kind::RbinRuleLock => &[ActionKind::LockRule, ActionKind::UnlockRule],
+            Kind::SnowballUnlockCode => &[ActionKind::RetrieveUnlockCode],
+        }
+    }
+
+    /// The AWS service the kind's calls go to, as the SDK names it (`AWS_ENDPOINT_URL_<ID>`).
+    pub fn service(self) -> &'static str {
+        match self {
+            Kind::GlacierVaultLock => "glacier",
+            Kind::RbinRuleLock => "rbin",
+            Kind::SnowballUnlockCode => "snowball",
+        }
+    }
 
     /// The name used in the config file and in addresses, e.g. `glacier_vault_lock`.
     pub fn as_str(self) -> &'static str {
@@ -137,6 +193,20 @@ impl FromStr for Address {
 impl Serialize for Address {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl JsonSchema for Address {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Address".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "<kind>.<name>, e.g. glacier_vault_lock.audit",
+            "pattern": "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]{0,63}$"
+        })
     }
 }
 

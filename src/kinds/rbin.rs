@@ -3,6 +3,7 @@
 //! delay, which AWS fixes at the rule's first lock.
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{RbinDesired, RuleLockState};
@@ -11,7 +12,7 @@ use crate::plan::{Action, ActionKind};
 use super::Decision;
 
 /// A rule's lock state as GetRule reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleLock {
     Locked,
@@ -20,14 +21,15 @@ pub enum RuleLock {
 }
 
 /// The rule as GetRule reports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RbinLive {
     RuleMissing,
     Present(RbinRule),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RbinRule {
     pub resource_type: String,
     /// `None` for a rule that was never locked.
@@ -35,6 +37,7 @@ pub struct RbinRule {
     /// The unlock delay of the rule's lock configuration (fixed at its first lock).
     pub unlock_delay_days: Option<u16>,
     /// When a pending unlock takes effect.
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub lock_end_time: Option<Timestamp>,
     /// How many resource tags the rule selects by (a tag-level rule cannot be locked).
     pub resource_tags: usize,
@@ -103,12 +106,15 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
                 ));
             }
             Some(RuleLock::PendingUnlock) => {
+                if let Some(t) = rule.lock_end_time.filter(|t| *t > now) {
+                    d.valid_until(t);
+                }
                 let when = match rule.lock_end_time {
                     Some(t) if t > now => format!("at {t}"),
                     Some(_) => "now".to_string(),
                     None => "when the unlock delay ends".to_string(),
                 };
-                d.messages.push(format!(
+                d.note(format!(
                     "the rule is unlocking: the unlock delay ends {when}"
                 ));
             }

@@ -3,10 +3,11 @@
 //! disclosed stays disclosed. Only the code's SHA-256 fingerprint is ever recorded or shown.
 
 use jiff::{SignedDuration, Timestamp};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::SnowballDesired;
-use crate::plan::{Action, ActionKind};
+use crate::plan::{Action, ActionKind, Attempt, Effect};
 use crate::state::SnowballRecord;
 
 use super::Decision;
@@ -34,43 +35,73 @@ pub const AFTER_CUSTOMER: [&str; 6] = [
     "Cancelled",
 ];
 
+/// What sits at a `deliver_to` path now, and whether apply could deliver there. Read at plan
+/// time (so a delivery apply would refuse is a conflict before anyone approves it) and again
+/// by apply right before the code is retrieved. Never holds the code: only its fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DeliveryTarget {
+    /// Nothing there: apply can deliver. `creates_dir` when apply first creates the missing
+    /// directory (mode 0700; only inside the config file's directory).
+    Absent { creates_dir: bool },
+    /// A regular file, with the fingerprint of what it holds (never the code itself).
+    File {
+        #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))]
+        fingerprint: String,
+    },
+    /// Apply would refuse to deliver here, for this reason.
+    Refused { reason: String },
+}
+
+impl DeliveryTarget {
+    /// The fingerprint of the file there, if a regular file is there.
+    pub fn fingerprint(&self) -> Option<&str> {
+        match self {
+            DeliveryTarget::File { fingerprint } => Some(fingerprint),
+            _ => None,
+        }
+    }
+}
+
 /// The job (DescribeJob) and what sits at `deliver_to` now.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SnowballLive {
     /// DescribeJob does not know the job (never created, or purged since).
     JobMissing {
-        /// `sha256:…` of the file at `deliver_to`, or `None` when there is no file.
-        delivered_fingerprint: Option<String>,
+        delivery: DeliveryTarget,
     },
     Present(SnowballJob),
 }
 
 impl SnowballLive {
     /// What sits at `deliver_to` now.
-    pub fn delivered_fingerprint(&self) -> Option<&str> {
+    pub fn delivery(&self) -> &DeliveryTarget {
         match self {
-            SnowballLive::JobMissing {
-                delivered_fingerprint,
-            } => delivered_fingerprint.as_deref(),
-            SnowballLive::Present(job) => job.delivered_fingerprint.as_deref(),
+            SnowballLive::JobMissing { delivery } => delivery,
+            SnowballLive::Present(job) => &job.delivery,
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SnowballJob {
     pub job_state: String,
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub created: Timestamp,
-    /// `sha256:…` of the file at `deliver_to`, or `None` when there is no file.
-    pub delivered_fingerprint: Option<String>,
+    /// What sits at `deliver_to` now.
+    pub delivery: DeliveryTarget,
 }
 
-/// The outcomes of DESIGN.md section 3 for one job.
+/// The outcomes of DESIGN.md section 3 for one job. `attempts` are the journal's earlier
+/// attempts at this resource: a retrieval whose outcome is unknown is a different decision
+/// from a first retrieval, and the plan says so.
 pub fn decide(
     desired: &SnowballDesired,
     live: &SnowballLive,
     record: Option<&SnowballRecord>,
+    attempts: &[&Attempt],
     now: Timestamp,
 ) -> Decision {
     let mut d = Decision::default();
@@ -83,22 +114,26 @@ pub fn decide(
         .map(|r| r.fingerprint.as_str());
     // Delivered, and the file still holds that code: nothing to do, whatever became of the job
     // since (even one AWS no longer knows).
-    match (live.delivered_fingerprint(), recorded) {
-        (Some(on_disk), Some(rec)) if on_disk == rec => return d,
-        (Some(_), Some(_)) => {
+    let creates_dir = match (live.delivery(), recorded) {
+        (DeliveryTarget::File { fingerprint }, Some(rec)) if fingerprint == rec => return d,
+        (DeliveryTarget::File { .. }, Some(_)) => {
             d.conflict(format!(
                 "`{path}` no longer holds the unlock code lockward delivered (its fingerprint changed); lockward will not overwrite it: restore it, or move it away to deliver the code again"
             ));
             return d;
         }
-        (Some(_), None) => {
+        (DeliveryTarget::File { .. }, None) => {
             d.conflict(format!(
                 "`{path}` already exists and lockward has no record of delivering it; lockward never overwrites a file: move it away, or import the delivery"
             ));
             return d;
         }
-        (None, _) => {}
-    }
+        (DeliveryTarget::Refused { reason }, _) => {
+            d.conflict(format!("the unlock code cannot be delivered: {reason}"));
+            return d;
+        }
+        (DeliveryTarget::Absent { creates_dir }, _) => *creates_dir,
+    };
     let job = match live {
         SnowballLive::JobMissing { .. } => {
             d.conflict(format!(
@@ -108,26 +143,45 @@ pub fn decide(
         }
         SnowballLive::Present(job) => job,
     };
+    let retrievals: Vec<&&Attempt> = attempts
+        .iter()
+        .filter(|a| a.action == ActionKind::RetrieveUnlockCode)
+        .collect();
     if recorded.is_some() {
-        d.messages.push(format!(
-            "the unlock code was delivered before, but `{path}` is gone: it will be retrieved again"
+        d.warn(format!(
+            "the unlock code was delivered before, but `{path}` is gone: it will be retrieved again if this plan is approved, and AWS records a second disclosure"
+        ));
+    }
+    for unknown in retrievals.iter().filter(|a| a.effect == Effect::Unknown) {
+        d.warn(format!(
+            "an earlier retrieval at {} has an unknown outcome: AWS may have disclosed the code without it reaching lockward; approving this plan retrieves it again",
+            unknown.at
         ));
     }
     let state = job.job_state.as_str();
-    let retrieve_reason = format!("retrieve the unlock code and write it to `{path}` (mode 0600)");
-    if now > job.created + CODE_LIFETIME {
+    let mut retrieve_reason = match (recorded, retrievals.iter().any(|a| a.effect == Effect::Unknown)) {
+        (Some(_), _) => format!("retrieve the unlock code again (the delivered file is gone) and write it to `{path}` (mode 0600)"),
+        (None, true) => format!("retrieve the unlock code again (an earlier retrieval's outcome is unknown) and write it to `{path}` (mode 0600)"),
+        (None, false) => format!("retrieve the unlock code and write it to `{path}` (mode 0600)"),
+    };
+    if creates_dir {
+        retrieve_reason.push_str("; its directory is created first (mode 0700)");
+    }
+    let lifetime_ends = job.created + CODE_LIFETIME;
+    if now > lifetime_ends {
         // Before the other states: such a job's code can never be retrieved, whatever it waits for.
         d.conflict(format!(
             "the job was created at {}, more than 360 days ago: AWS no longer gives out its unlock code",
             job.created
         ));
     } else if BEFORE_CUSTOMER.contains(&state) {
+        d.valid_until(lifetime_ends);
         d.actions.push(Action::deferred(
             ActionKind::RetrieveUnlockCode,
             None,
             format!("the job is {state}; its unlock code can be retrieved once it is WithCustomer"),
         ));
-        d.messages.push(format!(
+        d.note(format!(
             "waiting for the device to reach the customer: job is {state}"
         ));
     } else if AFTER_CUSTOMER.contains(&state) {
@@ -135,6 +189,7 @@ pub fn decide(
             "the job is {state}: the device has left the customer, and AWS no longer gives out its unlock code"
         ));
     } else if state == "WithCustomer" {
+        d.valid_until(lifetime_ends);
         d.actions.push(Action::ready(
             ActionKind::RetrieveUnlockCode,
             retrieve_reason,

@@ -1,7 +1,9 @@
-//! Plans: the model and the pure planner.
+//! Plans: the model, the journal history decisions depend on, and the pure planner.
 
+pub mod history;
 pub mod model;
 pub mod planner;
 
+pub use history::{Attempt, Effect, History};
 pub use model::*;
-pub use planner::{plan, Live, LiveSnapshot};
+pub use planner::{physical_key, plan, Live, LiveSnapshot, Observed, Recorded};

@@ -2,6 +2,7 @@
 //! Renderers read it; the executor carries out its ready actions; nothing here does I/O.
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -9,10 +10,10 @@ use crate::digest;
 use crate::kinds::{Address, Kind};
 
 /// Version of the plan JSON format (DESIGN.md section 6).
-pub const PLAN_FORMAT_VERSION: &str = "1";
+pub const PLAN_FORMAT_VERSION: &str = "2";
 
 /// One API transition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     InitiateLock,
@@ -48,7 +49,9 @@ impl ActionKind {
 }
 
 /// How far an action can be undone (DESIGN.md section 1). Ordered from least to most severe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Reversibility {
     /// Can be undone at once.
@@ -69,7 +72,7 @@ impl Reversibility {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     /// Can be carried out now.
@@ -87,13 +90,25 @@ impl ActionStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("allOf" = [
+    {"if": {"properties": {"status": {"const": "ready"}}},
+     "then": {"properties": {"not_before": {"const": null}}}},
+    {"if": {"required": ["permanent_after"], "properties": {"permanent_after": {"type": "integer"}}},
+     "then": {"properties": {"reversibility": {"const": "irreversible"}}}}
+]))]
 pub struct Action {
     pub action: ActionKind,
     pub reversibility: Reversibility,
     pub status: ActionStatus,
     #[serde(with = "opt_timestamp")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub not_before: Option<Timestamp>,
+    /// For an action that becomes permanent by itself unless undone within a grace period:
+    /// that period, in whole days. `None` for every other action.
+    #[schemars(range(min = 1))]
+    pub permanent_after: Option<u32>,
     /// Why this action is planned, for people.
     pub reason: String,
 }
@@ -105,8 +120,23 @@ impl Action {
             reversibility: action.reversibility(),
             status: ActionStatus::Ready,
             not_before: None,
+            permanent_after: None,
             reason: reason.into(),
         }
+    }
+
+    /// The same action with another reversibility class, as the kind decides it for this
+    /// resource. Only ever raises the class: the planner never lowers one.
+    pub fn with_reversibility(mut self, reversibility: Reversibility) -> Action {
+        self.reversibility = self.reversibility.max(reversibility);
+        self
+    }
+
+    /// The same action, marked as becoming permanent by itself after `days` unless undone.
+    pub fn permanent_after(mut self, days: u32) -> Action {
+        self.permanent_after = Some(days);
+        self.reversibility = Reversibility::Irreversible;
+        self
     }
 
     pub fn deferred(
@@ -119,12 +149,15 @@ impl Action {
             reversibility: action.reversibility(),
             status: ActionStatus::Deferred,
             not_before,
+            permanent_after: None,
             reason: reason.into(),
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Noop,
@@ -146,32 +179,173 @@ impl Outcome {
     }
 }
 
+/// Where a resource lives (DESIGN.md section 1): the account its provider's final credentials
+/// act in (asked of STS, never guessed), the region, and the effective endpoint when one is set.
+/// Covered by the digest, so an approval for one target never runs in another.
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub account: String,
+    pub region: String,
+    /// Normalised: lowercase, no default port, no trailing slash. `None` for AWS itself.
+    pub endpoint: Option<String>,
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "account {} in {}", self.account, self.region)?;
+        if let Some(endpoint) = &self.endpoint {
+            write!(f, " at {endpoint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Target {
+    /// A target for tests: account 123456789012 in us-east-1, no endpoint.
+    #[cfg(test)]
+    pub fn for_tests() -> Target {
+        Target {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            endpoint: None,
+        }
+    }
+}
+
+/// How much a message matters to the reader.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Context: what a wait waits for, what was recovered.
+    Note,
+    /// Something a reviewer should act on soon (a lock about to expire).
+    Warning,
+    /// Why the intent can never be reached as things stand (a conflict's reason).
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A message for people about one resource. May mention times relative to now, so it is not
+/// covered by the digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub severity: Severity,
+    pub text: String,
+}
+
+impl Message {
+    pub fn note(text: impl Into<String>) -> Message {
+        Message {
+            severity: Severity::Note,
+            text: text.into(),
+        }
+    }
+
+    pub fn warning(text: impl Into<String>) -> Message {
+        Message {
+            severity: Severity::Warning,
+            text: text.into(),
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Message {
+        Message {
+            severity: Severity::Error,
+            text: text.into(),
+        }
+    }
+
+    /// Whether the text contains `needle`.
+    pub fn contains(&self, needle: &str) -> bool {
+        self.text.contains(needle)
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What `apply` (and `import`) persist for a resource without calling AWS: a record found only
+/// in the journal, a completion an earlier run could not record, a record moved from another
+/// address. `plan` only shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recovery {
+    /// The state record to keep for this address, as the state file writes it.
+    pub record: Value,
+    /// The address the record is stored under now, when it moves to this one.
+    pub moved_from: Option<Address>,
+    /// What was found, for people and the journal.
+    pub found: String,
+}
+
 /// The plan for one resource.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("allOf" = [
+    {"if": {"properties": {"outcome": {"enum": ["noop", "conflict"]}}},
+     "then": {"properties": {"actions": {"maxItems": 0}}}},
+    {"if": {"properties": {"outcome": {"const": "change"}}},
+     "then": {"properties": {"actions": {"contains": {"properties": {"status": {"const": "ready"}}}}}}},
+    {"if": {"properties": {"outcome": {"const": "blocked"}}},
+     "then": {"properties": {"actions": {"minItems": 1, "items": {"properties": {"status": {"const": "deferred"}}}}}}}
+]))]
 pub struct ResourcePlan {
     pub address: Address,
     pub kind: Kind,
+    /// What the resource is in AWS: `<kind>:<account>:<region>:<id>` (S3: `<kind>:<bucket>`).
+    pub physical_key: String,
     pub outcome: Outcome,
+    pub target: Target,
     /// The live state the decision was made from (never a secret).
+    #[schemars(extend("type" = "object", "required" = ["state"]))]
     pub live: Value,
     /// The desired state the decision was made from.
+    #[schemars(extend("type" = "object"))]
     pub desired: Value,
+    /// What the state file and the journal remember that the decision was made from: the
+    /// record (if any) and every earlier attempt of an irreversible action that was done or
+    /// whose effect is unknown.
+    #[schemars(extend("type" = "object", "required" = ["state"]))]
+    pub recorded: Value,
     /// In execution order. Empty for `noop` and `conflict`.
     pub actions: Vec<Action>,
-    /// Warnings, reasons for blocked and conflict outcomes, hints. Free text for people;
-    /// may mention times relative to now, so it is not covered by the digest.
-    pub messages: Vec<String>,
+    /// Warnings, reasons for blocked and conflict outcomes, hints. Not covered by the digest.
+    pub messages: Vec<Message>,
     /// Unified diff of the pretty canonical policies when a live policy differs from the
     /// desired one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_diff: Option<String>,
+    /// What apply persists without a call (see [`Recovery`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
 }
 
 impl ResourcePlan {
-    /// `sha256:…` of the live value: the fingerprint a saved plan keeps to detect that the
-    /// resource changed between plan and apply.
+    /// `sha256:…` of the live value and target: the fingerprint a saved plan keeps to detect
+    /// that the resource changed between plan and apply.
     pub fn live_fingerprint(&self) -> String {
-        digest::sha256(digest::canonical_json(&self.live).as_bytes())
+        let mut text = digest::canonical_json(&self.live);
+        text.push('\n');
+        text.push_str(&digest::canonical_json_of(&self.target));
+        digest::sha256(text.as_bytes())
     }
 
     /// Derives the outcome from the actions: `change` while one is ready, `blocked` when all
@@ -188,7 +362,8 @@ impl ResourcePlan {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     pub change: usize,
     pub noop: usize,
@@ -202,7 +377,8 @@ pub struct Summary {
 }
 
 /// Which state file the plan was made against.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StateRef {
     /// `None` before the first apply wrote a state file.
     pub lineage: Option<String>,
@@ -211,19 +387,36 @@ pub struct StateRef {
 
 /// A whole plan. Build it with [`Plan::new`], which sorts resources and computes the summary
 /// and the digest.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Plan {
+    #[schemars(extend("const" = PLAN_FORMAT_VERSION))]
     pub format_version: String,
-    /// `sha256:…` over [`Plan::digest_input`]; see there for what it covers.
+    /// `sha256:…` over the canonical JSON of what was decided (see DESIGN.md section 5): the
+    /// same in every output format; `lockward apply --approve` takes it or its first 12 hex
+    /// digits.
+    #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))]
     pub digest: String,
+    /// `sha256:…` over the canonical JSON of the resolved configuration.
+    #[schemars(regex(pattern = r"^sha256:[0-9a-f]{64}$"))]
     pub config_digest: String,
     pub state: StateRef,
+    /// The earliest moment at which the mere passage of time would change a decision of this
+    /// plan (a deferral ends, a lock expires, a lock date passes). Not covered by the digest.
+    #[serde(with = "opt_timestamp")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub valid_until: Option<Timestamp>,
     pub summary: Summary,
     pub resources: Vec<ResourcePlan>,
 }
 
 impl Plan {
-    pub fn new(config_digest: String, state: StateRef, mut resources: Vec<ResourcePlan>) -> Plan {
+    pub fn new(
+        config_digest: String,
+        state: StateRef,
+        valid_until: Option<Timestamp>,
+        mut resources: Vec<ResourcePlan>,
+    ) -> Plan {
         resources.sort_by(|a, b| a.address.cmp(&b.address));
         let mut summary = Summary::default();
         for r in &resources {
@@ -246,6 +439,7 @@ impl Plan {
             digest: String::new(),
             config_digest,
             state,
+            valid_until,
             summary,
             resources,
         };
@@ -253,10 +447,11 @@ impl Plan {
         plan
     }
 
-    /// What the digest covers: per resource its address, kind, outcome, desired and live values,
-    /// and each action's name, reversibility, status and `not_before`. Not covered: reasons and
-    /// messages (they may say "expires in 3 h"), the state serial and anything else that changes
-    /// with the mere passage of time, so the same decision planned twice has the same digest.
+    /// What the digest covers: per resource its address, kind, physical key, target, outcome,
+    /// desired, live and recorded values, and each action's name, reversibility, status,
+    /// `not_before` and `permanent_after`. Not covered: reasons and messages (they may say
+    /// "expires in 3 h"), `valid_until`, the state serial and anything else that changes with
+    /// the mere passage of time, so the same decision planned twice has the same digest.
     pub fn digest_input(&self) -> Value {
         let resources: Vec<Value> = self
             .resources
@@ -265,14 +460,18 @@ impl Plan {
                 serde_json::json!({
                     "address": r.address,
                     "kind": r.kind,
+                    "physical_key": r.physical_key,
+                    "target": r.target,
                     "outcome": r.outcome,
                     "desired": r.desired,
                     "live": r.live,
+                    "recorded": r.recorded,
                     "actions": r.actions.iter().map(|a| serde_json::json!({
                         "action": a.action,
                         "reversibility": a.reversibility,
                         "status": a.status,
                         "not_before": a.not_before.map(|t| t.to_string()),
+                        "permanent_after": a.permanent_after,
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -283,7 +482,7 @@ impl Plan {
     /// `canonical_json(&self.digest_input())`, written straight from the plan without building
     /// the intermediate value (planning 10,000 resources spent most of its time on that copy).
     pub fn digest_text(&self) -> String {
-        let mut out = String::with_capacity(256 * self.resources.len() + 64);
+        let mut out = String::with_capacity(320 * self.resources.len() + 64);
         out.push_str("{\"format_version\":");
         digest::write_json_str(PLAN_FORMAT_VERSION, &mut out);
         out.push_str(",\"resources\":[");
@@ -291,18 +490,25 @@ impl Plan {
             if i > 0 {
                 out.push(',');
             }
-            // Keys in sorted order: actions, address, desired, kind, live, outcome.
+            // Keys in sorted order: actions, address, desired, kind, live, outcome,
+            // physical_key, recorded, target.
             out.push_str("{\"actions\":[");
             for (j, a) in r.actions.iter().enumerate() {
                 if j > 0 {
                     out.push(',');
                 }
-                // Keys in sorted order: action, not_before, reversibility, status.
+                // Keys in sorted order: action, not_before, permanent_after, reversibility,
+                // status.
                 out.push_str("{\"action\":");
                 digest::write_json_str(a.action.as_str(), &mut out);
                 out.push_str(",\"not_before\":");
                 match a.not_before {
                     Some(t) => digest::write_json_str(&t.to_string(), &mut out),
+                    None => out.push_str("null"),
+                }
+                out.push_str(",\"permanent_after\":");
+                match a.permanent_after {
+                    Some(days) => out.push_str(&days.to_string()),
                     None => out.push_str("null"),
                 }
                 out.push_str(",\"reversibility\":");
@@ -321,7 +527,21 @@ impl Plan {
             digest::write_canonical(&r.live, &mut out);
             out.push_str(",\"outcome\":");
             digest::write_json_str(r.outcome.as_str(), &mut out);
-            out.push('}');
+            out.push_str(",\"physical_key\":");
+            digest::write_json_str(&r.physical_key, &mut out);
+            out.push_str(",\"recorded\":");
+            digest::write_canonical(&r.recorded, &mut out);
+            // Keys in sorted order: account, endpoint, region.
+            out.push_str(",\"target\":{\"account\":");
+            digest::write_json_str(&r.target.account, &mut out);
+            out.push_str(",\"endpoint\":");
+            match &r.target.endpoint {
+                Some(e) => digest::write_json_str(e, &mut out),
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"region\":");
+            digest::write_json_str(&r.target.region, &mut out);
+            out.push_str("}}");
         }
         out.push_str("]}");
         out
@@ -349,6 +569,81 @@ impl Plan {
             .flat_map(|r| r.actions.iter().map(move |a| (r, a)))
             .filter(|(_, a)| a.status == ActionStatus::Ready)
     }
+
+    /// Resources with something to persist without a call (see [`Recovery`]).
+    pub fn recoveries(&self) -> impl Iterator<Item = (&ResourcePlan, &Recovery)> {
+        self.resources
+            .iter()
+            .filter_map(|r| r.recovery.as_ref().map(|rec| (r, rec)))
+    }
+}
+
+/// The plan JSON Schema (draft 2020-12), generated from these types: what
+/// `schema/plan.schema.json` holds (a test checks that it does).
+pub fn schema() -> Value {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    let live: Vec<Value> = Kind::ALL
+        .iter()
+        .map(|k| serde_json::to_value(k.live_schema(&mut generator)).unwrap_or(Value::Null))
+        .collect();
+    let mut schema = generator.into_root_schema_for::<Plan>();
+    schema.insert(
+        "$id".into(),
+        Value::String(format!("urn:lockward:schema:plan:{PLAN_FORMAT_VERSION}")),
+    );
+    schema.insert("title".into(), Value::String("lockward plan".into()));
+    schema.insert(
+        "description".into(),
+        Value::String(format!(
+            "The plan JSON that `lockward plan --format json` and `lockward show --format json` write (DESIGN.md section 6, format_version {PLAN_FORMAT_VERSION}). Resources are sorted by address. Generated from the Rust types in src/plan/model.rs."
+        )),
+    );
+    let mut value = serde_json::to_value(&schema).unwrap_or(Value::Null);
+    // What the types cannot say: each kind's addresses and actions, and each action's least
+    // class (a kind may raise it for a resource, never lower it).
+    let per_kind: Vec<Value> = Kind::ALL
+        .iter()
+        .zip(live)
+        .map(|(kind, live)| {
+            let actions: Vec<Value> = kind
+                .actions()
+                .iter()
+                .map(|a| {
+                    let allowed: Vec<&str> = [
+                        Reversibility::Reversible,
+                        Reversibility::Delayed,
+                        Reversibility::Irreversible,
+                    ]
+                    .into_iter()
+                    .filter(|r| *r >= a.reversibility())
+                    .map(Reversibility::as_str)
+                    .collect();
+                    serde_json::json!({
+                        "if": {"properties": {"action": {"const": a.as_str()}}},
+                        "then": {"properties": {"reversibility": {"enum": allowed}}}
+                    })
+                })
+                .collect();
+            let names: Vec<&str> = kind.actions().iter().map(|a| a.as_str()).collect();
+            serde_json::json!({
+                "if": {"properties": {"kind": {"const": kind.as_str()}}},
+                "then": {"properties": {
+                    "address": {"pattern": format!("^{}\\.", kind.as_str())},
+                    "live": live,
+                    "actions": {"items": {
+                        "properties": {"action": {"enum": names}},
+                        "allOf": actions
+                    }}
+                }}
+            })
+        })
+        .collect();
+    if let Some(Value::Array(all_of)) = value.pointer_mut("/$defs/ResourcePlan/allOf") {
+        all_of.extend(per_kind);
+    }
+    value
 }
 
 mod opt_timestamp {
@@ -383,24 +678,30 @@ mod tests {
                 ActionStatus::Ready
             },
             not_before: not_before.map(|t| t.parse().unwrap()),
+            permanent_after: None,
             reason: "r".into(),
         };
         let resource = |address: &str, outcome: Outcome, actions: Vec<Action>| {
             let address: Address = address.parse().unwrap();
             ResourcePlan {
                 kind: address.kind,
+                physical_key: format!("{}:123456789012:us-east-1:{}", address.kind, address.name),
                 address,
                 outcome,
+                target: Target::for_tests(),
                 live: serde_json::json!({"state": "in_progress", "policy": {"b": [1, {"z": null, "a": "\"quoted\" é"}], "a": true}}),
                 desired: serde_json::json!({"vault": "v", "deliver_to": "secrets/a \\ b.code"}),
+                recorded: serde_json::json!({"state": "recorded", "attempts": [{"action": "retrieve_unlock_code", "effect": "unknown"}]}),
                 actions,
-                messages: vec!["expires in 3h".into()],
+                messages: vec![Message::note("expires in 3h")],
                 policy_diff: None,
+                recovery: None,
             }
         };
         Plan::new(
             "sha256:c".into(),
             StateRef::default(),
+            None,
             vec![
                 resource(
                     "snowball_unlock_code.z",
@@ -440,7 +741,7 @@ mod tests {
     fn messages_and_reasons_do_not_change_the_digest() {
         let a = plan();
         let mut resources = a.resources.clone();
-        resources[0].messages = vec!["expires in 2h".into()];
+        resources[0].messages = vec![Message::warning("expires in 2h")];
         resources[0].actions[0].reason = "other words".into();
         let b = Plan::new(
             a.config_digest.clone(),
@@ -448,8 +749,37 @@ mod tests {
                 lineage: Some("l".into()),
                 serial: 9,
             },
+            Some("2026-11-24T10:00:00Z".parse().unwrap()),
             resources,
         );
         assert_eq!(a.digest, b.digest);
+    }
+
+    #[test]
+    fn the_digest_covers_the_target_and_the_recorded_history() {
+        let a = plan();
+        let changed = |f: &dyn Fn(&mut ResourcePlan)| {
+            let mut resources = a.resources.clone();
+            f(&mut resources[0]);
+            Plan::new(a.config_digest.clone(), a.state.clone(), None, resources).digest
+        };
+        assert_ne!(a.digest, changed(&|r| r.target.region = "us-west-2".into()));
+        assert_ne!(
+            a.digest,
+            changed(&|r| r.target.account = "210987654321".into())
+        );
+        assert_ne!(
+            a.digest,
+            changed(&|r| r.target.endpoint = Some("http://127.0.0.1:4566".into()))
+        );
+        assert_ne!(
+            a.digest,
+            changed(&|r| r.recorded = serde_json::json!({"state": "none"}))
+        );
+        assert_ne!(a.digest, changed(&|r| r.physical_key.push('x')));
+        assert_ne!(
+            a.digest,
+            changed(&|r| r.actions[0].permanent_after = Some(3))
+        );
     }
 }

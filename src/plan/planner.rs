@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use crate::config::{Config, Desired, Resource};
 use crate::kinds::{glacier, rbin, snowball, Address, Decision};
-use crate::state::StateFile;
+use crate::state::{Record, StateFile};
 
-use super::model::{Plan, ResourcePlan, StateRef};
+use super::history::{Attempt, History};
+use super::model::{Message, Outcome, Plan, Recovery, ResourcePlan, StateRef, Target};
 
 /// The live state of one resource, as refresh read it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,56 +22,162 @@ pub enum Live {
     SnowballUnlockCode(snowball::SnowballLive),
 }
 
+/// What refresh found for one resource: where it lives and its live state there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    pub target: Target,
+    pub live: Live,
+}
+
 /// The live state of every refreshed resource.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveSnapshot {
-    pub resources: BTreeMap<Address, Live>,
+    pub resources: BTreeMap<Address, Observed>,
 }
 
-/// Plans every resource of `live` against its desired state in `config` and what `state`
-/// records, as of `now`.
+/// What the state file and the journal remember, as the planner reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct Recorded<'a> {
+    pub state: &'a StateFile,
+    pub history: &'a History,
+}
+
+/// Nothing remembered: for tests of the planner.
+#[cfg(test)]
+pub(crate) fn recorded(state: &StateFile) -> Recorded<'_> {
+    static EMPTY: std::sync::LazyLock<History> = std::sync::LazyLock::new(History::default);
+    Recorded {
+        state,
+        history: &EMPTY,
+    }
+}
+
+/// Plans every resource of `live` against its desired state in `config` and what `recorded`
+/// remembers, as of `now`.
 ///
 /// Only the resources in `live` are planned (that is how `--target` narrows a plan); each must
 /// be declared in `config`. The config digest is always that of the whole `config`.
 /// A live value of the wrong kind for its address is a bug in refresh and plans as a conflict.
-pub fn plan(config: &Config, live: &LiveSnapshot, state: &StateFile, now: Timestamp) -> Plan {
+pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: Timestamp) -> Plan {
     let desired: Vec<Value> = config
         .resources
         .iter()
         .map(|r| config.desired_json(r))
         .collect();
     let config_digest = config.digest_with(&desired);
-    let resources = config
+    let mut resources: Vec<Planned> = config
         .resources
         .iter()
         .zip(desired)
         .filter_map(|(resource, desired)| {
-            let live = live.resources.get(&resource.address)?;
-            Some(plan_resource(resource, desired, live, state, now))
+            let observed = live.resources.get(&resource.address)?;
+            Some(plan_resource(
+                config, resource, desired, observed, recorded, now,
+            ))
         })
         .collect();
+    refuse_shared_physical_keys(&mut resources);
     let state_ref = StateRef {
-        lineage: (!state.lineage.is_empty()).then(|| state.lineage.clone()),
-        serial: state.serial,
+        lineage: (!recorded.state.lineage.is_empty()).then(|| recorded.state.lineage.clone()),
+        serial: recorded.state.serial,
     };
-    Plan::new(config_digest, state_ref, resources)
+    let valid_until = resources.iter().filter_map(|r| r.valid_until_hint).min();
+    let resources = resources.into_iter().map(|r| r.plan).collect();
+    Plan::new(config_digest, state_ref, valid_until, resources)
+}
+
+/// A resource plan and when time alone would change it.
+struct Planned {
+    plan: ResourcePlan,
+    valid_until_hint: Option<Timestamp>,
+}
+
+/// The physical key of `resource` in `target` (DESIGN.md section 1).
+pub fn physical_key(resource: &Resource, target: &Target) -> String {
+    let kind = resource.address.kind;
+    let (account, id) = match &resource.desired {
+        Desired::GlacierVaultLock(d) if d.account_id != "-" => (d.account_id.as_str(), &d.vault),
+        Desired::GlacierVaultLock(d) => (target.account.as_str(), &d.vault),
+        Desired::RbinRuleLock(d) => (target.account.as_str(), &d.rule_id),
+        Desired::SnowballUnlockCode(d) => (target.account.as_str(), &d.job_id),
+    };
+    format!("{kind}:{account}:{}:{id}", target.region)
+}
+
+/// The record that speaks for this resource: the one at its address if it was made in the
+/// same target (or predates targets), else one stored under an address the config no longer
+/// declares with the same physical key (a moved resource).
+fn record_for<'a>(
+    config: &Config,
+    address: &Address,
+    target: &Target,
+    key: &str,
+    state: &'a StateFile,
+    messages: &mut Vec<Message>,
+) -> (Option<&'a Record>, Option<Address>) {
+    if let Some(record) = state.get(address) {
+        let same_place = record.target().is_none_or(|t| t == target)
+            && record.physical_key().is_none_or(|k| k == key);
+        if same_place {
+            return (Some(record), None);
+        }
+        let made_in = record
+            .target()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "another place".into());
+        messages.push(Message::note(format!(
+            "the state file's record for {address} was made in {made_in}, not in {target}; it does not vouch for this resource"
+        )));
+    }
+    for (other, record) in &state.resources {
+        if record.physical_key() != Some(key) {
+            continue;
+        }
+        let Ok(other) = other.parse::<Address>() else {
+            continue;
+        };
+        if other != *address && other.kind == address.kind && config.resource(&other).is_none() {
+            messages.push(Message::note(format!(
+                "moved from {other}: the state file keeps this resource's record under that address; apply moves it here with its history"
+            )));
+            return (Some(record), Some(other));
+        }
+    }
+    (None, None)
 }
 
 fn plan_resource(
+    config: &Config,
     resource: &Resource,
     desired_json: Value,
-    live: &Live,
-    state: &StateFile,
+    observed: &Observed,
+    recorded: Recorded<'_>,
     now: Timestamp,
-) -> ResourcePlan {
-    let (address, desired) = (&resource.address, &resource.desired);
-    let decision = match (desired, live) {
+) -> Planned {
+    let (address, desired, target) = (&resource.address, &resource.desired, &observed.target);
+    let key = physical_key(resource, target);
+    let mut preface = Vec::new();
+    let (record, moved_from) =
+        record_for(config, address, target, &key, recorded.state, &mut preface);
+    let mut attempts: Vec<&Attempt> = recorded.history.for_resource(address, target);
+    if let Some(old) = &moved_from {
+        attempts.extend(recorded.history.for_resource(old, target));
+    }
+    let mut decision = match (desired, &observed.live) {
         (Desired::GlacierVaultLock(d), Live::GlacierVaultLock(l)) => {
-            glacier::decide(d, l, state.glacier(address), now)
+            let record = match record {
+                Some(Record::GlacierVaultLock(r)) => Some(r),
+                _ => None,
+            };
+            glacier::decide(d, l, record, &attempts, now)
         }
         (Desired::RbinRuleLock(d), Live::RbinRuleLock(l)) => rbin::decide(d, l, now),
         (Desired::SnowballUnlockCode(d), Live::SnowballUnlockCode(l)) => {
-            snowball::decide(d, l, state.snowball(address), now)
+            let record = match record {
+                Some(Record::SnowballUnlockCode(r)) => Some(r),
+                _ => None,
+            };
+            snowball::decide(d, l, record, &attempts, now)
         }
         _ => {
             let mut d = Decision::default();
@@ -78,21 +185,118 @@ fn plan_resource(
             d
         }
     };
+    if let Some(old) = &moved_from {
+        if decision.recovery.is_none() {
+            decision.recovery = record.map(|r| Recovery {
+                record: serde_json::to_value(r).unwrap_or_default(),
+                moved_from: None,
+                found: format!("the record of this resource, kept under {old}"),
+            });
+        }
+        if let Some(recovery) = &mut decision.recovery {
+            recovery.moved_from = Some(old.clone());
+        }
+    }
     let outcome = decision.outcome();
     let actions = if decision.conflict {
         Vec::new()
     } else {
         decision.actions
     };
-    ResourcePlan {
-        address: address.clone(),
-        kind: address.kind,
-        outcome,
-        live: serde_json::to_value(live).unwrap_or_default(),
-        desired: desired_json,
-        actions,
-        messages: decision.messages,
-        policy_diff: decision.policy_diff,
+    let mut messages = preface;
+    messages.extend(decision.messages);
+    let recorded_json = recorded_json(record, moved_from.as_ref(), &attempts);
+    Planned {
+        valid_until_hint: decision.valid_until,
+        plan: ResourcePlan {
+            address: address.clone(),
+            kind: address.kind,
+            physical_key: key,
+            outcome,
+            target: target.clone(),
+            live: serde_json::to_value(&observed.live).unwrap_or_default(),
+            desired: desired_json,
+            recorded: recorded_json,
+            actions,
+            messages,
+            policy_diff: decision.policy_diff,
+            recovery: decision.recovery,
+        },
+    }
+}
+
+/// The `recorded` value of the plan: the record the decision used (if any), where it moved
+/// from, and every earlier attempt of an irreversible action that took effect or may have.
+fn recorded_json(
+    record: Option<&Record>,
+    moved_from: Option<&Address>,
+    attempts: &[&Attempt],
+) -> Value {
+    let attempts: Vec<Value> = attempts
+        .iter()
+        .filter(|a| a.counts_for_good())
+        .map(|a| a.recorded_json())
+        .collect();
+    let mut out = serde_json::Map::new();
+    match record {
+        Some(record) => {
+            out.insert("state".into(), "recorded".into());
+            let mut value = serde_json::to_value(record).unwrap_or_default();
+            if let Value::Object(map) = &mut value {
+                // Where the record was made is the plan's target already (or it would not be
+                // used); the kind is the resource's.
+                map.remove("target");
+                map.remove("physical_key");
+                map.remove("kind");
+            }
+            out.insert("record".into(), value);
+        }
+        None => {
+            out.insert("state".into(), "none".into());
+        }
+    }
+    if let Some(old) = moved_from {
+        out.insert("moved_from".into(), Value::String(old.to_string()));
+    }
+    if !attempts.is_empty() {
+        out.insert("attempts".into(), Value::Array(attempts));
+    }
+    Value::Object(out)
+}
+
+/// Two addresses that name one physical resource would let one approval act on it twice
+/// (retrieve one code into two files): a conflict on both (DESIGN.md section 1).
+fn refuse_shared_physical_keys(resources: &mut [Planned]) {
+    let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        by_key
+            .entry(r.plan.physical_key.clone())
+            .or_default()
+            .push(i);
+    }
+    for indexes in by_key.values().filter(|v| v.len() > 1) {
+        let addresses: Vec<String> = indexes
+            .iter()
+            .map(|&i| resources[i].plan.address.to_string())
+            .collect();
+        for &i in indexes {
+            let r = &mut resources[i].plan;
+            let others: Vec<&str> = addresses
+                .iter()
+                .map(String::as_str)
+                .filter(|a| *a != r.address.to_string())
+                .collect();
+            r.outcome = Outcome::Conflict;
+            r.actions.clear();
+            r.recovery = None;
+            r.messages.push(Message::error(format!(
+                "{} and {} name the same resource ({}, {}); one resource may have one address only: remove all but one",
+                r.address,
+                others.join(", "),
+                r.physical_key,
+                r.target
+            )));
+        }
     }
 }
 

@@ -210,9 +210,16 @@ fn snowball(r: &ResourcePlan) -> Option<ResourceWords> {
             if let Some(created) = str_field(live, "created") {
                 p = p.text(" (created ").value(created).text(")");
             }
-            match str_field(live, "delivered_fingerprint") {
-                Some(fp) => p.text(", code delivered with fingerprint ").value(fp),
-                None => p.text(", code not delivered"),
+            let delivery = live.get("delivery").unwrap_or(&Value::Null);
+            match str_field(delivery, "state") {
+                Some("file") => p
+                    .text(", a file with fingerprint ")
+                    .value(str_field(delivery, "fingerprint").unwrap_or_default())
+                    .text(" at the delivery path"),
+                Some("refused") => p
+                    .text(", delivery refused: ")
+                    .value(str_field(delivery, "reason").unwrap_or_default()),
+                _ => p.text(", code not delivered"),
             }
         }
         _ => return None,

@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::describe::{self, Ending};
 use super::RenderOptions;
-use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility};
+use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
 
 const BOLD: Style = Style::new().bold();
 const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
@@ -85,19 +85,16 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         action(i + 1, a, paint, out)?;
     }
 
-    let (label, label_style) = match r.outcome {
-        Outcome::Conflict => ("conflict", RED),
-        Outcome::Blocked => ("blocked", YELLOW),
-        Outcome::Noop | Outcome::Change => ("note", Style::new()),
-    };
     for m in &r.messages {
-        // A message the planner marks as a warning keeps that word instead of the outcome's.
-        let (label, label_style, m) = match m.strip_prefix("warning: ") {
-            Some(rest) => ("warning", YELLOW, rest),
-            None => (label, label_style, m.as_str()),
+        let (label, label_style) = match (m.severity, r.outcome) {
+            (Severity::Error, Outcome::Conflict) => ("conflict", RED),
+            (Severity::Error, _) => ("error", RED),
+            (Severity::Warning, _) => ("warning", YELLOW),
+            (Severity::Note, Outcome::Blocked) => ("blocked", YELLOW),
+            (Severity::Note, _) => ("note", Style::new()),
         };
         let label = paint.style(label_style, label);
-        write_indented(out, &format!("  {label}: "), "    ", m)?;
+        write_indented(out, &format!("  {label}: "), "    ", &m.text)?;
     }
 
     if let Some(diff) = &r.policy_diff {

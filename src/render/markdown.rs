@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use super::describe::{self, Ending, Phrase, Piece};
 use super::RenderOptions;
 use crate::kinds::Address;
-use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility};
+use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
 
 /// The hidden first line of every Markdown plan, so a workflow can find and update the
 /// comment it posted before instead of adding a new one.
@@ -177,17 +177,15 @@ fn details(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         if !r.actions.is_empty() {
             writeln!(out)?;
         }
-        let label = match r.outcome {
-            Outcome::Conflict => "**Conflict:** ",
-            Outcome::Blocked => "**Blocked:** ",
-            Outcome::Noop | Outcome::Change => "**Note:** ",
-        };
         for m in &r.messages {
-            // A message the planner marks as a warning keeps that word instead of the outcome's.
-            match m.strip_prefix("warning: ") {
-                Some(rest) => writeln!(out, "- **Warning:** {}", text(rest))?,
-                None => writeln!(out, "- {label}{}", text(m))?,
-            }
+            let label = match (m.severity, r.outcome) {
+                (Severity::Error, Outcome::Conflict) => "**Conflict:** ",
+                (Severity::Error, _) => "**Error:** ",
+                (Severity::Warning, _) => "**Warning:** ",
+                (Severity::Note, Outcome::Blocked) => "**Blocked:** ",
+                (Severity::Note, _) => "**Note:** ",
+            };
+            writeln!(out, "- {label}{}", text(&m.text))?;
         }
         if !r.messages.is_empty() {
             writeln!(out)?;

@@ -105,6 +105,7 @@ pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
             initiated_at,
             policy_digest,
             completed_at,
+            ..
         }) => vec![
             ("vault", vault.clone()),
             ("lock id", lock_id.clone()),
@@ -117,6 +118,7 @@ pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
             unlock_delay_days,
             locked_at,
             unlock_requested_at,
+            ..
         }) => vec![
             ("rule", rule_id.clone()),
             (
@@ -131,6 +133,7 @@ pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
             fingerprint,
             deliver_to,
             delivered_at,
+            ..
         }) => vec![
             ("job", job_id.clone()),
             ("delivered to", deliver_to.display().to_string()),

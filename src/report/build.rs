@@ -128,7 +128,7 @@ fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
     let live = inputs.live.resources.get(address);
     let drift = match (rp.outcome, live, &recorded) {
         (Outcome::Noop | Outcome::Conflict, _, _) => None,
-        (_, Some(live), Some(record)) => drift(live, record, &rp.desired),
+        (_, Some(observed), Some(record)) => drift(&observed.live, record, &rp.desired),
         _ => None,
     };
     let mut findings = Vec::new();
@@ -146,7 +146,7 @@ fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
         findings.push("The live state matches the configuration.".to_string());
         Verdict::Compliant
     };
-    findings.extend(rp.messages.iter().cloned());
+    findings.extend(rp.messages.iter().map(|m| m.text.clone()));
     for intent in inputs
         .journal
         .unsettled_intents()
@@ -169,12 +169,12 @@ fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
         .map(|r| HistoryEntry {
             ts: r.ts,
             action: r.action.as_str().to_string(),
-            plan_digest: r
-                .detail
-                .get("plan")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            caller: r.detail.get("caller").map(caller),
+            plan_digest: r.plan().map(str::to_string),
+            caller: r
+                .caller
+                .as_ref()
+                .or_else(|| r.detail.get("caller"))
+                .map(caller),
         })
         .collect();
     ResourceReport {
@@ -320,13 +320,13 @@ fn snowball_drift(live: &SnowballLive, r: &SnowballRecord, desired: &Value) -> O
     if !same_target {
         return None;
     }
-    match &job.delivered_fingerprint {
+    match job.delivery.fingerprint() {
         None => Some(format!(
             "the state file records that lockward delivered the unlock code to `{}` at {}, but the file is gone",
             r.deliver_to.display(),
             r.delivered_at
         )),
-        Some(fp) if *fp != r.fingerprint => Some(format!(
+        Some(fp) if fp != r.fingerprint => Some(format!(
             "`{}` no longer holds the code lockward delivered at {} (its fingerprint changed)",
             r.deliver_to.display(),
             r.delivered_at
@@ -445,6 +445,8 @@ mod tests {
 
     fn glacier_record(completed: bool) -> Record {
         Record::GlacierVaultLock(GlacierRecord {
+            target: None,
+            physical_key: None,
             vault: "audit-logs".into(),
             lock_id: "L1".into(),
             initiated_at: Some(ts("2026-11-20T10:00:00Z")),
@@ -493,6 +495,8 @@ mod tests {
 
     fn rbin_record(unlock_requested: bool) -> Record {
         Record::RbinRuleLock(RbinRecord {
+            target: None,
+            physical_key: None,
             rule_id: "a1B2c3D4e5F".into(),
             unlock_delay_days: Some(7),
             locked_at: Some(ts("2026-11-20T10:00:00Z")),
@@ -539,6 +543,8 @@ mod tests {
     #[test]
     fn a_delivered_code_file_that_is_gone_is_drift() {
         let record = Record::SnowballUnlockCode(SnowballRecord {
+            target: None,
+            physical_key: None,
             job_id: "JID1".into(),
             fingerprint: "sha256:aa".into(),
             deliver_to: "secrets/a.code".into(),
@@ -549,7 +555,12 @@ mod tests {
             Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
                 job_state: "WithCustomer".into(),
                 created: ts("2026-11-01T00:00:00Z"),
-                delivered_fingerprint: fp.map(str::to_string),
+                delivery: fp.map_or(
+                    crate::kinds::snowball::DeliveryTarget::Absent { creates_dir: false },
+                    |f| crate::kinds::snowball::DeliveryTarget::File {
+                        fingerprint: f.to_string(),
+                    },
+                ),
             }))
         };
         assert!(drift(&live(None), &record, &desired)

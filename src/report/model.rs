@@ -258,12 +258,16 @@ mod tests {
         let plan = |address: &str| ResourcePlan {
             address: address.parse().unwrap(),
             kind: Kind::GlacierVaultLock,
+            physical_key: format!("glacier_vault_lock:123456789012:us-east-1:{address}"),
             outcome: crate::plan::Outcome::Noop,
+            target: crate::plan::Target::for_tests(),
             live: serde_json::Value::Null,
             desired: serde_json::Value::Null,
+            recorded: serde_json::json!({"state": "none"}),
             actions: vec![],
             messages: vec![],
             policy_diff: None,
+            recovery: None,
         };
         Report {
             format_version: REPORT_FORMAT_VERSION.into(),

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::Address;
+use crate::plan::Target;
 
 /// The state file format this build reads and writes.
 pub const STATE_FORMAT_VERSION: u32 = 1;
@@ -68,6 +69,37 @@ impl StateFile {
     }
 }
 
+impl Record {
+    /// Where the record was made, when the state file says.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Record::GlacierVaultLock(r) => r.target.as_ref(),
+            Record::RbinRuleLock(r) => r.target.as_ref(),
+            Record::SnowballUnlockCode(r) => r.target.as_ref(),
+        }
+    }
+
+    /// The physical key of the resource, when the state file says.
+    pub fn physical_key(&self) -> Option<&str> {
+        match self {
+            Record::GlacierVaultLock(r) => r.physical_key.as_deref(),
+            Record::RbinRuleLock(r) => r.physical_key.as_deref(),
+            Record::SnowballUnlockCode(r) => r.physical_key.as_deref(),
+        }
+    }
+
+    /// Stamps the record with where it was made.
+    pub fn locate(&mut self, target: &Target, physical_key: &str) {
+        let (t, k) = match self {
+            Record::GlacierVaultLock(r) => (&mut r.target, &mut r.physical_key),
+            Record::RbinRuleLock(r) => (&mut r.target, &mut r.physical_key),
+            Record::SnowballUnlockCode(r) => (&mut r.target, &mut r.physical_key),
+        };
+        *t = Some(target.clone());
+        *k = Some(physical_key.to_string());
+    }
+}
+
 /// What lockward remembers about one resource. Tagged by kind so the file reads on its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -89,6 +121,14 @@ pub struct GlacierRecord {
     /// `sha256:…` of the canonical policy that was initiated.
     pub policy_digest: String,
     pub completed_at: Option<Timestamp>,
+    /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
+    /// in another account, region or endpoint. `None` in state files older than targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// The physical key of the resource the record is about, so a record found under another
+    /// address is recognised as moved. `None` in state files older than physical keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_key: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +139,14 @@ pub struct RbinRecord {
     pub unlock_delay_days: Option<u16>,
     pub locked_at: Option<Timestamp>,
     pub unlock_requested_at: Option<Timestamp>,
+    /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
+    /// in another account, region or endpoint. `None` in state files older than targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// The physical key of the resource the record is about, so a record found under another
+    /// address is recognised as moved. `None` in state files older than physical keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_key: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,4 +157,12 @@ pub struct SnowballRecord {
     pub fingerprint: String,
     pub deliver_to: PathBuf,
     pub delivered_at: Timestamp,
+    /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
+    /// in another account, region or endpoint. `None` in state files older than targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// The physical key of the resource the record is about, so a record found under another
+    /// address is recognised as moved. `None` in state files older than physical keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_key: Option<String>,
 }

@@ -388,6 +388,8 @@ mod tests {
 
     fn glacier(lock_id: &str) -> Record {
         Record::GlacierVaultLock(GlacierRecord {
+            target: None,
+            physical_key: None,
             vault: "audit-logs".to_string(),
             lock_id: lock_id.to_string(),
             initiated_at: Some("2026-11-20T10:00:00Z".parse::<Timestamp>().unwrap()),
@@ -430,6 +432,8 @@ mod tests {
         state.set(
             &address("snowball_unlock_code.site_a"),
             Record::SnowballUnlockCode(SnowballRecord {
+                target: None,
+                physical_key: None,
                 job_id: "JID123e4567-e89b-12d3-a456-426655440000".to_string(),
                 fingerprint: crate::digest::sha256(b"code"),
                 deliver_to: PathBuf::from("secrets/site-a.code"),

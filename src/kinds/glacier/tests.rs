@@ -68,6 +68,8 @@ fn locked(text: &str) -> GlacierLive {
 /// The record lockward writes right after initiating `text` at `initiated_at`.
 fn record(text: &str, initiated_at: Timestamp) -> GlacierRecord {
     GlacierRecord {
+        target: None,
+        physical_key: None,
         vault: "audit-logs".into(),
         lock_id: "AE863rKkWZU53SLW5be4DUcW".into(),
         initiated_at: Some(initiated_at),
@@ -83,7 +85,7 @@ fn actions(d: &Decision) -> Vec<ActionKind> {
 fn has_warning(d: &Decision) -> bool {
     d.messages
         .iter()
-        .any(|m| m.starts_with("warning:") && m.contains("expires"))
+        .any(|m| m.severity == crate::plan::Severity::Warning && m.contains("expires"))
 }
 
 /// One hour after initiation: far from expiry, so no warning interferes.
@@ -185,7 +187,7 @@ fn every_cell_of_the_table_without_min_test_period() {
     for state in [WantUnlocked, WantInProgress, WantLocked] {
         for column in COLUMNS {
             let rec = column.record();
-            let d = decide(&desired(state), &column.live(), rec.as_ref(), early());
+            let d = decide(&desired(state), &column.live(), rec.as_ref(), &[], early());
             let (outcome, kinds) = expected(state, column);
             let cell = format!("desired {state:?}, live {column:?}");
             assert_eq!(d.outcome(), outcome, "{cell}: {d:#?}");
@@ -206,7 +208,13 @@ fn every_cell_of_the_table_without_min_test_period() {
 
 #[test]
 fn actions_carry_their_fixed_reversibility() {
-    let d = decide(&desired(WantLocked), &in_progress(POLICY_B), None, early());
+    let d = decide(
+        &desired(WantLocked),
+        &in_progress(POLICY_B),
+        None,
+        &[],
+        early(),
+    );
     let got: Vec<(ActionKind, Reversibility)> = d
         .actions
         .iter()
@@ -225,7 +233,13 @@ fn actions_carry_their_fixed_reversibility() {
 #[test]
 fn a_missing_vault_is_a_conflict_whatever_the_desired_state() {
     for state in [WantUnlocked, WantInProgress, WantLocked] {
-        let d = decide(&desired(state), &GlacierLive::VaultMissing, None, early());
+        let d = decide(
+            &desired(state),
+            &GlacierLive::VaultMissing,
+            None,
+            &[],
+            early(),
+        );
         assert_eq!(d.outcome(), Outcome::Conflict, "{state:?}");
         assert!(d.actions.is_empty());
         assert!(d.policy_diff.is_none());
@@ -244,7 +258,7 @@ fn policy_diff_is_present_exactly_when_the_policies_differ() {
     for state in [WantUnlocked, WantInProgress, WantLocked] {
         for column in COLUMNS {
             let rec = column.record();
-            let d = decide(&desired(state), &column.live(), rec.as_ref(), early());
+            let d = decide(&desired(state), &column.live(), rec.as_ref(), &[], early());
             assert_eq!(
                 d.policy_diff.is_some(),
                 column.policies_differ(),
@@ -256,7 +270,7 @@ fn policy_diff_is_present_exactly_when_the_policies_differ() {
 
 #[test]
 fn policy_diff_is_a_unified_diff_of_the_pretty_canonical_forms_live_first() {
-    let d = decide(&desired(WantLocked), &locked(POLICY_B), None, early());
+    let d = decide(&desired(WantLocked), &locked(POLICY_B), None, &[], early());
     let diff = d.policy_diff.expect("policies differ");
     assert!(diff.contains("--- live policy"), "{diff}");
     assert!(diff.contains("+++ desired policy"), "{diff}");
@@ -281,13 +295,13 @@ fn policy_diff_is_a_unified_diff_of_the_pretty_canonical_forms_live_first() {
 fn policies_compare_canonically_key_order_and_whitespace_do_not_matter() {
     let mut want = desired(WantLocked);
     want.policy = policy(POLICY_A_REFORMATTED);
-    let d = decide(&want, &locked(POLICY_A), None, early());
+    let d = decide(&want, &locked(POLICY_A), None, &[], early());
     assert_eq!(d.outcome(), Outcome::Noop);
     assert!(d.policy_diff.is_none());
 
     // The record's digest was taken from the reformatted text: still the same lock.
     let rec = record(POLICY_A_REFORMATTED, created());
-    let d = decide(&want, &in_progress(POLICY_A), Some(&rec), early());
+    let d = decide(&want, &in_progress(POLICY_A), Some(&rec), &[], early());
     assert_eq!(actions(&d), vec![Complete]);
     assert!(d.policy_diff.is_none());
 }
@@ -332,7 +346,13 @@ fn a_lock_initiated_elsewhere_with_the_desired_policy_is_never_completed() {
     // this lock's, so lockward aborts and starts its own.
     let stale = record(POLICY_A, created() - hours(30));
     for rec in [None, Some(&stale)] {
-        let d = decide(&desired(WantLocked), &in_progress(POLICY_A), rec, early());
+        let d = decide(
+            &desired(WantLocked),
+            &in_progress(POLICY_A),
+            rec,
+            &[],
+            early(),
+        );
         assert_eq!(
             actions(&d),
             vec![Abort, Initiate, Complete],
@@ -356,6 +376,7 @@ fn a_recorded_lock_whose_policy_digest_differs_from_the_live_policy_is_not_known
         &desired(WantLocked),
         &in_progress(POLICY_A),
         Some(&rec),
+        &[],
         early(),
     );
     assert_eq!(actions(&d), vec![Abort, Initiate, Complete]);
@@ -363,6 +384,7 @@ fn a_recorded_lock_whose_policy_digest_differs_from_the_live_policy_is_not_known
         &desired(WantInProgress),
         &in_progress(POLICY_A),
         Some(&rec),
+        &[],
         early(),
     );
     assert_eq!(actions(&d), vec![Abort, Initiate]);
@@ -376,6 +398,7 @@ fn min_test_period_defers_complete_until_created_plus_period_and_blocks() {
         &want,
         &in_progress(POLICY_A),
         Some(&rec),
+        &[],
         created() + hours(1),
     );
     assert_eq!(actions(&d), vec![Complete]);
@@ -391,7 +414,7 @@ fn min_test_period_complete_is_ready_once_the_period_has_passed() {
     let rec = record(POLICY_A, created());
     // Exactly at the end of the period, and after it.
     for now in [created() + hours(2), created() + hours(3)] {
-        let d = decide(&want, &in_progress(POLICY_A), Some(&rec), now);
+        let d = decide(&want, &in_progress(POLICY_A), Some(&rec), &[], now);
         assert_eq!(actions(&d), vec![Complete], "{now}");
         assert_eq!(d.actions[0].status, ActionStatus::Ready, "{now}");
         assert_eq!(d.actions[0].not_before, None, "{now}");
@@ -402,6 +425,7 @@ fn min_test_period_complete_is_ready_once_the_period_has_passed() {
         &want,
         &in_progress(POLICY_A),
         Some(&rec),
+        &[],
         created() + hours(2) - SignedDuration::from_secs(1),
     );
     assert_eq!(d.outcome(), Outcome::Blocked);
@@ -412,7 +436,7 @@ fn min_test_period_ending_after_expiry_is_called_out() {
     // The lock expires 24 h after initiation; a 24 h period can never be met by this lock.
     let want = with_period(desired(WantLocked), hours(24));
     let rec = record(POLICY_A, created());
-    let d = decide(&want, &in_progress(POLICY_A), Some(&rec), early());
+    let d = decide(&want, &in_progress(POLICY_A), Some(&rec), &[], early());
     assert_eq!(d.outcome(), Outcome::Blocked);
     assert!(
         d.messages
@@ -431,7 +455,7 @@ fn complete_after_a_fresh_initiate_is_deferred_without_not_before_when_min_test_
         (in_progress(POLICY_B), None, vec![Abort, Initiate, Complete]),
         (in_progress(POLICY_A), None, vec![Abort, Initiate, Complete]),
     ] {
-        let d = decide(&want, &live, rec, early());
+        let d = decide(&want, &live, rec, &[], early());
         assert_eq!(actions(&d), expect, "{live:?}");
         let complete = d.actions.last().unwrap();
         assert_eq!(complete.status, ActionStatus::Deferred, "{live:?}");
@@ -455,7 +479,7 @@ fn complete_after_a_fresh_initiate_is_ready_without_min_test_period() {
     for period in [None, Some(SignedDuration::ZERO)] {
         let mut want = desired(WantLocked);
         want.min_test_period = period;
-        let d = decide(&want, &GlacierLive::NoLock, None, early());
+        let d = decide(&want, &GlacierLive::NoLock, None, &[], early());
         assert_eq!(actions(&d), vec![Initiate, Complete], "{period:?}");
         assert!(
             d.actions
@@ -481,6 +505,7 @@ fn in_progress_noop_warns_when_less_than_six_hours_to_expiry() {
             &desired(WantInProgress),
             &in_progress(POLICY_A),
             Some(&rec),
+            &[],
             now,
         );
         assert_eq!(d.outcome(), Outcome::Noop, "{now}");
@@ -496,12 +521,13 @@ fn expiry_warning_names_the_expiry_time_and_time_left() {
         &desired(WantInProgress),
         &in_progress(POLICY_A),
         Some(&rec),
+        &[],
         expires - SignedDuration::from_mins(90),
     );
     let warning = d
         .messages
         .iter()
-        .find(|m| m.starts_with("warning:"))
+        .find(|m| m.severity == crate::plan::Severity::Warning)
         .expect("a warning");
     assert!(warning.contains(&expires.to_string()), "{warning}");
     assert!(warning.contains("1h30m"), "{warning}");
@@ -515,6 +541,7 @@ fn a_ready_complete_also_warns_near_expiry() {
         &desired(WantLocked),
         &in_progress(POLICY_A),
         Some(&rec),
+        &[],
         now,
     );
     assert_eq!(actions(&d), vec![Complete]);
@@ -524,7 +551,7 @@ fn a_ready_complete_also_warns_near_expiry() {
 #[test]
 fn locked_vault_conflicts_say_the_lock_is_permanent() {
     for state in [WantUnlocked, WantInProgress] {
-        let d = decide(&desired(state), &locked(POLICY_A), None, early());
+        let d = decide(&desired(state), &locked(POLICY_A), None, &[], early());
         assert_eq!(d.outcome(), Outcome::Conflict);
         assert!(
             d.messages.iter().any(|m| m.contains("permanent")),
@@ -532,7 +559,7 @@ fn locked_vault_conflicts_say_the_lock_is_permanent() {
             d.messages
         );
     }
-    let d = decide(&desired(WantLocked), &locked(POLICY_B), None, early());
+    let d = decide(&desired(WantLocked), &locked(POLICY_B), None, &[], early());
     assert!(
         d.messages.iter().any(|m| m.contains("different policy")),
         "{:?}",
@@ -555,7 +582,7 @@ fn a_decision_never_completes_a_lock_whose_live_policy_differs_from_the_intent()
             for now in [early(), created() + hours(5), created() + hours(23)] {
                 let mut want = desired(WantLocked);
                 want.min_test_period = period;
-                let d = decide(&want, &in_progress(POLICY_B), rec.as_ref(), now);
+                let d = decide(&want, &in_progress(POLICY_B), rec.as_ref(), &[], now);
                 let kinds = actions(&d);
                 let complete = kinds.iter().position(|k| *k == Complete).unwrap();
                 let initiate = kinds

@@ -39,7 +39,7 @@ fn job(state: &str) -> SnowballJob {
     SnowballJob {
         job_state: state.into(),
         created: now() - days(30),
-        delivered_fingerprint: None,
+        delivery: DeliveryTarget::Absent { creates_dir: false },
     }
 }
 
@@ -48,12 +48,16 @@ fn live(job: SnowballJob) -> SnowballLive {
 }
 
 fn with_file(mut job: SnowballJob, fingerprint: &str) -> SnowballJob {
-    job.delivered_fingerprint = Some(fingerprint.into());
+    job.delivery = DeliveryTarget::File {
+        fingerprint: fingerprint.into(),
+    };
     job
 }
 
 fn delivered(fingerprint: &str) -> SnowballRecord {
     SnowballRecord {
+        target: None,
+        physical_key: None,
         job_id: JOB.into(),
         fingerprint: fingerprint.into(),
         deliver_to: deliver_to(),
@@ -101,9 +105,10 @@ fn a_missing_job_is_a_conflict() {
     let d = decide(
         &want(),
         &SnowballLive::JobMissing {
-            delivered_fingerprint: None,
+            delivery: DeliveryTarget::Absent { creates_dir: false },
         },
         None,
+        &[],
         now(),
     );
     assert_eq!(d.outcome(), Outcome::Conflict);
@@ -113,7 +118,7 @@ fn a_missing_job_is_a_conflict() {
 
 #[test]
 fn with_customer_retrieves_the_code_irreversibly() {
-    let d = decide(&want(), &live(job("WithCustomer")), None, now());
+    let d = decide(&want(), &live(job("WithCustomer")), None, &[], now());
     assert_eq!(d.outcome(), Outcome::Change);
     assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
     let a = &d.actions[0];
@@ -133,7 +138,7 @@ fn each_state_before_the_customer_is_blocked_naming_the_state() {
         "PreparingShipment",
         "InTransitToCustomer",
     ] {
-        let d = decide(&want(), &live(job(state)), None, now());
+        let d = decide(&want(), &live(job(state)), None, &[], now());
         assert_eq!(d.outcome(), Outcome::Blocked, "{state}");
         assert!(!d.conflict, "{state}");
         assert!(says(&d, state), "{state}: {:?}", d.messages);
@@ -154,7 +159,7 @@ fn each_state_after_the_customer_is_a_conflict_naming_the_state() {
         "Complete",
         "Cancelled",
     ] {
-        let d = decide(&want(), &live(job(state)), None, now());
+        let d = decide(&want(), &live(job(state)), None, &[], now());
         assert_eq!(d.outcome(), Outcome::Conflict, "{state}");
         assert!(d.actions.is_empty(), "{state}");
         assert!(says(&d, state), "{state}: {:?}", d.messages);
@@ -163,7 +168,7 @@ fn each_state_after_the_customer_is_a_conflict_naming_the_state() {
 
 #[test]
 fn an_unknown_job_state_is_a_conflict() {
-    let d = decide(&want(), &live(job("SomethingNew")), None, now());
+    let d = decide(&want(), &live(job("SomethingNew")), None, &[], now());
     assert_eq!(d.outcome(), Outcome::Conflict);
     assert!(says(&d, "SomethingNew"));
 }
@@ -172,12 +177,12 @@ fn an_unknown_job_state_is_a_conflict() {
 fn the_code_is_retrievable_up_to_exactly_360_days_after_creation() {
     let mut j = job("WithCustomer");
     j.created = now() - days(360);
-    let d = decide(&want(), &live(j.clone()), None, now());
+    let d = decide(&want(), &live(j.clone()), None, &[], now());
     assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
     assert_eq!(d.outcome(), Outcome::Change);
 
     j.created = now() - days(360) - SignedDuration::from_secs(1);
-    let d = decide(&want(), &live(j), None, now());
+    let d = decide(&want(), &live(j), None, &[], now());
     assert_eq!(d.outcome(), Outcome::Conflict);
     assert!(d.actions.is_empty());
     assert!(says(&d, "360 days"), "{:?}", d.messages);
@@ -189,7 +194,7 @@ fn regression_a_job_older_than_360_days_is_a_conflict_even_before_reaching_the_c
     for state in BEFORE_CUSTOMER {
         let mut j = job(state);
         j.created = now() - days(361);
-        let d = decide(&want(), &live(j), None, now());
+        let d = decide(&want(), &live(j), None, &[], now());
         assert_eq!(d.outcome(), Outcome::Conflict, "{state}");
         assert!(d.actions.is_empty(), "{state}");
         assert!(says(&d, "360 days"), "{state}: {:?}", d.messages);
@@ -206,6 +211,7 @@ fn delivered_with_the_recorded_fingerprint_is_a_noop_even_if_the_job_moved_on() 
             &want(),
             &live(with_file(job(state), CODE_FP)),
             Some(&rec),
+            &[],
             now(),
         );
         assert_eq!(d.outcome(), Outcome::Noop, "{state}: {d:#?}");
@@ -215,14 +221,14 @@ fn delivered_with_the_recorded_fingerprint_is_a_noop_even_if_the_job_moved_on() 
     // Nor does the 360-day limit matter once the code is delivered.
     let mut old = with_file(job("Complete"), CODE_FP);
     old.created = now() - days(400);
-    let d = decide(&want(), &live(old), Some(&rec), now());
+    let d = decide(&want(), &live(old), Some(&rec), &[], now());
     assert_eq!(d.outcome(), Outcome::Noop);
 }
 
 #[test]
 fn a_delivered_file_that_went_missing_is_retrieved_again() {
     let rec = delivered(CODE_FP);
-    let d = decide(&want(), &live(job("WithCustomer")), Some(&rec), now());
+    let d = decide(&want(), &live(job("WithCustomer")), Some(&rec), &[], now());
     assert_eq!(d.outcome(), Outcome::Change);
     assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
     assert!(says(&d, "retrieved again"), "{:?}", d.messages);
@@ -231,7 +237,7 @@ fn a_delivered_file_that_went_missing_is_retrieved_again() {
 #[test]
 fn a_delivered_file_that_went_missing_after_the_job_moved_on_is_a_conflict() {
     let rec = delivered(CODE_FP);
-    let d = decide(&want(), &live(job("Complete")), Some(&rec), now());
+    let d = decide(&want(), &live(job("Complete")), Some(&rec), &[], now());
     assert_eq!(d.outcome(), Outcome::Conflict);
     assert!(d.actions.is_empty());
 }
@@ -243,6 +249,7 @@ fn a_file_with_other_content_than_recorded_is_a_conflict_and_never_overwritten()
         &want(),
         &live(with_file(job("WithCustomer"), OTHER_FP)),
         Some(&rec),
+        &[],
         now(),
     );
     assert_eq!(d.outcome(), Outcome::Conflict);
@@ -256,6 +263,7 @@ fn a_file_lockward_has_no_record_of_is_a_conflict_and_never_overwritten() {
         &want(),
         &live(with_file(job("WithCustomer"), CODE_FP)),
         None,
+        &[],
         now(),
     );
     assert_eq!(d.outcome(), Outcome::Conflict);
@@ -269,6 +277,7 @@ fn a_file_lockward_has_no_record_of_is_a_conflict_and_never_overwritten() {
         &want(),
         &live(with_file(job("WithCustomer"), CODE_FP)),
         Some(&elsewhere),
+        &[],
         now(),
     );
     assert_eq!(d.outcome(), Outcome::Conflict);
@@ -285,6 +294,7 @@ fn regression_a_delivery_recorded_for_another_job_is_not_this_jobs_code() {
         &want(),
         &live(with_file(job("WithCustomer"), CODE_FP)),
         Some(&old_job),
+        &[],
         now(),
     );
     assert_eq!(d.outcome(), Outcome::Conflict, "{d:#?}");
@@ -292,7 +302,13 @@ fn regression_a_delivery_recorded_for_another_job_is_not_this_jobs_code() {
 
     // With the old file moved away, the new job's code is retrieved, with no claim of a
     // previous delivery.
-    let d = decide(&want(), &live(job("WithCustomer")), Some(&old_job), now());
+    let d = decide(
+        &want(),
+        &live(job("WithCustomer")),
+        Some(&old_job),
+        &[],
+        now(),
+    );
     assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
     assert!(!says(&d, "delivered before"), "{:?}", d.messages);
 }
@@ -303,23 +319,29 @@ fn regression_a_delivery_recorded_for_another_job_is_not_this_jobs_code() {
 #[test]
 fn regression_a_delivered_code_stays_a_noop_after_the_job_is_purged() {
     let gone = |fp: Option<&str>| SnowballLive::JobMissing {
-        delivered_fingerprint: fp.map(str::to_string),
+        delivery: fp.map_or(DeliveryTarget::Absent { creates_dir: false }, |f| {
+            DeliveryTarget::File {
+                fingerprint: f.to_string(),
+            }
+        }),
     };
     let d = decide(
         &want(),
         &gone(Some(CODE_FP)),
         Some(&delivered(CODE_FP)),
+        &[],
         now(),
     );
     assert_eq!(d.outcome(), Outcome::Noop);
     // Without the delivered file, a missing job is still a conflict.
-    let d = decide(&want(), &gone(None), Some(&delivered(CODE_FP)), now());
+    let d = decide(&want(), &gone(None), Some(&delivered(CODE_FP)), &[], now());
     assert_eq!(d.outcome(), Outcome::Conflict);
     // A file that is not the delivered code is never overwritten.
     let d = decide(
         &want(),
         &gone(Some(OTHER_FP)),
         Some(&delivered(CODE_FP)),
+        &[],
         now(),
     );
     assert_eq!(d.outcome(), Outcome::Conflict);

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
-use super::{plan, Live, LiveSnapshot};
+use super::{plan, recorded, Live, LiveSnapshot, Observed};
 use crate::config::{
     Config, Desired, GlacierDesired, Policy, Provider, RbinDesired, Resource, RuleLockState,
     SnowballDesired, VaultLockState,
@@ -21,9 +21,11 @@ use crate::config::{
 use crate::digest;
 use crate::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
-use crate::kinds::snowball::{SnowballJob, SnowballLive, AFTER_CUSTOMER, BEFORE_CUSTOMER};
+use crate::kinds::snowball::{
+    DeliveryTarget, SnowballJob, SnowballLive, AFTER_CUSTOMER, BEFORE_CUSTOMER,
+};
 use crate::kinds::{Address, Kind};
-use crate::plan::{ActionKind, ActionStatus, Outcome, Plan, Reversibility};
+use crate::plan::{ActionKind, ActionStatus, Outcome, Plan, Reversibility, Target};
 use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
 
 const POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
@@ -120,6 +122,8 @@ fn glacier_triple() -> impl Strategy<Value = Triple> {
                 },
             };
             let record = record.map(|(initiated, recorded, completed)| GlacierRecord {
+                target: None,
+                physical_key: None,
                 vault: "audit-logs".into(),
                 lock_id: "AE863rKkWZU53SLW5be4DUcW".into(),
                 initiated_at: match initiated {
@@ -185,6 +189,8 @@ fn rbin_triple() -> impl Strategy<Value = Triple> {
 
 fn days_record() -> impl Strategy<Value = RbinRecord> {
     (7u16..=30, any::<bool>()).prop_map(|(days, unlocking)| RbinRecord {
+        target: None,
+        physical_key: None,
         rule_id: "a1B2c3D4e5F".into(),
         unlock_delay_days: Some(days),
         locked_at: Some(base() - mins(60 * 24 * 3)),
@@ -217,13 +223,18 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
             SnowballLive::Present(SnowballJob {
                 job_state: state.into(),
                 created: base() - mins(age * 60),
-                delivered_fingerprint: on_disk.map(code_fingerprint),
+                delivery: on_disk.map_or(DeliveryTarget::Absent { creates_dir: false }, |c| {
+                    DeliveryTarget::File {
+                        fingerprint: code_fingerprint(c),
+                    }
+                }),
             })
         });
-    let live =
-        prop_oneof![1 => Just(SnowballLive::JobMissing { delivered_fingerprint: None }), 6 => job];
+    let live = prop_oneof![1 => Just(SnowballLive::JobMissing { delivery: DeliveryTarget::Absent { creates_dir: false } }), 6 => job];
     let record = proptest::option::of((0usize..2, 0usize..2, 0usize..2)).prop_map(|r| {
         r.map(|(job, path, code)| SnowballRecord {
+            target: None,
+            physical_key: None,
             job_id: JOBS[job].into(),
             fingerprint: code_fingerprint(code),
             deliver_to: PathBuf::from(DELIVER_TO[path]),
@@ -297,7 +308,13 @@ fn live(triples: &[Triple]) -> LiveSnapshot {
                 Triple::Rbin(_, l, _) => Live::RbinRuleLock(l.clone()),
                 Triple::Snowball(_, l, _) => Live::SnowballUnlockCode(l.clone()),
             };
-            (address(i, t), live)
+            (
+                address(i, t),
+                Observed {
+                    target: Target::for_tests(),
+                    live,
+                },
+            )
         })
         .collect();
     LiveSnapshot { resources }
@@ -321,7 +338,12 @@ fn state(triples: &[Triple]) -> StateFile {
 }
 
 fn plan_world(triples: &[Triple], now: Timestamp) -> Plan {
-    plan(&config(triples), &live(triples), &state(triples), now)
+    plan(
+        &config(triples),
+        &live(triples),
+        recorded(&state(triples)),
+        now,
+    )
 }
 
 /// What AWS refused in the model: the plan asked for a call that cannot succeed.
@@ -341,6 +363,8 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 expires: now + IN_PROGRESS_LIFETIME,
             };
             *record = Some(GlacierRecord {
+                target: None,
+                physical_key: None,
                 vault: d.vault.clone(),
                 lock_id: "NEWLOCKID".into(),
                 initiated_at: Some(now),
@@ -395,6 +419,8 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
             rule.unlock_delay_days = Some(days);
             rule.lock_end_time = None;
             *record = Some(RbinRecord {
+                target: None,
+                physical_key: None,
                 rule_id: d.rule_id.clone(),
                 unlock_delay_days: Some(days),
                 locked_at: Some(now),
@@ -433,11 +459,15 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
             if now > job.created + crate::kinds::snowball::CODE_LIFETIME {
                 return Err("GetJobUnlockCode more than 360 days after the job was created".into());
             }
-            if job.delivered_fingerprint.is_some() {
+            if job.delivery.fingerprint().is_some() {
                 return Err("the code would overwrite an existing file".into());
             }
-            job.delivered_fingerprint = Some(code_fingerprint(0));
+            job.delivery = DeliveryTarget::File {
+                fingerprint: code_fingerprint(0),
+            };
             *record = Some(SnowballRecord {
+                target: None,
+                physical_key: None,
                 job_id: d.job_id.clone(),
                 fingerprint: code_fingerprint(0),
                 deliver_to: d.deliver_to.clone(),
@@ -557,11 +587,11 @@ proptest! {
                         prop_assert_eq!(d.state, VaultLockState::Locked, "{} completes a lock the intent does not want", address);
                     }
                     (Triple::Snowball(d, SnowballLive::Present(job), record), ActionKind::RetrieveUnlockCode) => {
-                        prop_assert!(job.delivered_fingerprint.is_none(), "{} retrieves a code over an existing file", address);
+                        prop_assert!(job.delivery.fingerprint().is_none(), "{} retrieves a code over an existing file", address);
                         let delivered = record.as_ref().is_some_and(|r| {
                             r.job_id == d.job_id
                                 && r.deliver_to == d.deliver_to
-                                && job.delivered_fingerprint.as_ref() == Some(&r.fingerprint)
+                                && job.delivery.fingerprint() == Some(r.fingerprint.as_str())
                         });
                         prop_assert!(!delivered, "{} retrieves a code already delivered", address);
                     }

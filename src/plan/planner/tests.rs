@@ -12,8 +12,9 @@ use crate::config::{
 };
 use crate::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
-use crate::kinds::snowball::{SnowballJob, SnowballLive};
+use crate::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
 use crate::kinds::{Address, Kind};
+use crate::plan::Target;
 use crate::plan::{ActionKind, ActionStatus, Outcome, Plan, Summary};
 use crate::state::{GlacierRecord, Record, StateFile};
 
@@ -72,6 +73,31 @@ fn snowball() -> Desired {
     })
 }
 
+/// The same desired state, naming a physical resource of its own for `address` (two
+/// addresses naming one resource are a conflict).
+fn distinct(address: &str, desired: Desired) -> Desired {
+    let name = address.split_once('.').map_or(address, |(_, n)| n);
+    match desired {
+        Desired::GlacierVaultLock(mut d) => {
+            d.vault = format!("{}-{}", d.vault, name.replace('_', "-"));
+            Desired::GlacierVaultLock(d)
+        }
+        Desired::RbinRuleLock(mut d) => {
+            let suffix: String = name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(5)
+                .collect();
+            d.rule_id = format!("{}{suffix}", &d.rule_id[..11 - suffix.len()]);
+            Desired::RbinRuleLock(d)
+        }
+        Desired::SnowballUnlockCode(mut d) => {
+            d.job_id = format!("{}-{name}", d.job_id);
+            Desired::SnowballUnlockCode(d)
+        }
+    }
+}
+
 fn config(resources: &[(&str, Desired)]) -> Config {
     let provider = Provider {
         name: "default".into(),
@@ -85,7 +111,7 @@ fn config(resources: &[(&str, Desired)]) -> Config {
         .map(|(a, desired)| Resource {
             address: addr(a),
             provider: "default".into(),
-            desired: desired.clone(),
+            desired: distinct(a, desired.clone()),
         })
         .collect();
     resources.sort_by(|a, b| a.address.cmp(&b.address));
@@ -99,7 +125,18 @@ fn config(resources: &[(&str, Desired)]) -> Config {
 
 fn snapshot(resources: Vec<(&str, Live)>) -> LiveSnapshot {
     LiveSnapshot {
-        resources: resources.into_iter().map(|(a, l)| (addr(a), l)).collect(),
+        resources: resources
+            .into_iter()
+            .map(|(a, live)| {
+                (
+                    addr(a),
+                    Observed {
+                        target: Target::for_tests(),
+                        live,
+                    },
+                )
+            })
+            .collect(),
     }
 }
 
@@ -137,7 +174,7 @@ fn job(state: &str) -> Live {
     Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
         job_state: state.into(),
         created: created() - SignedDuration::from_hours(24 * 30),
-        delivered_fingerprint: None,
+        delivery: DeliveryTarget::Absent { creates_dir: false },
     }))
 }
 
@@ -149,6 +186,8 @@ fn knowing(address: &str) -> StateFile {
     state.set(
         &addr(address),
         Record::GlacierVaultLock(GlacierRecord {
+            target: None,
+            physical_key: None,
             vault: "audit-logs".into(),
             lock_id: "AE863rKkWZU53SLW5be4DUcW".into(),
             initiated_at: Some(created()),
@@ -212,7 +251,7 @@ fn mixed() -> (Config, LiveSnapshot) {
 #[test]
 fn resources_are_sorted_by_address() {
     let (config, live) = mixed();
-    let plan = plan(&config, &live, &StateFile::empty(), created());
+    let plan = plan(&config, &live, recorded(&StateFile::empty()), created());
     assert_eq!(
         addresses(&plan),
         [
@@ -231,7 +270,7 @@ fn resources_are_sorted_by_address() {
 #[test]
 fn summary_counts_outcomes_and_reversibility() {
     let (config, live) = mixed();
-    let plan = plan(&config, &live, &StateFile::empty(), created());
+    let plan = plan(&config, &live, recorded(&StateFile::empty()), created());
     assert_eq!(outcome_of(&plan, "glacier_vault_lock.audit"), Outcome::Noop);
     assert_eq!(
         outcome_of(&plan, "glacier_vault_lock.gone"),
@@ -269,13 +308,13 @@ fn summary_counts_outcomes_and_reversibility() {
     );
     assert!(plan.has_conflict());
     assert!(plan.has_changes());
-    assert_eq!(plan.format_version, "1");
+    assert_eq!(plan.format_version, "2");
 }
 
 #[test]
 fn conflicts_carry_no_actions() {
     let (config, live) = mixed();
-    let plan = plan(&config, &live, &StateFile::empty(), created());
+    let plan = plan(&config, &live, recorded(&StateFile::empty()), created());
     let conflicts: Vec<_> = plan
         .resources
         .iter()
@@ -295,7 +334,7 @@ fn conflicts_carry_no_actions() {
 fn live_of_the_wrong_kind_is_a_conflict_that_says_it_is_a_bug() {
     let config = config(&[("glacier_vault_lock.audit", glacier(VaultLockState::Locked))]);
     let live = snapshot(vec![("glacier_vault_lock.audit", job("WithCustomer"))]);
-    let plan = plan(&config, &live, &StateFile::empty(), created());
+    let plan = plan(&config, &live, recorded(&StateFile::empty()), created());
     let r = &plan.resources[0];
     assert_eq!(r.outcome, Outcome::Conflict);
     assert!(r.actions.is_empty());
@@ -311,7 +350,7 @@ fn only_resources_in_the_live_snapshot_are_planned() {
     // `--target glacier_vault_lock.audit`: refresh read only that resource.
     let (config, _) = mixed();
     let live = snapshot(vec![("glacier_vault_lock.audit", locked())]);
-    let plan = plan(&config, &live, &StateFile::empty(), created());
+    let plan = plan(&config, &live, recorded(&StateFile::empty()), created());
     assert_eq!(addresses(&plan), ["glacier_vault_lock.audit"]);
     assert_eq!(
         plan.summary,
@@ -331,7 +370,7 @@ fn live_resources_not_declared_in_the_config_are_not_planned() {
         ("glacier_vault_lock.audit", locked()),
         ("glacier_vault_lock.other", locked()),
     ]);
-    let plan = plan(&config, &live, &StateFile::empty(), created());
+    let plan = plan(&config, &live, recorded(&StateFile::empty()), created());
     assert_eq!(addresses(&plan), ["glacier_vault_lock.audit"]);
 }
 
@@ -340,12 +379,22 @@ fn the_record_of_the_resources_own_address_is_used() {
     let config = config(&[("glacier_vault_lock.audit", glacier(VaultLockState::Locked))]);
     let live = snapshot(vec![("glacier_vault_lock.audit", in_progress())]);
     let now = created() + hours(1);
-    let known = plan(&config, &live, &knowing("glacier_vault_lock.audit"), now);
+    let known = plan(
+        &config,
+        &live,
+        recorded(&knowing("glacier_vault_lock.audit")),
+        now,
+    );
     assert_eq!(
         actions_of(&known, "glacier_vault_lock.audit"),
         [ActionKind::CompleteLock]
     );
-    let elsewhere = plan(&config, &live, &knowing("glacier_vault_lock.other"), now);
+    let elsewhere = plan(
+        &config,
+        &live,
+        recorded(&knowing("glacier_vault_lock.other")),
+        now,
+    );
     assert_eq!(
         actions_of(&elsewhere, "glacier_vault_lock.audit"),
         [
@@ -360,13 +409,13 @@ fn the_record_of_the_resources_own_address_is_used() {
 fn state_reference_names_the_lineage_once_there_is_one() {
     let config = config(&[("glacier_vault_lock.audit", glacier(VaultLockState::Locked))]);
     let live = snapshot(vec![("glacier_vault_lock.audit", locked())]);
-    let fresh = plan(&config, &live, &StateFile::empty(), created());
+    let fresh = plan(&config, &live, recorded(&StateFile::empty()), created());
     assert_eq!(fresh.state.lineage, None);
     assert_eq!(fresh.state.serial, 0);
     let later = plan(
         &config,
         &live,
-        &knowing("glacier_vault_lock.audit"),
+        recorded(&knowing("glacier_vault_lock.audit")),
         created(),
     );
     assert_eq!(
@@ -379,8 +428,8 @@ fn state_reference_names_the_lineage_once_there_is_one() {
 #[test]
 fn digest_is_stable_across_runs() {
     let (config, live) = mixed();
-    let a = plan(&config, &live, &StateFile::empty(), created());
-    let b = plan(&config, &live, &StateFile::empty(), created());
+    let a = plan(&config, &live, recorded(&StateFile::empty()), created());
+    let b = plan(&config, &live, recorded(&StateFile::empty()), created());
     assert_eq!(a.digest, b.digest);
     let hex = a.digest.strip_prefix("sha256:").expect("sha256: prefix");
     assert_eq!(hex.len(), 64);
@@ -414,8 +463,8 @@ fn unchanging() -> (Config, LiveSnapshot, StateFile) {
 fn digest_does_not_change_with_the_mere_passage_of_time() {
     let (config, live, state) = unchanging();
     // 6 h before expiry, then 5 h: the second plan warns, the first does not.
-    let morning = plan(&config, &live, &state, created() + hours(18));
-    let later = plan(&config, &live, &state, created() + hours(19));
+    let morning = plan(&config, &live, recorded(&state), created() + hours(18));
+    let later = plan(&config, &live, recorded(&state), created() + hours(19));
     assert_ne!(
         morning.resources[0].messages, later.resources[0].messages,
         "the expiry warning appears"
@@ -423,7 +472,7 @@ fn digest_does_not_change_with_the_mere_passage_of_time() {
     assert_eq!(morning.summary, later.summary);
     assert_eq!(morning.digest, later.digest);
     // And once the rule's unlock delay is over, the message changes; the decision does not.
-    let after_delay = plan(&config, &live, &state, created() + hours(21));
+    let after_delay = plan(&config, &live, recorded(&state), created() + hours(21));
     assert_ne!(
         morning.resources[1].messages,
         after_delay.resources[1].messages
@@ -438,8 +487,8 @@ fn digest_ignores_the_state_serial() {
     bumped.serial += 1;
     let now = created() + hours(1);
     assert_eq!(
-        plan(&config, &live, &state, now).digest,
-        plan(&config, &live, &bumped, now).digest
+        plan(&config, &live, recorded(&state), now).digest,
+        plan(&config, &live, recorded(&bumped), now).digest
     );
 }
 
@@ -449,8 +498,8 @@ fn digest_changes_when_a_decision_changes_with_time() {
     let config = config(&[("glacier_vault_lock.audit", glacier_tested(hours(2)))]);
     let live = snapshot(vec![("glacier_vault_lock.audit", in_progress())]);
     let state = knowing("glacier_vault_lock.audit");
-    let before = plan(&config, &live, &state, created() + hours(1));
-    let after = plan(&config, &live, &state, created() + hours(3));
+    let before = plan(&config, &live, recorded(&state), created() + hours(1));
+    let after = plan(&config, &live, recorded(&state), created() + hours(3));
     assert_eq!(before.resources[0].outcome, Outcome::Blocked);
     assert_eq!(
         before.resources[0].actions[0].status,
@@ -469,8 +518,13 @@ fn digest_changes_when_the_record_changes_the_decision() {
     let config = config(&[("glacier_vault_lock.audit", glacier(VaultLockState::Locked))]);
     let live = snapshot(vec![("glacier_vault_lock.audit", in_progress())]);
     let now = created() + hours(1);
-    let known = plan(&config, &live, &knowing("glacier_vault_lock.audit"), now);
-    let unknown = plan(&config, &live, &StateFile::empty(), now);
+    let known = plan(
+        &config,
+        &live,
+        recorded(&knowing("glacier_vault_lock.audit")),
+        now,
+    );
+    let unknown = plan(&config, &live, recorded(&StateFile::empty()), now);
     assert_ne!(known.digest, unknown.digest);
 }
 
@@ -478,18 +532,24 @@ fn digest_changes_when_the_record_changes_the_decision() {
 fn digest_changes_when_intent_or_live_state_changes() {
     let (config, live, state) = unchanging();
     let now = created() + hours(1);
-    let base = plan(&config, &live, &state, now).digest;
+    let base = plan(&config, &live, recorded(&state), now).digest;
 
     let mut other_intent = config.clone();
     other_intent.resources[0].desired = glacier(VaultLockState::Unlocked);
-    assert_ne!(plan(&other_intent, &live, &state, now).digest, base);
+    assert_ne!(
+        plan(&other_intent, &live, recorded(&state), now).digest,
+        base
+    );
 
     let mut other_live = live.clone();
     other_live.resources.insert(
         addr("rbin_rule_lock.snapshots"),
-        rule(Some(RuleLock::Unlocked)),
+        Observed {
+            target: Target::for_tests(),
+            live: rule(Some(RuleLock::Unlocked)),
+        },
     );
-    let changed = plan(&config, &other_live, &state, now);
+    let changed = plan(&config, &other_live, recorded(&state), now);
     assert_eq!(
         changed.resources[1].outcome,
         Outcome::Noop,
@@ -505,10 +565,10 @@ fn digest_changes_when_intent_or_live_state_changes() {
 fn plan_records_the_desired_and_live_values_it_decided_from() {
     let config = config(&[("rbin_rule_lock.snapshots", rbin(RuleLockState::Locked))]);
     let live = snapshot(vec![("rbin_rule_lock.snapshots", rule(None))]);
-    let plan = plan(&config, &live, &StateFile::empty(), created());
+    let plan = plan(&config, &live, recorded(&StateFile::empty()), created());
     let r = &plan.resources[0];
     assert_eq!(r.kind, Kind::RbinRuleLock);
-    assert_eq!(r.desired["rule_id"], "a1B2c3D4e5F");
+    assert_eq!(r.desired["rule_id"], "a1B2c3snaps");
     assert_eq!(r.desired["unlock_delay_days"], 7);
     assert_eq!(r.live["state"], "present");
     assert_eq!(r.live["lock_state"], serde_json::Value::Null);
@@ -532,13 +592,13 @@ fn regression_the_digest_does_not_depend_on_where_the_project_is_checked_out() {
     let here = plan(
         &at("/home/runner/pr/repo"),
         &live,
-        &StateFile::empty(),
+        recorded(&StateFile::empty()),
         created(),
     );
     let there = plan(
         &at("/srv/apply/repo"),
         &live,
-        &StateFile::empty(),
+        recorded(&StateFile::empty()),
         created(),
     );
     assert_eq!(here.digest, there.digest);

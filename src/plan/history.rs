@@ -1,0 +1,113 @@
+//! What the journal remembers of earlier mutating calls, as the planner and the apply
+//! preflight read it: one [`Attempt`] per `intent` record, settled by the record after it.
+//! Pure data; the journal file is read in `apply::journal`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::kinds::Address;
+
+use super::model::{ActionKind, Reversibility, Target};
+
+/// What an earlier attempt of a mutating call did, as far as lockward can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// The call took effect (a `done` or `recovered` record).
+    Done,
+    /// AWS's answer proved the call did nothing (throttling, a validation error, access
+    /// denied, a missing resource, or it was never sent).
+    None,
+    /// The answer was lost, or AWS's error proves nothing: the call may have taken effect.
+    /// An `intent` with no later record counts as this.
+    Unknown,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Done => "done",
+            Effect::None => "none",
+            Effect::Unknown => "unknown",
+        }
+    }
+}
+
+/// One earlier attempt of a mutating call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attempt {
+    pub action: ActionKind,
+    /// The class the plan gave the action when it ran (older journals: the action's usual one).
+    pub reversibility: Reversibility,
+    pub effect: Effect,
+    /// The digest of the plan whose approval the attempt ran under.
+    pub plan_digest: Option<String>,
+    /// When the intent was written.
+    pub at: Timestamp,
+    /// Where the call went; `None` in journals older than targets.
+    pub target: Option<Target>,
+    /// The intent's detail, with the settling record's detail over it (lock id, creation date).
+    pub detail: Map<String, Value>,
+}
+
+impl Attempt {
+    /// Whether this attempt is part of `recorded` for good: an irreversible action that took
+    /// effect or may have.
+    pub fn counts_for_good(&self) -> bool {
+        self.reversibility == Reversibility::Irreversible && self.effect != Effect::None
+    }
+
+    /// The digested form: what was attempted, under which approval, and with what effect.
+    pub fn recorded_json(&self) -> Value {
+        serde_json::json!({
+            "action": self.action,
+            "effect": self.effect,
+            "plan_digest": self.plan_digest,
+            "at": self.at.to_string(),
+        })
+    }
+
+    /// A text field of the detail, e.g. `lock_id`.
+    pub fn detail_str(&self, key: &str) -> Option<&str> {
+        self.detail.get(key).and_then(Value::as_str)
+    }
+}
+
+/// Every attempt the journal remembers, by address, in journal order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    pub attempts: BTreeMap<Address, Vec<Attempt>>,
+}
+
+impl History {
+    /// The attempts made at `address` in `target` (attempts from journals older than targets
+    /// count for every target).
+    pub fn for_resource(&self, address: &Address, target: &Target) -> Vec<&Attempt> {
+        self.attempts
+            .get(address)
+            .map(|all| {
+                all.iter()
+                    .filter(|a| a.target.as_ref().is_none_or(|t| t == target))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The attempt of `action` on `address` made under the approval of `plan_digest` that may
+    /// have taken effect: an irreversible action that this approval already used.
+    pub fn used_approval(
+        &self,
+        address: &Address,
+        action: ActionKind,
+        plan_digest: &str,
+    ) -> Option<&Attempt> {
+        self.attempts.get(address)?.iter().find(|a| {
+            a.action == action
+                && a.plan_digest.as_deref() == Some(plan_digest)
+                && a.effect != Effect::None
+        })
+    }
+}
