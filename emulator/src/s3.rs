@@ -665,7 +665,8 @@ pub fn execute(op: &Operation, req: &RawRequest, ctx: &mut Ctx) -> Result<Respon
         "ListBuckets" => list_buckets(req, ctx),
         "CreateBucket" => create_bucket(op, req, ctx, &bucket_name),
         "HeadBucket" => {
-            let bucket = bucket_of(ctx, req, &bucket_name, true)?;
+            // From another region's endpoint this is the 301 that names the bucket's region.
+            let bucket = bucket_of(ctx, req, &bucket_name, false)?;
             let region = bucket.region.clone();
             let mut resp = crate::wire::empty(200);
             set_header(&mut resp, "x-amz-bucket-region", &region);
