@@ -1,30 +1,59 @@
 //! The virtual clock every time-based rule of the emulator reads.
 //!
 //! It starts at real time and then moves with it; tests shift it forward (or set it) to make a
-//! 24 h vault-lock expiry or a 7-day unlock delay happen at once, without sleeping.
+//! 24 h vault-lock expiry or a 7-day unlock delay happen at once, without sleeping. Frozen, it
+//! stands still and moves only when it is set or advanced, so a test can rely on exact times.
 
 use jiff::{SignedDuration, Timestamp};
 
-/// Real time plus an offset that the control API and the library move.
+/// Real time plus an offset that the control API and the library move, or, while frozen, a
+/// fixed time.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct VirtualClock {
     offset: SignedDuration,
+    frozen: Option<Timestamp>,
 }
 
 impl VirtualClock {
     /// The emulator's "now".
     pub fn now(&self) -> Timestamp {
-        shift(Timestamp::now(), self.offset)
+        self.frozen
+            .unwrap_or_else(|| shift(Timestamp::now(), self.offset))
     }
 
-    /// Makes "now" equal `t` (and keeps moving from there).
+    /// Makes "now" equal `t` (and keeps moving from there, unless frozen).
     pub fn set(&mut self, t: Timestamp) {
-        self.offset = t.duration_since(Timestamp::now());
+        match &mut self.frozen {
+            Some(frozen) => *frozen = t,
+            None => self.offset = t.duration_since(Timestamp::now()),
+        }
     }
 
     /// Moves "now" by `secs` (negative moves it back). Saturates instead of overflowing.
     pub fn advance(&mut self, secs: i64) {
-        self.offset = self.offset.saturating_add(SignedDuration::from_secs(secs));
+        let d = SignedDuration::from_secs(secs);
+        match &mut self.frozen {
+            Some(frozen) => *frozen = shift(*frozen, d),
+            None => self.offset = self.offset.saturating_add(d),
+        }
+    }
+
+    /// Stops the clock at its current "now" (`true`), or lets it move with real time again
+    /// from where it stands (`false`). Either is a no-op when the clock is already so.
+    pub fn freeze(&mut self, frozen: bool) {
+        match (frozen, self.frozen) {
+            (true, None) => self.frozen = Some(self.now()),
+            (false, Some(t)) => {
+                self.frozen = None;
+                self.set(t);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the clock stands still.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.is_some()
     }
 }
 
@@ -77,6 +106,27 @@ mod tests {
         let t: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
         clock.set(t);
         assert!(clock.now().duration_since(t) < SignedDuration::from_secs(5));
+    }
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_told() {
+        let mut clock = VirtualClock::default();
+        let t: Timestamp = "2026-11-20T10:00:00.123Z".parse().unwrap();
+        clock.freeze(true);
+        clock.set(t);
+        assert!(clock.is_frozen());
+        std::thread::yield_now();
+        assert_eq!(clock.now(), t);
+        clock.advance(90);
+        assert_eq!(clock.now(), "2026-11-20T10:01:30.123Z".parse().unwrap());
+        clock.freeze(true);
+        assert_eq!(clock.now(), "2026-11-20T10:01:30.123Z".parse().unwrap());
+        clock.freeze(false);
+        assert!(!clock.is_frozen());
+        let moved = clock
+            .now()
+            .duration_since("2026-11-20T10:01:30.123Z".parse().unwrap());
+        assert!(moved >= SignedDuration::ZERO && moved < SignedDuration::from_secs(5));
     }
 
     #[test]

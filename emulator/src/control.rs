@@ -76,6 +76,16 @@ struct ClockRequest {
     advance_secs: Option<i64>,
     #[serde(default)]
     set: Option<Timestamp>,
+    /// Stops (`true`) or restarts (`false`) the clock; applied before `set` or `advance_secs`.
+    #[serde(default)]
+    frozen: Option<bool>,
+}
+
+fn clock_reply(clock: &crate::clock::VirtualClock) -> Response {
+    reply(
+        200,
+        &json!({"now": iso_secs(clock.now()), "frozen": clock.is_frozen()}),
+    )
 }
 
 async fn clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -87,20 +97,25 @@ async fn clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return bad_request(format!("invalid clock request: {e}")),
     };
+    if req.set.is_some() && req.advance_secs.is_some() {
+        return bad_request("give `set` or `advance_secs`, not both");
+    }
     let mut inner = shared.lock();
+    if let Some(frozen) = req.frozen {
+        inner.clock.freeze(frozen);
+    }
     match (req.set, req.advance_secs) {
-        (Some(_), Some(_)) => return bad_request("give `set` or `advance_secs`, not both"),
-        (Some(t), None) => inner.clock.set(t),
+        (Some(t), _) => inner.clock.set(t),
         (None, Some(secs)) => inner.clock.advance(secs),
         (None, None) => {}
     }
     let now = inner.clock.now();
     inner.store.settle(now);
-    reply(200, &json!({"now": iso_secs(now)}))
+    clock_reply(&inner.clock)
 }
 
 async fn get_clock(State(shared): State<Arc<Shared>>) -> Response {
-    reply(200, &json!({"now": iso_secs(shared.lock().clock.now())}))
+    clock_reply(&shared.lock().clock)
 }
 
 async fn faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {

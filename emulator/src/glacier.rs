@@ -9,12 +9,69 @@ use serde_json::{json, Value as Json};
 
 use crate::clock::iso_millis;
 use crate::state::{new_lock_id, valid_vault_name, Vault, VaultLock, VaultLockState};
-use crate::wire::{empty, set_header, str_param, ApiError, Ctx, Operation, RawRequest};
+use crate::wire::{
+    empty, set_header, str_param, ApiError, Claim, Ctx, Operation, RawRequest, Service,
+};
 
 /// The largest policy InitiateVaultLock accepts (20 KiB).
 pub const MAX_POLICY_BYTES: usize = 20 * 1024;
 
 const CONTENT_TYPE: &str = "application/json";
+
+/// Glacier's registration (see [`crate::server::SERVICES`]).
+pub static SERVICE: Glacier = Glacier;
+
+/// Amazon Glacier.
+#[derive(Debug)]
+pub struct Glacier;
+
+impl Service for Glacier {
+    fn name(&self) -> &'static str {
+        "glacier"
+    }
+
+    fn protocol(&self) -> &'static str {
+        "restJson1"
+    }
+
+    fn claim(&self, req: &RawRequest, scope_service: Option<&str>) -> Claim {
+        if scope_service == Some("glacier") {
+            Claim::Signed
+        } else if req.header("x-amz-glacier-version").is_some() {
+            Claim::ByHeader
+        } else if req.segments().get(1).map(String::as_str) == Some("vaults") {
+            Claim::ByShape
+        } else {
+            Claim::No
+        }
+    }
+
+    fn parse(&self, req: &RawRequest) -> Result<Operation, ApiError> {
+        parse(req)
+    }
+
+    fn execute(
+        &self,
+        op: &Operation,
+        _: &RawRequest,
+        ctx: &mut Ctx,
+        _: &str,
+    ) -> Result<Response, ApiError> {
+        execute(op, ctx)
+    }
+
+    fn error(&self, err: &ApiError, _: &str) -> Response {
+        error_response(err)
+    }
+
+    fn default_error_code(&self, status: u16) -> &'static str {
+        if status >= 500 {
+            "ServiceUnavailableException"
+        } else {
+            "InvalidParameterValueException"
+        }
+    }
+}
 
 /// Identifies the operation from the method and path.
 pub fn parse(req: &RawRequest) -> Result<Operation, ApiError> {

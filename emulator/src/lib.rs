@@ -1,7 +1,8 @@
 //! `lockward-emulator`: a local emulator of the AWS wire APIs lockward calls — Glacier vault
 //! locks (restJson1), Recycle Bin rules (restJson1), Snowball jobs (Smithy RPC v2 CBOR and
-//! awsJson1.1) and STS (awsQuery) — on one port, with a virtual clock, fault injection and a JSON
-//! control API under `/_emulator/` (DESIGN.md section 7).
+//! awsJson1.1), AWS Backup vault locks (restJson1), S3 buckets, Object Lock and conditional
+//! object writes (restXml) and STS (awsQuery) — on one port, with a virtual clock (which can be
+//! frozen), fault injection and a JSON control API under `/_emulator/` (DESIGN.md section 7).
 //!
 //! ```no_run
 //! let emulator = lockward_emulator::spawn(Default::default()).unwrap();
@@ -10,11 +11,13 @@
 //! emulator.advance_clock(24 * 3600);
 //! ```
 
+mod backup;
 pub mod clock;
 mod control;
 pub mod faults;
 mod glacier;
 mod rbin;
+mod s3;
 pub mod server;
 mod snowball;
 pub mod state;
@@ -43,6 +46,10 @@ pub struct EmulatorConfig {
     pub latency_ms: u64,
     /// A seed document (DESIGN.md section 7) loaded before the first request.
     pub seed: Option<serde_json::Value>,
+    /// Start with the virtual clock frozen: it then moves only when set or advanced.
+    pub frozen_clock: bool,
+    /// Where the virtual clock starts (real time when `None`).
+    pub clock_start: Option<jiff::Timestamp>,
 }
 
 impl Default for EmulatorConfig {
@@ -51,6 +58,8 @@ impl Default for EmulatorConfig {
             account_id: DEFAULT_ACCOUNT_ID.to_string(),
             latency_ms: 0,
             seed: None,
+            frozen_clock: false,
+            clock_start: None,
         }
     }
 }
@@ -70,6 +79,13 @@ async fn bind(
     port: u16,
 ) -> std::io::Result<(Emulator, impl Future<Output = ()> + Send + 'static)> {
     let shared = Arc::new(Shared::new(config.account_id, config.latency_ms));
+    {
+        let mut inner = shared.lock();
+        inner.clock.freeze(config.frozen_clock);
+        if let Some(t) = config.clock_start {
+            inner.clock.set(t);
+        }
+    }
     if let Some(doc) = config.seed {
         let mut inner = shared.lock();
         let now = inner.clock.now();
@@ -189,9 +205,20 @@ impl Emulator {
         self.shared.lock().faults.replace(doc)
     }
 
-    /// Sets the virtual clock.
+    /// Sets the virtual clock (it stays frozen if it was).
     pub fn set_clock(&self, t: jiff::Timestamp) {
         self.shared.lock().clock.set(t);
+    }
+
+    /// Stops the virtual clock where it stands (`true`) or lets it move with real time again
+    /// (`false`), like `POST /_emulator/clock {"frozen": ...}`.
+    pub fn freeze_clock(&self, frozen: bool) {
+        self.shared.lock().clock.freeze(frozen);
+    }
+
+    /// Whether the virtual clock stands still.
+    pub fn clock_is_frozen(&self) -> bool {
+        self.shared.lock().clock.is_frozen()
     }
 
     /// Moves the virtual clock by `secs` (negative moves it back).

@@ -1,4 +1,5 @@
-//! `lockward-emulator --port 4566 [--seed FILE] [--latency-ms N] [--account-id ID]`
+//! `lockward-emulator --port 4566 [--seed FILE] [--latency-ms N] [--account-id ID]
+//! [--frozen-clock] [--clock RFC3339]`
 //!
 //! Prints `listening on http://127.0.0.1:PORT` as its first line on stdout, then serves until
 //! interrupted.
@@ -10,7 +11,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use lockward_emulator::{EmulatorConfig, DEFAULT_ACCOUNT_ID};
 
-/// A local emulator of the AWS Glacier vault lock, Recycle Bin, Snowball and STS APIs.
+/// A local emulator of the AWS Glacier vault lock, Recycle Bin, Snowball, AWS Backup, S3 and STS
+/// APIs.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -26,6 +28,12 @@ struct Args {
     /// The 12-digit account the emulator acts as.
     #[arg(long, value_name = "ID", default_value = DEFAULT_ACCOUNT_ID)]
     account_id: String,
+    /// Freeze the virtual clock: it moves only through POST /_emulator/clock.
+    #[arg(long)]
+    frozen_clock: bool,
+    /// Where the virtual clock starts (RFC 3339, e.g. 2026-11-23T12:00:00Z); default: now.
+    #[arg(long, value_name = "RFC3339")]
+    clock: Option<jiff::Timestamp>,
 }
 
 #[tokio::main]
@@ -55,6 +63,8 @@ async fn main() -> ExitCode {
         account_id: args.account_id,
         latency_ms: args.latency_ms,
         seed,
+        frozen_clock: args.frozen_clock,
+        clock_start: args.clock,
     };
     let emulator = match lockward_emulator::start_on_port(config, args.port).await {
         Ok(e) => e,

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::Method;
 use axum::response::Response;
 use axum::Router;
 use hyper::body::Incoming;
@@ -19,10 +18,9 @@ use tower::ServiceExt;
 
 use crate::clock::VirtualClock;
 use crate::faults::{Fault, Faults};
-use crate::snowball::Wire;
 use crate::state::{new_request_id, Store};
-use crate::wire::{set_header, ApiError, Ctx, Operation, RawRequest};
-use crate::{glacier, rbin, snowball, sts};
+use crate::wire::{set_header, ApiError, Claim, Ctx, Operation, RawRequest, Service};
+use crate::{backup, glacier, rbin, s3, snowball, sts};
 
 /// The largest request body read (policies are at most 20 KiB; anything far larger is an error).
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -86,120 +84,80 @@ fn drop_connection() -> Response {
     resp
 }
 
-/// The wire protocol (and so the service) a request speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Glacier,
-    Rbin,
-    Snowball(Wire),
-    Sts,
-}
+/// Every emulated service, in the order that breaks a tie between two equal claims. Adding a
+/// service is a new file that implements [`Service`] and one line here.
+pub static SERVICES: &[&dyn Service] = &[
+    &snowball::JSON,
+    &snowball::CBOR,
+    &RBIN,
+    &glacier::SERVICE,
+    &backup::SERVICE,
+    &s3::SERVICE,
+    &sts::SERVICE,
+];
 
-impl Protocol {
-    pub fn service(self) -> &'static str {
-        match self {
-            Protocol::Glacier => "glacier",
-            Protocol::Rbin => "rbin",
-            Protocol::Snowball(_) => "snowball",
-            Protocol::Sts => "sts",
+/// Recycle Bin's registration; `rbin.rs` keeps free functions, so its adapter lives here.
+static RBIN: Rbin = Rbin;
+
+#[derive(Debug)]
+struct Rbin;
+
+impl Service for Rbin {
+    fn name(&self) -> &'static str {
+        "rbin"
+    }
+
+    fn protocol(&self) -> &'static str {
+        "restJson1"
+    }
+
+    fn claim(&self, req: &RawRequest, scope_service: Option<&str>) -> Claim {
+        if scope_service == Some("rbin") {
+            return Claim::Signed;
+        }
+        match req.segments().first().map(String::as_str) {
+            Some("rules" | "list-rules") => Claim::ByShape,
+            _ => Claim::No,
         }
     }
 
-    fn parse(self, req: &RawRequest) -> Result<Operation, ApiError> {
-        match self {
-            Protocol::Glacier => glacier::parse(req),
-            Protocol::Rbin => rbin::parse(req),
-            Protocol::Snowball(wire) => snowball::parse(req, wire),
-            Protocol::Sts => sts::parse(req),
-        }
+    fn parse(&self, req: &RawRequest) -> Result<Operation, ApiError> {
+        rbin::parse(req)
     }
 
-    fn error(self, err: &ApiError, request_id: &str) -> Response {
-        match self {
-            Protocol::Glacier => glacier::error_response(err),
-            Protocol::Rbin => rbin::error_response(err),
-            Protocol::Snowball(wire) => snowball::error_response(wire, err),
-            Protocol::Sts => sts::error_response(err, request_id),
-        }
+    fn execute(
+        &self,
+        op: &Operation,
+        _: &RawRequest,
+        ctx: &mut Ctx,
+        _: &str,
+    ) -> Result<Response, ApiError> {
+        rbin::execute(op, ctx)
     }
 
-    fn execute(self, op: &Operation, ctx: &mut Ctx, request_id: &str) -> Response {
-        let result = match self {
-            Protocol::Glacier => glacier::execute(op, ctx),
-            Protocol::Rbin => rbin::execute(op, ctx),
-            Protocol::Snowball(wire) => {
-                snowball::execute(op, ctx).map(|out| snowball::output_response(wire, &out))
-            }
-            Protocol::Sts => sts::execute(op, ctx, request_id),
-        };
-        result.unwrap_or_else(|e| self.error(&e, request_id))
+    fn error(&self, err: &ApiError, _: &str) -> Response {
+        rbin::error_response(err)
     }
 
-    fn throttling(self) -> ApiError {
-        let code = match self {
-            Protocol::Sts => "Throttling",
-            _ => "ThrottlingException",
-        };
-        ApiError::new(400, code, "Rate exceeded")
-    }
-
-    /// The code an injected `error` fault uses when the rule names none.
-    fn default_error_code(self, status: u16) -> &'static str {
-        match (self, status >= 500) {
-            (Protocol::Glacier, true) => "ServiceUnavailableException",
-            (Protocol::Glacier, false) => "InvalidParameterValueException",
-            (Protocol::Rbin, true) => "InternalServerException",
-            (Protocol::Rbin, false) => "ValidationException",
-            (Protocol::Snowball(_), true) | (Protocol::Sts, true) => "InternalFailure",
-            (Protocol::Snowball(_), false) => "InvalidInputCombinationException",
-            (Protocol::Sts, false) => "ValidationError",
-        }
-    }
-
-    fn missing_auth(self) -> ApiError {
-        match self {
-            Protocol::Sts => ApiError::new(
-                403,
-                "MissingAuthenticationToken",
-                "Request is missing Authentication Token",
-            ),
-            _ => ApiError::new(
-                403,
-                "MissingAuthenticationTokenException",
-                "Missing Authentication Token",
-            ),
+    fn default_error_code(&self, status: u16) -> &'static str {
+        if status >= 500 {
+            "InternalServerException"
+        } else {
+            "ValidationException"
         }
     }
 }
 
-/// Decides which service a request is for.
-pub fn route(req: &RawRequest, scope_service: Option<&str>) -> Option<Protocol> {
-    if let Some(target) = req.header("x-amz-target") {
-        return target
-            .starts_with(snowball::SERVICE)
-            .then_some(Protocol::Snowball(Wire::Json));
-    }
-    if req.path.starts_with(snowball::CBOR_PATH_PREFIX) {
-        return Some(Protocol::Snowball(Wire::Cbor));
-    }
-    if req.header("x-amz-glacier-version").is_some() {
-        return Some(Protocol::Glacier);
-    }
-    match scope_service {
-        Some("glacier") => return Some(Protocol::Glacier),
-        Some("rbin") => return Some(Protocol::Rbin),
-        Some("sts") => return Some(Protocol::Sts),
-        _ => {}
-    }
-    let segments = req.segments();
-    match segments.first().map(String::as_str) {
-        Some("rules" | "list-rules") => Some(Protocol::Rbin),
-        None if req.method == Method::POST || req.query_param("Action").is_some() => {
-            Some(Protocol::Sts)
+/// Decides which service a request is for: the strongest claim wins, the first listed on a tie.
+pub fn route(req: &RawRequest, scope_service: Option<&str>) -> Option<&'static dyn Service> {
+    let mut best: Option<(Claim, &'static dyn Service)> = None;
+    for &service in SERVICES {
+        let claim = service.claim(req, scope_service);
+        if claim > Claim::No && best.is_none_or(|(b, _)| claim > b) {
+            best = Some((claim, service));
         }
-        _ if segments.get(1).map(String::as_str) == Some("vaults") => Some(Protocol::Glacier),
-        _ => None,
     }
+    best.map(|(_, service)| service)
 }
 
 /// The SigV4 credential scope: `AKID/20261123/us-east-1/glacier/aws4_request`.
@@ -295,7 +253,7 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         .ok()
         .and_then(|s| s.as_ref())
         .map(|s| s.service.as_str());
-    let Some(protocol) = route(raw, scope_service) else {
+    let Some(service) = route(raw, scope_service) else {
         return crate::wire::json(
             404,
             "application/json",
@@ -304,12 +262,12 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
     };
     let scope = match scope {
         Ok(Some(scope)) => scope,
-        Ok(None) => return protocol.error(&protocol.missing_auth(), request_id),
-        Err(e) => return protocol.error(&e, request_id),
+        Ok(None) => return service.error(&service.missing_auth(), request_id),
+        Err(e) => return service.error(&e, request_id),
     };
-    let op = match protocol.parse(raw) {
+    let op = match service.parse(raw) {
         Ok(op) => op,
-        Err(e) => return protocol.error(&e, request_id),
+        Err(e) => return service.error(&e, request_id),
     };
     let token = raw
         .header("x-amz-security-token")
@@ -318,13 +276,13 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
 
     let decision = {
         let mut inner = shared.lock();
-        if let Err(e) = resolve_session(&inner, protocol, &scope, token.as_deref()) {
-            return protocol.error(&e, request_id);
+        if let Err(e) = resolve_session(&inner, service, &scope, token.as_deref()) {
+            return service.error(&e, request_id);
         }
         let seq = inner.calls.len() + 1;
         inner.calls.push(json!({
             "seq": seq,
-            "service": protocol.service(),
+            "service": service.name(),
             "operation": op.name,
             "region": scope.region,
             "mutating": op.mutating,
@@ -338,7 +296,7 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     match &decision.fault {
-        Some(Fault::Throttle) => return protocol.error(&protocol.throttling(), request_id),
+        Some(Fault::Throttle) => return service.error(&service.throttling(), request_id),
         Some(Fault::Error {
             status,
             code,
@@ -346,11 +304,11 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         }) => {
             let code = code
                 .clone()
-                .unwrap_or_else(|| protocol.default_error_code(*status).to_string());
+                .unwrap_or_else(|| service.default_error_code(*status).to_string());
             let message = message
                 .clone()
                 .unwrap_or_else(|| "Injected fault".to_string());
-            return protocol.error(&ApiError::new(*status, code, message), request_id);
+            return service.error(&ApiError::new(*status, code, message), request_id);
         }
         Some(Fault::DropBeforeApply) => return drop_connection(),
         Some(Fault::DropAfterApply) | None => {}
@@ -374,7 +332,9 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
             session,
             now,
         };
-        protocol.execute(&op, &mut ctx, request_id)
+        service
+            .execute(&op, raw, &mut ctx, request_id)
+            .unwrap_or_else(|e| service.error(&e, request_id))
     };
     if decision.latency_after_apply_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.latency_after_apply_ms)).await;
@@ -389,7 +349,7 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
 /// issued are accepted (as the configured account), so real credentials work for rehearsals.
 fn resolve_session(
     inner: &Inner,
-    protocol: Protocol,
+    service: &dyn Service,
     scope: &CredentialScope,
     token: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -397,26 +357,10 @@ fn resolve_session(
         return Ok(());
     };
     if session.access_key_id != scope.access_key {
-        let code = match protocol {
-            Protocol::Sts => "InvalidClientTokenId",
-            _ => "UnrecognizedClientException",
-        };
-        return Err(ApiError::new(
-            403,
-            code,
-            "The security token included in the request is invalid.",
-        ));
+        return Err(service.invalid_token());
     }
     if session.expires <= inner.clock.now() {
-        let (status, code) = match protocol {
-            Protocol::Sts => (400, "ExpiredToken"),
-            _ => (403, "ExpiredTokenException"),
-        };
-        return Err(ApiError::new(
-            status,
-            code,
-            "The security token included in the request is expired",
-        ));
+        return Err(service.expired_token());
     }
     Ok(())
 }
@@ -468,7 +412,7 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderMap;
+    use axum::http::{HeaderMap, Method};
 
     fn req(method: Method, path: &str, headers: &[(&'static str, &str)]) -> RawRequest {
         let mut h = HeaderMap::new();
@@ -498,13 +442,15 @@ mod tests {
 
     #[test]
     fn routes_by_headers_and_paths() {
+        let routed =
+            |r: &RawRequest, scope: Option<&str>| route(r, scope).map(|s| (s.name(), s.protocol()));
         let target = [("x-amz-target", "AWSIESnowballJobManagementService.ListJobs")];
         assert_eq!(
-            route(&req(Method::POST, "/", &target), None),
-            Some(Protocol::Snowball(Wire::Json))
+            routed(&req(Method::POST, "/", &target), None),
+            Some(("snowball", "awsJson1_1"))
         );
         assert_eq!(
-            route(
+            routed(
                 &req(
                     Method::POST,
                     "/service/AWSIESnowballJobManagementService/operation/ListJobs",
@@ -512,20 +458,37 @@ mod tests {
                 ),
                 None
             ),
-            Some(Protocol::Snowball(Wire::Cbor))
+            Some(("snowball", "rpcv2Cbor"))
         );
         assert_eq!(
-            route(&req(Method::POST, "/", &[]), None),
-            Some(Protocol::Sts)
+            routed(&req(Method::POST, "/", &[]), None),
+            Some(("sts", "awsQuery"))
         );
         assert_eq!(
-            route(&req(Method::PATCH, "/rules/a1B2c3D4e5F/lock", &[]), None),
-            Some(Protocol::Rbin)
+            routed(&req(Method::PATCH, "/rules/a1B2c3D4e5F/lock", &[]), None),
+            Some(("rbin", "restJson1"))
         );
         assert_eq!(
-            route(&req(Method::GET, "/-/vaults/v/lock-policy", &[]), None),
-            Some(Protocol::Glacier)
+            routed(&req(Method::GET, "/-/vaults/v/lock-policy", &[]), None),
+            Some(("glacier", "restJson1"))
         );
-        assert_eq!(route(&req(Method::GET, "/nothing/here", &[]), None), None);
+        assert_eq!(
+            routed(&req(Method::GET, "/backup-vaults/v", &[]), None),
+            Some(("backup", "restJson1"))
+        );
+        assert_eq!(routed(&req(Method::GET, "/nothing/here", &[]), None), None);
+    }
+
+    #[test]
+    fn the_credential_scope_outranks_the_path() {
+        // A bucket called `rules` holding a key under `vaults/`: S3, because the signature says so.
+        let r = req(Method::GET, "/rules/vaults/x", &[]);
+        assert_eq!(route(&r, Some("s3")).map(|s| s.name()), Some("s3"));
+        assert_eq!(route(&r, None).map(|s| s.name()), Some("rbin"));
+        let r = req(Method::GET, "/", &[]);
+        assert_eq!(route(&r, Some("s3")).map(|s| s.name()), Some("s3"));
+        // A virtual-hosted S3 request is S3 by its Host, signed or not.
+        let r = req(Method::GET, "/", &[("host", "records.localhost:4566")]);
+        assert_eq!(route(&r, None).map(|s| s.name()), Some("s3"));
     }
 }

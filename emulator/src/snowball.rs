@@ -13,8 +13,8 @@ use serde_json::{json, Value as Json};
 
 use crate::state::{new_job_id, new_unlock_code, valid_job_id, Job};
 use crate::wire::{
-    cbor_map, cbor_timestamp, cbor_to_json, set_header, str_param, ApiError, Ctx, Operation,
-    RawRequest,
+    cbor_map, cbor_timestamp, cbor_to_json, set_header, str_param, ApiError, Claim, Ctx, Operation,
+    RawRequest, Service,
 };
 
 pub const SERVICE: &str = "AWSIESnowballJobManagementService";
@@ -29,6 +29,67 @@ pub const UNLOCK_CODE_WINDOW: SignedDuration = SignedDuration::from_hours(360 * 
 pub enum Wire {
     Cbor,
     Json,
+}
+
+/// Snowball's registrations (see [`crate::server::SERVICES`]), one per wire protocol.
+pub static CBOR: Snowball = Snowball(Wire::Cbor);
+pub static JSON: Snowball = Snowball(Wire::Json);
+
+/// AWS Snowball over one of its two wire protocols.
+#[derive(Debug)]
+pub struct Snowball(pub Wire);
+
+impl Service for Snowball {
+    fn name(&self) -> &'static str {
+        "snowball"
+    }
+
+    fn protocol(&self) -> &'static str {
+        match self.0 {
+            Wire::Cbor => "rpcv2Cbor",
+            Wire::Json => "awsJson1_1",
+        }
+    }
+
+    fn claim(&self, req: &RawRequest, scope_service: Option<&str>) -> Claim {
+        let shaped = match self.0 {
+            Wire::Cbor => req.path.starts_with(CBOR_PATH_PREFIX),
+            Wire::Json => req
+                .header("x-amz-target")
+                .is_some_and(|t| t.starts_with(SERVICE)),
+        };
+        match (shaped, scope_service) {
+            (false, _) => Claim::No,
+            (true, Some("snowball")) => Claim::Signed,
+            (true, _) => Claim::ByHeader,
+        }
+    }
+
+    fn parse(&self, req: &RawRequest) -> Result<Operation, ApiError> {
+        parse(req, self.0)
+    }
+
+    fn execute(
+        &self,
+        op: &Operation,
+        _: &RawRequest,
+        ctx: &mut Ctx,
+        _: &str,
+    ) -> Result<Response, ApiError> {
+        execute(op, ctx).map(|out| output_response(self.0, &out))
+    }
+
+    fn error(&self, err: &ApiError, _: &str) -> Response {
+        error_response(self.0, err)
+    }
+
+    fn default_error_code(&self, status: u16) -> &'static str {
+        if status >= 500 {
+            "InternalFailure"
+        } else {
+            "InvalidInputCombinationException"
+        }
+    }
 }
 
 /// Each operation and whether the call log marks it `mutating`: GetJobUnlockCode changes no

@@ -11,9 +11,92 @@ use serde_json::Value as Json;
 
 use crate::clock::{iso_secs, shift};
 use crate::state::{new_role_id, new_secret, new_session_token, new_temp_access_key, Session};
-use crate::wire::{str_param, xml_escape, ApiError, Ctx, Operation, RawRequest};
+use crate::wire::{str_param, xml_escape, ApiError, Claim, Ctx, Operation, RawRequest, Service};
 
 const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+/// STS's registration (see [`crate::server::SERVICES`]).
+pub static SERVICE: Sts = Sts;
+
+/// AWS Security Token Service.
+#[derive(Debug)]
+pub struct Sts;
+
+impl Service for Sts {
+    fn name(&self) -> &'static str {
+        "sts"
+    }
+
+    fn protocol(&self) -> &'static str {
+        "awsQuery"
+    }
+
+    fn claim(&self, req: &RawRequest, scope_service: Option<&str>) -> Claim {
+        if scope_service == Some("sts") {
+            Claim::Signed
+        } else if req.segments().is_empty()
+            && (req.method == axum::http::Method::POST || req.query_param("Action").is_some())
+        {
+            Claim::ByShape
+        } else {
+            Claim::No
+        }
+    }
+
+    fn parse(&self, req: &RawRequest) -> Result<Operation, ApiError> {
+        parse(req)
+    }
+
+    fn execute(
+        &self,
+        op: &Operation,
+        _: &RawRequest,
+        ctx: &mut Ctx,
+        request_id: &str,
+    ) -> Result<Response, ApiError> {
+        execute(op, ctx, request_id)
+    }
+
+    fn error(&self, err: &ApiError, request_id: &str) -> Response {
+        error_response(err, request_id)
+    }
+
+    fn default_error_code(&self, status: u16) -> &'static str {
+        if status >= 500 {
+            "InternalFailure"
+        } else {
+            "ValidationError"
+        }
+    }
+
+    fn throttling(&self) -> ApiError {
+        ApiError::new(400, "Throttling", "Rate exceeded")
+    }
+
+    fn missing_auth(&self) -> ApiError {
+        ApiError::new(
+            403,
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+        )
+    }
+
+    fn invalid_token(&self) -> ApiError {
+        ApiError::new(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+    }
+
+    fn expired_token(&self) -> ApiError {
+        ApiError::new(
+            400,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        )
+    }
+}
 
 /// Identifies the operation from the form body (or the query string).
 pub fn parse(req: &RawRequest) -> Result<Operation, ApiError> {

@@ -85,6 +85,84 @@ impl ApiError {
     }
 }
 
+/// How sure a service is that a request is meant for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Claim {
+    No,
+    /// Only the path looks like this service's.
+    ByShape,
+    /// A header (or host name) only this service's clients send.
+    ByHeader,
+    /// The SigV4 credential scope names this service.
+    Signed,
+}
+
+/// One emulated AWS service. Each service file implements it once and `server::SERVICES` lists
+/// it: that line is the whole registration. The server does the rest (authentication, sessions,
+/// the call log, faults, dropped connections) the same way for every service.
+pub trait Service: Sync {
+    /// The call log's `service`, e.g. `glacier`.
+    fn name(&self) -> &'static str;
+
+    /// The wire protocol, as the service model names it (`restJson1`, `restXml`, ...).
+    fn protocol(&self) -> &'static str;
+
+    /// Whether `req` is meant for this service. `scope_service` is the service of the SigV4
+    /// credential scope, if the request is signed.
+    fn claim(&self, req: &RawRequest, scope_service: Option<&str>) -> Claim;
+
+    /// Identifies the operation and reads its input; the error is rendered by [`Service::error`].
+    fn parse(&self, req: &RawRequest) -> Result<Operation, ApiError>;
+
+    /// Carries out a parsed operation; `req` is the request it was parsed from (S3 reads its
+    /// headers and body there rather than copying an object's body into the call log).
+    fn execute(
+        &self,
+        op: &Operation,
+        req: &RawRequest,
+        ctx: &mut Ctx,
+        request_id: &str,
+    ) -> Result<Response, ApiError>;
+
+    /// Renders an error in this protocol's shape.
+    fn error(&self, err: &ApiError, request_id: &str) -> Response;
+
+    /// The code an injected `error` fault uses when the rule names none.
+    fn default_error_code(&self, status: u16) -> &'static str;
+
+    /// What a `throttle` fault answers.
+    fn throttling(&self) -> ApiError {
+        ApiError::new(400, "ThrottlingException", "Rate exceeded")
+    }
+
+    /// What a request without any authentication gets.
+    fn missing_auth(&self) -> ApiError {
+        ApiError::new(
+            403,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        )
+    }
+
+    /// What a request signed with another key than its session token's gets.
+    fn invalid_token(&self) -> ApiError {
+        ApiError::new(
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+    }
+
+    /// What a request with an expired emulator-issued session token gets.
+    fn expired_token(&self) -> ApiError {
+        ApiError::new(
+            403,
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+        )
+    }
+}
+
 /// What an operation handler may use: the state, the caller and the time.
 pub struct Ctx<'a> {
     pub store: &'a mut Store,

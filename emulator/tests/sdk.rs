@@ -1474,7 +1474,8 @@ async fn control_api_seed_state_reset_clock_faults_calls() {
     let (_, state) = control(&emu, "GET", "state", json!(null)).await;
     assert_eq!(
         state,
-        json!({"account_id": "123456789012", "glacier": [], "rbin": [], "snowball": []})
+        json!({"account_id": "123456789012", "glacier": [], "rbin": [], "snowball": [],
+               "backup": [], "s3": []})
     );
     assert_eq!(emu.calls(), json!([]));
     c.sts.get_caller_identity().send().await.unwrap();
