@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use jiff::Timestamp;
+use lockward::config::Policy;
 use lockward::digest;
 use lockward::kinds::Address;
 use lockward::plan::{Action, ActionKind, Message, Outcome, Plan, ResourcePlan, StateRef, Target};
@@ -108,8 +109,9 @@ fn plan(resources: Vec<ResourcePlan>) -> Plan {
     )
 }
 
+/// A policy as plans carry it: its canonical text.
 fn policy(effect: &str) -> Value {
-    json!({
+    policy_text(json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "deny-deletes",
@@ -118,7 +120,11 @@ fn policy(effect: &str) -> Value {
             "Action": "glacier:DeleteArchive",
             "Resource": "arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"
         }]
-    })
+    }))
+}
+
+fn policy_text(document: Value) -> Value {
+    Value::String(Policy::from_value(document).canonical().to_string())
 }
 
 const LEGAL_DIFF: &str = "\
@@ -440,6 +446,84 @@ fn json_snapshots() {
             &format!("plan_json_{name}"),
             &rendered(&plan, Format::Json, &options()),
         );
+    }
+}
+
+// ---- the policy a new lock makes permanent -------------------------------------------------
+
+/// A vault without a lock, planned `initiate_lock` + `complete_lock`, whose policy has numbers
+/// no float holds exactly.
+fn new_lock_plan() -> Plan {
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*","Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":1e2,"x:Big":12345678901234567890123}}}]}"#;
+    let policy = Policy::parse(text).expect("the test policy is strict JSON");
+    plan(vec![resource(
+        "glacier_vault_lock.audit",
+        Outcome::Change,
+        json!({"state": "none"}),
+        json!({"vault": "audit-logs", "account_id": "-", "policy": policy.canonical(),
+               "state": "locked", "min_test_period": null}),
+        vec![
+            Action::ready(
+                ActionKind::InitiateLock,
+                "Start the vault lock with the configured policy.",
+            ),
+            Action::ready(ActionKind::CompleteLock, "Make the lock policy permanent."),
+        ],
+        &[],
+    )])
+}
+
+/// The pretty canonical form, as the renderers must show it.
+const NEW_LOCK_POLICY: &str = r#"{
+  "Statement": [
+    {
+      "Action": "glacier:DeleteArchive",
+      "Condition": {
+        "NumericLessThan": {
+          "glacier:ArchiveAgeInDays": 1e2,
+          "x:Big": 12345678901234567890123
+        }
+      },
+      "Effect": "Deny",
+      "Principal": "*",
+      "Resource": "*"
+    }
+  ],
+  "Version": "2012-10-17"
+}"#;
+
+#[test]
+fn the_human_plan_shows_in_full_the_policy_a_new_lock_makes_permanent() {
+    let text = rendered(&new_lock_plan(), Format::Human, &options());
+    let indented: String = NEW_LOCK_POLICY
+        .lines()
+        .map(|l| format!("    {l}\n"))
+        .collect();
+    let shown = format!(
+        "  the policy that initiate_lock sets and complete_lock makes permanent:\n{indented}"
+    );
+    assert!(text.contains(&shown), "{text}");
+}
+
+#[test]
+fn the_markdown_plan_shows_in_full_the_policy_a_new_lock_makes_permanent() {
+    let text = rendered(&new_lock_plan(), Format::Markdown, &options());
+    let shown = format!(
+        "<details>\n<summary>For <code>glacier_vault_lock.audit</code>: the policy that \
+         <code>initiate_lock</code> sets and <code>complete_lock</code> makes permanent</summary>\n\n\
+         ```json\n{NEW_LOCK_POLICY}\n```\n\n</details>\n"
+    );
+    assert!(text.contains(&shown), "{text}");
+}
+
+#[test]
+fn a_plan_that_sets_no_policy_shows_none() {
+    let mut plan = new_lock_plan();
+    plan.resources[0].actions.remove(0);
+    for format in [Format::Human, Format::Markdown] {
+        let text = rendered(&plan, format, &options());
+        assert!(!text.contains("initiate_lock sets"), "{text}");
+        assert!(!text.contains("12345678901234567890123"), "{text}");
     }
 }
 

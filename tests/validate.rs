@@ -242,6 +242,54 @@ fn malformed_configs_fail_with_the_expected_errors() {
 
 const VALID_HEADER: &str = "version: 1\nproviders:\n  default: { region: us-east-1 }\n";
 
+/// A project whose `glacier_vault_lock.audit` reads its policy from `policies/audit.json`.
+fn project_with_policy_file(policy: &[u8]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("policies")).unwrap();
+    fs::write(tmp.path().join("policies/audit.json"), policy).unwrap();
+    fs::write(
+        tmp.path().join("lockward.yaml"),
+        format!("{VALID_HEADER}glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n"),
+    )
+    .unwrap();
+    tmp
+}
+
+#[test]
+fn a_policy_whose_deny_a_duplicate_key_turns_into_allow_is_refused_at_its_line() {
+    let tmp = project_with_policy_file(
+        b"{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\n    \"Effect\": \"Deny\",\n    \"Principal\": \"*\",\n    \"Action\": \"glacier:DeleteArchive\",\n    \"Resource\": \"*\",\n    \"Effect\": \"Allow\"\n  }]\n}\n",
+    );
+    let run = validate(tmp.path(), "lockward.yaml");
+    assert_user_error(&run, "duplicate key");
+    assert!(
+        run.stderr.contains("duplicate key `Effect`"),
+        "{}",
+        run.stderr
+    );
+    // The second `Effect`, and where the first one is.
+    assert!(
+        run.stderr.contains("--> policies/audit.json:8:5"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("::: policies/audit.json:4:5"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_policy_file_with_a_byte_order_mark_validates() {
+    let mut policy = "\u{feff}".as_bytes().to_vec();
+    policy.extend_from_slice(br#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "glacier:DeleteArchive", "Resource": "*"}]}"#);
+    let tmp = project_with_policy_file(&policy);
+    let run = validate(tmp.path(), "lockward.yaml");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(is_summary_line(&run.stdout), "{}", run.stdout);
+}
+
 #[test]
 fn hostile_inputs_are_refused_without_panicking() {
     let tmp = tempfile::tempdir().unwrap();

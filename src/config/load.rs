@@ -6,11 +6,9 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::de::{from_node, struct_fields, Issue, IssueKind};
 use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
-use super::model::{Config, Desired, Resource};
+use super::model::{Config, Desired, Policy, PolicyErrorKind, Resource};
 use super::raw::RawConfig;
 use super::validate::{
     self, check_document, list, CheckedDesired, Declared, PathContext, PolicySource, RawDocument,
@@ -610,7 +608,7 @@ fn read_policy_file(
     dir: &Path,
     source: &Source<'_>,
     span: Span,
-) -> Result<super::model::Policy, Box<Diagnostic>> {
+) -> Result<Policy, Box<Diagnostic>> {
     let shown = file.display();
     let here = |message: String, hint: String| {
         Box::new(Diagnostic::new(message).at(source, span).hint(hint))
@@ -662,24 +660,36 @@ fn read_policy_file(
         })?;
     let text = decode_utf8(bytes, file, Some((source, span)))
         .map_err(|e| Box::new(e.diagnostics()[0].clone()))?;
-    let policy_source = Source::new(file, &text);
+    // A byte order mark is not content: skipped here as the policy reader skips it, so the
+    // columns shown are the reader's.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let policy_source = Source::new(file, text);
     let elsewhere = |d: Diagnostic, at: Span| {
         Box::new(
             d.at_elsewhere(policy_source.snippet(at, None), span)
                 .related(source.snippet(span, Some("referenced here")).secondary()),
         )
     };
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
-        let at = Span::at(
-            u32::try_from(e.line().max(1)).unwrap_or(u32::MAX),
-            u32::try_from(e.column().saturating_sub(1)).unwrap_or(u32::MAX),
-        );
-        elsewhere(
-            Diagnostic::new(format!("policy file `{shown}` is not valid JSON: {e}")),
-            at,
-        )
+    let policy = Policy::parse(text).map_err(|e| {
+        let at = Span::at(e.line, e.col);
+        match &e.kind {
+            PolicyErrorKind::Invalid => elsewhere(
+                Diagnostic::new(format!("policy file `{shown}` is not valid JSON: {e}")),
+                at,
+            ),
+            PolicyErrorKind::DuplicateKey { first, .. } => elsewhere(
+                Diagnostic::new(format!("policy file `{shown}` has a {e}"))
+                    .related(
+                        policy_source
+                            .snippet(Span::at(first.0, first.1), Some("first written here"))
+                            .secondary(),
+                    )
+                    .hint(validate::DUPLICATE_POLICY_KEY_HINT),
+                at,
+            ),
+        }
     })?;
-    validate::check_policy(value).map_err(|p| {
+    validate::check_policy(policy).map_err(|p| {
         let start = text.find(|c: char| !c.is_whitespace()).unwrap_or(0);
         let line = text[..start].matches('\n').count() + 1;
         let col = text[..start]

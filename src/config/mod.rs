@@ -8,6 +8,7 @@ mod de;
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod policy;
 pub mod raw;
 pub mod validate;
 mod yaml;

@@ -9,6 +9,7 @@ use jiff::SignedDuration;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
+pub use super::policy::{Policy, PolicyError, PolicyErrorKind, PolicyValue};
 use crate::digest;
 use crate::kinds::{Address, Kind};
 
@@ -182,53 +183,6 @@ pub struct SnowballDesired {
     pub manifest_path: Option<PathBuf>,
 }
 
-/// A vault lock policy. Compared and fingerprinted in canonical form (parsed, keys sorted),
-/// so formatting and key order never make two policies differ.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Policy {
-    value: Value,
-    canonical: String,
-}
-
-impl Policy {
-    /// Parses policy JSON text. The caller (validation) checks size and shape.
-    pub fn parse(text: &str) -> Result<Policy, serde_json::Error> {
-        let value: Value = serde_json::from_str(text)?;
-        Ok(Policy::from_value(value))
-    }
-
-    pub fn from_value(value: Value) -> Policy {
-        let canonical = digest::canonical_json(&value);
-        Policy { value, canonical }
-    }
-
-    pub fn value(&self) -> &Value {
-        &self.value
-    }
-
-    /// Compact canonical JSON: what lockward sends to AWS and compares.
-    pub fn canonical(&self) -> &str {
-        &self.canonical
-    }
-
-    /// Indented canonical JSON, for diffs shown to people.
-    pub fn pretty(&self) -> String {
-        digest::pretty_canonical_json(&self.value)
-    }
-
-    /// `sha256:…` of the canonical form.
-    pub fn digest(&self) -> String {
-        digest::sha256(self.canonical.as_bytes())
-    }
-}
-
-impl Serialize for Policy {
-    /// A policy serializes as its parsed JSON value (keys sorted by canonical serialization).
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(s)
-    }
-}
-
 fn serialize_opt_duration<S: Serializer>(
     d: &Option<SignedDuration>,
     s: S,
@@ -257,29 +211,9 @@ pub fn format_duration(d: SignedDuration) -> String {
     out
 }
 
-impl<'de> serde::Deserialize<'de> for Policy {
-    /// A policy deserializes from its JSON value (as found in a plan or live snapshot).
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Value::deserialize(d).map(Policy::from_value)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn policies_compare_canonically() {
-        let a =
-            Policy::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}"#).unwrap();
-        let b = Policy::parse(
-            "{\n  \"Statement\": [ {\"Effect\": \"Deny\"} ],\n  \"Version\": \"2012-10-17\"\n}",
-        )
-        .unwrap();
-        assert_eq!(a.canonical(), b.canonical());
-        assert_eq!(a.digest(), b.digest());
-        assert!(a.pretty().starts_with("{\n  \"Statement\""));
-    }
 
     #[test]
     fn durations_format_as_written() {

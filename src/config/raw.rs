@@ -182,7 +182,10 @@ pub struct RawSnowballUnlockCode {
 #[derive(Clone, Debug, PartialEq)]
 pub enum RawPolicy {
     Text(String),
-    Document(serde_json::Map<String, serde_json::Value>),
+    /// A YAML mapping. Its content is read from the YAML tree (`policy::from_yaml`), where
+    /// every scalar still has the text it was written with; typing it through serde here would
+    /// turn `1e2` into a float and refuse a 23-digit integer.
+    Document,
 }
 
 impl<'de> Deserialize<'de> for RawPolicy {
@@ -197,11 +200,8 @@ impl<'de> Deserialize<'de> for RawPolicy {
                 Ok(RawPolicy::Text(v.to_string()))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawPolicy, A::Error> {
-                let mut out = serde_json::Map::new();
-                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
-                    out.insert(k, v);
-                }
-                Ok(RawPolicy::Document(out))
+                while map.next_entry::<String, de::IgnoredAny>()?.is_some() {}
+                Ok(RawPolicy::Document)
             }
         }
         d.deserialize_any(PolicyVisitor)

@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use jiff::SignedDuration;
-use serde_json::Value;
 
 use super::error::{did_you_mean, Diagnostic, Source};
 use super::model::{
     GlacierDesired, Policy, Provider, RbinDesired, RuleLockState, SnowballDesired, VaultLockState,
 };
+use super::policy::{self, PolicyErrorKind, PolicyValue};
 use super::raw::{
     RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock, RawRuleLockState,
     RawSnowballUnlockCode, RawVaultLockState,
@@ -337,30 +337,30 @@ pub fn check_unlock_delay(days: i64) -> Check<u16> {
 
 /// A vault lock policy: a JSON object with a non-empty `Statement`, at most
 /// [`MAX_POLICY_BYTES`] in canonical JSON.
-pub fn check_policy(value: Value) -> Check<Policy> {
-    let kind = match &value {
-        Value::Object(_) => None,
-        Value::Array(_) => Some("a list"),
-        Value::String(_) => Some("a string"),
-        Value::Number(_) => Some("a number"),
-        Value::Bool(_) => Some("a boolean"),
-        Value::Null => Some("null"),
+pub fn check_policy(policy: Policy) -> Check<Policy> {
+    let document = policy.document();
+    let kind = match document {
+        PolicyValue::Object(_) => None,
+        PolicyValue::Array(_) => Some("a list"),
+        PolicyValue::String(_) => Some("a string"),
+        PolicyValue::Number(_) => Some("a number"),
+        PolicyValue::Bool(_) => Some("a boolean"),
+        PolicyValue::Null => Some("null"),
     };
     if let Some(kind) = kind {
         return Err(Problem::new(format!(
             "the policy must be a JSON object, not {kind}"
         )));
     }
-    match value.get("Statement") {
+    match document.get("Statement") {
         None => {
             return Err(Problem::new("the policy has no `Statement`")
                 .hint("a vault lock policy needs at least one statement, e.g. one that denies glacier:DeleteArchive"))
         }
-        Some(Value::Array(items)) if items.is_empty() => return Err(Problem::new("the policy's `Statement` list is empty")),
-        Some(Value::Array(_) | Value::Object(_)) => {}
+        Some(PolicyValue::Array(items)) if items.is_empty() => return Err(Problem::new("the policy's `Statement` list is empty")),
+        Some(PolicyValue::Array(_) | PolicyValue::Object(_)) => {}
         Some(_) => return Err(Problem::new("the policy's `Statement` must be a list of statements or one statement object")),
     }
-    let policy = Policy::from_value(value);
     let size = policy.canonical().len();
     if size > MAX_POLICY_BYTES {
         return Err(Problem::new(format!(
@@ -370,20 +370,40 @@ pub fn check_policy(value: Value) -> Check<Policy> {
     Ok(policy)
 }
 
-/// An inline policy: JSON text is parsed first; a YAML mapping is taken as the document.
-pub fn check_inline_policy(raw: &RawPolicy) -> Check<Policy> {
-    match raw {
-        RawPolicy::Text(text) => {
-            let value: Value = serde_json::from_str(text).map_err(|e| {
-                Problem::new(format!("the inline policy is not valid JSON: {e}")).hint(
-                    "write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping",
-                )
-            })?;
-            check_policy(value)
-        }
-        RawPolicy::Document(map) => check_policy(Value::Object(map.clone())),
-    }
+/// An inline policy (`node` is the value of `policy:`): JSON text is read strictly, a YAML
+/// mapping with every scalar as written. A problem comes with its place in the config file.
+pub(crate) fn check_inline_policy(
+    raw: &RawPolicy,
+    node: &Node,
+    source: &Source<'_>,
+) -> Result<Policy, (Span, Problem)> {
+    let policy = match raw {
+        RawPolicy::Text(text) => Policy::parse(text).map_err(|e| {
+            let at =
+                policy::inline_position(node, source, text, e.line, e.col).unwrap_or(node.span);
+            let problem = match &e.kind {
+                PolicyErrorKind::Invalid => Problem::new(format!(
+                    "the inline policy is not valid JSON: {e}"
+                ))
+                .hint("write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping"),
+                PolicyErrorKind::DuplicateKey { first, .. } => Problem::new(format!(
+                    "the inline policy has a {e} of its text (first written at line {} column {})",
+                    first.0,
+                    first.1 + 1
+                ))
+                .hint(DUPLICATE_POLICY_KEY_HINT),
+            };
+            (at, problem)
+        })?,
+        RawPolicy::Document => policy::from_yaml(node)
+            .map_err(|(at, message)| (at, Problem::new(format!("the inline policy: {message}"))))?,
+    };
+    check_policy(policy).map_err(|p| (node.span, p))
 }
+
+/// The hint for a duplicate key in a policy.
+pub(crate) const DUPLICATE_POLICY_KEY_HINT: &str =
+    "each key appears once in a JSON object (AWS would keep only one of the values): remove the other";
 
 /// A path that names a file: not empty, not ending in `/`, `.` or `..`.
 pub fn check_file_path(text: &str) -> Check<()> {
@@ -722,13 +742,16 @@ pub(crate) fn check_document(
                 ));
                 None
             }
-            (Some(inline), None) => match check_inline_policy(inline) {
-                Ok(p) => Some(PolicySource::Inline(p)),
-                Err(e) => {
-                    problems.push((r.value_span("policy"), e));
-                    None
+            (Some(inline), None) => {
+                let node = r.node.get("policy").map_or(r.key, |(_, v)| v);
+                match check_inline_policy(inline, node, source) {
+                    Ok(p) => Some(PolicySource::Inline(p)),
+                    Err(problem) => {
+                        problems.push(problem);
+                        None
+                    }
                 }
-            },
+            }
             (None, Some(file)) => match check_file_path(file) {
                 Ok(()) => Some(PolicySource::File {
                     path: resolve_path(paths.dir, file),
@@ -1026,6 +1049,7 @@ pub(crate) fn list(words: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn hint<T: std::fmt::Debug>(r: Check<T>) -> String {
         r.unwrap_err().hint.unwrap_or_default()
@@ -1171,26 +1195,22 @@ mod tests {
 
     #[test]
     fn policies() {
+        let check = |v: Value| check_policy(Policy::from_value(v));
         let ok = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny"}]});
-        assert!(check_policy(ok).is_ok());
-        assert!(check_policy(serde_json::json!({"Statement": []})).is_err());
-        assert!(check_policy(serde_json::json!({"Version": "x"}))
+        assert!(check(ok).is_ok());
+        assert!(check(serde_json::json!({"Statement": []})).is_err());
+        assert!(check(serde_json::json!({"Version": "x"}))
             .unwrap_err()
             .message
             .contains("no `Statement`"));
-        assert!(check_policy(serde_json::json!([1])).is_err());
+        assert!(check(serde_json::json!([1])).is_err());
         let big = serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES)}]});
-        assert!(check_policy(big).unwrap_err().message.contains("canonical"));
+        assert!(check(big).unwrap_err().message.contains("canonical"));
         // Exactly at the limit is accepted: the canonical form is what is measured.
         let overhead = r#"{"Statement":[{"Sid":""}]}"#.len();
         let at_limit =
             serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES - overhead)}]});
-        assert!(check_policy(at_limit).is_ok());
-        assert!(check_inline_policy(&RawPolicy::Text("{\"Statement\": {}}".into())).is_ok());
-        assert!(check_inline_policy(&RawPolicy::Text("{nope".into()))
-            .unwrap_err()
-            .message
-            .contains("not valid JSON"));
+        assert!(check(at_limit).is_ok());
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub enum GlacierLive {
     #[serde(rename = "none")]
     NoLock,
     InProgress {
-        #[schemars(with = "serde_json::Value")]
+        /// The canonical policy text.
+        #[schemars(with = "String")]
         policy: Policy,
         #[schemars(with = "String", extend("format" = "date-time"))]
         created: Timestamp,
@@ -35,7 +36,8 @@ pub enum GlacierLive {
         expires: Timestamp,
     },
     Locked {
-        #[schemars(with = "serde_json::Value")]
+        /// The canonical policy text.
+        #[schemars(with = "String")]
         policy: Policy,
         #[schemars(with = "String", extend("format" = "date-time"))]
         created: Timestamp,

@@ -2,8 +2,10 @@
 //! into a short phrase, and what each action's reversibility means. Nothing here decides:
 //! every phrase restates a field of the plan.
 
+use serde::Deserialize;
 use serde_json::Value;
 
+use crate::config::Policy;
 use crate::kinds::Kind;
 use crate::plan::{ActionKind, Plan, ResourcePlan, Reversibility, Summary};
 
@@ -231,6 +233,50 @@ fn snowball(r: &ResourcePlan) -> Option<ResourceWords> {
         live: live_words,
         desired: desired_words,
     })
+}
+
+/// The policy an action of `r` sets, in full: what `complete_lock` makes permanent.
+pub(crate) struct PolicyToSet {
+    /// The pretty canonical form (keys sorted, every scalar as written).
+    pub pretty: String,
+    /// Whether the plan also completes the lock, making this policy permanent now.
+    pub completed: bool,
+}
+
+/// The policy `initiate_lock` sets, read from the desired state; `None` when no action of `r`
+/// sets a policy.
+pub(crate) fn policy_to_set(r: &ResourcePlan) -> Option<PolicyToSet> {
+    if !r
+        .actions
+        .iter()
+        .any(|a| a.action == ActionKind::InitiateLock)
+    {
+        return None;
+    }
+    let policy = Policy::deserialize(r.desired.get("policy")?).ok()?;
+    Some(PolicyToSet {
+        pretty: policy.pretty(),
+        completed: r
+            .actions
+            .iter()
+            .any(|a| a.action == ActionKind::CompleteLock),
+    })
+}
+
+/// Says what the policy is: "the policy that initiate_lock sets and complete_lock makes
+/// permanent", the action names as values.
+pub(crate) fn policy_to_set_phrase(p: &PolicyToSet) -> Phrase {
+    let phrase = Phrase::of_text("the policy that ")
+        .value(ActionKind::InitiateLock.as_str())
+        .text(" sets");
+    if p.completed {
+        phrase
+            .text(" and ")
+            .value(ActionKind::CompleteLock.as_str())
+            .text(" makes permanent")
+    } else {
+        phrase.text(" (permanent once the lock is completed)")
+    }
 }
 
 /// The reversibility class as a reviewer reads it; only the irreversible class shouts, so the

@@ -97,6 +97,17 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         write_indented(out, &format!("  {label}: "), "    ", &m.text)?;
     }
 
+    if let Some(policy) = describe::policy_to_set(r) {
+        writeln!(
+            out,
+            "  {}:",
+            paint.style(BOLD, &describe::policy_to_set_phrase(&policy).plain())
+        )?;
+        for line in policy.pretty.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+
     if let Some(diff) = &r.policy_diff {
         writeln!(out, "  policy diff (live -> desired):")?;
         for line in diff.lines() {

@@ -190,6 +190,9 @@ fn details(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         if !r.messages.is_empty() {
             writeln!(out)?;
         }
+        if let Some(policy) = describe::policy_to_set(r) {
+            policy_details(&r.address, &policy, out)?;
+        }
         if let Some(diff) = &r.policy_diff {
             policy_diff_details(&r.address, diff, out)?;
         }
@@ -325,16 +328,40 @@ pub(super) fn policy_diff_details(
     diff: &str,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let fence = fence_for(diff, '`');
-    writeln!(out, "<details>")?;
-    writeln!(
-        out,
-        "<summary>Policy diff for <code>{}</code>, from live to desired</summary>",
+    let summary = format!(
+        "Policy diff for <code>{}</code>, from live to desired",
         html(&address.to_string())
-    )?;
+    );
+    folded(&summary, "diff", diff, out)
+}
+
+/// The policy an action sets, in full, folded into `<details>` as a ```json block.
+fn policy_details(
+    address: &Address,
+    policy: &describe::PolicyToSet,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let words: String = describe::policy_to_set_phrase(policy)
+        .0
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => html(t),
+            Piece::Value(v) => format!("<code>{}</code>", html(v)),
+        })
+        .collect();
+    let summary = format!("For <code>{}</code>: {words}", html(&address.to_string()));
+    folded(&summary, "json", &policy.pretty, out)
+}
+
+/// `content` in a fenced block of language `lang` (the fence made longer than any run of
+/// backticks in it), folded into `<details>` under `summary` (HTML, already escaped).
+fn folded(summary: &str, lang: &str, content: &str, out: &mut dyn Write) -> io::Result<()> {
+    let fence = fence_for(content, '`');
+    writeln!(out, "<details>")?;
+    writeln!(out, "<summary>{summary}</summary>")?;
     writeln!(out)?;
-    writeln!(out, "{fence}diff")?;
-    for line in diff.lines() {
+    writeln!(out, "{fence}{lang}")?;
+    for line in content.lines() {
         writeln!(out, "{line}")?;
     }
     writeln!(out, "{fence}")?;

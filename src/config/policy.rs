@@ -1,0 +1,794 @@
+//! Vault lock policies, read strictly: the text a reviewer reads is the text AWS receives.
+//!
+//! A Glacier vault lock policy becomes permanent when the lock completes, so lockward never
+//! lets a policy change on its way from the file to AWS. JSON text is read with serde_json
+//! (syntax, trailing data, string escapes), keeping every value's exact text through
+//! [`RawValue`]; on top of that a duplicate key at any depth is an error, where serde_json would
+//! silently keep the last one. Numbers are never converted: `1e2` stays `1e2`, a 23-digit
+//! integer stays 23 digits, `1.0` stays `1.0`. Strings keep exactly their characters; their
+//! escapes are written one way (serde_json's), since `"\u0041"` and `"A"` are the same string
+//! to AWS too.
+//!
+//! The canonical form (keys sorted, no insignificant whitespace) is what lockward compares,
+//! digests and sends; the pretty form is the canonical form indented, for people.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::error::Source;
+use super::yaml::{resolve_plain, Content, Node, Plain, Span};
+use crate::digest;
+
+/// Objects and arrays in a policy may nest at most this deep (a vault lock policy needs 5).
+pub const MAX_POLICY_DEPTH: usize = 64;
+
+/// A vault lock policy. Two policies are equal exactly when their canonical forms are.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    document: PolicyValue,
+    canonical: String,
+}
+
+/// A JSON value as a policy holds it: every scalar exactly as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyValue {
+    Null,
+    Bool(bool),
+    /// The number's text exactly as written (`1e2`, `1.0`, `-0`, any number of digits).
+    Number(String),
+    String(String),
+    Array(Vec<PolicyValue>),
+    /// Members sorted by key; no key appears twice.
+    Object(Vec<(String, PolicyValue)>),
+}
+
+impl PolicyValue {
+    /// The member `key` of an object.
+    pub fn get(&self, key: &str) -> Option<&PolicyValue> {
+        match self {
+            PolicyValue::Object(members) => members
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .map(|i| &members[i].1),
+            _ => None,
+        }
+    }
+
+    fn object(mut members: Vec<(String, PolicyValue)>) -> PolicyValue {
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        PolicyValue::Object(members)
+    }
+
+    fn from_json(value: &Value) -> PolicyValue {
+        match value {
+            Value::Null => PolicyValue::Null,
+            Value::Bool(b) => PolicyValue::Bool(*b),
+            Value::Number(n) => PolicyValue::Number(n.to_string()),
+            Value::String(s) => PolicyValue::String(s.clone()),
+            Value::Array(items) => {
+                PolicyValue::Array(items.iter().map(PolicyValue::from_json).collect())
+            }
+            Value::Object(map) => PolicyValue::object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), PolicyValue::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn write_canonical(&self, out: &mut String) {
+        match self {
+            PolicyValue::Null => out.push_str("null"),
+            PolicyValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            PolicyValue::Number(text) => out.push_str(text),
+            PolicyValue::String(s) => digest::write_json_str(s, out),
+            PolicyValue::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_canonical(out);
+                }
+                out.push(']');
+            }
+            PolicyValue::Object(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    digest::write_json_str(k, out);
+                    out.push(':');
+                    v.write_canonical(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// Indented by two spaces per level, as `serde_json::to_string_pretty` lays JSON out.
+    fn write_pretty(&self, indent: usize, out: &mut String) {
+        let newline = |out: &mut String, level: usize| {
+            out.push('\n');
+            out.push_str(&"  ".repeat(level));
+        };
+        match self {
+            PolicyValue::Array(items) if !items.is_empty() => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, indent + 1);
+                    item.write_pretty(indent + 1, out);
+                }
+                newline(out, indent);
+                out.push(']');
+            }
+            PolicyValue::Object(members) if !members.is_empty() => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    newline(out, indent + 1);
+                    digest::write_json_str(k, out);
+                    out.push_str(": ");
+                    v.write_pretty(indent + 1, out);
+                }
+                newline(out, indent);
+                out.push('}');
+            }
+            scalar_or_empty => scalar_or_empty.write_canonical(out),
+        }
+    }
+}
+
+impl Policy {
+    /// Reads policy JSON text strictly: a leading byte order mark is skipped; a syntax error,
+    /// trailing data, a duplicate key at any depth or nesting deeper than
+    /// [`MAX_POLICY_DEPTH`] is an error that says where (line and column in `text` after the
+    /// mark). The caller (validation) checks size and shape.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let reader = Reader { text };
+        let root: &RawValue = serde_json::from_str(text).map_err(|e| {
+            // Skipping over raw values, serde_json says less about some errors ("key must be
+            // a string" for a trailing comma); reading a value says it best.
+            let e = serde_json::from_str::<Value>(text).err().unwrap_or(e);
+            reader.serde_error(text, &e)
+        })?;
+        let document = reader.value(root, 0)?;
+        Ok(Policy::from_document(document))
+    }
+
+    /// A policy from an already parsed value. Its numbers are what serde_json made of them;
+    /// policy text is read with [`Policy::parse`], which keeps them as written.
+    pub fn from_value(value: Value) -> Policy {
+        Policy::from_document(PolicyValue::from_json(&value))
+    }
+
+    fn from_document(document: PolicyValue) -> Policy {
+        let mut canonical = String::new();
+        document.write_canonical(&mut canonical);
+        Policy {
+            document,
+            canonical,
+        }
+    }
+
+    /// The policy document, every scalar as written.
+    pub fn document(&self) -> &PolicyValue {
+        &self.document
+    }
+
+    /// Compact canonical JSON (keys sorted, no whitespace, every scalar as written): what
+    /// lockward sends to AWS, compares and digests.
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+
+    /// Indented canonical JSON, for people: keys sorted, every scalar as written.
+    pub fn pretty(&self) -> String {
+        let mut out = String::with_capacity(self.canonical.len() * 2);
+        self.document.write_pretty(0, &mut out);
+        out
+    }
+
+    /// `sha256:…` of the canonical form.
+    pub fn digest(&self) -> String {
+        digest::sha256(self.canonical.as_bytes())
+    }
+}
+
+impl PartialEq for Policy {
+    fn eq(&self, other: &Policy) -> bool {
+        self.canonical == other.canonical
+    }
+}
+
+impl Eq for Policy {}
+
+impl Serialize for Policy {
+    /// A policy serializes as its canonical JSON text, a string: plans and their digests carry
+    /// the exact text lockward sends, which a parsed JSON value could not (its numbers would be
+    /// floats).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.canonical)
+    }
+}
+
+impl<'de> Deserialize<'de> for Policy {
+    /// The canonical text a policy serializes as (read with [`Policy::parse`]; text that is not
+    /// strict JSON is kept as a JSON string, as refresh keeps such a live policy), or a policy
+    /// document as a JSON value.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(text) => {
+                Policy::parse(&text).unwrap_or_else(|_| Policy::from_value(Value::String(text)))
+            }
+            other => Policy::from_value(other),
+        })
+    }
+}
+
+/// What is wrong with policy text, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    pub kind: PolicyErrorKind,
+    /// What is wrong, ending with "at line L column C".
+    pub message: String,
+    /// 1-based line in the text read (after a byte order mark).
+    pub line: u32,
+    /// 0-based column, in characters.
+    pub col: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyErrorKind {
+    /// Not JSON: a syntax error, trailing data, an invalid escape, nesting too deep.
+    Invalid,
+    /// A key written twice in one object; `first` is where it was first written (line, col).
+    DuplicateKey { key: String, first: (u32, u32) },
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Turns raw JSON text, already checked by serde_json, into a [`PolicyValue`].
+struct Reader<'a> {
+    /// The whole text; every slice handled is part of it, which is how positions are found.
+    text: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    fn value(&self, raw: &'a RawValue, depth: usize) -> Result<PolicyValue, PolicyError> {
+        let part = raw.get();
+        let nested = matches!(part.as_bytes().first(), Some(b'{' | b'['));
+        if nested && depth >= MAX_POLICY_DEPTH {
+            return Err(self.invalid(
+                self.offset(part),
+                format!("the policy nests deeper than {MAX_POLICY_DEPTH} levels"),
+            ));
+        }
+        Ok(match part.as_bytes().first() {
+            Some(b'{') => {
+                let Members(members) =
+                    serde_json::from_str(part).map_err(|e| self.serde_error(part, &e))?;
+                let mut seen: HashMap<String, usize> = HashMap::with_capacity(members.len());
+                let mut out = Vec::with_capacity(members.len());
+                for (key, value) in members {
+                    let name = self.string(key.get())?;
+                    let at = self.offset(key.get());
+                    if let Some(&first) = seen.get(&name) {
+                        let (line, col) = self.position(at);
+                        return Err(PolicyError {
+                            message: format!(
+                                "duplicate key `{name}` at line {line} column {}",
+                                col + 1
+                            ),
+                            kind: PolicyErrorKind::DuplicateKey {
+                                key: name,
+                                first: self.position(first),
+                            },
+                            line,
+                            col,
+                        });
+                    }
+                    seen.insert(name.clone(), at);
+                    out.push((name, self.value(value, depth + 1)?));
+                }
+                PolicyValue::object(out)
+            }
+            Some(b'[') => {
+                let items: Vec<&'a RawValue> =
+                    serde_json::from_str(part).map_err(|e| self.serde_error(part, &e))?;
+                PolicyValue::Array(
+                    items
+                        .into_iter()
+                        .map(|item| self.value(item, depth + 1))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            Some(b'"') => PolicyValue::String(self.string(part)?),
+            Some(b't') => PolicyValue::Bool(true),
+            Some(b'f') => PolicyValue::Bool(false),
+            Some(b'n') => PolicyValue::Null,
+            _ => PolicyValue::Number(part.to_string()),
+        })
+    }
+
+    /// A JSON string literal's characters (serde_json refuses a lone surrogate escape).
+    fn string(&self, literal: &str) -> Result<String, PolicyError> {
+        serde_json::from_str(literal).map_err(|e| self.serde_error(literal, &e))
+    }
+
+    /// Where `part` (a slice of the text) starts in the text, in bytes.
+    fn offset(&self, part: &str) -> usize {
+        (part.as_ptr() as usize)
+            .saturating_sub(self.text.as_ptr() as usize)
+            .min(self.text.len())
+    }
+
+    /// The 1-based line and 0-based column (in characters) of a byte offset.
+    fn position(&self, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
+    }
+
+    fn invalid(&self, offset: usize, what: String) -> PolicyError {
+        let (line, col) = self.position(offset);
+        PolicyError {
+            kind: PolicyErrorKind::Invalid,
+            message: format!("{what} at line {line} column {}", col + 1),
+            line,
+            col,
+        }
+    }
+
+    /// serde_json's error about `part` (a slice of the text), located in the whole text.
+    fn serde_error(&self, part: &str, e: &serde_json::Error) -> PolicyError {
+        // serde_json counts lines from 1 and columns from 1, in bytes.
+        let mut at = 0;
+        for _ in 1..e.line() {
+            match part[at..].find('\n') {
+                Some(i) => at += i + 1,
+                None => break,
+            }
+        }
+        let at = (at + e.column().saturating_sub(1)).min(part.len());
+        let text = e.to_string();
+        let what = match text.rsplit_once(" at line ") {
+            Some((what, _)) => what.to_string(),
+            None => text,
+        };
+        self.invalid(self.offset(part) + at, what)
+    }
+}
+
+/// An object's members in the order written, each key and value still raw.
+struct Members<'a>(Vec<(&'a RawValue, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MembersVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for MembersVisitor<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'a>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<&'a RawValue>()? {
+                    out.push((key, map.next_value::<&'a RawValue>()?));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(MembersVisitor(PhantomData))
+    }
+}
+
+/// A policy written as a YAML mapping in the config. Duplicate keys were already refused when
+/// the YAML was read; here every plain scalar keeps its text, so a number is exactly as
+/// written, and a YAML number that JSON cannot write (`0x1F`, `+1`, `.inf`) is an error at its
+/// place.
+pub(crate) fn from_yaml(node: &Node) -> Result<Policy, (Span, String)> {
+    yaml_value(node, 0).map(Policy::from_document)
+}
+
+fn yaml_value(node: &Node, depth: usize) -> Result<PolicyValue, (Span, String)> {
+    let nested = matches!(node.content, Content::Seq(_) | Content::Map(_));
+    if nested && depth >= MAX_POLICY_DEPTH {
+        return Err((
+            node.span,
+            format!("the policy nests deeper than {MAX_POLICY_DEPTH} levels"),
+        ));
+    }
+    Ok(match &node.content {
+        Content::Scalar { text, plain: false } => PolicyValue::String(text.clone()),
+        Content::Scalar { text, plain: true } => match resolve_plain(text) {
+            Plain::Null => PolicyValue::Null,
+            Plain::Bool(b) => PolicyValue::Bool(b),
+            Plain::Str(s) => PolicyValue::String(s.to_string()),
+            Plain::Int(_) | Plain::UInt(_) | Plain::HugeInt | Plain::Float(_) => {
+                let is_json_number = serde_json::from_str::<&RawValue>(text).is_ok_and(|raw| {
+                    raw.get()
+                        .starts_with(|c: char| c == '-' || c.is_ascii_digit())
+                });
+                if !is_json_number {
+                    return Err((
+                        node.span,
+                        format!("`{text}` is a YAML number that JSON cannot write: write it as a JSON number (digits, optionally `.` digits and an exponent), or quote it to make it a string"),
+                    ));
+                }
+                PolicyValue::Number(text.clone())
+            }
+        },
+        Content::Seq(items) => PolicyValue::Array(
+            items
+                .iter()
+                .map(|item| yaml_value(item, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        Content::Map(entries) => {
+            let mut members = Vec::with_capacity(entries.len());
+            for (key, value) in entries {
+                // Keys that are not scalars were already refused with the YAML.
+                let Some(name) = key.as_str() else { continue };
+                members.push((name.to_string(), yaml_value(value, depth + 1)?));
+            }
+            PolicyValue::object(members)
+        }
+    })
+}
+
+/// Where in the config file position (`line`, `col`) of an inline policy's JSON `text` is,
+/// when that can be told for sure: the text is a literal block (`policy: |`) or a one-line
+/// scalar whose characters are the JSON's own. `None` otherwise (a folded or escaped scalar).
+pub(crate) fn inline_position(
+    node: &Node,
+    source: &Source<'_>,
+    text: &str,
+    line: u32,
+    col: u32,
+) -> Option<Span> {
+    let json_line = text.split('\n').nth(line.checked_sub(1)? as usize)?;
+    let json_line = json_line.strip_suffix('\r').unwrap_or(json_line);
+    let yaml_line = node.span.line.checked_add(line - 1)?;
+    let written = source.line(yaml_line);
+    // A block's content starts at the node's column; a quoted scalar's one character later.
+    let starts: &[u32] = if line == 1 {
+        &[node.span.col, node.span.col + 1]
+    } else {
+        &[node.span.col]
+    };
+    starts.iter().find_map(|&start| {
+        let rest: String = written.chars().skip(start as usize).collect();
+        rest.starts_with(json_line)
+            .then(|| Span::at(yaml_line, start.saturating_add(col)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Policy {
+        Policy::parse(text).unwrap()
+    }
+
+    #[test]
+    fn policies_compare_canonically() {
+        let a = parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}"#);
+        let b = parse(
+            "{\n  \"Statement\": [ {\"Effect\": \"Deny\"} ],\n  \"Version\": \"2012-10-17\"\n}",
+        );
+        assert_eq!(a.canonical(), b.canonical());
+        assert_eq!(a, b);
+        assert_eq!(a.digest(), b.digest());
+        assert_eq!(
+            a.pretty(),
+            "{\n  \"Statement\": [\n    {\n      \"Effect\": \"Deny\"\n    }\n  ],\n  \"Version\": \"2012-10-17\"\n}"
+        );
+    }
+
+    #[test]
+    fn numbers_keep_the_text_they_were_written_with() {
+        let p = parse(r#"{"b": 1e2, "a": 12345678901234567890123, "c": [1.0, -0, 1E+2, 0.10]}"#);
+        assert_eq!(
+            p.canonical(),
+            r#"{"a":12345678901234567890123,"b":1e2,"c":[1.0,-0,1E+2,0.10]}"#
+        );
+        let pretty = p.pretty();
+        for exact in [
+            "12345678901234567890123",
+            "1e2",
+            "1.0",
+            "-0",
+            "1E+2",
+            "0.10",
+        ] {
+            assert!(pretty.contains(exact), "{exact} in {pretty}");
+        }
+        // The same value written another way is another policy: nothing is converted.
+        assert_ne!(
+            p,
+            parse(r#"{"a": 12345678901234567890123, "b": 100, "c": [1.0, -0, 1E+2, 0.10]}"#)
+        );
+    }
+
+    #[test]
+    fn the_canonical_form_of_ordinary_policies_is_what_serde_json_made_of_them() {
+        // Digests recorded by earlier versions stay valid for every policy without unusual
+        // number text.
+        let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny \"all\"\n é","Effect":"Deny","Principal":"*","Action":["glacier:DeleteArchive"],"Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":365}},"Resource":null,"X":[true,false,{}, []]}]}"#;
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(parse(text).canonical(), digest::canonical_json(&value));
+        assert_eq!(parse(text).pretty(), digest::pretty_canonical_json(&value));
+    }
+
+    #[test]
+    fn strings_keep_their_characters_and_escapes_are_written_one_way() {
+        assert_eq!(parse(r#"{"a":"\u0041\/"}"#), parse(r#"{"a":"A/"}"#));
+        assert_eq!(parse(r#"{"a":"\u0041\/"}"#).canonical(), r#"{"a":"A/"}"#);
+        let err = Policy::parse(r#"{"a":"\ud800"}"#).unwrap_err();
+        assert_eq!(
+            (err.kind.clone(), err.line, err.col),
+            (PolicyErrorKind::Invalid, 1, 12)
+        );
+    }
+
+    #[test]
+    fn a_duplicate_key_at_any_depth_is_an_error_naming_where() {
+        let err = Policy::parse(
+            "{\"Statement\": [{\n  \"Effect\": \"Deny\",\n  \"Effect\": \"Allow\"\n}]}",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.kind,
+            PolicyErrorKind::DuplicateKey {
+                key: "Effect".into(),
+                first: (2, 2)
+            }
+        );
+        assert_eq!((err.line, err.col), (3, 2));
+        assert_eq!(err.message, "duplicate key `Effect` at line 3 column 3");
+        // Keys are compared as the strings they denote.
+        let err = Policy::parse(r#"{"Effect":1,"\u0045ffect":2}"#).unwrap_err();
+        assert!(
+            matches!(err.kind, PolicyErrorKind::DuplicateKey { .. }),
+            "{err}"
+        );
+        assert_eq!(err.col, 12);
+    }
+
+    #[test]
+    fn trailing_data_is_an_error_naming_where() {
+        let err = Policy::parse("{\"Statement\": {}}\n{}").unwrap_err();
+        assert_eq!(
+            (err.kind.clone(), err.line, err.col),
+            (PolicyErrorKind::Invalid, 2, 0)
+        );
+        assert!(err.message.starts_with("trailing characters"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        assert_eq!(
+            parse("\u{feff}{\"Statement\": {}}").canonical(),
+            r#"{"Statement":{}}"#
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!(
+            "{}{}",
+            "[".repeat(MAX_POLICY_DEPTH + 1),
+            "]".repeat(MAX_POLICY_DEPTH + 1)
+        );
+        let err = Policy::parse(&deep).unwrap_err();
+        assert!(err.message.contains("deeper than"), "{err}");
+        let ok = format!(
+            "{}{}",
+            "[".repeat(MAX_POLICY_DEPTH),
+            "]".repeat(MAX_POLICY_DEPTH)
+        );
+        assert!(Policy::parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn a_policy_serializes_as_its_canonical_text_and_reads_back_the_same() {
+        let p = parse(r#"{"b": 1e2, "a": 12345678901234567890123}"#);
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json, Value::String(p.canonical().to_string()));
+        let back: Policy = serde_json::from_value(json).unwrap();
+        assert_eq!(back.canonical(), p.canonical());
+        // Text that is not JSON (a live policy AWS holds) round-trips as a string.
+        let odd = Policy::from_value(Value::String("{not json".into()));
+        let back: Policy = serde_json::from_value(serde_json::to_value(&odd).unwrap()).unwrap();
+        assert_eq!(back, odd);
+    }
+
+    /// Through the real loader: `config.yaml` and its `policies/audit.json` in a new directory.
+    mod loaded {
+        use std::fs;
+        use std::path::Path;
+
+        use jiff::Timestamp;
+
+        use crate::config::{load, Config, ConfigError, Desired, Policy};
+        use crate::kinds::glacier::GlacierLive;
+        use crate::plan::{plan, Live, LiveSnapshot, Plan};
+        use crate::state::StateFile;
+
+        const CONFIG: &str = "version: 1\nproviders:\n  default: { region: us-east-1 }\nglacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n";
+
+        fn load_with_policy(dir: &Path, policy: &[u8]) -> Result<Config, ConfigError> {
+            fs::create_dir_all(dir.join("policies")).unwrap();
+            fs::write(dir.join("policies/audit.json"), policy).unwrap();
+            fs::write(dir.join("lockward.yaml"), CONFIG).unwrap();
+            load(&dir.join("lockward.yaml"))
+        }
+
+        fn policy_of(config: &Config) -> &Policy {
+            match &config.resources[0].desired {
+                Desired::GlacierVaultLock(d) => &d.policy,
+                other => panic!("not a glacier resource: {other:?}"),
+            }
+        }
+
+        /// The plan for a vault without a lock, as `plan` would make it.
+        fn plan_of(config: &Config) -> Plan {
+            let mut live = LiveSnapshot::default();
+            live.resources.insert(
+                config.resources[0].address.clone(),
+                crate::plan::Observed {
+                    target: crate::plan::Target::for_tests(),
+                    live: Live::GlacierVaultLock(GlacierLive::NoLock),
+                },
+            );
+            let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+            plan(
+                config,
+                &live,
+                crate::plan::planner::recorded(&StateFile::empty()),
+                now,
+            )
+        }
+
+        const WRITTEN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*","Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":1e2,"x:Big":12345678901234567890123,"x:Float":1.0}}}]}"#;
+        const CANONICAL: &str = r#"{"Statement":[{"Action":"glacier:DeleteArchive","Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":1e2,"x:Big":12345678901234567890123,"x:Float":1.0}},"Effect":"Deny","Principal":"*","Resource":"*"}],"Version":"2012-10-17"}"#;
+
+        #[test]
+        fn numbers_reach_the_plan_and_what_is_sent_exactly_as_written() {
+            let tmp = tempfile::tempdir().unwrap();
+            let config = load_with_policy(tmp.path(), WRITTEN.as_bytes()).unwrap();
+            // What the executor sends to InitiateVaultLock.
+            assert_eq!(policy_of(&config).canonical(), CANONICAL);
+            // What the plan carries, digests and shows.
+            let plan = plan_of(&config);
+            assert_eq!(plan.resources[0].desired["policy"], CANONICAL);
+            let text = serde_json::to_string(&plan).unwrap();
+            assert!(text.contains("12345678901234567890123"), "{text}");
+            assert!(!text.contains("e+22") && !text.contains("100.0"), "{text}");
+        }
+
+        #[test]
+        fn policies_written_differently_with_one_content_plan_the_same_digest() {
+            let reformatted = "\u{feff}{\n  \"Statement\" : [ {\n    \"Resource\": \"*\", \"Principal\": \"*\",\n    \"Condition\": {\"NumericLessThan\": {\"x:Float\": 1.0, \"x:Big\": 12345678901234567890123, \"glacier:ArchiveAgeInDays\": 1e2}},\n    \"Effect\": \"Deny\", \"Action\": \"glacier:DeleteArchive\" } ],\n  \"Version\": \"2012-10-17\"\n}\n";
+            let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+            let a = load_with_policy(a.path(), WRITTEN.as_bytes()).unwrap();
+            let b = load_with_policy(b.path(), reformatted.as_bytes()).unwrap();
+            assert_eq!(policy_of(&a).canonical(), policy_of(&b).canonical());
+            assert_eq!(a.digest(), b.digest());
+            assert_eq!(plan_of(&a).digest, plan_of(&b).digest);
+
+            // A number written another way is another policy, and another approval.
+            let c = tempfile::tempdir().unwrap();
+            let c = load_with_policy(c.path(), WRITTEN.replace("1e2", "100").as_bytes()).unwrap();
+            assert_ne!(a.digest(), c.digest());
+            assert_ne!(plan_of(&a).digest, plan_of(&c).digest);
+            let d = tempfile::tempdir().unwrap();
+            let d = load_with_policy(
+                d.path(),
+                WRITTEN
+                    .replace("12345678901234567890123", "12345678901234567890124")
+                    .as_bytes(),
+            )
+            .unwrap();
+            assert_ne!(plan_of(&a).digest, plan_of(&d).digest);
+        }
+
+        #[test]
+        fn a_duplicate_key_in_a_policy_file_is_an_error_at_its_line_and_column() {
+            let tmp = tempfile::tempdir().unwrap();
+            let text = "{\"Version\": \"2012-10-17\", \"Statement\": [{\n  \"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"glacier:DeleteArchive\", \"Resource\": \"*\",\n  \"Effect\": \"Allow\"}]}";
+            let err = load_with_policy(tmp.path(), text.as_bytes()).unwrap_err();
+            let d = &err.diagnostics()[0];
+            assert!(d.message.contains("duplicate key `Effect`"), "{err}");
+            let at = d.location.as_ref().unwrap();
+            assert_eq!(
+                (at.file.as_path(), at.line, at.column),
+                (tmp.path().join("policies/audit.json").as_path(), 3, 3),
+                "{err}"
+            );
+            assert_eq!((d.related[0].line, d.related[0].column), (2, 3), "{err}");
+        }
+
+        #[test]
+        fn trailing_data_in_a_policy_file_is_an_error_at_its_line_and_column() {
+            let tmp = tempfile::tempdir().unwrap();
+            let text = "{\"Statement\": {\"Effect\": \"Deny\"}}\n  {\"Statement\": {\"Effect\": \"Allow\"}}\n";
+            let err = load_with_policy(tmp.path(), text.as_bytes()).unwrap_err();
+            let at = err.diagnostics()[0].location.as_ref().unwrap();
+            assert_eq!((at.line, at.column), (2, 3), "{err}");
+            assert!(err.to_string().contains("trailing characters"), "{err}");
+        }
+
+        #[test]
+        fn a_policy_file_that_is_not_utf8_is_an_error_at_its_line_and_column() {
+            let tmp = tempfile::tempdir().unwrap();
+            let err = load_with_policy(tmp.path(), b"{\"Statement\": {\n \"Sid\": \"caf\xe9\"}}")
+                .unwrap_err();
+            let at = err.diagnostics()[0].location.as_ref().unwrap();
+            assert_eq!((at.line, at.column), (2, 13), "{err}");
+            assert!(err.to_string().contains("not UTF-8"), "{err}");
+        }
+
+        #[test]
+        fn a_policy_file_with_a_byte_order_mark_loads() {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut text = "\u{feff}".as_bytes().to_vec();
+            text.extend_from_slice(WRITTEN.as_bytes());
+            let config = load_with_policy(tmp.path(), &text).unwrap();
+            assert_eq!(policy_of(&config).canonical(), CANONICAL);
+        }
+
+        fn load_inline(policy: &str) -> Result<Config, ConfigError> {
+            let text = format!("version: 1\nproviders:\n  default: {{ region: us-east-1 }}\nglacier_vault_lock:\n  audit:\n    vault: audit-logs\n    state: locked\n    policy:{policy}");
+            crate::config::load_str(&text, Path::new("/nonexistent/lockward.yaml"))
+        }
+
+        #[test]
+        fn an_inline_yaml_mapping_keeps_numbers_as_written() {
+            let config = load_inline("\n      Version: \"2012-10-17\"\n      Statement:\n        - Effect: Deny\n          Principal: \"*\"\n          Action: glacier:DeleteArchive\n          Resource: \"*\"\n          Condition:\n            NumericLessThan:\n              glacier:ArchiveAgeInDays: 1e2\n              x:Big: 12345678901234567890123\n              x:Float: 1.0\n").unwrap();
+            assert_eq!(policy_of(&config).canonical(), CANONICAL);
+        }
+
+        #[test]
+        fn an_inline_json_text_keeps_numbers_and_refuses_duplicates_at_their_place() {
+            let config = load_inline(&format!(" '{WRITTEN}'\n")).unwrap();
+            assert_eq!(policy_of(&config).canonical(), CANONICAL);
+
+            let err = load_inline(" |\n      {\"Statement\": [{\n        \"Effect\": \"Deny\",\n        \"Effect\": \"Allow\"}]}\n").unwrap_err();
+            let d = &err.diagnostics()[0];
+            assert!(d.message.contains("duplicate key `Effect`"), "{err}");
+            let at = d.location.as_ref().unwrap();
+            // The second `"Effect"` of the block, in the config file.
+            assert_eq!((at.line, at.column), (11, 9), "{err}");
+        }
+    }
+}
