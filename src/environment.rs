@@ -8,12 +8,48 @@ use jiff::Timestamp;
 /// The time lockward plans at: `LOCKWARD_NOW` (RFC 3339) when set, so that rehearsals against
 /// the emulator's virtual clock agree on "now"; otherwise the system clock.
 pub fn now() -> Result<Timestamp, String> {
+    Ok(clock_override()?.unwrap_or_else(Timestamp::now))
+}
+
+/// `LOCKWARD_NOW`, when it is set: the moved clock, which commands accept only against
+/// endpoints (an emulator), never against real AWS.
+pub fn clock_override() -> Result<Option<Timestamp>, String> {
     match std::env::var("LOCKWARD_NOW") {
         Ok(text) => text
             .parse()
+            .map(Some)
             .map_err(|e| format!("LOCKWARD_NOW=`{text}` is not an RFC 3339 time: {e}")),
-        Err(_) => Ok(Timestamp::now()),
+        Err(_) => Ok(None),
     }
+}
+
+/// Whether the environment points the AWS SDK's `service` client (its SDK id in lowercase,
+/// e.g. `glacier`) at an endpoint of its own: `AWS_ENDPOINT_URL_<SERVICE>` or
+/// `AWS_ENDPOINT_URL` set and not empty, and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` not `true`
+/// (the SDK then ignores both).
+pub fn endpoint_for(service: &str) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let specific = format!(
+        "AWS_ENDPOINT_URL_{}",
+        service.to_ascii_uppercase().replace([' ', '-'], "_")
+    );
+    !ignored && (set(&specific) || set("AWS_ENDPOINT_URL"))
+}
+
+/// The shared AWS config and credentials files the SDK reads profiles from, for messages:
+/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` when set, else `~/.aws/config` and
+/// `~/.aws/credentials`.
+pub fn aws_profile_files() -> (String, String) {
+    let file = |var: &str, default: &str| match std::env::var(var) {
+        Ok(path) if !path.is_empty() => path,
+        _ => default.to_string(),
+    };
+    (
+        file("AWS_CONFIG_FILE", "~/.aws/config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    )
 }
 
 /// Whether colour may be used on stdout: a terminal, and `NO_COLOR` unset or empty.

@@ -16,7 +16,7 @@ use crate::render::{self, ApplyCommand, Format, RenderOptions};
 use crate::state::lock::StateLock;
 use crate::state::StateStore;
 
-use super::project::{runtime, say, Project, Session};
+use super::project::{runtime, say, Project, Reach, Session};
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -62,6 +62,7 @@ pub fn run_with(
     let state = store.load()?;
 
     let rt = runtime()?;
+    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
 
     // 2. The plan: a saved one must still be exactly what a fresh plan says now.

@@ -9,7 +9,7 @@ use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, RenderOptions};
 use crate::state::StateStore;
 
-use super::project::{runtime, say, Project, Session};
+use super::project::{runtime, say, Project, Reach, Session};
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -28,6 +28,9 @@ pub fn run_with(
     let state = StateStore::new(&project.state_path).load()?;
     let rt = runtime()?;
     let plan = rt.block_on(async {
+        project
+            .check_before_calls(session, Reach::Resources)
+            .await?;
         let clients = Clients::connect(&project.config, &session.client_options).await;
         project
             .plan(

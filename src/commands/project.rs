@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use jiff::Timestamp;
 
+use crate::aws::sdk::ProfileProblem;
 use crate::aws::ClientOptions;
 use crate::cli::{ConfigArg, StateArg};
-use crate::config::{self, Config, Resource};
+use crate::config::{self, Config, Provider, Resource};
 use crate::environment;
 use crate::kinds::Address;
 use crate::plan::{self, LiveSnapshot, Plan};
@@ -23,6 +24,8 @@ pub struct Session {
     pub color: bool,
     /// A person can be asked on this terminal.
     pub interactive: bool,
+    /// `now` comes from `LOCKWARD_NOW`, not the system clock: allowed only against endpoints.
+    pub clock_moved: bool,
     pub client_options: ClientOptions,
 }
 
@@ -30,11 +33,23 @@ impl Session {
     pub fn from_environment() -> anyhow::Result<Session> {
         Ok(Session {
             now: environment::now().map_err(anyhow::Error::msg)?,
+            clock_moved: environment::clock_override()
+                .map_err(anyhow::Error::msg)?
+                .is_some(),
             color: environment::stdout_color(),
             interactive: environment::interactive(),
             client_options: ClientOptions::default(),
         })
     }
+}
+
+/// Which of the config's providers a command builds clients for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Those some resource names (plan, apply, import).
+    Resources,
+    /// Every declared provider (report: discovery looks in each).
+    EveryProvider,
 }
 
 /// The config, loaded and checked against the state file's path.
@@ -101,6 +116,72 @@ impl Project {
         Ok(out)
     }
 
+    /// The providers a command reaching `reach` builds clients for, by name.
+    fn providers(&self, reach: Reach) -> Vec<&Provider> {
+        self.config
+            .providers
+            .values()
+            .filter(|p| {
+                reach == Reach::EveryProvider
+                    || self.config.resources.iter().any(|r| r.provider == p.name)
+            })
+            .collect()
+    }
+
+    /// What must hold before the first AWS call, checked without one: every profile a provider
+    /// names exists (so its credentials, and no others, are used), and a clock moved with
+    /// `LOCKWARD_NOW` is used only when every provider reaches an endpoint (an emulator):
+    /// against real AWS it could skip a `min_test_period` or a grace period.
+    pub async fn check_before_calls(&self, session: &Session, reach: Reach) -> anyhow::Result<()> {
+        let providers = self.providers(reach);
+        let config = self.config_path.display();
+        for provider in &providers {
+            let Some(profile) = &provider.profile else {
+                continue;
+            };
+            let (config_file, credentials_file) = environment::aws_profile_files();
+            let name = &provider.name;
+            match crate::aws::sdk::check_profile(profile).await {
+                Ok(()) => {}
+                Err(ProfileProblem::Missing) => anyhow::bail!(
+                    "provider `{name}` in {config} names profile `{profile}`, which is in neither \
+                     {config_file} nor {credentials_file}; lockward uses a provider's profile \
+                     and no other credentials\nhint: add the profile to one of those files \
+                     (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose others), or \
+                     correct `profile:` in {config}"
+                ),
+                Err(ProfileProblem::Unusable(why)) => anyhow::bail!(
+                    "provider `{name}` in {config} names profile `{profile}`, which cannot be \
+                     used: {why} (in {config_file} or {credentials_file})\nhint: fix the \
+                     profile, or correct `profile:` in {config}"
+                ),
+            }
+        }
+        if session.clock_moved {
+            let without: Vec<String> = providers
+                .iter()
+                .filter(|p| !has_endpoint(p))
+                .map(|p| format!("`{}`", p.name))
+                .collect();
+            if !without.is_empty() {
+                let (which, reach) = if without.len() == 1 {
+                    ("provider", "reaches")
+                } else {
+                    ("providers", "reach")
+                };
+                anyhow::bail!(
+                    "LOCKWARD_NOW is set, but {which} {} in {config} {reach} real AWS (no \
+                     endpoint_url, no AWS_ENDPOINT_URL): a moved clock is only for rehearsals \
+                     against an emulator, and against AWS it could skip a min_test_period or a \
+                     grace period\nhint: unset LOCKWARD_NOW, or point every provider at an \
+                     emulator with `endpoint_url:`",
+                    without.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the live state of `resources` and plans them.
     pub async fn plan(
         &self,
@@ -119,6 +200,15 @@ impl Project {
         let plan = plan::plan(&self.config, &live, state, now);
         Ok((plan, live))
     }
+}
+
+/// Whether every call through `provider` goes to an endpoint set for it: its `endpoint_url`,
+/// or `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` for every service it has a client for.
+fn has_endpoint(provider: &Provider) -> bool {
+    provider.endpoint_url.is_some()
+        || crate::aws::sdk::SERVICES
+            .iter()
+            .all(|service| environment::endpoint_for(service))
 }
 
 /// A tokio runtime for one command.
