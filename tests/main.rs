@@ -5,6 +5,7 @@ mod discovery;
 mod fuzz;
 mod hostile;
 mod plan;
+mod plan_out;
 mod providers;
 mod render;
 mod report;

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::PlanArgs;
-use crate::planfile::SavedPlan;
+use crate::planfile::{self, SavedPlan};
 use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, RenderOptions};
 use crate::state::StateStore;
@@ -25,6 +25,10 @@ pub fn run_with(
 ) -> anyhow::Result<ExitCode> {
     let project = Project::load(&args.config, &args.state)?;
     let resources = project.targeted(&args.target)?;
+    if let Some(out) = &args.out {
+        // Before any call: a plan is never saved over a file lockward reads or keeps.
+        planfile::check_out_path(out, &project.kept_files())?;
+    }
     let state = StateStore::new(&project.state_path).load()?;
     let rt = runtime()?;
     let plan = rt.block_on(async {
@@ -46,6 +50,8 @@ pub fn run_with(
 
     let saved_to = match &args.out {
         Some(path) if !plan.has_conflict() => {
+            // Again: the refresh took time, and files may have appeared since.
+            planfile::check_out_path(path, &project.kept_files())?;
             SavedPlan::new(plan.clone(), session.now).write(path)?;
             Some(path.clone())
         }

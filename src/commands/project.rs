@@ -13,6 +13,7 @@ use crate::config::{self, Config, Provider, Resource};
 use crate::environment;
 use crate::kinds::Address;
 use crate::plan::{self, LiveSnapshot, Plan};
+use crate::planfile::KeptFile;
 use crate::refresh::{self, Clients};
 use crate::state::StateFile;
 
@@ -61,6 +62,8 @@ pub struct Project {
     /// lockward suggests repeat them.
     pub named_config: Option<PathBuf>,
     pub named_state: Option<PathBuf>,
+    /// Every policy file the config names, as read.
+    pub policy_files: Vec<PathBuf>,
 }
 
 impl Project {
@@ -70,7 +73,7 @@ impl Project {
             .state
             .clone()
             .unwrap_or_else(|| config::default_state_path(&config_path));
-        let loaded = config::load_with_state(&config_path, &state_path)?;
+        let (loaded, policy_files) = config::load_with_policy_files(&config_path, &state_path)?;
         let named_config = (config_path != Path::new("lockward.yaml")).then(|| config_path.clone());
         Ok(Project {
             config: loaded,
@@ -78,7 +81,51 @@ impl Project {
             state_path,
             named_config,
             named_state: state.state.clone(),
+            policy_files,
         })
+    }
+
+    /// Every file lockward reads or keeps for this project: the config, its policy files, the
+    /// state with its backup, journal and lock, and each Snowball delivery target and manifest.
+    /// No command may write a file of its own (a saved plan) over one of them.
+    pub fn kept_files(&self) -> Vec<KeptFile> {
+        let kept = |path: &Path, what: String| KeptFile {
+            path: path.to_path_buf(),
+            what,
+        };
+        let mut out = vec![
+            kept(&self.config_path, "the config file".to_string()),
+            kept(&self.state_path, "the state file".to_string()),
+            kept(
+                &crate::state::StateStore::new(&self.state_path).backup_path(),
+                "the state file's backup".to_string(),
+            ),
+            kept(
+                &crate::apply::journal::journal_path(&self.state_path),
+                "the journal".to_string(),
+            ),
+            kept(
+                &crate::state::lock::lock_path(&self.state_path),
+                "the state lock".to_string(),
+            ),
+        ];
+        out.extend(
+            self.policy_files
+                .iter()
+                .map(|p| kept(p, "a policy file the config reads".to_string())),
+        );
+        for r in &self.config.resources {
+            if let config::Desired::SnowballUnlockCode(d) = &r.desired {
+                out.push(kept(
+                    &d.deliver_to,
+                    format!("where {} delivers its unlock code", r.address),
+                ));
+                if let Some(manifest) = &d.manifest_path {
+                    out.push(kept(manifest, format!("the manifest of {}", r.address)));
+                }
+            }
+        }
+        out
     }
 
     /// The declared resources named by `targets` (all of them when empty). An address that is
