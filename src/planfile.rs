@@ -128,6 +128,29 @@ pub enum PlanFileError {
 }
 
 impl PlanFileError {
+    /// The same error, naming the plan file as `shown` (as the user typed it) rather than as
+    /// it was opened.
+    pub fn shown_as(self, shown: &Path) -> PlanFileError {
+        match self {
+            PlanFileError::WouldOverwrite { why, .. } => PlanFileError::WouldOverwrite {
+                path: shown.to_path_buf(),
+                why,
+            },
+            PlanFileError::Symlink { .. } => PlanFileError::Symlink {
+                path: shown.to_path_buf(),
+            },
+            PlanFileError::NotAFile { .. } => PlanFileError::NotAFile {
+                path: shown.to_path_buf(),
+            },
+            PlanFileError::Io { action, source, .. } => PlanFileError::Io {
+                path: shown.to_path_buf(),
+                action,
+                source,
+            },
+            other => other,
+        }
+    }
+
     /// Every plan file error fails the command (exit code 1).
     pub fn exit_code(&self) -> u8 {
         1

@@ -14,3 +14,4 @@ mod smoke;
 mod soak;
 mod support;
 mod validate;
+mod working_dir;

@@ -16,7 +16,7 @@ use crate::render::{self, ApplyCommand, Format, RenderOptions};
 use crate::state::lock::StateLock;
 use crate::state::StateStore;
 
-use super::project::{runtime, say, Project, Reach, Session};
+use super::project::{absolute, runtime, say, Project, Reach, Session};
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -49,8 +49,10 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     // 0. Everything that can be checked without AWS or the lock: the config and the plan file.
+    // PLANFILE as typed names a file from the directory lockward started in.
+    let plan_file = args.plan_file.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
-    let saved = args.plan_file.as_deref().map(SavedPlan::read).transpose()?;
+    let saved = plan_file.as_deref().map(SavedPlan::read).transpose()?;
 
     // 1. The state lock, for the whole apply.
     let timeout = args

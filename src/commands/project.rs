@@ -54,6 +54,12 @@ pub enum Reach {
 }
 
 /// The config, loaded and checked against the state file's path.
+///
+/// Loading it enters the config file's directory (see [`Project::load`]): every path the
+/// config names is relative to that directory, as recorded, shown and used, so every command
+/// gives the same answer from any working directory. `config_path` and `state_path` are valid
+/// from there; `named_config` and `named_state` are as the user typed them, for the commands
+/// lockward suggests.
 pub struct Project {
     pub config: Config,
     pub config_path: PathBuf,
@@ -67,14 +73,16 @@ pub struct Project {
 }
 
 impl Project {
+    /// Loads the config named by `-c` and enters its directory first. Any other path the user
+    /// typed relative to the directory lockward was started in must be made absolute
+    /// (see [`absolute`]) before this is called.
     pub fn load(config: &ConfigArg, state: &StateArg) -> anyhow::Result<Project> {
-        let config_path = config.config.clone();
-        let state_path = state
-            .state
-            .clone()
-            .unwrap_or_else(|| config::default_state_path(&config_path));
+        let state_typed = state.state.as_deref().map(absolute).transpose()?;
+        let config_path = enter_config_dir(&config.config)?;
+        let state_path = state_typed.unwrap_or_else(|| config::default_state_path(&config_path));
         let (loaded, policy_files) = config::load_with_policy_files(&config_path, &state_path)?;
-        let named_config = (config_path != Path::new("lockward.yaml")).then(|| config_path.clone());
+        let named_config =
+            (config.config != Path::new("lockward.yaml")).then(|| config.config.clone());
         Ok(Project {
             config: loaded,
             config_path,
@@ -256,6 +264,32 @@ fn has_endpoint(provider: &Provider) -> bool {
         || crate::aws::sdk::SERVICES
             .iter()
             .all(|service| environment::endpoint_for(service))
+}
+
+/// `path` as typed, made absolute against the directory lockward was started in: for paths on
+/// the command line that must still name the same file once [`Project::load`] has entered the
+/// config's directory.
+pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("cannot resolve the path {}", path.display()))
+}
+
+/// Enters the directory of the config file at `config` (as typed) and returns the config's
+/// path from there (its file name). A config that is not there is left for loading to report,
+/// with the path as typed.
+fn enter_config_dir(config: &Path) -> anyhow::Result<PathBuf> {
+    let (Some(dir), Some(name)) = (config.parent(), config.file_name()) else {
+        return Ok(config.to_path_buf());
+    };
+    if dir.as_os_str().is_empty() || !config.is_file() {
+        return Ok(config.to_path_buf());
+    }
+    environment::enter_dir(dir).with_context(|| {
+        format!(
+            "cannot enter {}, the directory of the config file\nhint: check its permissions",
+            dir.display()
+        )
+    })?;
+    Ok(PathBuf::from(name))
 }
 
 /// A tokio runtime for one command.
