@@ -3,6 +3,7 @@
 mod apply;
 mod discovery;
 mod fuzz;
+mod hints;
 mod hostile;
 mod plan;
 mod plan_out;

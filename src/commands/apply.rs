@@ -1,6 +1,7 @@
 //! `lockward apply`: the safety protocol of DESIGN.md section 5, step by step.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -95,8 +96,14 @@ pub fn run_with(
             ));
         }
         if !reasons.is_empty() {
+            let typed = args.plan_file.as_deref().unwrap_or(Path::new("PLANFILE"));
+            let again = project.suggest(
+                "plan",
+                &targeted(&project, &saved.plan),
+                &["--out", &typed.to_string_lossy()],
+            );
             bail!(
-                "the plan is stale, so nothing was applied:\n  - {}\nhint: run `lockward plan --out PLANFILE` again, review it, and apply that",
+                "the plan is stale, so nothing was applied:\n  - {}\nhint: run `{again}` again, review it, and apply that",
                 reasons.join("\n  - ")
             );
         }
@@ -162,9 +169,27 @@ pub fn run_with(
                 say(format_args!("error: {address}: {message}"));
             }
         }
-        bail!("apply stopped after a failure; what succeeded is recorded\nhint: fix the cause, then run `lockward plan` and apply again: it converges");
+        let targets = match &saved {
+            Some(saved) => targeted(&project, &saved.plan),
+            None => args.target.clone(),
+        };
+        bail!(
+            "apply stopped after a failure; what succeeded is recorded\nhint: fix the cause, then run `{}` and apply again: it converges",
+            project.suggest("plan", &targets, &[])
+        );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--target`s that plan exactly `plan`'s resources again: none when it has every
+/// declared resource, else each of its addresses.
+fn targeted(project: &Project, plan: &crate::plan::Plan) -> Vec<crate::kinds::Address> {
+    let addresses: Vec<_> = plan.resources.iter().map(|r| r.address.clone()).collect();
+    if addresses.len() == project.config.resources.len() {
+        Vec::new()
+    } else {
+        addresses
+    }
 }
 
 fn progress_line(e: &Event) -> String {

@@ -136,6 +136,24 @@ impl Project {
         out
     }
 
+    /// A `lockward` command line to suggest in a hint: `subcommand`, then `-c` and `--state`
+    /// as the user typed them (when they did), a `--target` for each of `targets`, then
+    /// `rest`; every word quoted for a POSIX shell when it needs it, so it works as typed.
+    pub fn suggest(&self, subcommand: &str, targets: &[Address], rest: &[&str]) -> String {
+        let mut words = vec!["lockward".to_string(), subcommand.to_string()];
+        if let Some(config) = &self.named_config {
+            words.extend(["-c".to_string(), shell_quote(&config.to_string_lossy())]);
+        }
+        if let Some(state) = &self.named_state {
+            words.extend(["--state".to_string(), shell_quote(&state.to_string_lossy())]);
+        }
+        for target in targets {
+            words.extend(["--target".to_string(), target.to_string()]);
+        }
+        words.extend(rest.iter().map(|w| shell_quote(w)));
+        words.join(" ")
+    }
+
     /// The declared resources named by `targets` (all of them when empty). An address that is
     /// not declared is an error that lists what is.
     pub fn targeted(&self, targets: &[Address]) -> anyhow::Result<Vec<&Resource>> {
@@ -290,6 +308,20 @@ fn enter_config_dir(config: &Path) -> anyhow::Result<PathBuf> {
         )
     })?;
     Ok(PathBuf::from(name))
+}
+
+/// `word` quoted for a POSIX shell unless it needs no quoting.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '+' | ',' | '@' | '%')
+        });
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// A tokio runtime for one command.
