@@ -2,29 +2,71 @@
 //! (The AWS SDK reads the standard AWS variables itself.)
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use jiff::Timestamp;
 
 /// The time lockward plans at: `LOCKWARD_NOW` (RFC 3339) when set, so that rehearsals against
 /// the emulator's virtual clock agree on "now"; otherwise the system clock.
 pub fn now() -> Result<Timestamp, String> {
+    Ok(clock_override()?.unwrap_or_else(Timestamp::now))
+}
+
+/// `LOCKWARD_NOW`, when it is set: the moved clock, which commands accept only against
+/// endpoints (an emulator), never against real AWS.
+pub fn clock_override() -> Result<Option<Timestamp>, String> {
     match std::env::var("LOCKWARD_NOW") {
         Ok(text) => text
             .parse()
+            .map(Some)
             .map_err(|e| format!("LOCKWARD_NOW=`{text}` is not an RFC 3339 time: {e}")),
-        Err(_) => Ok(Timestamp::now()),
+        Err(_) => Ok(None),
     }
 }
 
-/// The endpoint the AWS SDK takes from the environment for `service` (its SDK id, e.g.
-/// `glacier`): `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`. `None` when neither is set.
+/// The endpoint the AWS SDK takes from the environment for `service` (its SDK id in
+/// lowercase, e.g. `glacier`): `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`; `None`
+/// when neither is set, or when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true` (the SDK then
+/// ignores both).
 pub fn endpoint_url(service: &str) -> Option<String> {
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if ignored {
+        return None;
+    }
     let specific = format!(
         "AWS_ENDPOINT_URL_{}",
         service.to_ascii_uppercase().replace([' ', '-'], "_")
     );
     let read = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     read(&specific).or_else(|| read("AWS_ENDPOINT_URL"))
+}
+
+/// Whether the environment points the AWS SDK's `service` client at an endpoint of its own
+/// (see [`endpoint_url`]).
+pub fn endpoint_for(service: &str) -> bool {
+    endpoint_url(service).is_some()
+}
+
+/// The shared AWS config and credentials files the SDK reads profiles from, for messages:
+/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` when set, else `~/.aws/config` and
+/// `~/.aws/credentials`.
+pub fn aws_profile_files() -> (String, String) {
+    let file = |var: &str, default: &str| match std::env::var(var) {
+        Ok(path) if !path.is_empty() => path,
+        _ => default.to_string(),
+    };
+    (
+        file("AWS_CONFIG_FILE", "~/.aws/config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    )
+}
+
+/// Makes `dir` the working directory of this process, so that every path the config names
+/// (relative to the config file's directory) is read and written there, whatever directory
+/// lockward was started in.
+pub fn enter_dir(dir: &Path) -> std::io::Result<()> {
+    std::env::set_current_dir(dir)
 }
 
 /// Whether colour may be used on stdout: a terminal, and `NO_COLOR` unset or empty.

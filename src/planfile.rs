@@ -12,13 +12,16 @@
 //!   fingerprints all agree with its resources: a file edited after it was written (say, an
 //!   outcome changed without recomputing the digest) is refused. Free text that the digest
 //!   does not cover (reasons, messages, the policy diff) is not checked.
-//! - [`SavedPlan::write`] replaces the file atomically, mode 0600.
+//! - [`SavedPlan::write`] writes atomically (temp file, rename), mode 0600, and only a new file
+//!   or over a lockward plan file: never through a symlink, never over any other file.
+//! - [`check_out_path`] refuses every path lockward reads or keeps, however it is spelled.
 //! - [`stale_reasons`] is empty exactly when the plan may still be applied as far as stale
 //!   detection goes (DESIGN.md section 5 step 2).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::OpenOptions;
+use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -105,6 +108,13 @@ pub enum PlanFileError {
     Stale { path: PathBuf, reasons: Vec<String> },
 
     #[error(
+        "refusing to write the plan to {}: {why}; nothing was written\nhint: pass --out a new \
+         file name, or a plan file that `lockward plan --out` wrote",
+        path.display()
+    )]
+    WouldOverwrite { path: PathBuf, why: String },
+
+    #[error(
         "could not {action} the plan file {}: {source}\nhint: check the path, and that its \
          directory exists and is writable",
         path.display()
@@ -118,6 +128,29 @@ pub enum PlanFileError {
 }
 
 impl PlanFileError {
+    /// The same error, naming the plan file as `shown` (as the user typed it) rather than as
+    /// it was opened.
+    pub fn shown_as(self, shown: &Path) -> PlanFileError {
+        match self {
+            PlanFileError::WouldOverwrite { why, .. } => PlanFileError::WouldOverwrite {
+                path: shown.to_path_buf(),
+                why,
+            },
+            PlanFileError::Symlink { .. } => PlanFileError::Symlink {
+                path: shown.to_path_buf(),
+            },
+            PlanFileError::NotAFile { .. } => PlanFileError::NotAFile {
+                path: shown.to_path_buf(),
+            },
+            PlanFileError::Io { action, source, .. } => PlanFileError::Io {
+                path: shown.to_path_buf(),
+                action,
+                source,
+            },
+            other => other,
+        }
+    }
+
     /// Every plan file error fails the command (exit code 1).
     pub fn exit_code(&self) -> u8 {
         1
@@ -144,9 +177,20 @@ impl SavedPlan {
         }
     }
 
-    /// Writes the plan to `path` atomically, mode 0600. A symlink at `path` is refused.
+    /// Writes the plan to `path` atomically (a temp file renamed over it, so a failure never
+    /// leaves half a plan), mode 0600. Only a new file or a lockward plan file is replaced: a
+    /// symlink, a directory or any other file at `path` is refused and left untouched.
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
-        durable::inspect(path).map_err(|f| open_error(path, f))?;
+        if durable::inspect(path)
+            .map_err(|f| open_error(path, f))?
+            .is_some()
+            && !holds_a_plan(path)
+        {
+            return Err(PlanFileError::WouldOverwrite {
+                path: path.to_path_buf(),
+                why: "the file exists and is not a lockward plan file".to_string(),
+            });
+        }
         let io_err = |action: &'static str| {
             move |source: io::Error| PlanFileError::Io {
                 path: path.to_path_buf(),
@@ -181,6 +225,86 @@ impl SavedPlan {
                 source,
             })?;
         parse(path, &bytes)
+    }
+}
+
+/// A file lockward reads or keeps, which a saved plan must never replace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptFile {
+    pub path: PathBuf,
+    /// What it is, for the refusal: e.g. "the state file".
+    pub what: String,
+}
+
+/// Refuses `path` as the place to save a plan when it is, or would replace, one of `kept`:
+/// compared by canonical path (so `./x/../lockward.yaml` or a path through a symlinked
+/// directory is caught) and, for an existing file, by inode (a hard link is caught too). A
+/// symlink at `path` is refused as well. Makes no change to any file.
+pub fn check_out_path(path: &Path, kept: &[KeptFile]) -> Result<(), PlanFileError> {
+    let refuse = |why: String| PlanFileError::WouldOverwrite {
+        path: path.to_path_buf(),
+        why,
+    };
+    let existing = durable::inspect(path).map_err(|f| refuse_open(path, f))?;
+    let target = canonical(path);
+    for file in kept {
+        let same_inode = existing.as_ref().is_some_and(|meta| {
+            fs::metadata(&file.path).is_ok_and(|k| (k.dev(), k.ino()) == (meta.dev(), meta.ino()))
+        });
+        if same_inode || canonical(&file.path) == target {
+            return Err(refuse(format!(
+                "it is {} ({})",
+                file.what,
+                file.path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with every symlink resolved, as far as it exists: the part that does
+/// not exist yet is appended as written.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(real) = fs::canonicalize(path) {
+        return real;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => canonical(parent).join(name),
+        _ => absolute,
+    }
+}
+
+/// Whether the regular file at `path` is a saved plan of some lockward version (its `kind`
+/// marker), which `plan --out` may replace.
+fn holds_a_plan(path: &Path) -> bool {
+    let Ok(Some(mut file)) = durable::open_existing(path, OpenOptions::new().read(true)) else {
+        return false;
+    };
+    let mut bytes = Vec::new();
+    if file.read_to_end(&mut bytes).is_err() {
+        return false;
+    }
+    serde_json::from_slice::<Value>(&bytes)
+        .is_ok_and(|v| v.get("kind").and_then(Value::as_str) == Some(PLANFILE_KIND))
+}
+
+/// Why a path that cannot be opened the safe way is no place to write a plan.
+fn refuse_open(path: &Path, failure: OpenFailure) -> PlanFileError {
+    let why = match failure {
+        OpenFailure::Symlink => "it is a symbolic link, and lockward never writes through one",
+        OpenFailure::NotAFile => "it is not a regular file",
+        OpenFailure::Io(action, source) => {
+            return PlanFileError::Io {
+                path: path.to_path_buf(),
+                action,
+                source,
+            }
+        }
+    };
+    PlanFileError::WouldOverwrite {
+        path: path.to_path_buf(),
+        why: why.to_string(),
     }
 }
 

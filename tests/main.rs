@@ -1,9 +1,13 @@
 //! lockward integration tests: one binary, one module per area.
 
 mod apply;
+mod discovery;
 mod fuzz;
+mod hints;
 mod hostile;
 mod plan;
+mod plan_out;
+mod providers;
 mod render;
 mod report;
 mod secrets;
@@ -11,3 +15,4 @@ mod smoke;
 mod soak;
 mod support;
 mod validate;
+mod working_dir;

@@ -89,8 +89,8 @@ pub trait GlacierApi: Send + Sync {
 
 #[async_trait]
 pub trait RbinApi: Send + Sync {
-    /// Every retention rule for `resource_type` (`EBS_SNAPSHOT` or `EC2_IMAGE`) in this
-    /// region, all pages. Read-only; for discovering locks the config does not declare.
+    /// Every retention rule for `resource_type` (one of the Recycle Bin model's resource types,
+    /// e.g. `EBS_SNAPSHOT`, `EBS_VOLUME`, `EC2_IMAGE`) in this region, all pages. Read-only; for discovering locks the config does not declare.
     async fn list_rules(&self, resource_type: &str) -> Result<Vec<RuleSummary>, AwsError>;
     /// The rule, or `None` when it does not exist.
     async fn get_rule(&self, rule_id: &str) -> Result<Option<RuleInfo>, AwsError>;

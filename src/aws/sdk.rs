@@ -4,9 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_config::profile::{Profile, ProfileSet};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{future, ProvideCredentials, SharedCredentialsProvider};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -48,9 +51,12 @@ pub struct ProviderClients {
 }
 
 impl ProviderClients {
-    /// Builds the clients: region, profile, endpoint and role from the provider, credentials from
-    /// the standard chain (env, profile, SSO, web identity, IMDS), `AWS_ENDPOINT_URL` honoured as
-    /// the SDK does. Makes no call: credentials are resolved on first use.
+    /// Builds the clients: region, profile, endpoint and role from the provider; credentials
+    /// from the standard chain (env, profile, SSO, web identity, IMDS) unless the provider
+    /// names a profile, which is then the only source of credentials (see
+    /// [`profile_credentials`]); `AWS_ENDPOINT_URL` honoured as the SDK does. Every call the
+    /// clients make, AssumeRole included, goes to the provider's `endpoint_url` when it has
+    /// one. Makes no call: credentials are resolved on first use.
     pub async fn connect(provider: &Provider, options: &ClientOptions) -> ProviderClients {
         let config = sdk_config(provider, options).await;
         ProviderClients {
@@ -61,6 +67,10 @@ impl ProviderClients {
         }
     }
 }
+
+/// The services [`ProviderClients`] has a client for, by SDK id (lowercase): every service a
+/// provider's calls can reach.
+pub const SERVICES: [&str; 4] = ["glacier", "rbin", "snowball", "sts"];
 
 async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -97,7 +107,20 @@ async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
             "lockward-static",
         ));
     }
-    let base = loader.load().await;
+    let mut base = loader.load().await;
+    if let (Some(profile), None) = (&provider.profile, &options.static_credentials) {
+        // The SDK's default chain reads the environment before the profile: a provider that
+        // names a profile must never act with other credentials found lying around.
+        let credentials = match load_profiles().await {
+            Ok(profiles) => profile_credentials(&profiles, profile, &base).await,
+            Err(why) => Err(why),
+        }
+        .unwrap_or_else(|why| SharedCredentialsProvider::new(Unusable(why)));
+        base = base
+            .into_builder()
+            .credentials_provider(credentials)
+            .build();
+    }
     let Some(role) = &provider.assume_role else {
         return base;
     };
@@ -107,10 +130,194 @@ async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
         .build()
         .await;
     base.into_builder()
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(assumed),
-        )
+        .credentials_provider(SharedCredentialsProvider::new(assumed))
         .build()
+}
+
+/// The profiles of the shared AWS config and credentials files, read as the SDK reads them
+/// (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` and `~` honoured). Makes no call.
+async fn load_profiles() -> Result<ProfileSet, String> {
+    #[allow(deprecated)] // the alias names the same type as aws-runtime's EnvConfigFiles
+    let files = aws_config::profile::profile_file::ProfileFiles::default();
+    aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &files,
+        None,
+    )
+    .await
+    .map_err(|e| format!("the AWS config files cannot be read: {}", display_chain(&e)))
+}
+
+/// How many `source_profile` links a profile may follow, as the AWS CLI allows.
+const MAX_PROFILE_CHAIN: usize = 8;
+
+/// Why a provider's profile cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileProblem {
+    /// Neither the shared config file nor the credentials file has it.
+    Missing,
+    /// Something else, in words (a missing source_profile, a loop, an unreadable file).
+    Unusable(String),
+}
+
+/// Checks, without any call, that `profile` exists in the shared AWS config or credentials
+/// file, and so does every `source_profile` its role chain names.
+pub async fn check_profile(profile: &str) -> Result<(), ProfileProblem> {
+    let profiles = load_profiles().await.map_err(ProfileProblem::Unusable)?;
+    if profiles.get_profile(profile).is_none() {
+        return Err(ProfileProblem::Missing);
+    }
+    follow_source_profiles(&profiles, profile).map_err(ProfileProblem::Unusable)
+}
+
+/// Follows `profile`'s `source_profile` links: `Err` names the first that does not exist.
+fn follow_source_profiles(profiles: &ProfileSet, profile: &str) -> Result<(), String> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut name = profile;
+    loop {
+        let Some(p) = profiles.get_profile(name) else {
+            let from = seen.last().copied().unwrap_or(profile);
+            return Err(format!(
+                "profile `{from}` names source_profile `{name}`, which does not exist"
+            ));
+        };
+        seen.push(name);
+        match (p.get("role_arn"), p.get("source_profile")) {
+            (Some(_), Some(source)) if source != name => {
+                if seen.contains(&source) || seen.len() > MAX_PROFILE_CHAIN {
+                    return Err(format!(
+                        "the source_profile chain of profile `{profile}` loops or is too long ({})",
+                        seen.join(" -> ")
+                    ));
+                }
+                name = source;
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// The credentials of the profile `name` and nothing else: its keys, SSO, process or web
+/// identity (through the SDK's profile provider), or, for a profile with a `role_arn` and a
+/// `source_profile` or `credential_source`, AssumeRole with the source's credentials, sent
+/// with `base`'s settings, so to the provider's `endpoint_url` when it has one (the SDK's
+/// own profile provider would send it to AWS).
+async fn profile_credentials(
+    profiles: &ProfileSet,
+    name: &str,
+    base: &SdkConfig,
+) -> Result<SharedCredentialsProvider, String> {
+    let mut chain: Vec<&Profile> = Vec::new();
+    let mut current = name;
+    // From the named profile down to the one whose credentials start the chain.
+    let source = loop {
+        let profile = profiles
+            .get_profile(current)
+            .ok_or_else(|| format!("profile `{current}` does not exist"))?;
+        let role = profile.get("role_arn");
+        if role.is_none() || profile.get("web_identity_token_file").is_some() {
+            break profile_provider(current);
+        }
+        chain.push(profile);
+        match (
+            profile.get("source_profile"),
+            profile.get("credential_source"),
+        ) {
+            (Some(next), _) if next == current => break static_keys(profile)?,
+            (Some(next), _) => {
+                if chain.len() > MAX_PROFILE_CHAIN {
+                    return Err(format!(
+                        "the source_profile chain of profile `{name}` loops or is too long"
+                    ));
+                }
+                current = next;
+            }
+            (None, Some(credential_source)) => break named_source(credential_source)?,
+            (None, None) => {
+                return Err(format!(
+                    "profile `{current}` has a role_arn but neither source_profile nor \
+                     credential_source"
+                ))
+            }
+        }
+    };
+    let mut credentials = source;
+    for profile in chain.into_iter().rev() {
+        let role = profile.get("role_arn").unwrap_or_default();
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name(profile.get("role_session_name").unwrap_or("lockward"));
+        if let Some(id) = profile.get("external_id") {
+            builder = builder.external_id(id);
+        }
+        let config = base.to_builder().credentials_provider(credentials).build();
+        credentials = SharedCredentialsProvider::new(builder.configure(&config).build().await);
+    }
+    Ok(credentials)
+}
+
+/// The SDK's provider for one profile (keys, SSO, credential_process, web identity).
+fn profile_provider(name: &str) -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(
+        aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(name)
+            .build(),
+    )
+}
+
+/// The keys written in `profile` itself (a role profile whose source_profile is itself).
+fn static_keys(profile: &Profile) -> Result<SharedCredentialsProvider, String> {
+    match (
+        profile.get("aws_access_key_id"),
+        profile.get("aws_secret_access_key"),
+    ) {
+        (Some(akid), Some(secret)) => Ok(SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new(
+                akid,
+                secret,
+                profile.get("aws_session_token").map(str::to_string),
+                None,
+                "lockward-profile",
+            ),
+        )),
+        _ => Err(format!(
+            "profile `{}` is its own source_profile but holds no aws_access_key_id and \
+             aws_secret_access_key",
+            profile.name()
+        )),
+    }
+}
+
+/// A role profile's `credential_source`.
+fn named_source(source: &str) -> Result<SharedCredentialsProvider, String> {
+    match source {
+        "Environment" => Ok(SharedCredentialsProvider::new(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        )),
+        "Ec2InstanceMetadata" => Ok(SharedCredentialsProvider::new(
+            aws_config::imds::credentials::ImdsCredentialsProvider::builder().build(),
+        )),
+        "EcsContainer" => Ok(SharedCredentialsProvider::new(
+            aws_config::ecs::EcsCredentialsProvider::builder().build(),
+        )),
+        other => Err(format!(
+            "credential_source `{other}` is not one of Environment, Ec2InstanceMetadata, \
+             EcsContainer"
+        )),
+    }
+}
+
+/// Credentials that cannot be had, and say why: used instead of falling back to other ones.
+#[derive(Debug)]
+struct Unusable(String);
+
+impl ProvideCredentials for Unusable {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err(CredentialsError::not_loaded(self.0.clone())))
+    }
 }
 
 /// Classifies an SDK error: AWS's answer (rejected), an unknown outcome (ambiguous), or a call

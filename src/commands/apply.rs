@@ -1,6 +1,7 @@
 //! `lockward apply`: the safety protocol of DESIGN.md section 5, step by step.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use crate::render::{self, ApplyCommand, Format, RenderOptions};
 use crate::state::lock::StateLock;
 use crate::state::StateStore;
 
-use super::project::{runtime, say, Project, Session};
+use super::project::{absolute, runtime, say, Project, Reach, Session};
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -50,8 +51,10 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     // 0. Everything that can be checked without AWS or the lock: the config and the plan file.
+    // PLANFILE as typed names a file from the directory lockward started in.
+    let plan_file = args.plan_file.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
-    let saved = args.plan_file.as_deref().map(SavedPlan::read).transpose()?;
+    let saved = plan_file.as_deref().map(SavedPlan::read).transpose()?;
 
     // 1. The state lock, for the whole apply.
     let timeout = args
@@ -63,6 +66,7 @@ pub fn run_with(
     let state = store.load()?;
 
     let rt = runtime()?;
+    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
 
     // 2. The plan: a saved one must still be exactly what a fresh plan says now.
@@ -93,8 +97,14 @@ pub fn run_with(
             ));
         }
         if !reasons.is_empty() {
+            let typed = args.plan_file.as_deref().unwrap_or(Path::new("PLANFILE"));
+            let again = project.suggest(
+                "plan",
+                &targeted(&project, &saved.plan),
+                &["--out", &typed.to_string_lossy()],
+            );
             bail!(
-                "the plan is stale, so nothing was applied:\n  - {}\nhint: run `lockward plan --out PLANFILE` again, review it, and apply that",
+                "the plan is stale, so nothing was applied:\n  - {}\nhint: run `{again}` again, review it, and apply that",
                 reasons.join("\n  - ")
             );
         }
@@ -175,9 +185,27 @@ pub fn run_with(
                 say(format_args!("error: {address}: {message}"));
             }
         }
-        bail!("apply stopped after a failure; what succeeded is recorded\nhint: fix the cause, then run `lockward plan` and apply again: it converges");
+        let targets = match &saved {
+            Some(saved) => targeted(&project, &saved.plan),
+            None => args.target.clone(),
+        };
+        bail!(
+            "apply stopped after a failure; what succeeded is recorded\nhint: fix the cause, then run `{}` and apply again: it converges",
+            project.suggest("plan", &targets, &[])
+        );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--target`s that plan exactly `plan`'s resources again: none when it has every
+/// declared resource, else each of its addresses.
+fn targeted(project: &Project, plan: &crate::plan::Plan) -> Vec<crate::kinds::Address> {
+    let addresses: Vec<_> = plan.resources.iter().map(|r| r.address.clone()).collect();
+    if addresses.len() == project.config.resources.len() {
+        Vec::new()
+    } else {
+        addresses
+    }
 }
 
 fn progress_line(e: &Event) -> String {

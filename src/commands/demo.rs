@@ -48,6 +48,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             (Some(temp.keep()), path)
         }
     };
+    // Each step below enters the config's directory: name it so it stays found.
+    let dir =
+        std::path::absolute(&dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
     let emulator = lockward_emulator::spawn(lockward_emulator::EmulatorConfig::default())
         .context("could not start the embedded emulator")?;
     let now = emulator.now();

@@ -26,7 +26,7 @@ use crate::state::lock::StateLock;
 use crate::state::StateStore;
 
 use super::output::Spinner;
-use super::project::{runtime, say, Project, Session};
+use super::project::{runtime, say, Project, Reach, Session};
 
 pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -61,6 +61,7 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
     let mut state = store.load()?;
 
     let rt = runtime()?;
+    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
     let spinner = Spinner::start(format!(
         "Reading the live state of {} resource(s)",

@@ -4,12 +4,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::PlanArgs;
-use crate::planfile::SavedPlan;
+use crate::planfile::{self, SavedPlan};
 use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, RenderOptions};
 use crate::state::StateStore;
 
-use super::project::{runtime, say, Project, Session};
+use super::project::{absolute, runtime, say, Project, Reach, Session};
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -23,11 +23,20 @@ pub fn run_with(
     session: &Session,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
+    // `--out` as typed names a file from the directory lockward started in.
+    let out_path = args.out.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
     let resources = project.targeted(&args.target)?;
+    if let (Some(out), Some(typed)) = (&out_path, &args.out) {
+        // Before any call: a plan is never saved over a file lockward reads or keeps.
+        planfile::check_out_path(out, &project.kept_files()).map_err(|e| e.shown_as(typed))?;
+    }
     let state = StateStore::new(&project.state_path).load()?;
     let rt = runtime()?;
     let plan = rt.block_on(async {
+        project
+            .check_before_calls(session, Reach::Resources)
+            .await?;
         let clients = Clients::connect(&project.config, &session.client_options).await;
         project
             .plan(
@@ -41,10 +50,13 @@ pub fn run_with(
     })?;
     let (plan, _live) = plan;
 
-    let saved_to = match &args.out {
-        Some(path) if !plan.has_conflict() => {
-            SavedPlan::new(plan.clone(), session.now).write(path)?;
-            Some(path.clone())
+    let saved_to = match (&out_path, &args.out) {
+        (Some(path), Some(typed)) if !plan.has_conflict() => {
+            // Again: the refresh took time, and files may have appeared since.
+            planfile::check_out_path(path, &project.kept_files())
+                .and_then(|()| SavedPlan::new(plan.clone(), session.now).write(path))
+                .map_err(|e| e.shown_as(typed))?;
+            Some(typed.clone())
         }
         _ => None,
     };

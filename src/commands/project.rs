@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use jiff::Timestamp;
 
+use crate::aws::sdk::ProfileProblem;
 use crate::aws::ClientOptions;
 use crate::cli::{ConfigArg, StateArg};
-use crate::config::{self, Config, Resource};
+use crate::config::{self, Config, Provider, Resource};
 use crate::environment;
 use crate::kinds::Address;
 use crate::plan::{self, LiveSnapshot, Plan};
+use crate::planfile::KeptFile;
 use crate::refresh::{self, Clients};
 use crate::state::StateFile;
 
@@ -23,6 +25,8 @@ pub struct Session {
     pub color: bool,
     /// A person can be asked on this terminal.
     pub interactive: bool,
+    /// `now` comes from `LOCKWARD_NOW`, not the system clock: allowed only against endpoints.
+    pub clock_moved: bool,
     pub client_options: ClientOptions,
 }
 
@@ -30,6 +34,9 @@ impl Session {
     pub fn from_environment() -> anyhow::Result<Session> {
         Ok(Session {
             now: environment::now().map_err(anyhow::Error::msg)?,
+            clock_moved: environment::clock_override()
+                .map_err(anyhow::Error::msg)?
+                .is_some(),
             color: environment::stdout_color(),
             interactive: environment::interactive(),
             client_options: ClientOptions::default(),
@@ -37,7 +44,22 @@ impl Session {
     }
 }
 
+/// Which of the config's providers a command builds clients for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Those some resource names (plan, apply, import).
+    Resources,
+    /// Every declared provider (report: discovery looks in each).
+    EveryProvider,
+}
+
 /// The config, loaded and checked against the state file's path.
+///
+/// Loading it enters the config file's directory (see [`Project::load`]): every path the
+/// config names is relative to that directory, as recorded, shown and used, so every command
+/// gives the same answer from any working directory. `config_path` and `state_path` are valid
+/// from there; `named_config` and `named_state` are as the user typed them, for the commands
+/// lockward suggests.
 pub struct Project {
     pub config: Config,
     pub config_path: PathBuf,
@@ -46,24 +68,90 @@ pub struct Project {
     /// lockward suggests repeat them.
     pub named_config: Option<PathBuf>,
     pub named_state: Option<PathBuf>,
+    /// Every policy file the config names, as read.
+    pub policy_files: Vec<PathBuf>,
 }
 
 impl Project {
+    /// Loads the config named by `-c` and enters its directory first. Any other path the user
+    /// typed relative to the directory lockward was started in must be made absolute
+    /// (see [`absolute`]) before this is called.
     pub fn load(config: &ConfigArg, state: &StateArg) -> anyhow::Result<Project> {
-        let config_path = config.config.clone();
-        let state_path = state
-            .state
-            .clone()
-            .unwrap_or_else(|| config::default_state_path(&config_path));
-        let loaded = config::load_with_state(&config_path, &state_path)?;
-        let named_config = (config_path != Path::new("lockward.yaml")).then(|| config_path.clone());
+        let state_typed = state.state.as_deref().map(absolute).transpose()?;
+        let config_path = enter_config_dir(&config.config)?;
+        let state_path = state_typed.unwrap_or_else(|| config::default_state_path(&config_path));
+        let (loaded, policy_files) = config::load_with_policy_files(&config_path, &state_path)?;
+        let named_config =
+            (config.config != Path::new("lockward.yaml")).then(|| config.config.clone());
         Ok(Project {
             config: loaded,
             config_path,
             state_path,
             named_config,
             named_state: state.state.clone(),
+            policy_files,
         })
+    }
+
+    /// Every file lockward reads or keeps for this project: the config, its policy files, the
+    /// state with its backup, journal and lock, and each Snowball delivery target and manifest.
+    /// No command may write a file of its own (a saved plan) over one of them.
+    pub fn kept_files(&self) -> Vec<KeptFile> {
+        let kept = |path: &Path, what: String| KeptFile {
+            path: path.to_path_buf(),
+            what,
+        };
+        let mut out = vec![
+            kept(&self.config_path, "the config file".to_string()),
+            kept(&self.state_path, "the state file".to_string()),
+            kept(
+                &crate::state::StateStore::new(&self.state_path).backup_path(),
+                "the state file's backup".to_string(),
+            ),
+            kept(
+                &crate::apply::journal::journal_path(&self.state_path),
+                "the journal".to_string(),
+            ),
+            kept(
+                &crate::state::lock::lock_path(&self.state_path),
+                "the state lock".to_string(),
+            ),
+        ];
+        out.extend(
+            self.policy_files
+                .iter()
+                .map(|p| kept(p, "a policy file the config reads".to_string())),
+        );
+        for r in &self.config.resources {
+            if let config::Desired::SnowballUnlockCode(d) = &r.desired {
+                out.push(kept(
+                    &d.deliver_to,
+                    format!("where {} delivers its unlock code", r.address),
+                ));
+                if let Some(manifest) = &d.manifest_path {
+                    out.push(kept(manifest, format!("the manifest of {}", r.address)));
+                }
+            }
+        }
+        out
+    }
+
+    /// A `lockward` command line to suggest in a hint: `subcommand`, then `-c` and `--state`
+    /// as the user typed them (when they did), a `--target` for each of `targets`, then
+    /// `rest`; every word quoted for a POSIX shell when it needs it, so it works as typed.
+    pub fn suggest(&self, subcommand: &str, targets: &[Address], rest: &[&str]) -> String {
+        let mut words = vec!["lockward".to_string(), subcommand.to_string()];
+        if let Some(config) = &self.named_config {
+            words.extend(["-c".to_string(), shell_quote(&config.to_string_lossy())]);
+        }
+        if let Some(state) = &self.named_state {
+            words.extend(["--state".to_string(), shell_quote(&state.to_string_lossy())]);
+        }
+        for target in targets {
+            words.extend(["--target".to_string(), target.to_string()]);
+        }
+        words.extend(rest.iter().map(|w| shell_quote(w)));
+        words.join(" ")
     }
 
     /// The declared resources named by `targets` (all of them when empty). An address that is
@@ -101,6 +189,72 @@ impl Project {
         Ok(out)
     }
 
+    /// The providers a command reaching `reach` builds clients for, by name.
+    fn providers(&self, reach: Reach) -> Vec<&Provider> {
+        self.config
+            .providers
+            .values()
+            .filter(|p| {
+                reach == Reach::EveryProvider
+                    || self.config.resources.iter().any(|r| r.provider == p.name)
+            })
+            .collect()
+    }
+
+    /// What must hold before the first AWS call, checked without one: every profile a provider
+    /// names exists (so its credentials, and no others, are used), and a clock moved with
+    /// `LOCKWARD_NOW` is used only when every provider reaches an endpoint (an emulator):
+    /// against real AWS it could skip a `min_test_period` or a grace period.
+    pub async fn check_before_calls(&self, session: &Session, reach: Reach) -> anyhow::Result<()> {
+        let providers = self.providers(reach);
+        let config = self.config_path.display();
+        for provider in &providers {
+            let Some(profile) = &provider.profile else {
+                continue;
+            };
+            let (config_file, credentials_file) = environment::aws_profile_files();
+            let name = &provider.name;
+            match crate::aws::sdk::check_profile(profile).await {
+                Ok(()) => {}
+                Err(ProfileProblem::Missing) => anyhow::bail!(
+                    "provider `{name}` in {config} names profile `{profile}`, which is in neither \
+                     {config_file} nor {credentials_file}; lockward uses a provider's profile \
+                     and no other credentials\nhint: add the profile to one of those files \
+                     (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose others), or \
+                     correct `profile:` in {config}"
+                ),
+                Err(ProfileProblem::Unusable(why)) => anyhow::bail!(
+                    "provider `{name}` in {config} names profile `{profile}`, which cannot be \
+                     used: {why} (in {config_file} or {credentials_file})\nhint: fix the \
+                     profile, or correct `profile:` in {config}"
+                ),
+            }
+        }
+        if session.clock_moved {
+            let without: Vec<String> = providers
+                .iter()
+                .filter(|p| !has_endpoint(p))
+                .map(|p| format!("`{}`", p.name))
+                .collect();
+            if !without.is_empty() {
+                let (which, reach) = if without.len() == 1 {
+                    ("provider", "reaches")
+                } else {
+                    ("providers", "reach")
+                };
+                anyhow::bail!(
+                    "LOCKWARD_NOW is set, but {which} {} in {config} {reach} real AWS (no \
+                     endpoint_url, no AWS_ENDPOINT_URL): a moved clock is only for rehearsals \
+                     against an emulator, and against AWS it could skip a min_test_period or a \
+                     grace period\nhint: unset LOCKWARD_NOW, or point every provider at an \
+                     emulator with `endpoint_url:`",
+                    without.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the live state of `resources` and plans them.
     pub async fn plan(
         &self,
@@ -129,6 +283,55 @@ impl Project {
     pub fn history(&self) -> anyhow::Result<plan::History> {
         let journal = crate::apply::journal::Journal::for_state(&self.state_path);
         Ok(journal.read_all()?.history())
+    }
+}
+
+/// Whether every call through `provider` goes to an endpoint set for it: its `endpoint_url`,
+/// or `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` for every service it has a client for.
+fn has_endpoint(provider: &Provider) -> bool {
+    provider.endpoint_url.is_some()
+        || crate::aws::sdk::SERVICES
+            .iter()
+            .all(|service| environment::endpoint_for(service))
+}
+
+/// `path` as typed, made absolute against the directory lockward was started in: for paths on
+/// the command line that must still name the same file once [`Project::load`] has entered the
+/// config's directory.
+pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("cannot resolve the path {}", path.display()))
+}
+
+/// Enters the directory of the config file at `config` (as typed) and returns the config's
+/// path from there (its file name). A config that is not there is left for loading to report,
+/// with the path as typed.
+fn enter_config_dir(config: &Path) -> anyhow::Result<PathBuf> {
+    let (Some(dir), Some(name)) = (config.parent(), config.file_name()) else {
+        return Ok(config.to_path_buf());
+    };
+    if dir.as_os_str().is_empty() || !config.is_file() {
+        return Ok(config.to_path_buf());
+    }
+    environment::enter_dir(dir).with_context(|| {
+        format!(
+            "cannot enter {}, the directory of the config file\nhint: check its permissions",
+            dir.display()
+        )
+    })?;
+    Ok(PathBuf::from(name))
+}
+
+/// `word` quoted for a POSIX shell unless it needs no quoting.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '+' | ',' | '@' | '%')
+        });
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 

@@ -13,7 +13,7 @@ use crate::report::{self, discover};
 use crate::state::StateStore;
 
 use super::output::Spinner;
-use super::project::{runtime, Project, Session};
+use super::project::{runtime, Project, Reach, Session};
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -36,6 +36,9 @@ pub fn run_with(
 
     let rt = runtime()?;
     let (live, discovered) = rt.block_on(async {
+        project
+            .check_before_calls(session, Reach::EveryProvider)
+            .await?;
         let clients = Clients::connect_all(&project.config, &session.client_options).await;
         let spinner = Spinner::start(format!(
             "Reading the live state of {} resource(s)",

@@ -39,6 +39,18 @@ pub fn load_with_state(path: &Path, state: &Path) -> Result<Config, ConfigError>
     load_str_with_state(&text, path, state)
 }
 
+/// [`load_with_state`], also returning every policy file the config names (resolved as read),
+/// for the commands that must never write over a file lockward reads.
+pub fn load_with_policy_files(
+    path: &Path,
+    state: &Path,
+) -> Result<(Config, Vec<PathBuf>), ConfigError> {
+    let text = read_config(path)?;
+    let mut policy_files = Vec::new();
+    let config = load_collecting(&text, path, state, &mut policy_files)?;
+    Ok((config, policy_files))
+}
+
 /// Checks and resolves config text as if it had been read from `path`: relative paths (and
 /// policy files, which are read) resolve against `path`'s directory. The state file is at its
 /// default place. For tests and fuzzing; never panics.
@@ -48,6 +60,16 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
 
 /// [`load_str`] with the state file at `state`.
 pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Config, ConfigError> {
+    load_collecting(text, path, state, &mut Vec::new())
+}
+
+/// [`load_str_with_state`], adding every policy file named to `policy_files`.
+fn load_collecting(
+    text: &str,
+    path: &Path,
+    state: &Path,
+    policy_files: &mut Vec<PathBuf>,
+) -> Result<Config, ConfigError> {
     if text.len() as u64 > MAX_CONFIG_BYTES {
         return Err(too_large(path, text.len() as u64));
     }
@@ -227,6 +249,7 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
                 let policy = match policy {
                     PolicySource::Inline(p) => p,
                     PolicySource::File { path: file, span } => {
+                        policy_files.push(file.clone());
                         match read_policy_file(&file, &dir, &source, span).map_err(|d| *d) {
                             Ok(p) => p,
                             Err(d) => {
@@ -254,6 +277,7 @@ pub fn load_str_with_state(text: &str, path: &Path, state: &Path) -> Result<Conf
         });
     }
     for (address, file, span) in checked.other_policy_files {
+        policy_files.push(file.clone());
         if let Err(d) = read_policy_file(&file, &dir, &source, span).map_err(|d| *d) {
             diagnostics.push(d.subject(address.to_string()));
         }

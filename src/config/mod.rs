@@ -15,8 +15,8 @@ mod yaml;
 
 pub use error::{ConfigError, Diagnostic, Snippet};
 pub use load::{
-    default_state_path, load, load_str, load_str_with_state, load_with_state, DEFAULT_STATE_FILE,
-    MAX_CONFIG_BYTES, MAX_POLICY_FILE_BYTES,
+    default_state_path, load, load_str, load_str_with_state, load_with_policy_files,
+    load_with_state, DEFAULT_STATE_FILE, MAX_CONFIG_BYTES, MAX_POLICY_FILE_BYTES,
 };
 pub use model::*;
 pub use raw::schema;

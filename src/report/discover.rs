@@ -14,8 +14,10 @@ use crate::aws::{AwsError, ProviderClients, VaultLock};
 use crate::config::{Config, Desired};
 use crate::refresh::Clients;
 
-/// The Recycle Bin resource types a rule can retain; ListRules takes one at a time.
-pub const RULE_RESOURCE_TYPES: [&str; 2] = ["EBS_SNAPSHOT", "EC2_IMAGE"];
+/// Every resource type a Recycle Bin rule can retain, as the Recycle Bin service model lists
+/// them (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE, and any the model adds later); ListRules takes
+/// one at a time, so discovery asks for each.
+pub const RULE_RESOURCE_TYPES: &[&str] = aws_sdk_rbin::types::ResourceType::values();
 
 /// The account Glacier lists: the credentials' own.
 const OWN_ACCOUNT: &str = "-";
@@ -179,7 +181,7 @@ async fn discover_scope(
         .await?;
 
     let mut rules_listed = 0;
-    for resource_type in RULE_RESOURCE_TYPES {
+    for &resource_type in RULE_RESOURCE_TYPES {
         let rules = c
             .rbin
             .list_rules(resource_type)

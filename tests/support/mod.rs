@@ -210,7 +210,13 @@ impl Env {
 
     /// Runs the binary to completion.
     pub fn lockward(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().expect("run lockward");
+        self.run(&mut self.command(args))
+    }
+
+    /// Runs `cmd` (made by [`Env::command`], then changed: another directory, more variables)
+    /// to completion.
+    pub fn run(&self, cmd: &mut std::process::Command) -> Run {
+        let out = cmd.output().expect("run lockward");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -1,0 +1,180 @@
+//! How a provider reaches AWS, through the real binary and the emulator: a named profile is the
+//! only source of credentials, an unknown profile stops the command before any call, every
+//! AssumeRole goes to the provider's endpoint, and a clock moved with `LOCKWARD_NOW` is refused
+//! against real AWS.
+
+use serde_json::{json, Value};
+
+use crate::support::{rule, Env};
+
+const RULE: &str = "a1B2c3D4e5F";
+
+/// The account the role of [`PROFILES`]' `audit` profile is in.
+const AUDIT_ACCOUNT: &str = "222222222222";
+
+/// A shared AWS config file: `audit` assumes a role in [`AUDIT_ACCOUNT`] with the keys of
+/// `base`, which are not the keys in the environment.
+const PROFILES: &str = "[profile audit]\nrole_arn = arn:aws:iam::222222222222:role/lockward\n\
+                        source_profile = base\n\n[profile base]\naws_access_key_id = AKIDPROFILEBASE\n\
+                        aws_secret_access_key = profile-secret\n";
+
+/// `lockward.yaml` with one provider (`provider_lines` under it) and a rule wanted locked.
+fn config(env: &Env, provider_lines: &str) {
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\nproviders:\n  default:\n    region: us-east-1\n{provider_lines}\
+             rbin_rule_lock:\n  ebs:\n    rule_id: {RULE}\n    state: locked\n    unlock_delay_days: 7\n"
+        ),
+    );
+}
+
+/// The rule, locked with a 7-day delay, in `account` only.
+fn seed_locked_rule_in(env: &Env, account: &str) {
+    env.seed(json!({"account_id": account, "rbin": [rule(RULE, json!("locked"), Some(7))]}));
+}
+
+fn operations(env: &Env) -> Vec<String> {
+    env.calls()
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_provider_profile_is_used_even_when_the_environment_holds_other_credentials() {
+    let env = Env::new();
+    env.write("aws/config", PROFILES);
+    seed_locked_rule_in(&env, AUDIT_ACCOUNT);
+    config(
+        &env,
+        &format!(
+            "    profile: audit\n    endpoint_url: {}\n",
+            env.emulator.url()
+        ),
+    );
+    // The environment has AKIDLOCKWARDTEST (the harness's keys), which act in the emulator's
+    // default account, where the rule does not exist.
+    let run = env.run(
+        env.command(&["plan", "--detailed-exitcode"])
+            .env("AWS_CONFIG_FILE", env.path("aws/config")),
+    );
+    run.success().stdout_has("No changes");
+    let calls = env.calls();
+    let assume: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c["operation"] == "AssumeRole")
+        .collect();
+    // The emulator's credentials expire on its virtual clock, which lies in the past here, so
+    // the SDK may ask again: every AssumeRole is the profile's, none is skipped.
+    assert!(!assume.is_empty(), "{:?}", operations(&env));
+    assert!(
+        assume
+            .iter()
+            .all(|a| a["params"]["RoleArn"] == "arn:aws:iam::222222222222:role/lockward"),
+        "{assume:?}"
+    );
+}
+
+#[test]
+fn an_unknown_profile_is_an_error_naming_it_before_any_call() {
+    let env = Env::new();
+    env.write("aws/config", PROFILES);
+    seed_locked_rule_in(&env, AUDIT_ACCOUNT);
+    config(
+        &env,
+        &format!(
+            "    profile: nosuchprofile\n    endpoint_url: {}\n",
+            env.emulator.url()
+        ),
+    );
+    for args in [
+        &["plan"][..],
+        &["apply", "--auto-approve"],
+        &["report"],
+        &["import", "rbin_rule_lock.ebs"],
+    ] {
+        let run = env.run(
+            env.command(args)
+                .env("AWS_CONFIG_FILE", env.path("aws/config")),
+        );
+        run.code(1)
+            .stderr_has("profile `nosuchprofile`")
+            .stderr_has("provider `default` in lockward.yaml")
+            .stderr_has("hint: ");
+        assert!(
+            env.calls().is_empty(),
+            "{args:?} called AWS: {:?}",
+            operations(&env)
+        );
+    }
+}
+
+#[test]
+fn assume_role_goes_to_the_providers_endpoint() {
+    let env = Env::new();
+    seed_locked_rule_in(&env, "333333333333");
+    config(
+        &env,
+        &format!(
+            "    assume_role: \"arn:aws:iam::333333333333:role/lockward\"\n    endpoint_url: {}\n",
+            env.emulator.url()
+        ),
+    );
+    env.lockward(&["plan", "--detailed-exitcode"])
+        .success()
+        .stdout_has("No changes");
+    assert!(
+        operations(&env).iter().any(|o| o == "AssumeRole"),
+        "{:?}",
+        operations(&env)
+    );
+}
+
+#[test]
+fn a_moved_clock_is_refused_before_any_call_when_a_provider_reaches_real_aws() {
+    let env = Env::new();
+    env.seed(json!({"rbin": [rule(RULE, json!("locked"), Some(7))]}));
+    // `default` is the emulator; `aws` has no endpoint, so it would be real AWS.
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {}\n  \
+             aws:\n    region: us-east-1\nrbin_rule_lock:\n  ebs:\n    rule_id: {RULE}\n    \
+             state: locked\n    unlock_delay_days: 7\n  other:\n    rule_id: b1B2c3D4e5F\n    \
+             provider: aws\n    state: locked\n    unlock_delay_days: 7\n",
+            env.emulator.url()
+        ),
+    );
+    for args in [&["plan"][..], &["apply", "--auto-approve"], &["report"]] {
+        env.lockward(args)
+            .code(1)
+            .stderr_has("LOCKWARD_NOW")
+            .stderr_has("provider `aws`")
+            .stderr_has("hint: ");
+        assert!(
+            env.calls().is_empty(),
+            "{args:?} called AWS: {:?}",
+            operations(&env)
+        );
+    }
+}
+
+#[test]
+fn a_moved_clock_is_accepted_when_the_environment_names_the_endpoint() {
+    let env = Env::new();
+    env.seed(json!({"rbin": [rule(RULE, json!("locked"), Some(7))]}));
+    config(&env, "");
+    let run = env.run(
+        env.command(&["plan", "--detailed-exitcode"])
+            .env("AWS_ENDPOINT_URL", env.emulator.url()),
+    );
+    run.success().stdout_has("No changes");
+    // Without LOCKWARD_NOW there is nothing to refuse.
+    let run = env.run(
+        env.command(&["plan", "--detailed-exitcode"])
+            .env_remove("LOCKWARD_NOW")
+            .env("AWS_ENDPOINT_URL", env.emulator.url()),
+    );
+    run.success();
+}
