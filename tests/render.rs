@@ -399,6 +399,7 @@ fn options() -> RenderOptions {
             config: None,
             state: None,
             plan_file: Some(PathBuf::from("plan.lwplan")),
+            targets: Vec::new(),
         },
     }
 }
@@ -808,10 +809,11 @@ fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
             config: Some("prod/lock ward.yaml".into()),
             state: Some("prod/state.json".into()),
             plan_file: None,
+            targets: vec!["glacier_vault_lock.audit".parse().unwrap()],
         },
     };
     let expected = format!(
-        "lockward apply -c 'prod/lock ward.yaml' --state prod/state.json --approve {}",
+        "lockward apply -c 'prod/lock ward.yaml' --state prod/state.json --target glacier_vault_lock.audit --approve {}",
         plan.short_digest()
     );
     assert!(rendered(&plan, Format::Human, &opts)

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, Write};
 
-use crate::plan::{Plan, Reversibility};
+use crate::plan::{Action, Plan, ResourcePlan, Reversibility};
 
 /// Why a plan was not approved. Nothing was called.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -139,24 +139,46 @@ impl<R: BufRead, W: Write> Terminal<R, W> {
 impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         let mut reversible = 0;
+        // Each resource with delayed or irreversible actions has its address typed once,
+        // naming every such action of it.
+        let mut strong: Vec<(&ResourcePlan, Vec<&Action>)> = Vec::new();
         for (resource, action) in plan.ready_actions() {
             if action.reversibility == Reversibility::Reversible {
                 reversible += 1;
                 continue;
             }
-            let class = match action.reversibility {
-                Reversibility::Irreversible => "IRREVERSIBLE: it can never be undone",
-                _ => "DELAYED: undoing it takes a waiting period",
-            };
+            match strong.last_mut() {
+                Some((r, actions)) if r.address == resource.address => actions.push(action),
+                _ => strong.push((resource, vec![action])),
+            }
+        }
+        for (resource, actions) in strong {
             let address = resource.address.to_string();
+            let lines: Vec<String> = actions
+                .iter()
+                .map(|a| {
+                    let class = match (a.reversibility, a.permanent_after) {
+                        (Reversibility::Irreversible, Some(days)) => format!(
+                            "IRREVERSIBLE: it becomes permanent by itself after {days} days unless undone"
+                        ),
+                        (Reversibility::Irreversible, None) => {
+                            "IRREVERSIBLE: it can never be undone".to_string()
+                        }
+                        _ => "DELAYED: undoing it takes a waiting period".to_string(),
+                    };
+                    format!("  - {} is {class}", a.action.as_str())
+                })
+                .collect();
             let typed = self.ask(&format!(
-                "\n{} on {address} is {class}.\n  Type the address `{address}` to confirm: ",
-                action.action.as_str()
+                "\n{address} ({}):\n{}\n  Type the address `{address}` to confirm: ",
+                resource.target,
+                lines.join("\n")
             ))?;
             if typed != address {
+                let names: Vec<&str> = actions.iter().map(|a| a.action.as_str()).collect();
                 return Err(Refusal::Mistyped {
                     typed,
-                    action: action.action.as_str().to_string(),
+                    action: names.join(" and "),
                     address,
                 });
             }
@@ -252,11 +274,13 @@ mod tests {
         );
         assert_eq!(result, Ok(()));
         assert!(
-            shown.contains("complete_lock on glacier_vault_lock.audit is IRREVERSIBLE"),
+            shown.contains("glacier_vault_lock.audit (account 123456789012 in us-east-1):\n  - complete_lock is IRREVERSIBLE"),
             "{shown}"
         );
         assert!(
-            shown.contains("lock_rule on rbin_rule_lock.ebs is DELAYED"),
+            shown.contains(
+                "rbin_rule_lock.ebs (account 123456789012 in us-east-1):\n  - lock_rule is DELAYED"
+            ),
             "{shown}"
         );
         assert!(shown.contains("Perform 1 reversible action(s)"), "{shown}");
@@ -265,6 +289,38 @@ mod tests {
             "a deferred action is not confirmed now: {shown}"
         );
         assert_eq!(shown.matches("Type the address").count(), 2);
+    }
+
+    /// A resource with several delayed or irreversible actions is confirmed once, and the
+    /// question names every one of them, with when a grace period ends in permanence.
+    #[test]
+    fn a_resource_with_several_strong_actions_has_its_address_typed_once_naming_each() {
+        let plan = plan(vec![resource(
+            "glacier_vault_lock.audit",
+            vec![
+                Action::ready(ActionKind::LockRule, "r"),
+                Action::ready(ActionKind::CompleteLock, "r").permanent_after(3),
+            ],
+        )]);
+        let (result, shown) = terminal(&plan, "glacier_vault_lock.audit\n");
+        assert_eq!(result, Ok(()));
+        assert_eq!(shown.matches("Type the address").count(), 1, "{shown}");
+        assert!(shown.contains("  - lock_rule is DELAYED"), "{shown}");
+        assert!(
+            shown.contains(
+                "  - complete_lock is IRREVERSIBLE: it becomes permanent by itself after 3 days"
+            ),
+            "{shown}"
+        );
+        let (result, _) = terminal(&plan, "glacier_vault_lock.other\n");
+        assert_eq!(
+            result,
+            Err(Refusal::Mistyped {
+                typed: "glacier_vault_lock.other".into(),
+                action: "lock_rule and complete_lock".into(),
+                address: "glacier_vault_lock.audit".into(),
+            })
+        );
     }
 
     #[test]

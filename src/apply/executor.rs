@@ -159,9 +159,7 @@ impl<'a> Executor<'a> {
         };
         let mut report = ApplyReport::default();
         for (rp, recovery) in plan.recoveries() {
-            if let Err(fatal) = self.recover(rp, recovery, &run).await {
-                return Err(fatal);
-            }
+            self.recover(rp, recovery, &run).await?;
             report.recovered.push(rp.address.clone());
         }
         let work: Vec<&ResourcePlan> = plan

@@ -31,8 +31,8 @@ pub enum PreflightError {
     )]
     TargetChanged {
         address: Address,
-        planned: Target,
-        now: Target,
+        planned: Box<Target>,
+        now: Box<Target>,
     },
 
     #[error(
@@ -94,8 +94,8 @@ pub async fn check(
         if now != rp.target {
             return Err(PreflightError::TargetChanged {
                 address: rp.address.clone(),
-                planned: rp.target.clone(),
-                now,
+                planned: Box::new(rp.target.clone()),
+                now: Box::new(now),
             });
         }
     }

@@ -116,6 +116,7 @@ pub fn run_with(
             config: project.named_config.clone(),
             state: project.named_state.clone(),
             plan_file: args.plan_file.clone(),
+            targets: args.target.clone(),
         },
     };
     render::render(&plan, Format::Human, &options, out)?;

@@ -66,6 +66,7 @@ pub fn run_with(
             config: project.named_config.clone(),
             state: project.named_state.clone(),
             plan_file: saved_to.clone(),
+            targets: args.target.clone(),
         },
     };
     render::render(&plan, args.format, &options, out)?;

@@ -28,6 +28,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
                     config: named_config,
                     state: args.state.state.clone(),
                     plan_file: Some(path.clone()),
+                    targets: Vec::new(),
                 },
             };
             render::render(&saved.plan, args.format, &options, &mut out)?;

@@ -93,6 +93,15 @@ impl Kind {
         }
     }
 
+    /// The schema of the kind's desired value in the plan JSON.
+    pub fn desired_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        match self {
+            Kind::GlacierVaultLock => generator.subschema_for::<crate::config::GlacierDesired>(),
+            Kind::RbinRuleLock => generator.subschema_for::<crate::config::RbinDesired>(),
+            Kind::SnowballUnlockCode => generator.subschema_for::<crate::config::SnowballDesired>(),
+        }
+    }
+
     /// The actions a plan for this kind may hold.
     pub fn actions(self) -> &'static [ActionKind] {
         match self {

@@ -584,9 +584,13 @@ pub fn schema() -> Value {
     let mut generator = schemars::generate::SchemaSettings::draft2020_12()
         .for_serialize()
         .into_generator();
-    let live: Vec<Value> = Kind::ALL
+    let live: Vec<(Value, Value)> = Kind::ALL
         .iter()
-        .map(|k| serde_json::to_value(k.live_schema(&mut generator)).unwrap_or(Value::Null))
+        .map(|k| {
+            let live = serde_json::to_value(k.live_schema(&mut generator));
+            let desired = serde_json::to_value(k.desired_schema(&mut generator));
+            (live.unwrap_or(Value::Null), desired.unwrap_or(Value::Null))
+        })
         .collect();
     let mut schema = generator.into_root_schema_for::<Plan>();
     schema.insert(
@@ -606,7 +610,7 @@ pub fn schema() -> Value {
     let per_kind: Vec<Value> = Kind::ALL
         .iter()
         .zip(live)
-        .map(|(kind, live)| {
+        .map(|(kind, (live, desired))| {
             let actions: Vec<Value> = kind
                 .actions()
                 .iter()
@@ -632,6 +636,7 @@ pub fn schema() -> Value {
                 "then": {"properties": {
                     "address": {"pattern": format!("^{}\\.", kind.as_str())},
                     "live": live,
+                    "desired": desired,
                     "actions": {"items": {
                         "properties": {"action": {"enum": names}},
                         "allOf": actions

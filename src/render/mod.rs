@@ -87,10 +87,14 @@ pub struct ApplyCommand {
     pub state: Option<PathBuf>,
     /// The saved plan (`plan --out PLANFILE`), if any.
     pub plan_file: Option<PathBuf>,
+    /// `--target ADDR`, once each, for a plan narrowed to these resources (without a saved
+    /// plan: a saved plan names its resources itself).
+    pub targets: Vec<crate::kinds::Address>,
 }
 
 impl ApplyCommand {
-    /// `lockward apply [-c FILE] [--state FILE] --approve <first 12 hex digits> [PLANFILE]`,
+    /// `lockward apply [-c FILE] [--state FILE] [--target ADDR]... --approve <first 12 hex
+    /// digits> [PLANFILE]`,
     /// with each argument quoted for a POSIX shell when it needs it.
     pub fn approving(&self, plan: &Plan) -> String {
         let mut words = vec!["lockward".to_string(), "apply".to_string()];
@@ -101,6 +105,12 @@ impl ApplyCommand {
         if let Some(state) = &self.state {
             words.push("--state".to_string());
             words.push(shell_quote(&state.to_string_lossy()));
+        }
+        if self.plan_file.is_none() {
+            for target in &self.targets {
+                words.push("--target".to_string());
+                words.push(target.to_string());
+            }
         }
         words.push("--approve".to_string());
         words.push(plan.short_digest().to_string());
