@@ -2,20 +2,12 @@
 //! Read-only: it never makes a mutating call.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
-use serde_json::Value;
 
-use crate::apply::deliver;
 use crate::aws::{normalize_endpoint, AwsError, CallerIdentity, ClientOptions, ProviderClients};
-use crate::config::{
-    Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired,
-};
+use crate::config::{Config, Resource};
 use crate::environment;
-use crate::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
-use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
-use crate::kinds::snowball::{SnowballJob, SnowballLive};
 use crate::kinds::Address;
 use crate::plan::{Live, LiveSnapshot, Observed, Target};
 
@@ -211,97 +203,5 @@ pub async fn read(
     let clients = clients
         .for_provider(&resource.provider)
         .ok_or_else(|| no_clients(&resource.provider))?;
-    Ok(match &resource.desired {
-        Desired::GlacierVaultLock(d) => Live::GlacierVaultLock(read_glacier(d, clients).await?),
-        Desired::RbinRuleLock(d) => Live::RbinRuleLock(read_rbin(d, clients).await?),
-        Desired::SnowballUnlockCode(d) => {
-            Live::SnowballUnlockCode(read_snowball(d, &config.dir, clients).await?)
-        }
-    })
-}
-
-pub async fn read_glacier(
-    desired: &GlacierDesired,
-    clients: &ProviderClients,
-) -> Result<GlacierLive, AwsError> {
-    let lock = clients
-        .glacier
-        .get_vault_lock(&desired.account_id, &desired.vault)
-        .await?;
-    let Some(lock) = lock else {
-        // GetVaultLock answers ResourceNotFound both for "no lock" and "no vault".
-        return Ok(
-            if clients
-                .glacier
-                .vault_exists(&desired.account_id, &desired.vault)
-                .await?
-            {
-                GlacierLive::NoLock
-            } else {
-                GlacierLive::VaultMissing
-            },
-        );
-    };
-    // A policy AWS holds that is not JSON still compares (as a string) and never equals intent.
-    let policy = Policy::parse(&lock.policy)
-        .unwrap_or_else(|_| Policy::from_value(Value::String(lock.policy.clone())));
-    Ok(if lock.state == "Locked" {
-        GlacierLive::Locked {
-            policy,
-            created: lock.created,
-        }
-    } else {
-        let expires = lock.expires.unwrap_or(lock.created + IN_PROGRESS_LIFETIME);
-        GlacierLive::InProgress {
-            policy,
-            created: lock.created,
-            expires,
-        }
-    })
-}
-
-pub async fn read_rbin(
-    desired: &RbinDesired,
-    clients: &ProviderClients,
-) -> Result<RbinLive, AwsError> {
-    let Some(rule) = clients.rbin.get_rule(&desired.rule_id).await? else {
-        return Ok(RbinLive::RuleMissing);
-    };
-    let lock_state = match rule
-        .lock_state
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("locked") => Some(RuleLock::Locked),
-        Some("pending_unlock") => Some(RuleLock::PendingUnlock),
-        Some("unlocked") => Some(RuleLock::Unlocked),
-        _ => None,
-    };
-    Ok(RbinLive::Present(RbinRule {
-        resource_type: rule.resource_type,
-        lock_state,
-        unlock_delay_days: rule.unlock_delay_days,
-        lock_end_time: rule.lock_end_time,
-        resource_tags: rule.resource_tags,
-        exclude_resource_tags: rule.exclude_resource_tags,
-    }))
-}
-
-/// Reads the job, and looks at its `deliver_to` exactly as a delivery will (so what apply
-/// would refuse is a conflict at plan time).
-pub async fn read_snowball(
-    desired: &SnowballDesired,
-    config_dir: &Path,
-    clients: &ProviderClients,
-) -> Result<SnowballLive, AwsError> {
-    let delivery = deliver::inspect(&desired.deliver_to, config_dir);
-    let Some(job) = clients.snowball.describe_job(&desired.job_id).await? else {
-        return Ok(SnowballLive::JobMissing { delivery });
-    };
-    Ok(SnowballLive::Present(SnowballJob {
-        job_state: job.state,
-        created: job.created,
-        delivery,
-    }))
+    resource.desired.read(&config.dir, clients).await
 }

@@ -4,106 +4,20 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use jiff::Timestamp;
-use secrecy::SecretString;
 
 pub mod fake;
 pub mod sdk;
 
+pub use crate::kinds::glacier::{GlacierApi, VaultLock};
+pub use crate::kinds::rbin::{RbinApi, RuleInfo, RuleSummary};
+pub use crate::kinds::snowball::{JobInfo, SnowballApi};
 pub use sdk::{ClientOptions, ProviderClients};
-
-/// A vault's lock as GetVaultLock reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VaultLock {
-    /// `InProgress` or `Locked`.
-    pub state: String,
-    pub policy: String,
-    pub created: Timestamp,
-    pub expires: Option<Timestamp>,
-}
-
-/// A Recycle Bin rule as GetRule reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuleInfo {
-    pub resource_type: String,
-    /// `locked`, `pending_unlock`, `unlocked`, or `None` for a rule never locked.
-    pub lock_state: Option<String>,
-    pub unlock_delay_days: Option<u16>,
-    pub lock_end_time: Option<Timestamp>,
-    pub resource_tags: usize,
-    pub exclude_resource_tags: usize,
-}
-
-/// A Snowball job as DescribeJob reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobInfo {
-    pub state: String,
-    pub created: Timestamp,
-}
 
 /// Who the credentials belong to (STS GetCallerIdentity).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CallerIdentity {
     pub account: String,
     pub arn: String,
-}
-
-/// A Recycle Bin rule as ListRules summarises it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuleSummary {
-    pub identifier: String,
-    /// `locked`, `pending_unlock`, `unlocked`, or `None` for a rule never locked.
-    pub lock_state: Option<String>,
-}
-
-#[async_trait]
-pub trait GlacierApi: Send + Sync {
-    /// The names of every vault in `account_id` (`-`: the credentials' own) in this region,
-    /// all pages. Read-only; for discovering locks the config does not declare.
-    async fn list_vaults(&self, account_id: &str) -> Result<Vec<String>, AwsError>;
-    /// The vault's lock, or `None` when the vault has no lock (or does not exist: see
-    /// [`GlacierApi::vault_exists`]).
-    async fn get_vault_lock(
-        &self,
-        account_id: &str,
-        vault: &str,
-    ) -> Result<Option<VaultLock>, AwsError>;
-    async fn vault_exists(&self, account_id: &str, vault: &str) -> Result<bool, AwsError>;
-    /// Returns the lock id. Never retried automatically: a retry after a lost response would
-    /// start a second lock; the caller re-reads the vault instead.
-    async fn initiate_vault_lock(
-        &self,
-        account_id: &str,
-        vault: &str,
-        policy: &str,
-    ) -> Result<String, AwsError>;
-    /// Idempotent with the right lock id.
-    async fn complete_vault_lock(
-        &self,
-        account_id: &str,
-        vault: &str,
-        lock_id: &str,
-    ) -> Result<(), AwsError>;
-    async fn abort_vault_lock(&self, account_id: &str, vault: &str) -> Result<(), AwsError>;
-}
-
-#[async_trait]
-pub trait RbinApi: Send + Sync {
-    /// Every retention rule for `resource_type` (one of the Recycle Bin model's resource types,
-    /// e.g. `EBS_SNAPSHOT`, `EBS_VOLUME`, `EC2_IMAGE`) in this region, all pages. Read-only; for discovering locks the config does not declare.
-    async fn list_rules(&self, resource_type: &str) -> Result<Vec<RuleSummary>, AwsError>;
-    /// The rule, or `None` when it does not exist.
-    async fn get_rule(&self, rule_id: &str) -> Result<Option<RuleInfo>, AwsError>;
-    async fn lock_rule(&self, rule_id: &str, unlock_delay_days: u16) -> Result<(), AwsError>;
-    async fn unlock_rule(&self, rule_id: &str) -> Result<(), AwsError>;
-}
-
-#[async_trait]
-pub trait SnowballApi: Send + Sync {
-    /// The job, or `None` when it does not exist.
-    async fn describe_job(&self, job_id: &str) -> Result<Option<JobInfo>, AwsError>;
-    /// The unlock code: a secret. Never log, print, or store it; only its fingerprint.
-    async fn get_job_unlock_code(&self, job_id: &str) -> Result<SecretString, AwsError>;
 }
 
 #[async_trait]

@@ -14,13 +14,12 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use jiff::Timestamp;
-use secrecy::SecretString;
 
-use super::{
-    AwsError, CallerIdentity, ErrorClass, GlacierApi, JobInfo, RbinApi, RuleInfo, SnowballApi,
-    StsApi, VaultLock,
-};
+use super::{AwsError, CallerIdentity, ErrorClass, GlacierApi, RbinApi, SnowballApi, StsApi};
 use crate::config::Provider;
+use crate::kinds::glacier::SdkGlacier;
+use crate::kinds::rbin::SdkRbin;
+use crate::kinds::snowball::SdkSnowball;
 
 /// How clients are built beyond what the provider says.
 #[derive(Clone, Debug)]
@@ -322,7 +321,7 @@ impl ProvideCredentials for Unusable {
 
 /// Classifies an SDK error: AWS's answer (rejected), an unknown outcome (ambiguous), or a call
 /// that never left (not sent).
-fn classify<E, R>(err: SdkError<E, R>) -> AwsError
+pub(crate) fn classify<E, R>(err: SdkError<E, R>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + HasStatus + 'static,
@@ -390,7 +389,7 @@ fn credentials_error<'a>(
 /// the calls the SDK must never retry on its own (InitiateVaultLock, GetJobUnlockCode).
 /// A throttling answer means AWS did not perform the call, so repeating it cannot start a
 /// second lock or disclose a code twice; any other failure is returned at once.
-async fn retry_throttled<T, F, Fut>(mut op: F) -> Result<T, AwsError>
+pub(crate) async fn retry_throttled<T, F, Fut>(mut op: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
@@ -412,7 +411,7 @@ where
 const THROTTLED_ATTEMPTS: u32 = 6;
 
 /// The HTTP status of a raw response.
-trait HasStatus {
+pub(crate) trait HasStatus {
     fn status_code(&self) -> u16;
 }
 
@@ -422,256 +421,8 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
-fn timestamp_from_smithy(t: &aws_smithy_types::DateTime) -> Option<Timestamp> {
+pub(crate) fn timestamp_from_smithy(t: &aws_smithy_types::DateTime) -> Option<Timestamp> {
     Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
-}
-
-fn parse_glacier_date(text: Option<&str>) -> Result<Option<Timestamp>, AwsError> {
-    text.map(|t| {
-        t.parse::<Timestamp>().map_err(|e| AwsError {
-            class: ErrorClass::Rejected,
-            code: None,
-            message: format!("Glacier returned a date lockward cannot read (`{t}`): {e}"),
-        })
-    })
-    .transpose()
-}
-
-struct SdkGlacier(aws_sdk_glacier::Client);
-
-#[async_trait]
-impl GlacierApi for SdkGlacier {
-    async fn list_vaults(&self, account_id: &str) -> Result<Vec<String>, AwsError> {
-        self.list_vault_names(account_id).await
-    }
-
-    async fn get_vault_lock(
-        &self,
-        account_id: &str,
-        vault: &str,
-    ) -> Result<Option<VaultLock>, AwsError> {
-        let out = match self
-            .0
-            .get_vault_lock()
-            .account_id(account_id)
-            .vault_name(vault)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
-            Err(e) => return Err(classify(e)),
-        };
-        let created = parse_glacier_date(out.creation_date())?.ok_or_else(|| AwsError {
-            class: ErrorClass::Rejected,
-            code: None,
-            message: format!("GetVaultLock for vault `{vault}` returned no CreationDate"),
-        })?;
-        Ok(Some(VaultLock {
-            state: out.state().unwrap_or_default().to_string(),
-            policy: out.policy().unwrap_or_default().to_string(),
-            created,
-            expires: parse_glacier_date(out.expiration_date())?,
-        }))
-    }
-
-    async fn vault_exists(&self, account_id: &str, vault: &str) -> Result<bool, AwsError> {
-        match self
-            .0
-            .describe_vault()
-            .account_id(account_id)
-            .vault_name(vault)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(false),
-            Err(e) => Err(classify(e)),
-        }
-    }
-
-    async fn initiate_vault_lock(
-        &self,
-        account_id: &str,
-        vault: &str,
-        policy: &str,
-    ) -> Result<String, AwsError> {
-        let out = retry_throttled(|| async {
-            self.0
-                .initiate_vault_lock()
-                .account_id(account_id)
-                .vault_name(vault)
-                .policy(
-                    aws_sdk_glacier::types::VaultLockPolicy::builder()
-                        .policy(policy)
-                        .build(),
-                )
-                .customize()
-                .config_override(
-                    aws_sdk_glacier::config::Builder::default()
-                        .retry_config(RetryConfig::disabled()),
-                )
-                .send()
-                .await
-                .map_err(classify)
-        })
-        .await?;
-        out.lock_id().map(str::to_string).ok_or_else(|| AwsError {
-            class: ErrorClass::Ambiguous,
-            code: None,
-            message: "InitiateVaultLock answered without a lock id".to_string(),
-        })
-    }
-
-    async fn complete_vault_lock(
-        &self,
-        account_id: &str,
-        vault: &str,
-        lock_id: &str,
-    ) -> Result<(), AwsError> {
-        self.0
-            .complete_vault_lock()
-            .account_id(account_id)
-            .vault_name(vault)
-            .lock_id(lock_id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(classify)
-    }
-
-    async fn abort_vault_lock(&self, account_id: &str, vault: &str) -> Result<(), AwsError> {
-        self.0
-            .abort_vault_lock()
-            .account_id(account_id)
-            .vault_name(vault)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(classify)
-    }
-}
-
-struct SdkRbin(aws_sdk_rbin::Client);
-
-#[async_trait]
-impl RbinApi for SdkRbin {
-    async fn list_rules(&self, resource_type: &str) -> Result<Vec<super::RuleSummary>, AwsError> {
-        self.list_rule_summaries(resource_type).await
-    }
-
-    async fn get_rule(&self, rule_id: &str) -> Result<Option<RuleInfo>, AwsError> {
-        let out = match self.0.get_rule().identifier(rule_id).send().await {
-            Ok(out) => out,
-            Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(None),
-            Err(e) => return Err(classify(e)),
-        };
-        let unlock_delay_days = out
-            .lock_configuration()
-            .and_then(|c| c.unlock_delay())
-            .and_then(|d| u16::try_from(d.unlock_delay_value()).ok());
-        Ok(Some(RuleInfo {
-            resource_type: out
-                .resource_type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
-            lock_state: out.lock_state().map(|s| s.as_str().to_string()),
-            unlock_delay_days,
-            lock_end_time: out.lock_end_time().and_then(timestamp_from_smithy),
-            resource_tags: out.resource_tags().len(),
-            exclude_resource_tags: out.exclude_resource_tags().len(),
-        }))
-    }
-
-    async fn lock_rule(&self, rule_id: &str, unlock_delay_days: u16) -> Result<(), AwsError> {
-        use aws_sdk_rbin::types::{LockConfiguration, UnlockDelay, UnlockDelayUnit};
-        let delay = UnlockDelay::builder()
-            .unlock_delay_value(i32::from(unlock_delay_days))
-            .unlock_delay_unit(UnlockDelayUnit::Days)
-            .build()
-            .map_err(|e| AwsError {
-                class: ErrorClass::NotSent,
-                code: None,
-                message: e.to_string(),
-            })?;
-        self.0
-            .lock_rule()
-            .identifier(rule_id)
-            .lock_configuration(LockConfiguration::builder().unlock_delay(delay).build())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(classify)
-    }
-
-    async fn unlock_rule(&self, rule_id: &str) -> Result<(), AwsError> {
-        self.0
-            .unlock_rule()
-            .identifier(rule_id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(classify)
-    }
-}
-
-struct SdkSnowball(aws_sdk_snowball::Client);
-
-#[async_trait]
-impl SnowballApi for SdkSnowball {
-    async fn describe_job(&self, job_id: &str) -> Result<Option<JobInfo>, AwsError> {
-        let out = match self.0.describe_job().job_id(job_id).send().await {
-            Ok(out) => out,
-            Err(e) if e.code() == Some("InvalidResourceException") => return Ok(None),
-            Err(e) => return Err(classify(e)),
-        };
-        let meta = out.job_metadata().ok_or_else(|| AwsError {
-            class: ErrorClass::Rejected,
-            code: None,
-            message: format!("DescribeJob for `{job_id}` returned no job metadata"),
-        })?;
-        let created = meta
-            .creation_date()
-            .and_then(timestamp_from_smithy)
-            .ok_or_else(|| AwsError {
-                class: ErrorClass::Rejected,
-                code: None,
-                message: format!("DescribeJob for `{job_id}` returned no creation date"),
-            })?;
-        Ok(Some(JobInfo {
-            state: meta
-                .job_state()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            created,
-        }))
-    }
-
-    /// Never retried automatically: a retry after an answer that was lost on the way would
-    /// disclose the code a second time. An ambiguous failure is left for the caller to report.
-    async fn get_job_unlock_code(&self, job_id: &str) -> Result<SecretString, AwsError> {
-        let out = retry_throttled(|| async {
-            self.0
-                .get_job_unlock_code()
-                .job_id(job_id)
-                .customize()
-                .config_override(
-                    aws_sdk_snowball::config::Builder::default()
-                        .retry_config(RetryConfig::disabled()),
-                )
-                .send()
-                .await
-                .map_err(classify)
-        })
-        .await?;
-        out.unlock_code
-            .map(SecretString::from)
-            .ok_or_else(|| AwsError {
-                class: ErrorClass::Rejected,
-                code: None,
-                message: format!("GetJobUnlockCode for `{job_id}` returned no code"),
-            })
-    }
 }
 
 struct SdkSts(aws_sdk_sts::Client);
@@ -693,50 +444,3 @@ impl StsApi for SdkSts {
 }
 
 // ---- discovery (ListVaults, ListRules): read-only calls for `lockward report` ---------------
-
-impl SdkGlacier {
-    /// Every vault name, following ListVaults' `Marker` through all pages.
-    async fn list_vault_names(&self, account_id: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = self
-            .0
-            .list_vaults()
-            .account_id(account_id)
-            .into_paginator()
-            .send();
-        let mut names = Vec::new();
-        while let Some(page) = pages.try_next().await.map_err(classify)? {
-            names.extend(
-                page.vault_list()
-                    .iter()
-                    .filter_map(|v| v.vault_name().map(str::to_string)),
-            );
-        }
-        Ok(names)
-    }
-}
-
-impl SdkRbin {
-    /// Every rule of `resource_type`, following ListRules' `NextToken` through all pages.
-    async fn list_rule_summaries(
-        &self,
-        resource_type: &str,
-    ) -> Result<Vec<super::RuleSummary>, AwsError> {
-        let resource_type = aws_sdk_rbin::types::ResourceType::from(resource_type);
-        let mut pages = self
-            .0
-            .list_rules()
-            .resource_type(resource_type)
-            .into_paginator()
-            .send();
-        let mut rules = Vec::new();
-        while let Some(page) = pages.try_next().await.map_err(classify)? {
-            rules.extend(page.rules().iter().filter_map(|r| {
-                Some(super::RuleSummary {
-                    identifier: r.identifier()?.to_string(),
-                    lock_state: r.lock_state().map(|s| s.as_str().to_string()),
-                })
-            }));
-        }
-        Ok(rules)
-    }
-}

@@ -6,11 +6,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use jiff::SignedDuration;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::Value;
 
 pub use super::policy::{Policy, PolicyError, PolicyErrorKind, PolicyValue};
 use crate::digest;
+pub use crate::kinds::glacier::{GlacierDesired, VaultLockState};
+pub use crate::kinds::rbin::{RbinDesired, RuleLockState};
+pub use crate::kinds::snowball::SnowballDesired;
+pub use crate::kinds::Desired;
 use crate::kinds::{Address, Kind};
 
 /// A whole validated configuration.
@@ -128,81 +132,6 @@ pub struct Resource {
     /// The provider's name; always a key of [`Config::providers`].
     pub provider: String,
     pub desired: Desired,
-}
-
-/// The desired state of one resource; the variant always matches `address.kind`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Desired {
-    GlacierVaultLock(GlacierDesired),
-    RbinRuleLock(RbinDesired),
-    SnowballUnlockCode(SnowballDesired),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum VaultLockState {
-    Locked,
-    InProgress,
-    Unlocked,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct GlacierDesired {
-    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,255}$"))]
-    pub vault: String,
-    /// `-` (the credentials' own account) or 12 digits.
-    #[schemars(regex(pattern = r"^(-|[0-9]{12})$"))]
-    pub account_id: String,
-    /// The canonical policy text.
-    #[schemars(with = "String")]
-    pub policy: Policy,
-    pub state: VaultLockState,
-    /// Do not complete the lock until it has been InProgress this long (at most 24 h).
-    #[serde(serialize_with = "serialize_opt_duration")]
-    #[schemars(with = "Option<String>")]
-    pub min_test_period: Option<SignedDuration>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleLockState {
-    Locked,
-    Unlocked,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct RbinDesired {
-    #[schemars(regex(pattern = r"^[0-9a-zA-Z]{11}$"))]
-    pub rule_id: String,
-    pub state: RuleLockState,
-    /// 7..=30; always `Some` when `state` is `Locked`.
-    #[schemars(range(min = 7, max = 30))]
-    pub unlock_delay_days: Option<u16>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct SnowballDesired {
-    pub job_id: String,
-    /// Where the unlock code is written, resolved against the config file's directory.
-    #[schemars(with = "String")]
-    pub deliver_to: PathBuf,
-    /// The job's manifest, resolved; the code is never delivered into its directory.
-    #[schemars(with = "Option<String>")]
-    pub manifest_path: Option<PathBuf>,
-}
-
-fn serialize_opt_duration<S: Serializer>(
-    d: &Option<SignedDuration>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_str(&format_duration(*d)),
-        None => s.serialize_none(),
-    }
 }
 
 /// Formats a duration the way the config file writes it: `90m`, `2h`, `1d`, `1h30m`.

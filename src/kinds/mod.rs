@@ -1,8 +1,16 @@
-//! The lock kinds lockward manages. Each kind lives in one file with its live and recorded
-//! types and its transition table; adding a kind means adding a file here and a variant to
-//! [`Kind`].
+//! The one dispatch point between the generic engine and the lock kinds.
+//!
+//! Everything one kind is lives in its folder (`glacier/`, `rbin/`, `snowball/`): its desired
+//! type, live type and read, recorded type, transition table, its AWS service trait with the
+//! SDK adapter and the fake, and its tests. Each folder implements [`LockKind`]. This file
+//! holds [`Kind`] and [`Kind::ALL`], the enums over the kinds' typed values ([`Desired`],
+//! [`Live`], [`Record`]), [`Paired`] (one resource's values of one kind, paired once), and
+//! the exhaustive matches that reach each kind. No other file matches over kinds with a
+//! wildcard arm.
 
 use std::fmt;
+use std::future::Future;
+use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -10,11 +18,254 @@ use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
 use schemars::JsonSchema;
 
-use crate::plan::{Action, ActionKind, Message, Outcome, Recovery, ResourcePlan};
+use crate::aws::{AwsError, ProviderClients};
+use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Target};
+
+use glacier::{GlacierDesired, GlacierRecord};
+use rbin::{RbinDesired, RbinRecord};
+use snowball::{SnowballDesired, SnowballRecord};
 
 pub mod glacier;
 pub mod rbin;
 pub mod snowball;
+
+/// What one lock kind is to the engine: its typed values and the pure and the I/O parts the
+/// engine calls. Static dispatch only: the engine reaches a kind through the exhaustive
+/// matches in this file, never through a `dyn` registry, so two kinds' values can never meet.
+pub trait LockKind {
+    /// The kind's name in the config file and in addresses.
+    const KIND: Kind;
+    /// The AWS service its calls go to, as the SDK names it (`AWS_ENDPOINT_URL_<ID>`).
+    const SERVICE: &'static str;
+    /// Every action a plan for this kind may hold. The class each has in a plan is decided
+    /// per resource by [`LockKind::decide`]; [`ActionKind::reversibility`] is only its floor.
+    const ACTIONS: &'static [ActionKind];
+    /// What the config block asks for, after validation: the plan's `desired` value.
+    type Desired: Serialize + JsonSchema;
+    /// What AWS says now, as refresh reads it: the plan's `live` value.
+    type Live: Serialize + JsonSchema;
+    /// What the state file remembers about one resource of this kind.
+    type Record: Serialize;
+
+    /// The account and the id of the resource's physical key (DESIGN.md section 1).
+    fn physical_id<'a>(desired: &'a Self::Desired, target: &'a Target) -> (&'a str, &'a str);
+
+    /// Reads the live state. Makes only read-only calls.
+    fn read(
+        desired: &Self::Desired,
+        config_dir: &Path,
+        clients: &ProviderClients,
+    ) -> impl Future<Output = Result<Self::Live, AwsError>> + Send;
+
+    /// The transition table (DESIGN.md section 3): pure, no I/O, no clock.
+    fn decide(
+        desired: &Self::Desired,
+        live: &Self::Live,
+        record: Option<&Self::Record>,
+        attempts: &[&Attempt],
+        now: Timestamp,
+    ) -> Decision;
+}
+
+/// One resource's desired, live and recorded values, all of kind `K`.
+pub struct Bound<'a, K: LockKind> {
+    pub desired: &'a K::Desired,
+    pub live: &'a K::Live,
+    pub record: Option<&'a K::Record>,
+}
+
+impl<K: LockKind> Bound<'_, K> {
+    fn decide(&self, attempts: &[&Attempt], now: Timestamp) -> Decision {
+        K::decide(self.desired, self.live, self.record, attempts, now)
+    }
+}
+
+/// A resource whose desired value, live value and record are of one kind, paired once: no
+/// code that holds one can meet a Glacier record for a Snowball address.
+pub enum Paired<'a> {
+    GlacierVaultLock(Bound<'a, glacier::Glacier>),
+    RbinRuleLock(Bound<'a, rbin::Rbin>),
+    SnowballUnlockCode(Bound<'a, snowball::Snowball>),
+}
+
+impl<'a> Paired<'a> {
+    /// Pairs `desired` with the live value refresh read for it and the record that speaks for
+    /// it. `None` when `live` is of another kind: refresh reads each live value from its
+    /// desired one, so only a snapshot assembled by hand for another config can do that. A
+    /// record of another kind (a hand-edited state file) does not speak for the resource.
+    pub fn new(desired: &'a Desired, live: &'a Live, record: Option<&'a Record>) -> Option<Self> {
+        Some(match desired {
+            Desired::GlacierVaultLock(desired) => Paired::GlacierVaultLock(Bound {
+                desired,
+                live: live.glacier()?,
+                record: record.and_then(Record::glacier),
+            }),
+            Desired::RbinRuleLock(desired) => Paired::RbinRuleLock(Bound {
+                desired,
+                live: live.rbin()?,
+                record: record.and_then(Record::rbin),
+            }),
+            Desired::SnowballUnlockCode(desired) => Paired::SnowballUnlockCode(Bound {
+                desired,
+                live: live.snowball()?,
+                record: record.and_then(Record::snowball),
+            }),
+        })
+    }
+
+    /// What the kind's transition table decides for this resource.
+    pub fn decide(&self, attempts: &[&Attempt], now: Timestamp) -> Decision {
+        match self {
+            Paired::GlacierVaultLock(b) => b.decide(attempts, now),
+            Paired::RbinRuleLock(b) => b.decide(attempts, now),
+            Paired::SnowballUnlockCode(b) => b.decide(attempts, now),
+        }
+    }
+}
+
+impl Desired {
+    /// The account and the id of the resource's physical key in `target`.
+    pub fn physical_id<'a>(&'a self, target: &'a Target) -> (&'a str, &'a str) {
+        match self {
+            Desired::GlacierVaultLock(d) => glacier::Glacier::physical_id(d, target),
+            Desired::RbinRuleLock(d) => rbin::Rbin::physical_id(d, target),
+            Desired::SnowballUnlockCode(d) => snowball::Snowball::physical_id(d, target),
+        }
+    }
+
+    /// Reads the live state of this resource (read-only calls).
+    pub async fn read(
+        &self,
+        config_dir: &Path,
+        clients: &ProviderClients,
+    ) -> Result<Live, AwsError> {
+        Ok(match self {
+            Desired::GlacierVaultLock(d) => {
+                Live::GlacierVaultLock(glacier::Glacier::read(d, config_dir, clients).await?)
+            }
+            Desired::RbinRuleLock(d) => {
+                Live::RbinRuleLock(rbin::Rbin::read(d, config_dir, clients).await?)
+            }
+            Desired::SnowballUnlockCode(d) => {
+                Live::SnowballUnlockCode(snowball::Snowball::read(d, config_dir, clients).await?)
+            }
+        })
+    }
+}
+
+impl Live {
+    fn glacier(&self) -> Option<&glacier::GlacierLive> {
+        let Live::GlacierVaultLock(live) = self else {
+            return None;
+        };
+        Some(live)
+    }
+
+    fn rbin(&self) -> Option<&rbin::RbinLive> {
+        let Live::RbinRuleLock(live) = self else {
+            return None;
+        };
+        Some(live)
+    }
+
+    fn snowball(&self) -> Option<&snowball::SnowballLive> {
+        let Live::SnowballUnlockCode(live) = self else {
+            return None;
+        };
+        Some(live)
+    }
+}
+
+/// The desired state of one resource; the variant always matches `address.kind`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Desired {
+    GlacierVaultLock(GlacierDesired),
+    RbinRuleLock(RbinDesired),
+    SnowballUnlockCode(SnowballDesired),
+}
+
+/// The live state of one resource, as refresh read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Live {
+    GlacierVaultLock(glacier::GlacierLive),
+    RbinRuleLock(rbin::RbinLive),
+    SnowballUnlockCode(snowball::SnowballLive),
+}
+
+/// What lockward remembers about one resource. Tagged by kind so the file reads on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    GlacierVaultLock(GlacierRecord),
+    RbinRuleLock(RbinRecord),
+    SnowballUnlockCode(SnowballRecord),
+}
+
+impl Record {
+    /// Where the record was made, when the state file says.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Record::GlacierVaultLock(r) => r.target.as_ref(),
+            Record::RbinRuleLock(r) => r.target.as_ref(),
+            Record::SnowballUnlockCode(r) => r.target.as_ref(),
+        }
+    }
+
+    /// The physical key of the resource, when the state file says.
+    pub fn physical_key(&self) -> Option<&str> {
+        match self {
+            Record::GlacierVaultLock(r) => r.physical_key.as_deref(),
+            Record::RbinRuleLock(r) => r.physical_key.as_deref(),
+            Record::SnowballUnlockCode(r) => r.physical_key.as_deref(),
+        }
+    }
+
+    /// Stamps the record with where it was made.
+    pub fn locate(&mut self, target: &Target, physical_key: &str) {
+        let (t, k) = match self {
+            Record::GlacierVaultLock(r) => (&mut r.target, &mut r.physical_key),
+            Record::RbinRuleLock(r) => (&mut r.target, &mut r.physical_key),
+            Record::SnowballUnlockCode(r) => (&mut r.target, &mut r.physical_key),
+        };
+        *t = Some(target.clone());
+        *k = Some(physical_key.to_string());
+    }
+
+    /// The kind the record is of.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Record::GlacierVaultLock(_) => Kind::GlacierVaultLock,
+            Record::RbinRuleLock(_) => Kind::RbinRuleLock,
+            Record::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
+        }
+    }
+
+    /// The record, if it is a Glacier vault lock's.
+    pub fn glacier(&self) -> Option<&GlacierRecord> {
+        let Record::GlacierVaultLock(r) = self else {
+            return None;
+        };
+        Some(r)
+    }
+
+    /// The record, if it is a Recycle Bin rule lock's.
+    pub fn rbin(&self) -> Option<&RbinRecord> {
+        let Record::RbinRuleLock(r) = self else {
+            return None;
+        };
+        Some(r)
+    }
+
+    /// The record, if it is a Snowball unlock code's.
+    pub fn snowball(&self) -> Option<&SnowballRecord> {
+        let Record::SnowballUnlockCode(r) = self else {
+            return None;
+        };
+        Some(r)
+    }
+}
 
 /// What a kind's transition table decided for one resource. Pure data; the planner wraps it
 /// into a [`ResourcePlan`].
@@ -87,40 +338,44 @@ impl Kind {
     /// The schema of the kind's live value in the plan JSON.
     pub fn live_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         match self {
-            Kind::GlacierVaultLock => generator.subschema_for::<glacier::GlacierLive>(),
-            Kind::RbinRuleLock => generator.subschema_for::<rbin::RbinLive>(),
-            Kind::SnowballUnlockCode => generator.subschema_for::<snowball::SnowballLive>(),
+            Kind::GlacierVaultLock => {
+                generator.subschema_for::<<glacier::Glacier as LockKind>::Live>()
+            }
+            Kind::RbinRuleLock => generator.subschema_for::<<rbin::Rbin as LockKind>::Live>(),
+            Kind::SnowballUnlockCode => {
+                generator.subschema_for::<<snowball::Snowball as LockKind>::Live>()
+            }
         }
     }
 
     /// The schema of the kind's desired value in the plan JSON.
     pub fn desired_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         match self {
-            Kind::GlacierVaultLock => generator.subschema_for::<crate::config::GlacierDesired>(),
-            Kind::RbinRuleLock => generator.subschema_for::<crate::config::RbinDesired>(),
-            Kind::SnowballUnlockCode => generator.subschema_for::<crate::config::SnowballDesired>(),
+            Kind::GlacierVaultLock => {
+                generator.subschema_for::<<glacier::Glacier as LockKind>::Desired>()
+            }
+            Kind::RbinRuleLock => generator.subschema_for::<<rbin::Rbin as LockKind>::Desired>(),
+            Kind::SnowballUnlockCode => {
+                generator.subschema_for::<<snowball::Snowball as LockKind>::Desired>()
+            }
         }
     }
 
     /// The actions a plan for this kind may hold.
     pub fn actions(self) -> &'static [ActionKind] {
         match self {
-            Kind::GlacierVaultLock => &[
-                ActionKind::InitiateLock,
-                ActionKind::CompleteLock,
-                ActionKind::AbortLock,
-            ],
-            Kind::RbinRuleLock => &[ActionKind::LockRule, ActionKind::UnlockRule],
-            Kind::SnowballUnlockCode => &[ActionKind::RetrieveUnlockCode],
+            Kind::GlacierVaultLock => glacier::Glacier::ACTIONS,
+            Kind::RbinRuleLock => rbin::Rbin::ACTIONS,
+            Kind::SnowballUnlockCode => snowball::Snowball::ACTIONS,
         }
     }
 
     /// The AWS service the kind's calls go to, as the SDK names it (`AWS_ENDPOINT_URL_<ID>`).
     pub fn service(self) -> &'static str {
         match self {
-            Kind::GlacierVaultLock => "glacier",
-            Kind::RbinRuleLock => "rbin",
-            Kind::SnowballUnlockCode => "snowball",
+            Kind::GlacierVaultLock => glacier::Glacier::SERVICE,
+            Kind::RbinRuleLock => rbin::Rbin::SERVICE,
+            Kind::SnowballUnlockCode => snowball::Snowball::SERVICE,
         }
     }
 

@@ -3,24 +3,15 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::{Config, Desired, Resource};
-use crate::kinds::{glacier, rbin, snowball, Address, Decision};
+use crate::config::{Config, Resource};
+pub use crate::kinds::Live;
+use crate::kinds::{Address, Decision, Paired};
 use crate::state::{Record, StateFile};
 
 use super::history::{Attempt, History};
 use super::model::{Message, Outcome, Plan, Recovery, ResourcePlan, StateRef, Target};
-
-/// The live state of one resource, as refresh read it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Live {
-    GlacierVaultLock(glacier::GlacierLive),
-    RbinRuleLock(rbin::RbinLive),
-    SnowballUnlockCode(snowball::SnowballLive),
-}
 
 /// What refresh found for one resource: where it lives and its live state there.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,12 +86,7 @@ struct Planned {
 /// The physical key of `resource` in `target` (DESIGN.md section 1).
 pub fn physical_key(resource: &Resource, target: &Target) -> String {
     let kind = resource.address.kind;
-    let (account, id) = match &resource.desired {
-        Desired::GlacierVaultLock(d) if d.account_id != "-" => (d.account_id.as_str(), &d.vault),
-        Desired::GlacierVaultLock(d) => (target.account.as_str(), &d.vault),
-        Desired::RbinRuleLock(d) => (target.account.as_str(), &d.rule_id),
-        Desired::SnowballUnlockCode(d) => (target.account.as_str(), &d.job_id),
-    };
+    let (account, id) = resource.desired.physical_id(target);
     format!("{kind}:{account}:{}:{id}", target.region)
 }
 
@@ -163,23 +149,11 @@ fn plan_resource(
     if let Some(old) = &moved_from {
         attempts.extend(recorded.history.for_resource(old, target));
     }
-    let mut decision = match (desired, &observed.live) {
-        (Desired::GlacierVaultLock(d), Live::GlacierVaultLock(l)) => {
-            let record = match record {
-                Some(Record::GlacierVaultLock(r)) => Some(r),
-                _ => None,
-            };
-            glacier::decide(d, l, record, &attempts, now)
-        }
-        (Desired::RbinRuleLock(d), Live::RbinRuleLock(l)) => rbin::decide(d, l, now),
-        (Desired::SnowballUnlockCode(d), Live::SnowballUnlockCode(l)) => {
-            let record = match record {
-                Some(Record::SnowballUnlockCode(r)) => Some(r),
-                _ => None,
-            };
-            snowball::decide(d, l, record, &attempts, now)
-        }
-        _ => {
+    let mut decision = match Paired::new(desired, &observed.live, record) {
+        Some(paired) => paired.decide(&attempts, now),
+        None => {
+            // Refresh reads each live value from its desired one; only a snapshot assembled
+            // by hand for another config can pair values of two kinds.
             let mut d = Decision::default();
             d.conflict(format!("internal error: live state of the wrong kind for {address}; this is a bug in lockward"));
             d

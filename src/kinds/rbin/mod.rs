@@ -2,11 +2,23 @@
 //! Locking and unlocking are `delayed`: an unlock only takes effect after the rule's unlock
 //! delay, which AWS fixes at the rule's first lock.
 
+pub mod aws;
+pub mod desired;
+mod fake;
+pub mod read;
+pub mod record;
+pub(crate) mod sdk;
+
+pub use aws::{RbinApi, RuleInfo, RuleSummary};
+pub use desired::{RbinDesired, RuleLockState};
+pub use read::read_rbin;
+pub use record::RbinRecord;
+pub(crate) use sdk::SdkRbin;
+
 use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{RbinDesired, RuleLockState};
 use crate::plan::{Action, ActionKind};
 
 use super::Decision;
@@ -122,6 +134,43 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
         },
     }
     d
+}
+
+/// `rbin_rule_lock`: a Recycle Bin rule lock.
+pub struct Rbin;
+
+impl super::LockKind for Rbin {
+    const KIND: super::Kind = super::Kind::RbinRuleLock;
+    const SERVICE: &'static str = "rbin";
+    const ACTIONS: &'static [ActionKind] = &[ActionKind::LockRule, ActionKind::UnlockRule];
+    type Desired = RbinDesired;
+    type Live = RbinLive;
+    type Record = RbinRecord;
+
+    fn physical_id<'a>(
+        desired: &'a RbinDesired,
+        target: &'a crate::plan::Target,
+    ) -> (&'a str, &'a str) {
+        (&target.account, &desired.rule_id)
+    }
+
+    async fn read(
+        desired: &RbinDesired,
+        _config_dir: &std::path::Path,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<RbinLive, crate::aws::AwsError> {
+        read_rbin(desired, clients).await
+    }
+
+    fn decide(
+        desired: &RbinDesired,
+        live: &RbinLive,
+        _record: Option<&RbinRecord>,
+        _attempts: &[&crate::plan::Attempt],
+        now: Timestamp,
+    ) -> Decision {
+        decide(desired, live, now)
+    }
 }
 
 #[cfg(test)]

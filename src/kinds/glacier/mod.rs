@@ -1,13 +1,26 @@
 //! `glacier_vault_lock`: a Glacier vault lock policy, tested while InProgress and then, once
 //! completed, permanent (InitiateVaultLock, GetVaultLock, CompleteVaultLock, AbortVaultLock).
 
+pub mod aws;
+pub mod desired;
+mod fake;
+pub mod read;
+pub mod record;
+pub(crate) mod sdk;
+
+pub use aws::{GlacierApi, VaultLock};
+pub use desired::{GlacierDesired, VaultLockState};
+pub use read::read_glacier;
+pub use record::GlacierRecord;
+pub(crate) use sdk::SdkGlacier;
+
 use jiff::{SignedDuration, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{GlacierDesired, Policy, VaultLockState};
+use crate::config::Policy;
 use crate::plan::{Action, ActionKind, Attempt, Effect, Recovery};
-use crate::state::{GlacierRecord, Record};
+use crate::state::Record;
 
 use super::Decision;
 
@@ -289,6 +302,52 @@ pub fn policy_diff(live: &Policy, desired: &Policy) -> String {
         .context_radius(3)
         .header("live policy", "desired policy")
         .to_string()
+}
+
+/// `glacier_vault_lock`: a Glacier vault lock.
+pub struct Glacier;
+
+impl super::LockKind for Glacier {
+    const KIND: super::Kind = super::Kind::GlacierVaultLock;
+    const SERVICE: &'static str = "glacier";
+    const ACTIONS: &'static [ActionKind] = &[
+        ActionKind::InitiateLock,
+        ActionKind::CompleteLock,
+        ActionKind::AbortLock,
+    ];
+    type Desired = GlacierDesired;
+    type Live = GlacierLive;
+    type Record = GlacierRecord;
+
+    fn physical_id<'a>(
+        desired: &'a GlacierDesired,
+        target: &'a crate::plan::Target,
+    ) -> (&'a str, &'a str) {
+        let account = if desired.account_id == "-" {
+            target.account.as_str()
+        } else {
+            desired.account_id.as_str()
+        };
+        (account, &desired.vault)
+    }
+
+    async fn read(
+        desired: &GlacierDesired,
+        _config_dir: &std::path::Path,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<GlacierLive, crate::aws::AwsError> {
+        read_glacier(desired, clients).await
+    }
+
+    fn decide(
+        desired: &GlacierDesired,
+        live: &GlacierLive,
+        record: Option<&GlacierRecord>,
+        attempts: &[&crate::plan::Attempt],
+        now: Timestamp,
+    ) -> Decision {
+        decide(desired, live, record, attempts, now)
+    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,24 @@
 //! (DescribeJob, GetJobUnlockCode). Retrieving the code is `irreversible`: a secret once
 //! disclosed stays disclosed. Only the code's SHA-256 fingerprint is ever recorded or shown.
 
+pub mod aws;
+pub mod desired;
+mod fake;
+pub mod read;
+pub mod record;
+pub(crate) mod sdk;
+
+pub use aws::{JobInfo, SnowballApi};
+pub use desired::SnowballDesired;
+pub use read::read_snowball;
+pub use record::SnowballRecord;
+pub(crate) use sdk::SdkSnowball;
+
 use jiff::{SignedDuration, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::config::SnowballDesired;
 use crate::plan::{Action, ActionKind, Attempt, Effect};
-use crate::state::SnowballRecord;
 
 use super::Decision;
 
@@ -198,6 +209,43 @@ pub fn decide(
         d.conflict(format!("the job is in state `{state}`, which lockward does not know; it will not retrieve the code"));
     }
     d
+}
+
+/// `snowball_unlock_code`: a Snowball job's unlock code.
+pub struct Snowball;
+
+impl super::LockKind for Snowball {
+    const KIND: super::Kind = super::Kind::SnowballUnlockCode;
+    const SERVICE: &'static str = "snowball";
+    const ACTIONS: &'static [ActionKind] = &[ActionKind::RetrieveUnlockCode];
+    type Desired = SnowballDesired;
+    type Live = SnowballLive;
+    type Record = SnowballRecord;
+
+    fn physical_id<'a>(
+        desired: &'a SnowballDesired,
+        target: &'a crate::plan::Target,
+    ) -> (&'a str, &'a str) {
+        (&target.account, &desired.job_id)
+    }
+
+    async fn read(
+        desired: &SnowballDesired,
+        config_dir: &std::path::Path,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<SnowballLive, crate::aws::AwsError> {
+        read_snowball(desired, config_dir, clients).await
+    }
+
+    fn decide(
+        desired: &SnowballDesired,
+        live: &SnowballLive,
+        record: Option<&SnowballRecord>,
+        attempts: &[&crate::plan::Attempt],
+        now: Timestamp,
+    ) -> Decision {
+        decide(desired, live, record, attempts, now)
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,28 @@
+//! What the state file remembers about a Glacier vault lock.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Target;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlacierRecord {
+    pub vault: String,
+    /// The id InitiateVaultLock returned; needed to complete the lock.
+    pub lock_id: String,
+    /// The lock's CreationDate as AWS reported it right after initiation (never the local
+    /// clock): with `policy_digest`, how lockward recognises its own lock.
+    pub initiated_at: Option<Timestamp>,
+    /// `sha256:…` of the canonical policy that was initiated.
+    pub policy_digest: String,
+    pub completed_at: Option<Timestamp>,
+    /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
+    /// in another account, region or endpoint. `None` in state files older than targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// The physical key of the resource the record is about, so a record found under another
+    /// address is recognised as moved. `None` in state files older than physical keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_key: Option<String>,
+}

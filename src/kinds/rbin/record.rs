@@ -1,0 +1,24 @@
+//! What the state file remembers about a Recycle Bin rule lock.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Target;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RbinRecord {
+    pub rule_id: String,
+    /// The unlock delay lockward locked the rule with.
+    pub unlock_delay_days: Option<u16>,
+    pub locked_at: Option<Timestamp>,
+    pub unlock_requested_at: Option<Timestamp>,
+    /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
+    /// in another account, region or endpoint. `None` in state files older than targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// The physical key of the resource the record is about, so a record found under another
+    /// address is recognised as moved. `None` in state files older than physical keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_key: Option<String>,
+}
