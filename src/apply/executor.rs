@@ -21,18 +21,15 @@ use futures::stream::{self, StreamExt};
 use jiff::Timestamp;
 use serde_json::{json, Map, Value};
 
-use crate::aws::{AwsError, CallerIdentity, GlacierApi, ProviderClients};
-use crate::config::{
-    Config, Desired, GlacierDesired, Policy, RbinDesired, Resource, SnowballDesired,
-};
+use crate::aws::{AwsError, CallerIdentity, ProviderClients};
+use crate::config::{Config, Resource};
 use crate::kinds::Address;
 use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
 use crate::plan::{Effect, Reversibility, Target};
 use crate::refresh::Clients;
-use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile, StateStore};
+use crate::state::{Record, StateFile, StateStore};
 
 use super::commit::GroupCommit;
-use super::deliver;
 use super::journal::{Journal, JournalAction, JournalRecord, Phase};
 
 /// What happened to one action.
@@ -98,8 +95,8 @@ pub struct Executor<'a> {
 }
 
 /// Shared by the resources running concurrently.
-struct Run<'a> {
-    state: Arc<Mutex<StateFile>>,
+pub(crate) struct Run<'a> {
+    pub(crate) state: Arc<Mutex<StateFile>>,
     /// Durable writes, shared by concurrent steps (one fsync for all that wait at once).
     saves: GroupCommit<()>,
     journal: GroupCommit<JournalRecord>,
@@ -110,19 +107,19 @@ struct Run<'a> {
 }
 
 /// How to tell, after a failure whose outcome is unknown, whether a call took effect.
-struct Recheck<'a, F> {
+pub(crate) struct Recheck<'a, F> {
     /// An error code that, besides ambiguous failures, may hide a call that took effect.
-    also_on: Option<&'a str>,
+    pub(crate) also_on: Option<&'a str>,
     /// What the re-read found when it did, for the journal.
-    found: &'a str,
+    pub(crate) found: &'a str,
     /// The next step to suggest when it did not.
-    hint: &'a str,
+    pub(crate) hint: &'a str,
     /// Reads the live state again: true when the call took effect.
-    took_effect: F,
+    pub(crate) took_effect: F,
 }
 
 /// Why a step failed; the message says what to do next.
-struct StepError(String);
+pub struct StepError(pub(crate) String);
 
 impl From<FatalError> for StepError {
     fn from(e: FatalError) -> Self {
@@ -308,29 +305,7 @@ impl<'a> Executor<'a> {
             reversibility: planned.reversibility,
         };
         let action = planned.action;
-        match (&resource.desired, action) {
-            (Desired::GlacierVaultLock(d), ActionKind::InitiateLock) => {
-                step.initiate(d, clients.glacier.as_ref(), true).await
-            }
-            (Desired::GlacierVaultLock(d), ActionKind::CompleteLock) => {
-                step.complete(d, clients.glacier.as_ref()).await
-            }
-            (Desired::GlacierVaultLock(d), ActionKind::AbortLock) => {
-                step.abort(d, clients.glacier.as_ref()).await
-            }
-            (Desired::RbinRuleLock(d), ActionKind::LockRule) => step.lock_rule(d, clients).await,
-            (Desired::RbinRuleLock(d), ActionKind::UnlockRule) => {
-                step.unlock_rule(d, clients).await
-            }
-            (Desired::SnowballUnlockCode(d), ActionKind::RetrieveUnlockCode) => {
-                step.retrieve(d, clients).await
-            }
-            (_, action) => Err(StepError(format!(
-                "internal error: {} cannot {}; this is a bug in lockward",
-                resource.address,
-                action.as_str()
-            ))),
-        }
+        resource.desired.step(action, &step, clients).await
     }
 }
 
@@ -355,26 +330,26 @@ fn journal_writer(journal: Journal) -> GroupCommit<JournalRecord> {
     })
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// One resource's step: journaling and state updates around the calls.
-struct Step<'e, 'r> {
-    exec: &'e Executor<'e>,
-    run: &'r Run<'r>,
-    address: &'r Address,
-    provider: &'r str,
+pub struct Step<'e, 'r> {
+    pub(crate) exec: &'e Executor<'e>,
+    pub(crate) run: &'r Run<'r>,
+    pub(crate) address: &'r Address,
+    pub(crate) provider: &'r str,
     /// Where the plan said the resource lives: every journal record and state record keeps it.
-    target: &'r Target,
-    physical_key: &'r str,
+    pub(crate) target: &'r Target,
+    pub(crate) physical_key: &'r str,
     /// The class the plan gave this action, kept in its `intent` record.
-    reversibility: Reversibility,
+    pub(crate) reversibility: Reversibility,
 }
 
 impl Step<'_, '_> {
     /// Appends a journal record (fsynced). A journal that cannot be written stops everything.
-    async fn journal(
+    pub(crate) async fn journal(
         &self,
         action: ActionKind,
         phase: Phase,
@@ -429,7 +404,7 @@ impl Step<'_, '_> {
     }
 
     /// Updates this resource's record and waits until the state file holding it is on disk.
-    async fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
+    pub(crate) async fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
         {
             let mut state = lock(&self.run.state);
             update(&mut state);
@@ -446,7 +421,12 @@ impl Step<'_, '_> {
 
     /// Journals a failed call with its effect: `none` only when AWS's answer proves the call
     /// did nothing, else `unknown`.
-    async fn failed(&self, action: ActionKind, error: &AwsError, next: &str) -> StepError {
+    pub(crate) async fn failed(
+        &self,
+        action: ActionKind,
+        error: &AwsError,
+        next: &str,
+    ) -> StepError {
         let detail = json!({"error": error.to_string(), "code": error.code});
         let effect = if error.proves_no_effect() {
             Effect::None
@@ -466,7 +446,7 @@ impl Step<'_, '_> {
     /// unknown (ambiguous, or `recheck.also_on`), the live state is read again and the call
     /// counts as done, journaled `recovered`, when it shows the call took effect; any other
     /// failure is journaled `failed` and stops the step.
-    async fn settle<F, Fut>(
+    pub(crate) async fn settle<F, Fut>(
         &self,
         action: ActionKind,
         result: Result<(), AwsError>,
@@ -492,326 +472,4 @@ impl Step<'_, '_> {
         self.journal(action, Phase::Recovered, detail).await?;
         Ok(())
     }
-
-    async fn initiate(
-        &self,
-        d: &GlacierDesired,
-        g: &dyn GlacierApi,
-        may_recover: bool,
-    ) -> Result<String, StepError> {
-        let action = ActionKind::InitiateLock;
-        let policy_digest = d.policy.digest();
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"vault": d.vault, "policy_digest": policy_digest}),
-        )
-        .await?;
-        match g
-            .initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical())
-            .await
-        {
-            Ok(lock_id) => {
-                // The lock id first of all: it is returned only now, and never again.
-                let mut record = GlacierRecord {
-                    vault: d.vault.clone(),
-                    lock_id: lock_id.clone(),
-                    initiated_at: None,
-                    policy_digest: policy_digest.clone(),
-                    completed_at: None,
-                    target: None,
-                    physical_key: None,
-                };
-                let saved = self
-                    .save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))
-                    .await;
-                // The initiation time recorded is the CreationDate AWS reports.
-                let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
-                    Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => {
-                        Some(lock.created)
-                    }
-                    _ => None,
-                };
-                let saved = match (saved, created) {
-                    (Ok(()), Some(_)) => {
-                        record.initiated_at = created;
-                        self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))
-                            .await
-                    }
-                    (other, _) => other,
-                };
-                // The journal is the lock id's second home: written even when the state file
-                // could not be, so the next run recovers the id from it.
-                self.journal(
-                    action,
-                    Phase::Done,
-                    json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())}),
-                )
-                .await?;
-                saved?;
-                Ok(match created {
-                    Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
-                    None => "lock id recorded (its CreationDate could not be read back; the next plan will re-check it)".into(),
-                })
-            }
-            Err(e) if e.is_ambiguous() => {
-                // The lock may have gone InProgress without its id reaching us. Look before
-                // deciding anything.
-                let detail = json!({"error": e.to_string(), "note": "outcome unknown; re-reading the vault"});
-                self.journal(action, Phase::Failed, detail).await?;
-                match g.get_vault_lock(&d.account_id, &d.vault).await {
-                    Ok(Some(lock)) if lock.state == "InProgress" && may_recover => {
-                        self.journal(
-                            action,
-                            Phase::Recovered,
-                            json!({"found": "a lock InProgress whose id never reached lockward", "created": lock.created.to_string(), "next": "abort it and initiate again"}),
-                        ).await?;
-                        self.abort(d, g).await?;
-                        Box::pin(self.initiate(d, g, false)).await
-                    }
-                    Ok(None) if may_recover => {
-                        self.journal(action, Phase::Recovered, json!({"found": "no lock: the initiation did not happen", "next": "initiate again"})).await?;
-                        Box::pin(self.initiate(d, g, false)).await
-                    }
-                    Ok(found) => Err(StepError(format!(
-                        "initiate_lock's outcome was unknown ({e}) and the vault now shows {}\nhint: run `lockward plan` to see the vault's state; apply again converges",
-                        found.map(|l| l.state).unwrap_or_else(|| "no lock".into())
-                    ))),
-                    Err(read) => Err(StepError(format!(
-                        "initiate_lock's outcome is unknown ({e}) and the vault could not be read again ({read})\nhint: run `lockward plan` when AWS answers again: a lock left InProgress without its id is aborted and initiated again"
-                    ))),
-                }
-            }
-            Err(e) => Err(self
-                .failed(action, &e, "fix the cause above and run apply again")
-                .await),
-        }
-    }
-
-    async fn complete(&self, d: &GlacierDesired, g: &dyn GlacierApi) -> Result<String, StepError> {
-        let action = ActionKind::CompleteLock;
-        let record = lock(&self.run.state).glacier(self.address).cloned();
-        let Some(record) = record.filter(|r| r.policy_digest == d.policy.digest()) else {
-            return Err(StepError(
-                "complete_lock refused: the state file holds no lock id for a lock with the desired policy\nhint: run `lockward plan`".into(),
-            ));
-        };
-        // Re-read the vault right before the irreversible call: complete only the lock that
-        // holds exactly the desired policy and is the one whose id lockward recorded.
-        let live = g.get_vault_lock(&d.account_id, &d.vault).await.map_err(|e| {
-            StepError(format!("complete_lock not attempted: the vault could not be re-read first ({e})\nhint: run apply again"))
-        })?;
-        let ok = match &live {
-            Some(lock) => {
-                lock.state == "InProgress"
-                    && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
-                    && record.initiated_at.is_none_or(|t| t == lock.created)
-            }
-            None => false,
-        };
-        if !ok {
-            return Err(StepError(
-                "complete_lock refused: the vault's lock is no longer the InProgress lock with the desired policy that lockward initiated\nhint: run `lockward plan` to see what changed".into(),
-            ));
-        }
-        self.journal(action, Phase::Intent, json!({"vault": d.vault, "lock_id": record.lock_id, "policy_digest": record.policy_digest})).await?;
-        let result = g
-            .complete_vault_lock(&d.account_id, &d.vault, &record.lock_id)
-            .await;
-        self.settle(action, result, Recheck {
-            also_on: None,
-            found: "the vault is Locked with the desired policy",
-            hint: "run `lockward plan`; apply again completes the lock if it is still InProgress",
-            took_effect: || async {
-                matches!(
-                    g.get_vault_lock(&d.account_id, &d.vault).await,
-                    Ok(Some(lock)) if lock.state == "Locked" && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
-                )
-            },
-        })
-        .await?;
-        let now = (self.exec.clock)();
-        let mut done = record;
-        done.completed_at = Some(now);
-        self.save(|s| s.set(self.address, Record::GlacierVaultLock(done)))
-            .await?;
-        self.journal(action, Phase::Done, json!({"vault": d.vault}))
-            .await?;
-        Ok("the vault lock is now permanent".into())
-    }
-
-    async fn abort(&self, d: &GlacierDesired, g: &dyn GlacierApi) -> Result<String, StepError> {
-        let action = ActionKind::AbortLock;
-        self.journal(action, Phase::Intent, json!({"vault": d.vault}))
-            .await?;
-        let result = g.abort_vault_lock(&d.account_id, &d.vault).await;
-        self.settle(
-            action,
-            result,
-            Recheck {
-                also_on: None,
-                found: "no lock",
-                hint: "run apply again",
-                took_effect: || async {
-                    matches!(g.get_vault_lock(&d.account_id, &d.vault).await, Ok(None))
-                },
-            },
-        )
-        .await?;
-        self.save(|s| {
-            s.resources.remove(&self.address.to_string());
-        })
-        .await?;
-        self.journal(action, Phase::Done, json!({"vault": d.vault}))
-            .await?;
-        Ok("the lock in progress was aborted".into())
-    }
-
-    async fn lock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
-        let action = ActionKind::LockRule;
-        let days = d.unlock_delay_days.ok_or_else(|| {
-            StepError(
-                "internal error: lock_rule without an unlock delay; this is a bug in lockward"
-                    .into(),
-            )
-        })?;
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"rule_id": d.rule_id, "unlock_delay_days": days}),
-        )
-        .await?;
-        let result = c.rbin.lock_rule(&d.rule_id, days).await;
-        self.settle(action, result, Recheck {
-            also_on: None,
-            found: "the rule is locked",
-            hint: "run apply again",
-            took_effect: || async {
-                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"))
-            },
-        })
-        .await?;
-        let now = (self.exec.clock)();
-        let record = RbinRecord {
-            rule_id: d.rule_id.clone(),
-            unlock_delay_days: Some(days),
-            locked_at: Some(now),
-            unlock_requested_at: None,
-            target: None,
-            physical_key: None,
-        };
-        self.save(|s| s.set(self.address, Record::RbinRuleLock(record)))
-            .await?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
-            .await?;
-        Ok(format!("locked; unlocking it takes {days} days"))
-    }
-
-    async fn unlock_rule(&self, d: &RbinDesired, c: &ProviderClients) -> Result<String, StepError> {
-        let action = ActionKind::UnlockRule;
-        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))
-            .await?;
-        let result = c.rbin.unlock_rule(&d.rule_id).await;
-        self.settle(action, result, Recheck {
-            // A ConflictException may answer the SDK's retry of a call whose first attempt took
-            // effect (its answer lost): the rule is then already pending unlock. Look.
-            also_on: Some("ConflictException"),
-            found: "the rule is pending unlock",
-            hint: "run apply again",
-            took_effect: || async {
-                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"))
-            },
-        })
-        .await?;
-        let now = (self.exec.clock)();
-        self.save(|s| {
-            let mut record = s.rbin(self.address).cloned().unwrap_or(RbinRecord {
-                rule_id: d.rule_id.clone(),
-                unlock_delay_days: None,
-                locked_at: None,
-                unlock_requested_at: None,
-                target: None,
-                physical_key: None,
-            });
-            record.unlock_requested_at = Some(now);
-            s.set(self.address, Record::RbinRuleLock(record));
-        })
-        .await?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
-            .await?;
-        Ok("unlock requested; the rule stays locked until its unlock delay ends".into())
-    }
-
-    async fn retrieve(
-        &self,
-        d: &SnowballDesired,
-        c: &ProviderClients,
-    ) -> Result<String, StepError> {
-        let action = ActionKind::RetrieveUnlockCode;
-        // Prepare the file before the code exists, so a code once disclosed is not lost to a
-        // file that cannot be written.
-        let pending = deliver::Pending::prepare(&d.deliver_to, &self.exec.config.dir)
-            .map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"job_id": d.job_id, "deliver_to": d.deliver_to}),
-        )
-        .await?;
-        // Never repeated automatically: every call discloses the code again.
-        let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
-            Ok(code) => code,
-            // AWS may have disclosed the code without it reaching lockward. Say so; never
-            // call again on our own.
-            Err(e) if e.is_ambiguous() => {
-                let detail = json!({"error": e.to_string(), "code": e.code, "note": "outcome unknown: the code may have been disclosed without reaching lockward"});
-                self.journal(action, Phase::Failed, detail).await?;
-                return Err(StepError(format!(
-                    "retrieve_unlock_code's outcome is unknown ({e}): AWS may have disclosed the unlock code, but it never reached lockward, so nothing was written to `{}`\nhint: lockward does not retry this call on its own; the next apply retrieves the code again only after you approve it again",
-                    d.deliver_to.display()
-                )));
-            }
-            Err(e) => return Err(self.failed(action, &e, "fix the cause above; the next apply asks for confirmation again before retrieving the code").await),
-        };
-        let fingerprint = match pending.commit(&code) {
-            Ok(fingerprint) => fingerprint,
-            Err(e) => {
-                let message = format!(
-                    "the unlock code was retrieved but could not be written to `{}`: {e}",
-                    d.deliver_to.display()
-                );
-                self.journal(action, Phase::Failed, json!({"error": message}))
-                    .await?;
-                return Err(StepError(format!(
-                    "{message}\nhint: fix the file system problem and apply again (the code will be retrieved again)"
-                )));
-            }
-        };
-        let record = SnowballRecord {
-            job_id: d.job_id.clone(),
-            fingerprint: fingerprint.clone(),
-            deliver_to: d.deliver_to.clone(),
-            delivered_at: (self.exec.clock)(),
-            target: None,
-            physical_key: None,
-        };
-        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
-            .await?;
-        self.journal(
-            action,
-            Phase::Done,
-            json!({"job_id": d.job_id, "fingerprint": fingerprint}),
-        )
-        .await?;
-        Ok(format!(
-            "delivered to {} (fingerprint {})",
-            d.deliver_to.display(),
-            short(&fingerprint)
-        ))
-    }
-}
-
-fn short(fingerprint: &str) -> &str {
-    let hex = fingerprint.strip_prefix("sha256:").unwrap_or(fingerprint);
-    &hex[..hex.len().min(12)]
 }

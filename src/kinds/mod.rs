@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
 use schemars::JsonSchema;
 
+use crate::apply::executor::{Step, StepError};
 use crate::aws::{AwsError, ProviderClients};
 use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Target};
 
@@ -65,6 +66,16 @@ pub trait LockKind {
         attempts: &[&Attempt],
         now: Timestamp,
     ) -> Decision;
+
+    /// Carries out one of [`LockKind::ACTIONS`] for this resource: a journal `intent` before
+    /// each mutating call, the result in the state file, then `done` or `failed` (DESIGN.md
+    /// section 5). Must be idempotent: apply again converges.
+    fn step(
+        action: ActionKind,
+        desired: &Self::Desired,
+        step: &Step<'_, '_>,
+        clients: &ProviderClients,
+    ) -> impl Future<Output = Result<String, StepError>>;
 }
 
 /// One resource's desired, live and recorded values, all of kind `K`.
@@ -150,6 +161,24 @@ impl Desired {
                 Live::SnowballUnlockCode(snowball::Snowball::read(d, config_dir, clients).await?)
             }
         })
+    }
+}
+
+impl Desired {
+    /// Carries out `action` for this resource (see [`LockKind::step`]).
+    pub async fn step(
+        &self,
+        action: ActionKind,
+        step: &Step<'_, '_>,
+        clients: &ProviderClients,
+    ) -> Result<String, StepError> {
+        match self {
+            Desired::GlacierVaultLock(d) => glacier::Glacier::step(action, d, step, clients).await,
+            Desired::RbinRuleLock(d) => rbin::Rbin::step(action, d, step, clients).await,
+            Desired::SnowballUnlockCode(d) => {
+                snowball::Snowball::step(action, d, step, clients).await
+            }
+        }
     }
 }
 
@@ -265,6 +294,16 @@ impl Record {
         };
         Some(r)
     }
+}
+
+/// A plan is made by the planner from the kind's own [`LockKind::ACTIONS`], and a saved plan
+/// file is checked against the plan schema, which names each kind's actions: an action of
+/// another kind reaches a step only through a plan file edited by hand.
+fn not_an_action_of(address: &Address, action: ActionKind) -> StepError {
+    StepError(format!(
+        "internal error: {address} cannot {}; this is a bug in lockward",
+        action.as_str()
+    ))
 }
 
 /// What a kind's transition table decided for one resource. Pure data; the planner wraps it

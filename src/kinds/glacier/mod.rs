@@ -7,6 +7,7 @@ mod fake;
 pub mod read;
 pub mod record;
 pub(crate) mod sdk;
+mod step;
 
 pub use aws::{GlacierApi, VaultLock};
 pub use desired::{GlacierDesired, VaultLockState};
@@ -347,6 +348,22 @@ impl super::LockKind for Glacier {
         now: Timestamp,
     ) -> Decision {
         decide(desired, live, record, attempts, now)
+    }
+
+    async fn step(
+        action: ActionKind,
+        desired: &GlacierDesired,
+        step: &crate::apply::executor::Step<'_, '_>,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<String, crate::apply::executor::StepError> {
+        match action {
+            ActionKind::InitiateLock => {
+                step.initiate(desired, clients.glacier.as_ref(), true).await
+            }
+            ActionKind::CompleteLock => step.complete(desired, clients.glacier.as_ref()).await,
+            ActionKind::AbortLock => step.abort(desired, clients.glacier.as_ref()).await,
+            other => Err(super::not_an_action_of(step.address, other)),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod fake;
 pub mod read;
 pub mod record;
 pub(crate) mod sdk;
+mod step;
 
 pub use aws::{RbinApi, RuleInfo, RuleSummary};
 pub use desired::{RbinDesired, RuleLockState};
@@ -170,6 +171,19 @@ impl super::LockKind for Rbin {
         now: Timestamp,
     ) -> Decision {
         decide(desired, live, now)
+    }
+
+    async fn step(
+        action: ActionKind,
+        desired: &RbinDesired,
+        step: &crate::apply::executor::Step<'_, '_>,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<String, crate::apply::executor::StepError> {
+        match action {
+            ActionKind::LockRule => step.lock_rule(desired, clients).await,
+            ActionKind::UnlockRule => step.unlock_rule(desired, clients).await,
+            other => Err(super::not_an_action_of(step.address, other)),
+        }
     }
 }
 

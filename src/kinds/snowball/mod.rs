@@ -8,6 +8,7 @@ mod fake;
 pub mod read;
 pub mod record;
 pub(crate) mod sdk;
+mod step;
 
 pub use aws::{JobInfo, SnowballApi};
 pub use desired::SnowballDesired;
@@ -245,6 +246,18 @@ impl super::LockKind for Snowball {
         now: Timestamp,
     ) -> Decision {
         decide(desired, live, record, attempts, now)
+    }
+
+    async fn step(
+        action: ActionKind,
+        desired: &SnowballDesired,
+        step: &crate::apply::executor::Step<'_, '_>,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<String, crate::apply::executor::StepError> {
+        match action {
+            ActionKind::RetrieveUnlockCode => step.retrieve(desired, clients).await,
+            other => Err(super::not_an_action_of(step.address, other)),
+        }
     }
 }
 

@@ -1,0 +1,196 @@
+//! Glacier's actions: InitiateVaultLock, CompleteVaultLock, AbortVaultLock, journaled and
+//! recorded by the generic executor.
+
+use serde_json::json;
+
+use crate::apply::executor::{lock, Recheck, Step, StepError};
+use crate::apply::journal::Phase;
+use crate::config::Policy;
+use crate::plan::ActionKind;
+use crate::state::Record;
+
+use super::{GlacierApi, GlacierDesired, GlacierRecord};
+
+impl Step<'_, '_> {
+    pub(crate) async fn initiate(
+        &self,
+        d: &GlacierDesired,
+        g: &dyn GlacierApi,
+        may_recover: bool,
+    ) -> Result<String, StepError> {
+        let action = ActionKind::InitiateLock;
+        let policy_digest = d.policy.digest();
+        self.journal(
+            action,
+            Phase::Intent,
+            json!({"vault": d.vault, "policy_digest": policy_digest}),
+        )
+        .await?;
+        match g
+            .initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical())
+            .await
+        {
+            Ok(lock_id) => {
+                // The lock id first of all: it is returned only now, and never again.
+                let mut record = GlacierRecord {
+                    vault: d.vault.clone(),
+                    lock_id: lock_id.clone(),
+                    initiated_at: None,
+                    policy_digest: policy_digest.clone(),
+                    completed_at: None,
+                    target: None,
+                    physical_key: None,
+                };
+                let saved = self
+                    .save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))
+                    .await;
+                // The initiation time recorded is the CreationDate AWS reports.
+                let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
+                    Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => {
+                        Some(lock.created)
+                    }
+                    _ => None,
+                };
+                let saved = match (saved, created) {
+                    (Ok(()), Some(_)) => {
+                        record.initiated_at = created;
+                        self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))
+                            .await
+                    }
+                    (other, _) => other,
+                };
+                // The journal is the lock id's second home: written even when the state file
+                // could not be, so the next run recovers the id from it.
+                self.journal(
+                    action,
+                    Phase::Done,
+                    json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())}),
+                )
+                .await?;
+                saved?;
+                Ok(match created {
+                    Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
+                    None => "lock id recorded (its CreationDate could not be read back; the next plan will re-check it)".into(),
+                })
+            }
+            Err(e) if e.is_ambiguous() => {
+                // The lock may have gone InProgress without its id reaching us. Look before
+                // deciding anything.
+                let detail = json!({"error": e.to_string(), "note": "outcome unknown; re-reading the vault"});
+                self.journal(action, Phase::Failed, detail).await?;
+                match g.get_vault_lock(&d.account_id, &d.vault).await {
+                    Ok(Some(lock)) if lock.state == "InProgress" && may_recover => {
+                        self.journal(
+                            action,
+                            Phase::Recovered,
+                            json!({"found": "a lock InProgress whose id never reached lockward", "created": lock.created.to_string(), "next": "abort it and initiate again"}),
+                        ).await?;
+                        self.abort(d, g).await?;
+                        Box::pin(self.initiate(d, g, false)).await
+                    }
+                    Ok(None) if may_recover => {
+                        self.journal(action, Phase::Recovered, json!({"found": "no lock: the initiation did not happen", "next": "initiate again"})).await?;
+                        Box::pin(self.initiate(d, g, false)).await
+                    }
+                    Ok(found) => Err(StepError(format!(
+                        "initiate_lock's outcome was unknown ({e}) and the vault now shows {}\nhint: run `lockward plan` to see the vault's state; apply again converges",
+                        found.map(|l| l.state).unwrap_or_else(|| "no lock".into())
+                    ))),
+                    Err(read) => Err(StepError(format!(
+                        "initiate_lock's outcome is unknown ({e}) and the vault could not be read again ({read})\nhint: run `lockward plan` when AWS answers again: a lock left InProgress without its id is aborted and initiated again"
+                    ))),
+                }
+            }
+            Err(e) => Err(self
+                .failed(action, &e, "fix the cause above and run apply again")
+                .await),
+        }
+    }
+
+    pub(crate) async fn complete(
+        &self,
+        d: &GlacierDesired,
+        g: &dyn GlacierApi,
+    ) -> Result<String, StepError> {
+        let action = ActionKind::CompleteLock;
+        let record = lock(&self.run.state).glacier(self.address).cloned();
+        let Some(record) = record.filter(|r| r.policy_digest == d.policy.digest()) else {
+            return Err(StepError(
+                "complete_lock refused: the state file holds no lock id for a lock with the desired policy\nhint: run `lockward plan`".into(),
+            ));
+        };
+        // Re-read the vault right before the irreversible call: complete only the lock that
+        // holds exactly the desired policy and is the one whose id lockward recorded.
+        let live = g.get_vault_lock(&d.account_id, &d.vault).await.map_err(|e| {
+            StepError(format!("complete_lock not attempted: the vault could not be re-read first ({e})\nhint: run apply again"))
+        })?;
+        let ok = match &live {
+            Some(lock) => {
+                lock.state == "InProgress"
+                    && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
+                    && record.initiated_at.is_none_or(|t| t == lock.created)
+            }
+            None => false,
+        };
+        if !ok {
+            return Err(StepError(
+                "complete_lock refused: the vault's lock is no longer the InProgress lock with the desired policy that lockward initiated\nhint: run `lockward plan` to see what changed".into(),
+            ));
+        }
+        self.journal(action, Phase::Intent, json!({"vault": d.vault, "lock_id": record.lock_id, "policy_digest": record.policy_digest})).await?;
+        let result = g
+            .complete_vault_lock(&d.account_id, &d.vault, &record.lock_id)
+            .await;
+        self.settle(action, result, Recheck {
+            also_on: None,
+            found: "the vault is Locked with the desired policy",
+            hint: "run `lockward plan`; apply again completes the lock if it is still InProgress",
+            took_effect: || async {
+                matches!(
+                    g.get_vault_lock(&d.account_id, &d.vault).await,
+                    Ok(Some(lock)) if lock.state == "Locked" && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
+                )
+            },
+        })
+        .await?;
+        let now = (self.exec.clock)();
+        let mut done = record;
+        done.completed_at = Some(now);
+        self.save(|s| s.set(self.address, Record::GlacierVaultLock(done)))
+            .await?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault}))
+            .await?;
+        Ok("the vault lock is now permanent".into())
+    }
+
+    pub(crate) async fn abort(
+        &self,
+        d: &GlacierDesired,
+        g: &dyn GlacierApi,
+    ) -> Result<String, StepError> {
+        let action = ActionKind::AbortLock;
+        self.journal(action, Phase::Intent, json!({"vault": d.vault}))
+            .await?;
+        let result = g.abort_vault_lock(&d.account_id, &d.vault).await;
+        self.settle(
+            action,
+            result,
+            Recheck {
+                also_on: None,
+                found: "no lock",
+                hint: "run apply again",
+                took_effect: || async {
+                    matches!(g.get_vault_lock(&d.account_id, &d.vault).await, Ok(None))
+                },
+            },
+        )
+        .await?;
+        self.save(|s| {
+            s.resources.remove(&self.address.to_string());
+        })
+        .await?;
+        self.journal(action, Phase::Done, json!({"vault": d.vault}))
+            .await?;
+        Ok("the lock in progress was aborted".into())
+    }
+}

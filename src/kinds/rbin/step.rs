@@ -1,0 +1,96 @@
+//! Recycle Bin's actions: LockRule, UnlockRule.
+
+use serde_json::json;
+
+use crate::apply::executor::{Recheck, Step, StepError};
+use crate::apply::journal::Phase;
+use crate::aws::ProviderClients;
+use crate::plan::ActionKind;
+use crate::state::Record;
+
+use super::{RbinDesired, RbinRecord};
+
+impl Step<'_, '_> {
+    pub(crate) async fn lock_rule(
+        &self,
+        d: &RbinDesired,
+        c: &ProviderClients,
+    ) -> Result<String, StepError> {
+        let action = ActionKind::LockRule;
+        let days = d.unlock_delay_days.ok_or_else(|| {
+            StepError(
+                "internal error: lock_rule without an unlock delay; this is a bug in lockward"
+                    .into(),
+            )
+        })?;
+        self.journal(
+            action,
+            Phase::Intent,
+            json!({"rule_id": d.rule_id, "unlock_delay_days": days}),
+        )
+        .await?;
+        let result = c.rbin.lock_rule(&d.rule_id, days).await;
+        self.settle(action, result, Recheck {
+            also_on: None,
+            found: "the rule is locked",
+            hint: "run apply again",
+            took_effect: || async {
+                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"))
+            },
+        })
+        .await?;
+        let now = (self.exec.clock)();
+        let record = RbinRecord {
+            rule_id: d.rule_id.clone(),
+            unlock_delay_days: Some(days),
+            locked_at: Some(now),
+            unlock_requested_at: None,
+            target: None,
+            physical_key: None,
+        };
+        self.save(|s| s.set(self.address, Record::RbinRuleLock(record)))
+            .await?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
+            .await?;
+        Ok(format!("locked; unlocking it takes {days} days"))
+    }
+
+    pub(crate) async fn unlock_rule(
+        &self,
+        d: &RbinDesired,
+        c: &ProviderClients,
+    ) -> Result<String, StepError> {
+        let action = ActionKind::UnlockRule;
+        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))
+            .await?;
+        let result = c.rbin.unlock_rule(&d.rule_id).await;
+        self.settle(action, result, Recheck {
+            // A ConflictException may answer the SDK's retry of a call whose first attempt took
+            // effect (its answer lost): the rule is then already pending unlock. Look.
+            also_on: Some("ConflictException"),
+            found: "the rule is pending unlock",
+            hint: "run apply again",
+            took_effect: || async {
+                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"))
+            },
+        })
+        .await?;
+        let now = (self.exec.clock)();
+        self.save(|s| {
+            let mut record = s.rbin(self.address).cloned().unwrap_or(RbinRecord {
+                rule_id: d.rule_id.clone(),
+                unlock_delay_days: None,
+                locked_at: None,
+                unlock_requested_at: None,
+                target: None,
+                physical_key: None,
+            });
+            record.unlock_requested_at = Some(now);
+            s.set(self.address, Record::RbinRuleLock(record));
+        })
+        .await?;
+        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
+            .await?;
+        Ok("unlock requested; the rule stays locked until its unlock delay ends".into())
+    }
+}

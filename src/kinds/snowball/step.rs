@@ -1,0 +1,87 @@
+//! Snowball's action: GetJobUnlockCode, delivered to its file.
+
+use serde_json::json;
+
+use crate::apply::deliver;
+use crate::apply::executor::{Step, StepError};
+use crate::apply::journal::Phase;
+use crate::aws::ProviderClients;
+use crate::plan::ActionKind;
+use crate::state::Record;
+
+use super::{SnowballDesired, SnowballRecord};
+
+impl Step<'_, '_> {
+    pub(crate) async fn retrieve(
+        &self,
+        d: &SnowballDesired,
+        c: &ProviderClients,
+    ) -> Result<String, StepError> {
+        let action = ActionKind::RetrieveUnlockCode;
+        // Prepare the file before the code exists, so a code once disclosed is not lost to a
+        // file that cannot be written.
+        let pending = deliver::Pending::prepare(&d.deliver_to, &self.exec.config.dir)
+            .map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
+        self.journal(
+            action,
+            Phase::Intent,
+            json!({"job_id": d.job_id, "deliver_to": d.deliver_to}),
+        )
+        .await?;
+        // Never repeated automatically: every call discloses the code again.
+        let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
+            Ok(code) => code,
+            // AWS may have disclosed the code without it reaching lockward. Say so; never
+            // call again on our own.
+            Err(e) if e.is_ambiguous() => {
+                let detail = json!({"error": e.to_string(), "code": e.code, "note": "outcome unknown: the code may have been disclosed without reaching lockward"});
+                self.journal(action, Phase::Failed, detail).await?;
+                return Err(StepError(format!(
+                    "retrieve_unlock_code's outcome is unknown ({e}): AWS may have disclosed the unlock code, but it never reached lockward, so nothing was written to `{}`\nhint: lockward does not retry this call on its own; the next apply retrieves the code again only after you approve it again",
+                    d.deliver_to.display()
+                )));
+            }
+            Err(e) => return Err(self.failed(action, &e, "fix the cause above; the next apply asks for confirmation again before retrieving the code").await),
+        };
+        let fingerprint = match pending.commit(&code) {
+            Ok(fingerprint) => fingerprint,
+            Err(e) => {
+                let message = format!(
+                    "the unlock code was retrieved but could not be written to `{}`: {e}",
+                    d.deliver_to.display()
+                );
+                self.journal(action, Phase::Failed, json!({"error": message}))
+                    .await?;
+                return Err(StepError(format!(
+                    "{message}\nhint: fix the file system problem and apply again (the code will be retrieved again)"
+                )));
+            }
+        };
+        let record = SnowballRecord {
+            job_id: d.job_id.clone(),
+            fingerprint: fingerprint.clone(),
+            deliver_to: d.deliver_to.clone(),
+            delivered_at: (self.exec.clock)(),
+            target: None,
+            physical_key: None,
+        };
+        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
+            .await?;
+        self.journal(
+            action,
+            Phase::Done,
+            json!({"job_id": d.job_id, "fingerprint": fingerprint}),
+        )
+        .await?;
+        Ok(format!(
+            "delivered to {} (fingerprint {})",
+            d.deliver_to.display(),
+            short(&fingerprint)
+        ))
+    }
+}
+
+fn short(fingerprint: &str) -> &str {
+    let hex = fingerprint.strip_prefix("sha256:").unwrap_or(fingerprint);
+    &hex[..hex.len().min(12)]
+}
