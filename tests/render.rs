@@ -38,6 +38,28 @@ pub fn plan_json_errors(plan: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Panics, listing every error, unless `report` validates against `schema/report.schema.json`.
+pub fn assert_valid_report_json(report: &Value) {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema: Value = serde_json::from_str(include_str!("../schema/report.schema.json"))
+            .expect("schema/report.schema.json is JSON");
+        jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("schema/report.schema.json is a valid draft 2020-12 schema")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report JSON does not match schema/report.schema.json:\n{}\n\n{report:#}",
+        errors.join("\n")
+    );
+}
+
 /// Panics, listing every error, unless `plan` validates against `schema/plan.schema.json`.
 /// Any test that produces plan JSON can call it.
 pub fn assert_valid_plan_json(plan: &Value) {
@@ -572,6 +594,23 @@ fn the_checked_in_plan_schema_is_what_the_types_generate() {
         checked_in == generated,
         "schema/plan.schema.json differs from what the plan types (src/plan/model.rs) generate.\n\
          Regenerate it with `LOCKWARD_UPDATE_SCHEMA=1 cargo test -p lockward --test main render::the_checked_in_plan_schema`, \
+         review the diff, and commit it."
+    );
+}
+
+#[test]
+fn the_checked_in_report_schema_is_what_the_types_generate() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
+    let generated = digest::pretty_canonical_json(&lockward::report::model::schema()) + "\n";
+    if std::env::var_os("LOCKWARD_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "schema/report.schema.json differs from what the report types (src/report/model.rs) generate.\n\
+         Regenerate it with `LOCKWARD_UPDATE_SCHEMA=1 cargo test -p lockward --test main render::the_checked_in_report_schema`, \
          review the diff, and commit it."
     );
 }

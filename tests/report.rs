@@ -92,7 +92,9 @@ fn report_json(env: &Env, extra: &[&str]) -> Value {
     args.extend_from_slice(extra);
     let run = env.lockward(&args);
     run.success();
-    serde_json::from_str(&run.stdout).expect("report --format json prints JSON")
+    let report = serde_json::from_str(&run.stdout).expect("report --format json prints JSON");
+    crate::render::assert_valid_report_json(&report);
+    report
 }
 
 fn verdicts(report: &Value) -> Vec<(String, String)> {

@@ -1,8 +1,10 @@
 //! The one dispatch point between the generic engine and the lock kinds.
 //!
-//! Everything one kind is lives in its folder (`glacier/`, `rbin/`, `snowball/`): its desired
-//! type, live type and read, recorded type, transition table, its AWS service trait with the
-//! SDK adapter and the fake, and its tests. Each folder implements [`LockKind`]. This file
+//! Each kind lives in its folder (`glacier/`, `rbin/`, `snowball/`): its desired type, live
+//! type and read, recorded type, transition table, action steps, its AWS service trait with
+//! the SDK adapter and the fake, and its tests. Each folder implements [`LockKind`]. Not yet
+//! moved here: each kind's raw config type and checks (`config/`), its words for humans
+//! (`render/describe.rs`, `render/state.rs`), drift and discovery (`report/`) and import. This file
 //! holds [`Kind`] and [`Kind::ALL`], the enums over the kinds' typed values ([`Desired`],
 //! [`Live`], [`Record`]), [`Paired`] (one resource's values of one kind, paired once), and
 //! the exhaustive matches that reach each kind. No other file matches over kinds with a
@@ -224,7 +226,7 @@ pub enum Live {
 }
 
 /// What lockward remembers about one resource. Tagged by kind so the file reads on its own.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     GlacierVaultLock(GlacierRecord),

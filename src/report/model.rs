@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::kinds::{Address, Kind};
 use crate::plan::ResourcePlan;
@@ -18,7 +20,7 @@ use crate::state::Record;
 pub const REPORT_FORMAT_VERSION: &str = "1";
 
 /// Where a declared resource stands. Ordered from best to worst.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Live matches the configuration.
@@ -94,10 +96,11 @@ impl FromStr for FailOn {
 }
 
 /// The whole report.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Report {
     pub format_version: String,
     /// The time the report describes (lockward's "now": `LOCKWARD_NOW` or the system clock).
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub generated_at: Timestamp,
     /// The config file as the user named it.
     pub config: PathBuf,
@@ -135,7 +138,7 @@ impl Report {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct StateSummary {
     pub path: PathBuf,
     /// `None` while nothing was ever written to the state file.
@@ -143,7 +146,7 @@ pub struct StateSummary {
     pub serial: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JournalSummary {
     pub path: PathBuf,
     /// Readable records.
@@ -152,7 +155,7 @@ pub struct JournalSummary {
     pub damaged_lines: usize,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ReportSummary {
     pub compliant: usize,
     pub pending: usize,
@@ -173,7 +176,7 @@ impl ReportSummary {
 }
 
 /// One declared resource.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ResourceReport {
     pub address: Address,
     pub kind: Kind,
@@ -192,8 +195,9 @@ pub struct ResourceReport {
 }
 
 /// One completed change (or import) from the journal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct HistoryEntry {
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub ts: Timestamp,
     /// `complete_lock`, `lock_rule`, …, or `import`.
     pub action: String,
@@ -204,7 +208,7 @@ pub struct HistoryEntry {
 }
 
 /// A lock that exists but that no resource declares.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UnmanagedLock {
     pub kind: Kind,
     /// The providers whose account and region hold it.
@@ -220,9 +224,11 @@ pub struct UnmanagedLock {
     pub lock_state: String,
     /// A vault lock's CreationDate.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub created: Option<Timestamp>,
     /// When an InProgress vault lock expires.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires: Option<Timestamp>,
     /// `sha256:…` of the vault lock policy in canonical form.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,6 +237,7 @@ pub struct UnmanagedLock {
     pub unlock_delay_days: Option<u16>,
     /// When a rule's pending unlock takes effect.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub lock_end_time: Option<Timestamp>,
     /// The address lockward suggests declaring it under.
     pub suggested_address: Address,
@@ -239,7 +246,7 @@ pub struct UnmanagedLock {
 }
 
 /// One account and region discovery searched.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DiscoveryScope {
     /// The providers that reach this account and region.
     pub providers: Vec<String>,
@@ -248,6 +255,29 @@ pub struct DiscoveryScope {
     pub vaults: usize,
     /// Rules listed (ListRules), both resource types together.
     pub rules: usize,
+}
+
+/// The report JSON Schema (draft 2020-12), generated from these types: what
+/// `schema/report.schema.json` holds (a test checks that it does).
+pub fn schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<Report>();
+    schema.insert(
+        "$id".into(),
+        Value::String(format!(
+            "urn:lockward:schema:report:{REPORT_FORMAT_VERSION}"
+        )),
+    );
+    schema.insert("title".into(), Value::String("lockward report".into()));
+    schema.insert(
+        "description".into(),
+        Value::String(format!(
+            "The report JSON that `lockward report --format json` writes (format_version {REPORT_FORMAT_VERSION}). Generated from the Rust types in src/report/model.rs."
+        )),
+    );
+    serde_json::to_value(&schema).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! What the state file remembers about a Glacier vault lock.
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Target;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GlacierRecord {
     pub vault: String,
@@ -13,9 +14,11 @@ pub struct GlacierRecord {
     pub lock_id: String,
     /// The lock's CreationDate as AWS reported it right after initiation (never the local
     /// clock): with `policy_digest`, how lockward recognises its own lock.
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub initiated_at: Option<Timestamp>,
     /// `sha256:…` of the canonical policy that was initiated.
     pub policy_digest: String,
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub completed_at: Option<Timestamp>,
     /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
     /// in another account, region or endpoint. `None` in state files older than targets.

@@ -1,17 +1,20 @@
 //! What the state file remembers about a Recycle Bin rule lock.
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Target;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RbinRecord {
     pub rule_id: String,
     /// The unlock delay lockward locked the rule with.
     pub unlock_delay_days: Option<u16>,
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub locked_at: Option<Timestamp>,
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub unlock_requested_at: Option<Timestamp>,
     /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
     /// in another account, region or endpoint. `None` in state files older than targets.

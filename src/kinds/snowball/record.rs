@@ -3,17 +3,19 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Target;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnowballRecord {
     pub job_id: String,
     /// `sha256:…` of the unlock code as written to `deliver_to`. Never the code itself.
     pub fingerprint: String,
     pub deliver_to: PathBuf,
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub delivered_at: Timestamp,
     /// Where the record was made (DESIGN.md section 1): a record never vouches for a resource
     /// in another account, region or endpoint. `None` in state files older than targets.
