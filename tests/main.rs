@@ -1,6 +1,7 @@
 //! lockward integration tests: one binary, one module per area.
 
 mod apply;
+mod approval;
 mod discovery;
 mod fuzz;
 mod hints;
