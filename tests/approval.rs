@@ -588,3 +588,39 @@ fn a_delivery_path_that_is_not_a_file_is_described_in_words() {
         );
     }
 }
+
+#[test]
+fn a_throttled_retrieval_is_sent_again_under_a_new_intent_only_after_aws_refused_it() {
+    let env = project_of_every_kind(CODE);
+    let approved = plan_digest_of_target(&env, SITE_A);
+    env.faults(json!({"rules": [
+        {"operation": "GetJobUnlockCode", "kind": "throttle", "times": 2}
+    ]}));
+    env.lockward(&["apply", "--target", SITE_A, "--approve", &approved])
+        .success();
+    let phases: Vec<(String, Value)> = env
+        .journal()
+        .iter()
+        .filter(|r| r["action"] == "retrieve_unlock_code")
+        .map(|r| {
+            (
+                r["phase"].as_str().unwrap().to_string(),
+                r["effect"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("intent".to_string(), Value::Null),
+            ("failed".to_string(), json!("none")),
+            ("intent".to_string(), Value::Null),
+            ("failed".to_string(), json!("none")),
+            ("intent".to_string(), Value::Null),
+            ("done".to_string(), Value::Null),
+        ],
+        "one wire attempt per intent"
+    );
+    assert_eq!(calls_of(&env, "GetJobUnlockCode").len(), 3);
+    assert_eq!(env.read("secrets/site-a.code"), CODE);
+}

@@ -121,6 +121,9 @@ struct Recheck<'a, F> {
     took_effect: F,
 }
 
+/// Wire attempts of a call that only a throttling answer may repeat.
+const THROTTLED_ATTEMPTS: u32 = 6;
+
 /// Why a step failed; the message says what to do next.
 struct StepError(String);
 
@@ -421,6 +424,39 @@ impl Step<'_, '_> {
             .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
     }
 
+    /// Sends a call that is not idempotent (InitiateVaultLock, GetJobUnlockCode): one wire
+    /// attempt per fsynced `intent` (the SDK's retries are off for it). Only a throttling
+    /// answer, which proves AWS did nothing, is journaled `failed` with `effect: none` and
+    /// followed by a new intent and one more attempt, a few times with a growing pause; any
+    /// other answer is returned for the caller to settle.
+    async fn once_per_intent<T, F, Fut>(
+        &self,
+        action: ActionKind,
+        detail: Value,
+        mut call: F,
+    ) -> Result<Result<T, AwsError>, FatalError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
+        let mut pause = std::time::Duration::from_millis(100);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.journal(action, Phase::Intent, detail.clone()).await?;
+            match call().await {
+                Err(e) if e.is_throttling() && attempt < THROTTLED_ATTEMPTS => {
+                    let detail = json!({"error": e.to_string(), "code": e.code, "note": "throttled: AWS did not perform the call; sending it again"});
+                    self.write_journal(action.into(), Phase::Failed, Some(Effect::None), detail)
+                        .await?;
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
     fn fatal(&self, message: String) -> FatalError {
         self.run.stop.store(true, Ordering::SeqCst);
         let error = FatalError(message.clone());
@@ -501,16 +537,14 @@ impl Step<'_, '_> {
     ) -> Result<String, StepError> {
         let action = ActionKind::InitiateLock;
         let policy_digest = d.policy.digest();
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"vault": d.vault, "policy_digest": policy_digest}),
-        )
-        .await?;
-        match g
-            .initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical())
-            .await
-        {
+        let sent = self
+            .once_per_intent(
+                action,
+                json!({"vault": d.vault, "policy_digest": policy_digest}),
+                || g.initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical()),
+            )
+            .await?;
+        match sent {
             Ok(lock_id) => {
                 // The lock id first of all: it is returned only now, and never again.
                 let mut record = GlacierRecord {
@@ -752,14 +786,16 @@ impl Step<'_, '_> {
         // file that cannot be written.
         let pending = deliver::Pending::prepare(&d.deliver_to, &self.exec.config.dir)
             .map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"job_id": d.job_id, "deliver_to": d.deliver_to}),
-        )
-        .await?;
-        // Never repeated automatically: every call discloses the code again.
-        let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
+        // Never repeated after an answer that may hide a disclosure: every call discloses the
+        // code again.
+        let sent = self
+            .once_per_intent(
+                action,
+                json!({"job_id": d.job_id, "deliver_to": d.deliver_to}),
+                || c.snowball.get_job_unlock_code(&d.job_id),
+            )
+            .await?;
+        let code = match sent {
             Ok(code) => code,
             // AWS may have disclosed the code without it reaching lockward. Say so; never
             // call again on our own.

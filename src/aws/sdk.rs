@@ -386,31 +386,6 @@ fn credentials_error<'a>(
     None
 }
 
-/// Calls `op` again, with a growing pause, while AWS answers that it throttled the call: for
-/// the calls the SDK must never retry on its own (InitiateVaultLock, GetJobUnlockCode).
-/// A throttling answer means AWS did not perform the call, so repeating it cannot start a
-/// second lock or disclose a code twice; any other failure is returned at once.
-async fn retry_throttled<T, F, Fut>(mut op: F) -> Result<T, AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AwsError>>,
-{
-    let mut pause = Duration::from_millis(100);
-    for _ in 1..THROTTLED_ATTEMPTS {
-        match op().await {
-            Err(e) if e.is_throttling() => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
-            other => return other,
-        }
-    }
-    op().await
-}
-
-/// Attempts of a call that only throttling may repeat.
-const THROTTLED_ATTEMPTS: u32 = 6;
-
 /// The HTTP status of a raw response.
 trait HasStatus {
     fn status_code(&self) -> u16;
@@ -496,7 +471,7 @@ impl GlacierApi for SdkGlacier {
         vault: &str,
         policy: &str,
     ) -> Result<String, AwsError> {
-        let out = retry_throttled(|| async {
+        let out = {
             self.0
                 .initiate_vault_lock()
                 .account_id(account_id)
@@ -513,9 +488,8 @@ impl GlacierApi for SdkGlacier {
                 )
                 .send()
                 .await
-                .map_err(classify)
-        })
-        .await?;
+                .map_err(classify)?
+        };
         out.lock_id().map(str::to_string).ok_or_else(|| AwsError {
             class: ErrorClass::Ambiguous,
             code: None,
@@ -647,10 +621,11 @@ impl SnowballApi for SdkSnowball {
         }))
     }
 
-    /// Never retried automatically: a retry after an answer that was lost on the way would
-    /// disclose the code a second time. An ambiguous failure is left for the caller to report.
+    /// One wire attempt: never retried here (a retry after an answer that was lost on the way
+    /// would disclose the code a second time). The executor repeats it, under a new journal
+    /// intent, only after an answer that proves AWS did nothing.
     async fn get_job_unlock_code(&self, job_id: &str) -> Result<SecretString, AwsError> {
-        let out = retry_throttled(|| async {
+        let out = {
             self.0
                 .get_job_unlock_code()
                 .job_id(job_id)
@@ -661,9 +636,8 @@ impl SnowballApi for SdkSnowball {
                 )
                 .send()
                 .await
-                .map_err(classify)
-        })
-        .await?;
+                .map_err(classify)?
+        };
         out.unlock_code
             .map(SecretString::from)
             .ok_or_else(|| AwsError {
