@@ -6,6 +6,7 @@ mod discovery;
 mod fuzz;
 mod hints;
 mod hostile;
+mod messages;
 mod plan;
 mod plan_out;
 mod providers;
