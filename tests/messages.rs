@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::process::Stdio;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::support::{vault, Env};
 
@@ -107,4 +107,121 @@ fn show_recognises_a_state_file_and_shows_it() {
     let json = env.lockward(&["show", "lockward.state.json", "--format", "json"]);
     let shown: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(shown["serial"], env.state()["serial"]);
+}
+
+/// One failure of the table below: a name, what to set up, and the command's stderr pinned.
+struct Failure {
+    name: &'static str,
+    /// The provider's lines under `default:` (after `region: us-east-1`).
+    provider: String,
+    faults: Value,
+    /// Remove the credentials from the environment.
+    no_credentials: bool,
+}
+
+#[test]
+fn every_way_a_plan_can_fail_reads_in_words_with_a_hint() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let env = Env::new();
+    let url = env.emulator.url();
+    let cases = [
+        Failure {
+            name: "unreachable_endpoint",
+            provider: format!("    endpoint_url: http://127.0.0.1:{closed}\n"),
+            faults: json!({"rules": []}),
+            no_credentials: false,
+        },
+        Failure {
+            name: "assume_role_denied",
+            provider: format!(
+                "    endpoint_url: {url}\n    assume_role: \"arn:aws:iam::222222222222:role/lockward\"\n"
+            ),
+            faults: json!({"rules": [{"operation": "AssumeRole", "kind": "error", "status": 403,
+                "code": "AccessDenied",
+                "message": "User: arn:aws:iam::123456789012:user/AKIDLOCKWARDTEST is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/lockward"}]}),
+            no_credentials: false,
+        },
+        Failure {
+            name: "missing_credentials",
+            provider: format!("    endpoint_url: {url}\n"),
+            faults: json!({"rules": []}),
+            no_credentials: true,
+        },
+        Failure {
+            name: "throttled_out_of_retries",
+            provider: format!("    endpoint_url: {url}\n"),
+            faults: json!({"rules": [{"operation": "GetRule", "kind": "throttle", "times": 1000}]}),
+            no_credentials: false,
+        },
+        Failure {
+            name: "access_denied_on_one_read",
+            provider: format!("    endpoint_url: {url}\n"),
+            faults: json!({"rules": [{"operation": "GetVaultLock", "kind": "error", "status": 400,
+                "code": "AccessDeniedException",
+                "message": "User: arn:aws:iam::123456789012:user/AKIDLOCKWARDTEST is not authorized to perform: glacier:GetVaultLock on resource: arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}),
+            no_credentials: false,
+        },
+    ];
+    env.seed(json!({
+        "glacier": [vault("audit-logs")],
+        "rbin": [crate::support::rule("a1B2c3D4e5F", Value::Null, None)],
+    }));
+    for case in cases {
+        env.faults(case.faults.clone());
+        env.write(
+            "lockward.yaml",
+            &format!(
+                "version: 1\nproviders:\n  default:\n    region: us-east-1\n{}\
+                 glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n\
+                 rbin_rule_lock:\n  ebs:\n    rule_id: a1B2c3D4e5F\n    state: locked\n    unlock_delay_days: 7\n",
+                case.provider
+            ),
+        );
+        let mut cmd = env.command(&["plan"]);
+        if case.no_credentials {
+            cmd.env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+        }
+        let run = env.run(&mut cmd);
+        assert_eq!(run.code, 1, "{}: {run:?}", case.name);
+        for dump in [
+            "DispatchFailure",
+            "ConnectorError",
+            "SdkError",
+            "Some(",
+            "Os {",
+            "{ kind",
+            "Error {",
+            "aws_request_id",
+        ] {
+            assert!(
+                !run.stderr.contains(dump),
+                "{}: Rust Debug or SDK type `{dump}` in:\n{}",
+                case.name,
+                run.stderr
+            );
+        }
+        assert!(
+            !run.stderr.contains("outcome is unknown"),
+            "{}: a read never has an unknown outcome:\n{}",
+            case.name,
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("\nhint: "),
+            "{}: no hint:\n{}",
+            case.name,
+            run.stderr
+        );
+        let pinned = env
+            .normalize(&run.stderr)
+            .replace(&format!("127.0.0.1:{closed}"), "127.0.0.1:[CLOSED]");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(format!("plan_fails_{}", case.name), pinned));
+    }
+    assert!(env.mutating_calls().is_empty());
 }

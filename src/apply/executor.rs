@@ -495,7 +495,15 @@ impl Step<'_, '_> {
         {
             return fatal.into();
         }
-        StepError(format!("{} failed: {error}\nhint: {next}", action.as_str()))
+        let unknown = if error.is_ambiguous() {
+            " (the outcome is unknown: the call may have taken effect)"
+        } else {
+            ""
+        };
+        StepError(format!(
+            "{} failed: {error}{unknown}\nhint: {next}",
+            action.as_str()
+        ))
     }
 
     /// Settles a mutating call's result: success goes on; after a failure whose outcome is

@@ -102,6 +102,15 @@ impl Kind {
         }
     }
 
+    /// The IAM permissions `plan` needs for a resource of this kind.
+    pub fn read_permissions(self) -> &'static [&'static str] {
+        match self {
+            Kind::GlacierVaultLock => &["glacier:GetVaultLock", "glacier:DescribeVault"],
+            Kind::RbinRuleLock => &["rbin:GetRule"],
+            Kind::SnowballUnlockCode => &["snowball:DescribeJob"],
+        }
+    }
+
     /// The actions a plan for this kind may hold.
     pub fn actions(self) -> &'static [ActionKind] {
         match self {
