@@ -43,8 +43,16 @@ pub enum Command {
     Import(ImportArgs),
     /// Print a shell completion script, e.g. `lockward completions bash > /etc/bash_completion.d/lockward`.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff), e.g. `lockward man > lockward.1`.
-    Man,
+    /// Print the manual page (roff), e.g. `lockward man > lockward.1`; with `--dir DIR`, write
+    /// one page per command there (`lockward.1`, `lockward-plan.1`, …).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write one page per command into this directory instead of the top-level page to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,7 @@
-//! The one place lockward reads its own environment variables and asks about terminals.
-//! (The AWS SDK reads the standard AWS variables itself.)
+//! The one place lockward reads its own environment variables, the clock, and asks about
+//! terminals. (The AWS SDK reads the standard AWS variables itself.) Clippy's
+//! `disallowed-methods` (clippy.toml) keeps every other module from reading them.
+#![allow(clippy::disallowed_methods)]
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -10,6 +12,12 @@ use jiff::Timestamp;
 /// the emulator's virtual clock agree on "now"; otherwise the system clock.
 pub fn now() -> Result<Timestamp, String> {
     Ok(clock_override()?.unwrap_or_else(Timestamp::now))
+}
+
+/// The real time, never moved by `LOCKWARD_NOW`: for what says when something happened on
+/// this machine (since when a process holds the state lock).
+pub fn wall_clock() -> Timestamp {
+    Timestamp::now()
 }
 
 /// `LOCKWARD_NOW`, when it is set: the moved clock, which commands accept only against

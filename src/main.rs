@@ -24,10 +24,13 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(args),
         Command::Import(args) => commands::import::run(args),
         Command::Completions(args) => commands::completions::run(args),
-        Command::Man => commands::completions::man(),
+        Command::Man(args) => commands::completions::man(args),
     };
     match result {
         Ok(code) => code,
+        // stdout was closed (`| head`): the reader has what it wanted. End quietly, with the
+        // conventional status of a process whose output pipe closed.
+        Err(err) if closed_stdout(&err) => ExitCode::from(141),
         Err(err) => match err.downcast_ref::<lockward::config::ConfigError>() {
             // A config error renders its own `error:` lines, one block per problem.
             Some(config_err) => {
@@ -40,4 +43,13 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Whether `err` is (or was caused by) a write to a closed pipe.
+fn closed_stdout(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

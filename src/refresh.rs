@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 
 use crate::aws::{normalize_endpoint, AwsError, CallerIdentity, ClientOptions, ProviderClients};
 use crate::config::{Config, Resource};
@@ -68,62 +68,55 @@ impl Clients {
     }
 }
 
-/// A read that failed: the plan cannot be made.
-#[derive(Debug, thiserror::Error)]
-#[error("could not read the live state of {address}: {error}{}", hint(error))]
-pub struct RefreshError {
-    pub address: Address,
-    pub error: AwsError,
-}
-
-fn hint(error: &AwsError) -> String {
-    let text = format!("{error}").to_ascii_lowercase();
-    if text.contains("credential") {
-        "\nhint: lockward uses the standard AWS credential chain: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".to_string()
-    } else if error.has_code("AccessDeniedException") || text.contains("not authorized") {
-        "\nhint: the credentials lack read permission for this resource (glacier:GetVaultLock, glacier:DescribeVault, rbin:GetRule, snowball:DescribeJob)".to_string()
-    } else {
-        String::new()
-    }
-}
-
 /// Who the credentials of a provider act as could not be asked of STS: no plan can say where
 /// its resources live.
 #[derive(Debug, thiserror::Error)]
-#[error("could not tell which AWS account provider `{provider}` acts in (STS GetCallerIdentity failed): {error}{}", hint(error))]
+#[error("could not tell which AWS account provider `{provider}` acts in (STS GetCallerIdentity failed): {error}\nhint: check the provider's credentials, region and endpoint_url; nothing was called")]
 pub struct IdentityError {
     pub provider: String,
     pub error: AwsError,
 }
 
 /// The accounts the providers of `resources` act in: STS GetCallerIdentity once per provider,
-/// with its final credentials (after any `assume_role`).
+/// with its final credentials (after any `assume_role`). The first provider that cannot be
+/// asked fails it (the apply preflight); [`refresh`] reports every one.
 pub async fn identities(
     resources: &[&Resource],
     clients: &Clients,
 ) -> Result<BTreeMap<String, CallerIdentity>, IdentityError> {
-    let mut out = BTreeMap::new();
-    for resource in resources {
-        if out.contains_key(&resource.provider) {
-            continue;
-        }
-        let client = clients
-            .for_provider(&resource.provider)
-            .ok_or_else(|| IdentityError {
-                provider: resource.provider.clone(),
-                error: no_clients(&resource.provider),
-            })?;
-        let identity = client
-            .sts
-            .caller_identity()
-            .await
-            .map_err(|error| IdentityError {
-                provider: resource.provider.clone(),
-                error,
-            })?;
-        out.insert(resource.provider.clone(), identity);
+    let (found, mut failed) = all_identities(resources, clients).await;
+    match failed.pop_first() {
+        Some((provider, error)) => Err(IdentityError { provider, error }),
+        None => Ok(found),
     }
-    Ok(out)
+}
+
+async fn all_identities(
+    resources: &[&Resource],
+    clients: &Clients,
+) -> (BTreeMap<String, CallerIdentity>, BTreeMap<String, AwsError>) {
+    let providers: std::collections::BTreeSet<&str> =
+        resources.iter().map(|r| r.provider.as_str()).collect();
+    let asks = providers.into_iter().map(|provider| async move {
+        let answer = match clients.for_provider(provider) {
+            Some(client) => client.sts.caller_identity().await,
+            None => Err(no_clients(provider)),
+        };
+        (provider.to_string(), answer)
+    });
+    let mut found = BTreeMap::new();
+    let mut failed = BTreeMap::new();
+    for (provider, answer) in futures::future::join_all(asks).await {
+        match answer {
+            Ok(identity) => {
+                found.insert(provider, identity);
+            }
+            Err(error) => {
+                failed.insert(provider, error);
+            }
+        }
+    }
+    (found, failed)
 }
 
 /// Where `resource` lives, given the account its provider acts in: that account, the
@@ -142,46 +135,208 @@ pub fn target_of(config: &Config, resource: &Resource, account: &str) -> Target 
     }
 }
 
-/// Why a plan could not be made from AWS's answers.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    #[error(transparent)]
-    Identity(#[from] IdentityError),
-    #[error(transparent)]
-    Refresh(#[from] RefreshError),
+/// Why a plan could not be made from AWS's answers: every failure, one line per provider and
+/// cause, with the resources it affects and a hint for each cause.
+#[derive(Debug)]
+pub struct ReadError {
+    pub failures: Vec<ReadFailure>,
+}
+
+/// One provider's failure (asking who its credentials are, or reading resources), with the
+/// resources it kept from being read.
+#[derive(Debug)]
+pub struct ReadFailure {
+    pub provider: String,
+    /// `us-east-1`, or `us-east-1 at http://…` when an endpoint is set.
+    pub place: String,
+    /// The provider's `endpoint_url`, `assume_role` and region, for the hint.
+    pub endpoint_url: Option<String>,
+    pub assume_role: Option<String>,
+    pub region: String,
+    /// What failed: the identity (STS) or a read.
+    pub identity: bool,
+    pub error: AwsError,
+    pub addresses: Vec<Address>,
+}
+
+impl std::error::Error for ReadError {}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not read the live state from AWS:")?;
+        for failure in &self.failures {
+            let addresses: Vec<String> =
+                failure.addresses.iter().map(ToString::to_string).collect();
+            let what = if failure.identity {
+                "asking STS which account its credentials act in"
+            } else {
+                "reading"
+            };
+            write!(
+                f,
+                "\n  - provider `{}` ({}), {what}: {}\n    affects {}",
+                failure.provider,
+                failure.place,
+                failure.error,
+                addresses.join(", ")
+            )?;
+        }
+        let mut hints: Vec<String> = Vec::new();
+        for failure in &self.failures {
+            let hint = failure.hint();
+            if !hint.is_empty() && !hints.contains(&hint) {
+                hints.push(hint);
+            }
+        }
+        for hint in hints {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ReadFailure {
+    fn hint(&self) -> String {
+        let error = &self.error;
+        let text = error.message.to_ascii_lowercase();
+        let provider = &self.provider;
+        if text.starts_with("could not connect") {
+            match &self.endpoint_url {
+                Some(url) => format!("nothing answers at provider `{provider}`'s endpoint_url {url}: check the URL, and that the service there is running"),
+                None => format!("AWS could not be reached for provider `{provider}`: check its region (`{}`) and this machine's network", self.region),
+            }
+        } else if text.contains("credential") {
+            match &self.assume_role {
+                Some(role) => format!("provider `{provider}` assumes the role `{role}`: check that the credentials it starts from may assume it (the role's trust policy) and AWS's message above"),
+                None => "lockward uses the standard AWS credential chain: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".to_string(),
+            }
+        } else if error.is_throttling() {
+            "AWS kept throttling the reads after every retry: run the plan again later, or with a lower --parallelism".to_string()
+        } else if error
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("AccessDenied"))
+            || text.contains("not authorized")
+        {
+            let kinds: std::collections::BTreeSet<crate::kinds::Kind> =
+                self.addresses.iter().map(|a| a.kind).collect();
+            let permissions: Vec<&str> = kinds
+                .iter()
+                .flat_map(|k| k.read_permissions().iter().copied())
+                .collect();
+            let what = if self.identity {
+                "sts:GetCallerIdentity".to_string()
+            } else {
+                permissions.join(", ")
+            };
+            format!("the credentials of provider `{provider}` lack a read permission lockward needs ({what}) in {}", self.place)
+        } else {
+            String::new()
+        }
+    }
 }
 
 /// Reads where each of `resources` (every declared one, or the targeted subset) lives and its
-/// live state there, at most `parallelism` reads at a time. The first failed read fails the
-/// whole refresh.
+/// live state there, at most `parallelism` reads at a time. Every failure is reported, grouped
+/// by provider and cause.
 pub async fn refresh(
     config: &Config,
     resources: &[&Resource],
     clients: &Clients,
     parallelism: usize,
 ) -> Result<LiveSnapshot, ReadError> {
-    let identities = identities(resources, clients).await?;
-    let reads = stream::iter(resources.iter().copied())
+    let (identities, identity_failures) = all_identities(resources, clients).await;
+    let mut failures: Vec<ReadFailure> = identity_failures
+        .into_iter()
+        .map(|(provider, error)| {
+            let addresses = resources
+                .iter()
+                .filter(|r| r.provider == provider)
+                .map(|r| r.address.clone())
+                .collect();
+            failure(config, &provider, true, error, addresses)
+        })
+        .collect();
+    let readable: Vec<&Resource> = resources
+        .iter()
+        .copied()
+        .filter(|r| identities.contains_key(&r.provider))
+        .collect();
+    let reads: Vec<(Address, Result<Observed, AwsError>)> = stream::iter(readable)
         .map(|resource| {
             let identities = &identities;
             async move {
-                let live = read(config, resource, clients)
-                    .await
-                    .map_err(|error| RefreshError {
-                        address: resource.address.clone(),
-                        error,
-                    })?;
-                let account = identities
-                    .get(&resource.provider)
-                    .map(|i| i.account.as_str())
-                    .unwrap_or_default();
-                let target = target_of(config, resource, account);
-                Ok::<_, RefreshError>((resource.address.clone(), Observed { target, live }))
+                let observed = read(config, resource, clients).await.map(|live| {
+                    let account = identities
+                        .get(&resource.provider)
+                        .map(|i| i.account.as_str())
+                        .unwrap_or_default();
+                    Observed {
+                        target: target_of(config, resource, account),
+                        live,
+                    }
+                });
+                (resource.address.clone(), observed)
             }
         })
-        .buffer_unordered(parallelism.max(1));
-    let resources: BTreeMap<Address, Observed> = reads.try_collect().await?;
-    Ok(LiveSnapshot { resources })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    let mut live = BTreeMap::new();
+    let mut by_cause: BTreeMap<(String, String), (AwsError, Vec<Address>)> = BTreeMap::new();
+    for (address, observed) in reads {
+        match observed {
+            Ok(observed) => {
+                live.insert(address, observed);
+            }
+            Err(error) => {
+                let provider = config
+                    .resource(&address)
+                    .map(|r| r.provider.clone())
+                    .unwrap_or_default();
+                by_cause
+                    .entry((provider, error.to_string()))
+                    .or_insert_with(|| (error, Vec::new()))
+                    .1
+                    .push(address);
+            }
+        }
+    }
+    for ((provider, _), (error, mut addresses)) in by_cause {
+        addresses.sort();
+        failures.push(failure(config, &provider, false, error, addresses));
+    }
+    if failures.is_empty() {
+        Ok(LiveSnapshot { resources: live })
+    } else {
+        Err(ReadError { failures })
+    }
+}
+
+fn failure(
+    config: &Config,
+    provider: &str,
+    identity: bool,
+    error: AwsError,
+    addresses: Vec<Address>,
+) -> ReadFailure {
+    let p = config.providers.get(provider);
+    let region = p.map(|p| p.region.clone()).unwrap_or_default();
+    let endpoint_url = p.and_then(|p| p.endpoint_url.clone());
+    let place = match &endpoint_url {
+        Some(url) => format!("{region} at {url}"),
+        None => region.clone(),
+    };
+    ReadFailure {
+        provider: provider.to_string(),
+        place,
+        endpoint_url,
+        assume_role: p.and_then(|p| p.assume_role.clone()),
+        region,
+        identity,
+        error,
+        addresses,
+    }
 }
 
 fn no_clients(provider: &str) -> AwsError {

@@ -1460,9 +1460,10 @@ fn failed_read_fails_the_plan_naming_the_address_and_the_aws_error() {
     );
     let run = env.lockward(&["plan", "--detailed-exitcode", "--out", "never.lwplan"]);
     run.code(1)
-        .stderr_has("could not read the live state of glacier_vault_lock.audit")
-        .stderr_has("AccessDeniedException")
-        .stderr_has("hint: the credentials lack read permission");
+        .stderr_has("could not read the live state from AWS")
+        .stderr_has("reading: AccessDeniedException: not allowed to read vault locks")
+        .stderr_has("affects glacier_vault_lock.audit\n")
+        .stderr_has("hint: the credentials of provider `default` lack a read permission lockward needs (glacier:GetVaultLock");
     assert!(
         run.stdout.is_empty(),
         "a failed plan printed a plan:\n{}",
@@ -1489,9 +1490,9 @@ fn failed_read_of_any_kind_fails_the_plan_naming_its_address() {
             "code": "AccessDeniedException", "message": "no read for you"}]}),
         );
         let run = env.lockward(&["plan", "--detailed-exitcode"]);
-        run.code(1).stderr_has(&format!(
-            "could not read the live state of {address}: AccessDeniedException"
-        ));
+        run.code(1)
+            .stderr_has("reading: AccessDeniedException: no read for you")
+            .stderr_has(&format!("affects {address}\n"));
         assert!(
             run.stdout.is_empty(),
             "{operation}: a failed plan printed a plan:\n{}",

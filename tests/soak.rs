@@ -31,7 +31,7 @@ fn code(phase: usize) -> String {
 /// half of the phase and `locked` after; the phase's job is delivered to its own file.
 fn config_body(cycle: usize) -> String {
     let phase = cycle / PHASE;
-    let rule_state = if cycle % 2 == 0 {
+    let rule_state = if cycle.is_multiple_of(2) {
         "locked\n    unlock_delay_days: 7"
     } else {
         "unlocked"

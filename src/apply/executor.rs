@@ -118,6 +118,9 @@ pub(crate) struct Recheck<'a, F> {
     pub(crate) took_effect: F,
 }
 
+/// Wire attempts of a call that only a throttling answer may repeat.
+const THROTTLED_ATTEMPTS: u32 = 6;
+
 /// Why a step failed; the message says what to do next.
 pub struct StepError(pub(crate) String);
 
@@ -396,6 +399,39 @@ impl Step<'_, '_> {
             .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
     }
 
+    /// Sends a call that is not idempotent (InitiateVaultLock, GetJobUnlockCode): one wire
+    /// attempt per fsynced `intent` (the SDK's retries are off for it). Only a throttling
+    /// answer, which proves AWS did nothing, is journaled `failed` with `effect: none` and
+    /// followed by a new intent and one more attempt, a few times with a growing pause; any
+    /// other answer is returned for the caller to settle.
+    pub(crate) async fn once_per_intent<T, F, Fut>(
+        &self,
+        action: ActionKind,
+        detail: Value,
+        mut call: F,
+    ) -> Result<Result<T, AwsError>, FatalError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
+        let mut pause = std::time::Duration::from_millis(100);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.journal(action, Phase::Intent, detail.clone()).await?;
+            match call().await {
+                Err(e) if e.is_throttling() && attempt < THROTTLED_ATTEMPTS => {
+                    let detail = json!({"error": e.to_string(), "code": e.code, "note": "throttled: AWS did not perform the call; sending it again"});
+                    self.write_journal(action.into(), Phase::Failed, Some(Effect::None), detail)
+                        .await?;
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
     fn fatal(&self, message: String) -> FatalError {
         self.run.stop.store(true, Ordering::SeqCst);
         let error = FatalError(message.clone());
@@ -439,7 +475,15 @@ impl Step<'_, '_> {
         {
             return fatal.into();
         }
-        StepError(format!("{} failed: {error}\nhint: {next}", action.as_str()))
+        let unknown = if error.is_ambiguous() {
+            " (the outcome is unknown: the call may have taken effect)"
+        } else {
+            ""
+        };
+        StepError(format!(
+            "{} failed: {error}{unknown}\nhint: {next}",
+            action.as_str()
+        ))
     }
 
     /// Settles a mutating call's result: success goes on; after a failure whose outcome is

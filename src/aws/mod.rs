@@ -113,17 +113,12 @@ impl AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Whether the outcome is unknown matters only for a mutating call: the executor says
+        // so there, never for a read.
         match &self.code {
-            Some(code) => write!(f, "{code}: {}", self.message)?,
-            None => write!(f, "{}", self.message)?,
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => write!(f, "{}", self.message),
         }
-        if self.class == ErrorClass::Ambiguous {
-            write!(
-                f,
-                " (the outcome is unknown: the call may have taken effect)"
-            )?;
-        }
-        Ok(())
     }
 }
 

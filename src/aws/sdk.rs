@@ -328,10 +328,23 @@ where
 {
     // Credentials are resolved before a request is sent: their failure means nothing left.
     if let Some(credentials) = credentials_error(&err) {
+        return credentials_words(credentials);
+    }
+    // A connection that was never made sent nothing: say so in words, not the SDK's dump.
+    if let SdkError::DispatchFailure(_) = &err {
+        if let Some(reason) = connect_failure(&err) {
+            return AwsError {
+                class: ErrorClass::NotSent,
+                code: None,
+                message: format!("could not connect ({reason})"),
+            };
+        }
+    }
+    if let SdkError::TimeoutError(_) = &err {
         return AwsError {
-            class: ErrorClass::NotSent,
+            class: ErrorClass::Ambiguous,
             code: None,
-            message: format!("no usable AWS credentials: {}", display_chain(credentials)),
+            message: "no answer in time (the call timed out)".to_string(),
         };
     }
     let code = err.code().map(str::to_string);
@@ -351,6 +364,61 @@ where
     AwsError {
         class,
         code,
+        message,
+    }
+}
+
+/// Why a connection could not be made, when that is what happened: an OS error that means no
+/// byte reached the server (refused, unreachable, no such host), found in `err`'s sources.
+fn connect_failure(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            match io.kind() {
+                ConnectionRefused => return Some("connection refused"),
+                HostUnreachable | NetworkUnreachable => return Some("host unreachable"),
+                AddrNotAvailable => return Some("address not available"),
+                _ => {}
+            }
+        }
+        let text = e.to_string().to_ascii_lowercase();
+        if text.contains("dns error") || text.contains("failed to lookup address") {
+            return Some("host name not found");
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// A credentials failure in words: AWS's own code and message when a call behind it (an
+/// AssumeRole) was refused, a short list of what was tried when nothing was found, else the
+/// chain of causes.
+fn credentials_words(err: &(dyn std::error::Error + 'static)) -> AwsError {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(meta) = e.downcast_ref::<aws_smithy_types::error::ErrorMetadata>() {
+            let code = meta.code().unwrap_or("an error");
+            return AwsError {
+                class: ErrorClass::NotSent,
+                code: None,
+                message: format!(
+                    "no usable AWS credentials: AWS refused to issue them ({code}): {}",
+                    meta.message().unwrap_or("no message")
+                ),
+            };
+        }
+        current = e.source();
+    }
+    let chain = display_chain(err);
+    let message = if chain.contains("no credentials found in chain") {
+        "no usable AWS credentials: none found (tried the environment, the shared config and credentials files, web identity, ECS and EC2 instance metadata)".to_string()
+    } else {
+        format!("no usable AWS credentials: {chain}")
+    };
+    AwsError {
+        class: ErrorClass::NotSent,
+        code: None,
         message,
     }
 }
@@ -384,31 +452,6 @@ fn credentials_error<'a>(
     }
     None
 }
-
-/// Calls `op` again, with a growing pause, while AWS answers that it throttled the call: for
-/// the calls the SDK must never retry on its own (InitiateVaultLock, GetJobUnlockCode).
-/// A throttling answer means AWS did not perform the call, so repeating it cannot start a
-/// second lock or disclose a code twice; any other failure is returned at once.
-pub(crate) async fn retry_throttled<T, F, Fut>(mut op: F) -> Result<T, AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, AwsError>>,
-{
-    let mut pause = Duration::from_millis(100);
-    for _ in 1..THROTTLED_ATTEMPTS {
-        match op().await {
-            Err(e) if e.is_throttling() => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
-            other => return other,
-        }
-    }
-    op().await
-}
-
-/// Attempts of a call that only throttling may repeat.
-const THROTTLED_ATTEMPTS: u32 = 6;
 
 /// The HTTP status of a raw response.
 pub(crate) trait HasStatus {

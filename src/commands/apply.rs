@@ -173,12 +173,20 @@ pub fn run_with(
     let done = report.count(|o| *o == ActionOutcome::Done);
     let failed = report.count(|o| matches!(o, ActionOutcome::Failed(_)));
     let skipped = report.count(|o| *o == ActionOutcome::Skipped);
+    // Name only the files this apply (or an earlier one) actually wrote.
+    let state_words = if project.state_path.exists() {
+        format!("{} (serial {})", project.state_path.display(), state.serial)
+    } else {
+        "not written (nothing was recorded)".to_string()
+    };
+    let journal_words = if journal.path().exists() {
+        journal.path().display().to_string()
+    } else {
+        "not written (no call was made)".to_string()
+    };
     say(format_args!(
-        "\nApply {}: {done} done, {failed} failed, {skipped} not attempted. State: {} (serial {}). Journal: {}",
+        "\nApply {}: {done} done, {failed} failed, {skipped} not attempted. State: {state_words}. Journal: {journal_words}",
         if report.failed() { "stopped" } else { "complete" },
-        project.state_path.display(),
-        state.serial,
-        journal.path().display()
     ));
     if report.failed() {
         for (address, _, outcome) in &report.results {

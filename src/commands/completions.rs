@@ -6,17 +6,30 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, CompletionsArgs};
+use anyhow::Context;
+
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
 
 pub fn run(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
+    // Generated into memory first: clap_complete panics on a failed write, and a closed
+    // stdout (`| head`) must end the command quietly instead.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "lockward", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut Cli::command(), "lockward", &mut out);
+    out.write_all(&script)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The man page, `lockward.1`, in roff.
-pub fn man() -> anyhow::Result<ExitCode> {
+/// The man page, `lockward.1`, in roff on stdout; with `--dir`, one page per command there.
+pub fn man(args: &ManArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create the directory {}", dir.display()))?;
+        clap_mangen::generate_to(Cli::command(), dir)
+            .with_context(|| format!("could not write the manual pages into {}", dir.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = std::io::stdout().lock();
     write_man(&mut out)?;
     out.flush()?;

@@ -16,6 +16,11 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
     let mut out = std::io::stdout().lock();
     match &args.plan_file {
+        // `lockward show lockward.state.json`: a state file shows as the state.
+        Some(path) if looks_like_state(path) => {
+            let state = StateStore::new(path).load()?;
+            render::state(&state, path, args.format, &mut out)?;
+        }
         Some(path) => {
             let saved = SavedPlan::read(path)?;
             // Like `plan`, repeat `-c FILE` in the approving command when the user named one:
@@ -45,4 +50,19 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the file at `path` is a state file rather than a saved plan: a JSON object with a
+/// `lineage` and `resources` and no saved plan's `kind` marker. Anything else is read as a
+/// plan file, whose reader explains what is wrong with it.
+fn looks_like_state(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return false;
+    };
+    value.get("kind").is_none()
+        && value.get("lineage").is_some()
+        && value.get("resources").is_some()
 }

@@ -43,6 +43,8 @@ pub trait LockKind {
     /// Every action a plan for this kind may hold. The class each has in a plan is decided
     /// per resource by [`LockKind::decide`]; [`ActionKind::reversibility`] is only its floor.
     const ACTIONS: &'static [ActionKind];
+    /// The IAM permissions `plan` needs for a resource of this kind.
+    const READ_PERMISSIONS: &'static [&'static str];
     /// What the config block asks for, after validation: the plan's `desired` value.
     type Desired: Serialize + JsonSchema;
     /// What AWS says now, as refresh reads it: the plan's `live` value.
@@ -399,6 +401,15 @@ impl Kind {
             Kind::SnowballUnlockCode => {
                 generator.subschema_for::<<snowball::Snowball as LockKind>::Desired>()
             }
+        }
+    }
+
+    /// The IAM permissions `plan` needs for a resource of this kind.
+    pub fn read_permissions(self) -> &'static [&'static str] {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::READ_PERMISSIONS,
+            Kind::RbinRuleLock => rbin::Rbin::READ_PERMISSIONS,
+            Kind::SnowballUnlockCode => snowball::Snowball::READ_PERMISSIONS,
         }
     }
 

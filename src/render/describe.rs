@@ -279,6 +279,18 @@ pub(crate) fn policy_to_set_phrase(p: &PolicyToSet) -> Phrase {
     }
 }
 
+/// "This plan is valid until …": the earliest moment the mere passage of time changes one of
+/// its decisions, in whole seconds (the exact value is in the JSON). `None` when no decision
+/// waits on time.
+pub(crate) fn valid_until_sentence(plan: &Plan) -> Option<String> {
+    plan.valid_until.map(|t| {
+        format!(
+            "This plan is valid until {}: then time alone changes a decision, and apply refuses it; plan again after that.",
+            t.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+    })
+}
+
 /// The reversibility class as a reviewer reads it; only the irreversible class shouts, so the
 /// text reads correctly without colour.
 pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {

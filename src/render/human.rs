@@ -41,6 +41,9 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
 
     writeln!(out, "{}", super::summary_line(&plan.summary))?;
     writeln!(out, "Digest: {}", plan.digest)?;
+    if let Some(sentence) = describe::valid_until_sentence(plan) {
+        writeln!(out, "{sentence}")?;
+    }
     match describe::ending(plan) {
         Ending::Conflicts(n) => writeln!(
             out,
@@ -71,6 +74,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         paint.style(BOLD, &r.address.to_string()),
         paint.style(style, state)
     )?;
+    writeln!(out, "  in {}", r.target)?;
 
     let words = describe::describe(r);
     let subject = words.subject.plain();
@@ -141,6 +145,18 @@ fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Resul
         paint.style(BOLD, a.action.as_str()),
         describe::consequence(a.action)
     )?;
+    if let Some(days) = a.permanent_after {
+        writeln!(
+            out,
+            "     {}",
+            paint.style(
+                BOLD_RED,
+                &format!(
+                    "becomes permanent by itself {days} days after it runs, unless undone before"
+                )
+            )
+        )?;
+    }
     match (a.status, a.not_before) {
         (ActionStatus::Ready, _) => write_indented(out, "     ", "     ", &a.reason),
         (ActionStatus::Deferred, Some(t)) => {

@@ -60,6 +60,10 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     }
 
     writeln!(out, "Digest: {}", code(&plan.digest, Place::Block))?;
+    if let Some(sentence) = describe::valid_until_sentence(plan) {
+        writeln!(out)?;
+        writeln!(out, "{}", text(&sentence))?;
+    }
     if let Ending::Apply = describe::ending(plan) {
         let command = options.apply.approving(plan);
         let fence = fence_for(&command, '`');
@@ -119,6 +123,8 @@ fn table(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             resource.push_str("<br>");
             resource.push_str(&phrase(&words.subject, Place::Table));
         }
+        resource.push_str("<br>in ");
+        resource.push_str(&code(&r.target.to_string(), Place::Table));
         let actions = if r.actions.is_empty() {
             "none".to_string()
         } else {

@@ -434,7 +434,7 @@ fn phrase(p: &Phrase) -> String {
 /// Prose from the report, escaped, with `quoted` names set as code.
 fn prose(value: &str) -> String {
     let parts: Vec<&str> = value.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         // An unpaired backtick: show the text as it is.
         return esc(value);
     }

@@ -310,7 +310,7 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
 /// safe whatever they hold).
 fn prose(value: &str, place: Place) -> String {
     let parts: Vec<&str> = value.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         // An unpaired backtick: escape it all as text.
         return text(value);
     }

@@ -195,7 +195,7 @@ impl StateLock {
             id: uuid::Uuid::new_v4().to_string(),
             pid: std::process::id(),
             host: gethostname::gethostname().to_string_lossy().into_owned(),
-            started_at: Timestamp::now(),
+            started_at: crate::environment::wall_clock(),
             operation: operation.to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
         };

@@ -316,6 +316,8 @@ impl super::LockKind for Glacier {
         ActionKind::CompleteLock,
         ActionKind::AbortLock,
     ];
+    const READ_PERMISSIONS: &'static [&'static str] =
+        &["glacier:GetVaultLock", "glacier:DescribeVault"];
     type Desired = GlacierDesired;
     type Live = GlacierLive;
     type Record = GlacierRecord;

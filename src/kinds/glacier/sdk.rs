@@ -5,7 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use jiff::Timestamp;
 
-use crate::aws::sdk::{classify, retry_throttled};
+use crate::aws::sdk::classify;
 use crate::aws::{AwsError, ErrorClass};
 
 use super::aws::{GlacierApi, VaultLock};
@@ -80,7 +80,7 @@ impl GlacierApi for SdkGlacier {
         vault: &str,
         policy: &str,
     ) -> Result<String, AwsError> {
-        let out = retry_throttled(|| async {
+        let out = {
             self.0
                 .initiate_vault_lock()
                 .account_id(account_id)
@@ -97,9 +97,8 @@ impl GlacierApi for SdkGlacier {
                 )
                 .send()
                 .await
-                .map_err(classify)
-        })
-        .await?;
+                .map_err(classify)?
+        };
         out.lock_id().map(str::to_string).ok_or_else(|| AwsError {
             class: ErrorClass::Ambiguous,
             code: None,

@@ -20,16 +20,14 @@ impl Step<'_, '_> {
     ) -> Result<String, StepError> {
         let action = ActionKind::InitiateLock;
         let policy_digest = d.policy.digest();
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"vault": d.vault, "policy_digest": policy_digest}),
-        )
-        .await?;
-        match g
-            .initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical())
-            .await
-        {
+        let sent = self
+            .once_per_intent(
+                action,
+                json!({"vault": d.vault, "policy_digest": policy_digest}),
+                || g.initiate_vault_lock(&d.account_id, &d.vault, d.policy.canonical()),
+            )
+            .await?;
+        match sent {
             Ok(lock_id) => {
                 // The lock id first of all: it is returned only now, and never again.
                 let mut record = GlacierRecord {

@@ -144,6 +144,7 @@ impl super::LockKind for Rbin {
     const KIND: super::Kind = super::Kind::RbinRuleLock;
     const SERVICE: &'static str = "rbin";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::LockRule, ActionKind::UnlockRule];
+    const READ_PERMISSIONS: &'static [&'static str] = &["rbin:GetRule"];
     type Desired = RbinDesired;
     type Live = RbinLive;
     type Record = RbinRecord;

@@ -219,6 +219,7 @@ impl super::LockKind for Snowball {
     const KIND: super::Kind = super::Kind::SnowballUnlockCode;
     const SERVICE: &'static str = "snowball";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::RetrieveUnlockCode];
+    const READ_PERMISSIONS: &'static [&'static str] = &["snowball:DescribeJob"];
     type Desired = SnowballDesired;
     type Live = SnowballLive;
     type Record = SnowballRecord;

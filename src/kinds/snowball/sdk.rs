@@ -5,7 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use secrecy::SecretString;
 
-use crate::aws::sdk::{classify, retry_throttled, timestamp_from_smithy};
+use crate::aws::sdk::{classify, timestamp_from_smithy};
 use crate::aws::{AwsError, ErrorClass};
 
 use super::aws::{JobInfo, SnowballApi};
@@ -42,10 +42,11 @@ impl SnowballApi for SdkSnowball {
         }))
     }
 
-    /// Never retried automatically: a retry after an answer that was lost on the way would
-    /// disclose the code a second time. An ambiguous failure is left for the caller to report.
+    /// One wire attempt: never retried here (a retry after an answer that was lost on the way
+    /// would disclose the code a second time). The executor repeats it, under a new journal
+    /// intent, only after an answer that proves AWS did nothing.
     async fn get_job_unlock_code(&self, job_id: &str) -> Result<SecretString, AwsError> {
-        let out = retry_throttled(|| async {
+        let out = {
             self.0
                 .get_job_unlock_code()
                 .job_id(job_id)
@@ -56,9 +57,8 @@ impl SnowballApi for SdkSnowball {
                 )
                 .send()
                 .await
-                .map_err(classify)
-        })
-        .await?;
+                .map_err(classify)?
+        };
         out.unlock_code
             .map(SecretString::from)
             .ok_or_else(|| AwsError {

@@ -22,14 +22,16 @@ impl Step<'_, '_> {
         // file that cannot be written.
         let pending = deliver::Pending::prepare(&d.deliver_to, &self.exec.config.dir)
             .map_err(|e| StepError(format!("retrieve_unlock_code not attempted: {e}")))?;
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"job_id": d.job_id, "deliver_to": d.deliver_to}),
-        )
-        .await?;
-        // Never repeated automatically: every call discloses the code again.
-        let code = match c.snowball.get_job_unlock_code(&d.job_id).await {
+        // Never repeated after an answer that may hide a disclosure: every call discloses the
+        // code again.
+        let sent = self
+            .once_per_intent(
+                action,
+                json!({"job_id": d.job_id, "deliver_to": d.deliver_to}),
+                || c.snowball.get_job_unlock_code(&d.job_id),
+            )
+            .await?;
+        let code = match sent {
             Ok(code) => code,
             // AWS may have disclosed the code without it reaching lockward. Say so; never
             // call again on our own.

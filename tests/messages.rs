@@ -1,0 +1,227 @@
+//! Messages and endings a user can act on: a closed stdout (`lockward ... | head`) ends the
+//! command quietly (no `error:` line; status 141, or 0 when everything fitted in the pipe),
+//! `man --dir` writes a page per command, and `show` recognises a state file.
+
+use std::io::Read;
+use std::process::Stdio;
+
+use serde_json::{json, Value};
+
+use crate::support::{vault, Env};
+
+/// Runs `args` with stdout a pipe whose reading end is closed before lockward writes.
+fn with_closed_stdout(env: &Env, args: &[&str]) -> (Option<i32>, String) {
+    let mut cmd = env.command(args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start lockward");
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("wait");
+    (status.code(), stderr)
+}
+
+#[test]
+fn a_closed_stdout_ends_every_data_command_quietly() {
+    let env = Env::new();
+    let vaults: Vec<_> = (0..400).map(|i| vault(&format!("vault-{i:03}"))).collect();
+    env.seed(json!({"glacier": vaults}));
+    let mut config = String::from("glacier_vault_lock:\n");
+    for i in 0..400 {
+        config.push_str(&format!(
+            "  v{i:03}:\n    vault: vault-{i:03}\n    policy_file: policies/audit.json\n    state: locked\n"
+        ));
+    }
+    env.config(&config);
+    for args in [
+        &["plan", "--format", "json"][..],
+        &["plan", "--format", "markdown"],
+        &["plan"],
+        &["--help"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        let (code, stderr) = with_closed_stdout(&env, args);
+        assert!(
+            matches!(code, Some(0) | Some(141)),
+            "`lockward {}` exited {code:?}: {stderr}",
+            args.join(" ")
+        );
+        assert!(
+            !stderr.contains("error") && !stderr.contains("Broken pipe"),
+            "`lockward {}` printed: {stderr}",
+            args.join(" ")
+        );
+    }
+    assert!(env.mutating_calls().is_empty());
+}
+
+#[test]
+fn man_writes_one_page_per_command_into_a_directory() {
+    let env = Env::new();
+    env.lockward(&["man", "--dir", "man"]).success();
+    let mut pages: Vec<String> = std::fs::read_dir(env.path("man"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    for page in [
+        "lockward.1",
+        "lockward-plan.1",
+        "lockward-apply.1",
+        "lockward-show.1",
+        "lockward-report.1",
+        "lockward-import.1",
+    ] {
+        assert!(
+            pages.iter().any(|p| p == page),
+            "{page} missing from {pages:?}"
+        );
+    }
+    let plan = env.read("man/lockward-plan.1");
+    assert!(plan.contains("detailed\\-exitcode"), "{plan}");
+}
+
+#[test]
+fn show_recognises_a_state_file_and_shows_it() {
+    let env = Env::new();
+    env.seed(json!({"glacier": [vault("audit-logs")]}));
+    env.config(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
+         state: in_progress\n",
+    );
+    let digest = crate::support::plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
+    let run = env.lockward(&["show", "lockward.state.json"]);
+    run.success().stdout_has("glacier_vault_lock.audit");
+    assert!(
+        !run.stderr.contains("not a lockward plan file"),
+        "{}",
+        run.stderr
+    );
+    let json = env.lockward(&["show", "lockward.state.json", "--format", "json"]);
+    let shown: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(shown["serial"], env.state()["serial"]);
+}
+
+/// One failure of the table below: a name, what to set up, and the command's stderr pinned.
+struct Failure {
+    name: &'static str,
+    /// The provider's lines under `default:` (after `region: us-east-1`).
+    provider: String,
+    faults: Value,
+    /// Remove the credentials from the environment.
+    no_credentials: bool,
+}
+
+#[test]
+fn every_way_a_plan_can_fail_reads_in_words_with_a_hint() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let env = Env::new();
+    let url = env.emulator.url();
+    let cases = [
+        Failure {
+            name: "unreachable_endpoint",
+            provider: format!("    endpoint_url: http://127.0.0.1:{closed}\n"),
+            faults: json!({"rules": []}),
+            no_credentials: false,
+        },
+        Failure {
+            name: "assume_role_denied",
+            provider: format!(
+                "    endpoint_url: {url}\n    assume_role: \"arn:aws:iam::222222222222:role/lockward\"\n"
+            ),
+            faults: json!({"rules": [{"operation": "AssumeRole", "kind": "error", "status": 403,
+                "code": "AccessDenied",
+                "message": "User: arn:aws:iam::123456789012:user/AKIDLOCKWARDTEST is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/lockward"}]}),
+            no_credentials: false,
+        },
+        Failure {
+            name: "missing_credentials",
+            provider: format!("    endpoint_url: {url}\n"),
+            faults: json!({"rules": []}),
+            no_credentials: true,
+        },
+        Failure {
+            name: "throttled_out_of_retries",
+            provider: format!("    endpoint_url: {url}\n"),
+            faults: json!({"rules": [{"operation": "GetRule", "kind": "throttle", "times": 1000}]}),
+            no_credentials: false,
+        },
+        Failure {
+            name: "access_denied_on_one_read",
+            provider: format!("    endpoint_url: {url}\n"),
+            faults: json!({"rules": [{"operation": "GetVaultLock", "kind": "error", "status": 400,
+                "code": "AccessDeniedException",
+                "message": "User: arn:aws:iam::123456789012:user/AKIDLOCKWARDTEST is not authorized to perform: glacier:GetVaultLock on resource: arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}),
+            no_credentials: false,
+        },
+    ];
+    env.seed(json!({
+        "glacier": [vault("audit-logs")],
+        "rbin": [crate::support::rule("a1B2c3D4e5F", Value::Null, None)],
+    }));
+    for case in cases {
+        env.faults(case.faults.clone());
+        env.write(
+            "lockward.yaml",
+            &format!(
+                "version: 1\nproviders:\n  default:\n    region: us-east-1\n{}\
+                 glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n\
+                 rbin_rule_lock:\n  ebs:\n    rule_id: a1B2c3D4e5F\n    state: locked\n    unlock_delay_days: 7\n",
+                case.provider
+            ),
+        );
+        let mut cmd = env.command(&["plan"]);
+        if case.no_credentials {
+            cmd.env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+        }
+        let run = env.run(&mut cmd);
+        assert_eq!(run.code, 1, "{}: {run:?}", case.name);
+        for dump in [
+            "DispatchFailure",
+            "ConnectorError",
+            "SdkError",
+            "Some(",
+            "Os {",
+            "{ kind",
+            "Error {",
+            "aws_request_id",
+        ] {
+            assert!(
+                !run.stderr.contains(dump),
+                "{}: Rust Debug or SDK type `{dump}` in:\n{}",
+                case.name,
+                run.stderr
+            );
+        }
+        assert!(
+            !run.stderr.contains("outcome is unknown"),
+            "{}: a read never has an unknown outcome:\n{}",
+            case.name,
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("\nhint: "),
+            "{}: no hint:\n{}",
+            case.name,
+            run.stderr
+        );
+        let pinned = env
+            .normalize(&run.stderr)
+            .replace(&format!("127.0.0.1:{closed}"), "127.0.0.1:[CLOSED]");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(format!("plan_fails_{}", case.name), pinned));
+    }
+    assert!(env.mutating_calls().is_empty());
+}
