@@ -1,10 +1,11 @@
 //! The one dispatch point between the generic engine and the lock kinds.
 //!
 //! Each kind lives in its folder (`glacier/`, `rbin/`, `snowball/`): its desired type, live
-//! type and read, recorded type, transition table, action steps, its AWS service trait with
-//! the SDK adapter and the fake, and its tests. Each folder implements [`LockKind`]. Not yet
-//! moved here: each kind's raw config type and checks (`config/`), its words for humans
-//! (`render/describe.rs`, `render/state.rs`), drift and discovery (`report/`) and import. This file
+//! type and read, recorded type, transition table, action steps, its words for the plan
+//! renderers, its AWS service trait with the SDK adapter and the fake, and its tests. Each
+//! folder implements [`LockKind`]. Not yet moved here: each kind's raw config type and checks
+//! (`config/`), its words in the state view (`render/state.rs`), drift and discovery
+//! (`report/`) and import. This file
 //! holds [`Kind`] and [`Kind::ALL`], the enums over the kinds' typed values ([`Desired`],
 //! [`Live`], [`Record`]), [`Paired`] (one resource's values of one kind, paired once), and
 //! the exhaustive matches that reach each kind. No other file matches over kinds with a
@@ -401,6 +402,19 @@ impl Kind {
             Kind::SnowballUnlockCode => {
                 generator.subschema_for::<<snowball::Snowball as LockKind>::Desired>()
             }
+        }
+    }
+
+    /// The resource's live and desired values in words, or `None` for a shape this build does
+    /// not know.
+    pub(crate) fn describe(
+        self,
+        r: &ResourcePlan,
+    ) -> Option<crate::render::describe::ResourceWords> {
+        match self {
+            Kind::GlacierVaultLock => glacier::words::describe(r),
+            Kind::RbinRuleLock => rbin::words::describe(r),
+            Kind::SnowballUnlockCode => snowball::words::describe(r),
         }
     }
 

@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::config::Policy;
-use crate::kinds::Kind;
 use crate::plan::{ActionKind, Plan, ResourcePlan, Reversibility, Summary};
 
 /// A piece of a phrase: prose, or a value taken verbatim from the plan (a name, a time, a
@@ -22,17 +21,17 @@ pub(crate) enum Piece {
 pub(crate) struct Phrase(pub(crate) Vec<Piece>);
 
 impl Phrase {
-    fn text(mut self, text: impl Into<String>) -> Phrase {
+    pub(crate) fn text(mut self, text: impl Into<String>) -> Phrase {
         self.0.push(Piece::Text(text.into()));
         self
     }
 
-    fn value(mut self, value: impl Into<String>) -> Phrase {
+    pub(crate) fn value(mut self, value: impl Into<String>) -> Phrase {
         self.0.push(Piece::Value(value.into()));
         self
     }
 
-    fn of_text(text: impl Into<String>) -> Phrase {
+    pub(crate) fn of_text(text: impl Into<String>) -> Phrase {
         Phrase::default().text(text)
     }
 
@@ -58,11 +57,7 @@ pub(crate) struct ResourceWords {
 /// Describes a resource's live and desired values. A value of a shape this build does not
 /// know is shown as its compact JSON, so nothing is ever hidden.
 pub(crate) fn describe(r: &ResourcePlan) -> ResourceWords {
-    let words = match r.kind {
-        Kind::GlacierVaultLock => glacier(r),
-        Kind::RbinRuleLock => rbin(r),
-        Kind::SnowballUnlockCode => snowball(r),
-    };
+    let words = r.kind.describe(r);
     words.unwrap_or_else(|| ResourceWords {
         subject: Phrase::default(),
         live: Phrase::default().value(compact(&r.live)),
@@ -74,165 +69,20 @@ fn compact(v: &Value) -> String {
     crate::digest::canonical_json(v)
 }
 
-fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(crate) fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-fn u64_field(v: &Value, key: &str) -> Option<u64> {
+pub(crate) fn u64_field(v: &Value, key: &str) -> Option<u64> {
     v.get(key).and_then(Value::as_u64)
 }
 
-fn days(n: u64) -> String {
+pub(crate) fn days(n: u64) -> String {
     if n == 1 {
         "1 day".to_string()
     } else {
         format!("{n} days")
     }
-}
-
-fn glacier(r: &ResourcePlan) -> Option<ResourceWords> {
-    let (live, desired) = (&r.live, &r.desired);
-    let mut subject = Phrase::of_text("vault ").value(str_field(desired, "vault")?);
-    match str_field(desired, "account_id") {
-        Some("-") | None => {}
-        Some(account) => subject = subject.text(" in account ").value(account),
-    }
-    let mut live_words = match str_field(live, "state")? {
-        "vault_missing" => Phrase::of_text("the vault does not exist"),
-        "none" => Phrase::of_text("no lock"),
-        "in_progress" => {
-            let mut p = Phrase::of_text("lock in progress");
-            if let Some(created) = str_field(live, "created") {
-                p = p.text(" since ").value(created);
-            }
-            if let Some(expires) = str_field(live, "expires") {
-                p = p.text(", expires ").value(expires);
-            }
-            p
-        }
-        "locked" => {
-            let mut p = Phrase::of_text("locked");
-            if let Some(created) = str_field(live, "created") {
-                p = p.text(" since ").value(created);
-            }
-            p
-        }
-        _ => return None,
-    };
-    if r.policy_diff.is_some() && live.get("policy").is_some() {
-        live_words = live_words.text(", with a different policy");
-    }
-    let desired_words = match str_field(desired, "state")? {
-        "locked" => {
-            let p = Phrase::of_text("locked");
-            match str_field(desired, "min_test_period") {
-                Some(period) => p.text(" after testing the lock for ").value(period),
-                None => p,
-            }
-        }
-        "in_progress" => Phrase::of_text("lock in progress (policy under test)"),
-        "unlocked" => Phrase::of_text("no lock"),
-        _ => return None,
-    };
-    Some(ResourceWords {
-        subject,
-        live: live_words,
-        desired: desired_words,
-    })
-}
-
-fn rbin(r: &ResourcePlan) -> Option<ResourceWords> {
-    let (live, desired) = (&r.live, &r.desired);
-    let mut subject = Phrase::of_text("rule ").value(str_field(desired, "rule_id")?);
-    if let Some(resource_type) = str_field(live, "resource_type") {
-        subject = subject.text(" (").value(resource_type).text(")");
-    }
-    let live_words = match str_field(live, "state")? {
-        "rule_missing" => Phrase::of_text("the rule does not exist"),
-        "present" => {
-            let delay = u64_field(live, "unlock_delay_days");
-            let mut p = match live.get("lock_state")? {
-                Value::Null => Phrase::of_text("never locked"),
-                Value::String(s) => match s.as_str() {
-                    "locked" => match delay {
-                        Some(d) => Phrase::of_text(format!("locked, unlock delay {}", days(d))),
-                        None => Phrase::of_text("locked"),
-                    },
-                    "pending_unlock" => {
-                        let p = Phrase::of_text("unlock pending");
-                        match str_field(live, "lock_end_time") {
-                            Some(end) => p.text(" until ").value(end),
-                            None => p,
-                        }
-                    }
-                    "unlocked" => match delay {
-                        Some(d) => Phrase::of_text(format!("unlocked (unlock delay {})", days(d))),
-                        None => Phrase::of_text("unlocked"),
-                    },
-                    _ => return None,
-                },
-                _ => return None,
-            };
-            match u64_field(live, "resource_tags") {
-                Some(0) | None => {}
-                Some(1) => p = p.text(", tag-level rule (1 resource tag)"),
-                Some(n) => p = p.text(format!(", tag-level rule ({n} resource tags)")),
-            }
-            match u64_field(live, "exclude_resource_tags") {
-                Some(0) | None => {}
-                Some(1) => p = p.text(", excludes resources by 1 tag"),
-                Some(n) => p = p.text(format!(", excludes resources by {n} tags")),
-            }
-            p
-        }
-        _ => return None,
-    };
-    let desired_words = match str_field(desired, "state")? {
-        "locked" => match u64_field(desired, "unlock_delay_days") {
-            Some(d) => Phrase::of_text(format!("locked, unlock delay {}", days(d))),
-            None => Phrase::of_text("locked"),
-        },
-        "unlocked" => Phrase::of_text("unlocked"),
-        _ => return None,
-    };
-    Some(ResourceWords {
-        subject,
-        live: live_words,
-        desired: desired_words,
-    })
-}
-
-fn snowball(r: &ResourcePlan) -> Option<ResourceWords> {
-    let (live, desired) = (&r.live, &r.desired);
-    let subject = Phrase::of_text("job ").value(str_field(desired, "job_id")?);
-    let live_words = match str_field(live, "state")? {
-        "job_missing" => Phrase::of_text("the job does not exist"),
-        "present" => {
-            let mut p = Phrase::default().value(str_field(live, "job_state")?);
-            if let Some(created) = str_field(live, "created") {
-                p = p.text(" (created ").value(created).text(")");
-            }
-            let delivery = live.get("delivery").unwrap_or(&Value::Null);
-            match str_field(delivery, "state") {
-                Some("file") => p
-                    .text(", a file with fingerprint ")
-                    .value(str_field(delivery, "fingerprint").unwrap_or_default())
-                    .text(" at the delivery path"),
-                Some("refused") => p
-                    .text(", delivery refused: ")
-                    .value(str_field(delivery, "reason").unwrap_or_default()),
-                _ => p.text(", code not delivered"),
-            }
-        }
-        _ => return None,
-    };
-    let desired_words =
-        Phrase::of_text("code delivered to ").value(str_field(desired, "deliver_to")?);
-    Some(ResourceWords {
-        subject,
-        live: live_words,
-        desired: desired_words,
-    })
 }
 
 /// The policy an action of `r` sets, in full: what `complete_lock` makes permanent.

@@ -5,7 +5,7 @@
 //! approved by the digest printed in another. A plan never holds a secret, so neither does
 //! anything rendered from it.
 
-mod describe;
+pub(crate) mod describe;
 mod human;
 mod json;
 mod markdown;

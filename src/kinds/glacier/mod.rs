@@ -8,6 +8,7 @@ pub mod read;
 pub mod record;
 pub(crate) mod sdk;
 mod step;
+pub(crate) mod words;
 
 pub use aws::{GlacierApi, VaultLock};
 pub use desired::{GlacierDesired, VaultLockState};

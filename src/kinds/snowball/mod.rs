@@ -9,6 +9,7 @@ pub mod read;
 pub mod record;
 pub(crate) mod sdk;
 mod step;
+pub(crate) mod words;
 
 pub use aws::{JobInfo, SnowballApi};
 pub use desired::SnowballDesired;
