@@ -269,3 +269,35 @@ fn a_markdown_plan_of_a_thousand_resources_fits_in_one_github_comment() {
     );
     assert!(run.stdout.contains("did not fit"));
 }
+
+#[test]
+fn a_markdown_report_of_a_thousand_resources_fits_in_one_github_comment() {
+    let env = Env::new();
+    let mut vaults = Vec::new();
+    let mut config = String::from("glacier_vault_lock:\n");
+    for i in 0..1000 {
+        vaults.push(if i % 10 == 0 {
+            vault(&format!("vault-{i:04}"))
+        } else {
+            crate::support::vault_locked(
+                &format!("vault-{i:04}"),
+                "Locked",
+                crate::support::POLICY,
+                "2026-10-01T00:00:00Z",
+            )
+        });
+        config.push_str(&format!(
+            "  v{i:04}:\n    vault: vault-{i:04}\n    policy_file: policies/audit.json\n    state: locked\n"
+        ));
+    }
+    env.seed(json!({"glacier": vaults}));
+    env.config(&config);
+    let run = env.lockward(&["report", "--format", "markdown", "--parallelism", "32"]);
+    run.success();
+    let chars = run.stdout.chars().count();
+    assert!(chars < 65_536, "{chars} characters");
+    assert!(run.stdout.contains("too long for one comment"));
+    assert!(run.stdout.contains("compliant resource(s)"));
+    // The resources that are not compliant keep their rows.
+    assert!(run.stdout.contains("| `glacier_vault_lock.v0000`"));
+}
