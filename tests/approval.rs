@@ -233,24 +233,32 @@ fn a_replayed_approval_is_refused_even_when_its_attempt_was_journaled_elsewhere(
     assert!(calls_of(&env, "GetJobUnlockCode").is_empty());
 }
 
-#[test]
-fn an_irreversible_attempt_that_aws_proved_did_nothing_may_run_again_under_its_approval() {
+/// An approved retrieval whose GetJobUnlockCode AWS answers once with `status` and `code`:
+/// the project, the approved digest, and the journal's one `failed` record.
+fn retrieval_failing_once(status: u16, code: &str) -> (Env, String, Value) {
     let env = project_of_every_kind(CODE);
     let approved = plan_digest_of_target(&env, SITE_A);
     env.faults(json!({"rules": [
-        {"operation": "GetJobUnlockCode", "kind": "error", "status": 400,
-         "code": "AccessDeniedException", "times": 1}
+        {"operation": "GetJobUnlockCode", "kind": "error", "status": status,
+         "code": code, "times": 1}
     ]}));
     env.lockward(&["apply", "--target", SITE_A, "--approve", &approved])
         .code(1);
-    let failed: Vec<Value> = env
+    let mut failed: Vec<Value> = env
         .journal()
         .into_iter()
         .filter(|r| r["phase"] == "failed")
         .collect();
     assert_eq!(failed.len(), 1, "{failed:#?}");
+    let failed = failed.remove(0);
+    (env, approved, failed)
+}
+
+#[test]
+fn an_irreversible_attempt_that_aws_proved_did_nothing_may_run_again_under_its_approval() {
+    let (env, approved, failed) = retrieval_failing_once(400, "AccessDeniedException");
     assert_eq!(
-        failed[0]["effect"], "none",
+        failed["effect"], "none",
         "AccessDenied proves nothing happened"
     );
     env.faults(json!({"rules": []}));
@@ -263,22 +271,9 @@ fn an_irreversible_attempt_that_aws_proved_did_nothing_may_run_again_under_its_a
 
 #[test]
 fn an_answer_that_proves_nothing_is_journaled_with_an_unknown_effect() {
-    let env = project_of_every_kind(CODE);
-    let approved = plan_digest_of_target(&env, SITE_A);
-    env.faults(json!({"rules": [
-        {"operation": "GetJobUnlockCode", "kind": "error", "status": 500,
-         "code": "InternalFailure", "times": 1}
-    ]}));
-    env.lockward(&["apply", "--target", SITE_A, "--approve", &approved])
-        .code(1);
-    let failed: Vec<Value> = env
-        .journal()
-        .into_iter()
-        .filter(|r| r["phase"] == "failed")
-        .collect();
-    assert_eq!(failed.len(), 1, "{failed:#?}");
-    assert_eq!(failed[0]["effect"], "unknown");
-    assert_eq!(failed[0]["target"]["region"], "us-east-1");
+    let (env, approved, failed) = retrieval_failing_once(500, "InternalFailure");
+    assert_eq!(failed["effect"], "unknown");
+    assert_eq!(failed["target"]["region"], "us-east-1");
     assert_eq!(
         calls_of(&env, "GetJobUnlockCode").len(),
         1,

@@ -225,3 +225,79 @@ fn every_way_a_plan_can_fail_reads_in_words_with_a_hint() {
     }
     assert!(env.mutating_calls().is_empty());
 }
+
+#[test]
+fn a_markdown_plan_of_a_thousand_resources_fits_in_one_github_comment() {
+    let env = Env::new();
+    let mut vaults = Vec::new();
+    let mut config = String::from("glacier_vault_lock:\n");
+    for i in 0..1000 {
+        // Half are locked as wanted already, half get a new lock whose policy the plan shows.
+        vaults.push(if i % 2 == 0 {
+            crate::support::vault_locked(
+                &format!("vault-{i:04}"),
+                "Locked",
+                crate::support::POLICY,
+                "2026-10-01T00:00:00Z",
+            )
+        } else {
+            vault(&format!("vault-{i:04}"))
+        });
+        config.push_str(&format!(
+            "  v{i:04}:\n    vault: vault-{i:04}\n    policy_file: policies/audit.json\n    state: locked\n"
+        ));
+    }
+    env.seed(json!({"glacier": vaults}));
+    env.config(&config);
+    let run = env.lockward(&["plan", "--format", "markdown", "--parallelism", "32"]);
+    run.success();
+    let chars = run.stdout.chars().count();
+    assert!(chars < 65_536, "{chars} characters");
+    assert!(run.stdout.starts_with("<!-- lockward-plan -->"));
+    assert!(
+        run.stdout.contains("Digest: `sha256:"),
+        "the digest is always there"
+    );
+    assert!(run.stdout.contains("To apply exactly this plan:"));
+    assert!(run.stdout.contains("too long for one comment"));
+    assert!(run.stdout.contains("unchanged resource(s)"));
+    // What it shows first is what a reviewer must see: the changes, in the table.
+    assert!(
+        run.stdout.contains("| `glacier_vault_lock.v0001`"),
+        "{}",
+        &run.stdout[..2000]
+    );
+    assert!(run.stdout.contains("did not fit"));
+}
+
+#[test]
+fn a_markdown_report_of_a_thousand_resources_fits_in_one_github_comment() {
+    let env = Env::new();
+    let mut vaults = Vec::new();
+    let mut config = String::from("glacier_vault_lock:\n");
+    for i in 0..1000 {
+        vaults.push(if i % 10 == 0 {
+            vault(&format!("vault-{i:04}"))
+        } else {
+            crate::support::vault_locked(
+                &format!("vault-{i:04}"),
+                "Locked",
+                crate::support::POLICY,
+                "2026-10-01T00:00:00Z",
+            )
+        });
+        config.push_str(&format!(
+            "  v{i:04}:\n    vault: vault-{i:04}\n    policy_file: policies/audit.json\n    state: locked\n"
+        ));
+    }
+    env.seed(json!({"glacier": vaults}));
+    env.config(&config);
+    let run = env.lockward(&["report", "--format", "markdown", "--parallelism", "32"]);
+    run.success();
+    let chars = run.stdout.chars().count();
+    assert!(chars < 65_536, "{chars} characters");
+    assert!(run.stdout.contains("too long for one comment"));
+    assert!(run.stdout.contains("compliant resource(s)"));
+    // The resources that are not compliant keep their rows.
+    assert!(run.stdout.contains("| `glacier_vault_lock.v0000`"));
+}

@@ -23,6 +23,24 @@ pub(super) enum Place {
 }
 
 pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut full = Vec::new();
+    render_with(plan, options, None, &mut full)?;
+    if full.len() <= COMMENT_BUDGET {
+        return out.write_all(&full);
+    }
+    let mut short = Vec::new();
+    render_with(plan, options, Some(COMMENT_BUDGET), &mut short)?;
+    out.write_all(&short)
+}
+
+/// The plan as Markdown; with a `budget`, its table and details are made to fit (see
+/// [`compact`]).
+fn render_with(
+    plan: &Plan,
+    options: &RenderOptions,
+    budget: Option<usize>,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
     writeln!(out, "{MARKDOWN_MARKER}")?;
     writeln!(
         out,
@@ -52,14 +70,23 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
         Ending::Apply => {}
     }
 
-    warnings(plan, out)?;
-
-    if !plan.resources.is_empty() {
-        table(plan, out)?;
-        details(plan, out)?;
+    let mut alert = Vec::new();
+    warnings(plan, &mut alert)?;
+    match budget {
+        // Too many to list in a comment: the counts, and each action in the table below.
+        Some(budget) if alert.len() > budget / 3 => writeln!(
+            out,
+            "> [!CAUTION]\n> This plan holds {} irreversible and {} delayed action(s) that are ready; each is marked in the table below.\n",
+            plan.summary.irreversible, plan.summary.delayed
+        )?,
+        _ => out.extend_from_slice(&alert),
     }
 
-    writeln!(out, "Digest: {}", code(&plan.digest, Place::Block))?;
+    // What follows the resources: the digest, how long the plan is valid, the command.
+    let mut ending = Vec::new();
+    writeln!(ending, "Digest: {}", code(&plan.digest, Place::Block))?;
+    let out_final = out;
+    let out = &mut ending;
     if let Some(sentence) = describe::valid_until_sentence(plan) {
         writeln!(out)?;
         writeln!(out, "{}", text(&sentence))?;
@@ -74,6 +101,21 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
         writeln!(out, "{command}")?;
         writeln!(out, "{fence}")?;
     }
+    let out = out_final;
+    if !plan.resources.is_empty() {
+        match budget {
+            None => {
+                table(plan, out)?;
+                details(plan, out)?;
+            }
+            Some(budget) => {
+                // Leave room for the note and the ending.
+                let room = budget.saturating_sub(ending.len() + 400);
+                compact(plan, room, out)?;
+            }
+        }
+    }
+    out.extend_from_slice(&ending);
     Ok(())
 }
 
@@ -113,96 +155,177 @@ fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+const TABLE_HEAD: &str =
+    "| Resource | Outcome | Live | Desired | Actions |\n|---|---|---|---|---|\n";
+
 fn table(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "| Resource | Outcome | Live | Desired | Actions |")?;
-    writeln!(out, "|---|---|---|---|---|")?;
+    write!(out, "{TABLE_HEAD}")?;
     for r in &plan.resources {
-        let words = describe::describe(r);
-        let mut resource = code(&r.address.to_string(), Place::Table);
-        if !words.subject.0.is_empty() {
-            resource.push_str("<br>");
-            resource.push_str(&phrase(&words.subject, Place::Table));
-        }
-        resource.push_str("<br>in ");
-        resource.push_str(&code(&r.target.to_string(), Place::Table));
-        let actions = if r.actions.is_empty() {
-            "none".to_string()
-        } else {
-            r.actions
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    format!(
-                        "{}. {} {}{}",
-                        i + 1,
-                        code(a.action.as_str(), Place::Table),
-                        class_word(a.reversibility),
-                        status_words(a, Place::Table)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("<br>")
-        };
-        writeln!(
-            out,
-            "| {resource} | {} | {} | {} | {actions} |",
-            outcome_word(r.outcome),
-            phrase(&words.live, Place::Table),
-            phrase(&words.desired, Place::Table),
-        )?;
+        write!(out, "{}", table_row(r))?;
     }
     writeln!(out)
+}
+
+/// One resource's row of the table, with its newline.
+fn table_row(r: &ResourcePlan) -> String {
+    let words = describe::describe(r);
+    let mut resource = code(&r.address.to_string(), Place::Table);
+    if !words.subject.0.is_empty() {
+        resource.push_str("<br>");
+        resource.push_str(&phrase(&words.subject, Place::Table));
+    }
+    resource.push_str("<br>in ");
+    resource.push_str(&code(&r.target.to_string(), Place::Table));
+    let actions = if r.actions.is_empty() {
+        "none".to_string()
+    } else {
+        r.actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                format!(
+                    "{}. {} {}{}",
+                    i + 1,
+                    code(a.action.as_str(), Place::Table),
+                    class_word(a.reversibility),
+                    status_words(a, Place::Table)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("<br>")
+    };
+    format!(
+        "| {resource} | {} | {} | {} | {actions} |\n",
+        outcome_word(r.outcome),
+        phrase(&words.live, Place::Table),
+        phrase(&words.desired, Place::Table),
+    )
 }
 
 /// Per resource with something to say: each action with its reason, the messages (reasons
 /// for blocked and conflict outcomes, warnings), and the policy diff folded in `<details>`.
 fn details(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     for r in &plan.resources {
-        if r.actions.is_empty() && r.messages.is_empty() && r.policy_diff.is_none() {
-            continue;
-        }
+        out.write_all(&detail_section(r)?)?;
+    }
+    Ok(())
+}
+
+/// Whether a resource has a section of its own in the details.
+fn has_details(r: &ResourcePlan) -> bool {
+    !(r.actions.is_empty() && r.messages.is_empty() && r.policy_diff.is_none())
+}
+
+/// One resource's section of the details (empty when it has nothing to say).
+fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    if !has_details(r) {
+        return Ok(out);
+    }
+    writeln!(
+        out,
+        "#### {}: {}",
+        code(&r.address.to_string(), Place::Block),
+        outcome_word(r.outcome)
+    )?;
+    writeln!(out)?;
+    for (i, a) in r.actions.iter().enumerate() {
         writeln!(
             out,
-            "#### {}: {}",
-            code(&r.address.to_string(), Place::Block),
-            outcome_word(r.outcome)
+            "{}. {} {}{}: {}. {}",
+            i + 1,
+            code(a.action.as_str(), Place::Block),
+            class_word(a.reversibility),
+            status_words(a, Place::Block),
+            describe::consequence(a.action),
+            text(&a.reason),
         )?;
-        writeln!(out)?;
-        for (i, a) in r.actions.iter().enumerate() {
-            writeln!(
-                out,
-                "{}. {} {}{}: {}. {}",
-                i + 1,
-                code(a.action.as_str(), Place::Block),
-                class_word(a.reversibility),
-                status_words(a, Place::Block),
-                describe::consequence(a.action),
-                text(&a.reason),
-            )?;
-        }
-        if !r.actions.is_empty() {
-            writeln!(out)?;
-        }
-        for m in &r.messages {
-            let label = match (m.severity, r.outcome) {
-                (Severity::Error, Outcome::Conflict) => "**Conflict:** ",
-                (Severity::Error, _) => "**Error:** ",
-                (Severity::Warning, _) => "**Warning:** ",
-                (Severity::Note, Outcome::Blocked) => "**Blocked:** ",
-                (Severity::Note, _) => "**Note:** ",
-            };
-            writeln!(out, "- {label}{}", text(&m.text))?;
-        }
-        if !r.messages.is_empty() {
-            writeln!(out)?;
-        }
-        if let Some(policy) = describe::policy_to_set(r) {
-            policy_details(&r.address, &policy, out)?;
-        }
-        if let Some(diff) = &r.policy_diff {
-            policy_diff_details(&r.address, diff, out)?;
-        }
     }
+    if !r.actions.is_empty() {
+        writeln!(out)?;
+    }
+    for m in &r.messages {
+        let label = match (m.severity, r.outcome) {
+            (Severity::Error, Outcome::Conflict) => "**Conflict:** ",
+            (Severity::Error, _) => "**Error:** ",
+            (Severity::Warning, _) => "**Warning:** ",
+            (Severity::Note, Outcome::Blocked) => "**Blocked:** ",
+            (Severity::Note, _) => "**Note:** ",
+        };
+        writeln!(out, "- {label}{}", text(&m.text))?;
+    }
+    if !r.messages.is_empty() {
+        writeln!(out)?;
+    }
+    if let Some(policy) = describe::policy_to_set(r) {
+        policy_details(&r.address, &policy, &mut out)?;
+    }
+    if let Some(diff) = &r.policy_diff {
+        policy_diff_details(&r.address, diff, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// GitHub refuses a comment longer than 65,536 characters; a plan stays under this many bytes
+/// (bytes are never fewer than characters), with room to spare for the workflow's own words.
+pub const COMMENT_BUDGET: usize = 60_000;
+
+/// The table and details of a plan too large for one comment: the resources with something to
+/// do or to say first, each unchanged resource in one collapsed line, and, when even that does
+/// not fit, as many as fit and a note of how many were left out. The summary, the warnings, the
+/// digest and the approving command are always there.
+fn compact(plan: &Plan, budget: usize, out: &mut Vec<u8>) -> io::Result<()> {
+    let (quiet, loud): (Vec<&ResourcePlan>, Vec<&ResourcePlan>) = plan
+        .resources
+        .iter()
+        .partition(|r| r.outcome == Outcome::Noop && !has_details(r));
+    let mut left_out = 0;
+    let mut body = Vec::new();
+    write!(body, "{TABLE_HEAD}")?;
+    for r in &loud {
+        let row = table_row(r);
+        if out.len() + body.len() + row.len() > budget {
+            left_out += 1;
+            continue;
+        }
+        body.extend_from_slice(row.as_bytes());
+    }
+    writeln!(body)?;
+    if !quiet.is_empty() {
+        writeln!(
+            body,
+            "<details><summary>{} unchanged resource(s)</summary>\n",
+            quiet.len()
+        )?;
+        for r in &quiet {
+            let line = format!("- {}\n", code(&r.address.to_string(), Place::Block));
+            if out.len() + body.len() + line.len() > budget {
+                left_out += 1;
+                continue;
+            }
+            body.extend_from_slice(line.as_bytes());
+        }
+        writeln!(body, "\n</details>\n")?;
+    }
+    for r in &loud {
+        let section = detail_section(r)?;
+        if out.len() + body.len() + section.len() > budget {
+            left_out += usize::from(!section.is_empty());
+            continue;
+        }
+        body.extend_from_slice(&section);
+    }
+    out.extend_from_slice(&body);
+    writeln!(
+        out,
+        "> [!NOTE]\n> This plan of {} resources is too long for one comment: unchanged resources are listed by address{}. The full plan is in the workflow's saved plan (`lockward show PLANFILE`).\n",
+        plan.resources.len(),
+        if left_out > 0 {
+            format!(", and {left_out} entries did not fit")
+        } else {
+            String::new()
+        }
+    )?;
     Ok(())
 }
 
@@ -288,6 +411,9 @@ pub(super) fn text(value: &str) -> String {
         for c in line.chars() {
             match c {
                 '&' => out.push_str("&amp;"),
+                // A zero-width space after `@` keeps GitHub from reading a name as a mention
+                // (and notifying that user); the text reads the same.
+                '@' => out.push_str("@&#8203;"),
                 '<' => out.push_str("&lt;"),
                 '>' => out.push_str("&gt;"),
                 '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {

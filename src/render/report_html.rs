@@ -197,7 +197,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for d in &report.discovery {
             writeln!(
                 out,
-                "<li><code>{}</code> (provider {}): {} vault(s) listed, {} Recycle Bin rule(s) listed (EBS_SNAPSHOT and EC2_IMAGE).</li>",
+                "<li><code>{}</code> (provider {}): {} vault(s) listed, {} Recycle Bin rule(s) listed (every Recycle Bin resource type).</li>",
                 esc(&d.region),
                 d.providers.iter().map(|p| format!("<code>{}</code>", esc(p))).collect::<Vec<_>>().join(", "),
                 d.vaults,

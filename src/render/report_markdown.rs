@@ -11,6 +11,20 @@ use crate::plan::{ActionStatus, Reversibility};
 use crate::report::{Report, ResourceReport, Verdict};
 
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut full = Vec::new();
+    render_with(report, None, &mut full)?;
+    if full.len() <= super::markdown::COMMENT_BUDGET {
+        return out.write_all(&full);
+    }
+    let mut short = Vec::new();
+    render_with(report, Some(super::markdown::COMMENT_BUDGET), &mut short)?;
+    out.write_all(&short)
+}
+
+/// The report as Markdown; with a `budget` (a report too long for one GitHub comment), compliant
+/// resources are listed by address only, and sections are written while they fit, with a note
+/// of how many did not and where the full report is.
+fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "{REPORT_MARKDOWN_MARKER}")?;
     writeln!(out, "## {TITLE}")?;
     writeln!(out)?;
@@ -35,7 +49,8 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "| Resource | Verdict | Intent | Live | Last recorded change |"
         )?;
         writeln!(out, "|---|---|---|---|---|")?;
-        for r in &report.resources {
+        let listed = |r: &&ResourceReport| budget.is_none() || r.verdict != Verdict::Compliant;
+        for r in report.resources.iter().filter(listed) {
             let w = words::resource_words(&r.plan);
             let mut resource = code(&r.address.to_string(), Place::Table);
             if !w.subject.0.is_empty() {
@@ -61,8 +76,39 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         writeln!(out)?;
-        for r in &report.resources {
-            resource(r, out)?;
+        let compliant: Vec<&ResourceReport> =
+            report.resources.iter().filter(|r| !listed(r)).collect();
+        if !compliant.is_empty() {
+            writeln!(
+                out,
+                "<details><summary>{} compliant resource(s)</summary>\n",
+                compliant.len()
+            )?;
+            for r in &compliant {
+                writeln!(out, "- {}", code(&r.address.to_string(), Place::Block))?;
+            }
+            writeln!(out, "\n</details>\n")?;
+        }
+        let mut left_out = 0;
+        for r in report.resources.iter().filter(listed) {
+            let mut section = Vec::new();
+            resource(r, &mut section)?;
+            match budget {
+                Some(budget) if out.len() + section.len() + 2000 > budget => left_out += 1,
+                _ => out.extend_from_slice(&section),
+            }
+        }
+        if budget.is_some() {
+            writeln!(
+                out,
+                "> [!NOTE]\n> This report of {} resources is too long for one comment: compliant resources are listed by address{}. The full report is in the workflow's artifacts (`lockward report --format html` or `--format json`).\n",
+                report.resources.len(),
+                if left_out > 0 {
+                    format!(", and {left_out} resource section(s) did not fit")
+                } else {
+                    String::new()
+                }
+            )?;
         }
     }
 
@@ -116,7 +162,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for d in &report.discovery {
         writeln!(
             out,
-            "- {} (provider {}): {} listed, {} listed (EBS_SNAPSHOT and EC2_IMAGE).",
+            "- {} (provider {}): {} listed, {} listed (every Recycle Bin resource type).",
             code(&d.region, Place::Block),
             d.providers
                 .iter()
