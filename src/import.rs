@@ -17,11 +17,12 @@ use std::path::Path;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Map, Value};
 
-use crate::config::{Desired, Resource};
+use crate::config::Resource;
 use crate::digest;
 use crate::kinds::glacier::GlacierLive;
 use crate::kinds::rbin::{RbinLive, RuleLock};
 use crate::kinds::snowball::SnowballLive;
+use crate::kinds::{Bound, Paired};
 use crate::plan::Live;
 use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord};
 
@@ -106,8 +107,10 @@ pub fn adopt(
     if existing.is_some() {
         return Err("already in the state file, so lockward manages it; there is nothing to import\nhint: `lockward plan` shows where it stands".to_string());
     }
-    match (&resource.desired, live) {
-        (Desired::GlacierVaultLock(d), Live::GlacierVaultLock(live)) => {
+    match Paired::new(&resource.desired, live, None) {
+        Some(Paired::GlacierVaultLock(Bound {
+            desired: d, live, ..
+        })) => {
             let vault = &d.vault;
             match live {
                 GlacierLive::Locked { policy, created } => {
@@ -136,7 +139,9 @@ pub fn adopt(
                 GlacierLive::VaultMissing => Err(format!("vault `{vault}` does not exist in this account and region")),
             }
         }
-        (Desired::RbinRuleLock(d), Live::RbinRuleLock(live)) => {
+        Some(Paired::RbinRuleLock(Bound {
+            desired: d, live, ..
+        })) => {
             let id = &d.rule_id;
             let rule = match live {
                 RbinLive::RuleMissing => {
@@ -189,7 +194,9 @@ pub fn adopt(
                 summary: format!("rule `{id}`: {state_word}{delay}"),
             })
         }
-        (Desired::SnowballUnlockCode(d), Live::SnowballUnlockCode(live)) => {
+        Some(Paired::SnowballUnlockCode(Bound {
+            desired: d, live, ..
+        })) => {
             let path = d.deliver_to.display();
             if let SnowballLive::JobMissing { .. } = live {
                 return Err(format!(
@@ -222,7 +229,9 @@ pub fn adopt(
                 }),
             }
         }
-        _ => Err(
+        // Import reads each live value from the resource's desired one; only a caller that
+        // pairs a resource with another resource's live value can get here.
+        None => Err(
             "internal error: live state of the wrong kind; this is a bug in lockward".to_string(),
         ),
     }
@@ -239,7 +248,8 @@ fn object(v: Value) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::config::{
-        GlacierDesired, Policy, RbinDesired, RuleLockState, SnowballDesired, VaultLockState,
+        Desired, GlacierDesired, Policy, RbinDesired, RuleLockState, SnowballDesired,
+        VaultLockState,
     };
     use crate::kinds::rbin::RbinRule;
     use crate::kinds::snowball::SnowballJob;

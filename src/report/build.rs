@@ -229,13 +229,11 @@ fn caller(v: &Value) -> String {
 /// How live moved away from what `record` says lockward reached, or `None`. Only called when
 /// the plan is not a no-op: live that matches the configuration is never drift.
 pub(crate) fn drift(live: &Live, record: &Record, desired: &Value) -> Option<String> {
-    match (live, record) {
-        (Live::GlacierVaultLock(live), Record::GlacierVaultLock(r)) => glacier_drift(live, r),
-        (Live::RbinRuleLock(live), Record::RbinRuleLock(r)) => rbin_drift(live, r),
-        (Live::SnowballUnlockCode(live), Record::SnowballUnlockCode(r)) => {
-            snowball_drift(live, r, desired)
-        }
-        _ => None,
+    // A record of another kind (a hand-edited state file) does not speak for the resource.
+    match live {
+        Live::GlacierVaultLock(live) => glacier_drift(live, record.glacier()?),
+        Live::RbinRuleLock(live) => rbin_drift(live, record.rbin()?),
+        Live::SnowballUnlockCode(live) => snowball_drift(live, record.snowball()?, desired),
     }
 }
 
