@@ -18,15 +18,28 @@ fuzz_target!(|data: &[u8]| {
                 plan.valid_until,
                 plan.resources.clone(),
             );
-            assert_eq!(resealed.digest, plan.digest, "accepted a plan whose digest does not match");
-            assert_eq!(resealed.summary, plan.summary, "accepted a plan whose summary does not match");
+            assert_eq!(
+                resealed.digest, plan.digest,
+                "accepted a plan whose digest does not match"
+            );
+            assert_eq!(
+                resealed.summary, plan.summary,
+                "accepted a plan whose summary does not match"
+            );
         }
         Err(e) => {
             let shown = e.to_string();
-            assert!(shown.contains(&path.display().to_string()), "the error names no file:\n{shown}");
+            assert!(
+                shown.contains(&path.display().to_string()),
+                "the error names no file:\n{shown}"
+            );
             assert!(shown.contains("hint:"), "the error gives no hint:\n{shown}");
             assert_eq!(e.exit_code(), 1, "a plan-file error exits 1:\n{shown}");
         }
     }
-    assert_eq!(std::fs::read(&path).expect("read back"), data, "reading changed the plan file");
+    assert_eq!(
+        std::fs::read(&path).expect("read back"),
+        data,
+        "reading changed the plan file"
+    );
 });

@@ -17,11 +17,21 @@ fuzz_target!(|data: &[u8]| {
         ),
         Err(e) => {
             let shown = e.to_string();
-            assert!(shown.contains(&path.display().to_string()), "the error names no file:\n{shown}");
+            assert!(
+                shown.contains(&path.display().to_string()),
+                "the error names no file:\n{shown}"
+            );
             assert!(shown.contains("hint:"), "the error gives no hint:\n{shown}");
             assert_eq!(e.exit_code(), 1, "a state error exits 1:\n{shown}");
         }
     }
-    assert_eq!(std::fs::read(&path).expect("read back"), data, "reading changed the state file");
-    assert!(!dir.path().join("lockward.state.json.backup").exists(), "reading wrote a backup");
+    assert_eq!(
+        std::fs::read(&path).expect("read back"),
+        data,
+        "reading changed the state file"
+    );
+    assert!(
+        !dir.path().join("lockward.state.json.backup").exists(),
+        "reading wrote a backup"
+    );
 });
