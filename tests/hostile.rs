@@ -346,8 +346,7 @@ fn a_resealed_plan_that_understates_reversibility_is_flagged_by_show_and_the_rea
     run.stderr_has("irreversible");
     assert_eq!(env.read("plan.json"), text);
     let err = SavedPlan::read(&env.path("plan.json"))
-        .err()
-        .expect("the plan-file reader accepts a plan that marks complete_lock reversible");
+        .expect_err("the plan-file reader accepts a plan that marks complete_lock reversible");
     assert!(err.to_string().contains("irreversible"), "{err}");
 }
 

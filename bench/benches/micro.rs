@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use lockward::config;
 use lockward::kinds::glacier::GlacierLive;
 use lockward::kinds::rbin::{RbinLive, RbinRule};
-use lockward::kinds::snowball::{SnowballJob, SnowballLive};
-use lockward::plan::{self, Live, LiveSnapshot};
+use lockward::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
+use lockward::plan::{self, History, Live, LiveSnapshot, Observed, Recorded, Target};
 use lockward::state::{GlacierRecord, Record, StateFile, StateStore};
 use lockward_bench::{config_text, project, Mix, POLICY};
 
@@ -34,8 +34,15 @@ fn planner(c: &mut Criterion) {
     let now: Timestamp = "2026-11-23T12:00:00Z".parse().expect("time");
     let live = live_for(&config, now);
     let state = StateFile::empty();
+    let history = History::default();
     c.bench_function("plan::plan, 10,000 resources", |b| {
-        b.iter(|| plan::plan(&config, &live, &state, now))
+        b.iter(|| {
+            let recorded = Recorded {
+                state: &state,
+                history: &history,
+            };
+            plan::plan(&config, &live, recorded, now)
+        })
     });
 }
 
@@ -58,11 +65,18 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
                 Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
                     job_state: "WithCustomer".into(),
                     created: now,
-                    delivered_fingerprint: None,
+                    delivery: DeliveryTarget::Absent { creates_dir: false },
                 }))
             }
         };
-        snapshot.resources.insert(r.address.clone(), live);
+        let target = Target {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            endpoint: Some("http://127.0.0.1:4566".into()),
+        };
+        snapshot
+            .resources
+            .insert(r.address.clone(), Observed { target, live });
     }
     snapshot
 }
@@ -83,6 +97,8 @@ fn state_save(c: &mut Criterion) {
                 initiated_at: Some("2026-11-23T12:00:00Z".parse().expect("time")),
                 policy_digest: format!("sha256:{:064x}", i),
                 completed_at: None,
+                target: None,
+                physical_key: None,
             }),
         );
     }
