@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{rule, Env};
+use crate::support::{rule, vault, vault_locked, Env, POLICY};
 
 /// A locked rule of `resource_type` that the config does not declare.
 fn locked_rule(id: &str, resource_type: &str) -> Value {
@@ -59,4 +59,96 @@ fn report_lists_an_undeclared_lock_of_every_recycle_bin_resource_type() {
         })
         .collect();
     assert!(listed.contains(&"EBS_VOLUME".to_string()), "{listed:?}");
+}
+
+/// More vaults than one ListVaults page (the emulator's default is 10) and more rules than one
+/// ListRules page (1,000): discovery follows `Marker` and `NextToken` to the last page, and
+/// every lock on every page is listed.
+#[test]
+fn report_lists_the_locks_on_every_page_of_vaults_and_rules() {
+    let env = Env::new();
+    const VAULTS: usize = 23;
+    const RULES: usize = 1_003;
+    // Locks on the first, a middle and the last page; the other vaults have none.
+    let locked_vaults = [0usize, 1, 12, 21, 22];
+    let vaults: Vec<Value> = (0..VAULTS)
+        .map(|i| {
+            let name = format!("page-vault-{i:02}");
+            if locked_vaults.contains(&i) {
+                vault_locked(&name, "Locked", POLICY, "2026-06-01T00:00:00Z")
+            } else {
+                vault(&name)
+            }
+        })
+        .collect();
+    // Rules sort by identifier; locked ones at both ends and across the page boundary.
+    let locked_rules = [0usize, 999, 1_000, 1_002];
+    let rules: Vec<Value> = (0..RULES)
+        .map(|i| {
+            let id = format!("R{i:010}");
+            if locked_rules.contains(&i) {
+                locked_rule(&id, "EBS_SNAPSHOT")
+            } else {
+                rule(&id, Value::Null, None)
+            }
+        })
+        .collect();
+    env.seed(json!({"glacier": vaults, "rbin": rules}));
+    env.config("");
+    let run = env.lockward(&["report", "--format", "json"]);
+    run.success();
+    let report: Value = serde_json::from_str(&run.stdout).expect("report JSON");
+    let mut found: Vec<String> = report["unmanaged"]
+        .as_array()
+        .expect("an unmanaged list")
+        .iter()
+        .map(|u| u["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    found.sort();
+    let mut expected: Vec<String> = locked_vaults
+        .iter()
+        .map(|i| format!("page-vault-{i:02}"))
+        .chain(locked_rules.iter().map(|i| format!("R{i:010}")))
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected, "{}", run.stdout);
+    assert_eq!(
+        report["discovery"][0]["vaults"],
+        json!(VAULTS),
+        "{:#}",
+        report["discovery"]
+    );
+
+    // The page calls: three ListVaults (10 + 10 + 3), each after the first with the marker
+    // the one before it returned; two ListRules of EBS_SNAPSHOT, the second with a NextToken.
+    let calls = env.calls();
+    let vault_pages: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c["operation"] == "ListVaults")
+        .collect();
+    assert_eq!(vault_pages.len(), 3, "{vault_pages:#?}");
+    assert!(
+        vault_pages[0]["params"]["marker"].is_null(),
+        "{vault_pages:#?}"
+    );
+    for page in &vault_pages[1..] {
+        assert!(
+            page["params"]["marker"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "a later ListVaults page without a marker: {page:#}"
+        );
+    }
+    let rule_pages: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c["operation"] == "ListRules" && c["params"]["ResourceType"] == "EBS_SNAPSHOT")
+        .collect();
+    assert_eq!(rule_pages.len(), 2, "{rule_pages:#?}");
+    assert!(rule_pages[0]["params"]["NextToken"].is_null());
+    assert!(
+        rule_pages[1]["params"]["NextToken"].is_string(),
+        "{:#}",
+        rule_pages[1]
+    );
+    assert!(env.mutating_calls().is_empty());
 }

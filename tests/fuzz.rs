@@ -153,7 +153,13 @@ fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 /// A private directory holding what the corpus configs refer to (a policy file, the secrets
 /// and manifests directories), so mutated configs get as far as resolving their paths.
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    // In memory where the machine has it: the harness writes a file for every input.
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm).unwrap_or_else(|_| tempfile::tempdir().unwrap())
+    } else {
+        tempfile::tempdir().unwrap()
+    };
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
     fs::create_dir(dir.path().join("policies")).unwrap();
     fs::write(
@@ -285,6 +291,124 @@ fn mutated(kind: &'static str) -> impl Strategy<Value = (String, Vec<u8>)> {
     })
 }
 
+/// Values a mutation may put in a plan: the enum words of other fields (so that an action can
+/// claim another reversibility or status, an outcome another one), odd scalars, and shapes.
+fn plan_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        proptest::sample::select(vec![
+            "reversible",
+            "delayed",
+            "irreversible",
+            "ready",
+            "deferred",
+            "noop",
+            "change",
+            "blocked",
+            "conflict",
+            "complete_lock",
+            "initiate_lock",
+            "abort_lock",
+            "lock_rule",
+            "unlock_rule",
+            "retrieve_unlock_code",
+            "glacier_vault_lock",
+            "snowball_unlock_code",
+            "",
+            "2026-11-23T12:00:00Z",
+            "not a time",
+        ])
+        .prop_map(|s| Value::String(s.to_string())),
+        Just(Value::Null),
+        Just(serde_json::json!(0)),
+        Just(serde_json::json!(-1)),
+        Just(serde_json::json!(u64::MAX)),
+        Just(serde_json::json!(true)),
+        Just(serde_json::json!([])),
+        Just(serde_json::json!({})),
+    ]
+}
+
+/// Every leaf and container of `value`, by JSON pointer.
+fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                pointers(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+/// A corpus plan with a few of its values replaced inside `plan` (the part the digest covers),
+/// then re-sealed as lockward seals a plan (digest, summary and fingerprints recomputed), so
+/// that the mutation gets past the seal to the checks behind it. A mutation that no longer
+/// has the shape of a plan cannot be re-sealed and is written as it is.
+fn resealed() -> impl Strategy<Value = (String, Vec<u8>)> {
+    let files = corpus("plan");
+    (
+        0..files.len(),
+        proptest::collection::vec((any::<Index>(), any::<bool>(), plan_value()), 1..4),
+    )
+        .prop_map(move |(i, edits)| {
+            let (name, bytes) = &files[i];
+            let mut saved: Value = serde_json::from_slice(bytes).unwrap();
+            let mut targets = Vec::new();
+            pointers(&saved["plan"], "/plan".to_string(), &mut targets);
+            targets.retain(|p| p != "/plan" && p != "/plan/digest");
+            // Half the edits go to the fields a decision is made of, which are few among the
+            // many leaves of the live and desired values.
+            let decisions: Vec<String> = targets
+                .iter()
+                .filter(|p| {
+                    [
+                        "/reversibility",
+                        "/status",
+                        "/outcome",
+                        "/action",
+                        "/not_before",
+                    ]
+                    .iter()
+                    .any(|f| p.ends_with(f))
+                })
+                .cloned()
+                .collect();
+            for (at, decision, value) in edits {
+                let pool = if decision { &decisions } else { &targets };
+                let pointer = &pool[at.index(pool.len())];
+                if let Some(slot) = saved.pointer_mut(pointer) {
+                    *slot = value;
+                }
+            }
+            let sealed = serde_json::from_value::<lockward::plan::Plan>(saved["plan"].clone())
+                .ok()
+                .zip(saved["created_at"].as_str().and_then(|t| t.parse().ok()))
+                .map(|(plan, created_at)| {
+                    let plan = lockward::plan::Plan::new(
+                        plan.config_digest,
+                        plan.state,
+                        plan.valid_until,
+                        plan.resources,
+                    );
+                    serde_json::to_vec_pretty(&SavedPlan::new(plan, created_at)).unwrap()
+                });
+            (
+                name.clone(),
+                sealed.unwrap_or_else(|| serde_json::to_vec_pretty(&saved).unwrap()),
+            )
+        })
+}
+
 fn arbitrary_bytes() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..2048),
@@ -369,6 +493,40 @@ fn a_mutated_plan_is_refused() {
     assert!(err.contains("was changed after lockward wrote it"), "{err}");
 }
 
+/// The re-sealed mutations reach past the seal: many are read as plans, or refused for what
+/// they hold rather than for a digest that does not match.
+#[test]
+fn resealed_mutations_get_past_the_seal() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let dir = project();
+    let path = dir.path().join("plan.json");
+    let mut runner = TestRunner::deterministic();
+    let strategy = resealed();
+    let (mut accepted, mut behind_the_seal, mut total) = (0, 0, 0);
+    for _ in 0..CASES {
+        let (_, bytes) = strategy.new_tree(&mut runner).unwrap().current();
+        fs::write(&path, &bytes).unwrap();
+        total += 1;
+        match SavedPlan::read(&path) {
+            Ok(_) => accepted += 1,
+            Err(e)
+                if !e
+                    .to_string()
+                    .contains("was changed after lockward wrote it") =>
+            {
+                behind_the_seal += 1
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(
+        accepted >= total / 10 && behind_the_seal + accepted >= total / 2,
+        "of {total} re-sealed mutations {accepted} were read and {behind_the_seal} refused behind the seal"
+    );
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -405,6 +563,36 @@ proptest! {
     }
 
     #[test]
+    fn plan_reader_survives_resealed_mutations((name, bytes) in resealed()) {
+        let _ = name;
+        let dir = project();
+        check_plan(dir.path(), &bytes)?;
+    }
+
+    /// What a reader accepts it vouches for: no action of an accepted plan claims less than
+    /// its fixed reversibility, however the file was re-sealed.
+    #[test]
+    #[ignore = "src bug: src/planfile.rs parse accepts a re-sealed plan whose complete_lock or \
+                retrieve_unlock_code says `reversible` (it never checks an action's fixed \
+                reversibility)"]
+    fn an_accepted_plan_never_understates_reversibility((name, bytes) in resealed()) {
+        let dir = project();
+        let path = dir.path().join("plan.json");
+        fs::write(&path, &bytes).unwrap();
+        if let Ok(saved) = SavedPlan::read(&path) {
+            for r in &saved.plan.resources {
+                for a in &r.actions {
+                    prop_assert!(
+                        a.reversibility >= a.action.reversibility(),
+                        "{}: accepted {} as {:?} from a mutation of {}",
+                        r.address, a.action.as_str(), a.reversibility, name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn plan_reader_survives_mutated_plans((name, bytes) in mutated("plan")) {
         let _ = name;
         let dir = project();
@@ -424,9 +612,7 @@ fn every_truncation_of_the_corpus_is_handled() {
     ];
     for (kind, check) in checks {
         for (name, bytes) in corpus(kind) {
-            // Every length for small files; for larger ones a stride that still hits every region.
-            let step = (bytes.len() / 400).max(1);
-            for len in (0..bytes.len()).step_by(step) {
+            for len in 0..bytes.len() {
                 if let Err(e) = check(dir.path(), &bytes[..len]) {
                     panic!("{kind} corpus {name} cut at {len} bytes: {e}");
                 }

@@ -7,6 +7,8 @@
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 
+use lockward::plan::{ActionKind, Plan, Reversibility};
+use lockward::planfile::SavedPlan;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -43,6 +45,37 @@ fn assert_refused(env: &Env, run: &Run, file: &str, calls_before: usize) {
         mutating.is_empty(),
         "a refused command called AWS: {mutating:?}"
     );
+}
+
+/// Adds a second rule to the config of [`applied`], never locked, and returns the digest of the
+/// plan that would lock it (a reversible-only plan would do for `--auto-approve`; this one is
+/// approved by digest, so only the state file can stop it). The plan is checked to be a change
+/// that apply would otherwise carry out.
+fn with_a_change_to_approve(env: &Env) -> String {
+    env.seed(json!({"rbin": [rule("Z9y8X7w6V5u", Value::Null, None)]}));
+    let config = env.read("lockward.yaml");
+    env.write(
+        "lockward.yaml",
+        &config.replace(
+            "rbin_rule_lock:\n",
+            "rbin_rule_lock:\n  more:\n    rule_id: Z9y8X7w6V5u\n    state: locked\n    unlock_delay_days: 7\n",
+        ),
+    );
+    let run = env.lockward(&["plan", "--format", "json"]);
+    run.code(0);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let more = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "rbin_rule_lock.more")
+        .expect("the new rule is planned");
+    assert_eq!(more["actions"][0]["action"], "lock_rule", "{more:#}");
+    plan["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string()
 }
 
 /// Ways a state file goes bad, each with the text its error must contain.
@@ -82,12 +115,18 @@ fn hostile_states(valid: &str) -> Vec<(&'static str, String, &'static str)> {
 #[test]
 fn a_bad_state_file_is_refused_by_every_command_and_left_as_it_was() {
     let env = applied();
+    let digest = with_a_change_to_approve(&env);
     let state_path = env.path("lockward.state.json");
     let backup = fs::read(env.path("lockward.state.json.backup")).unwrap();
     let valid = fs::read_to_string(&state_path).unwrap();
     for (what, text, says) in hostile_states(&valid) {
         fs::write(&state_path, &text).unwrap();
-        for args in [&["plan"][..], &["apply", "--auto-approve"], &["show"]] {
+        for args in [
+            &["plan"][..],
+            &["apply", "--approve", &digest],
+            &["apply", "--auto-approve"],
+            &["show"],
+        ] {
             let before = env.calls().len();
             let run = env.lockward(args);
             assert_refused(&env, &run, "lockward.state.json", before);
@@ -115,14 +154,18 @@ fn a_bad_state_file_is_refused_by_every_command_and_left_as_it_was() {
 #[test]
 fn a_symlinked_state_file_is_refused_and_its_target_untouched() {
     let env = applied();
+    let digest = with_a_change_to_approve(&env);
     let state_path = env.path("lockward.state.json");
     let real = env.path("elsewhere.json");
     fs::rename(&state_path, &real).unwrap();
     symlink(&real, &state_path).unwrap();
     let target_bytes = fs::read(&real).unwrap();
-    // A change for apply to attempt, so a refusal is not just "nothing to do".
-    env.seed(json!({"rbin": [rule("Z9y8X7w6V5u", Value::Null, None)]}));
-    for args in [&["plan"][..], &["apply", "--auto-approve"], &["show"]] {
+    for args in [
+        &["plan"][..],
+        &["apply", "--approve", &digest],
+        &["apply", "--auto-approve"],
+        &["show"],
+    ] {
         let before = env.calls().len();
         let run = env.lockward(args);
         assert_refused(&env, &run, "lockward.state.json", before);
@@ -159,24 +202,11 @@ fn a_bad_plan_file_is_refused_by_show_and_apply_and_left_as_it_was() {
     newer["format_version"] = json!(3);
     let mut newer_plan: Value = serde_json::from_str(&valid).unwrap();
     newer_plan["plan"]["format_version"] = json!("3");
-    // Tampering that keeps the JSON valid: make the irreversible retrieval look reversible, or
-    // drop the irreversible step (and fix up the summary, so only the digest can tell).
-    let mut downgraded: Value = serde_json::from_str(&valid).unwrap();
-    for r in downgraded["plan"]["resources"].as_array_mut().unwrap() {
-        for a in r["actions"].as_array_mut().unwrap() {
-            a["reversibility"] = json!("reversible");
-        }
-    }
-    downgraded["plan"]["summary"]["irreversible"] = json!(0);
-    downgraded["plan"]["summary"]["delayed"] = json!(0);
+    // Tampering that keeps the JSON valid but not the seal: another digest written in. (A
+    // downgrade that is re-sealed is `a_resealed_plan_that_understates_reversibility_is_refused`.)
     let mut redigested: Value = serde_json::from_str(&valid).unwrap();
     redigested["plan"]["digest"] = json!(format!("sha256:{}", "0".repeat(64)));
     let cases: Vec<(&str, String, &str)> = vec![
-        (
-            "tampered (reversibility downgraded)",
-            serde_json::to_string_pretty(&downgraded).unwrap(),
-            "changed after lockward wrote it",
-        ),
         (
             "tampered (digest replaced)",
             serde_json::to_string_pretty(&redigested).unwrap(),
@@ -229,6 +259,97 @@ fn a_bad_plan_file_is_refused_by_show_and_apply_and_left_as_it_was() {
     assert!(!env.path("secrets/site-a.code").exists());
 }
 
+/// A saved plan whose actions are all marked `reversible` and then re-sealed as lockward seals a
+/// plan (digest, summary and live fingerprints recomputed), so only the fixed reversibility of
+/// each action can tell. `complete_lock` and `retrieve_unlock_code` are irreversible whatever
+/// the file says.
+fn resealed_downgrade(valid: &str) -> (String, String) {
+    let saved: SavedPlan = serde_json::from_str(valid).unwrap();
+    let created_at = saved.created_at;
+    let mut resources = saved.plan.resources.clone();
+    let mut downgraded = 0;
+    for r in &mut resources {
+        for a in &mut r.actions {
+            if a.reversibility != Reversibility::Reversible {
+                a.reversibility = Reversibility::Reversible;
+                downgraded += 1;
+            }
+        }
+    }
+    assert!(
+        resources
+            .iter()
+            .flat_map(|r| &r.actions)
+            .any(|a| a.action == ActionKind::CompleteLock),
+        "the plan has no complete_lock to downgrade"
+    );
+    assert!(downgraded >= 2, "nothing irreversible to downgrade");
+    let plan = Plan::new(
+        saved.plan.config_digest.clone(),
+        saved.plan.state.clone(),
+        saved.plan.valid_until,
+        resources,
+    );
+    assert_eq!(plan.summary.irreversible + plan.summary.delayed, 0);
+    let digest = plan.digest.trim_start_matches("sha256:").to_string();
+    let resealed = SavedPlan::new(plan, created_at);
+    (serde_json::to_string_pretty(&resealed).unwrap(), digest)
+}
+
+#[test]
+fn a_resealed_plan_that_understates_reversibility_is_never_applied() {
+    let env = project_of_every_kind(CODE);
+    let valid = saved_plan(&env);
+    let (text, digest) = resealed_downgrade(&valid);
+    env.write("plan.json", &text);
+    // Approved by the flag that approves only reversible plans, which is what every action of
+    // this one claims to be, and by its own digest.
+    for args in [
+        &["apply", "plan.json", "--auto-approve"][..],
+        &["apply", "plan.json", "--approve", &digest],
+    ] {
+        let before = env.calls().len();
+        let run = env.lockward(args);
+        assert_refused(&env, &run, "plan.json", before);
+        run.stderr_has("nothing was applied");
+        assert_eq!(
+            env.read("plan.json"),
+            text,
+            "`{}` changed the plan",
+            args.join(" ")
+        );
+    }
+    assert!(!has_call(&env, "CompleteVaultLock") && !has_call(&env, "GetJobUnlockCode"));
+    assert!(
+        env.mutating_calls().is_empty(),
+        "{:?}",
+        env.mutating_calls()
+    );
+    assert!(!env.path("lockward.state.json").exists());
+    assert!(!env.path("secrets/site-a.code").exists());
+}
+
+#[test]
+#[ignore = "src bug: a re-sealed plan file that marks complete_lock and retrieve_unlock_code \
+            `reversible` is read as valid (src/planfile.rs `parse` checks digest, summary, order \
+            and fingerprints, never each action's fixed reversibility), so `show` prints it \
+            with exit 0 as `complete_lock  reversible: the vault's lock policy can never be \
+            changed or removed`"]
+fn a_resealed_plan_that_understates_reversibility_is_flagged_by_show_and_the_reader() {
+    let env = project_of_every_kind(CODE);
+    let valid = saved_plan(&env);
+    let (text, _) = resealed_downgrade(&valid);
+    env.write("plan.json", &text);
+    let before = env.calls().len();
+    let run = env.lockward(&["show", "plan.json"]);
+    assert_refused(&env, &run, "plan.json", before);
+    run.stderr_has("irreversible");
+    assert_eq!(env.read("plan.json"), text);
+    let err = SavedPlan::read(&env.path("plan.json"))
+        .expect_err("the plan-file reader accepts a plan that marks complete_lock reversible");
+    assert!(err.to_string().contains("irreversible"), "{err}");
+}
+
 #[test]
 fn a_symlinked_plan_file_is_refused() {
     let env = project_of_every_kind(CODE);
@@ -258,17 +379,51 @@ fn a_symlinked_plan_file_is_refused() {
         .is_symlink());
 }
 
+/// The approval given before the delivery path turned hostile does not carry the retrieval
+/// through: planned again, the plan has a conflict and nothing is applied; from the saved plan,
+/// the delivery's live state changed, so the plan is stale. Either way no mutating call (not
+/// GetJobUnlockCode, not the reversible steps of the other resources) is made.
+#[track_caller]
+fn assert_delivery_refused(env: &Env, digest: &str, path: &str) {
+    let before = env.calls().len();
+    let run = env.lockward(&["apply", "--approve", digest]);
+    run.code(1)
+        .stdout_has(path)
+        .stderr_has("the plan has conflicts, so nothing was applied");
+    let run = env.lockward(&["apply", "plan.json", "--approve", digest]);
+    run.code(1)
+        .stderr_has("the plan is stale, so nothing was applied")
+        .stderr_has("snowball_unlock_code.site_a: its live state changed")
+        .stderr_has("delivery");
+    let mutating: Vec<Value> = env
+        .calls()
+        .into_iter()
+        .skip(before)
+        .filter(|c| c["mutating"] == Value::Bool(true))
+        .collect();
+    assert!(
+        mutating.is_empty(),
+        "a refused apply called AWS: {mutating:?}"
+    );
+    assert!(
+        !env.path("lockward.state.json.journal.jsonl").exists(),
+        "a refused apply wrote a journal"
+    );
+}
+
 #[test]
 fn deliver_to_a_symlink_is_a_conflict_and_the_code_is_never_asked_for() {
     let env = project_of_every_kind(CODE);
+    // The approval a reviewer gave before the link appeared: it covers the retrieval.
+    let digest = plan_digest(&env);
+    env.lockward(&["plan", "--out", "plan.json"]).success();
     // A link to where an attacker would like the code to land.
     symlink(env.path("stolen.code"), env.path("secrets/site-a.code")).unwrap();
     let run = env.lockward(&["plan"]);
     run.code(1)
         .stdout_has("conflict")
         .stdout_has("secrets/site-a.code");
-    let run = env.lockward(&["apply", "--auto-approve"]);
-    run.code(1);
+    assert_delivery_refused(&env, &digest, "secrets/site-a.code");
     assert!(
         !has_call(&env, "GetJobUnlockCode"),
         "the code was retrieved"
@@ -286,13 +441,15 @@ fn deliver_to_a_symlink_is_a_conflict_and_the_code_is_never_asked_for() {
 #[test]
 fn deliver_to_an_existing_file_is_a_conflict_and_the_file_is_kept() {
     let env = project_of_every_kind(CODE);
+    // The approval a reviewer gave before the file appeared: it covers the retrieval.
+    let digest = plan_digest(&env);
+    env.lockward(&["plan", "--out", "plan.json"]).success();
     env.write("secrets/site-a.code", "someone else's notes\n");
     let run = env.lockward(&["plan"]);
     run.code(1)
         .stdout_has("conflict")
         .stdout_has("already exists");
-    let run = env.lockward(&["apply", "--auto-approve"]);
-    run.code(1);
+    assert_delivery_refused(&env, &digest, "secrets/site-a.code");
     assert!(!has_call(&env, "GetJobUnlockCode"));
     assert_eq!(env.read("secrets/site-a.code"), "someone else's notes\n");
 }
@@ -300,11 +457,16 @@ fn deliver_to_an_existing_file_is_a_conflict_and_the_file_is_kept() {
 #[test]
 fn deliver_to_a_world_writable_directory_is_refused_before_the_code_is_asked_for() {
     let env = project_of_every_kind(CODE);
-    fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o777)).unwrap();
+    // The approval a reviewer gave before the directory was opened up.
     let digest = plan_digest(&env);
-    let before = env.calls().len();
-    let run = env.lockward(&["apply", "--approve", &digest]);
+    env.lockward(&["plan", "--out", "plan.json"]).success();
+    fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o777)).unwrap();
     // What apply would refuse is a conflict the plan already shows.
+    let run = env.lockward(&["plan"]);
+    run.code(1).stdout_has("writable by everyone");
+    assert_delivery_refused(&env, &digest, "secrets/site-a.code");
+    // Approving the plan that shows the conflict does not get further.
+    let run = env.lockward(&["apply", "--approve", &plan_digest(&env)]);
     run.code(1)
         .stdout_has("writable by everyone")
         .stderr_has("conflicts")
@@ -313,16 +475,21 @@ fn deliver_to_a_world_writable_directory_is_refused_before_the_code_is_asked_for
         !has_call(&env, "GetJobUnlockCode"),
         "the code was retrieved into a world-writable directory"
     );
+    assert!(
+        env.mutating_calls().is_empty(),
+        "{:?}",
+        env.mutating_calls()
+    );
     assert!(!env.path("secrets/site-a.code").exists());
     let leftovers: Vec<_> = fs::read_dir(env.path("secrets")).unwrap().collect();
     assert!(
         leftovers.is_empty(),
         "files left in the world-writable directory: {leftovers:?}"
     );
-    // What could run did; the failure is recorded, and the journal never names the code.
-    assert!(env.calls().len() > before);
-    let journal = env.read("lockward.state.json.journal.jsonl");
-    assert!(!journal.contains(CODE));
+    // Nothing was attempted, so nothing was journaled: the file does not exist at all (the
+    // test reader would show a missing journal as empty).
+    assert!(!env.path("lockward.state.json.journal.jsonl").exists());
+    assert!(!env.path("lockward.state.json").exists());
 }
 
 #[test]
@@ -335,16 +502,46 @@ fn every_file_lockward_writes_is_private_even_under_a_permissive_umask() {
     umask0(&["apply", "plan.json", "--approve", &digest]).success();
     // The journal of a refused retrieval, and a plan written after the state exists.
     umask0(&["plan", "--out", "plan.json"]).success();
-    for file in [
+    let expected = [
         "plan.json",
         "lockward.state.json",
         "lockward.state.json.backup",
         "lockward.state.json.journal.jsonl",
+        "lockward.state.json.lock",
         "secrets/site-a.code",
-    ] {
-        let path = env.path(file);
-        assert!(path.exists(), "{file} was not written");
-        assert_eq!(mode(&path), 0o600, "{file} is mode {:o}", mode(&path));
+    ];
+    for file in expected {
+        assert!(env.path(file).exists(), "{file} was not written");
+    }
+    // Every file in the project but the ones the test wrote itself, wherever lockward put it.
+    let written_by_the_test = [
+        "lockward.yaml",
+        "policies/audit.json",
+        "policies/other.json",
+    ];
+    let mut found = Vec::new();
+    let mut dirs = vec![env.dir().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(env.dir())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if fs::symlink_metadata(&path).unwrap().is_dir() {
+                dirs.push(path);
+            } else if !written_by_the_test.contains(&rel.as_str()) {
+                assert_eq!(mode(&path), 0o600, "{rel} is mode {:o}", mode(&path));
+                found.push(rel);
+            }
+        }
+    }
+    for file in expected {
+        assert!(
+            found.iter().any(|f| f == file),
+            "{file} not found in the walk: {found:?}"
+        );
     }
     assert_eq!(env.read("secrets/site-a.code"), CODE);
 }

@@ -59,8 +59,7 @@ fn t0_plus(secs: i64) -> String {
     (t0 + jiff::SignedDuration::from_secs(secs)).to_string()
 }
 
-/// Sets the emulator's clock (and so `LOCKWARD_NOW`) to `T0` moved by `secs`. The virtual
-/// clock keeps moving with real time from there, by the milliseconds a test takes.
+/// Sets the emulator's frozen clock (and so `LOCKWARD_NOW`) to exactly `T0` moved by `secs`.
 fn set_clock(env: &Env, secs: i64) {
     env.emulator.set_clock(t0_plus(secs).parse().unwrap());
 }
@@ -402,8 +401,8 @@ fn glacier_in_progress_known_lock_desired_in_progress_is_noop_with_expiry_warnin
         "23 h left: no warning yet: {r:#}"
     );
 
-    // 5 h (and 30 s) before expiry: less than 6 h, so the plan warns.
-    set_clock(&env, 18 * HOUR - 30);
+    // Exactly 5 h before expiry (the clock is frozen): less than 6 h, so the plan warns.
+    set_clock(&env, 18 * HOUR);
     let plan = plan_all(&env, &[], 0);
     let r = expect(&plan, AUDIT, "noop", &[]);
     let text = messages(r);
@@ -817,8 +816,9 @@ fn snowball_missing_job_is_a_conflict() {
 fn seed_changes(env: &Env) {
     // Under test for 30 min of its 2 h min_test_period.
     let in_test = t0_plus(-30 * 60);
-    // 24 h lifetime: 4 h 30 min (and 30 s) left at T0, so the plan warns about the expiry.
-    let nearly_expired = t0_plus(-19 * HOUR - 29 * 60 - 30);
+    // 24 h lifetime: exactly 4 h 30 min left at T0 (the clock is frozen), so the plan warns
+    // about the expiry.
+    let nearly_expired = t0_plus(-19 * HOUR - 30 * 60);
     env.seed(json!({
         "glacier": [
             vault("audit-logs"),

@@ -13,6 +13,10 @@ const RULE: &str = "a1B2c3D4e5F";
 const AMI_RULE: &str = "Z9y8X7w6V5u";
 const JOB_B: &str = "JID9f8e7d6c-5b4a-4321-8fed-cba987654321";
 const CODE: &str = "12345-abcde-56789-fghij-01234";
+/// When [`all_verdicts_env`] completes the `audit` lock it initiated at [`T0`].
+const COMPLETED: &str = "2026-11-23T14:00:00Z";
+/// When [`all_verdicts_env`] is reported on.
+const REPORTED: &str = "2026-11-23T15:00:00Z";
 
 /// One resource of each verdict: `audit` (will be applied: compliant), `legal` (locked with
 /// another policy: violation), `ebs` (applied, then unlocked outside lockward: drift), `ami`
@@ -127,8 +131,10 @@ fn assert_pinned(name: &str, text: &str) {
     settings.bind(|| insta::assert_snapshot!(name, text));
 }
 
-/// The environment with every verdict: `audit` and `ebs` applied, then the `ebs` rule's lock
-/// released outside lockward.
+/// The environment with every verdict: `audit` initiated and `ebs` locked at [`T0`], `audit`
+/// completed two hours later ([`COMPLETED`]), then, an hour after that ([`REPORTED`]), the `ebs`
+/// rule's lock released outside lockward. Each moment is distinct, so a report that shows one
+/// where another belongs differs from its snapshot.
 fn all_verdicts_env() -> Env {
     let env = Env::new();
     env.seed(json!({
@@ -137,8 +143,12 @@ fn all_verdicts_env() -> Env {
         "snowball": [job(JOB_B, "InTransitToCustomer", "2026-11-01T00:00:00Z", CODE)],
     }));
     env.seed(undeclared_seed());
-    env.config(ALL_VERDICTS);
+    env.config(&ALL_VERDICTS.replacen("state: locked", "state: in_progress", 1));
     apply(&env, &["glacier_vault_lock.audit", "rbin_rule_lock.ebs"]);
+    env.set_clock(COMPLETED.parse().unwrap());
+    env.config(ALL_VERDICTS);
+    apply(&env, &["glacier_vault_lock.audit"]);
+    env.set_clock(REPORTED.parse().unwrap());
     // Someone starts unlocking the rule lockward locked.
     let mut drifted = rule(RULE, json!("pending_unlock"), Some(7));
     drifted["lock_end_time"] = json!("2026-11-30T12:00:00Z");
@@ -147,8 +157,8 @@ fn all_verdicts_env() -> Env {
 }
 
 /// Replaces what differs between runs: paths, the emulator's URL, the state lineage, the lock
-/// id AWS made up, the times of this run (the emulator's clock starts at [`T0`] and runs on),
-/// and the digests that cover them (`report` is the JSON report of the same state).
+/// id AWS made up, and the digests that cover them (`report` is the JSON report of the same
+/// state). Times are not replaced: the emulator's clock is frozen, so each is exact.
 fn normalized(env: &Env, report: &Value, text: &str) -> String {
     let state = env.state();
     let mut out = env.normalize(text);
@@ -172,7 +182,6 @@ fn normalized(env: &Env, report: &Value, text: &str) -> String {
     for (digest, label) in digests {
         out = out.replace(&digest, label);
     }
-    out = times_of_this_run(&out);
     if let Some(lineage) = state["lineage"].as_str() {
         out = out.replace(lineage, "[LINEAGE]");
     }
@@ -188,24 +197,6 @@ fn normalized(env: &Env, report: &Value, text: &str) -> String {
     {
         out = out.replace(lock_id, "[LOCK_ID]");
     }
-    out
-}
-
-/// Every time of this run (`2026-11-23T12:0…`, with whatever fraction) as `[NOW]`.
-fn times_of_this_run(text: &str) -> String {
-    let prefix = &T0[..15];
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(prefix) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_digit() || ":.TZ-".contains(c)))
-            .unwrap_or(tail.len());
-        out.push_str("[NOW]");
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
     out
 }
 
@@ -242,11 +233,9 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         .map(|h| h["action"].as_str().unwrap())
         .collect();
     assert_eq!(history, ["initiate_lock", "complete_lock"]);
+    assert_eq!(audit["history"][0]["ts"], T0, "{audit:#}");
     let done = &audit["history"][1];
-    assert!(
-        done["ts"].as_str().unwrap().starts_with(&T0[..15]),
-        "{done}"
-    );
+    assert_eq!(done["ts"], COMPLETED, "{done}");
     assert!(
         done["caller"]
             .as_str()

@@ -57,14 +57,22 @@ fn files_under(dir: &Path, except: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// `-vvv` (everything, the AWS SDK's own logs included) where this lockward has `--verbose`;
-/// otherwise nothing, and the default logging is what is scanned.
-fn most_verbose(env: &Env) -> &'static str {
-    if env.lockward(&["apply", "-vvv", "--help"]).code == 0 {
-        "-vvv"
-    } else {
-        ""
-    }
+/// The most verbose logging: everything, the AWS SDK's own debug logs included.
+const MOST_VERBOSE: &str = "-vvv";
+
+/// Asserts that a run at [`MOST_VERBOSE`] that called AWS logged the SDK's own debug lines, so
+/// that the scans above it cover what the SDK logs of requests and responses, and a `-vvv` that
+/// stopped working cannot pass for a clean one.
+#[track_caller]
+fn assert_logged_sdk_debug(what: &str, stderr: &str) {
+    let sdk_lines = stderr
+        .lines()
+        .filter(|l| l.contains("DEBUG") && (l.contains("aws_smithy") || l.contains("aws_sdk")))
+        .count();
+    assert!(
+        sdk_lines > 0,
+        "`{what}` at {MOST_VERBOSE} logged no AWS SDK debug line:\n{stderr}"
+    );
 }
 
 #[test]
@@ -72,7 +80,7 @@ fn the_unlock_code_appears_nowhere_but_in_its_file() {
     let env = project_of_every_kind(CODE);
 
     let digest = plan_digest(&env);
-    let v = most_verbose(&env);
+    let v = MOST_VERBOSE;
     let runs: Vec<(Vec<&str>, i32)> = vec![
         (vec!["validate", v], 0),
         (vec!["plan", v], 0),
@@ -89,11 +97,18 @@ fn the_unlock_code_appears_nowhere_but_in_its_file() {
         (vec!["plan", v, "--detailed-exitcode"], 0),
         (vec!["plan", "--format", "json"], 0),
         (vec!["plan", "--format", "markdown"], 0),
+        (vec!["report", v], 0),
+        (vec!["report", "--format", "markdown", v], 0),
+        (vec!["report", "--format", "json", v], 0),
+        (vec!["report", "--format", "html", v], 0),
     ];
     for (args, code) in &runs {
-        let args: Vec<&str> = args.iter().copied().filter(|a| !a.is_empty()).collect();
-        let run = env.lockward(&args);
+        let run = env.lockward(args);
         run.code(*code);
+        // Every verbose run but `validate` and `show` (which read only local files) calls AWS.
+        if args.contains(&v) && !["validate", "show"].contains(&args[0]) {
+            assert_logged_sdk_debug(&args.join(" "), &run.stderr);
+        }
         assert_clean(
             &format!("stdout of `lockward {}`", args.join(" ")),
             run.stdout.as_bytes(),
@@ -128,16 +143,59 @@ fn the_unlock_code_appears_nowhere_but_in_its_file() {
     assert!(env.read("lockward.state.json").contains(&fingerprint));
 }
 
+/// `import` reads a code file that was delivered outside lockward (to adopt it, it must read
+/// it): neither its output nor anything it writes may hold the code, and `report` of what it
+/// adopted neither.
+#[test]
+fn importing_a_delivered_code_never_shows_it() {
+    let env = project_of_every_kind(CODE);
+    env.write("secrets/site-a.code", CODE);
+    let code_file = env.path("secrets/site-a.code");
+    let v = MOST_VERBOSE;
+    let runs: [&[&str]; 6] = [
+        &["import", "snowball_unlock_code.site_a", v],
+        &["show", v],
+        &["report", v],
+        &["report", "--format", "markdown", v],
+        &["report", "--format", "json", v],
+        &["report", "--format", "html", v],
+    ];
+    for args in runs {
+        let run = env.lockward(args);
+        run.success();
+        if args[0] != "show" {
+            assert_logged_sdk_debug(&args.join(" "), &run.stderr);
+        }
+        assert_clean(
+            &format!("stdout of `lockward {}`", args.join(" ")),
+            run.stdout.as_bytes(),
+            CODE,
+        );
+        assert_clean(
+            &format!("stderr of `lockward {}`", args.join(" ")),
+            run.stderr.as_bytes(),
+            CODE,
+        );
+    }
+    // The import did adopt the code, by its fingerprint.
+    let fingerprint = lockward::digest::sha256(CODE.as_bytes());
+    assert!(
+        env.read("lockward.state.json").contains(&fingerprint),
+        "import recorded no fingerprint:\n{}",
+        env.read("lockward.state.json")
+    );
+    assert_eq!(fs::read_to_string(&code_file).unwrap(), CODE);
+    for file in &files_under(env.dir(), &code_file) {
+        assert_clean(&file.display().to_string(), &fs::read(file).unwrap(), CODE);
+    }
+}
+
 #[test]
 fn the_demo_never_shows_its_unlock_code() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("demo");
     let env = Env::new();
-    let v = most_verbose(&env);
-    let args: Vec<&str> = ["demo", "--dir", dir.to_str().unwrap(), v]
-        .into_iter()
-        .filter(|a| !a.is_empty())
-        .collect();
+    let args = ["demo", "--dir", dir.to_str().unwrap(), MOST_VERBOSE];
     let mut cmd = env.command(&args);
     cmd.env_remove("LOCKWARD_NOW");
     let out = cmd.output().unwrap();
@@ -150,6 +208,7 @@ fn the_demo_never_shows_its_unlock_code() {
     let code = fs::read_to_string(&code_file).expect("the demo delivers a code");
     assert_clean("stdout of `lockward demo`", &out.stdout, &code);
     assert_clean("stderr of `lockward demo`", &out.stderr, &code);
+    assert_logged_sdk_debug("demo", &String::from_utf8_lossy(&out.stderr));
     let files = files_under(&dir, &code_file);
     assert!(
         files

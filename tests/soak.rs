@@ -10,7 +10,9 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use lockward::state::StateStore;
+use std::collections::{BTreeMap, BTreeSet};
+
+use lockward::state::{Record, StateFile, StateStore};
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -65,35 +67,88 @@ fn seed_for(env: &Env, cycle: usize) {
     }
 }
 
+/// Operations of lockward's reads and reversible calls: these take every fault.
+const FAULTED_ALWAYS: &[&str] = &[
+    "GetCallerIdentity",
+    "ListVaults",
+    "DescribeVault",
+    "GetVaultLock",
+    "AbortVaultLock",
+    "ListRules",
+    "GetRule",
+    "LockRule",
+    "UnlockRule",
+    "ListJobs",
+    "DescribeJob",
+];
+
+/// The calls lockward sends with retries off (InitiateVaultLock, GetJobUnlockCode) take every
+/// fault but throttling, the one answer after which lockward may send them again under the same
+/// approval, and CompleteVaultLock, which the SDK may retry after any lost answer, takes none:
+/// so a second irreversible call for one target within one apply is lockward repeating it,
+/// and a second InitiateVaultLock is the executor's one recovery of a lost answer (the lock
+/// found InProgress without its id is aborted first).
+const NOT_RETRIED: &[&str] = &["InitiateVaultLock", "GetJobUnlockCode"];
+
+/// The irreversible calls, each at most once a target per apply: one approval, one attempt.
+const ONCE_PER_APPLY: &[&str] = &["CompleteVaultLock", "GetJobUnlockCode"];
+
 fn faults(seed: u64) -> Value {
-    let rule = |kind: &str| {
-        let mut r = json!({"operation": "*", "kind": kind, "rate": 0.034});
+    let rule = |operation: &str, kind: &str| {
+        let mut r = json!({"operation": operation, "kind": kind, "rate": 0.034});
         if kind == "error" {
             r["status"] = json!(500);
             r["code"] = json!("InternalServerError");
         }
         r
     };
-    json!({"rules": [rule("throttle"), rule("error"), rule("drop_after_apply")], "seed": seed})
+    let mut rules = Vec::new();
+    for op in FAULTED_ALWAYS {
+        rules.push(rule(op, "throttle"));
+    }
+    for op in FAULTED_ALWAYS.iter().chain(NOT_RETRIED) {
+        rules.push(rule(op, "error"));
+        rules.push(rule(op, "drop_after_apply"));
+    }
+    json!({"rules": rules, "seed": seed})
 }
 
 /// Reads the plan lockward would make now; `None` when planning failed (a fault hit refresh).
-fn plan_json(env: &Env) -> Option<Value> {
+/// A plan with a conflict exits 1 but still prints its JSON: that is never a fault, and fails
+/// the soak.
+#[track_caller]
+fn plan_json(env: &Env, cycle: usize) -> Option<Value> {
     let run = env.lockward(&["plan", "--format", "json"]);
-    match run.code {
-        0 => Some(serde_json::from_str(&run.stdout).expect("plan --format json prints JSON")),
-        1 => None,
-        other => panic!("plan exited {other}:\n{}", run.stderr),
+    let parsed = serde_json::from_str::<Value>(&run.stdout).ok();
+    match (run.code, parsed) {
+        (0, Some(plan)) => {
+            assert_eq!(plan["summary"]["conflict"], 0, "cycle {cycle}: {plan:#}");
+            Some(plan)
+        }
+        (1, Some(plan)) => panic!(
+            "cycle {cycle}: plan exited 1 with a plan (a conflict?):\n{plan:#}\n{}",
+            run.stderr
+        ),
+        (1, None) => {
+            assert!(
+                run.stdout.trim().is_empty(),
+                "cycle {cycle}: plan exited 1 printing something that is not JSON:\n{}",
+                run.stdout
+            );
+            None
+        }
+        (other, _) => panic!("cycle {cycle}: plan exited {other}:\n{}", run.stderr),
     }
 }
 
-/// The state file, its backup and the journal are all readable by lockward.
+/// The state file, its backup and the journal are all readable by lockward; the state as
+/// lockward's own reader loads it.
 #[track_caller]
-fn assert_files_valid(env: &Env, cycle: usize) {
-    let state = env.path("lockward.state.json");
-    if let Err(e) = StateStore::new(&state).load() {
-        panic!("cycle {cycle}: the state file is not valid: {e}");
-    }
+fn assert_files_valid(env: &Env, cycle: usize) -> StateFile {
+    let state = match StateStore::new(env.path("lockward.state.json")).load() {
+        Ok(state) => state,
+        Err(e) => panic!("cycle {cycle}: the state file is not valid: {e}"),
+    };
     let backup = env.path("lockward.state.json.backup");
     if backup.exists() {
         if let Err(e) = StateStore::new(&backup).load() {
@@ -109,6 +164,158 @@ fn assert_files_valid(env: &Env, cycle: usize) {
             "cycle {cycle}: journal line {line}"
         );
     }
+    state
+}
+
+/// The live lock (state and id) of every vault, by name.
+fn live_locks(env: &Env) -> BTreeMap<String, (String, String)> {
+    env.aws_state()["glacier"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|v| v["lock"].is_object())
+        .map(|v| {
+            (
+                v["vault"].as_str().unwrap().to_string(),
+                (
+                    v["lock"]["state"].as_str().unwrap().to_string(),
+                    v["lock"]["lock_id"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The jobs whose unlock code is in its file.
+fn delivered(env: &Env, cycle: usize) -> BTreeSet<String> {
+    (0..=cycle / PHASE)
+        .filter(|p| env.path(&format!("secrets/site-{p}.code")).exists())
+        .map(job_id)
+        .collect()
+}
+
+/// The lock id lockward recorded for each vault is the id of the vault's live lock.
+#[track_caller]
+fn assert_recorded_lock_ids(env: &Env, cycle: usize, state: &StateFile) -> usize {
+    let live = live_locks(env);
+    let mut checked = 0;
+    for (address, record) in &state.resources {
+        if let Record::GlacierVaultLock(r) = record {
+            if r.lock_id.is_empty() {
+                continue;
+            }
+            let (_, live_id) = live.get(&r.vault).unwrap_or_else(|| {
+                panic!(
+                    "cycle {cycle}: {address} records lock {} of vault {} that has no lock",
+                    r.lock_id, r.vault
+                )
+            });
+            assert_eq!(
+                &r.lock_id, live_id,
+                "cycle {cycle}: {address} records another lock id than the live one"
+            );
+            checked += 1;
+        }
+    }
+    checked
+}
+
+/// The target of a call (the vault or the job), if it has one.
+fn call_target(call: &Value) -> String {
+    let params = &call["params"];
+    ["vaultName", "jobId", "JobId"]
+        .iter()
+        .find_map(|k| params[*k].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// What the emulator's call log says about the calls of one apply (`calls`), made at `cycle`
+/// under one approval, from the live locks before it (`before`): CompleteVaultLock only on a
+/// vault the config wants `locked`, with the live InProgress lock's id, and never on a vault
+/// already Locked; no irreversible or not idempotent call twice for one target; no unlock code
+/// retrieved again once it was delivered.
+#[track_caller]
+fn assert_apply_calls(
+    cycle: usize,
+    calls: &[Value],
+    before: &BTreeMap<String, (String, String)>,
+    delivered_before: &BTreeSet<String>,
+) {
+    let phase = cycle / PHASE;
+    let wants_locked = cycle % PHASE >= PHASE / 2;
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for call in calls {
+        let op = call["operation"].as_str().unwrap_or_default();
+        let target = call_target(call);
+        if op == "CompleteVaultLock" {
+            assert!(
+                wants_locked && target == format!("soak-{phase}"),
+                "cycle {cycle}: CompleteVaultLock on {target} while the config wants vault \
+                 soak-{phase} {}: {call}",
+                if wants_locked {
+                    "locked"
+                } else {
+                    "in_progress"
+                }
+            );
+            match before.get(&target) {
+                Some((state, id)) if state == "InProgress" => assert_eq!(
+                    call["params"]["lockId"].as_str(),
+                    Some(id.as_str()),
+                    "cycle {cycle}: CompleteVaultLock with another lock id than the live one"
+                ),
+                other => panic!(
+                    "cycle {cycle}: CompleteVaultLock on {target} whose lock was {other:?}: {call}"
+                ),
+            }
+        }
+        if op == "GetJobUnlockCode" {
+            assert!(
+                !delivered_before.contains(&target),
+                "cycle {cycle}: GetJobUnlockCode for {target} although its code was delivered"
+            );
+        }
+        if op == "InitiateVaultLock" {
+            let n = seen.entry((op.to_string(), target.clone())).or_insert(0);
+            *n += 1;
+            assert!(
+                *n <= 2,
+                "cycle {cycle}: InitiateVaultLock sent {n} times for {target}"
+            );
+            if *n == 2 {
+                // The executor's one recovery of an initiation whose answer proved nothing:
+                // it reads the vault again first (and aborts a lock it finds without its id).
+                let first = calls
+                    .iter()
+                    .position(|c| c["operation"] == "InitiateVaultLock" && call_target(c) == target)
+                    .unwrap();
+                let reread = calls[first..]
+                    .iter()
+                    .take_while(|c| c["seq"] != call["seq"])
+                    .any(|c| c["operation"] == "GetVaultLock" && call_target(c) == target);
+                assert!(
+                    reread,
+                    "cycle {cycle}: InitiateVaultLock again for {target} without reading the vault first"
+                );
+            }
+        }
+        if ONCE_PER_APPLY.contains(&op) {
+            let n = seen.entry((op.to_string(), target.clone())).or_insert(0);
+            *n += 1;
+            assert_eq!(
+                *n,
+                1,
+                "cycle {cycle}: {op} sent twice for {target} under one approval:\n{}",
+                calls
+                    .iter()
+                    .map(|c| format!("{} {} {}", c["seq"], c["operation"], call_target(c)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
 }
 
 #[test]
@@ -118,16 +325,13 @@ fn two_hundred_faulty_cycles_leave_valid_files_and_converge() {
     fs::create_dir(env.path("secrets")).unwrap();
     fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o700)).unwrap();
 
-    let (mut applied, mut failed, mut unplanned) = (0, 0, 0);
+    let (mut applied, mut failed, mut unplanned, mut lock_ids_checked) = (0, 0, 0, 0);
     for cycle in 0..CYCLES {
         seed_for(&env, cycle);
         env.config(&config_body(cycle));
         env.faults(faults(cycle as u64));
-        match plan_json(&env) {
+        match plan_json(&env, cycle) {
             None => unplanned += 1,
-            Some(plan) if plan["summary"]["conflict"] != 0 => {
-                panic!("cycle {cycle}: the plan has a conflict:\n{plan:#}")
-            }
             Some(plan) if plan["summary"]["change"] == 0 => {}
             Some(plan) => {
                 let digest = plan["digest"]
@@ -135,15 +339,20 @@ fn two_hundred_faulty_cycles_leave_valid_files_and_converge() {
                     .unwrap()
                     .trim_start_matches("sha256:")
                     .to_string();
+                let before = live_locks(&env);
+                let delivered_before = delivered(&env, cycle);
+                let first = env.calls().len();
                 let run = env.lockward(&["apply", "--approve", &digest]);
                 match run.code {
                     0 => applied += 1,
                     1 => failed += 1,
                     other => panic!("cycle {cycle}: apply exited {other}:\n{}", run.stderr),
                 }
+                assert_apply_calls(cycle, &env.calls()[first..], &before, &delivered_before);
             }
         }
-        assert_files_valid(&env, cycle);
+        let state = assert_files_valid(&env, cycle);
+        lock_ids_checked += assert_recorded_lock_ids(&env, cycle, &state);
         // An hour a cycle: InProgress locks stay well inside their 24 h.
         env.advance_clock(3600);
     }
@@ -156,25 +365,37 @@ fn two_hundred_faulty_cycles_leave_valid_files_and_converge() {
         applied > CYCLES / 4,
         "only {applied} of {CYCLES} cycles applied ({failed} failed, {unplanned} unplanned)"
     );
+    assert!(
+        lock_ids_checked > CYCLES / 2,
+        "only {lock_ids_checked} recorded lock ids were compared with the live ones"
+    );
 
     // Without faults, one apply converges and the plan after it is a no-op.
     env.faults(json!({"rules": []}));
-    let plan = plan_json(&env).expect("plan without faults");
-    assert_eq!(plan["summary"]["conflict"], 0, "{plan:#}");
+    let plan = plan_json(&env, CYCLES).expect("plan without faults");
     if plan["summary"]["change"] != 0 {
         let digest = plan["digest"]
             .as_str()
             .unwrap()
             .trim_start_matches("sha256:")
             .to_string();
+        let before = live_locks(&env);
+        let delivered_before = delivered(&env, CYCLES - 1);
+        let first = env.calls().len();
         env.lockward(&["apply", "--approve", &digest]).success();
+        assert_apply_calls(
+            CYCLES - 1,
+            &env.calls()[first..],
+            &before,
+            &delivered_before,
+        );
     }
     let run = env.lockward(&["plan", "--detailed-exitcode"]);
     run.code(0);
-    let last = plan_json(&env).unwrap();
+    let last = plan_json(&env, CYCLES).unwrap();
     assert_eq!(last["summary"]["change"], 0, "{last:#}");
-    assert_eq!(last["summary"]["conflict"], 0, "{last:#}");
-    assert_files_valid(&env, CYCLES);
+    let state = assert_files_valid(&env, CYCLES);
+    assert!(assert_recorded_lock_ids(&env, CYCLES, &state) > 0);
 
     // What the last phase asked for is what AWS holds, and each delivered code is the job's.
     let phase = (CYCLES - 1) / PHASE;

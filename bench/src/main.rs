@@ -81,14 +81,15 @@ fn main() -> anyhow::Result<()> {
         &bin,
         &["plan", "--parallelism", &p.to_string(), "--format", "json"],
     )?;
-    report(
+    let mut missed = Vec::new();
+    missed.extend(report(
         &format!("plan, {n} resources, {lat} ms, parallelism {p}"),
         &m,
         Some(requests),
         lat,
         p,
-        "<= 1.25",
-    );
+        Target::Ratio(1.25),
+    ));
 
     // 2. apply of N reversible actions (initiate_lock), approved by digest.
     let bed = Bed::new(n, Mix::ReversibleInitiates, lat)?;
@@ -110,14 +111,14 @@ fn main() -> anyhow::Result<()> {
             &p.to_string(),
         ],
     )?;
-    report(
+    missed.extend(report(
         &format!("apply, {n} reversible actions, {lat} ms, parallelism {p}"),
         &m,
         Some(requests),
         lat,
         p,
-        "<= 1.5",
-    );
+        Target::Ratio(1.5),
+    ));
 
     // 3. plan with 20% of requests throttled.
     let bed = Bed::new(n, Mix::AllKinds, lat)?;
@@ -132,32 +133,45 @@ fn main() -> anyhow::Result<()> {
         "plan, {n} resources, {:.0}% throttled",
         args.throttle_rate * 100.0
     );
-    report(&name, &m, Some(requests), lat, p, "completes");
+    missed.extend(report(&name, &m, Some(requests), lat, p, Target::Completes));
 
     // 4. scale: N resources, no injected latency.
     let s = args.scale;
     let bed = Bed::new(s, Mix::AllKinds, 0)?;
     let (m, _) = bed.run(&bin, &["validate"])?;
-    report(
+    missed.extend(report(
         &format!("validate, {s} resources"),
         &m,
         None,
         0,
         p,
-        "< 0.5 s",
-    );
+        Target::Within {
+            wall_secs: 0.5,
+            rss_mb: None,
+        },
+    ));
     let (m, requests) = bed.run(
         &bin,
         &["plan", "--parallelism", &p.to_string(), "--format", "json"],
     )?;
-    report(
+    missed.extend(report(
         &format!("plan, {s} resources, no latency"),
         &m,
         Some(requests),
         0,
         p,
-        "< 3 s, < 200 MB",
-    );
+        Target::Within {
+            wall_secs: 3.0,
+            rss_mb: Some(200.0),
+        },
+    ));
+    if !missed.is_empty() {
+        bail!(
+            "{} of the scenarios MISSED their target:\n  {}",
+            missed.len(),
+            missed.join("\n  ")
+        );
+    }
     Ok(())
 }
 
@@ -263,14 +277,77 @@ fn measure(cmd: &mut Command) -> anyhow::Result<Measured> {
     })
 }
 
+/// What a scenario must achieve.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// Wall time at most this many times the ideal that latency and parallelism allow.
+    Ratio(f64),
+    /// Exit 0, however long it takes.
+    Completes,
+    /// Wall time under `wall_secs`, and peak memory under `rss_mb` when given.
+    Within { wall_secs: f64, rss_mb: Option<f64> },
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Ratio(max) => write!(f, "ratio <= {max}"),
+            Target::Completes => f.write_str("completes"),
+            Target::Within {
+                wall_secs,
+                rss_mb: None,
+            } => write!(f, "< {wall_secs} s"),
+            Target::Within {
+                wall_secs,
+                rss_mb: Some(mb),
+            } => write!(f, "< {wall_secs} s, < {mb} MB"),
+        }
+    }
+}
+
+/// Why the figures miss `target`, or `None` when they meet it. A run that failed misses
+/// every target; a ratio target without an ideal to compare with (no requests, no latency)
+/// is missed too, since nothing shows it was met.
+fn missed_by(target: Target, m: &Measured, ratio: Option<f64>) -> Option<String> {
+    if m.code != 0 {
+        return Some(format!("exit {}", m.code));
+    }
+    let wall = m.wall.as_secs_f64();
+    let rss_mb = m.max_rss_kib as f64 / 1024.0;
+    match target {
+        Target::Completes => None,
+        Target::Ratio(max) => match ratio {
+            Some(r) if r <= max => None,
+            Some(r) => Some(format!("ratio {r:.2} > {max}")),
+            None => Some("no ideal time to compare with".to_string()),
+        },
+        Target::Within {
+            wall_secs,
+            rss_mb: max_mb,
+        } => {
+            let mut why = Vec::new();
+            if wall >= wall_secs {
+                why.push(format!("wall {wall:.3} s >= {wall_secs} s"));
+            }
+            if let Some(max_mb) = max_mb {
+                if rss_mb >= max_mb {
+                    why.push(format!("max RSS {rss_mb:.1} MB >= {max_mb} MB"));
+                }
+            }
+            (!why.is_empty()).then(|| why.join(", "))
+        }
+    }
+}
+
+/// Prints one scenario's figures and whether they meet `target`; returns what was missed.
 fn report(
     name: &str,
     m: &Measured,
     requests: Option<usize>,
     latency_ms: u64,
     parallelism: u16,
-    target: &str,
-) {
+    target: Target,
+) -> Option<String> {
     let (req, ideal, ratio) = match requests {
         Some(r) if latency_ms > 0 => {
             let ideal =
@@ -278,20 +355,20 @@ fn report(
             (
                 r.to_string(),
                 secs(ideal),
-                format!("{:.2}", m.wall.as_secs_f64() / ideal.as_secs_f64()),
+                Some(m.wall.as_secs_f64() / ideal.as_secs_f64()),
             )
         }
-        Some(r) => (r.to_string(), "-".into(), "-".into()),
-        None => ("-".into(), "-".into(), "-".into()),
+        Some(r) => (r.to_string(), "-".into(), None),
+        None => ("-".into(), "-".into(), None),
     };
-    let result = if m.code == 0 {
-        format!("ok (target {target})")
-    } else {
-        format!(
-            "FAILED, exit {}: {}",
-            m.code,
+    let missed = missed_by(target, m, ratio);
+    let result = match &missed {
+        None => format!("ok (target {target})"),
+        Some(why) if m.code != 0 => format!(
+            "MISSED (target {target}): {why}: {}",
             m.stderr.lines().last().unwrap_or_default()
-        )
+        ),
+        Some(why) => format!("MISSED (target {target}): {why}"),
     };
     println!(
         "{:<52} {:>9} {:>9} {:>9} {:>6} {:>9} {:>9} {:>9}  {result}",
@@ -299,11 +376,12 @@ fn report(
         secs(m.wall),
         req,
         ideal,
-        ratio,
+        ratio.map_or_else(|| "-".to_string(), |r| format!("{r:.2}")),
         format!("{:.1} MB", m.max_rss_kib as f64 / 1024.0),
         secs(m.cpu),
         secs(m.emulator_cpu)
     );
+    missed.map(|why| format!("{name}: {why} (target {target})"))
 }
 
 fn cpu_of(usage: &libc::rusage) -> Duration {
@@ -338,4 +416,63 @@ fn cpu_model() -> String {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(code: i32, wall_ms: u64, rss_mb: i64) -> Measured {
+        Measured {
+            wall: Duration::from_millis(wall_ms),
+            cpu: Duration::ZERO,
+            emulator_cpu: Duration::ZERO,
+            max_rss_kib: rss_mb * 1024,
+            code,
+            stdout: String::new(),
+            stderr: "error: it broke".into(),
+        }
+    }
+
+    #[test]
+    fn a_ratio_target_is_met_only_at_or_under_its_ratio() {
+        let m = measured(0, 1000, 10);
+        assert_eq!(missed_by(Target::Ratio(1.25), &m, Some(1.25)), None);
+        let why = missed_by(Target::Ratio(1.25), &m, Some(1.26)).unwrap();
+        assert!(why.contains("1.26 > 1.25"), "{why}");
+        assert!(missed_by(Target::Ratio(1.25), &m, None).is_some());
+    }
+
+    #[test]
+    fn a_time_and_memory_target_is_missed_by_either() {
+        let target = Target::Within {
+            wall_secs: 3.0,
+            rss_mb: Some(200.0),
+        };
+        assert_eq!(missed_by(target, &measured(0, 2999, 199), None), None);
+        assert!(missed_by(target, &measured(0, 3000, 10), None)
+            .unwrap()
+            .contains("wall"));
+        assert!(missed_by(target, &measured(0, 10, 200), None)
+            .unwrap()
+            .contains("max RSS"));
+    }
+
+    #[test]
+    fn a_failed_run_misses_every_target_even_completes() {
+        for target in [
+            Target::Completes,
+            Target::Ratio(10.0),
+            Target::Within {
+                wall_secs: 100.0,
+                rss_mb: None,
+            },
+        ] {
+            assert!(missed_by(target, &measured(1, 1, 1), Some(0.1)).is_some());
+        }
+        assert_eq!(
+            missed_by(Target::Completes, &measured(0, 60_000, 900), None),
+            None
+        );
+    }
 }

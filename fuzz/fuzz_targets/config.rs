@@ -1,10 +1,20 @@
-//! The config loader never panics on any text: it returns a config or errors naming the file.
+//! The config loader never panics on any text, and every error it returns names the file it
+//! was reading (the config itself, or a policy file it refers to, which does not exist here).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = lockward::config::load_str(text, std::path::Path::new("/nonexistent/lockward.yaml"));
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let path = std::path::Path::new("/nonexistent/lockward.yaml");
+    if let Err(e) = lockward::config::load_str(text, path) {
+        let shown = e.to_string();
+        assert!(
+            shown.contains("lockward.yaml") || shown.contains("/nonexistent/"),
+            "the error names no file:\n{shown}"
+        );
+        assert_eq!(e.exit_code(), 1, "a config error exits 1:\n{shown}");
     }
 });

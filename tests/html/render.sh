@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Renders lockward's HTML compliance report in a real headless browser (Debian's `chromium`)
-# to a PDF and a PNG screenshot, and fails unless both come out well-formed and non-empty.
+# to a PDF and a PNG screenshot, and fails unless both come out well-formed, the PDF has the
+# pages this report prints to, and the DOM the browser built holds every verdict the scenario
+# set up (and the locks nobody declared).
 #
 #   tests/html/render.sh [OUT_DIR]      # default: target/report-html
 #
@@ -23,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-policy='{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Principal":"*","Effect":"Deny","Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}'
+policy='{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Principal":"*","Effect":"Deny","Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/*"}]}'
 other='{"Version":"2012-10-17","Statement":[{"Sid":"deny-all","Principal":"*","Effect":"Deny","Action":"glacier:*","Resource":"*"}]}'
 esc() { printf '%s' "$1" | sed 's/"/\\"/g'; }
 
@@ -110,9 +112,10 @@ browser() {
     --disable-component-update --disable-sync --no-first-run --disable-extensions \
     --user-data-dir="$(mktemp -d -p "$work")" "$@" 2> "$work/chromium.err"
 }
-rm -f "$out/report.pdf" "$out/report.png"
+rm -f "$out/report.pdf" "$out/report.png" "$out/report.dom.html"
 browser --no-pdf-header-footer --print-to-pdf="$out/report.pdf" "file://$out/report.html" || true
 browser --hide-scrollbars --window-size=1100,2600 --screenshot="$out/report.png" "file://$out/report.html" || true
+browser --dump-dom "file://$out/report.html" > "$out/report.dom.html" || true
 
 fail=0
 if [ ! -s "$out/report.pdf" ] || [ "$(head -c 5 "$out/report.pdf")" != "%PDF-" ]; then
@@ -127,5 +130,42 @@ if [ "$fail" -ne 0 ]; then
   cat "$work/chromium.err" >&2
   exit 1
 fi
-pages=$(grep -ac '/Type /Page$\|/Type /Page[^s]' "$out/report.pdf" || true)
-echo "rendered $out/report.html: $out/report.pdf ($(wc -c < "$out/report.pdf") bytes, ${pages:-?} page(s)), $out/report.png"
+
+# The page count, from the PDF's page tree (its root /Pages node counts every page), and the
+# page objects themselves: both must agree and be what this report prints to on A4/Letter.
+expected_pages=5
+flat=$(LC_ALL=C tr -c '[:print:]' ' ' < "$out/report.pdf")
+count=$(printf '%s' "$flat" | grep -o '/Type /Pages[^>]*' | grep -o '/Count [0-9]*' | sed 's/[^0-9]//g' | sort -n | tail -1 || true)
+objects=$(printf '%s' "$flat" | grep -o '/Type /Page[^s]' | wc -l || true)
+if [ -z "$count" ] || [ "$count" != "$objects" ] || [ "$count" != "$expected_pages" ]; then
+  echo "error: the PDF has ${count:-no} page(s) in its page tree and $objects page object(s); this report prints to $expected_pages (update expected_pages in $0 if the report's layout changed on purpose)" >&2
+  fail=1
+fi
+
+# The DOM chromium built from the page (not the file's text): each declared resource's row
+# with its verdict badge, and the locks nobody declared.
+dom=$out/report.dom.html
+if ! grep -q '<h1>lockward compliance report</h1>' "$dom"; then
+  echo "error: chromium's DOM of the report has no report heading" >&2
+  fail=1
+fi
+for row in glacier_vault_lock.audit:compliant glacier_vault_lock.legal:violation \
+           rbin_rule_lock.ami:pending rbin_rule_lock.ebs:pending snowball_unlock_code.site_b:drift; do
+  address=${row%%:*}
+  verdict=${row#*:}
+  if ! grep -qF "<tr><td><a href=\"#$address\"><code>$address</code></a></td><td><span class=\"badge $verdict\">$verdict</span>" "$dom"; then
+    echo "error: the rendered report does not show $address as $verdict" >&2
+    grep -o "<tr><td><a href=\"#$address\">.\{0,160\}" "$dom" | head -1 >&2 || true
+    fail=1
+  fi
+done
+for lock in 'vault <code>stray-archive</code>' 'rule <code>AMIrule0001</code>'; do
+  if ! grep -qF "badge unmanaged\">unmanaged</span> $lock" "$dom"; then
+    echo "error: the rendered report does not list the undeclared $lock as unmanaged" >&2
+    fail=1
+  fi
+done
+if [ "$fail" -ne 0 ]; then
+  exit 1
+fi
+echo "rendered $out/report.html: $out/report.pdf ($(wc -c < "$out/report.pdf") bytes, $count pages, every verdict in the DOM), $out/report.png"

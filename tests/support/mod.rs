@@ -20,11 +20,16 @@ use jiff::Timestamp;
 use lockward_emulator::{Emulator, EmulatorConfig};
 use serde_json::Value;
 
-/// The emulator's virtual clock starts here in every test, so outputs are reproducible.
+/// The emulator's virtual clock stands here in every test, frozen: it moves only when a test
+/// sets or advances it, so outputs (`(in 4h30m)`, a lock date of exactly now + 3 days) are
+/// reproducible however slowly the machine runs, and `LOCKWARD_NOW` is always the emulator's
+/// time to the nanosecond.
 pub const T0: &str = "2026-11-23T12:00:00Z";
 
-/// A policy used across tests, as the config's `policy_file: policies/audit.json` holds it.
-pub const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Principal":"*","Effect":"Deny","Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"}]}"#;
+/// A policy used across tests, as the config's `policy_file: policies/audit.json` holds it. It
+/// denies deleting archives from every vault of the account, so it reads right as the lock
+/// policy of whichever vault a test locks with it.
+pub const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Principal":"*","Effect":"Deny","Action":"glacier:DeleteArchive","Resource":"arn:aws:glacier:us-east-1:123456789012:vaults/*"}]}"#;
 
 /// Another valid policy, for "different policy" cases.
 pub const OTHER_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-all","Principal":"*","Effect":"Deny","Action":"glacier:*","Resource":"*"}]}"#;
@@ -83,12 +88,17 @@ impl Run {
 }
 
 impl Env {
-    /// A fresh emulator (clock at [`T0`]) and an empty project directory (mode 0700) holding
-    /// `policies/audit.json` ([`POLICY`]) and `policies/other.json` ([`OTHER_POLICY`]).
+    /// A fresh emulator (clock frozen at [`T0`]) and an empty project directory (mode 0700)
+    /// holding `policies/audit.json` ([`POLICY`]) and `policies/other.json` ([`OTHER_POLICY`]).
     pub fn new() -> Env {
-        let emulator =
-            lockward_emulator::spawn(EmulatorConfig::default()).expect("start the emulator");
-        emulator.set_clock(T0.parse().unwrap());
+        let emulator = lockward_emulator::spawn(EmulatorConfig {
+            frozen_clock: true,
+            clock_start: Some(T0.parse().unwrap()),
+            ..EmulatorConfig::default()
+        })
+        .expect("start the emulator");
+        assert!(emulator.clock_is_frozen());
+        assert_eq!(emulator.now(), T0.parse::<Timestamp>().unwrap());
         let dir = tempfile::tempdir().expect("temp dir");
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
         let env = Env { emulator, dir };
@@ -134,8 +144,15 @@ impl Env {
         self.emulator.seed(doc).expect("seed the emulator");
     }
 
+    /// Moves the (frozen) clock, and so `LOCKWARD_NOW`, by exactly `secs`.
     pub fn advance_clock(&self, secs: i64) {
         self.emulator.advance_clock(secs);
+    }
+
+    /// Sets the (frozen) clock, and so `LOCKWARD_NOW`, to exactly `t`.
+    pub fn set_clock(&self, t: Timestamp) {
+        self.emulator.set_clock(t);
+        debug_assert!(self.emulator.clock_is_frozen());
     }
 
     pub fn now(&self) -> Timestamp {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
-use super::{plan, recorded, Live, LiveSnapshot, Observed};
+use super::{plan, recorded, Live, LiveSnapshot, Observed, Recorded};
 use crate::config::{
     Config, Desired, GlacierDesired, Policy, Provider, RbinDesired, Resource, RuleLockState,
     SnowballDesired, VaultLockState,
@@ -25,7 +25,9 @@ use crate::kinds::snowball::{
     DeliveryTarget, SnowballJob, SnowballLive, AFTER_CUSTOMER, BEFORE_CUSTOMER,
 };
 use crate::kinds::{Address, Kind};
-use crate::plan::{ActionKind, ActionStatus, Outcome, Plan, Reversibility, Target};
+use crate::plan::{
+    ActionKind, ActionStatus, Attempt, Effect, History, Outcome, Plan, Reversibility, Target,
+};
 use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
 
 const POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
@@ -69,6 +71,36 @@ fn policy_choice() -> impl Strategy<Value = u8> {
     0u8..3
 }
 
+/// POLICY_A as the real config loader reads it from two policy files written differently (one
+/// compact, one indented with its keys in another order, a byte order mark and CRLF line ends),
+/// loaded once.
+fn loaded_policies() -> &'static (Policy, Policy) {
+    static LOADED: std::sync::OnceLock<(Policy, Policy)> = std::sync::OnceLock::new();
+    LOADED.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let reformatted = format!("\u{feff}{}\r\n", POLICY_A_REORDERED.replace('\n', "\r\n  "));
+        std::fs::write(dir.path().join("compact.json"), POLICY_A).unwrap();
+        std::fs::write(dir.path().join("reformatted.json"), &reformatted).unwrap();
+        assert_ne!(POLICY_A, reformatted.as_str());
+        let load = |file: &str| {
+            let text = format!(
+                "version: 1\nproviders:\n  default:\n    region: us-east-1\nglacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: {file}\n    state: locked\n"
+            );
+            let config = crate::config::load_str(&text, &dir.path().join("lockward.yaml"))
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            match &config.resources[0].desired {
+                Desired::GlacierVaultLock(d) => d.policy.clone(),
+                other => panic!("{file}: loaded as {other:?}"),
+            }
+        };
+        let loaded = (load("compact.json"), load("reformatted.json"));
+        // The loader reads the policy, not the text: both are POLICY_A.
+        assert_eq!(loaded.0, policy(0));
+        assert_eq!(loaded.1, policy(0));
+        loaded
+    })
+}
+
 /// One resource: its desired state, what AWS reports, and what the state file records.
 #[derive(Clone, Debug)]
 enum Triple {
@@ -87,7 +119,126 @@ impl Triple {
     }
 }
 
+/// The cells of Glacier triples the safety properties are about, each generated on purpose
+/// (a uniform draw reaches the first in about 1 of 324 triples):
+/// - `OtherPolicyIdKnown`: locked wanted, the live lock InProgress with another policy, and a
+///   record that knows that lock's id (completing it would make the wrong policy permanent);
+/// - `SamePolicyIdUnknown`: locked wanted, the live lock InProgress with the desired policy,
+///   but no record of its id (someone else's lock, or one whose initiation was lost);
+/// - `SamePolicyIdKnown`: the one case where `complete_lock` alone is right;
+/// - `NotWantedIdKnown`: the desired policy InProgress with a known id, but `in_progress` or
+///   `unlocked` wanted (completing it is not what the intent asks for).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum DangerousCell {
+    OtherPolicyIdKnown,
+    SamePolicyIdUnknown,
+    SamePolicyIdKnown,
+    NotWantedIdKnown,
+}
+
+impl DangerousCell {
+    const ALL: [DangerousCell; 4] = [
+        DangerousCell::OtherPolicyIdKnown,
+        DangerousCell::SamePolicyIdUnknown,
+        DangerousCell::SamePolicyIdKnown,
+        DangerousCell::NotWantedIdKnown,
+    ];
+
+    /// The cell a triple falls in, if any.
+    fn of(triple: &Triple) -> Option<DangerousCell> {
+        let Triple::Glacier(
+            d,
+            GlacierLive::InProgress {
+                policy, created, ..
+            },
+            record,
+        ) = triple
+        else {
+            return None;
+        };
+        let known = lock_id_known(record.as_ref(), policy, *created);
+        let same = *policy == d.policy;
+        match (d.state, same, known) {
+            (VaultLockState::Locked, false, true) => Some(DangerousCell::OtherPolicyIdKnown),
+            (VaultLockState::Locked, true, false) => Some(DangerousCell::SamePolicyIdUnknown),
+            (VaultLockState::Locked, true, true) => Some(DangerousCell::SamePolicyIdKnown),
+            (_, true, true) => Some(DangerousCell::NotWantedIdKnown),
+            _ => None,
+        }
+    }
+}
+
+/// A Glacier triple in one of the [`DangerousCell`]s, whatever else varies.
+fn dangerous_glacier_triple() -> impl Strategy<Value = Triple> {
+    let period = prop_oneof![Just(None), (1i64..=24 * 60).prop_map(|m| Some(mins(m)))];
+    (
+        proptest::sample::select(DangerousCell::ALL.to_vec()),
+        policy_choice(),
+        period,
+        0i64..24 * 60,
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(cell, want, period, age, flag, completed)| {
+            // The other policy is POLICY_B unless the desired one is, then POLICY_A.
+            let other = if want == 2 { 0 } else { 2 };
+            let (state, have, known) = match cell {
+                DangerousCell::OtherPolicyIdKnown => (VaultLockState::Locked, other, true),
+                DangerousCell::SamePolicyIdUnknown => (VaultLockState::Locked, want, false),
+                DangerousCell::SamePolicyIdKnown => (VaultLockState::Locked, want, true),
+                DangerousCell::NotWantedIdKnown => (
+                    if flag {
+                        VaultLockState::InProgress
+                    } else {
+                        VaultLockState::Unlocked
+                    },
+                    want,
+                    true,
+                ),
+            };
+            let created = base() - mins(age);
+            let live = GlacierLive::InProgress {
+                policy: policy(have),
+                created,
+                expires: created + IN_PROGRESS_LIFETIME,
+            };
+            // Unknown: no record, or one made for another initiation (other time or policy).
+            let record = if known {
+                Some((Some(created), have))
+            } else if flag {
+                Some((Some(created - mins(17)), have))
+            } else if completed {
+                Some((Some(created), other))
+            } else {
+                None
+            };
+            let record = record.map(|(initiated_at, recorded)| GlacierRecord {
+                target: None,
+                physical_key: None,
+                vault: "audit-logs".into(),
+                lock_id: "AE863rKkWZU53SLW5be4DUcW".into(),
+                initiated_at,
+                policy_digest: policy(recorded).digest(),
+                completed_at: None,
+            });
+            let desired = GlacierDesired {
+                vault: "audit-logs".into(),
+                account_id: "-".into(),
+                policy: policy(want),
+                state,
+                min_test_period: period,
+            };
+            let triple = Triple::Glacier(desired, live, record);
+            debug_assert_eq!(DangerousCell::of(&triple), Some(cell));
+            triple
+        })
+}
+
 fn glacier_triple() -> impl Strategy<Value = Triple> {
+    prop_oneof![3 => uniform_glacier_triple(), 2 => dangerous_glacier_triple()]
+}
+
+fn uniform_glacier_triple() -> impl Strategy<Value = Triple> {
     let state = prop_oneof![
         Just(VaultLockState::Locked),
         Just(VaultLockState::InProgress),
@@ -669,18 +820,25 @@ proptest! {
         prop_assert_eq!(&plan1.digest, &plan_world(&w.triples, w.now).digest);
         prop_assert_eq!(&plan1.digest, &digest::sha256(digest::canonical_json(&plan1.digest_input()).as_bytes()));
 
-        let reworded: Vec<Triple> = w.triples.iter().cloned().map(|t| match t {
-            Triple::Glacier(mut d, mut l, r) => {
-                let swap = |p: &mut Policy| if *p == policy(0) { *p = policy(1) };
-                swap(&mut d.policy);
-                if let GlacierLive::InProgress { policy, .. } | GlacierLive::Locked { policy, .. } = &mut l {
-                    swap(policy);
+        // The same policy, read by the real loader from two files written differently: the
+        // digest of a plan of either is the digest of the other.
+        let (compact, reformatted) = loaded_policies();
+        let with_policy = |loaded: &Policy| -> Vec<Triple> {
+            w.triples.iter().cloned().map(|t| match t {
+                Triple::Glacier(mut d, mut l, r) => {
+                    let swap = |p: &mut Policy| if *p == policy(0) { *p = loaded.clone() };
+                    swap(&mut d.policy);
+                    if let GlacierLive::InProgress { policy, .. } | GlacierLive::Locked { policy, .. } = &mut l {
+                        swap(policy);
+                    }
+                    Triple::Glacier(d, l, r)
                 }
-                Triple::Glacier(d, l, r)
-            }
-            other => other,
-        }).collect();
-        prop_assert_eq!(&plan1.digest, &plan_world(&reworded, w.now).digest);
+                other => other,
+            }).collect()
+        };
+        let from_compact = plan_world(&with_policy(compact), w.now);
+        prop_assert_eq!(&plan1.digest, &from_compact.digest);
+        prop_assert_eq!(&from_compact.digest, &plan_world(&with_policy(reformatted), w.now).digest);
 
         let plan2 = plan_world(&w.triples, w.now + mins(later));
         if decision(&plan1) == decision(&plan2) {
@@ -688,6 +846,60 @@ proptest! {
         } else {
             prop_assert_ne!(&plan1.digest, &plan2.digest, "different decision, same digest");
         }
+    }
+
+    /// A plan for the same resources in another account, region or endpoint never has the
+    /// digest of the plan that was reviewed.
+    #[test]
+    fn the_digest_covers_every_resource_target(w in world(), which in any::<proptest::sample::Index>(), field in 0u8..3) {
+        let plan1 = plan_world(&w.triples, w.now);
+        let i = which.index(w.triples.len());
+        let mut snapshot = live(&w.triples);
+        let address = address(i, &w.triples[i]);
+        let target = &mut snapshot.resources.get_mut(&address).unwrap().target;
+        match field {
+            0 => target.account = "210987654321".into(),
+            1 => target.region = "eu-west-1".into(),
+            _ => target.endpoint = Some("http://127.0.0.1:4566".into()),
+        }
+        let moved = plan(&config(&w.triples), &snapshot, recorded(&state(&w.triples)), w.now);
+        prop_assert_ne!(&plan1.digest, &moved.digest, "{} in another target (field {}), same digest", address, field);
+    }
+
+    /// An earlier attempt of an irreversible action whose effect is unknown is part of what a
+    /// plan was decided from: a plan that knows of it never has the digest of one that knows
+    /// only of an attempt proved to have done nothing.
+    #[test]
+    fn the_digest_covers_the_recorded_history_of_irreversible_actions(w in world(), which in any::<proptest::sample::Index>()) {
+        let i = which.index(w.triples.len());
+        let address = address(i, &w.triples[i]);
+        let action = match &w.triples[i] {
+            Triple::Glacier(..) => ActionKind::CompleteLock,
+            Triple::Snowball(..) => ActionKind::RetrieveUnlockCode,
+            // A Recycle Bin rule has no irreversible action.
+            Triple::Rbin(..) => return Ok(()),
+        };
+        let history_with = |effect: Effect| History {
+            attempts: BTreeMap::from([(address.clone(), vec![Attempt {
+                action,
+                reversibility: Reversibility::Irreversible,
+                effect,
+                plan_digest: Some(digest::sha256(b"the plan that was approved")),
+                at: base() - mins(30),
+                target: Some(Target::for_tests()),
+                detail: serde_json::Map::new(),
+            }])]),
+        };
+        let state = state(&w.triples);
+        let plan_with = |history: &History| plan(
+            &config(&w.triples),
+            &live(&w.triples),
+            Recorded { state: &state, history },
+            w.now,
+        );
+        let none = plan_with(&history_with(Effect::None));
+        let unknown = plan_with(&history_with(Effect::Unknown));
+        prop_assert_ne!(&none.digest, &unknown.digest, "{}: an attempt of {} with unknown effect does not change the digest", address, action.as_str());
     }
 }
 
@@ -702,8 +914,12 @@ fn generators_reach_every_outcome_and_irreversible_action() {
     let strategy = world();
     let mut outcomes = std::collections::BTreeSet::new();
     let mut actions = std::collections::BTreeSet::new();
+    let mut cells: BTreeMap<DangerousCell, usize> = BTreeMap::new();
     for _ in 0..2_000 {
         let w = strategy.new_tree(&mut runner).unwrap().current();
+        for cell in w.triples.iter().filter_map(DangerousCell::of) {
+            *cells.entry(cell).or_default() += 1;
+        }
         let plan = plan_world(&w.triples, w.now);
         for r in &plan.resources {
             outcomes.insert((r.kind, r.outcome));
@@ -711,6 +927,15 @@ fn generators_reach_every_outcome_and_irreversible_action() {
                 actions.insert((a.action.as_str(), a.status == ActionStatus::Ready));
             }
         }
+    }
+    // Each property runs 512 worlds: every dangerous cell must come up in every run, many times.
+    // Per 2,000 worlds (about 1,700 Glacier triples) each cell is expected about 170 times.
+    for cell in DangerousCell::ALL {
+        let n = cells.get(&cell).copied().unwrap_or(0);
+        assert!(
+            n >= 100,
+            "generated {cell:?} only {n} times in 2,000 worlds"
+        );
     }
     for kind in Kind::ALL {
         for outcome in [
