@@ -459,6 +459,38 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
             "its live fingerprints do not match the live values in its plan".to_string(),
         ));
     }
+    // What no digest can vouch for: a plan re-sealed after its classes were lowered. Every
+    // action must be one of its kind's, at least as severe as that action ever is, and one that
+    // becomes permanent by itself must say it is irreversible.
+    for r in &plan.resources {
+        if r.kind != r.address.kind {
+            return Err(tampered(format!("{} is marked as a {}", r.address, r.kind)));
+        }
+        for a in &r.actions {
+            if !r.kind.actions().contains(&a.action) {
+                return Err(tampered(format!(
+                    "{} holds {}, which is not an action of a {}",
+                    r.address,
+                    a.action.as_str(),
+                    r.kind
+                )));
+            }
+            let floor = a.action.reversibility();
+            if a.reversibility < floor
+                || (a.permanent_after.is_some()
+                    && a.reversibility != crate::plan::Reversibility::Irreversible)
+            {
+                return Err(tampered(format!(
+                    "{} says {} on {} is {}, but it is never less than {}",
+                    path.display(),
+                    a.action.as_str(),
+                    r.address,
+                    a.reversibility.as_str(),
+                    floor.as_str()
+                )));
+            }
+        }
+    }
     Ok(saved)
 }
 

@@ -572,9 +572,6 @@ proptest! {
     /// What a reader accepts it vouches for: no action of an accepted plan claims less than
     /// its fixed reversibility, however the file was re-sealed.
     #[test]
-    #[ignore = "src bug: src/planfile.rs parse accepts a re-sealed plan whose complete_lock or \
-                retrieve_unlock_code says `reversible` (it never checks an action's fixed \
-                reversibility)"]
     fn an_accepted_plan_never_understates_reversibility((name, bytes) in resealed()) {
         let dir = project();
         let path = dir.path().join("plan.json");

@@ -311,7 +311,9 @@ fn a_resealed_plan_that_understates_reversibility_is_never_applied() {
         let before = env.calls().len();
         let run = env.lockward(args);
         assert_refused(&env, &run, "plan.json", before);
-        run.stderr_has("nothing was applied");
+        // The reader refuses it before anything else: no action is ever below its class.
+        run.stderr_has("was changed after lockward wrote it")
+            .stderr_has("is never less than irreversible");
         assert_eq!(
             env.read("plan.json"),
             text,
@@ -330,11 +332,6 @@ fn a_resealed_plan_that_understates_reversibility_is_never_applied() {
 }
 
 #[test]
-#[ignore = "src bug: a re-sealed plan file that marks complete_lock and retrieve_unlock_code \
-            `reversible` is read as valid (src/planfile.rs `parse` checks digest, summary, order \
-            and fingerprints, never each action's fixed reversibility), so `show` prints it \
-            with exit 0 as `complete_lock  reversible: the vault's lock policy can never be \
-            changed or removed`"]
 fn a_resealed_plan_that_understates_reversibility_is_flagged_by_show_and_the_reader() {
     let env = project_of_every_kind(CODE);
     let valid = saved_plan(&env);

@@ -729,10 +729,6 @@ fn plan_schema_refuses_what_the_format_does_not_allow() {
 
 /// The desired values in a plan have the shape the config's types give them.
 #[test]
-#[ignore = "src regression: since the plan became target-bound (0f05272) the generated \
-            schema/plan.schema.json describes `desired` only as an object (src/plan/model.rs \
-            ResourcePlan::desired, #[schemars(extend(\"type\" = \"object\"))]), so a bad \
-            rule id or an unlock delay out of range in a plan is accepted"]
 fn plan_schema_refuses_desired_values_the_config_does_not_allow() {
     let good: Value =
         serde_json::from_str(&rendered(&changes_plan(), Format::Json, &options())).unwrap();
