@@ -301,3 +301,23 @@ fn a_markdown_report_of_a_thousand_resources_fits_in_one_github_comment() {
     // The resources that are not compliant keep their rows.
     assert!(run.stdout.contains("| `glacier_vault_lock.v0000`"));
 }
+
+#[test]
+fn people_read_whole_seconds_and_the_json_keeps_the_exact_time() {
+    let env = Env::new();
+    env.seed(json!({"rbin": [crate::support::rule("a1B2c3D4e5F", Value::Null, None)]}));
+    env.config("rbin_rule_lock:\n  ebs:\n    rule_id: a1B2c3D4e5F\n    state: locked\n    unlock_delay_days: 7\n");
+    let digest = crate::support::plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
+    let mut state = env.state();
+    state["resources"]["rbin_rule_lock.ebs"]["locked_at"] = json!("2026-12-04T15:45:00.496999979Z");
+    env.write(
+        "lockward.state.json",
+        &serde_json::to_string_pretty(&state).unwrap(),
+    );
+    let human = env.lockward(&["show"]);
+    human.success().stdout_has("2026-12-04T15:45:00Z");
+    assert!(!human.stdout.contains(".496999979"), "{}", human.stdout);
+    let json = env.lockward(&["show", "--format", "json"]);
+    json.success().stdout_has("2026-12-04T15:45:00.496999979Z");
+}

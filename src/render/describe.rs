@@ -129,6 +129,12 @@ pub(crate) fn policy_to_set_phrase(p: &PolicyToSet) -> Phrase {
     }
 }
 
+/// A time as people read it: UTC, whole seconds (`2026-12-04T15:45:00Z`). The JSON formats
+/// keep the exact value.
+pub(crate) fn when(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// "This plan is valid until …": the earliest moment the mere passage of time changes one of
 /// its decisions, in whole seconds (the exact value is in the JSON). `None` when no decision
 /// waits on time.
@@ -136,7 +142,7 @@ pub(crate) fn valid_until_sentence(plan: &Plan) -> Option<String> {
     plan.valid_until.map(|t| {
         format!(
             "This plan is valid until {}: then time alone changes a decision, and apply refuses it; plan again after that.",
-            t.strftime("%Y-%m-%dT%H:%M:%SZ")
+            when(t)
         )
     })
 }

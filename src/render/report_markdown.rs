@@ -63,7 +63,7 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
                     format!(
                         "{} at {}",
                         code(&h.action, Place::Table),
-                        code(&h.ts.to_string(), Place::Table)
+                        code(&super::describe::when(h.ts), Place::Table)
                     )
                 },
             );
@@ -256,7 +256,7 @@ fn meta(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "| Generated | {} |",
-        code(&report.generated_at.to_string(), Place::Table)
+        code(&super::describe::when(report.generated_at), Place::Table)
     )?;
     writeln!(
         out,
@@ -297,7 +297,10 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
             let status = match (a.status, a.not_before) {
                 (ActionStatus::Ready, _) => ", ready".to_string(),
                 (ActionStatus::Deferred, Some(t)) => {
-                    format!(", waits until {}", code(&t.to_string(), Place::Block))
+                    format!(
+                        ", waits until {}",
+                        code(&super::describe::when(t), Place::Block)
+                    )
                 }
                 (ActionStatus::Deferred, None) => ", waits".to_string(),
             };
@@ -334,7 +337,7 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                code(&h.ts.to_string(), Place::Table),
+                code(&super::describe::when(h.ts), Place::Table),
                 code(&h.action, Place::Table),
                 h.caller
                     .as_deref()

@@ -97,7 +97,7 @@ fn markdown(state: &StateFile, path: &Path, out: &mut dyn Write) -> io::Result<(
 /// A record as `(field, value)` pairs in a fixed order; absent times read "never".
 pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
     let time =
-        |t: Option<jiff::Timestamp>| t.map_or_else(|| "never".to_string(), |t| t.to_string());
+        |t: Option<jiff::Timestamp>| t.map_or_else(|| "never".to_string(), super::describe::when);
     match record {
         Record::GlacierVaultLock(GlacierRecord {
             vault,
@@ -138,7 +138,7 @@ pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
             ("job", job_id.clone()),
             ("delivered to", deliver_to.display().to_string()),
             ("code fingerprint", fingerprint.clone()),
-            ("delivered", delivered_at.to_string()),
+            ("delivered", super::describe::when(*delivered_at)),
         ],
     }
 }
