@@ -233,7 +233,7 @@ fn load_collecting(
         state_abs: &state_abs,
     };
     let checked = check_document(&doc, &source, &paths);
-    diagnostics.extend(checked.diagnostics);
+    diagnostics.extend(one_no_provider_error(checked.diagnostics));
 
     // The resolved stage: read the policy files.
     let mut resources = Vec::with_capacity(checked.resources.len());
@@ -309,6 +309,30 @@ pub fn default_state_path(config: &Path) -> PathBuf {
 /// file in the working directory named without one, so resolved paths stay as written).
 fn config_dir(config: &Path) -> PathBuf {
     config.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Resources that name no provider, where no `default` is declared, share one cause and one
+/// fix: one error that lists them all (at the first), not one per resource.
+fn one_no_provider_error(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    const NO_PROVIDER: &str = "no provider: the resource names none";
+    let (none, mut rest): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+        .into_iter()
+        .partition(|d| d.message.starts_with(NO_PROVIDER));
+    let mut none = none.into_iter();
+    if let Some(mut first) = none.next() {
+        let others: Vec<String> = none.filter_map(|d| d.subject).collect();
+        if !others.is_empty() {
+            let mut all: Vec<String> = first.subject.take().into_iter().collect();
+            all.extend(others);
+            first.message = format!(
+                "no provider: {} resources name none and no `default` provider is declared: {}",
+                all.len(),
+                all.join(", ")
+            );
+        }
+        rest.push(first);
+    }
+    rest
 }
 
 fn absolute(path: &Path) -> PathBuf {
