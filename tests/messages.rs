@@ -321,3 +321,19 @@ fn people_read_whole_seconds_and_the_json_keeps_the_exact_time() {
     let json = env.lockward(&["show", "--format", "json"]);
     json.success().stdout_has("2026-12-04T15:45:00.496999979Z");
 }
+
+#[test]
+fn a_missing_resource_says_which_account_and_region_were_searched() {
+    let env = Env::new();
+    // The vault exists, but in another region than the provider's.
+    env.seed(json!({"glacier": [{"region": "eu-west-1", "vault": "audit-logs"}]}));
+    env.config(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n",
+    );
+    env.lockward(&["plan"])
+        .code(1)
+        .stdout_has("does not exist")
+        .stdout_has("lockward looked in account 123456789012 in us-east-1")
+        .stdout_has("check the provider's region");
+    assert!(env.mutating_calls().is_empty());
+}
