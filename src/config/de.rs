@@ -157,6 +157,20 @@ fn describe_expected(exp: &str) -> String {
 /// Types `node` as `T`, collecting every issue in it (see the module documentation).
 /// `key` is the span of the key the node is the value of: a missing field is reported there.
 pub fn from_node<T: DeserializeOwned>(node: &Node, key: Option<Span>) -> Result<T, Vec<Issue>> {
+    match from_node_partial(node, key) {
+        (Some(value), issues) if issues.is_empty() => Ok(value),
+        (_, issues) => Err(issues),
+    }
+}
+
+/// [`from_node`], also giving the value typed from what remains when only unknown keys and
+/// wrongly typed optional keys were left out: so the checks of the keys that did type still
+/// run, and a file's every error is reported at once. `None` when a required key is missing or
+/// wrong. The value is never used when there are issues.
+pub fn from_node_partial<T: DeserializeOwned>(
+    node: &Node,
+    key: Option<Span>,
+) -> (Option<T>, Vec<Issue>) {
     let mut issues = Vec::new();
     let mut skip = HashSet::new();
     if let (Some(fields), Content::Map(entries)) = (struct_fields::<T>(), &node.content) {
@@ -197,8 +211,7 @@ pub fn from_node<T: DeserializeOwned>(node: &Node, key: Option<Span>) -> Result<
             skip: Some(&skip),
         };
         match T::deserialize(de) {
-            Ok(value) if issues.is_empty() => return Ok(value),
-            Ok(_) => return Err(issues),
+            Ok(value) => return (Some(value), issues),
             Err(err) => match err.entry {
                 Some(i) if !skip.contains(&i) => {
                     issues.extend(err.issues);
@@ -211,7 +224,7 @@ pub fn from_node<T: DeserializeOwned>(node: &Node, key: Option<Span>) -> Result<
                         IssueKind::MissingField { field } => !failed.iter().any(|k| k == field),
                         _ => true,
                     }));
-                    return Err(issues);
+                    return (None, issues);
                 }
             },
         }

@@ -385,9 +385,12 @@ fn section<'a, T: serde::de::DeserializeOwned>(
         } else {
             section
         };
-        let raw = match from_node::<T>(node, Some(key.span)) {
-            Ok(raw) => Some(raw),
-            Err(issues) => {
+        let raw = match super::de::from_node_partial::<T>(node, Some(key.span)) {
+            (Some(raw), issues) if issues.is_empty() => Some(raw),
+            (partial, issues) => {
+                let only_unknown_keys = issues
+                    .iter()
+                    .all(|i| matches!(i.kind, IssueKind::UnknownField { .. }));
                 // A misspelt key (`vualt`) also makes its field (`vault`) missing: say it once.
                 let suggested: Vec<&str> = issues
                     .iter()
@@ -407,7 +410,10 @@ fn section<'a, T: serde::de::DeserializeOwned>(
                         .into_iter()
                         .map(|i| issue(i, Some(&subject), what, source, key.span)),
                 );
-                None
+                // Beside unknown keys alone, what did type is still checked, so its errors are
+                // reported now too (the file has errors either way: nothing is planned from
+                // it). A key whose value failed typing is not: its absence would be misread.
+                partial.filter(|_| only_unknown_keys)
             }
         };
         add(name, key, node, raw);
