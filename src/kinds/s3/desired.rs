@@ -1,9 +1,9 @@
 //! What an `s3_object_lock` block asks for, after validation.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Whether Object Lock is to be on for the bucket. Once on, it can never be turned off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectLockState {
     Enabled,
@@ -11,7 +11,7 @@ pub enum ObjectLockState {
 }
 
 /// The retention mode of a bucket's default retention.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RetentionMode {
     /// No one, the root user included, can shorten or remove the retention of a version
@@ -23,7 +23,7 @@ pub enum RetentionMode {
 
 /// A default retention period, in the unit it was written with: `years: 7` and `days: 2555`
 /// are different defaults (DESIGN.md section 3.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RetentionPeriod {
     Days(u32),
@@ -53,7 +53,7 @@ impl std::fmt::Display for RetentionPeriod {
 }
 
 /// A bucket's default retention: what every object version written while it is in force gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct DefaultRetention {
     pub mode: RetentionMode,
