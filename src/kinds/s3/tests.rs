@@ -293,3 +293,61 @@ fn the_live_value_serializes_with_its_state_name() {
         serde_json::json!({"state": "versioning_suspended"})
     );
 }
+
+#[tokio::test]
+async fn the_fake_reads_like_s3_and_keeps_its_rules() {
+    use crate::aws::fake::FakeAws;
+    use fake::{FakeBucket, FAKE_OWNER};
+
+    let aws = FakeAws::new(jiff::Timestamp::UNIX_EPOCH);
+    aws.state()
+        .buckets
+        .insert("plain".to_string(), FakeBucket::new());
+    aws.state().buckets.insert(
+        "far-away".to_string(),
+        FakeBucket {
+            region: "eu-west-1".to_string(),
+            ..FakeBucket::new()
+        },
+    );
+    let read = |bucket: &'static str| read_s3(&aws, bucket, FAKE_OWNER, "us-east-1");
+    assert_eq!(read("nowhere").await.unwrap(), S3Live::BucketMissing);
+    assert_eq!(read("plain").await.unwrap(), S3Live::Unversioned);
+    assert!(matches!(
+        read("far-away").await.unwrap(),
+        S3Live::OtherRegion { .. }
+    ));
+    assert!(read_s3(&aws, "plain", "111111111111", "us-east-1")
+        .await
+        .is_err());
+    let config = ObjectLockConfig {
+        default_retention: Some(DefaultRetention {
+            mode: RetentionMode::Governance,
+            period: RetentionPeriod::Days(30),
+        }),
+        default_event_hold: None,
+    };
+    let err = aws
+        .put_object_lock_configuration("plain", FAKE_OWNER, &config)
+        .await
+        .unwrap_err();
+    assert!(err.has_code("InvalidBucketState"), "{err:?}");
+    aws.enable_versioning("plain", FAKE_OWNER).await.unwrap();
+    assert_eq!(read("plain").await.unwrap(), S3Live::Disabled);
+    aws.put_object_lock_configuration("plain", FAKE_OWNER, &config)
+        .await
+        .unwrap();
+    assert_eq!(
+        read("plain").await.unwrap(),
+        S3Live::Enabled {
+            default_retention: config.default_retention,
+            default_event_hold: None
+        }
+    );
+    // Two reads once Object Lock is on: HeadBucket and GetObjectLockConfiguration.
+    let calls = aws.state().calls.clone();
+    assert_eq!(
+        &calls[calls.len() - 2..],
+        ["HeadBucket plain", "GetObjectLockConfiguration plain"]
+    );
+}
