@@ -4,13 +4,15 @@
 //! default retention can never be shortened for what is written under it.
 //!
 //! This folder holds, so far: what a block asks for, what S3 says and how it is read, the S3
-//! calls with their SDK adapter and the in-memory fake, and the transition table of DESIGN.md section 3.5.
+//! calls with their SDK adapter and the in-memory fake, the transition table of DESIGN.md
+//! section 3.5, and which calls carry out its actions.
 
 pub mod aws;
 pub mod desired;
 pub mod fake;
 pub mod read;
 pub mod sdk;
+pub mod step;
 
 pub use aws::{BucketHead, ObjectLockConfig, S3Api, Versioning};
 pub use desired::{DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired};
