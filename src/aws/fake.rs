@@ -28,6 +28,7 @@ pub struct FakeState {
     pub vaults: BTreeMap<String, FakeVault>,
     pub rules: BTreeMap<String, RuleInfo>,
     pub jobs: BTreeMap<String, (JobInfo, String)>,
+    pub buckets: BTreeMap<String, crate::kinds::s3::fake::FakeBucket>,
     /// Every call, as `Operation target`.
     pub calls: Vec<String>,
     /// Failures to answer with, per operation name, in order.

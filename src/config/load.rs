@@ -121,6 +121,7 @@ fn load_collecting(
         glacier: Vec::new(),
         rbin: Vec::new(),
         snowball: Vec::new(),
+        s3: Vec::new(),
     };
     let top_keys = struct_fields::<RawConfig>().unwrap_or(&[]);
     let mut version_seen = false;
@@ -191,6 +192,20 @@ fn load_collecting(
                 &mut diagnostics,
                 |name, key, node, raw| {
                     doc.snowball.push(Declared {
+                        name,
+                        key,
+                        node,
+                        raw,
+                    })
+                },
+            ),
+            "s3_object_lock" => section(
+                name,
+                value,
+                &source,
+                &mut diagnostics,
+                |name, key, node, raw| {
+                    doc.s3.push(Declared {
                         name,
                         key,
                         node,
@@ -529,6 +544,9 @@ fn missing_hint(field: &str, what: &str) -> String {
             "add `deliver_to: <file>`: where the unlock code will be written".to_string()
         }
         ("region", _) => "add `region: us-east-1` (or the region you use)".to_string(),
+        ("bucket", _) => "add `bucket: <the bucket's name>`".to_string(),
+        ("object_lock", _) => "add `object_lock: enabled` or `disabled`".to_string(),
+        ("mode", _) => "add `mode: compliance` or `governance`".to_string(),
         (field, _) => format!("add `{field}:`"),
     }
 }
@@ -793,7 +811,8 @@ mod tests {
                 "providers",
                 "glacier_vault_lock",
                 "rbin_rule_lock",
-                "snowball_unlock_code"
+                "snowball_unlock_code",
+                "s3_object_lock"
             ]
         );
     }

@@ -31,6 +31,7 @@ use snowball::{SnowballDesired, SnowballRecord};
 
 pub mod glacier;
 pub mod rbin;
+pub mod s3;
 pub mod snowball;
 
 /// What one lock kind is to the engine: its typed values and the pure and the I/O parts the

@@ -22,6 +22,10 @@ pub enum ActionKind {
     LockRule,
     UnlockRule,
     RetrieveUnlockCode,
+    EnableVersioning,
+    EnableObjectLock,
+    PutDefaultRetention,
+    RemoveDefaultRetention,
 }
 
 impl ActionKind {
@@ -33,17 +37,25 @@ impl ActionKind {
             ActionKind::LockRule => "lock_rule",
             ActionKind::UnlockRule => "unlock_rule",
             ActionKind::RetrieveUnlockCode => "retrieve_unlock_code",
+            ActionKind::EnableVersioning => "enable_versioning",
+            ActionKind::EnableObjectLock => "enable_object_lock",
+            ActionKind::PutDefaultRetention => "put_default_retention",
+            ActionKind::RemoveDefaultRetention => "remove_default_retention",
         }
     }
 
     /// How far the action can be undone. Fixed per action: the plan never decides it.
     pub fn reversibility(self) -> Reversibility {
         match self {
-            ActionKind::InitiateLock | ActionKind::AbortLock => Reversibility::Reversible,
+            ActionKind::InitiateLock
+            | ActionKind::AbortLock
+            | ActionKind::EnableVersioning
+            | ActionKind::PutDefaultRetention
+            | ActionKind::RemoveDefaultRetention => Reversibility::Reversible,
             ActionKind::LockRule | ActionKind::UnlockRule => Reversibility::Delayed,
-            ActionKind::CompleteLock | ActionKind::RetrieveUnlockCode => {
-                Reversibility::Irreversible
-            }
+            ActionKind::CompleteLock
+            | ActionKind::RetrieveUnlockCode
+            | ActionKind::EnableObjectLock => Reversibility::Irreversible,
         }
     }
 }

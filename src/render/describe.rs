@@ -168,6 +168,16 @@ pub(crate) fn consequence(action: ActionKind) -> &'static str {
             "takes effect only after the unlock delay; the rule can be locked again meanwhile"
         }
         ActionKind::RetrieveUnlockCode => "a disclosed unlock code stays disclosed",
+        ActionKind::EnableVersioning => "versioning can be suspended until Object Lock is on",
+        ActionKind::EnableObjectLock => {
+            "Object Lock can never be disabled, nor the bucket's versioning suspended"
+        }
+        ActionKind::PutDefaultRetention => {
+            "a COMPLIANCE default can never be shortened for versions written under it; a GOVERNANCE one can be lifted"
+        }
+        ActionKind::RemoveDefaultRetention => {
+            "a default can be set again; versions already written keep their retention"
+        }
     }
 }
 

@@ -1,0 +1,192 @@
+//! `s3_object_lock`: S3 Object Lock on a bucket and its default retention
+//! (GetBucketVersioning, PutBucketVersioning, GetObjectLockConfiguration,
+//! PutObjectLockConfiguration). Enabling Object Lock can never be undone, and a COMPLIANCE
+//! default retention can never be shortened for what is written under it.
+//!
+//! This folder holds, so far: what a block asks for, what S3 says and how it is read, the S3
+//! calls with their SDK adapter and the in-memory fake, the transition table of DESIGN.md
+//! section 3.5, and which calls carry out its actions.
+
+pub mod aws;
+pub mod desired;
+pub mod fake;
+pub mod read;
+pub mod sdk;
+pub mod step;
+
+pub use aws::{BucketHead, ObjectLockConfig, S3Api, Versioning};
+pub use desired::{DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired};
+pub use read::read_s3;
+pub use sdk::SdkS3;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Action, ActionKind, Reversibility};
+
+use super::Decision;
+
+/// A COMPLIANCE default retention longer than this gets a warning in the plan: what is written
+/// under it cannot be shortened by anyone.
+pub const LONG_COMPLIANCE_DAYS: u64 = 3650;
+
+/// A bucket's Object Lock as HeadBucket, GetBucketVersioning and GetObjectLockConfiguration
+/// report it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum S3Live {
+    /// The bucket does not exist (or not for the expected owner).
+    BucketMissing,
+    /// The bucket is in another region than the provider's (HeadBucket's
+    /// `x-amz-bucket-region`, or a 301 PermanentRedirect).
+    OtherRegion {
+        bucket_region: String,
+        provider_region: String,
+    },
+    /// Versioning was never enabled; no Object Lock.
+    Unversioned,
+    /// Versioning is suspended; no Object Lock.
+    VersioningSuspended,
+    /// Versioning is enabled, Object Lock is not.
+    Disabled,
+    /// Object Lock is on: it can never be turned off.
+    Enabled {
+        /// `None`: no default retention.
+        default_retention: Option<DefaultRetention>,
+        /// The rule's `DefaultEventHold`, which lockward does not manage: carried unchanged in
+        /// every put it makes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default_event_hold: Option<RetentionPeriod>,
+    },
+}
+
+/// The transition table of DESIGN.md section 3.5 for one bucket. Pure. Two defaults are the
+/// same only if their mode, unit and number are equal: `years: 7` is not `days: 2555`.
+pub fn decide(desired: &S3Desired, live: &S3Live) -> Decision {
+    let mut d = Decision::default();
+    let bucket = &desired.bucket;
+    let wanted = desired.default_retention;
+    match (desired.object_lock, live) {
+        (_, S3Live::BucketMissing) => d.conflict(format!(
+            "bucket `{bucket}` does not exist for this account; lockward locks buckets but does not create them"
+        )),
+        (
+            _,
+            S3Live::OtherRegion {
+                bucket_region,
+                provider_region,
+            },
+        ) => d.conflict(format!(
+            "bucket `{bucket}` is in region {bucket_region}, but its provider says {provider_region}: name a provider in {bucket_region}"
+        )),
+        (
+            ObjectLockState::Disabled,
+            S3Live::Unversioned | S3Live::VersioningSuspended | S3Live::Disabled,
+        ) => {}
+        (ObjectLockState::Disabled, S3Live::Enabled { .. }) => d.conflict(format!(
+            "Object Lock is enabled on bucket `{bucket}` and can never be disabled (nor its versioning suspended); set `object_lock: enabled` to adopt it"
+        )),
+        (ObjectLockState::Enabled, S3Live::Unversioned | S3Live::VersioningSuspended) => {
+            d.actions.push(enable_versioning(bucket));
+            d.actions.push(enable_object_lock(bucket));
+            if let Some(r) = wanted {
+                put_default_retention(&mut d, bucket, r);
+            }
+        }
+        (ObjectLockState::Enabled, S3Live::Disabled) => {
+            d.actions.push(enable_object_lock(bucket));
+            if let Some(r) = wanted {
+                put_default_retention(&mut d, bucket, r);
+            }
+        }
+        (
+            ObjectLockState::Enabled,
+            S3Live::Enabled {
+                default_retention,
+                default_event_hold,
+            },
+        ) => {
+            if let Some(hold) = default_event_hold {
+                d.note(format!(
+                    "the bucket's DefaultEventHold ({hold}) is not managed by lockward and is kept unchanged"
+                ));
+            }
+            match (wanted, default_retention) {
+                (w, l) if w == *l => {}
+                (None, None) => {}
+                (Some(r), _) => put_default_retention(&mut d, bucket, r),
+                (None, Some(l)) => {
+                    if let Some(hold) = default_event_hold {
+                        d.warn(format!(
+                            "removing the default retention also removes the DefaultEventHold ({hold}): S3 keeps it only inside a default retention rule"
+                        ));
+                    }
+                    d.actions.push(Action::ready(
+                        ActionKind::RemoveDefaultRetention,
+                        format!(
+                            "remove the default retention ({l}) of bucket `{bucket}`: object versions written afterwards get no retention unless asked for; versions already written keep theirs"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    d
+}
+
+fn enable_versioning(bucket: &str) -> Action {
+    Action::ready(
+        ActionKind::EnableVersioning,
+        format!(
+            "enable versioning on bucket `{bucket}`, which Object Lock needs (it can still be suspended until Object Lock is on)"
+        ),
+    )
+}
+
+fn enable_object_lock(bucket: &str) -> Action {
+    Action::ready(
+        ActionKind::EnableObjectLock,
+        format!(
+            "enable Object Lock on bucket `{bucket}`: it can never be disabled, nor versioning suspended again; from then on every object version written can be locked against deletion"
+        ),
+    )
+    .with_reversibility(Reversibility::Irreversible)
+}
+
+fn put_default_retention(d: &mut Decision, bucket: &str, r: DefaultRetention) {
+    let (reversibility, meaning) = match r.mode {
+        RetentionMode::Compliance => (
+            Reversibility::Irreversible,
+            format!(
+                "every object version written afterwards can be deleted or overwritten by no one, the root user included, until {} after it was written; that can never be shortened",
+                r.period
+            ),
+        ),
+        RetentionMode::Governance => (
+            Reversibility::Reversible,
+            format!(
+                "every object version written afterwards is protected for {}, unless a user allowed s3:BypassGovernanceRetention lifts it",
+                r.period
+            ),
+        ),
+    };
+    if r.mode == RetentionMode::Compliance && r.period.approximate_days() > LONG_COMPLIANCE_DAYS {
+        d.warn(format!(
+            "a COMPLIANCE default of {} is longer than 10 years: what is written under it cannot be deleted or shortened for that long, by anyone",
+            r.period
+        ));
+    }
+    d.actions.push(
+        Action::ready(
+            ActionKind::PutDefaultRetention,
+            format!("set the default retention of bucket `{bucket}` to {r}: {meaning}"),
+        )
+        .with_reversibility(reversibility),
+    );
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod emulated;
