@@ -403,9 +403,24 @@ fn section<'a, T: serde::de::DeserializeOwned>(
         let raw = match super::de::from_node_partial::<T>(node, Some(key.span)) {
             (Some(raw), issues) if issues.is_empty() => Some(raw),
             (partial, issues) => {
-                let only_unknown_keys = issues
-                    .iter()
-                    .all(|i| matches!(i.kind, IssueKind::UnknownField { .. }));
+                // Unknown keys of the entry itself, and nothing else: a nested one makes its
+                // key's value fail.
+                let fields = struct_fields::<T>().unwrap_or_default();
+                let own_unknown: Vec<&str> = node
+                    .entries()
+                    .map(|entries| {
+                        entries
+                            .iter()
+                            .filter_map(|(k, _)| k.as_str())
+                            .filter(|k| !fields.contains(k))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let only_unknown_keys = !own_unknown.is_empty()
+                    && issues.len() == own_unknown.len()
+                    && issues.iter().all(|i| {
+                        matches!(&i.kind, IssueKind::UnknownField { field, .. } if own_unknown.contains(&field.as_str()))
+                    });
                 // A misspelt key (`vualt`) also makes its field (`vault`) missing: say it once.
                 let suggested: Vec<&str> = issues
                     .iter()
