@@ -120,6 +120,7 @@ fn load_collecting(
         providers: Vec::new(),
         glacier: Vec::new(),
         rbin: Vec::new(),
+        backup: Vec::new(),
         snowball: Vec::new(),
     };
     let top_keys = struct_fields::<RawConfig>().unwrap_or(&[]);
@@ -177,6 +178,20 @@ fn load_collecting(
                 &mut diagnostics,
                 |name, key, node, raw| {
                     doc.rbin.push(Declared {
+                        name,
+                        key,
+                        node,
+                        raw,
+                    })
+                },
+            ),
+            "backup_vault_lock" => section(
+                name,
+                value,
+                &source,
+                &mut diagnostics,
+                |name, key, node, raw| {
+                    doc.backup.push(Declared {
                         name,
                         key,
                         node,
@@ -268,6 +283,7 @@ fn load_collecting(
                 ))
             }
             CheckedDesired::Rbin(d) => Desired::RbinRuleLock(d),
+            CheckedDesired::Backup(d) => Desired::BackupVaultLock(d),
             CheckedDesired::Snowball(d) => Desired::SnowballUnlockCode(d),
         };
         resources.push(Resource {
@@ -761,6 +777,7 @@ mod tests {
             [
                 "version",
                 "providers",
+                "backup_vault_lock",
                 "glacier_vault_lock",
                 "rbin_rule_lock",
                 "snowball_unlock_code"

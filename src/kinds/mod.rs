@@ -25,10 +25,12 @@ use crate::apply::executor::{Step, StepError};
 use crate::aws::{AwsError, ProviderClients};
 use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Target};
 
+use backup::{BackupDesired, BackupRecord};
 use glacier::{GlacierDesired, GlacierRecord};
 use rbin::{RbinDesired, RbinRecord};
 use snowball::{SnowballDesired, SnowballRecord};
 
+pub mod backup;
 pub mod glacier;
 pub mod rbin;
 pub mod snowball;
@@ -102,6 +104,7 @@ pub enum Paired<'a> {
     GlacierVaultLock(Bound<'a, glacier::Glacier>),
     RbinRuleLock(Bound<'a, rbin::Rbin>),
     SnowballUnlockCode(Bound<'a, snowball::Snowball>),
+    BackupVaultLock(Bound<'a, backup::Backup>),
 }
 
 impl<'a> Paired<'a> {
@@ -126,6 +129,11 @@ impl<'a> Paired<'a> {
                 live: live.snowball()?,
                 record: record.and_then(Record::snowball),
             }),
+            Desired::BackupVaultLock(desired) => Paired::BackupVaultLock(Bound {
+                desired,
+                live: live.backup()?,
+                record: record.and_then(Record::backup),
+            }),
         })
     }
 
@@ -135,6 +143,7 @@ impl<'a> Paired<'a> {
             Paired::GlacierVaultLock(b) => b.decide(attempts, now),
             Paired::RbinRuleLock(b) => b.decide(attempts, now),
             Paired::SnowballUnlockCode(b) => b.decide(attempts, now),
+            Paired::BackupVaultLock(b) => b.decide(attempts, now),
         }
     }
 }
@@ -146,6 +155,7 @@ impl Desired {
             Desired::GlacierVaultLock(d) => glacier::Glacier::physical_id(d, target),
             Desired::RbinRuleLock(d) => rbin::Rbin::physical_id(d, target),
             Desired::SnowballUnlockCode(d) => snowball::Snowball::physical_id(d, target),
+            Desired::BackupVaultLock(d) => backup::Backup::physical_id(d, target),
         }
     }
 
@@ -165,6 +175,9 @@ impl Desired {
             Desired::SnowballUnlockCode(d) => {
                 Live::SnowballUnlockCode(snowball::Snowball::read(d, config_dir, clients).await?)
             }
+            Desired::BackupVaultLock(d) => {
+                Live::BackupVaultLock(backup::Backup::read(d, config_dir, clients).await?)
+            }
         })
     }
 }
@@ -183,6 +196,7 @@ impl Desired {
             Desired::SnowballUnlockCode(d) => {
                 snowball::Snowball::step(action, d, step, clients).await
             }
+            Desired::BackupVaultLock(d) => backup::Backup::step(action, d, step, clients).await,
         }
     }
 }
@@ -208,6 +222,13 @@ impl Live {
         };
         Some(live)
     }
+
+    fn backup(&self) -> Option<&backup::BackupLive> {
+        let Live::BackupVaultLock(live) = self else {
+            return None;
+        };
+        Some(live)
+    }
 }
 
 /// The desired state of one resource; the variant always matches `address.kind`.
@@ -217,6 +238,7 @@ pub enum Desired {
     GlacierVaultLock(GlacierDesired),
     RbinRuleLock(RbinDesired),
     SnowballUnlockCode(SnowballDesired),
+    BackupVaultLock(BackupDesired),
 }
 
 /// The live state of one resource, as refresh read it.
@@ -226,6 +248,7 @@ pub enum Live {
     GlacierVaultLock(glacier::GlacierLive),
     RbinRuleLock(rbin::RbinLive),
     SnowballUnlockCode(snowball::SnowballLive),
+    BackupVaultLock(backup::BackupLive),
 }
 
 /// What lockward remembers about one resource. Tagged by kind so the file reads on its own.
@@ -235,6 +258,7 @@ pub enum Record {
     GlacierVaultLock(GlacierRecord),
     RbinRuleLock(RbinRecord),
     SnowballUnlockCode(SnowballRecord),
+    BackupVaultLock(BackupRecord),
 }
 
 impl Record {
@@ -244,6 +268,7 @@ impl Record {
             Record::GlacierVaultLock(r) => r.target.as_ref(),
             Record::RbinRuleLock(r) => r.target.as_ref(),
             Record::SnowballUnlockCode(r) => r.target.as_ref(),
+            Record::BackupVaultLock(r) => r.target.as_ref(),
         }
     }
 
@@ -253,6 +278,7 @@ impl Record {
             Record::GlacierVaultLock(r) => r.physical_key.as_deref(),
             Record::RbinRuleLock(r) => r.physical_key.as_deref(),
             Record::SnowballUnlockCode(r) => r.physical_key.as_deref(),
+            Record::BackupVaultLock(r) => r.physical_key.as_deref(),
         }
     }
 
@@ -262,6 +288,7 @@ impl Record {
             Record::GlacierVaultLock(r) => (&mut r.target, &mut r.physical_key),
             Record::RbinRuleLock(r) => (&mut r.target, &mut r.physical_key),
             Record::SnowballUnlockCode(r) => (&mut r.target, &mut r.physical_key),
+            Record::BackupVaultLock(r) => (&mut r.target, &mut r.physical_key),
         };
         *t = Some(target.clone());
         *k = Some(physical_key.to_string());
@@ -273,6 +300,7 @@ impl Record {
             Record::GlacierVaultLock(_) => Kind::GlacierVaultLock,
             Record::RbinRuleLock(_) => Kind::RbinRuleLock,
             Record::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
+            Record::BackupVaultLock(_) => Kind::BackupVaultLock,
         }
     }
 
@@ -295,6 +323,14 @@ impl Record {
     /// The record, if it is a Snowball unlock code's.
     pub fn snowball(&self) -> Option<&SnowballRecord> {
         let Record::SnowballUnlockCode(r) = self else {
+            return None;
+        };
+        Some(r)
+    }
+
+    /// The record, if it is an AWS Backup vault lock's.
+    pub fn backup(&self) -> Option<&BackupRecord> {
+        let Record::BackupVaultLock(r) = self else {
             return None;
         };
         Some(r)
@@ -366,6 +402,7 @@ impl Decision {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    BackupVaultLock,
     GlacierVaultLock,
     RbinRuleLock,
     SnowballUnlockCode,
@@ -373,7 +410,8 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in address order.
-    pub const ALL: [Kind; 3] = [
+    pub const ALL: [Kind; 4] = [
+        Kind::BackupVaultLock,
         Kind::GlacierVaultLock,
         Kind::RbinRuleLock,
         Kind::SnowballUnlockCode,
@@ -389,6 +427,9 @@ impl Kind {
             Kind::SnowballUnlockCode => {
                 generator.subschema_for::<<snowball::Snowball as LockKind>::Live>()
             }
+            Kind::BackupVaultLock => {
+                generator.subschema_for::<<backup::Backup as LockKind>::Live>()
+            }
         }
     }
 
@@ -401,6 +442,9 @@ impl Kind {
             Kind::RbinRuleLock => generator.subschema_for::<<rbin::Rbin as LockKind>::Desired>(),
             Kind::SnowballUnlockCode => {
                 generator.subschema_for::<<snowball::Snowball as LockKind>::Desired>()
+            }
+            Kind::BackupVaultLock => {
+                generator.subschema_for::<<backup::Backup as LockKind>::Desired>()
             }
         }
     }
@@ -415,6 +459,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::words::describe(r),
             Kind::RbinRuleLock => rbin::words::describe(r),
             Kind::SnowballUnlockCode => snowball::words::describe(r),
+            Kind::BackupVaultLock => backup::words::describe(r),
         }
     }
 
@@ -424,6 +469,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::Glacier::READ_PERMISSIONS,
             Kind::RbinRuleLock => rbin::Rbin::READ_PERMISSIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::READ_PERMISSIONS,
+            Kind::BackupVaultLock => backup::Backup::READ_PERMISSIONS,
         }
     }
 
@@ -433,6 +479,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::Glacier::ACTIONS,
             Kind::RbinRuleLock => rbin::Rbin::ACTIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::ACTIONS,
+            Kind::BackupVaultLock => backup::Backup::ACTIONS,
         }
     }
 
@@ -442,6 +489,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::Glacier::SERVICE,
             Kind::RbinRuleLock => rbin::Rbin::SERVICE,
             Kind::SnowballUnlockCode => snowball::Snowball::SERVICE,
+            Kind::BackupVaultLock => backup::Backup::SERVICE,
         }
     }
 
@@ -451,6 +499,7 @@ impl Kind {
             Kind::GlacierVaultLock => "glacier_vault_lock",
             Kind::RbinRuleLock => "rbin_rule_lock",
             Kind::SnowballUnlockCode => "snowball_unlock_code",
+            Kind::BackupVaultLock => "backup_vault_lock",
         }
     }
 }
@@ -467,7 +516,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown kind `{s}` (expected one of glacier_vault_lock, rbin_rule_lock, snowball_unlock_code)"))
+            .ok_or_else(|| format!("unknown kind `{s}` (expected one of backup_vault_lock, glacier_vault_lock, rbin_rule_lock, snowball_unlock_code)"))
     }
 }
 

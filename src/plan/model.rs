@@ -22,6 +22,8 @@ pub enum ActionKind {
     LockRule,
     UnlockRule,
     RetrieveUnlockCode,
+    PutVaultLock,
+    DeleteVaultLock,
 }
 
 impl ActionKind {
@@ -33,6 +35,8 @@ impl ActionKind {
             ActionKind::LockRule => "lock_rule",
             ActionKind::UnlockRule => "unlock_rule",
             ActionKind::RetrieveUnlockCode => "retrieve_unlock_code",
+            ActionKind::PutVaultLock => "put_vault_lock",
+            ActionKind::DeleteVaultLock => "delete_vault_lock",
         }
     }
 
@@ -40,6 +44,7 @@ impl ActionKind {
     pub fn reversibility(self) -> Reversibility {
         match self {
             ActionKind::InitiateLock | ActionKind::AbortLock => Reversibility::Reversible,
+            ActionKind::PutVaultLock | ActionKind::DeleteVaultLock => Reversibility::Reversible,
             ActionKind::LockRule | ActionKind::UnlockRule => Reversibility::Delayed,
             ActionKind::CompleteLock | ActionKind::RetrieveUnlockCode => {
                 Reversibility::Irreversible

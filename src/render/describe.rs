@@ -162,6 +162,8 @@ pub(crate) fn consequence(action: ActionKind) -> &'static str {
             "takes effect only after the unlock delay; the rule can be locked again meanwhile"
         }
         ActionKind::RetrieveUnlockCode => "a disclosed unlock code stays disclosed",
+        ActionKind::PutVaultLock => "a governance lock can be changed at any time; a compliance lock only until its lock date",
+        ActionKind::DeleteVaultLock => "the lock can be put again",
     }
 }
 

@@ -234,6 +234,7 @@ pub(crate) fn drift(live: &Live, record: &Record, desired: &Value) -> Option<Str
         Live::GlacierVaultLock(live) => glacier_drift(live, record.glacier()?),
         Live::RbinRuleLock(live) => rbin_drift(live, record.rbin()?),
         Live::SnowballUnlockCode(live) => snowball_drift(live, record.snowball()?, desired),
+        Live::BackupVaultLock(live) => backup_drift(live, record.backup()?),
     }
 }
 
@@ -272,6 +273,55 @@ fn glacier_drift(live: &GlacierLive, r: &GlacierRecord) -> Option<String> {
         }
     };
     Some(format!("{reached}, but {now}"))
+}
+
+fn backup_drift(
+    live: &crate::kinds::backup::BackupLive,
+    r: &crate::kinds::backup::BackupRecord,
+) -> Option<String> {
+    use crate::kinds::backup::BackupLive;
+    let vault = &r.vault;
+    let (min, max) = match live {
+        BackupLive::VaultMissing => {
+            return Some(format!(
+                "the state file records backup vault `{vault}`, but it no longer exists"
+            ))
+        }
+        BackupLive::None { .. } => (None, None),
+        BackupLive::Governance {
+            min_retention_days,
+            max_retention_days,
+            ..
+        }
+        | BackupLive::ComplianceGrace {
+            min_retention_days,
+            max_retention_days,
+            ..
+        }
+        | BackupLive::ComplianceLocked {
+            min_retention_days,
+            max_retention_days,
+            ..
+        } => (*min_retention_days, *max_retention_days),
+    };
+    if (min, max) == (r.min_retention_days, r.max_retention_days) {
+        return None;
+    }
+    let days = |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
+    Some(match r.min_retention_days {
+        Some(_) => format!(
+            "the state file records a lock on backup vault `{vault}` with min retention {}, max {}, but AWS reports min {}, max {}",
+            days(r.min_retention_days),
+            days(r.max_retention_days),
+            days(min),
+            days(max)
+        ),
+        None => format!(
+            "the state file records that lockward removed the lock of backup vault `{vault}`, but it has a lock again (min retention {}, max {})",
+            days(min),
+            days(max)
+        ),
+    })
 }
 
 fn rbin_drift(live: &RbinLive, r: &RbinRecord) -> Option<String> {

@@ -73,7 +73,7 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
             Desired::RbinRuleLock(d) => {
                 scope.declared_rules.insert(d.rule_id.clone());
             }
-            Desired::SnowballUnlockCode(_) => {}
+            Desired::SnowballUnlockCode(_) | Desired::BackupVaultLock(_) => {}
         }
     }
     by_key.into_values().collect()
