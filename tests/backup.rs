@@ -231,3 +231,58 @@ fn an_immutable_compliance_lock_is_imported_as_a_noop() {
     env.lockward(&["apply", "--auto-approve"]).success();
     assert!(ops(&env).is_empty(), "{:?}", ops(&env));
 }
+
+#[test]
+fn report_lists_undeclared_locked_backup_vaults_across_pages_as_unmanaged() {
+    let env = Env::new();
+    // More vaults than one ListBackupVaults page (1,000): the locked ones come last.
+    let mut vaults: Vec<Value> = (0..1_001)
+        .map(|i| json!({"region": "us-east-1", "vault": format!("plain-{i:04}")}))
+        .collect();
+    vaults.push(vault_seed(
+        "us-east-1",
+        Some(json!({"min_retention_days": 35})),
+    ));
+    vaults.push(json!({"region": "us-east-1", "vault": "zz-governed",
+                       "lock": {"min_retention_days": 7, "max_retention_days": 30}}));
+    vaults.push(json!({"region": "us-east-1", "vault": "zz-compliant",
+                       "lock": {"min_retention_days": 35, "lock_date": "2026-11-26T12:00:00Z"}}));
+    env.seed(json!({ "backup": vaults }));
+    env.config(&governance(35));
+    let run = env.lockward(&["report", "--format", "json"]);
+    let report: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let found: Vec<(String, String)> = report["unmanaged"]
+        .as_array()
+        .expect("an unmanaged list")
+        .iter()
+        .filter(|u| u["kind"] == "backup_vault_lock")
+        .map(|u| {
+            (
+                u["name"].as_str().unwrap().to_string(),
+                u["lock_state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("zz-compliant".to_string(), "compliance_grace".to_string()),
+            ("zz-governed".to_string(), "governance".to_string()),
+        ]
+    );
+    let compliant = report["unmanaged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "zz-compliant")
+        .unwrap();
+    assert!(compliant["lock_date"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-11-26T12:00:00"));
+    env.lockward(&["report"])
+        .stdout_has("zz-compliant")
+        .stdout_has("lock date `2026-11-26T12:00:00Z`");
+    assert!(ops(&env).is_empty());
+}

@@ -420,6 +420,9 @@ fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
                 policy_digest: Some(policy_digest),
                 unlock_delay_days: None,
                 lock_end_time: None,
+                min_retention_days: None,
+                max_retention_days: None,
+                lock_date: None,
                 suggested_address: suggested,
                 next_step,
             }
@@ -450,6 +453,83 @@ fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
                 policy_digest: None,
                 unlock_delay_days: *unlock_delay_days,
                 lock_end_time: *lock_end_time,
+                min_retention_days: None,
+                max_retention_days: None,
+                lock_date: None,
+                suggested_address: suggested,
+                next_step,
+            }
+        }
+        FoundLock::BackupVault { name, live } => {
+            use crate::kinds::backup::BackupLive;
+            let suggested = Address::new(Kind::BackupVaultLock, suggest_name(name));
+            let (state, min, max, lock_date) = match live {
+                BackupLive::VaultMissing | BackupLive::None { .. } => ("none", None, None, None),
+                BackupLive::Governance {
+                    min_retention_days,
+                    max_retention_days,
+                    ..
+                } => ("governance", *min_retention_days, *max_retention_days, None),
+                BackupLive::ComplianceGrace {
+                    min_retention_days,
+                    max_retention_days,
+                    lock_date,
+                    ..
+                } => (
+                    "compliance_grace",
+                    *min_retention_days,
+                    *max_retention_days,
+                    Some(*lock_date),
+                ),
+                BackupLive::ComplianceLocked {
+                    min_retention_days,
+                    max_retention_days,
+                    lock_date,
+                    ..
+                } => (
+                    "compliance_locked",
+                    *min_retention_days,
+                    *max_retention_days,
+                    *lock_date,
+                ),
+            };
+            let mode = if state == "governance" {
+                "governance"
+            } else {
+                "compliance"
+            };
+            let retention = min
+                .map(|d| format!(", min_retention_days: {d}"))
+                .unwrap_or_default()
+                + &max
+                    .map(|d| format!(", max_retention_days: {d}"))
+                    .unwrap_or_default();
+            let grace = if mode == "compliance" {
+                ", changeable_for_days: 3"
+            } else {
+                ""
+            };
+            let next_step = format!(
+                "Declare it as `{suggested}` (vault: {name}{provider_line}, mode: {mode}{retention}{grace}) and run `lockward import {suggested}` to manage it."
+            );
+            UnmanagedLock {
+                kind: Kind::BackupVaultLock,
+                providers,
+                region,
+                name: name.clone(),
+                resource_type: live
+                    .vault_type()
+                    .filter(|t| *t != crate::kinds::backup::BACKUP_VAULT)
+                    .map(str::to_string),
+                lock_state: state.to_string(),
+                created: None,
+                expires: None,
+                policy_digest: None,
+                unlock_delay_days: None,
+                lock_end_time: None,
+                min_retention_days: min,
+                max_retention_days: max,
+                lock_date,
                 suggested_address: suggested,
                 next_step,
             }

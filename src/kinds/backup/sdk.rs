@@ -10,6 +10,13 @@ use super::aws::{BackupApi, BackupVaultInfo, LockConfiguration};
 
 pub(crate) struct SdkBackup(pub(crate) aws_sdk_backup::Client);
 
+/// A lock date as AWS sends it (epoch seconds with milliseconds), without the binary float's
+/// noise below the millisecond.
+fn lock_date(t: &aws_smithy_types::DateTime) -> Option<jiff::Timestamp> {
+    let t = timestamp_from_smithy(t)?;
+    Some(t.round(jiff::Unit::Millisecond).unwrap_or(t))
+}
+
 #[async_trait]
 impl BackupApi for SdkBackup {
     async fn list_vaults(&self) -> Result<Vec<BackupVaultInfo>, AwsError> {
@@ -26,7 +33,7 @@ impl BackupApi for SdkBackup {
                     locked: v.locked().unwrap_or(false),
                     min_retention_days: v.min_retention_days(),
                     max_retention_days: v.max_retention_days(),
-                    lock_date: v.lock_date().and_then(timestamp_from_smithy),
+                    lock_date: v.lock_date().and_then(lock_date),
                 })
             }));
         }
@@ -54,7 +61,7 @@ impl BackupApi for SdkBackup {
             locked: out.locked().unwrap_or(false),
             min_retention_days: out.min_retention_days(),
             max_retention_days: out.max_retention_days(),
-            lock_date: out.lock_date().and_then(timestamp_from_smithy),
+            lock_date: out.lock_date().and_then(lock_date),
         }))
     }
 
