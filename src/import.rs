@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Resource;
 use crate::digest;
+use crate::kinds::backup::{BackupLive, BackupRecord};
 use crate::kinds::glacier::GlacierLive;
 use crate::kinds::rbin::{RbinLive, RuleLock};
 use crate::kinds::snowball::SnowballLive;
@@ -228,6 +229,68 @@ pub fn adopt(
                     ),
                 }),
             }
+        }
+        Some(Paired::BackupVaultLock(Bound {
+            desired: d, live, ..
+        })) => {
+            let vault = &d.vault;
+            // What AWS reports is adopted as it is: `changeable_for_days` is never reported,
+            // so it is never compared, and an immutable compliance lock that matches imports
+            // as a no-op (unlike terraform-provider-aws #46876).
+            let (state, min, max, lock_date) = match live {
+                BackupLive::VaultMissing => {
+                    return Err(format!(
+                        "backup vault `{vault}` does not exist in this account and region"
+                    ))
+                }
+                BackupLive::None { .. } => {
+                    return Err(format!(
+                        "backup vault `{vault}` has no lock, so there is nothing to import\nhint: `lockward plan` shows how lockward would lock it"
+                    ))
+                }
+                BackupLive::Governance { min_retention_days, max_retention_days, .. } => {
+                    ("governance", *min_retention_days, *max_retention_days, None)
+                }
+                BackupLive::ComplianceGrace { min_retention_days, max_retention_days, lock_date, .. } => {
+                    ("compliance_grace", *min_retention_days, *max_retention_days, Some(*lock_date))
+                }
+                BackupLive::ComplianceLocked { min_retention_days, max_retention_days, lock_date, .. } => {
+                    ("compliance_locked", *min_retention_days, *max_retention_days, *lock_date)
+                }
+            };
+            let days =
+                |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
+            let when = match (state, lock_date) {
+                ("compliance_grace", Some(t)) => format!(", immutable from {t}"),
+                ("compliance_locked", Some(t)) => format!(", immutable since {t}"),
+                ("compliance_locked", None) => ", immutable".to_string(),
+                _ => String::new(),
+            };
+            Ok(Adoption {
+                record: Record::BackupVaultLock(BackupRecord {
+                    vault: vault.clone(),
+                    min_retention_days: min,
+                    max_retention_days: max,
+                    changeable_for_days: None,
+                    put_at: None,
+                    lock_date,
+                    deleted_at: None,
+                    target: None,
+                    physical_key: None,
+                }),
+                detail: object(json!({
+                    "vault": vault,
+                    "lock_state": state,
+                    "min_retention_days": min,
+                    "max_retention_days": max,
+                    "lock_date": lock_date.map(|t| t.to_string()),
+                })),
+                summary: format!(
+                    "backup vault `{vault}`: {state} lock, min retention {}, max retention {}{when}",
+                    days(min),
+                    days(max)
+                ),
+            })
         }
         // Import reads each live value from the resource's desired one; only a caller that
         // pairs a resource with another resource's live value can get here.

@@ -6,6 +6,7 @@
 
 mod apply;
 mod approval;
+mod backup;
 mod discovery;
 mod fuzz;
 mod hints;

@@ -306,8 +306,14 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         .collect();
     assert_eq!(
         listings,
-        ["ListVaults", "ListRules", "ListRules", "ListRules"],
-        "one report lists vaults once and rules per resource type (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE)"
+        [
+            "ListVaults",
+            "ListRules",
+            "ListRules",
+            "ListRules",
+            "ListBackupVaults"
+        ],
+        "one report lists vaults once, rules per resource type (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE) and backup vaults once"
     );
 
     // Markdown and HTML, pinned for a reviewer to read.

@@ -66,6 +66,11 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
                     delivery: DeliveryTarget::Absent { creates_dir: false },
                 }))
             }
+            config::Desired::BackupVaultLock(_) => {
+                Live::BackupVaultLock(lockward::kinds::backup::BackupLive::None {
+                    vault_type: "BACKUP_VAULT".into(),
+                })
+            }
         };
         let target = plan::Target {
             account: "123456789012".into(),

@@ -1,5 +1,5 @@
 //! Fixtures shared by the end-to-end benchmark and the micro-benchmarks: a project of N
-//! resources of all three kinds, as config text and as the emulator seed that matches it.
+//! resources of all four kinds, as config text and as the emulator seed that matches it.
 
 use std::fmt::Write;
 
@@ -11,7 +11,7 @@ pub const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-de
 /// What the generated resources ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mix {
-    /// A third of each kind, in a realistic spread of live states: some changes, mostly no-ops.
+    /// A quarter of each kind, in a realistic spread of live states: some changes, mostly no-ops.
     AllKinds,
     /// Only Glacier vaults without a lock, desired `in_progress`: every action is a reversible
     /// `initiate_lock`.
@@ -21,12 +21,13 @@ pub enum Mix {
 /// The resources: their config body (after `version` and `providers`) and the emulator seed.
 pub fn project(n: usize, mix: Mix) -> (String, Value) {
     let mut yaml = String::new();
-    let (mut vaults, mut rules, mut jobs) = (Vec::new(), Vec::new(), Vec::new());
-    let (g, r) = match mix {
-        Mix::AllKinds => (n.div_ceil(3), n / 3),
-        Mix::ReversibleInitiates => (n, 0),
+    let (mut vaults, mut rules, mut jobs, mut backups) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (g, r, b) = match mix {
+        Mix::AllKinds => (n.div_ceil(4), n / 4, n / 4),
+        Mix::ReversibleInitiates => (n, 0, 0),
     };
-    let s = n - g - r;
+    let s = n - g - r - b;
     yaml.push_str("glacier_vault_lock:\n");
     for i in 0..g {
         let state = if mix == Mix::ReversibleInitiates || i % 2 == 0 {
@@ -61,6 +62,28 @@ pub fn project(n: usize, mix: Mix) -> (String, Value) {
         rules.push(json!({"region": "us-east-1", "identifier": id, "resource_type": "EBS_SNAPSHOT", "retention_days": 30,
             "resource_tags": [], "exclude_resource_tags": [], "lock_state": lock_state, "unlock_delay_days": 7}));
     }
+    if b > 0 {
+        yaml.push_str("backup_vault_lock:\n");
+    }
+    for i in 0..b {
+        // Half governance locks already in place (no-ops), half compliance locks in their
+        // grace period whose retention changes (an irreversible put).
+        let (mode, min, extra) = if i % 2 == 0 {
+            ("governance", 7, "")
+        } else {
+            ("compliance", 35, "    changeable_for_days: 3\n")
+        };
+        let _ = write!(
+            yaml,
+            "  b{i}:\n    vault: backup-{i}\n    mode: {mode}\n    min_retention_days: {min}\n{extra}"
+        );
+        let lock = if i % 2 == 0 {
+            json!({"min_retention_days": 7})
+        } else {
+            json!({"min_retention_days": 30, "lock_date": "2099-01-01T00:00:00Z"})
+        };
+        backups.push(json!({"region": "us-east-1", "vault": format!("backup-{i}"), "lock": lock}));
+    }
     if s > 0 {
         yaml.push_str("snowball_unlock_code:\n");
     }
@@ -80,7 +103,7 @@ pub fn project(n: usize, mix: Mix) -> (String, Value) {
     }
     (
         yaml,
-        json!({"account_id": "123456789012", "glacier": vaults, "rbin": rules, "snowball": jobs}),
+        json!({"account_id": "123456789012", "glacier": vaults, "rbin": rules, "snowball": jobs, "backup": backups}),
     )
 }
 

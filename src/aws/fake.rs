@@ -29,6 +29,7 @@ pub struct FakeState {
     pub rules: BTreeMap<String, RuleInfo>,
     pub jobs: BTreeMap<String, (JobInfo, String)>,
     pub buckets: BTreeMap<String, crate::kinds::s3::fake::FakeBucket>,
+    pub backup_vaults: BTreeMap<String, crate::kinds::backup::BackupVaultInfo>,
     /// Every call, as `Operation target`.
     pub calls: Vec<String>,
     /// Failures to answer with, per operation name, in order.
@@ -70,6 +71,7 @@ impl FakeAws {
             rbin: Arc::new(self.clone()),
             snowball: Arc::new(self.clone()),
             sts: Arc::new(self.clone()),
+            backup: Arc::new(self.clone()),
         }
     }
 
@@ -83,7 +85,9 @@ impl FakeAws {
 
     /// Calls whose operation mutates state, in order.
     pub fn mutating_calls(&self) -> Vec<String> {
-        const MUTATING: [&str; 6] = [
+        const MUTATING: [&str; 8] = [
+            "PutBackupVaultLockConfiguration",
+            "DeleteBackupVaultLockConfiguration",
             "InitiateVaultLock",
             "CompleteVaultLock",
             "AbortVaultLock",

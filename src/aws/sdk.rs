@@ -15,8 +15,11 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use jiff::Timestamp;
 
-use super::{AwsError, CallerIdentity, ErrorClass, GlacierApi, RbinApi, SnowballApi, StsApi};
+use super::{
+    AwsError, BackupApi, CallerIdentity, ErrorClass, GlacierApi, RbinApi, SnowballApi, StsApi,
+};
 use crate::config::Provider;
+use crate::kinds::backup::SdkBackup;
 use crate::kinds::glacier::SdkGlacier;
 use crate::kinds::rbin::SdkRbin;
 use crate::kinds::snowball::SdkSnowball;
@@ -47,6 +50,7 @@ pub struct ProviderClients {
     pub rbin: Arc<dyn RbinApi>,
     pub snowball: Arc<dyn SnowballApi>,
     pub sts: Arc<dyn StsApi>,
+    pub backup: Arc<dyn BackupApi>,
 }
 
 impl ProviderClients {
@@ -63,13 +67,14 @@ impl ProviderClients {
             rbin: Arc::new(SdkRbin(aws_sdk_rbin::Client::new(&config))),
             snowball: Arc::new(SdkSnowball(aws_sdk_snowball::Client::new(&config))),
             sts: Arc::new(SdkSts(aws_sdk_sts::Client::new(&config))),
+            backup: Arc::new(SdkBackup(aws_sdk_backup::Client::new(&config))),
         }
     }
 }
 
 /// The services [`ProviderClients`] has a client for, by SDK id (lowercase): every service a
 /// provider's calls can reach.
-pub const SERVICES: [&str; 4] = ["glacier", "rbin", "snowball", "sts"];
+pub const SERVICES: [&str; 5] = ["glacier", "rbin", "snowball", "sts", "backup"];
 
 async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())

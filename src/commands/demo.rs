@@ -63,7 +63,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let config_path = write_config(&dir, &emulator.url())?;
 
     say(format_args!(
-        "lockward demo: an AWS emulator is running at {} with a sample account (vaults, Recycle Bin rules, Snowball jobs).\nThe configuration is {}.\n",
+        "lockward demo: an AWS emulator is running at {} with a sample account (vaults, Recycle Bin rules, Snowball jobs, Backup vaults).\nThe configuration is {}.\n",
         emulator.url(),
         config_path.display()
     ));
@@ -200,6 +200,18 @@ rbin_rule_lock:
     state: locked
     unlock_delay_days: 14
 
+backup_vault_lock:
+  prod_backups:                # a compliance lock in its grace period: the plan says when it becomes immutable
+    vault: prod-backups
+    mode: compliance
+    min_retention_days: 35
+    max_retention_days: 365
+    changeable_for_days: 3
+  staging_backups:             # a governance lock whose retention changes (reversible)
+    vault: staging-backups
+    mode: governance
+    min_retention_days: 14
+
 snowball_unlock_code:
   site_a:                      # the device is with us: retrieve the code (irreversible)
     job_id: JID123e4567-e89b-12d3-a456-426655440000
@@ -234,6 +246,12 @@ fn seed(now: Timestamp) -> serde_json::Value {
             {"region": "us-east-1", "identifier": "Z9y8X7w6V5u", "resource_type": "EC2_IMAGE", "retention_days": 90,
              "resource_tags": [], "exclude_resource_tags": [], "lock_state": "pending_unlock", "unlock_delay_days": 14,
              "lock_end_time": days_ahead(3)}
+        ],
+        "backup": [
+            {"region": "us-east-1", "vault": "prod-backups", "vault_type": "BACKUP_VAULT", "recovery_points": 0,
+             "lock": {"min_retention_days": 35, "max_retention_days": 365, "lock_date": days_ahead(2)}},
+            {"region": "us-east-1", "vault": "staging-backups", "vault_type": "BACKUP_VAULT", "recovery_points": 0,
+             "lock": {"min_retention_days": 7}}
         ],
         "snowball": [
             {"region": "us-east-1", "job_id": "JID123e4567-e89b-12d3-a456-426655440000", "state": "WithCustomer",

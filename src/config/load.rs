@@ -120,6 +120,7 @@ fn load_collecting(
         providers: Vec::new(),
         glacier: Vec::new(),
         rbin: Vec::new(),
+        backup: Vec::new(),
         snowball: Vec::new(),
         s3: Vec::new(),
     };
@@ -178,6 +179,20 @@ fn load_collecting(
                 &mut diagnostics,
                 |name, key, node, raw| {
                     doc.rbin.push(Declared {
+                        name,
+                        key,
+                        node,
+                        raw,
+                    })
+                },
+            ),
+            "backup_vault_lock" => section(
+                name,
+                value,
+                &source,
+                &mut diagnostics,
+                |name, key, node, raw| {
+                    doc.backup.push(Declared {
                         name,
                         key,
                         node,
@@ -283,6 +298,7 @@ fn load_collecting(
                 ))
             }
             CheckedDesired::Rbin(d) => Desired::RbinRuleLock(d),
+            CheckedDesired::Backup(d) => Desired::BackupVaultLock(d),
             CheckedDesired::Snowball(d) => Desired::SnowballUnlockCode(d),
         };
         resources.push(Resource {
@@ -824,6 +840,7 @@ mod tests {
             [
                 "version",
                 "providers",
+                "backup_vault_lock",
                 "glacier_vault_lock",
                 "rbin_rule_lock",
                 "snowball_unlock_code",

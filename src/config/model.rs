@@ -11,6 +11,7 @@ use serde_json::Value;
 
 pub use super::policy::{Policy, PolicyError, PolicyErrorKind, PolicyValue};
 use crate::digest;
+pub use crate::kinds::backup::{BackupDesired, BackupLockMode};
 pub use crate::kinds::glacier::{GlacierDesired, VaultLockState};
 pub use crate::kinds::rbin::{RbinDesired, RuleLockState};
 pub use crate::kinds::snowball::SnowballDesired;

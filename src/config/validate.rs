@@ -10,13 +10,14 @@ use jiff::SignedDuration;
 
 use super::error::{did_you_mean, Diagnostic, Source};
 use super::model::{
-    GlacierDesired, Policy, Provider, RbinDesired, RuleLockState, SnowballDesired, VaultLockState,
+    BackupDesired, BackupLockMode, GlacierDesired, Policy, Provider, RbinDesired, RuleLockState,
+    SnowballDesired, VaultLockState,
 };
 use super::policy::{self, PolicyErrorKind, PolicyValue};
 use super::raw::{
-    RawDefaultRetention, RawGlacierVaultLock, RawObjectLockState, RawPolicy, RawProvider,
-    RawRbinRuleLock, RawRetentionMode, RawRetentionRule, RawRuleLockState, RawS3ObjectLock,
-    RawSnowballUnlockCode, RawVaultLockState,
+    RawBackupLockMode, RawBackupVaultLock, RawDefaultRetention, RawGlacierVaultLock,
+    RawObjectLockState, RawPolicy, RawProvider, RawRbinRuleLock, RawRetentionMode,
+    RawRetentionRule, RawRuleLockState, RawS3ObjectLock, RawSnowballUnlockCode, RawVaultLockState,
 };
 use super::yaml::{Node, Span};
 use crate::kinds::s3::{
@@ -217,6 +218,59 @@ pub fn check_rule_id(id: &str) -> Check<()> {
     }
     Err(Problem::new(format!("`{id}` is not a Recycle Bin rule id: expected 11 letters and digits"))
         .hint("find the rule's identifier with `aws rbin list-rules --resource-type EBS_SNAPSHOT` (or EC2_IMAGE)"))
+}
+
+/// An AWS Backup vault name: 2 to 50 letters, digits, hyphens and underscores.
+pub fn check_backup_vault_name(name: &str) -> Check<()> {
+    let valid = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if (2..=50).contains(&name.len()) && valid {
+        return Ok(());
+    }
+    let problem = Problem::new(format!(
+        "`{name}` is not a backup vault name: expected 2 to 50 letters, digits, hyphens or underscores"
+    ));
+    Err(if valid && name.len() < 2 {
+        problem.hint("AWS Backup vault names have at least 2 characters")
+    } else if valid {
+        problem.hint(format!(
+            "AWS Backup vault names have at most 50 characters; this one has {}",
+            name.len()
+        ))
+    } else {
+        problem.hint("`aws backup list-backup-vaults` lists the vaults' names")
+    })
+}
+
+/// A retention in days for an AWS Backup Vault Lock: 1 to 36500.
+pub fn check_retention_days(field: &str, days: i64) -> Check<u32> {
+    match u32::try_from(days) {
+        Ok(d) if (1..=36500).contains(&d) => Ok(d),
+        _ => Err(Problem::new(format!(
+            "`{field}` is {days}; AWS Backup accepts 1 to 36500 days"
+        ))
+        .hint("36500 days is 100 years, the longest retention AWS Backup allows")),
+    }
+}
+
+/// The grace period of a compliance Backup Vault Lock: 3 to 36500 days.
+pub fn check_changeable_for_days(days: i64) -> Check<u32> {
+    match u32::try_from(days) {
+        Ok(d) if (3..=36500).contains(&d) => Ok(d),
+        Ok(d) if d < 3 => Err(Problem::new(format!(
+            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
+        ))
+        .hint("AWS enforces a 72-hour cooling-off: at least 3")),
+        _ if days < 3 => Err(Problem::new(format!(
+            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
+        ))
+        .hint("AWS enforces a 72-hour cooling-off: at least 3")),
+        _ => Err(Problem::new(format!(
+            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
+        ))
+        .hint("the grace period is how long the lock can still be changed or removed after it is put; AWS allows at most 36500")),
+    }
 }
 
 /// A Snowball job id: `JID` or `MID`, then a lowercase UUID.
@@ -593,6 +647,7 @@ pub(crate) struct RawDocument<'a> {
     pub providers: Vec<Declared<'a, RawProvider>>,
     pub glacier: Vec<Declared<'a, RawGlacierVaultLock>>,
     pub rbin: Vec<Declared<'a, RawRbinRuleLock>>,
+    pub backup: Vec<Declared<'a, RawBackupVaultLock>>,
     pub snowball: Vec<Declared<'a, RawSnowballUnlockCode>>,
     pub s3: Vec<Declared<'a, RawS3ObjectLock>>,
 }
@@ -641,6 +696,7 @@ pub(crate) enum CheckedDesired {
         min_test_period: Option<SignedDuration>,
     },
     Rbin(RbinDesired),
+    Backup(BackupDesired),
     Snowball(SnowballDesired),
 }
 
@@ -973,6 +1029,134 @@ pub(crate) fn check_document(
                     rule_id: raw.rule_id.clone(),
                     state,
                     unlock_delay_days,
+                }),
+            }),
+            _ => out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            ),
+        }
+    }
+
+    // AWS Backup Vault Locks.
+    for r in &doc.backup {
+        let address = Address::new(Kind::BackupVaultLock, r.name);
+        let subject = address.to_string();
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(r.name) {
+            problems.push((r.key.span, e));
+        }
+        let Some(raw) = &r.raw else {
+            out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            );
+            continue;
+        };
+        if let Err(e) = check_backup_vault_name(&raw.vault) {
+            problems.push((r.value_span("vault"), e));
+        }
+        let provider = provider_of(raw.provider.as_deref())
+            .map_err(|e| problems.push((r.value_span("provider"), e)))
+            .ok();
+        let mode = match raw.mode {
+            RawBackupLockMode::Compliance => BackupLockMode::Compliance,
+            RawBackupLockMode::Governance => BackupLockMode::Governance,
+            RawBackupLockMode::None => BackupLockMode::None,
+        };
+        let mut days = |field: &str, value: Option<i64>| {
+            value.and_then(|v| {
+                check_retention_days(field, v)
+                    .map_err(|e| problems.push((r.value_span(field), e)))
+                    .ok()
+            })
+        };
+        let min_retention_days = days("min_retention_days", raw.min_retention_days);
+        let max_retention_days = days("max_retention_days", raw.max_retention_days);
+        let changeable_for_days = raw.changeable_for_days.and_then(|v| {
+            check_changeable_for_days(v)
+                .map_err(|e| problems.push((r.value_span("changeable_for_days"), e)))
+                .ok()
+        });
+        if let (Some(min), Some(max)) = (min_retention_days, max_retention_days) {
+            if max < min {
+                problems.push((
+                    r.value_span("max_retention_days"),
+                    Problem::new(format!(
+                        "`max_retention_days` is {max}, less than `min_retention_days` ({min})"
+                    ))
+                    .hint("the maximum retention must be at least the minimum; leave it out for no maximum"),
+                ));
+            }
+        }
+        match mode {
+            BackupLockMode::None => {
+                for field in [
+                    "min_retention_days",
+                    "max_retention_days",
+                    "changeable_for_days",
+                ] {
+                    if r.node.get(field).is_some() {
+                        problems.push((
+                            r.key_span(field),
+                            Problem::new(format!("`mode: none` has no `{field}`"))
+                                .hint(format!("remove `{field}`, or choose `mode: governance` or `mode: compliance`")),
+                        ));
+                    }
+                }
+            }
+            BackupLockMode::Governance | BackupLockMode::Compliance => {
+                if raw.min_retention_days.is_none() {
+                    problems.push((
+                        r.key.span,
+                        Problem::new(format!(
+                            "`mode: {}` needs `min_retention_days`",
+                            if mode == BackupLockMode::Compliance { "compliance" } else { "governance" }
+                        ))
+                        .hint("add `min_retention_days: 7` (1 to 36500): the shortest retention a recovery point in the vault may have"),
+                    ));
+                }
+            }
+        }
+        match mode {
+            BackupLockMode::Compliance if raw.changeable_for_days.is_none() => problems.push((
+                r.key.span,
+                Problem::new("`mode: compliance` needs `changeable_for_days`")
+                    .hint("add `changeable_for_days: 3` (3 to 36500): how long the lock can still be changed or removed before it becomes immutable"),
+            )),
+            BackupLockMode::Governance if raw.changeable_for_days.is_some() => problems.push((
+                r.key_span("changeable_for_days"),
+                Problem::new("`mode: governance` has no `changeable_for_days`")
+                    .hint("a lock put with a grace period is a compliance lock: write `mode: compliance`, or remove `changeable_for_days`"),
+            )),
+            _ => {}
+        }
+        if let Some(provider) = &provider {
+            if let Some(target) = target_of(provider) {
+                let key = format!("{target} {}", raw.vault);
+                if let Some(d) = collide(
+                    Kind::BackupVaultLock,
+                    key,
+                    &address,
+                    r.key.span,
+                    &format!("backup vault `{}`", raw.vault),
+                ) {
+                    out.diagnostics.push(d);
+                }
+            }
+        }
+        match (problems.is_empty(), provider) {
+            (true, Some(provider)) => out.resources.push(Checked {
+                address,
+                provider,
+                desired: CheckedDesired::Backup(BackupDesired {
+                    vault: raw.vault.clone(),
+                    mode,
+                    min_retention_days,
+                    max_retention_days,
+                    changeable_for_days,
                 }),
             }),
             _ => out.diagnostics.extend(

@@ -25,10 +25,12 @@ use crate::apply::executor::{Step, StepError};
 use crate::aws::{AwsError, ProviderClients};
 use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Target};
 
+use backup::{BackupDesired, BackupRecord};
 use glacier::{GlacierDesired, GlacierRecord};
 use rbin::{RbinDesired, RbinRecord};
 use snowball::{SnowballDesired, SnowballRecord};
 
+pub mod backup;
 pub mod glacier;
 pub mod rbin;
 pub mod s3;
@@ -103,6 +105,7 @@ pub enum Paired<'a> {
     GlacierVaultLock(Bound<'a, glacier::Glacier>),
     RbinRuleLock(Bound<'a, rbin::Rbin>),
     SnowballUnlockCode(Bound<'a, snowball::Snowball>),
+    BackupVaultLock(Bound<'a, backup::Backup>),
 }
 
 impl<'a> Paired<'a> {
@@ -127,6 +130,11 @@ impl<'a> Paired<'a> {
                 live: live.snowball()?,
                 record: record.and_then(Record::snowball),
             }),
+            Desired::BackupVaultLock(desired) => Paired::BackupVaultLock(Bound {
+                desired,
+                live: live.backup()?,
+                record: record.and_then(Record::backup),
+            }),
         })
     }
 
@@ -136,6 +144,7 @@ impl<'a> Paired<'a> {
             Paired::GlacierVaultLock(b) => b.decide(attempts, now),
             Paired::RbinRuleLock(b) => b.decide(attempts, now),
             Paired::SnowballUnlockCode(b) => b.decide(attempts, now),
+            Paired::BackupVaultLock(b) => b.decide(attempts, now),
         }
     }
 }
@@ -147,6 +156,7 @@ impl Desired {
             Desired::GlacierVaultLock(d) => glacier::Glacier::physical_id(d, target),
             Desired::RbinRuleLock(d) => rbin::Rbin::physical_id(d, target),
             Desired::SnowballUnlockCode(d) => snowball::Snowball::physical_id(d, target),
+            Desired::BackupVaultLock(d) => backup::Backup::physical_id(d, target),
         }
     }
 
@@ -166,6 +176,9 @@ impl Desired {
             Desired::SnowballUnlockCode(d) => {
                 Live::SnowballUnlockCode(snowball::Snowball::read(d, config_dir, clients).await?)
             }
+            Desired::BackupVaultLock(d) => {
+                Live::BackupVaultLock(backup::Backup::read(d, config_dir, clients).await?)
+            }
         })
     }
 }
@@ -184,6 +197,7 @@ impl Desired {
             Desired::SnowballUnlockCode(d) => {
                 snowball::Snowball::step(action, d, step, clients).await
             }
+            Desired::BackupVaultLock(d) => backup::Backup::step(action, d, step, clients).await,
         }
     }
 }
@@ -209,6 +223,13 @@ impl Live {
         };
         Some(live)
     }
+
+    fn backup(&self) -> Option<&backup::BackupLive> {
+        let Live::BackupVaultLock(live) = self else {
+            return None;
+        };
+        Some(live)
+    }
 }
 
 /// The desired state of one resource; the variant always matches `address.kind`.
@@ -218,6 +239,7 @@ pub enum Desired {
     GlacierVaultLock(GlacierDesired),
     RbinRuleLock(RbinDesired),
     SnowballUnlockCode(SnowballDesired),
+    BackupVaultLock(BackupDesired),
 }
 
 /// The live state of one resource, as refresh read it.
@@ -227,6 +249,7 @@ pub enum Live {
     GlacierVaultLock(glacier::GlacierLive),
     RbinRuleLock(rbin::RbinLive),
     SnowballUnlockCode(snowball::SnowballLive),
+    BackupVaultLock(backup::BackupLive),
 }
 
 /// What lockward remembers about one resource. Tagged by kind so the file reads on its own.
@@ -236,6 +259,7 @@ pub enum Record {
     GlacierVaultLock(GlacierRecord),
     RbinRuleLock(RbinRecord),
     SnowballUnlockCode(SnowballRecord),
+    BackupVaultLock(BackupRecord),
 }
 
 impl Record {
@@ -245,6 +269,7 @@ impl Record {
             Record::GlacierVaultLock(r) => r.target.as_ref(),
             Record::RbinRuleLock(r) => r.target.as_ref(),
             Record::SnowballUnlockCode(r) => r.target.as_ref(),
+            Record::BackupVaultLock(r) => r.target.as_ref(),
         }
     }
 
@@ -254,6 +279,7 @@ impl Record {
             Record::GlacierVaultLock(r) => r.physical_key.as_deref(),
             Record::RbinRuleLock(r) => r.physical_key.as_deref(),
             Record::SnowballUnlockCode(r) => r.physical_key.as_deref(),
+            Record::BackupVaultLock(r) => r.physical_key.as_deref(),
         }
     }
 
@@ -263,6 +289,7 @@ impl Record {
             Record::GlacierVaultLock(r) => (&mut r.target, &mut r.physical_key),
             Record::RbinRuleLock(r) => (&mut r.target, &mut r.physical_key),
             Record::SnowballUnlockCode(r) => (&mut r.target, &mut r.physical_key),
+            Record::BackupVaultLock(r) => (&mut r.target, &mut r.physical_key),
         };
         *t = Some(target.clone());
         *k = Some(physical_key.to_string());
@@ -274,6 +301,7 @@ impl Record {
             Record::GlacierVaultLock(_) => Kind::GlacierVaultLock,
             Record::RbinRuleLock(_) => Kind::RbinRuleLock,
             Record::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
+            Record::BackupVaultLock(_) => Kind::BackupVaultLock,
         }
     }
 
@@ -296,6 +324,14 @@ impl Record {
     /// The record, if it is a Snowball unlock code's.
     pub fn snowball(&self) -> Option<&SnowballRecord> {
         let Record::SnowballUnlockCode(r) = self else {
+            return None;
+        };
+        Some(r)
+    }
+
+    /// The record, if it is an AWS Backup vault lock's.
+    pub fn backup(&self) -> Option<&BackupRecord> {
+        let Record::BackupVaultLock(r) = self else {
             return None;
         };
         Some(r)
@@ -367,6 +403,7 @@ impl Decision {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    BackupVaultLock,
     GlacierVaultLock,
     RbinRuleLock,
     SnowballUnlockCode,
@@ -374,7 +411,8 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in address order.
-    pub const ALL: [Kind; 3] = [
+    pub const ALL: [Kind; 4] = [
+        Kind::BackupVaultLock,
         Kind::GlacierVaultLock,
         Kind::RbinRuleLock,
         Kind::SnowballUnlockCode,
@@ -390,6 +428,9 @@ impl Kind {
             Kind::SnowballUnlockCode => {
                 generator.subschema_for::<<snowball::Snowball as LockKind>::Live>()
             }
+            Kind::BackupVaultLock => {
+                generator.subschema_for::<<backup::Backup as LockKind>::Live>()
+            }
         }
     }
 
@@ -402,6 +443,9 @@ impl Kind {
             Kind::RbinRuleLock => generator.subschema_for::<<rbin::Rbin as LockKind>::Desired>(),
             Kind::SnowballUnlockCode => {
                 generator.subschema_for::<<snowball::Snowball as LockKind>::Desired>()
+            }
+            Kind::BackupVaultLock => {
+                generator.subschema_for::<<backup::Backup as LockKind>::Desired>()
             }
         }
     }
@@ -416,6 +460,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::words::describe(r),
             Kind::RbinRuleLock => rbin::words::describe(r),
             Kind::SnowballUnlockCode => snowball::words::describe(r),
+            Kind::BackupVaultLock => backup::words::describe(r),
         }
     }
 
@@ -425,6 +470,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::Glacier::READ_PERMISSIONS,
             Kind::RbinRuleLock => rbin::Rbin::READ_PERMISSIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::READ_PERMISSIONS,
+            Kind::BackupVaultLock => backup::Backup::READ_PERMISSIONS,
         }
     }
 
@@ -434,6 +480,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::Glacier::ACTIONS,
             Kind::RbinRuleLock => rbin::Rbin::ACTIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::ACTIONS,
+            Kind::BackupVaultLock => backup::Backup::ACTIONS,
         }
     }
 
@@ -443,6 +490,7 @@ impl Kind {
             Kind::GlacierVaultLock => glacier::Glacier::SERVICE,
             Kind::RbinRuleLock => rbin::Rbin::SERVICE,
             Kind::SnowballUnlockCode => snowball::Snowball::SERVICE,
+            Kind::BackupVaultLock => backup::Backup::SERVICE,
         }
     }
 
@@ -452,6 +500,7 @@ impl Kind {
             Kind::GlacierVaultLock => "glacier_vault_lock",
             Kind::RbinRuleLock => "rbin_rule_lock",
             Kind::SnowballUnlockCode => "snowball_unlock_code",
+            Kind::BackupVaultLock => "backup_vault_lock",
         }
     }
 }
@@ -468,7 +517,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown kind `{s}` (expected one of glacier_vault_lock, rbin_rule_lock, snowball_unlock_code)"))
+            .ok_or_else(|| format!("unknown kind `{s}` (expected one of backup_vault_lock, glacier_vault_lock, rbin_rule_lock, snowball_unlock_code)"))
     }
 }
 

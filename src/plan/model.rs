@@ -26,6 +26,8 @@ pub enum ActionKind {
     EnableObjectLock,
     PutDefaultRetention,
     RemoveDefaultRetention,
+    PutVaultLock,
+    DeleteVaultLock,
 }
 
 impl ActionKind {
@@ -41,6 +43,8 @@ impl ActionKind {
             ActionKind::EnableObjectLock => "enable_object_lock",
             ActionKind::PutDefaultRetention => "put_default_retention",
             ActionKind::RemoveDefaultRetention => "remove_default_retention",
+            ActionKind::PutVaultLock => "put_vault_lock",
+            ActionKind::DeleteVaultLock => "delete_vault_lock",
         }
     }
 
@@ -52,6 +56,7 @@ impl ActionKind {
             | ActionKind::EnableVersioning
             | ActionKind::PutDefaultRetention
             | ActionKind::RemoveDefaultRetention => Reversibility::Reversible,
+            ActionKind::PutVaultLock | ActionKind::DeleteVaultLock => Reversibility::Reversible,
             ActionKind::LockRule | ActionKind::UnlockRule => Reversibility::Delayed,
             ActionKind::CompleteLock
             | ActionKind::RetrieveUnlockCode

@@ -178,6 +178,8 @@ pub(crate) fn consequence(action: ActionKind) -> &'static str {
         ActionKind::RemoveDefaultRetention => {
             "a default can be set again; versions already written keep their retention"
         }
+        ActionKind::PutVaultLock => "a governance lock can be changed at any time; a compliance lock only until its lock date",
+        ActionKind::DeleteVaultLock => "the lock can be put again",
     }
 }
 

@@ -112,8 +112,21 @@ pub(super) fn unmanaged_phrase(u: &UnmanagedLock) -> Phrase {
     let text = |p: &mut Phrase, t: &str| p.0.push(Piece::Text(t.to_string()));
     let value = |p: &mut Phrase, v: String| p.0.push(Piece::Value(v));
     if let Some(rt) = &u.resource_type {
-        text(&mut p, " rule for ");
+        if u.kind == crate::kinds::Kind::BackupVaultLock {
+            text(&mut p, " lock on a ");
+        } else {
+            text(&mut p, " rule for ");
+        }
         value(&mut p, rt.clone());
+    }
+    match (u.min_retention_days, u.max_retention_days) {
+        (Some(min), Some(max)) => text(&mut p, &format!(", retention {min} to {max} days")),
+        (Some(min), None) => text(&mut p, &format!(", retention at least {min} days")),
+        _ => {}
+    }
+    if let Some(t) = u.lock_date {
+        text(&mut p, ", lock date ");
+        value(&mut p, t.to_string());
     }
     if let Some(created) = u.created {
         text(&mut p, " since ");

@@ -170,6 +170,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let what = match u.kind {
                 crate::kinds::Kind::GlacierVaultLock => "vault",
                 crate::kinds::Kind::RbinRuleLock => "rule",
+                crate::kinds::Kind::BackupVaultLock => "backup vault",
                 crate::kinds::Kind::SnowballUnlockCode => "job",
             };
             writeln!(

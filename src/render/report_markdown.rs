@@ -132,6 +132,7 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
             let what = match u.kind {
                 crate::kinds::Kind::GlacierVaultLock => "vault",
                 crate::kinds::Kind::RbinRuleLock => "rule",
+                crate::kinds::Kind::BackupVaultLock => "backup vault",
                 crate::kinds::Kind::SnowballUnlockCode => "job",
             };
             writeln!(

@@ -140,5 +140,19 @@ pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
             ("code fingerprint", fingerprint.clone()),
             ("delivered", super::describe::when(*delivered_at)),
         ],
+        Record::BackupVaultLock(r) => vec![
+            ("backup vault", r.vault.clone()),
+            (
+                "retention",
+                match (r.min_retention_days, r.max_retention_days) {
+                    (Some(min), Some(max)) => format!("{min} to {max} days"),
+                    (Some(min), None) => format!("at least {min} days"),
+                    _ => "no lock".to_string(),
+                },
+            ),
+            ("lock date", time(r.lock_date)),
+            ("lock put", time(r.put_at)),
+            ("lock removed", time(r.deleted_at)),
+        ],
     }
 }

@@ -234,6 +234,7 @@ pub(crate) fn drift(live: &Live, record: &Record, desired: &Value) -> Option<Str
         Live::GlacierVaultLock(live) => glacier_drift(live, record.glacier()?),
         Live::RbinRuleLock(live) => rbin_drift(live, record.rbin()?),
         Live::SnowballUnlockCode(live) => snowball_drift(live, record.snowball()?, desired),
+        Live::BackupVaultLock(live) => backup_drift(live, record.backup()?),
     }
 }
 
@@ -272,6 +273,55 @@ fn glacier_drift(live: &GlacierLive, r: &GlacierRecord) -> Option<String> {
         }
     };
     Some(format!("{reached}, but {now}"))
+}
+
+fn backup_drift(
+    live: &crate::kinds::backup::BackupLive,
+    r: &crate::kinds::backup::BackupRecord,
+) -> Option<String> {
+    use crate::kinds::backup::BackupLive;
+    let vault = &r.vault;
+    let (min, max) = match live {
+        BackupLive::VaultMissing => {
+            return Some(format!(
+                "the state file records backup vault `{vault}`, but it no longer exists"
+            ))
+        }
+        BackupLive::None { .. } => (None, None),
+        BackupLive::Governance {
+            min_retention_days,
+            max_retention_days,
+            ..
+        }
+        | BackupLive::ComplianceGrace {
+            min_retention_days,
+            max_retention_days,
+            ..
+        }
+        | BackupLive::ComplianceLocked {
+            min_retention_days,
+            max_retention_days,
+            ..
+        } => (*min_retention_days, *max_retention_days),
+    };
+    if (min, max) == (r.min_retention_days, r.max_retention_days) {
+        return None;
+    }
+    let days = |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
+    Some(match r.min_retention_days {
+        Some(_) => format!(
+            "the state file records a lock on backup vault `{vault}` with min retention {}, max {}, but AWS reports min {}, max {}",
+            days(r.min_retention_days),
+            days(r.max_retention_days),
+            days(min),
+            days(max)
+        ),
+        None => format!(
+            "the state file records that lockward removed the lock of backup vault `{vault}`, but it has a lock again (min retention {}, max {})",
+            days(min),
+            days(max)
+        ),
+    })
 }
 
 fn rbin_drift(live: &RbinLive, r: &RbinRecord) -> Option<String> {
@@ -370,6 +420,9 @@ fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
                 policy_digest: Some(policy_digest),
                 unlock_delay_days: None,
                 lock_end_time: None,
+                min_retention_days: None,
+                max_retention_days: None,
+                lock_date: None,
                 suggested_address: suggested,
                 next_step,
             }
@@ -400,6 +453,83 @@ fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
                 policy_digest: None,
                 unlock_delay_days: *unlock_delay_days,
                 lock_end_time: *lock_end_time,
+                min_retention_days: None,
+                max_retention_days: None,
+                lock_date: None,
+                suggested_address: suggested,
+                next_step,
+            }
+        }
+        FoundLock::BackupVault { name, live } => {
+            use crate::kinds::backup::BackupLive;
+            let suggested = Address::new(Kind::BackupVaultLock, suggest_name(name));
+            let (state, min, max, lock_date) = match live {
+                BackupLive::VaultMissing | BackupLive::None { .. } => ("none", None, None, None),
+                BackupLive::Governance {
+                    min_retention_days,
+                    max_retention_days,
+                    ..
+                } => ("governance", *min_retention_days, *max_retention_days, None),
+                BackupLive::ComplianceGrace {
+                    min_retention_days,
+                    max_retention_days,
+                    lock_date,
+                    ..
+                } => (
+                    "compliance_grace",
+                    *min_retention_days,
+                    *max_retention_days,
+                    Some(*lock_date),
+                ),
+                BackupLive::ComplianceLocked {
+                    min_retention_days,
+                    max_retention_days,
+                    lock_date,
+                    ..
+                } => (
+                    "compliance_locked",
+                    *min_retention_days,
+                    *max_retention_days,
+                    *lock_date,
+                ),
+            };
+            let mode = if state == "governance" {
+                "governance"
+            } else {
+                "compliance"
+            };
+            let retention = min
+                .map(|d| format!(", min_retention_days: {d}"))
+                .unwrap_or_default()
+                + &max
+                    .map(|d| format!(", max_retention_days: {d}"))
+                    .unwrap_or_default();
+            let grace = if mode == "compliance" {
+                ", changeable_for_days: 3"
+            } else {
+                ""
+            };
+            let next_step = format!(
+                "Declare it as `{suggested}` (vault: {name}{provider_line}, mode: {mode}{retention}{grace}) and run `lockward import {suggested}` to manage it."
+            );
+            UnmanagedLock {
+                kind: Kind::BackupVaultLock,
+                providers,
+                region,
+                name: name.clone(),
+                resource_type: live
+                    .vault_type()
+                    .filter(|t| *t != crate::kinds::backup::BACKUP_VAULT)
+                    .map(str::to_string),
+                lock_state: state.to_string(),
+                created: None,
+                expires: None,
+                policy_digest: None,
+                unlock_delay_days: None,
+                lock_end_time: None,
+                min_retention_days: min,
+                max_retention_days: max,
+                lock_date,
                 suggested_address: suggested,
                 next_step,
             }

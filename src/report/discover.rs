@@ -33,6 +33,8 @@ pub struct Scope {
     pub declared_vaults: BTreeSet<String>,
     /// Rule identifiers some `rbin_rule_lock` of these providers declares.
     pub declared_rules: BTreeSet<String>,
+    /// Backup vault names some `backup_vault_lock` of these providers declares.
+    pub declared_backup_vaults: BTreeSet<String>,
 }
 
 /// What makes two providers reach the same account and region: region, endpoint, profile, role.
@@ -56,6 +58,7 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
             region: p.region.clone(),
             declared_vaults: BTreeSet::new(),
             declared_rules: BTreeSet::new(),
+            declared_backup_vaults: BTreeSet::new(),
         });
         scope.providers.push(name.clone());
     }
@@ -72,6 +75,9 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
             }
             Desired::RbinRuleLock(d) => {
                 scope.declared_rules.insert(d.rule_id.clone());
+            }
+            Desired::BackupVaultLock(d) => {
+                scope.declared_backup_vaults.insert(d.vault.clone());
             }
             Desired::SnowballUnlockCode(_) => {}
         }
@@ -94,6 +100,12 @@ pub enum FoundLock {
         unlock_delay_days: Option<u16>,
         lock_end_time: Option<Timestamp>,
     },
+    /// A backup vault with a lock, classified as lockward reads it (`governance`,
+    /// `compliance_grace` or `compliance_locked`).
+    BackupVault {
+        name: String,
+        live: crate::kinds::backup::BackupLive,
+    },
 }
 
 /// What discovery found in one scope.
@@ -110,7 +122,7 @@ pub struct ScopeFindings {
 /// A discovery read that failed: the report would be incomplete, so it is not made.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "could not discover locks in {region} (provider {}): {operation} failed: {error}\nhint: the report lists locks the config does not declare, which needs read permission for glacier:ListVaults, glacier:GetVaultLock, rbin:ListRules and rbin:GetRule in every configured account and region",
+    "could not discover locks in {region} (provider {}): {operation} failed: {error}\nhint: the report lists locks the config does not declare, which needs read permission for glacier:ListVaults, glacier:GetVaultLock, rbin:ListRules, rbin:GetRule and backup:ListBackupVaults in every configured account and region",
     providers.join(", ")
 )]
 pub struct DiscoveryError {
@@ -221,6 +233,29 @@ async fn discover_scope(
                 lock_end_time: info.lock_end_time,
             });
         }
+    }
+
+    // Backup vaults: ListBackupVaults reports each vault's lock, so one listing (all pages) is
+    // enough; a vault without a lock is nothing to report.
+    let backup_vaults = c
+        .backup
+        .list_vaults()
+        .await
+        .map_err(fail("ListBackupVaults"))?;
+    tracing::debug!(region = %scope.region, vaults = backup_vaults.len(), "listed backup vaults");
+    let now = crate::environment::now().unwrap_or_else(|_| crate::environment::wall_clock());
+    for vault in &backup_vaults {
+        if scope.declared_backup_vaults.contains(&vault.name) {
+            continue;
+        }
+        let live = crate::kinds::backup::BackupLive::of(vault, now);
+        if matches!(live, crate::kinds::backup::BackupLive::None { .. }) {
+            continue;
+        }
+        undeclared.push(FoundLock::BackupVault {
+            name: vault.name.clone(),
+            live,
+        });
     }
     Ok(ScopeFindings {
         scope: scope.clone(),
@@ -389,6 +424,7 @@ mod tests {
             .iter()
             .map(|f| match f {
                 FoundLock::Vault { name, lock } => format!("vault {name} {}", lock.state),
+                FoundLock::BackupVault { name, .. } => format!("backup vault {name}"),
                 FoundLock::Rule {
                     identifier,
                     resource_type,

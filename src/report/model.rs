@@ -222,6 +222,15 @@ pub struct UnmanagedLock {
     /// As AWS reports it: `Locked` or `InProgress` for a vault; `locked` or `pending_unlock`
     /// for a rule.
     pub lock_state: String,
+    /// A Backup vault lock's retention bounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_retention_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retention_days: Option<u32>,
+    /// A compliance Backup vault lock's lock date: immutable from then on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub lock_date: Option<Timestamp>,
     /// A vault lock's CreationDate.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]

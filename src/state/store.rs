@@ -362,6 +362,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
             Record::GlacierVaultLock(_) => Kind::GlacierVaultLock,
             Record::RbinRuleLock(_) => Kind::RbinRuleLock,
             Record::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
+            Record::BackupVaultLock(_) => Kind::BackupVaultLock,
         };
         if address.kind != kind {
             return Err(corrupt(format!(

@@ -19,6 +19,7 @@ use crate::config::{
     SnowballDesired, VaultLockState,
 };
 use crate::digest;
+use crate::kinds::backup::{BackupDesired, BackupLive, BackupLockMode, BackupRecord};
 use crate::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
 use crate::kinds::snowball::{
@@ -107,6 +108,7 @@ enum Triple {
     Glacier(GlacierDesired, GlacierLive, Option<GlacierRecord>),
     Rbin(RbinDesired, RbinLive, Option<RbinRecord>),
     Snowball(SnowballDesired, SnowballLive, Option<SnowballRecord>),
+    Backup(BackupDesired, BackupLive, Option<BackupRecord>),
 }
 
 impl Triple {
@@ -115,6 +117,7 @@ impl Triple {
             Triple::Glacier(..) => Kind::GlacierVaultLock,
             Triple::Rbin(..) => Kind::RbinRuleLock,
             Triple::Snowball(..) => Kind::SnowballUnlockCode,
+            Triple::Backup(..) => Kind::BackupVaultLock,
         }
     }
 }
@@ -395,8 +398,79 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
     (desired, live, record).prop_map(|(d, l, r)| Triple::Snowball(d, l, r))
 }
 
+fn backup_triple() -> impl Strategy<Value = Triple> {
+    // Few distinct retentions, so that equal and different ones both come up often.
+    let retention = (
+        prop_oneof![Just(7u32), Just(35u32)],
+        prop_oneof![Just(None), Just(Some(365u32))],
+    );
+    let mode = prop_oneof![
+        Just(BackupLockMode::None),
+        Just(BackupLockMode::Governance),
+        Just(BackupLockMode::Compliance)
+    ];
+    let desired = (mode, retention.clone(), 3u32..=5).prop_map(|(mode, (min, max), days)| {
+        let locks = mode != BackupLockMode::None;
+        BackupDesired {
+            vault: "prod-backups".into(),
+            mode,
+            min_retention_days: locks.then_some(min),
+            max_retention_days: max.filter(|_| locks),
+            changeable_for_days: (mode == BackupLockMode::Compliance).then_some(days),
+        }
+    });
+    // Lock dates around the planning times (base .. base + 5 h) come up often.
+    let lock_date =
+        prop_oneof![1i64..6 * 60, 6i64 * 60..5 * 24 * 60].prop_map(|m| base() + mins(m));
+    let vault_type =
+        prop_oneof![6 => Just("BACKUP_VAULT"), 1 => Just("RESTORE_ACCESS_BACKUP_VAULT")];
+    let live =
+        (0u8..5, vault_type, retention, lock_date).prop_map(|(shape, t, (min, max), lock_date)| {
+            let vault_type = t.to_string();
+            let (min_retention_days, max_retention_days) = (Some(min), max);
+            match shape {
+                0 => BackupLive::VaultMissing,
+                1 => BackupLive::None { vault_type },
+                2 => BackupLive::Governance {
+                    vault_type,
+                    min_retention_days,
+                    max_retention_days,
+                },
+                3 => BackupLive::ComplianceGrace {
+                    vault_type,
+                    min_retention_days,
+                    max_retention_days,
+                    lock_date,
+                },
+                _ => BackupLive::ComplianceLocked {
+                    vault_type,
+                    min_retention_days,
+                    max_retention_days,
+                    lock_date: Some(base() - mins(24 * 60)),
+                },
+            }
+        });
+    let record = proptest::option::of(Just(BackupRecord {
+        vault: "prod-backups".into(),
+        min_retention_days: Some(35),
+        max_retention_days: None,
+        changeable_for_days: None,
+        put_at: Some(base() - mins(60)),
+        lock_date: None,
+        deleted_at: None,
+        target: None,
+        physical_key: None,
+    }));
+    (desired, live, record).prop_map(|(d, l, r)| Triple::Backup(d, l, r))
+}
+
 fn any_triple() -> impl Strategy<Value = Triple> {
-    prop_oneof![glacier_triple(), rbin_triple(), snowball_triple()]
+    prop_oneof![
+        glacier_triple(),
+        rbin_triple(),
+        snowball_triple(),
+        backup_triple()
+    ]
 }
 
 /// A generated configuration: up to four resources of any kinds, and when to plan.
@@ -437,6 +511,7 @@ fn config(triples: &[Triple]) -> Config {
                 Triple::Glacier(d, ..) => Desired::GlacierVaultLock(d.clone()),
                 Triple::Rbin(d, ..) => Desired::RbinRuleLock(d.clone()),
                 Triple::Snowball(d, ..) => Desired::SnowballUnlockCode(d.clone()),
+                Triple::Backup(d, ..) => Desired::BackupVaultLock(d.clone()),
             },
         })
         .collect();
@@ -458,6 +533,7 @@ fn live(triples: &[Triple]) -> LiveSnapshot {
                 Triple::Glacier(_, l, _) => Live::GlacierVaultLock(l.clone()),
                 Triple::Rbin(_, l, _) => Live::RbinRuleLock(l.clone()),
                 Triple::Snowball(_, l, _) => Live::SnowballUnlockCode(l.clone()),
+                Triple::Backup(_, l, _) => Live::BackupVaultLock(l.clone()),
             };
             (
                 address(i, t),
@@ -480,6 +556,7 @@ fn state(triples: &[Triple]) -> StateFile {
             Triple::Glacier(_, _, r) => r.clone().map(Record::GlacierVaultLock),
             Triple::Rbin(_, _, r) => r.clone().map(Record::RbinRuleLock),
             Triple::Snowball(_, _, r) => r.clone().map(Record::SnowballUnlockCode),
+            Triple::Backup(_, _, r) => r.clone().map(Record::BackupVaultLock),
         };
         if let Some(record) = record {
             state.set(&address(i, t), record);
@@ -625,6 +702,102 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 delivered_at: now,
             });
         }
+        (Triple::Backup(d, live, record), ActionKind::PutVaultLock) => {
+            let (vault_type, kept_lock_date) = match live {
+                BackupLive::VaultMissing => {
+                    return Err("PutBackupVaultLockConfiguration on a missing vault".into())
+                }
+                BackupLive::ComplianceLocked { .. } => {
+                    return Err("PutBackupVaultLockConfiguration on an immutable lock".into())
+                }
+                BackupLive::ComplianceGrace { lock_date, .. } if *lock_date <= now => {
+                    return Err("PutBackupVaultLockConfiguration after the lock date".into())
+                }
+                BackupLive::ComplianceGrace {
+                    vault_type,
+                    lock_date,
+                    ..
+                } => (vault_type.clone(), Some(*lock_date)),
+                BackupLive::None { vault_type } | BackupLive::Governance { vault_type, .. } => {
+                    (vault_type.clone(), None)
+                }
+            };
+            if vault_type != "BACKUP_VAULT" {
+                return Err(format!("PutBackupVaultLockConfiguration on a {vault_type}"));
+            }
+            let min_retention_days = Some(
+                d.min_retention_days
+                    .ok_or("a put without a minimum retention")?,
+            );
+            let max_retention_days = d.max_retention_days;
+            let changeable = match d.mode {
+                BackupLockMode::Compliance => d.changeable_for_days,
+                _ => None,
+            };
+            // A put without ChangeableForDays keeps an existing lock date (as AWS and moto do).
+            let lock_date = changeable
+                .map(|n| now + SignedDuration::from_hours(24 * i64::from(n)))
+                .or(kept_lock_date);
+            *live = match lock_date {
+                Some(lock_date) => BackupLive::ComplianceGrace {
+                    vault_type,
+                    min_retention_days,
+                    max_retention_days,
+                    lock_date,
+                },
+                None => BackupLive::Governance {
+                    vault_type,
+                    min_retention_days,
+                    max_retention_days,
+                },
+            };
+            *record = Some(BackupRecord {
+                vault: d.vault.clone(),
+                min_retention_days,
+                max_retention_days,
+                changeable_for_days: changeable,
+                put_at: Some(now),
+                lock_date,
+                deleted_at: None,
+                target: None,
+                physical_key: None,
+            });
+        }
+        (Triple::Backup(d, live, record), ActionKind::DeleteVaultLock) => {
+            let vault_type = match live {
+                BackupLive::VaultMissing => {
+                    return Err("DeleteBackupVaultLockConfiguration on a missing vault".into())
+                }
+                BackupLive::ComplianceLocked { .. } => {
+                    return Err("DeleteBackupVaultLockConfiguration on an immutable lock".into())
+                }
+                BackupLive::ComplianceGrace { lock_date, .. } if *lock_date <= now => {
+                    return Err("DeleteBackupVaultLockConfiguration after the lock date".into())
+                }
+                BackupLive::None { .. } => {
+                    return Err("DeleteBackupVaultLockConfiguration without a lock".into())
+                }
+                BackupLive::ComplianceGrace { vault_type, .. }
+                | BackupLive::Governance { vault_type, .. } => vault_type.clone(),
+            };
+            if vault_type != "BACKUP_VAULT" {
+                return Err(format!(
+                    "DeleteBackupVaultLockConfiguration on a {vault_type}"
+                ));
+            }
+            *live = BackupLive::None { vault_type };
+            *record = Some(BackupRecord {
+                vault: d.vault.clone(),
+                min_retention_days: None,
+                max_retention_days: None,
+                changeable_for_days: None,
+                put_at: None,
+                lock_date: None,
+                deleted_at: Some(now),
+                target: None,
+                physical_key: None,
+            });
+        }
         (triple, action) => {
             return Err(format!(
                 "{} planned for a {}",
@@ -715,7 +888,8 @@ proptest! {
                 prop_assert!(r.actions.is_empty(), "{} is a conflict with actions", r.address);
             }
             for a in &r.actions {
-                prop_assert_eq!(a.reversibility, a.action.reversibility());
+                // The kind may raise an action's class for the resource, never lower it.
+                prop_assert!(a.reversibility >= a.action.reversibility(), "{} lowers the class of {}", r.address, a.action.as_str());
                 if a.status == ActionStatus::Ready && a.reversibility == Reversibility::Irreversible {
                     irreversible += 1;
                 }
@@ -745,6 +919,10 @@ proptest! {
                                 && job.delivery.fingerprint() == Some(r.fingerprint.as_str())
                         });
                         prop_assert!(!delivered, "{} retrieves a code already delivered", address);
+                    }
+                    (Triple::Backup(d, ..), ActionKind::PutVaultLock) => {
+                        prop_assert_eq!(d.mode, BackupLockMode::Compliance, "{} puts an irreversible lock the intent does not want", address);
+                        prop_assert_eq!(a.permanent_after, d.changeable_for_days, "{} does not say when the lock becomes permanent", address);
                     }
                     (triple, action) => {
                         prop_assert!(false, "{} plans irreversible {} for {:?}", address, action.as_str(), triple);
@@ -876,6 +1054,8 @@ proptest! {
         let action = match &w.triples[i] {
             Triple::Glacier(..) => ActionKind::CompleteLock,
             Triple::Snowball(..) => ActionKind::RetrieveUnlockCode,
+            // A compliance put is irreversible with a grace period.
+            Triple::Backup(..) => ActionKind::PutVaultLock,
             // A Recycle Bin rule has no irreversible action.
             Triple::Rbin(..) => return Ok(()),
         };
@@ -945,7 +1125,9 @@ fn generators_reach_every_outcome_and_irreversible_action() {
             Outcome::Conflict,
         ] {
             // A Recycle Bin rule never waits on anything lockward plans.
-            if kind == Kind::RbinRuleLock && outcome == Outcome::Blocked {
+            if matches!(kind, Kind::RbinRuleLock | Kind::BackupVaultLock)
+                && outcome == Outcome::Blocked
+            {
                 continue;
             }
             assert!(
@@ -961,6 +1143,8 @@ fn generators_reach_every_outcome_and_irreversible_action() {
         "lock_rule",
         "unlock_rule",
         "retrieve_unlock_code",
+        "put_vault_lock",
+        "delete_vault_lock",
     ] {
         assert!(
             actions.contains(&(action, true)),

@@ -95,6 +95,10 @@ fn distinct(address: &str, desired: Desired) -> Desired {
             d.job_id = format!("{}-{name}", d.job_id);
             Desired::SnowballUnlockCode(d)
         }
+        Desired::BackupVaultLock(mut d) => {
+            d.vault = format!("{}-{}", d.vault, name.replace('_', "-"));
+            Desired::BackupVaultLock(d)
+        }
     }
 }
 

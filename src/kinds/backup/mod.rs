@@ -1,0 +1,375 @@
+//! `backup_vault_lock`: an AWS Backup Vault Lock (DescribeBackupVault,
+//! PutBackupVaultLockConfiguration, DeleteBackupVaultLockConfiguration; ListBackupVaults for
+//! discovery). A governance lock can be changed or removed at any time; a compliance lock can be
+//! changed or removed only until its lock date, and is immutable from then on (DESIGN.md
+//! section 3.4).
+
+pub mod aws;
+pub mod desired;
+mod fake;
+pub mod read;
+pub mod record;
+pub(crate) mod sdk;
+mod step;
+pub(crate) mod words;
+
+pub use aws::{BackupApi, BackupVaultInfo, LockConfiguration};
+pub use desired::{BackupDesired, BackupLockMode};
+pub use read::read_backup;
+pub use record::BackupRecord;
+pub(crate) use sdk::SdkBackup;
+
+use jiff::{SignedDuration, Timestamp};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Action, ActionKind, Reversibility};
+
+use super::Decision;
+
+/// The vault type whose lock lockward may change; every other type is read-only.
+pub const BACKUP_VAULT: &str = "BACKUP_VAULT";
+/// A logically air-gapped vault: compliance-locked from its creation, whatever its LockDate.
+pub const AIR_GAPPED: &str = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT";
+
+/// The vault's lock as DescribeBackupVault reports it, classified against the time it was
+/// read (section 3.4): DescribeBackupVault never reports a mode or `ChangeableForDays`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BackupLive {
+    VaultMissing,
+    /// The vault has no lock.
+    None {
+        vault_type: String,
+    },
+    /// A lock without a lock date: it can be changed or deleted at any time.
+    Governance {
+        vault_type: String,
+        min_retention_days: Option<u32>,
+        max_retention_days: Option<u32>,
+    },
+    /// A compliance lock before its lock date: it can still be changed or deleted.
+    ComplianceGrace {
+        vault_type: String,
+        min_retention_days: Option<u32>,
+        max_retention_days: Option<u32>,
+        #[schemars(with = "String", extend("format" = "date-time"))]
+        lock_date: Timestamp,
+    },
+    /// A compliance lock on or after its lock date (or a logically air-gapped vault's):
+    /// immutable.
+    ComplianceLocked {
+        vault_type: String,
+        min_retention_days: Option<u32>,
+        max_retention_days: Option<u32>,
+        #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+        lock_date: Option<Timestamp>,
+    },
+}
+
+/// The live lock, with a grace whose lock date has passed by `now` seen as immutable.
+enum Lock {
+    None,
+    Governance(Retention),
+    Grace(Retention, Timestamp),
+    Locked(Retention, Option<Timestamp>),
+}
+
+/// Minimum and maximum retention in days. Same retention means equal min and equal max.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+}
+
+impl std::fmt::Display for Retention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let days = |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
+        write!(f, "min {}, max {}", days(self.min), days(self.max))
+    }
+}
+
+impl BackupLive {
+    /// The vault type, `None` when the vault does not exist.
+    pub fn vault_type(&self) -> Option<&str> {
+        match self {
+            BackupLive::VaultMissing => None,
+            BackupLive::None { vault_type }
+            | BackupLive::Governance { vault_type, .. }
+            | BackupLive::ComplianceGrace { vault_type, .. }
+            | BackupLive::ComplianceLocked { vault_type, .. } => Some(vault_type),
+        }
+    }
+
+    /// Classifies a vault as read at `now` (section 3.4).
+    pub fn of(vault: &BackupVaultInfo, now: Timestamp) -> BackupLive {
+        let vault_type = vault.vault_type.clone();
+        let days = |d: Option<i64>| d.and_then(|d| u32::try_from(d).ok());
+        let (min_retention_days, max_retention_days) = (
+            days(vault.min_retention_days),
+            days(vault.max_retention_days),
+        );
+        if vault.vault_type == AIR_GAPPED {
+            return BackupLive::ComplianceLocked {
+                vault_type,
+                min_retention_days,
+                max_retention_days,
+                lock_date: vault.lock_date,
+            };
+        }
+        if !vault.locked {
+            return BackupLive::None { vault_type };
+        }
+        match vault.lock_date {
+            None => BackupLive::Governance {
+                vault_type,
+                min_retention_days,
+                max_retention_days,
+            },
+            Some(lock_date) if now < lock_date => BackupLive::ComplianceGrace {
+                vault_type,
+                min_retention_days,
+                max_retention_days,
+                lock_date,
+            },
+            Some(lock_date) => BackupLive::ComplianceLocked {
+                vault_type,
+                min_retention_days,
+                max_retention_days,
+                lock_date: Some(lock_date),
+            },
+        }
+    }
+
+    fn lock(&self, now: Timestamp) -> Option<Lock> {
+        Some(match self {
+            BackupLive::VaultMissing => return None,
+            BackupLive::None { .. } => Lock::None,
+            BackupLive::Governance {
+                min_retention_days,
+                max_retention_days,
+                ..
+            } => Lock::Governance(Retention {
+                min: *min_retention_days,
+                max: *max_retention_days,
+            }),
+            BackupLive::ComplianceGrace {
+                min_retention_days,
+                max_retention_days,
+                lock_date,
+                ..
+            } => {
+                let r = Retention {
+                    min: *min_retention_days,
+                    max: *max_retention_days,
+                };
+                // Read before its lock date, decided after it: the lock is immutable now.
+                if *lock_date <= now {
+                    Lock::Locked(r, Some(*lock_date))
+                } else {
+                    Lock::Grace(r, *lock_date)
+                }
+            }
+            BackupLive::ComplianceLocked {
+                min_retention_days,
+                max_retention_days,
+                lock_date,
+                ..
+            } => Lock::Locked(
+                Retention {
+                    min: *min_retention_days,
+                    max: *max_retention_days,
+                },
+                *lock_date,
+            ),
+        })
+    }
+}
+
+fn since(lock_date: Option<Timestamp>) -> String {
+    lock_date.map_or_else(
+        || "since the vault was created (a logically air-gapped vault)".to_string(),
+        |t| format!("since its lock date {t}"),
+    )
+}
+
+/// The transition table of DESIGN.md section 3.4 for one vault.
+pub fn decide(desired: &BackupDesired, live: &BackupLive, now: Timestamp) -> Decision {
+    let vault = &desired.vault;
+    let Some(lock) = live.lock(now) else {
+        let mut d = Decision::default();
+        d.conflict(format!(
+            "backup vault `{vault}` does not exist in this account and region"
+        ));
+        return d;
+    };
+    let mut d = table(desired, &lock, now);
+    let vault_type = live.vault_type().unwrap_or(BACKUP_VAULT);
+    if vault_type != BACKUP_VAULT && !d.actions.is_empty() {
+        // Only a BACKUP_VAULT's lock is lockward's to change: any other type is reported.
+        d = Decision::default();
+        d.conflict(format!(
+            "backup vault `{vault}` is a {vault_type}, whose lock lockward reads and never changes; its lock differs from the desired one"
+        ));
+    }
+    d
+}
+
+fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
+    let mut d = Decision::default();
+    let want = Retention {
+        min: desired.min_retention_days,
+        max: desired.max_retention_days,
+    };
+    if let Lock::Grace(_, lock_date) = lock {
+        d.valid_until(*lock_date);
+    }
+    let delete = || Action::ready(ActionKind::DeleteVaultLock, "remove the vault lock");
+    let governance_put = |why: &str| {
+        Action::ready(
+            ActionKind::PutVaultLock,
+            format!("{why}: governance mode ({want})"),
+        )
+        .with_reversibility(Reversibility::Reversible)
+    };
+    let compliance_put = |why: &str| {
+        let n = desired.changeable_for_days.unwrap_or_default();
+        let lock_date = now + SignedDuration::from_hours(24 * i64::from(n));
+        Action::ready(
+            ActionKind::PutVaultLock,
+            format!(
+                "{why}: compliance mode ({want}); it can be changed or removed for {n} days, and is immutable from {lock_date} on unless removed before"
+            ),
+        )
+        .permanent_after(n)
+    };
+    match (desired.mode, lock) {
+        (BackupLockMode::None, Lock::None) => {}
+        (BackupLockMode::None, Lock::Governance(_)) => d.actions.push(delete()),
+        (BackupLockMode::None, Lock::Grace(_, lock_date)) => {
+            d.actions.push(delete());
+            d.warn(format!(
+                "the compliance lock can be removed only until its lock date {lock_date}; after it, it is immutable"
+            ));
+        }
+        (BackupLockMode::Governance | BackupLockMode::None, Lock::Locked(live, lock_date)) => {
+            d.conflict(format!(
+                "the vault has a compliance lock ({live}), immutable {}: it can never be changed or removed",
+                since(*lock_date)
+            ));
+        }
+        (BackupLockMode::Governance, Lock::None) => {
+            d.actions.push(governance_put("put a lock"));
+        }
+        (BackupLockMode::Governance, Lock::Governance(live)) => {
+            if *live != want {
+                d.actions
+                    .push(governance_put(&format!("change the lock from {live}")));
+            }
+        }
+        (BackupLockMode::Governance, Lock::Grace(_, lock_date)) => {
+            // A put without ChangeableForDays keeps the lock date: the grace would still end.
+            d.actions.push(Action::ready(
+                ActionKind::DeleteVaultLock,
+                format!("remove the compliance lock before its lock date {lock_date} (a put without ChangeableForDays would not end its grace period)"),
+            ));
+            d.actions.push(governance_put("then put a lock"));
+        }
+        (BackupLockMode::Compliance, Lock::None) => {
+            d.actions.push(compliance_put("put a lock"));
+        }
+        (BackupLockMode::Compliance, Lock::Governance(live)) => {
+            d.actions.push(compliance_put(&format!(
+                "turn the governance lock ({live}) into a lock"
+            )));
+        }
+        (BackupLockMode::Compliance, Lock::Grace(live, lock_date)) => {
+            if *live == want {
+                d.note(format!(
+                    "the compliance lock is in its grace period: it becomes immutable at {lock_date}"
+                ));
+                if lock_date.duration_since(now) < SignedDuration::from_hours(24) {
+                    d.warn(format!(
+                        "the compliance lock becomes immutable in less than 24 hours, at {lock_date}; remove it before then if it is wrong"
+                    ));
+                }
+            } else {
+                d.actions.push(compliance_put(&format!(
+                    "change the lock from {live} (a new grace period starts, replacing the one ending {lock_date})"
+                )));
+                d.note(format!(
+                    "changing the retention restarts the grace period: the lock date moves from {lock_date} to {} days after the apply",
+                    desired.changeable_for_days.unwrap_or_default()
+                ));
+            }
+        }
+        (BackupLockMode::Compliance, Lock::Locked(live, lock_date)) => {
+            if *live == want {
+                d.note(format!(
+                    "the compliance lock is immutable {}",
+                    since(*lock_date)
+                ));
+            } else {
+                d.conflict(format!(
+                    "the vault's compliance lock is immutable {} and has {live}; the desired lock has {want}: AWS never lets it change",
+                    since(*lock_date)
+                ));
+            }
+        }
+    }
+    d
+}
+
+/// `backup_vault_lock`: an AWS Backup Vault Lock.
+pub struct Backup;
+
+impl super::LockKind for Backup {
+    const KIND: super::Kind = super::Kind::BackupVaultLock;
+    const SERVICE: &'static str = "backup";
+    const ACTIONS: &'static [ActionKind] = &[ActionKind::PutVaultLock, ActionKind::DeleteVaultLock];
+    const READ_PERMISSIONS: &'static [&'static str] = &["backup:DescribeBackupVault"];
+    type Desired = BackupDesired;
+    type Live = BackupLive;
+    type Record = BackupRecord;
+
+    fn physical_id<'a>(
+        desired: &'a BackupDesired,
+        target: &'a crate::plan::Target,
+    ) -> (&'a str, &'a str) {
+        (&target.account, &desired.vault)
+    }
+
+    async fn read(
+        desired: &BackupDesired,
+        _config_dir: &std::path::Path,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<BackupLive, crate::aws::AwsError> {
+        read_backup(desired, clients).await
+    }
+
+    fn decide(
+        desired: &BackupDesired,
+        live: &BackupLive,
+        _record: Option<&BackupRecord>,
+        _attempts: &[&crate::plan::Attempt],
+        now: Timestamp,
+    ) -> Decision {
+        decide(desired, live, now)
+    }
+
+    async fn step(
+        action: ActionKind,
+        desired: &BackupDesired,
+        step: &crate::apply::executor::Step<'_, '_>,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<String, crate::apply::executor::StepError> {
+        match action {
+            ActionKind::PutVaultLock => step.put_vault_lock(desired, clients).await,
+            ActionKind::DeleteVaultLock => step.delete_vault_lock(desired, clients).await,
+            other => Err(super::not_an_action_of(step.address, other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
