@@ -418,21 +418,40 @@ fn two_addresses_that_name_one_vault_are_a_conflict_on_both() {
 #[test]
 fn two_addresses_for_one_job_never_retrieve_one_code_into_two_files() {
     let env = project_of_every_kind(CODE);
-    let config = env.read("lockward.yaml");
+    // A second provider written differently (a trailing slash) reaches the same account, region
+    // and endpoint: only the resolved, normalised targets show it is one job.
+    let url = env.emulator.url();
+    let config = env.read("lockward.yaml").replacen(
+        "providers:\n",
+        &format!("providers:\n  again:\n    region: us-east-1\n    endpoint_url: {url}/\n"),
+        1,
+    );
     env.write(
         "lockward.yaml",
         &format!(
-            "{config}  site_a_copy:\n    job_id: {SAMPLE_JOB}\n    deliver_to: secrets/copy.code\n"
+            "{config}  site_a_copy:\n    job_id: {SAMPLE_JOB}\n    provider: again\n    deliver_to: secrets/copy.code\n"
         ),
     );
-    let run = env.lockward(&["plan"]);
+    let run = env.lockward(&["plan", "--format", "json"]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stdout.contains("name the same resource") || run.stderr.contains("site_a_copy"),
-        "{run:?}"
-    );
-    env.lockward(&["apply", "--auto-approve"]).code(1);
+    let plan: Value = serde_json::from_str(&run.stdout).expect("a plan, not a config error");
+    for address in [SITE_A, "snowball_unlock_code.site_a_copy"] {
+        let r = plan["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap();
+        assert_eq!(r["outcome"], "conflict", "{r:#}");
+        assert!(
+            r["messages"].to_string().contains("name the same resource"),
+            "{r:#}"
+        );
+    }
+    env.lockward(&["apply", "--approve", plan["digest"].as_str().unwrap()])
+        .code(1);
     assert!(calls_of(&env, "GetJobUnlockCode").is_empty());
+    assert!(!env.path("secrets/copy.code").exists());
 }
 
 #[test]
