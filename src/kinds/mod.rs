@@ -203,6 +203,17 @@ impl Desired {
 }
 
 impl Live {
+    /// Whether AWS does not know the resource at all (no such vault, rule or job) where it was
+    /// looked for.
+    pub fn is_missing(&self) -> bool {
+        match self {
+            Live::GlacierVaultLock(l) => matches!(l, glacier::GlacierLive::VaultMissing),
+            Live::RbinRuleLock(l) => matches!(l, rbin::RbinLive::RuleMissing),
+            Live::SnowballUnlockCode(l) => matches!(l, snowball::SnowballLive::JobMissing { .. }),
+            Live::BackupVaultLock(l) => matches!(l, backup::BackupLive::VaultMissing),
+        }
+    }
+
     fn glacier(&self) -> Option<&glacier::GlacierLive> {
         let Live::GlacierVaultLock(live) = self else {
             return None;

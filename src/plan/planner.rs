@@ -173,11 +173,7 @@ fn plan_resource(
     }
     let live_json = serde_json::to_value(&observed.live).unwrap_or_default();
     // A resource that is not there may well be somewhere else: say where lockward looked.
-    let missing = live_json
-        .get("state")
-        .and_then(Value::as_str)
-        .is_some_and(|s| s.ends_with("_missing"));
-    if decision.conflict && missing {
+    if decision.conflict && observed.live.is_missing() {
         decision.note(format!(
             "lockward looked in {target} (provider `{}`); if it lives in another account or region, check the provider's region, profile, assume_role and endpoint_url",
             resource.provider
