@@ -292,6 +292,9 @@ pub fn adopt(
                 ),
             })
         }
+        Some(Paired::S3ObjectLock(Bound { desired, live, .. })) => {
+            crate::kinds::s3::report::adopt(desired, live)
+        }
         // Import reads each live value from the resource's desired one; only a caller that
         // pairs a resource with another resource's live value can get here.
         None => Err(
@@ -300,7 +303,7 @@ pub fn adopt(
     }
 }
 
-fn object(v: Value) -> Map<String, Value> {
+pub(crate) fn object(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),

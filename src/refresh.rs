@@ -266,16 +266,14 @@ pub async fn refresh(
         .map(|resource| {
             let identities = &identities;
             async move {
-                let observed = read(config, resource, clients).await.map(|live| {
-                    let account = identities
-                        .get(&resource.provider)
-                        .map(|i| i.account.as_str())
-                        .unwrap_or_default();
-                    Observed {
-                        target: target_of(config, resource, account),
-                        live,
-                    }
-                });
+                let account = identities
+                    .get(&resource.provider)
+                    .map(|i| i.account.as_str())
+                    .unwrap_or_default();
+                let target = target_of(config, resource, account);
+                let observed = read(config, resource, &target, clients)
+                    .await
+                    .map(|live| Observed { target, live });
                 (resource.address.clone(), observed)
             }
         })
@@ -349,14 +347,15 @@ fn no_clients(provider: &str) -> AwsError {
     }
 }
 
-/// Reads one resource.
+/// Reads one resource where `target` says it lives.
 pub async fn read(
     config: &Config,
     resource: &Resource,
+    target: &Target,
     clients: &Clients,
 ) -> Result<Live, AwsError> {
     let clients = clients
         .for_provider(&resource.provider)
         .ok_or_else(|| no_clients(&resource.provider))?;
-    resource.desired.read(&config.dir, clients).await
+    resource.desired.read(&config.dir, target, clients).await
 }

@@ -72,6 +72,7 @@ impl FakeAws {
             snowball: Arc::new(self.clone()),
             sts: Arc::new(self.clone()),
             backup: Arc::new(self.clone()),
+            s3: Arc::new(self.clone()),
         }
     }
 

@@ -51,6 +51,7 @@ pub struct ProviderClients {
     pub snowball: Arc<dyn SnowballApi>,
     pub sts: Arc<dyn StsApi>,
     pub backup: Arc<dyn BackupApi>,
+    pub s3: Arc<dyn crate::kinds::s3::S3Api>,
 }
 
 impl ProviderClients {
@@ -68,13 +69,14 @@ impl ProviderClients {
             snowball: Arc::new(SdkSnowball(aws_sdk_snowball::Client::new(&config))),
             sts: Arc::new(SdkSts(aws_sdk_sts::Client::new(&config))),
             backup: Arc::new(SdkBackup(aws_sdk_backup::Client::new(&config))),
+            s3: Arc::new(crate::kinds::s3::SdkS3::client(&config)),
         }
     }
 }
 
 /// The services [`ProviderClients`] has a client for, by SDK id (lowercase): every service a
 /// provider's calls can reach.
-pub const SERVICES: [&str; 5] = ["glacier", "rbin", "snowball", "sts", "backup"];
+pub const SERVICES: [&str; 6] = ["glacier", "rbin", "snowball", "sts", "backup", "s3"];
 
 async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())

@@ -300,6 +300,7 @@ fn load_collecting(
             CheckedDesired::Rbin(d) => Desired::RbinRuleLock(d),
             CheckedDesired::Backup(d) => Desired::BackupVaultLock(d),
             CheckedDesired::Snowball(d) => Desired::SnowballUnlockCode(d),
+            CheckedDesired::S3(d) => Desired::S3ObjectLock(d),
         };
         resources.push(Resource {
             address: r.address,

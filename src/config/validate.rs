@@ -698,6 +698,7 @@ pub(crate) enum CheckedDesired {
     Rbin(RbinDesired),
     Backup(BackupDesired),
     Snowball(SnowballDesired),
+    S3(S3Desired),
 }
 
 impl CheckedDesired {
@@ -1353,25 +1354,22 @@ pub(crate) fn check_document(
         } else {
             buckets.insert(&raw.bucket, (subject.clone(), r.key.span));
         }
-        if problems.is_empty() && provider.is_some() {
-            // What the block asks for; planning it arrives with the kind in `src/kinds/s3/`.
-            let _desired = S3Desired {
-                bucket: raw.bucket.clone(),
-                object_lock,
-                default_retention,
-            };
-            problems.push((
-                r.key.span,
-                Problem::new("this lockward checks `s3_object_lock` but cannot plan it yet").hint(
-                    "the block is valid; remove it until a lockward that plans S3 Object Lock",
-                ),
-            ));
+        match (problems.is_empty(), provider) {
+            (true, Some(provider)) => out.resources.push(Checked {
+                address: Address::new(Kind::S3ObjectLock, r.name),
+                provider,
+                desired: CheckedDesired::S3(S3Desired {
+                    bucket: raw.bucket.clone(),
+                    object_lock,
+                    default_retention,
+                }),
+            }),
+            _ => out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            ),
         }
-        out.diagnostics.extend(
-            problems
-                .into_iter()
-                .map(|(span, e)| report(&subject, span, e)),
-        );
     }
     out
 }

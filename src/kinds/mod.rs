@@ -1,6 +1,6 @@
 //! The one dispatch point between the generic engine and the lock kinds.
 //!
-//! Each kind lives in its folder (`glacier/`, `rbin/`, `snowball/`): its desired type, live
+//! Each kind lives in its folder (`backup/`, `glacier/`, `rbin/`, `s3/`, `snowball/`): its desired type, live
 //! type and read, recorded type, transition table, action steps, its words for the plan
 //! renderers, its AWS service trait with the SDK adapter and the fake, and its tests. Each
 //! folder implements [`LockKind`]. Not yet moved here: each kind's raw config type and checks
@@ -28,6 +28,7 @@ use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, Resou
 use backup::{BackupDesired, BackupRecord};
 use glacier::{GlacierDesired, GlacierRecord};
 use rbin::{RbinDesired, RbinRecord};
+use s3::{S3Desired, S3Record};
 use snowball::{SnowballDesired, SnowballRecord};
 
 pub mod backup;
@@ -47,6 +48,8 @@ pub trait LockKind {
     /// Every action a plan for this kind may hold. The class each has in a plan is decided
     /// per resource by [`LockKind::decide`]; [`ActionKind::reversibility`] is only its floor.
     const ACTIONS: &'static [ActionKind];
+    /// What one resource of the kind is called in AWS's words ("vault", "bucket").
+    const NOUN: &'static str;
     /// The IAM permissions `plan` needs for a resource of this kind.
     const READ_PERMISSIONS: &'static [&'static str];
     /// What the config block asks for, after validation: the plan's `desired` value.
@@ -56,13 +59,20 @@ pub trait LockKind {
     /// What the state file remembers about one resource of this kind.
     type Record: Serialize;
 
-    /// The account and the id of the resource's physical key (DESIGN.md section 1).
-    fn physical_id<'a>(desired: &'a Self::Desired, target: &'a Target) -> (&'a str, &'a str);
+    /// The account and the id of the resource's physical key (DESIGN.md section 1). No
+    /// account for a resource whose id is global (an S3 bucket): its key is then the kind and
+    /// the id alone.
+    fn physical_id<'a>(
+        desired: &'a Self::Desired,
+        target: &'a Target,
+    ) -> (Option<&'a str>, &'a str);
 
-    /// Reads the live state. Makes only read-only calls.
+    /// Reads the live state where `target` says the resource lives (the account its
+    /// provider's credentials act in, the provider's region). Makes only read-only calls.
     fn read(
         desired: &Self::Desired,
         config_dir: &Path,
+        target: &Target,
         clients: &ProviderClients,
     ) -> impl Future<Output = Result<Self::Live, AwsError>> + Send;
 
@@ -106,6 +116,7 @@ pub enum Paired<'a> {
     RbinRuleLock(Bound<'a, rbin::Rbin>),
     SnowballUnlockCode(Bound<'a, snowball::Snowball>),
     BackupVaultLock(Bound<'a, backup::Backup>),
+    S3ObjectLock(Bound<'a, s3::S3>),
 }
 
 impl<'a> Paired<'a> {
@@ -135,6 +146,11 @@ impl<'a> Paired<'a> {
                 live: live.backup()?,
                 record: record.and_then(Record::backup),
             }),
+            Desired::S3ObjectLock(desired) => Paired::S3ObjectLock(Bound {
+                desired,
+                live: live.s3()?,
+                record: record.and_then(Record::s3),
+            }),
         })
     }
 
@@ -145,18 +161,20 @@ impl<'a> Paired<'a> {
             Paired::RbinRuleLock(b) => b.decide(attempts, now),
             Paired::SnowballUnlockCode(b) => b.decide(attempts, now),
             Paired::BackupVaultLock(b) => b.decide(attempts, now),
+            Paired::S3ObjectLock(b) => b.decide(attempts, now),
         }
     }
 }
 
 impl Desired {
     /// The account and the id of the resource's physical key in `target`.
-    pub fn physical_id<'a>(&'a self, target: &'a Target) -> (&'a str, &'a str) {
+    pub fn physical_id<'a>(&'a self, target: &'a Target) -> (Option<&'a str>, &'a str) {
         match self {
             Desired::GlacierVaultLock(d) => glacier::Glacier::physical_id(d, target),
             Desired::RbinRuleLock(d) => rbin::Rbin::physical_id(d, target),
             Desired::SnowballUnlockCode(d) => snowball::Snowball::physical_id(d, target),
             Desired::BackupVaultLock(d) => backup::Backup::physical_id(d, target),
+            Desired::S3ObjectLock(d) => s3::S3::physical_id(d, target),
         }
     }
 
@@ -164,21 +182,22 @@ impl Desired {
     pub async fn read(
         &self,
         config_dir: &Path,
+        target: &Target,
         clients: &ProviderClients,
     ) -> Result<Live, AwsError> {
+        let (dir, t, c) = (config_dir, target, clients);
         Ok(match self {
             Desired::GlacierVaultLock(d) => {
-                Live::GlacierVaultLock(glacier::Glacier::read(d, config_dir, clients).await?)
+                Live::GlacierVaultLock(glacier::Glacier::read(d, dir, t, c).await?)
             }
-            Desired::RbinRuleLock(d) => {
-                Live::RbinRuleLock(rbin::Rbin::read(d, config_dir, clients).await?)
-            }
+            Desired::RbinRuleLock(d) => Live::RbinRuleLock(rbin::Rbin::read(d, dir, t, c).await?),
             Desired::SnowballUnlockCode(d) => {
-                Live::SnowballUnlockCode(snowball::Snowball::read(d, config_dir, clients).await?)
+                Live::SnowballUnlockCode(snowball::Snowball::read(d, dir, t, c).await?)
             }
             Desired::BackupVaultLock(d) => {
-                Live::BackupVaultLock(backup::Backup::read(d, config_dir, clients).await?)
+                Live::BackupVaultLock(backup::Backup::read(d, dir, t, c).await?)
             }
+            Desired::S3ObjectLock(d) => Live::S3ObjectLock(s3::S3::read(d, dir, t, c).await?),
         })
     }
 }
@@ -198,6 +217,7 @@ impl Desired {
                 snowball::Snowball::step(action, d, step, clients).await
             }
             Desired::BackupVaultLock(d) => backup::Backup::step(action, d, step, clients).await,
+            Desired::S3ObjectLock(d) => s3::S3::step(action, d, step, clients).await,
         }
     }
 }
@@ -211,6 +231,7 @@ impl Live {
             Live::RbinRuleLock(l) => matches!(l, rbin::RbinLive::RuleMissing),
             Live::SnowballUnlockCode(l) => matches!(l, snowball::SnowballLive::JobMissing { .. }),
             Live::BackupVaultLock(l) => matches!(l, backup::BackupLive::VaultMissing),
+            Live::S3ObjectLock(l) => matches!(l, s3::S3Live::BucketMissing),
         }
     }
 
@@ -241,6 +262,13 @@ impl Live {
         };
         Some(live)
     }
+
+    fn s3(&self) -> Option<&s3::S3Live> {
+        let Live::S3ObjectLock(live) = self else {
+            return None;
+        };
+        Some(live)
+    }
 }
 
 /// The desired state of one resource; the variant always matches `address.kind`.
@@ -251,6 +279,7 @@ pub enum Desired {
     RbinRuleLock(RbinDesired),
     SnowballUnlockCode(SnowballDesired),
     BackupVaultLock(BackupDesired),
+    S3ObjectLock(S3Desired),
 }
 
 /// The live state of one resource, as refresh read it.
@@ -261,6 +290,7 @@ pub enum Live {
     RbinRuleLock(rbin::RbinLive),
     SnowballUnlockCode(snowball::SnowballLive),
     BackupVaultLock(backup::BackupLive),
+    S3ObjectLock(s3::S3Live),
 }
 
 /// What lockward remembers about one resource. Tagged by kind so the file reads on its own.
@@ -271,6 +301,7 @@ pub enum Record {
     RbinRuleLock(RbinRecord),
     SnowballUnlockCode(SnowballRecord),
     BackupVaultLock(BackupRecord),
+    S3ObjectLock(S3Record),
 }
 
 impl Record {
@@ -281,6 +312,7 @@ impl Record {
             Record::RbinRuleLock(r) => r.target.as_ref(),
             Record::SnowballUnlockCode(r) => r.target.as_ref(),
             Record::BackupVaultLock(r) => r.target.as_ref(),
+            Record::S3ObjectLock(r) => r.target.as_ref(),
         }
     }
 
@@ -291,6 +323,7 @@ impl Record {
             Record::RbinRuleLock(r) => r.physical_key.as_deref(),
             Record::SnowballUnlockCode(r) => r.physical_key.as_deref(),
             Record::BackupVaultLock(r) => r.physical_key.as_deref(),
+            Record::S3ObjectLock(r) => r.physical_key.as_deref(),
         }
     }
 
@@ -301,6 +334,7 @@ impl Record {
             Record::RbinRuleLock(r) => (&mut r.target, &mut r.physical_key),
             Record::SnowballUnlockCode(r) => (&mut r.target, &mut r.physical_key),
             Record::BackupVaultLock(r) => (&mut r.target, &mut r.physical_key),
+            Record::S3ObjectLock(r) => (&mut r.target, &mut r.physical_key),
         };
         *t = Some(target.clone());
         *k = Some(physical_key.to_string());
@@ -313,6 +347,7 @@ impl Record {
             Record::RbinRuleLock(_) => Kind::RbinRuleLock,
             Record::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
             Record::BackupVaultLock(_) => Kind::BackupVaultLock,
+            Record::S3ObjectLock(_) => Kind::S3ObjectLock,
         }
     }
 
@@ -343,6 +378,14 @@ impl Record {
     /// The record, if it is an AWS Backup vault lock's.
     pub fn backup(&self) -> Option<&BackupRecord> {
         let Record::BackupVaultLock(r) = self else {
+            return None;
+        };
+        Some(r)
+    }
+
+    /// The record, if it is an S3 bucket's Object Lock.
+    pub fn s3(&self) -> Option<&S3Record> {
+        let Record::S3ObjectLock(r) = self else {
             return None;
         };
         Some(r)
@@ -417,15 +460,17 @@ pub enum Kind {
     BackupVaultLock,
     GlacierVaultLock,
     RbinRuleLock,
+    S3ObjectLock,
     SnowballUnlockCode,
 }
 
 impl Kind {
     /// Every kind, in address order.
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::BackupVaultLock,
         Kind::GlacierVaultLock,
         Kind::RbinRuleLock,
+        Kind::S3ObjectLock,
         Kind::SnowballUnlockCode,
     ];
 
@@ -442,6 +487,7 @@ impl Kind {
             Kind::BackupVaultLock => {
                 generator.subschema_for::<<backup::Backup as LockKind>::Live>()
             }
+            Kind::S3ObjectLock => generator.subschema_for::<<s3::S3 as LockKind>::Live>(),
         }
     }
 
@@ -458,6 +504,7 @@ impl Kind {
             Kind::BackupVaultLock => {
                 generator.subschema_for::<<backup::Backup as LockKind>::Desired>()
             }
+            Kind::S3ObjectLock => generator.subschema_for::<<s3::S3 as LockKind>::Desired>(),
         }
     }
 
@@ -472,6 +519,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::words::describe(r),
             Kind::SnowballUnlockCode => snowball::words::describe(r),
             Kind::BackupVaultLock => backup::words::describe(r),
+            Kind::S3ObjectLock => s3::words::describe(r),
         }
     }
 
@@ -482,6 +530,18 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::READ_PERMISSIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::READ_PERMISSIONS,
             Kind::BackupVaultLock => backup::Backup::READ_PERMISSIONS,
+            Kind::S3ObjectLock => s3::S3::READ_PERMISSIONS,
+        }
+    }
+
+    /// What one resource of the kind is called in AWS's words ("vault", "bucket").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::NOUN,
+            Kind::RbinRuleLock => rbin::Rbin::NOUN,
+            Kind::SnowballUnlockCode => snowball::Snowball::NOUN,
+            Kind::BackupVaultLock => backup::Backup::NOUN,
+            Kind::S3ObjectLock => s3::S3::NOUN,
         }
     }
 
@@ -492,6 +552,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::ACTIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::ACTIONS,
             Kind::BackupVaultLock => backup::Backup::ACTIONS,
+            Kind::S3ObjectLock => s3::S3::ACTIONS,
         }
     }
 
@@ -502,6 +563,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::SERVICE,
             Kind::SnowballUnlockCode => snowball::Snowball::SERVICE,
             Kind::BackupVaultLock => backup::Backup::SERVICE,
+            Kind::S3ObjectLock => s3::S3::SERVICE,
         }
     }
 
@@ -512,6 +574,7 @@ impl Kind {
             Kind::RbinRuleLock => "rbin_rule_lock",
             Kind::SnowballUnlockCode => "snowball_unlock_code",
             Kind::BackupVaultLock => "backup_vault_lock",
+            Kind::S3ObjectLock => "s3_object_lock",
         }
     }
 }
@@ -528,7 +591,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown kind `{s}` (expected one of backup_vault_lock, glacier_vault_lock, rbin_rule_lock, snowball_unlock_code)"))
+            .ok_or_else(|| format!("unknown kind `{s}` (expected one of backup_vault_lock, glacier_vault_lock, rbin_rule_lock, s3_object_lock, snowball_unlock_code)"))
     }
 }
 
@@ -636,6 +699,7 @@ mod tests {
     fn bad_addresses_are_refused() {
         assert!("glacier_vault_lock".parse::<Address>().is_err());
         assert!("s3_lock.a".parse::<Address>().is_err());
+        assert!("s3_object_lock.records".parse::<Address>().is_ok());
         assert!("glacier_vault_lock.Audit".parse::<Address>().is_err());
         assert!("glacier_vault_lock.".parse::<Address>().is_err());
     }

@@ -86,8 +86,11 @@ struct Planned {
 /// The physical key of `resource` in `target` (DESIGN.md section 1).
 pub fn physical_key(resource: &Resource, target: &Target) -> String {
     let kind = resource.address.kind;
-    let (account, id) = resource.desired.physical_id(target);
-    format!("{kind}:{account}:{}:{id}", target.region)
+    match resource.desired.physical_id(target) {
+        (Some(account), id) => format!("{kind}:{account}:{}:{id}", target.region),
+        // A global id (an S3 bucket name) is the resource wherever it is looked for.
+        (None, id) => format!("{kind}:{id}"),
+    }
 }
 
 /// The record that speaks for this resource: the one at its address if it was made in the

@@ -143,6 +143,10 @@ pub(super) fn unmanaged_phrase(u: &UnmanagedLock) -> Phrase {
         text(&mut p, ", unlocks at ");
         value(&mut p, end.to_string());
     }
+    if let Some(d) = &u.default_retention {
+        text(&mut p, ", default retention ");
+        value(&mut p, d.to_string());
+    }
     if let Some(digest) = &u.policy_digest {
         text(&mut p, ", policy ");
         value(&mut p, digest.clone());

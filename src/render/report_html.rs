@@ -167,12 +167,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
         writeln!(out, "<tbody>")?;
         for u in &report.unmanaged {
-            let what = match u.kind {
-                crate::kinds::Kind::GlacierVaultLock => "vault",
-                crate::kinds::Kind::RbinRuleLock => "rule",
-                crate::kinds::Kind::BackupVaultLock => "backup vault",
-                crate::kinds::Kind::SnowballUnlockCode => "job",
-            };
+            let what = u.kind.noun();
             writeln!(
                 out,
                 "<tr><td><span class=\"badge unmanaged\">unmanaged</span> {what} <code>{}</code></td><td><code>{}</code><br><span class=\"muted\">provider {}</span></td><td>{}</td><td>{}</td></tr>",
@@ -198,11 +193,13 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for d in &report.discovery {
             writeln!(
                 out,
-                "<li><code>{}</code> (provider {}): {} vault(s) listed, {} Recycle Bin rule(s) listed (every Recycle Bin resource type).</li>",
+                "<li><code>{}</code> (provider {}): {} vault(s), {} Recycle Bin rule(s) (every Recycle Bin resource type), {} backup vault(s) and {} bucket(s) listed.</li>",
                 esc(&d.region),
                 d.providers.iter().map(|p| format!("<code>{}</code>", esc(p))).collect::<Vec<_>>().join(", "),
                 d.vaults,
-                d.rules
+                d.rules,
+                d.backup_vaults,
+                d.buckets
             )?;
         }
         writeln!(out, "</ul>")?;

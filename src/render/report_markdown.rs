@@ -129,12 +129,7 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
         writeln!(out, "| Lock | Region | State | Next step |")?;
         writeln!(out, "|---|---|---|---|")?;
         for u in &report.unmanaged {
-            let what = match u.kind {
-                crate::kinds::Kind::GlacierVaultLock => "vault",
-                crate::kinds::Kind::RbinRuleLock => "rule",
-                crate::kinds::Kind::BackupVaultLock => "backup vault",
-                crate::kinds::Kind::SnowballUnlockCode => "job",
-            };
+            let what = u.kind.noun();
             writeln!(
                 out,
                 "| {what} {} | {} ({}) | {} | {} |",
@@ -163,7 +158,7 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
     for d in &report.discovery {
         writeln!(
             out,
-            "- {} (provider {}): {} listed, {} listed (every Recycle Bin resource type).",
+            "- {} (provider {}): {}, {} (every Recycle Bin resource type), {} and {} listed.",
             code(&d.region, Place::Block),
             d.providers
                 .iter()
@@ -172,6 +167,8 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
                 .join(", "),
             count(d.vaults, "vault", "vaults"),
             count(d.rules, "Recycle Bin rule", "Recycle Bin rules"),
+            count(d.backup_vaults, "backup vault", "backup vaults"),
+            count(d.buckets, "bucket", "buckets"),
         )?;
     }
     writeln!(out)?;

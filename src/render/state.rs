@@ -154,5 +154,16 @@ pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
             ("lock put", time(r.put_at)),
             ("lock removed", time(r.deleted_at)),
         ],
+        Record::S3ObjectLock(r) => vec![
+            ("bucket", r.bucket.clone()),
+            ("versioning enabled", time(r.versioning_enabled_at)),
+            ("Object Lock enabled", time(r.object_lock_enabled_at)),
+            (
+                "default retention",
+                r.default_retention
+                    .map_or_else(|| "none".to_string(), |d| d.to_string()),
+            ),
+            ("default retention set", time(r.retention_changed_at)),
+        ],
     }
 }

@@ -64,6 +64,8 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             region: f.scope.region.clone(),
             vaults: f.vaults_listed,
             rules: f.rules_listed,
+            backup_vaults: f.backup_vaults_listed,
+            buckets: f.buckets_listed,
         })
         .collect();
 
@@ -235,6 +237,7 @@ pub(crate) fn drift(live: &Live, record: &Record, desired: &Value) -> Option<Str
         Live::RbinRuleLock(live) => rbin_drift(live, record.rbin()?),
         Live::SnowballUnlockCode(live) => snowball_drift(live, record.snowball()?, desired),
         Live::BackupVaultLock(live) => backup_drift(live, record.backup()?),
+        Live::S3ObjectLock(live) => crate::kinds::s3::report::drift(live, record.s3()?),
     }
 }
 
@@ -419,6 +422,7 @@ fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
                 expires: if in_progress { lock.expires } else { None },
                 policy_digest: Some(policy_digest),
                 unlock_delay_days: None,
+                default_retention: None,
                 lock_end_time: None,
                 min_retention_days: None,
                 max_retention_days: None,
@@ -452,6 +456,7 @@ fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
                 expires: None,
                 policy_digest: None,
                 unlock_delay_days: *unlock_delay_days,
+                default_retention: None,
                 lock_end_time: *lock_end_time,
                 min_retention_days: None,
                 max_retention_days: None,
@@ -526,10 +531,56 @@ fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
                 expires: None,
                 policy_digest: None,
                 unlock_delay_days: None,
+                default_retention: None,
                 lock_end_time: None,
                 min_retention_days: min,
                 max_retention_days: max,
                 lock_date,
+                suggested_address: suggested,
+                next_step,
+            }
+        }
+        FoundLock::Bucket { name, live } => {
+            let suggested = Address::new(Kind::S3ObjectLock, suggest_name(name));
+            let default_retention = match live {
+                crate::kinds::s3::S3Live::Enabled {
+                    default_retention, ..
+                } => *default_retention,
+                _ => None,
+            };
+            let retention = default_retention.map_or_else(
+                || "none".to_string(),
+                |d| {
+                    let period = match d.period {
+                        crate::kinds::s3::RetentionPeriod::Days(n) => format!("days: {n}"),
+                        crate::kinds::s3::RetentionPeriod::Years(n) => format!("years: {n}"),
+                    };
+                    let mode = match d.mode {
+                        crate::kinds::s3::RetentionMode::Compliance => "compliance",
+                        crate::kinds::s3::RetentionMode::Governance => "governance",
+                    };
+                    format!("{{ mode: {mode}, {period} }}")
+                },
+            );
+            let next_step = format!(
+                "Object Lock can never be disabled on it. Declare it as `{suggested}` (bucket: {name}{provider_line}, object_lock: enabled, default_retention: {retention}) and run `lockward import {suggested}` to manage it."
+            );
+            UnmanagedLock {
+                kind: Kind::S3ObjectLock,
+                providers,
+                region,
+                name: name.clone(),
+                resource_type: None,
+                lock_state: "enabled".to_string(),
+                created: None,
+                expires: None,
+                policy_digest: None,
+                unlock_delay_days: None,
+                default_retention,
+                lock_end_time: None,
+                min_retention_days: None,
+                max_retention_days: None,
+                lock_date: None,
                 suggested_address: suggested,
                 next_step,
             }

@@ -1,6 +1,7 @@
 //! Discovery: the locks that exist in the configured accounts and regions, whether or not the
 //! config declares them. Read-only: ListVaults + GetVaultLock, ListRules (+ GetRule for a
-//! locked rule's delay); never a mutating call.
+//! locked rule's delay), ListBackupVaults, ListBuckets + GetObjectLockConfiguration; never a
+//! mutating call.
 //!
 //! Which accounts and regions to search, and what counts as declared there, is decided by the
 //! pure [`scopes`]; [`discover`] only reads.
@@ -35,6 +36,8 @@ pub struct Scope {
     pub declared_rules: BTreeSet<String>,
     /// Backup vault names some `backup_vault_lock` of these providers declares.
     pub declared_backup_vaults: BTreeSet<String>,
+    /// Bucket names some `s3_object_lock` of any provider declares: bucket names are global.
+    pub declared_buckets: BTreeSet<String>,
 }
 
 /// What makes two providers reach the same account and region: region, endpoint, profile, role.
@@ -59,8 +62,20 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
             declared_vaults: BTreeSet::new(),
             declared_rules: BTreeSet::new(),
             declared_backup_vaults: BTreeSet::new(),
+            declared_buckets: BTreeSet::new(),
         });
         scope.providers.push(name.clone());
+    }
+    let buckets: BTreeSet<String> = config
+        .resources
+        .iter()
+        .filter_map(|r| match &r.desired {
+            Desired::S3ObjectLock(d) => Some(d.bucket.clone()),
+            _ => None,
+        })
+        .collect();
+    for scope in by_key.values_mut() {
+        scope.declared_buckets = buckets.clone();
     }
     for resource in &config.resources {
         let Some(scope) = key_of
@@ -79,7 +94,7 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
             Desired::BackupVaultLock(d) => {
                 scope.declared_backup_vaults.insert(d.vault.clone());
             }
-            Desired::SnowballUnlockCode(_) => {}
+            Desired::SnowballUnlockCode(_) | Desired::S3ObjectLock(_) => {}
         }
     }
     by_key.into_values().collect()
@@ -106,6 +121,11 @@ pub enum FoundLock {
         name: String,
         live: crate::kinds::backup::BackupLive,
     },
+    /// A bucket with Object Lock enabled (`S3Live::Enabled`).
+    Bucket {
+        name: String,
+        live: crate::kinds::s3::S3Live,
+    },
 }
 
 /// What discovery found in one scope.
@@ -114,6 +134,8 @@ pub struct ScopeFindings {
     pub scope: Scope,
     pub vaults_listed: usize,
     pub rules_listed: usize,
+    pub backup_vaults_listed: usize,
+    pub buckets_listed: usize,
     /// Locks that the scope does not declare: every vault with a lock, every rule that is
     /// locked or pending unlock.
     pub undeclared: Vec<FoundLock>,
@@ -122,7 +144,7 @@ pub struct ScopeFindings {
 /// A discovery read that failed: the report would be incomplete, so it is not made.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "could not discover locks in {region} (provider {}): {operation} failed: {error}\nhint: the report lists locks the config does not declare, which needs read permission for glacier:ListVaults, glacier:GetVaultLock, rbin:ListRules, rbin:GetRule and backup:ListBackupVaults in every configured account and region",
+    "could not discover locks in {region} (provider {}): {operation} failed: {error}\nhint: the report lists locks the config does not declare, which needs read permission for glacier:ListVaults, glacier:GetVaultLock, rbin:ListRules, rbin:GetRule, backup:ListBackupVaults, s3:ListAllMyBuckets and s3:GetBucketObjectLockConfiguration in every configured account and region",
     providers.join(", ")
 )]
 pub struct DiscoveryError {
@@ -257,10 +279,51 @@ async fn discover_scope(
             live,
         });
     }
+    // Buckets: ListBuckets of the scope's region, then each undeclared bucket's Object Lock
+    // configuration, every call naming the credentials' own account as the bucket owner.
+    let buckets =
+        c.s3.list_buckets(&scope.region)
+            .await
+            .map_err(fail("ListBuckets"))?;
+    tracing::debug!(region = %scope.region, buckets = buckets.len(), "listed buckets");
+    let undeclared_buckets: Vec<&String> = buckets
+        .iter()
+        .filter(|b| !scope.declared_buckets.contains(*b))
+        .collect();
+    if !undeclared_buckets.is_empty() {
+        let owner = c
+            .sts
+            .caller_identity()
+            .await
+            .map_err(fail("GetCallerIdentity"))?
+            .account;
+        let owner = owner.as_str();
+        let locked: Vec<FoundLock> = stream::iter(undeclared_buckets)
+            .map(|name| async move {
+                let config =
+                    c.s3.get_object_lock_configuration(name, owner)
+                        .await
+                        .map_err(fail("GetObjectLockConfiguration"))?;
+                Ok::<_, DiscoveryError>(config.map(|config| FoundLock::Bucket {
+                    name: name.clone(),
+                    live: crate::kinds::s3::S3Live::Enabled {
+                        default_retention: config.default_retention,
+                        default_event_hold: config.default_event_hold,
+                    },
+                }))
+            })
+            .buffered(parallelism)
+            .try_filter_map(|found| async move { Ok(found) })
+            .try_collect()
+            .await?;
+        undeclared.extend(locked);
+    }
     Ok(ScopeFindings {
         scope: scope.clone(),
         vaults_listed: vaults.len(),
         rules_listed,
+        backup_vaults_listed: backup_vaults.len(),
+        buckets_listed: buckets.len(),
         undeclared,
     })
 }
@@ -425,6 +488,7 @@ mod tests {
             .map(|f| match f {
                 FoundLock::Vault { name, lock } => format!("vault {name} {}", lock.state),
                 FoundLock::BackupVault { name, .. } => format!("backup vault {name}"),
+                FoundLock::Bucket { name, .. } => format!("bucket {name}"),
                 FoundLock::Rule {
                     identifier,
                     resource_type,

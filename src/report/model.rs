@@ -244,6 +244,9 @@ pub struct UnmanagedLock {
     pub policy_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unlock_delay_days: Option<u16>,
+    /// A bucket's default retention (Object Lock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_retention: Option<crate::kinds::s3::DefaultRetention>,
     /// When a rule's pending unlock takes effect.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
@@ -262,8 +265,12 @@ pub struct DiscoveryScope {
     pub region: String,
     /// Vaults listed (ListVaults).
     pub vaults: usize,
-    /// Rules listed (ListRules), both resource types together.
+    /// Rules listed (ListRules), every resource type together.
     pub rules: usize,
+    /// Backup vaults listed (ListBackupVaults).
+    pub backup_vaults: usize,
+    /// Buckets listed in the region (ListBuckets).
+    pub buckets: usize,
 }
 
 /// The report JSON Schema (draft 2020-12), generated from these types: what

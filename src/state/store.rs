@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::durable::{self, OpenFailure};
-use super::model::{Record, StateFile, STATE_FORMAT_VERSION};
-use crate::kinds::{Address, Kind};
+use super::model::{StateFile, STATE_FORMAT_VERSION};
+use crate::kinds::Address;
 
 /// The suffix of the previous version of the state file: `<state>.backup`.
 pub const BACKUP_SUFFIX: &str = ".backup";
@@ -358,12 +358,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
         let address: Address = key
             .parse()
             .map_err(|e| corrupt(format!("resource key `{key}`: {e}")))?;
-        let kind = match record {
-            Record::GlacierVaultLock(_) => Kind::GlacierVaultLock,
-            Record::RbinRuleLock(_) => Kind::RbinRuleLock,
-            Record::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
-            Record::BackupVaultLock(_) => Kind::BackupVaultLock,
-        };
+        let kind = record.kind();
         if address.kind != kind {
             return Err(corrupt(format!(
                 "resource `{key}` holds a {kind} record, not a {} record",
@@ -381,7 +376,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
-    use crate::state::model::{GlacierRecord, SnowballRecord};
+    use crate::state::model::{GlacierRecord, Record, SnowballRecord};
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777

@@ -327,6 +327,7 @@ impl super::LockKind for Backup {
     const KIND: super::Kind = super::Kind::BackupVaultLock;
     const SERVICE: &'static str = "backup";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::PutVaultLock, ActionKind::DeleteVaultLock];
+    const NOUN: &'static str = "backup vault";
     const READ_PERMISSIONS: &'static [&'static str] = &["backup:DescribeBackupVault"];
     type Desired = BackupDesired;
     type Live = BackupLive;
@@ -335,13 +336,14 @@ impl super::LockKind for Backup {
     fn physical_id<'a>(
         desired: &'a BackupDesired,
         target: &'a crate::plan::Target,
-    ) -> (&'a str, &'a str) {
-        (&target.account, &desired.vault)
+    ) -> (Option<&'a str>, &'a str) {
+        (Some(&target.account), &desired.vault)
     }
 
     async fn read(
         desired: &BackupDesired,
         _config_dir: &std::path::Path,
+        _target: &crate::plan::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<BackupLive, crate::aws::AwsError> {
         read_backup(desired, clients).await

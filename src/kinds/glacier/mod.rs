@@ -317,6 +317,7 @@ impl super::LockKind for Glacier {
         ActionKind::CompleteLock,
         ActionKind::AbortLock,
     ];
+    const NOUN: &'static str = "vault";
     const READ_PERMISSIONS: &'static [&'static str] =
         &["glacier:GetVaultLock", "glacier:DescribeVault"];
     type Desired = GlacierDesired;
@@ -326,18 +327,19 @@ impl super::LockKind for Glacier {
     fn physical_id<'a>(
         desired: &'a GlacierDesired,
         target: &'a crate::plan::Target,
-    ) -> (&'a str, &'a str) {
+    ) -> (Option<&'a str>, &'a str) {
         let account = if desired.account_id == "-" {
             target.account.as_str()
         } else {
             desired.account_id.as_str()
         };
-        (account, &desired.vault)
+        (Some(account), &desired.vault)
     }
 
     async fn read(
         desired: &GlacierDesired,
         _config_dir: &std::path::Path,
+        _target: &crate::plan::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<GlacierLive, crate::aws::AwsError> {
         read_glacier(desired, clients).await

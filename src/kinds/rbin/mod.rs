@@ -145,6 +145,7 @@ impl super::LockKind for Rbin {
     const KIND: super::Kind = super::Kind::RbinRuleLock;
     const SERVICE: &'static str = "rbin";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::LockRule, ActionKind::UnlockRule];
+    const NOUN: &'static str = "rule";
     const READ_PERMISSIONS: &'static [&'static str] = &["rbin:GetRule"];
     type Desired = RbinDesired;
     type Live = RbinLive;
@@ -153,13 +154,14 @@ impl super::LockKind for Rbin {
     fn physical_id<'a>(
         desired: &'a RbinDesired,
         target: &'a crate::plan::Target,
-    ) -> (&'a str, &'a str) {
-        (&target.account, &desired.rule_id)
+    ) -> (Option<&'a str>, &'a str) {
+        (Some(&target.account), &desired.rule_id)
     }
 
     async fn read(
         desired: &RbinDesired,
         _config_dir: &std::path::Path,
+        _target: &crate::plan::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<RbinLive, crate::aws::AwsError> {
         read_rbin(desired, clients).await

@@ -36,6 +36,8 @@ pub struct ObjectLockConfig {
 
 #[async_trait]
 pub trait S3Api: Send + Sync {
+    /// ListBuckets (every page) of the buckets in `region`, by name. Read-only.
+    async fn list_buckets(&self, region: &str) -> Result<Vec<String>, AwsError>;
     /// HeadBucket. Read-only.
     async fn head_bucket(&self, bucket: &str, owner: &str) -> Result<BucketHead, AwsError>;
     /// GetBucketVersioning. Read-only.

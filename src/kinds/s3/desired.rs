@@ -71,8 +71,8 @@ impl std::fmt::Display for DefaultRetention {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct S3Desired {
     /// The bucket's name; bucket names are global, so it is the resource's id on its own.
     #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))]

@@ -52,6 +52,17 @@ fn no_such_bucket() -> AwsError {
 
 #[async_trait]
 impl S3Api for FakeAws {
+    async fn list_buckets(&self, region: &str) -> Result<Vec<String>, AwsError> {
+        let (s, failure) = self.enter("ListBuckets", region);
+        apply(failure, || {
+            Ok(s.buckets
+                .iter()
+                .filter(|(_, b)| b.region == region)
+                .map(|(name, _)| name.clone())
+                .collect())
+        })
+    }
+
     async fn head_bucket(&self, bucket: &str, owner: &str) -> Result<BucketHead, AwsError> {
         let (s, failure) = self.enter("HeadBucket", bucket);
         apply(failure, || match s.buckets.get(bucket) {

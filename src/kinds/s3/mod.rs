@@ -3,20 +3,24 @@
 //! PutObjectLockConfiguration). Enabling Object Lock can never be undone, and a COMPLIANCE
 //! default retention can never be shortened for what is written under it.
 //!
-//! This folder holds, so far: what a block asks for, what S3 says and how it is read, the S3
-//! calls with their SDK adapter and the in-memory fake, the transition table of DESIGN.md
-//! section 3.5, and which calls carry out its actions.
+//! Bucket names are global, so a bucket's physical key is `s3_object_lock:<bucket>`; every call
+//! names the target's account as the expected bucket owner, and a bucket in another region than
+//! its provider's is a conflict (DESIGN.md section 3.5).
 
 pub mod aws;
 pub mod desired;
 pub mod fake;
 pub mod read;
+pub mod record;
+pub(crate) mod report;
 pub mod sdk;
 pub mod step;
+pub(crate) mod words;
 
 pub use aws::{BucketHead, ObjectLockConfig, S3Api, Versioning};
 pub use desired::{DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired};
 pub use read::read_s3;
+pub use record::S3Record;
 pub use sdk::SdkS3;
 
 use schemars::JsonSchema;
@@ -32,7 +36,7 @@ pub const LONG_COMPLIANCE_DAYS: u64 = 3650;
 
 /// A bucket's Object Lock as HeadBucket, GetBucketVersioning and GetObjectLockConfiguration
 /// report it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
 pub enum S3Live {
     /// The bucket does not exist (or not for the expected owner).
@@ -183,6 +187,71 @@ fn put_default_retention(d: &mut Decision, bucket: &str, r: DefaultRetention) {
         )
         .with_reversibility(reversibility),
     );
+}
+
+/// `s3_object_lock`: S3 Object Lock on a bucket and its default retention.
+pub struct S3;
+
+impl super::LockKind for S3 {
+    const KIND: super::Kind = super::Kind::S3ObjectLock;
+    const SERVICE: &'static str = "s3";
+    const ACTIONS: &'static [ActionKind] = &[
+        ActionKind::EnableVersioning,
+        ActionKind::EnableObjectLock,
+        ActionKind::PutDefaultRetention,
+        ActionKind::RemoveDefaultRetention,
+    ];
+    const NOUN: &'static str = "bucket";
+    const READ_PERMISSIONS: &'static [&'static str] = &[
+        "s3:ListBucket",
+        "s3:GetBucketVersioning",
+        "s3:GetBucketObjectLockConfiguration",
+    ];
+    type Desired = S3Desired;
+    type Live = S3Live;
+    type Record = S3Record;
+
+    fn physical_id<'a>(
+        desired: &'a S3Desired,
+        _target: &'a crate::plan::Target,
+    ) -> (Option<&'a str>, &'a str) {
+        // Bucket names are global: the name alone is the bucket, whatever the account.
+        (None, &desired.bucket)
+    }
+
+    async fn read(
+        desired: &S3Desired,
+        _config_dir: &std::path::Path,
+        target: &crate::plan::Target,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<S3Live, crate::aws::AwsError> {
+        read_s3(
+            clients.s3.as_ref(),
+            &desired.bucket,
+            &target.account,
+            &target.region,
+        )
+        .await
+    }
+
+    fn decide(
+        desired: &S3Desired,
+        live: &S3Live,
+        _record: Option<&S3Record>,
+        _attempts: &[&crate::plan::Attempt],
+        _now: jiff::Timestamp,
+    ) -> Decision {
+        decide(desired, live)
+    }
+
+    async fn step(
+        action: ActionKind,
+        desired: &S3Desired,
+        step: &crate::apply::executor::Step<'_, '_>,
+        clients: &crate::aws::ProviderClients,
+    ) -> Result<String, crate::apply::executor::StepError> {
+        step.s3_action(action, desired, clients).await
+    }
 }
 
 #[cfg(test)]

@@ -106,6 +106,25 @@ fn rule_of(config: &ObjectLockConfig) -> Option<ObjectLockRule> {
 
 #[async_trait]
 impl S3Api for SdkS3 {
+    async fn list_buckets(&self, region: &str) -> Result<Vec<String>, AwsError> {
+        let mut names = Vec::new();
+        let mut pages = self
+            .0
+            .list_buckets()
+            .bucket_region(region)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(classify)?;
+            names.extend(
+                page.buckets()
+                    .iter()
+                    .filter_map(|b| b.name().map(str::to_string)),
+            );
+        }
+        Ok(names)
+    }
+
     async fn head_bucket(&self, bucket: &str, owner: &str) -> Result<BucketHead, AwsError> {
         match self
             .0

@@ -1,10 +1,22 @@
-//! Which S3 calls carry out a plan's actions for one bucket. Pure: apply writes a journal
-//! intent for every action a call settles before making it, and settles them all by its answer.
+//! S3's actions: PutBucketVersioning and PutObjectLockConfiguration, one call per action, each
+//! journaled before it is sent and settled by its answer (or by reading the bucket again when
+//! the answer is lost).
+//!
+//! DESIGN.md section 3.5 allows enable_object_lock and put_default_retention to share one
+//! PutObjectLockConfiguration; lockward sends them as two calls instead, so that every intent
+//! in the journal is settled by the answer to its own call and an irreversible default is never
+//! sent on the back of another action's approval.
 
+use serde_json::json;
+
+use crate::apply::executor::{Recheck, Step, StepError};
+use crate::apply::journal::Phase;
+use crate::aws::ProviderClients;
 use crate::plan::ActionKind;
+use crate::state::{Record, StateFile};
 
-use super::aws::ObjectLockConfig;
-use super::{S3Desired, S3Live};
+use super::aws::{ObjectLockConfig, S3Api, Versioning};
+use super::{RetentionPeriod, S3Desired, S3Record};
 
 /// One mutating S3 call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,52 +27,147 @@ pub enum Call {
     PutObjectLock(ObjectLockConfig),
 }
 
-/// The calls for `actions` (in plan order), each with the actions it settles. enable_object_lock
-/// and put_default_retention (or remove_default_retention) share one PutObjectLockConfiguration.
-/// The configuration put is the desired default with the live DefaultEventHold carried
-/// unchanged; a put without a default retention has no rule, so no event hold.
-pub fn calls(
+/// The call that carries out `action` for `desired`, given the DefaultEventHold S3 holds now.
+/// Enabling Object Lock puts no rule (a bucket without Object Lock has none to keep); a
+/// default put carries the live event hold unchanged; a removal puts no rule, and S3 keeps an
+/// event hold only inside a rule, so it goes with it (the plan warns of that). `None` for an
+/// action that is not S3's.
+pub fn call_for(
+    action: ActionKind,
     desired: &S3Desired,
-    live: &S3Live,
-    actions: &[ActionKind],
-) -> Vec<(Call, Vec<ActionKind>)> {
-    let mut out = Vec::new();
-    if actions.contains(&ActionKind::EnableVersioning) {
-        out.push((Call::EnableVersioning, vec![ActionKind::EnableVersioning]));
-    }
-    let settled: Vec<ActionKind> = actions
-        .iter()
-        .copied()
-        .filter(|a| {
-            matches!(
-                a,
-                ActionKind::EnableObjectLock
-                    | ActionKind::PutDefaultRetention
-                    | ActionKind::RemoveDefaultRetention
-            )
-        })
-        .collect();
-    if !settled.is_empty() {
-        let live_hold = match live {
-            S3Live::Enabled {
-                default_event_hold, ..
-            } => *default_event_hold,
-            _ => None,
-        };
-        let config = ObjectLockConfig {
+    live_hold: Option<RetentionPeriod>,
+) -> Option<Call> {
+    Some(match action {
+        ActionKind::EnableVersioning => Call::EnableVersioning,
+        ActionKind::EnableObjectLock => Call::PutObjectLock(ObjectLockConfig::default()),
+        ActionKind::PutDefaultRetention => Call::PutObjectLock(ObjectLockConfig {
             default_retention: desired.default_retention,
-            default_event_hold: live_hold.filter(|_| desired.default_retention.is_some()),
-        };
-        out.push((Call::PutObjectLock(config), settled));
+            default_event_hold: live_hold,
+        }),
+        ActionKind::RemoveDefaultRetention => Call::PutObjectLock(ObjectLockConfig::default()),
+        _ => return None,
+    })
+}
+
+fn record_of(s: &StateFile, step: &Step<'_, '_>, bucket: &str) -> S3Record {
+    match s.get(step.address) {
+        Some(Record::S3ObjectLock(r)) if r.bucket == bucket => r.clone(),
+        _ => S3Record::new(bucket),
     }
-    out
+}
+
+/// Whether S3 now holds what `call` asked for: read after an answer was lost.
+async fn took_effect(api: &dyn S3Api, bucket: &str, owner: &str, call: &Call) -> bool {
+    match call {
+        Call::EnableVersioning => matches!(
+            api.get_bucket_versioning(bucket, owner).await,
+            Ok(Versioning::Enabled)
+        ),
+        Call::PutObjectLock(config) => match api.get_object_lock_configuration(bucket, owner).await
+        {
+            Ok(Some(live)) => live.default_retention == config.default_retention,
+            _ => false,
+        },
+    }
+}
+
+impl Step<'_, '_> {
+    /// Carries out one S3 action: the intent, the one call, its answer (re-read when lost),
+    /// the record, then `done`.
+    pub(crate) async fn s3_action(
+        &self,
+        action: ActionKind,
+        d: &S3Desired,
+        c: &ProviderClients,
+    ) -> Result<String, StepError> {
+        let api = c.s3.as_ref();
+        let bucket = d.bucket.as_str();
+        // The expected bucket owner: the account the plan was made and approved in.
+        let owner = self.target.account.as_str();
+        let live_hold = if action == ActionKind::PutDefaultRetention {
+            // Carried unchanged: read right before the put, as S3 holds it now.
+            match api.get_object_lock_configuration(bucket, owner).await {
+                Ok(config) => config.and_then(|c| c.default_event_hold),
+                Err(e) => {
+                    return Err(StepError(format!(
+                        "could not read the Object Lock configuration of bucket `{bucket}` before putting its default retention: {e}; nothing was sent\nhint: run apply again"
+                    )))
+                }
+            }
+        } else {
+            None
+        };
+        let Some(call) = call_for(action, d, live_hold) else {
+            return Err(super::super::not_an_action_of(self.address, action));
+        };
+        let detail = match &call {
+            Call::EnableVersioning => {
+                json!({"bucket": bucket, "call": "PutBucketVersioning", "status": "Enabled"})
+            }
+            Call::PutObjectLock(config) => json!({
+                "bucket": bucket,
+                "call": "PutObjectLockConfiguration",
+                "default_retention": config.default_retention,
+                "default_event_hold": config.default_event_hold,
+            }),
+        };
+        self.journal(action, Phase::Intent, detail).await?;
+        let result = match &call {
+            Call::EnableVersioning => api.enable_versioning(bucket, owner).await,
+            Call::PutObjectLock(config) => {
+                api.put_object_lock_configuration(bucket, owner, config)
+                    .await
+            }
+        };
+        self.settle(
+            action,
+            result,
+            Recheck {
+                also_on: None,
+                found: match call {
+                    Call::EnableVersioning => "the bucket's versioning is Enabled",
+                    Call::PutObjectLock(_) => "the bucket has the Object Lock configuration",
+                },
+                hint: "run apply again",
+                took_effect: || took_effect(api, bucket, owner, &call),
+            },
+        )
+        .await?;
+        let now = (self.exec.clock)();
+        self.save(|s| {
+            let mut record = record_of(s, self, bucket);
+            match action {
+                ActionKind::EnableVersioning => record.versioning_enabled_at = Some(now),
+                ActionKind::EnableObjectLock => record.object_lock_enabled_at = Some(now),
+                _ => {
+                    record.default_retention = match &call {
+                        Call::PutObjectLock(config) => config.default_retention,
+                        Call::EnableVersioning => None,
+                    };
+                    record.retention_changed_at = Some(now);
+                }
+            }
+            s.set(self.address, Record::S3ObjectLock(record));
+        })
+        .await?;
+        self.journal(action, Phase::Done, json!({"bucket": bucket}))
+            .await?;
+        Ok(match (action, d.default_retention) {
+            (ActionKind::EnableVersioning, _) => "versioning enabled".to_string(),
+            (ActionKind::EnableObjectLock, _) => {
+                "Object Lock enabled; it can never be disabled".to_string()
+            }
+            (ActionKind::PutDefaultRetention, Some(r)) => format!("default retention set to {r}"),
+            _ => "default retention removed".to_string(),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kinds::s3::{
-        decide, DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod,
+        decide, DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Live,
     };
 
     const COMPLIANCE_7Y: DefaultRetention = DefaultRetention {
@@ -76,32 +183,26 @@ mod tests {
         }
     }
 
-    fn planned(desired: &S3Desired, live: &S3Live) -> Vec<(Call, Vec<ActionKind>)> {
-        let actions: Vec<ActionKind> = decide(desired, live)
+    fn planned(desired: &S3Desired, live: &S3Live, hold: Option<RetentionPeriod>) -> Vec<Call> {
+        decide(desired, live)
             .actions
             .iter()
-            .map(|a| a.action)
-            .collect();
-        calls(desired, live, &actions)
+            .map(|a| call_for(a.action, desired, hold).unwrap())
+            .collect()
     }
 
     #[test]
-    fn the_two_step_enable_is_two_calls_and_one_put_settles_two_actions() {
+    fn the_two_step_enable_is_one_call_per_action_and_the_default_comes_last() {
         let d = desired(Some(COMPLIANCE_7Y));
         assert_eq!(
-            planned(&d, &S3Live::Unversioned),
+            planned(&d, &S3Live::Unversioned, None),
             [
-                (Call::EnableVersioning, vec![ActionKind::EnableVersioning]),
-                (
-                    Call::PutObjectLock(ObjectLockConfig {
-                        default_retention: Some(COMPLIANCE_7Y),
-                        default_event_hold: None
-                    }),
-                    vec![
-                        ActionKind::EnableObjectLock,
-                        ActionKind::PutDefaultRetention
-                    ]
-                )
+                Call::EnableVersioning,
+                Call::PutObjectLock(ObjectLockConfig::default()),
+                Call::PutObjectLock(ObjectLockConfig {
+                    default_retention: Some(COMPLIANCE_7Y),
+                    default_event_hold: None
+                }),
             ]
         );
     }
@@ -117,30 +218,28 @@ mod tests {
             default_event_hold: hold,
         };
         assert_eq!(
-            planned(&desired(Some(COMPLIANCE_7Y)), &live),
-            [(
-                Call::PutObjectLock(ObjectLockConfig {
-                    default_retention: Some(COMPLIANCE_7Y),
-                    default_event_hold: hold
-                }),
-                vec![ActionKind::PutDefaultRetention]
-            )]
+            planned(&desired(Some(COMPLIANCE_7Y)), &live, hold),
+            [Call::PutObjectLock(ObjectLockConfig {
+                default_retention: Some(COMPLIANCE_7Y),
+                default_event_hold: hold
+            })]
         );
         assert_eq!(
-            planned(&desired(None), &live),
-            [(
-                Call::PutObjectLock(ObjectLockConfig::default()),
-                vec![ActionKind::RemoveDefaultRetention]
-            )]
+            planned(&desired(None), &live, hold),
+            [Call::PutObjectLock(ObjectLockConfig::default())]
         );
     }
 
     #[test]
-    fn nothing_to_do_makes_no_call() {
+    fn nothing_to_do_makes_no_call_and_other_kinds_actions_have_none() {
         let live = S3Live::Enabled {
             default_retention: Some(COMPLIANCE_7Y),
             default_event_hold: None,
         };
-        assert!(planned(&desired(Some(COMPLIANCE_7Y)), &live).is_empty());
+        assert!(planned(&desired(Some(COMPLIANCE_7Y)), &live, None).is_empty());
+        assert_eq!(
+            call_for(ActionKind::CompleteLock, &desired(None), None),
+            None
+        );
     }
 }

@@ -220,6 +220,7 @@ impl super::LockKind for Snowball {
     const KIND: super::Kind = super::Kind::SnowballUnlockCode;
     const SERVICE: &'static str = "snowball";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::RetrieveUnlockCode];
+    const NOUN: &'static str = "job";
     const READ_PERMISSIONS: &'static [&'static str] = &["snowball:DescribeJob"];
     type Desired = SnowballDesired;
     type Live = SnowballLive;
@@ -228,13 +229,14 @@ impl super::LockKind for Snowball {
     fn physical_id<'a>(
         desired: &'a SnowballDesired,
         target: &'a crate::plan::Target,
-    ) -> (&'a str, &'a str) {
-        (&target.account, &desired.job_id)
+    ) -> (Option<&'a str>, &'a str) {
+        (Some(&target.account), &desired.job_id)
     }
 
     async fn read(
         desired: &SnowballDesired,
         config_dir: &std::path::Path,
+        _target: &crate::plan::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<SnowballLive, crate::aws::AwsError> {
         read_snowball(desired, config_dir, clients).await

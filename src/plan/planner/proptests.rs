@@ -22,6 +22,9 @@ use crate::digest;
 use crate::kinds::backup::{BackupDesired, BackupLive, BackupLockMode, BackupRecord};
 use crate::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
+use crate::kinds::s3::{
+    DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired, S3Live, S3Record,
+};
 use crate::kinds::snowball::{
     DeliveryTarget, SnowballJob, SnowballLive, AFTER_CUSTOMER, BEFORE_CUSTOMER,
 };
@@ -109,6 +112,7 @@ enum Triple {
     Rbin(RbinDesired, RbinLive, Option<RbinRecord>),
     Snowball(SnowballDesired, SnowballLive, Option<SnowballRecord>),
     Backup(BackupDesired, BackupLive, Option<BackupRecord>),
+    S3(S3Desired, S3Live, Option<S3Record>),
 }
 
 impl Triple {
@@ -118,6 +122,7 @@ impl Triple {
             Triple::Rbin(..) => Kind::RbinRuleLock,
             Triple::Snowball(..) => Kind::SnowballUnlockCode,
             Triple::Backup(..) => Kind::BackupVaultLock,
+            Triple::S3(..) => Kind::S3ObjectLock,
         }
     }
 }
@@ -464,12 +469,61 @@ fn backup_triple() -> impl Strategy<Value = Triple> {
     (desired, live, record).prop_map(|(d, l, r)| Triple::Backup(d, l, r))
 }
 
+fn s3_triple() -> impl Strategy<Value = Triple> {
+    // Few distinct defaults, so that equal ones come up often, and `years: 1` beside
+    // `days: 365` (not the same default).
+    let retention = prop_oneof![
+        1 => Just(None),
+        3 => (
+            prop_oneof![Just(RetentionMode::Compliance), Just(RetentionMode::Governance)],
+            prop_oneof![
+                Just(RetentionPeriod::Days(365)),
+                Just(RetentionPeriod::Years(1)),
+                Just(RetentionPeriod::Years(11))
+            ],
+        )
+            .prop_map(|(mode, period)| Some(DefaultRetention { mode, period })),
+    ];
+    let desired =
+        (any::<bool>(), retention.clone()).prop_map(|(enabled, default_retention)| S3Desired {
+            bucket: "acme-records".into(),
+            object_lock: if enabled {
+                ObjectLockState::Enabled
+            } else {
+                ObjectLockState::Disabled
+            },
+            default_retention: default_retention.filter(|_| enabled),
+        });
+    let hold = prop_oneof![3 => Just(None), 1 => Just(Some(RetentionPeriod::Days(5)))];
+    let live = (0u8..7, retention, hold).prop_map(|(shape, default_retention, hold)| match shape {
+        0 => S3Live::BucketMissing,
+        1 => S3Live::OtherRegion {
+            bucket_region: "eu-west-1".into(),
+            provider_region: "us-east-1".into(),
+        },
+        2 => S3Live::Unversioned,
+        3 => S3Live::VersioningSuspended,
+        4 => S3Live::Disabled,
+        _ => S3Live::Enabled {
+            default_retention,
+            default_event_hold: hold.filter(|_| default_retention.is_some()),
+        },
+    });
+    let record = proptest::option::of(Just(S3Record {
+        object_lock_enabled_at: Some(base() - mins(60)),
+        ..S3Record::new("acme-records")
+    }));
+    (desired, live, record).prop_map(|(d, l, r)| Triple::S3(d, l, r))
+}
+
 fn any_triple() -> impl Strategy<Value = Triple> {
+    // Glacier holds the most dangerous cells: it comes up a little more often than the rest.
     prop_oneof![
-        glacier_triple(),
-        rbin_triple(),
-        snowball_triple(),
-        backup_triple()
+        3 => glacier_triple(),
+        2 => rbin_triple(),
+        2 => snowball_triple(),
+        2 => backup_triple(),
+        2 => s3_triple()
     ]
 }
 
@@ -512,6 +566,7 @@ fn config(triples: &[Triple]) -> Config {
                 Triple::Rbin(d, ..) => Desired::RbinRuleLock(d.clone()),
                 Triple::Snowball(d, ..) => Desired::SnowballUnlockCode(d.clone()),
                 Triple::Backup(d, ..) => Desired::BackupVaultLock(d.clone()),
+                Triple::S3(d, ..) => Desired::S3ObjectLock(d.clone()),
             },
         })
         .collect();
@@ -534,6 +589,7 @@ fn live(triples: &[Triple]) -> LiveSnapshot {
                 Triple::Rbin(_, l, _) => Live::RbinRuleLock(l.clone()),
                 Triple::Snowball(_, l, _) => Live::SnowballUnlockCode(l.clone()),
                 Triple::Backup(_, l, _) => Live::BackupVaultLock(l.clone()),
+                Triple::S3(_, l, _) => Live::S3ObjectLock(l.clone()),
             };
             (
                 address(i, t),
@@ -557,6 +613,7 @@ fn state(triples: &[Triple]) -> StateFile {
             Triple::Rbin(_, _, r) => r.clone().map(Record::RbinRuleLock),
             Triple::Snowball(_, _, r) => r.clone().map(Record::SnowballUnlockCode),
             Triple::Backup(_, _, r) => r.clone().map(Record::BackupVaultLock),
+            Triple::S3(_, _, r) => r.clone().map(Record::S3ObjectLock),
         };
         if let Some(record) = record {
             state.set(&address(i, t), record);
@@ -798,6 +855,56 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 physical_key: None,
             });
         }
+        (Triple::S3(d, live, record), action @ ActionKind::EnableVersioning) => {
+            match live {
+                S3Live::Unversioned | S3Live::VersioningSuspended => *live = S3Live::Disabled,
+                other => return Err(format!("{} on a bucket that is {other:?}", action.as_str())),
+            }
+            record
+                .get_or_insert_with(|| S3Record::new(&d.bucket))
+                .versioning_enabled_at = Some(now);
+        }
+        (Triple::S3(d, live, record), action @ ActionKind::EnableObjectLock) => {
+            // S3 refuses Object Lock unless versioning is Enabled (InvalidBucketState).
+            if *live != S3Live::Disabled {
+                return Err(format!("{} on a bucket that is {live:?}", action.as_str()));
+            }
+            *live = S3Live::Enabled {
+                default_retention: None,
+                default_event_hold: None,
+            };
+            record
+                .get_or_insert_with(|| S3Record::new(&d.bucket))
+                .object_lock_enabled_at = Some(now);
+        }
+        (
+            Triple::S3(d, live, record),
+            action @ (ActionKind::PutDefaultRetention | ActionKind::RemoveDefaultRetention),
+        ) => {
+            let S3Live::Enabled {
+                default_retention,
+                default_event_hold,
+            } = live
+            else {
+                return Err(format!("{} on a bucket that is {live:?}", action.as_str()));
+            };
+            // COMPLIANCE retention can never be shortened for what it locked; the model does
+            // not hold objects, so only the bucket's rule changes.
+            *default_retention = if action == ActionKind::PutDefaultRetention {
+                Some(
+                    d.default_retention
+                        .ok_or("a put without a default retention")?,
+                )
+            } else {
+                None
+            };
+            if default_retention.is_none() {
+                *default_event_hold = None;
+            }
+            let r = record.get_or_insert_with(|| S3Record::new(&d.bucket));
+            r.default_retention = *default_retention;
+            r.retention_changed_at = Some(now);
+        }
         (triple, action) => {
             return Err(format!(
                 "{} planned for a {}",
@@ -919,6 +1026,13 @@ proptest! {
                                 && job.delivery.fingerprint() == Some(r.fingerprint.as_str())
                         });
                         prop_assert!(!delivered, "{} retrieves a code already delivered", address);
+                    }
+                    (Triple::S3(d, live, _), ActionKind::EnableObjectLock) => {
+                        prop_assert_eq!(d.object_lock, ObjectLockState::Enabled, "{} enables Object Lock the intent does not want", address);
+                        prop_assert!(!matches!(live, S3Live::Enabled { .. }), "{} enables Object Lock that is on", address);
+                    }
+                    (Triple::S3(d, ..), ActionKind::PutDefaultRetention) => {
+                        prop_assert!(d.default_retention.is_some_and(|r| r.mode == RetentionMode::Compliance), "{} makes a default irreversible that is not COMPLIANCE", address);
                     }
                     (Triple::Backup(d, ..), ActionKind::PutVaultLock) => {
                         prop_assert_eq!(d.mode, BackupLockMode::Compliance, "{} puts an irreversible lock the intent does not want", address);
@@ -1056,6 +1170,7 @@ proptest! {
             Triple::Snowball(..) => ActionKind::RetrieveUnlockCode,
             // A compliance put is irreversible with a grace period.
             Triple::Backup(..) => ActionKind::PutVaultLock,
+            Triple::S3(..) => ActionKind::EnableObjectLock,
             // A Recycle Bin rule has no irreversible action.
             Triple::Rbin(..) => return Ok(()),
         };
@@ -1125,8 +1240,10 @@ fn generators_reach_every_outcome_and_irreversible_action() {
             Outcome::Conflict,
         ] {
             // A Recycle Bin rule never waits on anything lockward plans.
-            if matches!(kind, Kind::RbinRuleLock | Kind::BackupVaultLock)
-                && outcome == Outcome::Blocked
+            if matches!(
+                kind,
+                Kind::RbinRuleLock | Kind::BackupVaultLock | Kind::S3ObjectLock
+            ) && outcome == Outcome::Blocked
             {
                 continue;
             }
@@ -1145,6 +1262,10 @@ fn generators_reach_every_outcome_and_irreversible_action() {
         "retrieve_unlock_code",
         "put_vault_lock",
         "delete_vault_lock",
+        "enable_versioning",
+        "enable_object_lock",
+        "put_default_retention",
+        "remove_default_retention",
     ] {
         assert!(
             actions.contains(&(action, true)),

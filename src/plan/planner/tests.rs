@@ -95,6 +95,10 @@ fn distinct(address: &str, desired: Desired) -> Desired {
             d.job_id = format!("{}-{name}", d.job_id);
             Desired::SnowballUnlockCode(d)
         }
+        Desired::S3ObjectLock(mut d) => {
+            d.bucket = format!("{}-{}", d.bucket, name.replace('_', "-"));
+            Desired::S3ObjectLock(d)
+        }
         Desired::BackupVaultLock(mut d) => {
             d.vault = format!("{}-{}", d.vault, name.replace('_', "-"));
             Desired::BackupVaultLock(d)

@@ -1,0 +1,51 @@
+//! What the state file remembers about a bucket's Object Lock.
+
+use jiff::Timestamp;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Target;
+
+use super::DefaultRetention;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3Record {
+    pub bucket: String,
+    /// When lockward enabled versioning on the bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub versioning_enabled_at: Option<Timestamp>,
+    /// When lockward enabled Object Lock on the bucket: it can never be disabled since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub object_lock_enabled_at: Option<Timestamp>,
+    /// The default retention lockward last put; `None` when it removed it (or never put one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_retention: Option<DefaultRetention>,
+    /// When lockward last put or removed the default retention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub retention_changed_at: Option<Timestamp>,
+    /// Where the record was made (DESIGN.md section 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// The physical key of the resource the record is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_key: Option<String>,
+}
+
+impl S3Record {
+    /// A record of `bucket` with nothing done yet.
+    pub fn new(bucket: &str) -> S3Record {
+        S3Record {
+            bucket: bucket.to_string(),
+            versioning_enabled_at: None,
+            object_lock_enabled_at: None,
+            default_retention: None,
+            retention_changed_at: None,
+            target: None,
+            physical_key: None,
+        }
+    }
+}
