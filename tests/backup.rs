@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{plan_digest, Env};
+use crate::support::{apply_on_a_terminal, has_script, plan_digest, Env};
 
 const ADDRESS: &str = "backup_vault_lock.prod";
 
@@ -287,50 +287,9 @@ fn report_lists_undeclared_locked_backup_vaults_across_pages_as_unmanaged() {
     assert!(ops(&env).is_empty());
 }
 
-/// Runs `lockward apply` on a pseudo-terminal (through `script`), typing `answers`.
-fn apply_on_a_terminal(env: &Env, answers: &str) -> crate::support::Run {
-    use std::io::Write;
-    let template = env.command(&["apply"]);
-    let mut cmd = std::process::Command::new("script");
-    cmd.args([
-        "-qec",
-        &format!("{} apply", env!("CARGO_BIN_EXE_lockward")),
-        "/dev/null",
-    ])
-    .current_dir(env.dir())
-    .env_clear()
-    .stdin(std::process::Stdio::piped())
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped());
-    for (k, v) in template.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    let mut child = cmd.spawn().expect("run script");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answers.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    crate::support::Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 #[test]
 fn on_a_terminal_a_compliance_lock_needs_its_address_typed_back() {
-    // `script` (util-linux) gives the binary a pseudo-terminal; without it there is none.
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: no `script` to make a pseudo-terminal with");
+    if !has_script() {
         return;
     }
     let env = Env::new();

@@ -17,6 +17,7 @@ mod plan_out;
 mod providers;
 mod render;
 mod report;
+mod s3;
 mod secrets;
 mod smoke;
 mod soak;

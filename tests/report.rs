@@ -292,7 +292,7 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         .contains("cannot be imported"));
     assert_eq!(
         report["discovery"],
-        json!([{"providers": ["default"], "region": "us-east-1", "vaults": 5, "rules": 4}])
+        json!([{"providers": ["default"], "region": "us-east-1", "vaults": 5, "rules": 4, "backup_vaults": 0, "buckets": 0}])
     );
     let listings: Vec<String> = env
         .calls()

@@ -345,3 +345,50 @@ pub fn project_of_every_kind(code: &str) -> Env {
     fs::set_permissions(env.path("secrets"), fs::Permissions::from_mode(0o700)).unwrap();
     env
 }
+
+/// Runs `lockward apply` on a pseudo-terminal (through `script`), typing `answers`.
+pub fn apply_on_a_terminal(env: &Env, answers: &str) -> Run {
+    use std::io::Write;
+    let template = env.command(&["apply"]);
+    let mut cmd = std::process::Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} apply", env!("CARGO_BIN_EXE_lockward")),
+        "/dev/null",
+    ])
+    .current_dir(env.dir())
+    .env_clear()
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    for (k, v) in template.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let mut child = cmd.spawn().expect("run script");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Whether `script` (util-linux) is here to give the binary a pseudo-terminal; says so when not.
+pub fn has_script() -> bool {
+    let found = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        eprintln!("skipped: no `script` to make a pseudo-terminal with");
+    }
+    found
+}

@@ -147,6 +147,14 @@ impl S3Api for SdkS3 {
                     (Some(404), _) => Ok(BucketHead::Missing),
                     // A bucket in another region answers 301 PermanentRedirect naming it.
                     (Some(301), Some(region)) => Ok(BucketHead::In { region }),
+                    // HeadBucket's answers have no body: a 403 carries no code or message.
+                    (Some(403), _) => Err(AwsError {
+                        class: ErrorClass::Rejected,
+                        code: Some("AccessDenied".to_string()),
+                        message: format!(
+                            "S3 refused HeadBucket on bucket `{bucket}` (403 Forbidden): either the bucket belongs to another account than {owner}, the expected bucket owner, or the caller may not read it"
+                        ),
+                    }),
                     _ => Err(classify(e)),
                 }
             }
