@@ -311,9 +311,10 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
             "ListRules",
             "ListRules",
             "ListRules",
-            "ListBackupVaults"
+            "ListBackupVaults",
+            "ListBuckets"
         ],
-        "one report lists vaults once, rules per resource type (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE) and backup vaults once"
+        "one report lists vaults once, rules per resource type (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE), backup vaults once and the region's buckets once"
     );
 
     // Markdown and HTML, pinned for a reviewer to read.

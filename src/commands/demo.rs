@@ -63,7 +63,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let config_path = write_config(&dir, &emulator.url())?;
 
     say(format_args!(
-        "lockward demo: an AWS emulator is running at {} with a sample account (vaults, Recycle Bin rules, Snowball jobs, Backup vaults).\nThe configuration is {}.\n",
+        "lockward demo: an AWS emulator is running at {} with a sample account (vaults, Recycle Bin rules, Snowball jobs, Backup vaults, S3 buckets).\nThe configuration is {}.\n",
         emulator.url(),
         config_path.display()
     ));
@@ -212,6 +212,12 @@ backup_vault_lock:
     mode: governance
     min_retention_days: 14
 
+s3_object_lock:
+  records:                     # an unversioned bucket: versioning, then Object Lock (irreversible), then its default
+    bucket: acme-records-2026
+    object_lock: enabled
+    default_retention: {{ mode: governance, days: 30 }}
+
 snowball_unlock_code:
   site_a:                      # the device is with us: retrieve the code (irreversible)
     job_id: JID123e4567-e89b-12d3-a456-426655440000
@@ -252,6 +258,9 @@ fn seed(now: Timestamp) -> serde_json::Value {
              "lock": {"min_retention_days": 35, "max_retention_days": 365, "lock_date": days_ahead(2)}},
             {"region": "us-east-1", "vault": "staging-backups", "vault_type": "BACKUP_VAULT", "recovery_points": 0,
              "lock": {"min_retention_days": 7}}
+        ],
+        "s3": [
+            {"region": "us-east-1", "bucket": "acme-records-2026"}
         ],
         "snowball": [
             {"region": "us-east-1", "job_id": "JID123e4567-e89b-12d3-a456-426655440000", "state": "WithCustomer",

@@ -157,8 +157,11 @@ pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {
     }
 }
 
-/// What the action's reversibility means for this action, in a reviewer's terms.
-pub(crate) fn consequence(action: ActionKind) -> &'static str {
+/// What the action's class means for this action, in a reviewer's terms. The class is the one
+/// the plan gives it for this resource: a default retention or a Backup lock put means one thing
+/// in governance mode and another in compliance mode.
+pub(crate) fn consequence(action: ActionKind, class: Reversibility) -> &'static str {
+    let irreversible = class == Reversibility::Irreversible;
     match action {
         ActionKind::InitiateLock => "can be aborted until the lock is completed",
         ActionKind::AbortLock => "the lock can be initiated again",
@@ -172,13 +175,19 @@ pub(crate) fn consequence(action: ActionKind) -> &'static str {
         ActionKind::EnableObjectLock => {
             "Object Lock can never be disabled, nor the bucket's versioning suspended"
         }
+        ActionKind::PutDefaultRetention if irreversible => {
+            "no one can shorten the COMPLIANCE retention of a version written under this default"
+        }
         ActionKind::PutDefaultRetention => {
-            "a COMPLIANCE default can never be shortened for versions written under it; a GOVERNANCE one can be lifted"
+            "a GOVERNANCE default can be changed or removed, and lifted by users allowed to bypass it"
         }
         ActionKind::RemoveDefaultRetention => {
             "a default can be set again; versions already written keep their retention"
         }
-        ActionKind::PutVaultLock => "a governance lock can be changed at any time; a compliance lock only until its lock date",
+        ActionKind::PutVaultLock if irreversible => {
+            "a compliance lock can be changed or removed only until its lock date, never after"
+        }
+        ActionKind::PutVaultLock => "a governance lock can be changed or removed at any time",
         ActionKind::DeleteVaultLock => "the lock can be put again",
     }
 }

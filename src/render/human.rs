@@ -143,7 +143,7 @@ fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Resul
         out,
         "  {n}. {}  {class}: {}",
         paint.style(BOLD, a.action.as_str()),
-        describe::consequence(a.action)
+        describe::consequence(a.action, a.reversibility)
     )?;
     if let Some(days) = a.permanent_after {
         writeln!(

@@ -148,7 +148,7 @@ fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 code(a.action.as_str(), Place::Block),
                 code(&r.address.to_string(), Place::Block),
                 status_words(a, Place::Block),
-                describe::consequence(a.action),
+                describe::consequence(a.action, a.reversibility),
             )?;
         }
     }
@@ -237,7 +237,7 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
             code(a.action.as_str(), Place::Block),
             class_word(a.reversibility),
             status_words(a, Place::Block),
-            describe::consequence(a.action),
+            describe::consequence(a.action, a.reversibility),
             text(&a.reason),
         )?;
     }
