@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt};
+use futures::FutureExt;
 
 use crate::aws::{normalize_endpoint, AwsError, CallerIdentity, ClientOptions, ProviderClients};
 use crate::config::{Config, Resource};
@@ -245,7 +246,43 @@ pub async fn refresh(
     clients: &Clients,
     parallelism: usize,
 ) -> Result<LiveSnapshot, ReadError> {
-    let (identities, identity_failures) = all_identities(resources, clients).await;
+    // STS is asked while the reads that do not need the account already run; a read that
+    // needs it (an S3 bucket's expected owner) waits for it. What a provider whose identity
+    // could not be asked read is dropped: that provider's failure is reported instead.
+    let identities = all_identities(resources, clients).shared();
+    // The deepest reads first, so that the last reads in flight are short ones.
+    let mut ordered: Vec<&Resource> = resources.to_vec();
+    ordered.sort_by_key(|r| std::cmp::Reverse(r.address.kind.read_depth()));
+    let reads: Vec<(Address, Option<Result<Observed, AwsError>>)> = stream::iter(ordered)
+        .map(|resource| {
+            let identities = identities.clone();
+            async move {
+                let observed = if resource.address.kind.read_needs_account() {
+                    let (found, _) = identities.await;
+                    match found.get(&resource.provider) {
+                        Some(identity) => {
+                            let target = target_of(config, resource, &identity.account);
+                            let live = read(config, resource, &target, clients).await;
+                            Some(live.map(|live| Observed { target, live }))
+                        }
+                        None => None,
+                    }
+                } else {
+                    let mut target = target_of(config, resource, "");
+                    let (live, (found, _)) =
+                        futures::join!(read(config, resource, &target, clients), identities);
+                    found.get(&resource.provider).map(|identity| {
+                        target.account.clone_from(&identity.account);
+                        live.map(|live| Observed { target, live })
+                    })
+                };
+                (resource.address.clone(), observed)
+            }
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    let (_, identity_failures) = identities.await;
     let mut failures: Vec<ReadFailure> = identity_failures
         .into_iter()
         .map(|(provider, error)| {
@@ -257,29 +294,10 @@ pub async fn refresh(
             failure(config, &provider, true, error, addresses)
         })
         .collect();
-    let readable: Vec<&Resource> = resources
-        .iter()
-        .copied()
-        .filter(|r| identities.contains_key(&r.provider))
+    let reads: Vec<(Address, Result<Observed, AwsError>)> = reads
+        .into_iter()
+        .filter_map(|(address, observed)| Some((address, observed?)))
         .collect();
-    let reads: Vec<(Address, Result<Observed, AwsError>)> = stream::iter(readable)
-        .map(|resource| {
-            let identities = &identities;
-            async move {
-                let account = identities
-                    .get(&resource.provider)
-                    .map(|i| i.account.as_str())
-                    .unwrap_or_default();
-                let target = target_of(config, resource, account);
-                let observed = read(config, resource, &target, clients)
-                    .await
-                    .map(|live| Observed { target, live });
-                (resource.address.clone(), observed)
-            }
-        })
-        .buffer_unordered(parallelism.max(1))
-        .collect()
-        .await;
     let mut live = BTreeMap::new();
     let mut by_cause: BTreeMap<(String, String), (AwsError, Vec<Address>)> = BTreeMap::new();
     for (address, observed) in reads {

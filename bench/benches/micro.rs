@@ -45,7 +45,7 @@ fn planner(c: &mut Criterion) {
 }
 
 /// A live snapshot in which every vault has no lock, every rule was never locked, every job is
-/// with the customer: every resource plans a change.
+/// with the customer, every bucket is unversioned: every resource plans a change.
 fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
     let mut snapshot = LiveSnapshot::default();
     for r in &config.resources {
@@ -70,6 +70,9 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
                 Live::BackupVaultLock(lockward::kinds::backup::BackupLive::None {
                     vault_type: "BACKUP_VAULT".into(),
                 })
+            }
+            config::Desired::S3ObjectLock(_) => {
+                Live::S3ObjectLock(lockward::kinds::s3::S3Live::Unversioned)
             }
         };
         let target = plan::Target {

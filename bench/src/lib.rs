@@ -1,5 +1,5 @@
 //! Fixtures shared by the end-to-end benchmark and the micro-benchmarks: a project of N
-//! resources of all four kinds, as config text and as the emulator seed that matches it.
+//! resources of all five kinds, as config text and as the emulator seed that matches it.
 
 use std::fmt::Write;
 
@@ -11,7 +11,7 @@ pub const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-de
 /// What the generated resources ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mix {
-    /// A quarter of each kind, in a realistic spread of live states: some changes, mostly no-ops.
+    /// A fifth of each kind, in a realistic spread of live states: some changes, mostly no-ops.
     AllKinds,
     /// Only Glacier vaults without a lock, desired `in_progress`: every action is a reversible
     /// `initiate_lock`.
@@ -21,13 +21,13 @@ pub enum Mix {
 /// The resources: their config body (after `version` and `providers`) and the emulator seed.
 pub fn project(n: usize, mix: Mix) -> (String, Value) {
     let mut yaml = String::new();
-    let (mut vaults, mut rules, mut jobs, mut backups) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (g, r, b) = match mix {
-        Mix::AllKinds => (n.div_ceil(4), n / 4, n / 4),
-        Mix::ReversibleInitiates => (n, 0, 0),
+    let (mut vaults, mut rules, mut jobs, mut backups, mut buckets) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (g, r, b, o) = match mix {
+        Mix::AllKinds => (n.div_ceil(5), n / 5, n / 5, n / 5),
+        Mix::ReversibleInitiates => (n, 0, 0, 0),
     };
-    let s = n - g - r - b;
+    let s = n - g - r - b - o;
     yaml.push_str("glacier_vault_lock:\n");
     for i in 0..g {
         let state = if mix == Mix::ReversibleInitiates || i % 2 == 0 {
@@ -84,6 +84,23 @@ pub fn project(n: usize, mix: Mix) -> (String, Value) {
         };
         backups.push(json!({"region": "us-east-1", "vault": format!("backup-{i}"), "lock": lock}));
     }
+    if o > 0 {
+        yaml.push_str("s3_object_lock:\n");
+    }
+    for i in 0..o {
+        // Half locked with the desired default already (no-ops, two reads), half versioned
+        // without Object Lock (an irreversible enable, three reads).
+        let _ = write!(
+            yaml,
+            "  o{i}:\n    bucket: bucket-{i:05}\n    object_lock: enabled\n    default_retention: {{ mode: governance, days: 30 }}\n"
+        );
+        let mut bucket = json!({"region": "us-east-1", "bucket": format!("bucket-{i:05}"), "versioning": "Enabled"});
+        if i % 2 == 0 {
+            bucket["object_lock"] =
+                json!({"enabled": true, "default_retention": {"mode": "GOVERNANCE", "days": 30}});
+        }
+        buckets.push(bucket);
+    }
     if s > 0 {
         yaml.push_str("snowball_unlock_code:\n");
     }
@@ -103,7 +120,7 @@ pub fn project(n: usize, mix: Mix) -> (String, Value) {
     }
     (
         yaml,
-        json!({"account_id": "123456789012", "glacier": vaults, "rbin": rules, "snowball": jobs, "backup": backups}),
+        json!({"account_id": "123456789012", "glacier": vaults, "rbin": rules, "snowball": jobs, "backup": backups, "s3": buckets}),
     )
 }
 

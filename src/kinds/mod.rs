@@ -50,6 +50,13 @@ pub trait LockKind {
     const ACTIONS: &'static [ActionKind];
     /// What one resource of the kind is called in AWS's words ("vault", "bucket").
     const NOUN: &'static str;
+    /// The most requests one [`LockKind::read`] makes one after another: refresh starts the
+    /// longest reads first, so that no long chain is left for the end.
+    const READ_DEPTH: usize;
+    /// Whether the read needs the target's account (S3 names it as the expected bucket owner).
+    /// When it does not, refresh reads at once, while STS is still asked which account the
+    /// provider acts in, and the target passed to the read has no account yet.
+    const READ_NEEDS_ACCOUNT: bool = false;
     /// The IAM permissions `plan` needs for a resource of this kind.
     const READ_PERMISSIONS: &'static [&'static str];
     /// What the config block asks for, after validation: the plan's `desired` value.
@@ -68,7 +75,8 @@ pub trait LockKind {
     ) -> (Option<&'a str>, &'a str);
 
     /// Reads the live state where `target` says the resource lives (the account its
-    /// provider's credentials act in, the provider's region). Makes only read-only calls.
+    /// provider's credentials act in, the provider's region; the account is empty unless
+    /// [`LockKind::READ_NEEDS_ACCOUNT`]). Makes only read-only calls.
     fn read(
         desired: &Self::Desired,
         config_dir: &Path,
@@ -531,6 +539,28 @@ impl Kind {
             Kind::SnowballUnlockCode => snowball::Snowball::READ_PERMISSIONS,
             Kind::BackupVaultLock => backup::Backup::READ_PERMISSIONS,
             Kind::S3ObjectLock => s3::S3::READ_PERMISSIONS,
+        }
+    }
+
+    /// How deep the kind's read is ([`LockKind::READ_DEPTH`]).
+    pub fn read_depth(self) -> usize {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::READ_DEPTH,
+            Kind::RbinRuleLock => rbin::Rbin::READ_DEPTH,
+            Kind::SnowballUnlockCode => snowball::Snowball::READ_DEPTH,
+            Kind::BackupVaultLock => backup::Backup::READ_DEPTH,
+            Kind::S3ObjectLock => s3::S3::READ_DEPTH,
+        }
+    }
+
+    /// Whether the kind's read needs the target's account ([`LockKind::READ_NEEDS_ACCOUNT`]).
+    pub fn read_needs_account(self) -> bool {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::READ_NEEDS_ACCOUNT,
+            Kind::RbinRuleLock => rbin::Rbin::READ_NEEDS_ACCOUNT,
+            Kind::SnowballUnlockCode => snowball::Snowball::READ_NEEDS_ACCOUNT,
+            Kind::BackupVaultLock => backup::Backup::READ_NEEDS_ACCOUNT,
+            Kind::S3ObjectLock => s3::S3::READ_NEEDS_ACCOUNT,
         }
     }
 

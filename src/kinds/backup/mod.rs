@@ -328,6 +328,8 @@ impl super::LockKind for Backup {
     const SERVICE: &'static str = "backup";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::PutVaultLock, ActionKind::DeleteVaultLock];
     const NOUN: &'static str = "backup vault";
+    /// DescribeBackupVault.
+    const READ_DEPTH: usize = 1;
     const READ_PERMISSIONS: &'static [&'static str] = &["backup:DescribeBackupVault"];
     type Desired = BackupDesired;
     type Live = BackupLive;

@@ -318,6 +318,8 @@ impl super::LockKind for Glacier {
         ActionKind::AbortLock,
     ];
     const NOUN: &'static str = "vault";
+    /// GetVaultLock, then DescribeVault when there is no lock.
+    const READ_DEPTH: usize = 2;
     const READ_PERMISSIONS: &'static [&'static str] =
         &["glacier:GetVaultLock", "glacier:DescribeVault"];
     type Desired = GlacierDesired;

@@ -146,6 +146,8 @@ impl super::LockKind for Rbin {
     const SERVICE: &'static str = "rbin";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::LockRule, ActionKind::UnlockRule];
     const NOUN: &'static str = "rule";
+    /// GetRule.
+    const READ_DEPTH: usize = 1;
     const READ_PERMISSIONS: &'static [&'static str] = &["rbin:GetRule"];
     type Desired = RbinDesired;
     type Live = RbinLive;

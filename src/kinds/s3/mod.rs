@@ -202,6 +202,10 @@ impl super::LockKind for S3 {
         ActionKind::RemoveDefaultRetention,
     ];
     const NOUN: &'static str = "bucket";
+    /// HeadBucket, GetObjectLockConfiguration, then GetBucketVersioning when Object Lock is off.
+    const READ_DEPTH: usize = 3;
+    /// Every S3 call names the expected bucket owner.
+    const READ_NEEDS_ACCOUNT: bool = true;
     const READ_PERMISSIONS: &'static [&'static str] = &[
         "s3:ListBucket",
         "s3:GetBucketVersioning",

@@ -6,8 +6,10 @@ use crate::aws::AwsError;
 use super::aws::{BucketHead, S3Api, Versioning};
 use super::S3Live;
 
-/// The bucket's live state, every call naming `owner` as the expected bucket owner. A bucket
-/// whose region is not `provider_region` is read no further: it is a conflict.
+/// The bucket's live state, every call naming `owner` as the expected bucket owner. HeadBucket
+/// and GetObjectLockConfiguration go out together (one round trip for a bucket with Object
+/// Lock); GetBucketVersioning follows only when Object Lock is off. A bucket whose region is
+/// not `provider_region` is read no further: it is a conflict, whatever the other answer was.
 pub async fn read_s3(
     api: &dyn S3Api,
     bucket: &str,

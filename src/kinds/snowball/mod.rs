@@ -221,6 +221,8 @@ impl super::LockKind for Snowball {
     const SERVICE: &'static str = "snowball";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::RetrieveUnlockCode];
     const NOUN: &'static str = "job";
+    /// DescribeJob.
+    const READ_DEPTH: usize = 1;
     const READ_PERMISSIONS: &'static [&'static str] = &["snowball:DescribeJob"];
     type Desired = SnowballDesired;
     type Live = SnowballLive;
