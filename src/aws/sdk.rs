@@ -355,10 +355,16 @@ where
         };
     }
     let code = err.code().map(str::to_string);
-    let message = err
-        .message()
-        .map(str::to_string)
-        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    let message = match (err.message(), &err) {
+        (Some(message), _) => message.to_string(),
+        // An answer without an error code or message (a HEAD request's errors have no body):
+        // its HTTP status is all there is to say, never the SDK's dump of the response.
+        (None, SdkError::ServiceError(s)) => format!(
+            "AWS answered HTTP {} with no error code or message",
+            s.raw().status_code()
+        ),
+        (None, _) => DisplayErrorContext(&err).to_string(),
+    };
     let class = match &err {
         SdkError::ConstructionFailure(_) => ErrorClass::NotSent,
         SdkError::TimeoutError(_) | SdkError::ResponseError(_) => ErrorClass::Ambiguous,
