@@ -35,6 +35,11 @@ struct Args {
     /// The lockward binary [default: `lockward` beside this benchmark's binary].
     #[arg(long)]
     lockward: Option<PathBuf>,
+    /// Write the mixed project of --resources resources to DIR (lockward.yaml pointing at
+    /// http://127.0.0.1:4566, seed.json for `lockward-emulator --seed`, the policy file) and
+    /// exit, to look at one plan closely (`-vv`, a profiler).
+    #[arg(long, value_name = "DIR")]
+    write_project: Option<PathBuf>,
 }
 
 /// One run of the binary.
@@ -52,6 +57,23 @@ struct Measured {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(dir) = &args.write_project {
+        let (body, seed) = project(args.resources, Mix::AllKinds);
+        std::fs::create_dir_all(dir.join("codes"))?;
+        std::fs::write(dir.join("policy.json"), POLICY)?;
+        std::fs::write(dir.join("seed.json"), serde_json::to_vec_pretty(&seed)?)?;
+        std::fs::write(
+            dir.join("lockward.yaml"),
+            config_text(&body, "http://127.0.0.1:4566"),
+        )?;
+        println!(
+            "wrote {}: run `lockward-emulator --seed {}/seed.json --latency-ms {}`, then lockward plan in it",
+            dir.display(),
+            dir.display(),
+            args.latency_ms
+        );
+        return Ok(());
+    }
     let bin = match &args.lockward {
         Some(path) => path.clone(),
         None => std::env::current_exe()?.with_file_name("lockward"),

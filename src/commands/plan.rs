@@ -13,7 +13,10 @@ use super::project::{absolute, runtime, say, Project, Reach, Session};
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    run_with(args, &session, &mut std::io::stdout().lock())
+    let mut out = super::output::stdout();
+    let code = run_with(args, &session, &mut out)?;
+    out.flush()?;
+    Ok(code)
 }
 
 /// Exit codes: 0 no changes (or changes without `--detailed-exitcode`), 1 conflict, 2 changes

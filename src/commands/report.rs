@@ -17,7 +17,10 @@ use super::project::{runtime, Project, Reach, Session};
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    run_with(args, &session, &mut std::io::stdout().lock())
+    let mut out = super::output::stdout();
+    let code = run_with(args, &session, &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(code)
 }
 
 /// Exit 1 when `--fail-on` is given and a resource's verdict reaches it; errors are returned.

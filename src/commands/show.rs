@@ -14,7 +14,7 @@ use super::project::Session;
 
 pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::output::stdout();
     match &args.plan_file {
         // `lockward show lockward.state.json`: a state file shows as the state.
         Some(path) if looks_like_state(path) => {
