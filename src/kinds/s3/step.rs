@@ -84,19 +84,26 @@ impl Step<'_, '_> {
         let bucket = d.bucket.as_str();
         // The expected bucket owner: the account the plan was made and approved in.
         let owner = self.target.account.as_str();
-        let live_hold = if action == ActionKind::PutDefaultRetention {
-            // Carried unchanged: read right before the put, as S3 holds it now.
+        let mut live_hold = None;
+        if action != ActionKind::EnableVersioning {
+            // Read right before the put: the DefaultEventHold is carried as S3 holds it now,
+            // and Object Lock turned on since the plan (perhaps with a default of someone
+            // else's) is never overwritten by a put without a rule.
             match api.get_object_lock_configuration(bucket, owner).await {
-                Ok(config) => config.and_then(|c| c.default_event_hold),
+                Ok(Some(_)) if action == ActionKind::EnableObjectLock => {
+                    return Err(StepError(format!(
+                        "Object Lock on bucket `{bucket}` has been enabled since the plan; nothing was sent\nhint: plan again"
+                    )))
+                }
+                Ok(config) => live_hold = config.and_then(|c| c.default_event_hold),
                 Err(e) => {
                     return Err(StepError(format!(
-                        "could not read the Object Lock configuration of bucket `{bucket}` before putting its default retention: {e}; nothing was sent\nhint: run apply again"
+                        "could not read the Object Lock configuration of bucket `{bucket}` before {}: {e}; nothing was sent\nhint: run apply again",
+                        action.as_str()
                     )))
                 }
             }
-        } else {
-            None
-        };
+        }
         let Some(call) = call_for(action, d, live_hold) else {
             return Err(super::super::not_an_action_of(self.address, action));
         };
