@@ -14,18 +14,14 @@ use std::fs;
 use std::io::Read;
 use std::path::Path;
 
-use jiff::{SignedDuration, Timestamp};
-use serde_json::{json, Map, Value};
+use jiff::Timestamp;
+use serde_json::{Map, Value};
 
 use crate::config::Resource;
 use crate::digest;
-use crate::kinds::backup::{BackupLive, BackupRecord};
-use crate::kinds::glacier::GlacierLive;
-use crate::kinds::rbin::{RbinLive, RuleLock};
-use crate::kinds::snowball::SnowballLive;
-use crate::kinds::{Bound, Paired};
+use crate::kinds::Paired;
 use crate::plan::Live;
-use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord};
+use crate::state::Record;
 
 /// What sits at a Snowball resource's `deliver_to`, read without ever showing its content.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,192 +105,7 @@ pub fn adopt(
         return Err("already in the state file, so lockward manages it; there is nothing to import\nhint: `lockward plan` shows where it stands".to_string());
     }
     match Paired::new(&resource.desired, live, None) {
-        Some(Paired::GlacierVaultLock(Bound {
-            desired: d, live, ..
-        })) => {
-            let vault = &d.vault;
-            match live {
-                GlacierLive::Locked { policy, created } => {
-                    let policy_digest = policy.digest();
-                    Ok(Adoption {
-                        record: Record::GlacierVaultLock(GlacierRecord {
-                            vault: vault.clone(),
-                            // A completed lock needs no id; none can be learned anyway.
-                            lock_id: String::new(),
-                            initiated_at: Some(*created),
-                            policy_digest: policy_digest.clone(),
-                            completed_at: None,
-                            target: None,
-                            physical_key: None,
-                        }),
-                        detail: object(json!({"vault": vault, "lock_state": "Locked", "created": created.to_string(), "policy_digest": policy_digest})),
-                        summary: format!("vault `{vault}`: Locked since {created}, policy {policy_digest}"),
-                    })
-                }
-                GlacierLive::InProgress { expires, .. } => Err(format!(
-                    "vault `{vault}` has a lock InProgress, which cannot be imported: its lock id is returned only by InitiateVaultLock, to whoever initiated it, so lockward could never complete it\nhint: complete it where it was initiated and import it once it is Locked; or let it expire (at {expires}), or let `lockward apply` abort it and start a lock of its own (`lockward plan` shows this)"
-                )),
-                GlacierLive::NoLock => Err(format!(
-                    "vault `{vault}` has no lock, so there is nothing to import\nhint: `lockward plan` shows how lockward would lock it"
-                )),
-                GlacierLive::VaultMissing => Err(format!("vault `{vault}` does not exist in this account and region")),
-            }
-        }
-        Some(Paired::RbinRuleLock(Bound {
-            desired: d, live, ..
-        })) => {
-            let id = &d.rule_id;
-            let rule = match live {
-                RbinLive::RuleMissing => {
-                    return Err(format!(
-                        "Recycle Bin rule `{id}` does not exist in this account and region"
-                    ))
-                }
-                RbinLive::Present(rule) => rule,
-            };
-            let unlock_requested_at = match rule.lock_state {
-                Some(RuleLock::Locked) => None,
-                // AWS reports when the unlock takes effect; it was requested one delay before.
-                Some(RuleLock::PendingUnlock) => match (rule.lock_end_time, rule.unlock_delay_days) {
-                    (Some(end), Some(days)) => Some(end - SignedDuration::from_hours(24 * i64::from(days))),
-                    _ => None,
-                },
-                Some(RuleLock::Unlocked) | None => {
-                    return Err(format!(
-                        "rule `{id}` is not locked, so there is no lock to import\nhint: `lockward plan` shows how lockward would lock it"
-                    ))
-                }
-            };
-            let state_word = if unlock_requested_at.is_some()
-                || rule.lock_state == Some(RuleLock::PendingUnlock)
-            {
-                "pending_unlock"
-            } else {
-                "locked"
-            };
-            let delay = rule
-                .unlock_delay_days
-                .map(|n| format!(", unlock delay {n} days"))
-                .unwrap_or_default();
-            Ok(Adoption {
-                record: Record::RbinRuleLock(RbinRecord {
-                    rule_id: id.clone(),
-                    unlock_delay_days: rule.unlock_delay_days,
-                    // When it was locked is not something AWS reports.
-                    locked_at: None,
-                    unlock_requested_at,
-                    target: None,
-                    physical_key: None,
-                }),
-                detail: object(json!({
-                    "rule_id": id,
-                    "lock_state": state_word,
-                    "unlock_delay_days": rule.unlock_delay_days,
-                    "lock_end_time": rule.lock_end_time.map(|t| t.to_string()),
-                })),
-                summary: format!("rule `{id}`: {state_word}{delay}"),
-            })
-        }
-        Some(Paired::SnowballUnlockCode(Bound {
-            desired: d, live, ..
-        })) => {
-            let path = d.deliver_to.display();
-            if let SnowballLive::JobMissing { .. } = live {
-                return Err(format!(
-                    "Snowball job `{}` does not exist in this account and region",
-                    d.job_id
-                ));
-            }
-            match delivered {
-                DeliveredFile::Missing => Err(format!(
-                    "`{path}` does not exist, so there is no delivery to import\nhint: `lockward plan` shows when lockward can retrieve the code"
-                )),
-                DeliveredFile::Unusable(why) => Err(format!("`{path}` {why}; lockward will not adopt it")),
-                DeliveredFile::File { looks_like_code: false, .. } => Err(format!(
-                    "`{path}` does not hold something shaped like an unlock code (29 characters: five groups of five letters or digits joined by `-`); lockward will not adopt it\nhint: check the file, or move it away and let `lockward apply` deliver the code"
-                )),
-                DeliveredFile::File { fingerprint, modified, looks_like_code: true } => Ok(Adoption {
-                    record: Record::SnowballUnlockCode(SnowballRecord {
-                        job_id: d.job_id.clone(),
-                        fingerprint: fingerprint.clone(),
-                        deliver_to: d.deliver_to.clone(),
-                        delivered_at: *modified,
-                        target: None,
-                        physical_key: None,
-                    }),
-                    detail: object(json!({"job_id": d.job_id, "deliver_to": d.deliver_to, "fingerprint": fingerprint, "file_modified": modified.to_string()})),
-                    summary: format!(
-                        "job `{}`: the code at `{path}` (fingerprint {fingerprint}); lockward cannot check it is this job's code without retrieving the code again, so it trusts the file",
-                        d.job_id
-                    ),
-                }),
-            }
-        }
-        Some(Paired::BackupVaultLock(Bound {
-            desired: d, live, ..
-        })) => {
-            let vault = &d.vault;
-            // What AWS reports is adopted as it is: `changeable_for_days` is never reported,
-            // so it is never compared, and an immutable compliance lock that matches imports
-            // as a no-op (unlike terraform-provider-aws #46876).
-            let (state, min, max, lock_date) = match live {
-                BackupLive::VaultMissing => {
-                    return Err(format!(
-                        "backup vault `{vault}` does not exist in this account and region"
-                    ))
-                }
-                BackupLive::None { .. } => {
-                    return Err(format!(
-                        "backup vault `{vault}` has no lock, so there is nothing to import\nhint: `lockward plan` shows how lockward would lock it"
-                    ))
-                }
-                BackupLive::Governance { min_retention_days, max_retention_days, .. } => {
-                    ("governance", *min_retention_days, *max_retention_days, None)
-                }
-                BackupLive::ComplianceGrace { min_retention_days, max_retention_days, lock_date, .. } => {
-                    ("compliance_grace", *min_retention_days, *max_retention_days, Some(*lock_date))
-                }
-                BackupLive::ComplianceLocked { min_retention_days, max_retention_days, lock_date, .. } => {
-                    ("compliance_locked", *min_retention_days, *max_retention_days, *lock_date)
-                }
-            };
-            let days =
-                |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
-            let when = match (state, lock_date) {
-                ("compliance_grace", Some(t)) => format!(", immutable from {t}"),
-                ("compliance_locked", Some(t)) => format!(", immutable since {t}"),
-                ("compliance_locked", None) => ", immutable".to_string(),
-                _ => String::new(),
-            };
-            Ok(Adoption {
-                record: Record::BackupVaultLock(BackupRecord {
-                    vault: vault.clone(),
-                    min_retention_days: min,
-                    max_retention_days: max,
-                    changeable_for_days: None,
-                    put_at: None,
-                    lock_date,
-                    deleted_at: None,
-                    target: None,
-                    physical_key: None,
-                }),
-                detail: object(json!({
-                    "vault": vault,
-                    "lock_state": state,
-                    "min_retention_days": min,
-                    "max_retention_days": max,
-                    "lock_date": lock_date.map(|t| t.to_string()),
-                })),
-                summary: format!(
-                    "backup vault `{vault}`: {state} lock, min retention {}, max retention {}{when}",
-                    days(min),
-                    days(max)
-                ),
-            })
-        }
-        Some(Paired::S3ObjectLock(Bound { desired, live, .. })) => {
-            crate::kinds::s3::report::adopt(desired, live)
-        }
+        Some(paired) => paired.adopt(delivered),
         // Import reads each live value from the resource's desired one; only a caller that
         // pairs a resource with another resource's live value can get here.
         None => Err(
@@ -317,9 +128,13 @@ mod tests {
         Desired, GlacierDesired, Policy, RbinDesired, RuleLockState, SnowballDesired,
         VaultLockState,
     };
-    use crate::kinds::rbin::RbinRule;
-    use crate::kinds::snowball::SnowballJob;
+
+    use crate::kinds::glacier::GlacierLive;
+    use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
+    use crate::kinds::snowball::{SnowballJob, SnowballLive};
     use crate::kinds::{Address, Kind};
+    use crate::plan::Live;
+    use crate::state::RbinRecord;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()

@@ -2,10 +2,10 @@
 //!
 //! Each kind lives in its folder (`backup/`, `glacier/`, `rbin/`, `s3/`, `snowball/`): its desired type, live
 //! type and read, recorded type, transition table, action steps, its words for the plan
-//! renderers, its AWS service trait with the SDK adapter and the fake, and its tests. Each
-//! folder implements [`LockKind`]. Not yet moved here: each kind's raw config type and checks
-//! (`config/`), its words in the state view (`render/state.rs`), drift and discovery
-//! (`report/`) and import. This file
+//! renderers, its report drift and import (`report.rs`), its AWS service trait with the SDK
+//! adapter and the fake, and its tests. Each folder implements [`LockKind`]. Not yet moved
+//! here: each kind's raw config type and checks (`config/`), its words in the state view
+//! (`render/state.rs`) and its discovery (`report/discover.rs`). This file
 //! holds [`Kind`] and [`Kind::ALL`], the enums over the kinds' typed values ([`Desired`],
 //! [`Live`], [`Record`]), [`Paired`] (one resource's values of one kind, paired once), and
 //! the exhaustive matches that reach each kind. No other file matches over kinds with a
@@ -397,6 +397,38 @@ impl Record {
             return None;
         };
         Some(r)
+    }
+}
+
+/// How live moved away from what `record` says lockward reached, or `None` (the report's
+/// drift). Only called when the plan is not a no-op: live that matches the configuration is
+/// never drift. A record of another kind (a hand-edited state file) does not speak for the
+/// resource.
+pub fn drift(live: &Live, record: &Record, desired: &serde_json::Value) -> Option<String> {
+    match live {
+        Live::GlacierVaultLock(live) => glacier::report::drift(live, record.glacier()?),
+        Live::RbinRuleLock(live) => rbin::report::drift(live, record.rbin()?),
+        Live::SnowballUnlockCode(live) => {
+            snowball::report::drift(live, record.snowball()?, desired)
+        }
+        Live::BackupVaultLock(live) => backup::report::drift(live, record.backup()?),
+        Live::S3ObjectLock(live) => s3::report::drift(live, record.s3()?),
+    }
+}
+
+impl Paired<'_> {
+    /// What importing the resource records (see [`crate::import::adopt`]).
+    pub fn adopt(
+        &self,
+        delivered: &crate::import::DeliveredFile,
+    ) -> Result<crate::import::Adoption, String> {
+        match self {
+            Paired::GlacierVaultLock(b) => glacier::report::adopt(b.desired, b.live, delivered),
+            Paired::RbinRuleLock(b) => rbin::report::adopt(b.desired, b.live, delivered),
+            Paired::SnowballUnlockCode(b) => snowball::report::adopt(b.desired, b.live, delivered),
+            Paired::BackupVaultLock(b) => backup::report::adopt(b.desired, b.live, delivered),
+            Paired::S3ObjectLock(b) => s3::report::adopt(b.desired, b.live, delivered),
+        }
     }
 }
 

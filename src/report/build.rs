@@ -11,12 +11,9 @@ use super::model::*;
 use crate::apply::journal::{JournalAction, JournalContents, Phase};
 use crate::config::{Config, Policy};
 use crate::digest;
-use crate::kinds::glacier::GlacierLive;
-use crate::kinds::rbin::{RbinLive, RuleLock};
-use crate::kinds::snowball::SnowballLive;
-use crate::kinds::{Address, Kind};
-use crate::plan::{ActionStatus, Live, LiveSnapshot, Outcome, Plan, ResourcePlan};
-use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
+use crate::kinds::{drift, Address, Kind};
+use crate::plan::{ActionStatus, LiveSnapshot, Outcome, Plan, ResourcePlan};
+use crate::state::StateFile;
 
 /// Everything a report is decided from.
 pub struct Inputs<'a> {
@@ -225,164 +222,6 @@ fn caller(v: &Value) -> String {
         (Some(arn), _) => arn.to_string(),
         (None, Some(why)) => format!("unknown ({why})"),
         (None, None) => digest::canonical_json(v),
-    }
-}
-
-/// How live moved away from what `record` says lockward reached, or `None`. Only called when
-/// the plan is not a no-op: live that matches the configuration is never drift.
-pub(crate) fn drift(live: &Live, record: &Record, desired: &Value) -> Option<String> {
-    // A record of another kind (a hand-edited state file) does not speak for the resource.
-    match live {
-        Live::GlacierVaultLock(live) => glacier_drift(live, record.glacier()?),
-        Live::RbinRuleLock(live) => rbin_drift(live, record.rbin()?),
-        Live::SnowballUnlockCode(live) => snowball_drift(live, record.snowball()?, desired),
-        Live::BackupVaultLock(live) => backup_drift(live, record.backup()?),
-        Live::S3ObjectLock(live) => crate::kinds::s3::report::drift(live, record.s3()?),
-    }
-}
-
-fn glacier_drift(live: &GlacierLive, r: &GlacierRecord) -> Option<String> {
-    // Without the CreationDate lockward cannot tell its lock from another: claim nothing.
-    let initiated = r.initiated_at?;
-    let ours = |policy: &Policy, created: &Timestamp| {
-        *created == initiated && policy.digest() == r.policy_digest
-    };
-    let reached = match r.completed_at {
-        Some(t) => format!(
-            "the state file records that lockward completed the lock of vault `{}` at {t}",
-            r.vault
-        ),
-        None => format!(
-            "the state file records the lock of vault `{}` created at {initiated}",
-            r.vault
-        ),
-    };
-    let now = match live {
-        GlacierLive::Locked { policy, created } if ours(policy, created) => return None,
-        GlacierLive::InProgress {
-            policy, created, ..
-        } if ours(policy, created) && r.completed_at.is_none() => return None,
-        GlacierLive::NoLock if r.completed_at.is_none() => {
-            "the vault has no lock now (it expired after 24 h or was aborted outside lockward)"
-                .to_string()
-        }
-        GlacierLive::NoLock => "the vault has no lock now".to_string(),
-        GlacierLive::VaultMissing => "the vault no longer exists".to_string(),
-        GlacierLive::InProgress { created, .. } => {
-            format!("the vault now has another lock in progress, created at {created}")
-        }
-        GlacierLive::Locked { created, .. } => {
-            format!("the vault is now locked by another lock, created at {created}")
-        }
-    };
-    Some(format!("{reached}, but {now}"))
-}
-
-fn backup_drift(
-    live: &crate::kinds::backup::BackupLive,
-    r: &crate::kinds::backup::BackupRecord,
-) -> Option<String> {
-    use crate::kinds::backup::BackupLive;
-    let vault = &r.vault;
-    let (min, max) = match live {
-        BackupLive::VaultMissing => {
-            return Some(format!(
-                "the state file records backup vault `{vault}`, but it no longer exists"
-            ))
-        }
-        BackupLive::None { .. } => (None, None),
-        BackupLive::Governance {
-            min_retention_days,
-            max_retention_days,
-            ..
-        }
-        | BackupLive::ComplianceGrace {
-            min_retention_days,
-            max_retention_days,
-            ..
-        }
-        | BackupLive::ComplianceLocked {
-            min_retention_days,
-            max_retention_days,
-            ..
-        } => (*min_retention_days, *max_retention_days),
-    };
-    if (min, max) == (r.min_retention_days, r.max_retention_days) {
-        return None;
-    }
-    let days = |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
-    Some(match r.min_retention_days {
-        Some(_) => format!(
-            "the state file records a lock on backup vault `{vault}` with min retention {}, max {}, but AWS reports min {}, max {}",
-            days(r.min_retention_days),
-            days(r.max_retention_days),
-            days(min),
-            days(max)
-        ),
-        None => format!(
-            "the state file records that lockward removed the lock of backup vault `{vault}`, but it has a lock again (min retention {}, max {})",
-            days(min),
-            days(max)
-        ),
-    })
-}
-
-fn rbin_drift(live: &RbinLive, r: &RbinRecord) -> Option<String> {
-    let rule = match live {
-        RbinLive::RuleMissing => {
-            return Some(format!(
-                "the state file records rule `{}`, but it no longer exists",
-                r.rule_id
-            ))
-        }
-        RbinLive::Present(rule) => rule,
-    };
-    let now = match (rule.lock_state, rule.lock_end_time) {
-        (None, _) => "never locked".to_string(),
-        (Some(RuleLock::Locked), _) => "locked".to_string(),
-        (Some(RuleLock::PendingUnlock), Some(t)) => format!("unlocking (pending until {t})"),
-        (Some(RuleLock::PendingUnlock), None) => "unlocking".to_string(),
-        (Some(RuleLock::Unlocked), _) => "unlocked".to_string(),
-    };
-    match r.unlock_requested_at {
-        // lockward started the unlock: it reached "unlocking"; a lock since is someone else's.
-        Some(t) if rule.lock_state == Some(RuleLock::Locked) => Some(format!(
-            "the state file records that lockward started unlocking rule `{}` at {t}, but the rule is {now} again",
-            r.rule_id
-        )),
-        Some(_) => None,
-        None if r.locked_at.is_some() || r.unlock_delay_days.is_some() => {
-            if rule.lock_state == Some(RuleLock::Locked) {
-                return None;
-            }
-            let when = r.locked_at.map(|t| format!(" at {t}")).unwrap_or_default();
-            Some(format!("the state file records that rule `{}` was locked{when}, but it is now {now}", r.rule_id))
-        }
-        None => None,
-    }
-}
-
-fn snowball_drift(live: &SnowballLive, r: &SnowballRecord, desired: &Value) -> Option<String> {
-    let SnowballLive::Present(job) = live else {
-        return None;
-    };
-    let same_target = desired.get("job_id").and_then(Value::as_str) == Some(r.job_id.as_str())
-        && desired.get("deliver_to").and_then(Value::as_str) == r.deliver_to.to_str();
-    if !same_target {
-        return None;
-    }
-    match job.delivery.fingerprint() {
-        None => Some(format!(
-            "the state file records that lockward delivered the unlock code to `{}` at {}, but the file is gone",
-            r.deliver_to.display(),
-            r.delivered_at
-        )),
-        Some(fp) if fp != r.fingerprint => Some(format!(
-            "`{}` no longer holds the code lockward delivered at {} (its fingerprint changed)",
-            r.deliver_to.display(),
-            r.delivered_at
-        )),
-        Some(_) => None,
     }
 }
 
@@ -611,8 +450,12 @@ pub(crate) fn suggest_name(aws_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::rbin::RbinRule;
-    use crate::kinds::snowball::SnowballJob;
+    use crate::config::Policy;
+    use crate::kinds::glacier::GlacierLive;
+    use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
+    use crate::kinds::snowball::{SnowballJob, SnowballLive};
+    use crate::plan::Live;
+    use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord};
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()

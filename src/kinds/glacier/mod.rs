@@ -6,6 +6,7 @@ pub mod desired;
 mod fake;
 pub mod read;
 pub mod record;
+pub(crate) mod report;
 pub(crate) mod sdk;
 mod step;
 pub(crate) mod words;

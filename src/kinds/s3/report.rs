@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::import::{object, Adoption};
+use crate::import::{object, Adoption, DeliveredFile};
 use crate::state::Record;
 
 use super::{DefaultRetention, S3Desired, S3Live, S3Record};
@@ -50,7 +50,11 @@ pub(crate) fn drift(live: &S3Live, r: &S3Record) -> Option<String> {
 
 /// What importing the bucket records: a bucket with Object Lock, as S3 reports it. `Err` says
 /// why there is nothing to import.
-pub(crate) fn adopt(d: &S3Desired, live: &S3Live) -> Result<Adoption, String> {
+pub(crate) fn adopt(
+    d: &S3Desired,
+    live: &S3Live,
+    _delivered: &DeliveredFile,
+) -> Result<Adoption, String> {
     let bucket = &d.bucket;
     match live {
         S3Live::BucketMissing => Err(format!(

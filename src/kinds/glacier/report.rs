@@ -1,0 +1,86 @@
+//! What the compliance report says about a glacier resource beyond the plan: how the live value
+//! moved away from what the state file records lockward did (drift), and what importing it
+//! records.
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use crate::config::Policy;
+use crate::import::{object, Adoption, DeliveredFile};
+use crate::state::Record;
+
+use super::{GlacierDesired, GlacierLive, GlacierRecord};
+
+/// How `live` moved away from what the record says lockward reached, or `None`.
+pub(crate) fn drift(live: &GlacierLive, r: &GlacierRecord) -> Option<String> {
+    // Without the CreationDate lockward cannot tell its lock from another: claim nothing.
+    let initiated = r.initiated_at?;
+    let ours = |policy: &Policy, created: &Timestamp| {
+        *created == initiated && policy.digest() == r.policy_digest
+    };
+    let reached = match r.completed_at {
+        Some(t) => format!(
+            "the state file records that lockward completed the lock of vault `{}` at {t}",
+            r.vault
+        ),
+        None => format!(
+            "the state file records the lock of vault `{}` created at {initiated}",
+            r.vault
+        ),
+    };
+    let now = match live {
+        GlacierLive::Locked { policy, created } if ours(policy, created) => return None,
+        GlacierLive::InProgress {
+            policy, created, ..
+        } if ours(policy, created) && r.completed_at.is_none() => return None,
+        GlacierLive::NoLock if r.completed_at.is_none() => {
+            "the vault has no lock now (it expired after 24 h or was aborted outside lockward)"
+                .to_string()
+        }
+        GlacierLive::NoLock => "the vault has no lock now".to_string(),
+        GlacierLive::VaultMissing => "the vault no longer exists".to_string(),
+        GlacierLive::InProgress { created, .. } => {
+            format!("the vault now has another lock in progress, created at {created}")
+        }
+        GlacierLive::Locked { created, .. } => {
+            format!("the vault is now locked by another lock, created at {created}")
+        }
+    };
+    Some(format!("{reached}, but {now}"))
+}
+
+/// What importing the resource records, from its live state (and for Snowball what sits at
+/// `deliver_to`). `Err` says why it cannot be imported and what to do instead. Pure.
+pub(crate) fn adopt(
+    d: &GlacierDesired,
+    live: &GlacierLive,
+    _delivered: &DeliveredFile,
+) -> Result<Adoption, String> {
+    let vault = &d.vault;
+    match live {
+        GlacierLive::Locked { policy, created } => {
+            let policy_digest = policy.digest();
+            Ok(Adoption {
+                record: Record::GlacierVaultLock(GlacierRecord {
+                    vault: vault.clone(),
+                    // A completed lock needs no id; none can be learned anyway.
+                    lock_id: String::new(),
+                    initiated_at: Some(*created),
+                    policy_digest: policy_digest.clone(),
+                    completed_at: None,
+                    target: None,
+                    physical_key: None,
+                }),
+                detail: object(json!({"vault": vault, "lock_state": "Locked", "created": created.to_string(), "policy_digest": policy_digest})),
+                summary: format!("vault `{vault}`: Locked since {created}, policy {policy_digest}"),
+            })
+        }
+        GlacierLive::InProgress { expires, .. } => Err(format!(
+            "vault `{vault}` has a lock InProgress, which cannot be imported: its lock id is returned only by InitiateVaultLock, to whoever initiated it, so lockward could never complete it\nhint: complete it where it was initiated and import it once it is Locked; or let it expire (at {expires}), or let `lockward apply` abort it and start a lock of its own (`lockward plan` shows this)"
+        )),
+        GlacierLive::NoLock => Err(format!(
+            "vault `{vault}` has no lock, so there is nothing to import\nhint: `lockward plan` shows how lockward would lock it"
+        )),
+        GlacierLive::VaultMissing => Err(format!("vault `{vault}` does not exist in this account and region")),
+    }
+}
