@@ -306,12 +306,13 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         .collect();
     assert_eq!(
         listings,
+        // Kind by kind, in address order.
         [
+            "ListBackupVaults",
             "ListVaults",
             "ListRules",
             "ListRules",
             "ListRules",
-            "ListBackupVaults",
             "ListBuckets"
         ],
         "one report lists vaults once, rules per resource type (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE), backup vaults once and the region's buckets once"

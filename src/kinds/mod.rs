@@ -211,6 +211,18 @@ impl Desired {
 }
 
 impl Desired {
+    /// The name discovery lists this resource under (a vault's, a rule's, a bucket's), so that
+    /// it is not reported as unmanaged; `None` for a kind discovery does not list.
+    pub fn discovered_as(&self) -> Option<&str> {
+        match self {
+            Desired::GlacierVaultLock(d) => Some(&d.vault),
+            Desired::RbinRuleLock(d) => Some(&d.rule_id),
+            Desired::BackupVaultLock(d) => Some(&d.vault),
+            Desired::S3ObjectLock(d) => Some(&d.bucket),
+            Desired::SnowballUnlockCode(_) => None,
+        }
+    }
+
     /// Carries out `action` for this resource (see [`LockKind::step`]).
     pub async fn step(
         &self,
@@ -400,6 +412,23 @@ impl Record {
     }
 }
 
+/// What `kind`'s discovery finds in `scope` (see [`crate::report::discover`]); `None` for a
+/// kind with nothing to discover (a Snowball job is not a lock).
+pub async fn discover(
+    kind: Kind,
+    scope: &crate::report::discover::Scope,
+    c: &ProviderClients,
+    parallelism: usize,
+) -> Result<Option<crate::report::discover::Found>, crate::report::discover::DiscoveryError> {
+    Ok(Some(match kind {
+        Kind::GlacierVaultLock => glacier::discover::discover(scope, c, parallelism).await?,
+        Kind::RbinRuleLock => rbin::discover::discover(scope, c, parallelism).await?,
+        Kind::BackupVaultLock => backup::discover::discover(scope, c, parallelism).await?,
+        Kind::S3ObjectLock => s3::discover::discover(scope, c, parallelism).await?,
+        Kind::SnowballUnlockCode => return Ok(None),
+    }))
+}
+
 /// How live moved away from what `record` says lockward reached, or `None` (the report's
 /// drift). Only called when the plan is not a no-op: live that matches the configuration is
 /// never drift. A record of another kind (a hand-edited state file) does not speak for the
@@ -571,6 +600,17 @@ impl Kind {
             Kind::SnowballUnlockCode => snowball::Snowball::READ_PERMISSIONS,
             Kind::BackupVaultLock => backup::Backup::READ_PERMISSIONS,
             Kind::S3ObjectLock => s3::S3::READ_PERMISSIONS,
+        }
+    }
+
+    /// Whether the kind's names are global (an S3 bucket's), not per account and region.
+    pub fn names_are_global(self) -> bool {
+        match self {
+            Kind::GlacierVaultLock
+            | Kind::RbinRuleLock
+            | Kind::SnowballUnlockCode
+            | Kind::BackupVaultLock => false,
+            Kind::S3ObjectLock => true,
         }
     }
 

@@ -6,12 +6,12 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::discover::{FoundLock, ScopeFindings};
+use super::discover::ScopeFindings;
 use super::model::*;
 use crate::apply::journal::{JournalAction, JournalContents, Phase};
-use crate::config::{Config, Policy};
+use crate::config::Config;
 use crate::digest;
-use crate::kinds::{drift, Address, Kind};
+use crate::kinds::{drift, Kind};
 use crate::plan::{ActionStatus, LiveSnapshot, Outcome, Plan, ResourcePlan};
 use crate::state::StateFile;
 
@@ -43,12 +43,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
     let mut unmanaged: Vec<UnmanagedLock> = inputs
         .discovered
         .iter()
-        .flat_map(|found| {
-            found
-                .undeclared
-                .iter()
-                .map(move |lock| unmanaged_lock(found, lock))
-        })
+        .flat_map(|found| found.undeclared.iter().cloned())
         .collect();
     unmanaged.sort_by(|a, b| {
         (&a.region, a.kind, &a.name, &a.providers).cmp(&(&b.region, b.kind, &b.name, &b.providers))
@@ -59,10 +54,10 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         .map(|f| DiscoveryScope {
             providers: f.scope.providers.clone(),
             region: f.scope.region.clone(),
-            vaults: f.vaults_listed,
-            rules: f.rules_listed,
-            backup_vaults: f.backup_vaults_listed,
-            buckets: f.buckets_listed,
+            vaults: f.listed(Kind::GlacierVaultLock),
+            rules: f.listed(Kind::RbinRuleLock),
+            backup_vaults: f.listed(Kind::BackupVaultLock),
+            buckets: f.listed(Kind::S3ObjectLock),
         })
         .collect();
 
@@ -225,208 +220,6 @@ fn caller(v: &Value) -> String {
     }
 }
 
-fn unmanaged_lock(found: &ScopeFindings, lock: &FoundLock) -> UnmanagedLock {
-    let providers = found.scope.providers.clone();
-    let region = found.scope.region.clone();
-    let provider_line = match providers.first().map(String::as_str) {
-        Some("default") | None => String::new(),
-        Some(p) => format!(", provider: {p}"),
-    };
-    match lock {
-        FoundLock::Vault { name, lock } => {
-            let suggested = Address::new(Kind::GlacierVaultLock, suggest_name(name));
-            let policy_digest = match Policy::parse(&lock.policy) {
-                Ok(p) => p.digest(),
-                Err(_) => digest::sha256(lock.policy.as_bytes()),
-            };
-            let in_progress = lock.state != "Locked";
-            let next_step = if in_progress {
-                format!(
-                    "An InProgress lock cannot be imported: its lock id is returned only to whoever initiated it. It expires at {} unless they complete it; once it is Locked, declare it as `{suggested}` (vault: {name}{provider_line}, state: locked, its policy) and run `lockward import {suggested}`.",
-                    lock.expires.map(|t| t.to_string()).unwrap_or_else(|| "24 h after its creation".to_string())
-                )
-            } else {
-                format!(
-                    "Declare it as `{suggested}` (vault: {name}{provider_line}, state: locked, the policy it holds) and run `lockward import {suggested}` to manage it."
-                )
-            };
-            UnmanagedLock {
-                kind: Kind::GlacierVaultLock,
-                providers,
-                region,
-                name: name.clone(),
-                resource_type: None,
-                lock_state: lock.state.clone(),
-                created: Some(lock.created),
-                expires: if in_progress { lock.expires } else { None },
-                policy_digest: Some(policy_digest),
-                unlock_delay_days: None,
-                default_retention: None,
-                lock_end_time: None,
-                min_retention_days: None,
-                max_retention_days: None,
-                lock_date: None,
-                suggested_address: suggested,
-                next_step,
-            }
-        }
-        FoundLock::Rule {
-            identifier,
-            resource_type,
-            lock_state,
-            unlock_delay_days,
-            lock_end_time,
-        } => {
-            let suggested = Address::new(Kind::RbinRuleLock, suggest_name(identifier));
-            let delay = unlock_delay_days
-                .map(|d| format!(", unlock_delay_days: {d}"))
-                .unwrap_or_default();
-            let next_step = format!(
-                "Declare it as `{suggested}` (rule_id: {identifier}{provider_line}, state: locked{delay}) and run `lockward import {suggested}` to manage it."
-            );
-            UnmanagedLock {
-                kind: Kind::RbinRuleLock,
-                providers,
-                region,
-                name: identifier.clone(),
-                resource_type: Some(resource_type.clone()),
-                lock_state: lock_state.clone(),
-                created: None,
-                expires: None,
-                policy_digest: None,
-                unlock_delay_days: *unlock_delay_days,
-                default_retention: None,
-                lock_end_time: *lock_end_time,
-                min_retention_days: None,
-                max_retention_days: None,
-                lock_date: None,
-                suggested_address: suggested,
-                next_step,
-            }
-        }
-        FoundLock::BackupVault { name, live } => {
-            use crate::kinds::backup::BackupLive;
-            let suggested = Address::new(Kind::BackupVaultLock, suggest_name(name));
-            let (state, min, max, lock_date) = match live {
-                BackupLive::VaultMissing | BackupLive::None { .. } => ("none", None, None, None),
-                BackupLive::Governance {
-                    min_retention_days,
-                    max_retention_days,
-                    ..
-                } => ("governance", *min_retention_days, *max_retention_days, None),
-                BackupLive::ComplianceGrace {
-                    min_retention_days,
-                    max_retention_days,
-                    lock_date,
-                    ..
-                } => (
-                    "compliance_grace",
-                    *min_retention_days,
-                    *max_retention_days,
-                    Some(*lock_date),
-                ),
-                BackupLive::ComplianceLocked {
-                    min_retention_days,
-                    max_retention_days,
-                    lock_date,
-                    ..
-                } => (
-                    "compliance_locked",
-                    *min_retention_days,
-                    *max_retention_days,
-                    *lock_date,
-                ),
-            };
-            let mode = if state == "governance" {
-                "governance"
-            } else {
-                "compliance"
-            };
-            let retention = min
-                .map(|d| format!(", min_retention_days: {d}"))
-                .unwrap_or_default()
-                + &max
-                    .map(|d| format!(", max_retention_days: {d}"))
-                    .unwrap_or_default();
-            let grace = if mode == "compliance" {
-                ", changeable_for_days: 3"
-            } else {
-                ""
-            };
-            let next_step = format!(
-                "Declare it as `{suggested}` (vault: {name}{provider_line}, mode: {mode}{retention}{grace}) and run `lockward import {suggested}` to manage it."
-            );
-            UnmanagedLock {
-                kind: Kind::BackupVaultLock,
-                providers,
-                region,
-                name: name.clone(),
-                resource_type: live
-                    .vault_type()
-                    .filter(|t| *t != crate::kinds::backup::BACKUP_VAULT)
-                    .map(str::to_string),
-                lock_state: state.to_string(),
-                created: None,
-                expires: None,
-                policy_digest: None,
-                unlock_delay_days: None,
-                default_retention: None,
-                lock_end_time: None,
-                min_retention_days: min,
-                max_retention_days: max,
-                lock_date,
-                suggested_address: suggested,
-                next_step,
-            }
-        }
-        FoundLock::Bucket { name, live } => {
-            let suggested = Address::new(Kind::S3ObjectLock, suggest_name(name));
-            let default_retention = match live {
-                crate::kinds::s3::S3Live::Enabled {
-                    default_retention, ..
-                } => *default_retention,
-                _ => None,
-            };
-            let retention = default_retention.map_or_else(
-                || "none".to_string(),
-                |d| {
-                    let period = match d.period {
-                        crate::kinds::s3::RetentionPeriod::Days(n) => format!("days: {n}"),
-                        crate::kinds::s3::RetentionPeriod::Years(n) => format!("years: {n}"),
-                    };
-                    let mode = match d.mode {
-                        crate::kinds::s3::RetentionMode::Compliance => "compliance",
-                        crate::kinds::s3::RetentionMode::Governance => "governance",
-                    };
-                    format!("{{ mode: {mode}, {period} }}")
-                },
-            );
-            let next_step = format!(
-                "Object Lock can never be disabled on it. Declare it as `{suggested}` (bucket: {name}{provider_line}, object_lock: enabled, default_retention: {retention}) and run `lockward import {suggested}` to manage it."
-            );
-            UnmanagedLock {
-                kind: Kind::S3ObjectLock,
-                providers,
-                region,
-                name: name.clone(),
-                resource_type: None,
-                lock_state: "enabled".to_string(),
-                created: None,
-                expires: None,
-                policy_digest: None,
-                unlock_delay_days: None,
-                default_retention,
-                lock_end_time: None,
-                min_retention_days: None,
-                max_retention_days: None,
-                lock_date: None,
-                suggested_address: suggested,
-                next_step,
-            }
-        }
-    }
-}
-
 /// A resource name (`[a-z][a-z0-9_]{0,63}`) made from an AWS name: lowercased, other
 /// characters as `_`, prefixed when it does not start with a letter.
 pub(crate) fn suggest_name(aws_name: &str) -> String {
@@ -454,6 +247,7 @@ mod tests {
     use crate::kinds::glacier::GlacierLive;
     use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
     use crate::kinds::snowball::{SnowballJob, SnowballLive};
+    use crate::kinds::Address;
     use crate::plan::Live;
     use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord};
 

@@ -1,27 +1,19 @@
 //! Discovery: the locks that exist in the configured accounts and regions, whether or not the
-//! config declares them. Read-only: ListVaults + GetVaultLock, ListRules (+ GetRule for a
-//! locked rule's delay), ListBackupVaults, ListBuckets + GetObjectLockConfiguration; never a
-//! mutating call.
+//! config declares them. Read-only, never a mutating call: each kind lists what it has in a
+//! scope (its `discover.rs`: ListVaults + GetVaultLock, ListRules + GetRule, ListBackupVaults,
+//! ListBuckets + GetObjectLockConfiguration) and reports the locks the scope does not declare.
 //!
 //! Which accounts and regions to search, and what counts as declared there, is decided by the
 //! pure [`scopes`]; [`discover`] only reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::stream::{self, StreamExt, TryStreamExt};
-use jiff::Timestamp;
-
-use crate::aws::{AwsError, ProviderClients, VaultLock};
-use crate::config::{Config, Desired};
+use crate::aws::{AwsError, ProviderClients};
+use crate::config::Config;
+use crate::kinds::Kind;
 use crate::refresh::Clients;
 
-/// Every resource type a Recycle Bin rule can retain, as the Recycle Bin service model lists
-/// them (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE, and any the model adds later); ListRules takes
-/// one at a time, so discovery asks for each.
-pub const RULE_RESOURCE_TYPES: &[&str] = aws_sdk_rbin::types::ResourceType::values();
-
-/// The account Glacier lists: the credentials' own.
-const OWN_ACCOUNT: &str = "-";
+use super::model::UnmanagedLock;
 
 /// One account and region to search, and what the config declares there.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,14 +22,36 @@ pub struct Scope {
     /// role), sorted. Discovery reads through the first.
     pub providers: Vec<String>,
     pub region: String,
-    /// Vault names some `glacier_vault_lock` of these providers declares.
-    pub declared_vaults: BTreeSet<String>,
-    /// Rule identifiers some `rbin_rule_lock` of these providers declares.
-    pub declared_rules: BTreeSet<String>,
-    /// Backup vault names some `backup_vault_lock` of these providers declares.
-    pub declared_backup_vaults: BTreeSet<String>,
-    /// Bucket names some `s3_object_lock` of any provider declares: bucket names are global.
-    pub declared_buckets: BTreeSet<String>,
+    /// Per kind, the names (vault names, rule identifiers, bucket names) some resource of these
+    /// providers declares; for a kind whose names are global (S3 buckets), any resource's.
+    pub declared: BTreeMap<Kind, BTreeSet<String>>,
+}
+
+impl Scope {
+    /// Whether a resource of `kind` named `name` is declared here.
+    pub fn declares(&self, kind: Kind, name: &str) -> bool {
+        self.declared
+            .get(&kind)
+            .is_some_and(|names| names.contains(name))
+    }
+
+    /// `, provider: NAME` for a declaration a user copies, empty for the default provider.
+    pub fn provider_line(&self) -> String {
+        match self.providers.first().map(String::as_str) {
+            Some("default") | None => String::new(),
+            Some(p) => format!(", provider: {p}"),
+        }
+    }
+
+    /// Turns a failed read of `operation` into the discovery error of this scope.
+    pub fn failed(&self, operation: &'static str) -> impl Fn(AwsError) -> DiscoveryError + '_ {
+        move |error| DiscoveryError {
+            providers: self.providers.clone(),
+            region: self.region.clone(),
+            operation,
+            error,
+        }
+    }
 }
 
 /// What makes two providers reach the same account and region: region, endpoint, profile, role.
@@ -59,86 +73,60 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
         let scope = by_key.entry(key).or_insert_with(|| Scope {
             providers: Vec::new(),
             region: p.region.clone(),
-            declared_vaults: BTreeSet::new(),
-            declared_rules: BTreeSet::new(),
-            declared_backup_vaults: BTreeSet::new(),
-            declared_buckets: BTreeSet::new(),
+            declared: BTreeMap::new(),
         });
         scope.providers.push(name.clone());
     }
-    let buckets: BTreeSet<String> = config
-        .resources
-        .iter()
-        .filter_map(|r| match &r.desired {
-            Desired::S3ObjectLock(d) => Some(d.bucket.clone()),
-            _ => None,
-        })
-        .collect();
-    for scope in by_key.values_mut() {
-        scope.declared_buckets = buckets.clone();
-    }
     for resource in &config.resources {
-        let Some(scope) = key_of
-            .get(resource.provider.as_str())
-            .and_then(|k| by_key.get_mut(k))
-        else {
+        let kind = resource.address.kind;
+        let Some(name) = resource.desired.discovered_as() else {
             continue;
         };
-        match &resource.desired {
-            Desired::GlacierVaultLock(d) => {
-                scope.declared_vaults.insert(d.vault.clone());
-            }
-            Desired::RbinRuleLock(d) => {
-                scope.declared_rules.insert(d.rule_id.clone());
-            }
-            Desired::BackupVaultLock(d) => {
-                scope.declared_backup_vaults.insert(d.vault.clone());
-            }
-            Desired::SnowballUnlockCode(_) | Desired::S3ObjectLock(_) => {}
+        let declared_in: Vec<&mut Scope> = if kind.names_are_global() {
+            by_key.values_mut().collect()
+        } else {
+            key_of
+                .get(resource.provider.as_str())
+                .and_then(|k| by_key.get_mut(k))
+                .into_iter()
+                .collect()
+        };
+        for scope in declared_in {
+            scope
+                .declared
+                .entry(kind)
+                .or_default()
+                .insert(name.to_string());
         }
     }
     by_key.into_values().collect()
 }
 
-/// A lock discovery found, as AWS reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FoundLock {
-    Vault {
-        name: String,
-        lock: VaultLock,
-    },
-    Rule {
-        identifier: String,
-        resource_type: String,
-        /// `locked` or `pending_unlock`.
-        lock_state: String,
-        unlock_delay_days: Option<u16>,
-        lock_end_time: Option<Timestamp>,
-    },
-    /// A backup vault with a lock, classified as lockward reads it (`governance`,
-    /// `compliance_grace` or `compliance_locked`).
-    BackupVault {
-        name: String,
-        live: crate::kinds::backup::BackupLive,
-    },
-    /// A bucket with Object Lock enabled (`S3Live::Enabled`).
-    Bucket {
-        name: String,
-        live: crate::kinds::s3::S3Live,
-    },
+/// What one kind's discovery found in one scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    /// How many resources of the kind were listed.
+    pub listed: usize,
+    /// The locks the scope does not declare.
+    pub locks: Vec<UnmanagedLock>,
 }
 
 /// What discovery found in one scope.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScopeFindings {
     pub scope: Scope,
-    pub vaults_listed: usize,
-    pub rules_listed: usize,
-    pub backup_vaults_listed: usize,
-    pub buckets_listed: usize,
+    /// Per kind that discovers (every kind but Snowball's), how many it listed.
+    pub listed: BTreeMap<Kind, usize>,
     /// Locks that the scope does not declare: every vault with a lock, every rule that is
-    /// locked or pending unlock.
-    pub undeclared: Vec<FoundLock>,
+    /// locked or pending unlock, every backup vault with a lock, every bucket with Object Lock.
+    pub undeclared: Vec<UnmanagedLock>,
+}
+
+impl ScopeFindings {
+    /// How many resources of `kind` were listed.
+    pub fn listed(&self, kind: Kind) -> usize {
+        self.listed.get(&kind).copied().unwrap_or_default()
+    }
 }
 
 /// A discovery read that failed: the report would be incomplete, so it is not made.
@@ -179,151 +167,18 @@ async fn discover_scope(
     c: &ProviderClients,
     parallelism: usize,
 ) -> Result<ScopeFindings, DiscoveryError> {
-    let fail = |operation: &'static str| {
-        move |error: AwsError| DiscoveryError {
-            providers: scope.providers.clone(),
-            region: scope.region.clone(),
-            operation,
-            error,
+    let mut listed = BTreeMap::new();
+    let mut undeclared = Vec::new();
+    for kind in Kind::ALL {
+        if let Some(found) = crate::kinds::discover(kind, scope, c, parallelism).await? {
+            tracing::debug!(region = %scope.region, %kind, listed = found.listed, "discovered");
+            listed.insert(kind, found.listed);
+            undeclared.extend(found.locks);
         }
-    };
-    let vaults = c
-        .glacier
-        .list_vaults(OWN_ACCOUNT)
-        .await
-        .map_err(fail("ListVaults"))?;
-    tracing::debug!(region = %scope.region, vaults = vaults.len(), "listed vaults");
-    let undeclared_vaults: Vec<&String> = vaults
-        .iter()
-        .filter(|v| !scope.declared_vaults.contains(*v))
-        .collect();
-    let mut undeclared: Vec<FoundLock> = stream::iter(undeclared_vaults)
-        .map(|name| async move {
-            let lock = c
-                .glacier
-                .get_vault_lock(OWN_ACCOUNT, name)
-                .await
-                .map_err(fail("GetVaultLock"))?;
-            Ok::<_, DiscoveryError>(lock.map(|lock| FoundLock::Vault {
-                name: name.clone(),
-                lock,
-            }))
-        })
-        .buffered(parallelism)
-        .try_filter_map(|found| async move { Ok(found) })
-        .try_collect()
-        .await?;
-
-    let mut rules_listed = 0;
-    for &resource_type in RULE_RESOURCE_TYPES {
-        let rules = c
-            .rbin
-            .list_rules(resource_type)
-            .await
-            .map_err(fail("ListRules"))?;
-        tracing::debug!(region = %scope.region, resource_type, rules = rules.len(), "listed rules");
-        rules_listed += rules.len();
-        for rule in rules {
-            let locked = matches!(
-                rule.lock_state
-                    .as_deref()
-                    .map(str::to_ascii_lowercase)
-                    .as_deref(),
-                Some("locked" | "pending_unlock")
-            );
-            if !locked || scope.declared_rules.contains(&rule.identifier) {
-                continue;
-            }
-            // The summary lacks the lock configuration; a rule deleted since is simply gone.
-            let Some(info) = c
-                .rbin
-                .get_rule(&rule.identifier)
-                .await
-                .map_err(fail("GetRule"))?
-            else {
-                continue;
-            };
-            undeclared.push(FoundLock::Rule {
-                identifier: rule.identifier,
-                resource_type: resource_type.to_string(),
-                lock_state: info
-                    .lock_state
-                    .or(rule.lock_state)
-                    .unwrap_or_default()
-                    .to_ascii_lowercase(),
-                unlock_delay_days: info.unlock_delay_days,
-                lock_end_time: info.lock_end_time,
-            });
-        }
-    }
-
-    // Backup vaults: ListBackupVaults reports each vault's lock, so one listing (all pages) is
-    // enough; a vault without a lock is nothing to report.
-    let backup_vaults = c
-        .backup
-        .list_vaults()
-        .await
-        .map_err(fail("ListBackupVaults"))?;
-    tracing::debug!(region = %scope.region, vaults = backup_vaults.len(), "listed backup vaults");
-    let now = crate::environment::now().unwrap_or_else(|_| crate::environment::wall_clock());
-    for vault in &backup_vaults {
-        if scope.declared_backup_vaults.contains(&vault.name) {
-            continue;
-        }
-        let live = crate::kinds::backup::BackupLive::of(vault, now);
-        if matches!(live, crate::kinds::backup::BackupLive::None { .. }) {
-            continue;
-        }
-        undeclared.push(FoundLock::BackupVault {
-            name: vault.name.clone(),
-            live,
-        });
-    }
-    // Buckets: ListBuckets of the scope's region, then each undeclared bucket's Object Lock
-    // configuration, every call naming the credentials' own account as the bucket owner.
-    let buckets =
-        c.s3.list_buckets(&scope.region)
-            .await
-            .map_err(fail("ListBuckets"))?;
-    tracing::debug!(region = %scope.region, buckets = buckets.len(), "listed buckets");
-    let undeclared_buckets: Vec<&String> = buckets
-        .iter()
-        .filter(|b| !scope.declared_buckets.contains(*b))
-        .collect();
-    if !undeclared_buckets.is_empty() {
-        let owner = c
-            .sts
-            .caller_identity()
-            .await
-            .map_err(fail("GetCallerIdentity"))?
-            .account;
-        let owner = owner.as_str();
-        let locked: Vec<FoundLock> = stream::iter(undeclared_buckets)
-            .map(|name| async move {
-                let config =
-                    c.s3.get_object_lock_configuration(name, owner)
-                        .await
-                        .map_err(fail("GetObjectLockConfiguration"))?;
-                Ok::<_, DiscoveryError>(config.map(|config| FoundLock::Bucket {
-                    name: name.clone(),
-                    live: crate::kinds::s3::S3Live::Enabled {
-                        default_retention: config.default_retention,
-                        default_event_hold: config.default_event_hold,
-                    },
-                }))
-            })
-            .buffered(parallelism)
-            .try_filter_map(|found| async move { Ok(found) })
-            .try_collect()
-            .await?;
-        undeclared.extend(locked);
     }
     Ok(ScopeFindings {
         scope: scope.clone(),
-        vaults_listed: vaults.len(),
-        rules_listed,
-        backup_vaults_listed: backup_vaults.len(),
-        buckets_listed: buckets.len(),
+        listed,
         undeclared,
     })
 }
@@ -333,6 +188,8 @@ mod tests {
     use super::*;
     use crate::aws::fake::{FakeAws, FakeLock, FakeVault};
     use crate::aws::RuleInfo;
+    use crate::config::Desired;
+    use jiff::Timestamp;
 
     fn config(
         yaml_providers: &[(&str, &str, Option<&str>)],
@@ -405,16 +262,19 @@ mod tests {
         let east = s.iter().find(|s| s.region == "us-east-1").unwrap();
         assert_eq!(east.providers, vec!["audit", "default"]);
         assert_eq!(
-            east.declared_vaults,
+            east.declared[&Kind::GlacierVaultLock],
             BTreeSet::from(["audit-logs".to_string()])
         );
         assert_eq!(
-            east.declared_rules,
+            east.declared[&Kind::RbinRuleLock],
             BTreeSet::from(["a1B2c3D4e5F".to_string()])
         );
         let eu = s.iter().find(|s| s.region == "eu-west-1").unwrap();
-        assert_eq!(eu.declared_vaults, BTreeSet::from(["eu-logs".to_string()]));
-        assert!(eu.declared_rules.is_empty());
+        assert_eq!(
+            eu.declared[&Kind::GlacierVaultLock],
+            BTreeSet::from(["eu-logs".to_string()])
+        );
+        assert!(!eu.declares(Kind::RbinRuleLock, "a1B2c3D4e5F"));
     }
 
     #[test]
@@ -480,24 +340,21 @@ mod tests {
         let clients = Clients::uniform(&c, aws.clients());
         let found = discover(&scopes(&c), &clients, 4).await.unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].vaults_listed, 3);
-        assert_eq!(found[0].rules_listed, 4);
+        assert_eq!(found[0].listed(Kind::GlacierVaultLock), 3);
+        assert_eq!(found[0].listed(Kind::RbinRuleLock), 4);
         let names: Vec<String> = found[0]
             .undeclared
             .iter()
-            .map(|f| match f {
-                FoundLock::Vault { name, lock } => format!("vault {name} {}", lock.state),
-                FoundLock::BackupVault { name, .. } => format!("backup vault {name}"),
-                FoundLock::Bucket { name, .. } => format!("bucket {name}"),
-                FoundLock::Rule {
-                    identifier,
-                    resource_type,
-                    lock_state,
-                    unlock_delay_days,
-                    ..
-                } => {
-                    format!("rule {identifier} {resource_type} {lock_state} {unlock_delay_days:?}")
-                }
+            .map(|u| match u.kind {
+                Kind::GlacierVaultLock => format!("vault {} {}", u.name, u.lock_state),
+                Kind::RbinRuleLock => format!(
+                    "rule {} {} {} {:?}",
+                    u.name,
+                    u.resource_type.as_deref().unwrap_or_default(),
+                    u.lock_state,
+                    u.unlock_delay_days
+                ),
+                other => format!("{other} {}", u.name),
             })
             .collect();
         assert_eq!(

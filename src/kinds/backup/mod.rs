@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod desired;
+pub(crate) mod discover;
 mod fake;
 pub mod read;
 pub mod record;

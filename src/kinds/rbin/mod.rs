@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod desired;
+pub(crate) mod discover;
 mod fake;
 pub mod read;
 pub mod record;

@@ -9,6 +9,7 @@
 
 pub mod aws;
 pub mod desired;
+pub(crate) mod discover;
 pub mod fake;
 pub mod read;
 pub mod record;
