@@ -360,6 +360,17 @@ impl Record {
         *k = Some(physical_key.to_string());
     }
 
+    /// The record as `(field, value)` pairs in a fixed order, for the state view.
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Record::GlacierVaultLock(r) => r.fields(),
+            Record::RbinRuleLock(r) => r.fields(),
+            Record::SnowballUnlockCode(r) => r.fields(),
+            Record::BackupVaultLock(r) => r.fields(),
+            Record::S3ObjectLock(r) => r.fields(),
+        }
+    }
+
     /// The kind the record is of.
     pub fn kind(&self) -> Kind {
         match self {

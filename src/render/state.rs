@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::markdown::{code, Place};
 use super::Format;
-use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
+use crate::state::{Record, StateFile};
 
 pub(super) fn render(
     state: &StateFile,
@@ -96,74 +96,5 @@ fn markdown(state: &StateFile, path: &Path, out: &mut dyn Write) -> io::Result<(
 
 /// A record as `(field, value)` pairs in a fixed order; absent times read "never".
 pub(super) fn fields(record: &Record) -> Vec<(&'static str, String)> {
-    let time =
-        |t: Option<jiff::Timestamp>| t.map_or_else(|| "never".to_string(), super::describe::when);
-    match record {
-        Record::GlacierVaultLock(GlacierRecord {
-            vault,
-            lock_id,
-            initiated_at,
-            policy_digest,
-            completed_at,
-            ..
-        }) => vec![
-            ("vault", vault.clone()),
-            ("lock id", lock_id.clone()),
-            ("initiated", time(*initiated_at)),
-            ("policy", policy_digest.clone()),
-            ("completed", time(*completed_at)),
-        ],
-        Record::RbinRuleLock(RbinRecord {
-            rule_id,
-            unlock_delay_days,
-            locked_at,
-            unlock_requested_at,
-            ..
-        }) => vec![
-            ("rule", rule_id.clone()),
-            (
-                "unlock delay",
-                unlock_delay_days.map_or_else(|| "none".to_string(), |d| format!("{d} days")),
-            ),
-            ("locked", time(*locked_at)),
-            ("unlock requested", time(*unlock_requested_at)),
-        ],
-        Record::SnowballUnlockCode(SnowballRecord {
-            job_id,
-            fingerprint,
-            deliver_to,
-            delivered_at,
-            ..
-        }) => vec![
-            ("job", job_id.clone()),
-            ("delivered to", deliver_to.display().to_string()),
-            ("code fingerprint", fingerprint.clone()),
-            ("delivered", super::describe::when(*delivered_at)),
-        ],
-        Record::BackupVaultLock(r) => vec![
-            ("backup vault", r.vault.clone()),
-            (
-                "retention",
-                match (r.min_retention_days, r.max_retention_days) {
-                    (Some(min), Some(max)) => format!("{min} to {max} days"),
-                    (Some(min), None) => format!("at least {min} days"),
-                    _ => "no lock".to_string(),
-                },
-            ),
-            ("lock date", time(r.lock_date)),
-            ("lock put", time(r.put_at)),
-            ("lock removed", time(r.deleted_at)),
-        ],
-        Record::S3ObjectLock(r) => vec![
-            ("bucket", r.bucket.clone()),
-            ("versioning enabled", time(r.versioning_enabled_at)),
-            ("Object Lock enabled", time(r.object_lock_enabled_at)),
-            (
-                "default retention",
-                r.default_retention
-                    .map_or_else(|| "none".to_string(), |d| d.to_string()),
-            ),
-            ("default retention set", time(r.retention_changed_at)),
-        ],
-    }
+    record.fields()
 }

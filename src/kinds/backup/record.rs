@@ -31,3 +31,27 @@ pub struct BackupRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_key: Option<String>,
 }
+
+impl BackupRecord {
+    /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
+    /// times read "never".
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        let when = |t: Option<jiff::Timestamp>| {
+            t.map_or_else(|| "never".to_string(), crate::render::describe::when)
+        };
+        vec![
+            ("backup vault", self.vault.clone()),
+            (
+                "retention",
+                match (self.min_retention_days, self.max_retention_days) {
+                    (Some(min), Some(max)) => format!("{min} to {max} days"),
+                    (Some(min), None) => format!("at least {min} days"),
+                    _ => "no lock".to_string(),
+                },
+            ),
+            ("lock date", when(self.lock_date)),
+            ("lock put", when(self.put_at)),
+            ("lock removed", when(self.deleted_at)),
+        ]
+    }
+}

@@ -29,3 +29,20 @@ pub struct GlacierRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_key: Option<String>,
 }
+
+impl GlacierRecord {
+    /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
+    /// times read "never".
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        let when = |t: Option<jiff::Timestamp>| {
+            t.map_or_else(|| "never".to_string(), crate::render::describe::when)
+        };
+        vec![
+            ("vault", self.vault.clone()),
+            ("lock id", self.lock_id.clone()),
+            ("initiated", when(self.initiated_at)),
+            ("policy", self.policy_digest.clone()),
+            ("completed", when(self.completed_at)),
+        ]
+    }
+}

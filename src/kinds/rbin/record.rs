@@ -25,3 +25,23 @@ pub struct RbinRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_key: Option<String>,
 }
+
+impl RbinRecord {
+    /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
+    /// times read "never".
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        let when = |t: Option<jiff::Timestamp>| {
+            t.map_or_else(|| "never".to_string(), crate::render::describe::when)
+        };
+        vec![
+            ("rule", self.rule_id.clone()),
+            (
+                "unlock delay",
+                self.unlock_delay_days
+                    .map_or_else(|| "none".to_string(), |d| format!("{d} days")),
+            ),
+            ("locked", when(self.locked_at)),
+            ("unlock requested", when(self.unlock_requested_at)),
+        ]
+    }
+}

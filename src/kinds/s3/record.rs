@@ -49,3 +49,24 @@ impl S3Record {
         }
     }
 }
+
+impl S3Record {
+    /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
+    /// times read "never".
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        let when = |t: Option<jiff::Timestamp>| {
+            t.map_or_else(|| "never".to_string(), crate::render::describe::when)
+        };
+        vec![
+            ("bucket", self.bucket.clone()),
+            ("versioning enabled", when(self.versioning_enabled_at)),
+            ("Object Lock enabled", when(self.object_lock_enabled_at)),
+            (
+                "default retention",
+                self.default_retention
+                    .map_or_else(|| "none".to_string(), |d| d.to_string()),
+            ),
+            ("default retention set", when(self.retention_changed_at)),
+        ]
+    }
+}

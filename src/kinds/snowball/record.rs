@@ -26,3 +26,19 @@ pub struct SnowballRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub physical_key: Option<String>,
 }
+
+impl SnowballRecord {
+    /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
+    /// times read "never".
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("job", self.job_id.clone()),
+            ("delivered to", self.deliver_to.display().to_string()),
+            ("code fingerprint", self.fingerprint.clone()),
+            (
+                "delivered",
+                crate::render::describe::when(self.delivered_at),
+            ),
+        ]
+    }
+}
