@@ -647,6 +647,39 @@ impl Kind {
         }
     }
 
+    /// The kind's block in `lockward demo`'s configuration.
+    pub(crate) fn demo_config(self) -> &'static str {
+        match self {
+            Kind::GlacierVaultLock => glacier::demo::CONFIG,
+            Kind::RbinRuleLock => rbin::demo::CONFIG,
+            Kind::SnowballUnlockCode => snowball::demo::CONFIG,
+            Kind::BackupVaultLock => backup::demo::CONFIG,
+            Kind::S3ObjectLock => s3::demo::CONFIG,
+        }
+    }
+
+    /// Writes the files the kind's demo resources need into `dir`.
+    pub(crate) fn demo_files(self, dir: &Path) -> std::io::Result<()> {
+        match self {
+            Kind::GlacierVaultLock => glacier::demo::files(dir),
+            Kind::RbinRuleLock => rbin::demo::files(dir),
+            Kind::SnowballUnlockCode => snowball::demo::files(dir),
+            Kind::BackupVaultLock => backup::demo::files(dir),
+            Kind::S3ObjectLock => s3::demo::files(dir),
+        }
+    }
+
+    /// The emulator's seed for the kind's demo resources (under the kind's service name).
+    pub(crate) fn demo_seed(self, now: Timestamp) -> serde_json::Value {
+        match self {
+            Kind::GlacierVaultLock => glacier::demo::seed(now),
+            Kind::RbinRuleLock => rbin::demo::seed(now),
+            Kind::SnowballUnlockCode => snowball::demo::seed(now),
+            Kind::BackupVaultLock => backup::demo::seed(now),
+            Kind::S3ObjectLock => s3::demo::seed(now),
+        }
+    }
+
     /// What one resource of the kind is called in AWS's words ("vault", "bucket").
     pub fn noun(self) -> &'static str {
         match self {
