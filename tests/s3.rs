@@ -466,3 +466,61 @@ fn on_a_terminal_a_compliance_default_needs_the_address_typed_back() {
         json!({"mode": "COMPLIANCE", "years": 7})
     );
 }
+
+#[test]
+fn a_suspended_bucket_is_versioned_again_before_object_lock() {
+    let env = Env::new();
+    env.seed(json!({"s3": [bucket_seed(json!({"versioning": "Suspended"}))]}));
+    env.config(&body("enabled", "none"));
+    let plan = plan_json(&env);
+    assert_eq!(
+        plan["resources"][0]["live"]["state"],
+        "versioning_suspended"
+    );
+    assert_eq!(
+        actions(&plan),
+        pairs(&[
+            ("enable_versioning", "reversible"),
+            ("enable_object_lock", "irreversible"),
+        ])
+    );
+    env.lockward(&["apply", "--approve", &plan_digest(&env)])
+        .success();
+    assert_eq!(
+        env.mutating_calls(),
+        ["PutBucketVersioning", "PutObjectLockConfiguration"]
+    );
+    let bucket = aws_bucket(&env);
+    assert_eq!(bucket["versioning"], "Enabled");
+    assert_eq!(bucket["object_lock"], json!({"enabled": true}));
+}
+
+#[test]
+fn a_changed_default_is_put_once_reported_compliant_and_drift_when_changed_outside() {
+    let env = Env::new();
+    env.seed(json!({"s3": [locked_seed(json!({"mode": "COMPLIANCE", "years": 7}))]}));
+    env.config(&body("enabled", "{ mode: compliance, days: 2555 }"));
+    env.lockward(&["apply", "--approve", &plan_digest(&env)])
+        .success();
+    assert_eq!(env.mutating_calls(), ["PutObjectLockConfiguration"]);
+    assert_eq!(
+        aws_bucket(&env)["object_lock"]["default_retention"],
+        json!({"mode": "COMPLIANCE", "days": 2555})
+    );
+    let run = env.lockward(&["report", "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["resources"][0]["verdict"], "compliant");
+    // The default changed outside lockward (the bucket as S3 now reports it): drift.
+    env.emulator.reset();
+    env.seed(json!({"s3": [locked_seed(json!({"mode": "GOVERNANCE", "days": 1}))]}));
+    let run = env.lockward(&["report", "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let r = &report["resources"][0];
+    assert_eq!(r["verdict"], "drift", "{r}");
+    let findings = r["findings"][0].as_str().unwrap();
+    assert!(
+        findings.contains("COMPLIANCE for 2555 days") && findings.contains("GOVERNANCE for 1 day"),
+        "{findings}"
+    );
+    assert!(env.mutating_calls().is_empty(), "a report changes nothing");
+}

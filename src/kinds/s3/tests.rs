@@ -351,3 +351,40 @@ async fn the_fake_reads_like_s3_and_keeps_its_rules() {
         ["HeadBucket plain", "GetObjectLockConfiguration plain"]
     );
 }
+
+fn record(default_retention: Option<DefaultRetention>) -> S3Record {
+    S3Record {
+        object_lock_enabled_at: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+        default_retention,
+        retention_changed_at: Some("2026-11-20T10:00:01Z".parse().unwrap()),
+        ..S3Record::new("acme-records-2026")
+    }
+}
+
+#[test]
+fn drift_is_a_default_other_than_the_recorded_one_or_a_bucket_gone() {
+    let seven = Some(compliance(RetentionPeriod::Years(7)));
+    assert_eq!(report::drift(&enabled(seven), &record(seven)), None);
+    let text = report::drift(
+        &enabled(Some(governance(RetentionPeriod::Days(1)))),
+        &record(seven),
+    )
+    .unwrap();
+    assert!(
+        text.contains("COMPLIANCE for 7 years") && text.contains("GOVERNANCE for 1 day"),
+        "{text}"
+    );
+    assert!(report::drift(&S3Live::BucketMissing, &record(seven))
+        .unwrap()
+        .contains("no longer exists"));
+    // Object Lock off on a bucket lockward enabled it on: made again under the same name.
+    assert!(report::drift(&S3Live::Unversioned, &record(seven))
+        .unwrap()
+        .contains("no Object Lock now"));
+    // A record of versioning only claims no default.
+    let versioning_only = S3Record {
+        versioning_enabled_at: Some("2026-11-20T10:00:00Z".parse().unwrap()),
+        ..S3Record::new("acme-records-2026")
+    };
+    assert_eq!(report::drift(&enabled(seven), &versioning_only), None);
+}
