@@ -54,6 +54,9 @@ def test_buckets():
     check(len(page["Buckets"]) == 1 and "ContinuationToken" in page, page)
     rest = s3.list_buckets(ContinuationToken=page["ContinuationToken"])
     check([b["Name"] for b in rest["Buckets"]] == ["acme-records"], rest)
+    # Discovery lists one region's buckets: ListBuckets' BucketRegion filter.
+    eu_only = s3.list_buckets(BucketRegion="eu-west-1")["Buckets"]
+    check([(b["Name"], b["BucketRegion"]) for b in eu_only] == [("acme-eu", "eu-west-1")], eu_only)
 
 
 def test_wrong_region_redirects():
