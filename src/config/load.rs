@@ -459,7 +459,9 @@ fn section<'a, T: serde::de::DeserializeOwned>(
                 );
                 // Beside unknown keys alone, what did type is still checked, so its errors are
                 // reported now too (the file has errors either way: nothing is planned from
-                // it). A key whose value failed typing is not: its absence would be misread.
+                // it). A key whose value failed typing is not: its absence would be misread;
+                // the block's string fields are then checked one by one instead
+                // (`validate::untyped_fields`).
                 partial.filter(|_| only_unknown_keys)
             }
         };

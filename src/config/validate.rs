@@ -849,6 +849,16 @@ pub(crate) fn check_document(
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
+            untyped_fields(
+                r,
+                &[
+                    ("vault", check_vault),
+                    ("account_id", check_account_id),
+                    ("policy_file", check_file_path),
+                    ("min_test_period", |t| check_min_test_period(t).map(drop)),
+                ],
+                &mut problems,
+            );
             out.diagnostics.extend(
                 problems
                     .into_iter()
@@ -977,6 +987,7 @@ pub(crate) fn check_document(
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
+            untyped_fields(r, &[("rule_id", check_rule_id)], &mut problems);
             out.diagnostics.extend(
                 problems
                     .into_iter()
@@ -1049,6 +1060,7 @@ pub(crate) fn check_document(
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
+            untyped_fields(r, &[("vault", check_backup_vault_name)], &mut problems);
             out.diagnostics.extend(
                 problems
                     .into_iter()
@@ -1179,6 +1191,15 @@ pub(crate) fn check_document(
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
+            untyped_fields(
+                r,
+                &[
+                    ("job_id", check_job_id),
+                    ("deliver_to", check_file_path),
+                    ("manifest_path", check_file_path),
+                ],
+                &mut problems,
+            );
             out.diagnostics.extend(
                 problems
                     .into_iter()
@@ -1302,6 +1323,7 @@ pub(crate) fn check_document(
             problems.push((r.key.span, e));
         }
         let Some(raw) = &r.raw else {
+            untyped_fields(r, &[("bucket", check_bucket)], &mut problems);
             out.diagnostics.extend(
                 problems
                     .into_iter()
@@ -1372,6 +1394,27 @@ pub(crate) fn check_document(
         }
     }
     out
+}
+
+/// A check of one string field.
+type FieldCheck = fn(&str) -> Check<()>;
+
+/// A resource block that did not type (a value of the wrong type, an unknown enum value):
+/// its string fields are still checked one by one, so every error in the block is reported
+/// at once. A field whose own value did not type is not a string here and is skipped (its
+/// typing error is reported); checks across fields wait until the block types.
+fn untyped_fields<T>(
+    r: &Declared<'_, T>,
+    checks: &[(&str, FieldCheck)],
+    problems: &mut Vec<(Span, Problem)>,
+) {
+    for (field, check) in checks {
+        if let Some(text) = r.node.get(field).and_then(|(_, v)| v.as_str()) {
+            if let Err(e) = check(text) {
+                problems.push((r.value_span(field), e));
+            }
+        }
+    }
 }
 
 /// What a provider reaches (region, endpoint, profile and role) as a comparable key. Two
