@@ -323,6 +323,7 @@ mod tests {
             dir: "".into(),
             providers,
             resources,
+            backend: None,
         }
     }
 
