@@ -263,10 +263,15 @@ mod tests {
     #[test]
     fn a_rule_with_a_key_matches_only_calls_on_that_object() {
         let mut f = Faults::default();
-        f.replace(json!({"rules": [{"operation": "PutObject", "kind": "drop_after_apply",
-                                    "key": "prod/state.json", "times": 1}]}))
-            .unwrap();
-        assert_eq!(f.decide("PutObject", Some("prod/state.json.lock")).fault, None);
+        f.replace(
+            json!({"rules": [{"operation": "PutObject", "kind": "drop_after_apply",
+                                    "key": "prod/state.json", "times": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            f.decide("PutObject", Some("prod/state.json.lock")).fault,
+            None
+        );
         assert_eq!(f.decide("PutObject", None).fault, None);
         assert_eq!(
             f.decide("PutObject", Some("prod/state.json")).fault,

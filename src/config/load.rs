@@ -895,7 +895,10 @@ mod tests {
     const BACKEND_BASE: &str = "version: 1\nproviders:\n  default: { region: us-east-1 }\n  state: { region: eu-west-1 }\n";
 
     fn load_backend(backend: &str) -> Result<Config, ConfigError> {
-        load_str(&format!("{BACKEND_BASE}{backend}"), Path::new("lockward.yaml"))
+        load_str(
+            &format!("{BACKEND_BASE}{backend}"),
+            Path::new("lockward.yaml"),
+        )
     }
 
     #[test]
@@ -916,7 +919,12 @@ mod tests {
         assert!(
             matches!(&config.backend, Some(crate::config::Backend::S3(s)) if s.provider == "default")
         );
-        assert_eq!(load_str(BACKEND_BASE, Path::new("lockward.yaml")).unwrap().backend, None);
+        assert_eq!(
+            load_str(BACKEND_BASE, Path::new("lockward.yaml"))
+                .unwrap()
+                .backend,
+            None
+        );
     }
 
     #[track_caller]
