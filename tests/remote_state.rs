@@ -623,6 +623,110 @@ fn a_saved_plan_is_stale_against_another_state_backend() {
 }
 
 #[test]
+fn import_and_report_use_the_s3_state_and_its_journals() {
+    let env = Env::new();
+    let remote = Remote::emulator(&env);
+    env.seed(json!({"glacier": [crate::support::vault_locked(
+        "i0", "Locked", crate::support::POLICY, "2026-11-01T00:00:00Z")]}));
+    let text = format!(
+        "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\n\
+         backend:\n  s3: {{ bucket: {bucket}, key: {KEY} }}\nglacier_vault_lock:\n  i0:\n    \
+         vault: i0\n    policy_file: policies/audit.json\n    state: locked\n",
+        url = env.emulator.url(),
+        bucket = remote.bucket
+    );
+    env.write("lockward.yaml", &text);
+    env.lockward(&["import", "glacier_vault_lock.i0"])
+        .success()
+        .stderr_has(&format!("s3://lockward-state/{KEY}"));
+    assert_eq!(records(&remote.state()), ["glacier_vault_lock.i0"]);
+    assert!(remote.lock().is_none(), "import released the lock");
+    let journal = remote.journal();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0]["action"], "import");
+    assert!(
+        !env.path("lockward.state.json").exists(),
+        "nothing is written locally"
+    );
+    let report = env.lockward(&["report", "--format", "json"]);
+    report.success();
+    let report: Value = serde_json::from_str(&report.stdout).unwrap();
+    assert_eq!(
+        report["state"]["path"],
+        format!("s3://lockward-state/{KEY}")
+    );
+    assert_eq!(report["journal"]["records"], 1);
+    env.lockward(&["plan", "--detailed-exitcode"]).success();
+    // A config with a backend refuses a local --state: it would plan against another state.
+    env.lockward(&["plan", "--state", "other.json"])
+        .code(1)
+        .stderr_has("keeps the state in S3");
+}
+
+#[test]
+fn an_approval_replayed_from_another_runner_is_refused_from_the_shared_journal() {
+    let env = Env::new();
+    let remote = Remote::emulator(&env);
+    seed_vaults(&env, &["x0".to_string()]);
+    let text = format!(
+        "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\n\
+         backend:\n  s3: {{ bucket: {bucket}, key: {KEY} }}\nglacier_vault_lock:\n  x0:\n    \
+         vault: x0\n    policy_file: policies/audit.json\n    state: locked\n",
+        url = env.emulator.url(),
+        bucket = remote.bucket
+    );
+    env.write("lockward.yaml", &text);
+    let digest = crate::support::plan_digest(&env);
+    // The irreversible call's answers are all lost: its effect is unknown.
+    env.faults(json!({"rules": [{"operation": "CompleteVaultLock", "kind": "drop_before_apply"}]}));
+    env.lockward(&["apply", "--approve", &digest]).code(1);
+    env.faults(json!({"rules": []}));
+    let attempts = |env: &Env| {
+        env.calls()
+            .iter()
+            .filter(|c| c["operation"] == "CompleteVaultLock")
+            .count()
+    };
+    let sent = attempts(&env);
+    assert!(sent >= 1);
+
+    // Another runner: a fresh checkout of the same config, nothing local but the files in git.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("lockward.yaml"), &text).unwrap();
+    std::fs::create_dir(other.path().join("policies")).unwrap();
+    std::fs::copy(
+        env.path("policies/audit.json"),
+        other.path().join("policies/audit.json"),
+    )
+    .unwrap();
+    let in_other = |args: &[&str]| {
+        let mut cmd = env.command(args);
+        cmd.current_dir(other.path());
+        env.run(&mut cmd)
+    };
+    let replay = in_other(&["apply", "--approve", &digest]);
+    replay.code(1);
+    assert_eq!(attempts(&env), sent, "the replayed approval called nothing");
+    // It knows why: the attempt is in the shared journal, so its plan shows it.
+    let plan = in_other(&["plan", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_ne!(
+        plan["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:"),
+        digest
+    );
+    let recorded = &plan["resources"][0]["recorded"];
+    assert!(
+        recorded["attempts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|t| t["action"] == "complete_lock" && t["effect"] == "unknown")),
+        "the attempt whose effect is unknown is part of what the other runner plans from: {recorded}"
+    );
+}
+
+#[test]
 fn the_example_workflow_offers_the_s3_backend_and_keeps_a_state_that_could_not_be_saved() {
     let text = include_str!("../examples/github/lockward.yml");
     let workflow: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
