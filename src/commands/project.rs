@@ -205,7 +205,8 @@ impl Project {
         Ok(out)
     }
 
-    /// The providers a command reaching `reach` builds clients for, by name.
+    /// The providers a command reaching `reach` builds clients for, by name, and the state
+    /// backend's.
     fn providers(&self, reach: Reach) -> Vec<&Provider> {
         self.config
             .providers
@@ -213,6 +214,7 @@ impl Project {
             .filter(|p| {
                 reach == Reach::EveryProvider
                     || self.config.resources.iter().any(|r| r.provider == p.name)
+                    || matches!(&self.config.backend, Some(config::Backend::S3(b)) if b.provider == p.name)
             })
             .collect()
     }
