@@ -523,10 +523,10 @@ fn a_state_write_lost_after_a_mutating_call_leaves_the_errored_state_and_state_p
 }
 
 #[test]
-fn a_lost_answer_to_the_state_write_is_read_back_and_the_apply_goes_on() {
+fn lost_answers_to_the_lock_and_state_writes_are_read_back_and_the_apply_goes_on() {
     let env = Env::new();
     let remote = Remote::emulator(&env);
-    let vaults = names("l", 2);
+    let vaults = names("l", 3);
     seed_vaults(&env, &vaults);
     config(&env, &remote, &vaults);
     // The first state write lands, but its answer is lost.
@@ -559,6 +559,32 @@ fn a_lost_answer_to_the_state_write_is_read_back_and_the_apply_goes_on() {
     );
     assert_eq!(state["serial"], 4);
     assert_eq!(state_writes(&env), 4);
+    assert!(remote.lock().is_none());
+    // The lock's create lands but its answer is lost, and its release keeps failing: the run
+    // knows the lock is its own, applies, and says how to release what it could not.
+    env.faults(json!({"rules": [
+        {"operation": "PutObject", "key": format!("{KEY}.lock"), "kind": "drop_after_apply", "times": 1},
+        {"operation": "DeleteObject", "key": format!("{KEY}.lock"), "kind": "error", "status": 500,
+         "code": "InternalError", "times": 20}]}));
+    let run = env.lockward(&[
+        "apply",
+        "--auto-approve",
+        "--target",
+        "glacier_vault_lock.l2",
+    ]);
+    run.success()
+        .stderr_has("warning: ")
+        .stderr_has("lockward force-unlock ");
+    env.faults(json!({"rules": []}));
+    let left = remote.lock().expect("the lock it could not release");
+    assert!(
+        run.stderr.contains(left["id"].as_str().unwrap()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(remote.state()["serial"], 6);
+    env.lockward(&["force-unlock", left["id"].as_str().unwrap()])
+        .success();
     assert!(remote.lock().is_none());
     // `show` reads the same state from the bucket.
     env.lockward(&["show", "--format", "json"])

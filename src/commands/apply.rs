@@ -209,6 +209,15 @@ pub fn run_with(
             }
         }
     };
+    // Everything is written: release the lock now, and say so if it cannot be (a lock left in
+    // S3 would keep every other runner out until someone force-unlocks it).
+    let lock_id = lock.id().to_string();
+    if let Err(e) = lock.release() {
+        say(format_args!(
+            "warning: {e}\nhint: once you know no lockward run holds it, release it with `{}`",
+            project.suggest("force-unlock", &[], &[&lock_id])
+        ));
+    }
     let done = report.count(|o| *o == ActionOutcome::Done);
     let failed = report.count(|o| matches!(o, ActionOutcome::Failed(_)));
     let skipped = report.count(|o| *o == ActionOutcome::Skipped);

@@ -546,12 +546,17 @@ impl S3State {
         let key = self.lock_key();
         let start = Instant::now();
         let mut pause = Duration::from_millis(25);
+        // Creates whose answer was lost and that found no lock: they keep failing to land.
+        let mut lost = 0;
         loop {
             let e = match self.block(self.put(&key, body.clone(), Condition::Absent)) {
                 Ok(etag) => return Ok((holder, etag)),
                 Err(e) => e,
             };
             if !(e.is_ambiguous() || is_precondition(&e) || is_conflict(&e)) {
+                return Err(self.failed("create the state lock", &key, &e));
+            }
+            if lost >= WRITE_ATTEMPTS {
                 return Err(self.failed("create the state lock", &key, &e));
             }
             let found = self
@@ -564,8 +569,14 @@ impl S3State {
                     Ok(h) => Some(Box::new(h)),
                     Err(_) => None,
                 },
-                // Released in between: try again at once.
-                None => continue,
+                // Released in between (a 412), or the create did not land (a lost answer):
+                // try again at once, a bounded number of times for the second.
+                None => {
+                    if e.is_ambiguous() {
+                        lost += 1;
+                    }
+                    continue;
+                }
             };
             let waited = start.elapsed();
             if waited >= timeout {
@@ -590,7 +601,15 @@ impl S3State {
     /// hands is left alone, with a warning.
     pub fn release(&self, etag: &str) -> Result<(), RemoteError> {
         let key = self.lock_key();
-        match self.block(self.delete(&key, etag)) {
+        let mut result = self.block(self.delete(&key, etag));
+        // A 409: a concurrent write to the key got there first; nothing was deleted.
+        for _ in 1..WRITE_ATTEMPTS {
+            match &result {
+                Err(e) if is_conflict(e) => result = self.block(self.delete(&key, etag)),
+                _ => break,
+            }
+        }
+        match result {
             Ok(()) => Ok(()),
             Err(e) if is_missing(&e) => Ok(()),
             Err(e) if is_precondition(&e) => Err(RemoteError::Failed(format!(
