@@ -270,11 +270,13 @@ fn records(state: &Value) -> Vec<String> {
 }
 
 /// A first apply's Glacier call is slowed down so that the test can stop the process while
-/// it holds the lock, mid-apply.
+/// it holds the lock, mid-apply: the answer cannot reach it before the test has seen the call
+/// arrive and sent SIGSTOP (1.5 s is the margin for a loaded machine; after SIGSTOP nothing
+/// depends on time).
 fn slow_initiate(env: &Env) {
     env.faults(
         json!({"rules": [{"operation": "InitiateVaultLock", "kind": "latency",
-                                 "ms": 400, "times": 1}]}),
+                                 "ms": 1500, "times": 1}]}),
     );
 }
 
@@ -382,7 +384,7 @@ fn another_writer_between_the_call_and_the_state_write_stops_the_apply_with_noth
         assert_eq!(base["serial"], 2);
         env.faults(
             json!({"rules": [{"operation": "InitiateVaultLock", "kind": "latency",
-                                     "ms": 400, "times": 1}]}),
+                                     "ms": 1500, "times": 1}]}),
         );
         // w1 is done; make w0's apply a stalled one.
         let stalled = spawn(
