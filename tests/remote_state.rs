@@ -607,6 +607,16 @@ fn force_unlock_releases_only_the_lock_it_names() {
                           "caller": "arn:aws:iam::123456789012:user/ci", "operation": "apply"});
         remote.put(&format!("{KEY}.lock"), &dead.to_string());
 
+        // Named with -c from elsewhere, the hint's command repeats it.
+        let mut elsewhere = env.command(&["apply", "--auto-approve", "-c", "policies/team.yaml"]);
+        let text = env.read("lockward.yaml");
+        env.write(
+            "policies/team.yaml",
+            &text.replace("policies/audit.json", "audit.json"),
+        );
+        env.run(&mut elsewhere).code(1).stderr_has(
+            "`lockward force-unlock -c policies/team.yaml 3d5e1f00-0000-4000-8000-00000000dead`",
+        );
         env.lockward(&["apply", "--auto-approve"])
             .code(1)
             .stderr_has("pid 4242 on host runner-7")

@@ -62,7 +62,8 @@ pub fn run_with(
         .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
         .unwrap_or_default();
     let backend = project.backend(session)?;
-    let lock = backend.lock("apply", timeout)?;
+    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
+    let lock = backend.lock("apply", timeout, &unlock)?;
     let writer = lock.writer();
     let journal = lock.journal();
     let state = backend.load()?;

@@ -59,7 +59,8 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
         .unwrap_or_default();
     let backend = project.backend(session)?;
-    let lock = backend.lock("import", timeout)?;
+    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
+    let lock = backend.lock("import", timeout, &unlock)?;
     let store = lock.writer();
     let journal = lock.journal();
     let mut state = backend.load()?;

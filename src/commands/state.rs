@@ -116,7 +116,9 @@ pub fn state_push(args: &StatePushArgs) -> anyhow::Result<ExitCode> {
                 .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
                 .unwrap_or_default();
             let (_, caller) = s3.caller()?;
-            let (holder, etag) = s3.acquire("state push", &caller, timeout)?;
+            let (holder, etag) = s3.acquire("state push", &caller, timeout).map_err(|e| {
+                e.with_unlock_command(|id| project.suggest("force-unlock", &[], &[id]))
+            })?;
             say(format_args!(
                 "note: the lock {lock_id} of the run that left this file is gone; pushing under a new lock {}",
                 holder.id

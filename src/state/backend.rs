@@ -163,12 +163,20 @@ impl StateBackend {
 
     /// Takes the state lock for `operation` (e.g. `apply`), waiting up to `timeout`; a held
     /// lock is refused naming its holder.
-    pub fn lock(&self, operation: &str, timeout: Duration) -> Result<HeldLock, BackendError> {
+    /// `unlock` makes the command a refusal suggests to release a held S3 lock (given its id).
+    pub fn lock(
+        &self,
+        operation: &str,
+        timeout: Duration,
+        unlock: &dyn Fn(&str) -> String,
+    ) -> Result<HeldLock, BackendError> {
         let held = match self {
             StateBackend::Local(path) => Held::Local(StateLock::acquire(path, operation, timeout)?),
             StateBackend::S3(s3) => {
                 let (_, caller) = s3.caller()?;
-                let (holder, etag) = s3.acquire(operation, &caller, timeout)?;
+                let (holder, etag) = s3
+                    .acquire(operation, &caller, timeout)
+                    .map_err(|e| e.with_unlock_command(unlock))?;
                 Held::S3 { holder, etag }
             }
         };

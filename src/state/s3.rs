@@ -82,15 +82,44 @@ pub enum RemoteError {
     #[error("{0}")]
     Failed(String),
     /// The state lock is held by another run.
-    #[error("{}", held_message(location, holder.as_deref(), *waited))]
+    #[error("{}", held_message(location, holder.as_deref(), *waited, unlock))]
     Held {
         location: String,
         holder: Option<Box<RemoteHolder>>,
         waited: Duration,
+        /// The command that releases the lock, as the hint prints it (a command names its
+        /// `-c` here: see [`RemoteError::with_unlock_command`]).
+        unlock: String,
     },
 }
 
-fn held_message(location: &str, holder: Option<&RemoteHolder>, waited: Duration) -> String {
+impl RemoteError {
+    /// A held lock's hint with `command` (e.g. with the `-c` the user typed) as the way to
+    /// release it; `command` is given the holder's lock id.
+    pub fn with_unlock_command(self, command: impl Fn(&str) -> String) -> RemoteError {
+        match self {
+            RemoteError::Held {
+                location,
+                holder: Some(holder),
+                waited,
+                ..
+            } => RemoteError::Held {
+                unlock: command(&holder.id),
+                location,
+                holder: Some(holder),
+                waited,
+            },
+            other => other,
+        }
+    }
+}
+
+fn held_message(
+    location: &str,
+    holder: Option<&RemoteHolder>,
+    waited: Duration,
+    unlock: &str,
+) -> String {
     let who = match holder {
         Some(h) => format!("held by {h}"),
         None => "held by another run that has not said who it is".to_string(),
@@ -100,15 +129,11 @@ fn held_message(location: &str, holder: Option<&RemoteHolder>, waited: Duration)
     } else {
         format!(" after waiting {}s", waited.as_secs())
     };
-    let unlock = match holder {
-        Some(h) => format!("`lockward force-unlock {}`", h.id),
-        None => "`lockward force-unlock LOCK_ID`".to_string(),
-    };
     format!(
         "the state is locked{after}: {location}{LOCK_SUFFIX} is {who}\nhint: another lockward \
          run is using this state; wait for it to finish, or pass --lock-timeout (e.g. \
          --lock-timeout 5m) to wait for it. Only if that run is certainly gone (a runner that \
-         crashed), release its lock with {unlock}"
+         crashed), release its lock with `{unlock}`"
     )
 }
 
@@ -580,7 +605,12 @@ impl S3State {
             };
             let waited = start.elapsed();
             if waited >= timeout {
+                let unlock = format!(
+                    "lockward force-unlock {}",
+                    other.as_ref().map_or("LOCK_ID", |h| h.id.as_str())
+                );
                 return Err(RemoteError::Held {
+                    unlock,
                     location: self.location(),
                     holder: other,
                     waited: if timeout.is_zero() {
