@@ -301,7 +301,9 @@ impl StateWriter {
 pub struct S3Journal {
     state: Arc<S3State>,
     key: String,
-    /// What the object holds, and its ETag (`None`: not written yet).
+    /// Every record this run appended, written or not (a failed write's records go out with
+    /// the next write, and into the local copy of an errored run), and the object's ETag as
+    /// last written (`None`: not written yet).
     written: Mutex<(Vec<u8>, Option<String>)>,
 }
 
@@ -319,17 +321,17 @@ impl RunJournal {
             RunJournal::Local(j) => j.append_all(records),
             RunJournal::S3(j) => {
                 let mut written = j.written.lock().unwrap_or_else(|p| p.into_inner());
-                let mut body = written.0.clone();
+                let (body, etag) = &mut *written;
                 for record in records {
-                    serde_json::to_writer(&mut body, record)
+                    serde_json::to_writer(&mut *body, record)
                         .map_err(|e| JournalError::Remote(e.to_string()))?;
                     body.push(b'\n');
                 }
-                let etag = j
+                let new_etag = j
                     .state
-                    .write_journal(&j.key, &body, written.1.as_deref())
+                    .write_journal(&j.key, body, etag.as_deref())
                     .map_err(|e| JournalError::Remote(e.to_string()))?;
-                *written = (body, Some(etag));
+                *etag = Some(new_etag);
                 Ok(())
             }
         }
@@ -355,7 +357,7 @@ impl RunJournal {
         }
     }
 
-    /// What this run recorded and tried to record, for a local copy (S3 only).
+    /// Every record this run appended, written to S3 or not, for a local copy (S3 only).
     fn run_records(&self) -> Option<Vec<u8>> {
         match self {
             RunJournal::Local(_) => None,
@@ -456,6 +458,72 @@ mod tests {
             None,
             "the journal copy is not a state file"
         );
+    }
+
+    /// A journal write that fails loses nothing: its records go out with the next write and
+    /// are in what an errored run copies locally.
+    #[test]
+    fn an_s3_journal_write_that_fails_goes_out_with_the_next() {
+        let emulator = lockward_emulator::spawn(lockward_emulator::EmulatorConfig::default())
+            .expect("start the emulator");
+        emulator
+            .seed(serde_json::json!({"s3": [{"region": "us-east-1", "bucket": "journal-test"}]}))
+            .unwrap();
+        let provider = crate::config::Provider {
+            name: "default".to_string(),
+            region: "us-east-1".to_string(),
+            profile: None,
+            endpoint_url: Some(emulator.url()),
+            assume_role: None,
+        };
+        let backend = crate::config::S3Backend {
+            bucket: "journal-test".to_string(),
+            key: "k".to_string(),
+            provider: "default".to_string(),
+        };
+        let options = ClientOptions {
+            static_credentials: Some(("AKIDTEST".to_string(), "secret".to_string())),
+            ..ClientOptions::default()
+        };
+        let s3 = Arc::new(S3State::connect(&backend, &provider, &options).unwrap());
+        let journal = RunJournal::S3(Arc::new(S3Journal {
+            state: s3.clone(),
+            key: s3.journal_key("run"),
+            written: Mutex::new((Vec::new(), None)),
+        }));
+        let record = |n: u32| {
+            let mut detail = serde_json::Map::new();
+            detail.insert("n".to_string(), serde_json::json!(n));
+            JournalRecord::new(
+                "2026-11-23T12:00:00Z".parse().unwrap(),
+                "glacier_vault_lock.a".parse().unwrap(),
+                crate::apply::journal::JournalAction::Recover,
+                crate::apply::journal::Phase::Recovered,
+                detail,
+            )
+        };
+        let on_s3 = || {
+            let (_, body) = s3.read_object("k.journal/run.jsonl").unwrap().unwrap();
+            crate::apply::journal::parse(&body).records
+        };
+        journal.append(&record(1)).unwrap();
+        emulator
+            .set_faults(serde_json::json!({"rules": [{"operation": "PutObject",
+                "key": "k.journal/run.jsonl", "kind": "drop_before_apply"}]}))
+            .unwrap();
+        assert!(journal.append(&record(2)).is_err());
+        emulator
+            .set_faults(serde_json::json!({"rules": []}))
+            .unwrap();
+        assert_eq!(on_s3(), vec![record(1)]);
+        let copy = crate::apply::journal::parse(&journal.run_records().unwrap()).records;
+        assert_eq!(
+            copy,
+            vec![record(1), record(2)],
+            "the local copy has the failed record"
+        );
+        journal.append(&record(3)).unwrap();
+        assert_eq!(on_s3(), vec![record(1), record(2), record(3)]);
     }
 
     #[test]
