@@ -41,6 +41,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Adopt locks that already exist into the state file, without changing anything in AWS.
     Import(ImportArgs),
+    /// Release a state lock that a crashed run left in the S3 backend (only with its lock id).
+    #[command(name = "force-unlock")]
+    ForceUnlock(ForceUnlockArgs),
+    /// Work with the state itself: `state push` a state that a failed write left locally.
+    State(StateArgs),
     /// Print a shell completion script, e.g. `lockward completions bash > /etc/bash_completion.d/lockward`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `lockward man > lockward.1`; with `--dir DIR`, write
@@ -82,6 +87,43 @@ pub struct ImportArgs {
     /// The declared resources to adopt, e.g. `glacier_vault_lock.audit`. All or none are imported.
     #[arg(value_name = "ADDR", required = true)]
     pub addresses: Vec<Address>,
+    /// Wait this long for another run's state lock (e.g. `30s`, `5m`) instead of failing at once.
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<SignedDuration>,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The id of the lock to release, as the refused command named it.
+    #[arg(value_name = "LOCK_ID")]
+    pub lock_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    #[command(subcommand)]
+    pub command: StateCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Push a state that a failed write left beside the config
+    /// (`lockward.errored.<lock-id>.state.json`) to the S3 backend, under the lock it kept.
+    Push(StatePushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatePushArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The errored state file, e.g. `lockward.errored.<lock-id>.state.json`.
+    #[arg(value_name = "ERRORED_STATE_FILE")]
+    pub file: PathBuf,
+    /// Wait this long for the state lock (e.g. `30s`) when the errored run's lock is gone.
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<SignedDuration>,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Import(args) => commands::import::run(args),
+        Command::ForceUnlock(args) => commands::state::force_unlock(args),
+        Command::State(args) => commands::state::run(args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::completions::man(args),
     };

@@ -31,7 +31,7 @@ use serde_json::Value;
 use crate::kinds::Address;
 use crate::plan::{Plan, ResourcePlan, PLAN_FORMAT_VERSION};
 use crate::state::durable::{self, OpenFailure};
-use crate::state::StateFile;
+use crate::state::{BackendTarget, StateFile};
 
 /// The saved-plan format this build reads and writes.
 pub const PLANFILE_FORMAT_VERSION: u32 = 2;
@@ -53,6 +53,10 @@ pub struct SavedPlan {
     /// Each resource's live fingerprint when planned, by address.
     pub live_fingerprints: BTreeMap<Address, String>,
     pub plan: Plan,
+    /// Where the state was kept when planned (`backend: s3`), so the plan is never applied
+    /// against another state. Absent for the local state file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendTarget>,
 }
 
 /// Everything that can go wrong with a saved plan. Each message names the file and says what to
@@ -174,7 +178,14 @@ impl SavedPlan {
             created_at,
             live_fingerprints: fingerprints(&plan),
             plan,
+            backend: None,
         }
+    }
+
+    /// The same, planned against the state backend at `target`.
+    pub fn with_backend(mut self, target: Option<BackendTarget>) -> SavedPlan {
+        self.backend = target;
+        self
     }
 
     /// Writes the plan to `path` atomically (a temp file renamed over it, so a failure never
@@ -504,10 +515,22 @@ pub fn stale_reasons(
     saved: &SavedPlan,
     config_digest: &str,
     state: &StateFile,
+    backend: &Option<BackendTarget>,
     fresh: &Plan,
 ) -> Vec<String> {
     let planned = &saved.plan;
     let mut reasons = Vec::new();
+    if saved.backend != *backend {
+        let words = |t: &Option<BackendTarget>| match t {
+            Some(t) => t.to_string(),
+            None => "the local state file".to_string(),
+        };
+        reasons.push(format!(
+            "the state is kept elsewhere than when the plan was made ({} then, {} now)",
+            words(&saved.backend),
+            words(backend)
+        ));
+    }
 
     let ours = env!("CARGO_PKG_VERSION");
     if saved.lockward_version != ours {
@@ -896,7 +919,7 @@ mod tests {
     fn a_fresh_plan_has_no_stale_reasons() {
         let saved = saved();
         let plan = sample_plan();
-        let reasons = stale_reasons(&saved, &plan.config_digest, &state_for(&plan), &plan);
+        let reasons = stale_reasons(&saved, &plan.config_digest, &state_for(&plan), &None, &plan);
         assert!(reasons.is_empty(), "{reasons:?}");
     }
 
@@ -909,6 +932,7 @@ mod tests {
             &saved,
             &crate::digest::sha256(b"other"),
             &state_for(&planned),
+            &None,
             &planned,
         );
         assert_eq!(reasons.len(), 1, "{reasons:?}");
@@ -916,12 +940,12 @@ mod tests {
 
         let mut state = state_for(&planned);
         state.serial = 5;
-        let reasons = stale_reasons(&saved, &planned.config_digest, &state, &planned);
+        let reasons = stale_reasons(&saved, &planned.config_digest, &state, &None, &planned);
         assert_eq!(reasons, vec!["the state file changed since the plan was made (serial 3 then, 5 now): another apply ran in between".to_string()]);
 
         let mut state = state_for(&planned);
         state.lineage = "ffffffff-1111-4222-8333-444455556666".to_string();
-        let reasons = stale_reasons(&saved, &planned.config_digest, &state, &planned);
+        let reasons = stale_reasons(&saved, &planned.config_digest, &state, &None, &planned);
         assert_eq!(reasons.len(), 1, "{reasons:?}");
         assert!(reasons[0].contains("another state file"), "{reasons:?}");
 
@@ -929,6 +953,7 @@ mod tests {
             &saved,
             &planned.config_digest,
             &StateFile::empty(),
+            &None,
             &planned,
         );
         assert!(reasons[0].contains("no state file now"), "{reasons:?}");
@@ -946,6 +971,7 @@ mod tests {
             &never_written,
             &planned.config_digest,
             &state_for(&planned),
+            &None,
             &planned,
         );
         assert!(reasons[0].contains("first written after"), "{reasons:?}");
@@ -956,6 +982,7 @@ mod tests {
             &older,
             &planned.config_digest,
             &state_for(&planned),
+            &None,
             &planned,
         );
         assert!(reasons[0].contains("lockward 0.0.1"), "{reasons:?}");
@@ -976,7 +1003,13 @@ mod tests {
                 glacier("new_one", "none", Outcome::Change),
             ],
         );
-        let reasons = stale_reasons(&saved, &planned.config_digest, &state_for(&planned), &fresh);
+        let reasons = stale_reasons(
+            &saved,
+            &planned.config_digest,
+            &state_for(&planned),
+            &None,
+            &fresh,
+        );
         assert_eq!(
             reasons,
             vec![

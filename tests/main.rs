@@ -15,6 +15,7 @@ mod messages;
 mod plan;
 mod plan_out;
 mod providers;
+mod remote_state;
 mod render;
 mod report;
 mod s3;

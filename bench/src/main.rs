@@ -14,6 +14,8 @@ use lockward_bench::{config_text, project, Mix, POLICY};
 use lockward_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Value};
 
+mod remote_state;
+
 #[derive(Parser)]
 #[command(about = "End-to-end benchmark of lockward plan and apply against the emulator")]
 struct Args {
@@ -135,6 +137,18 @@ fn main() -> anyhow::Result<()> {
     )?;
     missed.extend(report(
         &format!("apply, {n} reversible actions, {lat} ms, parallelism {p}"),
+        &m,
+        Some(requests),
+        lat,
+        p,
+        Target::Ratio(1.5),
+    ));
+
+    // 2b. the same apply with the state in S3 (`backend: s3`).
+    let bed = remote_state::s3_bed(n, lat)?;
+    let (m, requests) = remote_state::apply_by_digest(&bed, &bin, p)?;
+    missed.extend(report(
+        &format!("apply, {n} reversible actions, S3 state backend"),
         &m,
         Some(requests),
         lat,

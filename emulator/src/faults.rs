@@ -41,6 +41,9 @@ struct FaultRuleDoc {
     code: Option<String>,
     #[serde(default)]
     message: Option<String>,
+    /// Only calls on this S3 object key (e.g. the state object, not its lock).
+    #[serde(default)]
+    key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,12 +140,16 @@ impl Faults {
         self.rules.clear();
     }
 
-    /// Decides what happens to a call of `operation`, consuming `times` budgets. Latencies (of
-    /// each kind) add up; the first matching rule of another kind is the fault.
-    pub fn decide(&mut self, operation: &str) -> Decision {
+    /// Decides what happens to a call of `operation` (on the S3 object `key`, if any),
+    /// consuming `times` budgets. Latencies (of each kind) add up; the first matching rule of
+    /// another kind is the fault.
+    pub fn decide(&mut self, operation: &str, key: Option<&str>) -> Decision {
         let mut decision = Decision::default();
         for rule in &mut self.rules {
             if rule.doc.operation != "*" && rule.doc.operation != operation {
+                continue;
+            }
+            if rule.doc.key.as_deref().is_some_and(|k| Some(k) != key) {
                 continue;
             }
             let is_latency = matches!(
@@ -202,10 +209,10 @@ mod tests {
             json!({"rules": [{"operation": "GetVaultLock", "kind": "throttle", "times": 2}]}),
         )
         .unwrap();
-        assert_eq!(f.decide("ListVaults").fault, None);
-        assert_eq!(f.decide("GetVaultLock").fault, Some(Fault::Throttle));
-        assert_eq!(f.decide("GetVaultLock").fault, Some(Fault::Throttle));
-        assert_eq!(f.decide("GetVaultLock").fault, None);
+        assert_eq!(f.decide("ListVaults", None).fault, None);
+        assert_eq!(f.decide("GetVaultLock", None).fault, Some(Fault::Throttle));
+        assert_eq!(f.decide("GetVaultLock", None).fault, Some(Fault::Throttle));
+        assert_eq!(f.decide("GetVaultLock", None).fault, None);
     }
 
     #[test]
@@ -215,7 +222,7 @@ mod tests {
             let mut f = Faults::default();
             f.replace(doc.clone()).unwrap();
             (0..32)
-                .map(|_| f.decide("X").fault.is_some())
+                .map(|_| f.decide("X", None).fault.is_some())
                 .collect::<Vec<_>>()
         };
         let first = run();
@@ -230,7 +237,7 @@ mod tests {
             {"operation": "*", "kind": "latency", "ms": 20},
             {"operation": "*", "kind": "error", "status": 503, "code": "ServiceUnavailableException"}]}))
             .unwrap();
-        let d = f.decide("X");
+        let d = f.decide("X", None);
         assert_eq!(d.latency_ms, 20);
         assert!(matches!(d.fault, Some(Fault::Error { status: 503, .. })));
     }
@@ -243,14 +250,34 @@ mod tests {
             {"operation": "*", "kind": "latency", "ms": 20},
             {"operation": "InitiateVaultLock", "kind": "drop_after_apply", "times": 1}]}))
             .unwrap();
-        let d = f.decide("InitiateVaultLock");
+        let d = f.decide("InitiateVaultLock", None);
         assert_eq!((d.latency_ms, d.latency_after_apply_ms), (20, 300));
         assert_eq!(d.fault, Some(Fault::DropAfterApply));
-        let d = f.decide("InitiateVaultLock");
+        let d = f.decide("InitiateVaultLock", None);
         assert_eq!(
             (d.latency_ms, d.latency_after_apply_ms, d.fault),
             (20, 0, None)
         );
+    }
+
+    #[test]
+    fn a_rule_with_a_key_matches_only_calls_on_that_object() {
+        let mut f = Faults::default();
+        f.replace(
+            json!({"rules": [{"operation": "PutObject", "kind": "drop_after_apply",
+                                    "key": "prod/state.json", "times": 1}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            f.decide("PutObject", Some("prod/state.json.lock")).fault,
+            None
+        );
+        assert_eq!(f.decide("PutObject", None).fault, None);
+        assert_eq!(
+            f.decide("PutObject", Some("prod/state.json")).fault,
+            Some(Fault::DropAfterApply)
+        );
+        assert_eq!(f.decide("PutObject", Some("prod/state.json")).fault, None);
     }
 
     #[test]

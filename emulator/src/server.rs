@@ -32,6 +32,9 @@ pub struct Inner {
     pub clock: VirtualClock,
     pub faults: Faults,
     pub calls: Vec<Json>,
+    /// How many calls took effect so far: numbers each call's `applied` in the call log, the
+    /// order calls took effect in (which may differ from the order they arrived in).
+    pub applied: u64,
 }
 
 /// State shared by the server, the control API and the library handle.
@@ -50,6 +53,7 @@ impl Shared {
                 clock: VirtualClock::default(),
                 faults: Faults::default(),
                 calls: Vec::new(),
+                applied: 0,
             }),
             latency_ms,
         }
@@ -286,10 +290,13 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
             "operation": op.name,
             "region": scope.region,
             "mutating": op.mutating,
+            "access_key": scope.access_key,
             "params": op.params,
         }));
-        inner.faults.decide(op.name)
+        let key = op.params.get("Key").and_then(Json::as_str);
+        (seq, inner.faults.decide(op.name, key))
     };
+    let (seq, decision) = decision;
 
     let delay = shared.latency_ms.saturating_add(decision.latency_ms);
     if delay > 0 {
@@ -332,9 +339,16 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
             session,
             now,
         };
-        service
+        let resp = service
             .execute(&op, raw, &mut ctx, request_id)
-            .unwrap_or_else(|e| service.error(&e, request_id))
+            .unwrap_or_else(|e| service.error(&e, request_id));
+        inner.applied += 1;
+        let applied = inner.applied;
+        if let Some(call) = inner.calls.get_mut(seq - 1).filter(|c| c["seq"] == seq) {
+            call["status"] = json!(resp.status().as_u16());
+            call["applied"] = json!(applied);
+        }
+        resp
     };
     if decision.latency_after_apply_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.latency_after_apply_ms)).await;

@@ -27,10 +27,10 @@ use crate::kinds::Address;
 use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
 use crate::plan::{Effect, Reversibility, Target};
 use crate::refresh::Clients;
-use crate::state::{Record, StateFile, StateStore};
+use crate::state::{Record, RunJournal, StateFile, StateWriter};
 
 use super::commit::GroupCommit;
-use super::journal::{Journal, JournalAction, JournalRecord, Phase};
+use super::journal::{JournalAction, JournalRecord, Phase};
 
 /// What happened to one action.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,8 +82,9 @@ pub struct FatalError(pub String);
 pub struct Executor<'a> {
     pub config: &'a Config,
     pub clients: &'a Clients,
-    pub store: &'a StateStore,
-    pub journal: &'a Journal,
+    /// The state, written under the run's lock (a local file or S3).
+    pub store: &'a StateWriter,
+    pub journal: &'a RunJournal,
     pub parallelism: usize,
     /// Who each provider's credentials act as (STS GetCallerIdentity, asked by the preflight),
     /// by provider name, for the journal.
@@ -313,7 +314,7 @@ impl<'a> Executor<'a> {
 }
 
 /// Saves the shared state when steps ask, one write for all that wait at once.
-fn state_writer(store: StateStore, state: Arc<Mutex<StateFile>>) -> GroupCommit<()> {
+fn state_writer(store: StateWriter, state: Arc<Mutex<StateFile>>) -> GroupCommit<()> {
     GroupCommit::spawn(move |_waiting: Vec<()>| {
         // Every update of the steps now waiting was applied before they asked for the save.
         let mut snapshot = lock(&state).clone();
@@ -327,7 +328,7 @@ fn state_writer(store: StateStore, state: Arc<Mutex<StateFile>>) -> GroupCommit<
 }
 
 /// Appends journal records, one fsync for all that wait at once.
-fn journal_writer(journal: Journal) -> GroupCommit<JournalRecord> {
+fn journal_writer(journal: RunJournal) -> GroupCommit<JournalRecord> {
     GroupCommit::spawn(move |records: Vec<JournalRecord>| {
         journal.append_all(&records).map_err(|e| e.to_string())
     })

@@ -291,6 +291,9 @@ pub enum JournalError {
     )]
     NotAFile { path: PathBuf },
 
+    #[error("{0}")]
+    Remote(String),
+
     #[error(
         "could not {action} the journal {}: {source}\nhint: check that the directory is \
          writable and has free space; nothing was called after the last record that was \
@@ -434,7 +437,7 @@ impl Journal {
     }
 }
 
-fn parse(bytes: &[u8]) -> JournalContents {
+pub(crate) fn parse(bytes: &[u8]) -> JournalContents {
     let mut contents = JournalContents::default();
     let mut offset = 0usize;
     for (index, raw) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {

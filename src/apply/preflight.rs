@@ -63,11 +63,13 @@ impl PreflightError {
 }
 
 /// Runs every check; returns who each provider's credentials act as, for the journal.
+/// `state_path` is the local state file, proven writable; `None` for the S3 backend, whose
+/// lock was taken with a conditional write beside the state object.
 pub async fn check(
     plan: &Plan,
     config: &Config,
     clients: &Clients,
-    state_path: &Path,
+    state_path: Option<&Path>,
     history: &History,
 ) -> Result<BTreeMap<String, CallerIdentity>, PreflightError> {
     let acting: Vec<(&crate::plan::ResourcePlan, &Resource)> = plan
@@ -99,7 +101,9 @@ pub async fn check(
             });
         }
     }
-    prove_writable(state_path)?;
+    if let Some(state_path) = state_path {
+        prove_writable(state_path)?;
+    }
     for (rp, action) in plan.ready_actions() {
         if action.reversibility != Reversibility::Irreversible {
             continue;

@@ -78,7 +78,7 @@ impl ProviderClients {
 /// provider's calls can reach.
 pub const SERVICES: [&str; 6] = ["glacier", "rbin", "snowball", "sts", "backup", "s3"];
 
-async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
+pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(provider.region.clone()))
         // Every lockward call moves a few hundred bytes: watching for stalled streams only

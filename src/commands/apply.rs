@@ -9,14 +9,13 @@ use anyhow::bail;
 
 use crate::apply::confirm::{Confirm, Scripted, Terminal};
 use crate::apply::executor::{ActionOutcome, Event, Executor};
-use crate::apply::journal::Journal;
 use crate::apply::preflight;
 use crate::cli::ApplyArgs;
 use crate::planfile::{self, SavedPlan};
 use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, Format, RenderOptions};
-use crate::state::lock::StateLock;
-use crate::state::StateStore;
+use crate::state::backend::keep_errored;
+use crate::state::StateBackend;
 
 use super::project::{absolute, runtime, say, Project, Reach, Session};
 
@@ -54,6 +53,7 @@ pub fn run_with(
     // PLANFILE as typed names a file from the directory lockward started in.
     let plan_file = args.plan_file.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
+    project.refuse_if_errored()?;
     let saved = plan_file.as_deref().map(SavedPlan::read).transpose()?;
 
     // 1. The state lock, for the whole apply.
@@ -61,9 +61,13 @@ pub fn run_with(
         .lock_timeout
         .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
         .unwrap_or_default();
-    let _lock = StateLock::acquire(&project.state_path, "apply", timeout)?;
-    let store = StateStore::new(&project.state_path);
-    let state = store.load()?;
+    let backend = project.backend(session)?;
+    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
+    let lock = backend.lock("apply", timeout, &unlock)?;
+    let writer = lock.writer();
+    let journal = lock.journal();
+    let state = backend.load()?;
+    let history = backend.read_journal()?.history();
 
     let rt = runtime()?;
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;
@@ -85,10 +89,18 @@ pub fn run_with(
         None => project.targeted(&args.target)?,
     };
     let parallelism = usize::from(args.parallelism);
-    let (plan, _live) =
-        rt.block_on(project.plan(&resources, &clients, &state, parallelism, session.now))?;
+    let (plan, _live) = rt.block_on(project.plan(
+        &resources,
+        &clients,
+        &state,
+        &history,
+        parallelism,
+        session.now,
+    ))?;
     if let Some(saved) = &saved {
-        let mut reasons = planfile::stale_reasons(saved, &plan.config_digest, &state, &plan);
+        let backend_target = backend.target()?;
+        let mut reasons =
+            planfile::stale_reasons(saved, &plan.config_digest, &state, &backend_target, &plan);
         if reasons.is_empty() && saved.plan.digest != plan.digest {
             reasons.push(format!(
                 "planning again now gives a different plan ({} instead of {}): a wait may have ended or a decision changed",
@@ -138,13 +150,16 @@ pub fn run_with(
 
     // 4. Before the first mutating call: the targets again, the files writable, the approval
     // not used before.
-    let journal = Journal::for_state(&project.state_path);
-    let history = journal.read_all()?.history();
+    let local_state = match &backend {
+        StateBackend::Local(path) => Some(path.as_path()),
+        // Taking the lock was a conditional write beside the state object.
+        StateBackend::S3(_) => None,
+    };
     let identities = rt.block_on(preflight::check(
         &plan,
         &project.config,
         &clients,
-        &project.state_path,
+        local_state,
         &history,
     ))?;
 
@@ -161,26 +176,60 @@ pub fn run_with(
     let executor = Executor {
         config: &project.config,
         clients: &clients,
-        store: &store,
+        store: &writer,
         journal: &journal,
         parallelism,
         identities: &identities,
         clock: &clock,
         on_event: &on_event,
     };
-    let (report, state) = rt.block_on(executor.run(&plan, state))?;
+    let ran = rt.block_on(executor.run(&plan, state));
     drop(spinner);
+    let (report, state) = match ran {
+        Ok(done) => done,
+        Err(fatal) => {
+            let dir = project.config.dir.clone();
+            match keep_errored(&dir, lock, &writer, &journal) {
+                Ok(Some(path)) => {
+                    let shown = absolute(&path)?;
+                    bail!(
+                        "{fatal}\nThe state this run could not save is in {} (with its journal \
+                         beside it), and the state lock is kept so that nobody writes before it \
+                         is pushed; plan and apply refuse until then.\nhint: fix the cause, then \
+                         run `{}`",
+                        path.display(),
+                        project.suggest("state push", &[], &[&shown.to_string_lossy()])
+                    );
+                }
+                Ok(None) => return Err(fatal.into()),
+                Err(e) => bail!(
+                    "{fatal}\nThe state could not be saved, and writing it to a local file \
+                     failed too ({e}); the state lock is kept.\nhint: do not run apply again \
+                     before you have recorded what this run did: run `lockward plan` to see it"
+                ),
+            }
+        }
+    };
+    // Everything is written: release the lock now, and say so if it cannot be (a lock left in
+    // S3 would keep every other runner out until someone force-unlocks it).
+    let lock_id = lock.id().to_string();
+    if let Err(e) = lock.release() {
+        say(format_args!(
+            "warning: {e}\nhint: once you know no lockward run holds it, release it with `{}`",
+            project.suggest("force-unlock", &[], &[&lock_id])
+        ));
+    }
     let done = report.count(|o| *o == ActionOutcome::Done);
     let failed = report.count(|o| matches!(o, ActionOutcome::Failed(_)));
     let skipped = report.count(|o| *o == ActionOutcome::Skipped);
     // Name only the files this apply (or an earlier one) actually wrote.
-    let state_words = if project.state_path.exists() {
-        format!("{} (serial {})", project.state_path.display(), state.serial)
+    let state_words = if state.serial > 0 {
+        format!("{} (serial {})", backend.location(), state.serial)
     } else {
         "not written (nothing was recorded)".to_string()
     };
-    let journal_words = if journal.path().exists() {
-        journal.path().display().to_string()
+    let journal_words = if journal.written() {
+        journal.location()
     } else {
         "not written (no call was made)".to_string()
     };

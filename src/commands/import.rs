@@ -15,15 +15,13 @@ use std::time::Duration;
 use anyhow::bail;
 use serde_json::{json, Value};
 
-use crate::apply::journal::{Journal, JournalAction, JournalRecord, Phase};
+use crate::apply::journal::{JournalAction, JournalRecord, Phase};
 use crate::aws::CallerIdentity;
 use crate::cli::ImportArgs;
 use crate::config::Desired;
 use crate::import::{self, DeliveredFile};
 use crate::plan::{self, LiveSnapshot, Outcome};
 use crate::refresh::{self, Clients};
-use crate::state::lock::StateLock;
-use crate::state::StateStore;
 
 use super::output::Spinner;
 use super::project::{runtime, say, Project, Reach, Session};
@@ -56,9 +54,16 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         );
     }
     let resources = project.targeted(&args.addresses)?;
-    let _lock = StateLock::acquire(&project.state_path, "import", Duration::ZERO)?;
-    let store = StateStore::new(&project.state_path);
-    let mut state = store.load()?;
+    let timeout = args
+        .lock_timeout
+        .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
+        .unwrap_or_default();
+    let backend = project.backend(session)?;
+    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
+    let lock = backend.lock("import", timeout, &unlock)?;
+    let store = lock.writer();
+    let journal = lock.journal();
+    let mut state = backend.load()?;
 
     let rt = runtime()?;
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;
@@ -131,7 +136,6 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         state.set(&resource.address, adoption.record.clone());
     }
     store.save(&mut state)?;
-    let journal = Journal::for_state(&project.state_path);
     let now = session.now;
     for (resource, adoption, target) in &adopted {
         let mut detail = adoption.detail.clone();
@@ -157,7 +161,7 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
             .filter(|(a, _)| adopted.iter().any(|(r, _, _)| &r.address == a))
             .collect(),
     };
-    let history = journal.read_all()?.history();
+    let history = backend.read_journal()?.history();
     let recorded = plan::Recorded {
         state: &state,
         history: &history,
@@ -184,9 +188,10 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
     }
     say(format_args!(
         "State: {} (serial {}). Journal: {}. No call changed anything in AWS.",
-        project.state_path.display(),
+        backend.location(),
         state.serial,
-        journal.path().display()
+        journal.location()
     ));
+    lock.release()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,4 +9,5 @@ pub mod plan;
 pub mod project;
 pub mod report;
 pub mod show;
+pub mod state;
 pub mod validate;

@@ -7,7 +7,6 @@ use crate::cli::PlanArgs;
 use crate::planfile::{self, SavedPlan};
 use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, RenderOptions};
-use crate::state::StateStore;
 
 use super::project::{absolute, runtime, say, Project, Reach, Session};
 
@@ -29,12 +28,20 @@ pub fn run_with(
     // `--out` as typed names a file from the directory lockward started in.
     let out_path = args.out.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
+    project.refuse_if_errored()?;
     let resources = project.targeted(&args.target)?;
     if let (Some(out), Some(typed)) = (&out_path, &args.out) {
         // Before any call: a plan is never saved over a file lockward reads or keeps.
         planfile::check_out_path(out, &project.kept_files()).map_err(|e| e.shown_as(typed))?;
     }
-    let state = StateStore::new(&project.state_path).load()?;
+    // `plan` takes no lock: it reads the state and every journal as they are now.
+    let backend = project.backend(session)?;
+    let state = backend.load()?;
+    let history = backend.read_journal()?.history();
+    let backend_target = match &out_path {
+        Some(_) => backend.target()?,
+        None => None,
+    };
     let rt = runtime()?;
     let plan = rt.block_on(async {
         project
@@ -46,6 +53,7 @@ pub fn run_with(
                 &resources,
                 &clients,
                 &state,
+                &history,
                 usize::from(args.parallelism),
                 session.now,
             )
@@ -57,7 +65,11 @@ pub fn run_with(
         (Some(path), Some(typed)) if !plan.has_conflict() => {
             // Again: the refresh took time, and files may have appeared since.
             planfile::check_out_path(path, &project.kept_files())
-                .and_then(|()| SavedPlan::new(plan.clone(), session.now).write(path))
+                .and_then(|()| {
+                    SavedPlan::new(plan.clone(), session.now)
+                        .with_backend(backend_target.clone())
+                        .write(path)
+                })
                 .map_err(|e| e.shown_as(typed))?;
             Some(typed.clone())
         }

@@ -15,7 +15,7 @@ use crate::kinds::Address;
 use crate::plan::{self, LiveSnapshot, Plan};
 use crate::planfile::KeptFile;
 use crate::refresh::{self, Clients};
-use crate::state::StateFile;
+use crate::state::{StateBackend, StateFile};
 
 /// Settings of one run that come from outside the command line.
 #[derive(Clone, Debug)]
@@ -81,6 +81,17 @@ impl Project {
         let config_path = enter_config_dir(&config.config)?;
         let state_path = state_typed.unwrap_or_else(|| config::default_state_path(&config_path));
         let (loaded, policy_files) = config::load_with_policy_files(&config_path, &state_path)?;
+        if let (Some(config::Backend::S3(s3)), Some(typed)) = (&loaded.backend, &state.state) {
+            anyhow::bail!(
+                "--state {} names a local state file, but {} keeps the state in S3 \
+                 (s3://{}/{}, `backend:`)\nhint: drop --state; to work on a local copy instead, \
+                 remove `backend:` from the config",
+                typed.display(),
+                config_path.display(),
+                s3.bucket,
+                s3.key
+            );
+        }
         let named_config =
             (config.config != Path::new("lockward.yaml")).then(|| config.config.clone());
         Ok(Project {
@@ -117,6 +128,11 @@ impl Project {
                 "the state lock".to_string(),
             ),
         ];
+        out.extend(
+            crate::state::backend::errored_files(&self.config.dir)
+                .iter()
+                .map(|p| kept(p, "a state that a failed write left to push".to_string())),
+        );
         out.extend(
             self.policy_files
                 .iter()
@@ -189,7 +205,8 @@ impl Project {
         Ok(out)
     }
 
-    /// The providers a command reaching `reach` builds clients for, by name.
+    /// The providers a command reaching `reach` builds clients for, by name, and the state
+    /// backend's.
     fn providers(&self, reach: Reach) -> Vec<&Provider> {
         self.config
             .providers
@@ -197,6 +214,7 @@ impl Project {
             .filter(|p| {
                 reach == Reach::EveryProvider
                     || self.config.resources.iter().any(|r| r.provider == p.name)
+                    || matches!(&self.config.backend, Some(config::Backend::S3(b)) if b.provider == p.name)
             })
             .collect()
     }
@@ -255,12 +273,14 @@ impl Project {
         Ok(())
     }
 
-    /// Reads the live state of `resources` and plans them.
+    /// Reads the live state of `resources` and plans them, with what the journal remembers
+    /// (`history`, from [`StateBackend::read_journal`]).
     pub async fn plan(
         &self,
         resources: &[&Resource],
         clients: &Clients,
         state: &StateFile,
+        history: &plan::History,
         parallelism: usize,
         now: Timestamp,
     ) -> anyhow::Result<(Plan, LiveSnapshot)> {
@@ -268,21 +288,38 @@ impl Project {
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let history = self.history()?;
         let live = refresh::refresh(&self.config, resources, clients, parallelism).await?;
         tracing::info!(resources = resources.len(), "read the live state");
-        let recorded = plan::Recorded {
-            state,
-            history: &history,
-        };
+        let recorded = plan::Recorded { state, history };
         let plan = plan::plan(&self.config, &live, recorded, now);
         Ok((plan, live))
     }
 
-    /// What the journal beside the state remembers of earlier calls (read-only).
-    pub fn history(&self) -> anyhow::Result<plan::History> {
-        let journal = crate::apply::journal::Journal::for_state(&self.state_path);
-        Ok(journal.read_all()?.history())
+    /// The state backend: the S3 backend the config names, or the local state file. Makes
+    /// no call. Must not be called from async code.
+    pub fn backend(&self, session: &Session) -> anyhow::Result<StateBackend> {
+        Ok(StateBackend::open(
+            &self.config,
+            &self.state_path,
+            &session.client_options,
+        )?)
+    }
+
+    /// Refuses to go on while a state that a failed write left is waiting to be pushed: a
+    /// plan or apply from the remote state would not know what that run did.
+    pub fn refuse_if_errored(&self) -> anyhow::Result<()> {
+        let files = crate::state::backend::errored_files(&self.config.dir);
+        let Some(first) = files.first() else {
+            return Ok(());
+        };
+        let shown = absolute(first)?.display().to_string();
+        anyhow::bail!(
+            "{} holds a state that an earlier apply could not save (its lock is still held), so \
+             nothing was planned or applied: the state in the backend does not yet know what \
+             that run did\nhint: push it with `{}`, then run this command again",
+            first.display(),
+            self.suggest("state push", &[], &[&shown])
+        )
     }
 }
 

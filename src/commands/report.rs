@@ -4,13 +4,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::apply::journal::Journal;
 use crate::cli::ReportArgs;
 use crate::plan;
 use crate::refresh::{self, Clients};
 use crate::render;
 use crate::report::{self, discover};
-use crate::state::StateStore;
 
 use super::output::Spinner;
 use super::project::{runtime, Project, Reach, Session};
@@ -30,9 +28,11 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let project = Project::load(&args.config, &args.state)?;
-    let state = StateStore::new(&project.state_path).load()?;
-    let journal = Journal::for_state(&project.state_path);
-    let contents = journal.read_all()?;
+    let backend = project.backend(session)?;
+    let state = backend.load()?;
+    let contents = backend.read_journal()?;
+    let state_location = std::path::PathBuf::from(backend.location());
+    let journal_location = std::path::PathBuf::from(backend.journal_location());
     let resources: Vec<_> = project.config.resources.iter().collect();
     let scopes = discover::scopes(&project.config);
     let parallelism = usize::from(args.parallelism);
@@ -68,9 +68,9 @@ pub fn run_with(
         plan: &plan,
         live: &live,
         state: &state,
-        state_path: &project.state_path,
+        state_path: &state_location,
         journal: &contents,
-        journal_path: journal.path(),
+        journal_path: &journal_location,
         discovered: &discovered,
         now: session.now,
     });

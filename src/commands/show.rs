@@ -1,4 +1,5 @@
-//! `lockward show`: a saved plan in any format, or the state file. Never touches AWS.
+//! `lockward show`: a saved plan in any format, or the state. Makes no AWS call, except to read
+//! the state object of an S3 backend (`backend: s3`).
 
 use std::io::Write;
 use std::path::Path;
@@ -10,7 +11,7 @@ use crate::planfile::SavedPlan;
 use crate::render::{self, ApplyCommand, RenderOptions};
 use crate::state::StateStore;
 
-use super::project::Session;
+use super::project::{Project, Session};
 
 pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -38,6 +39,14 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
             };
             render::render(&saved.plan, args.format, &options, &mut out)?;
         }
+        // With a config that keeps the state in S3 (`backend: s3`), that state.
+        None if names_a_backend(&args.config.config) && args.state.state.is_none() => {
+            let project = Project::load(&args.config, &args.state)?;
+            let backend = project.backend(&session)?;
+            let state = backend.load()?;
+            let location = std::path::PathBuf::from(backend.location());
+            render::state(&state, &location, args.format, &mut out)?;
+        }
         None => {
             let state_path = args
                 .state
@@ -50,6 +59,13 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the config file at `path` has a `backend:` block (read without checking the rest:
+/// `show` of a local state needs no valid config).
+fn names_a_backend(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .is_ok_and(|text| text.lines().any(|l| l.trim_end().starts_with("backend:")))
 }
 
 /// Whether the file at `path` is a state file rather than a saved plan: a JSON object with a

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::de::{from_node, struct_fields, Issue, IssueKind};
 use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
 use super::model::{Config, Desired, Policy, PolicyErrorKind, Resource};
-use super::raw::RawConfig;
+use super::raw::{RawBackend, RawConfig, RawS3Backend};
 use super::validate::{
     self, check_document, list, CheckedDesired, Declared, PathContext, PolicySource, RawDocument,
 };
@@ -123,6 +123,7 @@ fn load_collecting(
         backup: Vec::new(),
         snowball: Vec::new(),
         s3: Vec::new(),
+        backend: None,
     };
     let top_keys = struct_fields::<RawConfig>().unwrap_or(&[]);
     let mut version_seen = false;
@@ -228,6 +229,11 @@ fn load_collecting(
                     })
                 },
             ),
+            "backend" => {
+                if let Some(declared) = backend(key, value, &source, &mut diagnostics) {
+                    doc.backend = Some(declared);
+                }
+            }
             other => {
                 let hint = match did_you_mean(other, top_keys.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
@@ -328,7 +334,43 @@ fn load_collecting(
         dir,
         providers: checked.providers,
         resources,
+        backend: checked.backend,
     })
+}
+
+/// Types `backend:`, reporting what does not type; the `s3:` mapping is what the semantic
+/// checks locate their problems in.
+fn backend<'a>(
+    key: &'a Node,
+    value: &'a Node,
+    source: &Source<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Declared<'a, RawS3Backend>> {
+    match from_node::<RawBackend>(value, Some(key.span)) {
+        Ok(raw) => {
+            let node = value.get("s3").map_or(value, |(_, v)| v);
+            let s3_key = value.get("s3").map_or(key, |(k, _)| k);
+            Some(Declared {
+                name: "backend",
+                key: s3_key,
+                node,
+                raw: Some(raw.s3),
+            })
+        }
+        Err(issues) => {
+            diagnostics.extend(issues.into_iter().map(|i| {
+                let mut d = issue(i, Some("backend"), "backend", source, value.span);
+                if d.hint.is_none() {
+                    d.hint = Some(
+                        "write `backend: { s3: { bucket: BUCKET, key: KEY, provider: NAME } }`"
+                            .to_string(),
+                    );
+                }
+                d
+            }));
+            None
+        }
+    }
 }
 
 /// Where the state file is when no `--state` is given: `lockward.state.json` beside the
@@ -843,6 +885,7 @@ mod tests {
             [
                 "version",
                 "providers",
+                "backend",
                 "backup_vault_lock",
                 "glacier_vault_lock",
                 "rbin_rule_lock",
@@ -850,6 +893,85 @@ mod tests {
                 "s3_object_lock"
             ]
         );
+    }
+
+    const BACKEND_BASE: &str = "version: 1\nproviders:\n  default: { region: us-east-1 }\n  state: { region: eu-west-1 }\n";
+
+    fn load_backend(backend: &str) -> Result<Config, ConfigError> {
+        load_str(
+            &format!("{BACKEND_BASE}{backend}"),
+            Path::new("lockward.yaml"),
+        )
+    }
+
+    #[test]
+    fn an_s3_backend_is_read_with_its_provider() {
+        let config = load_backend(
+            "backend:\n  s3: { bucket: acme-lockward-state, key: prod/lockward.state.json, provider: state }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.backend,
+            Some(crate::config::Backend::S3(crate::config::S3Backend {
+                bucket: "acme-lockward-state".to_string(),
+                key: "prod/lockward.state.json".to_string(),
+                provider: "state".to_string(),
+            }))
+        );
+        let config = load_backend("backend: { s3: { bucket: acme-state, key: k } }\n").unwrap();
+        assert!(
+            matches!(&config.backend, Some(crate::config::Backend::S3(s)) if s.provider == "default")
+        );
+        assert_eq!(
+            load_str(BACKEND_BASE, Path::new("lockward.yaml"))
+                .unwrap()
+                .backend,
+            None
+        );
+    }
+
+    #[track_caller]
+    fn backend_error(backend: &str, line: u32, needles: &[&str]) {
+        let err = load_backend(backend).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("lockward.yaml:{line}:")),
+            "expected an error at line {line}:\n{text}"
+        );
+        for needle in needles {
+            assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
+        }
+        assert!(text.contains("hint: "), "{text}");
+    }
+
+    #[test]
+    fn a_bad_backend_is_located_and_says_what_to_do() {
+        backend_error(
+            "backend:\n  s3:\n    bucket: Acme_State\n    key: k\n",
+            7,
+            &["backend.s3", "Acme_State", "acme-state"],
+        );
+        backend_error(
+            "backend:\n  s3:\n    bucket: acme-state\n    key: /prod//state.json\n",
+            8,
+            &["empty path segment", "did you mean `prod/state.json`"],
+        );
+        backend_error(
+            "backend:\n  s3:\n    bucket: acme-state\n    key: k\n    provider: stat\n",
+            9,
+            &["unknown provider `stat`", "did you mean `state`"],
+        );
+        backend_error(
+            "backend:\n  s3:\n    bucket: acme-state\n    kee: k\n",
+            8,
+            &["unknown key `kee`", "did you mean `key`"],
+        );
+        backend_error("backend:\n  dynamodb: { table: t }\n", 6, &["dynamodb"]);
+        let no_default = "version: 1\nproviders:\n  eu: { region: eu-west-1 }\nbackend: { s3: { bucket: acme-state, key: k } }\n";
+        let text = load_str(no_default, Path::new("lockward.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("the backend names no provider"), "{text}");
     }
 
     #[test]

@@ -30,6 +30,24 @@ pub struct Config {
     pub providers: BTreeMap<String, Provider>,
     /// Every declared resource, sorted by address, addresses unique.
     pub resources: Vec<Resource>,
+    /// Where the state is kept; `None`: the local state file.
+    pub backend: Option<Backend>,
+}
+
+/// Where the state is kept, when not in the local file (DESIGN.md section 8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    S3(S3Backend),
+}
+
+/// The state as the S3 object `key` in `bucket`, reached through `provider`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct S3Backend {
+    pub bucket: String,
+    pub key: String,
+    /// Always a key of [`Config::providers`].
+    pub provider: String,
 }
 
 impl Config {

@@ -27,6 +27,12 @@ pub struct RawConfig {
     #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
     pub providers: Option<BTreeMap<String, RawProvider>>,
 
+    /// Where the state is kept. Without it, the state is a local file beside the config
+    /// (`lockward.state.json`); with `s3:`, one object in S3 that every runner shares, locked
+    /// with S3's conditional writes (DESIGN.md section 8).
+    #[serde(default)]
+    pub backend: Option<RawBackend>,
+
     /// AWS Backup Vault Locks, by resource name (address `backup_vault_lock.<name>`).
     #[serde(default)]
     #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
@@ -77,6 +83,35 @@ pub struct RawProvider {
     #[serde(default)]
     #[schemars(regex(pattern = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"))]
     pub assume_role: Option<String>,
+}
+
+/// Where the state is kept.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackend {
+    /// The state as one S3 object, shared by every runner of a team.
+    pub s3: RawS3Backend,
+}
+
+/// The state in S3: the object `key` in `bucket`, its lock `<key>.lock`, its backup
+/// `<key>.backup` and one journal object per run under `<key>.journal/`.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawS3Backend {
+    /// The bucket: one of its own, versioned, not one with Object Lock (a WORM bucket).
+    #[schemars(
+        length(min = 3, max = 63),
+        regex(pattern = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+    )]
+    pub bucket: String,
+
+    /// The state object's key, e.g. `prod/lockward.state.json`.
+    #[schemars(length(min = 1, max = 960))]
+    pub key: String,
+
+    /// The provider whose region, profile and endpoint reach the bucket [default: `default`].
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// A Glacier vault lock: a policy that, once completed, can never be changed or removed.

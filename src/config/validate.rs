@@ -10,14 +10,15 @@ use jiff::SignedDuration;
 
 use super::error::{did_you_mean, Diagnostic, Source};
 use super::model::{
-    BackupDesired, BackupLockMode, GlacierDesired, Policy, Provider, RbinDesired, RuleLockState,
-    SnowballDesired, VaultLockState,
+    Backend, BackupDesired, BackupLockMode, GlacierDesired, Policy, Provider, RbinDesired,
+    RuleLockState, S3Backend, SnowballDesired, VaultLockState,
 };
 use super::policy::{self, PolicyErrorKind, PolicyValue};
 use super::raw::{
     RawBackupLockMode, RawBackupVaultLock, RawDefaultRetention, RawGlacierVaultLock,
     RawObjectLockState, RawPolicy, RawProvider, RawRbinRuleLock, RawRetentionMode,
-    RawRetentionRule, RawRuleLockState, RawS3ObjectLock, RawSnowballUnlockCode, RawVaultLockState,
+    RawRetentionRule, RawRuleLockState, RawS3Backend, RawS3ObjectLock, RawSnowballUnlockCode,
+    RawVaultLockState,
 };
 use super::yaml::{Node, Span};
 use crate::kinds::s3::{
@@ -151,6 +152,43 @@ pub fn check_bucket(bucket: &str) -> Check<()> {
     if let Some(x) = SUFFIXES.iter().find(|x| bucket.ends_with(**x)) {
         return Err(Problem::new(format!(
             "the bucket name `{bucket}` ends with `{x}`, a suffix S3 reserves"
+        )));
+    }
+    Ok(())
+}
+
+/// The key of the state object in an S3 backend: 1 to 960 bytes (room for the `.journal/…`
+/// keys beside it within S3's 1024), no leading `/`, not ending in `/`, no `//`, and no control
+/// characters.
+pub fn check_state_key(key: &str) -> Check<()> {
+    if key.is_empty() || key.len() > 960 {
+        return Err(Problem::new(format!(
+            "the state key is {} bytes long; it must be 1 to 960",
+            key.len()
+        ))
+        .hint("e.g. `key: prod/lockward.state.json`"));
+    }
+    if key.starts_with('/') || key.ends_with('/') || key.contains("//") {
+        let fixed = key
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
+        let problem = Problem::new(format!(
+            "the state key `{key}` has an empty path segment (a leading, trailing or doubled `/`)"
+        ));
+        return Err(if fixed.is_empty() {
+            problem.hint("e.g. `key: prod/lockward.state.json`")
+        } else {
+            problem.hint(format!("did you mean `{fixed}`?"))
+        });
+    }
+    if key.chars().any(char::is_control) {
+        return Err(Problem::new("the state key contains a control character"));
+    }
+    if key.split('/').any(|p| p == "." || p == "..") {
+        return Err(Problem::new(format!(
+            "the state key `{key}` has a `.` or `..` segment, which S3 keeps literally and tools read as a path"
         )));
     }
     Ok(())
@@ -650,6 +688,8 @@ pub(crate) struct RawDocument<'a> {
     pub backup: Vec<Declared<'a, RawBackupVaultLock>>,
     pub snowball: Vec<Declared<'a, RawSnowballUnlockCode>>,
     pub s3: Vec<Declared<'a, RawS3ObjectLock>>,
+    /// `backend:`, its `s3:` mapping as the node (the key is `backend`'s).
+    pub backend: Option<Declared<'a, RawS3Backend>>,
 }
 
 /// Where the config file is, for resolving and comparing paths. All absolute paths are
@@ -724,6 +764,7 @@ impl CheckedDesired {
 /// found. The config is valid only if `diagnostics` is empty after the resolved stage too.
 pub(crate) struct CheckedDocument {
     pub providers: BTreeMap<String, Provider>,
+    pub backend: Option<Backend>,
     pub resources: Vec<Checked>,
     /// Policy files of resources that failed other checks: read only to report their
     /// problems too.
@@ -739,6 +780,7 @@ pub(crate) fn check_document(
 ) -> CheckedDocument {
     let mut out = CheckedDocument {
         providers: BTreeMap::new(),
+        backend: None,
         resources: Vec::new(),
         other_policy_files: Vec::new(),
         diagnostics: Vec::new(),
@@ -809,6 +851,43 @@ pub(crate) fn check_document(
             )),
         }
     };
+    // The backend.
+    if let Some(b) = &doc.backend {
+        let subject = "backend.s3";
+        let mut problems = Vec::new();
+        if let Some(raw) = &b.raw {
+            if let Err(e) = check_bucket(&raw.bucket) {
+                problems.push((b.value_span("bucket"), e));
+            }
+            if let Err(e) = check_state_key(&raw.key) {
+                problems.push((b.value_span("key"), e));
+            }
+            let provider = provider_of(raw.provider.as_deref()).map_err(|e| match raw.provider {
+                None => Problem::new(
+                    "the backend names no provider and no `default` provider is declared",
+                )
+                .hint("add `provider: <name>` to `backend.s3`, naming the provider that reaches the bucket"),
+                Some(_) => e,
+            });
+            match provider {
+                Ok(provider) if problems.is_empty() => {
+                    out.backend = Some(Backend::S3(S3Backend {
+                        bucket: raw.bucket.clone(),
+                        key: raw.key.clone(),
+                        provider,
+                    }))
+                }
+                Ok(_) => {}
+                Err(e) => problems.push((b.value_span("provider"), e)),
+            }
+        }
+        out.diagnostics.extend(
+            problems
+                .into_iter()
+                .map(|(span, e)| report(subject, span, e)),
+        );
+    }
+
     // Resources that reach the same thing through equal providers collide.
     let target_of = |provider: &str| provider_target(provider, doc);
 

@@ -243,6 +243,7 @@ mod tests {
             dir: "".into(),
             providers,
             resources,
+            backend: None,
         }
     }
 

@@ -74,6 +74,11 @@ pub enum StateError {
     )]
     ChangedOnDisk { path: PathBuf, detail: String },
 
+    /// The S3 backend could not read or write the state; the text names the object and says
+    /// what to do.
+    #[error("{0}")]
+    Remote(String),
+
     #[error(
         "could not {action} {}: {source}\nhint: check that the directory exists, is writable \
          and has free space, then run the command again",
@@ -305,7 +310,7 @@ impl StateStore {
 }
 
 /// Parses and checks a state file's bytes; `path` is for messages only.
-fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
+pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> {
     let corrupt = |detail: String| StateError::Corrupt {
         path: path.to_path_buf(),
         detail,

@@ -306,7 +306,15 @@ def test_faults():
     ops = [c["operation"] for c in calls]
     # One read after the drop, three by the retrying client (two throttled), one throttled.
     check(ops.count("GetVaultLock") == 5, ops)
-    check(all(set(c) == {"seq", "service", "operation", "region", "mutating", "params"} for c in calls), calls[0])
+    base = {"seq", "service", "operation", "region", "mutating", "access_key", "params"}
+    # A call a fault refused or dropped before it took effect has no status and no place in
+    # the order of effect; every other call has both.
+    check(all(set(c) in (base, base | {"status", "applied"}) for c in calls), calls[0])
+    applied = [c["applied"] for c in calls if "applied" in c]
+    check(applied == sorted(applied) and len(set(applied)) == len(applied), applied)
+    check(all(c["access_key"] == calls[0]["access_key"] for c in calls), calls[0])
+    dropped = [c for c in calls if c["operation"] == "DescribeVault" and "status" not in c]
+    check(len(dropped) == 1, calls)
 
 
 def main():

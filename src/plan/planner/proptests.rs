@@ -576,6 +576,7 @@ fn config(triples: &[Triple]) -> Config {
         dir: PathBuf::from("/srv/lockward"),
         providers: BTreeMap::from([("default".to_string(), provider)]),
         resources,
+        backend: None,
     }
 }
 

@@ -128,6 +128,7 @@ fn config(resources: &[(&str, Desired)]) -> Config {
         dir: PathBuf::from("/srv/lockward"),
         providers: BTreeMap::from([("default".to_string(), provider)]),
         resources,
+        backend: None,
     }
 }
 

@@ -1,0 +1,202 @@
+//! `lockward force-unlock LOCK_ID` and `lockward state push FILE`: the two ways out of a run
+//! that stopped while holding the S3 state lock (DESIGN.md section 8).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::cli::{ForceUnlockArgs, StateArg, StateArgs, StateCommand, StatePushArgs};
+use crate::state::backend::{errored_journal_path, errored_lock_id};
+use crate::state::s3::S3State;
+use crate::state::StateBackend;
+
+use super::project::{absolute, say, Project, Session};
+
+pub fn run(args: &StateArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        StateCommand::Push(push) => state_push(push),
+    }
+}
+
+/// The S3 state of the project, or an error saying these commands are for `backend: s3`.
+fn remote(project: &Project, session: &Session, command: &str) -> anyhow::Result<StateBackend> {
+    let backend = project.backend(session)?;
+    if backend.s3().is_none() {
+        bail!(
+            "`lockward {command}` is for a state kept in S3 (`backend: s3`), and {} keeps it in \
+             the local file {}\nhint: a local state lock is an OS lock that ends with its \
+             process: there is nothing to release or push",
+            project.config_path.display(),
+            project.state_path.display()
+        );
+    }
+    Ok(backend)
+}
+
+fn s3(backend: &StateBackend) -> &S3State {
+    match backend {
+        StateBackend::S3(s3) => s3,
+        StateBackend::Local(_) => unreachable!("checked by remote()"),
+    }
+}
+
+/// Deletes the lock `LOCK_ID` with `If-Match` on the ETag read, only if that is its id.
+pub fn force_unlock(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::from_environment()?;
+    let project = Project::load(&args.config, &StateArg { state: None })?;
+    let backend = remote(&project, &session, "force-unlock")?;
+    let s3 = s3(&backend);
+    let lock = format!("{}.lock", s3.location());
+    let Some((holder, etag)) = s3.current_lock()? else {
+        bail!("the state is not locked: there is no {lock}\nhint: nothing to release");
+    };
+    match &holder {
+        Some(h) if h.id == args.lock_id => {}
+        Some(h) => bail!(
+            "{lock} is lock {}, not {}: nothing was released\nhint: it is held by {h}; \
+             release a lock only by the id of the run you know is gone",
+            h.id,
+            args.lock_id
+        ),
+        None => bail!(
+            "{lock} is not a lock lockward wrote (its body names no lock id): nothing was \
+             released\nhint: inspect the object; delete it by hand only if you know what wrote it"
+        ),
+    }
+    s3.release(&etag)
+        .with_context(|| format!("lock {} was not released", args.lock_id))?;
+    if let Some(h) = holder {
+        say(format_args!("Released lock {} ({h}).", h.id));
+    }
+    let errored = crate::state::backend::errored_state_path(&project.config.dir, &args.lock_id);
+    if errored.exists() {
+        say(format_args!(
+            "note: {} holds what that run could not save; push it with `{}`",
+            errored.display(),
+            project.suggest("state push", &[], &[&absolute(&errored)?.to_string_lossy()])
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Pushes an errored state file under the lock its run kept (or a new one, if that lock is
+/// gone), only if its lineage matches and the remote serial is the one it was based on.
+pub fn state_push(args: &StatePushArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::from_environment()?;
+    let file = absolute(&args.file)?;
+    let project = Project::load(&args.config, &StateArg { state: None })?;
+    let backend = remote(&project, &session, "state push")?;
+    let s3 = s3(&backend);
+    let Some(lock_id) = errored_lock_id(&file).map(str::to_string) else {
+        bail!(
+            "{} is not an errored state file (`lockward.errored.<lock-id>.state.json`)\nhint: \
+             pass the file a failed apply named",
+            args.file.display()
+        );
+    };
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;
+    let state = crate::state::store::parse(&file, &bytes)?;
+
+    // The lock: the one the errored run kept, or a new one if it is gone.
+    let (lock_id, etag) = match s3.current_lock()? {
+        Some((Some(h), etag)) if h.id == lock_id => (lock_id, etag),
+        Some((holder, _)) => bail!(
+            "the state is locked by another run ({}): nothing was pushed\nhint: wait for it \
+             to finish and push again; the errored run's own lock {lock_id} is gone",
+            holder.map_or_else(
+                || "a lock with no lockward body".to_string(),
+                |h| h.to_string()
+            )
+        ),
+        None => {
+            let timeout = args
+                .lock_timeout
+                .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
+                .unwrap_or_default();
+            let (_, caller) = s3.caller()?;
+            let (holder, etag) = s3.acquire("state push", &caller, timeout).map_err(|e| {
+                e.with_unlock_command(|id| project.suggest("force-unlock", &[], &[id]))
+            })?;
+            say(format_args!(
+                "note: the lock {lock_id} of the run that left this file is gone; pushing under a new lock {}",
+                holder.id
+            ));
+            (holder.id, etag)
+        }
+    };
+    let result = push(s3, &state, &lock_id, &project, &file);
+    if let Err(e) = s3.release(&etag) {
+        say(format_args!("warning: {e}"));
+    }
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn push(
+    s3: &S3State,
+    state: &crate::state::StateFile,
+    lock_id: &str,
+    project: &Project,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let based_on = state.serial.saturating_sub(1);
+    match s3.remote_header()? {
+        None if based_on == 0 => {}
+        None => bail!(
+            "there is no state at {} any more, and {} was based on serial {based_on}: nothing \
+             was pushed\nhint: restore the state from its backup or the bucket's versions first",
+            s3.location(),
+            file.display()
+        ),
+        Some((lineage, serial)) if lineage == state.lineage && serial == based_on => {}
+        Some((lineage, serial)) => bail!(
+            "{} was based on lineage {} serial {based_on}, but {} is now lineage {lineage} serial \
+             {serial}: someone wrote the state since, and pushing would lose their update; \
+             nothing was pushed\nhint: compare the two (`lockward show {}`), record what the \
+             errored file has that the state lacks by running `lockward import` for those \
+             addresses, then remove the errored file",
+            file.display(),
+            state.lineage,
+            s3.location(),
+            file.display()
+        ),
+    }
+    s3.write_state(state, lock_id)?;
+    // The run's journal copy, so `report` and the one-approval-one-attempt check see it.
+    let journal_copy = errored_journal_path(&project.config.dir, lock_id_of(file));
+    if let Ok(local) = std::fs::read(&journal_copy) {
+        let key = s3.journal_key(lock_id_of(file));
+        let etag = match s3.read_object(&key)? {
+            Some((_, remote)) if remote == local => None,
+            Some((etag, remote)) if local.starts_with(&remote) => Some(Some(etag)),
+            Some(_) => bail!(
+                "the state was pushed, but the journal s3://{}/{key} differs from the local \
+                 copy {}, which was kept\nhint: compare them; the local copy has every record \
+                 the run made",
+                s3.bucket,
+                journal_copy.display()
+            ),
+            None => Some(None),
+        };
+        if let Some(etag) = etag {
+            s3.write_journal(&key, &local, etag.as_deref())?;
+        }
+        std::fs::remove_file(&journal_copy)
+            .with_context(|| format!("could not remove {}", journal_copy.display()))?;
+    }
+    std::fs::remove_file(file).with_context(|| format!("could not remove {}", file.display()))?;
+    say(format_args!(
+        "Pushed {} to {} (serial {}); removed the local file. Run `{}` to see where things stand.",
+        file.display(),
+        s3.location(),
+        state.serial,
+        project.suggest("plan", &[], &[])
+    ));
+    Ok(())
+}
+
+fn lock_id_of(file: &std::path::Path) -> &str {
+    errored_lock_id(file).unwrap_or_default()
+}
