@@ -269,15 +269,16 @@ fn records(state: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A first apply's Glacier call is slowed down so that the test can stop the process while
-/// it holds the lock, mid-apply: the answer cannot reach it before the test has seen the call
-/// arrive and sent SIGSTOP (1.5 s is the margin for a loaded machine; after SIGSTOP nothing
-/// depends on time).
-fn slow_initiate(env: &Env) {
-    env.faults(
-        json!({"rules": [{"operation": "InitiateVaultLock", "kind": "latency",
-                                 "ms": 1500, "times": 1}]}),
-    );
+/// A first apply's Glacier call is held by the emulator, unanswered, until the test releases
+/// it ([`release`]): the process holds the state lock mid-apply for exactly as long as the
+/// test needs, with no margin of time to guess.
+fn hold_initiate(env: &Env) {
+    env.faults(json!({"rules": [{"operation": "InitiateVaultLock", "kind": "hold", "times": 1}]}));
+}
+
+/// Lets a held call go on (the emulator answers it at once).
+fn release(env: &Env) {
+    env.faults(json!({"rules": []}));
 }
 
 #[test]
@@ -286,7 +287,7 @@ fn a_second_process_fails_at_once_naming_the_holder_and_a_third_waits_for_the_lo
         let vaults = names("v", 2);
         seed_vaults(env, &vaults);
         config(env, remote, &vaults);
-        slow_initiate(env);
+        hold_initiate(env);
 
         let first = spawn(
             env,
@@ -348,6 +349,7 @@ fn a_second_process_fails_at_once_naming_the_holder_and_a_third_waits_for_the_lo
                 })
             });
         }
+        release(env);
         signal(&first, "-CONT");
         finish(first).success();
         finish(third).success();
@@ -382,10 +384,7 @@ fn another_writer_between_the_call_and_the_state_write_stops_the_apply_with_noth
         .success();
         let base = remote.state();
         assert_eq!(base["serial"], 2);
-        env.faults(
-            json!({"rules": [{"operation": "InitiateVaultLock", "kind": "latency",
-                                     "ms": 1500, "times": 1}]}),
-        );
+        hold_initiate(env);
         // w1 is done; make w0's apply a stalled one.
         let stalled = spawn(
             env,
@@ -410,6 +409,7 @@ fn another_writer_between_the_call_and_the_state_write_stops_the_apply_with_noth
         theirs["serial"] = json!(3);
         theirs["resources"]["glacier_vault_lock.w1"]["lock_id"] = json!("WRITTEN-BY-SOMEONE-ELSE");
         remote.put(KEY, &serde_json::to_string_pretty(&theirs).unwrap());
+        release(env);
         signal(&stalled, "-CONT");
 
         let run = finish(stalled);

@@ -22,6 +22,10 @@ pub enum FaultKind {
     DropBeforeApply,
     /// Performs the call, then closes the connection without answering.
     DropAfterApply,
+    /// Holds the call, unhandled, until the fault rules are next replaced or cleared: a test
+    /// keeps a client waiting on its answer for exactly as long as it needs, with no margin of
+    /// time to guess.
+    Hold,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +86,8 @@ pub struct Decision {
     pub latency_ms: u64,
     /// Waited after the call took effect, before the answer is sent.
     pub latency_after_apply_ms: u64,
+    /// Held until the rules change ([`Faults::changed`]) before the call is handled.
+    pub hold: bool,
     pub fault: Option<Fault>,
 }
 
@@ -90,6 +96,8 @@ pub struct Decision {
 pub struct Faults {
     rules: Vec<FaultRule>,
     rng: StdRng,
+    /// Bumped whenever the rules are replaced or cleared: what held calls wait for.
+    generation: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for Faults {
@@ -97,6 +105,7 @@ impl Default for Faults {
         Faults {
             rules: Vec::new(),
             rng: StdRng::seed_from_u64(0),
+            generation: tokio::sync::watch::Sender::new(0),
         }
     }
 }
@@ -133,10 +142,21 @@ impl Faults {
                 doc,
             })
             .collect();
+        self.generation.send_modify(|g| *g += 1);
         Ok(())
     }
 
+    /// Resolves when the rules are next replaced or cleared (for a held call). Take it while
+    /// deciding, under the same lock, so that no change is missed.
+    pub fn changed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.generation.subscribe();
+        async move {
+            let _ = rx.changed().await;
+        }
+    }
+
     pub fn clear(&mut self) {
+        self.generation.send_modify(|g| *g += 1);
         self.rules.clear();
     }
 
@@ -154,7 +174,7 @@ impl Faults {
             }
             let is_latency = matches!(
                 rule.doc.kind,
-                FaultKind::Latency | FaultKind::LatencyAfterApply
+                FaultKind::Latency | FaultKind::LatencyAfterApply | FaultKind::Hold
             );
             if !is_latency && decision.fault.is_some() {
                 continue;
@@ -181,6 +201,7 @@ impl Faults {
                         .latency_after_apply_ms
                         .saturating_add(rule.doc.ms.unwrap_or(0))
                 }
+                FaultKind::Hold => decision.hold = true,
                 FaultKind::Throttle => decision.fault = Some(Fault::Throttle),
                 FaultKind::Error => {
                     decision.fault = Some(Fault::Error {
@@ -213,6 +234,36 @@ mod tests {
         assert_eq!(f.decide("GetVaultLock", None).fault, Some(Fault::Throttle));
         assert_eq!(f.decide("GetVaultLock", None).fault, Some(Fault::Throttle));
         assert_eq!(f.decide("GetVaultLock", None).fault, None);
+    }
+
+    #[test]
+    fn a_held_call_waits_until_the_rules_change() {
+        let mut f = Faults::default();
+        f.replace(
+            json!({"rules": [{"operation": "InitiateVaultLock", "kind": "hold", "times": 1}]}),
+        )
+        .unwrap();
+        assert!(!f.decide("GetVaultLock", None).hold);
+        assert!(f.decide("InitiateVaultLock", None).hold);
+        assert!(
+            !f.decide("InitiateVaultLock", None).hold,
+            "only `times` calls"
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut released = Box::pin(f.changed());
+        let pending = rt.block_on(async {
+            tokio::select! {
+                biased;
+                () = &mut released => false,
+                () = std::future::ready(()) => true,
+            }
+        });
+        assert!(pending, "nothing changed yet: the call stays held");
+        f.clear();
+        rt.block_on(released);
     }
 
     #[test]

@@ -294,9 +294,14 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
             "params": op.params,
         }));
         let key = op.params.get("Key").and_then(Json::as_str);
-        (seq, inner.faults.decide(op.name, key))
+        let decision = inner.faults.decide(op.name, key);
+        let released = decision.hold.then(|| inner.faults.changed());
+        (seq, decision, released)
     };
-    let (seq, decision) = decision;
+    let (seq, decision, released) = decision;
+    if let Some(released) = released {
+        released.await;
+    }
 
     let delay = shared.latency_ms.saturating_add(decision.latency_ms);
     if delay > 0 {
