@@ -58,11 +58,27 @@ impl<T: Send + 'static> GroupCommit<T> {
 
     /// Commits `item` and waits until it is durable (or its flush failed).
     pub async fn commit(&self, item: T) -> Result<(), String> {
+        self.enqueue(item)?.wait().await
+    }
+
+    /// Queues `item` now, behind every item committed before it and ahead of every later one,
+    /// without waiting for its flush: [`Queued::wait`] says whether it became durable.
+    pub fn enqueue(&self, item: T) -> Result<Queued, String> {
         let (reply, done) = oneshot::channel();
         self.tx.send((item, reply)).map_err(|_| {
             "internal error: the durable writer stopped; this is a bug in lockward".to_string()
         })?;
-        done.await.map_err(|_| {
+        Ok(Queued(done))
+    }
+}
+
+/// An item queued for a flush.
+pub struct Queued(oneshot::Receiver<Result<(), String>>);
+
+impl Queued {
+    /// Waits until the item is durable (or its flush failed).
+    pub async fn wait(self) -> Result<(), String> {
+        self.0.await.map_err(|_| {
             "internal error: the durable writer stopped; this is a bug in lockward".to_string()
         })?
     }

@@ -105,6 +105,8 @@ pub(crate) struct Run<'a> {
     identities: BTreeMap<String, Value>,
     plan_digest: &'a str,
     fatal: Mutex<Option<FatalError>>,
+    /// `done` records queued but not waited for: the run waits for them all before it ends.
+    settled: Mutex<Vec<crate::apply::commit::Queued>>,
 }
 
 /// How to tell, after a failure whose outcome is unknown, whether a call took effect.
@@ -157,6 +159,7 @@ impl<'a> Executor<'a> {
             identities,
             plan_digest: &plan.digest,
             fatal: Mutex::new(None),
+            settled: Mutex::new(Vec::new()),
         };
         let mut report = ApplyReport::default();
         for (rp, recovery) in plan.recoveries() {
@@ -175,6 +178,14 @@ impl<'a> Executor<'a> {
             .await;
         report.results = results.into_iter().flatten().collect();
         report.results.sort_by(|a, b| a.0.cmp(&b.0));
+        // Every queued `done` record and save is durable before the run ends.
+        let settled = std::mem::take(&mut *lock(&run.settled));
+        for queued in settled {
+            if let Err(e) = queued.wait().await {
+                lock(&run.fatal)
+                    .get_or_insert(FatalError(format!("could not write the journal: {e}")));
+            }
+        }
         if let Some(fatal) = lock(&run.fatal).take() {
             return Err(fatal);
         }
@@ -352,7 +363,10 @@ pub struct Step<'e, 'r> {
 }
 
 impl Step<'_, '_> {
-    /// Appends a journal record (fsynced). A journal that cannot be written stops everything.
+    /// Appends a journal record. An `intent`, `failed` or `recovered` is durable (fsynced, or
+    /// in S3) before this returns; a `done`, which follows the state save that recorded the
+    /// outcome, is queued in order and made durable before the run ends. A journal that
+    /// cannot be written stops everything.
     pub(crate) async fn journal(
         &self,
         action: ActionKind,
@@ -364,13 +378,29 @@ impl Step<'_, '_> {
             .await
     }
 
-    async fn write_journal(
+    /// Appends a journal record and waits until it is durable, even a `done` (which
+    /// [`Step::journal`] only queues): for a record that is the only home of what it holds.
+    pub(crate) async fn journal_now(
+        &self,
+        action: ActionKind,
+        phase: Phase,
+        detail: Value,
+    ) -> Result<(), FatalError> {
+        let record = self.record(action.into(), phase, None, detail);
+        self.run
+            .journal
+            .commit(record)
+            .await
+            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
+    }
+
+    fn record(
         &self,
         action: JournalAction,
         phase: Phase,
         effect: Option<Effect>,
         detail: Value,
-    ) -> Result<(), FatalError> {
+    ) -> JournalRecord {
         let mut map = match detail {
             Value::Object(m) => m,
             _ => Map::new(),
@@ -393,6 +423,29 @@ impl Step<'_, '_> {
         record.caller = self.run.identities.get(self.provider).cloned();
         record.target = Some(self.target.clone());
         record.effect = effect;
+        record
+    }
+
+    async fn write_journal(
+        &self,
+        action: JournalAction,
+        phase: Phase,
+        effect: Option<Effect>,
+        detail: Value,
+    ) -> Result<(), FatalError> {
+        let record = self.record(action, phase, effect, detail);
+        if phase == Phase::Done {
+            // A `done` follows the state save that recorded the outcome, so nothing depends on
+            // it being on disk before the next step: it is queued in order (every later record
+            // is flushed after it) and the run waits for it before it ends.
+            let queued = self
+                .run
+                .journal
+                .enqueue(record)
+                .map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
+            lock(&self.run.settled).push(queued);
+            return Ok(());
+        }
         self.run
             .journal
             .commit(record)
@@ -438,6 +491,29 @@ impl Step<'_, '_> {
         let error = FatalError(message.clone());
         lock(&self.run.fatal).get_or_insert(FatalError(message));
         error
+    }
+
+    /// Updates this resource's record and queues a save without waiting for it: for a detail
+    /// added to a record that is already durable (every later save holds it too), made durable
+    /// before the run ends.
+    pub(crate) fn save_queued(
+        &self,
+        update: impl FnOnce(&mut StateFile),
+    ) -> Result<(), FatalError> {
+        {
+            let mut state = lock(&self.run.state);
+            update(&mut state);
+            if let Some(record) = state.resources.get_mut(&self.address.to_string()) {
+                record.locate(self.target, self.physical_key);
+            }
+        }
+        let queued = self
+            .run
+            .saves
+            .enqueue(())
+            .map_err(|e| self.fatal(format!("could not save the state file: {e}")))?;
+        lock(&self.run.settled).push(queued);
+        Ok(())
     }
 
     /// Updates this resource's record and waits until the state file holding it is on disk.

@@ -51,20 +51,23 @@ impl Step<'_, '_> {
                 };
                 let saved = match (saved, created) {
                     (Ok(()), Some(_)) => {
+                        // The lock id is on disk already; its CreationDate rides with the
+                        // next save (every later save holds it) and is durable before the run
+                        // ends.
                         record.initiated_at = created;
-                        self.save(|s| s.set(self.address, Record::GlacierVaultLock(record)))
-                            .await
+                        self.save_queued(|s| s.set(self.address, Record::GlacierVaultLock(record)))
                     }
                     (other, _) => other,
                 };
                 // The journal is the lock id's second home: written even when the state file
-                // could not be, so the next run recovers the id from it.
-                self.journal(
-                    action,
-                    Phase::Done,
-                    json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())}),
-                )
-                .await?;
+                // could not be, so the next run recovers the id from it (and then on disk
+                // before the step ends, like any record that is the only home of what it holds).
+                let detail = json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())});
+                if saved.is_ok() {
+                    self.journal(action, Phase::Done, detail).await?;
+                } else {
+                    self.journal_now(action, Phase::Done, detail).await?;
+                }
                 saved?;
                 Ok(match created {
                     Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
