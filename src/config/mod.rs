@@ -11,7 +11,7 @@ pub mod model;
 pub mod policy;
 pub mod raw;
 pub mod validate;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use error::{ConfigError, Diagnostic, Snippet};
 pub use load::{

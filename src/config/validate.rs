@@ -10,20 +10,16 @@ use jiff::SignedDuration;
 
 use super::error::{did_you_mean, Diagnostic, Source};
 use super::model::{
-    Backend, BackupDesired, BackupLockMode, GlacierDesired, Policy, Provider, RbinDesired,
-    RuleLockState, S3Backend, SnowballDesired, VaultLockState,
+    Backend, BackupDesired, GlacierDesired, Policy, Provider, RbinDesired, S3Backend,
+    SnowballDesired, VaultLockState,
 };
 use super::policy::{self, PolicyErrorKind, PolicyValue};
 use super::raw::{
-    RawBackupLockMode, RawBackupVaultLock, RawDefaultRetention, RawGlacierVaultLock,
-    RawObjectLockState, RawPolicy, RawProvider, RawRbinRuleLock, RawRetentionMode,
-    RawRetentionRule, RawRuleLockState, RawS3Backend, RawS3ObjectLock, RawSnowballUnlockCode,
-    RawVaultLockState,
+    RawBackupVaultLock, RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock,
+    RawRetentionMode, RawRetentionRule, RawS3Backend, RawS3ObjectLock, RawSnowballUnlockCode,
 };
 use super::yaml::{Node, Span};
-use crate::kinds::s3::{
-    DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired,
-};
+use crate::kinds::s3::{DefaultRetention, RetentionMode, RetentionPeriod, S3Desired};
 use crate::kinds::{Address, Kind};
 
 /// The largest vault lock policy AWS accepts, measured on the canonical JSON lockward sends
@@ -42,14 +38,14 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(message: impl Into<String>) -> Problem {
+    pub(crate) fn new(message: impl Into<String>) -> Problem {
         Problem {
             message: message.into(),
             hint: None,
         }
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Problem {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Problem {
         self.hint = Some(hint.into());
         self
     }
@@ -671,11 +667,11 @@ pub(crate) struct Declared<'a, T> {
 
 impl<T> Declared<'_, T> {
     /// The span of the value of `field`, or of the declaration's key when the field is absent.
-    fn value_span(&self, field: &str) -> Span {
+    pub(crate) fn value_span(&self, field: &str) -> Span {
         self.node.get(field).map_or(self.key.span, |(_, v)| v.span)
     }
 
-    fn key_span(&self, field: &str) -> Span {
+    pub(crate) fn key_span(&self, field: &str) -> Span {
         self.node.get(field).map_or(self.key.span, |(k, _)| k.span)
     }
 }
@@ -778,22 +774,24 @@ pub(crate) fn check_document(
     source: &Source<'_>,
     paths: &PathContext<'_>,
 ) -> CheckedDocument {
-    let mut out = CheckedDocument {
-        providers: BTreeMap::new(),
-        backend: None,
-        resources: Vec::new(),
-        other_policy_files: Vec::new(),
-        diagnostics: Vec::new(),
+    let mut cx = Checker {
+        source,
+        paths,
+        doc,
+        out: CheckedDocument {
+            providers: BTreeMap::new(),
+            backend: None,
+            resources: Vec::new(),
+            other_policy_files: Vec::new(),
+            diagnostics: Vec::new(),
+        },
+        declared_providers: doc.providers.iter().map(|p| p.name).collect(),
+        seen_targets: HashMap::new(),
     };
-    let report = |subject: &str, span: Span, problem: Problem| {
-        Diagnostic::new(problem.message)
-            .subject(subject)
-            .at(source, span)
-            .maybe_hint(problem.hint)
-    };
+    let report =
+        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
 
     // Providers.
-    let declared_providers: Vec<&str> = doc.providers.iter().map(|p| p.name).collect();
     for p in &doc.providers {
         let subject = format!("providers.{}", p.name);
         let mut problems = Vec::new();
@@ -814,7 +812,7 @@ pub(crate) fn check_document(
                 problems.push((p.value_span("assume_role"), e));
             }
             if problems.is_empty() {
-                out.providers.insert(
+                cx.out.providers.insert(
                     p.name.to_string(),
                     Provider {
                         name: p.name.to_string(),
@@ -826,31 +824,13 @@ pub(crate) fn check_document(
                 );
             }
         }
-        out.diagnostics.extend(
+        cx.out.diagnostics.extend(
             problems
                 .into_iter()
                 .map(|(span, e)| report(&subject, span, e)),
         );
     }
 
-    // The provider a resource uses, by name; problems are reported against `field`.
-    let provider_of = |name: Option<&str>| -> Check<String> {
-        match name {
-            Some(name) if declared_providers.contains(&name) => Ok(name.to_string()),
-            Some(name) => {
-                let problem = Problem::new(format!("unknown provider `{name}`"));
-                Err(match did_you_mean(name, declared_providers.iter().copied()) {
-                    Some(close) => problem.hint(format!("did you mean `{close}`?")),
-                    None if declared_providers.is_empty() => problem.hint(format!("declare it: `providers: {{ {name}: {{ region: us-east-1 }} }}`")),
-                    None => problem.hint(format!("declared providers: {}", list(&declared_providers))),
-                })
-            }
-            None if declared_providers.contains(&"default") => Ok("default".to_string()),
-            None => Err(Problem::new("no provider: the resource names none and no `default` provider is declared").hint(
-                "add `provider: <name>` to the resource, or declare `providers: { default: { region: us-east-1 } }` (the region is never taken from the environment)",
-            )),
-        }
-    };
     // The backend.
     if let Some(b) = &doc.backend {
         let subject = "backend.s3";
@@ -862,7 +842,7 @@ pub(crate) fn check_document(
             if let Err(e) = check_state_key(&raw.key) {
                 problems.push((b.value_span("key"), e));
             }
-            let provider = provider_of(raw.provider.as_deref()).map_err(|e| match raw.provider {
+            let provider = cx.provider_of(raw.provider.as_deref()).map_err(|e| match raw.provider {
                 None => Problem::new(
                     "the backend names no provider and no `default` provider is declared",
                 )
@@ -871,7 +851,7 @@ pub(crate) fn check_document(
             });
             match provider {
                 Ok(provider) if problems.is_empty() => {
-                    out.backend = Some(Backend::S3(S3Backend {
+                    cx.out.backend = Some(Backend::S3(S3Backend {
                         bucket: raw.bucket.clone(),
                         key: raw.key.clone(),
                         provider,
@@ -881,24 +861,86 @@ pub(crate) fn check_document(
                 Err(e) => problems.push((b.value_span("provider"), e)),
             }
         }
-        out.diagnostics.extend(
+        cx.out.diagnostics.extend(
             problems
                 .into_iter()
                 .map(|(span, e)| report(subject, span, e)),
         );
     }
 
-    // Resources that reach the same thing through equal providers collide.
-    let target_of = |provider: &str| provider_target(provider, doc);
+    // Each kind's blocks, by the kind's own checks (its `config.rs`).
+    crate::kinds::backup::config::check(&doc.backup, &mut cx);
+    crate::kinds::glacier::config::check(&doc.glacier, &mut cx);
+    crate::kinds::rbin::config::check(&doc.rbin, &mut cx);
+    crate::kinds::s3::config::check(&doc.s3, &mut cx);
+    crate::kinds::snowball::config::check(&doc.snowball, &mut cx);
+    cx.out
+}
 
-    let mut seen_targets: HashMap<(Kind, String), (Address, Span)> = HashMap::new();
-    let mut collide = |kind: Kind,
-                       target: String,
-                       address: &Address,
-                       span: Span,
-                       what: &str|
-     -> Option<Diagnostic> {
-        match seen_targets.get(&(kind, target.clone())) {
+/// What a kind's checks need from the document around its blocks: where problems are shown,
+/// the providers, the resources already seen (two that manage one thing collide), and what
+/// passed so far.
+pub(crate) struct Checker<'c> {
+    pub source: &'c Source<'c>,
+    pub paths: &'c PathContext<'c>,
+    doc: &'c RawDocument<'c>,
+    pub out: CheckedDocument,
+    declared_providers: Vec<&'c str>,
+    seen_targets: HashMap<(Kind, String), (Address, Span)>,
+}
+
+/// A problem of `subject` shown at `span`.
+pub(crate) fn located(
+    source: &Source<'_>,
+    subject: &str,
+    span: Span,
+    problem: Problem,
+) -> Diagnostic {
+    Diagnostic::new(problem.message)
+        .subject(subject)
+        .at(source, span)
+        .maybe_hint(problem.hint)
+}
+
+impl Checker<'_> {
+    /// The provider a resource uses, by name.
+    pub(crate) fn provider_of(&self, name: Option<&str>) -> Check<String> {
+        let declared_providers = &self.declared_providers;
+        match name {
+            Some(name) if declared_providers.contains(&name) => Ok(name.to_string()),
+            Some(name) => {
+                let problem = Problem::new(format!("unknown provider `{name}`"));
+                Err(match did_you_mean(name, declared_providers.iter().copied()) {
+                    Some(close) => problem.hint(format!("did you mean `{close}`?")),
+                    None if declared_providers.is_empty() => problem.hint(format!("declare it: `providers: {{ {name}: {{ region: us-east-1 }} }}`")),
+                    None => problem.hint(format!("declared providers: {}", list(declared_providers))),
+                })
+            }
+            None if declared_providers.contains(&"default") => Ok("default".to_string()),
+            None => Err(Problem::new("no provider: the resource names none and no `default` provider is declared").hint(
+                "add `provider: <name>` to the resource, or declare `providers: { default: { region: us-east-1 } }` (the region is never taken from the environment)",
+            )),
+        }
+    }
+
+    /// What a provider reaches, as a comparable key: resources that reach the same thing
+    /// through equal providers collide.
+    pub(crate) fn target_of(&self, provider: &str) -> Option<String> {
+        provider_target(provider, self.doc)
+    }
+
+    /// The error when `address` manages `target` (of `kind`) that another resource manages
+    /// already; else remembers it.
+    pub(crate) fn collide(
+        &mut self,
+        kind: Kind,
+        target: String,
+        address: &Address,
+        span: Span,
+        what: &str,
+    ) -> Option<Diagnostic> {
+        let source = self.source;
+        match self.seen_targets.get(&(kind, target.clone())) {
             Some((first, first_span)) => Some(
                 Diagnostic::new(format!("{what} is also managed by {first}"))
                     .subject(address.to_string())
@@ -913,566 +955,12 @@ pub(crate) fn check_document(
                     ),
             ),
             None => {
-                seen_targets.insert((kind, target), (address.clone(), span));
+                self.seen_targets
+                    .insert((kind, target), (address.clone(), span));
                 None
             }
         }
-    };
-
-    // Glacier vault locks.
-    for r in &doc.glacier {
-        let address = Address::new(Kind::GlacierVaultLock, r.name);
-        let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
-        let Some(raw) = &r.raw else {
-            untyped_fields(
-                r,
-                &[
-                    ("vault", check_vault),
-                    ("account_id", check_account_id),
-                    ("policy_file", check_file_path),
-                    ("min_test_period", |t| check_min_test_period(t).map(drop)),
-                ],
-                &mut problems,
-            );
-            out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
-            continue;
-        };
-        if let Err(e) = check_vault(&raw.vault) {
-            problems.push((r.value_span("vault"), e));
-        }
-        let account_id = raw.account_id.clone().unwrap_or_else(|| "-".to_string());
-        if let Err(e) = check_account_id(&account_id) {
-            problems.push((r.value_span("account_id"), e));
-        }
-        let provider = provider_of(raw.provider.as_deref())
-            .map_err(|e| problems.push((r.value_span("provider"), e)))
-            .ok();
-        let policy = match (&raw.policy, &raw.policy_file) {
-            (Some(_), Some(_)) => {
-                let (a, b) = (r.key_span("policy"), r.key_span("policy_file"));
-                let later = if (a.line, a.col) > (b.line, b.col) {
-                    a
-                } else {
-                    b
-                };
-                problems.push((
-                    later,
-                    Problem::new("both `policy` and `policy_file` are set")
-                        .hint("keep one: the policy inline, or in a file"),
-                ));
-                None
-            }
-            (None, None) => {
-                problems.push((
-                    r.key.span,
-                    Problem::new("no policy: set `policy` or `policy_file`").hint(format!(
-                        "add `policy_file: policies/{}.json`, or the policy inline under `policy:`",
-                        r.name
-                    )),
-                ));
-                None
-            }
-            (Some(inline), None) => {
-                let node = r.node.get("policy").map_or(r.key, |(_, v)| v);
-                match check_inline_policy(inline, node, source) {
-                    Ok(p) => Some(PolicySource::Inline(p)),
-                    Err(problem) => {
-                        problems.push(problem);
-                        None
-                    }
-                }
-            }
-            (None, Some(file)) => match check_file_path(file) {
-                Ok(()) => Some(PolicySource::File {
-                    path: resolve_path(paths.dir, file),
-                    span: r.value_span("policy_file"),
-                }),
-                Err(e) => {
-                    problems.push((r.value_span("policy_file"), e));
-                    None
-                }
-            },
-        };
-        let min_test_period = match raw
-            .min_test_period
-            .as_deref()
-            .map(check_min_test_period)
-            .transpose()
-        {
-            Ok(d) => d,
-            Err(e) => {
-                problems.push((r.value_span("min_test_period"), e));
-                None
-            }
-        };
-        if let Some(provider) = &provider {
-            if let Some(target) = target_of(provider) {
-                let key = format!("{target} {account_id} {}", raw.vault);
-                if let Some(d) = collide(
-                    Kind::GlacierVaultLock,
-                    key,
-                    &address,
-                    r.key.span,
-                    &format!("vault `{}`", raw.vault),
-                ) {
-                    out.diagnostics.push(d);
-                }
-            }
-        }
-        let state = match raw.state {
-            RawVaultLockState::Locked => VaultLockState::Locked,
-            RawVaultLockState::InProgress => VaultLockState::InProgress,
-            RawVaultLockState::Unlocked => VaultLockState::Unlocked,
-        };
-        match (problems.is_empty(), provider, policy) {
-            (true, Some(provider), Some(policy)) => out.resources.push(Checked {
-                address,
-                provider,
-                desired: CheckedDesired::Glacier {
-                    vault: raw.vault.clone(),
-                    account_id,
-                    policy,
-                    state,
-                    min_test_period,
-                },
-            }),
-            (_, _, policy) => {
-                if let Some(PolicySource::File { path, span }) = policy {
-                    out.other_policy_files.push((address, path, span));
-                }
-                out.diagnostics.extend(
-                    problems
-                        .into_iter()
-                        .map(|(span, e)| report(&subject, span, e)),
-                );
-            }
-        }
     }
-
-    // Recycle Bin rule locks.
-    for r in &doc.rbin {
-        let address = Address::new(Kind::RbinRuleLock, r.name);
-        let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
-        let Some(raw) = &r.raw else {
-            untyped_fields(r, &[("rule_id", check_rule_id)], &mut problems);
-            out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
-            continue;
-        };
-        if let Err(e) = check_rule_id(&raw.rule_id) {
-            problems.push((r.value_span("rule_id"), e));
-        }
-        let provider = provider_of(raw.provider.as_deref())
-            .map_err(|e| problems.push((r.value_span("provider"), e)))
-            .ok();
-        let state = match raw.state {
-            RawRuleLockState::Locked => RuleLockState::Locked,
-            RawRuleLockState::Unlocked => RuleLockState::Unlocked,
-        };
-        let unlock_delay_days = match raw.unlock_delay_days.map(check_unlock_delay).transpose() {
-            Ok(d) => d,
-            Err(e) => {
-                problems.push((r.value_span("unlock_delay_days"), e));
-                None
-            }
-        };
-        if state == RuleLockState::Locked && raw.unlock_delay_days.is_none() {
-            problems.push((
-                r.key.span,
-                Problem::new("`state: locked` needs `unlock_delay_days`")
-                    .hint("add `unlock_delay_days: 7` (7 to 30): how long an unlock takes; AWS never lets it change after the first lock"),
-            ));
-        }
-        if let Some(provider) = &provider {
-            if let Some(target) = target_of(provider) {
-                let key = format!("{target} {}", raw.rule_id);
-                if let Some(d) = collide(
-                    Kind::RbinRuleLock,
-                    key,
-                    &address,
-                    r.key.span,
-                    &format!("rule `{}`", raw.rule_id),
-                ) {
-                    out.diagnostics.push(d);
-                }
-            }
-        }
-        match (problems.is_empty(), provider) {
-            (true, Some(provider)) => out.resources.push(Checked {
-                address,
-                provider,
-                desired: CheckedDesired::Rbin(RbinDesired {
-                    rule_id: raw.rule_id.clone(),
-                    state,
-                    unlock_delay_days,
-                }),
-            }),
-            _ => out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
-        }
-    }
-
-    // AWS Backup Vault Locks.
-    for r in &doc.backup {
-        let address = Address::new(Kind::BackupVaultLock, r.name);
-        let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
-        let Some(raw) = &r.raw else {
-            untyped_fields(r, &[("vault", check_backup_vault_name)], &mut problems);
-            out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
-            continue;
-        };
-        if let Err(e) = check_backup_vault_name(&raw.vault) {
-            problems.push((r.value_span("vault"), e));
-        }
-        let provider = provider_of(raw.provider.as_deref())
-            .map_err(|e| problems.push((r.value_span("provider"), e)))
-            .ok();
-        let mode = match raw.mode {
-            RawBackupLockMode::Compliance => BackupLockMode::Compliance,
-            RawBackupLockMode::Governance => BackupLockMode::Governance,
-            RawBackupLockMode::None => BackupLockMode::None,
-        };
-        let mut days = |field: &str, value: Option<i64>| {
-            value.and_then(|v| {
-                check_retention_days(field, v)
-                    .map_err(|e| problems.push((r.value_span(field), e)))
-                    .ok()
-            })
-        };
-        let min_retention_days = days("min_retention_days", raw.min_retention_days);
-        let max_retention_days = days("max_retention_days", raw.max_retention_days);
-        let changeable_for_days = raw.changeable_for_days.and_then(|v| {
-            check_changeable_for_days(v)
-                .map_err(|e| problems.push((r.value_span("changeable_for_days"), e)))
-                .ok()
-        });
-        if let (Some(min), Some(max)) = (min_retention_days, max_retention_days) {
-            if max < min {
-                problems.push((
-                    r.value_span("max_retention_days"),
-                    Problem::new(format!(
-                        "`max_retention_days` is {max}, less than `min_retention_days` ({min})"
-                    ))
-                    .hint("the maximum retention must be at least the minimum; leave it out for no maximum"),
-                ));
-            }
-        }
-        match mode {
-            BackupLockMode::None => {
-                for field in [
-                    "min_retention_days",
-                    "max_retention_days",
-                    "changeable_for_days",
-                ] {
-                    if r.node.get(field).is_some() {
-                        problems.push((
-                            r.key_span(field),
-                            Problem::new(format!("`mode: none` has no `{field}`"))
-                                .hint(format!("remove `{field}`, or choose `mode: governance` or `mode: compliance`")),
-                        ));
-                    }
-                }
-            }
-            BackupLockMode::Governance | BackupLockMode::Compliance => {
-                if raw.min_retention_days.is_none() {
-                    problems.push((
-                        r.key.span,
-                        Problem::new(format!(
-                            "`mode: {}` needs `min_retention_days`",
-                            if mode == BackupLockMode::Compliance { "compliance" } else { "governance" }
-                        ))
-                        .hint("add `min_retention_days: 7` (1 to 36500): the shortest retention a recovery point in the vault may have"),
-                    ));
-                }
-            }
-        }
-        match mode {
-            BackupLockMode::Compliance if raw.changeable_for_days.is_none() => problems.push((
-                r.key.span,
-                Problem::new("`mode: compliance` needs `changeable_for_days`")
-                    .hint("add `changeable_for_days: 3` (3 to 36500): how long the lock can still be changed or removed before it becomes immutable"),
-            )),
-            BackupLockMode::Governance if raw.changeable_for_days.is_some() => problems.push((
-                r.key_span("changeable_for_days"),
-                Problem::new("`mode: governance` has no `changeable_for_days`")
-                    .hint("a lock put with a grace period is a compliance lock: write `mode: compliance`, or remove `changeable_for_days`"),
-            )),
-            _ => {}
-        }
-        if let Some(provider) = &provider {
-            if let Some(target) = target_of(provider) {
-                let key = format!("{target} {}", raw.vault);
-                if let Some(d) = collide(
-                    Kind::BackupVaultLock,
-                    key,
-                    &address,
-                    r.key.span,
-                    &format!("backup vault `{}`", raw.vault),
-                ) {
-                    out.diagnostics.push(d);
-                }
-            }
-        }
-        match (problems.is_empty(), provider) {
-            (true, Some(provider)) => out.resources.push(Checked {
-                address,
-                provider,
-                desired: CheckedDesired::Backup(BackupDesired {
-                    vault: raw.vault.clone(),
-                    mode,
-                    min_retention_days,
-                    max_retention_days,
-                    changeable_for_days,
-                }),
-            }),
-            _ => out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
-        }
-    }
-
-    // Snowball unlock codes.
-    let state_files_abs = state_files(paths.state_abs);
-    let mut deliveries: HashMap<PathBuf, (Address, Span)> = HashMap::new();
-    for r in &doc.snowball {
-        let address = Address::new(Kind::SnowballUnlockCode, r.name);
-        let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
-        let Some(raw) = &r.raw else {
-            untyped_fields(
-                r,
-                &[
-                    ("job_id", check_job_id),
-                    ("deliver_to", check_file_path),
-                    ("manifest_path", check_file_path),
-                ],
-                &mut problems,
-            );
-            out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
-            continue;
-        };
-        if let Err(e) = check_job_id(&raw.job_id) {
-            problems.push((r.value_span("job_id"), e));
-        }
-        let provider = provider_of(raw.provider.as_deref())
-            .map_err(|e| problems.push((r.value_span("provider"), e)))
-            .ok();
-        let deliver_span = r.value_span("deliver_to");
-        let deliver_ok = check_file_path(&raw.deliver_to)
-            .map_err(|e| problems.push((deliver_span, e)))
-            .is_ok();
-        let manifest_ok = match raw.manifest_path.as_deref().map(check_file_path) {
-            Some(Err(e)) => {
-                problems.push((r.value_span("manifest_path"), e));
-                false
-            }
-            _ => true,
-        };
-        let deliver_to = resolve_path(paths.dir, &raw.deliver_to);
-        let manifest_path = raw
-            .manifest_path
-            .as_deref()
-            .map(|m| resolve_path(paths.dir, m));
-        if deliver_ok {
-            let deliver_abs = normalize_lexically(&paths.dir_abs.join(&raw.deliver_to));
-            if deliver_abs == paths.config_abs {
-                problems.push((
-                    deliver_span,
-                    Problem::new("`deliver_to` is the config file itself")
-                        .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
-                ));
-            } else if state_files_abs.contains(&deliver_abs) {
-                problems.push((
-                    deliver_span,
-                    Problem::new(format!(
-                        "`deliver_to` is the state file `{}` or its backup, lock or journal",
-                        paths.state.display()
-                    ))
-                    .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
-                ));
-            }
-            if let (true, Some(manifest)) = (manifest_ok, &raw.manifest_path) {
-                let manifest_abs = normalize_lexically(&paths.dir_abs.join(manifest));
-                if let Some(manifest_dir) = manifest_abs.parent() {
-                    if deliver_abs.starts_with(manifest_dir) {
-                        let shown = Path::new(manifest)
-                            .parent()
-                            .filter(|p| !p.as_os_str().is_empty())
-                            .map_or_else(|| ".".to_string(), |p| p.display().to_string());
-                        problems.push((
-                            deliver_span,
-                            Problem::new(format!("`deliver_to` is inside `{shown}`, the directory of the manifest"))
-                                .hint("AWS advises keeping the unlock code and the manifest apart: deliver the code to another directory"),
-                        ));
-                    }
-                }
-            }
-            if let Some((first, first_span)) = deliveries.get(&deliver_abs) {
-                out.diagnostics.push(
-                    Diagnostic::new(format!(
-                        "`deliver_to` is also where {first} delivers its code"
-                    ))
-                    .subject(&subject)
-                    .at(source, deliver_span)
-                    .related(
-                        source
-                            .snippet(*first_span, Some("first used here"))
-                            .secondary(),
-                    )
-                    .hint("give every unlock code a file of its own"),
-                );
-            } else {
-                deliveries.insert(deliver_abs, (address.clone(), deliver_span));
-            }
-        }
-        if let Some(provider) = &provider {
-            if let Some(target) = target_of(provider) {
-                let key = format!("{target} {}", raw.job_id);
-                if let Some(d) = collide(
-                    Kind::SnowballUnlockCode,
-                    key,
-                    &address,
-                    r.key.span,
-                    &format!("job `{}`", raw.job_id),
-                ) {
-                    out.diagnostics.push(d);
-                }
-            }
-        }
-        match (problems.is_empty(), provider) {
-            (true, Some(provider)) => out.resources.push(Checked {
-                address,
-                provider,
-                desired: CheckedDesired::Snowball(SnowballDesired {
-                    job_id: raw.job_id.clone(),
-                    deliver_to,
-                    manifest_path,
-                }),
-            }),
-            _ => out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
-        }
-    }
-
-    // S3 Object Lock. Bucket names are global: two resources on one bucket collide whatever
-    // their providers.
-    let mut buckets: HashMap<&str, (String, Span)> = HashMap::new();
-    for r in &doc.s3 {
-        let subject = format!("s3_object_lock.{}", r.name);
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
-        let Some(raw) = &r.raw else {
-            untyped_fields(r, &[("bucket", check_bucket)], &mut problems);
-            out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
-            continue;
-        };
-        if let Err(e) = check_bucket(&raw.bucket) {
-            problems.push((r.value_span("bucket"), e));
-        }
-        let provider = provider_of(raw.provider.as_deref())
-            .map_err(|e| problems.push((r.value_span("provider"), e)))
-            .ok();
-        let object_lock = match raw.object_lock {
-            RawObjectLockState::Enabled => ObjectLockState::Enabled,
-            RawObjectLockState::Disabled => ObjectLockState::Disabled,
-        };
-        let default_retention = match &raw.default_retention {
-            Some(RawDefaultRetention::Rule(rule)) => check_retention_rule(rule)
-                .map_err(|e| problems.push((r.value_span("default_retention"), e)))
-                .ok(),
-            Some(RawDefaultRetention::None) | None => None,
-        };
-        match (object_lock, &raw.default_retention) {
-            (ObjectLockState::Enabled, None) => problems.push((
-                r.key.span,
-                Problem::new("`object_lock: enabled` needs `default_retention`").hint(
-                    "add `default_retention: none`, or e.g. `default_retention: { mode: governance, days: 30 }`",
-                ),
-            )),
-            (ObjectLockState::Disabled, Some(RawDefaultRetention::Rule(_))) => problems.push((
-                r.key_span("default_retention"),
-                Problem::new("a default retention needs `object_lock: enabled`")
-                    .hint("remove `default_retention`, or set `object_lock: enabled`"),
-            )),
-            _ => {}
-        }
-        if let Some((first, first_span)) = buckets.get(raw.bucket.as_str()) {
-            out.diagnostics.push(
-                Diagnostic::new(format!("bucket `{}` is also managed by {first}", raw.bucket))
-                    .subject(&subject)
-                    .at(source, r.key.span)
-                    .related(
-                        source
-                            .snippet(*first_span, Some("first managed here"))
-                            .secondary(),
-                    )
-                    .hint("bucket names are global: two resources managing one bucket would fight over it; remove one of them"),
-            );
-        } else {
-            buckets.insert(&raw.bucket, (subject.clone(), r.key.span));
-        }
-        match (problems.is_empty(), provider) {
-            (true, Some(provider)) => out.resources.push(Checked {
-                address: Address::new(Kind::S3ObjectLock, r.name),
-                provider,
-                desired: CheckedDesired::S3(S3Desired {
-                    bucket: raw.bucket.clone(),
-                    object_lock,
-                    default_retention,
-                }),
-            }),
-            _ => out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
-        }
-    }
-    out
 }
 
 /// A check of one string field.
@@ -1482,7 +970,7 @@ type FieldCheck = fn(&str) -> Check<()>;
 /// its string fields are still checked one by one, so every error in the block is reported
 /// at once. A field whose own value did not type is not a string here and is skipped (its
 /// typing error is reported); checks across fields wait until the block types.
-fn untyped_fields<T>(
+pub(crate) fn untyped_fields<T>(
     r: &Declared<'_, T>,
     checks: &[(&str, FieldCheck)],
     problems: &mut Vec<(Span, Problem)>,

@@ -5,6 +5,7 @@
 //! section 3.4).
 
 pub mod aws;
+pub(crate) mod config;
 pub(crate) mod demo;
 pub mod desired;
 pub(crate) mod discover;

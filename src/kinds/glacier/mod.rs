@@ -2,6 +2,7 @@
 //! completed, permanent (InitiateVaultLock, GetVaultLock, CompleteVaultLock, AbortVaultLock).
 
 pub mod aws;
+pub(crate) mod config;
 pub(crate) mod demo;
 pub mod desired;
 pub(crate) mod discover;

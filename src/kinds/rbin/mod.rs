@@ -3,6 +3,7 @@
 //! delay, which AWS fixes at the rule's first lock.
 
 pub mod aws;
+pub(crate) mod config;
 pub(crate) mod demo;
 pub mod desired;
 pub(crate) mod discover;

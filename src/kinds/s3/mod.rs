@@ -8,6 +8,7 @@
 //! its provider's is a conflict (DESIGN.md section 3.5).
 
 pub mod aws;
+pub(crate) mod config;
 pub(crate) mod demo;
 pub mod desired;
 pub(crate) mod discover;

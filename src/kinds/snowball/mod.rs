@@ -3,6 +3,7 @@
 //! disclosed stays disclosed. Only the code's SHA-256 fingerprint is ever recorded or shown.
 
 pub mod aws;
+pub(crate) mod config;
 pub(crate) mod demo;
 pub mod desired;
 mod fake;

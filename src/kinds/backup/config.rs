@@ -1,0 +1,143 @@
+//! The checks of `backup_vault_lock` blocks: every problem reported where it is (file, line, what to
+//! do), and what passed turned into the kind's desired value.
+use crate::config::model::*;
+use crate::config::raw::*;
+use crate::config::validate::*;
+use crate::config::yaml::Span;
+use crate::kinds::{Address, Kind};
+
+/// Checks every `backup_vault_lock` block, reporting each problem and keeping what passed.
+pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Checker<'_>) {
+    let source = cx.source;
+    let report =
+        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
+    // AWS Backup Vault Locks.
+    for r in resources {
+        let address = Address::new(Kind::BackupVaultLock, r.name);
+        let subject = address.to_string();
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(r.name) {
+            problems.push((r.key.span, e));
+        }
+        let Some(raw) = &r.raw else {
+            untyped_fields(r, &[("vault", check_backup_vault_name)], &mut problems);
+            cx.out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            );
+            continue;
+        };
+        if let Err(e) = check_backup_vault_name(&raw.vault) {
+            problems.push((r.value_span("vault"), e));
+        }
+        let provider = cx
+            .provider_of(raw.provider.as_deref())
+            .map_err(|e| problems.push((r.value_span("provider"), e)))
+            .ok();
+        let mode = match raw.mode {
+            RawBackupLockMode::Compliance => BackupLockMode::Compliance,
+            RawBackupLockMode::Governance => BackupLockMode::Governance,
+            RawBackupLockMode::None => BackupLockMode::None,
+        };
+        let mut days = |field: &str, value: Option<i64>| {
+            value.and_then(|v| {
+                check_retention_days(field, v)
+                    .map_err(|e| problems.push((r.value_span(field), e)))
+                    .ok()
+            })
+        };
+        let min_retention_days = days("min_retention_days", raw.min_retention_days);
+        let max_retention_days = days("max_retention_days", raw.max_retention_days);
+        let changeable_for_days = raw.changeable_for_days.and_then(|v| {
+            check_changeable_for_days(v)
+                .map_err(|e| problems.push((r.value_span("changeable_for_days"), e)))
+                .ok()
+        });
+        if let (Some(min), Some(max)) = (min_retention_days, max_retention_days) {
+            if max < min {
+                problems.push((
+                    r.value_span("max_retention_days"),
+                    Problem::new(format!(
+                        "`max_retention_days` is {max}, less than `min_retention_days` ({min})"
+                    ))
+                    .hint("the maximum retention must be at least the minimum; leave it out for no maximum"),
+                ));
+            }
+        }
+        match mode {
+            BackupLockMode::None => {
+                for field in [
+                    "min_retention_days",
+                    "max_retention_days",
+                    "changeable_for_days",
+                ] {
+                    if r.node.get(field).is_some() {
+                        problems.push((
+                            r.key_span(field),
+                            Problem::new(format!("`mode: none` has no `{field}`"))
+                                .hint(format!("remove `{field}`, or choose `mode: governance` or `mode: compliance`")),
+                        ));
+                    }
+                }
+            }
+            BackupLockMode::Governance | BackupLockMode::Compliance => {
+                if raw.min_retention_days.is_none() {
+                    problems.push((
+                        r.key.span,
+                        Problem::new(format!(
+                            "`mode: {}` needs `min_retention_days`",
+                            if mode == BackupLockMode::Compliance { "compliance" } else { "governance" }
+                        ))
+                        .hint("add `min_retention_days: 7` (1 to 36500): the shortest retention a recovery point in the vault may have"),
+                    ));
+                }
+            }
+        }
+        match mode {
+            BackupLockMode::Compliance if raw.changeable_for_days.is_none() => problems.push((
+                r.key.span,
+                Problem::new("`mode: compliance` needs `changeable_for_days`")
+                    .hint("add `changeable_for_days: 3` (3 to 36500): how long the lock can still be changed or removed before it becomes immutable"),
+            )),
+            BackupLockMode::Governance if raw.changeable_for_days.is_some() => problems.push((
+                r.key_span("changeable_for_days"),
+                Problem::new("`mode: governance` has no `changeable_for_days`")
+                    .hint("a lock put with a grace period is a compliance lock: write `mode: compliance`, or remove `changeable_for_days`"),
+            )),
+            _ => {}
+        }
+        if let Some(provider) = &provider {
+            if let Some(target) = cx.target_of(provider) {
+                let key = format!("{target} {}", raw.vault);
+                if let Some(d) = cx.collide(
+                    Kind::BackupVaultLock,
+                    key,
+                    &address,
+                    r.key.span,
+                    &format!("backup vault `{}`", raw.vault),
+                ) {
+                    cx.out.diagnostics.push(d);
+                }
+            }
+        }
+        match (problems.is_empty(), provider) {
+            (true, Some(provider)) => cx.out.resources.push(Checked {
+                address,
+                provider,
+                desired: CheckedDesired::Backup(BackupDesired {
+                    vault: raw.vault.clone(),
+                    mode,
+                    min_retention_days,
+                    max_retention_days,
+                    changeable_for_days,
+                }),
+            }),
+            _ => cx.out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            ),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The checks of `rbin_rule_lock` blocks: every problem reported where it is (file, line, what to
+//! do), and what passed turned into the kind's desired value.
+use crate::config::model::*;
+use crate::config::raw::*;
+use crate::config::validate::*;
+use crate::config::yaml::Span;
+use crate::kinds::{Address, Kind};
+
+/// Checks every `rbin_rule_lock` block, reporting each problem and keeping what passed.
+pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checker<'_>) {
+    let source = cx.source;
+    let report =
+        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
+    // Recycle Bin rule locks.
+    for r in resources {
+        let address = Address::new(Kind::RbinRuleLock, r.name);
+        let subject = address.to_string();
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(r.name) {
+            problems.push((r.key.span, e));
+        }
+        let Some(raw) = &r.raw else {
+            untyped_fields(r, &[("rule_id", check_rule_id)], &mut problems);
+            cx.out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            );
+            continue;
+        };
+        if let Err(e) = check_rule_id(&raw.rule_id) {
+            problems.push((r.value_span("rule_id"), e));
+        }
+        let provider = cx
+            .provider_of(raw.provider.as_deref())
+            .map_err(|e| problems.push((r.value_span("provider"), e)))
+            .ok();
+        let state = match raw.state {
+            RawRuleLockState::Locked => RuleLockState::Locked,
+            RawRuleLockState::Unlocked => RuleLockState::Unlocked,
+        };
+        let unlock_delay_days = match raw.unlock_delay_days.map(check_unlock_delay).transpose() {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push((r.value_span("unlock_delay_days"), e));
+                None
+            }
+        };
+        if state == RuleLockState::Locked && raw.unlock_delay_days.is_none() {
+            problems.push((
+                r.key.span,
+                Problem::new("`state: locked` needs `unlock_delay_days`")
+                    .hint("add `unlock_delay_days: 7` (7 to 30): how long an unlock takes; AWS never lets it change after the first lock"),
+            ));
+        }
+        if let Some(provider) = &provider {
+            if let Some(target) = cx.target_of(provider) {
+                let key = format!("{target} {}", raw.rule_id);
+                if let Some(d) = cx.collide(
+                    Kind::RbinRuleLock,
+                    key,
+                    &address,
+                    r.key.span,
+                    &format!("rule `{}`", raw.rule_id),
+                ) {
+                    cx.out.diagnostics.push(d);
+                }
+            }
+        }
+        match (problems.is_empty(), provider) {
+            (true, Some(provider)) => cx.out.resources.push(Checked {
+                address,
+                provider,
+                desired: CheckedDesired::Rbin(RbinDesired {
+                    rule_id: raw.rule_id.clone(),
+                    state,
+                    unlock_delay_days,
+                }),
+            }),
+            _ => cx.out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            ),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The checks of `snowball_unlock_code` blocks: every problem reported where it is (file, line, what to
+//! do), and what passed turned into the kind's desired value.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::config::error::Diagnostic;
+use crate::config::model::*;
+use crate::config::raw::*;
+use crate::config::validate::*;
+use crate::config::yaml::Span;
+use crate::kinds::{Address, Kind};
+
+/// Checks every `snowball_unlock_code` block, reporting each problem and keeping what passed.
+pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut Checker<'_>) {
+    let (source, paths) = (cx.source, cx.paths);
+    let report =
+        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
+    // Snowball unlock codes.
+    let state_files_abs = state_files(paths.state_abs);
+    let mut deliveries: HashMap<PathBuf, (Address, Span)> = HashMap::new();
+    for r in resources {
+        let address = Address::new(Kind::SnowballUnlockCode, r.name);
+        let subject = address.to_string();
+        let mut problems = Vec::new();
+        if let Err(e) = check_name(r.name) {
+            problems.push((r.key.span, e));
+        }
+        let Some(raw) = &r.raw else {
+            untyped_fields(
+                r,
+                &[
+                    ("job_id", check_job_id),
+                    ("deliver_to", check_file_path),
+                    ("manifest_path", check_file_path),
+                ],
+                &mut problems,
+            );
+            cx.out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            );
+            continue;
+        };
+        if let Err(e) = check_job_id(&raw.job_id) {
+            problems.push((r.value_span("job_id"), e));
+        }
+        let provider = cx
+            .provider_of(raw.provider.as_deref())
+            .map_err(|e| problems.push((r.value_span("provider"), e)))
+            .ok();
+        let deliver_span = r.value_span("deliver_to");
+        let deliver_ok = check_file_path(&raw.deliver_to)
+            .map_err(|e| problems.push((deliver_span, e)))
+            .is_ok();
+        let manifest_ok = match raw.manifest_path.as_deref().map(check_file_path) {
+            Some(Err(e)) => {
+                problems.push((r.value_span("manifest_path"), e));
+                false
+            }
+            _ => true,
+        };
+        let deliver_to = resolve_path(paths.dir, &raw.deliver_to);
+        let manifest_path = raw
+            .manifest_path
+            .as_deref()
+            .map(|m| resolve_path(paths.dir, m));
+        if deliver_ok {
+            let deliver_abs = normalize_lexically(&paths.dir_abs.join(&raw.deliver_to));
+            if deliver_abs == paths.config_abs {
+                problems.push((
+                    deliver_span,
+                    Problem::new("`deliver_to` is the config file itself")
+                        .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
+                ));
+            } else if state_files_abs.contains(&deliver_abs) {
+                problems.push((
+                    deliver_span,
+                    Problem::new(format!(
+                        "`deliver_to` is the state file `{}` or its backup, lock or journal",
+                        paths.state.display()
+                    ))
+                    .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
+                ));
+            }
+            if let (true, Some(manifest)) = (manifest_ok, &raw.manifest_path) {
+                let manifest_abs = normalize_lexically(&paths.dir_abs.join(manifest));
+                if let Some(manifest_dir) = manifest_abs.parent() {
+                    if deliver_abs.starts_with(manifest_dir) {
+                        let shown = Path::new(manifest)
+                            .parent()
+                            .filter(|p| !p.as_os_str().is_empty())
+                            .map_or_else(|| ".".to_string(), |p| p.display().to_string());
+                        problems.push((
+                            deliver_span,
+                            Problem::new(format!("`deliver_to` is inside `{shown}`, the directory of the manifest"))
+                                .hint("AWS advises keeping the unlock code and the manifest apart: deliver the code to another directory"),
+                        ));
+                    }
+                }
+            }
+            if let Some((first, first_span)) = deliveries.get(&deliver_abs) {
+                cx.out.diagnostics.push(
+                    Diagnostic::new(format!(
+                        "`deliver_to` is also where {first} delivers its code"
+                    ))
+                    .subject(&subject)
+                    .at(source, deliver_span)
+                    .related(
+                        source
+                            .snippet(*first_span, Some("first used here"))
+                            .secondary(),
+                    )
+                    .hint("give every unlock code a file of its own"),
+                );
+            } else {
+                deliveries.insert(deliver_abs, (address.clone(), deliver_span));
+            }
+        }
+        if let Some(provider) = &provider {
+            if let Some(target) = cx.target_of(provider) {
+                let key = format!("{target} {}", raw.job_id);
+                if let Some(d) = cx.collide(
+                    Kind::SnowballUnlockCode,
+                    key,
+                    &address,
+                    r.key.span,
+                    &format!("job `{}`", raw.job_id),
+                ) {
+                    cx.out.diagnostics.push(d);
+                }
+            }
+        }
+        match (problems.is_empty(), provider) {
+            (true, Some(provider)) => cx.out.resources.push(Checked {
+                address,
+                provider,
+                desired: CheckedDesired::Snowball(SnowballDesired {
+                    job_id: raw.job_id.clone(),
+                    deliver_to,
+                    manifest_path,
+                }),
+            }),
+            _ => cx.out.diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|(span, e)| report(&subject, span, e)),
+            ),
+        }
+    }
+}
