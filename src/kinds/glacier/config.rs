@@ -1,5 +1,6 @@
 //! The checks of `glacier_vault_lock` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
+
 use crate::config::model::*;
 use crate::config::raw::*;
 use crate::config::validate::*;

@@ -1,5 +1,6 @@
 //! The checks of `s3_object_lock` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
+
 use std::collections::HashMap;
 
 use crate::config::error::Diagnostic;

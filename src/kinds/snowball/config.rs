@@ -1,5 +1,6 @@
 //! The checks of `snowball_unlock_code` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
