@@ -1,11 +1,69 @@
 //! The checks of `backup_vault_lock` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use crate::config::model::*;
-use crate::config::raw::*;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::{Address, Kind};
+
+/// An AWS Backup Vault Lock: a governance lock can be changed or removed at any time; a
+/// compliance lock only during its grace period (`changeable_for_days`), and never after.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("allOf" = [
+    {"if": {"properties": {"mode": {"const": "compliance"}}},
+     "then": {"required": ["min_retention_days", "changeable_for_days"]}},
+    {"if": {"properties": {"mode": {"const": "governance"}}},
+     "then": {"required": ["min_retention_days"], "not": {"required": ["changeable_for_days"]}}},
+    {"if": {"properties": {"mode": {"const": "none"}}},
+     "then": {"not": {"anyOf": [{"required": ["min_retention_days"]}, {"required": ["max_retention_days"]}, {"required": ["changeable_for_days"]}]}}}
+]))]
+pub struct RawBackupVaultLock {
+    /// The backup vault's name: 2 to 50 of `A-Z a-z 0-9 _ -`.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_\-]{2,50}$"))]
+    pub vault: String,
+
+    /// The provider to use; `default` when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
+
+    /// `compliance` (immutable after its grace period, even for the root user),
+    /// `governance` (can be changed or removed at any time) or `none` (no lock).
+    pub mode: RawBackupLockMode,
+
+    /// The shortest retention a recovery point in the vault may have, 1 to 36500 days.
+    /// Required unless `mode: none`.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 36500))]
+    pub min_retention_days: Option<i64>,
+
+    /// The longest retention a recovery point in the vault may have, at least
+    /// `min_retention_days` and at most 36500 days. Optional.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 36500))]
+    pub max_retention_days: Option<i64>,
+
+    /// The grace period of a compliance lock, 3 to 36500 days: how long after lockward puts
+    /// it the lock can still be changed or removed. Required with `mode: compliance`, refused
+    /// otherwise. Never compared with an existing lock (AWS does not report it).
+    #[serde(default)]
+    #[schemars(range(min = 3, max = 36500))]
+    pub changeable_for_days: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawBackupLockMode {
+    /// Immutable from its lock date on.
+    Compliance,
+    /// Can be changed or removed at any time.
+    Governance,
+    /// No lock.
+    None,
+}
 
 /// Checks every `backup_vault_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Checker<'_>) {

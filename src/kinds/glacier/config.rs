@@ -1,11 +1,112 @@
 //! The checks of `glacier_vault_lock` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
 
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
 use crate::config::model::*;
-use crate::config::raw::*;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::{Address, Kind};
+
+/// A Glacier vault lock: a policy that, once completed, can never be changed or removed.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["policy"]}, {"required": ["policy_file"]}]))]
+pub struct RawGlacierVaultLock {
+    /// The vault's name: 1 to 255 of `A-Z a-z 0-9 _ . -`.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_.\-]{1,255}$"))]
+    pub vault: String,
+
+    /// The account that owns the vault: `-` (the credentials' own account, the default) or 12
+    /// digits. Quote it: `"-"`.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^(-|[0-9]{12})$"), extend("default" = "-"))]
+    pub account_id: Option<String>,
+
+    /// The provider to use; `default` when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
+
+    /// The lock policy inline: JSON text, or the policy written as a YAML mapping. At most
+    /// 20 KiB in canonical JSON, with a `Statement`. Exactly one of `policy` and
+    /// `policy_file` is required.
+    #[serde(default)]
+    pub policy: Option<RawPolicy>,
+
+    /// A file holding the lock policy as JSON, relative to this config file's directory.
+    #[serde(default)]
+    pub policy_file: Option<String>,
+
+    /// `locked`: the lock is completed (irreversible); `in_progress`: initiated and left in
+    /// its 24-hour test window; `unlocked`: no lock in progress (a completed lock cannot be
+    /// undone).
+    pub state: RawVaultLockState,
+
+    /// Do not complete the lock until it has been in progress this long: `90m`, `2h`, `1d`,
+    /// `1h30m`. More than 0 and at most 24h. Only `state: locked` completes locks.
+    #[serde(default)]
+    #[schemars(regex(pattern = "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"))]
+    pub min_test_period: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawVaultLockState {
+    /// The lock policy is in force and can never be removed.
+    Locked,
+    /// The lock is initiated and can still be aborted (it expires after 24 hours).
+    InProgress,
+    /// No lock is in progress.
+    Unlocked,
+}
+
+/// An inline policy: JSON text, or the policy document written as a YAML mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawPolicy {
+    Text(String),
+    /// A YAML mapping. Its content is read from the YAML tree (`policy::from_yaml`), where
+    /// every scalar still has the text it was written with; typing it through serde here would
+    /// turn `1e2` into a float and refuse a 23-digit integer.
+    Document,
+}
+
+impl<'de> Deserialize<'de> for RawPolicy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PolicyVisitor;
+        impl<'de> Visitor<'de> for PolicyVisitor {
+            type Value = RawPolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON text or a mapping")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawPolicy, E> {
+                Ok(RawPolicy::Text(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawPolicy, A::Error> {
+                while map.next_entry::<String, de::IgnoredAny>()?.is_some() {}
+                Ok(RawPolicy::Document)
+            }
+        }
+        d.deserialize_any(PolicyVisitor)
+    }
+}
+
+impl JsonSchema for RawPolicy {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RawPolicy".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A vault lock policy: JSON text, or the policy document as a YAML mapping.",
+            "oneOf": [
+                {"type": "string", "description": "The policy as JSON text."},
+                {"type": "object", "required": ["Statement"], "description": "The policy document."}
+            ]
+        })
+    }
+}
 
 /// Checks every `glacier_vault_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Checker<'_>) {

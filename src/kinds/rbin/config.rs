@@ -1,11 +1,46 @@
 //! The checks of `rbin_rule_lock` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use crate::config::model::*;
-use crate::config::raw::*;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::{Address, Kind};
+
+/// A lock on a Recycle Bin retention rule: while locked, the rule cannot be changed or
+/// deleted; unlocking takes effect only after the unlock delay.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("if" = {"properties": {"state": {"const": "locked"}}}, "then" = {"required": ["unlock_delay_days"]}))]
+pub struct RawRbinRuleLock {
+    /// The retention rule's identifier: 11 letters and digits.
+    #[schemars(regex(pattern = "^[0-9a-zA-Z]{11}$"))]
+    pub rule_id: String,
+
+    /// The provider to use; `default` when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
+
+    /// `locked` or `unlocked`.
+    pub state: RawRuleLockState,
+
+    /// Days an unlock takes to take effect, 7 to 30. Required with `state: locked`. AWS never
+    /// lets it change after the rule's first lock.
+    #[serde(default)]
+    #[schemars(range(min = 7, max = 30))]
+    pub unlock_delay_days: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRuleLockState {
+    /// The rule is locked.
+    Locked,
+    /// The rule is not locked (an unlock waits out the unlock delay).
+    Unlocked,
+}
 
 /// Checks every `rbin_rule_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checker<'_>) {

@@ -1,14 +1,126 @@
 //! The checks of `s3_object_lock` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
 
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
 use std::collections::HashMap;
 
 use crate::config::error::Diagnostic;
-use crate::config::raw::*;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::s3::{ObjectLockState, S3Desired};
 use crate::kinds::{Address, Kind};
+
+/// S3 Object Lock on a bucket: once enabled it can never be disabled, and a COMPLIANCE
+/// default retention locks every object version written under it for its whole period.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("if" = {"properties": {"object_lock": {"const": "enabled"}}}, "then" = {"required": ["default_retention"]}))]
+pub struct RawS3ObjectLock {
+    /// The bucket's name: 3 to 63 of `a-z 0-9 . -`, starting and ending with a letter or a
+    /// digit, as S3's bucket naming rules say.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))]
+    pub bucket: String,
+
+    /// The provider to use; `default` when absent. Its region must be the bucket's.
+    #[serde(default)]
+    pub provider: Option<String>,
+
+    /// `enabled`: Object Lock is on (irreversible: it can never be disabled, nor versioning
+    /// suspended); `disabled`: it is off.
+    pub object_lock: RawObjectLockState,
+
+    /// The bucket's default retention: `none`, or `{mode: compliance | governance, days: N}`
+    /// (or `years: N`). Required with `object_lock: enabled`.
+    #[serde(default)]
+    pub default_retention: Option<RawDefaultRetention>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawObjectLockState {
+    /// Object Lock is on; it can never be turned off.
+    Enabled,
+    /// Object Lock is off.
+    Disabled,
+}
+
+/// `none`, or a default retention rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawDefaultRetention {
+    /// `none`: no default retention.
+    None,
+    Rule(RawRetentionRule),
+}
+
+/// A default retention rule: a mode and exactly one of `days` and `years`.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["days"]}, {"required": ["years"]}]))]
+pub struct RawRetentionRule {
+    /// `compliance`: no one, the root user included, can shorten or remove the retention of
+    /// a version written under it; `governance`: users allowed to bypass it can.
+    pub mode: RawRetentionMode,
+    /// The retention period in days, 1 to 36500.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 36500))]
+    pub days: Option<i64>,
+    /// The retention period in years, 1 to 100.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 100))]
+    pub years: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRetentionMode {
+    /// Retention no one can shorten or remove.
+    Compliance,
+    /// Retention that users allowed to bypass it can shorten or remove.
+    Governance,
+}
+
+impl<'de> Deserialize<'de> for RawDefaultRetention {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RetentionVisitor;
+        impl<'de> Visitor<'de> for RetentionVisitor {
+            type Value = RawDefaultRetention;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`none` or a mapping such as `{ mode: governance, days: 30 }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDefaultRetention, E> {
+                match v {
+                    "none" => Ok(RawDefaultRetention::None),
+                    other => Err(E::unknown_variant(other, &["none"])),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDefaultRetention, A::Error> {
+                RawRetentionRule::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawDefaultRetention::Rule)
+            }
+        }
+        d.deserialize_any(RetentionVisitor)
+    }
+}
+
+impl JsonSchema for RawDefaultRetention {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RawDefaultRetention".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let rule = generator.subschema_for::<RawRetentionRule>();
+        schemars::json_schema!({
+            "description": "`none`, or a default retention rule.",
+            "oneOf": [
+                {"const": "none", "description": "No default retention."},
+                rule
+            ]
+        })
+    }
+}
 
 /// Checks every `s3_object_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checker<'_>) {

@@ -1,15 +1,42 @@
 //! The checks of `snowball_unlock_code` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::error::Diagnostic;
 use crate::config::model::*;
-use crate::config::raw::*;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::{Address, Kind};
+
+/// A Snowball job's unlock code, retrieved once and written to a file.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSnowballUnlockCode {
+    /// The job id: `JID` or `MID` and a lowercase UUID.
+    #[schemars(regex(
+        pattern = "^(JID|MID)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    ))]
+    pub job_id: String,
+
+    /// The provider to use; `default` when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
+
+    /// The file the unlock code is written to (mode 0600), relative to this config file's
+    /// directory. Never inside the directory of `manifest_path`, never the config or state file.
+    #[schemars(length(min = 1))]
+    pub deliver_to: String,
+
+    /// The job's manifest file, relative to this config file's directory. Optional; when set,
+    /// lockward refuses to deliver the code into the manifest's directory, as AWS advises.
+    #[serde(default)]
+    pub manifest_path: Option<String>,
+}
 
 /// Checks every `snowball_unlock_code` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut Checker<'_>) {
