@@ -3,7 +3,8 @@
 //! `schema/lockward.schema.json`, so the schema and the parser cannot drift apart.
 //!
 //! Values that need checking beyond their type (names, ids, durations, paths) are kept as
-//! text here and checked in `validate.rs`, which can then say precisely what is wrong.
+//! text here and checked by each kind's `config.rs` (and `validate.rs` for what they share),
+//! which can then say precisely what is wrong.
 
 use std::collections::BTreeMap;
 

@@ -15,12 +15,21 @@ use super::model::{
 };
 use super::policy::{self, PolicyErrorKind, PolicyValue};
 use super::raw::{
-    RawBackupVaultLock, RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock,
-    RawRetentionMode, RawRetentionRule, RawS3Backend, RawS3ObjectLock, RawSnowballUnlockCode,
+    RawBackupVaultLock, RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock, RawS3Backend,
+    RawS3ObjectLock, RawSnowballUnlockCode,
 };
 use super::yaml::{Node, Span};
-use crate::kinds::s3::{DefaultRetention, RetentionMode, RetentionPeriod, S3Desired};
+use crate::kinds::s3::S3Desired;
 use crate::kinds::{Address, Kind};
+
+// Each kind's field checks are defined beside the kind's block checks.
+pub use crate::kinds::backup::config::{
+    check_backup_vault_name, check_changeable_for_days, check_retention_days,
+};
+pub use crate::kinds::glacier::config::{check_account_id, check_min_test_period, check_vault};
+pub use crate::kinds::rbin::config::{check_rule_id, check_unlock_delay};
+pub use crate::kinds::s3::config::{check_bucket, check_retention_rule};
+pub use crate::kinds::snowball::config::check_job_id;
 
 /// The largest vault lock policy AWS accepts, measured on the canonical JSON lockward sends
 /// (keys sorted, no insignificant whitespace): 20 KiB.
@@ -51,7 +60,7 @@ impl Problem {
     }
 }
 
-type Check<T> = Result<T, Problem>;
+pub(crate) type Check<T> = Result<T, Problem>;
 
 /// A resource or provider name: `[a-z][a-z0-9_]{0,63}`.
 pub fn check_name(name: &str) -> Check<()> {
@@ -73,84 +82,6 @@ pub fn check_name(name: &str) -> Check<()> {
     } else {
         problem
     })
-}
-
-/// A Glacier vault name: 1 to 255 of `A-Z a-z 0-9 _ . -`.
-pub fn check_vault(vault: &str) -> Check<()> {
-    if vault.is_empty() {
-        return Err(Problem::new("the vault name is empty"));
-    }
-    if vault.len() > 255 {
-        return Err(Problem::new(format!(
-            "the vault name is {} characters long; at most 255 are allowed",
-            vault.chars().count()
-        )));
-    }
-    if let Some(c) = vault
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        return Err(
-            Problem::new(format!("the vault name `{vault}` contains {c:?}"))
-                .hint("vault names use only letters, digits, `_`, `.` and `-`"),
-        );
-    }
-    Ok(())
-}
-
-/// An S3 bucket name, by S3's naming rules for general purpose buckets: 3 to 63 of
-/// `a-z 0-9 . -`, starting and ending with a letter or a digit, no two adjacent periods, not an
-/// IP address, none of the prefixes and suffixes S3 reserves.
-pub fn check_bucket(bucket: &str) -> Check<()> {
-    let len = bucket.chars().count();
-    if !(3..=63).contains(&len) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` is {len} characters long; S3 bucket names are 3 to 63"
-        )));
-    }
-    if let Some(c) = bucket
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-')))
-    {
-        let problem = Problem::new(format!("the bucket name `{bucket}` contains {c:?}"));
-        let fixed = bucket.to_ascii_lowercase().replace(['_', ' '], "-");
-        return Err(if check_bucket(&fixed).is_ok() {
-            problem.hint(format!(
-                "S3 bucket names use only lowercase letters, digits, `.` and `-`: did you mean `{fixed}`?"
-            ))
-        } else {
-            problem.hint("S3 bucket names use only lowercase letters, digits, `.` and `-`")
-        });
-    }
-    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !edge(bucket.chars().next()) || !edge(bucket.chars().last()) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` must start and end with a letter or a digit"
-        )));
-    }
-    if bucket.contains("..") {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` has two adjacent periods"
-        )));
-    }
-    if bucket.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` is formatted as an IP address, which S3 refuses"
-        )));
-    }
-    const PREFIXES: [&str; 4] = ["xn--", "sthree-", "sthree-configurator", "amzn-s3-demo-"];
-    const SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
-    if let Some(p) = PREFIXES.iter().find(|p| bucket.starts_with(**p)) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` starts with `{p}`, a prefix S3 reserves"
-        )));
-    }
-    if let Some(x) = SUFFIXES.iter().find(|x| bucket.ends_with(**x)) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` ends with `{x}`, a suffix S3 reserves"
-        )));
-    }
-    Ok(())
 }
 
 /// The key of the state object in an S3 backend: 1 to 960 bytes (room for the `.journal/…`
@@ -188,161 +119,6 @@ pub fn check_state_key(key: &str) -> Check<()> {
         )));
     }
     Ok(())
-}
-
-/// A default retention rule: a mode and exactly one of `days` (1 to 36500) and `years`
-/// (1 to 100), as S3 accepts them.
-pub fn check_retention_rule(rule: &RawRetentionRule) -> Check<DefaultRetention> {
-    let mode = match rule.mode {
-        RawRetentionMode::Compliance => RetentionMode::Compliance,
-        RawRetentionMode::Governance => RetentionMode::Governance,
-    };
-    let in_range = |n: i64, max: u32, unit: &str| -> Check<u32> {
-        match u32::try_from(n) {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Problem::new(format!(
-                "a default retention of {n} {unit} is out of range: S3 takes 1 to {max} {unit}"
-            ))),
-        }
-    };
-    let period = match (rule.days, rule.years) {
-        (Some(days), None) => RetentionPeriod::Days(in_range(days, 36500, "days")?),
-        (None, Some(years)) => RetentionPeriod::Years(in_range(years, 100, "years")?),
-        (Some(_), Some(_)) => {
-            return Err(
-                Problem::new("a default retention has both `days` and `years`")
-                    .hint("keep one of them: S3 takes a period in days or in years, not both"),
-            )
-        }
-        (None, None) => {
-            return Err(Problem::new("a default retention needs `days` or `years`")
-                .hint("add `days: 30` or `years: 1`"))
-        }
-    };
-    Ok(DefaultRetention { mode, period })
-}
-
-/// `-` (the credentials' own account) or 12 digits.
-pub fn check_account_id(id: &str) -> Check<()> {
-    if id == "-" || (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())) {
-        return Ok(());
-    }
-    let problem = Problem::new(format!(
-        "`{id}` is not an account id: expected \"-\" or 12 digits"
-    ));
-    let digits = id.bytes().filter(u8::is_ascii_digit).count();
-    Err(if id.bytes().all(|b| b.is_ascii_digit()) {
-        problem.hint(format!(
-            "an AWS account id has exactly 12 digits; this one has {digits}"
-        ))
-    } else if digits == 12 {
-        problem.hint(format!(
-            "write the digits only: \"{}\"",
-            id.chars().filter(char::is_ascii_digit).collect::<String>()
-        ))
-    } else {
-        problem.hint("use \"-\" for the account of the credentials lockward runs with")
-    })
-}
-
-/// A Recycle Bin rule id: 11 letters and digits.
-pub fn check_rule_id(id: &str) -> Check<()> {
-    if id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Ok(());
-    }
-    Err(Problem::new(format!("`{id}` is not a Recycle Bin rule id: expected 11 letters and digits"))
-        .hint("find the rule's identifier with `aws rbin list-rules --resource-type EBS_SNAPSHOT` (or EC2_IMAGE)"))
-}
-
-/// An AWS Backup vault name: 2 to 50 letters, digits, hyphens and underscores.
-pub fn check_backup_vault_name(name: &str) -> Check<()> {
-    let valid = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if (2..=50).contains(&name.len()) && valid {
-        return Ok(());
-    }
-    let problem = Problem::new(format!(
-        "`{name}` is not a backup vault name: expected 2 to 50 letters, digits, hyphens or underscores"
-    ));
-    Err(if valid && name.len() < 2 {
-        problem.hint("AWS Backup vault names have at least 2 characters")
-    } else if valid {
-        problem.hint(format!(
-            "AWS Backup vault names have at most 50 characters; this one has {}",
-            name.len()
-        ))
-    } else {
-        problem.hint("`aws backup list-backup-vaults` lists the vaults' names")
-    })
-}
-
-/// A retention in days for an AWS Backup Vault Lock: 1 to 36500.
-pub fn check_retention_days(field: &str, days: i64) -> Check<u32> {
-    match u32::try_from(days) {
-        Ok(d) if (1..=36500).contains(&d) => Ok(d),
-        _ => Err(Problem::new(format!(
-            "`{field}` is {days}; AWS Backup accepts 1 to 36500 days"
-        ))
-        .hint("36500 days is 100 years, the longest retention AWS Backup allows")),
-    }
-}
-
-/// The grace period of a compliance Backup Vault Lock: 3 to 36500 days.
-pub fn check_changeable_for_days(days: i64) -> Check<u32> {
-    match u32::try_from(days) {
-        Ok(d) if (3..=36500).contains(&d) => Ok(d),
-        Ok(d) if d < 3 => Err(Problem::new(format!(
-            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
-        ))
-        .hint("AWS enforces a 72-hour cooling-off: at least 3")),
-        _ if days < 3 => Err(Problem::new(format!(
-            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
-        ))
-        .hint("AWS enforces a 72-hour cooling-off: at least 3")),
-        _ => Err(Problem::new(format!(
-            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
-        ))
-        .hint("the grace period is how long the lock can still be changed or removed after it is put; AWS allows at most 36500")),
-    }
-}
-
-/// A Snowball job id: `JID` or `MID`, then a lowercase UUID.
-pub fn check_job_id(id: &str) -> Check<()> {
-    let (prefix, uuid) = id.split_at(
-        id.len().min(3).min(
-            id.find(|c: char| !c.is_ascii_alphabetic())
-                .unwrap_or(id.len()),
-        ),
-    );
-    let is_uuid = |u: &str| {
-        let groups: Vec<&str> = u.split('-').collect();
-        groups.len() == 5
-            && groups
-                .iter()
-                .zip([8, 4, 4, 4, 12])
-                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-    };
-    let lowercase = |u: &str| !u.bytes().any(|b| b.is_ascii_uppercase());
-    if matches!(prefix, "JID" | "MID") && is_uuid(uuid) && lowercase(uuid) {
-        return Ok(());
-    }
-    let problem = Problem::new(format!(
-        "`{id}` is not a Snowball job id: expected JID or MID and a lowercase UUID"
-    ));
-    Err(if matches!(prefix, "JID" | "MID") && is_uuid(uuid) {
-        problem.hint(format!(
-            "write the UUID in lowercase: `{prefix}{}`",
-            uuid.to_lowercase()
-        ))
-    } else if is_uuid(id) {
-        problem.hint(format!(
-            "job ids start with JID: `JID{}`",
-            id.to_lowercase()
-        ))
-    } else {
-        problem.hint("job ids look like `JID123e4567-e89b-12d3-a456-426655440000`; see `aws snowball list-jobs`")
-    })
 }
 
 /// A plausible AWS region name such as `us-east-1`, `us-gov-west-1` or `eusc-de-east-1`.
@@ -488,30 +264,6 @@ pub fn parse_duration(text: &str) -> Check<SignedDuration> {
         rest = &rest[digits + 1..];
     }
     Ok(SignedDuration::from_secs(total))
-}
-
-/// `min_test_period`: a duration more than 0 and at most 24 hours.
-pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
-    let d = parse_duration(text)?;
-    if d.is_zero() {
-        return Err(Problem::new("`min_test_period` is 0")
-            .hint("remove `min_test_period` to complete the lock without a test period"));
-    }
-    if d >= MAX_TEST_PERIOD {
-        return Err(Problem::new(format!("`min_test_period` is {text}; it must be less than 24h"))
-            .hint("an in-progress vault lock expires 24 hours after it was initiated, so a test period that long could never end before the lock expires; leave time to complete it, e.g. `20h`"));
-    }
-    Ok(d)
-}
-
-/// `unlock_delay_days`: 7 to 30.
-pub fn check_unlock_delay(days: i64) -> Check<u16> {
-    match u16::try_from(days) {
-        Ok(d) if (7..=30).contains(&d) => Ok(d),
-        _ => Err(Problem::new(format!(
-            "`unlock_delay_days` is {days}; AWS accepts 7 to 30 days"
-        ))),
-    }
 }
 
 /// A vault lock policy: a JSON object with a non-empty `Statement`, at most
@@ -1016,6 +768,8 @@ pub(crate) fn list(words: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::raw::{RawRetentionMode, RawRetentionRule};
+    use crate::kinds::s3::RetentionPeriod;
     use serde_json::Value;
 
     fn hint<T: std::fmt::Debug>(r: Check<T>) -> String {

@@ -3,9 +3,10 @@
 //! Each kind lives in its folder (`backup/`, `glacier/`, `rbin/`, `s3/`, `snowball/`): its desired type, live
 //! type and read, recorded type, transition table, action steps, its words for the plan
 //! renderers, its report drift and import (`report.rs`), its AWS service trait with the SDK
-//! adapter and the fake, its discovery (`discover.rs`), its part of the demo (`demo.rs`), and
-//! its tests. Each folder implements [`LockKind`]. Not yet moved here: each kind's raw config
-//! type and checks (`config/`). This file
+//! adapter and the fake, its discovery (`discover.rs`), its part of the demo (`demo.rs`), its
+//! config block and checks (`config.rs`), and its tests. Each folder implements [`LockKind`].
+//! The config layer still names each kind once: its field of the document, its section in the
+//! loader and its `CheckedDesired` variant. This file
 //! holds [`Kind`] and [`Kind::ALL`], the enums over the kinds' typed values ([`Desired`],
 //! [`Live`], [`Record`]), [`Paired`] (one resource's values of one kind, paired once), and
 //! the exhaustive matches that reach each kind. No other file matches over kinds with a

@@ -65,6 +65,59 @@ pub enum RawBackupLockMode {
     None,
 }
 
+/// An AWS Backup vault name: 2 to 50 letters, digits, hyphens and underscores.
+pub fn check_backup_vault_name(name: &str) -> Check<()> {
+    let valid = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if (2..=50).contains(&name.len()) && valid {
+        return Ok(());
+    }
+    let problem = Problem::new(format!(
+        "`{name}` is not a backup vault name: expected 2 to 50 letters, digits, hyphens or underscores"
+    ));
+    Err(if valid && name.len() < 2 {
+        problem.hint("AWS Backup vault names have at least 2 characters")
+    } else if valid {
+        problem.hint(format!(
+            "AWS Backup vault names have at most 50 characters; this one has {}",
+            name.len()
+        ))
+    } else {
+        problem.hint("`aws backup list-backup-vaults` lists the vaults' names")
+    })
+}
+
+/// A retention in days for an AWS Backup Vault Lock: 1 to 36500.
+pub fn check_retention_days(field: &str, days: i64) -> Check<u32> {
+    match u32::try_from(days) {
+        Ok(d) if (1..=36500).contains(&d) => Ok(d),
+        _ => Err(Problem::new(format!(
+            "`{field}` is {days}; AWS Backup accepts 1 to 36500 days"
+        ))
+        .hint("36500 days is 100 years, the longest retention AWS Backup allows")),
+    }
+}
+
+/// The grace period of a compliance Backup Vault Lock: 3 to 36500 days.
+pub fn check_changeable_for_days(days: i64) -> Check<u32> {
+    match u32::try_from(days) {
+        Ok(d) if (3..=36500).contains(&d) => Ok(d),
+        Ok(d) if d < 3 => Err(Problem::new(format!(
+            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
+        ))
+        .hint("AWS enforces a 72-hour cooling-off: at least 3")),
+        _ if days < 3 => Err(Problem::new(format!(
+            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
+        ))
+        .hint("AWS enforces a 72-hour cooling-off: at least 3")),
+        _ => Err(Problem::new(format!(
+            "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
+        ))
+        .hint("the grace period is how long the lock can still be changed or removed after it is put; AWS allows at most 36500")),
+    }
+}
+
 /// Checks every `backup_vault_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Checker<'_>) {
     let source = cx.source;

@@ -1,6 +1,7 @@
 //! The checks of `glacier_vault_lock` blocks: every problem reported where it is (file, line, what to
 //! do), and what passed turned into the kind's desired value.
 
+use jiff::SignedDuration;
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -106,6 +107,66 @@ impl JsonSchema for RawPolicy {
             ]
         })
     }
+}
+
+/// A Glacier vault name: 1 to 255 of `A-Z a-z 0-9 _ . -`.
+pub fn check_vault(vault: &str) -> Check<()> {
+    if vault.is_empty() {
+        return Err(Problem::new("the vault name is empty"));
+    }
+    if vault.len() > 255 {
+        return Err(Problem::new(format!(
+            "the vault name is {} characters long; at most 255 are allowed",
+            vault.chars().count()
+        )));
+    }
+    if let Some(c) = vault
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(
+            Problem::new(format!("the vault name `{vault}` contains {c:?}"))
+                .hint("vault names use only letters, digits, `_`, `.` and `-`"),
+        );
+    }
+    Ok(())
+}
+
+/// `-` (the credentials' own account) or 12 digits.
+pub fn check_account_id(id: &str) -> Check<()> {
+    if id == "-" || (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())) {
+        return Ok(());
+    }
+    let problem = Problem::new(format!(
+        "`{id}` is not an account id: expected \"-\" or 12 digits"
+    ));
+    let digits = id.bytes().filter(u8::is_ascii_digit).count();
+    Err(if id.bytes().all(|b| b.is_ascii_digit()) {
+        problem.hint(format!(
+            "an AWS account id has exactly 12 digits; this one has {digits}"
+        ))
+    } else if digits == 12 {
+        problem.hint(format!(
+            "write the digits only: \"{}\"",
+            id.chars().filter(char::is_ascii_digit).collect::<String>()
+        ))
+    } else {
+        problem.hint("use \"-\" for the account of the credentials lockward runs with")
+    })
+}
+
+/// `min_test_period`: a duration more than 0 and at most 24 hours.
+pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(Problem::new("`min_test_period` is 0")
+            .hint("remove `min_test_period` to complete the lock without a test period"));
+    }
+    if d >= MAX_TEST_PERIOD {
+        return Err(Problem::new(format!("`min_test_period` is {text}; it must be less than 24h"))
+            .hint("an in-progress vault lock expires 24 hours after it was initiated, so a test period that long could never end before the lock expires; leave time to complete it, e.g. `20h`"));
+    }
+    Ok(d)
 }
 
 /// Checks every `glacier_vault_lock` block, reporting each problem and keeping what passed.

@@ -42,6 +42,25 @@ pub enum RawRuleLockState {
     Unlocked,
 }
 
+/// A Recycle Bin rule id: 11 letters and digits.
+pub fn check_rule_id(id: &str) -> Check<()> {
+    if id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(());
+    }
+    Err(Problem::new(format!("`{id}` is not a Recycle Bin rule id: expected 11 letters and digits"))
+        .hint("find the rule's identifier with `aws rbin list-rules --resource-type EBS_SNAPSHOT` (or EC2_IMAGE)"))
+}
+
+/// `unlock_delay_days`: 7 to 30.
+pub fn check_unlock_delay(days: i64) -> Check<u16> {
+    match u16::try_from(days) {
+        Ok(d) if (7..=30).contains(&d) => Ok(d),
+        _ => Err(Problem::new(format!(
+            "`unlock_delay_days` is {days}; AWS accepts 7 to 30 days"
+        ))),
+    }
+}
+
 /// Checks every `rbin_rule_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checker<'_>) {
     let source = cx.source;

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
+use crate::kinds::s3::{DefaultRetention, RetentionMode, RetentionPeriod};
 use crate::kinds::s3::{ObjectLockState, S3Desired};
 use crate::kinds::{Address, Kind};
 
@@ -120,6 +121,93 @@ impl JsonSchema for RawDefaultRetention {
             ]
         })
     }
+}
+
+/// An S3 bucket name, by S3's naming rules for general purpose buckets: 3 to 63 of
+/// `a-z 0-9 . -`, starting and ending with a letter or a digit, no two adjacent periods, not an
+/// IP address, none of the prefixes and suffixes S3 reserves.
+pub fn check_bucket(bucket: &str) -> Check<()> {
+    let len = bucket.chars().count();
+    if !(3..=63).contains(&len) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` is {len} characters long; S3 bucket names are 3 to 63"
+        )));
+    }
+    if let Some(c) = bucket
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-')))
+    {
+        let problem = Problem::new(format!("the bucket name `{bucket}` contains {c:?}"));
+        let fixed = bucket.to_ascii_lowercase().replace(['_', ' '], "-");
+        return Err(if check_bucket(&fixed).is_ok() {
+            problem.hint(format!(
+                "S3 bucket names use only lowercase letters, digits, `.` and `-`: did you mean `{fixed}`?"
+            ))
+        } else {
+            problem.hint("S3 bucket names use only lowercase letters, digits, `.` and `-`")
+        });
+    }
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge(bucket.chars().next()) || !edge(bucket.chars().last()) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` must start and end with a letter or a digit"
+        )));
+    }
+    if bucket.contains("..") {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` has two adjacent periods"
+        )));
+    }
+    if bucket.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` is formatted as an IP address, which S3 refuses"
+        )));
+    }
+    const PREFIXES: [&str; 4] = ["xn--", "sthree-", "sthree-configurator", "amzn-s3-demo-"];
+    const SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+    if let Some(p) = PREFIXES.iter().find(|p| bucket.starts_with(**p)) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` starts with `{p}`, a prefix S3 reserves"
+        )));
+    }
+    if let Some(x) = SUFFIXES.iter().find(|x| bucket.ends_with(**x)) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` ends with `{x}`, a suffix S3 reserves"
+        )));
+    }
+    Ok(())
+}
+
+/// A default retention rule: a mode and exactly one of `days` (1 to 36500) and `years`
+/// (1 to 100), as S3 accepts them.
+pub fn check_retention_rule(rule: &RawRetentionRule) -> Check<DefaultRetention> {
+    let mode = match rule.mode {
+        RawRetentionMode::Compliance => RetentionMode::Compliance,
+        RawRetentionMode::Governance => RetentionMode::Governance,
+    };
+    let in_range = |n: i64, max: u32, unit: &str| -> Check<u32> {
+        match u32::try_from(n) {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(Problem::new(format!(
+                "a default retention of {n} {unit} is out of range: S3 takes 1 to {max} {unit}"
+            ))),
+        }
+    };
+    let period = match (rule.days, rule.years) {
+        (Some(days), None) => RetentionPeriod::Days(in_range(days, 36500, "days")?),
+        (None, Some(years)) => RetentionPeriod::Years(in_range(years, 100, "years")?),
+        (Some(_), Some(_)) => {
+            return Err(
+                Problem::new("a default retention has both `days` and `years`")
+                    .hint("keep one of them: S3 takes a period in days or in years, not both"),
+            )
+        }
+        (None, None) => {
+            return Err(Problem::new("a default retention needs `days` or `years`")
+                .hint("add `days: 30` or `years: 1`"))
+        }
+    };
+    Ok(DefaultRetention { mode, period })
 }
 
 /// Checks every `s3_object_lock` block, reporting each problem and keeping what passed.

@@ -38,6 +38,44 @@ pub struct RawSnowballUnlockCode {
     pub manifest_path: Option<String>,
 }
 
+/// A Snowball job id: `JID` or `MID`, then a lowercase UUID.
+pub fn check_job_id(id: &str) -> Check<()> {
+    let (prefix, uuid) = id.split_at(
+        id.len().min(3).min(
+            id.find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(id.len()),
+        ),
+    );
+    let is_uuid = |u: &str| {
+        let groups: Vec<&str> = u.split('-').collect();
+        groups.len() == 5
+            && groups
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let lowercase = |u: &str| !u.bytes().any(|b| b.is_ascii_uppercase());
+    if matches!(prefix, "JID" | "MID") && is_uuid(uuid) && lowercase(uuid) {
+        return Ok(());
+    }
+    let problem = Problem::new(format!(
+        "`{id}` is not a Snowball job id: expected JID or MID and a lowercase UUID"
+    ));
+    Err(if matches!(prefix, "JID" | "MID") && is_uuid(uuid) {
+        problem.hint(format!(
+            "write the UUID in lowercase: `{prefix}{}`",
+            uuid.to_lowercase()
+        ))
+    } else if is_uuid(id) {
+        problem.hint(format!(
+            "job ids start with JID: `JID{}`",
+            id.to_lowercase()
+        ))
+    } else {
+        problem.hint("job ids look like `JID123e4567-e89b-12d3-a456-426655440000`; see `aws snowball list-jobs`")
+    })
+}
+
 /// Checks every `snowball_unlock_code` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut Checker<'_>) {
     let (source, paths) = (cx.source, cx.paths);
