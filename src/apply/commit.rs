@@ -133,6 +133,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_queued_item_is_flushed_before_every_later_one_and_its_result_is_kept() {
+        let flushed: Arc<Mutex<Vec<u32>>> = Arc::default();
+        let log = flushed.clone();
+        let gc = GroupCommit::spawn(move |batch: Vec<u32>| {
+            log.lock().unwrap().extend(batch);
+            Ok(())
+        });
+        let queued = gc.enqueue(1).unwrap();
+        gc.commit(2).await.unwrap();
+        // Committed after it, 2 is durable only once 1 is.
+        assert_eq!(flushed.lock().unwrap().clone(), vec![1, 2]);
+        queued.wait().await.unwrap();
+        let failing = GroupCommit::spawn(|_batch: Vec<u32>| Err("disk full".to_string()));
+        let queued = failing.enqueue(3).unwrap();
+        assert_eq!(queued.wait().await, Err("disk full".to_string()));
+    }
+
+    #[tokio::test]
     async fn a_failed_flush_reaches_every_caller_in_it() {
         let gc = GroupCommit::spawn(|_batch: Vec<u32>| Err("disk full".to_string()));
         assert_eq!(gc.commit(1).await, Err("disk full".to_string()));
