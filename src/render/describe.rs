@@ -69,14 +69,6 @@ fn compact(v: &Value) -> String {
     crate::digest::canonical_json(v)
 }
 
-pub(crate) fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-pub(crate) fn u64_field(v: &Value, key: &str) -> Option<u64> {
-    v.get(key).and_then(Value::as_u64)
-}
-
 pub(crate) fn days(n: u64) -> String {
     if n == 1 {
         "1 day".to_string()

@@ -1,10 +1,10 @@
 //! What a `backup_vault_lock` block asks for, after validation.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kind of lock the vault should have. AWS has no mode field: governance is a lock put
 /// without `ChangeableForDays`, compliance one put with it (DESIGN.md section 3.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BackupLockMode {
     /// Immutable from its lock date on, even for the root user.
@@ -15,8 +15,8 @@ pub enum BackupLockMode {
     None,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BackupDesired {
     #[schemars(regex(pattern = r"^[A-Za-z0-9_\-]{2,50}$"))]
     pub vault: String,

@@ -1,16 +1,14 @@
 //! The words for humans about a backup vault and its lock: what the plan's live and desired
-//! values say. The lock date is always shown.
-
-use serde_json::Value;
+//! values say. The lock date is always shown. The plan's values are read back into the kind's
+//! own types, so a word can only restate a field the plan holds.
 
 use crate::plan::ResourcePlan;
-use crate::render::describe::{days, str_field, u64_field, Phrase, ResourceWords};
+use crate::render::describe::{days, Phrase, ResourceWords};
 
-fn retention(v: &Value) -> String {
-    match (
-        u64_field(v, "min_retention_days"),
-        u64_field(v, "max_retention_days"),
-    ) {
+use super::{BackupDesired, BackupLive, BackupLockMode, BACKUP_VAULT};
+
+fn retention(min: Option<u32>, max: Option<u32>) -> String {
+    match (min.map(u64::from), max.map(u64::from)) {
         (Some(min), Some(max)) => format!("retention {} to {}", days(min), days(max)),
         (Some(min), None) => format!("retention at least {}", days(min)),
         (None, Some(max)) => format!("retention at most {}", days(max)),
@@ -21,40 +19,63 @@ fn retention(v: &Value) -> String {
 /// Describes the resource's live and desired values; `None` for a shape this build does not
 /// know (the caller then shows the JSON).
 pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
-    let (live, desired) = (&r.live, &r.desired);
-    let mut subject = Phrase::of_text("backup vault ").value(str_field(desired, "vault")?);
-    if let Some(t) = str_field(live, "vault_type").filter(|t| *t != super::BACKUP_VAULT) {
+    let live: BackupLive = serde_json::from_value(r.live.clone()).ok()?;
+    let desired: BackupDesired = serde_json::from_value(r.desired.clone()).ok()?;
+    let mut subject = Phrase::of_text("backup vault ").value(desired.vault.clone());
+    if let Some(t) = live.vault_type().filter(|t| *t != BACKUP_VAULT) {
         subject = subject.text(" (").value(t).text(")");
     }
-    let live_words = match str_field(live, "state")? {
-        "vault_missing" => Phrase::of_text("the vault does not exist"),
-        "none" => Phrase::of_text("no lock"),
-        "governance" => Phrase::of_text(format!("governance lock, {}", retention(live))),
-        "compliance_grace" => Phrase::of_text(format!(
+    let live_words = match live {
+        BackupLive::VaultMissing => Phrase::of_text("the vault does not exist"),
+        BackupLive::None { .. } => Phrase::of_text("no lock"),
+        BackupLive::Governance {
+            min_retention_days,
+            max_retention_days,
+            ..
+        } => Phrase::of_text(format!(
+            "governance lock, {}",
+            retention(min_retention_days, max_retention_days)
+        )),
+        BackupLive::ComplianceGrace {
+            min_retention_days,
+            max_retention_days,
+            lock_date,
+            ..
+        } => Phrase::of_text(format!(
             "compliance lock in its grace period, {}; immutable from ",
-            retention(live)
+            retention(min_retention_days, max_retention_days)
         ))
-        .value(str_field(live, "lock_date")?),
-        "compliance_locked" => {
-            let p = Phrase::of_text(format!("compliance lock, immutable, {}", retention(live)));
-            match str_field(live, "lock_date") {
-                Some(t) => p.text("; lock date ").value(t),
+        .value(lock_date.to_string()),
+        BackupLive::ComplianceLocked {
+            min_retention_days,
+            max_retention_days,
+            lock_date,
+            ..
+        } => {
+            let p = Phrase::of_text(format!(
+                "compliance lock, immutable, {}",
+                retention(min_retention_days, max_retention_days)
+            ));
+            match lock_date {
+                Some(t) => p.text("; lock date ").value(t.to_string()),
                 None => p,
             }
         }
-        _ => return None,
     };
-    let desired_words = match str_field(desired, "mode")? {
-        "none" => Phrase::of_text("no lock"),
-        "governance" => Phrase::of_text(format!("governance lock, {}", retention(desired))),
-        "compliance" => {
-            let p = Phrase::of_text(format!("compliance lock, {}", retention(desired)));
-            match u64_field(desired, "changeable_for_days") {
-                Some(n) => p.text(format!(", changeable for {} after it is put", days(n))),
+    let wanted = retention(desired.min_retention_days, desired.max_retention_days);
+    let desired_words = match desired.mode {
+        BackupLockMode::None => Phrase::of_text("no lock"),
+        BackupLockMode::Governance => Phrase::of_text(format!("governance lock, {wanted}")),
+        BackupLockMode::Compliance => {
+            let p = Phrase::of_text(format!("compliance lock, {wanted}"));
+            match desired.changeable_for_days {
+                Some(n) => p.text(format!(
+                    ", changeable for {} after it is put",
+                    days(u64::from(n))
+                )),
                 None => p,
             }
         }
-        _ => return None,
     };
     Some(ResourceWords {
         subject,

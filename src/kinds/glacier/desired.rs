@@ -1,11 +1,11 @@
 //! What a `glacier_vault_lock` block asks for, after validation.
 
 use jiff::SignedDuration;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::config::{format_duration, Policy};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VaultLockState {
     Locked,
@@ -13,8 +13,8 @@ pub enum VaultLockState {
     Unlocked,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct GlacierDesired {
     #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,255}$"))]
     pub vault: String,
@@ -26,7 +26,10 @@ pub struct GlacierDesired {
     pub policy: Policy,
     pub state: VaultLockState,
     /// Do not complete the lock until it has been InProgress this long (at most 24 h).
-    #[serde(serialize_with = "serialize_opt_duration")]
+    #[serde(
+        serialize_with = "serialize_opt_duration",
+        deserialize_with = "deserialize_opt_duration"
+    )]
     #[schemars(with = "Option<String>")]
     pub min_test_period: Option<SignedDuration>,
 }
@@ -39,4 +42,16 @@ fn serialize_opt_duration<S: Serializer>(
         Some(d) => s.serialize_str(&format_duration(*d)),
         None => s.serialize_none(),
     }
+}
+
+/// Reads back what [`serialize_opt_duration`] wrote (a saved plan's desired value).
+fn deserialize_opt_duration<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SignedDuration>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|text| {
+            crate::config::validate::parse_duration(&text)
+                .map_err(|p| serde::de::Error::custom(p.message))
+        })
+        .transpose()
 }

@@ -1,53 +1,54 @@
 //! The words for humans about a vault and its lock: what the plan's live and desired values say.
+//! The plan's values are read back into the kind's own types, so a word can only restate a
+//! field the plan holds.
 
+use crate::config::format_duration;
 use crate::plan::ResourcePlan;
-use crate::render::describe::{str_field, Phrase, ResourceWords};
+use crate::render::describe::{Phrase, ResourceWords};
+
+use super::{GlacierDesired, GlacierLive, VaultLockState};
 
 /// Describes the resource's live and desired values; `None` for a shape this build does not
 /// know (the caller then shows the JSON).
 pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
-    let (live, desired) = (&r.live, &r.desired);
-    let mut subject = Phrase::of_text("vault ").value(str_field(desired, "vault")?);
-    match str_field(desired, "account_id") {
-        Some("-") | None => {}
-        Some(account) => subject = subject.text(" in account ").value(account),
+    let live: GlacierLive = serde_json::from_value(r.live.clone()).ok()?;
+    let desired: GlacierDesired = serde_json::from_value(r.desired.clone()).ok()?;
+    let mut subject = Phrase::of_text("vault ").value(desired.vault);
+    if desired.account_id != "-" {
+        subject = subject.text(" in account ").value(desired.account_id);
     }
-    let mut live_words = match str_field(live, "state")? {
-        "vault_missing" => Phrase::of_text("the vault does not exist"),
-        "none" => Phrase::of_text("no lock"),
-        "in_progress" => {
-            let mut p = Phrase::of_text("lock in progress");
-            if let Some(created) = str_field(live, "created") {
-                p = p.text(" since ").value(created);
-            }
-            if let Some(expires) = str_field(live, "expires") {
-                p = p.text(", expires ").value(expires);
-            }
-            p
+    let has_policy = matches!(
+        live,
+        GlacierLive::InProgress { .. } | GlacierLive::Locked { .. }
+    );
+    let mut live_words = match live {
+        GlacierLive::VaultMissing => Phrase::of_text("the vault does not exist"),
+        GlacierLive::NoLock => Phrase::of_text("no lock"),
+        GlacierLive::InProgress {
+            created, expires, ..
+        } => Phrase::of_text("lock in progress since ")
+            .value(created.to_string())
+            .text(", expires ")
+            .value(expires.to_string()),
+        GlacierLive::Locked { created, .. } => {
+            Phrase::of_text("locked since ").value(created.to_string())
         }
-        "locked" => {
-            let mut p = Phrase::of_text("locked");
-            if let Some(created) = str_field(live, "created") {
-                p = p.text(" since ").value(created);
-            }
-            p
-        }
-        _ => return None,
     };
-    if r.policy_diff.is_some() && live.get("policy").is_some() {
+    if r.policy_diff.is_some() && has_policy {
         live_words = live_words.text(", with a different policy");
     }
-    let desired_words = match str_field(desired, "state")? {
-        "locked" => {
+    let desired_words = match desired.state {
+        VaultLockState::Locked => {
             let p = Phrase::of_text("locked");
-            match str_field(desired, "min_test_period") {
-                Some(period) => p.text(" after testing the lock for ").value(period),
+            match desired.min_test_period {
+                Some(period) => p
+                    .text(" after testing the lock for ")
+                    .value(format_duration(period)),
                 None => p,
             }
         }
-        "in_progress" => Phrase::of_text("lock in progress (policy under test)"),
-        "unlocked" => Phrase::of_text("no lock"),
-        _ => return None,
+        VaultLockState::InProgress => Phrase::of_text("lock in progress (policy under test)"),
+        VaultLockState::Unlocked => Phrase::of_text("no lock"),
     };
     Some(ResourceWords {
         subject,

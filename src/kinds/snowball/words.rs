@@ -1,38 +1,38 @@
-//! The words for humans about a job and its code's delivery: what the plan's live and desired values say.
-
-use serde_json::Value;
+//! The words for humans about a job and its code's delivery: what the plan's live and desired
+//! values say. The plan's values are read back into the kind's own types, so a word can only
+//! restate a field the plan holds.
 
 use crate::plan::ResourcePlan;
-use crate::render::describe::{str_field, Phrase, ResourceWords};
+use crate::render::describe::{Phrase, ResourceWords};
+
+use super::{DeliveryTarget, SnowballDesired, SnowballLive};
 
 /// Describes the resource's live and desired values; `None` for a shape this build does not
 /// know (the caller then shows the JSON).
 pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
-    let (live, desired) = (&r.live, &r.desired);
-    let subject = Phrase::of_text("job ").value(str_field(desired, "job_id")?);
-    let live_words = match str_field(live, "state")? {
-        "job_missing" => Phrase::of_text("the job does not exist"),
-        "present" => {
-            let mut p = Phrase::default().value(str_field(live, "job_state")?);
-            if let Some(created) = str_field(live, "created") {
-                p = p.text(" (created ").value(created).text(")");
-            }
-            let delivery = live.get("delivery").unwrap_or(&Value::Null);
-            match str_field(delivery, "state") {
-                Some("file") => p
+    let live: SnowballLive = serde_json::from_value(r.live.clone()).ok()?;
+    let desired: SnowballDesired = serde_json::from_value(r.desired.clone()).ok()?;
+    let subject = Phrase::of_text("job ").value(desired.job_id);
+    let live_words = match live {
+        SnowballLive::JobMissing { .. } => Phrase::of_text("the job does not exist"),
+        SnowballLive::Present(job) => {
+            let p = Phrase::default()
+                .value(job.job_state)
+                .text(" (created ")
+                .value(job.created.to_string())
+                .text(")");
+            match job.delivery {
+                DeliveryTarget::File { fingerprint } => p
                     .text(", a file with fingerprint ")
-                    .value(str_field(delivery, "fingerprint").unwrap_or_default())
+                    .value(fingerprint)
                     .text(" at the delivery path"),
-                Some("refused") => p
-                    .text(", delivery refused: ")
-                    .value(str_field(delivery, "reason").unwrap_or_default()),
-                _ => p.text(", code not delivered"),
+                DeliveryTarget::Refused { reason } => p.text(", delivery refused: ").value(reason),
+                DeliveryTarget::Absent { .. } => p.text(", code not delivered"),
             }
         }
-        _ => return None,
     };
     let desired_words =
-        Phrase::of_text("code delivered to ").value(str_field(desired, "deliver_to")?);
+        Phrase::of_text("code delivered to ").value(desired.deliver_to.display().to_string());
     Some(ResourceWords {
         subject,
         live: live_words,
