@@ -130,11 +130,11 @@ mod tests {
     };
 
     use crate::kinds::glacier::GlacierLive;
+    use crate::kinds::rbin::RbinRecord;
     use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
     use crate::kinds::snowball::{SnowballJob, SnowballLive};
     use crate::kinds::{Address, Kind};
     use crate::plan::Live;
-    use crate::state::RbinRecord;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()

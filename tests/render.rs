@@ -1141,7 +1141,10 @@ fn without_code_spans(line: &str) -> String {
 // ---- the state file, for `lockward show` without a PLANFILE ----------------------------------
 
 fn sample_state() -> lockward::state::StateFile {
-    use lockward::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
+    use lockward::kinds::glacier::GlacierRecord;
+    use lockward::kinds::rbin::RbinRecord;
+    use lockward::kinds::snowball::SnowballRecord;
+    use lockward::state::{Record, StateFile};
     let mut state = StateFile::empty();
     state.lineage = "6f1c2b0e-3c4d-4e5f-8a9b-0c1d2e3f4a5b".into();
     state.serial = 7;

@@ -5,10 +5,11 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use jiff::Timestamp;
 use lockward::config;
 use lockward::kinds::glacier::GlacierLive;
+use lockward::kinds::glacier::GlacierRecord;
 use lockward::kinds::rbin::{RbinLive, RbinRule};
 use lockward::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
 use lockward::plan::{self, Live, LiveSnapshot};
-use lockward::state::{GlacierRecord, Record, StateFile, StateStore};
+use lockward::state::{Record, StateFile, StateStore};
 use lockward_bench::{config_text, project, Mix, POLICY};
 
 const N: usize = 10_000;

@@ -245,11 +245,14 @@ mod tests {
     use super::*;
     use crate::config::Policy;
     use crate::kinds::glacier::GlacierLive;
+    use crate::kinds::glacier::GlacierRecord;
+    use crate::kinds::rbin::RbinRecord;
     use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
+    use crate::kinds::snowball::SnowballRecord;
     use crate::kinds::snowball::{SnowballJob, SnowballLive};
     use crate::kinds::Address;
     use crate::plan::Live;
-    use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord};
+    use crate::state::Record;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()

@@ -8,9 +8,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::kinds::glacier::GlacierRecord;
-pub use crate::kinds::rbin::RbinRecord;
-pub use crate::kinds::snowball::SnowballRecord;
 use crate::kinds::Address;
 pub use crate::kinds::Record;
 
@@ -42,18 +39,6 @@ impl StateFile {
 
     pub fn get(&self, address: &Address) -> Option<&Record> {
         self.resources.get(&address.to_string())
-    }
-
-    pub fn glacier(&self, address: &Address) -> Option<&GlacierRecord> {
-        self.get(address).and_then(Record::glacier)
-    }
-
-    pub fn rbin(&self, address: &Address) -> Option<&RbinRecord> {
-        self.get(address).and_then(Record::rbin)
-    }
-
-    pub fn snowball(&self, address: &Address) -> Option<&SnowballRecord> {
-        self.get(address).and_then(Record::snowball)
     }
 
     pub fn set(&mut self, address: &Address, record: Record) {

@@ -381,7 +381,9 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
-    use crate::state::model::{GlacierRecord, Record, SnowballRecord};
+    use crate::kinds::glacier::GlacierRecord;
+    use crate::kinds::snowball::SnowballRecord;
+    use crate::state::model::Record;
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -650,7 +652,8 @@ mod tests {
         let mut state = store.load().unwrap();
         assert_eq!(
             state
-                .glacier(&address("glacier_vault_lock.audit"))
+                .get(&address("glacier_vault_lock.audit"))
+                .and_then(Record::glacier)
                 .unwrap()
                 .lock_id,
             "old"

@@ -114,7 +114,10 @@ impl Step<'_, '_> {
         g: &dyn GlacierApi,
     ) -> Result<String, StepError> {
         let action = ActionKind::CompleteLock;
-        let record = lock(&self.run.state).glacier(self.address).cloned();
+        let record = lock(&self.run.state)
+            .get(self.address)
+            .and_then(Record::glacier)
+            .cloned();
         let Some(record) = record.filter(|r| r.policy_digest == d.policy.digest()) else {
             return Err(StepError(
                 "complete_lock refused: the state file holds no lock id for a lock with the desired policy\nhint: run `lockward plan`".into(),

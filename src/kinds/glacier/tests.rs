@@ -2,10 +2,10 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::GlacierRecord;
 use super::*;
 use crate::config::{GlacierDesired, Policy, VaultLockState};
 use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
-use crate::state::GlacierRecord;
 
 use ActionKind::{AbortLock as Abort, CompleteLock as Complete, InitiateLock as Initiate};
 use VaultLockState::{

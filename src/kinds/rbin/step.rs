@@ -77,14 +77,18 @@ impl Step<'_, '_> {
         .await?;
         let now = (self.exec.clock)();
         self.save(|s| {
-            let mut record = s.rbin(self.address).cloned().unwrap_or(RbinRecord {
-                rule_id: d.rule_id.clone(),
-                unlock_delay_days: None,
-                locked_at: None,
-                unlock_requested_at: None,
-                target: None,
-                physical_key: None,
-            });
+            let mut record = s
+                .get(self.address)
+                .and_then(Record::rbin)
+                .cloned()
+                .unwrap_or(RbinRecord {
+                    rule_id: d.rule_id.clone(),
+                    unlock_delay_days: None,
+                    locked_at: None,
+                    unlock_requested_at: None,
+                    target: None,
+                    physical_key: None,
+                });
             record.unlock_requested_at = Some(now);
             s.set(self.address, Record::RbinRuleLock(record));
         })

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::SnowballRecord;
 use super::*;
 use crate::config::SnowballDesired;
 use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
-use crate::state::SnowballRecord;
 
 const JOB: &str = "JID123e4567-e89b-12d3-a456-426655440000";
 const OTHER_JOB: &str = "JID99999999-e89b-12d3-a456-426655440000";

@@ -20,11 +20,14 @@ use crate::config::{
 };
 use crate::digest;
 use crate::kinds::backup::{BackupDesired, BackupLive, BackupLockMode, BackupRecord};
+use crate::kinds::glacier::GlacierRecord;
 use crate::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
+use crate::kinds::rbin::RbinRecord;
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
 use crate::kinds::s3::{
     DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired, S3Live, S3Record,
 };
+use crate::kinds::snowball::SnowballRecord;
 use crate::kinds::snowball::{
     DeliveryTarget, SnowballJob, SnowballLive, AFTER_CUSTOMER, BEFORE_CUSTOMER,
 };
@@ -32,7 +35,7 @@ use crate::kinds::{Address, Kind};
 use crate::plan::{
     ActionKind, ActionStatus, Attempt, Effect, History, Outcome, Plan, Reversibility, Target,
 };
-use crate::state::{GlacierRecord, RbinRecord, Record, SnowballRecord, StateFile};
+use crate::state::{Record, StateFile};
 
 const POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
 /// POLICY_A with other key order and whitespace: the same policy.

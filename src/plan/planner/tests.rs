@@ -10,13 +10,14 @@ use crate::config::{
     Config, Desired, GlacierDesired, Policy, Provider, RbinDesired, Resource, RuleLockState,
     SnowballDesired, VaultLockState,
 };
+use crate::kinds::glacier::GlacierRecord;
 use crate::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
 use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
 use crate::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
 use crate::kinds::{Address, Kind};
 use crate::plan::Target;
 use crate::plan::{ActionKind, ActionStatus, Outcome, Plan, Summary};
-use crate::state::{GlacierRecord, Record, StateFile};
+use crate::state::{Record, StateFile};
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
 
