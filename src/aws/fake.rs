@@ -64,16 +64,9 @@ impl FakeAws {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// All four service traits served by this fake.
+    /// Every service trait served by this fake.
     pub fn clients(&self) -> ProviderClients {
-        ProviderClients {
-            glacier: Arc::new(self.clone()),
-            rbin: Arc::new(self.clone()),
-            snowball: Arc::new(self.clone()),
-            sts: Arc::new(self.clone()),
-            backup: Arc::new(self.clone()),
-            s3: Arc::new(self.clone()),
-        }
+        ProviderClients::every(self.clone())
     }
 
     pub fn fail(&self, operation: &str, error: AwsError, after_apply: bool) {

@@ -12,7 +12,8 @@ pub use crate::kinds::backup::BackupApi;
 pub use crate::kinds::glacier::{GlacierApi, VaultLock};
 pub use crate::kinds::rbin::{RbinApi, RuleInfo, RuleSummary};
 pub use crate::kinds::snowball::{JobInfo, SnowballApi};
-pub use sdk::{ClientOptions, ProviderClients};
+pub use crate::kinds::ProviderClients;
+pub use sdk::ClientOptions;
 
 /// Who the credentials belong to (STS GetCallerIdentity).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -1,6 +1,5 @@
 //! The AWS SDK for Rust behind the service traits, and client construction per provider.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,14 +14,8 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use jiff::Timestamp;
 
-use super::{
-    AwsError, BackupApi, CallerIdentity, ErrorClass, GlacierApi, RbinApi, SnowballApi, StsApi,
-};
+use super::{AwsError, CallerIdentity, ErrorClass, StsApi};
 use crate::config::Provider;
-use crate::kinds::backup::SdkBackup;
-use crate::kinds::glacier::SdkGlacier;
-use crate::kinds::rbin::SdkRbin;
-use crate::kinds::snowball::SdkSnowball;
 
 /// How clients are built beyond what the provider says.
 #[derive(Clone, Debug)]
@@ -42,41 +35,6 @@ impl Default for ClientOptions {
         }
     }
 }
-
-/// The clients of one provider, built once and shared by every resource that names it.
-#[derive(Clone)]
-pub struct ProviderClients {
-    pub glacier: Arc<dyn GlacierApi>,
-    pub rbin: Arc<dyn RbinApi>,
-    pub snowball: Arc<dyn SnowballApi>,
-    pub sts: Arc<dyn StsApi>,
-    pub backup: Arc<dyn BackupApi>,
-    pub s3: Arc<dyn crate::kinds::s3::S3Api>,
-}
-
-impl ProviderClients {
-    /// Builds the clients: region, profile, endpoint and role from the provider; credentials
-    /// from the standard chain (env, profile, SSO, web identity, IMDS) unless the provider
-    /// names a profile, which is then the only source of credentials (see
-    /// [`profile_credentials`]); `AWS_ENDPOINT_URL` honoured as the SDK does. Every call the
-    /// clients make, AssumeRole included, goes to the provider's `endpoint_url` when it has
-    /// one. Makes no call: credentials are resolved on first use.
-    pub async fn connect(provider: &Provider, options: &ClientOptions) -> ProviderClients {
-        let config = sdk_config(provider, options).await;
-        ProviderClients {
-            glacier: Arc::new(SdkGlacier(aws_sdk_glacier::Client::new(&config))),
-            rbin: Arc::new(SdkRbin(aws_sdk_rbin::Client::new(&config))),
-            snowball: Arc::new(SdkSnowball(aws_sdk_snowball::Client::new(&config))),
-            sts: Arc::new(SdkSts(aws_sdk_sts::Client::new(&config))),
-            backup: Arc::new(SdkBackup(aws_sdk_backup::Client::new(&config))),
-            s3: Arc::new(crate::kinds::s3::SdkS3::client(&config)),
-        }
-    }
-}
-
-/// The services [`ProviderClients`] has a client for, by SDK id (lowercase): every service a
-/// provider's calls can reach.
-pub const SERVICES: [&str; 6] = ["glacier", "rbin", "snowball", "sts", "backup", "s3"];
 
 pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -481,7 +439,7 @@ pub(crate) fn timestamp_from_smithy(t: &aws_smithy_types::DateTime) -> Option<Ti
     Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
 }
 
-struct SdkSts(aws_sdk_sts::Client);
+pub(crate) struct SdkSts(pub(crate) aws_sdk_sts::Client);
 
 #[async_trait]
 impl StsApi for SdkSts {

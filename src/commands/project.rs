@@ -327,7 +327,7 @@ impl Project {
 /// or `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` for every service it has a client for.
 fn has_endpoint(provider: &Provider) -> bool {
     provider.endpoint_url.is_some()
-        || crate::aws::sdk::SERVICES
+        || crate::kinds::SERVICES
             .iter()
             .all(|service| environment::endpoint_for(service))
 }

@@ -16,6 +16,7 @@ use std::fmt;
 use std::future::Future;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +24,7 @@ use jiff::Timestamp;
 use schemars::JsonSchema;
 
 use crate::apply::executor::{Step, StepError};
-use crate::aws::{AwsError, ProviderClients};
+use crate::aws::AwsError;
 use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Target};
 
 use backup::{BackupDesired, BackupRecord};
@@ -103,6 +104,70 @@ pub trait LockKind {
         step: &Step<'_, '_>,
         clients: &ProviderClients,
     ) -> impl Future<Output = Result<String, StepError>>;
+}
+
+/// The clients of one provider, built once and shared by every resource that names it.
+#[derive(Clone)]
+pub struct ProviderClients {
+    pub glacier: Arc<dyn glacier::GlacierApi>,
+    pub rbin: Arc<dyn rbin::RbinApi>,
+    pub snowball: Arc<dyn snowball::SnowballApi>,
+    pub sts: Arc<dyn crate::aws::StsApi>,
+    pub backup: Arc<dyn backup::BackupApi>,
+    pub s3: Arc<dyn s3::S3Api>,
+}
+
+impl ProviderClients {
+    /// Builds the clients: region, profile, endpoint and role from the provider; credentials
+    /// from the standard chain (env, profile, SSO, web identity, IMDS) unless the provider
+    /// names a profile, which is then the only source of credentials (see
+    /// `aws::sdk::profile_credentials`); `AWS_ENDPOINT_URL` honoured as the SDK does. Every call the
+    /// clients make, AssumeRole included, goes to the provider's `endpoint_url` when it has
+    /// one. Makes no call: credentials are resolved on first use.
+    pub async fn connect(
+        provider: &crate::config::Provider,
+        options: &crate::aws::ClientOptions,
+    ) -> ProviderClients {
+        let config = crate::aws::sdk::sdk_config(provider, options).await;
+        ProviderClients {
+            glacier: Arc::new(glacier::SdkGlacier(aws_sdk_glacier::Client::new(&config))),
+            rbin: Arc::new(rbin::SdkRbin(aws_sdk_rbin::Client::new(&config))),
+            snowball: Arc::new(snowball::SdkSnowball(aws_sdk_snowball::Client::new(
+                &config,
+            ))),
+            sts: Arc::new(crate::aws::sdk::SdkSts(aws_sdk_sts::Client::new(&config))),
+            backup: Arc::new(backup::SdkBackup(aws_sdk_backup::Client::new(&config))),
+            s3: Arc::new(s3::SdkS3::client(&config)),
+        }
+    }
+}
+
+/// The services [`ProviderClients`] has a client for, by SDK id (lowercase): every service a
+/// provider's calls can reach.
+pub const SERVICES: [&str; 6] = ["glacier", "rbin", "snowball", "sts", "backup", "s3"];
+
+impl ProviderClients {
+    /// One value serving every service (the in-memory fake).
+    pub fn every<T>(api: T) -> ProviderClients
+    where
+        T: glacier::GlacierApi
+            + rbin::RbinApi
+            + snowball::SnowballApi
+            + crate::aws::StsApi
+            + backup::BackupApi
+            + s3::S3Api
+            + Clone
+            + 'static,
+    {
+        ProviderClients {
+            glacier: Arc::new(api.clone()),
+            rbin: Arc::new(api.clone()),
+            snowball: Arc::new(api.clone()),
+            sts: Arc::new(api.clone()),
+            backup: Arc::new(api.clone()),
+            s3: Arc::new(api),
+        }
+    }
 }
 
 /// One resource's desired, live and recorded values, all of kind `K`.
