@@ -105,8 +105,9 @@ pub(crate) struct Run<'a> {
     identities: BTreeMap<String, Value>,
     plan_digest: &'a str,
     fatal: Mutex<Option<FatalError>>,
-    /// `done` records queued but not waited for: the run waits for them all before it ends.
-    settled: Mutex<Vec<crate::apply::commit::Queued>>,
+    /// `done` records and saves queued but not waited for, each with what its failure means:
+    /// the run waits for them all before it ends.
+    settled: Mutex<Vec<(crate::apply::commit::Queued, &'static str)>>,
 }
 
 /// How to tell, after a failure whose outcome is unknown, whether a call took effect.
@@ -180,10 +181,9 @@ impl<'a> Executor<'a> {
         report.results.sort_by(|a, b| a.0.cmp(&b.0));
         // Every queued `done` record and save is durable before the run ends.
         let settled = std::mem::take(&mut *lock(&run.settled));
-        for queued in settled {
+        for (queued, what) in settled {
             if let Err(e) = queued.wait().await {
-                lock(&run.fatal)
-                    .get_or_insert(FatalError(format!("could not write the journal: {e}")));
+                lock(&run.fatal).get_or_insert(FatalError(format!("{what}: {e}")));
             }
         }
         if let Some(fatal) = lock(&run.fatal).take() {
@@ -443,7 +443,7 @@ impl Step<'_, '_> {
                 .journal
                 .enqueue(record)
                 .map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
-            lock(&self.run.settled).push(queued);
+            lock(&self.run.settled).push((queued, "could not write the journal"));
             return Ok(());
         }
         self.run
@@ -512,7 +512,7 @@ impl Step<'_, '_> {
             .saves
             .enqueue(())
             .map_err(|e| self.fatal(format!("could not save the state file: {e}")))?;
-        lock(&self.run.settled).push(queued);
+        lock(&self.run.settled).push((queued, "could not save the state file"));
         Ok(())
     }
 
