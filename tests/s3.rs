@@ -332,10 +332,11 @@ fn removing_a_default_is_reversible_and_warns_when_an_event_hold_goes_with_it() 
 }
 
 #[test]
-fn a_lost_answer_is_settled_by_reading_the_bucket_and_the_put_is_not_repeated() {
+fn a_lost_put_answer_is_sent_again_by_the_sdk_and_the_approval_is_not_replayed() {
     let env = Env::new();
     env.seed(json!({"s3": [bucket_seed(json!({"versioning": "Enabled"}))]}));
     env.config(&body("enabled", "none"));
+    // PutObjectLockConfiguration is idempotent: the SDK sends it again after a lost answer.
     env.faults(json!({"rules": [{"operation": "PutObjectLockConfiguration",
                                  "kind": "drop_after_apply", "times": 1}]}));
     let digest = plan_digest(&env);
@@ -345,7 +346,12 @@ fn a_lost_answer_is_settled_by_reading_the_bucket_and_the_put_is_not_repeated() 
         .iter()
         .filter(|c| *c == "PutObjectLockConfiguration")
         .count();
-    assert!(puts >= 1, "{:?}", env.mutating_calls());
+    assert_eq!(
+        puts,
+        2,
+        "one lost, one answered: {:?}",
+        env.mutating_calls()
+    );
     assert_eq!(aws_bucket(&env)["object_lock"], json!({"enabled": true}));
     let phases: Vec<String> = journaled(&env).into_iter().map(|(_, p)| p).collect();
     assert!(phases.contains(&"intent".to_string()), "{phases:?}");
@@ -523,4 +529,62 @@ fn a_changed_default_is_put_once_reported_compliant_and_drift_when_changed_outsi
         "{findings}"
     );
     assert!(env.mutating_calls().is_empty(), "a report changes nothing");
+}
+
+#[test]
+fn a_lost_versioning_answer_is_settled_by_reading_the_bucket_and_the_apply_goes_on() {
+    let env = Env::new();
+    env.seed(json!({"s3": [bucket_seed(json!({}))]}));
+    env.config(&body("enabled", "none"));
+    // Every answer lost, the SDK's retries included: lockward reads the bucket to settle it.
+    env.faults(json!({"rules": [{"operation": "PutBucketVersioning",
+                                 "kind": "drop_after_apply", "times": 50}]}));
+    env.lockward(&["apply", "--approve", &plan_digest(&env)])
+        .success();
+    let bucket = aws_bucket(&env);
+    assert_eq!(bucket["versioning"], "Enabled");
+    assert_eq!(bucket["object_lock"], json!({"enabled": true}));
+    let phases = journaled(&env);
+    assert!(
+        phases.contains(&("enable_versioning".to_string(), "recovered".to_string())),
+        "the lost answer is settled by a re-read: {phases:?}"
+    );
+    assert_eq!(
+        phases.last(),
+        Some(&("enable_object_lock".to_string(), "done".to_string()))
+    );
+}
+
+#[test]
+fn a_refused_put_is_journaled_with_no_effect_and_nothing_else_runs() {
+    let env = Env::new();
+    env.seed(json!({"s3": [bucket_seed(json!({}))]}));
+    env.config(&body("enabled", "{ mode: compliance, years: 7 }"));
+    // S3 refuses the versioning change (its bucket policy, say): the Object Lock steps after it
+    // in the plan are never sent.
+    env.faults(
+        json!({"rules": [{"operation": "PutBucketVersioning", "kind": "error",
+                                 "status": 403, "code": "AccessDenied", "times": 1}]}),
+    );
+    env.lockward(&["apply", "--approve", &plan_digest(&env)])
+        .code(1)
+        .stderr_has("AccessDenied");
+    assert!(
+        !env.mutating_calls()
+            .iter()
+            .any(|c| c == "PutObjectLockConfiguration"),
+        "{:?}",
+        env.mutating_calls()
+    );
+    let failed: Vec<Value> = env
+        .journal()
+        .into_iter()
+        .filter(|r| r["phase"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["action"], "enable_versioning");
+    assert_eq!(failed[0]["effect"], "none");
+    assert!(aws_bucket(&env)
+        .get("object_lock")
+        .is_none_or(Value::is_null));
 }
