@@ -594,3 +594,62 @@ fn a_decision_never_completes_a_lock_whose_live_policy_differs_from_the_intent()
         }
     }
 }
+
+/// The report's drift for this kind, through the dispatch the report uses.
+mod drift {
+    use jiff::Timestamp;
+    use serde_json::Value;
+
+    use crate::config::Policy;
+    use crate::kinds::drift;
+    use crate::kinds::glacier::{GlacierLive, GlacierRecord};
+    use crate::plan::Live;
+    use crate::state::Record;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn policy() -> Policy {
+        Policy::parse(r#"{"Version":"2012-10-17"}"#).unwrap()
+    }
+
+    fn glacier_record(completed: bool) -> Record {
+        Record::GlacierVaultLock(GlacierRecord {
+            target: None,
+            physical_key: None,
+            vault: "audit-logs".into(),
+            lock_id: "L1".into(),
+            initiated_at: Some(ts("2026-11-20T10:00:00Z")),
+            policy_digest: policy().digest(),
+            completed_at: completed.then(|| ts("2026-11-21T10:00:00Z")),
+        })
+    }
+
+    #[test]
+    fn a_glacier_lock_that_is_still_ours_is_not_drift() {
+        let locked = Live::GlacierVaultLock(GlacierLive::Locked {
+            policy: policy(),
+            created: ts("2026-11-20T10:00:00Z"),
+        });
+        assert_eq!(drift(&locked, &glacier_record(true), &Value::Null), None);
+        assert_eq!(drift(&locked, &glacier_record(false), &Value::Null), None);
+    }
+
+    #[test]
+    fn a_vanished_or_replaced_glacier_lock_is_drift() {
+        let none = Live::GlacierVaultLock(GlacierLive::NoLock);
+        let text = drift(&none, &glacier_record(false), &Value::Null).unwrap();
+        assert!(text.contains("expired after 24 h or was aborted"), "{text}");
+        let other = Live::GlacierVaultLock(GlacierLive::InProgress {
+            policy: policy(),
+            created: ts("2026-11-22T10:00:00Z"),
+            expires: ts("2026-11-23T10:00:00Z"),
+        });
+        let text = drift(&other, &glacier_record(false), &Value::Null).unwrap();
+        assert!(
+            text.contains("another lock in progress, created at 2026-11-22T10:00:00Z"),
+            "{text}"
+        );
+    }
+}

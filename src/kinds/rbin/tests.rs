@@ -256,3 +256,76 @@ fn regression_desired_unlock_delay_differing_from_the_first_lock_conflicts_when_
     let d = decide(&want, &live(rule(Some(RuleLock::Locked))), now());
     assert_eq!(actions(&d), vec![ActionKind::UnlockRule]);
 }
+
+/// The report's drift for this kind, through the dispatch the report uses.
+mod drift {
+    use jiff::Timestamp;
+    use serde_json::Value;
+
+    use crate::kinds::drift;
+    use crate::kinds::rbin::{RbinLive, RbinRecord, RbinRule, RuleLock};
+    use crate::plan::Live;
+    use crate::state::Record;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn rule(lock_state: Option<RuleLock>) -> Live {
+        Live::RbinRuleLock(RbinLive::Present(RbinRule {
+            resource_type: "EBS_SNAPSHOT".into(),
+            lock_state,
+            unlock_delay_days: Some(7),
+            lock_end_time: None,
+            resource_tags: 0,
+            exclude_resource_tags: 0,
+        }))
+    }
+
+    fn rbin_record(unlock_requested: bool) -> Record {
+        Record::RbinRuleLock(RbinRecord {
+            target: None,
+            physical_key: None,
+            rule_id: "a1B2c3D4e5F".into(),
+            unlock_delay_days: Some(7),
+            locked_at: Some(ts("2026-11-20T10:00:00Z")),
+            unlock_requested_at: unlock_requested.then(|| ts("2026-11-21T10:00:00Z")),
+        })
+    }
+
+    #[test]
+    fn a_rule_lockward_locked_that_is_unlocking_is_drift_and_the_reverse_too() {
+        assert_eq!(
+            drift(
+                &rule(Some(RuleLock::Locked)),
+                &rbin_record(false),
+                &Value::Null
+            ),
+            None
+        );
+        let text = drift(
+            &rule(Some(RuleLock::PendingUnlock)),
+            &rbin_record(false),
+            &Value::Null,
+        )
+        .unwrap();
+        assert!(
+            text.contains("was locked at 2026-11-20T10:00:00Z, but it is now unlocking"),
+            "{text}"
+        );
+        assert!(drift(
+            &rule(Some(RuleLock::Locked)),
+            &rbin_record(true),
+            &Value::Null
+        )
+        .is_some());
+        assert_eq!(
+            drift(
+                &rule(Some(RuleLock::Unlocked)),
+                &rbin_record(true),
+                &Value::Null
+            ),
+            None
+        );
+    }
+}

@@ -346,3 +346,49 @@ fn regression_a_delivered_code_stays_a_noop_after_the_job_is_purged() {
     );
     assert_eq!(d.outcome(), Outcome::Conflict);
 }
+
+/// The report's drift for this kind, through the dispatch the report uses.
+mod drift {
+    use jiff::Timestamp;
+
+    use crate::kinds::drift;
+    use crate::kinds::snowball::{SnowballJob, SnowballLive, SnowballRecord};
+    use crate::plan::Live;
+    use crate::state::Record;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_delivered_code_file_that_is_gone_is_drift() {
+        let record = Record::SnowballUnlockCode(SnowballRecord {
+            target: None,
+            physical_key: None,
+            job_id: "JID1".into(),
+            fingerprint: "sha256:aa".into(),
+            deliver_to: "secrets/a.code".into(),
+            delivered_at: ts("2026-11-20T10:00:00Z"),
+        });
+        let desired = serde_json::json!({"job_id": "JID1", "deliver_to": "secrets/a.code"});
+        let live = |fp: Option<&str>| {
+            Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+                job_state: "WithCustomer".into(),
+                created: ts("2026-11-01T00:00:00Z"),
+                delivery: fp.map_or(
+                    crate::kinds::snowball::DeliveryTarget::Absent { creates_dir: false },
+                    |f| crate::kinds::snowball::DeliveryTarget::File {
+                        fingerprint: f.to_string(),
+                    },
+                ),
+            }))
+        };
+        assert!(drift(&live(None), &record, &desired)
+            .unwrap()
+            .contains("the file is gone"));
+        assert_eq!(drift(&live(Some("sha256:aa")), &record, &desired), None);
+        // A record of another job never makes a drift claim about this one.
+        let other = serde_json::json!({"job_id": "JID2", "deliver_to": "secrets/a.code"});
+        assert_eq!(drift(&live(None), &record, &other), None);
+    }
+}
