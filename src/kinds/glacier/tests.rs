@@ -653,3 +653,83 @@ mod drift {
         );
     }
 }
+
+/// Import of this kind, through the entry point `lockward import` uses.
+mod import {
+    use jiff::Timestamp;
+
+    use crate::config::{Desired, Resource};
+    use crate::config::{GlacierDesired, Policy, VaultLockState};
+    use crate::import::{adopt, DeliveredFile};
+    use crate::kinds::glacier::GlacierLive;
+    use crate::kinds::{Address, Kind};
+    use crate::plan::Live;
+    use crate::state::Record;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn glacier() -> Resource {
+        Resource {
+            address: Address::new(Kind::GlacierVaultLock, "audit"),
+            provider: "default".into(),
+            desired: Desired::GlacierVaultLock(GlacierDesired {
+                vault: "audit-logs".into(),
+                account_id: "-".into(),
+                policy: Policy::parse("{}").unwrap(),
+                state: VaultLockState::Locked,
+                min_test_period: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_locked_vault_is_adopted_with_its_creation_date_and_policy_digest() {
+        let policy = Policy::parse(r#"{"b":1,"a":2}"#).unwrap();
+        let live = Live::GlacierVaultLock(GlacierLive::Locked {
+            policy: policy.clone(),
+            created: ts("2026-01-01T00:00:00Z"),
+        });
+        let a = adopt(&glacier(), &live, None, &DeliveredFile::Missing).unwrap();
+        let Record::GlacierVaultLock(r) = &a.record else {
+            panic!("{a:?}")
+        };
+        assert_eq!(r.initiated_at, Some(ts("2026-01-01T00:00:00Z")));
+        assert_eq!(r.policy_digest, policy.digest());
+        assert_eq!(r.lock_id, "");
+        assert_eq!(a.detail["lock_state"], "Locked");
+    }
+
+    #[test]
+    fn an_in_progress_lock_is_refused_because_its_id_is_unknowable() {
+        let live = Live::GlacierVaultLock(GlacierLive::InProgress {
+            policy: Policy::parse("{}").unwrap(),
+            created: ts("2026-01-01T00:00:00Z"),
+            expires: ts("2026-01-02T00:00:00Z"),
+        });
+        let err = adopt(&glacier(), &live, None, &DeliveredFile::Missing).unwrap_err();
+        assert!(
+            err.contains("its lock id is returned only by InitiateVaultLock"),
+            "{err}"
+        );
+        assert!(err.contains("\nhint: "), "{err}");
+    }
+
+    #[test]
+    fn something_already_recorded_is_not_imported_again() {
+        let live = Live::GlacierVaultLock(GlacierLive::Locked {
+            policy: Policy::parse("{}").unwrap(),
+            created: ts("2026-01-01T00:00:00Z"),
+        });
+        let first = adopt(&glacier(), &live, None, &DeliveredFile::Missing).unwrap();
+        assert!(adopt(
+            &glacier(),
+            &live,
+            Some(&first.record),
+            &DeliveredFile::Missing
+        )
+        .unwrap_err()
+        .contains("already in the state file"));
+    }
+}

@@ -329,3 +329,81 @@ mod drift {
         );
     }
 }
+
+/// Import of this kind, through the entry point `lockward import` uses.
+mod import {
+    use jiff::Timestamp;
+
+    use crate::config::{Desired, Resource};
+    use crate::config::{RbinDesired, RuleLockState};
+    use crate::import::{adopt, DeliveredFile};
+    use crate::kinds::rbin::{RbinLive, RbinRecord, RbinRule, RuleLock};
+    use crate::kinds::{Address, Kind};
+    use crate::plan::Live;
+    use crate::state::Record;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn rule(lock_state: Option<RuleLock>, end: Option<&str>) -> Live {
+        Live::RbinRuleLock(RbinLive::Present(RbinRule {
+            resource_type: "EBS_SNAPSHOT".into(),
+            lock_state,
+            unlock_delay_days: lock_state.map(|_| 10),
+            lock_end_time: end.map(ts),
+            resource_tags: 0,
+            exclude_resource_tags: 0,
+        }))
+    }
+
+    fn rbin() -> Resource {
+        Resource {
+            address: Address::new(Kind::RbinRuleLock, "ebs"),
+            provider: "default".into(),
+            desired: Desired::RbinRuleLock(RbinDesired {
+                rule_id: "a1B2c3D4e5F".into(),
+                state: RuleLockState::Locked,
+                unlock_delay_days: Some(10),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_rule_lock_is_adopted_with_its_configuration_and_a_pending_unlock_with_its_request_time() {
+        let a = adopt(
+            &rbin(),
+            &rule(Some(RuleLock::Locked), None),
+            None,
+            &DeliveredFile::Missing,
+        )
+        .unwrap();
+        assert_eq!(
+            a.record,
+            Record::RbinRuleLock(RbinRecord {
+                rule_id: "a1B2c3D4e5F".into(),
+                unlock_delay_days: Some(10),
+                locked_at: None,
+                unlock_requested_at: None,
+                target: None,
+                physical_key: None,
+            })
+        );
+        let a = adopt(
+            &rbin(),
+            &rule(Some(RuleLock::PendingUnlock), Some("2026-12-01T00:00:00Z")),
+            None,
+            &DeliveredFile::Missing,
+        )
+        .unwrap();
+        let Record::RbinRuleLock(r) = a.record else {
+            panic!()
+        };
+        assert_eq!(r.unlock_requested_at, Some(ts("2026-11-21T00:00:00Z")));
+        assert!(
+            adopt(&rbin(), &rule(None, None), None, &DeliveredFile::Missing)
+                .unwrap_err()
+                .contains("not locked")
+        );
+    }
+}

@@ -392,3 +392,65 @@ mod drift {
         assert_eq!(drift(&live(None), &record, &other), None);
     }
 }
+
+/// Import of this kind, through the entry point `lockward import` uses.
+mod import {
+    use jiff::Timestamp;
+
+    use crate::config::{Desired, Resource};
+    use crate::import::{adopt, DeliveredFile};
+    use crate::kinds::{Address, Kind};
+    use crate::plan::Live;
+    use std::fs;
+
+    use crate::config::SnowballDesired;
+    use crate::import::inspect_delivery;
+    use crate::kinds::snowball::{SnowballJob, SnowballLive};
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_delivery_is_adopted_only_when_the_file_looks_like_a_code_and_no_message_shows_it() {
+        let resource = Resource {
+            address: Address::new(Kind::SnowballUnlockCode, "site_a"),
+            provider: "default".into(),
+            desired: Desired::SnowballUnlockCode(SnowballDesired {
+                job_id: "JID1".into(),
+                deliver_to: "secrets/a.code".into(),
+                manifest_path: None,
+            }),
+        };
+        let live = Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+            job_state: "WithCustomer".into(),
+            created: ts("2026-11-01T00:00:00Z"),
+            delivery: crate::apply::deliver::DeliveryTarget::File {
+                fingerprint: "sha256:aa".into(),
+            },
+        }));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.code");
+        fs::write(&path, "12345-abcde-56789-fghij-01234\n").unwrap();
+        let file = inspect_delivery(&path);
+        let DeliveredFile::File {
+            looks_like_code: true,
+            ..
+        } = &file
+        else {
+            panic!("{file:?}")
+        };
+        let a = adopt(&resource, &live, None, &file).unwrap();
+        let text = format!("{} {:?}", a.summary, a.detail);
+        assert!(!text.contains("12345-abcde"), "{text}");
+
+        fs::write(&path, "not a code").unwrap();
+        let err = adopt(&resource, &live, None, &inspect_delivery(&path)).unwrap_err();
+        assert!(err.contains("shaped like an unlock code"), "{err}");
+        assert!(!err.contains("not a code"), "{err}");
+        assert_eq!(
+            inspect_delivery(&dir.path().join("absent")),
+            DeliveredFile::Missing
+        );
+    }
+}
