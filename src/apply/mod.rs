@@ -1,9 +1,7 @@
-//! Applying a plan: confirmation, the executor, the journal of mutating calls, and delivery of
-//! unlock codes.
+//! Applying a plan: confirmation, the preflight, the executor and the journal of mutating calls.
 
 pub mod commit;
 pub mod confirm;
-pub mod deliver;
 pub mod executor;
 pub mod journal;
 pub mod preflight;

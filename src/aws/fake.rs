@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
-use super::{AwsError, CallerIdentity, ErrorClass, JobInfo, ProviderClients, RuleInfo, StsApi};
+use super::{AwsError, CallerIdentity, ErrorClass, ProviderClients, StsApi};
+use crate::kinds::rbin::RuleInfo;
+use crate::kinds::snowball::JobInfo;
 
 #[derive(Clone, Debug, Default)]
 pub struct FakeVault {

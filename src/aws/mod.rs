@@ -8,10 +8,6 @@ use async_trait::async_trait;
 pub mod fake;
 pub mod sdk;
 
-pub use crate::kinds::backup::BackupApi;
-pub use crate::kinds::glacier::{GlacierApi, VaultLock};
-pub use crate::kinds::rbin::{RbinApi, RuleInfo, RuleSummary};
-pub use crate::kinds::snowball::{JobInfo, SnowballApi};
 pub use crate::kinds::ProviderClients;
 pub use sdk::ClientOptions;
 

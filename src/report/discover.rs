@@ -187,8 +187,8 @@ async fn discover_scope(
 mod tests {
     use super::*;
     use crate::aws::fake::{FakeAws, FakeLock, FakeVault};
-    use crate::aws::RuleInfo;
     use crate::config::Desired;
+    use crate::kinds::rbin::RuleInfo;
     use jiff::Timestamp;
 
     fn config(

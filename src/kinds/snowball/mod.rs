@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub(crate) mod config;
+pub mod deliver;
 pub(crate) mod demo;
 pub mod desired;
 mod fake;

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use crate::aws::{AwsError, ProviderClients};
 
+use super::deliver;
 use super::{SnowballDesired, SnowballJob, SnowballLive};
-use crate::apply::deliver;
 
 /// Reads the job, and looks at its `deliver_to` exactly as a delivery will (so what apply
 /// would refuse is a conflict at plan time).

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::apply::deliver;
+use super::deliver;
 use crate::apply::executor::{Step, StepError};
 use crate::apply::journal::Phase;
 use crate::aws::ProviderClients;

@@ -425,7 +425,7 @@ mod import {
         let live = Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
             job_state: "WithCustomer".into(),
             created: ts("2026-11-01T00:00:00Z"),
-            delivery: crate::apply::deliver::DeliveryTarget::File {
+            delivery: crate::kinds::snowball::DeliveryTarget::File {
                 fingerprint: "sha256:aa".into(),
             },
         }));

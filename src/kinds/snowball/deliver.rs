@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
-pub use crate::kinds::snowball::DeliveryTarget;
+pub use super::DeliveryTarget;
 
 use crate::digest;
 
