@@ -36,21 +36,6 @@ fn compliance(min: u32, max: u32, changeable: u32) -> String {
     )
 }
 
-fn config_in(env: &Env, region: &str, body: &str) {
-    env.write(
-        "lockward.yaml",
-        &format!(
-            "version: 1\nproviders:\n  default:\n    region: {region}\n    endpoint_url: {}\n{body}",
-            env.emulator.url()
-        ),
-    );
-}
-
-fn plan_json(env: &Env) -> Value {
-    let run = env.lockward(&["plan", "--format", "json"]);
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr))
-}
-
 fn aws_lock(env: &Env) -> Value {
     env.aws_state()["backup"]
         .as_array()
@@ -68,7 +53,7 @@ fn a_governance_lock_is_put_and_changed_with_auto_approve() {
     let env = Env::new();
     env.seed(json!({"backup": [vault_seed("us-east-1", None)]}));
     env.config(&governance(7));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     let action = &plan["resources"][0]["actions"][0];
     assert_eq!(action["action"], "put_vault_lock");
     assert_eq!(action["reversibility"], "reversible");
@@ -97,7 +82,7 @@ fn a_compliance_lock_needs_its_digest_and_is_then_shown_in_grace_with_its_lock_d
     let env = Env::new();
     env.seed(json!({"backup": [vault_seed("us-east-1", None)]}));
     env.config(&compliance(35, 365, 3));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     let action = &plan["resources"][0]["actions"][0];
     assert_eq!(action["action"], "put_vault_lock");
     assert_eq!(action["reversibility"], "irreversible");
@@ -122,7 +107,7 @@ fn a_compliance_lock_needs_its_digest_and_is_then_shown_in_grace_with_its_lock_d
         .unwrap()
         .starts_with("2026-11-26T12:00:0"));
 
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     let r = &plan["resources"][0];
     assert_eq!(r["outcome"], "noop");
     assert_eq!(r["live"]["state"], "compliance_grace");
@@ -142,7 +127,7 @@ fn a_compliance_lock_is_removed_during_its_grace_period() {
     env.seed(json!({"backup": [vault_seed("us-east-1", Some(json!(
         {"min_retention_days": 35, "max_retention_days": 365, "lock_date": "2026-11-26T12:00:00Z"})))]}));
     env.config(&lock_body("none", ""));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     let r = &plan["resources"][0];
     assert_eq!(r["actions"][0]["action"], "delete_vault_lock");
     assert_eq!(r["actions"][0]["reversibility"], "reversible");
@@ -164,7 +149,7 @@ fn a_compliance_lock_is_refused_after_its_lock_date() {
         {"min_retention_days": 35, "max_retention_days": 365, "lock_date": "2026-11-24T12:00:00Z"})))]}));
     env.advance_clock(2 * 86_400);
     env.config(&lock_body("none", ""));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     let r = &plan["resources"][0];
     assert_eq!(r["outcome"], "conflict");
     assert_eq!(r["live"]["state"], "compliance_locked");
@@ -200,9 +185,9 @@ fn a_plan_approved_in_grace_is_stale_once_the_lock_date_passes() {
 fn an_approval_for_one_region_never_puts_a_lock_in_another() {
     let env = Env::new();
     env.seed(json!({"backup": [vault_seed("us-east-1", None), vault_seed("us-west-2", None)]}));
-    config_in(&env, "us-east-1", &compliance(35, 365, 3));
+    env.config_in("us-east-1", &compliance(35, 365, 3));
     let approved = plan_digest(&env);
-    config_in(&env, "us-west-2", &compliance(35, 365, 3));
+    env.config_in("us-west-2", &compliance(35, 365, 3));
     assert_ne!(plan_digest(&env), approved, "the digest covers the region");
     env.lockward(&["apply", "--approve", &approved])
         .code(1)
@@ -226,7 +211,7 @@ fn an_immutable_compliance_lock_is_imported_as_a_noop() {
         run.stderr
     );
     assert_eq!(env.state()["resources"][ADDRESS]["min_retention_days"], 35);
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     assert_eq!(plan["resources"][0]["outcome"], "noop");
     env.lockward(&["apply", "--auto-approve"]).success();
     assert!(ops(&env).is_empty(), "{:?}", ops(&env));

@@ -34,21 +34,6 @@ fn body(object_lock: &str, default_retention: &str) -> String {
     )
 }
 
-fn config_in(env: &Env, region: &str, body: &str) {
-    env.write(
-        "lockward.yaml",
-        &format!(
-            "version: 1\nproviders:\n  default:\n    region: {region}\n    endpoint_url: {}\n{body}",
-            env.emulator.url()
-        ),
-    );
-}
-
-fn plan_json(env: &Env) -> Value {
-    let run = env.lockward(&["plan", "--format", "json"]);
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr))
-}
-
 fn aws_bucket(env: &Env) -> Value {
     env.aws_state()["s3"]
         .as_array()
@@ -96,7 +81,7 @@ fn an_unversioned_bucket_is_enabled_in_two_steps_each_with_its_intent() {
     let env = Env::new();
     env.seed(json!({"s3": [bucket_seed(json!({}))]}));
     env.config(&body("enabled", "{ mode: governance, days: 30 }"));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     assert_eq!(plan["resources"][0]["live"]["state"], "unversioned");
     assert_eq!(
         plan["resources"][0]["physical_key"],
@@ -164,7 +149,7 @@ fn an_unversioned_bucket_is_enabled_in_two_steps_each_with_its_intent() {
             "{call}"
         );
     }
-    let again = plan_json(&env);
+    let again = env.plan_json();
     assert_eq!(again["resources"][0]["outcome"], "noop");
     assert_eq!(
         again["resources"][0]["live"]["default_retention"],
@@ -177,7 +162,7 @@ fn a_versioned_bucket_gets_object_lock_without_a_default() {
     let env = Env::new();
     env.seed(json!({"s3": [bucket_seed(json!({"versioning": "Enabled"}))]}));
     env.config(&body("enabled", "none"));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     assert_eq!(
         actions(&plan),
         pairs(&[("enable_object_lock", "irreversible")])
@@ -186,7 +171,7 @@ fn a_versioned_bucket_gets_object_lock_without_a_default() {
         .success();
     assert_eq!(env.mutating_calls(), ["PutObjectLockConfiguration"]);
     assert_eq!(aws_bucket(&env)["object_lock"], json!({"enabled": true}));
-    assert_eq!(plan_json(&env)["resources"][0]["outcome"], "noop");
+    assert_eq!(env.plan_json()["resources"][0]["outcome"], "noop");
 }
 
 #[test]
@@ -219,7 +204,7 @@ fn a_compliance_default_is_irreversible_and_a_long_one_is_warned_of() {
     let env = Env::new();
     env.seed(json!({"s3": [locked_seed(json!({"mode": "GOVERNANCE", "days": 30}))]}));
     env.config(&body("enabled", "{ mode: compliance, years: 11 }"));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     assert_eq!(
         actions(&plan),
         pairs(&[("put_default_retention", "irreversible")])
@@ -247,7 +232,7 @@ fn years_and_days_are_different_defaults_and_an_approval_is_bound_to_one() {
     env.seed(json!({"s3": [locked_seed(json!({"mode": "COMPLIANCE", "years": 7}))]}));
     // 2,555 days is about 7 years, but not the default S3 holds.
     env.config(&body("enabled", "{ mode: compliance, days: 2555 }"));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     assert_eq!(
         actions(&plan),
         pairs(&[("put_default_retention", "irreversible")])
@@ -264,16 +249,16 @@ fn years_and_days_are_different_defaults_and_an_approval_is_bound_to_one() {
         env.mutating_calls()
     );
     env.config(&body("enabled", "{ mode: compliance, years: 7 }"));
-    assert_eq!(plan_json(&env)["resources"][0]["outcome"], "noop");
+    assert_eq!(env.plan_json()["resources"][0]["outcome"], "noop");
 }
 
 #[test]
 fn an_approval_for_one_region_never_locks_a_bucket_reached_from_another() {
     let env = Env::new();
     env.seed(json!({"s3": [bucket_seed(json!({"versioning": "Enabled"}))]}));
-    config_in(&env, "us-east-1", &body("enabled", "none"));
+    env.config_in("us-east-1", &body("enabled", "none"));
     let approved = plan_digest(&env);
-    config_in(&env, "us-west-2", &body("enabled", "none"));
+    env.config_in("us-west-2", &body("enabled", "none"));
     // Planned from us-west-2, the bucket is in another region than its provider's.
     let run = env.lockward(&["plan", "--format", "json"]);
     run.code(1);
@@ -315,7 +300,7 @@ fn removing_a_default_is_reversible_and_warns_when_an_event_hold_goes_with_it() 
     env.seed(json!({"s3": [locked_seed(json!(
         {"mode": "GOVERNANCE", "days": 30, "default_event_hold": {"days": 5}}))]}));
     env.config(&body("enabled", "none"));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     assert_eq!(
         actions(&plan),
         pairs(&[("remove_default_retention", "reversible")])
@@ -328,7 +313,7 @@ fn removing_a_default_is_reversible_and_warns_when_an_event_hold_goes_with_it() 
             && m["text"].as_str().unwrap().contains("DefaultEventHold")));
     env.lockward(&["apply", "--auto-approve"]).success();
     assert_eq!(aws_bucket(&env)["object_lock"], json!({"enabled": true}));
-    assert_eq!(plan_json(&env)["resources"][0]["outcome"], "noop");
+    assert_eq!(env.plan_json()["resources"][0]["outcome"], "noop");
 }
 
 #[test]
@@ -417,7 +402,7 @@ fn an_enabled_bucket_is_imported_and_report_lists_undeclared_ones() {
         env.state()["resources"][ADDRESS]["default_retention"],
         json!({"mode": "compliance", "years": 7})
     );
-    assert_eq!(plan_json(&env)["resources"][0]["outcome"], "noop");
+    assert_eq!(env.plan_json()["resources"][0]["outcome"], "noop");
     let run = env.lockward(&["report", "--format", "json"]);
     let report: Value =
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
@@ -478,7 +463,7 @@ fn a_suspended_bucket_is_versioned_again_before_object_lock() {
     let env = Env::new();
     env.seed(json!({"s3": [bucket_seed(json!({"versioning": "Suspended"}))]}));
     env.config(&body("enabled", "none"));
-    let plan = plan_json(&env);
+    let plan = env.plan_json();
     assert_eq!(
         plan["resources"][0]["live"]["state"],
         "versioning_suspended"

@@ -132,11 +132,22 @@ impl Env {
     /// Writes `lockward.yaml`: `version: 1`, a default provider in us-east-1 pointed at the
     /// emulator, then `body` (the resources, as YAML).
     pub fn config(&self, body: &str) {
+        self.config_in("us-east-1", body);
+    }
+
+    /// As [`Env::config`], with the default provider in `region`.
+    pub fn config_in(&self, region: &str, body: &str) {
         let text = format!(
-            "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {}\n{body}",
+            "version: 1\nproviders:\n  default:\n    region: {region}\n    endpoint_url: {}\n{body}",
             self.emulator.url()
         );
         self.write("lockward.yaml", &text);
+    }
+
+    /// `lockward plan --format json`, parsed whatever its exit code (a conflict exits 1).
+    pub fn plan_json(&self) -> Value {
+        let run = self.lockward(&["plan", "--format", "json"]);
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr))
     }
 
     /// Adds to the emulator's state (DESIGN.md section 7 shape).
