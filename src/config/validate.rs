@@ -540,8 +540,6 @@ pub(crate) fn check_document(
         declared_providers: doc.providers.iter().map(|p| p.name).collect(),
         seen_targets: HashMap::new(),
     };
-    let report =
-        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
 
     // Providers.
     for p in &doc.providers {
@@ -576,11 +574,7 @@ pub(crate) fn check_document(
                 );
             }
         }
-        cx.out.diagnostics.extend(
-            problems
-                .into_iter()
-                .map(|(span, e)| report(&subject, span, e)),
-        );
+        cx.report_all(&subject, problems);
     }
 
     // The backend.
@@ -613,11 +607,7 @@ pub(crate) fn check_document(
                 Err(e) => problems.push((b.value_span("provider"), e)),
             }
         }
-        cx.out.diagnostics.extend(
-            problems
-                .into_iter()
-                .map(|(span, e)| report(subject, span, e)),
-        );
+        cx.report_all(subject, problems);
     }
 
     // Each kind's blocks, by the kind's own checks (its `config.rs`).
@@ -655,6 +645,16 @@ pub(crate) fn located(
 }
 
 impl Checker<'_> {
+    /// Reports each of `problems` of `subject` where it is.
+    pub(crate) fn report_all(&mut self, subject: &str, problems: Vec<(Span, Problem)>) {
+        let source = self.source;
+        self.out.diagnostics.extend(
+            problems
+                .into_iter()
+                .map(|(span, e)| located(source, subject, span, e)),
+        );
+    }
+
     /// The provider a resource uses, by name.
     pub(crate) fn provider_of(&self, name: Option<&str>) -> Check<String> {
         let declared_providers = &self.declared_providers;

@@ -6,7 +6,6 @@ use serde::Deserialize;
 
 use crate::config::model::*;
 use crate::config::validate::*;
-use crate::config::yaml::Span;
 use crate::kinds::{Address, Kind};
 
 /// An AWS Backup Vault Lock: a governance lock can be changed or removed at any time; a
@@ -120,9 +119,6 @@ pub fn check_changeable_for_days(days: i64) -> Check<u32> {
 
 /// Checks every `backup_vault_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Checker<'_>) {
-    let source = cx.source;
-    let report =
-        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
     // AWS Backup Vault Locks.
     for r in resources {
         let address = Address::new(Kind::BackupVaultLock, r.name);
@@ -133,11 +129,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
         }
         let Some(raw) = &r.raw else {
             untyped_fields(r, &[("vault", check_backup_vault_name)], &mut problems);
-            cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
+            cx.report_all(&subject, problems);
             continue;
         };
         if let Err(e) = check_backup_vault_name(&raw.vault) {
@@ -245,11 +237,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
                     changeable_for_days,
                 }),
             }),
-            _ => cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
+            _ => cx.report_all(&subject, problems),
         }
     }
 }

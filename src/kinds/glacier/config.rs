@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use crate::config::model::*;
 use crate::config::validate::*;
-use crate::config::yaml::Span;
 use crate::kinds::{Address, Kind};
 
 /// A Glacier vault lock: a policy that, once completed, can never be changed or removed.
@@ -172,8 +171,6 @@ pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
 /// Checks every `glacier_vault_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Checker<'_>) {
     let (source, paths) = (cx.source, cx.paths);
-    let report =
-        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
     // Glacier vault locks.
     for r in resources {
         let address = Address::new(Kind::GlacierVaultLock, r.name);
@@ -193,11 +190,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
                 ],
                 &mut problems,
             );
-            cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
+            cx.report_all(&subject, problems);
             continue;
         };
         if let Err(e) = check_vault(&raw.vault) {
@@ -304,11 +297,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
                 if let Some(PolicySource::File { path, span }) = policy {
                     cx.out.other_policy_files.push((address, path, span));
                 }
-                cx.out.diagnostics.extend(
-                    problems
-                        .into_iter()
-                        .map(|(span, e)| report(&subject, span, e)),
-                );
+                cx.report_all(&subject, problems);
             }
         }
     }

@@ -6,7 +6,6 @@ use serde::Deserialize;
 
 use crate::config::model::*;
 use crate::config::validate::*;
-use crate::config::yaml::Span;
 use crate::kinds::{Address, Kind};
 
 /// A lock on a Recycle Bin retention rule: while locked, the rule cannot be changed or
@@ -63,9 +62,6 @@ pub fn check_unlock_delay(days: i64) -> Check<u16> {
 
 /// Checks every `rbin_rule_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checker<'_>) {
-    let source = cx.source;
-    let report =
-        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
     // Recycle Bin rule locks.
     for r in resources {
         let address = Address::new(Kind::RbinRuleLock, r.name);
@@ -76,11 +72,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checke
         }
         let Some(raw) = &r.raw else {
             untyped_fields(r, &[("rule_id", check_rule_id)], &mut problems);
-            cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
+            cx.report_all(&subject, problems);
             continue;
         };
         if let Err(e) = check_rule_id(&raw.rule_id) {
@@ -132,11 +124,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checke
                     unlock_delay_days,
                 }),
             }),
-            _ => cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
+            _ => cx.report_all(&subject, problems),
         }
     }
 }

@@ -213,8 +213,6 @@ pub fn check_retention_rule(rule: &RawRetentionRule) -> Check<DefaultRetention> 
 /// Checks every `s3_object_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checker<'_>) {
     let source = cx.source;
-    let report =
-        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
     // S3 Object Lock. Bucket names are global: two resources on one bucket collide whatever
     // their providers.
     let mut buckets: HashMap<&str, (String, Span)> = HashMap::new();
@@ -226,11 +224,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checke
         }
         let Some(raw) = &r.raw else {
             untyped_fields(r, &[("bucket", check_bucket)], &mut problems);
-            cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
+            cx.report_all(&subject, problems);
             continue;
         };
         if let Err(e) = check_bucket(&raw.bucket) {
@@ -289,11 +283,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checke
                     default_retention,
                 }),
             }),
-            _ => cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
+            _ => cx.report_all(&subject, problems),
         }
     }
 }

@@ -79,8 +79,6 @@ pub fn check_job_id(id: &str) -> Check<()> {
 /// Checks every `snowball_unlock_code` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut Checker<'_>) {
     let (source, paths) = (cx.source, cx.paths);
-    let report =
-        |subject: &str, span: Span, problem: Problem| located(source, subject, span, problem);
     // Snowball unlock codes.
     let state_files_abs = state_files(paths.state_abs);
     let mut deliveries: HashMap<PathBuf, (Address, Span)> = HashMap::new();
@@ -101,11 +99,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
                 ],
                 &mut problems,
             );
-            cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            );
+            cx.report_all(&subject, problems);
             continue;
         };
         if let Err(e) = check_job_id(&raw.job_id) {
@@ -207,11 +201,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
                     manifest_path,
                 }),
             }),
-            _ => cx.out.diagnostics.extend(
-                problems
-                    .into_iter()
-                    .map(|(span, e)| report(&subject, span, e)),
-            ),
+            _ => cx.report_all(&subject, problems),
         }
     }
 }
