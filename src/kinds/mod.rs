@@ -59,6 +59,8 @@ pub trait LockKind {
     /// When it does not, refresh reads at once, while STS is still asked which account the
     /// provider acts in, and the target passed to the read has no account yet.
     const READ_NEEDS_ACCOUNT: bool = false;
+    /// The IAM permissions `report`'s discovery of the kind's undeclared locks needs.
+    const DISCOVER_PERMISSIONS: &'static [&'static str] = &[];
     /// The IAM permissions `plan` needs for a resource of this kind.
     const READ_PERMISSIONS: &'static [&'static str];
     /// What the config block asks for, after validation: the plan's `desired` value.
@@ -754,6 +756,17 @@ impl Kind {
             Kind::SnowballUnlockCode => snowball::Snowball::NOUN,
             Kind::BackupVaultLock => backup::Backup::NOUN,
             Kind::S3ObjectLock => s3::S3::NOUN,
+        }
+    }
+
+    /// The IAM permissions discovery of this kind needs.
+    pub fn discover_permissions(self) -> &'static [&'static str] {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::DISCOVER_PERMISSIONS,
+            Kind::RbinRuleLock => rbin::Rbin::DISCOVER_PERMISSIONS,
+            Kind::SnowballUnlockCode => snowball::Snowball::DISCOVER_PERMISSIONS,
+            Kind::BackupVaultLock => backup::Backup::DISCOVER_PERMISSIONS,
+            Kind::S3ObjectLock => s3::S3::DISCOVER_PERMISSIONS,
         }
     }
 

@@ -130,16 +130,35 @@ impl ScopeFindings {
 }
 
 /// A discovery read that failed: the report would be incomplete, so it is not made.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "could not discover locks in {region} (provider {}): {operation} failed: {error}\nhint: the report lists locks the config does not declare, which needs read permission for glacier:ListVaults, glacier:GetVaultLock, rbin:ListRules, rbin:GetRule, backup:ListBackupVaults, s3:ListAllMyBuckets and s3:GetBucketObjectLockConfiguration in every configured account and region",
-    providers.join(", ")
-)]
+#[derive(Debug)]
 pub struct DiscoveryError {
     pub providers: Vec<String>,
     pub region: String,
     pub operation: &'static str,
     pub error: AwsError,
+}
+
+impl std::error::Error for DiscoveryError {}
+
+impl std::fmt::Display for DiscoveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let permissions: Vec<&str> = Kind::ALL
+            .iter()
+            .flat_map(|k| k.discover_permissions().iter().copied())
+            .collect();
+        let (last, rest) = permissions
+            .split_last()
+            .map_or(("", &[][..]), |(l, r)| (*l, r));
+        write!(
+            f,
+            "could not discover locks in {} (provider {}): {} failed: {}\nhint: the report lists locks the config does not declare, which needs read permission for {} and {last} in every configured account and region",
+            self.region,
+            self.providers.join(", "),
+            self.operation,
+            self.error,
+            rest.join(", ")
+        )
+    }
 }
 
 /// Searches every scope, at most `parallelism` reads at a time within one. Read-only.

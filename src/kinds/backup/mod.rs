@@ -334,6 +334,7 @@ impl super::LockKind for Backup {
     const NOUN: &'static str = "backup vault";
     /// DescribeBackupVault.
     const READ_DEPTH: usize = 1;
+    const DISCOVER_PERMISSIONS: &'static [&'static str] = &["backup:ListBackupVaults"];
     const READ_PERMISSIONS: &'static [&'static str] = &["backup:DescribeBackupVault"];
     type Desired = BackupDesired;
     type Live = BackupLive;

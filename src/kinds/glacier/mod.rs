@@ -324,6 +324,8 @@ impl super::LockKind for Glacier {
     const NOUN: &'static str = "vault";
     /// GetVaultLock, then DescribeVault when there is no lock.
     const READ_DEPTH: usize = 2;
+    const DISCOVER_PERMISSIONS: &'static [&'static str] =
+        &["glacier:ListVaults", "glacier:GetVaultLock"];
     const READ_PERMISSIONS: &'static [&'static str] =
         &["glacier:GetVaultLock", "glacier:DescribeVault"];
     type Desired = GlacierDesired;

@@ -152,6 +152,7 @@ impl super::LockKind for Rbin {
     const NOUN: &'static str = "rule";
     /// GetRule.
     const READ_DEPTH: usize = 1;
+    const DISCOVER_PERMISSIONS: &'static [&'static str] = &["rbin:ListRules", "rbin:GetRule"];
     const READ_PERMISSIONS: &'static [&'static str] = &["rbin:GetRule"];
     type Desired = RbinDesired;
     type Live = RbinLive;

@@ -209,6 +209,8 @@ impl super::LockKind for S3 {
     const READ_DEPTH: usize = 3;
     /// Every S3 call names the expected bucket owner.
     const READ_NEEDS_ACCOUNT: bool = true;
+    const DISCOVER_PERMISSIONS: &'static [&'static str] =
+        &["s3:ListAllMyBuckets", "s3:GetBucketObjectLockConfiguration"];
     const READ_PERMISSIONS: &'static [&'static str] = &[
         "s3:ListBucket",
         "s3:GetBucketVersioning",
