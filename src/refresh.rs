@@ -249,7 +249,9 @@ pub async fn refresh(
     // STS is asked while the reads that do not need the account already run; a read that
     // needs it (an S3 bucket's expected owner) waits for it. What a provider whose identity
     // could not be asked read is dropped: that provider's failure is reported instead.
-    let identities = all_identities(resources, clients).shared();
+    // Shared by every read that awaits it: one answer, not one copy per resource.
+    let identities =
+        async { std::sync::Arc::new(all_identities(resources, clients).await) }.shared();
     // The deepest reads first, so that the last reads in flight are short ones.
     let mut ordered: Vec<&Resource> = resources.to_vec();
     ordered.sort_by_key(|r| std::cmp::Reverse(r.address.kind.read_depth()));
@@ -258,8 +260,8 @@ pub async fn refresh(
             let identities = identities.clone();
             async move {
                 let observed = if resource.address.kind.read_needs_account() {
-                    let (found, _) = identities.await;
-                    match found.get(&resource.provider) {
+                    let ids = identities.await;
+                    match ids.0.get(&resource.provider) {
                         Some(identity) => {
                             let target = target_of(config, resource, &identity.account);
                             let live = read(config, resource, &target, clients).await;
@@ -269,9 +271,9 @@ pub async fn refresh(
                     }
                 } else {
                     let mut target = target_of(config, resource, "");
-                    let (live, (found, _)) =
+                    let (live, ids) =
                         futures::join!(read(config, resource, &target, clients), identities);
-                    found.get(&resource.provider).map(|identity| {
+                    ids.0.get(&resource.provider).map(|identity| {
                         target.account.clone_from(&identity.account);
                         live.map(|live| Observed { target, live })
                     })
@@ -282,9 +284,11 @@ pub async fn refresh(
         .buffer_unordered(parallelism.max(1))
         .collect()
         .await;
-    let (_, identity_failures) = identities.await;
-    let mut failures: Vec<ReadFailure> = identity_failures
-        .into_iter()
+    let ids = identities.await;
+    let mut failures: Vec<ReadFailure> = ids
+        .1
+        .iter()
+        .map(|(provider, error)| (provider.clone(), error.clone()))
         .map(|(provider, error)| {
             let addresses = resources
                 .iter()
