@@ -85,7 +85,10 @@ impl Step<'_, '_> {
         // The expected bucket owner: the account the plan was made and approved in.
         let owner = self.target.account.as_str();
         let mut live_hold = None;
-        if action != ActionKind::EnableVersioning {
+        if matches!(
+            action,
+            ActionKind::EnableObjectLock | ActionKind::PutDefaultRetention
+        ) {
             // Read right before the put: the DefaultEventHold is carried as S3 holds it now,
             // and Object Lock turned on since the plan (perhaps with a default of someone
             // else's) is never overwritten by a put without a rule.
