@@ -1,42 +1,24 @@
-//! An in-memory AWS for unit tests: the three services' lock state machines, a call log, and
-//! injected failures. Integration tests use the emulator over real HTTP instead.
+//! An in-memory AWS for unit tests: each kind's service (its state in [`FakeLocks`], its
+//! behaviour in the kind's `fake.rs`), a call log, and injected failures. Integration tests use the emulator over real HTTP instead.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::{AwsError, CallerIdentity, ErrorClass, ProviderClients, StsApi};
-use crate::kinds::rbin::RuleInfo;
-use crate::kinds::snowball::JobInfo;
-
-#[derive(Clone, Debug, Default)]
-pub struct FakeVault {
-    pub lock: Option<FakeLock>,
-}
-
-#[derive(Clone, Debug)]
-pub struct FakeLock {
-    pub locked: bool,
-    pub policy: String,
-    pub lock_id: String,
-    pub created: Timestamp,
-}
+use crate::kinds::FakeLocks;
 
 #[derive(Clone, Debug, Default)]
 pub struct FakeState {
     pub now: Timestamp,
-    pub vaults: BTreeMap<String, FakeVault>,
-    pub rules: BTreeMap<String, RuleInfo>,
-    pub jobs: BTreeMap<String, (JobInfo, String)>,
-    pub buckets: BTreeMap<String, crate::kinds::s3::fake::FakeBucket>,
-    pub backup_vaults: BTreeMap<String, crate::kinds::backup::BackupVaultInfo>,
+    /// Each kind's resources.
+    pub locks: FakeLocks,
     /// Every call, as `Operation target`.
     pub calls: Vec<String>,
     /// Failures to answer with, per operation name, in order.
     pub failures: BTreeMap<String, VecDeque<Failure>>,
-    pub(crate) next_lock: u32,
 }
 
 /// An injected failure. `after_apply` performs the call and then fails ambiguously, like a
@@ -79,22 +61,16 @@ impl FakeAws {
             .push_back(Failure { error, after_apply });
     }
 
-    /// Calls whose operation mutates state, in order.
+    /// Calls whose operation mutates state (or discloses a secret), in order.
     pub fn mutating_calls(&self) -> Vec<String> {
-        const MUTATING: [&str; 8] = [
-            "PutBackupVaultLockConfiguration",
-            "DeleteBackupVaultLockConfiguration",
-            "InitiateVaultLock",
-            "CompleteVaultLock",
-            "AbortVaultLock",
-            "LockRule",
-            "UnlockRule",
-            "GetJobUnlockCode",
-        ];
+        let mutating = FakeLocks::MUTATING;
         self.state()
             .calls
             .iter()
-            .filter(|c| MUTATING.iter().any(|m| c.starts_with(m)))
+            .filter(|c| {
+                let operation = c.split(' ').next().unwrap_or_default();
+                mutating.iter().any(|ops| ops.contains(&operation))
+            })
             .cloned()
             .collect()
     }
@@ -132,22 +108,6 @@ pub(crate) fn apply<T>(
         Some(f) if !f.after_apply => Err(f.error),
         Some(f) => op().and(Err(f.error)),
         None => op(),
-    }
-}
-
-impl FakeState {
-    /// Drops InProgress locks older than 24 h, as AWS does.
-    pub(crate) fn expire(&mut self) {
-        let now = self.now;
-        for vault in self.vaults.values_mut() {
-            if vault
-                .lock
-                .as_ref()
-                .is_some_and(|l| !l.locked && l.created + SignedDuration::from_hours(24) <= now)
-            {
-                vault.lock = None;
-            }
-        }
     }
 }
 

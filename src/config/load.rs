@@ -8,13 +8,11 @@ use std::path::{Path, PathBuf};
 
 use super::de::{from_node, struct_fields, Issue, IssueKind};
 use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
-use super::model::{Config, Desired, Policy, PolicyErrorKind, Resource};
-use super::raw::{RawBackend, RawConfig, RawS3Backend};
-use super::validate::{
-    self, check_document, list, CheckedDesired, Declared, PathContext, PolicySource, RawDocument,
-};
+use super::model::{Config, Policy, PolicyErrorKind, Resource};
+use super::raw::{RawBackend, RawS3Backend};
+use super::validate::{self, check_document, list, Declared, PathContext, PolicyFile, RawDocument};
 use super::yaml::{self, Node, Span, TreeIssue};
-use crate::kinds::Kind;
+use crate::kinds::{Blocks, Kind};
 
 /// Config files larger than this are refused (8 MiB: some 50,000 resources).
 pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
@@ -118,17 +116,16 @@ fn load_collecting(
     let dir = config_dir(path);
     let mut doc = RawDocument {
         providers: Vec::new(),
-        glacier: Vec::new(),
-        rbin: Vec::new(),
-        backup: Vec::new(),
-        snowball: Vec::new(),
-        s3: Vec::new(),
+        blocks: Blocks::default(),
         backend: None,
     };
-    let top_keys = struct_fields::<RawConfig>().unwrap_or(&[]);
     let mut version_seen = false;
     for (key, value) in entries {
         let Some(name) = key.as_str() else { continue };
+        if let Ok(kind) = name.parse::<Kind>() {
+            doc.blocks.add(kind, value, &source, &mut diagnostics);
+            continue;
+        }
         match name {
             "version" => {
                 version_seen = true;
@@ -145,102 +142,22 @@ fn load_collecting(
                     })),
                 }
             }
-            "providers" => section(
-                name,
-                value,
-                &source,
-                &mut diagnostics,
-                |name, key, node, raw| {
-                    doc.providers.push(Declared {
-                        name,
-                        key,
-                        node,
-                        raw,
-                    })
-                },
-            ),
-            "glacier_vault_lock" => section(
-                name,
-                value,
-                &source,
-                &mut diagnostics,
-                |name, key, node, raw| {
-                    doc.glacier.push(Declared {
-                        name,
-                        key,
-                        node,
-                        raw,
-                    })
-                },
-            ),
-            "rbin_rule_lock" => section(
-                name,
-                value,
-                &source,
-                &mut diagnostics,
-                |name, key, node, raw| {
-                    doc.rbin.push(Declared {
-                        name,
-                        key,
-                        node,
-                        raw,
-                    })
-                },
-            ),
-            "backup_vault_lock" => section(
-                name,
-                value,
-                &source,
-                &mut diagnostics,
-                |name, key, node, raw| {
-                    doc.backup.push(Declared {
-                        name,
-                        key,
-                        node,
-                        raw,
-                    })
-                },
-            ),
-            "snowball_unlock_code" => section(
-                name,
-                value,
-                &source,
-                &mut diagnostics,
-                |name, key, node, raw| {
-                    doc.snowball.push(Declared {
-                        name,
-                        key,
-                        node,
-                        raw,
-                    })
-                },
-            ),
-            "s3_object_lock" => section(
-                name,
-                value,
-                &source,
-                &mut diagnostics,
-                |name, key, node, raw| {
-                    doc.s3.push(Declared {
-                        name,
-                        key,
-                        node,
-                        raw,
-                    })
-                },
-            ),
+            "providers" => doc
+                .providers
+                .extend(section(name, value, &source, &mut diagnostics)),
             "backend" => {
                 if let Some(declared) = backend(key, value, &source, &mut diagnostics) {
                     doc.backend = Some(declared);
                 }
             }
             other => {
+                let top_keys = top_level_keys();
                 let hint = match did_you_mean(other, top_keys.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None if other == "<<" => {
                         "YAML merge keys (`<<`) are not supported; write the keys out".to_string()
                     }
-                    None => format!("the top level holds {}", list(top_keys)),
+                    None => format!("the top level holds {}", list(&top_keys)),
                 };
                 diagnostics.push(
                     Diagnostic::new(format!("unknown top-level key `{other}`"))
@@ -272,51 +189,23 @@ fn load_collecting(
     diagnostics.extend(one_no_provider_error(checked.diagnostics));
 
     // The resolved stage: read the policy files.
+    let mut read_policy = |file: &PolicyFile| {
+        policy_files.push(file.path.clone());
+        read_policy_file(file, &dir, &source).map_err(|d| *d)
+    };
     let mut resources = Vec::with_capacity(checked.resources.len());
     for r in checked.resources {
-        let desired = match r.desired {
-            CheckedDesired::Glacier {
-                vault,
-                account_id,
-                policy,
-                state,
-                min_test_period,
-            } => {
-                let policy = match policy {
-                    PolicySource::Inline(p) => p,
-                    PolicySource::File { path: file, span } => {
-                        policy_files.push(file.clone());
-                        match read_policy_file(&file, &dir, &source, span).map_err(|d| *d) {
-                            Ok(p) => p,
-                            Err(d) => {
-                                diagnostics.push(d.subject(r.address.to_string()));
-                                continue;
-                            }
-                        }
-                    }
-                };
-                Desired::GlacierVaultLock(CheckedDesired::glacier(
-                    vault,
-                    account_id,
-                    policy,
-                    state,
-                    min_test_period,
-                ))
-            }
-            CheckedDesired::Rbin(d) => Desired::RbinRuleLock(d),
-            CheckedDesired::Backup(d) => Desired::BackupVaultLock(d),
-            CheckedDesired::Snowball(d) => Desired::SnowballUnlockCode(d),
-            CheckedDesired::S3(d) => Desired::S3ObjectLock(d),
-        };
-        resources.push(Resource {
-            address: r.address,
-            provider: r.provider,
-            desired,
-        });
+        match r.desired.resolve(&mut read_policy) {
+            Ok(desired) => resources.push(Resource {
+                address: r.address,
+                provider: r.provider,
+                desired,
+            }),
+            Err(d) => diagnostics.push(d.subject(r.address.to_string())),
+        }
     }
-    for (address, file, span) in checked.other_policy_files {
-        policy_files.push(file.clone());
-        if let Err(d) = read_policy_file(&file, &dir, &source, span).map_err(|d| *d) {
+    for (address, file) in checked.other_policy_files {
+        if let Err(d) = read_policy(&file) {
             diagnostics.push(d.subject(address.to_string()));
         }
     }
@@ -418,16 +307,16 @@ fn absolute(path: &Path) -> PathBuf {
     validate::normalize_lexically(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
-/// Types every entry of a top-level section (`providers`, or a kind) and hands it to `add`.
-fn section<'a, T: serde::de::DeserializeOwned>(
+/// Types every entry of a top-level section (`providers`, or a kind's).
+pub(crate) fn section<'a, T: serde::de::DeserializeOwned>(
     section: &str,
     value: &'a Node,
     source: &Source<'_>,
     diagnostics: &mut Vec<Diagnostic>,
-    mut add: impl FnMut(&'a str, &'a Node, &'a Node, Option<T>),
-) {
+) -> Vec<Declared<'a, T>> {
+    let mut declared = Vec::new();
     if value.is_null() {
-        return;
+        return declared;
     }
     let Some(entries) = value.entries() else {
         let what = if section == "providers" {
@@ -445,7 +334,7 @@ fn section<'a, T: serde::de::DeserializeOwned>(
                 "write `{section}:` and below it, indented, `<name>:` and its keys"
             )),
         );
-        return;
+        return declared;
     };
     for (key, node) in entries {
         let Some(name) = key.as_str() else { continue };
@@ -507,8 +396,21 @@ fn section<'a, T: serde::de::DeserializeOwned>(
                 partial.filter(|_| only_unknown_keys)
             }
         };
-        add(name, key, node, raw);
+        declared.push(Declared {
+            name,
+            key,
+            node,
+            raw,
+        });
     }
+    declared
+}
+
+/// The keys the top level of a config file may hold.
+fn top_level_keys() -> Vec<&'static str> {
+    let mut keys = vec!["version", "providers", "backend"];
+    keys.extend(Kind::ALL.iter().map(|k| k.as_str()));
+    keys
 }
 
 /// A typing issue as a diagnostic. `what` names the thing being typed, e.g.
@@ -605,25 +507,17 @@ fn quoted_number(found: &str) -> bool {
         .is_some_and(|n| n.trim().parse::<i64>().is_ok())
 }
 
+/// The hint for the missing key `field` of `what` (a kind, a provider, the backend).
 fn missing_hint(field: &str, what: &str) -> String {
-    match (field, what) {
-        ("vault", _) => "add `vault: <the vault's name>`".to_string(),
-        ("state", "glacier_vault_lock") => {
-            "add `state: locked`, `in_progress` or `unlocked`".to_string()
-        }
-        ("state", _) => "add `state: locked` or `unlocked`".to_string(),
-        ("rule_id", _) => {
-            "add `rule_id: <11 letters and digits>`; `aws rbin list-rules` lists them".to_string()
-        }
-        ("job_id", _) => "add `job_id: JID…`; `aws snowball list-jobs` lists them".to_string(),
-        ("deliver_to", _) => {
-            "add `deliver_to: <file>`: where the unlock code will be written".to_string()
-        }
-        ("region", _) => "add `region: us-east-1` (or the region you use)".to_string(),
-        ("bucket", _) => "add `bucket: <the bucket's name>`".to_string(),
-        ("object_lock", _) => "add `object_lock: enabled` or `disabled`".to_string(),
-        ("mode", _) => "add `mode: compliance` or `governance`".to_string(),
-        (field, _) => format!("add `{field}:`"),
+    let of_kind = what
+        .parse::<Kind>()
+        .ok()
+        .and_then(|kind| kind.missing_hints().iter().find(|(f, _)| *f == field));
+    match (of_kind, field) {
+        (Some((_, hint)), _) => hint.to_string(),
+        (None, "region") => "add `region: us-east-1` (or the region you use)".to_string(),
+        (None, "bucket") => "add `bucket: <the bucket's name>`".to_string(),
+        (None, field) => format!("add `{field}:`"),
     }
 }
 
@@ -750,13 +644,16 @@ fn decode_utf8(
     })
 }
 
-/// Reads and checks a policy file named by `policy_file:` (whose value is at `span`).
+/// Reads a policy file named by `policy_file:` (whose value is at `file.span`) and applies
+/// the kind's check to the policy in it.
 fn read_policy_file(
-    file: &Path,
+    file: &PolicyFile,
     dir: &Path,
     source: &Source<'_>,
-    span: Span,
 ) -> Result<Policy, Box<Diagnostic>> {
+    let span = file.span;
+    let check = file.check;
+    let file = file.path.as_path();
     let shown = file.display();
     let here = |message: String, hint: String| {
         Box::new(Diagnostic::new(message).at(source, span).hint(hint))
@@ -837,7 +734,7 @@ fn read_policy_file(
             ),
         }
     })?;
-    validate::check_policy(policy).map_err(|p| {
+    check(policy).map_err(|p| {
         let start = text.find(|c: char| !c.is_whitespace()).unwrap_or(0);
         let line = text[..start].matches('\n').count() + 1;
         let col = text[..start]
@@ -876,23 +773,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_top_level_key_of_the_raw_type_is_handled() {
+    fn every_top_level_key_of_the_schema_is_handled() {
         // The loader reads the top level section by section (so one bad resource does not
-        // hide the others); it must know every field of RawConfig.
-        let fields = struct_fields::<RawConfig>().unwrap();
-        assert_eq!(
-            fields,
-            [
-                "version",
-                "providers",
-                "backend",
-                "backup_vault_lock",
-                "glacier_vault_lock",
-                "rbin_rule_lock",
-                "snowball_unlock_code",
-                "s3_object_lock"
-            ]
-        );
+        // hide the others); it must know every key the config's schema declares.
+        let schema = crate::config::schema();
+        let mut declared: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut handled = top_level_keys();
+        declared.sort_unstable();
+        handled.sort_unstable();
+        assert_eq!(declared, handled);
+        assert_eq!(schema["additionalProperties"], serde_json::json!(false));
     }
 
     const BACKEND_BASE: &str = "version: 1\nproviders:\n  default: { region: us-east-1 }\n  state: { region: eu-west-1 }\n";

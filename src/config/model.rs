@@ -11,10 +11,6 @@ use serde_json::Value;
 
 pub use super::policy::{Policy, PolicyError, PolicyErrorKind, PolicyValue};
 use crate::digest;
-pub use crate::kinds::backup::{BackupDesired, BackupLockMode};
-pub use crate::kinds::glacier::{GlacierDesired, VaultLockState};
-pub use crate::kinds::rbin::{RbinDesired, RuleLockState};
-pub use crate::kinds::snowball::SnowballDesired;
 pub use crate::kinds::Desired;
 use crate::kinds::{Address, Kind};
 

@@ -11,18 +11,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-// Each kind's block as written is defined beside the kind's checks.
-pub use crate::kinds::backup::config::{RawBackupLockMode, RawBackupVaultLock};
-pub use crate::kinds::glacier::config::{RawGlacierVaultLock, RawPolicy, RawVaultLockState};
-pub use crate::kinds::rbin::config::{RawRbinRuleLock, RawRuleLockState};
-pub use crate::kinds::s3::config::{
-    RawDefaultRetention, RawObjectLockState, RawRetentionMode, RawRetentionRule, RawS3ObjectLock,
-};
-pub use crate::kinds::snowball::config::RawSnowballUnlockCode;
-
 /// A lockward configuration file (`lockward.yaml`): the intended state of irreversible AWS
 /// locks. See docs/configuration.md.
-#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "lockward configuration")]
 pub struct RawConfig {
@@ -42,32 +33,10 @@ pub struct RawConfig {
     #[serde(default)]
     pub backend: Option<RawBackend>,
 
-    /// AWS Backup Vault Locks, by resource name (address `backup_vault_lock.<name>`).
-    #[serde(default)]
-    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
-    pub backup_vault_lock: Option<BTreeMap<String, RawBackupVaultLock>>,
-
-    /// Glacier vault locks, by resource name (address `glacier_vault_lock.<name>`).
-    #[serde(default)]
-    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
-    pub glacier_vault_lock: Option<BTreeMap<String, RawGlacierVaultLock>>,
-
-    /// Recycle Bin retention rule locks, by resource name (address `rbin_rule_lock.<name>`).
-    #[serde(default)]
-    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
-    pub rbin_rule_lock: Option<BTreeMap<String, RawRbinRuleLock>>,
-
-    /// Snowball job unlock codes to deliver, by resource name (address
-    /// `snowball_unlock_code.<name>`).
-    #[serde(default)]
-    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
-    pub snowball_unlock_code: Option<BTreeMap<String, RawSnowballUnlockCode>>,
-
-    /// S3 Object Lock on buckets and their default retention, by resource name (address
-    /// `s3_object_lock.<name>`).
-    #[serde(default)]
-    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
-    pub s3_object_lock: Option<BTreeMap<String, RawS3ObjectLock>>,
+    /// Each kind's blocks, by kind: `backup_vault_lock:`, `glacier_vault_lock:` and the others
+    /// (each kind's section is defined in `kinds/mod.rs`).
+    #[serde(flatten)]
+    pub locks: crate::kinds::RawSections,
 }
 
 /// An AWS region and, optionally, a profile, an endpoint and a role to assume. Credentials

@@ -9,35 +9,10 @@ use std::path::{Component, Path, PathBuf};
 use jiff::SignedDuration;
 
 use super::error::{did_you_mean, Diagnostic, Source};
-use super::model::{
-    Backend, BackupDesired, GlacierDesired, Policy, Provider, RbinDesired, S3Backend,
-    SnowballDesired, VaultLockState,
-};
-use super::policy::{self, PolicyErrorKind, PolicyValue};
-use super::raw::{
-    RawBackupVaultLock, RawGlacierVaultLock, RawPolicy, RawProvider, RawRbinRuleLock, RawS3Backend,
-    RawS3ObjectLock, RawSnowballUnlockCode,
-};
+use super::model::{Backend, Policy, Provider, S3Backend};
+use super::raw::{RawProvider, RawS3Backend};
 use super::yaml::{Node, Span};
-use crate::kinds::s3::S3Desired;
-use crate::kinds::{Address, Kind};
-
-// Each kind's field checks are defined beside the kind's block checks.
-pub use crate::kinds::backup::config::{
-    check_backup_vault_name, check_changeable_for_days, check_retention_days,
-};
-pub use crate::kinds::glacier::config::{check_account_id, check_min_test_period, check_vault};
-pub use crate::kinds::rbin::config::{check_rule_id, check_unlock_delay};
-pub use crate::kinds::s3::config::{check_bucket, check_retention_rule};
-pub use crate::kinds::snowball::config::check_job_id;
-
-/// The largest vault lock policy AWS accepts, measured on the canonical JSON lockward sends
-/// (keys sorted, no insignificant whitespace): 20 KiB.
-pub const MAX_POLICY_BYTES: usize = 20 * 1024;
-
-/// A `min_test_period` must be shorter than this: an in-progress lock expires 24 h after it was
-/// initiated.
-pub const MAX_TEST_PERIOD: SignedDuration = SignedDuration::from_hours(24);
+use crate::kinds::{Address, Blocks, CheckedDesired, Kind};
 
 /// What is wrong with one value, and what to do about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +57,61 @@ pub fn check_name(name: &str) -> Check<()> {
     } else {
         problem
     })
+}
+
+/// An S3 bucket name, by S3's naming rules for general purpose buckets: 3 to 63 of
+/// `a-z 0-9 . -`, starting and ending with a letter or a digit, no two adjacent periods, not an
+/// IP address, none of the prefixes and suffixes S3 reserves.
+pub fn check_bucket(bucket: &str) -> Check<()> {
+    let len = bucket.chars().count();
+    if !(3..=63).contains(&len) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` is {len} characters long; S3 bucket names are 3 to 63"
+        )));
+    }
+    if let Some(c) = bucket
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-')))
+    {
+        let problem = Problem::new(format!("the bucket name `{bucket}` contains {c:?}"));
+        let fixed = bucket.to_ascii_lowercase().replace(['_', ' '], "-");
+        return Err(if check_bucket(&fixed).is_ok() {
+            problem.hint(format!(
+                "S3 bucket names use only lowercase letters, digits, `.` and `-`: did you mean `{fixed}`?"
+            ))
+        } else {
+            problem.hint("S3 bucket names use only lowercase letters, digits, `.` and `-`")
+        });
+    }
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !edge(bucket.chars().next()) || !edge(bucket.chars().last()) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` must start and end with a letter or a digit"
+        )));
+    }
+    if bucket.contains("..") {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` has two adjacent periods"
+        )));
+    }
+    if bucket.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` is formatted as an IP address, which S3 refuses"
+        )));
+    }
+    const PREFIXES: [&str; 4] = ["xn--", "sthree-", "sthree-configurator", "amzn-s3-demo-"];
+    const SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+    if let Some(p) = PREFIXES.iter().find(|p| bucket.starts_with(**p)) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` starts with `{p}`, a prefix S3 reserves"
+        )));
+    }
+    if let Some(x) = SUFFIXES.iter().find(|x| bucket.ends_with(**x)) {
+        return Err(Problem::new(format!(
+            "the bucket name `{bucket}` ends with `{x}`, a suffix S3 reserves"
+        )));
+    }
+    Ok(())
 }
 
 /// The key of the state object in an S3 backend: 1 to 960 bytes (room for the `.journal/…`
@@ -266,72 +296,6 @@ pub fn parse_duration(text: &str) -> Check<SignedDuration> {
     Ok(SignedDuration::from_secs(total))
 }
 
-/// A vault lock policy: a JSON object with a non-empty `Statement`, at most
-/// [`MAX_POLICY_BYTES`] in canonical JSON.
-pub fn check_policy(policy: Policy) -> Check<Policy> {
-    let document = policy.document();
-    let kind = match document {
-        PolicyValue::Object(_) => None,
-        PolicyValue::Array(_) => Some("a list"),
-        PolicyValue::String(_) => Some("a string"),
-        PolicyValue::Number(_) => Some("a number"),
-        PolicyValue::Bool(_) => Some("a boolean"),
-        PolicyValue::Null => Some("null"),
-    };
-    if let Some(kind) = kind {
-        return Err(Problem::new(format!(
-            "the policy must be a JSON object, not {kind}"
-        )));
-    }
-    match document.get("Statement") {
-        None => {
-            return Err(Problem::new("the policy has no `Statement`")
-                .hint("a vault lock policy needs at least one statement, e.g. one that denies glacier:DeleteArchive"))
-        }
-        Some(PolicyValue::Array(items)) if items.is_empty() => return Err(Problem::new("the policy's `Statement` list is empty")),
-        Some(PolicyValue::Array(_) | PolicyValue::Object(_)) => {}
-        Some(_) => return Err(Problem::new("the policy's `Statement` must be a list of statements or one statement object")),
-    }
-    let size = policy.canonical().len();
-    if size > MAX_POLICY_BYTES {
-        return Err(Problem::new(format!(
-            "the policy is {size} bytes in canonical JSON (keys sorted, no whitespace), more than the {MAX_POLICY_BYTES} bytes (20 KiB) AWS accepts"
-        )));
-    }
-    Ok(policy)
-}
-
-/// An inline policy (`node` is the value of `policy:`): JSON text is read strictly, a YAML
-/// mapping with every scalar as written. A problem comes with its place in the config file.
-pub(crate) fn check_inline_policy(
-    raw: &RawPolicy,
-    node: &Node,
-    source: &Source<'_>,
-) -> Result<Policy, (Span, Problem)> {
-    let policy = match raw {
-        RawPolicy::Text(text) => Policy::parse(text).map_err(|e| {
-            let at =
-                policy::inline_position(node, source, text, e.line, e.col).unwrap_or(node.span);
-            let problem = match &e.kind {
-                PolicyErrorKind::Invalid => Problem::new(format!(
-                    "the inline policy is not valid JSON: {e}"
-                ))
-                .hint("write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping"),
-                PolicyErrorKind::DuplicateKey { first, .. } => Problem::new(format!(
-                    "the inline policy has a {e} of its text (first written at line {} column {})",
-                    first.0,
-                    first.1 + 1
-                ))
-                .hint(DUPLICATE_POLICY_KEY_HINT),
-            };
-            (at, problem)
-        })?,
-        RawPolicy::Document => policy::from_yaml(node)
-            .map_err(|(at, message)| (at, Problem::new(format!("the inline policy: {message}"))))?,
-    };
-    check_policy(policy).map_err(|p| (node.span, p))
-}
-
 /// The hint for a duplicate key in a policy.
 pub(crate) const DUPLICATE_POLICY_KEY_HINT: &str =
     "each key appears once in a JSON object (AWS would keep only one of the values): remove the other";
@@ -431,11 +395,8 @@ impl<T> Declared<'_, T> {
 /// The typed document, before semantic checks.
 pub(crate) struct RawDocument<'a> {
     pub providers: Vec<Declared<'a, RawProvider>>,
-    pub glacier: Vec<Declared<'a, RawGlacierVaultLock>>,
-    pub rbin: Vec<Declared<'a, RawRbinRuleLock>>,
-    pub backup: Vec<Declared<'a, RawBackupVaultLock>>,
-    pub snowball: Vec<Declared<'a, RawSnowballUnlockCode>>,
-    pub s3: Vec<Declared<'a, RawS3ObjectLock>>,
+    /// Each kind's blocks.
+    pub blocks: Blocks<'a>,
     /// `backend:`, its `s3:` mapping as the node (the key is `backend`'s).
     pub backend: Option<Declared<'a, RawS3Backend>>,
 }
@@ -455,15 +416,20 @@ pub(crate) struct PathContext<'a> {
     pub state_abs: &'a Path,
 }
 
-/// Where a glacier resource's policy comes from, after the pure checks.
+/// Where a resource's policy comes from, after the pure checks.
 #[derive(Debug)]
 pub(crate) enum PolicySource {
     Inline(Policy),
-    /// A file still to be read: its resolved path, and the span of `policy_file:`'s value.
-    File {
-        path: PathBuf,
-        span: Span,
-    },
+    File(PolicyFile),
+}
+
+/// A policy file still to be read: its resolved path, the span of the value that names it,
+/// and the check the policy in it must pass (the kind's).
+#[derive(Debug)]
+pub(crate) struct PolicyFile {
+    pub path: PathBuf,
+    pub span: Span,
+    pub check: fn(Policy) -> Check<Policy>,
 }
 
 /// A resource that passed the pure checks, its policy possibly still to be read.
@@ -474,40 +440,6 @@ pub(crate) struct Checked {
     pub desired: CheckedDesired,
 }
 
-#[derive(Debug)]
-pub(crate) enum CheckedDesired {
-    Glacier {
-        vault: String,
-        account_id: String,
-        policy: PolicySource,
-        state: VaultLockState,
-        min_test_period: Option<SignedDuration>,
-    },
-    Rbin(RbinDesired),
-    Backup(BackupDesired),
-    Snowball(SnowballDesired),
-    S3(S3Desired),
-}
-
-impl CheckedDesired {
-    /// Completes a glacier resource with its policy.
-    pub fn glacier(
-        vault: String,
-        account_id: String,
-        policy: Policy,
-        state: VaultLockState,
-        min_test_period: Option<SignedDuration>,
-    ) -> GlacierDesired {
-        GlacierDesired {
-            vault,
-            account_id,
-            policy,
-            state,
-            min_test_period,
-        }
-    }
-}
-
 /// The result of the pure stage: the providers and resources that passed, and every problem
 /// found. The config is valid only if `diagnostics` is empty after the resolved stage too.
 pub(crate) struct CheckedDocument {
@@ -516,7 +448,7 @@ pub(crate) struct CheckedDocument {
     pub resources: Vec<Checked>,
     /// Policy files of resources that failed other checks: read only to report their
     /// problems too.
-    pub other_policy_files: Vec<(Address, PathBuf, Span)>,
+    pub other_policy_files: Vec<(Address, PolicyFile)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -611,11 +543,7 @@ pub(crate) fn check_document(
     }
 
     // Each kind's blocks, by the kind's own checks (its `config.rs`).
-    crate::kinds::backup::config::check(&doc.backup, &mut cx);
-    crate::kinds::glacier::config::check(&doc.glacier, &mut cx);
-    crate::kinds::rbin::config::check(&doc.rbin, &mut cx);
-    crate::kinds::s3::config::check(&doc.s3, &mut cx);
-    crate::kinds::snowball::config::check(&doc.snowball, &mut cx);
+    doc.blocks.check(&mut cx);
     cx.out
 }
 
@@ -768,9 +696,6 @@ pub(crate) fn list(words: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::raw::{RawRetentionMode, RawRetentionRule};
-    use crate::kinds::s3::RetentionPeriod;
-    use serde_json::Value;
 
     fn hint<T: std::fmt::Debug>(r: Check<T>) -> String {
         r.unwrap_err().hint.unwrap_or_default()
@@ -787,50 +712,6 @@ mod tests {
             "names start with a lowercase letter"
         );
         assert!(check_name("").is_err());
-    }
-
-    #[test]
-    fn vaults() {
-        assert!(check_vault("audit-logs_2.x").is_ok());
-        assert!(check_vault(&"v".repeat(255)).is_ok());
-        assert!(check_vault(&"v".repeat(256)).is_err());
-        assert!(check_vault("").is_err());
-        assert!(check_vault("audit logs")
-            .unwrap_err()
-            .message
-            .contains("' '"));
-    }
-
-    #[test]
-    fn account_ids() {
-        assert!(check_account_id("-").is_ok());
-        assert!(check_account_id("012345678901").is_ok());
-        assert!(hint(check_account_id("12345678901")).contains("has 11"));
-        assert!(hint(check_account_id("1234-5678-9012")).contains("\"123456789012\""));
-        assert!(check_account_id("").is_err());
-    }
-
-    #[test]
-    fn rule_ids() {
-        assert!(check_rule_id("a1B2c3D4e5F").is_ok());
-        assert!(check_rule_id("a1B2c3D4e5").is_err());
-        assert!(check_rule_id("a1B2c3D4e5-").is_err());
-    }
-
-    #[test]
-    fn job_ids() {
-        assert!(check_job_id("JID123e4567-e89b-12d3-a456-426655440000").is_ok());
-        assert!(check_job_id("MID123e4567-e89b-12d3-a456-426655440000").is_ok());
-        assert!(
-            hint(check_job_id("JID123E4567-E89B-12D3-A456-426655440000"))
-                .contains("JID123e4567-e89b")
-        );
-        assert!(hint(check_job_id("123e4567-e89b-12d3-a456-426655440000"))
-            .starts_with("job ids start with JID"));
-        assert!(check_job_id("JID123e4567-e89b-12d3-a456-42665544000").is_err());
-        assert!(check_job_id("CID123e4567-e89b-12d3-a456-426655440000").is_err());
-        assert!(check_job_id("").is_err());
-        assert!(check_job_id("é").is_err());
     }
 
     #[test]
@@ -897,41 +778,6 @@ mod tests {
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("9999999999h").is_err());
         assert!(hint(parse_duration("90")).contains("`90m`"));
-        assert!(check_min_test_period("0m").is_err());
-        assert!(check_min_test_period("23h59m").is_ok());
-        // A lock in progress expires at 24 h: a test period that long could never end first.
-        assert!(check_min_test_period("24h").is_err());
-        assert!(check_min_test_period("1d").is_err());
-        assert!(check_min_test_period("1d1s").is_err());
-    }
-
-    #[test]
-    fn unlock_delays() {
-        assert_eq!(check_unlock_delay(7), Ok(7));
-        assert_eq!(check_unlock_delay(30), Ok(30));
-        assert!(check_unlock_delay(6).is_err());
-        assert!(check_unlock_delay(31).is_err());
-        assert!(check_unlock_delay(-1).is_err());
-    }
-
-    #[test]
-    fn policies() {
-        let check = |v: Value| check_policy(Policy::from_value(v));
-        let ok = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny"}]});
-        assert!(check(ok).is_ok());
-        assert!(check(serde_json::json!({"Statement": []})).is_err());
-        assert!(check(serde_json::json!({"Version": "x"}))
-            .unwrap_err()
-            .message
-            .contains("no `Statement`"));
-        assert!(check(serde_json::json!([1])).is_err());
-        let big = serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES)}]});
-        assert!(check(big).unwrap_err().message.contains("canonical"));
-        // Exactly at the limit is accepted: the canonical form is what is measured.
-        let overhead = r#"{"Statement":[{"Sid":""}]}"#.len();
-        let at_limit =
-            serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES - overhead)}]});
-        assert!(check(at_limit).is_ok());
     }
 
     #[test]
@@ -985,30 +831,5 @@ mod tests {
         }
         let hint = check_bucket("Acme_Records").unwrap_err().hint.unwrap();
         assert!(hint.contains("`acme-records`"), "{hint}");
-    }
-
-    #[test]
-    fn a_retention_rule_has_exactly_one_positive_period() {
-        let rule = |days, years| RawRetentionRule {
-            mode: RawRetentionMode::Compliance,
-            days,
-            years,
-        };
-        assert_eq!(
-            check_retention_rule(&rule(Some(2555), None))
-                .unwrap()
-                .period,
-            RetentionPeriod::Days(2555)
-        );
-        assert_eq!(
-            check_retention_rule(&rule(None, Some(7))).unwrap().period,
-            RetentionPeriod::Years(7)
-        );
-        assert!(check_retention_rule(&rule(Some(1), Some(1))).is_err());
-        assert!(check_retention_rule(&rule(None, None)).is_err());
-        assert!(check_retention_rule(&rule(Some(0), None)).is_err());
-        assert!(check_retention_rule(&rule(None, Some(-1))).is_err());
-        assert!(check_retention_rule(&rule(Some(36501), None)).is_err());
-        assert!(check_retention_rule(&rule(None, Some(101))).is_err());
     }
 }

@@ -12,6 +12,7 @@
 //! the exhaustive matches that reach each kind. No other file matches over kinds with a
 //! wildcard arm.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::path::Path;
@@ -25,6 +26,10 @@ use schemars::JsonSchema;
 
 use crate::apply::executor::{Step, StepError};
 use crate::aws::AwsError;
+use crate::config::error::{Diagnostic, Source};
+use crate::config::load::section;
+use crate::config::validate::{Checker, Declared, PolicyFile};
+use crate::config::yaml::Node;
 use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Target};
 
 use backup::{BackupDesired, BackupRecord};
@@ -170,6 +175,30 @@ impl ProviderClients {
             s3: Arc::new(api),
         }
     }
+}
+
+/// Each kind's resources in the in-memory fake AWS (`aws::fake`); each kind's `fake.rs`
+/// serves its calls from its part.
+#[derive(Clone, Debug, Default)]
+pub struct FakeLocks {
+    pub backup_vaults: BTreeMap<String, backup::BackupVaultInfo>,
+    pub vaults: BTreeMap<String, glacier::fake::FakeVault>,
+    pub(crate) next_lock: u32,
+    pub rules: BTreeMap<String, rbin::RuleInfo>,
+    pub buckets: BTreeMap<String, s3::fake::FakeBucket>,
+    /// Each job with its unlock code.
+    pub jobs: BTreeMap<String, (snowball::JobInfo, String)>,
+}
+
+impl FakeLocks {
+    /// Each kind's operations that change something (or disclose a secret).
+    pub const MUTATING: [&[&str]; 5] = [
+        backup::fake::MUTATING,
+        glacier::fake::MUTATING,
+        rbin::fake::MUTATING,
+        s3::fake::MUTATING,
+        snowball::fake::MUTATING,
+    ];
 }
 
 /// One resource's desired, live and recorded values, all of kind `K`.
@@ -540,6 +569,112 @@ impl Paired<'_> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The config file's side of each kind: its section, typed; its checks; its resolution.
+
+/// Each kind's section of the config file as written: the part of the config's JSON Schema
+/// the kinds define (`config/raw.rs` flattens it into the top level).
+#[derive(JsonSchema)]
+pub struct RawSections {
+    /// AWS Backup Vault Locks, by resource name (address `backup_vault_lock.<name>`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
+    pub backup_vault_lock: Option<BTreeMap<String, backup::config::RawBackupVaultLock>>,
+
+    /// Glacier vault locks, by resource name (address `glacier_vault_lock.<name>`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
+    pub glacier_vault_lock: Option<BTreeMap<String, glacier::config::RawGlacierVaultLock>>,
+
+    /// Recycle Bin retention rule locks, by resource name (address `rbin_rule_lock.<name>`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
+    pub rbin_rule_lock: Option<BTreeMap<String, rbin::config::RawRbinRuleLock>>,
+
+    /// Snowball job unlock codes to deliver, by resource name (address
+    /// `snowball_unlock_code.<name>`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
+    pub snowball_unlock_code: Option<BTreeMap<String, snowball::config::RawSnowballUnlockCode>>,
+
+    /// S3 Object Lock on buckets and their default retention, by resource name (address
+    /// `s3_object_lock.<name>`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
+    pub s3_object_lock: Option<BTreeMap<String, s3::config::RawS3ObjectLock>>,
+}
+
+/// Each kind's blocks of one config file, typed (`raw` is `None` where typing failed; those
+/// errors are reported already).
+#[derive(Default)]
+pub(crate) struct Blocks<'a> {
+    backup: Vec<Declared<'a, backup::config::RawBackupVaultLock>>,
+    glacier: Vec<Declared<'a, glacier::config::RawGlacierVaultLock>>,
+    rbin: Vec<Declared<'a, rbin::config::RawRbinRuleLock>>,
+    s3: Vec<Declared<'a, s3::config::RawS3ObjectLock>>,
+    snowball: Vec<Declared<'a, snowball::config::RawSnowballUnlockCode>>,
+}
+
+impl<'a> Blocks<'a> {
+    /// Types `kind`'s section (`value`, the mapping of its blocks by name), reporting what
+    /// does not type.
+    pub(crate) fn add(
+        &mut self,
+        kind: Kind,
+        value: &'a Node,
+        source: &Source<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let (name, d) = (kind.as_str(), diagnostics);
+        match kind {
+            Kind::BackupVaultLock => self.backup.extend(section(name, value, source, d)),
+            Kind::GlacierVaultLock => self.glacier.extend(section(name, value, source, d)),
+            Kind::RbinRuleLock => self.rbin.extend(section(name, value, source, d)),
+            Kind::S3ObjectLock => self.s3.extend(section(name, value, source, d)),
+            Kind::SnowballUnlockCode => self.snowball.extend(section(name, value, source, d)),
+        }
+    }
+
+    /// Applies each kind's checks (its `config.rs`) to its blocks, kind by kind in address
+    /// order.
+    pub(crate) fn check(&self, cx: &mut Checker<'_>) {
+        backup::config::check(&self.backup, cx);
+        glacier::config::check(&self.glacier, cx);
+        rbin::config::check(&self.rbin, cx);
+        s3::config::check(&self.s3, cx);
+        snowball::config::check(&self.snowball, cx);
+    }
+}
+
+/// A resource's desired value once its block passed the pure checks: final, except for what
+/// is still to be read from a file (a Glacier lock's `policy_file`).
+#[derive(Debug)]
+pub(crate) enum CheckedDesired {
+    BackupVaultLock(BackupDesired),
+    GlacierVaultLock(glacier::config::Pending),
+    RbinRuleLock(RbinDesired),
+    S3ObjectLock(S3Desired),
+    SnowballUnlockCode(SnowballDesired),
+}
+
+impl CheckedDesired {
+    /// The desired value, reading with `read_policy` the policy file it names, if any.
+    pub(crate) fn resolve(
+        self,
+        read_policy: &mut dyn FnMut(&PolicyFile) -> Result<crate::config::Policy, Diagnostic>,
+    ) -> Result<Desired, Diagnostic> {
+        Ok(match self {
+            CheckedDesired::BackupVaultLock(d) => Desired::BackupVaultLock(d),
+            CheckedDesired::GlacierVaultLock(p) => {
+                Desired::GlacierVaultLock(p.resolve(read_policy)?)
+            }
+            CheckedDesired::RbinRuleLock(d) => Desired::RbinRuleLock(d),
+            CheckedDesired::S3ObjectLock(d) => Desired::S3ObjectLock(d),
+            CheckedDesired::SnowballUnlockCode(d) => Desired::SnowballUnlockCode(d),
+        })
+    }
+}
+
 /// A plan is made by the planner from the kind's own [`LockKind::ACTIONS`], and a saved plan
 /// file is checked against the plan schema, which names each kind's actions: an action of
 /// another kind reaches a step only through a plan file edited by hand.
@@ -621,6 +756,17 @@ impl Kind {
         Kind::S3ObjectLock,
         Kind::SnowballUnlockCode,
     ];
+
+    /// The hint for each required key of the kind's block, when it is missing.
+    pub(crate) fn missing_hints(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Kind::BackupVaultLock => backup::config::MISSING_HINTS,
+            Kind::GlacierVaultLock => glacier::config::MISSING_HINTS,
+            Kind::RbinRuleLock => rbin::config::MISSING_HINTS,
+            Kind::S3ObjectLock => s3::config::MISSING_HINTS,
+            Kind::SnowballUnlockCode => snowball::config::MISSING_HINTS,
+        }
+    }
 
     /// The schema of the kind's live value in the plan JSON.
     pub fn live_schema(self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {

@@ -35,7 +35,7 @@ pub struct Recorded<'a> {
 
 /// Nothing remembered: for tests of the planner.
 #[cfg(test)]
-pub(crate) fn recorded(state: &StateFile) -> Recorded<'_> {
+pub fn recorded(state: &StateFile) -> Recorded<'_> {
     static EMPTY: std::sync::LazyLock<History> = std::sync::LazyLock::new(History::default);
     Recorded {
         state,
@@ -284,9 +284,3 @@ fn refuse_shared_physical_keys(resources: &mut [Planned]) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;
-
-#[cfg(test)]
-mod proptests;

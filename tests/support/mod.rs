@@ -403,3 +403,23 @@ pub fn has_script() -> bool {
     }
     found
 }
+
+/// Nothing remembered beyond the state file: the planner's inputs for tests that call it
+/// directly.
+pub fn recorded(state: &lockward::state::StateFile) -> lockward::plan::Recorded<'_> {
+    static EMPTY: std::sync::LazyLock<lockward::plan::history::History> =
+        std::sync::LazyLock::new(Default::default);
+    lockward::plan::Recorded {
+        state,
+        history: &EMPTY,
+    }
+}
+
+/// A target for tests: account 123456789012 in us-east-1, no endpoint.
+pub fn test_target() -> lockward::plan::Target {
+    lockward::plan::Target {
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        endpoint: None,
+    }
+}

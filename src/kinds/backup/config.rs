@@ -4,9 +4,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::config::model::*;
 use crate::config::validate::*;
-use crate::kinds::{Address, Kind};
+use crate::kinds::backup::{BackupDesired, BackupLockMode};
+use crate::kinds::{Address, CheckedDesired, Kind};
 
 /// An AWS Backup Vault Lock: a governance lock can be changed or removed at any time; a
 /// compliance lock only during its grace period (`changeable_for_days`), and never after.
@@ -116,6 +116,12 @@ pub fn check_changeable_for_days(days: i64) -> Check<u32> {
         .hint("the grace period is how long the lock can still be changed or removed after it is put; AWS allows at most 36500")),
     }
 }
+
+/// The hint for each required key of a block, when it is missing.
+pub(crate) const MISSING_HINTS: &[(&str, &str)] = &[
+    ("vault", "add `vault: <the vault's name>`"),
+    ("mode", "add `mode: compliance` or `governance`"),
+];
 
 /// Checks every `backup_vault_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Checker<'_>) {
@@ -229,7 +235,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
             (true, Some(provider)) => cx.out.resources.push(Checked {
                 address,
                 provider,
-                desired: CheckedDesired::Backup(BackupDesired {
+                desired: CheckedDesired::BackupVaultLock(BackupDesired {
                     vault: raw.vault.clone(),
                     mode,
                     min_retention_days,

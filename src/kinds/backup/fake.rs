@@ -8,16 +8,24 @@ use crate::aws::AwsError;
 
 use super::aws::{BackupApi, BackupVaultInfo, LockConfiguration};
 
+/// The operations of the service that change something.
+pub(crate) const MUTATING: &[&str] = &[
+    "PutBackupVaultLockConfiguration",
+    "DeleteBackupVaultLockConfiguration",
+];
+
 #[async_trait]
 impl BackupApi for FakeAws {
     async fn list_vaults(&self) -> Result<Vec<BackupVaultInfo>, AwsError> {
         let (s, failure) = self.enter("ListBackupVaults", "");
-        apply(failure, || Ok(s.backup_vaults.values().cloned().collect()))
+        apply(failure, || {
+            Ok(s.locks.backup_vaults.values().cloned().collect())
+        })
     }
 
     async fn describe_vault(&self, vault: &str) -> Result<Option<BackupVaultInfo>, AwsError> {
         let (s, failure) = self.enter("DescribeBackupVault", vault);
-        apply(failure, || Ok(s.backup_vaults.get(vault).cloned()))
+        apply(failure, || Ok(s.locks.backup_vaults.get(vault).cloned()))
     }
 
     async fn put_lock(&self, vault: &str, lock: LockConfiguration) -> Result<(), AwsError> {
@@ -25,6 +33,7 @@ impl BackupApi for FakeAws {
         let now = s.now;
         apply(failure, || {
             let v = s
+                .locks
                 .backup_vaults
                 .get_mut(vault)
                 .ok_or_else(|| rejected("ResourceNotFoundException", "no such vault"))?;
@@ -49,6 +58,7 @@ impl BackupApi for FakeAws {
         let now = s.now;
         apply(failure, || {
             let v = s
+                .locks
                 .backup_vaults
                 .get_mut(vault)
                 .ok_or_else(|| rejected("ResourceNotFoundException", "no such vault"))?;

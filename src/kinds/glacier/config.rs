@@ -6,9 +6,12 @@ use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::config::model::*;
+use crate::config::error::{Diagnostic, Source};
+use crate::config::policy::{self, Policy, PolicyErrorKind, PolicyValue};
 use crate::config::validate::*;
-use crate::kinds::{Address, Kind};
+use crate::config::yaml::{Node, Span};
+use crate::kinds::glacier::{GlacierDesired, VaultLockState};
+use crate::kinds::{Address, CheckedDesired, Kind};
 
 /// A Glacier vault lock: a policy that, once completed, can never be changed or removed.
 #[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
@@ -168,6 +171,116 @@ pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
     Ok(d)
 }
 
+/// A `min_test_period` must be shorter than this: an in-progress lock expires 24 h after it was
+/// initiated.
+pub const MAX_TEST_PERIOD: SignedDuration = SignedDuration::from_hours(24);
+
+/// The largest vault lock policy AWS accepts, measured on the canonical JSON lockward sends
+/// (keys sorted, no insignificant whitespace): 20 KiB.
+pub const MAX_POLICY_BYTES: usize = 20 * 1024;
+
+/// A vault lock policy: a JSON object with a non-empty `Statement`, at most
+/// [`MAX_POLICY_BYTES`] in canonical JSON.
+pub fn check_policy(policy: Policy) -> Check<Policy> {
+    let document = policy.document();
+    let kind = match document {
+        PolicyValue::Object(_) => None,
+        PolicyValue::Array(_) => Some("a list"),
+        PolicyValue::String(_) => Some("a string"),
+        PolicyValue::Number(_) => Some("a number"),
+        PolicyValue::Bool(_) => Some("a boolean"),
+        PolicyValue::Null => Some("null"),
+    };
+    if let Some(kind) = kind {
+        return Err(Problem::new(format!(
+            "the policy must be a JSON object, not {kind}"
+        )));
+    }
+    match document.get("Statement") {
+        None => {
+            return Err(Problem::new("the policy has no `Statement`")
+                .hint("a vault lock policy needs at least one statement, e.g. one that denies glacier:DeleteArchive"))
+        }
+        Some(PolicyValue::Array(items)) if items.is_empty() => return Err(Problem::new("the policy's `Statement` list is empty")),
+        Some(PolicyValue::Array(_) | PolicyValue::Object(_)) => {}
+        Some(_) => return Err(Problem::new("the policy's `Statement` must be a list of statements or one statement object")),
+    }
+    let size = policy.canonical().len();
+    if size > MAX_POLICY_BYTES {
+        return Err(Problem::new(format!(
+            "the policy is {size} bytes in canonical JSON (keys sorted, no whitespace), more than the {MAX_POLICY_BYTES} bytes (20 KiB) AWS accepts"
+        )));
+    }
+    Ok(policy)
+}
+
+/// An inline policy (`node` is the value of `policy:`): JSON text is read strictly, a YAML
+/// mapping with every scalar as written. A problem comes with its place in the config file.
+pub(crate) fn check_inline_policy(
+    raw: &RawPolicy,
+    node: &Node,
+    source: &Source<'_>,
+) -> Result<Policy, (Span, Problem)> {
+    let policy = match raw {
+        RawPolicy::Text(text) => Policy::parse(text).map_err(|e| {
+            let at =
+                policy::inline_position(node, source, text, e.line, e.col).unwrap_or(node.span);
+            let problem = match &e.kind {
+                PolicyErrorKind::Invalid => Problem::new(format!(
+                    "the inline policy is not valid JSON: {e}"
+                ))
+                .hint("write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping"),
+                PolicyErrorKind::DuplicateKey { first, .. } => Problem::new(format!(
+                    "the inline policy has a {e} of its text (first written at line {} column {})",
+                    first.0,
+                    first.1 + 1
+                ))
+                .hint(DUPLICATE_POLICY_KEY_HINT),
+            };
+            (at, problem)
+        })?,
+        RawPolicy::Document => policy::from_yaml(node)
+            .map_err(|(at, message)| (at, Problem::new(format!("the inline policy: {message}"))))?,
+    };
+    check_policy(policy).map_err(|p| (node.span, p))
+}
+
+/// The hint for each required key of a block, when it is missing.
+pub(crate) const MISSING_HINTS: &[(&str, &str)] = &[
+    ("vault", "add `vault: <the vault's name>`"),
+    ("state", "add `state: locked`, `in_progress` or `unlocked`"),
+];
+
+/// A block that passed the pure checks, its policy possibly still in a file.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    vault: String,
+    account_id: String,
+    policy: PolicySource,
+    state: VaultLockState,
+    min_test_period: Option<SignedDuration>,
+}
+
+impl Pending {
+    /// The desired value, the policy read with `read_policy` if it is in a file.
+    pub(crate) fn resolve(
+        self,
+        read_policy: &mut dyn FnMut(&PolicyFile) -> Result<Policy, Diagnostic>,
+    ) -> Result<GlacierDesired, Diagnostic> {
+        let policy = match self.policy {
+            PolicySource::Inline(p) => p,
+            PolicySource::File(file) => read_policy(&file)?,
+        };
+        Ok(GlacierDesired {
+            vault: self.vault,
+            account_id: self.account_id,
+            policy,
+            state: self.state,
+            min_test_period: self.min_test_period,
+        })
+    }
+}
+
 /// Checks every `glacier_vault_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Checker<'_>) {
     let (source, paths) = (cx.source, cx.paths);
@@ -240,10 +353,11 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
                 }
             }
             (None, Some(file)) => match check_file_path(file) {
-                Ok(()) => Some(PolicySource::File {
+                Ok(()) => Some(PolicySource::File(PolicyFile {
                     path: resolve_path(paths.dir, file),
                     span: r.value_span("policy_file"),
-                }),
+                    check: check_policy,
+                })),
                 Err(e) => {
                     problems.push((r.value_span("policy_file"), e));
                     None
@@ -285,17 +399,17 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
             (true, Some(provider), Some(policy)) => cx.out.resources.push(Checked {
                 address,
                 provider,
-                desired: CheckedDesired::Glacier {
+                desired: CheckedDesired::GlacierVaultLock(Pending {
                     vault: raw.vault.clone(),
                     account_id,
                     policy,
                     state,
                     min_test_period,
-                },
+                }),
             }),
             (_, _, policy) => {
-                if let Some(PolicySource::File { path, span }) = policy {
-                    cx.out.other_policy_files.push((address, path, span));
+                if let Some(PolicySource::File(file)) = policy {
+                    cx.out.other_policy_files.push((address, file));
                 }
                 cx.report_all(&subject, problems);
             }

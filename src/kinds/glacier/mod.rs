@@ -6,7 +6,7 @@ pub(crate) mod config;
 pub(crate) mod demo;
 pub mod desired;
 pub(crate) mod discover;
-mod fake;
+pub mod fake;
 pub mod read;
 pub mod record;
 pub(crate) mod report;

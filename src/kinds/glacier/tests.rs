@@ -4,7 +4,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::GlacierRecord;
 use super::*;
-use crate::config::{GlacierDesired, Policy, VaultLockState};
+use crate::config::Policy;
+use crate::kinds::glacier::{GlacierDesired, VaultLockState};
 use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
 
 use ActionKind::{AbortLock as Abort, CompleteLock as Complete, InitiateLock as Initiate};
@@ -658,10 +659,11 @@ mod drift {
 mod import {
     use jiff::Timestamp;
 
+    use crate::config::Policy;
     use crate::config::{Desired, Resource};
-    use crate::config::{GlacierDesired, Policy, VaultLockState};
     use crate::import::{adopt, DeliveredFile};
     use crate::kinds::glacier::GlacierLive;
+    use crate::kinds::glacier::{GlacierDesired, VaultLockState};
     use crate::kinds::{Address, Kind};
     use crate::plan::Live;
     use crate::state::Record;
@@ -731,5 +733,69 @@ mod import {
         )
         .unwrap_err()
         .contains("already in the state file"));
+    }
+}
+
+/// The field checks of the kind's config block.
+mod config {
+    use serde_json::Value;
+
+    use crate::config::validate::Check;
+    use crate::config::Policy;
+    use crate::kinds::glacier::config::*;
+
+    fn hint<T: std::fmt::Debug>(r: Check<T>) -> String {
+        r.unwrap_err().hint.unwrap_or_default()
+    }
+
+    #[test]
+    fn vaults() {
+        assert!(check_vault("audit-logs_2.x").is_ok());
+        assert!(check_vault(&"v".repeat(255)).is_ok());
+        assert!(check_vault(&"v".repeat(256)).is_err());
+        assert!(check_vault("").is_err());
+        assert!(check_vault("audit logs")
+            .unwrap_err()
+            .message
+            .contains("' '"));
+    }
+
+    #[test]
+    fn account_ids() {
+        assert!(check_account_id("-").is_ok());
+        assert!(check_account_id("012345678901").is_ok());
+        assert!(hint(check_account_id("12345678901")).contains("has 11"));
+        assert!(hint(check_account_id("1234-5678-9012")).contains("\"123456789012\""));
+        assert!(check_account_id("").is_err());
+    }
+
+    #[test]
+    fn min_test_periods() {
+        assert!(check_min_test_period("0m").is_err());
+        assert!(check_min_test_period("23h59m").is_ok());
+        // A lock in progress expires at 24 h: a test period that long could never end first.
+        assert!(check_min_test_period("24h").is_err());
+        assert!(check_min_test_period("1d").is_err());
+        assert!(check_min_test_period("1d1s").is_err());
+    }
+
+    #[test]
+    fn policies() {
+        let check = |v: Value| check_policy(Policy::from_value(v));
+        let ok = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny"}]});
+        assert!(check(ok).is_ok());
+        assert!(check(serde_json::json!({"Statement": []})).is_err());
+        assert!(check(serde_json::json!({"Version": "x"}))
+            .unwrap_err()
+            .message
+            .contains("no `Statement`"));
+        assert!(check(serde_json::json!([1])).is_err());
+        let big = serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES)}]});
+        assert!(check(big).unwrap_err().message.contains("canonical"));
+        // Exactly at the limit is accepted: the canonical form is what is measured.
+        let overhead = r#"{"Statement":[{"Sid":""}]}"#.len();
+        let at_limit =
+            serde_json::json!({"Statement": [{"Sid": "x".repeat(MAX_POLICY_BYTES - overhead)}]});
+        assert!(check(at_limit).is_ok());
     }
 }

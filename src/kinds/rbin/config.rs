@@ -4,9 +4,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::config::model::*;
 use crate::config::validate::*;
-use crate::kinds::{Address, Kind};
+use crate::kinds::rbin::{RbinDesired, RuleLockState};
+use crate::kinds::{Address, CheckedDesired, Kind};
 
 /// A lock on a Recycle Bin retention rule: while locked, the rule cannot be changed or
 /// deleted; unlocking takes effect only after the unlock delay.
@@ -59,6 +59,15 @@ pub fn check_unlock_delay(days: i64) -> Check<u16> {
         ))),
     }
 }
+
+/// The hint for each required key of a block, when it is missing.
+pub(crate) const MISSING_HINTS: &[(&str, &str)] = &[
+    (
+        "rule_id",
+        "add `rule_id: <11 letters and digits>`; `aws rbin list-rules` lists them",
+    ),
+    ("state", "add `state: locked` or `unlocked`"),
+];
 
 /// Checks every `rbin_rule_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checker<'_>) {
@@ -118,7 +127,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checke
             (true, Some(provider)) => cx.out.resources.push(Checked {
                 address,
                 provider,
-                desired: CheckedDesired::Rbin(RbinDesired {
+                desired: CheckedDesired::RbinRuleLock(RbinDesired {
                     rule_id: raw.rule_id.clone(),
                     state,
                     unlock_delay_days,

@@ -8,12 +8,16 @@ use crate::aws::AwsError;
 
 use super::aws::{RbinApi, RuleInfo, RuleSummary};
 
+/// The operations of the service that change something.
+pub(crate) const MUTATING: &[&str] = &["LockRule", "UnlockRule"];
+
 #[async_trait]
 impl RbinApi for FakeAws {
     async fn list_rules(&self, resource_type: &str) -> Result<Vec<RuleSummary>, AwsError> {
         let (s, failure) = self.enter("ListRules", resource_type);
         apply(failure, || {
-            Ok(s.rules
+            Ok(s.locks
+                .rules
                 .iter()
                 .filter(|(_, r)| r.resource_type == resource_type)
                 .map(|(id, r)| RuleSummary {
@@ -28,7 +32,7 @@ impl RbinApi for FakeAws {
         let (s, failure) = self.enter("GetRule", rule_id);
         let now = s.now;
         apply(failure, || {
-            Ok(s.rules.get(rule_id).cloned().map(|mut r| {
+            Ok(s.locks.rules.get(rule_id).cloned().map(|mut r| {
                 if r.lock_state.as_deref() == Some("pending_unlock")
                     && r.lock_end_time.is_some_and(|t| t <= now)
                 {
@@ -43,6 +47,7 @@ impl RbinApi for FakeAws {
         let (mut s, failure) = self.enter("LockRule", rule_id);
         apply(failure, || {
             let r = s
+                .locks
                 .rules
                 .get_mut(rule_id)
                 .ok_or_else(|| rejected("ResourceNotFoundException", "no such rule"))?;
@@ -64,6 +69,7 @@ impl RbinApi for FakeAws {
         let now = s.now;
         apply(failure, || {
             let r = s
+                .locks
                 .rules
                 .get_mut(rule_id)
                 .ok_or_else(|| rejected("ResourceNotFoundException", "no such rule"))?;

@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::*;
-use crate::config::{RbinDesired, RuleLockState};
+use crate::kinds::rbin::{RbinDesired, RuleLockState};
 use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
 
 fn now() -> Timestamp {
@@ -335,8 +335,8 @@ mod import {
     use jiff::Timestamp;
 
     use crate::config::{Desired, Resource};
-    use crate::config::{RbinDesired, RuleLockState};
     use crate::import::{adopt, DeliveredFile};
+    use crate::kinds::rbin::{RbinDesired, RuleLockState};
     use crate::kinds::rbin::{RbinLive, RbinRecord, RbinRule, RuleLock};
     use crate::kinds::{Address, Kind};
     use crate::plan::Live;
@@ -405,5 +405,26 @@ mod import {
                 .unwrap_err()
                 .contains("not locked")
         );
+    }
+}
+
+/// The field checks of the kind's config block.
+mod config {
+    use crate::kinds::rbin::config::*;
+
+    #[test]
+    fn rule_ids() {
+        assert!(check_rule_id("a1B2c3D4e5F").is_ok());
+        assert!(check_rule_id("a1B2c3D4e5").is_err());
+        assert!(check_rule_id("a1B2c3D4e5-").is_err());
+    }
+
+    #[test]
+    fn unlock_delays() {
+        assert_eq!(check_unlock_delay(7), Ok(7));
+        assert_eq!(check_unlock_delay(30), Ok(30));
+        assert!(check_unlock_delay(6).is_err());
+        assert!(check_unlock_delay(31).is_err());
+        assert!(check_unlock_delay(-1).is_err());
     }
 }

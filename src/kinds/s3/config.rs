@@ -12,7 +12,7 @@ use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::s3::{DefaultRetention, RetentionMode, RetentionPeriod};
 use crate::kinds::s3::{ObjectLockState, S3Desired};
-use crate::kinds::{Address, Kind};
+use crate::kinds::{Address, CheckedDesired, Kind};
 
 /// S3 Object Lock on a bucket: once enabled it can never be disabled, and a COMPLIANCE
 /// default retention locks every object version written under it for its whole period.
@@ -123,61 +123,6 @@ impl JsonSchema for RawDefaultRetention {
     }
 }
 
-/// An S3 bucket name, by S3's naming rules for general purpose buckets: 3 to 63 of
-/// `a-z 0-9 . -`, starting and ending with a letter or a digit, no two adjacent periods, not an
-/// IP address, none of the prefixes and suffixes S3 reserves.
-pub fn check_bucket(bucket: &str) -> Check<()> {
-    let len = bucket.chars().count();
-    if !(3..=63).contains(&len) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` is {len} characters long; S3 bucket names are 3 to 63"
-        )));
-    }
-    if let Some(c) = bucket
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-')))
-    {
-        let problem = Problem::new(format!("the bucket name `{bucket}` contains {c:?}"));
-        let fixed = bucket.to_ascii_lowercase().replace(['_', ' '], "-");
-        return Err(if check_bucket(&fixed).is_ok() {
-            problem.hint(format!(
-                "S3 bucket names use only lowercase letters, digits, `.` and `-`: did you mean `{fixed}`?"
-            ))
-        } else {
-            problem.hint("S3 bucket names use only lowercase letters, digits, `.` and `-`")
-        });
-    }
-    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !edge(bucket.chars().next()) || !edge(bucket.chars().last()) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` must start and end with a letter or a digit"
-        )));
-    }
-    if bucket.contains("..") {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` has two adjacent periods"
-        )));
-    }
-    if bucket.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` is formatted as an IP address, which S3 refuses"
-        )));
-    }
-    const PREFIXES: [&str; 4] = ["xn--", "sthree-", "sthree-configurator", "amzn-s3-demo-"];
-    const SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
-    if let Some(p) = PREFIXES.iter().find(|p| bucket.starts_with(**p)) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` starts with `{p}`, a prefix S3 reserves"
-        )));
-    }
-    if let Some(x) = SUFFIXES.iter().find(|x| bucket.ends_with(**x)) {
-        return Err(Problem::new(format!(
-            "the bucket name `{bucket}` ends with `{x}`, a suffix S3 reserves"
-        )));
-    }
-    Ok(())
-}
-
 /// A default retention rule: a mode and exactly one of `days` (1 to 36500) and `years`
 /// (1 to 100), as S3 accepts them.
 pub fn check_retention_rule(rule: &RawRetentionRule) -> Check<DefaultRetention> {
@@ -209,6 +154,13 @@ pub fn check_retention_rule(rule: &RawRetentionRule) -> Check<DefaultRetention> 
     };
     Ok(DefaultRetention { mode, period })
 }
+
+/// The hint for each required key of a block, when it is missing.
+pub(crate) const MISSING_HINTS: &[(&str, &str)] = &[
+    ("bucket", "add `bucket: <the bucket's name>`"),
+    ("object_lock", "add `object_lock: enabled` or `disabled`"),
+    ("mode", "add `mode: compliance` or `governance`"),
+];
 
 /// Checks every `s3_object_lock` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checker<'_>) {
@@ -277,7 +229,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checke
             (true, Some(provider)) => cx.out.resources.push(Checked {
                 address: Address::new(Kind::S3ObjectLock, r.name),
                 provider,
-                desired: CheckedDesired::S3(S3Desired {
+                desired: CheckedDesired::S3ObjectLock(S3Desired {
                     bucket: raw.bucket.clone(),
                     object_lock,
                     default_retention,

@@ -50,12 +50,16 @@ fn no_such_bucket() -> AwsError {
     rejected("NoSuchBucket", "The specified bucket does not exist")
 }
 
+/// The operations of the service that change something.
+pub(crate) const MUTATING: &[&str] = &["PutBucketVersioning", "PutObjectLockConfiguration"];
+
 #[async_trait]
 impl S3Api for FakeAws {
     async fn list_buckets(&self, region: &str) -> Result<Vec<String>, AwsError> {
         let (s, failure) = self.enter("ListBuckets", region);
         apply(failure, || {
-            Ok(s.buckets
+            Ok(s.locks
+                .buckets
                 .iter()
                 .filter(|(_, b)| b.region == region)
                 .map(|(name, _)| name.clone())
@@ -65,7 +69,7 @@ impl S3Api for FakeAws {
 
     async fn head_bucket(&self, bucket: &str, owner: &str) -> Result<BucketHead, AwsError> {
         let (s, failure) = self.enter("HeadBucket", bucket);
-        apply(failure, || match s.buckets.get(bucket) {
+        apply(failure, || match s.locks.buckets.get(bucket) {
             None => Ok(BucketHead::Missing),
             Some(b) => owned(owner).map(|()| BucketHead::In {
                 region: b.region.clone(),
@@ -81,7 +85,8 @@ impl S3Api for FakeAws {
         let (s, failure) = self.enter("GetBucketVersioning", bucket);
         apply(failure, || {
             owned(owner)?;
-            s.buckets
+            s.locks
+                .buckets
                 .get(bucket)
                 .map(|b| b.versioning)
                 .ok_or_else(no_such_bucket)
@@ -96,7 +101,8 @@ impl S3Api for FakeAws {
         let (s, failure) = self.enter("GetObjectLockConfiguration", bucket);
         apply(failure, || {
             owned(owner)?;
-            s.buckets
+            s.locks
+                .buckets
                 .get(bucket)
                 .map(|b| b.object_lock)
                 .ok_or_else(no_such_bucket)
@@ -107,7 +113,7 @@ impl S3Api for FakeAws {
         let (mut s, failure) = self.enter("PutBucketVersioning", bucket);
         apply(failure, || {
             owned(owner)?;
-            let b = s.buckets.get_mut(bucket).ok_or_else(no_such_bucket)?;
+            let b = s.locks.buckets.get_mut(bucket).ok_or_else(no_such_bucket)?;
             b.versioning = Versioning::Enabled;
             Ok(())
         })
@@ -122,7 +128,7 @@ impl S3Api for FakeAws {
         let (mut s, failure) = self.enter("PutObjectLockConfiguration", bucket);
         apply(failure, || {
             owned(owner)?;
-            let b = s.buckets.get_mut(bucket).ok_or_else(no_such_bucket)?;
+            let b = s.locks.buckets.get_mut(bucket).ok_or_else(no_such_bucket)?;
             if b.versioning != Versioning::Enabled {
                 return Err(rejected(
                     "InvalidBucketState",

@@ -301,9 +301,10 @@ async fn the_fake_reads_like_s3_and_keeps_its_rules() {
 
     let aws = FakeAws::new(jiff::Timestamp::UNIX_EPOCH);
     aws.state()
+        .locks
         .buckets
         .insert("plain".to_string(), FakeBucket::new());
-    aws.state().buckets.insert(
+    aws.state().locks.buckets.insert(
         "far-away".to_string(),
         FakeBucket {
             region: "eu-west-1".to_string(),
@@ -387,4 +388,35 @@ fn drift_is_a_default_other_than_the_recorded_one_or_a_bucket_gone() {
         ..S3Record::new("acme-records-2026")
     };
     assert_eq!(report::drift(&enabled(seven), &versioning_only), None);
+}
+
+/// The field checks of the kind's config block.
+mod config {
+    use crate::kinds::s3::config::*;
+    use crate::kinds::s3::RetentionPeriod;
+
+    #[test]
+    fn a_retention_rule_has_exactly_one_positive_period() {
+        let rule = |days, years| RawRetentionRule {
+            mode: RawRetentionMode::Compliance,
+            days,
+            years,
+        };
+        assert_eq!(
+            check_retention_rule(&rule(Some(2555), None))
+                .unwrap()
+                .period,
+            RetentionPeriod::Days(2555)
+        );
+        assert_eq!(
+            check_retention_rule(&rule(None, Some(7))).unwrap().period,
+            RetentionPeriod::Years(7)
+        );
+        assert!(check_retention_rule(&rule(Some(1), Some(1))).is_err());
+        assert!(check_retention_rule(&rule(None, None)).is_err());
+        assert!(check_retention_rule(&rule(Some(0), None)).is_err());
+        assert!(check_retention_rule(&rule(None, Some(-1))).is_err());
+        assert!(check_retention_rule(&rule(Some(36501), None)).is_err());
+        assert!(check_retention_rule(&rule(None, Some(101))).is_err());
+    }
 }

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::error::Diagnostic;
-use crate::config::model::*;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
-use crate::kinds::{Address, Kind};
+use crate::kinds::snowball::SnowballDesired;
+use crate::kinds::{Address, CheckedDesired, Kind};
 
 /// A Snowball job's unlock code, retrieved once and written to a file.
 #[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
@@ -75,6 +75,18 @@ pub fn check_job_id(id: &str) -> Check<()> {
         problem.hint("job ids look like `JID123e4567-e89b-12d3-a456-426655440000`; see `aws snowball list-jobs`")
     })
 }
+
+/// The hint for each required key of a block, when it is missing.
+pub(crate) const MISSING_HINTS: &[(&str, &str)] = &[
+    (
+        "job_id",
+        "add `job_id: JID…`; `aws snowball list-jobs` lists them",
+    ),
+    (
+        "deliver_to",
+        "add `deliver_to: <file>`: where the unlock code will be written",
+    ),
+];
 
 /// Checks every `snowball_unlock_code` block, reporting each problem and keeping what passed.
 pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut Checker<'_>) {
@@ -195,7 +207,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
             (true, Some(provider)) => cx.out.resources.push(Checked {
                 address,
                 provider,
-                desired: CheckedDesired::Snowball(SnowballDesired {
+                desired: CheckedDesired::SnowballUnlockCode(SnowballDesired {
                     job_id: raw.job_id.clone(),
                     deliver_to,
                     manifest_path,

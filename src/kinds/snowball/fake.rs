@@ -8,12 +8,15 @@ use crate::aws::AwsError;
 
 use super::aws::{JobInfo, SnowballApi};
 
+/// The operations of the service that change something or disclose a secret.
+pub(crate) const MUTATING: &[&str] = &["GetJobUnlockCode"];
+
 #[async_trait]
 impl SnowballApi for FakeAws {
     async fn describe_job(&self, job_id: &str) -> Result<Option<JobInfo>, AwsError> {
         let (s, failure) = self.enter("DescribeJob", job_id);
         apply(failure, || {
-            Ok(s.jobs.get(job_id).map(|(info, _)| info.clone()))
+            Ok(s.locks.jobs.get(job_id).map(|(info, _)| info.clone()))
         })
     }
 
@@ -21,6 +24,7 @@ impl SnowballApi for FakeAws {
         let (s, failure) = self.enter("GetJobUnlockCode", job_id);
         apply(failure, || {
             let (info, code) = s
+                .locks
                 .jobs
                 .get(job_id)
                 .ok_or_else(|| rejected("InvalidResourceException", "no such job"))?;

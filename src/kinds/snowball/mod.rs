@@ -7,7 +7,7 @@ pub(crate) mod config;
 pub mod deliver;
 pub(crate) mod demo;
 pub mod desired;
-mod fake;
+pub mod fake;
 pub mod read;
 pub mod record;
 pub(crate) mod report;

@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::SnowballRecord;
 use super::*;
-use crate::config::SnowballDesired;
+use crate::kinds::snowball::SnowballDesired;
 use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
 
 const JOB: &str = "JID123e4567-e89b-12d3-a456-426655440000";
@@ -403,8 +403,8 @@ mod import {
     use crate::plan::Live;
     use std::fs;
 
-    use crate::config::SnowballDesired;
     use crate::import::inspect_delivery;
+    use crate::kinds::snowball::SnowballDesired;
     use crate::kinds::snowball::{SnowballJob, SnowballLive};
 
     fn ts(s: &str) -> Timestamp {
@@ -452,5 +452,31 @@ mod import {
             inspect_delivery(&dir.path().join("absent")),
             DeliveredFile::Missing
         );
+    }
+}
+
+/// The field checks of the kind's config block.
+mod config {
+    use crate::config::validate::Check;
+    use crate::kinds::snowball::config::*;
+
+    fn hint<T: std::fmt::Debug>(r: Check<T>) -> String {
+        r.unwrap_err().hint.unwrap_or_default()
+    }
+
+    #[test]
+    fn job_ids() {
+        assert!(check_job_id("JID123e4567-e89b-12d3-a456-426655440000").is_ok());
+        assert!(check_job_id("MID123e4567-e89b-12d3-a456-426655440000").is_ok());
+        assert!(
+            hint(check_job_id("JID123E4567-E89B-12D3-A456-426655440000"))
+                .contains("JID123e4567-e89b")
+        );
+        assert!(hint(check_job_id("123e4567-e89b-12d3-a456-426655440000"))
+            .starts_with("job ids start with JID"));
+        assert!(check_job_id("JID123e4567-e89b-12d3-a456-42665544000").is_err());
+        assert!(check_job_id("CID123e4567-e89b-12d3-a456-426655440000").is_err());
+        assert!(check_job_id("").is_err());
+        assert!(check_job_id("é").is_err());
     }
 }

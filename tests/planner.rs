@@ -5,19 +5,19 @@ use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::*;
-use crate::config::{
-    Config, Desired, GlacierDesired, Policy, Provider, RbinDesired, Resource, RuleLockState,
-    SnowballDesired, VaultLockState,
-};
-use crate::kinds::glacier::GlacierRecord;
-use crate::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
-use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
-use crate::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
-use crate::kinds::{Address, Kind};
-use crate::plan::Target;
-use crate::plan::{ActionKind, ActionStatus, Outcome, Plan, Summary};
-use crate::state::{Record, StateFile};
+use crate::support::{recorded, test_target};
+use lockward::config::{Config, Desired, Policy, Provider, Resource};
+use lockward::kinds::glacier::GlacierRecord;
+use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
+use lockward::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
+use lockward::kinds::rbin::{RbinDesired, RuleLockState};
+use lockward::kinds::rbin::{RbinLive, RbinRule, RuleLock};
+use lockward::kinds::snowball::SnowballDesired;
+use lockward::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
+use lockward::kinds::{Address, Kind};
+use lockward::plan::planner::{plan, Live, LiveSnapshot, Observed};
+use lockward::plan::{ActionKind, ActionStatus, Outcome, Plan, Summary};
+use lockward::state::{Record, StateFile};
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
 
@@ -141,7 +141,7 @@ fn snapshot(resources: Vec<(&str, Live)>) -> LiveSnapshot {
                 (
                     addr(a),
                     Observed {
-                        target: Target::for_tests(),
+                        target: test_target(),
                         live,
                     },
                 )
@@ -555,7 +555,7 @@ fn digest_changes_when_intent_or_live_state_changes() {
     other_live.resources.insert(
         addr("rbin_rule_lock.snapshots"),
         Observed {
-            target: Target::for_tests(),
+            target: test_target(),
             live: rule(Some(RuleLock::Unlocked)),
         },
     );

@@ -13,29 +13,30 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
-use super::{plan, recorded, Live, LiveSnapshot, Observed, Recorded};
-use crate::config::{
-    Config, Desired, GlacierDesired, Policy, Provider, RbinDesired, Resource, RuleLockState,
-    SnowballDesired, VaultLockState,
-};
-use crate::digest;
-use crate::kinds::backup::{BackupDesired, BackupLive, BackupLockMode, BackupRecord};
-use crate::kinds::glacier::GlacierRecord;
-use crate::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
-use crate::kinds::rbin::RbinRecord;
-use crate::kinds::rbin::{RbinLive, RbinRule, RuleLock};
-use crate::kinds::s3::{
+use crate::support::{recorded, test_target};
+use lockward::config::{Config, Desired, Policy, Provider, Resource};
+use lockward::digest;
+use lockward::kinds::backup::{BackupDesired, BackupLive, BackupLockMode, BackupRecord};
+use lockward::kinds::glacier::GlacierRecord;
+use lockward::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
+use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
+use lockward::kinds::rbin::RbinRecord;
+use lockward::kinds::rbin::{RbinDesired, RuleLockState};
+use lockward::kinds::rbin::{RbinLive, RbinRule, RuleLock};
+use lockward::kinds::s3::{
     DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired, S3Live, S3Record,
 };
-use crate::kinds::snowball::SnowballRecord;
-use crate::kinds::snowball::{
+use lockward::kinds::snowball::SnowballDesired;
+use lockward::kinds::snowball::SnowballRecord;
+use lockward::kinds::snowball::{
     DeliveryTarget, SnowballJob, SnowballLive, AFTER_CUSTOMER, BEFORE_CUSTOMER,
 };
-use crate::kinds::{Address, Kind};
-use crate::plan::{
-    ActionKind, ActionStatus, Attempt, Effect, History, Outcome, Plan, Reversibility, Target,
+use lockward::kinds::{Address, Kind};
+use lockward::plan::planner::{plan, Live, LiveSnapshot, Observed, Recorded};
+use lockward::plan::{
+    ActionKind, ActionStatus, Attempt, Effect, History, Outcome, Plan, Reversibility,
 };
-use crate::state::{Record, StateFile};
+use lockward::state::{Record, StateFile};
 
 const POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
 /// POLICY_A with other key order and whitespace: the same policy.
@@ -93,7 +94,7 @@ fn loaded_policies() -> &'static (Policy, Policy) {
             let text = format!(
                 "version: 1\nproviders:\n  default:\n    region: us-east-1\nglacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: {file}\n    state: locked\n"
             );
-            let config = crate::config::load_str(&text, &dir.path().join("lockward.yaml"))
+            let config = lockward::config::load_str(&text, &dir.path().join("lockward.yaml"))
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
             match &config.resources[0].desired {
                 Desired::GlacierVaultLock(d) => d.policy.clone(),
@@ -598,7 +599,7 @@ fn live(triples: &[Triple]) -> LiveSnapshot {
             (
                 address(i, t),
                 Observed {
-                    target: Target::for_tests(),
+                    target: test_target(),
                     live,
                 },
             )
@@ -745,7 +746,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                     job.job_state
                 ));
             }
-            if now > job.created + crate::kinds::snowball::CODE_LIFETIME {
+            if now > job.created + lockward::kinds::snowball::CODE_LIFETIME {
                 return Err("GetJobUnlockCode more than 360 days after the job was created".into());
             }
             if job.delivery.fingerprint().is_some() {
@@ -1185,7 +1186,7 @@ proptest! {
                 effect,
                 plan_digest: Some(digest::sha256(b"the plan that was approved")),
                 at: base() - mins(30),
-                target: Some(Target::for_tests()),
+                target: Some(test_target()),
                 detail: serde_json::Map::new(),
             }])]),
         };
