@@ -33,7 +33,7 @@ pub fn clock_override() -> Result<Option<Timestamp>, String> {
 }
 
 /// The endpoint the AWS SDK takes from the environment for `service` (its SDK id in
-/// lowercase, e.g. `glacier`): `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`; `None`
+/// lowercase, e.g. `sts`): `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`; `None`
 /// when neither is set, or when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true` (the SDK then
 /// ignores both).
 pub fn endpoint_url(service: &str) -> Option<String> {

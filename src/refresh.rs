@@ -359,6 +359,8 @@ fn failure(
     }
 }
 
+/// The clients are built for every provider the config declares, and a resource names only
+/// declared providers; the two are separate maps, so the lookup can still miss.
 fn no_clients(provider: &str) -> AwsError {
     AwsError {
         class: crate::aws::ErrorClass::NotSent,

@@ -43,6 +43,7 @@ impl<T: Send + 'static> GroupCommit<T> {
                         flush = Some(f);
                         result
                     }
+                    // A panic in the flush is a runtime failure no type rules out.
                     Err(e) => Err(format!("internal error: the durable write panicked ({e}); this is a bug in lockward")),
                 };
                 for reply in replies {
@@ -65,6 +66,7 @@ impl<T: Send + 'static> GroupCommit<T> {
     /// without waiting for its flush: [`Queued::wait`] says whether it became durable.
     pub fn enqueue(&self, item: T) -> Result<Queued, String> {
         let (reply, done) = oneshot::channel();
+        // The writer task lives as long as this handle unless it panicked: a runtime failure.
         self.tx.send((item, reply)).map_err(|_| {
             "internal error: the durable writer stopped; this is a bug in lockward".to_string()
         })?;

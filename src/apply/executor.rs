@@ -234,6 +234,8 @@ impl<'a> Executor<'a> {
                     }
                 }
                 _ => {
+                    // Preflight refused every planned address the config does not declare;
+                    // the plan (possibly read from a file) and the config stay two inputs.
                     run.stop.store(true, Ordering::SeqCst);
                     ActionOutcome::Failed(format!(
                         "internal error: {address} is in the plan but not in the config; this is a bug in lockward"
@@ -268,6 +270,8 @@ impl<'a> Executor<'a> {
         recovery: &crate::plan::Recovery,
         run: &Run<'_>,
     ) -> Result<(), FatalError> {
+        // The recovery travels as JSON in the plan (possibly a saved plan file, checked
+        // against its digest): the planner writes a record there, but its type is JSON.
         let Ok(record) = serde_json::from_value::<Record>(recovery.record.clone()) else {
             return Err(FatalError(format!(
                 "internal error: the plan's recovery for {} is not a state record; this is a bug in lockward",

@@ -51,6 +51,8 @@ pub enum PreflightError {
         at: String,
     },
 
+    /// The plan and the config are two inputs (the plan may come from a file); the digest
+    /// check before preflight ties them, so only a flaw in that check reaches this.
     #[error("internal error: {0} is in the plan but not in the configuration; this is a bug in lockward")]
     Undeclared(Address),
 }

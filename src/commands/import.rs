@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 use crate::apply::journal::{JournalAction, JournalRecord, Phase};
 use crate::aws::CallerIdentity;
 use crate::cli::ImportArgs;
-use crate::config::Desired;
 use crate::import::{self, DeliveredFile};
 use crate::plan::{self, LiveSnapshot, Outcome};
 use crate::refresh::{self, Clients};
@@ -80,10 +79,10 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         let Some(observed) = live.resources.get(&resource.address) else {
             continue;
         };
-        let delivered = match &resource.desired {
-            Desired::SnowballUnlockCode(d) => import::inspect_delivery(&d.deliver_to),
-            _ => DeliveredFile::Missing,
-        };
+        let delivered = resource
+            .desired
+            .delivers_to()
+            .map_or(DeliveredFile::Missing, import::inspect_delivery);
         match import::adopt(
             resource,
             &observed.live,

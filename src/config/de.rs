@@ -487,6 +487,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        // serde calls next_key_seed before next_value_seed; the protocol is not in its types.
         let Some((i, node, key)) = self.value.take() else {
             return Err(DeError::one(IssueKind::Invalid(
                 "a value was asked for before its key (a bug in lockward)".to_string(),

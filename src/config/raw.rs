@@ -33,8 +33,7 @@ pub struct RawConfig {
     #[serde(default)]
     pub backend: Option<RawBackend>,
 
-    /// Each kind's blocks, by kind: `backup_vault_lock:`, `glacier_vault_lock:` and the others
-    /// (each kind's section is defined in `kinds/mod.rs`).
+    /// Each kind's blocks under the kind's name (the sections are defined in `kinds/mod.rs`).
     #[serde(flatten)]
     pub locks: crate::kinds::RawSections,
 }

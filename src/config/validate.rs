@@ -735,7 +735,7 @@ mod tests {
     #[test]
     fn endpoint_urls() {
         assert!(check_endpoint_url("http://127.0.0.1:4566").is_ok());
-        assert!(check_endpoint_url("https://glacier.example.com/base").is_ok());
+        assert!(check_endpoint_url("https://aws.example.com/base").is_ok());
         assert!(
             hint(check_endpoint_url("localhost:4566")).is_empty()
                 || check_endpoint_url("localhost:4566").is_err()

@@ -1,16 +1,19 @@
 //! The one dispatch point between the generic engine and the lock kinds.
 //!
-//! Each kind lives in its folder (`backup/`, `glacier/`, `rbin/`, `s3/`, `snowball/`): its desired type, live
-//! type and read, recorded type, transition table, action steps, its words for the plan
-//! renderers, its report drift and import (`report.rs`), its AWS service trait with the SDK
-//! adapter and the fake, its discovery (`discover.rs`), its part of the demo (`demo.rs`), its
-//! config block and checks (`config.rs`), and its tests. Each folder implements [`LockKind`].
-//! The config layer still names each kind once: its field of the document, its section in the
-//! loader and its `CheckedDesired` variant. This file
-//! holds [`Kind`] and [`Kind::ALL`], the enums over the kinds' typed values ([`Desired`],
-//! [`Live`], [`Record`]), [`Paired`] (one resource's values of one kind, paired once), and
-//! the exhaustive matches that reach each kind. No other file matches over kinds with a
-//! wildcard arm.
+//! Each kind lives in its folder (`backup/`, `glacier/`, `rbin/`, `s3/`, `snowball/`): its
+//! config block as written and its checks (`config.rs`), its desired type, live type and
+//! read, recorded type, transition table, action steps, its words for the plan renderers,
+//! its report drift and import (`report.rs`), its AWS service trait with the SDK adapter and
+//! its part of the in-memory fake, its discovery (`discover.rs`), its part of the demo
+//! (`demo.rs`), and its tests. Each folder implements [`LockKind`].
+//!
+//! This file holds [`Kind`] and [`Kind::ALL`], the enums over the kinds' typed values
+//! ([`Desired`], [`Live`], [`Record`]), [`Paired`] (one resource's values of one kind, paired
+//! once), the kinds' sections of the config file ([`RawSections`], [`Blocks`],
+//! [`CheckedDesired`]), their parts of the fake ([`FakeLocks`]), and the exhaustive matches
+//! that reach each kind. No other file matches over kinds with a wildcard arm. Adding a kind
+//! is its folder, one variant in each enum here with its one-line arms, and the emulator's
+//! service file.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -317,6 +320,18 @@ impl Desired {
             Desired::BackupVaultLock(d) => Some(&d.vault),
             Desired::S3ObjectLock(d) => Some(&d.bucket),
             Desired::SnowballUnlockCode(_) => None,
+        }
+    }
+
+    /// The file the resource delivers a secret to, for a kind that delivers one (import
+    /// looks at what is there).
+    pub fn delivers_to(&self) -> Option<&Path> {
+        match self {
+            Desired::SnowballUnlockCode(d) => Some(&d.deliver_to),
+            Desired::BackupVaultLock(_)
+            | Desired::GlacierVaultLock(_)
+            | Desired::RbinRuleLock(_)
+            | Desired::S3ObjectLock(_) => None,
         }
     }
 
@@ -676,8 +691,9 @@ impl CheckedDesired {
 }
 
 /// A plan is made by the planner from the kind's own [`LockKind::ACTIONS`], and a saved plan
-/// file is checked against the plan schema, which names each kind's actions: an action of
-/// another kind reaches a step only through a plan file edited by hand.
+/// file is checked against its digest and the plan schema, which names each kind's actions.
+/// The plan's actions are one vocabulary ([`ActionKind`]) read back as data, so which kind an
+/// action belongs to is checked here, at run time, not by a type.
 fn not_an_action_of(address: &Address, action: ActionKind) -> StepError {
     StepError(format!(
         "internal error: {address} cannot {}; this is a bug in lockward",

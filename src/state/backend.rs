@@ -96,6 +96,8 @@ impl StateBackend {
         match &config.backend {
             None => Ok(StateBackend::Local(state_path.to_path_buf())),
             Some(Backend::S3(s3)) => {
+                // The config check refuses a backend naming an undeclared provider; the
+                // provider is named by key, so the lookup can still miss.
                 let Some(provider) = config.providers.get(&s3.provider) else {
                     return Err(RemoteError::Failed(format!(
                         "internal error: the backend's provider `{}` is not declared; this is a bug in lockward",

@@ -799,3 +799,164 @@ mod config {
         assert!(check(at_limit).is_ok());
     }
 }
+
+/// Policy files and inline policies through the real loader: `config.yaml` and its `policies/audit.json` in a new directory.
+mod loaded {
+    use std::fs;
+    use std::path::Path;
+
+    use jiff::Timestamp;
+
+    use crate::config::{load, Config, ConfigError, Desired, Policy};
+    use crate::kinds::glacier::GlacierLive;
+    use crate::plan::{plan, Live, LiveSnapshot, Plan};
+    use crate::state::StateFile;
+
+    const CONFIG: &str = "version: 1\nproviders:\n  default: { region: us-east-1 }\nglacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n";
+
+    fn load_with_policy(dir: &Path, policy: &[u8]) -> Result<Config, ConfigError> {
+        fs::create_dir_all(dir.join("policies")).unwrap();
+        fs::write(dir.join("policies/audit.json"), policy).unwrap();
+        fs::write(dir.join("lockward.yaml"), CONFIG).unwrap();
+        load(&dir.join("lockward.yaml"))
+    }
+
+    fn policy_of(config: &Config) -> &Policy {
+        match &config.resources[0].desired {
+            Desired::GlacierVaultLock(d) => &d.policy,
+            other => panic!("not a glacier resource: {other:?}"),
+        }
+    }
+
+    /// The plan for a vault without a lock, as `plan` would make it.
+    fn plan_of(config: &Config) -> Plan {
+        let mut live = LiveSnapshot::default();
+        live.resources.insert(
+            config.resources[0].address.clone(),
+            crate::plan::Observed {
+                target: crate::plan::Target::for_tests(),
+                live: Live::GlacierVaultLock(GlacierLive::NoLock),
+            },
+        );
+        let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+        plan(
+            config,
+            &live,
+            crate::plan::planner::recorded(&StateFile::empty()),
+            now,
+        )
+    }
+
+    const WRITTEN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*","Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":1e2,"x:Big":12345678901234567890123,"x:Float":1.0}}}]}"#;
+    const CANONICAL: &str = r#"{"Statement":[{"Action":"glacier:DeleteArchive","Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":1e2,"x:Big":12345678901234567890123,"x:Float":1.0}},"Effect":"Deny","Principal":"*","Resource":"*"}],"Version":"2012-10-17"}"#;
+
+    #[test]
+    fn numbers_reach_the_plan_and_what_is_sent_exactly_as_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = load_with_policy(tmp.path(), WRITTEN.as_bytes()).unwrap();
+        // What the executor sends to InitiateVaultLock.
+        assert_eq!(policy_of(&config).canonical(), CANONICAL);
+        // What the plan carries, digests and shows.
+        let plan = plan_of(&config);
+        assert_eq!(plan.resources[0].desired["policy"], CANONICAL);
+        let text = serde_json::to_string(&plan).unwrap();
+        assert!(text.contains("12345678901234567890123"), "{text}");
+        assert!(!text.contains("e+22") && !text.contains("100.0"), "{text}");
+    }
+
+    #[test]
+    fn policies_written_differently_with_one_content_plan_the_same_digest() {
+        let reformatted = "\u{feff}{\n  \"Statement\" : [ {\n    \"Resource\": \"*\", \"Principal\": \"*\",\n    \"Condition\": {\"NumericLessThan\": {\"x:Float\": 1.0, \"x:Big\": 12345678901234567890123, \"glacier:ArchiveAgeInDays\": 1e2}},\n    \"Effect\": \"Deny\", \"Action\": \"glacier:DeleteArchive\" } ],\n  \"Version\": \"2012-10-17\"\n}\n";
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = load_with_policy(a.path(), WRITTEN.as_bytes()).unwrap();
+        let b = load_with_policy(b.path(), reformatted.as_bytes()).unwrap();
+        assert_eq!(policy_of(&a).canonical(), policy_of(&b).canonical());
+        assert_eq!(a.digest(), b.digest());
+        assert_eq!(plan_of(&a).digest, plan_of(&b).digest);
+
+        // A number written another way is another policy, and another approval.
+        let c = tempfile::tempdir().unwrap();
+        let c = load_with_policy(c.path(), WRITTEN.replace("1e2", "100").as_bytes()).unwrap();
+        assert_ne!(a.digest(), c.digest());
+        assert_ne!(plan_of(&a).digest, plan_of(&c).digest);
+        let d = tempfile::tempdir().unwrap();
+        let d = load_with_policy(
+            d.path(),
+            WRITTEN
+                .replace("12345678901234567890123", "12345678901234567890124")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_ne!(plan_of(&a).digest, plan_of(&d).digest);
+    }
+
+    #[test]
+    fn a_duplicate_key_in_a_policy_file_is_an_error_at_its_line_and_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        let text = "{\"Version\": \"2012-10-17\", \"Statement\": [{\n  \"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"glacier:DeleteArchive\", \"Resource\": \"*\",\n  \"Effect\": \"Allow\"}]}";
+        let err = load_with_policy(tmp.path(), text.as_bytes()).unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert!(d.message.contains("duplicate key `Effect`"), "{err}");
+        let at = d.location.as_ref().unwrap();
+        assert_eq!(
+            (at.file.as_path(), at.line, at.column),
+            (tmp.path().join("policies/audit.json").as_path(), 3, 3),
+            "{err}"
+        );
+        assert_eq!((d.related[0].line, d.related[0].column), (2, 3), "{err}");
+    }
+
+    #[test]
+    fn trailing_data_in_a_policy_file_is_an_error_at_its_line_and_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        let text =
+            "{\"Statement\": {\"Effect\": \"Deny\"}}\n  {\"Statement\": {\"Effect\": \"Allow\"}}\n";
+        let err = load_with_policy(tmp.path(), text.as_bytes()).unwrap_err();
+        let at = err.diagnostics()[0].location.as_ref().unwrap();
+        assert_eq!((at.line, at.column), (2, 3), "{err}");
+        assert!(err.to_string().contains("trailing characters"), "{err}");
+    }
+
+    #[test]
+    fn a_policy_file_that_is_not_utf8_is_an_error_at_its_line_and_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = load_with_policy(tmp.path(), b"{\"Statement\": {\n \"Sid\": \"caf\xe9\"}}")
+            .unwrap_err();
+        let at = err.diagnostics()[0].location.as_ref().unwrap();
+        assert_eq!((at.line, at.column), (2, 13), "{err}");
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn a_policy_file_with_a_byte_order_mark_loads() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut text = "\u{feff}".as_bytes().to_vec();
+        text.extend_from_slice(WRITTEN.as_bytes());
+        let config = load_with_policy(tmp.path(), &text).unwrap();
+        assert_eq!(policy_of(&config).canonical(), CANONICAL);
+    }
+
+    fn load_inline(policy: &str) -> Result<Config, ConfigError> {
+        let text = format!("version: 1\nproviders:\n  default: {{ region: us-east-1 }}\nglacier_vault_lock:\n  audit:\n    vault: audit-logs\n    state: locked\n    policy:{policy}");
+        crate::config::load_str(&text, Path::new("/nonexistent/lockward.yaml"))
+    }
+
+    #[test]
+    fn an_inline_yaml_mapping_keeps_numbers_as_written() {
+        let config = load_inline("\n      Version: \"2012-10-17\"\n      Statement:\n        - Effect: Deny\n          Principal: \"*\"\n          Action: glacier:DeleteArchive\n          Resource: \"*\"\n          Condition:\n            NumericLessThan:\n              glacier:ArchiveAgeInDays: 1e2\n              x:Big: 12345678901234567890123\n              x:Float: 1.0\n").unwrap();
+        assert_eq!(policy_of(&config).canonical(), CANONICAL);
+    }
+
+    #[test]
+    fn an_inline_json_text_keeps_numbers_and_refuses_duplicates_at_their_place() {
+        let config = load_inline(&format!(" '{WRITTEN}'\n")).unwrap();
+        assert_eq!(policy_of(&config).canonical(), CANONICAL);
+
+        let err = load_inline(" |\n      {\"Statement\": [{\n        \"Effect\": \"Deny\",\n        \"Effect\": \"Allow\"}]}\n").unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert!(d.message.contains("duplicate key `Effect`"), "{err}");
+        let at = d.location.as_ref().unwrap();
+        // The second `"Effect"` of the block, in the config file.
+        assert_eq!((at.line, at.column), (11, 9), "{err}");
+    }
+}
