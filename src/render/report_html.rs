@@ -470,7 +470,184 @@ fn esc(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use jiff::Timestamp;
+    use serde_json::json;
+
     use super::*;
+    use crate::kinds::glacier::GlacierRecord;
+    use crate::kinds::{Address, Kind, Record};
+    use crate::plan::{Action, ActionKind, Outcome, ResourcePlan, Target};
+    use crate::report::{
+        DiscoveryScope, HistoryEntry, JournalSummary, ReportSummary, StateSummary, UnmanagedLock,
+    };
+
+    /// Would open a script, close an attribute or end the stylesheet if it went in as it is.
+    const HOSTILE: &str = r#"<script>alert('x')</script>"&</style>"#;
+    const HOSTILE_ESCAPED: &str =
+        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&amp;&lt;/style&gt;";
+    /// [`HOSTILE`] after the compact JSON of a value this build cannot describe.
+    const HOSTILE_IN_JSON_ESCAPED: &str =
+        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\\&quot;&amp;&lt;/style&gt;";
+
+    /// `[field]` then [`HOSTILE`]: which field the text came from is in the text.
+    fn hostile(field: &str) -> String {
+        format!("[{field}]{HOSTILE}")
+    }
+
+    /// Every text field the HTML report shows, each holding [`HOSTILE`].
+    fn hostile_report() -> Report {
+        let address = Address::new(Kind::GlacierVaultLock, hostile("address"));
+        let plan = ResourcePlan {
+            address: address.clone(),
+            kind: Kind::GlacierVaultLock,
+            physical_key: hostile("physical_key"),
+            outcome: Outcome::Noop,
+            target: Target::for_tests(),
+            live: json!({ "state": hostile("live") }),
+            desired: json!({ "state": hostile("desired") }),
+            recorded: json!({ "state": "none" }),
+            actions: vec![Action::ready(ActionKind::CompleteLock, hostile("reason"))],
+            messages: vec![],
+            policy_diff: Some(format!(
+                "--- live policy\n+++ desired policy\n-{}\n+{}\n {}",
+                hostile("diff_removed"),
+                hostile("diff_added"),
+                hostile("diff_kept")
+            )),
+            recovery: None,
+        };
+        let record = GlacierRecord {
+            vault: hostile("record_vault"),
+            lock_id: hostile("record_lock_id"),
+            initiated_at: None,
+            policy_digest: hostile("record_policy"),
+            completed_at: None,
+            target: None,
+            physical_key: None,
+        };
+        Report {
+            format_version: crate::report::REPORT_FORMAT_VERSION.into(),
+            generated_at: Timestamp::UNIX_EPOCH,
+            config: hostile("config").into(),
+            config_digest: hostile("config_digest"),
+            plan_digest: hostile("plan_digest"),
+            state: StateSummary {
+                path: hostile("state_path").into(),
+                lineage: Some(hostile("lineage")),
+                serial: 1,
+            },
+            journal: JournalSummary {
+                path: hostile("journal_path").into(),
+                records: 1,
+                damaged_lines: 0,
+            },
+            summary: ReportSummary {
+                violation: 1,
+                unmanaged: 1,
+                ..ReportSummary::default()
+            },
+            resources: vec![ResourceReport {
+                address,
+                kind: Kind::GlacierVaultLock,
+                provider: hostile("provider"),
+                verdict: Verdict::Violation,
+                findings: vec![
+                    hostile("finding"),
+                    format!("vault `{}` is locked", hostile("finding_code")),
+                ],
+                plan,
+                recorded: Some(Record::GlacierVaultLock(record)),
+                history: vec![HistoryEntry {
+                    ts: Timestamp::UNIX_EPOCH,
+                    action: hostile("history_action"),
+                    plan_digest: Some(hostile("history_plan")),
+                    caller: Some(hostile("history_caller")),
+                }],
+            }],
+            unmanaged: vec![UnmanagedLock {
+                kind: Kind::GlacierVaultLock,
+                providers: vec![hostile("unmanaged_provider")],
+                region: hostile("unmanaged_region"),
+                name: hostile("unmanaged_name"),
+                resource_type: Some(hostile("unmanaged_resource_type")),
+                lock_state: hostile("unmanaged_lock_state"),
+                min_retention_days: None,
+                max_retention_days: None,
+                lock_date: None,
+                created: None,
+                expires: None,
+                policy_digest: Some(hostile("unmanaged_policy")),
+                unlock_delay_days: None,
+                default_retention: None,
+                lock_end_time: None,
+                suggested_address: Address::new(Kind::GlacierVaultLock, "stray"),
+                next_step: hostile("unmanaged_next_step"),
+            }],
+            discovery: vec![DiscoveryScope {
+                providers: vec![hostile("discovery_provider")],
+                region: hostile("discovery_region"),
+                vaults: 1,
+                rules: 0,
+                backup_vaults: 0,
+                buckets: 0,
+            }],
+            notes: vec![hostile("note")],
+        }
+    }
+
+    #[test]
+    fn markup_in_any_field_of_the_report_reaches_the_page_as_text() {
+        let mut out = Vec::new();
+        render(&hostile_report(), &mut out).unwrap();
+        let html = String::from_utf8(out).unwrap();
+
+        assert!(!html.contains("<script"), "{html}");
+        assert_eq!(html.matches("</style>").count(), 1, "{html}");
+        assert!(!html.contains("\"&"), "a quote ended an attribute: {html}");
+        for field in [
+            "address",
+            "config",
+            "config_digest",
+            "plan_digest",
+            "state_path",
+            "lineage",
+            "journal_path",
+            "note",
+            "provider",
+            "finding",
+            "finding_code",
+            "reason",
+            "diff_removed",
+            "diff_added",
+            "diff_kept",
+            "record_vault",
+            "record_lock_id",
+            "record_policy",
+            "history_action",
+            "history_plan",
+            "history_caller",
+            "unmanaged_provider",
+            "unmanaged_region",
+            "unmanaged_name",
+            "unmanaged_resource_type",
+            "unmanaged_lock_state",
+            "unmanaged_policy",
+            "unmanaged_next_step",
+            "discovery_provider",
+            "discovery_region",
+        ] {
+            let escaped = format!("[{field}]{HOSTILE_ESCAPED}");
+            assert!(html.contains(&escaped), "no {escaped} in {html}");
+        }
+        for field in ["live", "desired"] {
+            let escaped = format!("[{field}]{HOSTILE_IN_JSON_ESCAPED}");
+            assert!(html.contains(&escaped), "no {escaped} in {html}");
+        }
+        let id = format!("id=\"glacier_vault_lock.[address]{HOSTILE_ESCAPED}\"");
+        assert!(html.contains(&id), "no {id} in {html}");
+        let href = format!("href=\"#glacier_vault_lock.[address]{HOSTILE_ESCAPED}\"");
+        assert!(html.contains(&href), "no {href} in {html}");
+    }
 
     #[test]
     fn prose_sets_quoted_names_as_code_and_escapes_the_rest() {
