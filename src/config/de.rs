@@ -13,36 +13,8 @@ use serde::de::{
     Visitor,
 };
 
+pub use super::error::{Issue, IssueKind};
 use super::yaml::{resolve_plain, Content, Node, Plain, Span};
-
-/// One typing problem, located.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Issue {
-    pub kind: IssueKind,
-    pub span: Option<Span>,
-    /// The key whose value has the problem, when there is one.
-    pub key: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum IssueKind {
-    UnknownField {
-        field: String,
-        expected: &'static [&'static str],
-    },
-    MissingField {
-        field: &'static str,
-    },
-    WrongType {
-        found: String,
-        expected: String,
-    },
-    UnknownVariant {
-        variant: String,
-        expected: &'static [&'static str],
-    },
-    Invalid(String),
-}
 
 /// The error type of [`NodeDeserializer`]: the issues found, and for a failure inside one entry
 /// of the outermost struct, which entry.

@@ -65,6 +65,80 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// What reading the file (into its tree, then into the raw types) found wrong, before it is
+/// shown: what, where when known, and under which key. The loader turns each into a
+/// [`Diagnostic`], which can then name the resource and show the line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issue {
+    pub kind: IssueKind,
+    pub span: Option<Span>,
+    /// The key whose value has the problem (or the key itself, for a key's problem).
+    pub key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum IssueKind {
+    /// The document cannot be read on: a YAML syntax error, a second document, a tag, too
+    /// deep a nesting, an alias that recurses or expands too far.
+    Unreadable {
+        message: String,
+        hint: Option<String>,
+    },
+    /// `key` written twice in one mapping (the one under `parent_key`); the first, at
+    /// `first`, is kept.
+    DuplicateKey {
+        first: Span,
+        parent_key: Option<String>,
+    },
+    /// A key that is a list, a mapping or null.
+    BadKey {
+        found: String,
+    },
+    UnknownField {
+        field: String,
+        expected: &'static [&'static str],
+    },
+    MissingField {
+        field: &'static str,
+    },
+    WrongType {
+        found: String,
+        expected: String,
+    },
+    UnknownVariant {
+        variant: String,
+        expected: &'static [&'static str],
+    },
+    Invalid(String),
+}
+
+impl Issue {
+    /// A problem that stops the reading at `span`.
+    pub(crate) fn unreadable(
+        span: Span,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Issue {
+        Issue {
+            kind: IssueKind::Unreadable {
+                message: message.into(),
+                hint,
+            },
+            span: Some(span),
+            key: None,
+        }
+    }
+
+    /// The message of a problem that stopped the reading (empty for the others).
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
+        match &self.kind {
+            IssueKind::Unreadable { message, .. } => message,
+            _ => "",
+        }
+    }
+}
+
 /// One problem: what is wrong, where (with the source line), for which resource, and what to
 /// do about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +148,7 @@ pub struct Diagnostic {
     pub message: String,
     /// Where the problem is. `None` only for problems with the file as a whole (missing,
     /// unreadable, too large).
-    pub location: Option<Snippet>,
+    pub location: Option<Box<Snippet>>,
     /// Related places, e.g. where a duplicate was first declared.
     pub related: Vec<Snippet>,
     pub hint: Option<String>,
@@ -107,7 +181,7 @@ impl Diagnostic {
     /// The primary location, in the config file; also where the diagnostic sorts.
     pub(crate) fn at(mut self, source: &Source, span: Span) -> Diagnostic {
         self.order = (span.line, span.col);
-        self.location = Some(source.snippet(span, None));
+        self.location = Some(Box::new(source.snippet(span, None)));
         self
     }
 
@@ -115,7 +189,7 @@ impl Diagnostic {
     /// config location that referenced it.
     pub(crate) fn at_elsewhere(mut self, snippet: Snippet, order: Span) -> Diagnostic {
         self.order = (order.line, order.col);
-        self.location = Some(snippet);
+        self.location = Some(Box::new(snippet));
         self
     }
 
@@ -168,13 +242,20 @@ impl fmt::Display for Diagnostic {
         }
         let width = self
             .location
-            .iter()
+            .as_deref()
+            .into_iter()
             .chain(&self.related)
             .map(|s| s.line.to_string().len())
             .max()
             .unwrap_or(1);
         let pad = " ".repeat(width);
-        for (i, snippet) in self.location.iter().chain(&self.related).enumerate() {
+        for (i, snippet) in self
+            .location
+            .as_deref()
+            .into_iter()
+            .chain(&self.related)
+            .enumerate()
+        {
             let arrow = if i == 0 && self.location.is_some() {
                 "-->"
             } else {

@@ -11,7 +11,7 @@ use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
 use super::model::{Config, Policy, PolicyErrorKind, Resource};
 use super::raw::{RawBackend, RawS3Backend};
 use super::validate::{self, check_document, list, Declared, PathContext, PolicyFile, RawDocument};
-use super::yaml::{self, Node, Span, TreeIssue};
+use super::yaml::{self, Node, Span};
 use crate::kinds::{Blocks, Kind};
 
 /// Config files larger than this are refused (8 MiB: some 50,000 resources).
@@ -84,17 +84,12 @@ fn load_collecting(
             .hint("remove it (was the file saved by a binary tool?)"),
         ));
     }
-    let tree = yaml::parse(text).map_err(|e| {
-        ConfigError::one(
-            Diagnostic::new(e.message)
-                .at(&source, e.span)
-                .maybe_hint(e.hint),
-        )
-    })?;
+    let tree = yaml::parse(text)
+        .map_err(|e| ConfigError::one(issue(e, None, "the config", &source, Span::at(1, 0))))?;
     let mut diagnostics: Vec<Diagnostic> = tree
         .issues
-        .iter()
-        .map(|issue| tree_issue(issue, &source))
+        .into_iter()
+        .map(|i| issue(i, None, "the config", &source, Span::at(1, 0)))
         .collect();
     let Some(root) = &tree.root else {
         diagnostics.push(
@@ -191,7 +186,7 @@ fn load_collecting(
     // The resolved stage: read the policy files.
     let mut read_policy = |file: &PolicyFile| {
         policy_files.push(file.path.clone());
-        read_policy_file(file, &dir, &source).map_err(|d| *d)
+        read_policy_file(file, &dir, &source)
     };
     let mut resources = Vec::with_capacity(checked.resources.len());
     for r in checked.resources {
@@ -425,6 +420,14 @@ fn issue(
     let span = issue.span.unwrap_or(fallback);
     let key = issue.key.as_deref();
     let (message, hint) = match issue.kind {
+        IssueKind::Unreadable { message, hint } => (message, hint),
+        IssueKind::DuplicateKey { first, parent_key } => {
+            return duplicate_key(key.unwrap_or_default(), span, first, parent_key, source)
+        }
+        IssueKind::BadKey { found } => (
+            format!("a key must be a name, not {found}"),
+            Some("write keys as plain words, e.g. `audit:`".to_string()),
+        ),
         IssueKind::UnknownField { field, expected } => {
             let hint = match did_you_mean(&field, expected.iter().copied()) {
                 Some(close) => format!("did you mean `{close}`?"),
@@ -521,44 +524,42 @@ fn missing_hint(field: &str, what: &str) -> String {
     }
 }
 
-fn tree_issue(issue: &TreeIssue, source: &Source<'_>) -> Diagnostic {
-    match issue {
-        TreeIssue::DuplicateKey {
-            key,
-            span,
-            first,
-            parent_key,
-        } => {
-            let kind = parent_key.as_deref().and_then(|p| p.parse::<Kind>().ok());
-            let (subject, message, hint) = match (kind, parent_key) {
-                (Some(kind), _) => (
-                    Some(format!("{kind}.{key}")),
-                    "duplicate address: this resource is declared twice".to_string(),
-                    "each address is declared once: rename one of them (e.g. `{key}_2`), or merge the two into one".replace("{key}", key),
-                ),
-                (None, Some(parent)) if parent == "providers" => (
-                    Some(format!("providers.{key}")),
-                    "this provider is declared twice".to_string(),
-                    "rename one of them, or merge the two".to_string(),
-                ),
-                (None, _) => (None, format!("duplicate key `{key}`"), "each key appears once in a mapping: remove one of them".to_string()),
-            };
-            Diagnostic::new(message)
-                .maybe_subject(subject.as_deref())
-                .at(source, *span)
-                .related(
-                    source
-                        .snippet(*first, Some("first declared here"))
-                        .secondary(),
-                )
-                .hint(hint)
-        }
-        TreeIssue::BadKey { span, found } => {
-            Diagnostic::new(format!("a key must be a name, not {found}"))
-                .at(source, *span)
-                .hint("write keys as plain words, e.g. `audit:`")
-        }
-    }
+/// `key` written twice in one mapping (the second at `span`): under a kind's section, a
+/// resource declared twice; under `providers`, a provider.
+fn duplicate_key(
+    key: &str,
+    span: Span,
+    first: Span,
+    parent_key: Option<String>,
+    source: &Source<'_>,
+) -> Diagnostic {
+    let kind = parent_key.as_deref().and_then(|p| p.parse::<Kind>().ok());
+    let (subject, message, hint) = match (kind, parent_key.as_deref()) {
+        (Some(kind), _) => (
+            Some(format!("{kind}.{key}")),
+            "duplicate address: this resource is declared twice".to_string(),
+            format!("each address is declared once: rename one of them (e.g. `{key}_2`), or merge the two into one"),
+        ),
+        (None, Some("providers")) => (
+            Some(format!("providers.{key}")),
+            "this provider is declared twice".to_string(),
+            "rename one of them, or merge the two".to_string(),
+        ),
+        (None, _) => (
+            None,
+            format!("duplicate key `{key}`"),
+            "each key appears once in a mapping: remove one of them".to_string(),
+        ),
+    };
+    Diagnostic::new(message)
+        .maybe_subject(subject.as_deref())
+        .at(source, span)
+        .related(
+            source
+                .snippet(first, Some("first declared here"))
+                .secondary(),
+        )
+        .hint(hint)
 }
 
 fn too_large(path: &Path, size: u64) -> ConfigError {
@@ -650,14 +651,12 @@ fn read_policy_file(
     file: &PolicyFile,
     dir: &Path,
     source: &Source<'_>,
-) -> Result<Policy, Box<Diagnostic>> {
+) -> Result<Policy, Diagnostic> {
     let span = file.span;
     let check = file.check;
     let file = file.path.as_path();
     let shown = file.display();
-    let here = |message: String, hint: String| {
-        Box::new(Diagnostic::new(message).at(source, span).hint(hint))
-    };
+    let here = |message: String, hint: String| Diagnostic::new(message).at(source, span).hint(hint);
     let resolved_hint = || {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
@@ -703,17 +702,15 @@ fn read_policy_file(
                 resolved_hint(),
             )
         })?;
-    let text = decode_utf8(bytes, file, Some((source, span)))
-        .map_err(|e| Box::new(e.diagnostics()[0].clone()))?;
+    let text =
+        decode_utf8(bytes, file, Some((source, span))).map_err(|e| e.diagnostics()[0].clone())?;
     // A byte order mark is not content: skipped here as the policy reader skips it, so the
     // columns shown are the reader's.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let policy_source = Source::new(file, text);
     let elsewhere = |d: Diagnostic, at: Span| {
-        Box::new(
-            d.at_elsewhere(policy_source.snippet(at, None), span)
-                .related(source.snippet(span, Some("referenced here")).secondary()),
-        )
+        d.at_elsewhere(policy_source.snippet(at, None), span)
+            .related(source.snippet(span, Some("referenced here")).secondary())
     };
     let policy = Policy::parse(text).map_err(|e| {
         let at = Span::at(e.line, e.col);

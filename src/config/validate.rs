@@ -14,35 +14,16 @@ use super::raw::{RawProvider, RawS3Backend};
 use super::yaml::{Node, Span};
 use crate::kinds::{Address, Blocks, CheckedDesired, Kind};
 
-/// What is wrong with one value, and what to do about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl Problem {
-    pub(crate) fn new(message: impl Into<String>) -> Problem {
-        Problem {
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Problem {
-        self.hint = Some(hint.into());
-        self
-    }
-}
-
-pub(crate) type Check<T> = Result<T, Problem>;
+/// What a check of one value found wrong, and what to do about it: a [`Diagnostic`] not yet
+/// located (the caller knows where the value is written).
+pub(crate) type Check<T> = Result<T, Diagnostic>;
 
 /// A resource or provider name: `[a-z][a-z0-9_]{0,63}`.
 pub fn check_name(name: &str) -> Check<()> {
     if Address::is_valid_name(name) {
         return Ok(());
     }
-    let problem = Problem::new(format!(
+    let problem = Diagnostic::new(format!(
         "`{name}` is not a valid name: names match [a-z][a-z0-9_]{{0,63}}"
     ));
     let fixed: String = name.to_lowercase().replace(['-', '.', ' '], "_");
@@ -65,7 +46,7 @@ pub fn check_name(name: &str) -> Check<()> {
 pub fn check_bucket(bucket: &str) -> Check<()> {
     let len = bucket.chars().count();
     if !(3..=63).contains(&len) {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the bucket name `{bucket}` is {len} characters long; S3 bucket names are 3 to 63"
         )));
     }
@@ -73,7 +54,7 @@ pub fn check_bucket(bucket: &str) -> Check<()> {
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-')))
     {
-        let problem = Problem::new(format!("the bucket name `{bucket}` contains {c:?}"));
+        let problem = Diagnostic::new(format!("the bucket name `{bucket}` contains {c:?}"));
         let fixed = bucket.to_ascii_lowercase().replace(['_', ' '], "-");
         return Err(if check_bucket(&fixed).is_ok() {
             problem.hint(format!(
@@ -85,29 +66,29 @@ pub fn check_bucket(bucket: &str) -> Check<()> {
     }
     let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if !edge(bucket.chars().next()) || !edge(bucket.chars().last()) {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the bucket name `{bucket}` must start and end with a letter or a digit"
         )));
     }
     if bucket.contains("..") {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the bucket name `{bucket}` has two adjacent periods"
         )));
     }
     if bucket.parse::<std::net::Ipv4Addr>().is_ok() {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the bucket name `{bucket}` is formatted as an IP address, which S3 refuses"
         )));
     }
     const PREFIXES: [&str; 4] = ["xn--", "sthree-", "sthree-configurator", "amzn-s3-demo-"];
     const SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
     if let Some(p) = PREFIXES.iter().find(|p| bucket.starts_with(**p)) {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the bucket name `{bucket}` starts with `{p}`, a prefix S3 reserves"
         )));
     }
     if let Some(x) = SUFFIXES.iter().find(|x| bucket.ends_with(**x)) {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the bucket name `{bucket}` ends with `{x}`, a suffix S3 reserves"
         )));
     }
@@ -119,7 +100,7 @@ pub fn check_bucket(bucket: &str) -> Check<()> {
 /// characters.
 pub fn check_state_key(key: &str) -> Check<()> {
     if key.is_empty() || key.len() > 960 {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the state key is {} bytes long; it must be 1 to 960",
             key.len()
         ))
@@ -131,7 +112,7 @@ pub fn check_state_key(key: &str) -> Check<()> {
             .filter(|p| !p.is_empty())
             .collect::<Vec<_>>()
             .join("/");
-        let problem = Problem::new(format!(
+        let problem = Diagnostic::new(format!(
             "the state key `{key}` has an empty path segment (a leading, trailing or doubled `/`)"
         ));
         return Err(if fixed.is_empty() {
@@ -141,10 +122,12 @@ pub fn check_state_key(key: &str) -> Check<()> {
         });
     }
     if key.chars().any(char::is_control) {
-        return Err(Problem::new("the state key contains a control character"));
+        return Err(Diagnostic::new(
+            "the state key contains a control character",
+        ));
     }
     if key.split('/').any(|p| p == "." || p == "..") {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the state key `{key}` has a `.` or `..` segment, which S3 keeps literally and tools read as a path"
         )));
     }
@@ -167,7 +150,7 @@ pub fn check_region(region: &str) -> Check<()> {
     if plausible(region) {
         return Ok(());
     }
-    let problem = Problem::new(format!("`{region}` is not an AWS region name"));
+    let problem = Diagnostic::new(format!("`{region}` is not an AWS region name"));
     let lower = region.to_lowercase();
     let without_zone = region.trim_end_matches(|c: char| c.is_ascii_lowercase());
     Err(if region != lower && plausible(&lower) {
@@ -184,7 +167,7 @@ pub fn check_region(region: &str) -> Check<()> {
 /// An http or https URL with a host and no credentials in it.
 pub fn check_endpoint_url(text: &str) -> Check<()> {
     let url = url::Url::parse(text).map_err(|e| {
-        let problem = Problem::new(format!("`{text}` is not a valid URL: {e}"));
+        let problem = Diagnostic::new(format!("`{text}` is not a valid URL: {e}"));
         if e == url::ParseError::RelativeUrlWithoutBase {
             problem.hint(format!("include the scheme: `http://{text}`"))
         } else {
@@ -193,15 +176,15 @@ pub fn check_endpoint_url(text: &str) -> Check<()> {
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(
-            Problem::new(format!("`{text}` is not an http or https URL"))
+            Diagnostic::new(format!("`{text}` is not an http or https URL"))
                 .hint("endpoints look like `http://127.0.0.1:4566`"),
         );
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Problem::new(format!("`{text}` has no host")));
+        return Err(Diagnostic::new(format!("`{text}` has no host")));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Problem::new("the endpoint URL holds credentials").hint(
+        return Err(Diagnostic::new("the endpoint URL holds credentials").hint(
             "credentials never belong in the config file; they come from the standard AWS chain",
         ));
     }
@@ -211,7 +194,7 @@ pub fn check_endpoint_url(text: &str) -> Check<()> {
 /// `arn:<partition>:iam::<12 digits>:role/<path/><name>`.
 pub fn check_role_arn(arn: &str) -> Check<()> {
     let problem = || {
-        Problem::new(format!("`{arn}` is not an IAM role ARN"))
+        Diagnostic::new(format!("`{arn}` is not an IAM role ARN"))
             .hint("role ARNs look like `arn:aws:iam::123456789012:role/lockward`")
     };
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -247,11 +230,11 @@ pub fn check_role_arn(arn: &str) -> Check<()> {
 /// A profile name: not empty, no control characters.
 pub fn check_profile(profile: &str) -> Check<()> {
     if profile.trim().is_empty() {
-        return Err(Problem::new("the profile name is empty")
+        return Err(Diagnostic::new("the profile name is empty")
             .hint("remove `profile:` to use the default credential chain"));
     }
     if profile.chars().any(char::is_control) || profile.trim() != profile {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the profile name {profile:?} has spaces at its ends or control characters"
         )));
     }
@@ -262,7 +245,7 @@ pub fn check_profile(profile: &str) -> Check<()> {
 /// at most once, e.g. `90m`, `2h`, `1d`, `1h30m`.
 pub fn parse_duration(text: &str) -> Check<SignedDuration> {
     let problem = || {
-        Problem::new(format!("`{text}` is not a duration"))
+        Diagnostic::new(format!("`{text}` is not a duration"))
             .hint("durations look like `90m`, `2h`, `1d` or `1h30m`")
     };
     if text.is_empty() {
@@ -303,10 +286,10 @@ pub(crate) const DUPLICATE_POLICY_KEY_HINT: &str =
 /// A path that names a file: not empty, not ending in `/`, `.` or `..`.
 pub fn check_file_path(text: &str) -> Check<()> {
     if text.trim().is_empty() {
-        return Err(Problem::new("the path is empty"));
+        return Err(Diagnostic::new("the path is empty"));
     }
     if text.contains('\0') {
-        return Err(Problem::new("the path contains a NUL character"));
+        return Err(Diagnostic::new("the path contains a NUL character"));
     }
     if text.ends_with('/')
         || text.ends_with(std::path::MAIN_SEPARATOR)
@@ -316,7 +299,7 @@ pub fn check_file_path(text: &str) -> Check<()> {
         )
     {
         return Err(
-            Problem::new(format!("`{text}` names a directory, not a file"))
+            Diagnostic::new(format!("`{text}` names a directory, not a file"))
                 .hint("name the file, e.g. `secrets/site-a.code`"),
         );
     }
@@ -521,7 +504,7 @@ pub(crate) fn check_document(
                 problems.push((b.value_span("key"), e));
             }
             let provider = cx.provider_of(raw.provider.as_deref()).map_err(|e| match raw.provider {
-                None => Problem::new(
+                None => Diagnostic::new(
                     "the backend names no provider and no `default` provider is declared",
                 )
                 .hint("add `provider: <name>` to `backend.s3`, naming the provider that reaches the bucket"),
@@ -564,17 +547,14 @@ pub(crate) fn located(
     source: &Source<'_>,
     subject: &str,
     span: Span,
-    problem: Problem,
+    problem: Diagnostic,
 ) -> Diagnostic {
-    Diagnostic::new(problem.message)
-        .subject(subject)
-        .at(source, span)
-        .maybe_hint(problem.hint)
+    problem.subject(subject).at(source, span)
 }
 
 impl Checker<'_> {
     /// Reports each of `problems` of `subject` where it is.
-    pub(crate) fn report_all(&mut self, subject: &str, problems: Vec<(Span, Problem)>) {
+    pub(crate) fn report_all(&mut self, subject: &str, problems: Vec<(Span, Diagnostic)>) {
         let source = self.source;
         self.out.diagnostics.extend(
             problems
@@ -589,7 +569,7 @@ impl Checker<'_> {
         match name {
             Some(name) if declared_providers.contains(&name) => Ok(name.to_string()),
             Some(name) => {
-                let problem = Problem::new(format!("unknown provider `{name}`"));
+                let problem = Diagnostic::new(format!("unknown provider `{name}`"));
                 Err(match did_you_mean(name, declared_providers.iter().copied()) {
                     Some(close) => problem.hint(format!("did you mean `{close}`?")),
                     None if declared_providers.is_empty() => problem.hint(format!("declare it: `providers: {{ {name}: {{ region: us-east-1 }} }}`")),
@@ -597,7 +577,7 @@ impl Checker<'_> {
                 })
             }
             None if declared_providers.contains(&"default") => Ok("default".to_string()),
-            None => Err(Problem::new("no provider: the resource names none and no `default` provider is declared").hint(
+            None => Err(Diagnostic::new("no provider: the resource names none and no `default` provider is declared").hint(
                 "add `provider: <name>` to the resource, or declare `providers: { default: { region: us-east-1 } }` (the region is never taken from the environment)",
             )),
         }
@@ -653,7 +633,7 @@ type FieldCheck = fn(&str) -> Check<()>;
 pub(crate) fn untyped_fields<T>(
     r: &Declared<'_, T>,
     checks: &[(&str, FieldCheck)],
-    problems: &mut Vec<(Span, Problem)>,
+    problems: &mut Vec<(Span, Diagnostic)>,
 ) {
     for (field, check) in checks {
         if let Some(text) = r.node.get(field).and_then(|(_, v)| v.as_str()) {

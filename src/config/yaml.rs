@@ -14,6 +14,8 @@
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, Parser, Tag};
+
+use super::error::{Issue, IssueKind};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Mappings and sequences may nest at most this deep. lockward's own format needs 4 levels;
@@ -206,35 +208,12 @@ fn looks_like_float(s: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// Why a document could not be read into a tree.
-#[derive(Clone, Debug, PartialEq)]
-pub struct YamlError {
-    pub span: Span,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-/// A problem found while building the tree that does not stop it: the offending entry is
-/// left out and the rest is read.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TreeIssue {
-    /// A key written twice in the same mapping; the first one is kept.
-    DuplicateKey {
-        key: String,
-        span: Span,
-        first: Span,
-        parent_key: Option<String>,
-    },
-    /// A key that is a list, a mapping or null.
-    BadKey { span: Span, found: String },
-}
-
 /// The document's root node (`None` for a file without a document: empty or only comments)
 /// and the problems found on the way.
 #[derive(Debug)]
 pub struct Tree {
     pub root: Option<Node>,
-    pub issues: Vec<TreeIssue>,
+    pub issues: Vec<Issue>,
 }
 
 enum Frame {
@@ -253,15 +232,17 @@ enum Frame {
 }
 
 /// Reads `text` into a tree. Never panics; refuses what the module documentation lists.
-pub fn parse(text: &str) -> Result<Tree, YamlError> {
+pub fn parse(text: &str) -> Result<Tree, Issue> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
     let mut documents = 0usize;
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| YamlError {
-            span: Span::from_marker(e.marker(), Shape::Point),
-            message: format!("YAML syntax error: {}", e.info()),
-            hint: syntax_hint(e.info()),
+        let (event, mark) = parser.next_token().map_err(|e| {
+            Issue::unreadable(
+                Span::from_marker(e.marker(), Shape::Point),
+                format!("YAML syntax error: {}", e.info()),
+                syntax_hint(e.info()),
+            )
         })?;
         match event {
             Event::StreamEnd => break,
@@ -269,11 +250,7 @@ pub fn parse(text: &str) -> Result<Tree, YamlError> {
             Event::DocumentStart => {
                 documents += 1;
                 if documents > 1 {
-                    return Err(YamlError {
-                        span: Span::from_marker(&mark, Shape::Point),
-                        message: "the file holds more than one YAML document".to_string(),
-                        hint: Some("a lockward config is a single document: remove the second `---` and what follows it, or merge the two".to_string()),
-                    });
+                    return Err(Issue::unreadable(Span::from_marker(&mark, Shape::Point), "the file holds more than one YAML document".to_string(), Some("a lockward config is a single document: remove the second `---` and what follows it, or merge the two".to_string())));
                 }
             }
             Event::Alias(id) => builder.alias(id, &mark)?,
@@ -349,7 +326,7 @@ enum TagUse {
 
 /// Accepts YAML's core tags where they fit; returns true for `!!str` (the scalar is then
 /// never resolved to a number, boolean or null).
-fn check_tag(tag: Option<&Tag>, span: Span, use_: TagUse) -> Result<bool, YamlError> {
+fn check_tag(tag: Option<&Tag>, span: Span, use_: TagUse) -> Result<bool, Issue> {
     let Some(tag) = tag else { return Ok(false) };
     let core = tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!";
     let fits = matches!(
@@ -366,11 +343,7 @@ fn check_tag(tag: Option<&Tag>, span: Span, use_: TagUse) -> Result<bool, YamlEr
     } else {
         format!("{}{}", tag.handle, tag.suffix)
     };
-    Err(YamlError {
-        span,
-        message: format!("unsupported YAML tag `{shown}`"),
-        hint: Some("lockward reads plain YAML: remove the tag (only `!!str` and the core tags that match the value are accepted)".to_string()),
-    })
+    Err(Issue::unreadable(span, format!("unsupported YAML tag `{shown}`"), Some("lockward reads plain YAML: remove the tag (only `!!str` and the core tags that match the value are accepted)".to_string())))
 }
 
 #[derive(Default)]
@@ -382,26 +355,24 @@ struct Builder {
     written: u64,
     /// Nodes added by expanding aliases.
     expanded: u64,
-    issues: Vec<TreeIssue>,
+    issues: Vec<Issue>,
     /// For each open frame, the number of nodes it holds so far (aliases expanded).
     weights: Vec<u64>,
 }
 
 impl Builder {
-    fn open(&mut self, frame: Frame) -> Result<(), YamlError> {
+    fn open(&mut self, frame: Frame) -> Result<(), Issue> {
         if self.stack.len() >= MAX_DEPTH {
             let span = match &frame {
                 Frame::Seq { span, .. } | Frame::Map { span, .. } => *span,
             };
-            return Err(YamlError {
+            return Err(Issue::unreadable(
                 span,
-                message: format!(
-                    "the document nests lists and mappings deeper than {MAX_DEPTH} levels"
-                ),
-                hint: Some(
+                format!("the document nests lists and mappings deeper than {MAX_DEPTH} levels"),
+                Some(
                     "a lockward config needs only a few levels; flatten the structure".to_string(),
                 ),
-            });
+            ));
         }
         self.written += 1;
         self.stack.push(frame);
@@ -409,7 +380,7 @@ impl Builder {
         Ok(())
     }
 
-    fn close(&mut self) -> Result<(), YamlError> {
+    fn close(&mut self) -> Result<(), Issue> {
         let (Some(frame), Some(weight)) = (self.stack.pop(), self.weights.pop()) else {
             return Ok(());
         };
@@ -459,32 +430,28 @@ impl Builder {
         Ok(())
     }
 
-    fn node(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+    fn node(&mut self, node: Node, anchor: usize) -> Result<(), Issue> {
         self.written += 1;
         self.attach(node, anchor, 1);
         Ok(())
     }
 
-    fn alias(&mut self, id: usize, mark: &Marker) -> Result<(), YamlError> {
+    fn alias(&mut self, id: usize, mark: &Marker) -> Result<(), Issue> {
         let span = Span::from_marker(mark, Shape::Point);
         let Some((target, weight)) = self.anchors.get(&id) else {
-            return Err(YamlError {
+            return Err(Issue::unreadable(
                 span,
-                message: "this alias refers to the node that contains it".to_string(),
-                hint: Some("recursive aliases are not supported".to_string()),
-            });
+                "this alias refers to the node that contains it".to_string(),
+                Some("recursive aliases are not supported".to_string()),
+            ));
         };
         let weight = *weight;
         self.expanded = self.expanded.saturating_add(weight);
         if self.expanded > MAX_ALIAS_EXPANSION.saturating_add(self.written) {
-            return Err(YamlError {
-                span,
-                message: format!(
+            return Err(Issue::unreadable(span, format!(
                     "YAML aliases expand this document past {} nodes, far more than it holds",
                     MAX_ALIAS_EXPANSION.saturating_add(self.written)
-                ),
-                hint: Some("refusing a possible alias bomb; write the values out instead of nesting aliases".to_string()),
-            });
+                ), Some("refusing a possible alias bomb; write the values out instead of nesting aliases".to_string())));
         }
         let mut node = target.clone();
         node.span = span;
@@ -517,9 +484,12 @@ impl Builder {
                 }
                 Some(k) => match k.as_str() {
                     None => {
-                        self.issues.push(TreeIssue::BadKey {
-                            span: k.span,
-                            found: k.describe(),
+                        self.issues.push(Issue {
+                            kind: IssueKind::BadKey {
+                                found: k.describe(),
+                            },
+                            span: Some(k.span),
+                            key: None,
                         });
                         None
                     }
@@ -536,11 +506,10 @@ impl Builder {
         };
         if let Some((key, span, first)) = duplicate {
             let parent_key = parent_key(&self.stack);
-            self.issues.push(TreeIssue::DuplicateKey {
-                key,
-                span,
-                first,
-                parent_key,
+            self.issues.push(Issue {
+                kind: IssueKind::DuplicateKey { first, parent_key },
+                span: Some(span),
+                key: Some(key),
             });
         }
     }
@@ -611,7 +580,7 @@ mod tests {
             1
         );
         assert!(
-            matches!(&tree.issues[..], [TreeIssue::DuplicateKey { key, parent_key: Some(p), .. }] if key == "x" && p == "a")
+            matches!(&tree.issues[..], [Issue { kind: IssueKind::DuplicateKey { parent_key: Some(p), .. }, key: Some(key), .. }] if key == "x" && p == "a")
         );
     }
 
@@ -623,7 +592,7 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
         }
         let err = parse(&text).unwrap_err();
-        assert!(err.message.contains("aliases expand"), "{err:?}");
+        assert!(err.message().contains("aliases expand"), "{err:?}");
     }
 
     #[test]
@@ -639,14 +608,14 @@ mod tests {
     fn deep_nesting_is_refused_without_overflowing_the_stack() {
         let err = parse(&"[".repeat(100_000)).unwrap_err();
         assert!(
-            err.message.contains("deeper than") || err.message.contains("recursion limit"),
+            err.message().contains("deeper than") || err.message().contains("recursion limit"),
             "{err:?}"
         );
         let block: String = (0..100)
             .map(|i| format!("{}a:\n", "  ".repeat(i)))
             .collect();
         let err = parse(&block).unwrap_err();
-        assert!(err.message.contains("deeper than 64"), "{err:?}");
+        assert!(err.message().contains("deeper than 64"), "{err:?}");
     }
 
     #[test]
@@ -669,11 +638,11 @@ mod tests {
     fn second_documents_and_custom_tags_are_refused() {
         assert!(parse("a: 1\n---\nb: 2\n")
             .unwrap_err()
-            .message
+            .message()
             .contains("more than one"));
         assert!(parse("a: !vault x\n")
             .unwrap_err()
-            .message
+            .message()
             .contains("unsupported YAML tag"));
         assert_eq!(
             root("a: !!str 12\n").get("a").unwrap().1.content,

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::kinds::backup::{BackupDesired, BackupLockMode};
 use crate::kinds::{Address, CheckedDesired, Kind};
@@ -72,7 +73,7 @@ pub fn check_backup_vault_name(name: &str) -> Check<()> {
     if (2..=50).contains(&name.len()) && valid {
         return Ok(());
     }
-    let problem = Problem::new(format!(
+    let problem = Diagnostic::new(format!(
         "`{name}` is not a backup vault name: expected 2 to 50 letters, digits, hyphens or underscores"
     ));
     Err(if valid && name.len() < 2 {
@@ -91,7 +92,7 @@ pub fn check_backup_vault_name(name: &str) -> Check<()> {
 pub fn check_retention_days(field: &str, days: i64) -> Check<u32> {
     match u32::try_from(days) {
         Ok(d) if (1..=36500).contains(&d) => Ok(d),
-        _ => Err(Problem::new(format!(
+        _ => Err(Diagnostic::new(format!(
             "`{field}` is {days}; AWS Backup accepts 1 to 36500 days"
         ))
         .hint("36500 days is 100 years, the longest retention AWS Backup allows")),
@@ -102,15 +103,15 @@ pub fn check_retention_days(field: &str, days: i64) -> Check<u32> {
 pub fn check_changeable_for_days(days: i64) -> Check<u32> {
     match u32::try_from(days) {
         Ok(d) if (3..=36500).contains(&d) => Ok(d),
-        Ok(d) if d < 3 => Err(Problem::new(format!(
+        Ok(d) if d < 3 => Err(Diagnostic::new(format!(
             "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
         ))
         .hint("AWS enforces a 72-hour cooling-off: at least 3")),
-        _ if days < 3 => Err(Problem::new(format!(
+        _ if days < 3 => Err(Diagnostic::new(format!(
             "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
         ))
         .hint("AWS enforces a 72-hour cooling-off: at least 3")),
-        _ => Err(Problem::new(format!(
+        _ => Err(Diagnostic::new(format!(
             "`changeable_for_days` is {days}; a compliance lock's grace period is 3 to 36500 days"
         ))
         .hint("the grace period is how long the lock can still be changed or removed after it is put; AWS allows at most 36500")),
@@ -168,7 +169,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
             if max < min {
                 problems.push((
                     r.value_span("max_retention_days"),
-                    Problem::new(format!(
+                    Diagnostic::new(format!(
                         "`max_retention_days` is {max}, less than `min_retention_days` ({min})"
                     ))
                     .hint("the maximum retention must be at least the minimum; leave it out for no maximum"),
@@ -185,7 +186,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
                     if r.node.get(field).is_some() {
                         problems.push((
                             r.key_span(field),
-                            Problem::new(format!("`mode: none` has no `{field}`"))
+                            Diagnostic::new(format!("`mode: none` has no `{field}`"))
                                 .hint(format!("remove `{field}`, or choose `mode: governance` or `mode: compliance`")),
                         ));
                     }
@@ -195,7 +196,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
                 if raw.min_retention_days.is_none() {
                     problems.push((
                         r.key.span,
-                        Problem::new(format!(
+                        Diagnostic::new(format!(
                             "`mode: {}` needs `min_retention_days`",
                             if mode == BackupLockMode::Compliance { "compliance" } else { "governance" }
                         ))
@@ -207,12 +208,12 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
         match mode {
             BackupLockMode::Compliance if raw.changeable_for_days.is_none() => problems.push((
                 r.key.span,
-                Problem::new("`mode: compliance` needs `changeable_for_days`")
+                Diagnostic::new("`mode: compliance` needs `changeable_for_days`")
                     .hint("add `changeable_for_days: 3` (3 to 36500): how long the lock can still be changed or removed before it becomes immutable"),
             )),
             BackupLockMode::Governance if raw.changeable_for_days.is_some() => problems.push((
                 r.key_span("changeable_for_days"),
-                Problem::new("`mode: governance` has no `changeable_for_days`")
+                Diagnostic::new("`mode: governance` has no `changeable_for_days`")
                     .hint("a lock put with a grace period is a compliance lock: write `mode: compliance`, or remove `changeable_for_days`"),
             )),
             _ => {}

@@ -114,10 +114,10 @@ impl JsonSchema for RawPolicy {
 /// A Glacier vault name: 1 to 255 of `A-Z a-z 0-9 _ . -`.
 pub fn check_vault(vault: &str) -> Check<()> {
     if vault.is_empty() {
-        return Err(Problem::new("the vault name is empty"));
+        return Err(Diagnostic::new("the vault name is empty"));
     }
     if vault.len() > 255 {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the vault name is {} characters long; at most 255 are allowed",
             vault.chars().count()
         )));
@@ -127,7 +127,7 @@ pub fn check_vault(vault: &str) -> Check<()> {
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
     {
         return Err(
-            Problem::new(format!("the vault name `{vault}` contains {c:?}"))
+            Diagnostic::new(format!("the vault name `{vault}` contains {c:?}"))
                 .hint("vault names use only letters, digits, `_`, `.` and `-`"),
         );
     }
@@ -139,7 +139,7 @@ pub fn check_account_id(id: &str) -> Check<()> {
     if id == "-" || (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())) {
         return Ok(());
     }
-    let problem = Problem::new(format!(
+    let problem = Diagnostic::new(format!(
         "`{id}` is not an account id: expected \"-\" or 12 digits"
     ));
     let digits = id.bytes().filter(u8::is_ascii_digit).count();
@@ -161,11 +161,11 @@ pub fn check_account_id(id: &str) -> Check<()> {
 pub fn check_min_test_period(text: &str) -> Check<SignedDuration> {
     let d = parse_duration(text)?;
     if d.is_zero() {
-        return Err(Problem::new("`min_test_period` is 0")
+        return Err(Diagnostic::new("`min_test_period` is 0")
             .hint("remove `min_test_period` to complete the lock without a test period"));
     }
     if d >= MAX_TEST_PERIOD {
-        return Err(Problem::new(format!("`min_test_period` is {text}; it must be less than 24h"))
+        return Err(Diagnostic::new(format!("`min_test_period` is {text}; it must be less than 24h"))
             .hint("an in-progress vault lock expires 24 hours after it was initiated, so a test period that long could never end before the lock expires; leave time to complete it, e.g. `20h`"));
     }
     Ok(d)
@@ -192,22 +192,22 @@ pub fn check_policy(policy: Policy) -> Check<Policy> {
         PolicyValue::Null => Some("null"),
     };
     if let Some(kind) = kind {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the policy must be a JSON object, not {kind}"
         )));
     }
     match document.get("Statement") {
         None => {
-            return Err(Problem::new("the policy has no `Statement`")
+            return Err(Diagnostic::new("the policy has no `Statement`")
                 .hint("a vault lock policy needs at least one statement, e.g. one that denies glacier:DeleteArchive"))
         }
-        Some(PolicyValue::Array(items)) if items.is_empty() => return Err(Problem::new("the policy's `Statement` list is empty")),
+        Some(PolicyValue::Array(items)) if items.is_empty() => return Err(Diagnostic::new("the policy's `Statement` list is empty")),
         Some(PolicyValue::Array(_) | PolicyValue::Object(_)) => {}
-        Some(_) => return Err(Problem::new("the policy's `Statement` must be a list of statements or one statement object")),
+        Some(_) => return Err(Diagnostic::new("the policy's `Statement` must be a list of statements or one statement object")),
     }
     let size = policy.canonical().len();
     if size > MAX_POLICY_BYTES {
-        return Err(Problem::new(format!(
+        return Err(Diagnostic::new(format!(
             "the policy is {size} bytes in canonical JSON (keys sorted, no whitespace), more than the {MAX_POLICY_BYTES} bytes (20 KiB) AWS accepts"
         )));
     }
@@ -220,29 +220,30 @@ pub(crate) fn check_inline_policy(
     raw: &RawPolicy,
     node: &Node,
     source: &Source<'_>,
-) -> Result<Policy, (Span, Problem)> {
+) -> Result<Policy, Box<(Span, Diagnostic)>> {
     let policy = match raw {
         RawPolicy::Text(text) => Policy::parse(text).map_err(|e| {
             let at =
                 policy::inline_position(node, source, text, e.line, e.col).unwrap_or(node.span);
             let problem = match &e.kind {
-                PolicyErrorKind::Invalid => Problem::new(format!(
+                PolicyErrorKind::Invalid => Diagnostic::new(format!(
                     "the inline policy is not valid JSON: {e}"
                 ))
                 .hint("write the policy as JSON text (e.g. in a `|` block) or as a YAML mapping"),
-                PolicyErrorKind::DuplicateKey { first, .. } => Problem::new(format!(
+                PolicyErrorKind::DuplicateKey { first, .. } => Diagnostic::new(format!(
                     "the inline policy has a {e} of its text (first written at line {} column {})",
                     first.0,
                     first.1 + 1
                 ))
                 .hint(DUPLICATE_POLICY_KEY_HINT),
             };
-            (at, problem)
+            Box::new((at, problem))
         })?,
-        RawPolicy::Document => policy::from_yaml(node)
-            .map_err(|(at, message)| (at, Problem::new(format!("the inline policy: {message}"))))?,
+        RawPolicy::Document => policy::from_yaml(node).map_err(|(at, message)| {
+            Box::new((at, Diagnostic::new(format!("the inline policy: {message}"))))
+        })?,
     };
-    check_policy(policy).map_err(|p| (node.span, p))
+    check_policy(policy).map_err(|p| Box::new((node.span, p)))
 }
 
 /// The hint for each required key of a block, when it is missing.
@@ -327,7 +328,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
                 };
                 problems.push((
                     later,
-                    Problem::new("both `policy` and `policy_file` are set")
+                    Diagnostic::new("both `policy` and `policy_file` are set")
                         .hint("keep one: the policy inline, or in a file"),
                 ));
                 None
@@ -335,7 +336,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
             (None, None) => {
                 problems.push((
                     r.key.span,
-                    Problem::new("no policy: set `policy` or `policy_file`").hint(format!(
+                    Diagnostic::new("no policy: set `policy` or `policy_file`").hint(format!(
                         "add `policy_file: policies/{}.json`, or the policy inline under `policy:`",
                         r.name
                     )),
@@ -347,7 +348,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
                 match check_inline_policy(inline, node, source) {
                     Ok(p) => Some(PolicySource::Inline(p)),
                     Err(problem) => {
-                        problems.push(problem);
+                        problems.push(*problem);
                         None
                     }
                 }

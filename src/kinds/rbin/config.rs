@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::kinds::rbin::{RbinDesired, RuleLockState};
 use crate::kinds::{Address, CheckedDesired, Kind};
@@ -46,7 +47,7 @@ pub fn check_rule_id(id: &str) -> Check<()> {
     if id.len() == 11 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(());
     }
-    Err(Problem::new(format!("`{id}` is not a Recycle Bin rule id: expected 11 letters and digits"))
+    Err(Diagnostic::new(format!("`{id}` is not a Recycle Bin rule id: expected 11 letters and digits"))
         .hint("find the rule's identifier with `aws rbin list-rules --resource-type EBS_SNAPSHOT` (or EC2_IMAGE)"))
 }
 
@@ -54,7 +55,7 @@ pub fn check_rule_id(id: &str) -> Check<()> {
 pub fn check_unlock_delay(days: i64) -> Check<u16> {
     match u16::try_from(days) {
         Ok(d) if (7..=30).contains(&d) => Ok(d),
-        _ => Err(Problem::new(format!(
+        _ => Err(Diagnostic::new(format!(
             "`unlock_delay_days` is {days}; AWS accepts 7 to 30 days"
         ))),
     }
@@ -105,7 +106,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checke
         if state == RuleLockState::Locked && raw.unlock_delay_days.is_none() {
             problems.push((
                 r.key.span,
-                Problem::new("`state: locked` needs `unlock_delay_days`")
+                Diagnostic::new("`state: locked` needs `unlock_delay_days`")
                     .hint("add `unlock_delay_days: 7` (7 to 30): how long an unlock takes; AWS never lets it change after the first lock"),
             ));
         }

@@ -133,7 +133,7 @@ pub fn check_retention_rule(rule: &RawRetentionRule) -> Check<DefaultRetention> 
     let in_range = |n: i64, max: u32, unit: &str| -> Check<u32> {
         match u32::try_from(n) {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Problem::new(format!(
+            _ => Err(Diagnostic::new(format!(
                 "a default retention of {n} {unit} is out of range: S3 takes 1 to {max} {unit}"
             ))),
         }
@@ -143,13 +143,15 @@ pub fn check_retention_rule(rule: &RawRetentionRule) -> Check<DefaultRetention> 
         (None, Some(years)) => RetentionPeriod::Years(in_range(years, 100, "years")?),
         (Some(_), Some(_)) => {
             return Err(
-                Problem::new("a default retention has both `days` and `years`")
+                Diagnostic::new("a default retention has both `days` and `years`")
                     .hint("keep one of them: S3 takes a period in days or in years, not both"),
             )
         }
         (None, None) => {
-            return Err(Problem::new("a default retention needs `days` or `years`")
-                .hint("add `days: 30` or `years: 1`"))
+            return Err(
+                Diagnostic::new("a default retention needs `days` or `years`")
+                    .hint("add `days: 30` or `years: 1`"),
+            )
         }
     };
     Ok(DefaultRetention { mode, period })
@@ -199,13 +201,13 @@ pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checke
         match (object_lock, &raw.default_retention) {
             (ObjectLockState::Enabled, None) => problems.push((
                 r.key.span,
-                Problem::new("`object_lock: enabled` needs `default_retention`").hint(
+                Diagnostic::new("`object_lock: enabled` needs `default_retention`").hint(
                     "add `default_retention: none`, or e.g. `default_retention: { mode: governance, days: 30 }`",
                 ),
             )),
             (ObjectLockState::Disabled, Some(RawDefaultRetention::Rule(_))) => problems.push((
                 r.key_span("default_retention"),
-                Problem::new("a default retention needs `object_lock: enabled`")
+                Diagnostic::new("a default retention needs `object_lock: enabled`")
                     .hint("remove `default_retention`, or set `object_lock: enabled`"),
             )),
             _ => {}

@@ -58,7 +58,7 @@ pub fn check_job_id(id: &str) -> Check<()> {
     if matches!(prefix, "JID" | "MID") && is_uuid(uuid) && lowercase(uuid) {
         return Ok(());
     }
-    let problem = Problem::new(format!(
+    let problem = Diagnostic::new(format!(
         "`{id}` is not a Snowball job id: expected JID or MID and a lowercase UUID"
     ));
     Err(if matches!(prefix, "JID" | "MID") && is_uuid(uuid) {
@@ -142,13 +142,13 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
             if deliver_abs == paths.config_abs {
                 problems.push((
                     deliver_span,
-                    Problem::new("`deliver_to` is the config file itself")
+                    Diagnostic::new("`deliver_to` is the config file itself")
                         .hint("deliver the code to a file of its own, e.g. `secrets/site-a.code`"),
                 ));
             } else if state_files_abs.contains(&deliver_abs) {
                 problems.push((
                     deliver_span,
-                    Problem::new(format!(
+                    Diagnostic::new(format!(
                         "`deliver_to` is the state file `{}` or its backup, lock or journal",
                         paths.state.display()
                     ))
@@ -165,7 +165,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
                             .map_or_else(|| ".".to_string(), |p| p.display().to_string());
                         problems.push((
                             deliver_span,
-                            Problem::new(format!("`deliver_to` is inside `{shown}`, the directory of the manifest"))
+                            Diagnostic::new(format!("`deliver_to` is inside `{shown}`, the directory of the manifest"))
                                 .hint("AWS advises keeping the unlock code and the manifest apart: deliver the code to another directory"),
                         ));
                     }
