@@ -7,11 +7,10 @@
 //! `If-None-Match` and `If-Match`. The Glacier side is always the emulator.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{vault, Env, Run};
+use crate::support::{finish, vault, wait_until, Env};
 
 const KEY: &str = "prod/lockward.state.json";
 
@@ -222,28 +221,6 @@ fn spawn(env: &Env, args: &[&str], access_key: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn lockward")
-}
-
-fn finish(child: Child) -> Run {
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Waits (bounded) until `what` holds, polling: never a fixed sleep standing in for an event.
-#[track_caller]
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting until {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn signal(child: &Child, sig: &str) {

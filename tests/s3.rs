@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{apply_on_a_terminal, has_script, plan_digest, Env};
+use crate::support::{apply_on_a_terminal, finish, has_script, plan_digest, wait_until, Env};
 
 const ADDRESS: &str = "s3_object_lock.records";
 const BUCKET: &str = "acme-records-2026";
@@ -572,4 +572,56 @@ fn a_refused_put_is_journaled_with_no_effect_and_nothing_else_runs() {
     assert!(aws_bucket(&env)
         .get("object_lock")
         .is_none_or(Value::is_null));
+}
+
+#[test]
+fn object_lock_enabled_by_someone_else_during_the_apply_is_never_overwritten() {
+    // The approved plan enables versioning, then Object Lock, then a GOVERNANCE default.
+    let env = Env::new();
+    env.seed(json!({"s3": [bucket_seed(json!({}))]}));
+    env.config(&body("enabled", "{ mode: governance, days: 30 }"));
+    let digest = plan_digest(&env);
+
+    // The apply's first call is held; meanwhile someone else turns Object Lock on, with a
+    // COMPLIANCE default of their own.
+    env.faults(
+        json!({"rules": [{"operation": "PutBucketVersioning", "kind": "hold", "times": 1}]}),
+    );
+    let apply = env
+        .command(&["apply", "--approve", &digest])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn lockward");
+    wait_until("the apply's PutBucketVersioning arrives", || {
+        env.calls()
+            .iter()
+            .any(|c| c["operation"] == "PutBucketVersioning")
+    });
+    let theirs = json!({"mode": "COMPLIANCE", "days": 1});
+    env.seed(json!({"s3": [locked_seed(theirs.clone())]}));
+    env.faults(json!({"rules": []}));
+
+    // The put without a rule that enabling sends would remove their default: it is never
+    // sent, and the apply stops there, saying so.
+    let run = finish(apply);
+    run.code(1)
+        .stderr_has("has been enabled since the plan; nothing was sent");
+    assert_eq!(env.mutating_calls(), ["PutBucketVersioning"]);
+    assert_eq!(
+        aws_bucket(&env)["object_lock"],
+        json!({"enabled": true, "default_retention": theirs})
+    );
+    assert!(
+        !journaled(&env).contains(&("enable_object_lock".to_string(), "intent".to_string())),
+        "{:?}",
+        journaled(&env)
+    );
+    // The next plan sees their default and asks for its own approval to change it.
+    let next = env.plan_json();
+    assert_eq!(
+        next["resources"][0]["live"]["default_retention"],
+        json!({"mode": "compliance", "days": 1})
+    );
+    assert_ne!(plan_digest(&env), digest);
 }

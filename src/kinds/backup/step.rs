@@ -32,7 +32,8 @@ impl Step<'_, '_> {
     ) -> Result<String, StepError> {
         let action = ActionKind::PutVaultLock;
         // The config check gives every lock a minimum, and put_vault_lock is planned only for
-        // a lock; `BackupDesired` does not carry the minimum in its mode (yet).
+        // a lock. A type would tie the two only if the plan's action carried its retention:
+        // a plan's actions are names (`ActionKind`), read back from a saved plan.
         let min = d.min_retention_days.ok_or_else(|| {
             StepError(
                 "internal error: put_vault_lock without a minimum retention; this is a bug in lockward"

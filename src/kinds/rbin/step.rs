@@ -18,7 +18,8 @@ impl Step<'_, '_> {
     ) -> Result<String, StepError> {
         let action = ActionKind::LockRule;
         // The config check gives every locked rule its delay, and lock_rule is planned only
-        // for a locked rule; `RbinDesired` does not carry the delay in its state (yet).
+        // for a locked rule. A type would tie the two only if the plan's action carried its
+        // delay: a plan's actions are names (`ActionKind`), read back from a saved plan.
         let days = d.unlock_delay_days.ok_or_else(|| {
             StepError(
                 "internal error: lock_rule without an unlock delay; this is a bug in lockward"
