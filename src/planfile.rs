@@ -702,33 +702,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kinds::Kind;
-    use crate::plan::{Action, ActionKind, Outcome, StateRef};
-
-    fn glacier(name: &str, live_state: &str, outcome: Outcome) -> ResourcePlan {
-        let actions = if outcome == Outcome::Change {
-            vec![Action::ready(
-                ActionKind::CompleteLock,
-                "the policy has been tested",
-            )]
-        } else {
-            vec![]
-        };
-        ResourcePlan {
-            address: Address::new(Kind::GlacierVaultLock, name),
-            kind: Kind::GlacierVaultLock,
-            physical_key: format!("glacier_vault_lock:123456789012:us-east-1:{name}"),
-            outcome,
-            target: crate::plan::Target::for_tests(),
-            live: json!({"state": live_state, "policy": {"Version": "2012-10-17"}}),
-            desired: json!({"state": "locked", "vault": "audit-logs"}),
-            recorded: json!({"state": "none"}),
-            actions,
-            messages: vec![crate::plan::Message::note("expires in 3 h")],
-            policy_diff: None,
-            recovery: None,
-        }
-    }
+    use crate::kinds::sample;
+    use crate::plan::{Outcome, StateRef};
 
     fn sample_plan() -> Plan {
         Plan::new(
@@ -739,8 +714,8 @@ mod tests {
             },
             None,
             vec![
-                glacier("zeta", "locked", Outcome::Noop),
-                glacier("audit", "in_progress", Outcome::Change),
+                sample::resource_plan("zeta", "locked", Outcome::Noop),
+                sample::resource_plan("audit", "in_progress", Outcome::Change),
             ],
         )
     }
@@ -773,7 +748,7 @@ mod tests {
         assert_eq!(value["format_version"], 2);
         assert_eq!(value["plan"]["digest"], json!(saved.plan.digest));
         assert_eq!(
-            value["live_fingerprints"]["glacier_vault_lock.audit"],
+            value["live_fingerprints"][sample::address("audit").to_string()],
             json!(saved.plan.resources[0].live_fingerprint())
         );
         // Writing again replaces it.
@@ -825,7 +800,8 @@ mod tests {
         assert!(matches!(err, PlanFileError::Tampered { .. }), "{err}");
 
         let mut value = saved_value();
-        value["live_fingerprints"]["glacier_vault_lock.audit"] = json!(crate::digest::sha256(b"x"));
+        value["live_fingerprints"][sample::address("audit").to_string()] =
+            json!(crate::digest::sha256(b"x"));
         let err = SavedPlan::read(&write_value(&dir, &value)).unwrap_err();
         assert!(matches!(err, PlanFileError::Tampered { .. }), "{err}");
 
@@ -998,9 +974,9 @@ mod tests {
             None,
             vec![
                 // audit: someone completed the lock by hand since the plan.
-                glacier("audit", "locked", Outcome::Noop),
+                sample::resource_plan("audit", "locked", Outcome::Noop),
                 // zeta: gone; new_one: appeared.
-                glacier("new_one", "none", Outcome::Change),
+                sample::resource_plan("new_one", "none", Outcome::Change),
             ],
         );
         let reasons = stale_reasons(
@@ -1013,15 +989,21 @@ mod tests {
         assert_eq!(
             reasons,
             vec![
-                "glacier_vault_lock.audit: its live state changed since the plan was made \
-                 (state: \"in_progress\" then, \"locked\" now)"
-                    .to_string(),
-                "glacier_vault_lock.new_one is not in the plan (added to the configuration \
-                 since, or not targeted then)"
-                    .to_string(),
-                "glacier_vault_lock.zeta was in the plan and is not any more (removed from the \
-                 configuration, or not targeted now)"
-                    .to_string(),
+                format!(
+                    "{}: its live state changed since the plan was made \
+                     (state: \"in_progress\" then, \"locked\" now)",
+                    sample::address("audit")
+                ),
+                format!(
+                    "{} is not in the plan (added to the configuration \
+                     since, or not targeted then)",
+                    sample::address("new_one")
+                ),
+                format!(
+                    "{} was in the plan and is not any more (removed from the \
+                     configuration, or not targeted now)",
+                    sample::address("zeta")
+                ),
             ]
         );
         let err = PlanFileError::Stale {
@@ -1029,7 +1011,10 @@ mod tests {
             reasons,
         };
         let text = err.to_string();
-        assert!(text.contains("\n  - glacier_vault_lock.audit"), "{text}");
+        assert!(
+            text.contains(&format!("\n  - {}", sample::address("audit"))),
+            "{text}"
+        );
         assert!(text.ends_with("apply that one"), "{text}");
     }
 

@@ -543,7 +543,7 @@ mod tests {
     fn the_canonical_form_of_ordinary_policies_is_what_serde_json_made_of_them() {
         // Digests recorded by earlier versions stay valid for every policy without unusual
         // number text.
-        let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny \"all\"\n é","Effect":"Deny","Principal":"*","Action":["glacier:DeleteArchive"],"Condition":{"NumericLessThan":{"glacier:ArchiveAgeInDays":365}},"Resource":null,"X":[true,false,{}, []]}]}"#;
+        let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny \"all\"\n é","Effect":"Deny","Principal":"*","Action":["iam:DeleteRole"],"Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":365}},"Resource":null,"X":[true,false,{}, []]}]}"#;
         let value: Value = serde_json::from_str(text).unwrap();
         assert_eq!(parse(text).canonical(), digest::canonical_json(&value));
         assert_eq!(parse(text).pretty(), digest::pretty_canonical_json(&value));

@@ -69,6 +69,9 @@ pub trait LockKind {
     const READ_NEEDS_ACCOUNT: bool = false;
     /// The IAM permissions `report`'s discovery of the kind's undeclared locks needs.
     const DISCOVER_PERMISSIONS: &'static [&'static str] = &[];
+    /// How a discovered lock's resource type reads after its state, in the report
+    /// ("locked rule for EBS_SNAPSHOT"), for a kind whose discovery reports one.
+    const RESOURCE_TYPE_AS: &'static str = " for ";
     /// The IAM permissions `plan` needs for a resource of this kind.
     const READ_PERMISSIONS: &'static [&'static str];
     /// What the config block asks for, after validation: the plan's `desired` value.
@@ -910,6 +913,18 @@ impl Kind {
         }
     }
 
+    /// How a discovered lock's resource type reads after its state (see
+    /// [`LockKind::RESOURCE_TYPE_AS`]).
+    pub fn resource_type_as(self) -> &'static str {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::RESOURCE_TYPE_AS,
+            Kind::RbinRuleLock => rbin::Rbin::RESOURCE_TYPE_AS,
+            Kind::SnowballUnlockCode => snowball::Snowball::RESOURCE_TYPE_AS,
+            Kind::BackupVaultLock => backup::Backup::RESOURCE_TYPE_AS,
+            Kind::S3ObjectLock => s3::S3::RESOURCE_TYPE_AS,
+        }
+    }
+
     /// What one resource of the kind is called in AWS's words ("vault", "bucket").
     pub fn noun(self) -> &'static str {
         match self {
@@ -1055,6 +1070,96 @@ impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Values of kinds for the engine's own unit tests (the state store, saved plans, the
+/// renderers), so that those tests name no kind: one kind with a record ([`KIND`]) and
+/// another ([`OTHER_KIND`]).
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::*;
+
+    /// A kind whose record holds an id lockward must never lose (a Glacier vault lock).
+    pub const KIND: Kind = Kind::GlacierVaultLock;
+    /// Another kind (a Snowball unlock code).
+    pub const OTHER_KIND: Kind = Kind::SnowballUnlockCode;
+
+    /// `name`'s address, of [`KIND`].
+    pub fn address(name: &str) -> Address {
+        Address::new(KIND, name)
+    }
+
+    /// A record of [`KIND`] holding the id `id`.
+    pub fn record(id: &str) -> Record {
+        let mut record = record_with(|field| match field {
+            "id" => id.to_string(),
+            "digest" => crate::digest::sha256(b"{}"),
+            _ => "audit-logs".to_string(),
+        });
+        if let Record::GlacierVaultLock(r) = &mut record {
+            r.initiated_at = "2026-11-20T10:00:00Z".parse().ok();
+        }
+        record
+    }
+
+    /// A record of [`KIND`] whose every text is `text` of its field's name (`name`, `id`,
+    /// `digest`).
+    pub fn record_with(text: impl Fn(&str) -> String) -> Record {
+        Record::GlacierVaultLock(GlacierRecord {
+            target: None,
+            physical_key: None,
+            vault: text("name"),
+            lock_id: text("id"),
+            initiated_at: None,
+            policy_digest: text("digest"),
+            completed_at: None,
+        })
+    }
+
+    /// The id a record of [`KIND`] holds.
+    pub fn id_of(record: &Record) -> Option<&str> {
+        record.glacier().map(|r| r.lock_id.as_str())
+    }
+
+    /// A record of [`OTHER_KIND`].
+    pub fn other_record() -> Record {
+        Record::SnowballUnlockCode(SnowballRecord {
+            target: None,
+            physical_key: None,
+            job_id: "JID123e4567-e89b-12d3-a456-426655440000".to_string(),
+            fingerprint: crate::digest::sha256(b"code"),
+            deliver_to: std::path::PathBuf::from("secrets/site-a.code"),
+            delivered_at: "2026-11-21T00:00:00Z".parse().unwrap_or_default(),
+        })
+    }
+
+    /// A plan for `address(name)`: live in the state `live_state`, one ready action when
+    /// `outcome` is a change.
+    pub fn resource_plan(name: &str, live_state: &str, outcome: Outcome) -> ResourcePlan {
+        let actions = if outcome == Outcome::Change {
+            vec![Action::ready(
+                ActionKind::CompleteLock,
+                "the policy has been tested",
+            )]
+        } else {
+            vec![]
+        };
+        let address = address(name);
+        ResourcePlan {
+            physical_key: format!("{KIND}:123456789012:us-east-1:{name}"),
+            address,
+            kind: KIND,
+            outcome,
+            target: Target::for_tests(),
+            live: serde_json::json!({"state": live_state, "policy": {"Version": "2012-10-17"}}),
+            desired: serde_json::json!({"state": "locked", "vault": "audit-logs"}),
+            recorded: serde_json::json!({"state": "none"}),
+            actions,
+            messages: vec![Message::note("expires in 3 h")],
+            policy_diff: None,
+            recovery: None,
+        }
     }
 }
 

@@ -112,11 +112,7 @@ pub(super) fn unmanaged_phrase(u: &UnmanagedLock) -> Phrase {
     let text = |p: &mut Phrase, t: &str| p.0.push(Piece::Text(t.to_string()));
     let value = |p: &mut Phrase, v: String| p.0.push(Piece::Value(v));
     if let Some(rt) = &u.resource_type {
-        if u.kind == crate::kinds::Kind::BackupVaultLock {
-            text(&mut p, " lock on a ");
-        } else {
-            text(&mut p, " rule for ");
-        }
+        text(&mut p, u.kind.resource_type_as());
         value(&mut p, rt.clone());
     }
     match (u.min_retention_days, u.max_retention_days) {

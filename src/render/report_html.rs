@@ -461,8 +461,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kinds::glacier::GlacierRecord;
-    use crate::kinds::{Address, Kind, Record};
+    use crate::kinds::{sample, Address};
     use crate::plan::{Action, ActionKind, Outcome, ResourcePlan, Target};
     use crate::report::{
         DiscoveryScope, HistoryEntry, JournalSummary, ReportSummary, StateSummary, UnmanagedLock,
@@ -483,10 +482,10 @@ mod tests {
 
     /// Every text field the HTML report shows, each holding [`HOSTILE`].
     fn hostile_report() -> Report {
-        let address = Address::new(Kind::GlacierVaultLock, hostile("address"));
+        let address = Address::new(sample::KIND, hostile("address"));
         let plan = ResourcePlan {
             address: address.clone(),
-            kind: Kind::GlacierVaultLock,
+            kind: sample::KIND,
             physical_key: hostile("physical_key"),
             outcome: Outcome::Noop,
             target: Target::for_tests(),
@@ -503,15 +502,7 @@ mod tests {
             )),
             recovery: None,
         };
-        let record = GlacierRecord {
-            vault: hostile("record_vault"),
-            lock_id: hostile("record_lock_id"),
-            initiated_at: None,
-            policy_digest: hostile("record_policy"),
-            completed_at: None,
-            target: None,
-            physical_key: None,
-        };
+        let record = sample::record_with(|field| hostile(&format!("record_{field}")));
         Report {
             format_version: crate::report::REPORT_FORMAT_VERSION.into(),
             generated_at: Timestamp::UNIX_EPOCH,
@@ -535,7 +526,7 @@ mod tests {
             },
             resources: vec![ResourceReport {
                 address,
-                kind: Kind::GlacierVaultLock,
+                kind: sample::KIND,
                 provider: hostile("provider"),
                 verdict: Verdict::Violation,
                 findings: vec![
@@ -543,7 +534,7 @@ mod tests {
                     format!("vault `{}` is locked", hostile("finding_code")),
                 ],
                 plan,
-                recorded: Some(Record::GlacierVaultLock(record)),
+                recorded: Some(record),
                 history: vec![HistoryEntry {
                     ts: Timestamp::UNIX_EPOCH,
                     action: hostile("history_action"),
@@ -552,7 +543,7 @@ mod tests {
                 }],
             }],
             unmanaged: vec![UnmanagedLock {
-                kind: Kind::GlacierVaultLock,
+                kind: sample::KIND,
                 providers: vec![hostile("unmanaged_provider")],
                 region: hostile("unmanaged_region"),
                 name: hostile("unmanaged_name"),
@@ -567,7 +558,7 @@ mod tests {
                 unlock_delay_days: None,
                 default_retention: None,
                 lock_end_time: None,
-                suggested_address: Address::new(Kind::GlacierVaultLock, "stray"),
+                suggested_address: Address::new(sample::KIND, "stray"),
                 next_step: hostile("unmanaged_next_step"),
             }],
             discovery: vec![DiscoveryScope {
@@ -607,9 +598,9 @@ mod tests {
             "diff_removed",
             "diff_added",
             "diff_kept",
-            "record_vault",
-            "record_lock_id",
-            "record_policy",
+            "record_name",
+            "record_id",
+            "record_digest",
             "history_action",
             "history_plan",
             "history_caller",
@@ -630,9 +621,9 @@ mod tests {
             let escaped = format!("[{field}]{HOSTILE_IN_JSON_ESCAPED}");
             assert!(html.contains(&escaped), "no {escaped} in {html}");
         }
-        let id = format!("id=\"glacier_vault_lock.[address]{HOSTILE_ESCAPED}\"");
+        let id = format!("id=\"{}.[address]{HOSTILE_ESCAPED}\"", sample::KIND);
         assert!(html.contains(&id), "no {id} in {html}");
-        let href = format!("href=\"#glacier_vault_lock.[address]{HOSTILE_ESCAPED}\"");
+        let href = format!("href=\"#{}.[address]{HOSTILE_ESCAPED}\"", sample::KIND);
         assert!(html.contains(&href), "no {href} in {html}");
     }
 

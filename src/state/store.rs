@@ -378,31 +378,11 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateError> 
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
-    use jiff::Timestamp;
-
     use super::*;
-    use crate::kinds::glacier::GlacierRecord;
-    use crate::kinds::snowball::SnowballRecord;
-    use crate::state::model::Record;
+    use crate::kinds::sample;
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
-
-    fn glacier(lock_id: &str) -> Record {
-        Record::GlacierVaultLock(GlacierRecord {
-            target: None,
-            physical_key: None,
-            vault: "audit-logs".to_string(),
-            lock_id: lock_id.to_string(),
-            initiated_at: Some("2026-11-20T10:00:00Z".parse::<Timestamp>().unwrap()),
-            policy_digest: crate::digest::sha256(b"{}"),
-            completed_at: None,
-        })
-    }
-
-    fn address(text: &str) -> Address {
-        text.parse().unwrap()
     }
 
     fn store_in(dir: &tempfile::TempDir) -> StateStore {
@@ -423,8 +403,8 @@ mod tests {
         let store = store_in(&dir);
         let mut state = store.load().unwrap();
         state.set(
-            &address("glacier_vault_lock.audit"),
-            glacier("AE863rKkWZU53SLW5be4DUcW"),
+            &sample::address("audit"),
+            sample::record("AE863rKkWZU53SLW5be4DUcW"),
         );
         store.save(&mut state).unwrap();
         assert_eq!(state.serial, 1);
@@ -433,15 +413,8 @@ mod tests {
         assert_eq!(store.load().unwrap(), state);
 
         state.set(
-            &address("snowball_unlock_code.site_a"),
-            Record::SnowballUnlockCode(SnowballRecord {
-                target: None,
-                physical_key: None,
-                job_id: "JID123e4567-e89b-12d3-a456-426655440000".to_string(),
-                fingerprint: crate::digest::sha256(b"code"),
-                deliver_to: PathBuf::from("secrets/site-a.code"),
-                delivered_at: "2026-11-21T00:00:00Z".parse().unwrap(),
-            }),
+            &Address::new(sample::OTHER_KIND, "site_a"),
+            sample::other_record(),
         );
         store.save(&mut state).unwrap();
         assert_eq!(state.serial, 2);
@@ -456,7 +429,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_in(&dir);
         let mut state = StateFile::empty();
-        state.set(&address("glacier_vault_lock.audit"), glacier("first"));
+        state.set(&sample::address("audit"), sample::record("first"));
         store.save(&mut state).unwrap();
         assert!(
             !store.backup_path().exists(),
@@ -464,7 +437,7 @@ mod tests {
         );
         let first = fs::read(store.path()).unwrap();
 
-        state.set(&address("glacier_vault_lock.audit"), glacier("second"));
+        state.set(&sample::address("audit"), sample::record("second"));
         store.save(&mut state).unwrap();
         assert_eq!(fs::read(store.backup_path()).unwrap(), first);
         let backup = parse(&store.backup_path(), &first).unwrap();
@@ -551,7 +524,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_in(&dir);
         let mut state = StateFile::empty();
-        state.set(&address("glacier_vault_lock.audit"), glacier("AE863"));
+        state.set(&sample::address("audit"), sample::record("AE863"));
         store.save(&mut state).unwrap();
         let full = fs::read(store.path()).unwrap();
         let truncated = &full[..full.len() / 2];
@@ -569,14 +542,20 @@ mod tests {
         let unknown_field =
             br#"{"format_version": 1, "lineage": "x", "serial": 3, "resources": {}, "extra": 1}"#;
         assert_refused_and_untouched(unknown_field, is_corrupt);
-        let bad_key = br#"{"format_version": 1, "lineage": "x", "serial": 3, "resources":
-            {"nonsense": {"kind": "rbin_rule_lock", "rule_id": "a1B2c3D4e5F",
-             "unlock_delay_days": 7, "locked_at": null, "unlock_requested_at": null}}}"#;
-        assert_refused_and_untouched(bad_key, is_corrupt);
-        let kind_mismatch = br#"{"format_version": 1, "lineage": "x", "serial": 3, "resources":
-            {"glacier_vault_lock.a": {"kind": "rbin_rule_lock", "rule_id": "a1B2c3D4e5F",
-             "unlock_delay_days": 7, "locked_at": null, "unlock_requested_at": null}}}"#;
-        assert_refused_and_untouched(kind_mismatch, is_corrupt);
+        let with_resource = |address: &str| {
+            let mut resources = serde_json::Map::new();
+            resources.insert(
+                address.to_string(),
+                serde_json::to_value(sample::other_record()).unwrap(),
+            );
+            serde_json::to_vec(&serde_json::json!({"format_version": 1, "lineage": "x",
+                "serial": 3, "resources": resources}))
+            .unwrap()
+        };
+        assert_refused_and_untouched(&with_resource("nonsense"), is_corrupt);
+        // A record of one kind under the address of another.
+        let kind_mismatch = with_resource(&sample::address("a").to_string());
+        assert_refused_and_untouched(&kind_mismatch, is_corrupt);
     }
 
     #[test]
@@ -625,7 +604,7 @@ mod tests {
         fs::write(&leftover_backup, b"junk").unwrap();
 
         let mut state = store.load().unwrap();
-        state.set(&address("glacier_vault_lock.audit"), glacier("after-crash"));
+        state.set(&sample::address("audit"), sample::record("after-crash"));
         store.save(&mut state).unwrap();
         assert_eq!(store.load().unwrap(), state);
         assert_eq!(state.serial, 2);
@@ -636,7 +615,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_in(&dir);
         let mut state = StateFile::empty();
-        state.set(&address("glacier_vault_lock.audit"), glacier("old"));
+        state.set(&sample::address("audit"), sample::record("old"));
         store.save(&mut state).unwrap();
         let old = fs::read(store.path()).unwrap();
 
@@ -652,13 +631,12 @@ mod tests {
         let mut state = store.load().unwrap();
         assert_eq!(
             state
-                .get(&address("glacier_vault_lock.audit"))
-                .and_then(Record::glacier)
-                .unwrap()
-                .lock_id,
+                .get(&sample::address("audit"))
+                .and_then(sample::id_of)
+                .unwrap(),
             "old"
         );
-        state.set(&address("glacier_vault_lock.audit"), glacier("new"));
+        state.set(&sample::address("audit"), sample::record("new"));
         store.save(&mut state).unwrap();
         assert_eq!(fs::read(store.backup_path()).unwrap(), old);
         assert_eq!(store.load().unwrap(), state);

@@ -331,6 +331,7 @@ impl super::LockKind for Backup {
     const KIND: super::Kind = super::Kind::BackupVaultLock;
     const SERVICE: &'static str = "backup";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::PutVaultLock, ActionKind::DeleteVaultLock];
+    const RESOURCE_TYPE_AS: &'static str = " lock on a ";
     const NOUN: &'static str = "backup vault";
     /// DescribeBackupVault.
     const READ_DEPTH: usize = 1;

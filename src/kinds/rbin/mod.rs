@@ -149,6 +149,7 @@ impl super::LockKind for Rbin {
     const KIND: super::Kind = super::Kind::RbinRuleLock;
     const SERVICE: &'static str = "rbin";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::LockRule, ActionKind::UnlockRule];
+    const RESOURCE_TYPE_AS: &'static str = " rule for ";
     const NOUN: &'static str = "rule";
     /// GetRule.
     const READ_DEPTH: usize = 1;
