@@ -56,7 +56,9 @@ pub fn check_bucket(bucket: &str) -> Check<()> {
     {
         let problem = Diagnostic::new(format!("the bucket name `{bucket}` contains {c:?}"));
         let fixed = bucket.to_ascii_lowercase().replace(['_', ' '], "-");
-        return Err(if check_bucket(&fixed).is_ok() {
+        // Only a name the fix changed is checked again (once: the fix of a fixed name is
+        // itself), so a character the fix leaves alone cannot recurse for ever.
+        return Err(if fixed != bucket && check_bucket(&fixed).is_ok() {
             problem.hint(format!(
                 "S3 bucket names use only lowercase letters, digits, `.` and `-`: did you mean `{fixed}`?"
             ))
@@ -811,5 +813,16 @@ mod tests {
         }
         let hint = check_bucket("Acme_Records").unwrap_err().hint.unwrap();
         assert!(hint.contains("`acme-records`"), "{hint}");
+        // Characters no fix removes end in a plain hint, not in a search for a fix.
+        for bad in [
+            "acme-re\"ords",
+            "Acme\"X",
+            "a\u{e9}b",
+            "acme/records",
+            "UPPER\"_x",
+        ] {
+            let hint = check_bucket(bad).unwrap_err().hint.unwrap();
+            assert!(!hint.contains("did you mean"), "{bad}: {hint}");
+        }
     }
 }
