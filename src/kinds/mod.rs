@@ -70,8 +70,8 @@ pub trait LockKind {
     /// The IAM permissions `report`'s discovery of the kind's undeclared locks needs.
     const DISCOVER_PERMISSIONS: &'static [&'static str] = &[];
     /// How a discovered lock's resource type reads after its state, in the report
-    /// ("locked rule for EBS_SNAPSHOT"), for a kind whose discovery reports one.
-    const RESOURCE_TYPE_AS: &'static str = " for ";
+    /// ("locked rule for EBS_SNAPSHOT"); a kind whose discovery reports none still says.
+    const RESOURCE_TYPE_AS: &'static str;
     /// The IAM permissions `plan` needs for a resource of this kind.
     const READ_PERMISSIONS: &'static [&'static str];
     /// What the config block asks for, after validation: the plan's `desired` value.

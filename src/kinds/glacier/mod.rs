@@ -321,6 +321,8 @@ impl super::LockKind for Glacier {
         ActionKind::CompleteLock,
         ActionKind::AbortLock,
     ];
+    // Its discovery reports no resource type.
+    const RESOURCE_TYPE_AS: &'static str = " for ";
     const NOUN: &'static str = "vault";
     /// GetVaultLock, then DescribeVault when there is no lock.
     const READ_DEPTH: usize = 2;

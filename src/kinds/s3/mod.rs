@@ -204,6 +204,8 @@ impl super::LockKind for S3 {
         ActionKind::PutDefaultRetention,
         ActionKind::RemoveDefaultRetention,
     ];
+    // Its discovery reports no resource type.
+    const RESOURCE_TYPE_AS: &'static str = " for ";
     const NOUN: &'static str = "bucket";
     /// HeadBucket, GetObjectLockConfiguration, then GetBucketVersioning when Object Lock is off.
     const READ_DEPTH: usize = 3;

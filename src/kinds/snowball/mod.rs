@@ -224,6 +224,8 @@ impl super::LockKind for Snowball {
     const KIND: super::Kind = super::Kind::SnowballUnlockCode;
     const SERVICE: &'static str = "snowball";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::RetrieveUnlockCode];
+    // Not discovered: a Snowball job is not a lock.
+    const RESOURCE_TYPE_AS: &'static str = " for ";
     const NOUN: &'static str = "job";
     /// DescribeJob.
     const READ_DEPTH: usize = 1;
