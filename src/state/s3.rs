@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
+use futures::StreamExt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -34,6 +35,9 @@ use crate::config::{Provider, S3Backend};
 pub const LOCK_SUFFIX: &str = ".lock";
 pub const BACKUP_SUFFIX: &str = ".backup";
 pub const JOURNAL_INFIX: &str = ".journal/";
+
+/// The most journal objects read at once.
+const JOURNAL_READS: usize = 16;
 
 /// How many times a write is sent again after an answer that proves it did not land and that
 /// nobody else wrote (a 409 ConditionalRequestConflict, or a lost answer read back unchanged).
@@ -718,7 +722,13 @@ impl S3State {
         let keys = self
             .block(self.list(&prefix))
             .map_err(|e| self.failed("list the journals under", &prefix, &e))?;
-        let bodies = self.block(futures::future::join_all(keys.iter().map(|k| self.get(k))));
+        // Bounded: a state with years of runs has thousands of journals, and S3 answers a
+        // burst of requests on one prefix with 503 SlowDown.
+        let bodies: Vec<_> = self.block(
+            futures::stream::iter(keys.iter().map(|k| self.get(k)))
+                .buffered(JOURNAL_READS)
+                .collect(),
+        );
         let mut runs: Vec<(Option<Timestamp>, String, JournalContents)> = Vec::new();
         for (key, body) in keys.into_iter().zip(bodies) {
             let Some((_, body)) = body.map_err(|e| self.failed("read the journal", &key, &e))?
