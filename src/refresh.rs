@@ -121,14 +121,22 @@ async fn all_identities(
 }
 
 /// Where `resource` lives, given the account its provider acts in: that account, the
-/// provider's region, and the effective endpoint of the kind's service (the provider's
-/// `endpoint_url`, else `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`), normalised.
-pub fn target_of(config: &Config, resource: &Resource, account: &str) -> Target {
+/// provider's region, and the endpoint its provider's client for the kind's service sends
+/// calls to (the provider's `endpoint_url`, else `AWS_ENDPOINT_URL_<SERVICE>`,
+/// `AWS_ENDPOINT_URL`, or the profile's, as the SDK resolves them), normalised.
+pub fn target_of(config: &Config, resource: &Resource, account: &str, clients: &Clients) -> Target {
     let provider = config.providers.get(&resource.provider);
-    let endpoint = provider
-        .and_then(|p| p.endpoint_url.clone())
-        .or_else(|| environment::endpoint_url(resource.address.kind.service()))
-        .map(|e| normalize_endpoint(&e));
+    let service = resource.address.kind.service();
+    let endpoint = match clients
+        .for_provider(&resource.provider)
+        .and_then(|c| c.endpoints.as_ref())
+    {
+        Some(endpoints) => endpoints.get(service).cloned(),
+        None => provider
+            .and_then(|p| p.endpoint_url.clone())
+            .or_else(|| environment::endpoint_url(service)),
+    }
+    .map(|e| normalize_endpoint(&e));
     Target {
         account: account.to_string(),
         region: provider.map(|p| p.region.clone()).unwrap_or_default(),
@@ -263,14 +271,14 @@ pub async fn refresh(
                     let ids = identities.await;
                     match ids.0.get(&resource.provider) {
                         Some(identity) => {
-                            let target = target_of(config, resource, &identity.account);
+                            let target = target_of(config, resource, &identity.account, clients);
                             let live = read(config, resource, &target, clients).await;
                             Some(live.map(|live| Observed { target, live }))
                         }
                         None => None,
                     }
                 } else {
-                    let mut target = target_of(config, resource, "");
+                    let mut target = target_of(config, resource, "", clients);
                     let (live, ids) =
                         futures::join!(read(config, resource, &target, clients), identities);
                     ids.0.get(&resource.provider).map(|identity| {

@@ -178,3 +178,54 @@ fn a_moved_clock_is_accepted_when_the_environment_names_the_endpoint() {
     );
     run.success();
 }
+
+#[test]
+fn an_endpoint_a_profile_sets_is_the_plans_target_and_binds_the_approval() {
+    let env = Env::new();
+    env.seed(json!({"rbin": [rule(RULE, Value::Null, None)]}));
+    // No endpoint_url in the config: the profile sends the calls to the emulator.
+    config(&env, "    profile: emu\n");
+    let profile = |extra: &str| {
+        env.write(
+            "aws/config",
+            &format!(
+                "[profile emu]\naws_access_key_id = AKIDPROFILEEMU\naws_secret_access_key = s\n\
+                 endpoint_url = {}\n{extra}",
+                env.emulator.url()
+            ),
+        );
+    };
+    profile("");
+    // The real clock: a moved one is refused for a provider without `endpoint_url:`.
+    let lockward = |args: &[&str]| {
+        env.run(
+            env.command(args)
+                .env("AWS_CONFIG_FILE", env.path("aws/config"))
+                .env_remove("LOCKWARD_NOW"),
+        )
+    };
+    let run = lockward(&["plan", "--format", "json"]);
+    run.success();
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        plan["resources"][0]["target"]["endpoint"],
+        json!(env.emulator.url().trim_end_matches('/')),
+        "the plan shows where the calls go"
+    );
+    let digest = plan["digest"].as_str().unwrap().to_string();
+
+    // The profile now sends Recycle Bin calls to another endpoint (the same emulator under
+    // another name, so that the apply can read): the approval does not cover it.
+    let elsewhere = env.emulator.url().replace("127.0.0.1", "localhost");
+    profile(&format!(
+        "services = moved\n\n[services moved]\nrbin =\n  endpoint_url = {elsewhere}\n"
+    ));
+    lockward(&["apply", "--approve", &digest])
+        .code(1)
+        .stderr_has("does not match this plan's digest");
+    assert!(
+        !operations(&env).iter().any(|o| o == "LockRule"),
+        "{:?}",
+        operations(&env)
+    );
+}

@@ -94,7 +94,7 @@ pub async fn check(
             .get(&resource.provider)
             .map(|i| i.account.as_str())
             .unwrap_or_default();
-        let now = refresh::target_of(config, resource, account);
+        let now = refresh::target_of(config, resource, account, clients);
         if now != rp.target {
             return Err(PreflightError::TargetChanged {
                 address: rp.address.clone(),

@@ -36,6 +36,27 @@ impl Default for ClientOptions {
     }
 }
 
+/// The endpoint the SDK's client for `service` (its SDK id, any case) sends calls to, from
+/// `config`, resolved as the generated clients resolve it: an endpoint set in code (the
+/// provider's `endpoint_url`), else `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the
+/// profile's `services` section and its `endpoint_url` (unless
+/// `ignore_configured_endpoint_urls`); `None`: the service's AWS endpoint.
+pub(crate) fn endpoint_of(config: &SdkConfig, service: &str) -> Option<String> {
+    if config.get_origin("endpoint_url").is_client_config() {
+        return config.endpoint_url().map(str::to_string);
+    }
+    let key = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id(service)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    config
+        .service_config()
+        .and_then(|c| c.load_config(key))
+        .or_else(|| config.endpoint_url().map(str::to_string))
+}
+
 pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(provider.region.clone()))

@@ -128,6 +128,10 @@ pub struct ProviderClients {
     pub sts: Arc<dyn crate::aws::StsApi>,
     pub backup: Arc<dyn backup::BackupApi>,
     pub s3: Arc<dyn s3::S3Api>,
+    /// Where each service's calls go, by SDK id, when not to AWS's own endpoint: the
+    /// provider's `endpoint_url`, or what the environment and the profile set. `None` for
+    /// clients that are not the SDK's (the in-memory fake).
+    pub endpoints: Option<BTreeMap<&'static str, String>>,
 }
 
 impl ProviderClients {
@@ -142,6 +146,10 @@ impl ProviderClients {
         options: &crate::aws::ClientOptions,
     ) -> ProviderClients {
         let config = crate::aws::sdk::sdk_config(provider, options).await;
+        let endpoints = SERVICES
+            .iter()
+            .filter_map(|&service| Some((service, crate::aws::sdk::endpoint_of(&config, service)?)))
+            .collect();
         ProviderClients {
             glacier: Arc::new(glacier::SdkGlacier(aws_sdk_glacier::Client::new(&config))),
             rbin: Arc::new(rbin::SdkRbin(aws_sdk_rbin::Client::new(&config))),
@@ -151,6 +159,7 @@ impl ProviderClients {
             sts: Arc::new(crate::aws::sdk::SdkSts(aws_sdk_sts::Client::new(&config))),
             backup: Arc::new(backup::SdkBackup(aws_sdk_backup::Client::new(&config))),
             s3: Arc::new(s3::SdkS3::client(&config)),
+            endpoints: Some(endpoints),
         }
     }
 }
@@ -179,6 +188,7 @@ impl ProviderClients {
             sts: Arc::new(api.clone()),
             backup: Arc::new(api.clone()),
             s3: Arc::new(api),
+            endpoints: None,
         }
     }
 }
