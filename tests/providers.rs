@@ -229,3 +229,48 @@ fn an_endpoint_a_profile_sets_is_the_plans_target_and_binds_the_approval() {
         operations(&env)
     );
 }
+
+#[test]
+fn a_state_bucket_reached_through_a_profiles_endpoint_is_used_and_named_in_the_saved_plan() {
+    let env = Env::new();
+    env.seed(json!({
+        "rbin": [rule(RULE, Value::Null, None)],
+        "s3": [{"region": "us-east-1", "bucket": "acme-lockward-state", "versioning": "Enabled"}]
+    }));
+    env.write(
+        "aws/config",
+        &format!(
+            "[profile emu]\naws_access_key_id = AKIDPROFILEEMU\naws_secret_access_key = s\n\
+             endpoint_url = {}\n",
+            env.emulator.url()
+        ),
+    );
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\nproviders:\n  default:\n    region: us-east-1\n    profile: emu\n\
+             backend:\n  s3: {{ bucket: acme-lockward-state, key: prod/lockward.state.json }}\n\
+             rbin_rule_lock:\n  ebs:\n    rule_id: {RULE}\n    state: locked\n    unlock_delay_days: 7\n"
+        ),
+    );
+    let run = env.run(
+        env.command(&["plan", "--out", "plan.json"])
+            .env("AWS_CONFIG_FILE", env.path("aws/config"))
+            .env_remove("LOCKWARD_NOW"),
+    );
+    run.success();
+    let saved: Value = serde_json::from_str(&env.read("plan.json")).unwrap();
+    assert_eq!(
+        saved["backend"]["endpoint"],
+        json!(env.emulator.url().trim_end_matches('/')),
+        "{}",
+        saved["backend"]
+    );
+    assert!(
+        env.calls()
+            .iter()
+            .any(|c| c["service"] == "s3" && c["params"]["Bucket"] == "acme-lockward-state"),
+        "the state was read from the profile's endpoint: {:?}",
+        operations(&env)
+    );
+}

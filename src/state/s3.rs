@@ -216,26 +216,25 @@ impl S3State {
             .map_err(|e| {
                 RemoteError::Failed(format!("could not start the S3 state client: {e}"))
             })?;
-        let endpoint = provider
-            .endpoint_url
-            .clone()
-            .or_else(|| crate::environment::endpoint_url("s3"))
-            .map(|e| crate::aws::normalize_endpoint(&e));
-        let path_style = endpoint.is_some();
         // A write whose answers keep being lost is read back and settled here, not retried
         // for long by the SDK: a few attempts per write.
         let options = ClientOptions {
             max_attempts: options.max_attempts.min(3),
             ..options.clone()
         };
-        let (client, sts) = runtime.block_on(async {
+        let (client, sts, endpoint) = runtime.block_on(async {
             let config = crate::aws::sdk::sdk_config(provider, &options).await;
+            // Where the calls go, as the client resolves it (the provider's endpoint_url, the
+            // environment's or the profile's): part of the backend's target.
+            let endpoint = crate::aws::sdk::endpoint_of(&config, "s3")
+                .map(|e| crate::aws::normalize_endpoint(&e));
             let s3 = aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(path_style)
+                .force_path_style(endpoint.is_some())
                 .build();
             (
                 aws_sdk_s3::Client::from_conf(s3),
                 aws_sdk_sts::Client::new(&config),
+                endpoint,
             )
         });
         Ok(S3State {
