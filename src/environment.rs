@@ -50,12 +50,6 @@ pub fn endpoint_url(service: &str) -> Option<String> {
     read(&specific).or_else(|| read("AWS_ENDPOINT_URL"))
 }
 
-/// Whether the environment points the AWS SDK's `service` client at an endpoint of its own
-/// (see [`endpoint_url`]).
-pub fn endpoint_for(service: &str) -> bool {
-    endpoint_url(service).is_some()
-}
-
 /// The shared AWS config and credentials files the SDK reads profiles from, for messages:
 /// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` when set, else `~/.aws/config` and
 /// `~/.aws/credentials`.

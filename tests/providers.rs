@@ -274,3 +274,44 @@ fn a_state_bucket_reached_through_a_profiles_endpoint_is_used_and_named_in_the_s
         operations(&env)
     );
 }
+
+#[test]
+fn a_moved_clock_is_refused_when_the_profile_ignores_the_environments_endpoint() {
+    let env = Env::new();
+    env.seed(json!({"rbin": [rule(RULE, json!("locked"), Some(7))]}));
+    config(&env, "    profile: plain\n");
+    // AWS_ENDPOINT_URL names the emulator, but the profile tells the SDK to ignore it: the
+    // calls would go to real AWS.
+    env.write(
+        "aws/config",
+        "[profile plain]\naws_access_key_id = AKIDPLAIN\naws_secret_access_key = s\n\
+         ignore_configured_endpoint_urls = true\n",
+    );
+    let run = env.run(
+        env.command(&["plan"])
+            .env("AWS_CONFIG_FILE", env.path("aws/config"))
+            .env("AWS_ENDPOINT_URL", env.emulator.url()),
+    );
+    run.code(1)
+        .stderr_has("LOCKWARD_NOW")
+        .stderr_has("provider `default`");
+    assert!(env.calls().is_empty(), "{:?}", operations(&env));
+
+    // The same profile without that line: its calls go to the emulator, so the moved clock
+    // is a rehearsal, as it is for an endpoint the profile itself names.
+    for profile in [
+        "ignore_configured_endpoint_urls = false\n".to_string(),
+        format!("endpoint_url = {}\n", env.emulator.url()),
+    ] {
+        env.write(
+            "aws/config",
+            &format!("[profile plain]\naws_access_key_id = AKIDPLAIN\naws_secret_access_key = s\n{profile}"),
+        );
+        let mut cmd = env.command(&["plan", "--detailed-exitcode"]);
+        cmd.env("AWS_CONFIG_FILE", env.path("aws/config"));
+        if profile.starts_with("ignore") {
+            cmd.env("AWS_ENDPOINT_URL", env.emulator.url());
+        }
+        env.run(&mut cmd).code(0);
+    }
+}

@@ -249,11 +249,19 @@ impl Project {
             }
         }
         if session.clock_moved {
-            let without: Vec<String> = providers
-                .iter()
-                .filter(|p| !has_endpoint(p))
-                .map(|p| format!("`{}`", p.name))
-                .collect();
+            // Each provider's calls go where its SDK clients will send them (its endpoint_url,
+            // else the environment's or its profile's endpoints, unless the profile or the
+            // environment says to ignore those): resolved here, still without a call.
+            let mut without = Vec::new();
+            for p in &providers {
+                let sdk = crate::aws::sdk::sdk_config(p, &session.client_options).await;
+                let emulated = crate::kinds::SERVICES
+                    .iter()
+                    .all(|service| crate::aws::sdk::endpoint_of(&sdk, service).is_some());
+                if !emulated {
+                    without.push(format!("`{}`", p.name));
+                }
+            }
             if !without.is_empty() {
                 let (which, reach) = if without.len() == 1 {
                     ("provider", "reaches")
@@ -262,7 +270,8 @@ impl Project {
                 };
                 anyhow::bail!(
                     "LOCKWARD_NOW is set, but {which} {} in {config} {reach} real AWS (no \
-                     endpoint_url, no AWS_ENDPOINT_URL): a moved clock is only for rehearsals \
+                     endpoint_url, AWS_ENDPOINT_URL or profile endpoint_url sends every call \
+                     elsewhere): a moved clock is only for rehearsals \
                      against an emulator, and against AWS it could skip a min_test_period or a \
                      grace period\nhint: unset LOCKWARD_NOW, or point every provider at an \
                      emulator with `endpoint_url:`",
@@ -321,15 +330,6 @@ impl Project {
             self.suggest("state push", &[], &[&shown])
         )
     }
-}
-
-/// Whether every call through `provider` goes to an endpoint set for it: its `endpoint_url`,
-/// or `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` for every service it has a client for.
-fn has_endpoint(provider: &Provider) -> bool {
-    provider.endpoint_url.is_some()
-        || crate::kinds::SERVICES
-            .iter()
-            .all(|service| environment::endpoint_for(service))
 }
 
 /// `path` as typed, made absolute against the directory lockward was started in: for paths on

@@ -20,8 +20,11 @@ pub struct SdkS3(pub aws_sdk_s3::Client);
 impl SdkS3 {
     /// The client for `config`, path-style when an endpoint is set.
     pub fn client(config: &aws_config::SdkConfig) -> SdkS3 {
-        let builder = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(config.endpoint_url().is_some());
+        // Path-style whenever the calls go to an endpoint of the user's (an emulator's host has
+        // no bucket subdomains), however it was set: `AWS_ENDPOINT_URL_S3` or a profile's
+        // `services` section too, not only the shared endpoint.
+        let custom = crate::aws::sdk::endpoint_of(config, "s3").is_some();
+        let builder = aws_sdk_s3::config::Builder::from(config).force_path_style(custom);
         SdkS3(aws_sdk_s3::Client::from_conf(builder.build()))
     }
 }
