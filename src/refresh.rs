@@ -126,20 +126,24 @@ async fn all_identities(
 /// `AWS_ENDPOINT_URL`, or the profile's, as the SDK resolves them), normalised.
 pub fn target_of(config: &Config, resource: &Resource, account: &str, clients: &Clients) -> Target {
     let provider = config.providers.get(&resource.provider);
-    let service = resource.address.kind.service();
-    let endpoint = match clients
-        .for_provider(&resource.provider)
-        .and_then(|c| c.endpoints.as_ref())
-    {
-        Some(endpoints) => endpoints.get(service).cloned(),
-        None => provider
-            .and_then(|p| p.endpoint_url.clone())
-            .or_else(|| environment::endpoint_url(service)),
-    }
-    .map(|e| normalize_endpoint(&e));
+    let endpoint_of = |service: &str| {
+        match clients
+            .for_provider(&resource.provider)
+            .and_then(|c| c.endpoints.as_ref())
+        {
+            Some(endpoints) => endpoints.get(service).cloned(),
+            None => provider
+                .and_then(|p| p.endpoint_url.clone())
+                .or_else(|| environment::endpoint_url(service)),
+        }
+        .map(|e| normalize_endpoint(&e))
+    };
+    let endpoint = endpoint_of(resource.address.kind.service());
+    let sts = endpoint_of("sts");
     Target {
         account: account.to_string(),
         region: provider.map(|p| p.region.clone()).unwrap_or_default(),
+        identity_endpoint: Target::identity_endpoint(endpoint.as_deref(), sts.as_deref()),
         endpoint,
     }
 }

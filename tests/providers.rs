@@ -315,3 +315,51 @@ fn a_moved_clock_is_refused_when_the_profile_ignores_the_environments_endpoint()
         env.run(&mut cmd).code(0);
     }
 }
+
+#[test]
+fn where_the_account_was_asked_is_part_of_the_target() {
+    // The attack: the approval is for account A, asked where the calls go; at apply time the
+    // credentials act in another account and STS is sent to a place that still answers A.
+    let env = Env::new();
+    env.seed(json!({"rbin": [rule(RULE, Value::Null, None)]}));
+    config(&env, "");
+    let url = env.emulator.url();
+    let plan = env.run(
+        env.command(&["plan", "--format", "json"])
+            .env("AWS_ENDPOINT_URL", &url),
+    );
+    plan.success();
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    let target = &plan["resources"][0]["target"];
+    assert!(
+        target.get("identity_endpoint").is_none(),
+        "STS answered where the calls go: {target}"
+    );
+    let digest = plan["digest"].as_str().unwrap().to_string();
+
+    // STS now answers elsewhere (the same emulator under another name).
+    let elsewhere = url.replace("127.0.0.1", "localhost");
+    let moved = env.run(
+        env.command(&["plan", "--format", "json"])
+            .env("AWS_ENDPOINT_URL", &url)
+            .env("AWS_ENDPOINT_URL_STS", &elsewhere),
+    );
+    moved.success();
+    let moved: Value = serde_json::from_str(&moved.stdout).unwrap();
+    assert_eq!(
+        moved["resources"][0]["target"]["identity_endpoint"],
+        json!(elsewhere.trim_end_matches('/'))
+    );
+    env.run(
+        env.command(&["apply", "--approve", &digest])
+            .env("AWS_ENDPOINT_URL", &url)
+            .env("AWS_ENDPOINT_URL_STS", &elsewhere),
+    )
+    .code(1)
+    .stderr_has("does not match this plan's digest");
+    assert!(
+        !operations(&env).iter().any(|o| o == "LockRule"),
+        "{:?}",
+        operations(&env)
+    );
+}

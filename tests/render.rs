@@ -100,6 +100,7 @@ fn resource(
         address,
         outcome,
         target: Target {
+            identity_endpoint: None,
             account: "123456789012".into(),
             region: "us-east-1".into(),
             endpoint: None,

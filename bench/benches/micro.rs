@@ -80,6 +80,7 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
             account: "123456789012".into(),
             region: "us-east-1".into(),
             endpoint: None,
+            identity_endpoint: None,
         };
         snapshot
             .resources

@@ -208,6 +208,22 @@ pub struct Target {
     pub region: String,
     /// Normalised: lowercase, no default port, no trailing slash. `None` for AWS itself.
     pub endpoint: Option<String>,
+    /// Where the account was asked (STS GetCallerIdentity), when that is not `endpoint`:
+    /// normalised like it, or `aws` for STS's own endpoint. The account is only as true as
+    /// the place that answered, so an approval covers that place too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_endpoint: Option<String>,
+}
+
+/// [`Target::identity_endpoint`] for STS at AWS's own endpoint.
+pub const AWS_ENDPOINT: &str = "aws";
+
+impl Target {
+    /// [`Target::identity_endpoint`] for an account asked at `sts` (normalised; `None`:
+    /// AWS) of a resource whose calls go to `endpoint`.
+    pub fn identity_endpoint(endpoint: Option<&str>, sts: Option<&str>) -> Option<String> {
+        (sts != endpoint).then(|| sts.unwrap_or(AWS_ENDPOINT).to_string())
+    }
 }
 
 impl std::fmt::Display for Target {
@@ -215,6 +231,11 @@ impl std::fmt::Display for Target {
         write!(f, "account {} in {}", self.account, self.region)?;
         if let Some(endpoint) = &self.endpoint {
             write!(f, " at {endpoint}")?;
+        }
+        match self.identity_endpoint.as_deref() {
+            Some(AWS_ENDPOINT) => write!(f, " (the account asked of AWS's STS)")?,
+            Some(sts) => write!(f, " (the account asked at {sts})")?,
+            None => {}
         }
         Ok(())
     }
@@ -225,6 +246,7 @@ impl Target {
     #[cfg(test)]
     pub fn for_tests() -> Target {
         Target {
+            identity_endpoint: None,
             account: "123456789012".into(),
             region: "us-east-1".into(),
             endpoint: None,
@@ -548,13 +570,18 @@ impl Plan {
             digest::write_json_str(&r.physical_key, &mut out);
             out.push_str(",\"recorded\":");
             digest::write_canonical(&r.recorded, &mut out);
-            // Keys in sorted order: account, endpoint, region.
+            // Keys in sorted order: account, endpoint, identity_endpoint (only when set, as
+            // the target serializes), region.
             out.push_str(",\"target\":{\"account\":");
             digest::write_json_str(&r.target.account, &mut out);
             out.push_str(",\"endpoint\":");
             match &r.target.endpoint {
                 Some(e) => digest::write_json_str(e, &mut out),
                 None => out.push_str("null"),
+            }
+            if let Some(sts) = &r.target.identity_endpoint {
+                out.push_str(",\"identity_endpoint\":");
+                digest::write_json_str(sts, &mut out);
             }
             out.push_str(",\"region\":");
             digest::write_json_str(&r.target.region, &mut out);
@@ -794,6 +821,13 @@ mod tests {
             a.digest,
             changed(&|r| r.target.endpoint = Some("http://127.0.0.1:4566".into()))
         );
+        let asked_elsewhere = changed(&|r| r.target.identity_endpoint = Some("aws".into()));
+        assert_ne!(a.digest, asked_elsewhere);
+        // The fast writer agrees with the documented input when the field is there too.
+        let mut resources = a.resources.clone();
+        resources[0].target.identity_endpoint = Some("http://127.0.0.1:4566".into());
+        let b = Plan::new(a.config_digest.clone(), a.state.clone(), None, resources);
+        assert_eq!(b.digest_text(), digest::canonical_json(&b.digest_input()));
         assert_ne!(
             a.digest,
             changed(&|r| r.recorded = serde_json::json!({"state": "none"}))

@@ -60,6 +60,10 @@ pub struct BackendTarget {
     pub account: String,
     pub region: String,
     pub endpoint: Option<String>,
+    /// Where the account was asked, when not at `endpoint` (see
+    /// [`crate::plan::Target::identity_endpoint`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_endpoint: Option<String>,
     pub bucket: String,
     pub key: String,
 }
@@ -73,6 +77,9 @@ impl std::fmt::Display for BackendTarget {
         )?;
         if let Some(e) = &self.endpoint {
             write!(f, " at {e}")?;
+        }
+        if let Some(sts) = &self.identity_endpoint {
+            write!(f, " (the account asked at {sts})")?;
         }
         Ok(())
     }
@@ -156,6 +163,7 @@ impl StateBackend {
                     account,
                     region: s3.region.clone(),
                     endpoint: s3.endpoint.clone(),
+                    identity_endpoint: s3.identity_endpoint.clone(),
                     bucket: s3.bucket.clone(),
                     key: s3.key.clone(),
                 }))

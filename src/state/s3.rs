@@ -161,6 +161,9 @@ pub struct S3State {
     /// The region and normalised endpoint of the backend's provider.
     pub region: String,
     pub endpoint: Option<String>,
+    /// Where the backend's account is asked (STS), when not at `endpoint` (see
+    /// [`crate::plan::Target::identity_endpoint`]).
+    pub identity_endpoint: Option<String>,
     /// The state object as this process last read or wrote it: ETag and body.
     seen: Mutex<Option<(String, Vec<u8>)>>,
     /// The last state a write failed to save, for the errored-state file.
@@ -222,12 +225,19 @@ impl S3State {
             max_attempts: options.max_attempts.min(3),
             ..options.clone()
         };
-        let (client, sts, endpoint) = runtime.block_on(async {
+        let (client, sts, endpoint, identity_endpoint) = runtime.block_on(async {
             let config = crate::aws::sdk::sdk_config(provider, &options).await;
             // Where the calls go, as the client resolves it (the provider's endpoint_url, the
             // environment's or the profile's): part of the backend's target.
-            let endpoint = crate::aws::sdk::endpoint_of(&config, "s3")
-                .map(|e| crate::aws::normalize_endpoint(&e));
+            let endpoint_of = |service| {
+                crate::aws::sdk::endpoint_of(&config, service)
+                    .map(|e| crate::aws::normalize_endpoint(&e))
+            };
+            let endpoint = endpoint_of("s3");
+            let identity_endpoint = crate::plan::Target::identity_endpoint(
+                endpoint.as_deref(),
+                endpoint_of("sts").as_deref(),
+            );
             let s3 = aws_sdk_s3::config::Builder::from(&config)
                 .force_path_style(endpoint.is_some())
                 .build();
@@ -235,6 +245,7 @@ impl S3State {
                 aws_sdk_s3::Client::from_conf(s3),
                 aws_sdk_sts::Client::new(&config),
                 endpoint,
+                identity_endpoint,
             )
         });
         Ok(S3State {
@@ -245,6 +256,7 @@ impl S3State {
             key: backend.key.clone(),
             region: provider.region.clone(),
             endpoint,
+            identity_endpoint,
             seen: Mutex::new(None),
             unsaved: Mutex::new(None),
         })

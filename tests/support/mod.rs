@@ -418,6 +418,7 @@ pub fn recorded(state: &lockward::state::StateFile) -> lockward::plan::Recorded<
 /// A target for tests: account 123456789012 in us-east-1, no endpoint.
 pub fn test_target() -> lockward::plan::Target {
     lockward::plan::Target {
+        identity_endpoint: None,
         account: "123456789012".into(),
         region: "us-east-1".into(),
         endpoint: None,
