@@ -15,6 +15,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -44,6 +45,15 @@ pub enum StateError {
         path.display()
     )]
     NotAFile { path: PathBuf },
+
+    #[error(
+        "the state file {} has other names (hard links: {others}), which lockward refuses: its \
+         lock and its journal go by the name, so runs naming the file differently would see \
+         neither each other's lock nor each other's attempts under one approval\n\
+         hint: keep one name: remove the others (the state itself is unchanged by that)",
+        path.display()
+    )]
+    OtherNames { path: PathBuf, others: String },
 
     #[error(
         "the state file {} is unreadable: {detail}\n\
@@ -201,6 +211,14 @@ impl StateStore {
             Ok(None) => return Ok(None),
             Err(failure) => return Err(self.open_error(failure)),
         };
+        let meta = file.metadata().map_err(|source| StateError::Io {
+            path: self.path.clone(),
+            action: "inspect",
+            source,
+        })?;
+        if meta.nlink() > 1 {
+            self.refuse_other_names(&meta)?;
+        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|source| StateError::Io {
@@ -215,6 +233,47 @@ impl StateStore {
             tracing::warn!(path = %self.path.display(), %source, "could not set mode 0600");
         }
         Ok(Some(bytes))
+    }
+
+    /// One file, one name: the lock and the journal are found by the state file's name. The
+    /// backup is made as a hard link of the state about to be replaced, so the backup's name
+    /// (and its staged name, while it is being made) may share the file for a moment, or
+    /// after a crash in between; any other name is refused.
+    fn refuse_other_names(&self, meta: &std::fs::Metadata) -> Result<(), StateError> {
+        let dir = durable::parent_dir(&self.path);
+        let name = self.path.file_name().unwrap_or_default();
+        let backup = self.backup_path();
+        let backup = backup.file_name().unwrap_or_default().to_string_lossy();
+        let staged_prefix = format!(".{backup}.");
+        let mut found = 0;
+        let mut others = Vec::new();
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let Ok(m) = fs::symlink_metadata(entry.path()) else {
+                continue;
+            };
+            if (m.dev(), m.ino()) != (meta.dev(), meta.ino()) {
+                continue;
+            }
+            found += 1;
+            let entry_name = entry.file_name();
+            let text = entry_name.to_string_lossy();
+            let allowed = entry_name == name
+                || text == backup
+                || (text.starts_with(&staged_prefix) && text.ends_with(".tmp"));
+            if !allowed {
+                others.push(entry.path().display().to_string());
+            }
+        }
+        if u64::try_from(found).unwrap_or(u64::MAX) < meta.nlink() {
+            others.push("one or more in another directory".to_string());
+        }
+        if others.is_empty() {
+            return Ok(());
+        }
+        Err(StateError::OtherNames {
+            path: self.path.clone(),
+            others: others.join(", "),
+        })
     }
 
     fn open_error(&self, failure: OpenFailure) -> StateError {
@@ -387,6 +446,43 @@ mod tests {
 
     fn store_in(dir: &tempfile::TempDir) -> StateStore {
         StateStore::new(dir.path().join("lockward.state.json"))
+    }
+
+    #[test]
+    fn a_state_file_with_another_name_is_refused_but_its_backup_link_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(&dir);
+        let mut state = store.load().unwrap();
+        state.set(&sample::address("audit"), sample::record("AE863"));
+        store.save(&mut state).unwrap();
+        store.save(&mut state).unwrap();
+        // A save leaves the state and its backup apart.
+        assert!(store.load().is_ok());
+        // The backup's name (and its staged name) on the state file: what a save makes for a
+        // moment, and what a crash in between leaves.
+        fs::remove_file(store.backup_path()).unwrap();
+        fs::hard_link(store.path(), store.backup_path()).unwrap();
+        let staged = dir.path().join(".lockward.state.json.backup.0123abcd.tmp");
+        fs::hard_link(store.path(), &staged).unwrap();
+        assert_eq!(store.load().unwrap(), state);
+        fs::remove_file(&staged).unwrap();
+        // Any other name: two runs could each take a lock and keep a journal of their own.
+        let other = dir.path().join("alt.json");
+        fs::hard_link(store.path(), &other).unwrap();
+        let before = fs::read(store.path()).unwrap();
+        let err = store.load().unwrap_err();
+        assert!(matches!(err, StateError::OtherNames { .. }), "{err}");
+        assert!(err.to_string().contains("alt.json"), "{err}");
+        assert!(err.to_string().contains("\nhint: "), "{err}");
+        assert!(store.save(&mut state).is_err());
+        assert!(StateStore::new(other.clone()).load().is_err());
+        assert_eq!(fs::read(store.path()).unwrap(), before);
+        // A name in another directory counts too.
+        fs::remove_file(&other).unwrap();
+        let elsewhere = tempfile::tempdir_in(dir.path()).unwrap();
+        fs::hard_link(store.path(), elsewhere.path().join("s.json")).unwrap();
+        let err = store.load().unwrap_err();
+        assert!(err.to_string().contains("another directory"), "{err}");
     }
 
     #[test]
