@@ -294,3 +294,61 @@ fn on_a_terminal_a_compliance_lock_needs_its_address_typed_back() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(ops(&env), vec!["PutBackupVaultLockConfiguration"]);
 }
+
+#[test]
+fn a_compliance_put_whose_answer_was_lost_is_sent_once_and_settled_by_reading_the_vault() {
+    let env = Env::new();
+    env.seed(json!({"backup": [vault_seed("us-east-1", None)]}));
+    env.config(&compliance(35, 365, 3));
+    let digest = plan_digest(&env);
+    // AWS performs the put and the connection drops before its answer: sent again, the put
+    // would start the grace period over (a later lock date than the one approved).
+    env.faults(
+        json!({"rules": [{"operation": "PutBackupVaultLockConfiguration",
+                                 "kind": "drop_after_apply", "times": 1}]}),
+    );
+    env.lockward(&["apply", "--approve", &digest])
+        .success()
+        .stderr_has("put_vault_lock done");
+    assert_eq!(ops(&env), vec!["PutBackupVaultLockConfiguration"]);
+    let phases: Vec<String> = env
+        .journal()
+        .iter()
+        .filter(|r| r["action"] == "put_vault_lock")
+        .map(|r| r["phase"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(phases.first().map(String::as_str), Some("intent"));
+    assert_eq!(phases.last().map(String::as_str), Some("done"));
+    assert_eq!(
+        phases.iter().filter(|p| *p == "intent").count(),
+        1,
+        "{phases:?}"
+    );
+    assert_eq!(env.plan_json()["resources"][0]["outcome"], "noop");
+}
+
+#[test]
+fn a_throttled_compliance_put_is_sent_again_under_a_new_intent() {
+    let env = Env::new();
+    env.seed(json!({"backup": [vault_seed("us-east-1", None)]}));
+    env.config(&compliance(35, 365, 3));
+    let digest = plan_digest(&env);
+    env.faults(
+        json!({"rules": [{"operation": "PutBackupVaultLockConfiguration",
+                                 "kind": "throttle", "times": 2}]}),
+    );
+    env.lockward(&["apply", "--approve", &digest]).success();
+    let puts = env
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "PutBackupVaultLockConfiguration")
+        .count();
+    assert_eq!(puts, 3, "two throttled, then the one that took effect");
+    assert_eq!(ops(&env).len(), 3);
+    let intents = env
+        .journal()
+        .iter()
+        .filter(|r| r["action"] == "put_vault_lock" && r["phase"] == "intent")
+        .count();
+    assert_eq!(intents, 3, "an intent before each wire attempt");
+}

@@ -66,16 +66,27 @@ impl BackupApi for SdkBackup {
     }
 
     async fn put_lock(&self, vault: &str, lock: LockConfiguration) -> Result<(), AwsError> {
-        self.0
+        let put = self
+            .0
             .put_backup_vault_lock_configuration()
             .backup_vault_name(vault)
             .min_retention_days(i64::from(lock.min_retention_days))
             .set_max_retention_days(lock.max_retention_days.map(i64::from))
-            .set_changeable_for_days(lock.changeable_for_days.map(i64::from))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(classify)
+            .set_changeable_for_days(lock.changeable_for_days.map(i64::from));
+        let sent = if lock.changeable_for_days.is_some() {
+            // A compliance put starts the grace period again, so the SDK never repeats it:
+            // one wire attempt per intent (see `Step::once_per_intent`).
+            put.customize()
+                .config_override(
+                    aws_sdk_backup::config::Builder::default()
+                        .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+                )
+                .send()
+                .await
+        } else {
+            put.send().await
+        };
+        sent.map(|_| ()).map_err(classify)
     }
 
     async fn delete_lock(&self, vault: &str) -> Result<(), AwsError> {

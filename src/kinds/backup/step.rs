@@ -77,15 +77,19 @@ impl Step<'_, '_> {
                 }
             }
         }
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"vault": d.vault, "min_retention_days": lock.min_retention_days,
-                   "max_retention_days": lock.max_retention_days,
-                   "changeable_for_days": lock.changeable_for_days}),
-        )
-        .await?;
-        let result = c.backup.put_lock(&d.vault, lock).await;
+        let detail = json!({"vault": d.vault, "min_retention_days": lock.min_retention_days,
+               "max_retention_days": lock.max_retention_days,
+               "changeable_for_days": lock.changeable_for_days});
+        let result = if lock.changeable_for_days.is_some() {
+            // A compliance put sent again would move its lock date: one wire attempt per
+            // intent, repeated only after a throttling answer; a lost answer is settled by
+            // reading the vault, below.
+            self.once_per_intent(action, detail, || c.backup.put_lock(&d.vault, lock))
+                .await?
+        } else {
+            self.journal(action, Phase::Intent, detail).await?;
+            c.backup.put_lock(&d.vault, lock).await
+        };
         self.settle(
             action,
             result,
