@@ -367,6 +367,17 @@ pub(crate) struct Declared<'a, T> {
 }
 
 impl<T> Declared<'_, T> {
+    /// Where every kind's checks of a block start: the block's address as a resource of
+    /// `kind`, and the problem with its name, if any.
+    pub(crate) fn resource(&self, kind: Kind) -> (Address, Vec<(Span, Diagnostic)>) {
+        let problems = check_name(self.name)
+            .err()
+            .map(|e| (self.key.span, e))
+            .into_iter()
+            .collect();
+        (Address::new(kind, self.name), problems)
+    }
+
     /// The span of the value of `field`, or of the declaration's key when the field is absent.
     pub(crate) fn value_span(&self, field: &str) -> Span {
         self.node.get(field).map_or(self.key.span, |(_, v)| v.span)

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::kinds::backup::{BackupDesired, BackupLockMode};
-use crate::kinds::{Address, CheckedDesired, Kind};
+use crate::kinds::{CheckedDesired, Kind};
 
 /// An AWS Backup Vault Lock: a governance lock can be changed or removed at any time; a
 /// compliance lock only during its grace period (`changeable_for_days`), and never after.
@@ -128,12 +128,8 @@ pub(crate) const MISSING_HINTS: &[(&str, &str)] = &[
 pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Checker<'_>) {
     // AWS Backup Vault Locks.
     for r in resources {
-        let address = Address::new(Kind::BackupVaultLock, r.name);
+        let (address, mut problems) = r.resource(Kind::BackupVaultLock);
         let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
         let Some(raw) = &r.raw else {
             untyped_fields(r, &[("vault", check_backup_vault_name)], &mut problems);
             cx.report_all(&subject, problems);

@@ -11,7 +11,7 @@ use crate::config::policy::{self, Policy, PolicyErrorKind, PolicyValue};
 use crate::config::validate::*;
 use crate::config::yaml::{Node, Span};
 use crate::kinds::glacier::{GlacierDesired, VaultLockState};
-use crate::kinds::{Address, CheckedDesired, Kind};
+use crate::kinds::{CheckedDesired, Kind};
 
 /// A Glacier vault lock: a policy that, once completed, can never be changed or removed.
 #[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
@@ -287,12 +287,8 @@ pub(crate) fn check(resources: &[Declared<'_, RawGlacierVaultLock>], cx: &mut Ch
     let (source, paths) = (cx.source, cx.paths);
     // Glacier vault locks.
     for r in resources {
-        let address = Address::new(Kind::GlacierVaultLock, r.name);
+        let (address, mut problems) = r.resource(Kind::GlacierVaultLock);
         let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
         let Some(raw) = &r.raw else {
             untyped_fields(
                 r,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::kinds::rbin::{RbinDesired, RuleLockState};
-use crate::kinds::{Address, CheckedDesired, Kind};
+use crate::kinds::{CheckedDesired, Kind};
 
 /// A lock on a Recycle Bin retention rule: while locked, the rule cannot be changed or
 /// deleted; unlocking takes effect only after the unlock delay.
@@ -74,12 +74,8 @@ pub(crate) const MISSING_HINTS: &[(&str, &str)] = &[
 pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checker<'_>) {
     // Recycle Bin rule locks.
     for r in resources {
-        let address = Address::new(Kind::RbinRuleLock, r.name);
+        let (address, mut problems) = r.resource(Kind::RbinRuleLock);
         let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
         let Some(raw) = &r.raw else {
             untyped_fields(r, &[("rule_id", check_rule_id)], &mut problems);
             cx.report_all(&subject, problems);

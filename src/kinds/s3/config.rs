@@ -12,7 +12,7 @@ use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::s3::{DefaultRetention, RetentionMode, RetentionPeriod};
 use crate::kinds::s3::{ObjectLockState, S3Desired};
-use crate::kinds::{Address, CheckedDesired, Kind};
+use crate::kinds::{CheckedDesired, Kind};
 
 /// S3 Object Lock on a bucket: once enabled it can never be disabled, and a COMPLIANCE
 /// default retention locks every object version written under it for its whole period.
@@ -171,11 +171,8 @@ pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checke
     // their providers.
     let mut buckets: HashMap<&str, (String, Span)> = HashMap::new();
     for r in resources {
-        let subject = format!("s3_object_lock.{}", r.name);
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
+        let (address, mut problems) = r.resource(Kind::S3ObjectLock);
+        let subject = address.to_string();
         let Some(raw) = &r.raw else {
             untyped_fields(r, &[("bucket", check_bucket)], &mut problems);
             cx.report_all(&subject, problems);
@@ -229,7 +226,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawS3ObjectLock>], cx: &mut Checke
         }
         match (problems.is_empty(), provider) {
             (true, Some(provider)) => cx.out.resources.push(Checked {
-                address: Address::new(Kind::S3ObjectLock, r.name),
+                address,
                 provider,
                 desired: CheckedDesired::S3ObjectLock(S3Desired {
                     bucket: raw.bucket.clone(),

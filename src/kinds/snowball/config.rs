@@ -95,12 +95,8 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
     let state_files_abs = state_files(paths.state_abs);
     let mut deliveries: HashMap<PathBuf, (Address, Span)> = HashMap::new();
     for r in resources {
-        let address = Address::new(Kind::SnowballUnlockCode, r.name);
+        let (address, mut problems) = r.resource(Kind::SnowballUnlockCode);
         let subject = address.to_string();
-        let mut problems = Vec::new();
-        if let Err(e) = check_name(r.name) {
-            problems.push((r.key.span, e));
-        }
         let Some(raw) = &r.raw else {
             untyped_fields(
                 r,
