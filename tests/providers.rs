@@ -34,6 +34,16 @@ fn seed_locked_rule_in(env: &Env, account: &str) {
     env.seed(json!({"account_id": account, "rbin": [rule(RULE, json!("locked"), Some(7))]}));
 }
 
+/// `aws/config` holding profile `name` with static keys and the settings `extra` (lines).
+fn profile(env: &Env, name: &str, extra: &str) {
+    env.write(
+        "aws/config",
+        &format!(
+            "[profile {name}]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n{extra}"
+        ),
+    );
+}
+
 fn operations(env: &Env) -> Vec<String> {
     env.calls()
         .iter()
@@ -185,17 +195,8 @@ fn an_endpoint_a_profile_sets_is_the_plans_target_and_binds_the_approval() {
     env.seed(json!({"rbin": [rule(RULE, Value::Null, None)]}));
     // No endpoint_url in the config: the profile sends the calls to the emulator.
     config(&env, "    profile: emu\n");
-    let profile = |extra: &str| {
-        env.write(
-            "aws/config",
-            &format!(
-                "[profile emu]\naws_access_key_id = AKIDPROFILEEMU\naws_secret_access_key = s\n\
-                 endpoint_url = {}\n{extra}",
-                env.emulator.url()
-            ),
-        );
-    };
-    profile("");
+    let endpoint = format!("endpoint_url = {}\n", env.emulator.url());
+    profile(&env, "emu", &endpoint);
     // The real clock: a moved one is refused for a provider without `endpoint_url:`.
     let lockward = |args: &[&str]| {
         env.run(
@@ -217,9 +218,11 @@ fn an_endpoint_a_profile_sets_is_the_plans_target_and_binds_the_approval() {
     // The profile now sends Recycle Bin calls to another endpoint (the same emulator under
     // another name, so that the apply can read): the approval does not cover it.
     let elsewhere = env.emulator.url().replace("127.0.0.1", "localhost");
-    profile(&format!(
-        "services = moved\n\n[services moved]\nrbin =\n  endpoint_url = {elsewhere}\n"
-    ));
+    profile(
+        &env,
+        "emu",
+        &format!("{endpoint}services = moved\n\n[services moved]\nrbin =\n  endpoint_url = {elsewhere}\n"),
+    );
     lockward(&["apply", "--approve", &digest])
         .code(1)
         .stderr_has("does not match this plan's digest");
@@ -237,13 +240,10 @@ fn a_state_bucket_reached_through_a_profiles_endpoint_is_used_and_named_in_the_s
         "rbin": [rule(RULE, Value::Null, None)],
         "s3": [{"region": "us-east-1", "bucket": "acme-lockward-state", "versioning": "Enabled"}]
     }));
-    env.write(
-        "aws/config",
-        &format!(
-            "[profile emu]\naws_access_key_id = AKIDPROFILEEMU\naws_secret_access_key = s\n\
-             endpoint_url = {}\n",
-            env.emulator.url()
-        ),
+    profile(
+        &env,
+        "emu",
+        &format!("endpoint_url = {}\n", env.emulator.url()),
     );
     env.write(
         "lockward.yaml",
@@ -282,11 +282,7 @@ fn a_moved_clock_is_refused_when_the_profile_ignores_the_environments_endpoint()
     config(&env, "    profile: plain\n");
     // AWS_ENDPOINT_URL names the emulator, but the profile tells the SDK to ignore it: the
     // calls would go to real AWS.
-    env.write(
-        "aws/config",
-        "[profile plain]\naws_access_key_id = AKIDPLAIN\naws_secret_access_key = s\n\
-         ignore_configured_endpoint_urls = true\n",
-    );
+    profile(&env, "plain", "ignore_configured_endpoint_urls = true\n");
     let run = env.run(
         env.command(&["plan"])
             .env("AWS_CONFIG_FILE", env.path("aws/config"))
@@ -299,17 +295,14 @@ fn a_moved_clock_is_refused_when_the_profile_ignores_the_environments_endpoint()
 
     // The same profile without that line: its calls go to the emulator, so the moved clock
     // is a rehearsal, as it is for an endpoint the profile itself names.
-    for profile in [
+    for setting in [
         "ignore_configured_endpoint_urls = false\n".to_string(),
         format!("endpoint_url = {}\n", env.emulator.url()),
     ] {
-        env.write(
-            "aws/config",
-            &format!("[profile plain]\naws_access_key_id = AKIDPLAIN\naws_secret_access_key = s\n{profile}"),
-        );
+        profile(&env, "plain", &setting);
         let mut cmd = env.command(&["plan", "--detailed-exitcode"]);
         cmd.env("AWS_CONFIG_FILE", env.path("aws/config"));
-        if profile.starts_with("ignore") {
+        if setting.starts_with("ignore") {
             cmd.env("AWS_ENDPOINT_URL", env.emulator.url());
         }
         env.run(&mut cmd).code(0);
