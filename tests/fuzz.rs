@@ -420,7 +420,11 @@ fn arbitrary_bytes() -> impl Strategy<Value = Vec<u8>> {
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: CASES,
-        failure_persistence: None,
+        // A crash found here is kept beside this file (fuzz.proptest-regressions) and tried
+        // first on every later run, like the planner's properties.
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::SourceParallel("proptest-regressions"),
+        )),
         ..ProptestConfig::default()
     }
 }

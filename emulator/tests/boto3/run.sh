@@ -19,9 +19,11 @@ if [ ! -x "$venv/bin/python" ]; then
   echo "creating a virtual environment in $venv" >&2
   "$python" -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import boto3" 2>/dev/null; then
-  echo "installing boto3 into $venv" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check boto3
+# Pinned, so a new botocore model never changes what CI checks without a commit that says so.
+boto3_version="1.44.18"
+if ! "$venv/bin/python" -c "import boto3; assert boto3.__version__ == '$boto3_version'" 2>/dev/null; then
+  echo "installing boto3==$boto3_version into $venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "boto3==$boto3_version"
 fi
 
 if [ -n "${LOCKWARD_EMULATOR_BIN:-}" ]; then
