@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod digest;
 pub mod environment;
+pub mod files;
 pub mod import;
 pub mod kinds;
 pub mod plan;

@@ -19,9 +19,8 @@
 //!   detection goes (DESIGN.md section 5 step 2).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{self, Read};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -192,16 +191,7 @@ impl SavedPlan {
     /// leaves half a plan), mode 0600. Only a new file or a lockward plan file is replaced: a
     /// symlink, a directory or any other file at `path` is refused and left untouched.
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
-        if durable::inspect(path)
-            .map_err(|f| open_error(path, f))?
-            .is_some()
-            && !holds_a_plan(path)
-        {
-            return Err(PlanFileError::WouldOverwrite {
-                path: path.to_path_buf(),
-                why: "the file exists and is not a lockward plan file".to_string(),
-            });
-        }
+        check_out_path(path)?;
         let io_err = |action: &'static str| {
             move |source: io::Error| PlanFileError::Io {
                 path: path.to_path_buf(),
@@ -212,7 +202,13 @@ impl SavedPlan {
         let mut bytes =
             serde_json::to_vec_pretty(self).map_err(|e| io_err("encode")(io::Error::other(e)))?;
         bytes.push(b'\n');
-        durable::replace_atomically(path, &bytes).map_err(io_err("write"))
+        crate::files::replace(path, &bytes, crate::files::Purpose::SavedPlan).map_err(|e| match e {
+            crate::files::ReplaceError::Refused(e) => PlanFileError::WouldOverwrite {
+                path: path.to_path_buf(),
+                why: e.why,
+            },
+            crate::files::ReplaceError::Io(e) => io_err("write")(e),
+        })
     }
 
     /// Reads and verifies the saved plan at `path` (see the module documentation).
@@ -239,56 +235,23 @@ impl SavedPlan {
     }
 }
 
-/// A file lockward reads or keeps, which a saved plan must never replace.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeptFile {
-    pub path: PathBuf,
-    /// What it is, for the refusal: e.g. "the state file".
-    pub what: String,
-}
+pub use crate::files::KeptFile;
 
-/// Refuses `path` as the place to save a plan when it is, or would replace, one of `kept`:
-/// compared by canonical path (so `./x/../lockward.yaml` or a path through a symlinked
-/// directory is caught) and, for an existing file, by inode (a hard link is caught too). A
-/// symlink at `path` is refused as well. Makes no change to any file.
-pub fn check_out_path(path: &Path, kept: &[KeptFile]) -> Result<(), PlanFileError> {
-    let refuse = |why: String| PlanFileError::WouldOverwrite {
-        path: path.to_path_buf(),
-        why,
-    };
-    let existing = durable::inspect(path).map_err(|f| refuse_open(path, f))?;
-    let target = canonical(path);
-    for file in kept {
-        let same_inode = existing.as_ref().is_some_and(|meta| {
-            fs::metadata(&file.path).is_ok_and(|k| (k.dev(), k.ino()) == (meta.dev(), meta.ino()))
-        });
-        if same_inode || canonical(&file.path) == target {
-            return Err(refuse(format!(
-                "it is {} ({})",
-                file.what,
-                file.path.display()
-            )));
+/// Refuses `path` as the place to save a plan unless the writing rule allows it there (see
+/// [`crate::files::check_write`]: a new file, or a saved plan; never a file the project keeps,
+/// however it is spelled, and never a symlink). Makes no change to any file.
+pub fn check_out_path(path: &Path) -> Result<(), PlanFileError> {
+    crate::files::check_write(path, crate::files::Purpose::SavedPlan).map_err(|e| {
+        PlanFileError::WouldOverwrite {
+            path: path.to_path_buf(),
+            why: e.why,
         }
-    }
-    Ok(())
-}
-
-/// `path` made absolute with every symlink resolved, as far as it exists: the part that does
-/// not exist yet is appended as written.
-fn canonical(path: &Path) -> PathBuf {
-    if let Ok(real) = fs::canonicalize(path) {
-        return real;
-    }
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(parent), Some(name)) => canonical(parent).join(name),
-        _ => absolute,
-    }
+    })
 }
 
 /// Whether the regular file at `path` is a saved plan of some lockward version (its `kind`
 /// marker), which `plan --out` may replace.
-fn holds_a_plan(path: &Path) -> bool {
+pub(crate) fn holds_a_plan(path: &Path) -> bool {
     let Ok(Some(mut file)) = durable::open_existing(path, OpenOptions::new().read(true)) else {
         return false;
     };
@@ -298,25 +261,6 @@ fn holds_a_plan(path: &Path) -> bool {
     }
     serde_json::from_slice::<Value>(&bytes)
         .is_ok_and(|v| v.get("kind").and_then(Value::as_str) == Some(PLANFILE_KIND))
-}
-
-/// Why a path that cannot be opened the safe way is no place to write a plan.
-fn refuse_open(path: &Path, failure: OpenFailure) -> PlanFileError {
-    let why = match failure {
-        OpenFailure::Symlink => "it is a symbolic link, and lockward never writes through one",
-        OpenFailure::NotAFile => "it is not a regular file",
-        OpenFailure::Io(action, source) => {
-            return PlanFileError::Io {
-                path: path.to_path_buf(),
-                action,
-                source,
-            }
-        }
-    };
-    PlanFileError::WouldOverwrite {
-        path: path.to_path_buf(),
-        why: why.to_string(),
-    }
 }
 
 fn fingerprints(plan: &Plan) -> BTreeMap<Address, String> {
@@ -448,7 +392,8 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
         plan.state.clone(),
         plan.valid_until,
         plan.resources.clone(),
-    );
+    )
+    .with_state_store(plan.state_store.clone());
     if recomputed.digest != plan.digest {
         return Err(tampered(format!(
             "it records digest {} but its contents give {}",

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -145,7 +146,15 @@ pub fn prove_writable(state_path: &Path) -> Result<(), PreflightError> {
     probe.close().map_err(|e| unwritable(dir, e))?;
     let backup = crate::state::StateStore::new(state_path).backup_path();
     for path in [state_path.to_path_buf(), backup, journal_path(state_path)] {
-        match OpenOptions::new().append(true).open(&path) {
+        // Never waits on a FIFO or a device put there: only a regular file is opened.
+        match OpenOptions::new()
+            .append(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(&path)
+            .and_then(|f| match f.metadata()?.is_file() {
+                true => Ok(f),
+                false => Err(io::Error::other("it is not a regular file")),
+            }) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(unwritable(&path, e)),

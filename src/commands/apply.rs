@@ -61,16 +61,18 @@ pub fn run_with(
         .lock_timeout
         .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
         .unwrap_or_default();
+    let rt = runtime()?;
+    // Before the first call, the state backend's included.
+    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     let backend = project.backend(session)?;
     let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
     let lock = backend.lock("apply", timeout, &unlock)?;
     let writer = lock.writer();
     let journal = lock.journal();
-    let state = backend.load()?;
+    let mut state = backend.load()?;
     let history = backend.read_journal()?.history();
+    let store = project.state_store(&backend, &state)?;
 
-    let rt = runtime()?;
-    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
 
     // 2. The plan: a saved one must still be exactly what a fresh plan says now.
@@ -93,6 +95,7 @@ pub fn run_with(
         &resources,
         &clients,
         &state,
+        &store,
         &history,
         parallelism,
         session.now,
@@ -146,6 +149,18 @@ pub fn run_with(
     // A plan that only records what it found (no call) needs no approval.
     if plan.ready_actions().next().is_some() {
         confirm.confirm(&plan)?;
+    }
+
+    // A store that did not exist when planned is created now, exclusively, under the lock and
+    // before any mutating call: one that exists by now was not the one approved.
+    if state.lineage.is_empty() {
+        writer.create(&mut state).map_err(|e| {
+            anyhow::anyhow!(
+                "the plan is stale, so nothing was applied: it was made when {} did not exist, \
+                 and it could not be created now: {e}",
+                backend.location()
+            )
+        })?;
     }
 
     // 4. Before the first mutating call: the targets again, the files writable, the approval

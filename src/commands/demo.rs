@@ -22,8 +22,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut session = Session::from_environment()?;
     let (_temp, dir) = match &args.dir {
         Some(dir) => {
-            fs::create_dir_all(dir)
-                .with_context(|| format!("could not create {}", dir.display()))?;
+            prepare_dir(dir)?;
             (None, dir.clone())
         }
         None => {
@@ -48,15 +47,24 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     session.client_options.static_credentials =
         Some(("AKIDLOCKWARDDEMO".into(), "lockward-demo-secret".into()));
     let config_path = write_config(&dir, &emulator.url())?;
+    // Whatever becomes of the demo, the directory says what it wrote, so the next demo there
+    // may replace it (and nothing else).
+    let ran = show(&dir, &config_path, &emulator.url(), &session);
+    let marked = mark_dir(&dir);
+    ran?;
+    marked?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow::Result<()> {
 
     say(format_args!(
-        "lockward demo: an AWS emulator is running at {} with a sample account (vaults, Recycle Bin rules, Snowball jobs, Backup vaults, S3 buckets).\nThe configuration is {}.\n",
-        emulator.url(),
+        "lockward demo: an AWS emulator is running at {url} with a sample account (vaults, Recycle Bin rules, Snowball jobs, Backup vaults, S3 buckets).\nThe configuration is {}.\n",
         config_path.display()
     ));
     let mut out = std::io::stdout().lock();
     let config = ConfigArg {
-        config: config_path.clone(),
+        config: config_path.to_path_buf(),
     };
     let plan_args = |format| PlanArgs {
         config: ConfigArg {
@@ -71,7 +79,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     };
 
     say(format_args!("$ lockward plan -c {}", config_path.display()));
-    super::plan::run_with(&plan_args(Format::Human), &session, &mut out)?;
+    super::plan::run_with(&plan_args(Format::Human), session, &mut out)?;
 
     say(format_args!(
         "\n$ lockward apply -c {}",
@@ -80,7 +88,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     say("(the demo answers the confirmation prompts itself, as a reviewer would type them)");
     let apply_args = ApplyArgs {
         config: ConfigArg {
-            config: config_path.clone(),
+            config: config_path.to_path_buf(),
         },
         state: StateArg { state: None },
         plan_file: None,
@@ -91,13 +99,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         lock_timeout: None,
     };
     let mut confirm = DemoConfirm;
-    super::apply::run_with(&apply_args, &session, &mut confirm, &mut out)?;
+    super::apply::run_with(&apply_args, session, &mut confirm, &mut out)?;
 
     say(format_args!(
         "\n$ lockward plan -c {}",
         config_path.display()
     ));
-    super::plan::run_with(&plan_args(Format::Human), &session, &mut out)?;
+    super::plan::run_with(&plan_args(Format::Human), session, &mut out)?;
     out.flush()?;
 
     let state = dir.join("lockward.state.json");
@@ -110,7 +118,132 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         state.display(),
         config_path.display()
     ));
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// The file in a demo directory that lists what the demo wrote there, one relative path a
+/// line: a directory holding it and nothing else is an earlier demo, which the next replaces.
+const MARKER: &str = ".lockward-demo";
+
+/// Makes `dir` ready for the demo: a new or empty directory is used as it is; one that holds
+/// exactly an earlier demo (what its [`MARKER`] lists) is emptied of it; anything else (a real
+/// project's config, state or codes, a symlink) is refused, and nothing is changed.
+fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
+    let refuse = |why: String| {
+        anyhow::anyhow!(
+            "refusing to run the demo in {}: {why}; nothing was written\nhint: pass --dir a new \
+             or empty directory (the demo writes a config, a state, a journal and an unlock \
+             code there)",
+            dir.display()
+        )
+    };
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::os::unix::fs::DirBuilderExt;
+            return fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("could not create {}", dir.display()));
+        }
+        Err(e) => return Err(e).with_context(|| format!("could not inspect {}", dir.display())),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(refuse(
+                "it is a symbolic link, and lockward never writes through one".to_string(),
+            ))
+        }
+        Ok(meta) if !meta.is_dir() => return Err(refuse("it is not a directory".to_string())),
+        Ok(_) => {}
+    }
+    let found = entries(dir)?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let marker = dir.join(MARKER);
+    let listed: Vec<PathBuf> = match crate::files::read_regular(&marker) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(PathBuf::from)
+            .collect(),
+        Err(_) => {
+            return Err(refuse(format!(
+                "it holds files that no earlier demo wrote ({})",
+                shown(&found)
+            )))
+        }
+    };
+    let foreign: Vec<PathBuf> = found
+        .iter()
+        .filter(|p| p.as_path() != Path::new(MARKER) && !listed.contains(p))
+        .cloned()
+        .collect();
+    if !foreign.is_empty() {
+        return Err(refuse(format!(
+            "it holds an earlier demo and files the demo did not write ({})",
+            shown(&foreign)
+        )));
+    }
+    // Deepest first, so each directory is empty when it is removed.
+    let mut doomed = found;
+    doomed.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for rel in doomed {
+        let path = dir.join(&rel);
+        let meta = fs::symlink_metadata(&path)?;
+        if meta.is_dir() {
+            fs::remove_dir(&path)
+        } else {
+            fs::remove_file(&path)
+        }
+        .with_context(|| format!("could not remove {} of the earlier demo", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes the [`MARKER`] of `dir`: everything in it now.
+fn mark_dir(dir: &Path) -> anyhow::Result<()> {
+    let marker = dir.join(MARKER);
+    let mut text = String::new();
+    for rel in entries(dir)? {
+        if rel != Path::new(MARKER) {
+            text.push_str(&rel.to_string_lossy());
+            text.push('\n');
+        }
+    }
+    let _ = fs::remove_file(&marker);
+    crate::files::write_new(&marker, text.as_bytes(), crate::files::Purpose::Demo)
+        .with_context(|| format!("could not write {}", marker.display()))
+}
+
+/// Every file and directory under `dir`, relative to it, without following symlinks.
+fn entries(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let read = fs::read_dir(dir.join(&rel))
+            .with_context(|| format!("could not read {}", dir.join(&rel).display()))?;
+        for entry in read {
+            let entry = entry?;
+            let path = rel.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                pending.push(path.clone());
+            }
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn shown(paths: &[PathBuf]) -> String {
+    let mut names: Vec<String> = paths
+        .iter()
+        .take(5)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 5 {
+        names.push(format!("and {} more", paths.len() - 5));
+    }
+    names.join(", ")
 }
 
 /// Answers the terminal prompts the way a careful reviewer would, and shows them.
@@ -155,7 +288,7 @@ fn write_config(dir: &Path, url: &str) -> anyhow::Result<PathBuf> {
         config.push_str(kind.demo_config());
     }
     let path = dir.join("lockward.yaml");
-    fs::write(&path, config)?;
+    crate::files::write_new(&path, config.as_bytes(), crate::files::Purpose::Demo)?;
     Ok(path)
 }
 

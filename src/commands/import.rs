@@ -57,6 +57,9 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         .lock_timeout
         .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
         .unwrap_or_default();
+    let rt = runtime()?;
+    // Before the first call, the state backend's included.
+    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     let backend = project.backend(session)?;
     let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
     let lock = backend.lock("import", timeout, &unlock)?;
@@ -64,8 +67,6 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
     let journal = lock.journal();
     let mut state = backend.load()?;
 
-    let rt = runtime()?;
-    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
     let spinner = Spinner::start(format!(
         "Reading the live state of {} resource(s)",

@@ -32,27 +32,29 @@ pub fn run_with(
     let resources = project.targeted(&args.target)?;
     if let (Some(out), Some(typed)) = (&out_path, &args.out) {
         // Before any call: a plan is never saved over a file lockward reads or keeps.
-        planfile::check_out_path(out, &project.kept_files()).map_err(|e| e.shown_as(typed))?;
+        planfile::check_out_path(out).map_err(|e| e.shown_as(typed))?;
     }
+    let rt = runtime()?;
+    // Before the first call, the state backend's included.
+    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     // `plan` takes no lock: it reads the state and every journal as they are now.
     let backend = project.backend(session)?;
     let state = backend.load()?;
     let history = backend.read_journal()?.history();
+    let store = project.state_store(&backend, &state)?;
     let backend_target = match &out_path {
         Some(_) => backend.target()?,
         None => None,
     };
-    let rt = runtime()?;
+    super::project::warn_about_state_bucket(&backend);
     let plan = rt.block_on(async {
-        project
-            .check_before_calls(session, Reach::Resources)
-            .await?;
         let clients = Clients::connect(&project.config, &session.client_options).await;
         project
             .plan(
                 &resources,
                 &clients,
                 &state,
+                &store,
                 &history,
                 usize::from(args.parallelism),
                 session.now,
@@ -60,11 +62,12 @@ pub fn run_with(
             .await
     })?;
     let (plan, _live) = plan;
+    super::project::warn_if_state_in_git(&project, &plan);
 
     let saved_to = match (&out_path, &args.out) {
         (Some(path), Some(typed)) if !plan.has_conflict() => {
             // Again: the refresh took time, and files may have appeared since.
-            planfile::check_out_path(path, &project.kept_files())
+            planfile::check_out_path(path)
                 .and_then(|()| {
                     SavedPlan::new(plan.clone(), session.now)
                         .with_backend(backend_target.clone())

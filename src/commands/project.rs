@@ -12,8 +12,8 @@ use crate::cli::{ConfigArg, StateArg};
 use crate::config::{self, Config, Provider, Resource};
 use crate::environment;
 use crate::kinds::Address;
-use crate::plan::{self, LiveSnapshot, Plan};
-use crate::planfile::KeptFile;
+use crate::plan::{self, LiveSnapshot, Plan, StateStoreRef};
+use crate::files::{KeptFile, Role};
 use crate::refresh::{self, Clients};
 use crate::state::{StateBackend, StateFile};
 
@@ -94,14 +94,17 @@ impl Project {
         }
         let named_config =
             (config.config != Path::new("lockward.yaml")).then(|| config.config.clone());
-        Ok(Project {
+        let project = Project {
             config: loaded,
             config_path,
             state_path,
             named_config,
             named_state: state.state.clone(),
             policy_files,
-        })
+        };
+        // Every file this process writes from here on is checked against these.
+        crate::files::protect(project.kept_files());
+        Ok(project)
     }
 
     /// Every file lockward reads or keeps for this project: the config, its policy files, the
@@ -111,6 +114,7 @@ impl Project {
         let kept = |path: &Path, what: String| KeptFile {
             path: path.to_path_buf(),
             what,
+            role: Role::Kept,
         };
         let mut out = vec![
             kept(&self.config_path, "the config file".to_string()),
@@ -140,10 +144,13 @@ impl Project {
         );
         for r in &self.config.resources {
             if let config::Desired::SnowballUnlockCode(d) = &r.desired {
-                out.push(kept(
-                    &d.deliver_to,
-                    format!("where {} delivers its unlock code", r.address),
-                ));
+                out.push(KeptFile {
+                    role: Role::DeliverTo,
+                    ..kept(
+                        &d.deliver_to,
+                        format!("where {} delivers its unlock code", r.address),
+                    )
+                });
                 if let Some(manifest) = &d.manifest_path {
                     out.push(kept(manifest, format!("the manifest of {}", r.address)));
                 }
@@ -282,13 +289,45 @@ impl Project {
         Ok(())
     }
 
+    /// The identity of the state store `backend` with `state` read from it (DESIGN.md section
+    /// 5.8): asks STS who the S3 backend's credentials are. Must not be called from async code.
+    pub fn state_store(
+        &self,
+        backend: &StateBackend,
+        state: &StateFile,
+    ) -> anyhow::Result<StateStoreRef> {
+        let lineage = (!state.lineage.is_empty()).then(|| state.lineage.clone());
+        Ok(match backend.target()? {
+            Some(t) => StateStoreRef::S3 {
+                account: t.account,
+                region: t.region,
+                endpoint: t.endpoint,
+                identity_endpoint: t.identity_endpoint,
+                bucket: t.bucket,
+                key: t.key,
+                lineage,
+            },
+            None => {
+                let real = crate::files::real_path(&self.state_path);
+                let dir = crate::files::real_path(&self.config.dir);
+                let path = match real.strip_prefix(&dir) {
+                    Ok(inside) => inside.to_string_lossy().into_owned(),
+                    Err(_) => real.to_string_lossy().into_owned(),
+                };
+                StateStoreRef::Local { path, lineage }
+            }
+        })
+    }
+
     /// Reads the live state of `resources` and plans them, with what the journal remembers
-    /// (`history`, from [`StateBackend::read_journal`]).
+    /// (`history`, from [`StateBackend::read_journal`]), against the state store `store`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn plan(
         &self,
         resources: &[&Resource],
         clients: &Clients,
         state: &StateFile,
+        store: &StateStoreRef,
         history: &plan::History,
         parallelism: usize,
         now: Timestamp,
@@ -300,7 +339,7 @@ impl Project {
         let live = refresh::refresh(&self.config, resources, clients, parallelism).await?;
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
-        let plan = plan::plan(&self.config, &live, recorded, now);
+        let plan = plan::plan(&self.config, &live, recorded, now).with_state_store(Some(store.clone()));
         Ok((plan, live))
     }
 
@@ -332,6 +371,49 @@ impl Project {
     }
 }
 
+/// Says on stderr what a reviewer should know about the S3 backend's bucket (no versioning,
+/// Object Lock set by others); nothing for the local file.
+pub fn warn_about_state_bucket(backend: &StateBackend) {
+    if let Some(s3) = backend.s3() {
+        for warning in s3.bucket_warnings() {
+            say(format_args!("warning: {warning}"));
+        }
+    }
+}
+
+/// Warns on stderr when `plan` has an irreversible action and its local state file is tracked
+/// by git: each checkout is then a copy of the state, and the guarantee holds per copy.
+pub fn warn_if_state_in_git(project: &Project, plan: &Plan) {
+    if plan.summary.irreversible == 0
+        || !matches!(plan.state_store, Some(StateStoreRef::Local { .. }))
+    {
+        return;
+    }
+    let path = crate::files::real_path(&project.state_path);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let tracked = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(name)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if tracked {
+        say(format_args!(
+            "warning: the state file {} is tracked by git: every checkout is a copy of it, and \
+             an irreversible action runs at most once per approval only per copy; two runners \
+             with two checkouts can each run it\nhint: keep the state out of git, and keep it \
+             in S3 (`backend: s3`) when several runners apply",
+            project.state_path.display()
+        ));
+    }
+}
+
 /// `path` as typed, made absolute against the directory lockward was started in: for paths on
 /// the command line that must still name the same file once [`Project::load`] has entered the
 /// config's directory.
@@ -339,16 +421,19 @@ pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("cannot resolve the path {}", path.display()))
 }
 
-/// Enters the directory of the config file at `config` (as typed) and returns the config's
-/// path from there (its file name). A config that is not there is left for loading to report,
-/// with the path as typed.
+/// Enters the real directory of the config file at `config` (as typed, symlinks followed:
+/// two paths to one config are one project, DESIGN.md section 5.8) and returns the config's
+/// path from there (its file name). A config that is not there is left for loading to
+/// report, with the path as typed.
 fn enter_config_dir(config: &Path) -> anyhow::Result<PathBuf> {
-    let (Some(dir), Some(name)) = (config.parent(), config.file_name()) else {
-        return Ok(config.to_path_buf());
-    };
-    if dir.as_os_str().is_empty() || !config.is_file() {
+    if !config.is_file() {
         return Ok(config.to_path_buf());
     }
+    let real = std::fs::canonicalize(config)
+        .with_context(|| format!("cannot resolve the config path {}", config.display()))?;
+    let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
+        return Ok(config.to_path_buf());
+    };
     environment::enter_dir(dir).with_context(|| {
         format!(
             "cannot enter {}, the directory of the config file\nhint: check its permissions",

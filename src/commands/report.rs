@@ -28,6 +28,9 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let project = Project::load(&args.config, &args.state)?;
+    let rt = runtime()?;
+    // Before the first call, the state backend's included.
+    rt.block_on(project.check_before_calls(session, Reach::EveryProvider))?;
     let backend = project.backend(session)?;
     let state = backend.load()?;
     let contents = backend.read_journal()?;
@@ -37,11 +40,7 @@ pub fn run_with(
     let scopes = discover::scopes(&project.config);
     let parallelism = usize::from(args.parallelism);
 
-    let rt = runtime()?;
     let (live, discovered) = rt.block_on(async {
-        project
-            .check_before_calls(session, Reach::EveryProvider)
-            .await?;
         let clients = Clients::connect_all(&project.config, &session.client_options).await;
         let spinner = Spinner::start(format!(
             "Reading the live state of {} resource(s)",

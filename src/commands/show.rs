@@ -42,6 +42,9 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
         // With a config that keeps the state in S3 (`backend: s3`), that state.
         None if names_a_backend(&args.config.config) && args.state.state.is_none() => {
             let project = Project::load(&args.config, &args.state)?;
+            // Before the first call to the backend.
+            super::project::runtime()?
+                .block_on(project.check_before_calls(&session, super::project::Reach::Resources))?;
             let backend = project.backend(&session)?;
             let state = backend.load()?;
             let location = std::path::PathBuf::from(backend.location());

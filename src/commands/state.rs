@@ -51,7 +51,11 @@ pub fn force_unlock(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
     let Some((holder, etag)) = s3.current_lock()? else {
         bail!("the state is not locked: there is no {lock}\nhint: nothing to release");
     };
+    let by_etag = crate::state::s3::foreign_lock_id(&etag);
     match &holder {
+        // A lock object lockward did not write, named by the ETag the refusal showed: deleted
+        // only if it is still that very object.
+        None if args.lock_id == by_etag => {}
         Some(h) if h.id == args.lock_id => {}
         Some(h) => bail!(
             "{lock} is lock {}, not {}: nothing was released\nhint: it is held by {h}; \
@@ -60,14 +64,18 @@ pub fn force_unlock(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
             args.lock_id
         ),
         None => bail!(
-            "{lock} is not a lock lockward wrote (its body names no lock id): nothing was \
-             released\nhint: inspect the object; delete it by hand only if you know what wrote it"
+            "{lock} is not a lock lockward wrote (its body names no lock id), and {} is not its \
+             ETag: nothing was released\nhint: inspect the object; only if you know nothing \
+             uses it, release it with `{}`",
+            args.lock_id,
+            project.suggest("force-unlock", &[], &[&by_etag])
         ),
     }
     s3.release(&etag)
         .with_context(|| format!("lock {} was not released", args.lock_id))?;
-    if let Some(h) = holder {
-        say(format_args!("Released lock {} ({h}).", h.id));
+    match holder {
+        Some(h) => say(format_args!("Released lock {} ({h}).", h.id)),
+        None => say(format_args!("Released {lock} (ETag {etag}), which lockward did not write.")),
     }
     let errored = crate::state::backend::errored_state_path(&project.config.dir, &args.lock_id);
     if errored.exists() {
@@ -95,9 +103,49 @@ pub fn state_push(args: &StatePushArgs) -> anyhow::Result<ExitCode> {
             args.file.display()
         );
     };
-    let bytes =
-        std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;
-    let state = crate::state::store::parse(&file, &bytes)?;
+    // A FIFO or a device is refused, never waited on.
+    let bytes = crate::files::read_regular(&file)
+        .with_context(|| format!("could not read {}", file.display()))?;
+    let (state, origin) = crate::state::backend::parse_errored(&file, &bytes)?;
+    // The file is pushed only to the backend, and under the lock, it came from.
+    let here = s3.origin(&lock_id);
+    match origin {
+        None => bail!(
+            "{} does not name the backend it came from, so lockward cannot tell that it \
+             belongs to {}: nothing was pushed\nhint: an errored state file names its backend \
+             and lock (`{}`); compare the file with `lockward show {}` and record what it has \
+             that the state lacks with `lockward import`",
+            args.file.display(),
+            s3.location(),
+            crate::state::backend::ERRORED_FROM,
+            args.file.display()
+        ),
+        Some(from) => {
+            let account_now = match &from.account {
+                Some(_) => Some(s3.caller()?.0),
+                None => None,
+            };
+            let same = from.bucket == here.bucket
+                && from.key == here.key
+                && from.region == here.region
+                && from.endpoint == here.endpoint
+                && from.account == account_now
+                && from.lock_id == lock_id;
+            if !same {
+                bail!(
+                    "{} holds a state that a run could not save to {from}; this config keeps \
+                     its state in {}: nothing was pushed, and the file was left as it is\nhint: \
+                     push it with the config (and the environment) of the project it came \
+                     from",
+                    args.file.display(),
+                    match &here.endpoint {
+                        Some(e) => format!("{} ({}, at {e})", s3.location(), here.region),
+                        None => format!("{} ({})", s3.location(), here.region),
+                    }
+                );
+            }
+        }
+    }
 
     // The lock: the one the errored run kept, or a new one if it is gone.
     let (lock_id, etag) = match s3.current_lock()? {
@@ -166,7 +214,7 @@ fn push(
     s3.write_state(state, lock_id)?;
     // The run's journal copy, so `report` and the one-approval-one-attempt check see it.
     let journal_copy = errored_journal_path(&project.config.dir, lock_id_of(file));
-    if let Ok(local) = std::fs::read(&journal_copy) {
+    if let Ok(local) = crate::files::read_regular(&journal_copy) {
         let key = s3.journal_key(lock_id_of(file));
         let etag = match s3.read_object(&key)? {
             Some((_, remote)) if remote == local => None,

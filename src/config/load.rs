@@ -597,7 +597,7 @@ fn read_config(path: &Path) -> Result<String, ConfigError> {
         return Err(too_large(path, meta.len()));
     }
     let mut bytes = Vec::new();
-    fs::File::open(path)
+    crate::files::open_regular(path)
         .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| {
             fail(
@@ -694,7 +694,7 @@ fn read_policy_file(
         ));
     }
     let mut bytes = Vec::new();
-    fs::File::open(file)
+    crate::files::open_regular(file)
         .and_then(|f| f.take(MAX_POLICY_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| {
             here(
@@ -808,6 +808,7 @@ mod tests {
                 bucket: "acme-lockward-state".to_string(),
                 key: "prod/lockward.state.json".to_string(),
                 provider: "state".to_string(),
+                expected_owner: None,
             }))
         );
         let config = load_backend("backend: { s3: { bucket: acme-state, key: k } }\n").unwrap();

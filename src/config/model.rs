@@ -44,6 +44,9 @@ pub struct S3Backend {
     pub key: String,
     /// Always a key of [`Config::providers`].
     pub provider: String,
+    /// The account that must own the bucket, named on every call; `None`: the provider's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_owner: Option<String>,
 }
 
 impl Config {

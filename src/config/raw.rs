@@ -89,6 +89,12 @@ pub struct RawS3Backend {
     /// The provider whose region, profile and endpoint reach the bucket [default: `default`].
     #[serde(default)]
     pub provider: Option<String>,
+
+    /// The account that owns the bucket, named on every call so a bucket of the same name in
+    /// another account is never used [default: the provider's own account].
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9]{12}$"))]
+    pub expected_owner: Option<String>,
 }
 
 /// The JSON Schema of the config file, as checked in at `schema/lockward.schema.json`

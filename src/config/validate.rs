@@ -128,6 +128,22 @@ pub fn check_state_key(key: &str) -> Check<()> {
             "the state key contains a control character",
         ));
     }
+    // The objects beside a state: its lock, its backup and its runs' journals. A state key
+    // that is one of another state's would let two states in one bucket write each other's.
+    if let Some(x) = [".lock", ".backup"].iter().find(|x| key.ends_with(**x)) {
+        return Err(Diagnostic::new(format!(
+            "the state key `{key}` ends in `{x}`, the name lockward gives the objects beside \
+             a state (`<key>.lock`, `<key>.backup`): it could be another state's"
+        ))
+        .hint("choose a key that ends otherwise, e.g. `prod/lockward.state.json`"));
+    }
+    if key.contains(".journal/") {
+        return Err(Diagnostic::new(format!(
+            "the state key `{key}` holds `.journal/`, where lockward keeps a state's journals \
+             (`<key>.journal/<run>.jsonl`): it could be another state's"
+        ))
+        .hint("choose a key without `.journal/`, e.g. `prod/lockward.state.json`"));
+    }
     if key.split('/').any(|p| p == "." || p == "..") {
         return Err(Diagnostic::new(format!(
             "the state key `{key}` has a `.` or `..` segment, which S3 keeps literally and tools read as a path"
@@ -516,6 +532,17 @@ pub(crate) fn check_document(
             if let Err(e) = check_state_key(&raw.key) {
                 problems.push((b.value_span("key"), e));
             }
+            if let Some(owner) = &raw.expected_owner {
+                if owner.len() != 12 || !owner.bytes().all(|c| c.is_ascii_digit()) {
+                    problems.push((
+                        b.value_span("expected_owner"),
+                        Diagnostic::new(format!(
+                            "`{owner}` is not an AWS account id (12 digits)"
+                        ))
+                        .hint("name the account that owns the bucket, e.g. `expected_owner: \"123456789012\"`"),
+                    ));
+                }
+            }
             let provider = cx.provider_of(raw.provider.as_deref()).map_err(|e| match raw.provider {
                 None => Diagnostic::new(
                     "the backend names no provider and no `default` provider is declared",
@@ -529,6 +556,7 @@ pub(crate) fn check_document(
                         bucket: raw.bucket.clone(),
                         key: raw.key.clone(),
                         provider,
+                        expected_owner: raw.expected_owner.clone(),
                     }))
                 }
                 Ok(_) => {}

@@ -348,6 +348,18 @@ impl Desired {
         }
     }
 
+    /// The S3 bucket whose Object Lock this resource manages, if any: the S3 backend's state
+    /// bucket must never be one (DESIGN.md section 8).
+    pub fn object_lock_bucket(&self) -> Option<&str> {
+        match self {
+            Desired::S3ObjectLock(d) => Some(&d.bucket),
+            Desired::BackupVaultLock(_)
+            | Desired::GlacierVaultLock(_)
+            | Desired::RbinRuleLock(_)
+            | Desired::SnowballUnlockCode(_) => None,
+        }
+    }
+
     /// Carries out `action` for this resource (see [`LockKind::step`]).
     pub async fn step(
         &self,

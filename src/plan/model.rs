@@ -424,6 +424,68 @@ pub struct StateRef {
     pub serial: u64,
 }
 
+/// Which state store the plan was made against (DESIGN.md section 5.8): covered by the
+/// digest, so an approval never runs against another state, whether the config or the
+/// environment moved it. `lineage` is `None` for a store that does not exist yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "backend", rename_all = "snake_case")]
+pub enum StateStoreRef {
+    /// The local state file: `path` relative to the config's real directory when inside it,
+    /// else its absolute real path.
+    Local {
+        path: String,
+        lineage: Option<String>,
+    },
+    /// The S3 backend's state object.
+    S3 {
+        account: String,
+        region: String,
+        endpoint: Option<String>,
+        /// Where the account was asked, when not at `endpoint` (see
+        /// [`Target::identity_endpoint`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity_endpoint: Option<String>,
+        bucket: String,
+        key: String,
+        lineage: Option<String>,
+    },
+}
+
+impl StateStoreRef {
+    pub fn lineage(&self) -> Option<&str> {
+        match self {
+            StateStoreRef::Local { lineage, .. } | StateStoreRef::S3 { lineage, .. } => {
+                lineage.as_deref()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for StateStoreRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateStoreRef::Local { path, .. } => write!(f, "the local state file {path}")?,
+            StateStoreRef::S3 {
+                account,
+                region,
+                endpoint,
+                bucket,
+                key,
+                ..
+            } => {
+                write!(f, "s3://{bucket}/{key} in account {account}, {region}")?;
+                if let Some(e) = endpoint {
+                    write!(f, " at {e}")?;
+                }
+            }
+        }
+        match self.lineage() {
+            Some(l) => write!(f, " (lineage {l})"),
+            None => write!(f, " (not created yet)"),
+        }
+    }
+}
+
 /// A whole plan. Build it with [`Plan::new`], which sorts resources and computes the summary
 /// and the digest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -447,6 +509,10 @@ pub struct Plan {
     pub valid_until: Option<Timestamp>,
     pub summary: Summary,
     pub resources: Vec<ResourcePlan>,
+    /// The state store the plan was made against; covered by the digest. Absent only from a
+    /// plan made without one (the planner's own tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_store: Option<StateStoreRef>,
 }
 
 impl Plan {
@@ -481,9 +547,17 @@ impl Plan {
             valid_until,
             summary,
             resources,
+            state_store: None,
         };
         plan.digest = digest::sha256(plan.digest_text().as_bytes());
         plan
+    }
+
+    /// The same plan, made against `store` (its digest covers it).
+    pub fn with_state_store(mut self, store: Option<StateStoreRef>) -> Plan {
+        self.state_store = store;
+        self.digest = digest::sha256(self.digest_text().as_bytes());
+        self
     }
 
     /// What the digest covers: per resource its address, kind, physical key, target, outcome,
@@ -515,7 +589,15 @@ impl Plan {
                 })
             })
             .collect();
-        serde_json::json!({ "format_version": PLAN_FORMAT_VERSION, "resources": resources })
+        let mut input =
+            serde_json::json!({ "format_version": PLAN_FORMAT_VERSION, "resources": resources });
+        if let (Some(store), Value::Object(map)) = (&self.state_store, &mut input) {
+            map.insert(
+                "state_store".to_string(),
+                serde_json::to_value(store).unwrap_or(Value::Null),
+            );
+        }
+        input
     }
 
     /// `canonical_json(&self.digest_input())`, written straight from the plan without building
@@ -587,7 +669,12 @@ impl Plan {
             digest::write_json_str(&r.target.region, &mut out);
             out.push_str("}}");
         }
-        out.push_str("]}");
+        out.push(']');
+        if let Some(store) = &self.state_store {
+            out.push_str(",\"state_store\":");
+            out.push_str(&digest::canonical_json_of(store));
+        }
+        out.push('}');
         out
     }
 

@@ -68,6 +68,7 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
         })
         .collect();
     refuse_shared_physical_keys(&mut resources);
+    refuse_locking_the_state_bucket(config, &mut resources);
     let state_ref = StateRef {
         lineage: (!recorded.state.lineage.is_empty()).then(|| recorded.state.lineage.clone()),
         serial: recorded.state.serial,
@@ -251,6 +252,34 @@ fn recorded_json(
 
 /// Two addresses that name one physical resource would let one approval act on it twice
 /// (retrieve one code into two files): a conflict on both (DESIGN.md section 1).
+/// A resource that would manage Object Lock on the S3 backend's state bucket is a conflict:
+/// the state, its lock and its journals are rewritten and deleted as runs go, which a WORM
+/// bucket would refuse or keep forever.
+fn refuse_locking_the_state_bucket(config: &Config, resources: &mut [Planned]) {
+    let Some(crate::config::Backend::S3(backend)) = &config.backend else {
+        return;
+    };
+    for r in resources.iter_mut() {
+        let Some(resource) = config.resource(&r.plan.address) else {
+            continue;
+        };
+        if resource.desired.object_lock_bucket() != Some(backend.bucket.as_str()) {
+            continue;
+        }
+        let r = &mut r.plan;
+        r.outcome = Outcome::Conflict;
+        r.actions.clear();
+        r.recovery = None;
+        r.messages.push(Message::error(format!(
+            "{} manages Object Lock on {}, the bucket that keeps lockward's own state \
+             (`backend.s3.bucket`): the state, its lock and its journals are rewritten and \
+             deleted as runs go, which Object Lock would refuse or keep for good; keep the \
+             state in a bucket of its own, without Object Lock",
+            r.address, backend.bucket
+        )));
+    }
+}
+
 fn refuse_shared_physical_keys(resources: &mut [Planned]) {
     let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in resources.iter().enumerate() {

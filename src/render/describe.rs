@@ -139,6 +139,19 @@ pub(crate) fn valid_until_sentence(plan: &Plan) -> Option<String> {
     })
 }
 
+/// For a plan with an irreversible action ready against a local state file: what "at most
+/// once per approval" rests on (DESIGN.md section 5.8).
+pub(crate) fn state_store_sentence(plan: &Plan) -> Option<String> {
+    match &plan.state_store {
+        Some(crate::plan::StateStoreRef::Local { path, .. }) if plan.summary.irreversible > 0 => {
+            Some(format!(
+                "The state is the local file {path}: that an irreversible action runs at most once per approval holds per copy of this file. Runs that do not share it (other machines, other checkouts) must be serialised, or keep the state in S3 (`backend: s3`)."
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// The reversibility class as a reviewer reads it; only the irreversible class shouts, so the
 /// text reads correctly without colour.
 pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {

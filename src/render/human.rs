@@ -44,6 +44,9 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     if let Some(sentence) = describe::valid_until_sentence(plan) {
         writeln!(out, "{sentence}")?;
     }
+    if let Some(sentence) = describe::state_store_sentence(plan) {
+        writeln!(out, "{sentence}")?;
+    }
     match describe::ending(plan) {
         Ending::Conflicts(n) => writeln!(
             out,

@@ -91,6 +91,10 @@ fn render_with(
         writeln!(out)?;
         writeln!(out, "{}", text(&sentence))?;
     }
+    if let Some(sentence) = describe::state_store_sentence(plan) {
+        writeln!(out)?;
+        writeln!(out, "{}", text(&sentence))?;
+    }
     if let Ending::Apply = describe::ending(plan) {
         let command = options.apply.approving(plan);
         let fence = fence_for(&command, '`');

@@ -11,9 +11,7 @@
 //! - [`keep_errored`] never overwrites a file: an errored state file of a lock id is written
 //!   once, mode 0600.
 
-use std::fs::OpenOptions;
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -297,6 +295,24 @@ impl StateWriter {
         }
     }
 
+    /// Creates the store with `state` as its first version, only if there is none (a local
+    /// file renamed into place without replacing, an S3 object put with `If-None-Match: *`);
+    /// a store that exists by now is an error and nothing is written.
+    pub fn create(&self, state: &mut StateFile) -> Result<(), StateError> {
+        match self {
+            StateWriter::Local(store) => store.create(state),
+            StateWriter::S3 { state: s3, lock_id } => s3.create(state, lock_id),
+        }
+    }
+
+    /// Where an errored state file of this writer's run came from (S3 only).
+    pub fn origin(&self, lock_id: &str) -> Option<ErroredOrigin> {
+        match self {
+            StateWriter::Local(_) => None,
+            StateWriter::S3 { state, .. } => Some(state.origin(lock_id)),
+        }
+    }
+
     /// The last state a save could not write (S3 only: a local file that cannot be written
     /// is found by the preflight, before any call).
     pub fn unsaved(&self) -> Option<StateFile> {
@@ -376,6 +392,60 @@ impl RunJournal {
     }
 }
 
+/// Where an errored state file came from: the backend and the lock of the run that could not
+/// save it. Written into the file (`errored_from`), so `state push` pushes it only there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErroredOrigin {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    /// The backend's account, when the run had asked it.
+    pub account: Option<String>,
+    pub lock_id: String,
+}
+
+impl std::fmt::Display for ErroredOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{} in ", self.bucket, self.key)?;
+        if let Some(account) = &self.account {
+            write!(f, "account {account}, ")?;
+        }
+        write!(f, "{}", self.region)?;
+        if let Some(e) = &self.endpoint {
+            write!(f, " at {e}")?;
+        }
+        write!(f, ", lock {}", self.lock_id)
+    }
+}
+
+/// The member of an errored state file that names its origin.
+pub const ERRORED_FROM: &str = "errored_from";
+
+/// Reads an errored state file's bytes: the state (checked as strictly as a state file) and
+/// where it came from (`None`: the file names no origin).
+pub fn parse_errored(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(StateFile, Option<ErroredOrigin>), StateError> {
+    let corrupt = |detail: String| StateError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    let origin = match value.as_object_mut().and_then(|m| m.remove(ERRORED_FROM)) {
+        Some(v) => Some(
+            serde_json::from_value::<ErroredOrigin>(v)
+                .map_err(|e| corrupt(format!("its `{ERRORED_FROM}` is not an origin: {e}")))?,
+        ),
+        None => None,
+    };
+    let plain = serde_json::to_vec(&value).map_err(|e| corrupt(e.to_string()))?;
+    Ok((super::store::parse(path, &plain)?, origin))
+}
+
 /// The errored state file of the run holding lock `lock_id`, in `dir`.
 pub fn errored_state_path(dir: &Path, lock_id: &str) -> PathBuf {
     dir.join(format!("{ERRORED_PREFIX}{lock_id}{ERRORED_STATE_SUFFIX}"))
@@ -426,7 +496,14 @@ pub fn keep_errored(
     let id = lock.id().to_string();
     // From here on the lock id must not be lost: keep the lock whatever happens to the files.
     lock.keep();
-    let mut bytes = serde_json::to_vec_pretty(&unsaved).map_err(io::Error::other)?;
+    let mut value = serde_json::to_value(&unsaved).map_err(io::Error::other)?;
+    if let (Some(origin), serde_json::Value::Object(map)) = (writer.origin(&id), &mut value) {
+        map.insert(
+            ERRORED_FROM.to_string(),
+            serde_json::to_value(origin).map_err(io::Error::other)?,
+        );
+    }
+    let mut bytes = serde_json::to_vec_pretty(&value).map_err(io::Error::other)?;
     bytes.push(b'\n');
     let state_path = errored_state_path(dir, &id);
     write_new_private(&state_path, &bytes)?;
@@ -436,16 +513,10 @@ pub fn keep_errored(
     Ok(Some(state_path))
 }
 
-/// Creates `path` (mode 0600) holding `bytes`, fsynced; an existing file is an error.
+/// Creates `path` (mode 0600) holding `bytes`, fsynced; an existing file is an error (the
+/// writing rule, [`crate::files`]).
 fn write_new_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    super::durable::sync_dir(path)
+    crate::files::write_new(path, bytes, crate::files::Purpose::ErroredState)
 }
 
 #[cfg(test)]
@@ -490,6 +561,7 @@ mod tests {
             bucket: "journal-test".to_string(),
             key: "k".to_string(),
             provider: "default".to_string(),
+            expected_owner: None,
         };
         let options = ClientOptions {
             static_credentials: Some(("AKIDTEST".to_string(), "secret".to_string())),

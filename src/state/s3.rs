@@ -90,6 +90,8 @@ pub enum RemoteError {
     Held {
         location: String,
         holder: Option<Box<RemoteHolder>>,
+        /// The lock object's ETag when its body names no lockward holder.
+        foreign_etag: Option<String>,
         waited: Duration,
         /// The command that releases the lock, as the hint prints it (a command names its
         /// `-c` here: see [`RemoteError::with_unlock_command`]).
@@ -100,23 +102,42 @@ pub enum RemoteError {
 impl RemoteError {
     /// A held lock's hint with `command` (e.g. with the `-c` the user typed) as the way to
     /// release it; `command` is given the holder's lock id.
+    /// A lock object lockward did not write is named by its ETag (see [`foreign_lock_id`]).
     pub fn with_unlock_command(self, command: impl Fn(&str) -> String) -> RemoteError {
         match self {
             RemoteError::Held {
                 location,
-                holder: Some(holder),
+                holder,
+                foreign_etag,
                 waited,
-                ..
-            } => RemoteError::Held {
-                unlock: command(&holder.id),
-                location,
-                holder: Some(holder),
-                waited,
-            },
+                unlock,
+            } => {
+                let unlock = match (&holder, &foreign_etag) {
+                    (Some(h), _) => command(&h.id),
+                    (None, Some(etag)) => command(&foreign_lock_id(etag)),
+                    (None, None) => unlock,
+                };
+                RemoteError::Held {
+                    unlock,
+                    location,
+                    holder,
+                    foreign_etag,
+                    waited,
+                }
+            }
             other => other,
         }
     }
 }
+
+/// What `force-unlock` takes to release a lock object whose body names no lockward holder:
+/// `etag:` and the object's ETag (without its quotes), so it is never taken for a lock id.
+pub fn foreign_lock_id(etag: &str) -> String {
+    format!("{FOREIGN_LOCK_PREFIX}{}", etag.trim_matches('"'))
+}
+
+/// See [`foreign_lock_id`].
+pub const FOREIGN_LOCK_PREFIX: &str = "etag:";
 
 fn held_message(
     location: &str,
@@ -164,6 +185,11 @@ pub struct S3State {
     /// Where the backend's account is asked (STS), when not at `endpoint` (see
     /// [`crate::plan::Target::identity_endpoint`]).
     pub identity_endpoint: Option<String>,
+    /// The account that must own the bucket (`backend.s3.expected_owner`), named on every
+    /// call; `None` until asked: the backend provider's account.
+    expected_owner: std::sync::OnceLock<String>,
+    /// Who the backend's credentials act as, once asked: (account, ARN).
+    caller: std::sync::OnceLock<(String, String)>,
     /// The state object as this process last read or wrote it: ETag and body.
     seen: Mutex<Option<(String, Vec<u8>)>>,
     /// The last state a write failed to save, for the errored-state file.
@@ -257,9 +283,27 @@ impl S3State {
             region: provider.region.clone(),
             endpoint,
             identity_endpoint,
+            expected_owner: backend
+                .expected_owner
+                .clone()
+                .map(std::sync::OnceLock::from)
+                .unwrap_or_default(),
+            caller: std::sync::OnceLock::new(),
             seen: Mutex::new(None),
             unsaved: Mutex::new(None),
         })
+    }
+
+    /// This backend as an errored state file of the run holding `lock_id` names it.
+    pub fn origin(&self, lock_id: &str) -> super::backend::ErroredOrigin {
+        super::backend::ErroredOrigin {
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            region: self.region.clone(),
+            endpoint: self.endpoint.clone(),
+            account: self.caller.get().map(|(account, _)| account.clone()),
+            lock_id: lock_id.to_string(),
+        }
     }
 
     /// `s3://bucket/key`, for messages.
@@ -295,19 +339,69 @@ impl S3State {
     }
 
     fn failed(&self, what: &str, key: &str, e: &AwsError) -> RemoteError {
+        let owner = match self.expected_owner.get() {
+            Some(owner) => format!(
+                ", and that the bucket belongs to account {owner} (every call names it as the \
+                 expected owner: `backend.s3.expected_owner`, by default the backend provider's \
+                 account)"
+            ),
+            None => String::new(),
+        };
         RemoteError::Failed(format!(
             "could not {what} s3://{}/{key}: {e}\nhint: check that the bucket exists in {} and \
              that the backend's provider may read and write it (s3:GetObject, s3:PutObject, \
-             s3:DeleteObject, s3:ListBucket), then run the command again",
+             s3:DeleteObject, s3:ListBucket){owner}, then run the command again",
             self.bucket, self.region
         ))
     }
 
+    /// Who the backend's credentials act as: (account, ARN), asked of STS once.
+    async fn ask_caller(&self) -> Result<(String, String), AwsError> {
+        if let Some(known) = self.caller.get() {
+            return Ok(known.clone());
+        }
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(classify)?;
+        let found = (
+            out.account().unwrap_or_default().to_string(),
+            out.arn().unwrap_or_default().to_string(),
+        );
+        Ok(self.caller.get_or_init(|| found).clone())
+    }
+
+    /// The account every call names as the bucket's owner: `backend.s3.expected_owner`, else
+    /// the backend provider's own account.
+    async fn owner(&self) -> Result<String, AwsError> {
+        if let Some(owner) = self.expected_owner.get() {
+            return Ok(owner.clone());
+        }
+        let (account, _) = self.ask_caller().await?;
+        Ok(self.expected_owner.get_or_init(|| account).clone())
+    }
+
+    /// The account the bucket must belong to, for messages (asks STS when not configured).
+    pub fn expected_owner(&self) -> Result<String, RemoteError> {
+        self.block(self.owner()).map_err(|e| {
+            RemoteError::Failed(format!(
+                "could not ask who the state backend's credentials are (STS \
+                 GetCallerIdentity), the account that must own the state bucket: {e}\nhint: \
+                 check the credentials of the backend's provider, or name the owner with \
+                 `backend.s3.expected_owner`"
+            ))
+        })
+    }
+
     async fn get(&self, key: &str) -> Result<Option<(String, Vec<u8>)>, AwsError> {
+        let owner = self.owner().await?;
         let out = match self
             .client
             .get_object()
             .bucket(&self.bucket)
+            .expected_bucket_owner(owner)
             .key(key)
             .send()
             .await
@@ -333,10 +427,12 @@ impl S3State {
         body: Vec<u8>,
         condition: Condition,
     ) -> Result<String, AwsError> {
+        let owner = self.owner().await?;
         let mut req = self
             .client
             .put_object()
             .bucket(&self.bucket)
+            .expected_bucket_owner(owner)
             .key(key)
             .content_type("application/json")
             .body(ByteStream::from(body));
@@ -350,9 +446,11 @@ impl S3State {
     }
 
     async fn delete(&self, key: &str, etag: &str) -> Result<(), AwsError> {
+        let owner = self.owner().await?;
         self.client
             .delete_object()
             .bucket(&self.bucket)
+            .expected_bucket_owner(owner)
             .key(key)
             .if_match(etag)
             .send()
@@ -362,6 +460,7 @@ impl S3State {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, AwsError> {
+        let owner = self.owner().await?;
         let mut keys = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -369,6 +468,7 @@ impl S3State {
                 .client
                 .list_objects_v2()
                 .bucket(&self.bucket)
+                .expected_bucket_owner(&owner)
                 .prefix(prefix)
                 .set_continuation_token(token.take())
                 .send()
@@ -389,19 +489,79 @@ impl S3State {
 
     /// Who the backend's credentials act as: (account, ARN).
     pub fn caller(&self) -> Result<(String, String), RemoteError> {
-        let out = self
-            .block(self.sts.get_caller_identity().send())
-            .map_err(|e| {
-                let e = classify(e);
-                RemoteError::Failed(format!(
-                    "could not ask who the state backend's credentials are (STS \
-                     GetCallerIdentity): {e}\nhint: check the credentials of the backend's provider"
-                ))
-            })?;
-        Ok((
-            out.account().unwrap_or_default().to_string(),
-            out.arn().unwrap_or_default().to_string(),
-        ))
+        self.block(self.ask_caller()).map_err(|e| {
+            RemoteError::Failed(format!(
+                "could not ask who the state backend's credentials are (STS \
+                 GetCallerIdentity): {e}\nhint: check the credentials of the backend's provider"
+            ))
+        })
+    }
+
+    /// What a reviewer should know about the state bucket: no versioning (a state overwritten
+    /// by mistake cannot be restored), or Object Lock that lockward did not ask for. Each
+    /// entry is a warning's text; a check that cannot be made is one too.
+    pub fn bucket_warnings(&self) -> Vec<String> {
+        let bucket = &self.bucket;
+        let (versioning, object_lock) = self.block(async {
+            let owner = match self.owner().await {
+                Ok(owner) => owner,
+                Err(e) => return (Err(e.clone()), Err(e)),
+            };
+            let versioning = async {
+                self.client
+                    .get_bucket_versioning()
+                    .bucket(bucket)
+                    .expected_bucket_owner(&owner)
+                    .send()
+                    .await
+                    .map_err(classify)
+            };
+            let object_lock = async {
+                match self
+                    .client
+                    .get_object_lock_configuration()
+                    .bucket(bucket)
+                    .expected_bucket_owner(&owner)
+                    .send()
+                    .await
+                    .map_err(classify)
+                {
+                    Ok(out) => Ok(out
+                        .object_lock_configuration()
+                        .and_then(|c| c.object_lock_enabled())
+                        .is_some_and(|e| e.as_str() == "Enabled")),
+                    Err(e) if is_code(&e, &["ObjectLockConfigurationNotFoundError"]) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            };
+            futures::join!(versioning, object_lock)
+        });
+        let mut out = Vec::new();
+        match versioning {
+            Ok(v) if v.status().is_some_and(|s| s.as_str() == "Enabled") => {}
+            Ok(_) => out.push(format!(
+                "the state bucket {bucket} does not have versioning enabled: a state \
+                 overwritten or deleted by mistake cannot be restored from an earlier version \
+                 (enable it: `aws s3api put-bucket-versioning --bucket {bucket} \
+                 --versioning-configuration Status=Enabled`)"
+            )),
+            Err(e) => out.push(format!(
+                "could not check the versioning of the state bucket {bucket}: {e}"
+            )),
+        }
+        match object_lock {
+            Ok(false) => {}
+            Ok(true) => out.push(format!(
+                "the state bucket {bucket} has Object Lock enabled (set outside lockward): a \
+                 default retention would keep every version of the state, its lock and its \
+                 journals, and can make the lock impossible to release; keep the state in a \
+                 bucket without Object Lock"
+            )),
+            Err(e) => out.push(format!(
+                "could not check whether the state bucket {bucket} has Object Lock: {e}"
+            )),
+        }
+        out
     }
 
     // ---- the state object ----------------------------------------------------------------
@@ -468,6 +628,22 @@ impl S3State {
                 Err(super::StateError::Remote(e.to_string()))
             }
         }
+    }
+
+    /// Creates the state object with `state` as its first version, with `If-None-Match: *`:
+    /// an object that exists by now (whoever wrote it) is an error, never overwritten.
+    pub fn create(&self, state: &mut StateFile, lock_id: &str) -> Result<(), super::StateError> {
+        *lock(&self.seen) = None;
+        let mut next = state.clone();
+        next.format_version = STATE_FORMAT_VERSION;
+        next.lineage = uuid::Uuid::new_v4().to_string();
+        next.serial = state.serial.saturating_add(1);
+        self.write_state(&next, lock_id)
+            .map_err(|e| super::StateError::Remote(e.to_string()))?;
+        state.format_version = next.format_version;
+        state.lineage = next.lineage;
+        state.serial = next.serial;
+        Ok(())
     }
 
     /// Writes `next` as it is (serial and lineage already set) on the condition of the ETag
@@ -602,12 +778,12 @@ impl S3State {
             let found = self
                 .block(self.get(&key))
                 .map_err(|read| self.failed("read the state lock", &key, &read))?;
-            let other = match found {
+            let (other, foreign_etag) = match found {
                 Some((etag, text)) => match serde_json::from_slice::<RemoteHolder>(&text) {
                     // The answer was lost, but the lock is ours.
                     Ok(h) if h.id == holder.id => return Ok((holder, etag)),
-                    Ok(h) => Some(Box::new(h)),
-                    Err(_) => None,
+                    Ok(h) => (Some(Box::new(h)), None),
+                    Err(_) => (None, Some(etag)),
                 },
                 // Released in between (a 412), or the create did not land (a lost answer):
                 // try again at once, a bounded number of times for the second.
@@ -622,12 +798,17 @@ impl S3State {
             if waited >= timeout {
                 let unlock = format!(
                     "lockward force-unlock {}",
-                    other.as_ref().map_or("LOCK_ID", |h| h.id.as_str())
+                    match (&other, &foreign_etag) {
+                        (Some(h), _) => h.id.clone(),
+                        (None, Some(etag)) => foreign_lock_id(etag),
+                        (None, None) => "LOCK_ID".to_string(),
+                    }
                 );
                 return Err(RemoteError::Held {
                     unlock,
                     location: self.location(),
                     holder: other,
+                    foreign_etag,
                     waited: if timeout.is_zero() {
                         Duration::ZERO
                     } else {

@@ -203,6 +203,46 @@ impl StateStore {
         Ok(())
     }
 
+    /// Creates the state file with `state` as its first version (a new lineage, the next
+    /// serial), only where there is none: an existing file, whoever made it, is never replaced
+    /// (the temp file is renamed into place without replacing, like `O_EXCL`). `state` is
+    /// updated only when the file was created.
+    pub fn create(&self, state: &mut StateFile) -> Result<(), StateError> {
+        let mut next = state.clone();
+        next.format_version = STATE_FORMAT_VERSION;
+        next.lineage = uuid::Uuid::new_v4().to_string();
+        next.serial = state.serial.saturating_add(1);
+        let io_err = |action: &'static str| {
+            let path = self.path.clone();
+            move |source: io::Error| StateError::Io {
+                path,
+                action,
+                source,
+            }
+        };
+        let mut bytes = serde_json::to_vec_pretty(&next)
+            .map_err(|e| io_err("encode")(io::Error::other(e)))?;
+        bytes.push(b'\n');
+        let temp = durable::write_temp_beside(&self.path, &bytes)
+            .map_err(io_err("write a temporary file beside"))?;
+        match temp.persist_noclobber(&self.path) {
+            Ok(_) => {}
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(StateError::ChangedOnDisk {
+                    path: self.path.clone(),
+                    detail: "there was no state file when the plan was made, and now there is one"
+                        .to_string(),
+                })
+            }
+            Err(e) => return Err(io_err("create")(e.error)),
+        }
+        durable::sync_dir(&self.path).map_err(io_err("sync the directory of"))?;
+        state.format_version = next.format_version;
+        state.lineage = next.lineage;
+        state.serial = next.serial;
+        Ok(())
+    }
+
     /// The bytes of the current state file, `None` when there is none. With `narrow`, sets its
     /// mode to 0600 if someone widened it (when it is about to become the backup).
     fn read_current(&self, narrow: bool) -> Result<Option<Vec<u8>>, StateError> {

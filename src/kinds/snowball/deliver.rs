@@ -169,6 +169,8 @@ impl Pending {
     /// time), creates its missing directories inside `config_dir` (mode 0700), and creates the
     /// temp file.
     pub fn prepare(target: &Path, config_dir: &Path) -> io::Result<Pending> {
+        crate::files::check_write(target, crate::files::Purpose::DeliveredCode)
+            .map_err(|e| io::Error::new(io::ErrorKind::PermissionDenied, e.to_string()))?;
         match inspect(target, config_dir) {
             DeliveryTarget::Absent { creates_dir } => {
                 if creates_dir {
