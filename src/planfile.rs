@@ -351,7 +351,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
         return Err(PlanFileError::Stale {
             path: path.to_path_buf(),
             reasons: vec![
-                "it was made by an older lockward, whose plans do not bind the approval to the account, region and recorded history; plan again".to_string(),
+                "made by an older lockward; plan again (its plan format does not say which actions lower protection, nor bind the approval to the account, region and recorded history)".to_string(),
             ],
         });
     }
@@ -783,10 +783,18 @@ mod tests {
             (
                 {
                     let mut v = saved_value();
-                    v["plan"]["format_version"] = json!("3");
+                    v["plan"]["format_version"] = json!("4");
                     serde_json::to_vec(&v).unwrap()
                 },
-                "format_version 3 (of the plan inside it)",
+                "format_version 4 (of the plan inside it)",
+            ),
+            (
+                {
+                    let mut v = saved_value();
+                    v["plan"]["format_version"] = json!("2");
+                    serde_json::to_vec(&v).unwrap()
+                },
+                "made by an older lockward; plan again",
             ),
             (
                 {

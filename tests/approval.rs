@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::support::{plan_digest, project_of_every_kind, vault, Env, SAMPLE_JOB};
+use crate::support::{plan_digest, project_of_every_kind, vault, Env, OTHER_POLICY, SAMPLE_JOB};
 
 const CODE: &str = "12345-abcde-56789-fghij-01234";
 const SITE_A: &str = "snowball_unlock_code.site_a";
@@ -52,6 +52,9 @@ fn an_approval_for_one_region_never_runs_in_another() {
         {"region": "us-east-1", "vault": "audit-logs"},
         {"region": "us-west-2", "vault": "audit-logs"},
     ]}));
+    // A policy for whichever vault it is attached to (`Resource: "*"`): one naming the vault
+    // in us-east-1 would be a conflict in us-west-2 before any approval is looked at.
+    env.write("policies/audit.json", OTHER_POLICY);
     config_in(&env, "us-east-1", VAULT_LOCKED);
     let east = env.lockward(&["plan"]);
     east.success()
@@ -95,6 +98,9 @@ fn an_approval_for_one_account_never_runs_in_another() {
         "[profile other]\nrole_arn = arn:aws:iam::222222222222:role/lockward\nsource_profile = base\n\n\
          [profile base]\naws_access_key_id = AKIDOTHERBASE\naws_secret_access_key = other-secret\n",
     );
+    // `Resource: "*"`: a policy naming the vault of account 123456789012 would be a conflict
+    // in the other account before any approval is looked at.
+    env.write("policies/audit.json", OTHER_POLICY);
     env.config(VAULT_LOCKED);
     let reviewed = env.lockward(&["plan", "--out", "reviewed.plan"]);
     reviewed.success().stdout_has("account 123456789012");

@@ -86,7 +86,7 @@ fn a_compliance_lock_needs_its_digest_and_is_then_shown_in_grace_with_its_lock_d
     let action = &plan["resources"][0]["actions"][0];
     assert_eq!(action["action"], "put_vault_lock");
     assert_eq!(action["reversibility"], "irreversible");
-    assert_eq!(action["permanent_after"], 3);
+    assert_eq!(action["permanent_after"], "P3D");
 
     env.lockward(&["apply", "--auto-approve"]).code(1);
     env.lockward(&["apply"]).code(1);
@@ -137,7 +137,12 @@ fn a_compliance_lock_is_removed_during_its_grace_period() {
         .iter()
         .any(|m| m["severity"] == "warning"
             && m["text"].as_str().unwrap().contains("2026-11-26T12:00:00Z")));
-    env.lockward(&["apply", "--auto-approve"]).success();
+    // Removing it lowers protection: never auto-approved.
+    assert_eq!(r["actions"][0]["lowers_protection"], true);
+    env.lockward(&["apply", "--auto-approve"]).code(1);
+    assert!(ops(&env).is_empty(), "{:?}", ops(&env));
+    let digest = plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
     assert_eq!(ops(&env), vec!["DeleteBackupVaultLockConfiguration"]);
     assert_eq!(aws_lock(&env), Value::Null);
 }

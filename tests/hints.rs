@@ -98,6 +98,8 @@ fn the_hint_after_a_stale_targeted_plan_repeats_config_state_and_target_and_work
         .map(|r| &r["address"])
         .collect();
     assert_eq!(addresses, [AUDIT]);
+    // It aborts the other lock, which lowers protection: approved by its digest.
+    let digest = saved["plan"]["digest"].as_str().unwrap().to_string();
     env.lockward(&[
         "apply",
         "-c",
@@ -105,7 +107,8 @@ fn the_hint_after_a_stale_targeted_plan_repeats_config_state_and_target_and_work
         "--state",
         STATE,
         "plan.json",
-        "--auto-approve",
+        "--approve",
+        &digest,
     ])
     .success();
     assert!(env.path(STATE).exists());

@@ -201,7 +201,7 @@ fn a_bad_plan_file_is_refused_by_show_and_apply_and_left_as_it_was() {
     let mut newer: Value = serde_json::from_str(&valid).unwrap();
     newer["format_version"] = json!(3);
     let mut newer_plan: Value = serde_json::from_str(&valid).unwrap();
-    newer_plan["plan"]["format_version"] = json!("3");
+    newer_plan["plan"]["format_version"] = json!("4");
     // Tampering that keeps the JSON valid but not the seal: another digest written in. (A
     // downgrade that is re-sealed is `a_resealed_plan_that_understates_reversibility_is_refused`.)
     let mut redigested: Value = serde_json::from_str(&valid).unwrap();

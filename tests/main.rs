@@ -13,6 +13,7 @@ mod fuzz;
 mod hints;
 mod hostile;
 mod identity;
+mod lowering;
 mod messages;
 mod plan;
 mod plan_out;

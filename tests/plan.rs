@@ -1023,7 +1023,7 @@ fn plan_output_of_changes_is_pinned_for_reviewers() {
     );
     assert_eq!(
         plan["summary"],
-        json!({"change": 6, "noop": 1, "blocked": 2, "conflict": 0, "irreversible": 2, "delayed": 3})
+        json!({"change": 6, "noop": 1, "blocked": 2, "conflict": 0, "irreversible": 2, "delayed": 3, "lowers_protection": 1})
     );
 
     let human = env.lockward(&["plan"]);
@@ -1604,6 +1604,11 @@ fn assume_role_plans_against_the_roles_account() {
         env.emulator.url()
     );
     env.write("lockward.yaml", &config);
+    // The role account's vault, by its own ARN.
+    env.write(
+        "policies/audit.json",
+        &crate::support::POLICY.replace("123456789012", "210987654321"),
+    );
     // In the base account the vault does not exist (a conflict, exit 1); in the role's it has
     // no lock yet (a change, exit 2).
     env.lockward(&["plan", "--detailed-exitcode"])

@@ -314,11 +314,12 @@ fn summary_counts_outcomes_and_reversibility() {
             // blocked job is not counted until it is ready.
             irreversible: 2,
             delayed: 1,
+            lowers_protection: 0,
         }
     );
     assert!(plan.has_conflict());
     assert!(plan.has_changes());
-    assert_eq!(plan.format_version, "2");
+    assert_eq!(plan.format_version, "3");
 }
 
 #[test]

@@ -34,7 +34,8 @@ use lockward::kinds::snowball::{
 use lockward::kinds::{Address, Kind};
 use lockward::plan::planner::{plan, Live, LiveSnapshot, Observed, Recorded};
 use lockward::plan::{
-    ActionKind, ActionStatus, Attempt, Effect, History, Outcome, Plan, Reversibility,
+    ActionKind, ActionStatus, Attempt, Effect, History, Outcome, PermanentAfter, Plan,
+    Reversibility,
 };
 use lockward::state::{Record, StateFile};
 
@@ -1041,7 +1042,7 @@ proptest! {
                     }
                     (Triple::Backup(d, ..), ActionKind::PutVaultLock) => {
                         prop_assert_eq!(d.mode, BackupLockMode::Compliance, "{} puts an irreversible lock the intent does not want", address);
-                        prop_assert_eq!(a.permanent_after, d.changeable_for_days, "{} does not say when the lock becomes permanent", address);
+                        prop_assert_eq!(a.permanent_after, d.changeable_for_days.and_then(PermanentAfter::days), "{} does not say when the lock becomes permanent", address);
                     }
                     (triple, action) => {
                         prop_assert!(false, "{} plans irreversible {} for {:?}", address, action.as_str(), triple);

@@ -908,10 +908,23 @@ fn summary_line_counts_in_singular_and_plural() {
         conflict: 1,
         irreversible: 1,
         delayed: 1,
+        lowers_protection: 0,
     };
     assert_eq!(
         render::summary_line(&one),
         "Plan: 1 change (1 irreversible, 1 delayed), 1 unchanged, 1 blocked, 1 conflict."
+    );
+    let lowering = |n| Summary {
+        lowers_protection: n,
+        ..one.clone()
+    };
+    assert_eq!(
+        render::summary_line(&lowering(1)),
+        "Plan: 1 change (1 irreversible, 1 delayed, 1 lowers protection), 1 unchanged, 1 blocked, 1 conflict."
+    );
+    assert_eq!(
+        render::summary_line(&lowering(2)),
+        "Plan: 1 change (1 irreversible, 1 delayed, 2 lower protection), 1 unchanged, 1 blocked, 1 conflict."
     );
     let many = Summary {
         change: 3,
@@ -920,6 +933,7 @@ fn summary_line_counts_in_singular_and_plural() {
         conflict: 0,
         irreversible: 1,
         delayed: 1,
+        lowers_protection: 0,
     };
     assert_eq!(
         render::summary_line(&many),

@@ -311,7 +311,10 @@ fn removing_a_default_is_reversible_and_warns_when_an_event_hold_goes_with_it() 
         .iter()
         .any(|m| m["severity"] == "warning"
             && m["text"].as_str().unwrap().contains("DefaultEventHold")));
-    env.lockward(&["apply", "--auto-approve"]).success();
+    // Removing a default lowers protection: never auto-approved.
+    env.lockward(&["apply", "--auto-approve"]).code(1);
+    let digest = plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
     assert_eq!(aws_bucket(&env)["object_lock"], json!({"enabled": true}));
     assert_eq!(env.plan_json()["resources"][0]["outcome"], "noop");
 }

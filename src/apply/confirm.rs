@@ -1,8 +1,10 @@
 //! Confirmation: nothing is called until the exact plan about to run has been approved.
 //!
-//! On a terminal, reversible actions need `yes`, and each `delayed` or `irreversible` action
-//! needs its address typed back. Without a terminal, `--approve DIGEST` approves exactly that
-//! plan and `--auto-approve` approves only plans whose actions are all reversible.
+//! On a terminal, reversible actions need `yes`, and each action that is `delayed`,
+//! `irreversible` or lowers protection needs its address typed back. Without a terminal,
+//! `--approve DIGEST` approves exactly that plan and `--auto-approve` approves only plans whose
+//! ready actions are all reversible and none lowers protection (DESIGN.md section 5 item 3):
+//! weakening a lock is the first step of the attack locks exist to stop.
 
 use std::io::{BufRead, Write};
 
@@ -17,7 +19,7 @@ pub enum Refusal {
     DigestMismatch { given: String, actual: String },
     #[error("apply refused: --approve needs at least the first 12 hex digits of the plan digest (got `{given}`)")]
     DigestTooShort { given: String },
-    #[error("apply refused: --auto-approve approves only plans whose actions are all reversible, and this plan has {count} {what} action(s): {addresses}\nhint: review the plan and run `lockward apply --approve {short}`")]
+    #[error("apply refused: --auto-approve approves only plans whose actions are all reversible and none lowers protection, and this plan has {count} {what} action(s): {addresses}\nhint: review the plan and run `lockward apply --approve {short}`")]
     NotAllReversible {
         count: usize,
         what: String,
@@ -58,27 +60,45 @@ impl Confirm for Scripted {
         if self.auto_approve {
             let strong: Vec<_> = plan
                 .ready_actions()
-                .filter(|(_, a)| a.reversibility != Reversibility::Reversible)
+                .filter(|(_, a)| a.needs_typed_confirmation())
                 .collect();
             if strong.is_empty() {
                 return Ok(());
             }
-            let irreversible = strong
-                .iter()
-                .filter(|(_, a)| a.reversibility == Reversibility::Irreversible)
-                .count();
-            let what = match (irreversible, strong.len() - irreversible) {
-                (0, _) => "delayed",
-                (_, 0) => "irreversible",
-                _ => "irreversible or delayed",
+            let has = |f: &dyn Fn(&Action) -> bool| strong.iter().any(|(_, a)| f(a));
+            let words: Vec<&str> = [
+                (
+                    has(&|a| a.reversibility == Reversibility::Irreversible),
+                    "irreversible",
+                ),
+                (
+                    has(&|a| a.reversibility == Reversibility::Delayed),
+                    "delayed",
+                ),
+                (has(&|a| a.lowers_protection), "protection-lowering"),
+            ]
+            .into_iter()
+            .filter_map(|(present, word)| present.then_some(word))
+            .collect();
+            let what = match words.split_last() {
+                Some((last, [])) => last.to_string(),
+                Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                None => String::new(),
             };
             let addresses: Vec<String> = strong
                 .iter()
-                .map(|(r, a)| format!("{} ({})", r.address, a.action.as_str()))
+                .map(|(r, a)| {
+                    let lowers = if a.lowers_protection {
+                        ", lowers protection"
+                    } else {
+                        ""
+                    };
+                    format!("{} ({}{lowers})", r.address, a.action.as_str())
+                })
                 .collect();
             return Err(Refusal::NotAllReversible {
                 count: strong.len(),
-                what: what.to_string(),
+                what,
                 addresses: addresses.join(", "),
                 short: plan.short_digest().to_string(),
             });
@@ -139,11 +159,11 @@ impl<R: BufRead, W: Write> Terminal<R, W> {
 impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         let mut reversible = 0;
-        // Each resource with delayed or irreversible actions has its address typed once,
-        // naming every such action of it.
+        // Each resource with actions that are delayed, irreversible or lower protection has
+        // its address typed once, naming every such action of it.
         let mut strong: Vec<(&ResourcePlan, Vec<&Action>)> = Vec::new();
         for (resource, action) in plan.ready_actions() {
-            if action.reversibility == Reversibility::Reversible {
+            if !action.needs_typed_confirmation() {
                 reversible += 1;
                 continue;
             }
@@ -158,15 +178,24 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 .iter()
                 .map(|a| {
                     let class = match (a.reversibility, a.permanent_after) {
-                        (Reversibility::Irreversible, Some(days)) => format!(
-                            "IRREVERSIBLE: it becomes permanent by itself after {days} days unless undone"
+                        (Reversibility::Irreversible, Some(period)) => format!(
+                            "IRREVERSIBLE: it becomes permanent by itself after {} unless undone",
+                            period.words()
                         ),
                         (Reversibility::Irreversible, None) => {
                             "IRREVERSIBLE: it can never be undone".to_string()
                         }
-                        _ => "DELAYED: undoing it takes a waiting period".to_string(),
+                        (Reversibility::Delayed, _) => {
+                            "DELAYED: undoing it takes a waiting period".to_string()
+                        }
+                        (Reversibility::Reversible, _) => "reversible".to_string(),
                     };
-                    format!("  - {} is {class}", a.action.as_str())
+                    let lowers = if a.lowers_protection {
+                        ", and lowers protection: after it, something is allowed that was refused before"
+                    } else {
+                        ""
+                    };
+                    format!("  - {} is {class}{lowers}", a.action.as_str())
                 })
                 .collect();
             let typed = self.ask(&format!(
@@ -299,7 +328,8 @@ mod tests {
             "glacier_vault_lock.audit",
             vec![
                 Action::ready(ActionKind::LockRule, "r"),
-                Action::ready(ActionKind::CompleteLock, "r").permanent_after(3),
+                Action::ready(ActionKind::CompleteLock, "r")
+                    .permanent_after(crate::plan::PermanentAfter::days(3).unwrap()),
             ],
         )]);
         let (result, shown) = terminal(&plan, "glacier_vault_lock.audit\n");
@@ -474,6 +504,80 @@ mod tests {
         )]);
         assert!(
             matches!(auto().confirm(&retrieve), Err(Refusal::NotAllReversible { ref what, .. }) if what == "irreversible")
+        );
+    }
+
+    /// A reversible action that lowers protection (a Backup lock deleted, an S3 default
+    /// removed, a Glacier lock aborted) is never auto-approved, alone or beside others.
+    fn lowering() -> Plan {
+        plan(vec![
+            resource(
+                "backup_vault_lock.prod",
+                vec![Action::ready(ActionKind::DeleteVaultLock, "r").lowering_protection(true)],
+            ),
+            resource(
+                "glacier_vault_lock.staging",
+                vec![Action::ready(ActionKind::InitiateLock, "r")],
+            ),
+        ])
+    }
+
+    #[test]
+    fn scripted_auto_approve_never_approves_an_action_that_lowers_protection() {
+        let mut auto = Scripted {
+            approve: None,
+            auto_approve: true,
+        };
+        let err = auto.confirm(&lowering()).unwrap_err();
+        assert_eq!(
+            err,
+            Refusal::NotAllReversible {
+                count: 1,
+                what: "protection-lowering".into(),
+                addresses: "backup_vault_lock.prod (delete_vault_lock, lowers protection)".into(),
+                short: lowering().short_digest().to_string(),
+            }
+        );
+        assert!(err.to_string().contains("none lowers protection"), "{err}");
+        // Beside irreversible and delayed ones, every word is named.
+        let mut resources = mixed().resources;
+        resources.extend(lowering().resources);
+        let all = plan(resources);
+        assert!(matches!(
+            auto.confirm(&all),
+            Err(Refusal::NotAllReversible { ref what, count: 3, .. })
+                if what == "irreversible, delayed or protection-lowering"
+        ));
+        // A deferred lowering action does not run now.
+        let deferred = plan(vec![resource(
+            "backup_vault_lock.prod",
+            vec![Action::deferred(ActionKind::DeleteVaultLock, None, "waits")
+                .lowering_protection(true)],
+        )]);
+        assert_eq!(auto.confirm(&deferred), Ok(()));
+        // The digest approves it.
+        let hex = lowering().digest;
+        let mut approve = Scripted {
+            approve: Some(hex),
+            auto_approve: false,
+        };
+        assert_eq!(approve.confirm(&lowering()), Ok(()));
+    }
+
+    #[test]
+    fn terminal_asks_the_address_of_an_action_that_lowers_protection() {
+        let (result, shown) = terminal(&lowering(), "backup_vault_lock.prod\nyes\n");
+        assert_eq!(result, Ok(()));
+        assert!(
+            shown.contains("  - delete_vault_lock is reversible, and lowers protection"),
+            "{shown}"
+        );
+        assert!(shown.contains("Perform 1 reversible action(s)"), "{shown}");
+        // `yes` alone does not do.
+        let (result, _) = terminal(&lowering(), "yes\nyes\n");
+        assert!(
+            matches!(result, Err(Refusal::Mistyped { .. })),
+            "{result:?}"
         );
     }
 

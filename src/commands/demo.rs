@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::apply::confirm::{Confirm, Refusal, Terminal};
 use crate::cli::{ApplyArgs, ConfigArg, DemoArgs, PlanArgs, StateArg};
 use crate::kinds::Kind;
-use crate::plan::{Plan, Reversibility};
+use crate::plan::Plan;
 use crate::render::Format;
 
 use super::project::{say, Session};
@@ -253,7 +253,7 @@ impl Confirm for DemoConfirm {
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         let mut answers = String::new();
         for (resource, action) in plan.ready_actions() {
-            if action.reversibility != Reversibility::Reversible {
+            if action.needs_typed_confirmation() {
                 answers.push_str(&format!("{}\n", resource.address));
             }
         }

@@ -99,10 +99,13 @@ pub trait LockKind {
         clients: &ProviderClients,
     ) -> impl Future<Output = Result<Self::Live, AwsError>> + Send;
 
-    /// The transition table (DESIGN.md section 3): pure, no I/O, no clock.
+    /// The transition table (DESIGN.md section 3): pure, no I/O, no clock. `target` is where
+    /// `live` was read (what a policy naming a resource is checked against). Marks each
+    /// action that lowers protection (DESIGN.md section 1).
     fn decide(
         desired: &Self::Desired,
         live: &Self::Live,
+        target: &Target,
         record: Option<&Self::Record>,
         attempts: &[&Attempt],
         now: Timestamp,
@@ -225,8 +228,8 @@ pub struct Bound<'a, K: LockKind> {
 }
 
 impl<K: LockKind> Bound<'_, K> {
-    fn decide(&self, attempts: &[&Attempt], now: Timestamp) -> Decision {
-        K::decide(self.desired, self.live, self.record, attempts, now)
+    fn decide(&self, target: &Target, attempts: &[&Attempt], now: Timestamp) -> Decision {
+        K::decide(self.desired, self.live, target, self.record, attempts, now)
     }
 }
 
@@ -276,13 +279,13 @@ impl<'a> Paired<'a> {
     }
 
     /// What the kind's transition table decides for this resource.
-    pub fn decide(&self, attempts: &[&Attempt], now: Timestamp) -> Decision {
+    pub fn decide(&self, target: &Target, attempts: &[&Attempt], now: Timestamp) -> Decision {
         match self {
-            Paired::GlacierVaultLock(b) => b.decide(attempts, now),
-            Paired::RbinRuleLock(b) => b.decide(attempts, now),
-            Paired::SnowballUnlockCode(b) => b.decide(attempts, now),
-            Paired::BackupVaultLock(b) => b.decide(attempts, now),
-            Paired::S3ObjectLock(b) => b.decide(attempts, now),
+            Paired::GlacierVaultLock(b) => b.decide(target, attempts, now),
+            Paired::RbinRuleLock(b) => b.decide(target, attempts, now),
+            Paired::SnowballUnlockCode(b) => b.decide(target, attempts, now),
+            Paired::BackupVaultLock(b) => b.decide(target, attempts, now),
+            Paired::S3ObjectLock(b) => b.decide(target, attempts, now),
         }
     }
 }

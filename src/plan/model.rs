@@ -10,7 +10,7 @@ use crate::digest;
 use crate::kinds::{Address, Kind};
 
 /// Version of the plan JSON format (DESIGN.md section 6).
-pub const PLAN_FORMAT_VERSION: &str = "2";
+pub const PLAN_FORMAT_VERSION: &str = "3";
 
 /// One API transition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -112,7 +112,7 @@ impl ActionStatus {
 #[schemars(extend("allOf" = [
     {"if": {"properties": {"status": {"const": "ready"}}},
      "then": {"properties": {"not_before": {"const": null}}}},
-    {"if": {"required": ["permanent_after"], "properties": {"permanent_after": {"type": "integer"}}},
+    {"if": {"required": ["permanent_after"], "properties": {"permanent_after": {"type": "string"}}},
      "then": {"properties": {"reversibility": {"const": "irreversible"}}}}
 ]))]
 pub struct Action {
@@ -122,10 +122,14 @@ pub struct Action {
     #[serde(with = "opt_timestamp")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub not_before: Option<Timestamp>,
-    /// For an action that becomes permanent by itself unless undone within a grace period:
-    /// that period, in whole days. `None` for every other action.
-    #[schemars(range(min = 1))]
-    pub permanent_after: Option<u32>,
+    /// For an action that becomes permanent by itself unless undone within a grace period or
+    /// cool-off: that period. `None` for every other action.
+    pub permanent_after: Option<PermanentAfter>,
+    /// Whether, after this action, something is allowed at some moment that was refused
+    /// before (DESIGN.md section 1): an earlier expiry, a weaker mode, a longer window to undo,
+    /// a removed default, a shorter retention. The kind decides it for each action it plans;
+    /// independent of the class. `--auto-approve` never approves such an action.
+    pub lowers_protection: bool,
     /// Why this action is planned, for people.
     pub reason: String,
 }
@@ -138,8 +142,24 @@ impl Action {
             status: ActionStatus::Ready,
             not_before: None,
             permanent_after: None,
+            lowers_protection: false,
             reason: reason.into(),
         }
+    }
+
+    /// The same action, marked as lowering protection when `lowers` (see
+    /// [`Action::lowers_protection`]). Only ever sets the mark: a kind that found one reason
+    /// to mark an action cannot clear it with another.
+    pub fn lowering_protection(mut self, lowers: bool) -> Action {
+        self.lowers_protection |= lowers;
+        self
+    }
+
+    /// Whether a person must type a confirmation for this action on a terminal, and
+    /// `--auto-approve` must refuse it: it is delayed, irreversible or lowers protection
+    /// (DESIGN.md section 5 item 3).
+    pub fn needs_typed_confirmation(&self) -> bool {
+        self.reversibility != Reversibility::Reversible || self.lowers_protection
     }
 
     /// The same action with another reversibility class, as the kind decides it for this
@@ -149,9 +169,9 @@ impl Action {
         self
     }
 
-    /// The same action, marked as becoming permanent by itself after `days` unless undone.
-    pub fn permanent_after(mut self, days: u32) -> Action {
-        self.permanent_after = Some(days);
+    /// The same action, marked as becoming permanent by itself after `period` unless undone.
+    pub fn permanent_after(mut self, period: PermanentAfter) -> Action {
+        self.permanent_after = Some(period);
         self.reversibility = Reversibility::Irreversible;
         self
     }
@@ -167,8 +187,133 @@ impl Action {
             status: ActionStatus::Deferred,
             not_before,
             permanent_after: None,
+            lowers_protection: false,
             reason: reason.into(),
         }
+    }
+}
+
+/// How long after it runs an action becomes permanent by itself unless undone: an ISO 8601
+/// duration in one canonical form (DESIGN.md section 1, plan format 3). `P<n>D` for a Backup
+/// grace in days, `PT<n>H` for a cool-off in hours, `PT<n>S` for anything else; never zero,
+/// never fractional, no leading zeros, so one period has one spelling and one digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PermanentAfter {
+    count: u64,
+    unit: PeriodUnit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum PeriodUnit {
+    Days,
+    Hours,
+    Seconds,
+}
+
+/// The pattern every [`PermanentAfter`] matches (also in the plan schema).
+pub const PERMANENT_AFTER_PATTERN: &str = r"^P(\d+D|T\d+[HS])$";
+
+impl PermanentAfter {
+    /// `P<n>D`; `None` for zero days (then the action is permanent at once).
+    pub fn days(n: u32) -> Option<PermanentAfter> {
+        Self::of(u64::from(n), PeriodUnit::Days)
+    }
+
+    /// `PT<n>H`; `None` for zero hours.
+    pub fn hours(n: u32) -> Option<PermanentAfter> {
+        Self::of(u64::from(n), PeriodUnit::Hours)
+    }
+
+    /// `PT<n>S`; `None` for zero seconds.
+    pub fn seconds(n: u64) -> Option<PermanentAfter> {
+        Self::of(n, PeriodUnit::Seconds)
+    }
+
+    fn of(count: u64, unit: PeriodUnit) -> Option<PermanentAfter> {
+        (count > 0).then_some(PermanentAfter { count, unit })
+    }
+
+    /// The canonical ISO 8601 text: `P3D`, `PT24H`, `PT90S`.
+    pub fn iso8601(&self) -> String {
+        match self.unit {
+            PeriodUnit::Days => format!("P{}D", self.count),
+            PeriodUnit::Hours => format!("PT{}H", self.count),
+            PeriodUnit::Seconds => format!("PT{}S", self.count),
+        }
+    }
+
+    /// The period for people: `3 days`, `1 hour`, `90 seconds`.
+    pub fn words(&self) -> String {
+        let unit = match self.unit {
+            PeriodUnit::Days => "day",
+            PeriodUnit::Hours => "hour",
+            PeriodUnit::Seconds => "second",
+        };
+        let plural = if self.count == 1 { "" } else { "s" };
+        format!("{} {unit}{plural}", self.count)
+    }
+
+    /// Reads the canonical form back; anything else (`P0D`, `P03D`, `PT1.5H`, `P1DT2H`,
+    /// `PT30M`, lowercase) is refused, so a saved plan holds exactly what lockward wrote.
+    pub fn parse(text: &str) -> Result<PermanentAfter, String> {
+        let refuse = || {
+            format!(
+                "permanent_after {text:?} is not an ISO 8601 duration in lockward's one form (`P<n>D`, `PT<n>H` or `PT<n>S`, n > 0 without leading zeros)"
+            )
+        };
+        let (digits, unit) = if let Some(rest) = text.strip_prefix("PT") {
+            match rest.strip_suffix('H') {
+                Some(d) => (d, PeriodUnit::Hours),
+                None => (
+                    rest.strip_suffix('S').ok_or_else(refuse)?,
+                    PeriodUnit::Seconds,
+                ),
+            }
+        } else {
+            let rest = text.strip_prefix('P').ok_or_else(refuse)?;
+            (rest.strip_suffix('D').ok_or_else(refuse)?, PeriodUnit::Days)
+        };
+        if digits.is_empty()
+            || digits.starts_with('0')
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(refuse());
+        }
+        let count: u64 = digits.parse().map_err(|_| refuse())?;
+        Self::of(count, unit).ok_or_else(refuse)
+    }
+}
+
+impl std::fmt::Display for PermanentAfter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.iso8601())
+    }
+}
+
+impl Serialize for PermanentAfter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PermanentAfter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        PermanentAfter::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for PermanentAfter {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PermanentAfter".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How long after it runs the action becomes permanent by itself unless undone: an ISO 8601 duration, `P<n>D` (days), `PT<n>H` (hours) or `PT<n>S` (seconds), n > 0.",
+            "type": "string",
+            "pattern": PERMANENT_AFTER_PATTERN
+        })
     }
 }
 
@@ -413,6 +558,9 @@ pub struct Summary {
     pub irreversible: usize,
     /// Delayed actions that are ready to run now.
     pub delayed: usize,
+    /// Actions ready to run now that lower protection (see [`Action::lowers_protection`]),
+    /// whatever their class.
+    pub lowers_protection: usize,
 }
 
 /// Which state file the plan was made against.
@@ -537,6 +685,7 @@ impl Plan {
                     Reversibility::Delayed => summary.delayed += 1,
                     Reversibility::Reversible => {}
                 }
+                summary.lowers_protection += usize::from(a.lowers_protection);
             }
         }
         let mut plan = Plan {
@@ -561,8 +710,8 @@ impl Plan {
     }
 
     /// What the digest covers: per resource its address, kind, physical key, target, outcome,
-    /// desired, live and recorded values, and each action's name, reversibility, status,
-    /// `not_before` and `permanent_after`. Not covered: reasons and messages (they may say
+    /// desired, live and recorded values, and each action's name, reversibility,
+    /// `lowers_protection`, status, `not_before` and `permanent_after`. Not covered: reasons and messages (they may say
     /// "expires in 3 h"), `valid_until`, the state serial and anything else that changes with
     /// the mere passage of time, so the same decision planned twice has the same digest.
     pub fn digest_input(&self) -> Value {
@@ -582,6 +731,7 @@ impl Plan {
                     "actions": r.actions.iter().map(|a| serde_json::json!({
                         "action": a.action,
                         "reversibility": a.reversibility,
+                        "lowers_protection": a.lowers_protection,
                         "status": a.status,
                         "not_before": a.not_before.map(|t| t.to_string()),
                         "permanent_after": a.permanent_after,
@@ -618,10 +768,12 @@ impl Plan {
                 if j > 0 {
                     out.push(',');
                 }
-                // Keys in sorted order: action, not_before, permanent_after, reversibility,
-                // status.
+                // Keys in sorted order: action, lowers_protection, not_before,
+                // permanent_after, reversibility, status.
                 out.push_str("{\"action\":");
                 digest::write_json_str(a.action.as_str(), &mut out);
+                out.push_str(",\"lowers_protection\":");
+                out.push_str(if a.lowers_protection { "true" } else { "false" });
                 out.push_str(",\"not_before\":");
                 match a.not_before {
                     Some(t) => digest::write_json_str(&t.to_string(), &mut out),
@@ -629,7 +781,7 @@ impl Plan {
                 }
                 out.push_str(",\"permanent_after\":");
                 match a.permanent_after {
-                    Some(days) => out.push_str(&days.to_string()),
+                    Some(period) => digest::write_json_str(&period.iso8601(), &mut out),
                     None => out.push_str("null"),
                 }
                 out.push_str(",\"reversibility\":");
@@ -815,6 +967,7 @@ mod tests {
             },
             not_before: not_before.map(|t| t.parse().unwrap()),
             permanent_after: None,
+            lowers_protection: false,
             reason: "r".into(),
         };
         let resource = |address: &str, outcome: Outcome, actions: Vec<Action>| {
@@ -922,7 +1075,81 @@ mod tests {
         assert_ne!(a.digest, changed(&|r| r.physical_key.push('x')));
         assert_ne!(
             a.digest,
-            changed(&|r| r.actions[0].permanent_after = Some(3))
+            changed(&|r| r.actions[0].permanent_after = PermanentAfter::days(3))
         );
+        assert_ne!(
+            changed(&|r| r.actions[0].permanent_after = PermanentAfter::days(3)),
+            changed(&|r| r.actions[0].permanent_after = PermanentAfter::hours(72))
+        );
+        // Whether an action lowers protection is part of what was approved.
+        let lowering = changed(&|r| r.actions[0].lowers_protection = true);
+        assert_ne!(a.digest, lowering);
+        let mut resources = a.resources.clone();
+        resources[0].actions[0].lowers_protection = true;
+        resources[0].actions[0].permanent_after = PermanentAfter::hours(24);
+        let b = Plan::new(a.config_digest.clone(), a.state.clone(), None, resources);
+        assert_eq!(b.digest_text(), digest::canonical_json(&b.digest_input()));
+    }
+
+    #[test]
+    fn the_summary_counts_ready_actions_that_lower_protection() {
+        let a = plan();
+        assert_eq!(a.summary.lowers_protection, 0);
+        let mut resources = a.resources.clone();
+        // In address order: the vault (a ready initiation, a deferred completion), the rule
+        // (no action), the deferred retrieval.
+        resources[0].actions[0].lowers_protection = true;
+        resources[0].actions[1].lowers_protection = true;
+        resources[2].actions[0].lowers_protection = true;
+        let b = Plan::new(a.config_digest.clone(), a.state.clone(), None, resources);
+        assert_eq!(
+            b.summary.lowers_protection, 1,
+            "deferred actions are not counted now"
+        );
+    }
+
+    #[test]
+    fn permanent_after_has_one_canonical_iso_8601_form() {
+        let shown = |p: Option<PermanentAfter>| p.unwrap().to_string();
+        assert_eq!(shown(PermanentAfter::days(3)), "P3D");
+        assert_eq!(shown(PermanentAfter::hours(24)), "PT24H");
+        assert_eq!(shown(PermanentAfter::seconds(90)), "PT90S");
+        assert_eq!(PermanentAfter::days(0), None);
+        assert_eq!(PermanentAfter::hours(0), None);
+        assert_eq!(PermanentAfter::days(1).unwrap().words(), "1 day");
+        assert_eq!(PermanentAfter::hours(72).unwrap().words(), "72 hours");
+        let schema = serde_json::json!({"type": "string", "pattern": PERMANENT_AFTER_PATTERN});
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let pattern = |text: &str| validator.is_valid(&serde_json::json!(text));
+        for text in ["P3D", "PT24H", "PT90S", "P36500D"] {
+            let p = PermanentAfter::parse(text).unwrap();
+            assert_eq!(p.to_string(), text);
+            assert!(pattern(text), "{text}");
+            let json = serde_json::to_value(p).unwrap();
+            assert_eq!(json, serde_json::json!(text));
+            assert_eq!(serde_json::from_value::<PermanentAfter>(json).unwrap(), p);
+        }
+        for text in [
+            "P0D",
+            "PT0H",
+            "P03D",
+            "PT1.5H",
+            "P1DT2H",
+            "PT30M",
+            "p3d",
+            "3",
+            "P",
+            "PT",
+            "PD",
+            "P3",
+            "P-3D",
+            "P+3D",
+            " P3D",
+            "P3D ",
+            "P99999999999999999999D",
+        ] {
+            assert!(PermanentAfter::parse(text).is_err(), "{text} was accepted");
+        }
+        assert!(serde_json::from_value::<PermanentAfter>(serde_json::json!(3)).is_err());
     }
 }

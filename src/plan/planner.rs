@@ -154,7 +154,7 @@ fn plan_resource(
         attempts.extend(recorded.history.for_resource(old, target));
     }
     let mut decision = match Paired::new(desired, &observed.live, record) {
-        Some(paired) => paired.decide(&attempts, now),
+        Some(paired) => paired.decide(target, &attempts, now),
         None => {
             // Refresh reads each live value from its desired one; only a snapshot assembled
             // by hand for another config can pair values of two kinds.

@@ -152,6 +152,10 @@ pub(crate) fn state_store_sentence(plan: &Plan) -> Option<String> {
     }
 }
 
+/// How every human and Markdown form marks an action that lowers protection (DESIGN.md
+/// section 1).
+pub(crate) const LOWERS_PROTECTION: &str = "lowers protection";
+
 /// The reversibility class as a reviewer reads it; only the irreversible class shouts, so the
 /// text reads correctly without colour.
 pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {
@@ -207,9 +211,17 @@ fn count(n: usize, one: &str, many: &str) -> String {
 
 /// `3 changes (1 irreversible, 1 delayed), 2 unchanged, 1 blocked, 0 conflicts`, without the
 /// `Plan: ` prefix and the final period.
+///
+/// Ready actions that lower protection are counted inside the parentheses when there are any:
+/// `1 change (0 irreversible, 0 delayed, 1 lowers protection)`.
 pub(crate) fn summary_counts(s: &Summary) -> String {
+    let lowering = match s.lowers_protection {
+        0 => String::new(),
+        1 => format!(", 1 {LOWERS_PROTECTION}"),
+        n => format!(", {n} lower protection"),
+    };
     format!(
-        "{} ({} irreversible, {} delayed), {} unchanged, {} blocked, {}",
+        "{} ({} irreversible, {} delayed{lowering}), {} unchanged, {} blocked, {}",
         count(s.change, "change", "changes"),
         s.irreversible,
         s.delayed,

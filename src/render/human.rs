@@ -142,20 +142,26 @@ fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Resul
         Reversibility::Delayed => paint.style(YELLOW, class),
         Reversibility::Irreversible => paint.style(BOLD_RED, class),
     };
+    let lowers = if a.lowers_protection {
+        format!(", {}", paint.style(BOLD_RED, describe::LOWERS_PROTECTION))
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "  {n}. {}  {class}: {}",
+        "  {n}. {}  {class}{lowers}: {}",
         paint.style(BOLD, a.action.as_str()),
         describe::consequence(a.action, a.reversibility)
     )?;
-    if let Some(days) = a.permanent_after {
+    if let Some(period) = a.permanent_after {
         writeln!(
             out,
             "     {}",
             paint.style(
                 BOLD_RED,
                 &format!(
-                    "becomes permanent by itself {days} days after it runs, unless undone before"
+                    "becomes permanent by itself {} after it runs, unless undone before",
+                    period.words()
                 )
             )
         )?;

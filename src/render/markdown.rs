@@ -76,8 +76,13 @@ fn render_with(
         // Too many to list in a comment: the counts, and each action in the table below.
         Some(budget) if alert.len() > budget / 3 => writeln!(
             out,
-            "> [!CAUTION]\n> This plan holds {} irreversible and {} delayed action(s) that are ready; each is marked in the table below.\n",
-            plan.summary.irreversible, plan.summary.delayed
+            "> [!CAUTION]\n> This plan holds {} irreversible and {} delayed action(s){} that are ready; each is marked in the table below.\n",
+            plan.summary.irreversible,
+            plan.summary.delayed,
+            match plan.summary.lowers_protection {
+                0 => String::new(),
+                n => format!(", and {n} that {}", lower_protection(n)),
+            }
         )?,
         _ => out.extend_from_slice(&alert),
     }
@@ -123,8 +128,9 @@ fn render_with(
     Ok(())
 }
 
-/// Irreversible actions, then delayed ones, in a GitHub alert: CAUTION when anything is
-/// irreversible, WARNING when the worst is delayed. Nothing when every action is reversible.
+/// Irreversible actions, then delayed ones, then reversible ones that lower protection, in a
+/// GitHub alert: CAUTION when anything is irreversible or lowers protection, WARNING when the
+/// worst is delayed. Nothing when every action is reversible and none lowers protection.
 fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
     let all: Vec<(&ResourcePlan, &Action)> = plan
         .resources
@@ -132,23 +138,45 @@ fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         .flat_map(|r| r.actions.iter().map(move |a| (r, a)))
         .collect();
     let worst = all.iter().map(|(_, a)| a.reversibility).max();
+    let lowering = all.iter().any(|(_, a)| a.lowers_protection);
     let alert = match worst {
+        _ if lowering => "CAUTION",
         Some(Reversibility::Irreversible) => "CAUTION",
         Some(Reversibility::Delayed) => "WARNING",
         Some(Reversibility::Reversible) | None => return Ok(()),
     };
     writeln!(out, "> [!{alert}]")?;
-    writeln!(
-        out,
-        "> This plan holds actions that cannot be undone, or only after a delay:"
-    )?;
+    let strong = all
+        .iter()
+        .any(|(_, a)| a.reversibility != Reversibility::Reversible);
+    match (lowering, strong) {
+        (false, _) => writeln!(
+            out,
+            "> This plan holds actions that cannot be undone, or only after a delay:"
+        )?,
+        (true, false) => writeln!(
+            out,
+            "> This plan holds actions that lower protection (after them, something is allowed that was refused before):"
+        )?,
+        (true, true) => writeln!(
+            out,
+            "> This plan holds actions that cannot be undone, or only after a delay, or that lower protection (after them, something is allowed that was refused before):"
+        )?,
+    }
     writeln!(out, ">")?;
-    for class in [Reversibility::Irreversible, Reversibility::Delayed] {
-        for (r, a) in all.iter().filter(|(_, a)| a.reversibility == class) {
+    for class in [
+        Reversibility::Irreversible,
+        Reversibility::Delayed,
+        Reversibility::Reversible,
+    ] {
+        for (r, a) in all.iter().filter(|(_, a)| {
+            a.reversibility == class && (class != Reversibility::Reversible || a.lowers_protection)
+        }) {
             writeln!(
                 out,
-                "> - {} {} on {}{}: {}",
+                "> - {}{} {} on {}{}: {}",
                 class_word(class),
+                lowers_words(a),
                 code(a.action.as_str(), Place::Block),
                 code(&r.address.to_string(), Place::Block),
                 status_words(a, Place::Block),
@@ -157,6 +185,24 @@ fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out)
+}
+
+/// `, **lowers protection**` for an action that lowers protection; nothing otherwise.
+fn lowers_words(a: &Action) -> String {
+    if a.lowers_protection {
+        format!(", **{}**", describe::LOWERS_PROTECTION)
+    } else {
+        String::new()
+    }
+}
+
+/// `lowers protection` or `lower protection`, agreeing with `n`.
+fn lower_protection(n: usize) -> &'static str {
+    if n == 1 {
+        describe::LOWERS_PROTECTION
+    } else {
+        "lower protection"
+    }
 }
 
 const TABLE_HEAD: &str =
@@ -188,10 +234,11 @@ fn table_row(r: &ResourcePlan) -> String {
             .enumerate()
             .map(|(i, a)| {
                 format!(
-                    "{}. {} {}{}",
+                    "{}. {} {}{}{}",
                     i + 1,
                     code(a.action.as_str(), Place::Table),
                     class_word(a.reversibility),
+                    lowers_words(a),
                     status_words(a, Place::Table)
                 )
             })
@@ -236,10 +283,11 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
     for (i, a) in r.actions.iter().enumerate() {
         writeln!(
             out,
-            "{}. {} {}{}: {}. {}",
+            "{}. {} {}{}{}: {}. {}",
             i + 1,
             code(a.action.as_str(), Place::Block),
             class_word(a.reversibility),
+            lowers_words(a),
             status_words(a, Place::Block),
             describe::consequence(a.action, a.reversibility),
             text(&a.reason),

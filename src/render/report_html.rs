@@ -369,6 +369,9 @@ fn planned(a: &Action) -> Markup {
                 Reversibility::Reversible => { (class) }
                 _ => { strong { (class) } }
             }
+            @if a.lowers_protection {
+                ", " strong { (super::describe::LOWERS_PROTECTION) }
+            }
             ", "
             @match (a.status, a.not_before) {
                 (ActionStatus::Ready, _) => { "ready" }

@@ -292,6 +292,11 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
                 Reversibility::Reversible => words::reversibility_word(a.reversibility).to_string(),
                 _ => format!("**{}**", words::reversibility_word(a.reversibility)),
             };
+            let class = if a.lowers_protection {
+                format!("{class}, **{}**", super::describe::LOWERS_PROTECTION)
+            } else {
+                class
+            };
             let status = match (a.status, a.not_before) {
                 (ActionStatus::Ready, _) => ", ready".to_string(),
                 (ActionStatus::Deferred, Some(t)) => {

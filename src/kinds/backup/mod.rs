@@ -27,7 +27,7 @@ use jiff::{SignedDuration, Timestamp};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Action, ActionKind, Reversibility};
+use crate::plan::{Action, ActionKind, PermanentAfter, Reversibility};
 
 use super::Decision;
 
@@ -228,24 +228,35 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
     if let Lock::Grace(_, lock_date) = lock {
         d.valid_until(*lock_date);
     }
-    let delete = || Action::ready(ActionKind::DeleteVaultLock, "remove the vault lock");
-    let governance_put = |why: &str| {
+    // Removing a lock allows whatever it refused: it always lowers protection.
+    let delete = || {
+        Action::ready(ActionKind::DeleteVaultLock, "remove the vault lock")
+            .lowering_protection(true)
+    };
+    // Each put is judged against the lock it replaces: the live one, or none after a delete.
+    let governance_put = |why: &str, before: &Lock| {
         Action::ready(
             ActionKind::PutVaultLock,
             format!("{why}: governance mode ({want})"),
         )
         .with_reversibility(Reversibility::Reversible)
+        .lowering_protection(put_lowers_protection(before, want))
     };
-    let compliance_put = |why: &str| {
+    let compliance_put = |why: &str, before: &Lock| {
         let n = desired.changeable_for_days.unwrap_or_default();
         let lock_date = now + SignedDuration::from_hours(24 * i64::from(n));
-        Action::ready(
+        let put = Action::ready(
             ActionKind::PutVaultLock,
             format!(
                 "{why}: compliance mode ({want}); it can be changed or removed for {n} days, and is immutable from {lock_date} on unless removed before"
             ),
         )
-        .permanent_after(n)
+        .lowering_protection(put_lowers_protection(before, want));
+        match PermanentAfter::days(n) {
+            Some(grace) => put.permanent_after(grace),
+            // No grace at all: immutable from the call on.
+            None => put.with_reversibility(Reversibility::Irreversible),
+        }
     };
     match (desired.mode, lock) {
         (BackupLockMode::None, Lock::None) => {}
@@ -263,29 +274,36 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
             ));
         }
         (BackupLockMode::Governance, Lock::None) => {
-            d.actions.push(governance_put("put a lock"));
+            d.actions.push(governance_put("put a lock", lock));
         }
         (BackupLockMode::Governance, Lock::Governance(live)) => {
             if *live != want {
-                d.actions
-                    .push(governance_put(&format!("change the lock from {live}")));
+                d.actions.push(governance_put(
+                    &format!("change the lock from {live}"),
+                    lock,
+                ));
             }
         }
         (BackupLockMode::Governance, Lock::Grace(_, lock_date)) => {
             // A put without ChangeableForDays keeps the lock date: the grace would still end.
-            d.actions.push(Action::ready(
-                ActionKind::DeleteVaultLock,
-                format!("remove the compliance lock before its lock date {lock_date} (a put without ChangeableForDays would not end its grace period)"),
-            ));
-            d.actions.push(governance_put("then put a lock"));
+            d.actions.push(
+                Action::ready(
+                    ActionKind::DeleteVaultLock,
+                    format!("remove the compliance lock before its lock date {lock_date} (a put without ChangeableForDays would not end its grace period)"),
+                )
+                .lowering_protection(true),
+            );
+            d.actions
+                .push(governance_put("then put a lock", &Lock::None));
         }
         (BackupLockMode::Compliance, Lock::None) => {
-            d.actions.push(compliance_put("put a lock"));
+            d.actions.push(compliance_put("put a lock", lock));
         }
         (BackupLockMode::Compliance, Lock::Governance(live)) => {
-            d.actions.push(compliance_put(&format!(
-                "turn the governance lock ({live}) into a lock"
-            )));
+            d.actions.push(compliance_put(
+                &format!("turn the governance lock ({live}) into a lock"),
+                lock,
+            ));
         }
         (BackupLockMode::Compliance, Lock::Grace(live, lock_date)) => {
             if *live == want {
@@ -298,9 +316,12 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
                     ));
                 }
             } else {
-                d.actions.push(compliance_put(&format!(
-                    "change the lock from {live} (a new grace period starts, replacing the one ending {lock_date})"
-                )));
+                d.actions.push(compliance_put(
+                    &format!(
+                        "change the lock from {live} (a new grace period starts, replacing the one ending {lock_date})"
+                    ),
+                    lock,
+                ));
                 d.note(format!(
                     "changing the retention restarts the grace period: the lock date moves from {lock_date} to {} days after the apply",
                     desired.changeable_for_days.unwrap_or_default()
@@ -322,6 +343,49 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
         }
     }
     d
+}
+
+/// Whether putting a lock (of either mode) with retention `want` on a vault whose lock is `before`
+/// lowers protection: after it, something is allowed at some moment that was refused before
+/// (DESIGN.md section 1).
+///
+/// - No lock before: nothing was refused, so nothing is allowed anew.
+/// - A compliance lock in its grace period before: always. A governance put makes the mode
+///   weaker (removable at any time, where the compliance lock would be immutable from its lock
+///   date); a compliance put starts a new grace at the call, so its lock date may be later
+///   than the one it replaces (a longer window to undo). The plan cannot know when apply
+///   calls, so it takes the reading that leaves the most time to undo.
+/// - Otherwise, when the retention widens ([`retention_widens`]). A governance lock turned into
+///   a compliance one is a stronger mode, but a smaller minimum still lowers protection.
+fn put_lowers_protection(before: &Lock, want: Retention) -> bool {
+    match before {
+        Lock::None => false,
+        // Never planned on an immutable lock (a conflict or a noop); safest to say so anyway.
+        Lock::Grace(..) | Lock::Locked(..) => true,
+        Lock::Governance(had) => retention_widens(*had, want),
+    }
+}
+
+/// Whether a vault lock with retention `want` allows a recovery point something that `had`
+/// refused:
+/// - the minimum refuses deleting a recovery point (or shortening its lifecycle) before it is
+///   that many days old, so a smaller minimum, or none, allows an earlier deletion;
+/// - the maximum refuses backup and copy jobs whose retention is longer, so a larger maximum,
+///   or none, allows keeping recovery points past a ceiling the lock enforced (the limit a
+///   data-retention rule sets). A smaller maximum refuses more and allows nothing anew: it
+///   never deletes a recovery point earlier, so it does not lower protection.
+pub(crate) fn retention_widens(had: Retention, want: Retention) -> bool {
+    let smaller_min = match (had.min, want.min) {
+        (Some(had), Some(want)) => want < had,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let larger_max = match (had.max, want.max) {
+        (Some(had), Some(want)) => want > had,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    smaller_min || larger_max
 }
 
 /// `backup_vault_lock`: an AWS Backup Vault Lock.
@@ -360,6 +424,7 @@ impl super::LockKind for Backup {
     fn decide(
         desired: &BackupDesired,
         live: &BackupLive,
+        _target: &crate::plan::Target,
         _record: Option<&BackupRecord>,
         _attempts: &[&crate::plan::Attempt],
         now: Timestamp,

@@ -66,7 +66,23 @@ fn live_locked(min: u32, max: Option<u32>) -> BackupLive {
 fn actions(d: &Decision) -> Vec<(ActionKind, Reversibility, Option<u32>)> {
     d.actions
         .iter()
-        .map(|a| (a.action, a.reversibility, a.permanent_after))
+        .map(|a| (a.action, a.reversibility, a.permanent_after.map(days)))
+        .collect()
+}
+
+/// The days of a Backup grace, which is always `P<n>D`.
+fn days(p: crate::plan::PermanentAfter) -> u32 {
+    let text = p.iso8601();
+    let n = text.strip_prefix('P').and_then(|t| t.strip_suffix('D'));
+    n.and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a Backup grace is counted in days: {text}"))
+}
+
+/// Each planned action with whether it lowers protection.
+fn lowering(d: &Decision) -> Vec<(ActionKind, bool)> {
+    d.actions
+        .iter()
+        .map(|a| (a.action, a.lowers_protection))
         .collect()
 }
 
@@ -377,4 +393,100 @@ fn live_json_names_its_state_in_snake_case() {
     assert_eq!(v["lock_date"], "2026-11-23T12:00:00Z");
     let v = serde_json::to_value(BackupLive::VaultMissing).unwrap();
     assert_eq!(v["state"], "vault_missing");
+}
+
+/// DESIGN.md section 1: an action lowers protection when, after it, something is allowed at
+/// some moment that was refused before. Every cell of the table with an action, and the
+/// retention changes within a cell.
+#[test]
+fn every_cell_says_whether_its_actions_lower_protection() {
+    let grace = live_grace(35, Some(365), now() + hours(48));
+    let cells: Vec<(BackupDesired, BackupLive, Vec<(ActionKind, bool)>)> = vec![
+        // Removing a lock, governance or compliance in its grace, allows everything it refused.
+        (none(), live_governance(35, None), vec![(DELETE, true)]),
+        (none(), grace.clone(), vec![(DELETE, true)]),
+        // A first lock refuses more than no lock did.
+        (governance(35, None), live_none(), vec![(PUT, false)]),
+        (compliance(35, Some(365)), live_none(), vec![(PUT, false)]),
+        // Governance to governance: a smaller minimum allows an earlier deletion...
+        (
+            governance(7, None),
+            live_governance(35, None),
+            vec![(PUT, true)],
+        ),
+        // ...a larger one does not,
+        (
+            governance(35, None),
+            live_governance(7, None),
+            vec![(PUT, false)],
+        ),
+        // nor does a smaller maximum, which refuses more and deletes nothing earlier;
+        (
+            governance(35, Some(100)),
+            live_governance(35, Some(365)),
+            vec![(PUT, false)],
+        ),
+        // a larger maximum, or none, allows keeping recovery points past the old ceiling.
+        (
+            governance(35, Some(400)),
+            live_governance(35, Some(365)),
+            vec![(PUT, true)],
+        ),
+        (
+            governance(35, None),
+            live_governance(35, Some(365)),
+            vec![(PUT, true)],
+        ),
+        // Compliance in its grace to governance: the delete lowers protection; the put after
+        // it starts from no lock.
+        (
+            governance(35, Some(365)),
+            grace.clone(),
+            vec![(DELETE, true), (PUT, false)],
+        ),
+        // Governance to compliance: a stronger mode, the same retention...
+        (
+            compliance(35, Some(365)),
+            live_governance(35, Some(365)),
+            vec![(PUT, false)],
+        ),
+        // ...or a smaller minimum, which still allows an earlier deletion.
+        (
+            compliance(7, Some(365)),
+            live_governance(35, Some(365)),
+            vec![(PUT, true)],
+        ),
+        // Replacing a compliance lock in its grace starts a new grace: a longer window to
+        // undo, whatever the retention.
+        (compliance(40, Some(365)), grace.clone(), vec![(PUT, true)]),
+        (compliance(35, None), grace.clone(), vec![(PUT, true)]),
+    ];
+    for (desired, live, want) in cells {
+        let d = decide(&desired, &live, now());
+        assert_eq!(
+            lowering(&d),
+            want,
+            "{:?} min {:?} max {:?} / {live:?}",
+            desired.mode,
+            desired.min_retention_days,
+            desired.max_retention_days
+        );
+    }
+}
+
+#[test]
+fn a_retention_widens_when_its_minimum_falls_or_its_maximum_rises() {
+    let r = |min: Option<u32>, max: Option<u32>| Retention { min, max };
+    assert!(retention_widens(r(Some(35), None), r(Some(7), None)));
+    assert!(retention_widens(r(Some(35), None), r(None, None)));
+    assert!(!retention_widens(r(Some(7), None), r(Some(35), None)));
+    assert!(!retention_widens(r(None, None), r(Some(35), None)));
+    assert!(retention_widens(r(None, Some(365)), r(None, Some(366))));
+    assert!(retention_widens(r(None, Some(365)), r(None, None)));
+    assert!(!retention_widens(r(None, Some(365)), r(None, Some(30))));
+    assert!(!retention_widens(r(None, None), r(None, Some(30))));
+    assert!(!retention_widens(
+        r(Some(7), Some(30)),
+        r(Some(7), Some(30))
+    ));
 }

@@ -8,20 +8,32 @@ use jiff::SignedDuration;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-/// The policy every demo vault is locked with.
-const DEMO_POLICY: &str = r#"{
+/// The lock policy of demo vault `vault`: it denies deleting archives from that vault, named
+/// by its own ARN (a policy naming another vault would protect nothing here).
+fn demo_policy(vault: &str) -> String {
+    format!(
+        r#"{{
   "Version": "2012-10-17",
   "Statement": [
-    {
+    {{
       "Sid": "deny-archive-deletion",
       "Principal": "*",
       "Effect": "Deny",
       "Action": "glacier:DeleteArchive",
-      "Resource": "arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs"
-    }
+      "Resource": "arn:aws:glacier:us-east-1:123456789012:vaults/{vault}"
+    }}
   ]
+}}
+"#
+    )
 }
-"#;
+
+/// Each demo vault and the file its policy is written to.
+const VAULTS: [(&str, &str); 3] = [
+    ("audit-logs", "policies/audit.json"),
+    ("staging-archive", "policies/staging.json"),
+    ("legal-hold", "policies/legal-hold.json"),
+];
 
 /// The kind's part of the demo configuration.
 pub(crate) const CONFIG: &str = r#"glacier_vault_lock:
@@ -31,23 +43,26 @@ pub(crate) const CONFIG: &str = r#"glacier_vault_lock:
     state: locked
   staging:                     # try a policy for up to 24 h before deciding
     vault: staging-archive
-    policy_file: policies/audit.json
+    policy_file: policies/staging.json
     state: in_progress
   legal_hold:                  # already locked with this policy: nothing to do
     vault: legal-hold
-    policy_file: policies/audit.json
+    policy_file: policies/legal-hold.json
     state: locked
 "#;
 
 /// Writes the files the demo resources need into `dir`.
 pub(crate) fn files(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir.join("policies"))?;
-    fs::write(dir.join("policies/audit.json"), DEMO_POLICY)
+    for (vault, file) in VAULTS {
+        fs::write(dir.join(file), demo_policy(vault))?;
+    }
+    Ok(())
 }
 
 /// The emulator's seed for the demo resources, as of `now`.
 pub(crate) fn seed(now: Timestamp) -> Value {
-    let policy: Value = serde_json::from_str(DEMO_POLICY).unwrap_or_default();
+    let policy: Value = serde_json::from_str(&demo_policy("legal-hold")).unwrap_or_default();
     let policy_text = crate::digest::canonical_json(&policy);
     let days_ago = |d: i64| (now - SignedDuration::from_hours(24 * d)).to_string();
     json!([

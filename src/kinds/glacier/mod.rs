@@ -10,6 +10,7 @@ pub mod fake;
 pub mod read;
 pub mod record;
 pub(crate) mod report;
+pub mod scope;
 pub(crate) mod sdk;
 mod step;
 pub(crate) mod words;
@@ -203,17 +204,14 @@ pub fn decide(
             };
             match desired.state {
                 VaultLockState::Unlocked => {
-                    d.actions.push(Action::ready(
-                        ActionKind::AbortLock,
-                        "the configuration wants the vault unlocked",
-                    ));
+                    d.actions
+                        .push(abort("the configuration wants the vault unlocked"));
                 }
                 VaultLockState::InProgress if same && known => {
                     warn_expiry(&mut d, *expires, now);
                 }
                 VaultLockState::InProgress => {
-                    d.actions
-                        .push(Action::ready(ActionKind::AbortLock, restart_reason));
+                    d.actions.push(abort(restart_reason));
                     d.actions.push(Action::ready(
                         ActionKind::InitiateLock,
                         "start the lock again with the desired policy",
@@ -249,8 +247,7 @@ pub fn decide(
                     }
                 }
                 VaultLockState::Locked => {
-                    d.actions
-                        .push(Action::ready(ActionKind::AbortLock, restart_reason));
+                    d.actions.push(abort(restart_reason));
                     d.actions.push(Action::ready(
                         ActionKind::InitiateLock,
                         "start the lock again with the desired policy",
@@ -261,6 +258,14 @@ pub fn decide(
         }
     }
     d
+}
+
+/// An `abort_lock`. An InProgress lock's policy is in force while it is tested, so aborting it
+/// allows whatever that policy denied: it lowers protection (DESIGN.md section 1), whatever
+/// follows it. The initiation after it starts from no lock, and `complete_lock` only makes a
+/// policy already in force permanent: neither lowers protection.
+fn abort(reason: &str) -> Action {
+    Action::ready(ActionKind::AbortLock, reason).lowering_protection(true)
 }
 
 /// The `complete_lock` that follows an initiation in the same plan: ready at once without a
@@ -358,11 +363,14 @@ impl super::LockKind for Glacier {
     fn decide(
         desired: &GlacierDesired,
         live: &GlacierLive,
+        target: &crate::plan::Target,
         record: Option<&GlacierRecord>,
         attempts: &[&crate::plan::Attempt],
         now: Timestamp,
     ) -> Decision {
-        decide(desired, live, record, attempts, now)
+        let mut d = decide(desired, live, record, attempts, now);
+        scope::check(desired, live, target, &mut d);
+        d
     }
 
     async fn step(

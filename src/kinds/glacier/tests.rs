@@ -960,3 +960,246 @@ mod loaded {
         assert_eq!((at.line, at.column), (11, 9), "{err}");
     }
 }
+
+/// DESIGN.md section 1: `abort_lock` lowers protection (an InProgress lock's policy is in
+/// force while it is tested); `initiate_lock` and `complete_lock` never do. Every cell.
+#[test]
+fn every_cell_says_whether_its_actions_lower_protection() {
+    for state in [WantUnlocked, WantInProgress, WantLocked] {
+        for column in COLUMNS {
+            let rec = column.record();
+            let d = decide(&desired(state), &column.live(), rec.as_ref(), &[], early());
+            let got: Vec<(ActionKind, bool)> = d
+                .actions
+                .iter()
+                .map(|a| (a.action, a.lowers_protection))
+                .collect();
+            let want: Vec<(ActionKind, bool)> = expected(state, column)
+                .1
+                .into_iter()
+                .map(|a| (a, a == Abort))
+                .collect();
+            assert_eq!(got, want, "desired {state:?}, live {column:?}");
+        }
+    }
+    // A deferred completion lowers nothing either.
+    let d = decide(
+        &with_period(desired(WantLocked), hours(12)),
+        &GlacierLive::NoLock,
+        None,
+        &[],
+        early(),
+    );
+    assert!(d.actions.iter().all(|a| !a.lowers_protection), "{d:?}");
+}
+
+// ---- what the policy names (DESIGN.md section 3.1; issue class: a permanent policy that
+// names another vault) --------------------------------------------------------------------------
+
+const THIS_VAULT: &str = "arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs";
+
+/// A policy denying DeleteArchive on `resource` (JSON: a string or an array).
+fn naming(resource: &str) -> Policy {
+    policy(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":{resource}}}]}}"#
+    ))
+}
+
+/// The full decision, as the planner makes it, in account 123456789012, us-east-1.
+fn decide_in_target(desired: &GlacierDesired, live: &GlacierLive) -> Decision {
+    <Glacier as crate::kinds::LockKind>::decide(
+        desired,
+        live,
+        &crate::plan::Target::for_tests(),
+        None,
+        &[],
+        early(),
+    )
+}
+
+fn want(state: VaultLockState, policy: Policy) -> GlacierDesired {
+    GlacierDesired {
+        policy,
+        ..desired(state)
+    }
+}
+
+fn warnings(d: &Decision) -> Vec<&str> {
+    d.messages
+        .iter()
+        .filter(|m| m.severity == crate::plan::Severity::Warning)
+        .map(|m| m.text.as_str())
+        .collect()
+}
+
+#[test]
+fn a_policy_naming_this_vault_or_star_gets_no_word() {
+    for resource in [
+        format!("\"{THIS_VAULT}\""),
+        "\"*\"".to_string(),
+        "\"arn:aws:glacier:*:*:vaults/*\"".to_string(),
+        "\"arn:aws:glacier:us-east-1:123456789012:vaults/audit-*\"".to_string(),
+        format!("[\"{THIS_VAULT}\", \"*\"]"),
+    ] {
+        for state in [WantInProgress, WantLocked] {
+            let d = decide_in_target(&want(state, naming(&resource)), &GlacierLive::NoLock);
+            assert_eq!(d.outcome(), Outcome::Change, "{resource}: {d:?}");
+            assert!(warnings(&d).is_empty(), "{resource}: {d:?}");
+        }
+    }
+}
+
+#[test]
+fn a_locked_policy_naming_only_another_vault_account_or_region_is_a_conflict() {
+    for other in [
+        "arn:aws:glacier:us-east-1:123456789012:vaults/other-vault",
+        "arn:aws:glacier:us-east-1:210987654321:vaults/audit-logs",
+        "arn:aws:glacier:eu-west-1:123456789012:vaults/audit-logs",
+        "arn:aws-cn:glacier:us-east-1:123456789012:vaults/audit-logs",
+        "arn:aws:glacier:us-east-1:123456789012:vaults/Audit-Logs",
+        "arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs-*",
+        "arn:aws:s3:::audit-logs/*",
+        "arn:aws:glacier:us-east-?:*:vaults/legal-hold",
+    ] {
+        let resource = format!("\"{other}\"");
+        for live in [
+            GlacierLive::NoLock,
+            in_progress(POLICY_A),
+            GlacierLive::InProgress {
+                policy: naming(&resource),
+                created: created(),
+                expires: created() + IN_PROGRESS_LIFETIME,
+            },
+        ] {
+            let d = decide_in_target(&want(WantLocked, naming(&resource)), &live);
+            assert_eq!(d.outcome(), Outcome::Conflict, "{other} / {live:?}: {d:?}");
+            let text = d
+                .messages
+                .iter()
+                .map(|m| m.text.as_str())
+                .collect::<String>();
+            assert!(
+                text.contains(other) && text.contains(THIS_VAULT),
+                "{other}: {text}"
+            );
+        }
+        // Testing it for 24 h is what `in_progress` is for: a warning, no conflict.
+        let d = decide_in_target(
+            &want(WantInProgress, naming(&resource)),
+            &GlacierLive::NoLock,
+        );
+        assert_eq!(d.outcome(), Outcome::Change, "{other}");
+        assert_eq!(warnings(&d).len(), 1, "{other}: {d:?}");
+        assert!(warnings(&d)[0].contains(other), "{d:?}");
+        // Unlocked never puts the policy.
+        let d = decide_in_target(
+            &want(WantUnlocked, naming(&resource)),
+            &in_progress(POLICY_A),
+        );
+        assert!(warnings(&d).is_empty() && !d.conflict, "{other}: {d:?}");
+    }
+}
+
+#[test]
+fn a_policy_naming_this_vault_and_another_warns_about_the_other() {
+    let other = "arn:aws:glacier:us-east-1:123456789012:vaults/legal-hold";
+    let d = decide_in_target(
+        &want(
+            WantLocked,
+            naming(&format!("[\"{THIS_VAULT}\", \"{other}\"]")),
+        ),
+        &GlacierLive::NoLock,
+    );
+    assert_eq!(d.outcome(), Outcome::Change, "{d:?}");
+    assert_eq!(warnings(&d).len(), 1, "{d:?}");
+    assert!(warnings(&d)[0].contains(other) && !warnings(&d)[0].contains("vaults/audit-logs`"));
+}
+
+#[test]
+fn a_completed_lock_naming_another_vault_is_warned_about_not_refused() {
+    let other = naming("\"arn:aws:glacier:us-east-1:123456789012:vaults/legal-hold\"");
+    let d = decide_in_target(
+        &want(WantLocked, other.clone()),
+        &GlacierLive::Locked {
+            policy: other,
+            created: created(),
+        },
+    );
+    assert_eq!(d.outcome(), Outcome::Noop, "{d:?}");
+    assert_eq!(warnings(&d).len(), 1, "{d:?}");
+}
+
+#[test]
+fn the_vault_is_named_in_its_own_account_when_account_id_names_one() {
+    let owner = "arn:aws:glacier:us-east-1:111122223333:vaults/audit-logs";
+    let mut d = want(WantLocked, naming(&format!("\"{owner}\"")));
+    d.account_id = "111122223333".into();
+    let decided = decide_in_target(&d, &GlacierLive::NoLock);
+    assert_eq!(decided.outcome(), Outcome::Change, "{decided:?}");
+    assert!(warnings(&decided).is_empty());
+    // ...and this account's ARN is then another vault.
+    d.policy = naming(&format!("\"{THIS_VAULT}\""));
+    assert_eq!(
+        decide_in_target(&d, &GlacierLive::NoLock).outcome(),
+        Outcome::Conflict
+    );
+}
+
+#[test]
+fn a_not_resource_that_excludes_this_vault_never_applies_to_it() {
+    let excluding = policy(&format!(
+        r#"{{"Statement":[{{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","NotResource":"{THIS_VAULT}"}}]}}"#
+    ));
+    let d = decide_in_target(&want(WantLocked, excluding), &GlacierLive::NoLock);
+    assert_eq!(d.outcome(), Outcome::Conflict, "{d:?}");
+    let other = policy(
+        r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","NotResource":"arn:aws:glacier:us-east-1:123456789012:vaults/other"}]}"#,
+    );
+    let d = decide_in_target(&want(WantLocked, other), &GlacierLive::NoLock);
+    assert_eq!(d.outcome(), Outcome::Change, "{d:?}");
+    assert!(warnings(&d).is_empty(), "{d:?}");
+}
+
+#[test]
+fn arn_patterns_match_segment_by_segment() {
+    use super::scope::{matches_arn, vault_arn};
+    assert_eq!(
+        vault_arn("us-east-1", "123456789012", "v"),
+        "arn:aws:glacier:us-east-1:123456789012:vaults/v"
+    );
+    assert_eq!(
+        vault_arn("cn-north-1", "1", "v"),
+        "arn:aws-cn:glacier:cn-north-1:1:vaults/v"
+    );
+    assert_eq!(
+        vault_arn("us-gov-west-1", "1", "v"),
+        "arn:aws-us-gov:glacier:us-gov-west-1:1:vaults/v"
+    );
+    assert_eq!(
+        vault_arn("us-iso-east-1", "1", "v"),
+        "arn:aws-iso:glacier:us-iso-east-1:1:vaults/v"
+    );
+    assert_eq!(
+        vault_arn("us-isob-east-1", "1", "v"),
+        "arn:aws-iso-b:glacier:us-isob-east-1:1:vaults/v"
+    );
+    assert!(matches_arn("*", THIS_VAULT));
+    assert!(matches_arn(THIS_VAULT, THIS_VAULT));
+    assert!(matches_arn("arn:aws:glacier:*:*:*", THIS_VAULT));
+    assert!(matches_arn(
+        "arn:*:glacier:us-east-?:123456789012:vaults/*",
+        THIS_VAULT
+    ));
+    // A wildcard never stands for a colon: `arn:*` is not `*`.
+    assert!(!matches_arn("arn:*", THIS_VAULT));
+    assert!(!matches_arn("arn:aws:glacier:us-east-1:*", THIS_VAULT));
+    assert!(!matches_arn(
+        "arn:aws:glacier:us-east-1:123456789012:vaults/audit-log",
+        THIS_VAULT
+    ));
+    assert!(!matches_arn(
+        "arn:aws:glacier:us-east-1:123456789012:vaults/audit-logs ",
+        THIS_VAULT
+    ));
+    assert!(!matches_arn("", THIS_VAULT));
+}

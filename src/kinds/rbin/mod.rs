@@ -118,10 +118,15 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
                     .unlock_delay_days
                     .map(|n| format!("{n} days"))
                     .unwrap_or_else(|| "its unlock delay".into());
-                d.actions.push(Action::ready(
-                    ActionKind::UnlockRule,
-                    format!("start unlocking the rule; it stays locked for {days}, and can be re-locked meanwhile"),
-                ));
+                // Once the delay ends, the rule can be changed or deleted (and what it keeps
+                // let go): it lowers protection, however long the delay.
+                d.actions.push(
+                    Action::ready(
+                        ActionKind::UnlockRule,
+                        format!("start unlocking the rule; it stays locked for {days}, and can be re-locked meanwhile"),
+                    )
+                    .lowering_protection(true),
+                );
             }
             Some(RuleLock::PendingUnlock) => {
                 if let Some(t) = rule.lock_end_time.filter(|t| *t > now) {
@@ -178,6 +183,7 @@ impl super::LockKind for Rbin {
     fn decide(
         desired: &RbinDesired,
         live: &RbinLive,
+        _target: &crate::plan::Target,
         _record: Option<&RbinRecord>,
         _attempts: &[&crate::plan::Attempt],
         now: Timestamp,

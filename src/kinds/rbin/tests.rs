@@ -428,3 +428,45 @@ mod config {
         assert!(check_unlock_delay(-1).is_err());
     }
 }
+
+/// DESIGN.md section 1: `unlock_rule` lowers protection (once its delay ends, the rule can be
+/// changed or deleted); `lock_rule`, also during a pending unlock, never does.
+#[test]
+fn every_cell_says_whether_its_action_lowers_protection() {
+    use ActionKind::{LockRule, UnlockRule};
+    let cells = [
+        (want_locked(7), None, vec![(LockRule, false)]),
+        (want_locked(7), Some(RuleLock::Locked), vec![]),
+        (
+            want_locked(7),
+            Some(RuleLock::PendingUnlock),
+            vec![(LockRule, false)],
+        ),
+        (
+            want_locked(7),
+            Some(RuleLock::Unlocked),
+            vec![(LockRule, false)],
+        ),
+        (want_unlocked(), None, vec![]),
+        (
+            want_unlocked(),
+            Some(RuleLock::Locked),
+            vec![(UnlockRule, true)],
+        ),
+        (want_unlocked(), Some(RuleLock::PendingUnlock), vec![]),
+        (want_unlocked(), Some(RuleLock::Unlocked), vec![]),
+    ];
+    for (want, lock_state, expected) in cells {
+        let d = decide(&want, &live(rule(lock_state)), now());
+        let got: Vec<(ActionKind, bool)> = d
+            .actions
+            .iter()
+            .map(|a| (a.action, a.lowers_protection))
+            .collect();
+        assert_eq!(
+            got, expected,
+            "desired {:?}, live {lock_state:?}",
+            want.state
+        );
+    }
+}

@@ -97,13 +97,13 @@ pub fn decide(desired: &S3Desired, live: &S3Live) -> Decision {
             d.actions.push(enable_versioning(bucket));
             d.actions.push(enable_object_lock(bucket));
             if let Some(r) = wanted {
-                put_default_retention(&mut d, bucket, r);
+                put_default_retention(&mut d, bucket, r, None);
             }
         }
         (ObjectLockState::Enabled, S3Live::Disabled) => {
             d.actions.push(enable_object_lock(bucket));
             if let Some(r) = wanted {
-                put_default_retention(&mut d, bucket, r);
+                put_default_retention(&mut d, bucket, r, None);
             }
         }
         (
@@ -121,19 +121,23 @@ pub fn decide(desired: &S3Desired, live: &S3Live) -> Decision {
             match (wanted, default_retention) {
                 (w, l) if w == *l => {}
                 (None, None) => {}
-                (Some(r), _) => put_default_retention(&mut d, bucket, r),
+                (Some(r), live) => put_default_retention(&mut d, bucket, r, *live),
                 (None, Some(l)) => {
                     if let Some(hold) = default_event_hold {
                         d.warn(format!(
                             "removing the default retention also removes the DefaultEventHold ({hold}): S3 keeps it only inside a default retention rule"
                         ));
                     }
-                    d.actions.push(Action::ready(
-                        ActionKind::RemoveDefaultRetention,
-                        format!(
-                            "remove the default retention ({l}) of bucket `{bucket}`: object versions written afterwards get no retention unless asked for; versions already written keep theirs"
-                        ),
-                    ));
+                    // Versions written afterwards can be deleted at once: always lower.
+                    d.actions.push(
+                        Action::ready(
+                            ActionKind::RemoveDefaultRetention,
+                            format!(
+                                "remove the default retention ({l}) of bucket `{bucket}`: object versions written afterwards get no retention unless asked for; versions already written keep theirs"
+                            ),
+                        )
+                        .lowering_protection(true),
+                    );
                 }
             }
         }
@@ -160,7 +164,14 @@ fn enable_object_lock(bucket: &str) -> Action {
     .with_reversibility(Reversibility::Irreversible)
 }
 
-fn put_default_retention(d: &mut Decision, bucket: &str, r: DefaultRetention) {
+/// Plans putting the default `r` on a bucket whose default is `before` (`None`: none, or
+/// Object Lock not on yet).
+fn put_default_retention(
+    d: &mut Decision,
+    bucket: &str,
+    r: DefaultRetention,
+    before: Option<DefaultRetention>,
+) {
     let (reversibility, meaning) = match r.mode {
         RetentionMode::Compliance => (
             Reversibility::Irreversible,
@@ -188,8 +199,38 @@ fn put_default_retention(d: &mut Decision, bucket: &str, r: DefaultRetention) {
             ActionKind::PutDefaultRetention,
             format!("set the default retention of bucket `{bucket}` to {r}: {meaning}"),
         )
-        .with_reversibility(reversibility),
+        .with_reversibility(reversibility)
+        .lowering_protection(before.is_some_and(|before| default_lowers_protection(before, r))),
     );
+}
+
+/// Whether replacing the default retention `before` with `after` lowers protection: an
+/// object version written afterwards may then be deleted or overwritten at some moment when
+/// one written under `before` could not (DESIGN.md section 1). That is so when the mode goes
+/// from COMPLIANCE to GOVERNANCE (users allowed s3:BypassGovernanceRetention may lift it), or
+/// when the period may be shorter ([`may_be_shorter`]). Removing a default always lowers
+/// protection; putting one where there was none never does.
+pub fn default_lowers_protection(before: DefaultRetention, after: DefaultRetention) -> bool {
+    let weaker_mode =
+        before.mode == RetentionMode::Compliance && after.mode == RetentionMode::Governance;
+    weaker_mode || may_be_shorter(after.period, before.period)
+}
+
+/// Whether retention for `after` can end earlier than retention for `before`, for a version
+/// written at some moment. In one unit the numbers decide. Across units a year is 365 or 366
+/// days depending on the leap days it spans, so the comparison takes the reading that calls
+/// more periods shorter: `y` years last at least `365 y` days and at most `365 y + ⌈y/4⌉`.
+pub fn may_be_shorter(after: RetentionPeriod, before: RetentionPeriod) -> bool {
+    use RetentionPeriod::{Days, Years};
+    let (shortest_years, longest_years) = (
+        |y: u32| u64::from(y) * 365,
+        |y: u32| u64::from(y) * 365 + u64::from(y).div_ceil(4),
+    );
+    match (after, before) {
+        (Days(a), Days(b)) | (Years(a), Years(b)) => a < b,
+        (Days(a), Years(b)) => u64::from(a) < longest_years(b),
+        (Years(a), Days(b)) => shortest_years(a) < u64::from(b),
+    }
 }
 
 /// `s3_object_lock`: S3 Object Lock on a bucket and its default retention.
@@ -248,6 +289,7 @@ impl super::LockKind for S3 {
     fn decide(
         desired: &S3Desired,
         live: &S3Live,
+        _target: &crate::plan::Target,
         _record: Option<&S3Record>,
         _attempts: &[&crate::plan::Attempt],
         _now: jiff::Timestamp,

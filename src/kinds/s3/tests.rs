@@ -420,3 +420,150 @@ mod config {
         assert!(check_retention_rule(&rule(None, Some(101))).is_err());
     }
 }
+
+/// Each planned action with whether it lowers protection (DESIGN.md section 1).
+fn lowering(d: &Decision) -> Vec<(ActionKind, bool)> {
+    d.actions
+        .iter()
+        .map(|a| (a.action, a.lowers_protection))
+        .collect()
+}
+
+#[test]
+fn every_cell_says_whether_its_actions_lower_protection() {
+    use RetentionPeriod::{Days, Years};
+    let enabled_with = |r: Option<DefaultRetention>| desired(ObjectLockState::Enabled, r);
+    let cells: Vec<(S3Desired, S3Live, Vec<(ActionKind, bool)>)> = vec![
+        // Turning Object Lock on, with or without a default, lowers nothing.
+        (
+            enabled_with(Some(compliance(SEVEN_YEARS))),
+            S3Live::Unversioned,
+            vec![
+                (EnableVersioning, false),
+                (EnableObjectLock, false),
+                (PutDefaultRetention, false),
+            ],
+        ),
+        (
+            enabled_with(Some(governance(THIRTY_DAYS))),
+            S3Live::VersioningSuspended,
+            vec![
+                (EnableVersioning, false),
+                (EnableObjectLock, false),
+                (PutDefaultRetention, false),
+            ],
+        ),
+        (
+            enabled_with(Some(governance(THIRTY_DAYS))),
+            S3Live::Disabled,
+            vec![(EnableObjectLock, false), (PutDefaultRetention, false)],
+        ),
+        (
+            enabled_with(None),
+            S3Live::Disabled,
+            vec![(EnableObjectLock, false)],
+        ),
+        // A first default where there was none.
+        (
+            enabled_with(Some(governance(THIRTY_DAYS))),
+            enabled(None),
+            vec![(PutDefaultRetention, false)],
+        ),
+        // A removed default: versions written afterwards can be deleted at once.
+        (
+            enabled_with(None),
+            enabled(Some(governance(THIRTY_DAYS))),
+            vec![(RemoveDefaultRetention, true)],
+        ),
+        (
+            enabled_with(None),
+            enabled(Some(compliance(SEVEN_YEARS))),
+            vec![(RemoveDefaultRetention, true)],
+        ),
+        // COMPLIANCE to GOVERNANCE, even for longer: a weaker mode.
+        (
+            enabled_with(Some(governance(Years(10)))),
+            enabled(Some(compliance(SEVEN_YEARS))),
+            vec![(PutDefaultRetention, true)],
+        ),
+        // GOVERNANCE to COMPLIANCE for as long or longer: stronger.
+        (
+            enabled_with(Some(compliance(THIRTY_DAYS))),
+            enabled(Some(governance(THIRTY_DAYS))),
+            vec![(PutDefaultRetention, false)],
+        ),
+        // ...but for less time: a shorter retention.
+        (
+            enabled_with(Some(compliance(Days(7)))),
+            enabled(Some(governance(THIRTY_DAYS))),
+            vec![(PutDefaultRetention, true)],
+        ),
+        // Same mode, shorter or longer.
+        (
+            enabled_with(Some(compliance(Years(5)))),
+            enabled(Some(compliance(SEVEN_YEARS))),
+            vec![(PutDefaultRetention, true)],
+        ),
+        (
+            enabled_with(Some(compliance(Years(9)))),
+            enabled(Some(compliance(SEVEN_YEARS))),
+            vec![(PutDefaultRetention, false)],
+        ),
+        (
+            enabled_with(Some(governance(Days(29)))),
+            enabled(Some(governance(THIRTY_DAYS))),
+            vec![(PutDefaultRetention, true)],
+        ),
+        // `years: 7` to `days: 2555`: seven years may hold a leap day or two, so 2555 days
+        // can end earlier.
+        (
+            enabled_with(Some(compliance(Days(2555)))),
+            enabled(Some(compliance(SEVEN_YEARS))),
+            vec![(PutDefaultRetention, true)],
+        ),
+        (
+            enabled_with(Some(compliance(Days(2557)))),
+            enabled(Some(compliance(SEVEN_YEARS))),
+            vec![(PutDefaultRetention, false)],
+        ),
+        // `days: 2555` to `years: 7`: never shorter.
+        (
+            enabled_with(Some(compliance(SEVEN_YEARS))),
+            enabled(Some(compliance(Days(2555)))),
+            vec![(PutDefaultRetention, false)],
+        ),
+        (
+            enabled_with(Some(compliance(Years(1)))),
+            enabled(Some(compliance(Days(366)))),
+            vec![(PutDefaultRetention, true)],
+        ),
+    ];
+    for (want, live, expected) in cells {
+        let d = decide(&want, &live);
+        assert_eq!(
+            lowering(&d),
+            expected,
+            "{:?} / {live:?}",
+            want.default_retention
+        );
+    }
+}
+
+#[test]
+fn a_period_may_be_shorter_by_the_reading_that_leaves_the_least_retention() {
+    use RetentionPeriod::{Days, Years};
+    assert!(may_be_shorter(Days(29), Days(30)));
+    assert!(!may_be_shorter(Days(30), Days(30)));
+    assert!(may_be_shorter(Years(1), Years(2)));
+    assert!(!may_be_shorter(Years(2), Years(2)));
+    // One year spans 365 or 366 days.
+    assert!(may_be_shorter(Days(365), Years(1)));
+    assert!(!may_be_shorter(Days(366), Years(1)));
+    assert!(may_be_shorter(Years(1), Days(366)));
+    assert!(!may_be_shorter(Years(1), Days(365)));
+    // Four years hold at most one leap day; five, two.
+    assert!(may_be_shorter(Days(1460), Years(4)));
+    assert!(!may_be_shorter(Days(1461), Years(4)));
+    assert!(may_be_shorter(Days(1826), Years(5)));
+    assert!(!may_be_shorter(Days(1827), Years(5)));
+}

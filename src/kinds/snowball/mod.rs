@@ -207,10 +207,13 @@ pub fn decide(
         ));
     } else if state == "WithCustomer" {
         d.valid_until(lifetime_ends);
-        d.actions.push(Action::ready(
-            ActionKind::RetrieveUnlockCode,
-            retrieve_reason,
-        ));
+        // A retrieval changes nothing AWS allows or refuses (whoever may call
+        // GetJobUnlockCode may do so before and after it): it does not lower protection. It
+        // discloses a secret, so it is irreversible, and confirmed like one.
+        d.actions.push(
+            Action::ready(ActionKind::RetrieveUnlockCode, retrieve_reason)
+                .lowering_protection(false),
+        );
     } else {
         d.conflict(format!("the job is in state `{state}`, which lockward does not know; it will not retrieve the code"));
     }
@@ -253,6 +256,7 @@ impl super::LockKind for Snowball {
     fn decide(
         desired: &SnowballDesired,
         live: &SnowballLive,
+        _target: &crate::plan::Target,
         record: Option<&SnowballRecord>,
         attempts: &[&crate::plan::Attempt],
         now: Timestamp,

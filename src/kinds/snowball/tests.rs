@@ -480,3 +480,19 @@ mod config {
         assert!(check_job_id("é").is_err());
     }
 }
+
+/// DESIGN.md section 1: a retrieval changes nothing AWS allows or refuses, so it never lowers
+/// protection (it is irreversible, and confirmed like one), whether first, again, or waiting.
+#[test]
+fn no_retrieval_lowers_protection() {
+    let rec = delivered(CODE_FP);
+    for d in [
+        decide(&want(), &live(job("WithCustomer")), None, &[], now()),
+        decide(&want(), &live(job("WithCustomer")), Some(&rec), &[], now()),
+        decide(&want(), &live(job("InTransitToCustomer")), None, &[], now()),
+    ] {
+        assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
+        assert!(!d.actions[0].lowers_protection, "{d:?}");
+        assert!(d.actions[0].needs_typed_confirmation());
+    }
+}
