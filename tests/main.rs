@@ -4,6 +4,7 @@
 // boundary clippy.toml draws is for the library.
 #![allow(clippy::disallowed_methods)]
 
+mod answers;
 mod apply;
 mod approval;
 mod backup;

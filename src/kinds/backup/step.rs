@@ -48,6 +48,9 @@ impl Step<'_, '_> {
                 BackupLockMode::Governance | BackupLockMode::None => None,
             },
         };
+        // The lock date the vault had right before a compliance put: only a later one, which
+        // nothing but a put with ChangeableForDays sets, proves a put whose answer was lost.
+        let mut lock_date_before = None;
         if lock.changeable_for_days.is_some() {
             // A compliance put starts a grace that ends by itself: look at the vault once more
             // right before it, so that a lock made immutable meanwhile is never touched.
@@ -62,7 +65,7 @@ impl Step<'_, '_> {
                         v.lock_date.map_or_else(|| "none".to_string(), |t| t.to_string())
                     )));
                 }
-                Ok(Some(_)) => {}
+                Ok(Some(v)) => lock_date_before = v.lock_date,
                 Ok(None) => {
                     return Err(StepError(format!(
                         "backup vault `{}` no longer exists; nothing was sent\nhint: plan again",
@@ -95,13 +98,23 @@ impl Step<'_, '_> {
             result,
             Recheck {
                 also_on: None,
-                found: "the vault has the lock",
-                hint: "run apply again",
+                found: if lock.changeable_for_days.is_some() {
+                    "the vault has the lock, with a lock date later than the one it had before"
+                } else {
+                    "the vault has the lock"
+                },
+                hint: "run `lockward plan`: it shows the vault as it is now, and the attempt",
+                // A governance put is planned only where the vault has no lock or another
+                // retention, so that retention proves it. A compliance put may be planned over
+                // a governance lock of the same retention: only a lock date later than any the
+                // vault had (none, for a governance lock) proves it (DESIGN.md 5.12).
                 took_effect: || async {
                     matches!(c.backup.describe_vault(&d.vault).await, Ok(Some(v))
                     if v.locked
                         && v.min_retention_days == Some(i64::from(min))
-                        && v.max_retention_days == lock.max_retention_days.map(i64::from))
+                        && v.max_retention_days == lock.max_retention_days.map(i64::from)
+                        && (lock.changeable_for_days.is_none()
+                            || v.lock_date.is_some_and(|t| lock_date_before.is_none_or(|b| t > b))))
                 },
             },
         )

@@ -80,7 +80,14 @@ impl Step<'_, '_> {
                 let detail = json!({"error": e.to_string(), "note": "outcome unknown; re-reading the vault"});
                 self.journal(action, Phase::Failed, detail).await?;
                 match g.get_vault_lock(&d.account_id, &d.vault).await {
-                    Ok(Some(lock)) if lock.state == "InProgress" && may_recover => {
+                    // Only a lock in progress with the policy sent can be this initiation's
+                    // (a vault has one lock at most, and initiate_lock runs on a vault with
+                    // none): another lock is not lockward's to abort.
+                    Ok(Some(lock))
+                        if lock.state == "InProgress"
+                            && Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy)
+                            && may_recover =>
+                    {
                         self.journal(
                             action,
                             Phase::Recovered,

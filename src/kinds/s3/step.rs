@@ -56,18 +56,39 @@ fn record_of(s: &StateFile, step: &Step<'_, '_>, bucket: &str) -> S3Record {
     }
 }
 
-/// Whether S3 now holds what `call` asked for: read after an answer was lost.
-async fn took_effect(api: &dyn S3Api, bucket: &str, owner: &str, call: &Call) -> bool {
+/// What the bucket showed right before a call: its Object Lock configuration (`None`: Object
+/// Lock off) when it was read then, else nothing beyond the plan.
+#[derive(Clone, Debug)]
+enum Before {
+    /// Not read right before the call: the plan's live state is what the call changes, and the
+    /// plan proposes each call only where that state differs from what the call asks for
+    /// (versioning off for enable_versioning, a default for remove_default_retention).
+    AsPlanned,
+    ObjectLock(Option<ObjectLockConfig>),
+}
+
+/// Whether S3 now holds what `call` asked for, and what it holds could not have been there
+/// before the call: read after an answer was lost (DESIGN.md 5.12).
+async fn took_effect(
+    api: &dyn S3Api,
+    bucket: &str,
+    owner: &str,
+    call: &Call,
+    before: &Before,
+) -> bool {
     match call {
         Call::EnableVersioning => matches!(
             api.get_bucket_versioning(bucket, owner).await,
             Ok(Versioning::Enabled)
         ),
-        Call::PutObjectLock(config) => match api.get_object_lock_configuration(bucket, owner).await
-        {
-            Ok(Some(live)) => live.default_retention == config.default_retention,
-            _ => false,
-        },
+        Call::PutObjectLock(config) => {
+            let new = match before {
+                Before::AsPlanned | Before::ObjectLock(None) => true,
+                Before::ObjectLock(Some(b)) => b.default_retention != config.default_retention,
+            };
+            new && matches!(api.get_object_lock_configuration(bucket, owner).await,
+                Ok(Some(live)) if live.default_retention == config.default_retention)
+        }
     }
 }
 
@@ -85,6 +106,7 @@ impl Step<'_, '_> {
         // The expected bucket owner: the account the plan was made and approved in.
         let owner = self.target.account.as_str();
         let mut live_hold = None;
+        let mut before = Before::AsPlanned;
         if matches!(
             action,
             ActionKind::EnableObjectLock | ActionKind::PutDefaultRetention
@@ -98,7 +120,10 @@ impl Step<'_, '_> {
                         "Object Lock on bucket `{bucket}` has been enabled since the plan; nothing was sent\nhint: plan again"
                     )))
                 }
-                Ok(config) => live_hold = config.and_then(|c| c.default_event_hold),
+                Ok(config) => {
+                    live_hold = config.as_ref().and_then(|c| c.default_event_hold);
+                    before = Before::ObjectLock(config);
+                }
                 Err(e) => {
                     return Err(StepError(format!(
                         "could not read the Object Lock configuration of bucket `{bucket}` before {}: {e}; nothing was sent\nhint: run apply again",
@@ -139,7 +164,7 @@ impl Step<'_, '_> {
                     Call::PutObjectLock(_) => "the bucket has the Object Lock configuration",
                 },
                 hint: "run apply again",
-                took_effect: || took_effect(api, bucket, owner, &call),
+                took_effect: || took_effect(api, bucket, owner, &call, &before),
             },
         )
         .await?;
