@@ -284,10 +284,13 @@ impl fmt::Display for Quoted<'_> {
             writeln!(f, "{pad} |")?;
             // The line escaped as it will be shown, so the underline stays under its place.
             let (start, len) = snippet.underline;
-            let escaped = |text: &str| crate::render::escape::value(text).into_owned();
+            let escaped = |text: &str| crate::render::escape::text(text).into_owned();
             writeln!(f, "{:>width$} | {}", snippet.line, escaped(&snippet.text))?;
             let before: String = snippet.text.chars().take(start).collect();
-            let lead: String = escaped(&before).chars().map(|_| ' ').collect();
+            let lead: String = escaped(&before)
+                .chars()
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let mark = if snippet.primary { "^" } else { "-" }.repeat(len.max(1));
             let mut line = format!("{pad} | {lead}{mark}");
             if let Some(label) = &snippet.label {

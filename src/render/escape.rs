@@ -20,15 +20,16 @@ pub fn is_bidi_control(c: char) -> bool {
 }
 
 /// Whether `c` must never reach a reader as it is: a control character or a bidirectional
-/// control. A newline is one too; [`text`] keeps newlines, [`value`] does not.
+/// control. A newline and a tab are too; [`text`] keeps them, [`value`] does not.
 pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
 
-/// Text of many lines (a message, a document): every unsafe character but the newline
-/// written as a visible escape.
+/// Text of many lines (a message, a document): every unsafe character but the newline and
+/// the tab (which move to the next line or column and no further) written as a visible
+/// escape.
 pub fn text(s: &str) -> Cow<'_, str> {
-    escape(s, |c| c != '\n' && is_unsafe(c))
+    escape(s, |c| !matches!(c, '\n' | '\t') && is_unsafe(c))
 }
 
 /// One value on one line (a name, a path, a command): every unsafe character, the newline
@@ -70,7 +71,7 @@ mod tests {
     fn control_and_bidirectional_characters_become_visible() {
         assert_eq!(value("a\x1b[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(value("x\ny\rz\t"), "x\\ny\\rz\\t");
-        assert_eq!(text("x\ny\r"), "x\ny\\r");
+        assert_eq!(text("x\ny\r\t"), "x\ny\\r\t");
         assert_eq!(value("\u{202e}gpj.exe"), "\\u{202e}gpj.exe");
         for c in ['\u{061c}', '\u{200e}', '\u{200f}', '\u{2066}', '\u{2069}', '\u{85}', '\u{7f}'] {
             assert!(is_unsafe(c), "{c:?}");
