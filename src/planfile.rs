@@ -804,7 +804,10 @@ mod tests {
         let (saved, sealing) = SavedPlan::read_sealed(&path, now).unwrap();
         let text = serde_json::to_string(&saved.plan).unwrap();
         assert!(!text.contains("FORGED") && !text.contains("2099"), "{text}");
-        assert_eq!(saved.plan.digest, SavedPlan::read(&path).unwrap().plan.digest);
+        assert_eq!(
+            saved.plan.digest,
+            SavedPlan::read(&path).unwrap().plan.digest
+        );
         assert_eq!(sealing.as_of, now);
         // The sample's values are not a whole desired value of its kind: nothing can be said
         // of them in words, and the plan says so instead of repeating the file.

@@ -389,9 +389,5 @@ pub fn say(text: impl std::fmt::Display) {
     }
     // Progress lines may quote AWS's answers and the config's names: shown escaped.
     let text = text.to_string();
-    let _ = writeln!(
-        anstream::stderr(),
-        "{}",
-        crate::render::escape::text(&text)
-    );
+    let _ = writeln!(anstream::stderr(), "{}", crate::render::escape::text(&text));
 }

@@ -87,9 +87,12 @@ fn load_collecting(
     // Anywhere, a comment included: the "Trojan Source" trick hides code in comments.
     if let Some((span, c)) = first_where(text, crate::render::escape::is_bidi_control) {
         return Err(ConfigError::one(
-            Diagnostic::new(format!("the file contains {}", super::policy::unsafe_character(c)))
-                .at(&source, span)
-                .hint(super::policy::UNSAFE_CHARACTER_HINT),
+            Diagnostic::new(format!(
+                "the file contains {}",
+                super::policy::unsafe_character(c)
+            ))
+            .at(&source, span)
+            .hint(super::policy::UNSAFE_CHARACTER_HINT),
         ));
     }
     let tree = yaml::parse(text)

@@ -358,7 +358,11 @@ impl<'a> Reader<'a> {
         {
             let mut e = self.invalid(
                 self.offset(literal),
-                format!("the string {} holds {}", crate::render::escape::value(&text), unsafe_character(c)),
+                format!(
+                    "the string {} holds {}",
+                    crate::render::escape::value(&text),
+                    unsafe_character(c)
+                ),
             );
             e.kind = PolicyErrorKind::UnsafeCharacter;
             return Err(e);

@@ -472,8 +472,13 @@ impl Builder {
             Frame::Map { key: Some(k), .. } => k.as_str().map(str::to_string),
             _ => None,
         };
-        let subject = match (self.stack.first().and_then(key_of), self.stack.get(1).and_then(key_of)) {
-            (Some(section), Some(name)) if self.stack.len() > 2 => Some(format!("{section}.{name}")),
+        let subject = match (
+            self.stack.first().and_then(key_of),
+            self.stack.get(1).and_then(key_of),
+        ) {
+            (Some(section), Some(name)) if self.stack.len() > 2 => {
+                Some(format!("{section}.{name}"))
+            }
             _ => None,
         };
         (subject, self.stack.last().and_then(key_of))

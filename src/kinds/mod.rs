@@ -307,12 +307,20 @@ impl FromPlan {
             Kind::GlacierVaultLock => (
                 Desired::GlacierVaultLock(typed(r.desired.clone()).ok()?),
                 Live::GlacierVaultLock(typed(r.live.clone()).ok()?),
-                record.map(typed).transpose().ok()?.map(Record::GlacierVaultLock),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::GlacierVaultLock),
             ),
             Kind::RbinRuleLock => (
                 Desired::RbinRuleLock(typed(r.desired.clone()).ok()?),
                 Live::RbinRuleLock(typed(r.live.clone()).ok()?),
-                record.map(typed).transpose().ok()?.map(Record::RbinRuleLock),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::RbinRuleLock),
             ),
             Kind::SnowballUnlockCode => {
                 let mut desired: SnowballDesired = typed(r.desired.clone()).ok()?;
@@ -336,12 +344,20 @@ impl FromPlan {
             Kind::BackupVaultLock => (
                 Desired::BackupVaultLock(typed(r.desired.clone()).ok()?),
                 Live::BackupVaultLock(typed(r.live.clone()).ok()?),
-                record.map(typed).transpose().ok()?.map(Record::BackupVaultLock),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::BackupVaultLock),
             ),
             Kind::S3ObjectLock => (
                 Desired::S3ObjectLock(typed(r.desired.clone()).ok()?),
                 Live::S3ObjectLock(typed(r.live.clone()).ok()?),
-                record.map(typed).transpose().ok()?.map(Record::S3ObjectLock),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::S3ObjectLock),
             ),
         };
         let attempts = match r.recorded.get("attempts") {

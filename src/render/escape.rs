@@ -73,7 +73,9 @@ mod tests {
         assert_eq!(value("x\ny\rz\t"), "x\\ny\\rz\\t");
         assert_eq!(text("x\ny\r\t"), "x\ny\\r\t");
         assert_eq!(value("\u{202e}gpj.exe"), "\\u{202e}gpj.exe");
-        for c in ['\u{061c}', '\u{200e}', '\u{200f}', '\u{2066}', '\u{2069}', '\u{85}', '\u{7f}'] {
+        for c in [
+            '\u{061c}', '\u{200e}', '\u{200f}', '\u{2066}', '\u{2069}', '\u{85}', '\u{7f}',
+        ] {
             assert!(is_unsafe(c), "{c:?}");
             assert!(!value(&c.to_string()).contains(c));
         }

@@ -532,7 +532,10 @@ mod tests {
         assert_eq!(code("a|b", Place::Block), "`a|b`");
         // A value is one line: its newline is shown, never obeyed.
         assert_eq!(code("one\ntwo", Place::Table), r"`one\ntwo`");
-        assert_eq!(code("a\x1b[2J\u{202e}b", Place::Block), r"`a\u{1b}[2J\u{202e}b`");
+        assert_eq!(
+            code("a\x1b[2J\u{202e}b", Place::Block),
+            r"`a\u{1b}[2J\u{202e}b`"
+        );
         assert_eq!(code("", Place::Block), "(empty)");
     }
 

@@ -187,7 +187,9 @@ pub fn decide(
         ));
     }
     let state = job.job_state.as_str();
-    let again = format!("retrieve the unlock code again and write it to `{path}` (mode 0600); retrieve again: ");
+    let again = format!(
+        "retrieve the unlock code again and write it to `{path}` (mode 0600); retrieve again: "
+    );
     let mut retrieve_reason = match (delivered_here.or(delivered_elsewhere), unknown) {
         (Some(r), _) if recorded.is_some() => format!(
             "{again}delivered to `{}` at {}, and that file is gone",
