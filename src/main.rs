@@ -39,8 +39,10 @@ fn main() -> ExitCode {
                 eprint!("{config_err}");
                 ExitCode::from(config_err.exit_code())
             }
+            // An error may quote AWS's message or a file's text: shown escaped.
             None => {
-                eprintln!("error: {err:#}");
+                let text = format!("{err:#}");
+                eprintln!("error: {}", lockward::render::escape::text(&text));
                 ExitCode::from(1)
             }
         },

@@ -11,7 +11,8 @@
 //! - [`SavedPlan::read`] returns a plan whose digest, summary, resource order and
 //!   fingerprints all agree with its resources: a file edited after it was written (say, an
 //!   outcome changed without recomputing the digest) is refused. Free text that the digest
-//!   does not cover (reasons, messages, the policy diff) is not checked.
+//!   does not cover (reasons, messages, the policy diff, `valid_until`) is never shown:
+//!   [`SavedPlan::read_sealed`] makes it again from the digested values.
 //! - [`SavedPlan::write`] writes atomically (temp file, rename), mode 0600, and only a new file
 //!   or over a lockward plan file: never through a symlink, never over any other file.
 //! - [`check_out_path`] refuses every path lockward reads or keeps, however it is spelled.
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::kinds::Address;
+use crate::plan::words::{self, Sealing};
 use crate::plan::{Plan, ResourcePlan, PLAN_FORMAT_VERSION};
 use crate::state::durable::{self, OpenFailure};
 use crate::state::{BackendTarget, StateFile};
@@ -211,7 +213,19 @@ impl SavedPlan {
         })
     }
 
-    /// Reads and verifies the saved plan at `path` (see the module documentation).
+    /// [`SavedPlan::read`], with every word of the plan (each action's reason, the messages,
+    /// the policy diffs, `valid_until`) made again from its digested values as of `now`
+    /// (DESIGN.md section 5, "What the reviewer reads is sealed"): no word of the file is kept.
+    /// How they were made is in the [`Sealing`] returned beside it.
+    pub fn read_sealed(path: &Path, now: Timestamp) -> Result<(SavedPlan, Sealing), PlanFileError> {
+        let mut saved = SavedPlan::read(path)?;
+        let (plan, sealing) = words::seal(&saved.plan, now);
+        saved.plan = plan;
+        Ok((saved, sealing))
+    }
+
+    /// Reads and verifies the saved plan at `path` (see the module documentation). Its words
+    /// are the file's: [`SavedPlan::read_sealed`] is what shows a plan to anyone.
     pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
         let mut file = match durable::open_existing(path, OpenOptions::new().read(true)) {
             Ok(Some(file)) => file,
@@ -720,6 +734,30 @@ mod tests {
         let err = SavedPlan::read(&write_value(&dir, &value)).unwrap_err();
         assert!(matches!(err, PlanFileError::Tampered { .. }), "{err}");
         assert!(err.to_string().contains("hint: "), "{err}");
+    }
+
+    #[test]
+    fn a_sealed_read_shows_no_word_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut value = saved_value();
+        value["plan"]["resources"][0]["actions"][0]["reason"] = json!("FORGED reason");
+        value["plan"]["resources"][0]["messages"] = json!([{"severity": "note", "text": "FORGED"}]);
+        value["plan"]["resources"][0]["policy_diff"] = json!("FORGED diff");
+        value["plan"]["valid_until"] = json!("2099-01-01T00:00:00Z");
+        let path = write_value(&dir, &value);
+        let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+        let (saved, sealing) = SavedPlan::read_sealed(&path, now).unwrap();
+        let text = serde_json::to_string(&saved.plan).unwrap();
+        assert!(!text.contains("FORGED") && !text.contains("2099"), "{text}");
+        assert_eq!(
+            saved.plan.digest,
+            SavedPlan::read(&path).unwrap().plan.digest
+        );
+        assert_eq!(sealing.as_of, now);
+        // The sample's values are not a whole desired value of its kind: nothing can be said
+        // of them in words, and the plan says so instead of repeating the file.
+        assert!(!sealing.holds);
+        assert!(saved.plan.resources[0].messages[0].contains("cannot read"));
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod remote_state;
 mod render;
 mod report;
 mod s3;
+mod sealed;
 mod secrets;
 mod smoke;
 mod soak;

@@ -71,6 +71,7 @@ fn snowball() -> Desired {
         job_id: "JID123e4567-e89b-12d3-a456-426655440000".into(),
         deliver_to: PathBuf::from("/srv/lockward/secrets/site-a.code"),
         manifest_path: None,
+        base: PathBuf::from("/srv/lockward"),
     })
 }
 

@@ -367,6 +367,7 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
         job_id: JOBS[job].into(),
         deliver_to: PathBuf::from(DELIVER_TO[path]),
         manifest_path: None,
+        base: PathBuf::new(),
     });
     let states: Vec<&'static str> = BEFORE_CUSTOMER
         .iter()

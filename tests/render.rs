@@ -413,6 +413,7 @@ fn options() -> RenderOptions {
             plan_file: Some(PathBuf::from("plan.lwplan")),
             targets: Vec::new(),
         },
+        sealed: None,
     }
 }
 
@@ -866,6 +867,7 @@ fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
             plan_file: None,
             targets: vec!["glacier_vault_lock.audit".parse().unwrap()],
         },
+        sealed: None,
     };
     let expected = format!(
         "lockward apply -c 'prod/lock ward.yaml' --state prod/state.json --target glacier_vault_lock.audit --approve {}",

@@ -140,6 +140,7 @@ pub struct Terminal<R, W> {
 
 impl<R: BufRead, W: Write> Terminal<R, W> {
     fn ask(&mut self, prompt: &str) -> Result<String, Refusal> {
+        let prompt = crate::render::escape::text(prompt);
         write!(self.output, "{prompt}").map_err(|e| Refusal::Io(e.to_string()))?;
         self.output
             .flush()

@@ -54,7 +54,12 @@ pub fn run_with(
     let plan_file = args.plan_file.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
     project.refuse_if_errored()?;
-    let saved = plan_file.as_deref().map(SavedPlan::read).transpose()?;
+    // The file's words are never used: what apply shows is planned again below, and a
+    // saved plan's words are made again from its digested values.
+    let saved = plan_file
+        .as_deref()
+        .map(|path| SavedPlan::read_sealed(path, session.now).map(|(saved, _)| saved))
+        .transpose()?;
 
     // 1. The state lock, for the whole apply.
     let timeout = args
@@ -133,6 +138,7 @@ pub fn run_with(
             plan_file: args.plan_file.clone(),
             targets: args.target.clone(),
         },
+        sealed: None,
     };
     render::render(&plan, Format::Human, &options, out)?;
     out.flush()?;

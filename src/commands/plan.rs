@@ -86,6 +86,7 @@ pub fn run_with(
             plan_file: saved_to.clone(),
             targets: args.target.clone(),
         },
+        sealed: None,
     };
     render::render(&plan, args.format, &options, out)?;
     out.flush()?;

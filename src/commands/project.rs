@@ -472,5 +472,7 @@ pub fn say(text: impl std::fmt::Display) {
     if super::output::quiet() {
         return;
     }
-    let _ = writeln!(anstream::stderr(), "{text}");
+    // Progress lines may quote AWS's answers and the config's names: shown escaped.
+    let text = text.to_string();
+    let _ = writeln!(anstream::stderr(), "{}", crate::render::escape::text(&text));
 }

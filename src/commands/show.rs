@@ -23,7 +23,8 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
             render::state(&state, path, args.format, &mut out)?;
         }
         Some(path) => {
-            let saved = SavedPlan::read(path)?;
+            // Every word shown is made again from the plan's digested values, as of now.
+            let (saved, sealing) = SavedPlan::read_sealed(path, session.now)?;
             // Like `plan`, repeat `-c FILE` in the approving command when the user named one:
             // `apply` checks the plan against that config.
             let named_config = (args.config.config != Path::new("lockward.yaml"))
@@ -36,6 +37,11 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
                     plan_file: Some(path.clone()),
                     targets: Vec::new(),
                 },
+                sealed: Some(render::Sealed {
+                    as_of: sealing.as_of,
+                    planned_at: saved.created_at,
+                    holds: sealing.holds,
+                }),
             };
             render::render(&saved.plan, args.format, &options, &mut out)?;
         }

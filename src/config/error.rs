@@ -235,28 +235,41 @@ impl Snippet {
 }
 
 impl fmt::Display for Diagnostic {
+    /// The diagnostic with the source lines it quotes. A control or bidirectional character
+    /// in the file (what the diagnostic may be about) is shown as a visible escape, never as
+    /// it is.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.subject {
-            Some(subject) => writeln!(f, "error: {subject}: {}", self.message)?,
-            None => writeln!(f, "error: {}", self.message)?,
+        f.write_str(&crate::render::escape::text(&Quoted(self).to_string()))
+    }
+}
+
+/// A diagnostic as written before its unsafe characters are made visible.
+struct Quoted<'a>(&'a Diagnostic);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let this = self.0;
+        match &this.subject {
+            Some(subject) => writeln!(f, "error: {subject}: {}", this.message)?,
+            None => writeln!(f, "error: {}", this.message)?,
         }
-        let width = self
+        let width = this
             .location
             .as_deref()
             .into_iter()
-            .chain(&self.related)
+            .chain(&this.related)
             .map(|s| s.line.to_string().len())
             .max()
             .unwrap_or(1);
         let pad = " ".repeat(width);
-        for (i, snippet) in self
+        for (i, snippet) in this
             .location
             .as_deref()
             .into_iter()
-            .chain(&self.related)
+            .chain(&this.related)
             .enumerate()
         {
-            let arrow = if i == 0 && self.location.is_some() {
+            let arrow = if i == 0 && this.location.is_some() {
                 "-->"
             } else {
                 ":::"
@@ -269,12 +282,13 @@ impl fmt::Display for Diagnostic {
                 snippet.column
             )?;
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{:>width$} | {}", snippet.line, snippet.text)?;
+            // The line escaped as it will be shown, so the underline stays under its place.
             let (start, len) = snippet.underline;
-            let lead: String = snippet
-                .text
+            let escaped = |text: &str| crate::render::escape::text(text).into_owned();
+            writeln!(f, "{:>width$} | {}", snippet.line, escaped(&snippet.text))?;
+            let before: String = snippet.text.chars().take(start).collect();
+            let lead: String = escaped(&before)
                 .chars()
-                .take(start)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let mark = if snippet.primary { "^" } else { "-" }.repeat(len.max(1));
@@ -284,8 +298,8 @@ impl fmt::Display for Diagnostic {
             }
             writeln!(f, "{line}")?;
         }
-        if let Some(hint) = &self.hint {
-            if self.location.is_some() {
+        if let Some(hint) = &this.hint {
+            if this.location.is_some() {
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{pad} = hint: {hint}")?;
             } else {

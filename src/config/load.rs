@@ -84,6 +84,17 @@ fn load_collecting(
             .hint("remove it (was the file saved by a binary tool?)"),
         ));
     }
+    // Anywhere, a comment included: the "Trojan Source" trick hides code in comments.
+    if let Some((span, c)) = first_where(text, crate::render::escape::is_bidi_control) {
+        return Err(ConfigError::one(
+            Diagnostic::new(format!(
+                "the file contains {}",
+                super::policy::unsafe_character(c)
+            ))
+            .at(&source, span)
+            .hint(super::policy::UNSAFE_CHARACTER_HINT),
+        ));
+    }
     let tree = yaml::parse(text)
         .map_err(|e| ConfigError::one(issue(e, None, "the config", &source, Span::at(1, 0))))?;
     let mut diagnostics: Vec<Diagnostic> = tree
@@ -488,7 +499,12 @@ fn issue(
 /// Unicode characters), with its position. yaml-rust2 would silently stop at a NUL.
 fn first_unprintable(text: &str) -> Option<(Span, char)> {
     let printable = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..);
-    let at = text.find(|c: char| !printable(c))?;
+    first_where(text, |c| !printable(c))
+}
+
+/// The first character of `text` for which `found` holds, with its position.
+fn first_where(text: &str, found: impl Fn(char) -> bool) -> Option<(Span, char)> {
+    let at = text.find(found)?;
     let c = text[at..].chars().next()?;
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
@@ -712,9 +728,14 @@ fn read_policy_file(
         d.at_elsewhere(policy_source.snippet(at, None), span)
             .related(source.snippet(span, Some("referenced here")).secondary())
     };
-    let policy = Policy::parse(text).map_err(|e| {
+    let policy = Policy::parse_written(text).map_err(|e| {
         let at = Span::at(e.line, e.col);
         match &e.kind {
+            PolicyErrorKind::UnsafeCharacter => elsewhere(
+                Diagnostic::new(format!("policy file `{shown}`: {e}"))
+                    .hint(super::policy::UNSAFE_CHARACTER_HINT),
+                at,
+            ),
             PolicyErrorKind::Invalid => elsewhere(
                 Diagnostic::new(format!("policy file `{shown}` is not valid JSON: {e}")),
                 at,

@@ -157,8 +157,21 @@ impl Policy {
     /// [`MAX_POLICY_DEPTH`] is an error that says where (line and column in `text` after the
     /// mark). The caller (validation) checks size and shape.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse_with(text, false)
+    }
+
+    /// [`Policy::parse`] for a policy a person wrote (a policy file, an inline policy): also
+    /// refuses a string or key holding a control character or a Unicode bidirectional
+    /// control, which could make the policy read as something else than what AWS receives
+    /// (DESIGN.md section 5). A policy AWS reports is read with [`Policy::parse`], and shown
+    /// escaped.
+    pub fn parse_written(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse_with(text, true)
+    }
+
+    fn parse_with(text: &str, written: bool) -> Result<Policy, PolicyError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let reader = Reader { text };
+        let reader = Reader { text, written };
         let root: &RawValue = serde_json::from_str(text).map_err(|e| {
             // Skipping over raw values, serde_json says less about some errors ("key must be
             // a string" for a trailing comma); reading a value says it best.
@@ -257,6 +270,9 @@ pub enum PolicyErrorKind {
     Invalid,
     /// A key written twice in one object; `first` is where it was first written (line, col).
     DuplicateKey { key: String, first: (u32, u32) },
+    /// A string or key of a policy a person wrote holds a control character or a Unicode
+    /// bidirectional control.
+    UnsafeCharacter,
 }
 
 impl fmt::Display for PolicyError {
@@ -271,6 +287,8 @@ impl std::error::Error for PolicyError {}
 struct Reader<'a> {
     /// The whole text; every slice handled is part of it, which is how positions are found.
     text: &'a str,
+    /// Whether a person wrote it: its strings may then hold no control character.
+    written: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -332,7 +350,24 @@ impl<'a> Reader<'a> {
 
     /// A JSON string literal's characters (serde_json refuses a lone surrogate escape).
     fn string(&self, literal: &str) -> Result<String, PolicyError> {
-        serde_json::from_str(literal).map_err(|e| self.serde_error(literal, &e))
+        let text: String =
+            serde_json::from_str(literal).map_err(|e| self.serde_error(literal, &e))?;
+        if let Some(c) = text
+            .chars()
+            .find(|c| self.written && crate::render::escape::is_unsafe(*c))
+        {
+            let mut e = self.invalid(
+                self.offset(literal),
+                format!(
+                    "the string {} holds {}",
+                    crate::render::escape::value(&text),
+                    unsafe_character(c)
+                ),
+            );
+            e.kind = PolicyErrorKind::UnsafeCharacter;
+            return Err(e);
+        }
+        Ok(text)
     }
 
     /// Where `part` (a slice of the text) starts in the text, in bytes.
@@ -386,6 +421,19 @@ impl<'a> Reader<'a> {
         self.invalid(self.offset(part) + at, what)
     }
 }
+
+/// `the control character U+001B` or `the bidirectional control U+202E`, for an error.
+pub(crate) fn unsafe_character(c: char) -> String {
+    let what = if crate::render::escape::is_bidi_control(c) {
+        "the Unicode bidirectional control"
+    } else {
+        "the control character"
+    };
+    format!("{what} U+{:04X}", u32::from(c))
+}
+
+/// The hint for a control or bidirectional character in something a person wrote.
+pub(crate) const UNSAFE_CHARACTER_HINT: &str = "remove it: such a character changes what a terminal or a reviewer shows (it can hide text or make it read in another order), so lockward refuses it in the configuration";
 
 /// An object's members in the order written, each key and value still raw.
 struct Members<'a>(Vec<(&'a RawValue, &'a RawValue)>);

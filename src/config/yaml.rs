@@ -265,6 +265,7 @@ pub fn parse(text: &str) -> Result<Tree, Issue> {
                 };
                 let span = Span::from_marker(&mark, shape);
                 let plain = plain && !check_tag(tag.as_ref(), span, TagUse::Scalar)?;
+                builder.refuse_unsafe_characters(&text, span);
                 builder.node(
                     Node {
                         content: Content::Scalar { text, plain },
@@ -434,6 +435,53 @@ impl Builder {
         self.written += 1;
         self.attach(node, anchor, 1);
         Ok(())
+    }
+
+    /// A control character (a newline or a tab too, except in an inline policy's JSON text,
+    /// which is read on as JSON) or a Unicode bidirectional control in a key or a value,
+    /// however it was written (`"\e"`, `"\u202e"`, a block scalar): a located error. Such a
+    /// character changes what a terminal or a reviewer shows of a name, a path or a policy.
+    fn refuse_unsafe_characters(&mut self, text: &str, span: Span) {
+        let (subject, key) = self.place();
+        let policy_text = key.as_deref() == Some("policy");
+        let Some(c) = text.chars().find(|&c| {
+            crate::render::escape::is_unsafe(c) && !(policy_text && matches!(c, '\n' | '\t' | '\r'))
+        }) else {
+            return;
+        };
+        let what = match key.as_deref() {
+            Some(key) => format!("`{key}`"),
+            None => "this key".to_string(),
+        };
+        let subject = subject.map(|s| format!("{s}: ")).unwrap_or_default();
+        self.issues.push(Issue::unreadable(
+            span,
+            format!(
+                "{subject}{what} holds {}",
+                super::policy::unsafe_character(c)
+            ),
+            Some(super::policy::UNSAFE_CHARACTER_HINT.to_string()),
+        ));
+    }
+
+    /// Where the next scalar lands: the resource it belongs to (`<kind>.<name>`, or
+    /// `providers.<name>`), when it is in one, and the key whose value it is (`None` for a
+    /// key, or an item of a list).
+    fn place(&self) -> (Option<String>, Option<String>) {
+        let key_of = |frame: &Frame| match frame {
+            Frame::Map { key: Some(k), .. } => k.as_str().map(str::to_string),
+            _ => None,
+        };
+        let subject = match (
+            self.stack.first().and_then(key_of),
+            self.stack.get(1).and_then(key_of),
+        ) {
+            (Some(section), Some(name)) if self.stack.len() > 2 => {
+                Some(format!("{section}.{name}"))
+            }
+            _ => None,
+        };
+        (subject, self.stack.last().and_then(key_of))
     }
 
     fn alias(&mut self, id: usize, mark: &Marker) -> Result<(), Issue> {

@@ -290,6 +290,121 @@ impl<'a> Paired<'a> {
     }
 }
 
+/// One resource's desired, live and recorded values as a plan holds them (its digested
+/// `desired`, `live` and `recorded` JSON), read back into the kind's own types: what a saved
+/// plan's words are made from again (DESIGN.md section 5, "What the reviewer reads is
+/// sealed"), so that no word of the file is ever shown.
+pub struct FromPlan {
+    desired: Desired,
+    live: Live,
+    record: Option<Record>,
+    attempts: Vec<Attempt>,
+}
+
+impl FromPlan {
+    /// The values of `r`, or `None` when one of them is not of the shape its kind writes.
+    pub fn read(r: &ResourcePlan) -> Option<FromPlan> {
+        use serde_json::from_value as typed;
+        let record = r.recorded.get("record").cloned();
+        let (desired, live, record) = match r.kind {
+            Kind::GlacierVaultLock => (
+                Desired::GlacierVaultLock(typed(r.desired.clone()).ok()?),
+                Live::GlacierVaultLock(typed(r.live.clone()).ok()?),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::GlacierVaultLock),
+            ),
+            Kind::RbinRuleLock => (
+                Desired::RbinRuleLock(typed(r.desired.clone()).ok()?),
+                Live::RbinRuleLock(typed(r.live.clone()).ok()?),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::RbinRuleLock),
+            ),
+            Kind::SnowballUnlockCode => {
+                let mut desired: SnowballDesired = typed(r.desired.clone()).ok()?;
+                let record: Option<SnowballRecord> = record.map(typed).transpose().ok()?;
+                // The plan writes `deliver_to` relative to the config's directory and the
+                // record as it was delivered: the record names the directory when it names
+                // this path.
+                if let Some(base) = record
+                    .as_ref()
+                    .and_then(|r| base_of(&r.deliver_to, &desired.deliver_to))
+                {
+                    desired.deliver_to = base.join(&desired.deliver_to);
+                    desired.base = base;
+                }
+                (
+                    Desired::SnowballUnlockCode(desired),
+                    Live::SnowballUnlockCode(typed(r.live.clone()).ok()?),
+                    record.map(Record::SnowballUnlockCode),
+                )
+            }
+            Kind::BackupVaultLock => (
+                Desired::BackupVaultLock(typed(r.desired.clone()).ok()?),
+                Live::BackupVaultLock(typed(r.live.clone()).ok()?),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::BackupVaultLock),
+            ),
+            Kind::S3ObjectLock => (
+                Desired::S3ObjectLock(typed(r.desired.clone()).ok()?),
+                Live::S3ObjectLock(typed(r.live.clone()).ok()?),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::S3ObjectLock),
+            ),
+        };
+        let attempts = match r.recorded.get("attempts") {
+            None => Vec::new(),
+            Some(list) => list
+                .as_array()?
+                .iter()
+                .map(Attempt::from_recorded_json)
+                .collect::<Option<Vec<_>>>()?,
+        };
+        Some(FromPlan {
+            desired,
+            live,
+            record,
+            attempts,
+        })
+    }
+
+    /// What the kind's transition table decides from these values as of `now`: the same
+    /// function the planner calls, so the words are the planner's words for these values.
+    pub fn decide(&self, now: Timestamp) -> Option<Decision> {
+        let paired = Paired::new(&self.desired, &self.live, self.record.as_ref())?;
+        let attempts: Vec<&Attempt> = self.attempts.iter().collect();
+        Some(paired.decide(&attempts, now))
+    }
+
+    /// Whether AWS does not know the resource where it was looked for.
+    pub fn live_is_missing(&self) -> bool {
+        self.live.is_missing()
+    }
+}
+
+/// The directory that, joined with the relative `tail`, gives `path`.
+fn base_of(path: &Path, tail: &Path) -> Option<std::path::PathBuf> {
+    if tail.is_absolute() || !path.ends_with(tail) {
+        return None;
+    }
+    let mut base = path.to_path_buf();
+    for _ in tail.components() {
+        base.pop();
+    }
+    Some(base)
+}
+
 impl Desired {
     /// The account and the id of the resource's physical key in `target`.
     pub fn physical_id<'a>(&'a self, target: &'a Target) -> (Option<&'a str>, &'a str) {

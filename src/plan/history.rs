@@ -70,6 +70,23 @@ impl Attempt {
         })
     }
 
+    /// Reads back what [`Attempt::recorded_json`] wrote (a plan's `recorded.attempts`): an
+    /// irreversible attempt, with no detail and no target (a plan does not hold them).
+    pub fn from_recorded_json(value: &Value) -> Option<Attempt> {
+        Some(Attempt {
+            action: serde_json::from_value(value.get("action")?.clone()).ok()?,
+            reversibility: Reversibility::Irreversible,
+            effect: serde_json::from_value(value.get("effect")?.clone()).ok()?,
+            plan_digest: match value.get("plan_digest")? {
+                Value::Null => None,
+                v => Some(v.as_str()?.to_string()),
+            },
+            at: value.get("at")?.as_str()?.parse().ok()?,
+            target: None,
+            detail: Map::new(),
+        })
+    }
+
     /// A text field of the detail, e.g. `lock_id`.
     pub fn detail_str(&self, key: &str) -> Option<&str> {
         self.detail.get(key).and_then(Value::as_str)

@@ -3,6 +3,7 @@
 pub mod history;
 pub mod model;
 pub mod planner;
+pub mod words;
 
 pub use history::{Attempt, Effect, History};
 pub use model::*;

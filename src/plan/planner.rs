@@ -127,9 +127,7 @@ fn record_for<'a>(
             continue;
         };
         if other != *address && other.kind == address.kind && config.resource(&other).is_none() {
-            messages.push(Message::note(format!(
-                "moved from {other}: the state file keeps this resource's record under that address; apply moves it here with its history"
-            )));
+            messages.push(super::words::moved_from_note(&other.to_string()));
             return (Some(record), Some(other));
         }
     }
@@ -178,10 +176,8 @@ fn plan_resource(
     let live_json = serde_json::to_value(&observed.live).unwrap_or_default();
     // A resource that is not there may well be somewhere else: say where lockward looked.
     if decision.conflict && observed.live.is_missing() {
-        decision.note(format!(
-            "lockward looked in {target} (provider `{}`); if it lives in another account or region, check the provider's region, profile, assume_role and endpoint_url",
-            resource.provider
-        ));
+        // Only what the plan holds, so a saved plan's words are made again alike.
+        decision.messages.push(super::words::looked_in_note(target));
     }
     let outcome = decision.outcome();
     let actions = if decision.conflict {
@@ -295,21 +291,16 @@ fn refuse_shared_physical_keys(resources: &mut [Planned]) {
             .collect();
         for &i in indexes {
             let r = &mut resources[i].plan;
-            let others: Vec<&str> = addresses
+            let others: Vec<String> = addresses
                 .iter()
-                .map(String::as_str)
-                .filter(|a| *a != r.address.to_string())
+                .filter(|a| **a != r.address.to_string())
+                .cloned()
                 .collect();
             r.outcome = Outcome::Conflict;
             r.actions.clear();
             r.recovery = None;
-            r.messages.push(Message::error(format!(
-                "{} and {} name the same resource ({}, {}); one resource may have one address only: remove all but one",
-                r.address,
-                others.join(", "),
-                r.physical_key,
-                r.target
-            )));
+            let message = super::words::shared_key_error(r, &others);
+            r.messages.push(message);
         }
     }
 }

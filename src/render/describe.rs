@@ -156,6 +156,24 @@ pub(crate) fn state_store_sentence(plan: &Plan) -> Option<String> {
 /// section 1).
 pub(crate) const LOWERS_PROTECTION: &str = "lowers protection";
 
+/// What a plan read back from a file says about its words: made again as of one clock reading
+/// from the digested values, and when the file says it was planned (which the digest does not
+/// cover); and, when a decision no longer holds, that apply refuses it.
+pub(crate) fn sealed_sentences(sealed: &super::Sealed) -> Vec<String> {
+    let mut out = vec![format!(
+        "Words made again from the plan's digested values as of {}; planned at {} (not covered by the digest).",
+        when(sealed.as_of),
+        when(sealed.planned_at)
+    )];
+    if !sealed.holds {
+        out.push(format!(
+            "As of {}, this plan no longer holds: a decision changed since it was made (see the warnings), and apply refuses it; plan again.",
+            when(sealed.as_of)
+        ));
+    }
+    out
+}
+
 /// The reversibility class as a reviewer reads it; only the irreversible class shouts, so the
 /// text reads correctly without colour.
 pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {

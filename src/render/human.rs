@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::describe::{self, Ending};
+use super::escape;
 use super::RenderOptions;
 use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
 
@@ -21,7 +22,9 @@ struct Paint {
 }
 
 impl Paint {
+    /// `text` (escaped: see [`super::escape`]) in `style`.
     fn style(&self, style: Style, text: &str) -> String {
+        let text = escape::value(text);
         if self.color && !text.is_empty() {
             format!("{style}{text}{style:#}")
         } else {
@@ -34,6 +37,12 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     let paint = Paint {
         color: options.color,
     };
+    if let Some(sealed) = &options.sealed {
+        for sentence in describe::sealed_sentences(sealed) {
+            writeln!(out, "{sentence}")?;
+        }
+        writeln!(out)?;
+    }
     for r in &plan.resources {
         resource(r, &paint, out)?;
         writeln!(out)?;
@@ -58,7 +67,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
         Ending::Apply => writeln!(
             out,
             "To apply exactly this plan: {}",
-            options.apply.approving(plan)
+            escape::value(&options.apply.approving(plan))
         )?,
     }
     Ok(())
@@ -77,11 +86,15 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         paint.style(BOLD, &r.address.to_string()),
         paint.style(style, state)
     )?;
-    writeln!(out, "  in {}", r.target)?;
+    writeln!(out, "  in {}", escape::value(&r.target.to_string()))?;
 
     let words = describe::describe(r);
-    let subject = words.subject.plain();
-    let change = format!("{} -> {}", words.live.plain(), words.desired.plain());
+    let subject = escape::value(&words.subject.plain()).into_owned();
+    let change = format!(
+        "{} -> {}",
+        escape::value(&words.live.plain()),
+        escape::value(&words.desired.plain())
+    );
     if subject.is_empty() {
         writeln!(out, "  {change}")?;
     } else {
@@ -111,7 +124,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
             paint.style(BOLD, &describe::policy_to_set_phrase(&policy).plain())
         )?;
         for line in policy.pretty.lines() {
-            writeln!(out, "    {line}")?;
+            writeln!(out, "    {}", escape::value(line))?;
         }
     }
 
@@ -185,12 +198,12 @@ fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Resul
     }
 }
 
-/// Writes `text` after `first`, indenting its further lines by `rest`. Writes nothing for an
-/// empty text.
+/// Writes `text` (escaped: see [`super::escape`]) after `first`, indenting its further lines
+/// by `rest`. Writes nothing for an empty text.
 fn write_indented(out: &mut dyn Write, first: &str, rest: &str, text: &str) -> io::Result<()> {
     for (i, line) in text.lines().enumerate() {
         let prefix = if i == 0 { first } else { rest };
-        writeln!(out, "{prefix}{line}")?;
+        writeln!(out, "{prefix}{}", escape::value(line))?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use super::describe::{self, Ending, Phrase, Piece};
+use super::escape;
 use super::RenderOptions;
 use crate::kinds::Address;
 use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
@@ -26,11 +27,19 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     let mut full = Vec::new();
     render_with(plan, options, None, &mut full)?;
     if full.len() <= COMMENT_BUDGET {
-        return out.write_all(&full);
+        return write_escaped(&full, out);
     }
     let mut short = Vec::new();
     render_with(plan, options, Some(COMMENT_BUDGET), &mut short)?;
-    out.write_all(&short)
+    write_escaped(&short, out)
+}
+
+/// Writes a whole document with every control character but the newline, and every
+/// bidirectional control, made visible ([`escape::text`]): whatever a value held, none
+/// reaches the reader, wherever in the document it landed.
+pub(super) fn write_escaped(document: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    let text = String::from_utf8_lossy(document);
+    out.write_all(escape::text(&text).as_bytes())
 }
 
 /// The plan as Markdown; with a `budget`, its table and details are made to fit (see
@@ -48,6 +57,12 @@ fn render_with(
         describe::summary_counts(&plan.summary)
     )?;
     writeln!(out)?;
+    if let Some(sealed) = &options.sealed {
+        for sentence in describe::sealed_sentences(sealed) {
+            writeln!(out, "{}", text(&sentence))?;
+        }
+        writeln!(out)?;
+    }
 
     match describe::ending(plan) {
         Ending::Conflicts(n) => {
@@ -101,7 +116,7 @@ fn render_with(
         writeln!(out, "{}", text(&sentence))?;
     }
     if let Ending::Apply = describe::ending(plan) {
-        let command = options.apply.approving(plan);
+        let command = escape::value(&options.apply.approving(plan)).into_owned();
         let fence = fence_for(&command, '`');
         writeln!(out)?;
         writeln!(out, "To apply exactly this plan:")?;
@@ -425,6 +440,8 @@ pub(super) fn code(value: &str, place: Place) -> String {
     if value.is_empty() {
         return "(empty)".to_string();
     }
+    // A newline in a value is shown, not obeyed: a value is one line.
+    let value = escape::value(value);
     let separator = match place {
         Place::Table => "<br>",
         Place::Block => " ",
@@ -457,6 +474,7 @@ fn code_line(line: &str, place: Place) -> String {
 /// Prose from the plan (a reason, a message) with every character that Markdown or HTML
 /// would read as markup escaped; newlines become `<br>`.
 pub(super) fn text(value: &str) -> String {
+    let value = escape::text(value);
     let mut out = String::with_capacity(value.len());
     let mut lines = value.lines().peekable();
     while let Some(line) = lines.next() {
@@ -484,7 +502,7 @@ pub(super) fn text(value: &str) -> String {
 
 /// Text for inside an HTML element.
 pub(super) fn html(value: &str) -> String {
-    value
+    escape::value(value)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -546,7 +564,7 @@ fn folded(summary: &str, lang: &str, content: &str, out: &mut dyn Write) -> io::
     writeln!(out)?;
     writeln!(out, "{fence}{lang}")?;
     for line in content.lines() {
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", escape::value(line))?;
     }
     writeln!(out, "{fence}")?;
     writeln!(out)?;
@@ -564,7 +582,12 @@ mod tests {
         assert_eq!(code("`x`", Place::Block), "`` `x` ``");
         assert_eq!(code("a|b", Place::Table), r"`a\|b`");
         assert_eq!(code("a|b", Place::Block), "`a|b`");
-        assert_eq!(code("one\ntwo", Place::Table), "`one`<br>`two`");
+        // A value is one line: its newline is shown, never obeyed.
+        assert_eq!(code("one\ntwo", Place::Table), r"`one\ntwo`");
+        assert_eq!(
+            code("a\x1b[2J\u{202e}b", Place::Block),
+            r"`a\u{1b}[2J\u{202e}b`"
+        );
         assert_eq!(code("", Place::Block), "(empty)");
     }
 
@@ -575,6 +598,7 @@ mod tests {
             r"&lt;b&gt;x&lt;/b&gt; \| \`y\` \*z\*"
         );
         assert_eq!(text("a\nb"), "a<br>b");
+        assert_eq!(text("a\rb\u{2066}"), r"a\\rb\\u{2066}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! anything rendered from it.
 
 pub(crate) mod describe;
+pub mod escape;
 mod human;
 mod json;
 mod markdown;
@@ -75,6 +76,21 @@ pub struct RenderOptions {
     pub color: bool,
     /// How to approve this plan with `lockward apply`.
     pub apply: ApplyCommand,
+    /// For a plan read back from a file: how its words were made again.
+    pub sealed: Option<Sealed>,
+}
+
+/// How the words of a plan read back from a file were made (DESIGN.md section 5, "What the
+/// reviewer reads is sealed"): from its digested values as of one clock reading, never taken
+/// from the file. The renderers say so, and when the file says it was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    /// The clock reading the words were made with (now, or `LOCKWARD_NOW`).
+    pub as_of: jiff::Timestamp,
+    /// When the file says the plan was made: not covered by the digest.
+    pub planned_at: jiff::Timestamp,
+    /// Whether every decision still holds as of `as_of`.
+    pub holds: bool,
 }
 
 /// The `lockward apply` command that approves exactly a rendered plan: the arguments the user

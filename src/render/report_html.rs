@@ -77,7 +77,8 @@ footer { margin-top: 2rem; padding-top: .5rem; border-top: 1px solid #b9b9b9; fo
 /// Writes the page. Every value from the report goes through maud, which escapes it; the one
 /// text set in as it is is [`STYLE`], a constant of this file.
 pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(page(report).into_string().as_bytes())
+    // maud escapes markup; control and bidirectional characters are made visible too.
+    out.write_all(super::escape::text(&page(report).into_string()).as_bytes())
 }
 
 /// The page's source has one element per line, so it reads and diffs line by line; maud puts

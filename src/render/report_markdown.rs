@@ -14,11 +14,11 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut full = Vec::new();
     render_with(report, None, &mut full)?;
     if full.len() <= super::markdown::COMMENT_BUDGET {
-        return out.write_all(&full);
+        return super::markdown::write_escaped(&full, out);
     }
     let mut short = Vec::new();
     render_with(report, Some(super::markdown::COMMENT_BUDGET), &mut short)?;
-    out.write_all(&short)
+    super::markdown::write_escaped(&short, out)
 }
 
 /// The report as Markdown; with a `budget` (a report too long for one GitHub comment), compliant

@@ -20,8 +20,16 @@ pub(super) fn render(
             serde_json::to_writer_pretty(&mut *out, state)?;
             out.write_all(b"\n")
         }
-        Format::Human => human(state, path, out),
-        Format::Markdown => markdown(state, path, out),
+        // A state file is as hostile as any other file: every text is escaped.
+        Format::Human | Format::Markdown => {
+            let mut document = Vec::new();
+            if format == Format::Human {
+                human(state, path, &mut document)?;
+            } else {
+                markdown(state, path, &mut document)?;
+            }
+            super::markdown::write_escaped(&document, out)
+        }
     }
 }
 

@@ -222,10 +222,14 @@ pub(crate) fn check_inline_policy(
     source: &Source<'_>,
 ) -> Result<Policy, Box<(Span, Diagnostic)>> {
     let policy = match raw {
-        RawPolicy::Text(text) => Policy::parse(text).map_err(|e| {
+        RawPolicy::Text(text) => Policy::parse_written(text).map_err(|e| {
             let at =
                 policy::inline_position(node, source, text, e.line, e.col).unwrap_or(node.span);
             let problem = match &e.kind {
+                PolicyErrorKind::UnsafeCharacter => {
+                    Diagnostic::new(format!("the inline policy: {e}"))
+                        .hint(policy::UNSAFE_CHARACTER_HINT)
+                }
                 PolicyErrorKind::Invalid => Diagnostic::new(format!(
                     "the inline policy is not valid JSON: {e}"
                 ))

@@ -207,6 +207,7 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
                     job_id: raw.job_id.clone(),
                     deliver_to,
                     manifest_path,
+                    base: paths.dir.to_path_buf(),
                 }),
             }),
             _ => cx.report_all(&subject, problems),

@@ -123,12 +123,15 @@ pub fn decide(
 ) -> Decision {
     let mut d = Decision::default();
     let job_id = &desired.job_id;
-    let path = desired.deliver_to.display();
+    let path = desired.shown();
     // Only a delivery of this job's code to this path counts: a record of another job's code
     // must never make the file at `deliver_to` pass for this one.
-    let recorded = record
-        .filter(|r| r.job_id == desired.job_id && r.deliver_to == desired.deliver_to)
-        .map(|r| r.fingerprint.as_str());
+    let this_job = record.filter(|r| r.job_id == desired.job_id);
+    let delivered_here = this_job.filter(|r| r.deliver_to == desired.deliver_to);
+    let recorded = delivered_here.map(|r| r.fingerprint.as_str());
+    // This job's code, delivered to another path (the config's `deliver_to` changed since):
+    // retrieving it for the new path is a second disclosure, never a first one.
+    let delivered_elsewhere = this_job.filter(|r| r.deliver_to != desired.deliver_to);
     // Delivered, and the file still holds that code: nothing to do, whatever became of the job
     // since (even one AWS no longer knows).
     let creates_dir = match (live.delivery(), recorded) {
@@ -169,6 +172,14 @@ pub fn decide(
             "the unlock code was delivered before, but `{path}` is gone: it will be retrieved again if this plan is approved, and AWS records a second disclosure"
         ));
     }
+    if let Some(r) = delivered_elsewhere {
+        d.warn(format!(
+            "the unlock code of job `{job_id}` was delivered to `{}` at {}: approving this plan retrieves it again for `{path}`, and AWS records a second disclosure",
+            r.deliver_to.display(),
+            r.delivered_at
+        ));
+    }
+    let unknown = retrievals.iter().find(|a| a.effect == Effect::Unknown);
     for unknown in retrievals.iter().filter(|a| a.effect == Effect::Unknown) {
         d.warn(format!(
             "an earlier retrieval at {} has an unknown outcome: AWS may have disclosed the code without it reaching lockward; approving this plan retrieves it again",
@@ -176,10 +187,25 @@ pub fn decide(
         ));
     }
     let state = job.job_state.as_str();
-    let mut retrieve_reason = match (recorded, retrievals.iter().any(|a| a.effect == Effect::Unknown)) {
-        (Some(_), _) => format!("retrieve the unlock code again (the delivered file is gone) and write it to `{path}` (mode 0600)"),
-        (None, true) => format!("retrieve the unlock code again (an earlier retrieval's outcome is unknown) and write it to `{path}` (mode 0600)"),
-        (None, false) => format!("retrieve the unlock code and write it to `{path}` (mode 0600)"),
+    let again = format!(
+        "retrieve the unlock code again and write it to `{path}` (mode 0600); retrieve again: "
+    );
+    let mut retrieve_reason = match (delivered_here.or(delivered_elsewhere), unknown) {
+        (Some(r), _) if recorded.is_some() => format!(
+            "{again}delivered to `{}` at {}, and that file is gone",
+            r.deliver_to.display(),
+            r.delivered_at
+        ),
+        (Some(r), _) => format!(
+            "{again}delivered to `{}` at {}",
+            r.deliver_to.display(),
+            r.delivered_at
+        ),
+        (None, Some(a)) => format!(
+            "{again}an earlier retrieval at {} has an unknown outcome",
+            a.at
+        ),
+        (None, None) => format!("retrieve the unlock code and write it to `{path}` (mode 0600)"),
     };
     if creates_dir {
         retrieve_reason.push_str("; its directory is created first (mode 0700)");

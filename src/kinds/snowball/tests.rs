@@ -31,6 +31,7 @@ fn want() -> SnowballDesired {
         job_id: JOB.into(),
         deliver_to: deliver_to(),
         manifest_path: Some(PathBuf::from("/srv/lockward/manifests/site-a.bin")),
+        base: PathBuf::from("/srv/lockward"),
     }
 }
 
@@ -420,6 +421,7 @@ mod import {
                 job_id: "JID1".into(),
                 deliver_to: "secrets/a.code".into(),
                 manifest_path: None,
+                base: PathBuf::new(),
             }),
         };
         let live = Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
