@@ -299,6 +299,7 @@ pub struct FromPlan {
     live: Live,
     record: Option<Record>,
     attempts: Vec<Attempt>,
+    target: Target,
 }
 
 impl FromPlan {
@@ -376,6 +377,7 @@ impl FromPlan {
             live,
             record,
             attempts,
+            target: r.target.clone(),
         })
     }
 
@@ -384,7 +386,7 @@ impl FromPlan {
     pub fn decide(&self, now: Timestamp) -> Option<Decision> {
         let paired = Paired::new(&self.desired, &self.live, self.record.as_ref())?;
         let attempts: Vec<&Attempt> = self.attempts.iter().collect();
-        Some(paired.decide(&attempts, now))
+        Some(paired.decide(&self.target, &attempts, now))
     }
 
     /// Whether AWS does not know the resource where it was looked for.
