@@ -110,7 +110,9 @@ pub fn check_write(path: &Path, purpose: Purpose) -> Result<(), WriteRefused> {
             ))
         }
         Err(OpenFailure::NotAFile) => return Err(refuse("it is not a regular file".to_string())),
-        Err(OpenFailure::Io(action, e)) => return Err(refuse(format!("could not {action} it: {e}"))),
+        Err(OpenFailure::Io(action, e)) => {
+            return Err(refuse(format!("could not {action} it: {e}")))
+        }
     };
     if let Some(kept) = kept_at(path) {
         let own = purpose == Purpose::DeliveredCode

@@ -243,6 +243,12 @@ fn a_replayed_approval_is_refused_even_when_its_attempt_was_journaled_elsewhere(
 /// the project, the approved digest, and the journal's one `failed` record.
 fn retrieval_failing_once(status: u16, code: &str) -> (Env, String, Value) {
     let env = project_of_every_kind(CODE);
+    // The state exists before the plan: a plan made before it existed is approved for its
+    // creation too, which the first apply carries out (DESIGN.md section 5.8).
+    env.write(
+        "lockward.state.json",
+        r#"{"format_version": 1, "lineage": "7f1c0a8e-0000-4000-8000-0000000000c1", "serial": 1, "resources": {}}"#,
+    );
     let approved = plan_digest_of_target(&env, SITE_A);
     env.faults(json!({"rules": [
         {"operation": "GetJobUnlockCode", "kind": "error", "status": status,

@@ -59,8 +59,11 @@ fn two_symlinks_to_one_config_are_one_project_with_one_state_and_one_delivery() 
     );
     for side in ["a", "b"] {
         fs::create_dir(env.path(side)).unwrap();
-        std::os::unix::fs::symlink("../real/lockward.yaml", env.path(&format!("{side}/lockward.yaml")))
-            .unwrap();
+        std::os::unix::fs::symlink(
+            "../real/lockward.yaml",
+            env.path(&format!("{side}/lockward.yaml")),
+        )
+        .unwrap();
     }
     let plan_a = env.lockward(&["plan", "-c", "a/lockward.yaml", "--format", "json"]);
     let plan_b = env.lockward(&["plan", "-c", "b/lockward.yaml", "--format", "json"]);
@@ -76,14 +79,23 @@ fn two_symlinks_to_one_config_are_one_project_with_one_state_and_one_delivery() 
         .success();
     assert_eq!(env.read("real/site-a.code"), CODE);
     assert!(env.path("real/lockward.state.json").exists());
-    for stray in ["a/lockward.state.json", "b/lockward.state.json", "a/site-a.code", "b/site-a.code"] {
+    for stray in [
+        "a/lockward.state.json",
+        "b/lockward.state.json",
+        "a/site-a.code",
+        "b/site-a.code",
+    ] {
         assert!(!env.path(stray).exists(), "{stray} was written");
     }
     // The same approval through the other name is the same project's: the code is delivered.
     env.lockward(&["apply", "-c", "b/lockward.yaml", "--approve", &digest])
         .success()
         .stderr_has("Nothing to apply");
-    assert_eq!(count(&env, "GetJobUnlockCode"), 1, "one code, one retrieval");
+    assert_eq!(
+        count(&env, "GetJobUnlockCode"),
+        1,
+        "one code, one retrieval"
+    );
     assert!(!env.path("b/lockward.state.json").exists());
 }
 
@@ -100,8 +112,10 @@ fn an_approval_never_runs_against_another_s3_state_store_chosen_by_the_environme
     })
     .unwrap();
     for s3 in [&env.emulator, &other] {
-        s3.seed(json!({"s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled"}]}))
-            .unwrap();
+        s3.seed(
+            json!({"s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled"}]}),
+        )
+        .unwrap();
     }
     env.seed(json!({"glacier": [vault("v0")]}));
     env.write(
@@ -136,7 +150,9 @@ fn an_approval_never_runs_against_another_s3_state_store_chosen_by_the_environme
     assert!(
         other.state()["s3"][0]["objects"]
             .as_array()
-            .is_none_or(|o| o.iter().all(|o| !o["key"].as_str().unwrap().ends_with(".json"))),
+            .is_none_or(|o| o
+                .iter()
+                .all(|o| !o["key"].as_str().unwrap().ends_with(".json"))),
         "no state was written to the other S3: {}",
         other.state()
     );
@@ -154,7 +170,9 @@ fn a_state_store_created_behind_the_apply_makes_the_plan_stale_before_any_call()
         let env = Env::new();
         env.seed(json!({"glacier": [vault("v0")]}));
         let backend = if s3 {
-            env.seed(json!({"s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled"}]}));
+            env.seed(
+                json!({"s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled"}]}),
+            );
             format!("backend:\n  s3:\n    bucket: {BUCKET}\n    key: {KEY}\n")
         } else {
             String::new()
@@ -177,8 +195,10 @@ fn a_state_store_created_behind_the_apply_makes_the_plan_stale_before_any_call()
                             "serial": 4, "resources": {}})
         .to_string();
         if s3 {
-            env.seed(json!({"s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled",
-                                    "objects": [{"key": KEY, "body": theirs}]}]}));
+            env.seed(
+                json!({"s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled",
+                                    "objects": [{"key": KEY, "body": theirs}]}]}),
+            );
         } else {
             env.write("lockward.state.json", &theirs);
         }
@@ -227,7 +247,9 @@ fn state_push_refuses_an_errored_file_from_another_backend_and_keeps_it() {
     s3_project(&env, "", KEY, &["v0"]);
     // Another project, whose state is another key in the same bucket, not created yet.
     s3_project(&env, "other/", "other/lockward.state.json", &["v0"]);
-    env.faults(json!({"rules": [{"operation": "PutObject", "key": KEY, "kind": "drop_before_apply"}]}));
+    env.faults(
+        json!({"rules": [{"operation": "PutObject", "key": KEY, "kind": "drop_before_apply"}]}),
+    );
     env.lockward(&["apply", "--auto-approve"])
         .code(1)
         .stderr_has("lockward state push");
@@ -247,10 +269,20 @@ fn state_push_refuses_an_errored_file_from_another_backend_and_keeps_it() {
     assert_eq!(kept["errored_from"]["key"], KEY);
     assert!(name.contains(kept["errored_from"]["lock_id"].as_str().unwrap()));
 
-    env.lockward(&["state", "push", "-c", "other/lockward.yaml", path.to_str().unwrap()])
-        .code(1)
-        .stderr_has("nothing was pushed");
-    assert_eq!(fs::read_to_string(&path).unwrap(), text, "the file is kept as it was");
+    env.lockward(&[
+        "state",
+        "push",
+        "-c",
+        "other/lockward.yaml",
+        path.to_str().unwrap(),
+    ])
+    .code(1)
+    .stderr_has("nothing was pushed");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        text,
+        "the file is kept as it was"
+    );
     let keys: Vec<String> = env.aws_state()["s3"][0]["objects"]
         .as_array()
         .unwrap()
@@ -279,12 +311,19 @@ fn state_push_refuses_an_errored_file_from_another_backend_and_keeps_it() {
 /// A state key that is another state's lock, backup or journal is a located config error.
 #[test]
 fn a_backend_key_that_names_another_states_objects_is_refused() {
-    for key in ["prod/a.json.lock", "prod/a.json.backup", "prod/a.json.journal/x.jsonl"] {
+    for key in [
+        "prod/a.json.lock",
+        "prod/a.json.backup",
+        "prod/a.json.journal/x.jsonl",
+    ] {
         let env = Env::new();
-        env.config(&format!("backend:\n  s3:\n    bucket: {BUCKET}\n    key: {key}\n"));
+        env.config(&format!(
+            "backend:\n  s3:\n    bucket: {BUCKET}\n    key: {key}\n"
+        ));
         let run = env.lockward(&["validate"]);
         assert_ne!(run.code, 0, "{key}: {}", run.stderr);
-        run.stderr_has("lockward.yaml:").stderr_has("could be another state's");
+        run.stderr_has("lockward.yaml:")
+            .stderr_has("could be another state's");
         assert!(env.calls().is_empty());
     }
 }
@@ -343,9 +382,7 @@ fn lockward_now_is_checked_before_the_first_backend_call() {
         // The backend's S3 and STS calls reach the emulator; its other services would not.
         cmd.env("AWS_ENDPOINT_URL_S3", env.emulator.url())
             .env("AWS_ENDPOINT_URL_STS", env.emulator.url());
-        env.run(&mut cmd)
-            .code(1)
-            .stderr_has("LOCKWARD_NOW is set");
+        env.run(&mut cmd).code(1).stderr_has("LOCKWARD_NOW is set");
         assert!(env.calls().is_empty(), "{command:?}: {:?}", env.calls());
     }
 }
@@ -362,16 +399,18 @@ fn the_state_bucket_is_never_given_object_lock_and_its_risks_are_warned() {
     ));
     let run = env.lockward(&["plan"]);
     assert!(
-        run.stdout.contains("the bucket that keeps lockward's own state"),
+        run.stdout
+            .contains("the bucket that keeps lockward's own state"),
         "{}\n{}",
         run.stdout,
         run.stderr
     );
-    run.code(1)
-        .stderr_has("does not have versioning enabled");
+    run.code(1).stderr_has("does not have versioning enabled");
     env.lockward(&["apply", "--auto-approve"]).code(1);
-    assert!(env.mutating_calls().iter().all(|c| c != "PutObjectLockConfiguration"
-        && c != "PutBucketVersioning"));
+    assert!(env
+        .mutating_calls()
+        .iter()
+        .all(|c| c != "PutObjectLockConfiguration" && c != "PutBucketVersioning"));
     // Object Lock set by someone else: a warning.
     let env = Env::new();
     env.seed(json!({"glacier": [vault("v0")],
@@ -426,10 +465,14 @@ fn the_hint_for_a_lock_lockward_did_not_write_works_as_typed() {
 fn demo_never_writes_into_a_real_project_and_runs_twice_in_its_own_directory() {
     let env = crate::support::project_of_every_kind(CODE);
     env.write("lockward.state.json", "{\"kept\": true}");
-    let before: Vec<(String, String)> = ["lockward.yaml", "lockward.state.json", "policies/audit.json"]
-        .iter()
-        .map(|f| (f.to_string(), env.read(f)))
-        .collect();
+    let before: Vec<(String, String)> = [
+        "lockward.yaml",
+        "lockward.state.json",
+        "policies/audit.json",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), env.read(f)))
+    .collect();
     env.lockward(&["demo", "--dir", "."])
         .code(1)
         .stderr_has("refusing to run the demo");
@@ -501,7 +544,10 @@ fn a_local_state_plan_says_the_guarantee_is_per_copy_and_warns_when_git_tracks_i
     env.lockward(&["plan", "--format", "markdown"])
         .success()
         .stdout_has("holds per copy of this file");
-    env.write("lockward.state.json", &state_body("7f1c0a8e-0000-4000-8000-0000000000a2", 1));
+    env.write(
+        "lockward.state.json",
+        &state_body("7f1c0a8e-0000-4000-8000-0000000000a2", 1),
+    );
     let git = |args: &[&str]| {
         let ok = std::process::Command::new("git")
             .args(args)

@@ -11,9 +11,9 @@ use crate::aws::ClientOptions;
 use crate::cli::{ConfigArg, StateArg};
 use crate::config::{self, Config, Provider, Resource};
 use crate::environment;
+use crate::files::{KeptFile, Role};
 use crate::kinds::Address;
 use crate::plan::{self, LiveSnapshot, Plan, StateStoreRef};
-use crate::files::{KeptFile, Role};
 use crate::refresh::{self, Clients};
 use crate::state::{StateBackend, StateFile};
 
@@ -339,7 +339,8 @@ impl Project {
         let live = refresh::refresh(&self.config, resources, clients, parallelism).await?;
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
-        let plan = plan::plan(&self.config, &live, recorded, now).with_state_store(Some(store.clone()));
+        let plan =
+            plan::plan(&self.config, &live, recorded, now).with_state_store(Some(store.clone()));
         Ok((plan, live))
     }
 

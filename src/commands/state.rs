@@ -75,7 +75,9 @@ pub fn force_unlock(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("lock {} was not released", args.lock_id))?;
     match holder {
         Some(h) => say(format_args!("Released lock {} ({h}).", h.id)),
-        None => say(format_args!("Released {lock} (ETag {etag}), which lockward did not write.")),
+        None => say(format_args!(
+            "Released {lock} (ETag {etag}), which lockward did not write."
+        )),
     }
     let errored = crate::state::backend::errored_state_path(&project.config.dir, &args.lock_id);
     if errored.exists() {

@@ -220,8 +220,8 @@ impl StateStore {
                 source,
             }
         };
-        let mut bytes = serde_json::to_vec_pretty(&next)
-            .map_err(|e| io_err("encode")(io::Error::other(e)))?;
+        let mut bytes =
+            serde_json::to_vec_pretty(&next).map_err(|e| io_err("encode")(io::Error::other(e)))?;
         bytes.push(b'\n');
         let temp = durable::write_temp_beside(&self.path, &bytes)
             .map_err(io_err("write a temporary file beside"))?;
