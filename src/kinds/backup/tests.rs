@@ -401,7 +401,7 @@ fn live_json_names_its_state_in_snake_case() {
 #[test]
 fn every_cell_says_whether_its_actions_lower_protection() {
     let grace = live_grace(35, Some(365), now() + hours(48));
-    let cells: Vec<(BackupDesired, BackupLive, Vec<(ActionKind, bool)>)> = vec![
+    let cells: Vec<LoweringCell> = vec![
         // Removing a lock, governance or compliance in its grace, allows everything it refused.
         (none(), live_governance(35, None), vec![(DELETE, true)]),
         (none(), grace.clone(), vec![(DELETE, true)]),
@@ -490,3 +490,6 @@ fn a_retention_widens_when_its_minimum_falls_or_its_maximum_rises() {
         r(Some(7), Some(30))
     ));
 }
+
+/// One cell: the desired value, the live value, each action with whether it lowers protection.
+type LoweringCell = (BackupDesired, BackupLive, Vec<(ActionKind, bool)>);

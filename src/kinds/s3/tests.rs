@@ -433,7 +433,7 @@ fn lowering(d: &Decision) -> Vec<(ActionKind, bool)> {
 fn every_cell_says_whether_its_actions_lower_protection() {
     use RetentionPeriod::{Days, Years};
     let enabled_with = |r: Option<DefaultRetention>| desired(ObjectLockState::Enabled, r);
-    let cells: Vec<(S3Desired, S3Live, Vec<(ActionKind, bool)>)> = vec![
+    let cells: Vec<LoweringCell> = vec![
         // Turning Object Lock on, with or without a default, lowers nothing.
         (
             enabled_with(Some(compliance(SEVEN_YEARS))),
@@ -567,3 +567,6 @@ fn a_period_may_be_shorter_by_the_reading_that_leaves_the_least_retention() {
     assert!(may_be_shorter(Days(1826), Years(5)));
     assert!(!may_be_shorter(Days(1827), Years(5)));
 }
+
+/// One cell: the desired value, the live value, each action with whether it lowers protection.
+type LoweringCell = (S3Desired, S3Live, Vec<(ActionKind, bool)>);
