@@ -6,6 +6,7 @@
 
 mod apply;
 mod approval;
+mod attempts;
 mod backup;
 mod discovery;
 mod discovery_scopes;

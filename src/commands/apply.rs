@@ -67,7 +67,7 @@ pub fn run_with(
     let writer = lock.writer();
     let journal = lock.journal();
     let state = backend.load()?;
-    let history = backend.read_journal()?.history();
+    let history = backend.read_journal()?.history().with_pending(&state);
 
     let rt = runtime()?;
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;

@@ -4,6 +4,6 @@ pub mod history;
 pub mod model;
 pub mod planner;
 
-pub use history::{Attempt, Effect, History};
+pub use history::{Attempt, Effect, History, Unreadable};
 pub use model::*;
 pub use planner::{physical_key, plan, Live, LiveSnapshot, Observed, Recorded};
