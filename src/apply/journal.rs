@@ -406,12 +406,7 @@ impl Journal {
     pub fn read_all(&self) -> Result<JournalContents, JournalError> {
         let mut file = match durable::open_existing(&self.path, OpenOptions::new().read(true)) {
             Ok(Some(file)) => file,
-            Ok(None) => {
-                return Ok(JournalContents {
-                    sources: Some(Default::default()),
-                    ..JournalContents::default()
-                })
-            }
+            Ok(None) => return Ok(JournalContents::default()),
             Err(failure) => return Err(self.open_error(failure)),
         };
         let mut bytes = Vec::new();

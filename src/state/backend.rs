@@ -139,7 +139,12 @@ impl StateBackend {
     /// object in S3.
     pub fn read_journal(&self) -> Result<JournalContents, BackendError> {
         match self {
-            StateBackend::Local(path) => Ok(Journal::for_state(path).read_all()?),
+            StateBackend::Local(path) => {
+                let mut contents = Journal::for_state(path).read_all()?;
+                // No journal file: none of the runs the state lists has its journal here.
+                contents.sources.get_or_insert_with(Default::default);
+                Ok(contents)
+            }
             StateBackend::S3(s3) => Ok(s3.read_journals()?),
         }
     }
