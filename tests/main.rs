@@ -7,6 +7,7 @@
 mod answers;
 mod apply;
 mod approval;
+mod attempts;
 mod backup;
 mod discovery;
 mod discovery_scopes;

@@ -1191,6 +1191,7 @@ proptest! {
                 target: Some(test_target()),
                 detail: serde_json::Map::new(),
             }])]),
+            ..History::default()
         };
         let state = state(&w.triples);
         let plan_with = |history: &History| plan(

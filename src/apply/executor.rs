@@ -108,7 +108,23 @@ pub(crate) struct Run<'a> {
     /// `done` records and saves queued but not waited for, each with what its failure means:
     /// the run waits for them all before it ends.
     settled: Mutex<Vec<(crate::apply::commit::Queued, &'static str)>>,
+    /// Proofs that the state lock is still this run's, one for all that wait at once.
+    proofs: GroupCommit<()>,
+    /// The pending attempt (its id in the state) of each irreversible call in flight.
+    open_attempts: Mutex<std::collections::HashMap<(Address, ActionKind), String>>,
+    /// Pending attempts whose outcome is written to the journal: the state drops them at the
+    /// end of the run (one write settles them all).
+    settled_attempts: Mutex<Vec<String>>,
+    /// Set when the state lock was found not to be this run's any more.
+    lock_lost: AtomicBool,
 }
+
+/// How a call that took effect but could be recorded nowhere (neither the state nor the
+/// journal could be written: a full disk) is reported: never as failed.
+pub const UNRECORDED: &str = "initiated but not recorded";
+
+/// The message of a run that lost its lock: it starts nothing more.
+pub const LOCK_LOST: &str = "the state lock is no longer this run's (someone force-unlocked it, and another run may hold it now): nothing more was started; every outcome this run has is in its own journal";
 
 /// How to tell, after a failure whose outcome is unknown, whether a call took effect.
 pub(crate) struct Recheck<'a, F> {
@@ -153,7 +169,7 @@ impl<'a> Executor<'a> {
             .collect();
         let state = Arc::new(Mutex::new(state));
         let run = Run {
-            saves: state_writer(self.store.clone(), state.clone()),
+            saves: state_writer(self.store.clone(), self.journal.clone(), state.clone()),
             journal: journal_writer(self.journal.clone()),
             state: state.clone(),
             stop: AtomicBool::new(false),
@@ -161,6 +177,10 @@ impl<'a> Executor<'a> {
             plan_digest: &plan.digest,
             fatal: Mutex::new(None),
             settled: Mutex::new(Vec::new()),
+            proofs: lock_prover(self.store.clone()),
+            open_attempts: Mutex::new(std::collections::HashMap::new()),
+            settled_attempts: Mutex::new(Vec::new()),
+            lock_lost: AtomicBool::new(false),
         };
         let mut report = ApplyReport::default();
         for (rp, recovery) in plan.recoveries() {
@@ -186,8 +206,23 @@ impl<'a> Executor<'a> {
                 lock(&run.fatal).get_or_insert(FatalError(format!("{what}: {e}")));
             }
         }
+        // Every outcome is in the journal now: one write settles the pending attempts whose
+        // outcome is there (any other stays pending, and counts as unknown).
+        let settled_ids = std::mem::take(&mut *lock(&run.settled_attempts));
+        if lock(&run.fatal).is_none() && !settled_ids.is_empty() {
+            lock(&state)
+                .attempts
+                .retain(|a| !settled_ids.contains(&a.id));
+            if let Err(e) = run.saves.commit(()).await {
+                lock(&run.fatal)
+                    .get_or_insert(FatalError(format!("could not save the state file: {e}")));
+            }
+        }
         if let Some(fatal) = lock(&run.fatal).take() {
             return Err(fatal);
+        }
+        if run.lock_lost.load(Ordering::SeqCst) {
+            return Err(FatalError(LOCK_LOST.to_string()));
         }
         drop(run);
         let state = lock(&state).clone();
@@ -218,6 +253,12 @@ impl<'a> Executor<'a> {
                 (Some(resource), Some(clients)) => {
                     match self.step(rp, resource, clients, action, run).await {
                         Ok(note) => {
+                            self.event(address, action.action, Some(ActionOutcome::Done), &note);
+                            ActionOutcome::Done
+                        }
+                        Err(StepError(message)) if message.starts_with(UNRECORDED) => {
+                            // The call took effect: it did not fail, it is not recorded.
+                            let note = message.lines().next().unwrap_or_default().to_string();
                             self.event(address, action.action, Some(ActionOutcome::Done), &note);
                             ActionOutcome::Done
                         }
@@ -328,17 +369,50 @@ impl<'a> Executor<'a> {
     }
 }
 
-/// Saves the shared state when steps ask, one write for all that wait at once.
-fn state_writer(store: StateWriter, state: Arc<Mutex<StateFile>>) -> GroupCommit<()> {
+/// Saves the shared state when steps ask, one write for all that wait at once. Once this
+/// run's journal exists, the state lists it among its runs (a listed journal that goes
+/// missing is noticed by every later plan).
+fn state_writer(
+    store: StateWriter,
+    journal: RunJournal,
+    state: Arc<Mutex<StateFile>>,
+) -> GroupCommit<()> {
     GroupCommit::spawn(move |_waiting: Vec<()>| {
         // Every update of the steps now waiting was applied before they asked for the save.
-        let mut snapshot = lock(&state).clone();
+        let mut snapshot = {
+            let mut shared = lock(&state);
+            let run = store.run();
+            let name = journal.name();
+            if journal.written() && !shared.runs.iter().any(|r| r.journal == name) {
+                shared.runs.push(crate::state::RunEntry {
+                    lock_id: run.lock_id.clone(),
+                    started: run.started,
+                    journal: name,
+                });
+            }
+            shared.clone()
+        };
         store.save(&mut snapshot).map_err(|e| e.to_string())?;
         let mut shared = lock(&state);
         shared.format_version = snapshot.format_version;
         shared.lineage = snapshot.lineage;
         shared.serial = snapshot.serial;
+        shared.epoch = snapshot.epoch;
+        shared.lock_id = snapshot.lock_id;
         Ok(())
+    })
+}
+
+/// Proves the state lock is still this run's when steps ask, one proof for all that wait.
+fn lock_prover(store: StateWriter) -> GroupCommit<()> {
+    GroupCommit::spawn(move |_waiting: Vec<()>| {
+        match store.still_holds_lock() {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(LOCK_LOST.to_string()),
+        Err(e) => Err(format!(
+            "could not prove that the state lock is still this run's ({e}), so the call was not made"
+        )),
+    }
     })
 }
 
@@ -378,8 +452,63 @@ impl Step<'_, '_> {
         detail: Value,
     ) -> Result<(), FatalError> {
         let effect = (phase == Phase::Failed).then_some(Effect::Unknown);
+        let detail = if phase == Phase::Intent {
+            self.before_call(action, detail).await?
+        } else {
+            detail
+        };
         self.write_journal(action.into(), phase, effect, detail)
             .await
+    }
+
+    /// What comes before a mutating call's `intent` (DESIGN.md sections 5.9 and 5.10): for an
+    /// irreversible call, the state saved with the attempt pending (one write for every
+    /// attempt waiting at once); for it and for a delayed call, proof that the state lock is
+    /// still this run's. A run that lost its lock starts nothing more. Returns the intent's
+    /// detail, naming the pending attempt.
+    async fn before_call(&self, action: ActionKind, detail: Value) -> Result<Value, FatalError> {
+        if self.run.lock_lost.load(Ordering::SeqCst) {
+            return Err(FatalError(LOCK_LOST.to_string()));
+        }
+        let mut detail = detail;
+        if self.reversibility == Reversibility::Irreversible {
+            let id = uuid::Uuid::new_v4().to_string();
+            {
+                let mut state = lock(&self.run.state);
+                let run = self.exec.store.run().lock_id.clone();
+                state.attempts.push(crate::state::PendingAttempt {
+                    id: id.clone(),
+                    address: self.address.clone(),
+                    action,
+                    plan_digest: self.run.plan_digest.to_string(),
+                    at: (self.exec.clock)(),
+                    target: self.target.clone(),
+                    run,
+                });
+            }
+            self.run
+                .saves
+                .commit(())
+                .await
+                .map_err(|e| self.fatal(format!("could not save the state file: {e}")))?;
+            lock(&self.run.open_attempts).insert((self.address.clone(), action), id.clone());
+            if let Value::Object(map) = &mut detail {
+                map.insert("attempt".into(), Value::String(id));
+            }
+        }
+        if self.reversibility != Reversibility::Reversible {
+            if let Err(e) = self.run.proofs.commit(()).await {
+                self.run.stop.store(true, Ordering::SeqCst);
+                if e == LOCK_LOST {
+                    self.run.lock_lost.store(true, Ordering::SeqCst);
+                }
+                return Err(FatalError(format!(
+                    "{} not attempted: {e}",
+                    action.as_str()
+                )));
+            }
+        }
+        Ok(detail)
     }
 
     /// Appends a journal record and waits until it is durable, even a `done` (which
@@ -391,11 +520,20 @@ impl Step<'_, '_> {
         detail: Value,
     ) -> Result<(), FatalError> {
         let record = self.record(action.into(), phase, None, detail);
+        let settles = if phase.settles_intent() {
+            lock(&self.run.open_attempts).remove(&(self.address.clone(), action))
+        } else {
+            None
+        };
         self.run
             .journal
             .commit(record)
             .await
-            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
+            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
+        if let Some(id) = settles {
+            lock(&self.run.settled_attempts).push(id);
+        }
+        Ok(())
     }
 
     fn record(
@@ -438,6 +576,22 @@ impl Step<'_, '_> {
         detail: Value,
     ) -> Result<(), FatalError> {
         let record = self.record(action, phase, effect, detail);
+        // The record that settles a pending attempt: the state may drop it once this record
+        // is durable (at the end of the run, after every queued record is).
+        let settles = match action {
+            JournalAction::Api(kind) if phase.settles_intent() => {
+                lock(&self.run.open_attempts).remove(&(self.address.clone(), kind))
+            }
+            _ => None,
+        };
+        let written = self.append(record, phase).await;
+        if let (Ok(()), Some(id)) = (&written, settles) {
+            lock(&self.run.settled_attempts).push(id);
+        }
+        written
+    }
+
+    async fn append(&self, record: JournalRecord, phase: Phase) -> Result<(), FatalError> {
         if phase == Phase::Done {
             // A `done` follows the state save that recorded the outcome, so nothing depends on
             // it being on disk before the next step: it is queued in order (every later record
@@ -488,6 +642,15 @@ impl Step<'_, '_> {
                 other => return Ok(other),
             }
         }
+    }
+
+    /// A call that took effect, whose result neither the state nor the journal could hold:
+    /// the run stops with `what` (which names the lock id, not a secret) as its message.
+    pub(crate) fn unrecorded(&self, what: String) -> StepError {
+        let message = format!("{UNRECORDED}: {what}");
+        self.run.stop.store(true, Ordering::SeqCst);
+        *lock(&self.run.fatal) = Some(FatalError(message.clone()));
+        StepError(message)
     }
 
     fn fatal(&self, message: String) -> FatalError {

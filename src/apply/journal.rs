@@ -187,6 +187,20 @@ pub struct DamagedLine {
     pub torn_tail: bool,
     /// Why it could not be read.
     pub reason: String,
+    /// Whether the line is the start of a record cut off while it was written (a crash or a
+    /// full disk; a later append closed it off). Any other damaged line is a record lockward
+    /// cannot read (a newer lockward's, or edited): it may be the only trace of an attempt, so
+    /// the irreversible actions it may concern are refused (DESIGN.md section 5.9).
+    pub cut_off: bool,
+    /// The address the line names, when it is JSON with a readable `address`.
+    pub address: Option<Address>,
+}
+
+impl DamagedLine {
+    /// Whether the line may hide an attempt: it is not merely a record cut off mid-write.
+    pub fn unreadable(&self) -> bool {
+        !self.cut_off
+    }
 }
 
 /// What [`Journal::read_all`] found.
@@ -197,6 +211,10 @@ pub struct JournalContents {
     /// Every line that could not be read, in file order. A torn line that a later append
     /// closed off shows here with `torn_tail: false`.
     pub damaged: Vec<DamagedLine>,
+    /// The journals read (the local journal's file name, or each S3 journal object's key),
+    /// when the backend lists them: a run the state lists whose journal is not here is
+    /// missing.
+    pub sources: Option<std::collections::BTreeSet<String>>,
 }
 
 impl JournalContents {
@@ -270,6 +288,16 @@ impl JournalContents {
             }
         }
         history.attempts.retain(|_, v| !v.is_empty());
+        history.unreadable = self
+            .damaged
+            .iter()
+            .filter(|d| d.unreadable())
+            .map(|d| crate::plan::Unreadable {
+                address: d.address.clone(),
+                reason: format!("journal line {}: {}", d.line, d.reason),
+            })
+            .collect();
+        history.journals = self.sources.clone();
         history
     }
 }
@@ -384,7 +412,14 @@ impl Journal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| self.io("read", e))?;
-        Ok(parse(&bytes))
+        let mut contents = parse(&bytes);
+        contents.sources = self.file_name().map(|name| [name].into());
+        Ok(contents)
+    }
+
+    /// The journal's file name, as the state's runs name it.
+    pub fn file_name(&self) -> Option<String> {
+        Some(self.path.file_name()?.to_string_lossy().into_owned())
     }
 
     /// Opens (creating it 0600, and fsyncing the directory so the new file survives a crash)
@@ -450,19 +485,32 @@ pub(crate) fn parse(bytes: &[u8]) -> JournalContents {
         }
         match serde_json::from_slice::<JournalRecord>(text) {
             Ok(record) => contents.records.push(record),
-            Err(err) => contents.damaged.push(DamagedLine {
-                line: index + 1,
-                offset: start as u64,
-                torn_tail: !terminated,
-                reason: if !terminated {
-                    format!(
-                        "the last line was cut off while it was written (a crash or a full \
-                         disk): {err}"
-                    )
-                } else {
-                    format!("not a journal record: {err}")
-                },
-            }),
+            Err(err) => {
+                // Only the start of a record ends early: anything else is a whole line that
+                // is not a record this lockward reads.
+                let cut_off = err.is_eof();
+                let address = serde_json::from_slice::<Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("address")?.as_str()?.parse::<Address>().ok());
+                contents.damaged.push(DamagedLine {
+                    line: index + 1,
+                    offset: start as u64,
+                    torn_tail: !terminated,
+                    reason: if cut_off {
+                        format!(
+                            "the line was cut off while it was written (a crash or a full \
+                             disk): {err}"
+                        )
+                    } else {
+                        format!(
+                            "not a journal record this lockward can read (written by a newer \
+                             lockward, or edited): {err}"
+                        )
+                    },
+                    cut_off,
+                    address,
+                })
+            }
         }
     }
     contents
@@ -572,6 +620,7 @@ mod tests {
                 record("b", ActionKind::AbortLock, Phase::Intent),
             ],
             damaged: vec![],
+            sources: None,
         };
         let open: Vec<String> = contents
             .unsettled_intents()

@@ -75,7 +75,7 @@ pub fn run_with(
     let writer = lock.writer();
     let journal = lock.journal();
     let mut state = backend.load()?;
-    let history = backend.read_journal()?.history();
+    let history = backend.read_journal()?.history().with_pending(&state);
     let store = project.state_store(&backend, &state)?;
 
     let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));

@@ -161,7 +161,7 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
             .filter(|(a, _)| adopted.iter().any(|(r, _, _)| &r.address == a))
             .collect(),
     };
-    let history = backend.read_journal()?.history();
+    let history = backend.read_journal()?.history().with_pending(&state);
     let recorded = plan::Recorded {
         state: &state,
         history: &history,

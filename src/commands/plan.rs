@@ -40,7 +40,10 @@ pub fn run_with(
     // `plan` takes no lock: it reads the state and every journal as they are now.
     let backend = project.backend(session)?;
     let state = backend.load()?;
-    let history = backend.read_journal()?.history();
+    let mut history = backend.read_journal()?.history().with_pending(&state);
+    if !state.attempts.is_empty() {
+        history.running = backend.running();
+    }
     let store = project.state_store(&backend, &state)?;
     let backend_target = match &out_path {
         Some(_) => backend.target()?,

@@ -2,13 +2,14 @@
 //! preflight read it: one [`Attempt`] per `intent` record, settled by the record after it.
 //! Pure data; the journal file is read in `apply::journal`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::kinds::Address;
+use crate::state::StateFile;
 
 use super::model::{ActionKind, Reversibility, Target};
 
@@ -93,10 +94,27 @@ impl Attempt {
     }
 }
 
+/// A journal line lockward could not read: it may be the only trace of an attempt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unreadable {
+    /// The address it names, when that much could be read; `None` concerns every resource.
+    pub address: Option<Address>,
+    /// Where it is and why it could not be read.
+    pub reason: String,
+}
+
 /// Every attempt the journal remembers, by address, in journal order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
     pub attempts: BTreeMap<Address, Vec<Attempt>>,
+    /// Journal lines that are not records this lockward reads (a torn last line is not one).
+    pub unreadable: Vec<Unreadable>,
+    /// The journals that were read, when the backend lists them (see
+    /// [`crate::apply::journal::JournalContents::sources`]).
+    pub journals: Option<BTreeSet<String>>,
+    /// The lock id of the run holding the state lock now, when known: its pending attempts
+    /// are in flight.
+    pub running: Option<String>,
 }
 
 impl History {
@@ -126,5 +144,74 @@ impl History {
                 && a.plan_digest.as_deref() == Some(plan_digest)
                 && a.effect != Effect::None
         })
+    }
+
+    /// This history with the attempts `state` holds pending (DESIGN.md section 5.9) that the
+    /// journal does not know of: each counts as `unknown` (its call may have been made), even
+    /// when the journal that would say more is lost.
+    pub fn with_pending(mut self, state: &StateFile) -> History {
+        for pending in &state.attempts {
+            let known = self.attempts.get_mut(&pending.address).and_then(|all| {
+                all.iter_mut()
+                    .find(|a| a.detail_str("attempt") == Some(pending.id.as_str()))
+            });
+            if let Some(known) = known {
+                // The journal has its intent; with no outcome yet, it is still in flight.
+                if known.effect == Effect::Unknown {
+                    known.detail.insert("pending".into(), Value::Bool(true));
+                    known
+                        .detail
+                        .insert("run".into(), Value::String(pending.run.clone()));
+                }
+                continue;
+            }
+            let mut detail = Map::new();
+            detail.insert("attempt".into(), Value::String(pending.id.clone()));
+            detail.insert("run".into(), Value::String(pending.run.clone()));
+            detail.insert("pending".into(), Value::Bool(true));
+            self.attempts
+                .entry(pending.address.clone())
+                .or_default()
+                .push(Attempt {
+                    action: pending.action,
+                    reversibility: Reversibility::Irreversible,
+                    effect: Effect::Unknown,
+                    plan_digest: Some(pending.plan_digest.clone()),
+                    at: pending.at,
+                    target: Some(pending.target.clone()),
+                    detail,
+                });
+        }
+        self
+    }
+
+    /// The run an attempt is in flight in: a pending attempt whose run still holds the lock.
+    pub fn in_flight<'a>(&self, attempt: &'a Attempt) -> Option<&'a str> {
+        let run = attempt.detail_str("run")?;
+        (attempt.detail.get("pending") == Some(&Value::Bool(true))
+            && self.running.as_deref() == Some(run))
+        .then_some(run)
+    }
+
+    /// Why the irreversible actions of `address` must be refused (DESIGN.md section 5.9): a
+    /// journal line lockward cannot read that names it (or names nothing readable), or a run
+    /// that `state` lists whose journal is missing. An attempt that was recorded is never
+    /// forgotten by being unreadable. Empty when nothing stands in the way.
+    pub fn refusals(&self, state: &StateFile, address: &Address) -> Vec<String> {
+        let mut reasons: Vec<String> = self
+            .unreadable
+            .iter()
+            .filter(|u| u.address.as_ref().is_none_or(|a| a == address))
+            .map(|u| format!("a journal record cannot be read: {}", u.reason))
+            .collect();
+        if let Some(found) = &self.journals {
+            for run in state.runs.iter().filter(|r| !found.contains(&r.journal)) {
+                reasons.push(format!(
+                    "the journal {} of run {} (started {}), which the state lists, is missing",
+                    run.journal, run.lock_id, run.started
+                ));
+            }
+        }
+        reasons
     }
 }

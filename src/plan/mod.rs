@@ -5,6 +5,6 @@ pub mod model;
 pub mod planner;
 pub mod words;
 
-pub use history::{Attempt, Effect, History};
+pub use history::{Attempt, Effect, History, Unreadable};
 pub use model::*;
 pub use planner::{physical_key, plan, Live, LiveSnapshot, Observed, Recorded};

@@ -96,6 +96,9 @@ pub enum ActionStatus {
     Ready,
     /// Must wait until `not_before` (or on the outside world).
     Deferred,
+    /// Never carried out as things stand: an attempt of it may be recorded where lockward
+    /// cannot read it (DESIGN.md section 5.9); the reason says where.
+    Refused,
 }
 
 impl ActionStatus {
@@ -103,6 +106,7 @@ impl ActionStatus {
         match self {
             ActionStatus::Ready => "ready",
             ActionStatus::Deferred => "deferred",
+            ActionStatus::Refused => "refused",
         }
     }
 }
@@ -484,8 +488,11 @@ pub struct Recovery {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("allOf" = [
-    {"if": {"properties": {"outcome": {"enum": ["noop", "conflict"]}}},
+    {"if": {"properties": {"outcome": {"const": "noop"}}},
      "then": {"properties": {"actions": {"maxItems": 0}}}},
+    {"if": {"properties": {"outcome": {"const": "conflict"}}},
+     "then": {"properties": {"actions": {"anyOf": [{"maxItems": 0},
+        {"contains": {"properties": {"status": {"const": "refused"}}}}]}}}},
     {"if": {"properties": {"outcome": {"const": "change"}}},
      "then": {"properties": {"actions": {"contains": {"properties": {"status": {"const": "ready"}}}}}}},
     {"if": {"properties": {"outcome": {"const": "blocked"}}},
@@ -509,7 +516,7 @@ pub struct ResourcePlan {
     /// whose effect is unknown.
     #[schemars(extend("type" = "object", "required" = ["state"]))]
     pub recorded: Value,
-    /// In execution order. Empty for `noop` and `conflict`.
+    /// In execution order. Empty for `noop`; for `conflict`, empty or holding a refused one.
     pub actions: Vec<Action>,
     /// Warnings, reasons for blocked and conflict outcomes, hints. Not covered by the digest.
     pub messages: Vec<Message>,

@@ -179,14 +179,30 @@ fn plan_resource(
         // Only what the plan holds, so a saved plan's words are made again alike.
         decision.messages.push(super::words::looked_in_note(target));
     }
-    let outcome = decision.outcome();
-    let actions = if decision.conflict {
+    let mut outcome = decision.outcome();
+    let mut actions = if decision.conflict {
         Vec::new()
     } else {
         decision.actions
     };
     let mut messages = preface;
     messages.extend(decision.messages);
+    for attempt in &attempts {
+        if let Some(run) = recorded.history.in_flight(attempt) {
+            messages.push(Message::warning(format!(
+                "{} is in flight in run {run}, which holds the state lock: its outcome is not known yet",
+                attempt.action.as_str()
+            )));
+        }
+    }
+    let refusals = recorded.history.refusals(recorded.state, address);
+    if refuse_irreversible(&mut actions, &refusals) {
+        outcome = Outcome::Conflict;
+        messages.push(Message::error(format!(
+            "{address}'s irreversible actions are refused: an attempt of them may be recorded where lockward cannot read it ({})\nhint: {REFUSAL_HINT}",
+            refusals.join("; ")
+        )));
+    }
     let recorded_json = recorded_json(record, moved_from.as_ref(), &attempts);
     Planned {
         valid_until_hint: decision.valid_until,
@@ -205,6 +221,28 @@ fn plan_resource(
             recovery: decision.recovery,
         },
     }
+}
+
+/// What to do about a refusal.
+const REFUSAL_HINT: &str = "restore the journal as lockward wrote it (a newer lockward reads a newer one); if it is lost or cannot be restored, `lockward state quarantine JOURNAL` sets it aside and marks what it may hold as unknown, so each such action needs a new plan and a new approval";
+
+/// Marks every irreversible action `refused` when there are `refusals` (DESIGN.md section
+/// 5.9); true when one was.
+fn refuse_irreversible(actions: &mut [crate::plan::Action], refusals: &[String]) -> bool {
+    if refusals.is_empty() {
+        return false;
+    }
+    let mut refused = false;
+    for a in actions
+        .iter_mut()
+        .filter(|a| a.reversibility == crate::plan::Reversibility::Irreversible)
+    {
+        a.status = crate::plan::ActionStatus::Refused;
+        a.not_before = None;
+        a.reason = format!("refused: {}", refusals.join("; "));
+        refused = true;
+    }
+    refused
 }
 
 /// The `recorded` value of the plan: the record the decision used (if any), where it moved

@@ -195,6 +195,12 @@ fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Resul
             "       ",
             &a.reason,
         ),
+        (ActionStatus::Refused, _) => write_indented(
+            out,
+            &format!("     {}", paint.style(BOLD_RED, "refused: ")),
+            "       ",
+            &a.reason,
+        ),
     }
 }
 

@@ -422,6 +422,7 @@ fn status_words(a: &Action, place: Place) -> String {
             format!(", waits until {}", code(&t.to_string(), place))
         }
         (ActionStatus::Deferred, None) => ", waits".to_string(),
+        (ActionStatus::Refused, _) => ", **refused**".to_string(),
     }
 }
 

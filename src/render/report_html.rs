@@ -378,6 +378,7 @@ fn planned(a: &Action) -> Markup {
                 (ActionStatus::Ready, _) => { "ready" }
                 (ActionStatus::Deferred, Some(t)) => { "waits until " code { (when(t)) } }
                 (ActionStatus::Deferred, None) => { "waits" }
+                (ActionStatus::Refused, _) => { strong { "refused" } }
             }
             ": " (prose(&a.reason))
         }

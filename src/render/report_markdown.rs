@@ -306,6 +306,7 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
                     )
                 }
                 (ActionStatus::Deferred, None) => ", waits".to_string(),
+                (ActionStatus::Refused, _) => ", **refused**".to_string(),
             };
             writeln!(
                 out,

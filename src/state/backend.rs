@@ -137,7 +137,12 @@ impl StateBackend {
     /// object in S3.
     pub fn read_journal(&self) -> Result<JournalContents, BackendError> {
         match self {
-            StateBackend::Local(path) => Ok(Journal::for_state(path).read_all()?),
+            StateBackend::Local(path) => {
+                let mut contents = Journal::for_state(path).read_all()?;
+                // No journal file: none of the runs the state lists has its journal here.
+                contents.sources.get_or_insert_with(Default::default);
+                Ok(contents)
+            }
             StateBackend::S3(s3) => Ok(s3.read_journals()?),
         }
     }
@@ -194,6 +199,15 @@ impl StateBackend {
         })
     }
 
+    /// The lock id of the run holding the S3 state lock now (`None` when none does, or for
+    /// the local file, whose lock is not read without taking it).
+    pub fn running(&self) -> Option<String> {
+        match self {
+            StateBackend::Local(_) => None,
+            StateBackend::S3(s3) => s3.current_lock().ok().flatten()?.0.map(|h| h.id),
+        }
+    }
+
     /// The S3 state, when the backend is S3.
     pub fn s3(&self) -> Option<&Arc<S3State>> {
         match self {
@@ -227,11 +241,28 @@ impl HeldLock {
 
     /// Writes the state under this lock.
     pub fn writer(&self) -> StateWriter {
+        let (started, proof) = match &self.held {
+            Some(Held::Local(l)) => (
+                l.holder().started_at,
+                LockProof::Local {
+                    path: l.path().to_path_buf(),
+                    identity: l.identity(),
+                },
+            ),
+            Some(Held::S3 { holder, etag }) => (holder.started, LockProof::S3(etag.clone())),
+            None => (jiff::Timestamp::UNIX_EPOCH, LockProof::Released),
+        };
+        let run = RunMark {
+            lock_id: self.id().to_string(),
+            started,
+            proof,
+        };
         match &self.backend {
-            StateBackend::Local(path) => StateWriter::Local(StateStore::new(path)),
+            StateBackend::Local(path) => StateWriter::Local(StateStore::new(path), run),
             StateBackend::S3(s3) => StateWriter::S3 {
                 state: s3.clone(),
                 lock_id: self.id().to_string(),
+                run,
             },
         }
     }
@@ -276,22 +307,81 @@ impl Drop for HeldLock {
     }
 }
 
+/// How a run proves it still holds its lock (DESIGN.md section 5.10).
+#[derive(Clone, Debug)]
+enum LockProof {
+    /// The lock file at `path` is still the file this run locked.
+    Local {
+        path: PathBuf,
+        identity: Option<(u64, u64)>,
+    },
+    /// The lock object still has this ETag.
+    S3(String),
+    /// The lock was released or kept: nothing to prove with.
+    Released,
+}
+
+/// The run writing through a [`StateWriter`]: its lock id, when it took the lock, and how it
+/// proves it still holds it.
+#[derive(Clone, Debug)]
+pub struct RunMark {
+    pub lock_id: String,
+    pub started: jiff::Timestamp,
+    proof: LockProof,
+}
+
 /// Saves the state under a held lock.
 #[derive(Clone)]
 pub enum StateWriter {
-    Local(StateStore),
+    Local(StateStore, RunMark),
     S3 {
         state: Arc<S3State>,
         lock_id: String,
+        run: RunMark,
     },
 }
 
 impl StateWriter {
-    /// Writes `state` as the next version (see [`StateStore::save`]).
+    /// Writes `state` as the next version (see [`StateStore::save`]). The run's first write
+    /// marks the state as this run's: its `lock_id`, and an `epoch` one higher (DESIGN.md
+    /// section 5.10); like every write it is conditional on the version this run read or last
+    /// wrote, so a run whose lock was taken over (and the state written by the new holder)
+    /// fails here.
     pub fn save(&self, state: &mut StateFile) -> Result<(), StateError> {
+        let run = self.run();
+        if state.lock_id.as_deref() != Some(run.lock_id.as_str()) {
+            state.epoch = state.epoch.saturating_add(1);
+            state.lock_id = Some(run.lock_id.clone());
+        }
         match self {
-            StateWriter::Local(store) => store.save(state),
-            StateWriter::S3 { state: s3, lock_id } => s3.save(state, lock_id),
+            StateWriter::Local(store, _) => store.save(state),
+            StateWriter::S3 {
+                state: s3, lock_id, ..
+            } => s3.save(state, lock_id),
+        }
+    }
+
+    /// The run writing.
+    pub fn run(&self) -> &RunMark {
+        match self {
+            StateWriter::Local(_, run) | StateWriter::S3 { run, .. } => run,
+        }
+    }
+
+    /// Whether the state lock is still this run's (S3: a HEAD with `If-Match` on the lock
+    /// object's ETag; locally: the lock file is still the one this run locked). An error
+    /// says why it could not be told, which counts as not proven.
+    pub fn still_holds_lock(&self) -> Result<bool, String> {
+        match (&self.run().proof, self) {
+            (LockProof::S3(etag), StateWriter::S3 { state, .. }) => {
+                state.still_holds(etag).map_err(|e| e.to_string())
+            }
+            (LockProof::Local { path, identity }, _) => {
+                use std::os::unix::fs::MetadataExt;
+                let now = std::fs::symlink_metadata(path).map(|m| (m.dev(), m.ino()));
+                Ok(identity.is_some() && now.ok() == *identity)
+            }
+            _ => Ok(false),
         }
     }
 
@@ -317,7 +407,7 @@ impl StateWriter {
     /// is found by the preflight, before any call).
     pub fn unsaved(&self) -> Option<StateFile> {
         match self {
-            StateWriter::Local(_) => None,
+            StateWriter::Local(..) => None,
             StateWriter::S3 { state, .. } => state.unsaved(),
         }
     }
@@ -372,6 +462,15 @@ impl RunJournal {
         match self {
             RunJournal::Local(j) => j.path().display().to_string(),
             RunJournal::S3(j) => format!("s3://{}/{}", j.state.bucket, j.key),
+        }
+    }
+
+    /// The journal's name as the state's runs list it: the S3 object's key, or the local
+    /// journal's file name.
+    pub fn name(&self) -> String {
+        match self {
+            RunJournal::Local(j) => j.file_name().unwrap_or_default(),
+            RunJournal::S3(j) => j.key.clone(),
         }
     }
 

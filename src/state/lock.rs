@@ -214,6 +214,13 @@ impl StateLock {
         &self.path
     }
 
+    /// The lock file's device and inode as this process holds it: a lock file someone
+    /// removed (and another run created again) is another file.
+    pub fn identity(&self) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        self.file.metadata().ok().map(|m| (m.dev(), m.ino()))
+    }
+
     /// Who holds the lock: this process.
     pub fn holder(&self) -> &LockHolder {
         &self.holder

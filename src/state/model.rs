@@ -24,6 +24,58 @@ pub struct StateFile {
     pub serial: u64,
     /// Keyed by address text, sorted.
     pub resources: BTreeMap<String, Record>,
+    /// How many times a run took the lock and wrote the state (DESIGN.md section 5.10):
+    /// each run's first write raises it by one, conditionally, so a run whose lock was taken
+    /// over finds the state moved on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub epoch: u64,
+    /// The lock id of the run that wrote this version (absent before any run wrote it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_id: Option<String>,
+    /// Every run that wrote a journal for this state: a journal listed here and missing is
+    /// noticed (its attempts are not forgotten by being deleted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<RunEntry>,
+    /// Attempts of irreversible actions saved before their call (DESIGN.md section 5.9): a
+    /// pending attempt stays here until its outcome is in the journal, so it counts as
+    /// `unknown` even when the journal is lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<PendingAttempt>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One run that wrote a journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunEntry {
+    /// The run's lock id.
+    pub lock_id: String,
+    /// When the run took the lock.
+    pub started: jiff::Timestamp,
+    /// Its journal: the S3 object's key, or the local journal's file name.
+    pub journal: String,
+}
+
+/// An attempt of an irreversible action recorded before its call, whose outcome is not yet
+/// settled in the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingAttempt {
+    /// Names the attempt; its journal `intent` carries it as `detail.attempt`.
+    pub id: String,
+    pub address: Address,
+    pub action: crate::plan::ActionKind,
+    /// The digest of the plan whose approval the attempt runs under.
+    pub plan_digest: String,
+    /// When it was recorded.
+    pub at: jiff::Timestamp,
+    /// Where the call goes.
+    pub target: crate::plan::Target,
+    /// The lock id of the run making it.
+    pub run: String,
 }
 
 impl StateFile {
@@ -34,6 +86,10 @@ impl StateFile {
             lineage: String::new(),
             serial: 0,
             resources: BTreeMap::new(),
+            epoch: 0,
+            lock_id: None,
+            runs: Vec::new(),
+            attempts: Vec::new(),
         }
     }
 

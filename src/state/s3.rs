@@ -847,6 +847,25 @@ impl S3State {
         }
     }
 
+    /// Whether the lock object is still the one this run wrote (DESIGN.md section 5.10): a
+    /// HEAD with `If-Match` on its ETag. `Ok(false)` when it is gone or another's.
+    pub fn still_holds(&self, etag: &str) -> Result<bool, RemoteError> {
+        let key = self.lock_key();
+        let head = self.block(
+            self.client
+                .head_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .if_match(etag)
+                .send(),
+        );
+        match head.map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(e) if is_precondition(&e) || is_missing(&e) => Ok(false),
+            Err(e) => Err(self.failed("check the state lock", &key, &e)),
+        }
+    }
+
     /// The lock as it is now: its holder and ETag, `None` when there is no lock.
     pub fn current_lock(&self) -> Result<Option<(Option<RemoteHolder>, String)>, RemoteError> {
         let key = self.lock_key();
@@ -932,7 +951,10 @@ impl S3State {
             runs.push((first, key, contents));
         }
         runs.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        let mut all = JournalContents::default();
+        let mut all = JournalContents {
+            sources: Some(runs.iter().map(|(_, key, _)| key.clone()).collect()),
+            ..JournalContents::default()
+        };
         for (_, _, c) in runs {
             all.records.extend(c.records);
             all.damaged.extend(c.damaged);

@@ -39,16 +39,25 @@ impl Step<'_, '_> {
                     target: None,
                     physical_key: None,
                 };
-                let saved = self
-                    .save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())))
-                    .await;
-                // The initiation time recorded is the CreationDate AWS reports.
-                let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
-                    Ok(Some(lock)) if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) => {
-                        Some(lock.created)
-                    }
-                    _ => None,
+                // The state write and the lock id's second home, the journal's `done` record
+                // (with the CreationDate AWS reports, read meanwhile), go out together: a state
+                // write that hangs or fails never holds the journal record back, so the id is
+                // in one of them whatever happens to the other (or to the process).
+                let save =
+                    self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())));
+                let journal = async {
+                    let created = match g.get_vault_lock(&d.account_id, &d.vault).await {
+                        Ok(Some(lock))
+                            if Policy::parse(&lock.policy).is_ok_and(|p| p == d.policy) =>
+                        {
+                            Some(lock.created)
+                        }
+                        _ => None,
+                    };
+                    let detail = json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())});
+                    (self.journal_now(action, Phase::Done, detail).await, created)
                 };
+                let (saved, (journaled, created)) = futures::join!(save, journal);
                 let saved = match (saved, created) {
                     (Ok(()), Some(_)) => {
                         // The lock id is on disk already; its CreationDate rides with the
@@ -59,15 +68,13 @@ impl Step<'_, '_> {
                     }
                     (other, _) => other,
                 };
-                // The journal is the lock id's second home: written even when the state file
-                // could not be, so the next run recovers the id from it (and then on disk
-                // before the step ends, like any record that is the only home of what it holds).
-                let detail = json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())});
-                if saved.is_ok() {
-                    self.journal(action, Phase::Done, detail).await?;
-                } else {
-                    self.journal_now(action, Phase::Done, detail).await?;
+                if let (Err(state), Err(journal)) = (&saved, &journaled) {
+                    return Err(self.unrecorded(format!(
+                        "lock id {lock_id} of vault {}\n{state}\n{journal}",
+                        d.vault
+                    )));
                 }
+                journaled?;
                 saved?;
                 Ok(match created {
                     Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
