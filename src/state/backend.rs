@@ -389,16 +389,22 @@ impl StateWriter {
     /// file renamed into place without replacing, an S3 object put with `If-None-Match: *`);
     /// a store that exists by now is an error and nothing is written.
     pub fn create(&self, state: &mut StateFile) -> Result<(), StateError> {
+        // The first version is this run's first write: marked like every save's first.
+        let run = self.run();
+        state.epoch = state.epoch.saturating_add(1);
+        state.lock_id = Some(run.lock_id.clone());
         match self {
-            StateWriter::Local(store) => store.create(state),
-            StateWriter::S3 { state: s3, lock_id } => s3.create(state, lock_id),
+            StateWriter::Local(store, _) => store.create(state),
+            StateWriter::S3 {
+                state: s3, lock_id, ..
+            } => s3.create(state, lock_id),
         }
     }
 
     /// Where an errored state file of this writer's run came from (S3 only).
     pub fn origin(&self, lock_id: &str) -> Option<ErroredOrigin> {
         match self {
-            StateWriter::Local(_) => None,
+            StateWriter::Local(..) => None,
             StateWriter::S3 { state, .. } => Some(state.origin(lock_id)),
         }
     }
