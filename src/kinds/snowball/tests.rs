@@ -423,7 +423,7 @@ mod import {
                 job_id: "JID1".into(),
                 deliver_to: "secrets/a.code".into(),
                 manifest_path: None,
-                base: PathBuf::new(),
+                base: std::path::PathBuf::new(),
             }),
         };
         let live = Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
