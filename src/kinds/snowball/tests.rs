@@ -396,8 +396,6 @@ mod drift {
 
 /// Import of this kind, through the entry point `lockward import` uses.
 mod import {
-    use std::path::PathBuf;
-
     use jiff::Timestamp;
 
     use crate::config::{Desired, Resource};
