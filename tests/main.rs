@@ -12,6 +12,7 @@ mod discovery_scopes;
 mod fuzz;
 mod hints;
 mod hostile;
+mod interrupt;
 mod messages;
 mod plan;
 mod plan_out;

@@ -13,7 +13,7 @@
 //! - GetJobUnlockCode is never repeated within one apply, and the code reaches only the
 //!   `deliver_to` file: never the journal, the state, logs or output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +30,7 @@ use crate::refresh::Clients;
 use crate::state::{Record, RunJournal, StateFile, StateWriter};
 
 use super::commit::GroupCommit;
+use super::interrupt::Interrupt;
 use super::journal::{JournalAction, JournalRecord, Phase};
 
 /// What happened to one action.
@@ -37,8 +38,11 @@ use super::journal::{JournalAction, JournalRecord, Phase};
 pub enum ActionOutcome {
     Done,
     Failed(String),
-    /// Not attempted: an earlier failure stopped the apply.
+    /// Not attempted: an earlier failure or a signal stopped the apply.
     Skipped,
+    /// Started, then dropped by a second signal outside its critical section: before its
+    /// mutating call was sent, or after its outcome was in the journal.
+    Interrupted,
 }
 
 /// A progress event, for a line on stderr.
@@ -93,6 +97,9 @@ pub struct Executor<'a> {
     /// always the CreationDate AWS reports, never this clock).
     pub clock: &'a (dyn Fn() -> Timestamp + Sync),
     pub on_event: &'a (dyn Fn(&Event) + Sync),
+    /// SIGINT/SIGTERM: the first starts no new step, the second drops the steps that are not
+    /// between a mutating call's `intent` and its outcome record.
+    pub interrupt: &'a Interrupt,
 }
 
 /// Shared by the resources running concurrently.
@@ -108,6 +115,9 @@ pub(crate) struct Run<'a> {
     /// `done` records and saves queued but not waited for, each with what its failure means:
     /// the run waits for them all before it ends.
     settled: Mutex<Vec<(crate::apply::commit::Queued, &'static str)>>,
+    /// The resources whose step is in a critical section: an `intent` written, its outcome
+    /// not yet. A second signal never drops such a step.
+    critical: tokio::sync::watch::Sender<BTreeSet<Address>>,
 }
 
 /// How to tell, after a failure whose outcome is unknown, whether a call took effect.
@@ -161,6 +171,7 @@ impl<'a> Executor<'a> {
             plan_digest: &plan.digest,
             fatal: Mutex::new(None),
             settled: Mutex::new(Vec::new()),
+            critical: tokio::sync::watch::Sender::new(BTreeSet::new()),
         };
         let mut report = ApplyReport::default();
         for (rp, recovery) in plan.recoveries() {
@@ -209,19 +220,39 @@ impl<'a> Executor<'a> {
         let resource = self.config.resource(address);
         let clients = resource.and_then(|r| self.clients.for_provider(&r.provider));
         for action in ready {
-            if run.stop.load(Ordering::SeqCst) {
-                results.push((address.clone(), action.action, ActionOutcome::Skipped));
+            if run.stop.load(Ordering::SeqCst) || self.interrupt.stopping() {
+                        results.push((address.clone(), action.action, ActionOutcome::Skipped));
                 continue;
             }
             self.event(address, action.action, None, "");
             let outcome = match (resource, clients) {
                 (Some(resource), Some(clients)) => {
-                    match self.step(rp, resource, clients, action, run).await {
-                        Ok(note) => {
+                    let step = self.step(rp, resource, clients, action, run);
+                    let dropped = async {
+                        self.interrupt.hurried().await;
+                        run.outside_critical(address).await;
+                    };
+                    let finished = tokio::select! {
+                        biased;
+                        finished = step => Some(finished),
+                        () = dropped => None,
+                    };
+                    run.leave_critical(address);
+                    match finished {
+                        None => {
+                            self.event(
+                                address,
+                                action.action,
+                                Some(ActionOutcome::Interrupted),
+                                "",
+                            );
+                            ActionOutcome::Interrupted
+                        }
+                        Some(Ok(note)) => {
                             self.event(address, action.action, Some(ActionOutcome::Done), &note);
                             ActionOutcome::Done
                         }
-                        Err(StepError(message)) => {
+                        Some(Err(StepError(message))) => {
                             run.stop.store(true, Ordering::SeqCst);
                             self.event(
                                 address,
@@ -328,6 +359,24 @@ impl<'a> Executor<'a> {
     }
 }
 
+impl Run<'_> {
+    fn enter_critical(&self, address: &Address) {
+        self.critical.send_modify(|set| {
+            set.insert(address.clone());
+        });
+    }
+
+    fn leave_critical(&self, address: &Address) {
+        self.critical.send_if_modified(|set| set.remove(address));
+    }
+
+    /// Resolves when `address`'s step is not between an `intent` and its outcome record.
+    async fn outside_critical(&self, address: &Address) {
+        let mut rx = self.critical.subscribe();
+        let _ = rx.wait_for(|set| !set.contains(address)).await;
+    }
+}
+
 /// Saves the shared state when steps ask, one write for all that wait at once.
 fn state_writer(store: StateWriter, state: Arc<Mutex<StateFile>>) -> GroupCommit<()> {
     GroupCommit::spawn(move |_waiting: Vec<()>| {
@@ -391,11 +440,14 @@ impl Step<'_, '_> {
         detail: Value,
     ) -> Result<(), FatalError> {
         let record = self.record(action.into(), phase, None, detail);
-        self.run
-            .journal
-            .commit(record)
-            .await
-            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
+        if phase == Phase::Intent {
+            self.run.enter_critical(self.address);
+        }
+        let written = self.run.journal.commit(record).await;
+        if phase != Phase::Intent {
+            self.run.leave_critical(self.address);
+        }
+        written.map_err(|e| self.fatal(format!("could not write the journal: {e}")))
     }
 
     fn record(
@@ -438,6 +490,18 @@ impl Step<'_, '_> {
         detail: Value,
     ) -> Result<(), FatalError> {
         let record = self.record(action, phase, effect, detail);
+        // From the intent on, a second signal waits for this step's outcome record.
+        if phase == Phase::Intent {
+            self.run.enter_critical(self.address);
+        }
+        let written = self.queue_journal(record, phase).await;
+        if phase != Phase::Intent {
+            self.run.leave_critical(self.address);
+        }
+        written
+    }
+
+    async fn queue_journal(&self, record: JournalRecord, phase: Phase) -> Result<(), FatalError> {
         if phase == Phase::Done {
             // A `done` follows the state save that recorded the outcome, so nothing depends on
             // it being on disk before the next step: it is queued in order (every later record
