@@ -155,7 +155,11 @@ fn delivered_site_a_only(env: &Env, run: &Run) {
     let done = records(env, SITE_A, "done");
     assert_eq!(done.len(), 1, "{:?}", env.journal());
     assert_eq!(done[0]["action"], "retrieve_unlock_code");
-    assert_eq!(calls_of(env, "GetJobUnlockCode"), 1, "site_b was never started");
+    assert_eq!(
+        calls_of(env, "GetJobUnlockCode"),
+        1,
+        "site_b was never started"
+    );
     assert!(!env.path("secrets/site-b.code").exists());
     assert!(records(env, SITE_B, "intent").is_empty());
     assert!(
@@ -211,4 +215,97 @@ fn a_second_signal_while_the_unlock_code_is_in_flight_still_ends_with_its_journa
     let (env, run) = signals_while_the_code_is_in_flight(&["INT", "TERM"]);
     run.code(130).stderr_has("Apply interrupted by SIGINT");
     delivered_site_a_only(&env, &run);
+}
+
+/// A file that appears at `deliver_to` while GetJobUnlockCode is in flight makes the link
+/// fail: the temp file holding the only copy of the disclosed code is kept and named, the next
+/// plan is a conflict naming both files, and once the other file is moved away the plan shows
+/// complete_delivery, which an approval carries out with no second AWS call.
+#[test]
+fn a_file_that_appears_at_deliver_to_during_the_call_keeps_the_code_and_the_next_plan_completes_it()
+{
+    let env = two_jobs();
+    env.config(&format!(
+        "snowball_unlock_code:\n  site_a:\n    job_id: {JOB_A}\n    deliver_to: secrets/site-a.code\n"
+    ));
+    let digest = plan_digest(&env);
+    env.faults(json!({"rules": [{"operation": "GetJobUnlockCode", "kind": "hold", "times": 1}]}));
+    let apply = Background::spawn(&env, &["apply", "--approve", &digest]);
+    wait_until("GetJobUnlockCode is in flight", || {
+        calls_of(&env, "GetJobUnlockCode") == 1
+    });
+    fs::write(env.path("secrets/site-a.code"), "someone else's file").unwrap();
+    env.faults(json!({"rules": []}));
+    let run = apply.finish();
+    run.code(1)
+        .stderr_has("is kept in `secrets/.site-a.code.lockward-");
+    assert!(!run.stderr.contains(CODE) && !run.stdout.contains(CODE));
+    assert_eq!(env.read("secrets/site-a.code"), "someone else's file");
+    let kept: Vec<_> = fs::read_dir(env.path("secrets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| fs::read_to_string(p).unwrap_or_default() == CODE)
+        .collect();
+    assert_eq!(kept.len(), 1, "the code is kept in its temp file");
+    let failed = records(&env, SITE_A, "failed");
+    assert_eq!(
+        failed[0]["detail"]["fingerprint"],
+        lockward::digest::sha256(CODE.as_bytes())
+    );
+    assert!(!env.journal().iter().any(|r| r.to_string().contains(CODE)));
+
+    // The next plan names both files and calls nothing; a plan later still keeps the file.
+    let plan = env.plan_json();
+    let site = &plan["resources"][0];
+    assert_eq!(site["outcome"], "conflict", "{site}");
+    let words = site["messages"].to_string();
+    assert!(
+        words.contains("secrets/site-a.code") && words.contains("secrets/.site-a.code.lockward-"),
+        "{words}"
+    );
+    assert!(kept[0].exists());
+
+    // Moved away: the plan completes the delivery, reversible, with no AWS call.
+    fs::rename(env.path("secrets/site-a.code"), env.path("theirs.txt")).unwrap();
+    let plan = env.plan_json();
+    let action = &plan["resources"][0]["actions"][0];
+    assert_eq!(action["action"], "complete_delivery", "{plan}");
+    assert_eq!(action["reversibility"], "reversible");
+    assert!(!plan.to_string().contains(CODE));
+    env.lockward(&["apply", "--auto-approve"]).success();
+    assert_eq!(env.read("secrets/site-a.code"), CODE);
+    assert!(!kept[0].exists(), "the temp file is removed once linked");
+    assert_eq!(
+        calls_of(&env, "GetJobUnlockCode"),
+        1,
+        "never retrieved again"
+    );
+    assert_eq!(
+        env.state()["resources"][SITE_A]["fingerprint"],
+        lockward::digest::sha256(CODE.as_bytes())
+    );
+    env.lockward(&["plan", "--detailed-exitcode"]).code(0);
+}
+
+/// A temp file holding a code (a delivery killed between its write and its link) survives the
+/// next apply; an empty one (killed before the code came) is cleaned up.
+#[test]
+fn a_temp_file_holding_a_code_survives_the_next_plan_and_apply_and_is_delivered() {
+    let env = two_jobs();
+    env.config(&format!(
+        "snowball_unlock_code:\n  site_a:\n    job_id: {JOB_A}\n    deliver_to: secrets/site-a.code\n"
+    ));
+    let temp = env.path("secrets/.site-a.code.lockward-0123456789abcdef0123456789abcdef");
+    fs::write(&temp, CODE).unwrap();
+    let plan = env.plan_json();
+    assert_eq!(
+        plan["resources"][0]["actions"][0]["action"], "complete_delivery",
+        "{plan}"
+    );
+    env.lockward(&["apply", "--approve", &plan_digest(&env)])
+        .success()
+        .stderr_has("complete_delivery done");
+    assert_eq!(env.read("secrets/site-a.code"), CODE);
+    assert!(!temp.exists());
+    assert_eq!(calls_of(&env, "GetJobUnlockCode"), 0);
 }

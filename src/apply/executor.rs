@@ -221,7 +221,7 @@ impl<'a> Executor<'a> {
         let clients = resource.and_then(|r| self.clients.for_provider(&r.provider));
         for action in ready {
             if run.stop.load(Ordering::SeqCst) || self.interrupt.stopping() {
-                        results.push((address.clone(), action.action, ActionOutcome::Skipped));
+                results.push((address.clone(), action.action, ActionOutcome::Skipped));
                 continue;
             }
             self.event(address, action.action, None, "");
@@ -320,6 +320,7 @@ impl<'a> Executor<'a> {
                 .unwrap_or_default(),
             target: &rp.target,
             physical_key: &rp.physical_key,
+            live: &rp.live,
             reversibility: Reversibility::Reversible,
         };
         step.save(|s| {
@@ -352,6 +353,7 @@ impl<'a> Executor<'a> {
             provider: &resource.provider,
             target: &rp.target,
             physical_key: &rp.physical_key,
+            live: &rp.live,
             reversibility: planned.reversibility,
         };
         let action = planned.action;
@@ -411,6 +413,8 @@ pub struct Step<'e, 'r> {
     /// Where the plan said the resource lives: every journal record and state record keeps it.
     pub(crate) target: &'r Target,
     pub(crate) physical_key: &'r str,
+    /// The live value the plan decided this action from (what the approval saw).
+    pub(crate) live: &'r Value,
     /// The class the plan gave this action, kept in its `intent` record.
     pub(crate) reversibility: Reversibility,
 }

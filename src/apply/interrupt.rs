@@ -64,12 +64,9 @@ impl Default for Interrupt {
 impl Interrupt {
     /// Records a signal; returns how many have come (1 for the first).
     pub fn receive(&self, signal: Signal) -> u8 {
-        let _ = self.first.compare_exchange(
-            0,
-            signal.exit_code(),
-            Ordering::SeqCst,
-            Ordering::SeqCst,
-        );
+        let _ =
+            self.first
+                .compare_exchange(0, signal.exit_code(), Ordering::SeqCst, Ordering::SeqCst);
         let mut count = 0;
         self.count.send_modify(|c| {
             *c = c.saturating_add(1).min(2);

@@ -227,7 +227,8 @@ pub fn run_with(
     }
     let done = report.count(|o| *o == ActionOutcome::Done);
     let failed = report.count(|o| matches!(o, ActionOutcome::Failed(_)));
-    let skipped = report.count(|o| matches!(o, ActionOutcome::Skipped | ActionOutcome::Interrupted));
+    let skipped =
+        report.count(|o| matches!(o, ActionOutcome::Skipped | ActionOutcome::Interrupted));
     // Name only the files this apply (or an earlier one) actually wrote.
     let state_words = if state.serial > 0 {
         format!("{} (serial {})", backend.location(), state.serial)
