@@ -15,6 +15,7 @@ mod fuzz;
 mod hints;
 mod hostile;
 mod identity;
+mod interrupt;
 mod lowering;
 mod messages;
 mod plan;

@@ -183,6 +183,7 @@ fn rule(lock_state: Option<RuleLock>) -> Live {
 
 fn job(state: &str) -> Live {
     Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+        kept: Vec::new(),
         job_state: state.into(),
         created: created() - SignedDuration::from_hours(24 * 30),
         delivery: DeliveryTarget::Absent { creates_dir: false },

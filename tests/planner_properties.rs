@@ -386,6 +386,7 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
     let job =
         (proptest::sample::select(states), age_hours, on_disk).prop_map(|(state, age, on_disk)| {
             SnowballLive::Present(SnowballJob {
+                kept: Vec::new(),
                 job_state: state.into(),
                 created: base() - mins(age * 60),
                 delivery: on_disk.map_or(DeliveryTarget::Absent { creates_dir: false }, |c| {
@@ -395,7 +396,7 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
                 }),
             })
         });
-    let live = prop_oneof![1 => Just(SnowballLive::JobMissing { delivery: DeliveryTarget::Absent { creates_dir: false } }), 6 => job];
+    let live = prop_oneof![1 => Just(SnowballLive::JobMissing { delivery: DeliveryTarget::Absent { creates_dir: false }, kept: Vec::new() }), 6 => job];
     let record = proptest::option::of((0usize..2, 0usize..2, 0usize..2)).prop_map(|r| {
         r.map(|(job, path, code)| SnowballRecord {
             target: None,

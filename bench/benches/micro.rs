@@ -62,6 +62,7 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
             })),
             config::Desired::SnowballUnlockCode(_) => {
                 Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+                    kept: Vec::new(),
                     job_state: "WithCustomer".into(),
                     created: now,
                     delivery: DeliveryTarget::Absent { creates_dir: false },

@@ -13,7 +13,7 @@
 //! - GetJobUnlockCode is never repeated within one apply, and the code reaches only the
 //!   `deliver_to` file: never the journal, the state, logs or output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +30,7 @@ use crate::refresh::Clients;
 use crate::state::{Record, RunJournal, StateFile, StateWriter};
 
 use super::commit::GroupCommit;
+use super::interrupt::Interrupt;
 use super::journal::{JournalAction, JournalRecord, Phase};
 
 /// What happened to one action.
@@ -37,8 +38,11 @@ use super::journal::{JournalAction, JournalRecord, Phase};
 pub enum ActionOutcome {
     Done,
     Failed(String),
-    /// Not attempted: an earlier failure stopped the apply.
+    /// Not attempted: an earlier failure or a signal stopped the apply.
     Skipped,
+    /// Started, then dropped by a second signal outside its critical section: before its
+    /// mutating call was sent, or after its outcome was in the journal.
+    Interrupted,
 }
 
 /// A progress event, for a line on stderr.
@@ -93,6 +97,9 @@ pub struct Executor<'a> {
     /// always the CreationDate AWS reports, never this clock).
     pub clock: &'a (dyn Fn() -> Timestamp + Sync),
     pub on_event: &'a (dyn Fn(&Event) + Sync),
+    /// SIGINT/SIGTERM: the first starts no new step, the second drops the steps that are not
+    /// between a mutating call's `intent` and its outcome record.
+    pub interrupt: &'a Interrupt,
 }
 
 /// Shared by the resources running concurrently.
@@ -117,6 +124,9 @@ pub(crate) struct Run<'a> {
     settled_attempts: Mutex<Vec<String>>,
     /// Set when the state lock was found not to be this run's any more.
     lock_lost: AtomicBool,
+    /// The resources whose step is in a critical section: an `intent` written, its outcome
+    /// not yet. A second signal never drops such a step.
+    critical: tokio::sync::watch::Sender<BTreeSet<Address>>,
 }
 
 /// How a call that took effect but could be recorded nowhere (neither the state nor the
@@ -181,6 +191,7 @@ impl<'a> Executor<'a> {
             open_attempts: Mutex::new(std::collections::HashMap::new()),
             settled_attempts: Mutex::new(Vec::new()),
             lock_lost: AtomicBool::new(false),
+            critical: tokio::sync::watch::Sender::new(BTreeSet::new()),
         };
         let mut report = ApplyReport::default();
         for (rp, recovery) in plan.recoveries() {
@@ -244,25 +255,45 @@ impl<'a> Executor<'a> {
         let resource = self.config.resource(address);
         let clients = resource.and_then(|r| self.clients.for_provider(&r.provider));
         for action in ready {
-            if run.stop.load(Ordering::SeqCst) {
+            if run.stop.load(Ordering::SeqCst) || self.interrupt.stopping() {
                 results.push((address.clone(), action.action, ActionOutcome::Skipped));
                 continue;
             }
             self.event(address, action.action, None, "");
             let outcome = match (resource, clients) {
                 (Some(resource), Some(clients)) => {
-                    match self.step(rp, resource, clients, action, run).await {
-                        Ok(note) => {
+                    let step = self.step(rp, resource, clients, action, run);
+                    let dropped = async {
+                        self.interrupt.hurried().await;
+                        run.outside_critical(address).await;
+                    };
+                    let finished = tokio::select! {
+                        biased;
+                        finished = step => Some(finished),
+                        () = dropped => None,
+                    };
+                    run.leave_critical(address);
+                    match finished {
+                        None => {
+                            self.event(
+                                address,
+                                action.action,
+                                Some(ActionOutcome::Interrupted),
+                                "",
+                            );
+                            ActionOutcome::Interrupted
+                        }
+                        Some(Ok(note)) => {
                             self.event(address, action.action, Some(ActionOutcome::Done), &note);
                             ActionOutcome::Done
                         }
-                        Err(StepError(message)) if message.starts_with(UNRECORDED) => {
+                        Some(Err(StepError(message))) if message.starts_with(UNRECORDED) => {
                             // The call took effect: it did not fail, it is not recorded.
                             let note = message.lines().next().unwrap_or_default().to_string();
                             self.event(address, action.action, Some(ActionOutcome::Done), &note);
                             ActionOutcome::Done
                         }
-                        Err(StepError(message)) => {
+                        Some(Err(StepError(message))) => {
                             run.stop.store(true, Ordering::SeqCst);
                             self.event(
                                 address,
@@ -330,6 +361,7 @@ impl<'a> Executor<'a> {
                 .unwrap_or_default(),
             target: &rp.target,
             physical_key: &rp.physical_key,
+            live: &rp.live,
             reversibility: Reversibility::Reversible,
         };
         step.save(|s| {
@@ -362,10 +394,29 @@ impl<'a> Executor<'a> {
             provider: &resource.provider,
             target: &rp.target,
             physical_key: &rp.physical_key,
+            live: &rp.live,
             reversibility: planned.reversibility,
         };
         let action = planned.action;
         resource.desired.step(action, &step, clients).await
+    }
+}
+
+impl Run<'_> {
+    fn enter_critical(&self, address: &Address) {
+        self.critical.send_modify(|set| {
+            set.insert(address.clone());
+        });
+    }
+
+    fn leave_critical(&self, address: &Address) {
+        self.critical.send_if_modified(|set| set.remove(address));
+    }
+
+    /// Resolves when `address`'s step is not between an `intent` and its outcome record.
+    async fn outside_critical(&self, address: &Address) {
+        let mut rx = self.critical.subscribe();
+        let _ = rx.wait_for(|set| !set.contains(address)).await;
     }
 }
 
@@ -436,6 +487,8 @@ pub struct Step<'e, 'r> {
     /// Where the plan said the resource lives: every journal record and state record keeps it.
     pub(crate) target: &'r Target,
     pub(crate) physical_key: &'r str,
+    /// The live value the plan decided this action from (what the approval saw).
+    pub(crate) live: &'r Value,
     /// The class the plan gave this action, kept in its `intent` record.
     pub(crate) reversibility: Reversibility,
 }
@@ -525,11 +578,14 @@ impl Step<'_, '_> {
         } else {
             None
         };
-        self.run
-            .journal
-            .commit(record)
-            .await
-            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
+        if phase == Phase::Intent {
+            self.run.enter_critical(self.address);
+        }
+        let written = self.run.journal.commit(record).await;
+        if phase != Phase::Intent {
+            self.run.leave_critical(self.address);
+        }
+        written.map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
         if let Some(id) = settles {
             lock(&self.run.settled_attempts).push(id);
         }
@@ -584,7 +640,14 @@ impl Step<'_, '_> {
             }
             _ => None,
         };
+        // From the intent on, a second signal waits for this step's outcome record.
+        if phase == Phase::Intent {
+            self.run.enter_critical(self.address);
+        }
         let written = self.append(record, phase).await;
+        if phase != Phase::Intent {
+            self.run.leave_critical(self.address);
+        }
         if let (Ok(()), Some(id)) = (&written, settles) {
             lock(&self.run.settled_attempts).push(id);
         }

@@ -3,5 +3,6 @@
 pub mod commit;
 pub mod confirm;
 pub mod executor;
+pub mod interrupt;
 pub mod journal;
 pub mod preflight;

@@ -9,6 +9,7 @@ use anyhow::bail;
 
 use crate::apply::confirm::{Confirm, Scripted, Terminal};
 use crate::apply::executor::{ActionOutcome, Event, Executor};
+use crate::apply::interrupt::{Interrupt, Signal};
 use crate::apply::preflight;
 use crate::cli::ApplyArgs;
 use crate::planfile::{self, SavedPlan};
@@ -184,7 +185,11 @@ pub fn run_with(
         &history,
     ))?;
 
-    // 5-6. Execute, journaling and saving as we go.
+    // 5-6. Execute, journaling and saving as we go. From here a signal no longer kills the
+    // process: the first starts no new step, the second stops once every call in flight is
+    // in the journal (DESIGN.md section 5.11).
+    let interrupt = std::sync::Arc::new(Interrupt::default());
+    rt.block_on(async { listen(interrupt.clone()) })?;
     let clock = || crate::environment::now().unwrap_or(session.now);
     // On a terminal a spinner names the call in flight; the progress lines print around it.
     let spinner = super::output::Spinner::start("Applying");
@@ -203,6 +208,7 @@ pub fn run_with(
         identities: &identities,
         clock: &clock,
         on_event: &on_event,
+        interrupt: &interrupt,
     };
     let ran = rt.block_on(executor.run(&plan, state));
     drop(spinner);
@@ -242,7 +248,8 @@ pub fn run_with(
     }
     let done = report.count(|o| *o == ActionOutcome::Done);
     let failed = report.count(|o| matches!(o, ActionOutcome::Failed(_)));
-    let skipped = report.count(|o| *o == ActionOutcome::Skipped);
+    let skipped =
+        report.count(|o| matches!(o, ActionOutcome::Skipped | ActionOutcome::Interrupted));
     // Name only the files this apply (or an earlier one) actually wrote.
     let state_words = if state.serial > 0 {
         format!("{} (serial {})", backend.location(), state.serial)
@@ -254,10 +261,35 @@ pub fn run_with(
     } else {
         "not written (no call was made)".to_string()
     };
+    let signal = interrupt.first();
+    let ended = match signal {
+        Some(signal) => format!("interrupted by {}", signal.name()),
+        None if report.failed() => "stopped".to_string(),
+        None => "complete".to_string(),
+    };
     say(format_args!(
-        "\nApply {}: {done} done, {failed} failed, {skipped} not attempted. State: {state_words}. Journal: {journal_words}",
-        if report.failed() { "stopped" } else { "complete" },
+        "\nApply {ended}: {done} done, {failed} failed, {skipped} not attempted. State: {state_words}. Journal: {journal_words}",
     ));
+    if let Some(signal) = signal {
+        for (address, action, outcome) in &report.results {
+            match outcome {
+                ActionOutcome::Failed(message) => say(format_args!("error: {address}: {message}")),
+                ActionOutcome::Skipped | ActionOutcome::Interrupted => {
+                    say(format_args!("not done: {address}: {}", action.as_str()))
+                }
+                ActionOutcome::Done => {}
+            }
+        }
+        let targets = match &saved {
+            Some(saved) => targeted(&project, &saved.plan),
+            None => args.target.clone(),
+        };
+        say(format_args!(
+            "hint: what was done is recorded; run `{}` to see what remains, and apply again",
+            project.suggest("plan", &targets, &[])
+        ));
+        return Ok(ExitCode::from(signal.exit_code()));
+    }
     if report.failed() {
         for (address, _, outcome) in &report.results {
             if let ActionOutcome::Failed(message) = outcome {
@@ -298,5 +330,36 @@ fn progress_line(e: &Event) -> String {
             message.lines().next().unwrap_or_default()
         ),
         Some(ActionOutcome::Skipped) => format!("{what} not attempted"),
+        Some(ActionOutcome::Interrupted) => {
+            format!("{what} stopped by a second signal before its call (or after its outcome was recorded)")
+        }
     }
+}
+
+/// Turns SIGINT and SIGTERM into `interrupt`, saying what each one does. Call inside the
+/// runtime; the handlers stay for the rest of the process.
+fn listen(interrupt: std::sync::Arc<Interrupt>) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        loop {
+            let received = tokio::select! {
+                Some(()) = int.recv() => Signal::Interrupt,
+                Some(()) = term.recv() => Signal::Terminate,
+                else => break,
+            };
+            match interrupt.receive(received) {
+                1 => say(format_args!(
+                    "\n{}: no new step starts; the steps in flight finish and are recorded (a second signal stops as soon as every call in flight is in the journal)",
+                    received.name()
+                )),
+                _ => say(format_args!(
+                    "\n{}: stopping as soon as every call in flight is in the journal",
+                    received.name()
+                )),
+            }
+        }
+    });
+    Ok(())
 }

@@ -22,6 +22,8 @@ pub enum ActionKind {
     LockRule,
     UnlockRule,
     RetrieveUnlockCode,
+    /// Links a code kept in a temp file into `deliver_to`: local, no AWS call.
+    CompleteDelivery,
     EnableVersioning,
     EnableObjectLock,
     PutDefaultRetention,
@@ -39,6 +41,7 @@ impl ActionKind {
             ActionKind::LockRule => "lock_rule",
             ActionKind::UnlockRule => "unlock_rule",
             ActionKind::RetrieveUnlockCode => "retrieve_unlock_code",
+            ActionKind::CompleteDelivery => "complete_delivery",
             ActionKind::EnableVersioning => "enable_versioning",
             ActionKind::EnableObjectLock => "enable_object_lock",
             ActionKind::PutDefaultRetention => "put_default_retention",
@@ -55,7 +58,8 @@ impl ActionKind {
             | ActionKind::AbortLock
             | ActionKind::EnableVersioning
             | ActionKind::PutDefaultRetention
-            | ActionKind::RemoveDefaultRetention => Reversibility::Reversible,
+            | ActionKind::RemoveDefaultRetention
+            | ActionKind::CompleteDelivery => Reversibility::Reversible,
             ActionKind::PutVaultLock | ActionKind::DeleteVaultLock => Reversibility::Reversible,
             ActionKind::LockRule | ActionKind::UnlockRule => Reversibility::Delayed,
             ActionKind::CompleteLock

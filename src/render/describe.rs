@@ -198,6 +198,9 @@ pub(crate) fn consequence(action: ActionKind, class: Reversibility) -> &'static 
             "takes effect only after the unlock delay; the rule can be locked again meanwhile"
         }
         ActionKind::RetrieveUnlockCode => "a disclosed unlock code stays disclosed",
+        ActionKind::CompleteDelivery => {
+            "no AWS call: the code already retrieved is linked into place, and the file can be moved away"
+        }
         ActionKind::EnableVersioning => "versioning can be suspended until Object Lock is on",
         ActionKind::EnableObjectLock => {
             "Object Lock can never be disabled, nor the bucket's versioning suspended"

@@ -16,6 +16,7 @@ mod step;
 pub(crate) mod words;
 
 pub use aws::{JobInfo, SnowballApi};
+pub use deliver::KeptCode;
 pub use desired::SnowballDesired;
 pub use read::read_snowball;
 pub use record::SnowballRecord;
@@ -87,6 +88,9 @@ pub enum SnowballLive {
     /// DescribeJob does not know the job (never created, or purged since).
     JobMissing {
         delivery: DeliveryTarget,
+        /// Temp files beside `deliver_to` that hold a code whose delivery did not complete.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kept: Vec<KeptCode>,
     },
     Present(SnowballJob),
 }
@@ -95,8 +99,16 @@ impl SnowballLive {
     /// What sits at `deliver_to` now.
     pub fn delivery(&self) -> &DeliveryTarget {
         match self {
-            SnowballLive::JobMissing { delivery } => delivery,
+            SnowballLive::JobMissing { delivery, .. } => delivery,
             SnowballLive::Present(job) => &job.delivery,
+        }
+    }
+
+    /// The temp files beside `deliver_to` that hold a code whose delivery did not complete.
+    pub fn kept(&self) -> &[KeptCode] {
+        match self {
+            SnowballLive::JobMissing { kept, .. } => kept,
+            SnowballLive::Present(job) => &job.kept,
         }
     }
 }
@@ -109,6 +121,9 @@ pub struct SnowballJob {
     pub created: Timestamp,
     /// What sits at `deliver_to` now.
     pub delivery: DeliveryTarget,
+    /// Temp files beside `deliver_to` that hold a code whose delivery did not complete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<KeptCode>,
 }
 
 /// The outcomes of DESIGN.md section 3 for one job. `attempts` are the journal's earlier
@@ -132,6 +147,15 @@ pub fn decide(
     // This job's code, delivered to another path (the config's `deliver_to` changed since):
     // retrieving it for the new path is a second disclosure, never a first one.
     let delivered_elsewhere = this_job.filter(|r| r.deliver_to != desired.deliver_to);
+    let retrievals: Vec<&&Attempt> = attempts
+        .iter()
+        .filter(|a| a.action == ActionKind::RetrieveUnlockCode)
+        .collect();
+    // A code retrieved before waits in a temp file: deliver it (no AWS call), never retrieve
+    // it again.
+    if kept_code(&mut d, desired, live, recorded, &retrievals) {
+        return d;
+    }
     // Delivered, and the file still holds that code: nothing to do, whatever became of the job
     // since (even one AWS no longer knows).
     let creates_dir = match (live.delivery(), recorded) {
@@ -163,10 +187,6 @@ pub fn decide(
         }
         SnowballLive::Present(job) => job,
     };
-    let retrievals: Vec<&&Attempt> = attempts
-        .iter()
-        .filter(|a| a.action == ActionKind::RetrieveUnlockCode)
-        .collect();
     if recorded.is_some() {
         d.warn(format!(
             "the unlock code was delivered before, but `{path}` is gone: it will be retrieved again if this plan is approved, and AWS records a second disclosure"
@@ -246,13 +266,87 @@ pub fn decide(
     d
 }
 
+/// The decision when temp files beside `deliver_to` hold a code whose delivery did not
+/// complete (DESIGN.md section 5.11): `complete_delivery` links the first one into place; a
+/// `deliver_to` now occupied by a file lockward did not deliver is a conflict naming both.
+/// Where a fingerprint was recorded (a delivery, or the retrieval that kept the file), only a
+/// temp file holding that code counts. False (decided nothing) when no temp file holds one.
+fn kept_code(
+    d: &mut Decision,
+    desired: &SnowballDesired,
+    live: &SnowballLive,
+    recorded: Option<&str>,
+    retrievals: &[&&Attempt],
+) -> bool {
+    let kept = live.kept();
+    if kept.is_empty() {
+        return false;
+    }
+    let path = desired.deliver_to.display();
+    let expected = recorded.or_else(|| {
+        retrievals
+            .iter()
+            .rev()
+            .find_map(|a| a.detail_str("fingerprint"))
+    });
+    let matching: Vec<&KeptCode> = kept
+        .iter()
+        .filter(|k| expected.is_none_or(|f| k.fingerprint == f))
+        .collect();
+    let names = |ks: &[&KeptCode]| {
+        ks.iter()
+            .map(|k| format!("`{}`", k.path.display()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(first) = matching.first() else {
+        let all: Vec<&KeptCode> = kept.iter().collect();
+        d.warn(format!(
+            "{} beside `{path}` hold(s) a code that is not the one lockward recorded; lockward leaves them alone",
+            names(&all)
+        ));
+        return false;
+    };
+    if matching.iter().any(|k| k.fingerprint != first.fingerprint) {
+        d.conflict(format!(
+            "{} hold different codes; lockward cannot tell which to deliver to `{path}`: keep the right one and move the others away",
+            names(&matching)
+        ));
+        return true;
+    }
+    let kept_in = first.path.display();
+    match live.delivery() {
+        DeliveryTarget::File { fingerprint } if Some(fingerprint.as_str()) == recorded => {
+            // Delivered; the temp file is a copy left by a delivery stopped after its link.
+            d.warn(format!(
+                "`{kept_in}` holds a copy of the unlock code delivered to `{path}`; delete it once you no longer need it"
+            ));
+        }
+        DeliveryTarget::File { .. } => d.conflict(format!(
+            "`{path}` exists and lockward did not deliver it, while the unlock code retrieved earlier is kept in `{kept_in}`: move `{path}` away to complete the delivery (lockward never overwrites a file)"
+        )),
+        DeliveryTarget::Refused { reason } => d.conflict(format!(
+            "the unlock code retrieved earlier is kept in `{kept_in}` but cannot be delivered: {reason}"
+        )),
+        DeliveryTarget::Absent { .. } => d.actions.push(Action::ready(
+            ActionKind::CompleteDelivery,
+            format!(
+                "link the unlock code kept in `{kept_in}` (fingerprint {}) into `{path}`; no AWS call",
+                first.fingerprint
+            ),
+        )),
+    }
+    true
+}
+
 /// `snowball_unlock_code`: a Snowball job's unlock code.
 pub struct Snowball;
 
 impl super::LockKind for Snowball {
     const KIND: super::Kind = super::Kind::SnowballUnlockCode;
     const SERVICE: &'static str = "snowball";
-    const ACTIONS: &'static [ActionKind] = &[ActionKind::RetrieveUnlockCode];
+    const ACTIONS: &'static [ActionKind] =
+        &[ActionKind::RetrieveUnlockCode, ActionKind::CompleteDelivery];
     // Not discovered: a Snowball job is not a lock.
     const RESOURCE_TYPE_AS: &'static str = " for ";
     const NOUN: &'static str = "job";
@@ -298,6 +392,7 @@ impl super::LockKind for Snowball {
     ) -> Result<String, crate::apply::executor::StepError> {
         match action {
             ActionKind::RetrieveUnlockCode => step.retrieve(desired, clients).await,
+            ActionKind::CompleteDelivery => step.complete_delivery(desired).await,
             other => Err(super::not_an_action_of(step.address, other)),
         }
     }

@@ -15,12 +15,14 @@ pub async fn read_snowball(
     clients: &ProviderClients,
 ) -> Result<SnowballLive, AwsError> {
     let delivery = deliver::inspect(&desired.deliver_to, config_dir);
+    let kept = deliver::kept(&desired.deliver_to, config_dir);
     let Some(job) = clients.snowball.describe_job(&desired.job_id).await? else {
-        return Ok(SnowballLive::JobMissing { delivery });
+        return Ok(SnowballLive::JobMissing { delivery, kept });
     };
     Ok(SnowballLive::Present(SnowballJob {
         job_state: job.state,
         created: job.created,
         delivery,
+        kept,
     }))
 }

@@ -9,7 +9,7 @@ use crate::aws::ProviderClients;
 use crate::plan::ActionKind;
 use crate::state::Record;
 
-use super::{SnowballDesired, SnowballRecord};
+use super::{SnowballDesired, SnowballLive, SnowballRecord};
 
 impl Step<'_, '_> {
     pub(crate) async fn retrieve(
@@ -47,9 +47,31 @@ impl Step<'_, '_> {
         };
         let fingerprint = match pending.commit(&code) {
             Ok(fingerprint) => fingerprint,
-            Err(e) => {
+            Err(deliver::NotDelivered {
+                error,
+                kept: Some((temp, fingerprint)),
+            }) => {
+                // The code is in its temp file, the only copy: keep it, record its fingerprint,
+                // and let the next plan complete the delivery.
+                let kept = deliver::display(&temp, &self.exec.config.dir);
                 let message = format!(
-                    "the unlock code was retrieved but could not be written to `{}`: {e}",
+                    "the unlock code was retrieved but could not be linked to `{}`: {error}; it is kept in `{kept}` (mode 0600)",
+                    d.deliver_to.display()
+                );
+                self.journal(
+                    action,
+                    Phase::Failed,
+                    json!({"error": message, "fingerprint": fingerprint, "kept": kept}),
+                )
+                .await?;
+                return Err(StepError(format!(
+                    "{message}\nhint: run `lockward plan`: it shows complete_delivery (no AWS call) once `{}` is free, or a conflict naming both files while it is not",
+                    d.deliver_to.display()
+                )));
+            }
+            Err(deliver::NotDelivered { error, kept: None }) => {
+                let message = format!(
+                    "the unlock code was retrieved but could not be written to `{}`: {error}",
                     d.deliver_to.display()
                 );
                 self.journal(action, Phase::Failed, json!({"error": message}))
@@ -79,6 +101,47 @@ impl Step<'_, '_> {
             "delivered to {} (fingerprint {})",
             d.deliver_to.display(),
             short(&fingerprint)
+        ))
+    }
+}
+
+impl Step<'_, '_> {
+    /// Links the code kept in a temp file (the one the approved plan found) into `deliver_to`;
+    /// no AWS call. The state records the delivery as a retrieval would have.
+    pub(crate) async fn complete_delivery(&self, d: &SnowballDesired) -> Result<String, StepError> {
+        let action = ActionKind::CompleteDelivery;
+        let live: Option<SnowballLive> = serde_json::from_value(self.live.clone()).ok();
+        let Some(kept) = live.as_ref().and_then(|l| l.kept().first()).cloned() else {
+            return Err(StepError(format!(
+                "internal error: the plan completes the delivery of {} without a kept code; this is a bug in lockward",
+                self.address
+            )));
+        };
+        let detail = json!({"job_id": d.job_id, "deliver_to": d.deliver_to, "kept": kept.path, "fingerprint": kept.fingerprint});
+        self.journal(action, Phase::Intent, detail.clone()).await?;
+        if let Err(e) = deliver::complete(&kept, &d.deliver_to, &self.exec.config.dir) {
+            self.journal(action, Phase::Failed, json!({"error": e.to_string()}))
+                .await?;
+            return Err(StepError(format!(
+                "complete_delivery failed: {e}\nhint: nothing was deleted; fix the cause, plan again and apply"
+            )));
+        }
+        let record = SnowballRecord {
+            job_id: d.job_id.clone(),
+            fingerprint: kept.fingerprint.clone(),
+            deliver_to: d.deliver_to.clone(),
+            delivered_at: (self.exec.clock)(),
+            target: None,
+            physical_key: None,
+        };
+        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
+            .await?;
+        self.journal(action, Phase::Done, detail).await?;
+        Ok(format!(
+            "delivered to {} from {} (fingerprint {})",
+            d.deliver_to.display(),
+            kept.path.display(),
+            short(&kept.fingerprint)
         ))
     }
 }

@@ -38,6 +38,7 @@ fn want() -> SnowballDesired {
 /// A job created 30 days before `now`, with nothing at `deliver_to`.
 fn job(state: &str) -> SnowballJob {
     SnowballJob {
+        kept: Vec::new(),
         job_state: state.into(),
         created: now() - days(30),
         delivery: DeliveryTarget::Absent { creates_dir: false },
@@ -106,6 +107,7 @@ fn a_missing_job_is_a_conflict() {
     let d = decide(
         &want(),
         &SnowballLive::JobMissing {
+            kept: Vec::new(),
             delivery: DeliveryTarget::Absent { creates_dir: false },
         },
         None,
@@ -320,6 +322,7 @@ fn regression_a_delivery_recorded_for_another_job_is_not_this_jobs_code() {
 #[test]
 fn regression_a_delivered_code_stays_a_noop_after_the_job_is_purged() {
     let gone = |fp: Option<&str>| SnowballLive::JobMissing {
+        kept: Vec::new(),
         delivery: fp.map_or(DeliveryTarget::Absent { creates_dir: false }, |f| {
             DeliveryTarget::File {
                 fingerprint: f.to_string(),
@@ -374,6 +377,7 @@ mod drift {
         let desired = serde_json::json!({"job_id": "JID1", "deliver_to": "secrets/a.code"});
         let live = |fp: Option<&str>| {
             Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+                kept: Vec::new(),
                 job_state: "WithCustomer".into(),
                 created: ts("2026-11-01T00:00:00Z"),
                 delivery: fp.map_or(
@@ -425,6 +429,7 @@ mod import {
             }),
         };
         let live = Live::SnowballUnlockCode(SnowballLive::Present(SnowballJob {
+            kept: Vec::new(),
             job_state: "WithCustomer".into(),
             created: ts("2026-11-01T00:00:00Z"),
             delivery: crate::kinds::snowball::DeliveryTarget::File {
