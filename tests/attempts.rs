@@ -480,7 +480,15 @@ fn a_run_killed_while_its_state_write_hangs_after_initiate_leaves_the_lock_id_in
     let env = Env::new();
     env.seed(json!({
         "glacier": [crate::support::vault("audit-logs")],
-        "s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled"}],
+        // The store exists already, so the first state write is the one after the call (a
+        // store that does not exist yet is created before any call).
+        "s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled",
+                "objects": [{"key": KEY, "body": json!({
+                    "format_version": 1,
+                    "lineage": "6f1c1c7e-8d3e-4b8a-9a51-0f3f2d0c9b11",
+                    "serial": 1,
+                    "resources": {}
+                }).to_string()}]}],
     }));
     env.config(&format!(
         "backend:\n  s3:\n    bucket: {BUCKET}\n    key: {KEY}\n    provider: default\n\

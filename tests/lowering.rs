@@ -281,7 +281,8 @@ fn a_plan_file_resealed_without_its_lowering_flag_is_stale() {
         plan.state.clone(),
         plan.valid_until,
         plan.resources.clone(),
-    );
+    )
+    .with_state_store(plan.state_store.clone());
     assert_ne!(resealed.digest, saved["plan"]["digest"]);
     saved["plan"]["digest"] = json!(resealed.digest);
     env.write("p.plan", &serde_json::to_string_pretty(&saved).unwrap());
