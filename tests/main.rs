@@ -11,6 +11,7 @@ mod attempts;
 mod backup;
 mod discovery;
 mod discovery_scopes;
+mod docs;
 mod fuzz;
 mod hints;
 mod hostile;
