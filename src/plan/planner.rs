@@ -224,7 +224,7 @@ fn plan_resource(
 }
 
 /// What to do about a refusal.
-const REFUSAL_HINT: &str = "restore the journal as lockward wrote it (a newer lockward reads a newer one); if it is lost or cannot be restored, `lockward state quarantine JOURNAL` sets it aside and marks what it may hold as unknown, so each such action needs a new plan and a new approval";
+const REFUSAL_HINT: &str = "restore the journal as lockward wrote it (records a newer lockward wrote need that newer lockward); until then these actions are refused, and `--target` applies the other resources";
 
 /// Marks every irreversible action `refused` when there are `refusals` (DESIGN.md section
 /// 5.9); true when one was.

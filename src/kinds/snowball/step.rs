@@ -81,16 +81,7 @@ impl Step<'_, '_> {
                 )));
             }
         };
-        let record = SnowballRecord {
-            job_id: d.job_id.clone(),
-            fingerprint: fingerprint.clone(),
-            deliver_to: d.deliver_to.clone(),
-            delivered_at: (self.exec.clock)(),
-            target: None,
-            physical_key: None,
-        };
-        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
-            .await?;
+        self.record_delivery(d, &fingerprint).await?;
         self.journal(
             action,
             Phase::Done,
@@ -126,16 +117,7 @@ impl Step<'_, '_> {
                 "complete_delivery failed: {e}\nhint: nothing was deleted; fix the cause, plan again and apply"
             )));
         }
-        let record = SnowballRecord {
-            job_id: d.job_id.clone(),
-            fingerprint: kept.fingerprint.clone(),
-            deliver_to: d.deliver_to.clone(),
-            delivered_at: (self.exec.clock)(),
-            target: None,
-            physical_key: None,
-        };
-        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
-            .await?;
+        self.record_delivery(d, &kept.fingerprint).await?;
         self.journal(action, Phase::Done, detail).await?;
         Ok(format!(
             "delivered to {} from {} (fingerprint {})",
@@ -143,6 +125,27 @@ impl Step<'_, '_> {
             kept.path.display(),
             short(&kept.fingerprint)
         ))
+    }
+}
+
+impl Step<'_, '_> {
+    /// Saves the state recording that the code with `fingerprint` is now at `deliver_to`.
+    async fn record_delivery(
+        &self,
+        d: &SnowballDesired,
+        fingerprint: &str,
+    ) -> Result<(), StepError> {
+        let record = SnowballRecord {
+            job_id: d.job_id.clone(),
+            fingerprint: fingerprint.to_string(),
+            deliver_to: d.deliver_to.clone(),
+            delivered_at: (self.exec.clock)(),
+            target: None,
+            physical_key: None,
+        };
+        self.save(|s| s.set(self.address, Record::SnowballUnlockCode(record)))
+            .await?;
+        Ok(())
     }
 }
 
