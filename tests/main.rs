@@ -9,6 +9,7 @@ mod apply;
 mod approval;
 mod attempts;
 mod backup;
+mod confirmation;
 mod discovery;
 mod discovery_scopes;
 mod docs;

@@ -43,6 +43,14 @@ pub enum Refusal {
 /// Something that can approve or refuse a plan before anything is called.
 pub trait Confirm {
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal>;
+
+    /// Whether the approval was a person's answer to questions that waited: the world may
+    /// have changed meanwhile, so apply plans again and goes on only with the digest the
+    /// person confirmed (DESIGN.md section 5 item 3). An approval given on the command line
+    /// names its digest and is checked against a plan made just before.
+    fn waited(&self) -> bool {
+        false
+    }
 }
 
 /// Approval given on the command line, for runs without a terminal (CI).
@@ -136,11 +144,28 @@ pub fn check_digest(given: &str, plan: &Plan) -> Result<(), Refusal> {
 pub struct Terminal<R, W> {
     pub input: R,
     pub output: W,
+    /// Throws away what was typed before a question appeared, so type-ahead (or a paste meant
+    /// for something else) never answers it: [`discard_terminal_input`] on a real terminal.
+    pub discard_pending: fn(),
+}
+
+/// Discards input the terminal on stdin received but nobody has read yet (`tcflush`,
+/// `TCIFLUSH`). Best effort: on anything that is not a terminal it does nothing.
+pub fn discard_terminal_input() {
+    // SAFETY: tcflush only takes a file descriptor and a constant; on a descriptor that is not
+    // a terminal it fails with ENOTTY, which is ignored.
+    unsafe {
+        libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH);
+    }
 }
 
 impl<R: BufRead, W: Write> Terminal<R, W> {
     fn ask(&mut self, prompt: &str) -> Result<String, Refusal> {
         let prompt = crate::render::escape::text(prompt);
+        // What is answered is what was typed after the question was shown. Reading a terminal
+        // line by line, `input` holds nothing beyond the last answer, so the terminal's own
+        // queue is all there is to discard.
+        (self.discard_pending)();
         write!(self.output, "{prompt}").map_err(|e| Refusal::Io(e.to_string()))?;
         self.output
             .flush()
@@ -158,6 +183,10 @@ impl<R: BufRead, W: Write> Terminal<R, W> {
 }
 
 impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
+    fn waited(&self) -> bool {
+        true
+    }
+
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         let mut reversible = 0;
         // Each resource with actions that are delayed, irreversible or lower protection has
@@ -291,6 +320,7 @@ mod tests {
         let result = Terminal {
             input: answers.as_bytes(),
             output: &mut output,
+            discard_pending: || {},
         }
         .confirm(plan);
         (result, String::from_utf8(output).unwrap())

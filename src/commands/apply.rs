@@ -27,6 +27,7 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
             Box::new(Terminal {
                 input: std::io::stdin().lock(),
                 output: anstream::stderr(),
+                discard_pending: crate::apply::confirm::discard_terminal_input,
             })
         } else {
             Box::new(Scripted {
@@ -152,11 +153,42 @@ pub fn run_with(
         return Ok(ExitCode::SUCCESS);
     }
 
+    // What plans these resources again, for the hints below.
+    let targets = match &saved {
+        Some(saved) => targeted(&project, &saved.plan),
+        None => args.target.clone(),
+    };
+
     // 3. Confirm exactly this plan.
     // A plan that only records what it found (no call) needs no approval.
     if plan.ready_actions().next().is_some() {
         confirm.confirm(&plan)?;
     }
+    // Questions wait for a person, and the world does not: what runs is planned again after
+    // the last answer, and only the plan the person confirmed goes on.
+    let plan = if confirm.waited() {
+        let now = crate::environment::now().map_err(|e| anyhow::anyhow!(e))?;
+        let (again, _live) = rt.block_on(project.plan(
+            &resources,
+            &clients,
+            &state,
+            &store,
+            &history,
+            parallelism,
+            now,
+        ))?;
+        if again.digest != plan.digest {
+            bail!(
+                "apply refused: planning again after the confirmation gives a different plan ({} instead of the {} you confirmed): something changed while the question waited, so nothing was applied\nhint: run `{}` to see what changed, and apply again",
+                again.short_digest(),
+                plan.short_digest(),
+                project.suggest("plan", &targets, &[])
+            );
+        }
+        again
+    } else {
+        plan
+    };
 
     // A store that did not exist when planned is created now, exclusively, under the lock and
     // before any mutating call: one that exists by now was not the one approved.
@@ -280,10 +312,6 @@ pub fn run_with(
                 ActionOutcome::Done => {}
             }
         }
-        let targets = match &saved {
-            Some(saved) => targeted(&project, &saved.plan),
-            None => args.target.clone(),
-        };
         say(format_args!(
             "hint: what was done is recorded; run `{}` to see what remains, and apply again",
             project.suggest("plan", &targets, &[])
@@ -296,10 +324,6 @@ pub fn run_with(
                 say(format_args!("error: {address}: {message}"));
             }
         }
-        let targets = match &saved {
-            Some(saved) => targeted(&project, &saved.plan),
-            None => args.target.clone(),
-        };
         bail!(
             "apply stopped after a failure; what succeeded is recorded\nhint: fix the cause, then run `{}` and apply again: it converges",
             project.suggest("plan", &targets, &[])

@@ -249,6 +249,10 @@ fn shown(paths: &[PathBuf]) -> String {
 struct DemoConfirm;
 
 impl Confirm for DemoConfirm {
+    fn waited(&self) -> bool {
+        true
+    }
+
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         let mut answers = String::new();
         for (resource, action) in plan.ready_actions() {
@@ -261,6 +265,7 @@ impl Confirm for DemoConfirm {
         let result = Terminal {
             input: Cursor::new(answers.clone()),
             output: &mut shown,
+            discard_pending: || {},
         }
         .confirm(plan);
         // Show each prompt followed by the answer the demo typed.

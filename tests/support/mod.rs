@@ -359,7 +359,25 @@ pub fn project_of_every_kind(code: &str) -> Env {
 
 /// Runs `lockward apply` on a pseudo-terminal (through `script`), typing `answers`.
 pub fn apply_on_a_terminal(env: &Env, answers: &str) -> Run {
-    use std::io::Write;
+    on_a_terminal(env, "", answers, |_| {})
+}
+
+/// Whether `text` ends in one of apply's questions: typing an address back, or `yes`.
+fn asks(text: &str) -> usize {
+    text.matches("to confirm: ").count() + text.matches("is accepted: ").count()
+}
+
+/// Runs `lockward apply` on a pseudo-terminal, typing `type_ahead` at once (before any question
+/// can have been shown), then each line of `answers` only once its question is on the screen,
+/// after `at_question(n)` (n from 0) has run: that is where a test changes the world while a
+/// person reads. Bounded: a question that never comes fails the test after 60 s.
+pub fn on_a_terminal(
+    env: &Env,
+    type_ahead: &str,
+    answers: &str,
+    mut at_question: impl FnMut(usize),
+) -> Run {
+    use std::io::{Read, Write};
     let template = env.command(&["apply"]);
     let mut cmd = std::process::Command::new("script");
     cmd.args([
@@ -378,17 +396,61 @@ pub fn apply_on_a_terminal(env: &Env, answers: &str) -> Run {
         }
     }
     let mut child = cmd.spawn().expect("run script");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(type_ahead.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let mut shown = Vec::new();
+    'answers: for (n, answer) in answers.lines().enumerate() {
+        while asks(&String::from_utf8_lossy(&shown)) <= n {
+            match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(chunk) => shown.extend(chunk),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break 'answers,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = child.kill();
+                    panic!(
+                        "question {} never came; shown so far:\n{}",
+                        n + 1,
+                        String::from_utf8_lossy(&shown)
+                    );
+                }
+            }
+        }
+        at_question(n);
+        if stdin.write_all(format!("{answer}\n").as_bytes()).is_err() {
+            break;
+        }
+        let _ = stdin.flush();
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    shown.extend(rx.try_iter().flatten());
+    let mut stderr = String::new();
     child
-        .stdin
+        .stderr
         .take()
         .unwrap()
-        .write_all(answers.as_bytes())
+        .read_to_string(&mut stderr)
         .unwrap();
-    let out = child.wait_with_output().unwrap();
     Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&shown).into_owned(),
+        stderr,
     }
 }
 
