@@ -112,6 +112,26 @@ pub enum StateCommand {
     /// Push a state that a failed write left beside the config
     /// (`lockward.errored.<lock-id>.state.json`) to the S3 backend, under the lock it kept.
     Push(StatePushArgs),
+    /// Set aside a journal's unreadable lines (or a run journal the state lists that is
+    /// missing), which make plan refuse every irreversible action they may concern: under the
+    /// state lock, the state records each line's number and SHA-256, and every irreversible
+    /// action of the addresses they may concern counts as attempted with an unknown effect, so
+    /// each needs an approval of its own. No AWS call; the journal is left as it is.
+    Quarantine(StateQuarantineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StateQuarantineArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// The journal the refusal named: the local journal file, or the S3 object's key.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    /// Wait this long for the state lock (e.g. `30s`).
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<SignedDuration>,
 }
 
 #[derive(Debug, Args)]

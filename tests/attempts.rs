@@ -542,3 +542,102 @@ fn a_run_killed_while_its_state_write_hangs_after_initiate_leaves_the_lock_id_in
         id.as_str()
     );
 }
+
+/// The journal a store keeps its runs' records in, as `state quarantine` takes it.
+fn journal_name(env: &Env, store: Store) -> String {
+    match store {
+        Store::Local => JOURNAL.to_string(),
+        Store::S3 => {
+            let keys = Bucket::of(env).journals();
+            assert_eq!(keys.len(), 1, "one run, one journal: {keys:?}");
+            keys[0].clone()
+        }
+    }
+}
+
+/// `state quarantine` is the one way past an unreadable record: it sets exactly those bytes
+/// aside, and the retrieval they may have recorded counts as attempted with an unknown effect,
+/// so the old approval never runs it and a new plan (with its own digest) must be approved.
+/// The same line with other bytes refuses again; a journal that reads well is not touched.
+fn quarantine_needs_a_new_approval(store: Store) {
+    let env = project(store);
+    let approved = lose_an_answer(&env);
+    let journal = journal_name(&env, store);
+    env.lockward(&["state", "quarantine", &journal])
+        .code(1)
+        .stderr_has("nothing to set aside");
+    edit_journals(&env, store, |r| {
+        r["written_by_a_newer_lockward"] = json!(true);
+    });
+    assert_refused(
+        &env,
+        &approved,
+        "not a journal record this lockward can read",
+    );
+    env.lockward(&["state", "quarantine", &journal])
+        .success()
+        .stderr_has("Set aside 2 unreadable line(s)")
+        .stderr_has(SITE_A);
+    let quarantined = &state_of(&env, store)["quarantined"];
+    assert_eq!(
+        quarantined.as_array().map(Vec::len),
+        Some(2),
+        "{quarantined:#}"
+    );
+    let plan = env.lockward(&["plan", "--target", SITE_A, "--format", "json"]);
+    plan.code(0);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    let action = &plan["resources"][0]["actions"][0];
+    assert_eq!(action["status"], "ready", "{plan:#}");
+    assert_eq!(
+        plan["resources"][0]["recorded"]["attempts"][0]["effect"], "unknown",
+        "the retrieval counts as attempted: {plan:#}"
+    );
+    let digest = plan["digest"].as_str().unwrap().to_string();
+    assert_ne!(digest, approved);
+    env.lockward(&["apply", "--target", SITE_A, "--approve", &approved])
+        .code(1);
+    assert_eq!(retrievals(&env), 1, "the old approval retrieved again");
+    // Other bytes on a line that was set aside refuse again.
+    edit_journals(&env, store, |r| {
+        r["written_by_a_newer_lockward"] = json!("again");
+    });
+    assert_refused(&env, &digest, "not a journal record this lockward can read");
+}
+
+#[test]
+fn quarantine_sets_an_unreadable_line_aside_and_its_retrieval_needs_a_new_approval_locally() {
+    quarantine_needs_a_new_approval(Store::Local);
+}
+
+#[test]
+fn quarantine_sets_an_unreadable_line_aside_and_its_retrieval_needs_a_new_approval_in_s3() {
+    quarantine_needs_a_new_approval(Store::S3);
+}
+
+/// A run journal the state lists that is gone is set aside as a whole: every address counts
+/// as attempted, and the new plan needs its own approval, which then runs.
+#[test]
+fn quarantine_sets_a_missing_journal_aside_and_a_new_approval_runs() {
+    let store = Store::S3;
+    let env = project(store);
+    let approved = lose_an_answer(&env);
+    let journal = journal_name(&env, store);
+    delete_journals(&env, store);
+    assert_refused(&env, &approved, "which the state lists, is missing");
+    env.lockward(&["state", "quarantine", "not-a-journal.jsonl"])
+        .code(1)
+        .stderr_has("is not a journal of");
+    env.lockward(&["state", "quarantine", &journal])
+        .success()
+        .stderr_has("Set aside the missing journal");
+    env.lockward(&["apply", "--target", SITE_A, "--approve", &approved])
+        .code(1);
+    assert_eq!(retrievals(&env), 1);
+    let digest = plan_digest(&env, SITE_A);
+    assert_ne!(digest, approved);
+    env.lockward(&["apply", "--target", SITE_A, "--approve", &digest])
+        .success();
+    assert_eq!(retrievals(&env), 2);
+    assert_eq!(env.read("secrets/site-a.code"), CODE);
+}

@@ -29,7 +29,7 @@ use crate::plan::{Effect, Reversibility, Target};
 use crate::refresh::Clients;
 use crate::state::{Record, RunJournal, StateFile, StateWriter};
 
-use super::commit::GroupCommit;
+use super::commit::{GroupCommit, Queued};
 use super::interrupt::Interrupt;
 use super::journal::{JournalAction, JournalRecord, Phase};
 
@@ -114,7 +114,7 @@ pub(crate) struct Run<'a> {
     fatal: Mutex<Option<FatalError>>,
     /// `done` records and saves queued but not waited for, each with what its failure means:
     /// the run waits for them all before it ends.
-    settled: Mutex<Vec<(crate::apply::commit::Queued, &'static str)>>,
+    settled: Mutex<Vec<(Queued, &'static str)>>,
     /// Proofs that the state lock is still this run's, one for all that wait at once.
     proofs: GroupCommit<()>,
     /// The pending attempt (its id in the state) of each irreversible call in flight.
@@ -564,32 +564,39 @@ impl Step<'_, '_> {
         Ok(detail)
     }
 
-    /// Appends a journal record and waits until it is durable, even a `done` (which
-    /// [`Step::journal`] only queues): for a record that is the only home of what it holds.
-    pub(crate) async fn journal_now(
+    /// Sends a `done` record to the journal now, without waiting for it: for a record that is
+    /// the second home of what a state save beside it records, which must never wait behind
+    /// that save. Pass the handle to [`Step::wait_at_the_end`] (the save succeeded) or
+    /// [`Step::wait_for`] (it did not, so the record is the only home).
+    pub(crate) fn journal_sent(
         &self,
         action: ActionKind,
-        phase: Phase,
         detail: Value,
-    ) -> Result<(), FatalError> {
-        let record = self.record(action.into(), phase, None, detail);
-        let settles = if phase.settles_intent() {
-            lock(&self.run.open_attempts).remove(&(self.address.clone(), action))
-        } else {
-            None
-        };
-        if phase == Phase::Intent {
-            self.run.enter_critical(self.address);
-        }
-        let written = self.run.journal.commit(record).await;
-        if phase != Phase::Intent {
-            self.run.leave_critical(self.address);
-        }
-        written.map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
+    ) -> Result<Queued, FatalError> {
+        let record = self.record(action.into(), Phase::Done, None, detail);
+        let settles = lock(&self.run.open_attempts).remove(&(self.address.clone(), action));
+        let queued = self
+            .run
+            .journal
+            .enqueue(record)
+            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
+        self.run.leave_critical(self.address);
         if let Some(id) = settles {
             lock(&self.run.settled_attempts).push(id);
         }
-        Ok(())
+        Ok(queued)
+    }
+
+    /// The run waits for `sent` before it ends, as for every queued `done`.
+    pub(crate) fn wait_at_the_end(&self, sent: Queued) {
+        lock(&self.run.settled).push((sent, "could not write the journal"));
+    }
+
+    /// Waits until `sent` is durable.
+    pub(crate) async fn wait_for(&self, sent: Queued) -> Result<(), FatalError> {
+        sent.wait()
+            .await
+            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
     }
 
     fn record(

@@ -194,6 +194,11 @@ pub struct DamagedLine {
     pub cut_off: bool,
     /// The address the line names, when it is JSON with a readable `address`.
     pub address: Option<Address>,
+    /// The journal it is in: the local journal's file name, or the S3 object's key.
+    pub journal: String,
+    /// SHA-256 of the line's bytes (without its newline), `sha256:<hex>`: what `state quarantine`
+    /// records, so these bytes at this line stop refusing and any others still do.
+    pub sha256: String,
 }
 
 impl DamagedLine {
@@ -294,7 +299,10 @@ impl JournalContents {
             .filter(|d| d.unreadable())
             .map(|d| crate::plan::Unreadable {
                 address: d.address.clone(),
-                reason: format!("journal line {}: {}", d.line, d.reason),
+                reason: format!("journal line {} of {}: {}", d.line, d.journal, d.reason),
+                journal: d.journal.clone(),
+                line: d.line,
+                sha256: d.sha256.clone(),
             })
             .collect();
         history.journals = self.sources.clone();
@@ -412,8 +420,9 @@ impl Journal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| self.io("read", e))?;
-        let mut contents = parse(&bytes);
-        contents.sources = self.file_name().map(|name| [name].into());
+        let name = self.file_name().unwrap_or_default();
+        let mut contents = parse(&bytes, &name);
+        contents.sources = Some([name].into());
         Ok(contents)
     }
 
@@ -472,7 +481,7 @@ impl Journal {
     }
 }
 
-pub(crate) fn parse(bytes: &[u8]) -> JournalContents {
+pub(crate) fn parse(bytes: &[u8], journal: &str) -> JournalContents {
     let mut contents = JournalContents::default();
     let mut offset = 0usize;
     for (index, raw) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
@@ -509,6 +518,8 @@ pub(crate) fn parse(bytes: &[u8]) -> JournalContents {
                     },
                     cut_off,
                     address,
+                    journal: journal.to_string(),
+                    sha256: crate::digest::sha256(text),
                 })
             }
         }

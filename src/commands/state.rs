@@ -1,21 +1,27 @@
 //! `lockward force-unlock LOCK_ID` and `lockward state push FILE`: the two ways out of a run
-//! that stopped while holding the S3 state lock (DESIGN.md section 8).
+//! that stopped while holding the S3 state lock (DESIGN.md section 8); `lockward state
+//! quarantine JOURNAL`: the one way past a journal that cannot be read (section 5.9).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use crate::cli::{ForceUnlockArgs, StateArg, StateArgs, StateCommand, StatePushArgs};
+use crate::cli::{
+    ForceUnlockArgs, StateArg, StateArgs, StateCommand, StatePushArgs, StateQuarantineArgs,
+};
+use crate::kinds::Address;
 use crate::state::backend::{errored_journal_path, errored_lock_id};
 use crate::state::s3::S3State;
+use crate::state::Quarantined;
 use crate::state::StateBackend;
 
-use super::project::{absolute, say, Project, Session};
+use super::project::{absolute, runtime, say, Project, Reach, Session};
 
 pub fn run(args: &StateArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         StateCommand::Push(push) => state_push(push),
+        StateCommand::Quarantine(args) => state_quarantine(args),
     }
 }
 
@@ -249,4 +255,135 @@ fn push(
 
 fn lock_id_of(file: &std::path::Path) -> &str {
     errored_lock_id(file).unwrap_or_default()
+}
+
+/// Sets aside what makes plan and apply refuse a journal (DESIGN.md section 5.9): its lines
+/// lockward cannot read, or, for a run journal the state lists, its absence. Under the state
+/// lock; no AWS call. The journal itself is left as it is (its readable records still count):
+/// the state records each line set aside by its number and SHA-256, so those exact bytes
+/// refuse no longer while any other unreadable line still does, and every irreversible action
+/// of the addresses they may concern counts from now on as attempted with an unknown effect —
+/// each such decision needs an approval of its own.
+pub fn state_quarantine(args: &StateQuarantineArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::from_environment()?;
+    let project = Project::load(&args.config, &args.state)?;
+    project.refuse_if_errored()?;
+    let rt = runtime()?;
+    rt.block_on(project.check_before_calls(&session, Reach::Resources))?;
+    let backend = project.backend(&session)?;
+    let timeout = args
+        .lock_timeout
+        .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
+        .unwrap_or_default();
+    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
+    let lock = backend.lock("state quarantine", timeout, &unlock)?;
+    let writer = lock.writer();
+    let mut state = backend.load()?;
+    let contents = backend.read_journal()?;
+    let given = args.journal.to_string_lossy().into_owned();
+    let known: Vec<String> = contents
+        .sources
+        .iter()
+        .flatten()
+        .cloned()
+        .chain(state.runs.iter().map(|r| r.journal.clone()))
+        .collect();
+    // A journal is named by its file name or key, or by a path or key that ends in it.
+    let Some(name) = known
+        .iter()
+        .find(|k| {
+            given == **k || given.ends_with(&format!("/{k}")) || k.ends_with(&format!("/{given}"))
+        })
+        .cloned()
+    else {
+        bail!(
+            "{given} is not a journal of {}: nothing was set aside\nhint: name the journal \
+             the refusal named ({})",
+            backend.location(),
+            backend.journal_location()
+        );
+    };
+    let set_aside = |line: Option<usize>, sha256: Option<&str>| {
+        state
+            .quarantined
+            .iter()
+            .any(|q| q.journal == name && q.line == line && q.sha256.as_deref() == sha256)
+    };
+    let lines: Vec<_> = contents
+        .damaged
+        .iter()
+        .filter(|d| {
+            d.unreadable() && d.journal == name && !set_aside(Some(d.line), Some(&d.sha256))
+        })
+        .collect();
+    let present = contents.sources.as_ref().is_some_and(|s| s.contains(&name));
+    let missing =
+        !present && state.runs.iter().any(|r| r.journal == name) && !set_aside(None, None);
+    if lines.is_empty() && !missing {
+        bail!("every line of {name} can be read, and it is there: there is nothing to set aside");
+    }
+    // A line that names no address it could be read for may concern every resource.
+    let mut everyone: Vec<Address> = project
+        .config
+        .resources
+        .iter()
+        .map(|r| r.address.clone())
+        .chain(state.resources.keys().filter_map(|k| k.parse().ok()))
+        .collect();
+    everyone.sort();
+    everyone.dedup();
+    let at = crate::environment::now().map_err(anyhow::Error::msg)?;
+    let mut concerned: Vec<Address> = Vec::new();
+    let mut entries: Vec<Quarantined> = lines
+        .iter()
+        .map(|d| Quarantined {
+            journal: name.clone(),
+            line: Some(d.line),
+            sha256: Some(d.sha256.clone()),
+            at,
+            addresses: d
+                .address
+                .clone()
+                .map_or_else(|| everyone.clone(), |a| vec![a]),
+        })
+        .collect();
+    if missing {
+        entries.push(Quarantined {
+            journal: name.clone(),
+            line: None,
+            sha256: None,
+            at,
+            addresses: everyone.clone(),
+        });
+    }
+    for entry in &entries {
+        concerned.extend(entry.addresses.iter().cloned());
+    }
+    concerned.sort();
+    concerned.dedup();
+    state.quarantined.extend(entries);
+    writer.save(&mut state).with_context(|| {
+        format!(
+            "nothing was set aside: {} could not be saved",
+            backend.location()
+        )
+    })?;
+    lock.release()
+        .with_context(|| "the quarantine is saved, but the state lock could not be released")?;
+    let what = match (lines.len(), missing) {
+        (0, _) => format!("the missing journal {name}"),
+        (n, false) => format!("{n} unreadable line(s) of {name}"),
+        (n, true) => format!("{n} unreadable line(s) of {name}, and its absence"),
+    };
+    let names: Vec<String> = concerned.iter().map(ToString::to_string).collect();
+    say(format_args!(
+        "Set aside {what} (recorded in {}, serial {}). Every irreversible action of {} now \
+         counts as attempted with an unknown effect: each needs an approval of its own.\n\
+         hint: run `{}` and review what it shows",
+        backend.location(),
+        state.serial,
+        names.join(", "),
+        project.suggest("plan", &[], &[])
+    ));
+    Ok(ExitCode::SUCCESS)
 }

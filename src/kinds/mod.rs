@@ -1089,6 +1089,15 @@ impl Kind {
         }
     }
 
+    /// The actions of this kind that can never be undone, whatever their values: what an
+    /// unreadable record of it may hide (`state quarantine`).
+    pub fn irreversible_actions(self) -> impl Iterator<Item = ActionKind> {
+        self.actions()
+            .iter()
+            .copied()
+            .filter(|a| a.reversibility() == crate::plan::Reversibility::Irreversible)
+    }
+
     /// The actions a plan for this kind may hold.
     pub fn actions(self) -> &'static [ActionKind] {
         match self {

@@ -101,6 +101,23 @@ pub struct Unreadable {
     pub address: Option<Address>,
     /// Where it is and why it could not be read.
     pub reason: String,
+    /// The journal it is in (the local file's name, or the S3 object's key).
+    pub journal: String,
+    /// Its line in that journal, 1-based.
+    pub line: usize,
+    /// SHA-256 of its bytes, `sha256:<hex>`.
+    pub sha256: String,
+}
+
+impl Unreadable {
+    /// Whether `state quarantine` set exactly these bytes at this line aside.
+    fn quarantined_in(&self, state: &StateFile) -> bool {
+        state.quarantined.iter().any(|q| {
+            q.journal == self.journal
+                && q.line == Some(self.line)
+                && q.sha256.as_deref() == Some(self.sha256.as_str())
+        })
+    }
 }
 
 /// Every attempt the journal remembers, by address, in journal order.
@@ -150,6 +167,29 @@ impl History {
     /// journal does not know of: each counts as `unknown` (its call may have been made), even
     /// when the journal that would say more is lost.
     pub fn with_pending(mut self, state: &StateFile) -> History {
+        // What `state quarantine` set aside refuses no longer, and leaves in its place an
+        // attempt of unknown effect of every irreversible action it may have recorded.
+        self.unreadable.retain(|u| !u.quarantined_in(state));
+        for q in &state.quarantined {
+            for address in &q.addresses {
+                for action in address.kind.irreversible_actions() {
+                    let mut detail = Map::new();
+                    detail.insert("quarantined".into(), Value::String(q.journal.clone()));
+                    self.attempts
+                        .entry(address.clone())
+                        .or_default()
+                        .push(Attempt {
+                            action,
+                            reversibility: Reversibility::Irreversible,
+                            effect: Effect::Unknown,
+                            plan_digest: None,
+                            at: q.at,
+                            target: None,
+                            detail,
+                        });
+                }
+            }
+        }
         for pending in &state.attempts {
             let known = self.attempts.get_mut(&pending.address).and_then(|all| {
                 all.iter_mut()
@@ -205,7 +245,17 @@ impl History {
             .map(|u| format!("a journal record cannot be read: {}", u.reason))
             .collect();
         if let Some(found) = &self.journals {
-            for run in state.runs.iter().filter(|r| !found.contains(&r.journal)) {
+            let set_aside = |journal: &str| {
+                state
+                    .quarantined
+                    .iter()
+                    .any(|q| q.journal == journal && q.line.is_none())
+            };
+            for run in state
+                .runs
+                .iter()
+                .filter(|r| !found.contains(&r.journal) && !set_aside(&r.journal))
+            {
                 reasons.push(format!(
                     "the journal {} of run {} (started {}), which the state lists, is missing",
                     run.journal, run.lock_id, run.started

@@ -224,7 +224,7 @@ fn plan_resource(
 }
 
 /// What to do about a refusal.
-const REFUSAL_HINT: &str = "restore the journal as lockward wrote it (records a newer lockward wrote need that newer lockward); until then these actions are refused, and `--target` applies the other resources";
+const REFUSAL_HINT: &str = "restore the journal as lockward wrote it (records a newer lockward wrote need that newer lockward), or set what cannot be read aside with `lockward state quarantine JOURNAL` (each action it may concern then needs an approval of its own); until then these actions are refused, and `--target` applies the other resources";
 
 /// Marks every irreversible action `refused` when there are `refusals` (DESIGN.md section
 /// 5.9); true when one was.

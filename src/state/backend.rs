@@ -691,7 +691,7 @@ mod tests {
         };
         let on_s3 = || {
             let (_, body) = s3.read_object("k.journal/run.jsonl").unwrap().unwrap();
-            crate::apply::journal::parse(&body).records
+            crate::apply::journal::parse(&body, "").records
         };
         journal.append(&record(1)).unwrap();
         emulator
@@ -703,7 +703,7 @@ mod tests {
             .set_faults(serde_json::json!({"rules": []}))
             .unwrap();
         assert_eq!(on_s3(), vec![record(1)]);
-        let copy = crate::apply::journal::parse(&journal.run_records().unwrap()).records;
+        let copy = crate::apply::journal::parse(&journal.run_records().unwrap(), "").records;
         assert_eq!(
             copy,
             vec![record(1), record(2)],

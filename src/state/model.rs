@@ -41,6 +41,12 @@ pub struct StateFile {
     /// `unknown` even when the journal is lost.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<PendingAttempt>,
+    /// Journal lines (or whole journals) that could not be read and were set aside by
+    /// `lockward state quarantine` (DESIGN.md section 5.9): they no longer refuse, and every
+    /// irreversible action of the addresses they may concern counts as attempted with an
+    /// unknown effect, so each such decision needs an approval of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quarantined: Vec<Quarantined>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -78,6 +84,25 @@ pub struct PendingAttempt {
     pub run: String,
 }
 
+/// An unreadable journal line, or a missing journal, set aside by `lockward state quarantine`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quarantined {
+    /// The journal: the local journal's file name, or the S3 object's key.
+    pub journal: String,
+    /// The line set aside (1-based); absent when the journal as a whole was missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// SHA-256 of the line's bytes, `sha256:<hex>`: the same line with other bytes refuses again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// When it was set aside.
+    pub at: jiff::Timestamp,
+    /// The addresses whose attempts it may have recorded: each of their irreversible actions
+    /// counts as attempted, effect unknown.
+    pub addresses: Vec<Address>,
+}
+
 impl StateFile {
     /// A state that has never been written: no lineage yet, serial 0.
     pub fn empty() -> StateFile {
@@ -90,6 +115,7 @@ impl StateFile {
             lock_id: None,
             runs: Vec::new(),
             attempts: Vec::new(),
+            quarantined: Vec::new(),
         }
     }
 

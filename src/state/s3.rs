@@ -946,7 +946,7 @@ impl S3State {
             else {
                 continue;
             };
-            let contents = crate::apply::journal::parse(&body);
+            let contents = crate::apply::journal::parse(&body, &key);
             let first = contents.records.first().map(|r| r.ts);
             runs.push((first, key, contents));
         }

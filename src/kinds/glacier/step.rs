@@ -42,7 +42,9 @@ impl Step<'_, '_> {
                 // The state write and the lock id's second home, the journal's `done` record
                 // (with the CreationDate AWS reports, read meanwhile), go out together: a state
                 // write that hangs or fails never holds the journal record back, so the id is
-                // in one of them whatever happens to the other (or to the process).
+                // in one of them whatever happens to the other (or to the process). The step
+                // waits for the record only when the state write failed: otherwise the run
+                // waits for it before it ends, and the steps go on.
                 let save =
                     self.save(|s| s.set(self.address, Record::GlacierVaultLock(record.clone())));
                 let journal = async {
@@ -55,9 +57,17 @@ impl Step<'_, '_> {
                         _ => None,
                     };
                     let detail = json!({"vault": d.vault, "lock_id": lock_id, "policy_digest": policy_digest, "created": created.map(|t| t.to_string())});
-                    (self.journal_now(action, Phase::Done, detail).await, created)
+                    (self.journal_sent(action, detail), created)
                 };
-                let (saved, (journaled, created)) = futures::join!(save, journal);
+                let (saved, (sent, created)) = futures::join!(save, journal);
+                let journaled = match (sent, &saved) {
+                    (Ok(sent), Ok(())) => {
+                        self.wait_at_the_end(sent);
+                        Ok(())
+                    }
+                    (Ok(sent), Err(_)) => self.wait_for(sent).await,
+                    (Err(e), _) => Err(e),
+                };
                 let saved = match (saved, created) {
                     (Ok(()), Some(_)) => {
                         // The lock id is on disk already; its CreationDate rides with the

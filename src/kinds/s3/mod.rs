@@ -248,8 +248,9 @@ impl super::LockKind for S3 {
     // Its discovery reports no resource type.
     const RESOURCE_TYPE_AS: &'static str = " for ";
     const NOUN: &'static str = "bucket";
-    /// HeadBucket, GetObjectLockConfiguration, then GetBucketVersioning when Object Lock is off.
-    const READ_DEPTH: usize = 3;
+    /// HeadBucket with GetObjectLockConfiguration, then GetBucketVersioning when Object Lock
+    /// is off.
+    const READ_DEPTH: usize = 2;
     /// Every S3 call names the expected bucket owner.
     const READ_NEEDS_ACCOUNT: bool = true;
     const DISCOVER_PERMISSIONS: &'static [&'static str] =

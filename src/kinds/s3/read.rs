@@ -16,7 +16,13 @@ pub async fn read_s3(
     owner: &str,
     provider_region: &str,
 ) -> Result<S3Live, AwsError> {
-    match api.head_bucket(bucket, owner).await? {
+    // Sent together: the lock configuration's answer counts only for a bucket that is there,
+    // in this region (elsewhere it is an error that says nothing more).
+    let (head, lock) = futures::join!(
+        api.head_bucket(bucket, owner),
+        api.get_object_lock_configuration(bucket, owner)
+    );
+    match head? {
         BucketHead::Missing => return Ok(S3Live::BucketMissing),
         BucketHead::In { region } if !region.is_empty() && region != provider_region => {
             return Ok(S3Live::OtherRegion {
@@ -26,7 +32,7 @@ pub async fn read_s3(
         }
         BucketHead::In { .. } => {}
     }
-    if let Some(config) = api.get_object_lock_configuration(bucket, owner).await? {
+    if let Some(config) = lock? {
         return Ok(S3Live::Enabled {
             default_retention: config.default_retention,
             default_event_hold: config.default_event_hold,
