@@ -434,7 +434,9 @@ fn state_writer(
             let mut shared = lock(&state);
             let run = store.run();
             let name = journal.name();
-            if journal.written() && !shared.runs.iter().any(|r| r.journal == name) {
+            // Listed once; `written` waits for a journal write in flight, so it is asked only
+            // until then (the state's writes never queue behind the journal's).
+            if !shared.runs.iter().any(|r| r.journal == name) && journal.written() {
                 shared.runs.push(crate::state::RunEntry {
                     lock_id: run.lock_id.clone(),
                     started: run.started,
