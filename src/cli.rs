@@ -118,6 +118,56 @@ pub enum StateCommand {
     /// action of the addresses they may concern counts as attempted with an unknown effect, so
     /// each needs an approval of its own. No AWS call; the journal is left as it is.
     Quarantine(StateQuarantineArgs),
+    /// List the records the state keeps: address, what they record, where, and whether the
+    /// configuration still declares them. Reads only the state; no AWS call.
+    List(StateListArgs),
+    /// Forget records (under the state lock, journaled; no AWS call). A record holding a
+    /// Glacier lock id, or an address with an attempt whose effect is unknown, is refused:
+    /// the one-approval-one-attempt rule depends on them.
+    Rm(StateRmArgs),
+    /// Move a record to another address of the same kind (under the state lock, journaled;
+    /// no AWS call). Refused when the old address has an attempt whose effect is unknown or
+    /// the new one has a record or attempts of its own.
+    Mv(StateMvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StateListArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+}
+
+#[derive(Debug, Args)]
+pub struct StateRmArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// The addresses whose records to forget.
+    #[arg(value_name = "ADDR", required = true)]
+    pub addresses: Vec<Address>,
+    /// Wait this long for the state lock (e.g. `30s`).
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<SignedDuration>,
+}
+
+#[derive(Debug, Args)]
+pub struct StateMvArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub state: StateArg,
+    /// The address the record is under now.
+    #[arg(value_name = "FROM")]
+    pub from: Address,
+    /// The address to keep it under.
+    #[arg(value_name = "TO")]
+    pub to: Address,
+    /// Wait this long for the state lock (e.g. `30s`).
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<SignedDuration>,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,7 @@ mod sealed;
 mod secrets;
 mod smoke;
 mod soak;
+mod state_commands;
 mod support;
 mod validate;
 mod working_dir;

@@ -132,6 +132,10 @@ pub enum JournalAction {
     /// `apply` or `import` persisted what a plan found without a call (a lock id found only in
     /// the journal, an unrecorded completion, a moved record).
     Recover,
+    /// `lockward state rm` forgot the record of the address.
+    StateRm,
+    /// `lockward state mv` moved a record to the address (`detail.from` names where it was).
+    StateMv,
 }
 
 impl JournalAction {
@@ -140,6 +144,8 @@ impl JournalAction {
             JournalAction::Api(action) => action.as_str(),
             JournalAction::Import => "import",
             JournalAction::Recover => "recover",
+            JournalAction::StateRm => "state_rm",
+            JournalAction::StateMv => "state_mv",
         }
     }
 }
@@ -168,6 +174,8 @@ impl<'de> Deserialize<'de> for JournalAction {
         match name.as_str() {
             "import" => return Ok(JournalAction::Import),
             "recover" => return Ok(JournalAction::Recover),
+            "state_rm" => return Ok(JournalAction::StateRm),
+            "state_mv" => return Ok(JournalAction::StateMv),
             _ => {}
         }
         ActionKind::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&name))

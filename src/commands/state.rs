@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use std::io::Write;
+
+use crate::apply::journal::{JournalAction, JournalRecord, Phase};
 use crate::cli::{
-    ForceUnlockArgs, StateArg, StateArgs, StateCommand, StatePushArgs, StateQuarantineArgs,
+    ForceUnlockArgs, StateArg, StateArgs, StateCommand, StateListArgs, StateMvArgs, StatePushArgs,
+    StateQuarantineArgs, StateRmArgs,
 };
 use crate::kinds::Address;
 use crate::state::backend::{errored_journal_path, errored_lock_id};
@@ -22,6 +26,9 @@ pub fn run(args: &StateArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         StateCommand::Push(push) => state_push(push),
         StateCommand::Quarantine(args) => state_quarantine(args),
+        StateCommand::List(args) => state_list(args),
+        StateCommand::Rm(args) => state_rm(args),
+        StateCommand::Mv(args) => state_mv(args),
     }
 }
 
@@ -386,4 +393,222 @@ pub fn state_quarantine(args: &StateQuarantineArgs) -> anyhow::Result<ExitCode> 
         project.suggest("plan", &[], &[])
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lists the records the state keeps, one line each: address, what it records, where, and
+/// whether the configuration still declares it.
+pub fn state_list(args: &StateListArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::from_environment()?;
+    let project = Project::load(&args.config, &args.state)?;
+    let rt = runtime()?;
+    rt.block_on(project.check_before_calls(&session, Reach::Resources))?;
+    let backend = project.backend(&session)?;
+    let state = backend.load()?;
+    let mut out = std::io::stdout().lock();
+    for (address, record) in &state.resources {
+        let declared = address
+            .parse::<Address>()
+            .ok()
+            .and_then(|a| project.config.resource(&a))
+            .is_some();
+        let fields: Vec<String> = record
+            .fields()
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", crate::render::escape::text(&v)))
+            .collect();
+        let place = record
+            .target()
+            .map(|t| format!(" in {t}"))
+            .unwrap_or_default();
+        let note = if declared { "" } else { " (not declared)" };
+        writeln!(out, "{address}{note}{place}: {}", fields.join(", "))?;
+    }
+    out.flush()?;
+    say(format_args!(
+        "{} record(s) in {} (serial {}).",
+        state.resources.len(),
+        backend.location(),
+        state.serial
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Why `address`'s record may not leave it by hand: a lock id only it holds (unless it is
+/// `moving`, when the id goes with it), or an attempt whose effect is unknown (pending in the
+/// state, or unsettled in the journal): the attempts stay at the address. `None` when nothing
+/// stands in the way.
+fn pinned(
+    state: &crate::state::StateFile,
+    history: &crate::plan::History,
+    address: &Address,
+    moving: bool,
+) -> Option<String> {
+    if let Some(id) = state
+        .get(address)
+        .and_then(|r| r.lock_id())
+        .filter(|_| !moving)
+    {
+        return Some(format!(
+            "it holds Glacier lock id {id}, which AWS returns only once"
+        ));
+    }
+    if state.attempts.iter().any(|a| &a.address == address) {
+        return Some("an attempt of an irreversible action is pending in the state".to_string());
+    }
+    let unknown: Vec<&str> = history
+        .attempts
+        .get(address)
+        .into_iter()
+        .flatten()
+        .filter(|a| a.effect == crate::plan::Effect::Unknown)
+        .map(|a| a.action.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        return Some(format!(
+            "the journal has an attempt of {} whose effect is unknown (one approval, one \
+             attempt depends on it)",
+            unknown.join(", ")
+        ));
+    }
+    None
+}
+
+/// Forgets the records of `args.addresses`, under the state lock, journaled.
+pub fn state_rm(args: &StateRmArgs) -> anyhow::Result<ExitCode> {
+    let mut edit = StateEdit::open(&args.config, &args.state, args.lock_timeout, "state rm")?;
+    let mut state = std::mem::replace(&mut edit.state, crate::state::StateFile::empty());
+    let mut refusals = Vec::new();
+    for address in &args.addresses {
+        if state.get(address).is_none() {
+            refusals.push(format!("{address}: the state has no record of it"));
+        } else if let Some(why) = pinned(&state, &edit.history, address, false) {
+            refusals.push(format!("{address}: {why}"));
+        }
+    }
+    if !refusals.is_empty() {
+        bail!(
+            "nothing was removed:\n  - {}\nhint: `lockward plan` shows what the state and the \
+             journal remember of each",
+            refusals.join("\n  - ")
+        );
+    }
+    for address in &args.addresses {
+        state.resources.remove(&address.to_string());
+    }
+    edit.writer.save(&mut state)?;
+    let records: Vec<JournalRecord> = args
+        .addresses
+        .iter()
+        .map(|a| edit.record(a, JournalAction::StateRm, serde_json::Map::new()))
+        .collect();
+    edit.journal.append_all(&records)?;
+    edit.lock.release()?;
+    let names: Vec<String> = args.addresses.iter().map(ToString::to_string).collect();
+    say(format_args!(
+        "Removed the record(s) of {} (state serial {}; journaled). Nothing changed in AWS.",
+        names.join(", "),
+        state.serial
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Moves the record at `args.from` to `args.to`, under the state lock, journaled.
+pub fn state_mv(args: &StateMvArgs) -> anyhow::Result<ExitCode> {
+    let (from, to) = (&args.from, &args.to);
+    if from.kind != to.kind {
+        bail!(
+            "{from} is a {} and {to} a {}: a record moves only to an address of its own kind",
+            from.kind,
+            to.kind
+        );
+    }
+    if from == to {
+        bail!("{from} is already where the record is: nothing to move");
+    }
+    let mut edit = StateEdit::open(&args.config, &args.state, args.lock_timeout, "state mv")?;
+    let mut state = std::mem::replace(&mut edit.state, crate::state::StateFile::empty());
+    let Some(record) = state.get(from).cloned() else {
+        bail!("the state has no record of {from}: nothing was moved\nhint: `lockward state list` shows the records");
+    };
+    if state.get(to).is_some() {
+        bail!("the state already has a record of {to}: nothing was moved\nhint: `lockward state rm {to}` first, if that record is not needed");
+    }
+    if let Some(why) = pinned(&state, &edit.history, from, true).or_else(|| {
+        edit.history
+            .attempts
+            .get(to)
+            .is_some_and(|all| all.iter().any(|a| a.counts_for_good()))
+            .then(|| {
+                format!(
+                    "the journal holds attempts of irreversible actions at {to}, which \
+                         would become the record's"
+                )
+            })
+    }) {
+        bail!("nothing was moved: {why}");
+    }
+    state.resources.remove(&from.to_string());
+    state.set(to, record);
+    edit.writer.save(&mut state)?;
+    let mut detail = serde_json::Map::new();
+    detail.insert("from".into(), serde_json::Value::String(from.to_string()));
+    edit.journal
+        .append(&edit.record(to, JournalAction::StateMv, detail))?;
+    edit.lock.release()?;
+    say(format_args!(
+        "Moved the record of {from} to {to} (state serial {}; journaled). Nothing changed in AWS.",
+        state.serial
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A hand edit of the state: its lock held, the state and what the journal remembers read.
+struct StateEdit {
+    lock: crate::state::HeldLock,
+    writer: crate::state::StateWriter,
+    journal: crate::state::RunJournal,
+    state: crate::state::StateFile,
+    history: crate::plan::History,
+    now: jiff::Timestamp,
+}
+
+impl StateEdit {
+    fn open(
+        config: &crate::cli::ConfigArg,
+        state: &StateArg,
+        lock_timeout: Option<jiff::SignedDuration>,
+        command: &str,
+    ) -> anyhow::Result<StateEdit> {
+        let session = Session::from_environment()?;
+        let project = Project::load(config, state)?;
+        project.refuse_if_errored()?;
+        let rt = runtime()?;
+        rt.block_on(project.check_before_calls(&session, Reach::Resources))?;
+        let backend = project.backend(&session)?;
+        let timeout = lock_timeout
+            .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
+            .unwrap_or_default();
+        let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
+        let lock = backend.lock(command, timeout, &unlock)?;
+        let state = backend.load()?;
+        let history = backend.read_journal()?.history().with_pending(&state);
+        Ok(StateEdit {
+            writer: lock.writer(),
+            journal: lock.journal(),
+            lock,
+            state,
+            history,
+            now: session.now,
+        })
+    }
+
+    fn record(
+        &self,
+        address: &Address,
+        action: JournalAction,
+        detail: serde_json::Map<String, serde_json::Value>,
+    ) -> JournalRecord {
+        JournalRecord::new(self.now, address.clone(), action, Phase::Done, detail)
+    }
 }

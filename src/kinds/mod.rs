@@ -604,6 +604,18 @@ impl Record {
         }
     }
 
+    /// The Glacier lock id the record holds: returned by AWS only once, so a record holding
+    /// one is never forgotten by hand.
+    pub fn lock_id(&self) -> Option<&str> {
+        match self {
+            Record::GlacierVaultLock(r) => Some(r.lock_id.as_str()).filter(|id| !id.is_empty()),
+            Record::RbinRuleLock(_)
+            | Record::SnowballUnlockCode(_)
+            | Record::BackupVaultLock(_)
+            | Record::S3ObjectLock(_) => None,
+        }
+    }
+
     /// Stamps the record with where it was made.
     pub fn locate(&mut self, target: &Target, physical_key: &str) {
         let (t, k) = match self {
