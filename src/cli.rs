@@ -87,9 +87,25 @@ pub struct ImportArgs {
     /// The declared resources to adopt, e.g. `glacier_vault_lock.audit`. All or none are imported.
     #[arg(value_name = "ADDR", required = true)]
     pub addresses: Vec<Address>,
+    #[command(flatten)]
+    pub lock_timeout: LockTimeoutArg,
+}
+
+/// How long a command waits for another run's state lock.
+#[derive(Clone, Debug, Default, Args)]
+pub struct LockTimeoutArg {
     /// Wait this long for another run's state lock (e.g. `30s`, `5m`) instead of failing at once.
     #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
     pub lock_timeout: Option<SignedDuration>,
+}
+
+impl LockTimeoutArg {
+    /// The wait; zero (fail at once) when none was given.
+    pub fn duration(&self) -> std::time::Duration {
+        self.lock_timeout
+            .map(|d| std::time::Duration::from_secs_f64(d.as_secs_f64()))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -148,9 +164,8 @@ pub struct StateRmArgs {
     /// The addresses whose records to forget.
     #[arg(value_name = "ADDR", required = true)]
     pub addresses: Vec<Address>,
-    /// Wait this long for the state lock (e.g. `30s`).
-    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
-    pub lock_timeout: Option<SignedDuration>,
+    #[command(flatten)]
+    pub lock_timeout: LockTimeoutArg,
 }
 
 #[derive(Debug, Args)]
@@ -165,9 +180,8 @@ pub struct StateMvArgs {
     /// The address to keep it under.
     #[arg(value_name = "TO")]
     pub to: Address,
-    /// Wait this long for the state lock (e.g. `30s`).
-    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
-    pub lock_timeout: Option<SignedDuration>,
+    #[command(flatten)]
+    pub lock_timeout: LockTimeoutArg,
 }
 
 #[derive(Debug, Args)]
@@ -179,9 +193,8 @@ pub struct StateQuarantineArgs {
     /// The journal the refusal named: the local journal file, or the S3 object's key.
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
-    /// Wait this long for the state lock (e.g. `30s`).
-    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
-    pub lock_timeout: Option<SignedDuration>,
+    #[command(flatten)]
+    pub lock_timeout: LockTimeoutArg,
 }
 
 #[derive(Debug, Args)]
@@ -191,9 +204,8 @@ pub struct StatePushArgs {
     /// The errored state file, e.g. `lockward.errored.<lock-id>.state.json`.
     #[arg(value_name = "ERRORED_STATE_FILE")]
     pub file: PathBuf,
-    /// Wait this long for the state lock (e.g. `30s`) when the errored run's lock is gone.
-    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
-    pub lock_timeout: Option<SignedDuration>,
+    #[command(flatten)]
+    pub lock_timeout: LockTimeoutArg,
 }
 
 #[derive(Debug, Args)]
@@ -272,9 +284,8 @@ pub struct ApplyArgs {
     /// How many resources are read and changed at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
-    /// Wait this long for another apply's state lock (e.g. `30s`, `5m`) instead of failing at once.
-    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
-    pub lock_timeout: Option<SignedDuration>,
+    #[command(flatten)]
+    pub lock_timeout: LockTimeoutArg,
 }
 
 #[derive(Debug, Args)]

@@ -641,3 +641,77 @@ fn quarantine_sets_a_missing_journal_aside_and_a_new_approval_runs() {
     assert_eq!(retrievals(&env), 2);
     assert_eq!(env.read("secrets/site-a.code"), CODE);
 }
+
+/// Nowhere to write, right after InitiateVaultLock (a full disk, a store that refuses every
+/// write): the state write and the journal record both fail. The initiation is reported as
+/// done but not recorded — never as failed — with its lock id, which the errored state file
+/// beside the config keeps; plan refuses until it is pushed, and pushing it converges without
+/// a second initiation.
+#[test]
+fn a_lock_id_that_neither_the_state_nor_the_journal_could_take_is_reported_and_kept() {
+    let env = Env::new();
+    env.seed(json!({
+        "glacier": [crate::support::vault("audit-logs")],
+        "s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled",
+                "objects": [{"key": KEY, "body": json!({
+                    "format_version": 1,
+                    "lineage": "6f1c1c7e-8d3e-4b8a-9a51-0f3f2d0c9b11",
+                    "serial": 1,
+                    "resources": {}
+                }).to_string()}]}],
+    }));
+    env.config(&format!(
+        "backend:\n  s3:\n    bucket: {BUCKET}\n    key: {KEY}\n    provider: default\n\
+         glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
+         state: in_progress\n"
+    ));
+    env.faults(json!({"rules": [{"operation": "InitiateVaultLock", "kind": "hold", "times": 1}]}));
+    let child = spawn(&env, &["apply", "--auto-approve"]);
+    let bucket = Bucket::of(&env);
+    wait_until("InitiateVaultLock is in flight", || {
+        env.calls()
+            .iter()
+            .any(|c| c["operation"] == "InitiateVaultLock")
+    });
+    let journal = bucket.journals();
+    assert_eq!(journal.len(), 1, "the intent is in the run's journal");
+    // From now on every write of the state and of the journal fails; AWS answers the call.
+    let refuse = |key: &str| json!({"operation": "PutObject", "key": key, "kind": "error", "status": 500, "code": "InternalError"});
+    env.faults(json!({"rules": [refuse(KEY), refuse(&journal[0])]}));
+    let run = finish(child);
+    env.faults(json!({"rules": []}));
+    let lock_id = env.aws_state()["glacier"][0]["lock"]["lock_id"]
+        .as_str()
+        .expect("AWS initiated the lock")
+        .to_string();
+    run.code(1)
+        .stderr_has("initiate_lock done: initiated but not recorded")
+        .stderr_has(&lock_id);
+    assert!(
+        !run.stderr.contains("initiate_lock FAILED"),
+        "{}",
+        run.stderr
+    );
+    let errored: Vec<_> = fs::read_dir(env.dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("lockward.errored."))
+                && p.extension().is_some_and(|e| e == "json")
+        })
+        .collect();
+    assert_eq!(errored.len(), 1, "{errored:?}\n{}", run.stderr);
+    assert!(fs::read_to_string(&errored[0]).unwrap().contains(&lock_id));
+    env.lockward(&["plan"]).code(1).stderr_has("state push");
+    env.lockward(&["state", "push", &errored[0].to_string_lossy()])
+        .success();
+    env.lockward(&["apply", "--auto-approve"]).success();
+    let initiated = env
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "InitiateVaultLock")
+        .count();
+    assert_eq!(initiated, 1, "the lock id was kept, not initiated again");
+}

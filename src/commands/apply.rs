@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::bail;
 
@@ -64,10 +63,7 @@ pub fn run_with(
         .transpose()?;
 
     // 1. The state lock, for the whole apply.
-    let timeout = args
-        .lock_timeout
-        .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
-        .unwrap_or_default();
+    let timeout = args.lock_timeout.duration();
     let rt = runtime()?;
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;
@@ -98,15 +94,19 @@ pub fn run_with(
         None => project.targeted(&args.target)?,
     };
     let parallelism = usize::from(args.parallelism);
-    let (plan, _live) = rt.block_on(project.plan(
-        &resources,
-        &clients,
-        &state,
-        &store,
-        &history,
-        parallelism,
-        session.now,
-    ))?;
+    let plan_at = |now| {
+        rt.block_on(project.plan(
+            &resources,
+            &clients,
+            &state,
+            &store,
+            &history,
+            parallelism,
+            now,
+        ))
+        .map(|(plan, _live)| plan)
+    };
+    let plan = plan_at(session.now)?;
     if let Some(saved) = &saved {
         let backend_target = backend.target()?;
         let mut reasons =
@@ -167,16 +167,7 @@ pub fn run_with(
     // Questions wait for a person, and the world does not: what runs is planned again after
     // the last answer, and only the plan the person confirmed goes on.
     let plan = if confirm.waited() {
-        let now = crate::environment::now().map_err(|e| anyhow::anyhow!(e))?;
-        let (again, _live) = rt.block_on(project.plan(
-            &resources,
-            &clients,
-            &state,
-            &store,
-            &history,
-            parallelism,
-            now,
-        ))?;
+        let again = plan_at(crate::environment::now().map_err(anyhow::Error::msg)?)?;
         if again.digest != plan.digest {
             bail!(
                 "apply refused: planning again after the confirmation gives a different plan ({} instead of the {} you confirmed): something changed while the question waited, so nothing was applied\nhint: run `{}` to see what changed, and apply again",

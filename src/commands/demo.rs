@@ -95,7 +95,7 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         auto_approve: false,
         target: Vec::new(),
         parallelism: 10,
-        lock_timeout: None,
+        lock_timeout: Default::default(),
     };
     let mut confirm = DemoConfirm;
     super::apply::run_with(&apply_args, session, &mut confirm, &mut out)?;

@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::bail;
 use serde_json::{json, Value};
@@ -53,10 +52,7 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         );
     }
     let resources = project.targeted(&args.addresses)?;
-    let timeout = args
-        .lock_timeout
-        .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
-        .unwrap_or_default();
+    let timeout = args.lock_timeout.duration();
     let rt = runtime()?;
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;

@@ -3,7 +3,6 @@
 //! quarantine JOURNAL`: the one way past a journal that cannot be read (section 5.9).
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 
@@ -174,10 +173,7 @@ pub fn state_push(args: &StatePushArgs) -> anyhow::Result<ExitCode> {
             )
         ),
         None => {
-            let timeout = args
-                .lock_timeout
-                .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
-                .unwrap_or_default();
+            let timeout = args.lock_timeout.duration();
             let (_, caller) = s3.caller()?;
             let (holder, etag) = s3.acquire("state push", &caller, timeout).map_err(|e| {
                 e.with_unlock_command(|id| project.suggest("force-unlock", &[], &[id]))
@@ -272,21 +268,14 @@ fn lock_id_of(file: &std::path::Path) -> &str {
 /// of the addresses they may concern counts from now on as attempted with an unknown effect —
 /// each such decision needs an approval of its own.
 pub fn state_quarantine(args: &StateQuarantineArgs) -> anyhow::Result<ExitCode> {
-    let session = Session::from_environment()?;
-    let project = Project::load(&args.config, &args.state)?;
-    project.refuse_if_errored()?;
-    let rt = runtime()?;
-    rt.block_on(project.check_before_calls(&session, Reach::Resources))?;
-    let backend = project.backend(&session)?;
-    let timeout = args
-        .lock_timeout
-        .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
-        .unwrap_or_default();
-    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
-    let lock = backend.lock("state quarantine", timeout, &unlock)?;
-    let writer = lock.writer();
-    let mut state = backend.load()?;
-    let contents = backend.read_journal()?;
+    let mut edit = StateEdit::open(
+        &args.config,
+        &args.state,
+        &args.lock_timeout,
+        "state quarantine",
+    )?;
+    let mut state = std::mem::replace(&mut edit.state, crate::state::StateFile::empty());
+    let (project, backend, contents) = (&edit.project, &edit.backend, &edit.contents);
     let given = args.journal.to_string_lossy().into_owned();
     let known: Vec<String> = contents
         .sources
@@ -339,7 +328,7 @@ pub fn state_quarantine(args: &StateQuarantineArgs) -> anyhow::Result<ExitCode> 
         .collect();
     everyone.sort();
     everyone.dedup();
-    let at = crate::environment::now().map_err(anyhow::Error::msg)?;
+    let at = edit.now;
     let mut concerned: Vec<Address> = Vec::new();
     let mut entries: Vec<Quarantined> = lines
         .iter()
@@ -369,13 +358,14 @@ pub fn state_quarantine(args: &StateQuarantineArgs) -> anyhow::Result<ExitCode> 
     concerned.sort();
     concerned.dedup();
     state.quarantined.extend(entries);
-    writer.save(&mut state).with_context(|| {
+    edit.writer.save(&mut state).with_context(|| {
         format!(
             "nothing was set aside: {} could not be saved",
             backend.location()
         )
     })?;
-    lock.release()
+    edit.lock
+        .release()
         .with_context(|| "the quarantine is saved, but the state lock could not be released")?;
     let what = match (lines.len(), missing) {
         (0, _) => format!("the missing journal {name}"),
@@ -476,7 +466,7 @@ fn pinned(
 
 /// Forgets the records of `args.addresses`, under the state lock, journaled.
 pub fn state_rm(args: &StateRmArgs) -> anyhow::Result<ExitCode> {
-    let mut edit = StateEdit::open(&args.config, &args.state, args.lock_timeout, "state rm")?;
+    let mut edit = StateEdit::open(&args.config, &args.state, &args.lock_timeout, "state rm")?;
     let mut state = std::mem::replace(&mut edit.state, crate::state::StateFile::empty());
     let mut refusals = Vec::new();
     for address in &args.addresses {
@@ -526,7 +516,7 @@ pub fn state_mv(args: &StateMvArgs) -> anyhow::Result<ExitCode> {
     if from == to {
         bail!("{from} is already where the record is: nothing to move");
     }
-    let mut edit = StateEdit::open(&args.config, &args.state, args.lock_timeout, "state mv")?;
+    let mut edit = StateEdit::open(&args.config, &args.state, &args.lock_timeout, "state mv")?;
     let mut state = std::mem::replace(&mut edit.state, crate::state::StateFile::empty());
     let Some(record) = state.get(from).cloned() else {
         bail!("the state has no record of {from}: nothing was moved\nhint: `lockward state list` shows the records");
@@ -563,12 +553,15 @@ pub fn state_mv(args: &StateMvArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A hand edit of the state: its lock held, the state and what the journal remembers read.
+/// A hand edit of the state: its lock held, the state and its journals read.
 struct StateEdit {
+    project: Project,
+    backend: StateBackend,
     lock: crate::state::HeldLock,
     writer: crate::state::StateWriter,
     journal: crate::state::RunJournal,
     state: crate::state::StateFile,
+    contents: crate::apply::journal::JournalContents,
     history: crate::plan::History,
     now: jiff::Timestamp,
 }
@@ -577,7 +570,7 @@ impl StateEdit {
     fn open(
         config: &crate::cli::ConfigArg,
         state: &StateArg,
-        lock_timeout: Option<jiff::SignedDuration>,
+        lock_timeout: &crate::cli::LockTimeoutArg,
         command: &str,
     ) -> anyhow::Result<StateEdit> {
         let session = Session::from_environment()?;
@@ -586,20 +579,21 @@ impl StateEdit {
         let rt = runtime()?;
         rt.block_on(project.check_before_calls(&session, Reach::Resources))?;
         let backend = project.backend(&session)?;
-        let timeout = lock_timeout
-            .map(|d| Duration::from_secs_f64(d.as_secs_f64()))
-            .unwrap_or_default();
         let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
-        let lock = backend.lock(command, timeout, &unlock)?;
+        let lock = backend.lock(command, lock_timeout.duration(), &unlock)?;
         let state = backend.load()?;
-        let history = backend.read_journal()?.history().with_pending(&state);
+        let contents = backend.read_journal()?;
+        let history = contents.history().with_pending(&state);
         Ok(StateEdit {
             writer: lock.writer(),
             journal: lock.journal(),
             lock,
             state,
+            contents,
             history,
             now: session.now,
+            project,
+            backend,
         })
     }
 
