@@ -90,7 +90,16 @@ pub fn stderr_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
-/// Whether a person can be asked on this terminal: stdin and stderr are both terminals.
-pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+/// The terminal a person answers on, opened for reading and writing (`/dev/tty`), when stdin
+/// is a terminal: the questions go to the terminal itself, so `apply 2>apply.log` still asks,
+/// and a run whose input is not a person's (CI, a pipe, a test) is never asked.
+pub fn terminal() -> Option<std::fs::File> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()
 }

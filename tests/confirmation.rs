@@ -45,7 +45,7 @@ fn a_change_in_aws_while_the_question_waits_stops_the_apply_instead_of_being_ove
     }
     let env = project("{ mode: governance, days: 30 }");
     let compliance = json!({"mode": "COMPLIANCE", "days": 365});
-    let run = on_a_terminal(&env, "", "yes\n", |_| {
+    let run = on_a_terminal(&env, "apply", "", "yes\n", |_| {
         env.seed(bucket(compliance.clone()));
     });
     run.code(1);
@@ -71,7 +71,7 @@ fn with_nothing_changed_while_the_question_waits_the_confirmed_plan_runs() {
         return;
     }
     let env = project("{ mode: governance, days: 30 }");
-    let run = on_a_terminal(&env, "", "yes\n", |_| {});
+    let run = on_a_terminal(&env, "apply", "", "yes\n", |_| {});
     run.code(0);
     assert_eq!(env.mutating_calls(), ["PutObjectLockConfiguration"]);
     assert_eq!(
@@ -114,7 +114,7 @@ fn text_typed_before_a_question_appears_does_not_answer_it() {
             });
             env.faults(json!({"rules": []}));
         });
-        let run = on_a_terminal(&env, &typed_ahead, "no\n", |_| {});
+        let run = on_a_terminal(&env, "apply", &typed_ahead, "no\n", |_| {});
         waiter.join().unwrap();
         run
     });
@@ -130,4 +130,33 @@ fn text_typed_before_a_question_appears_does_not_answer_it() {
         env.mutating_calls()
     );
     assert_eq!(default_retention(&env), Value::Null);
+}
+
+/// The questions are asked on the terminal itself: with stderr sent to a file, apply still
+/// asks (and the log holds the plan and the progress, not the questions), and each question
+/// says how many remain.
+#[test]
+fn with_stderr_sent_to_a_file_apply_still_asks_on_the_terminal() {
+    if !has_script() {
+        return;
+    }
+    let env = project("{ mode: compliance, days: 365 }");
+    let run = on_a_terminal(
+        &env,
+        "apply 2>apply.log",
+        "",
+        &format!("{ADDRESS}\n"),
+        |_| {},
+    );
+    run.code(0);
+    assert!(
+        run.stdout
+            .contains("Type the address `s3_object_lock.records` to confirm"),
+        "the question is on the terminal: {}",
+        run.stdout
+    );
+    assert_eq!(env.mutating_calls(), ["PutObjectLockConfiguration"]);
+    let log = env.read("apply.log");
+    assert!(!log.contains("Type the address"), "{log}");
+    assert!(log.contains("put_default_retention"), "{log}");
 }

@@ -140,22 +140,22 @@ pub fn check_digest(given: &str, plan: &Plan) -> Result<(), Refusal> {
     }
 }
 
-/// Asks on a terminal: prompts go to `output` (stderr), answers come from `input`.
+/// Asks on a terminal: prompts go to `output` (the terminal itself), answers come from `input`.
 pub struct Terminal<R, W> {
     pub input: R,
     pub output: W,
     /// Throws away what was typed before a question appeared, so type-ahead (or a paste meant
     /// for something else) never answers it: [`discard_terminal_input`] on a real terminal.
-    pub discard_pending: fn(),
+    pub discard_pending: Box<dyn FnMut()>,
 }
 
-/// Discards input the terminal on stdin received but nobody has read yet (`tcflush`,
+/// Discards input the terminal `fd` received but nobody has read yet (`tcflush`,
 /// `TCIFLUSH`). Best effort: on anything that is not a terminal it does nothing.
-pub fn discard_terminal_input() {
+pub fn discard_terminal_input(fd: std::os::fd::RawFd) {
     // SAFETY: tcflush only takes a file descriptor and a constant; on a descriptor that is not
-    // a terminal it fails with ENOTTY, which is ignored.
+    // a terminal (or not open) it fails, which is ignored.
     unsafe {
-        libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH);
+        libc::tcflush(fd, libc::TCIFLUSH);
     }
 }
 
@@ -202,6 +202,16 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 _ => strong.push((resource, vec![action])),
             }
         }
+        let questions = strong.len() + usize::from(reversible > 0);
+        let mut asked = 0;
+        let mut counter = || {
+            asked += 1;
+            if questions > 1 {
+                format!(" (question {asked} of {questions})")
+            } else {
+                String::new()
+            }
+        };
         for (resource, actions) in strong {
             let address = resource.address.to_string();
             let lines: Vec<String> = actions
@@ -229,8 +239,9 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 })
                 .collect();
             let typed = self.ask(&format!(
-                "\n{address} ({}):\n{}\n  Type the address `{address}` to confirm: ",
+                "\n{address} ({}){}:\n{}\n  Type the address `{address}` to confirm: ",
                 resource.target,
+                counter(),
                 lines.join("\n")
             ))?;
             if typed != address {
@@ -244,8 +255,9 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
         }
         if reversible > 0 {
             let answer = self.ask(&format!(
-                "\nPerform {reversible} reversible action(s) of plan {}? Only `yes` is accepted: ",
-                plan.short_digest()
+                "\nPerform {reversible} reversible action(s) of plan {}?{} Only `yes` is accepted: ",
+                plan.short_digest(),
+                counter()
             ))?;
             if answer != "yes" {
                 return Err(Refusal::NotYes);
@@ -320,7 +332,7 @@ mod tests {
         let result = Terminal {
             input: answers.as_bytes(),
             output: &mut output,
-            discard_pending: || {},
+            discard_pending: Box::new(|| {}),
         }
         .confirm(plan);
         (result, String::from_utf8(output).unwrap())
@@ -334,16 +346,20 @@ mod tests {
         );
         assert_eq!(result, Ok(()));
         assert!(
-            shown.contains("glacier_vault_lock.audit (account 123456789012 in us-east-1):\n  - complete_lock is IRREVERSIBLE"),
+            shown.contains("glacier_vault_lock.audit (account 123456789012 in us-east-1) (question 1 of 3):\n  - complete_lock is IRREVERSIBLE"),
             "{shown}"
         );
         assert!(
             shown.contains(
-                "rbin_rule_lock.ebs (account 123456789012 in us-east-1):\n  - lock_rule is DELAYED"
+                "rbin_rule_lock.ebs (account 123456789012 in us-east-1) (question 2 of 3):\n  - lock_rule is DELAYED"
             ),
             "{shown}"
         );
-        assert!(shown.contains("Perform 1 reversible action(s)"), "{shown}");
+        assert!(
+            shown.contains("Perform 1 reversible action(s) of plan")
+                && shown.contains("? (question 3 of 3) Only `yes`"),
+            "each question says how many remain: {shown}"
+        );
         assert!(
             !shown.contains("glacier_vault_lock.later"),
             "a deferred action is not confirmed now: {shown}"

@@ -21,19 +21,27 @@ use super::project::{absolute, runtime, say, Project, Reach, Session};
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    let mut confirm: Box<dyn Confirm> =
-        if args.approve.is_none() && !args.auto_approve && session.interactive {
+    let terminal = (args.approve.is_none() && !args.auto_approve)
+        .then(crate::environment::terminal)
+        .flatten();
+    let mut confirm: Box<dyn Confirm> = match terminal {
+        Some(tty) => {
+            use std::os::fd::AsRawFd;
+            let input = std::io::BufReader::new(tty.try_clone()?);
+            let fd = tty.as_raw_fd();
             Box::new(Terminal {
-                input: std::io::stdin().lock(),
-                output: anstream::stderr(),
-                discard_pending: crate::apply::confirm::discard_terminal_input,
+                input,
+                output: tty,
+                discard_pending: Box::new(move || {
+                    crate::apply::confirm::discard_terminal_input(fd)
+                }),
             })
-        } else {
-            Box::new(Scripted {
-                approve: args.approve.clone(),
-                auto_approve: args.auto_approve,
-            })
-        };
+        }
+        None => Box::new(Scripted {
+            approve: args.approve.clone(),
+            auto_approve: args.auto_approve,
+        }),
+    };
     run_with(
         args,
         &session,

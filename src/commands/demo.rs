@@ -265,7 +265,7 @@ impl Confirm for DemoConfirm {
         let result = Terminal {
             input: Cursor::new(answers.clone()),
             output: &mut shown,
-            discard_pending: || {},
+            discard_pending: Box::new(|| {}),
         }
         .confirm(plan);
         // Show each prompt followed by the answer the demo typed.

@@ -23,8 +23,6 @@ pub struct Session {
     pub now: Timestamp,
     /// Colour on stdout.
     pub color: bool,
-    /// A person can be asked on this terminal.
-    pub interactive: bool,
     /// `now` comes from `LOCKWARD_NOW`, not the system clock: allowed only against endpoints.
     pub clock_moved: bool,
     pub client_options: ClientOptions,
@@ -38,7 +36,6 @@ impl Session {
                 .map_err(anyhow::Error::msg)?
                 .is_some(),
             color: environment::stdout_color(),
-            interactive: environment::interactive(),
             client_options: ClientOptions::default(),
         })
     }

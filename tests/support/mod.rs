@@ -359,7 +359,7 @@ pub fn project_of_every_kind(code: &str) -> Env {
 
 /// Runs `lockward apply` on a pseudo-terminal (through `script`), typing `answers`.
 pub fn apply_on_a_terminal(env: &Env, answers: &str) -> Run {
-    on_a_terminal(env, "", answers, |_| {})
+    on_a_terminal(env, "apply", "", answers, |_| {})
 }
 
 /// Whether `text` ends in one of apply's questions: typing an address back, or `yes`.
@@ -367,12 +367,14 @@ fn asks(text: &str) -> usize {
     text.matches("to confirm: ").count() + text.matches("is accepted: ").count()
 }
 
-/// Runs `lockward apply` on a pseudo-terminal, typing `type_ahead` at once (before any question
+/// Runs `lockward {command}` (a shell command line: redirections work) on a pseudo-terminal,
+/// typing `type_ahead` at once (before any question
 /// can have been shown), then each line of `answers` only once its question is on the screen,
 /// after `at_question(n)` (n from 0) has run: that is where a test changes the world while a
 /// person reads. Bounded: a question that never comes fails the test after 60 s.
 pub fn on_a_terminal(
     env: &Env,
+    command: &str,
     type_ahead: &str,
     answers: &str,
     mut at_question: impl FnMut(usize),
@@ -382,7 +384,7 @@ pub fn on_a_terminal(
     let mut cmd = std::process::Command::new("script");
     cmd.args([
         "-qec",
-        &format!("{} apply", env!("CARGO_BIN_EXE_lockward")),
+        &format!("{} {command}", env!("CARGO_BIN_EXE_lockward")),
         "/dev/null",
     ])
     .current_dir(env.dir())
