@@ -650,6 +650,39 @@ fn complete_lock_re_reads_the_vault_and_never_completes_a_lock_whose_policy_chan
     assert!(policy_is(&live, OTHER_POLICY));
 }
 
+/// The re-read before CompleteVaultLock also checks that the InProgress lock is the one
+/// lockward initiated: a lock with the desired policy but another CreationDate (aborted and
+/// initiated again by someone else since the plan) is never completed.
+#[test]
+fn complete_lock_never_completes_a_lock_initiated_again_since_the_plan() {
+    let env = env_with(
+        json!({"glacier": [vault("audit-logs")]}),
+        &glacier("in_progress"),
+    );
+    env.lockward(&["apply", "--auto-approve"]).success();
+    env.config(&glacier("locked"));
+    let digest = plan_digest(&env);
+    let planned = identity_calls_of_a_plan(&env, || {
+        env.lockward(&["plan"]).success();
+    });
+    let ours = aws_vault(&env)["lock"].clone();
+    let earlier = env.now() - jiff::SignedDuration::from_hours(1);
+
+    hold_every_identity_call(&env);
+    let child = spawn_apply(&env, &digest);
+    wait_for_the_preflight(&env, planned);
+    env.seed(
+        json!({"glacier": [{"region": "us-east-1", "vault": "audit-logs", "lock": {
+        "state": "InProgress", "policy": POLICY, "lock_id": ours["lock_id"],
+        "created": earlier.to_string()}}]}),
+    );
+    env.faults(json!({"rules": []}));
+    let run = crate::support::finish(child);
+    run.code(1).stderr_has("complete_lock refused");
+    assert_eq!(calls_of(&env, "CompleteVaultLock"), 0, "{run:?}");
+    assert_eq!(aws_vault(&env)["lock"]["state"], "InProgress");
+}
+
 /// Before the first mutating call, apply asks STS again who its credentials act as: an
 /// approval covers only the account it was reviewed in. Here the credentials' session ends
 /// between the plan apply made and the preflight (the emulator forgets it), so the same

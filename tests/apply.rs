@@ -567,6 +567,33 @@ fn stale_plan_after_a_config_change_is_refused() {
     assert_refused(&env, &run, "stale");
 }
 
+/// The configuration the plan was reviewed with is part of the approval even where a change
+/// leaves the plan's own decisions alone (here: a provider added): only the config digest
+/// tells, and the plan is stale.
+#[test]
+fn stale_plan_after_a_config_change_that_leaves_its_decisions_alone_is_refused() {
+    let env = Env::new();
+    env.seed(json!({"glacier": [vault("audit-logs")]}));
+    env.config(&glacier("in_progress", ""));
+    let plan = plan_json(&env, &["--out", "p.lwplan"]);
+    let url = env.emulator.url();
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\n  \
+             other:\n    region: eu-west-1\n    endpoint_url: {url}\n{}",
+            glacier("in_progress", "")
+        ),
+    );
+    assert_eq!(
+        digest(&plan_json(&env, &[])),
+        digest(&plan),
+        "the decision is the same"
+    );
+    let run = env.lockward(&["apply", "--approve", &digest(&plan), "p.lwplan"]);
+    assert_refused(&env, &run, "the configuration changed");
+}
+
 #[test]
 fn stale_plan_after_a_live_change_is_refused() {
     let env = Env::new();

@@ -418,6 +418,31 @@ fn a_run_whose_lock_was_taken_over_starts_no_irreversible_call() {
     assert_eq!(retrievals(&env), 0);
 }
 
+/// Locally the proof is the lock file itself: a run whose `<state>.lock` was removed (so that
+/// another run could lock a new file under that name) starts no irreversible call.
+#[test]
+fn a_run_whose_local_lock_file_was_replaced_starts_no_irreversible_call() {
+    let env = project(Store::Local);
+    let approved = digest_of(&env.lockward(&["plan"]).stdout);
+    // One at a time, in address order: the rule's lock_rule (held), then the retrieval.
+    env.faults(json!({"rules": [{"operation": "LockRule", "kind": "hold", "times": 1}]}));
+    let first = spawn(
+        &env,
+        &["apply", "--approve", &approved, "--parallelism", "1"],
+    );
+    wait_until("LockRule arrives", || {
+        env.calls().iter().any(|c| c["operation"] == "LockRule")
+    });
+    let lock = env.path("lockward.state.json.lock");
+    fs::remove_file(&lock).unwrap();
+    fs::write(&lock, "").unwrap();
+    env.faults(json!({"rules": []}));
+    let run = finish(first);
+    run.code(1).stderr_has("no longer this run's");
+    assert_eq!(retrievals(&env), 0, "{}", run.stderr);
+    assert!(!env.path("secrets/site-a.code").exists());
+}
+
 /// The attack of the issue: force-unlock a live run held on its retrieval, start a second
 /// apply with the same approval: the code is retrieved at most once.
 #[test]

@@ -542,3 +542,29 @@ fn every_file_lockward_writes_is_private_even_under_a_permissive_umask() {
     }
     assert_eq!(env.read("secrets/site-a.code"), CODE);
 }
+
+/// A `deliver_to` that is the journal under another name (`--state` spelled through a
+/// symlinked directory) passes the config's checks, which compare paths as written, and the
+/// journal does not exist yet when the plan looks. Apply's writing rule, which compares real
+/// paths, still refuses it before the code is asked for: a disclosed code never races the
+/// journal for one file.
+#[test]
+fn a_deliver_to_that_is_the_journal_under_another_name_is_refused_before_the_code_is_asked_for() {
+    let env = Env::new();
+    env.seed(json!({"snowball": [job(SAMPLE_JOB, "WithCustomer", "2026-11-01T00:00:00Z", CODE)]}));
+    env.config(&format!(
+        "snowball_unlock_code:\n  site_a:\n    job_id: {SAMPLE_JOB}\n    deliver_to: lockward.state.json.journal.jsonl\n"
+    ));
+    symlink(env.dir(), env.path("here")).unwrap();
+    let state = "here/lockward.state.json";
+    let plan = env.lockward(&["plan", "--state", state, "--format", "json"]);
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("a plan");
+    let digest = plan["digest"].as_str().unwrap().to_string();
+    let run = env.lockward(&["apply", "--state", state, "--approve", &digest]);
+    run.code(1).stderr_has("the journal");
+    assert!(
+        !has_call(&env, "GetJobUnlockCode"),
+        "the code was asked for: {}",
+        run.stderr
+    );
+}

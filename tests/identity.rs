@@ -308,6 +308,55 @@ fn state_push_refuses_an_errored_file_from_another_backend_and_keeps_it() {
     assert!(!path.exists());
 }
 
+/// The origin an errored file names is checked even where the other backend holds a copy of
+/// the same state (same lineage and serial: a state copied to a new key), which the check of
+/// lineage and serial alone would take for the file's own.
+#[test]
+fn state_push_refuses_an_errored_file_even_into_a_copy_of_its_state() {
+    let env = Env::new();
+    let body = state_body("7f1c0a8e-0000-4000-8000-0000000000a1", 1);
+    let copy = "other/lockward.state.json";
+    env.seed(json!({"glacier": [vault("v0")],
+                    "s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled",
+                            "objects": [{"key": KEY, "body": body}, {"key": copy, "body": body}]}]}));
+    s3_project(&env, "", KEY, &["v0"]);
+    s3_project(&env, "other/", copy, &["v0"]);
+    env.faults(
+        json!({"rules": [{"operation": "PutObject", "key": KEY, "kind": "drop_before_apply"}]}),
+    );
+    env.lockward(&["apply", "--auto-approve"])
+        .code(1)
+        .stderr_has("lockward state push");
+    env.faults(json!({"rules": []}));
+    let name = fs::read_dir(env.dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|n| n.starts_with("lockward.errored.") && n.ends_with(".state.json"))
+        .expect("an errored state file");
+    let path = env.path(&name);
+    let text = fs::read_to_string(&path).unwrap();
+    let object = |key: &str| {
+        env.aws_state()["s3"][0]["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["key"] == key)
+            .cloned()
+    };
+    let before = object(copy);
+    env.lockward(&[
+        "state",
+        "push",
+        "-c",
+        "other/lockward.yaml",
+        path.to_str().unwrap(),
+    ])
+    .code(1)
+    .stderr_has("nothing was pushed");
+    assert_eq!(fs::read_to_string(&path).unwrap(), text, "the file is kept");
+    assert_eq!(object(copy), before, "the copy was not written");
+}
+
 /// A state key that is another state's lock, backup or journal is a located config error.
 #[test]
 fn a_backend_key_that_names_another_states_objects_is_refused() {
