@@ -420,6 +420,36 @@ fn a_lost_initiation_is_sent_again_only_after_the_vault_showed_it_did_nothing_or
     }
 }
 
+/// A lost initiation is sent again once, not again and again: when the second answer is lost
+/// too, the step stops and says the outcome is unknown, and the next plan decides from what
+/// the vault shows (a third initiation needs an approval of its own).
+#[test]
+fn a_lost_initiation_is_sent_again_once_and_a_second_loss_stops_the_step() {
+    let env = env_with(
+        json!({"glacier": [vault("audit-logs")]}),
+        &glacier("in_progress"),
+    );
+    let digest = plan_digest(&env);
+    env.faults(
+        json!({"rules": [{"operation": "InitiateVaultLock", "kind": "drop_before_apply", "times": 2}]}),
+    );
+    let run = env.lockward(&["apply", "--approve", &digest]);
+    run.code(1)
+        .stderr_has("initiate_lock's outcome was unknown");
+    assert_eq!(calls_of(&env, "InitiateVaultLock"), 2, "{run:?}");
+    assert!(
+        aws_vault(&env)["lock"].is_null(),
+        "AWS never saw an initiation"
+    );
+    env.faults(json!({"rules": []}));
+    env.lockward(&["apply", "--approve", &digest]).code(1);
+    assert_eq!(
+        calls_of(&env, "InitiateVaultLock"),
+        2,
+        "the used approval ran again"
+    );
+}
+
 /// An InProgress lock found after a lost initiation is aborted only when it holds the policy
 /// that was sent: a lock with another policy is not the initiation's, and is left alone.
 #[test]

@@ -284,8 +284,6 @@ fn recorded_json(
     Value::Object(out)
 }
 
-/// Two addresses that name one physical resource would let one approval act on it twice
-/// (retrieve one code into two files): a conflict on both (DESIGN.md section 1).
 /// A resource that would manage Object Lock on the S3 backend's state bucket is a conflict:
 /// the state, its lock and its journals are rewritten and deleted as runs go, which a WORM
 /// bucket would refuse or keep forever.
@@ -314,6 +312,8 @@ fn refuse_locking_the_state_bucket(config: &Config, resources: &mut [Planned]) {
     }
 }
 
+/// Two addresses that name one physical resource would let one approval act on it twice
+/// (retrieve one code into two files): a conflict on both (DESIGN.md section 1).
 fn refuse_shared_physical_keys(resources: &mut [Planned]) {
     let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in resources.iter().enumerate() {
