@@ -22,6 +22,9 @@ pub struct Cli {
     /// Only errors on stderr: no notes, no progress.
     #[arg(short = 'q', long = "quiet", global = true)]
     pub quiet: bool,
+    /// No colour, even on a terminal (as `NO_COLOR` does).
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,7 +70,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub state: StateArg,
     /// Output format on stdout: markdown, json, or html (one self-contained page to print).
-    #[arg(long, value_name = "FORMAT", default_value = "markdown", value_parser = parse_report_format)]
+    #[arg(long, value_name = "FORMAT", default_value = "markdown", value_parser = report_formats())]
     pub format: crate::render::ReportFormat,
     /// Exit 1 when any resource has this verdict or a worse one: `drift` (drift or violation)
     /// or `violation`.
@@ -250,7 +253,7 @@ pub struct PlanArgs {
     #[arg(long = "out", value_name = "PLANFILE")]
     pub out: Option<PathBuf>,
     /// Output format on stdout.
-    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = formats())]
     pub format: Format,
     /// Exit 2 when the plan has changes (0: none; 1: error or conflict).
     #[arg(long = "detailed-exitcode")]
@@ -298,7 +301,7 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub state: StateArg,
     /// Output format on stdout.
-    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = formats())]
     pub format: Format,
 }
 
@@ -309,11 +312,29 @@ pub struct DemoArgs {
     pub dir: Option<PathBuf>,
 }
 
-fn parse_format(text: &str) -> Result<Format, String> {
-    text.parse()
+/// `human`, `json` or `markdown`: named in `--help` and in shell completions.
+fn formats() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::as_str))
+        .try_map(|name| name.parse::<Format>())
+}
+
+/// The report's formats, named in `--help` and in shell completions.
+fn report_formats() -> impl clap::builder::TypedValueParser<Value = crate::render::ReportFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(
+        crate::render::ReportFormat::ALL.map(crate::render::ReportFormat::as_str),
+    )
+    .try_map(|name| name.parse::<crate::render::ReportFormat>())
 }
 
 fn parse_duration(text: &str) -> Result<SignedDuration, String> {
+    if !text.is_empty() && text.trim().chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!(
+            "`{text}` has no unit: add one, e.g. {0}s or {0}m",
+            text.trim()
+        ));
+    }
     let d: SignedDuration = text
         .parse()
         .map_err(|e| format!("`{text}` is not a duration such as 30s or 5m: {e}"))?;
@@ -321,10 +342,6 @@ fn parse_duration(text: &str) -> Result<SignedDuration, String> {
         return Err(format!("`{text}` is negative"));
     }
     Ok(d)
-}
-
-fn parse_report_format(text: &str) -> Result<crate::render::ReportFormat, String> {
-    text.parse()
 }
 
 fn parse_fail_on(text: &str) -> Result<crate::report::FailOn, String> {

@@ -81,6 +81,12 @@ pub fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && no_color_unset()
 }
 
+/// `--no-color`: no colour anywhere, as with `NO_COLOR` (which the terminal writers read too).
+/// Call first thing in `main`, before any thread starts.
+pub fn no_color() {
+    std::env::set_var("NO_COLOR", "1");
+}
+
 fn no_color_unset() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -14,6 +14,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 1 } else { 0 });
         }
     };
+    if cli.no_color {
+        lockward::environment::no_color();
+    }
     commands::output::init(cli.verbose, cli.quiet);
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),

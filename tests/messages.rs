@@ -337,3 +337,36 @@ fn a_missing_resource_says_which_account_and_region_were_searched() {
         .stdout_has("check the provider's region");
     assert!(env.mutating_calls().is_empty());
 }
+
+/// The command line as a user expects it: a duration without a unit says to add one (and
+/// nothing runs); `--format` names its values in `--help` and refuses others by listing them;
+/// `--no-color` is accepted by every command and leaves no escape sequence in what it prints.
+#[test]
+fn the_command_line_names_its_values_and_says_how_to_fix_a_duration() {
+    let env = Env::new();
+    env.config("rbin_rule_lock:\n  r:\n    rule_id: a1B2c3D4e5F\n    state: unlocked\n");
+    env.lockward(&["apply", "--lock-timeout", "5"])
+        .code(1)
+        .stderr_has("`5` has no unit: add one, e.g. 5s or 5m");
+    assert!(env.calls().is_empty(), "a malformed flag called AWS");
+    // Help wraps its lines: compared with the whitespace collapsed.
+    let help = |command: &str| {
+        let run = env.lockward(&[command, "--help"]);
+        run.success();
+        run.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    assert!(help("plan").contains("[possible values: human, json, markdown]"));
+    assert!(help("show").contains("[possible values: human, json, markdown]"));
+    assert!(help("report").contains("[possible values: markdown, json, html]"));
+    env.lockward(&["plan", "--format", "yaml"])
+        .code(1)
+        .stderr_has("[possible values: human, json, markdown]");
+    let mut cmd = env.command(&["--no-color", "validate"]);
+    cmd.env_remove("NO_COLOR");
+    let run = env.run(&mut cmd);
+    run.success();
+    assert!(
+        !run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'),
+        "{run:?}"
+    );
+}
