@@ -72,83 +72,26 @@ fn retrievals(env: &Env) -> usize {
 }
 
 /// The emulator's S3, as the test's own client reads and writes it.
-struct Bucket {
-    rt: tokio::runtime::Runtime,
-    client: aws_sdk_s3::Client,
+struct Bucket(crate::support::s3::S3Objects);
+
+impl std::ops::Deref for Bucket {
+    type Target = crate::support::s3::S3Objects;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Bucket {
     fn of(env: &Env) -> Bucket {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let endpoint = env.emulator.url();
-        let client = rt.block_on(async {
-            let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new("us-east-1"))
-                .endpoint_url(endpoint)
-                .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    "AKIDLOCKWARDTEST",
-                    "lockward-test-secret",
-                    None,
-                    None,
-                    "test",
-                ))
-                .load()
-                .await;
-            aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&config)
-                    .force_path_style(true)
-                    .build(),
-            )
-        });
-        Bucket { rt, client }
+        Bucket(crate::support::s3::S3Objects::connect(
+            &env.emulator.url(),
+            BUCKET,
+        ))
     }
 
-    fn get(&self, key: &str) -> Option<String> {
-        let out = self
-            .rt
-            .block_on(self.client.get_object().bucket(BUCKET).key(key).send())
-            .ok()?;
-        let body = self.rt.block_on(out.body.collect()).unwrap().into_bytes();
-        Some(String::from_utf8(body.to_vec()).unwrap())
-    }
-
-    fn put(&self, key: &str, body: &str) {
-        self.rt
-            .block_on(
-                self.client
-                    .put_object()
-                    .bucket(BUCKET)
-                    .key(key)
-                    .body(body.as_bytes().to_vec().into())
-                    .send(),
-            )
-            .unwrap();
-    }
-
-    fn delete(&self, key: &str) {
-        self.rt
-            .block_on(self.client.delete_object().bucket(BUCKET).key(key).send())
-            .unwrap();
-    }
-
+    /// Every run's journal object.
     fn journals(&self) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(
-                self.client
-                    .list_objects_v2()
-                    .bucket(BUCKET)
-                    .prefix(format!("{KEY}.journal/"))
-                    .send(),
-            )
-            .unwrap();
-        out.contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_string))
-            .collect()
+        self.keys(&format!("{KEY}.journal/"))
     }
 }
 

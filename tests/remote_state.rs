@@ -16,43 +16,23 @@ const KEY: &str = "prod/lockward.state.json";
 
 /// Where the state bucket is: the emulator's S3, or moto's.
 struct Remote {
-    rt: tokio::runtime::Runtime,
-    client: aws_sdk_s3::Client,
-    bucket: String,
+    objects: crate::support::s3::S3Objects,
     endpoint: String,
     /// The emulator serves the bucket: its call log sees the backend's calls.
     emulated: bool,
 }
 
+impl std::ops::Deref for Remote {
+    type Target = crate::support::s3::S3Objects;
+    fn deref(&self) -> &Self::Target {
+        &self.objects
+    }
+}
+
 impl Remote {
     fn connect(endpoint: &str, bucket: &str, emulated: bool) -> Remote {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = rt.block_on(async {
-            let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new("us-east-1"))
-                .endpoint_url(endpoint)
-                .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                    "AKIDLOCKWARDTEST",
-                    "lockward-test-secret",
-                    None,
-                    None,
-                    "test",
-                ))
-                .load()
-                .await;
-            aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&config)
-                    .force_path_style(true)
-                    .build(),
-            )
-        });
         Remote {
-            rt,
-            client,
-            bucket: bucket.to_string(),
+            objects: crate::support::s3::S3Objects::connect(endpoint, bucket),
             endpoint: endpoint.to_string(),
             emulated,
         }
@@ -77,56 +57,8 @@ impl Remote {
         };
         let bucket = format!("lockward-{}", uuid::Uuid::new_v4().simple());
         let remote = Remote::connect(&endpoint, &bucket, false);
-        remote
-            .rt
-            .block_on(remote.client.create_bucket().bucket(&bucket).send())
-            .expect("create the bucket in moto");
+        remote.create_bucket();
         Some(remote)
-    }
-
-    fn get(&self, key: &str) -> Option<String> {
-        let out = self
-            .rt
-            .block_on(
-                self.client
-                    .get_object()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .send(),
-            )
-            .ok()?;
-        let body = self.rt.block_on(out.body.collect()).unwrap().into_bytes();
-        Some(String::from_utf8(body.to_vec()).unwrap())
-    }
-
-    fn put(&self, key: &str, body: &str) {
-        self.rt
-            .block_on(
-                self.client
-                    .put_object()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .body(body.as_bytes().to_vec().into())
-                    .send(),
-            )
-            .unwrap();
-    }
-
-    fn keys(&self, prefix: &str) -> Vec<String> {
-        let out = self
-            .rt
-            .block_on(
-                self.client
-                    .list_objects_v2()
-                    .bucket(&self.bucket)
-                    .prefix(prefix)
-                    .send(),
-            )
-            .unwrap();
-        out.contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_string))
-            .collect()
     }
 
     /// The state object, parsed.

@@ -12,6 +12,8 @@
 
 #![allow(dead_code)]
 
+pub mod s3;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
