@@ -370,3 +370,15 @@ fn the_command_line_names_its_values_and_says_how_to_fix_a_duration() {
         "{run:?}"
     );
 }
+
+/// `show --state FILE` of a file that is not there says so (exit 1) rather than "no state
+/// yet"; the default state of a project that never applied still reads as no state yet.
+#[test]
+fn show_of_a_state_file_that_is_not_there_says_it_is_missing() {
+    let env = Env::new();
+    env.config("rbin_rule_lock:\n  r:\n    rule_id: a1B2c3D4e5F\n    state: unlocked\n");
+    env.lockward(&["show", "--state", "missing.json"])
+        .code(1)
+        .stderr_has("the state file missing.json does not exist");
+    env.lockward(&["show"]).success().stdout_has("No state yet");
+}

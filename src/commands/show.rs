@@ -62,6 +62,15 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
                 .state
                 .clone()
                 .unwrap_or_else(|| config::default_state_path(&args.config.config));
+            // A state file named on the command line that is not there is most likely a typo,
+            // not a project that has never applied.
+            if args.state.state.is_some() && std::fs::symlink_metadata(&state_path).is_err() {
+                anyhow::bail!(
+                    "the state file {} does not exist\nhint: check the path; without \
+                     `--state`, `lockward show` reads the state beside the config",
+                    state_path.display()
+                );
+            }
             let state = StateStore::new(&state_path).load()?;
             render::state(&state, &state_path, args.format, &mut out)?;
         }
