@@ -570,6 +570,11 @@ pub enum Live {
     S3ObjectLock(s3::S3Live),
 }
 
+/// A default retention a lock applies to every object version written under it, as a kind's
+/// discovery reports it for the compliance report (today S3 Object Lock's): the report carries
+/// it, and shows it by its `Display`, without naming the kind.
+pub type DefaultRetention = s3::DefaultRetention;
+
 /// What lockward remembers about one resource. Tagged by kind so the file reads on its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]

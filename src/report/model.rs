@@ -246,7 +246,7 @@ pub struct UnmanagedLock {
     pub unlock_delay_days: Option<u16>,
     /// A bucket's default retention (Object Lock).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_retention: Option<crate::kinds::s3::DefaultRetention>,
+    pub default_retention: Option<crate::kinds::DefaultRetention>,
     /// When a rule's pending unlock takes effect.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
