@@ -5,11 +5,11 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use serde_json::{json, Value};
 
-use crate::support::{finish, job, rule, wait_until, Env, SAMPLE_JOB};
+use crate::support::{finish, job, rule, signal, wait_until, Env, SAMPLE_JOB};
 
 const CODE: &str = "12345-abcde-56789-fghij-01234";
 const SITE_A: &str = "snowball_unlock_code.site_a";
@@ -267,15 +267,6 @@ fn spawn(env: &Env, args: &[&str]) -> Child {
         .expect("spawn lockward")
 }
 
-fn kill(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig} {}", child.id());
-}
-
 /// The attempt is in the state before the call: a run killed during GetJobUnlockCode, whose
 /// journal is then deleted, still leaves the attempt `unknown`, and the approval used.
 fn pending_outlives_the_journal(store: Store) {
@@ -288,7 +279,7 @@ fn pending_outlives_the_journal(store: Store) {
     let pending = &state["attempts"][0];
     assert_eq!(pending["action"], "retrieve_unlock_code", "{state:#}");
     assert_eq!(pending["address"], SITE_A, "{state:#}");
-    kill(&child, "-KILL");
+    signal(&child, "-KILL");
     finish(child);
     env.faults(json!({"rules": []}));
     delete_journals(&env, store);
@@ -440,16 +431,13 @@ fn each_run_marks_the_state_with_its_lock_and_a_higher_epoch() {
     assert_ne!(state["lock_id"], first.as_str());
 }
 
-/// The lock id's second home is written with the state write, never queued behind it: a run
-/// killed while its S3 state write is held right after InitiateVaultLock leaves the lock id in
-/// its journal object, and the next apply recovers it instead of initiating again.
-#[test]
-fn a_run_killed_while_its_state_write_hangs_after_initiate_leaves_the_lock_id_in_s3() {
+/// A vault to initiate a lock on, with the state in S3. The store exists already, so the first
+/// state write is the one after the call (a store that does not exist yet is created before
+/// any call).
+fn glacier_with_an_s3_state() -> Env {
     let env = Env::new();
     env.seed(json!({
         "glacier": [crate::support::vault("audit-logs")],
-        // The store exists already, so the first state write is the one after the call (a
-        // store that does not exist yet is created before any call).
         "s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled",
                 "objects": [{"key": KEY, "body": json!({
                     "format_version": 1,
@@ -463,6 +451,15 @@ fn a_run_killed_while_its_state_write_hangs_after_initiate_leaves_the_lock_id_in
          glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
          state: in_progress\n"
     ));
+    env
+}
+
+/// The lock id's second home is written with the state write, never queued behind it: a run
+/// killed while its S3 state write is held right after InitiateVaultLock leaves the lock id in
+/// its journal object, and the next apply recovers it instead of initiating again.
+#[test]
+fn a_run_killed_while_its_state_write_hangs_after_initiate_leaves_the_lock_id_in_s3() {
+    let env = glacier_with_an_s3_state();
     env.faults(
         json!({"rules": [{"operation": "PutObject", "key": KEY, "kind": "hold", "times": 1}]}),
     );
@@ -487,7 +484,7 @@ fn a_run_killed_while_its_state_write_hangs_after_initiate_leaves_the_lock_id_in
             .iter()
             .any(|k| bucket.get(k).is_some_and(|t| t.contains(&id)))
     });
-    kill(&child, "-KILL");
+    signal(&child, "-KILL");
     finish(child);
     env.faults(json!({"rules": []}));
     bucket.delete(&format!("{KEY}.lock"));
@@ -617,22 +614,7 @@ fn quarantine_sets_a_missing_journal_aside_and_a_new_approval_runs() {
 /// a second initiation.
 #[test]
 fn a_lock_id_that_neither_the_state_nor_the_journal_could_take_is_reported_and_kept() {
-    let env = Env::new();
-    env.seed(json!({
-        "glacier": [crate::support::vault("audit-logs")],
-        "s3": [{"region": "us-east-1", "bucket": BUCKET, "versioning": "Enabled",
-                "objects": [{"key": KEY, "body": json!({
-                    "format_version": 1,
-                    "lineage": "6f1c1c7e-8d3e-4b8a-9a51-0f3f2d0c9b11",
-                    "serial": 1,
-                    "resources": {}
-                }).to_string()}]}],
-    }));
-    env.config(&format!(
-        "backend:\n  s3:\n    bucket: {BUCKET}\n    key: {KEY}\n    provider: default\n\
-         glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
-         state: in_progress\n"
-    ));
+    let env = glacier_with_an_s3_state();
     env.faults(json!({"rules": [{"operation": "InitiateVaultLock", "kind": "hold", "times": 1}]}));
     let child = spawn(&env, &["apply", "--auto-approve"]);
     let bucket = Bucket::of(&env);

@@ -75,11 +75,7 @@ impl Background {
     }
 
     fn signal(&self, name: &str) {
-        let status = std::process::Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
+        crate::support::signal(&self.child, &format!("-{name}"));
     }
 
     #[track_caller]

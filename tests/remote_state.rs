@@ -6,11 +6,11 @@
 //! the URL of a moto server (`.ci/run` starts one), against moto too: an independent S3 with
 //! `If-None-Match` and `If-Match`. The Glacier side is always the emulator.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use serde_json::{json, Value};
 
-use crate::support::{finish, vault, wait_until, Env};
+use crate::support::{finish, signal, vault, wait_until, Env};
 
 const KEY: &str = "prod/lockward.state.json";
 
@@ -153,15 +153,6 @@ fn spawn(env: &Env, args: &[&str], access_key: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn lockward")
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig} {}", child.id());
 }
 
 fn calls_by(env: &Env, operation: &str, access_key: &str) -> usize {

@@ -491,6 +491,17 @@ pub fn test_target() -> lockward::plan::Target {
     }
 }
 
+/// Sends `sig` (as `kill` takes it: `-INT`, `-KILL`) to a spawned `lockward`.
+#[track_caller]
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("run kill")
+        .success();
+    assert!(ok, "kill {sig} {}", child.id());
+}
+
 /// Waits for a spawned `lockward` and collects what it printed.
 pub fn finish(child: std::process::Child) -> Run {
     let out = child.wait_with_output().unwrap();
