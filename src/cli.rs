@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use jiff::SignedDuration;
 
-use crate::kinds::Address;
 use crate::render::Format;
+use crate::vocabulary::Address;
 
 /// Declarative, reviewable management of AWS locks that cannot be taken back.
 #[derive(Debug, Parser)]

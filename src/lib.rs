@@ -26,3 +26,4 @@ pub mod refresh;
 pub mod render;
 pub mod report;
 pub mod state;
+pub mod vocabulary;

@@ -28,11 +28,11 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::kinds::Address;
 use crate::plan::words::{self, Sealing};
 use crate::plan::{Plan, ResourcePlan, PLAN_FORMAT_VERSION};
 use crate::state::durable::{self, OpenFailure};
 use crate::state::{BackendTarget, StateFile};
+use crate::vocabulary::Address;
 
 /// The saved-plan format this build reads and writes.
 pub const PLANFILE_FORMAT_VERSION: u32 = 2;

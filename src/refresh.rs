@@ -9,8 +9,8 @@ use futures::FutureExt;
 use crate::aws::{normalize_endpoint, AwsError, CallerIdentity, ClientOptions, ProviderClients};
 use crate::config::{Config, Resource};
 use crate::environment;
-use crate::kinds::Address;
 use crate::plan::{Live, LiveSnapshot, Observed, Target};
+use crate::vocabulary::Address;
 
 /// The clients of every provider the config's resources use, built once each.
 #[derive(Clone)]
@@ -231,7 +231,7 @@ impl ReadFailure {
             .is_some_and(|c| c.starts_with("AccessDenied"))
             || text.contains("not authorized")
         {
-            let kinds: std::collections::BTreeSet<crate::kinds::Kind> =
+            let kinds: std::collections::BTreeSet<crate::vocabulary::Kind> =
                 self.addresses.iter().map(|a| a.kind).collect();
             let permissions: Vec<&str> = kinds
                 .iter()

@@ -10,9 +10,9 @@ use lockward::config::Config;
 use lockward::config::Desired;
 use lockward::kinds::glacier::fake::{FakeLock, FakeVault};
 use lockward::kinds::rbin::RuleInfo;
-use lockward::kinds::Kind;
 use lockward::refresh::Clients;
 use lockward::report::discover::{discover, scopes};
+use lockward::vocabulary::Kind;
 
 fn config(
     yaml_providers: &[(&str, &str, Option<&str>)],
@@ -22,7 +22,7 @@ fn config(
     use lockward::config::{Policy, Provider, Resource};
     use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
     use lockward::kinds::rbin::{RbinDesired, RuleLockState};
-    use lockward::kinds::{Address, Kind};
+    use lockward::vocabulary::{Address, Kind};
     let providers = yaml_providers
         .iter()
         .map(|(name, region, endpoint)| {

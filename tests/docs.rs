@@ -193,7 +193,7 @@ fn the_configuration_reference_names_every_kind_and_top_level_key() {
         .cloned()
         .collect();
     assert!(keys.len() > 3, "{keys:?}");
-    let kinds = lockward::kinds::Kind::ALL.map(|k| k.as_str().to_string());
+    let kinds = lockward::vocabulary::Kind::ALL.map(|k| k.as_str().to_string());
     let unnamed: Vec<&String> = keys
         .iter()
         .chain(kinds.iter())

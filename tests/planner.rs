@@ -14,10 +14,10 @@ use lockward::kinds::rbin::{RbinDesired, RuleLockState};
 use lockward::kinds::rbin::{RbinLive, RbinRule, RuleLock};
 use lockward::kinds::snowball::SnowballDesired;
 use lockward::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
-use lockward::kinds::{Address, Kind};
 use lockward::plan::planner::{plan, Live, LiveSnapshot, Observed};
 use lockward::plan::{ActionKind, ActionStatus, Outcome, Plan, Summary};
 use lockward::state::{Record, StateFile};
+use lockward::vocabulary::{Address, Kind};
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
 

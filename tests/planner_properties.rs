@@ -31,13 +31,13 @@ use lockward::kinds::snowball::SnowballRecord;
 use lockward::kinds::snowball::{
     DeliveryTarget, SnowballJob, SnowballLive, AFTER_CUSTOMER, BEFORE_CUSTOMER,
 };
-use lockward::kinds::{Address, Kind};
 use lockward::plan::planner::{plan, Live, LiveSnapshot, Observed, Recorded};
 use lockward::plan::{
     ActionKind, ActionStatus, Attempt, Effect, History, Outcome, PermanentAfter, Plan,
     Reversibility,
 };
 use lockward::state::{Record, StateFile};
+use lockward::vocabulary::{Address, Kind};
 
 const POLICY_A: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"deny-delete","Effect":"Deny","Principal":"*","Action":"glacier:DeleteArchive","Resource":"*"}]}"#;
 /// POLICY_A with other key order and whitespace: the same policy.

@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 use jiff::Timestamp;
 use lockward::config::Policy;
 use lockward::digest;
-use lockward::kinds::Address;
 use lockward::plan::{Action, ActionKind, Message, Outcome, Plan, ResourcePlan, StateRef, Target};
 use lockward::render::{self, ApplyCommand, Format, RenderOptions, MARKDOWN_MARKER, PLAN_SCHEMA};
+use lockward::vocabulary::Address;
 use serde_json::{json, Value};
 
 // ---- validating plan JSON ------------------------------------------------------------------
@@ -1027,7 +1027,7 @@ fn markdown_starts_with_its_marker_and_warns_first() {
     let delayed_only = plan(
         changes_resources()
             .into_iter()
-            .filter(|r| r.address.kind == lockward::kinds::Kind::RbinRuleLock)
+            .filter(|r| r.address.kind == lockward::vocabulary::Kind::RbinRuleLock)
             .collect(),
     );
     let md = rendered(&delayed_only, Format::Markdown, &options());

@@ -91,10 +91,10 @@ fn is_summary_line(text: &str) -> bool {
         _ => false,
     };
     let kinds: Vec<&str> = kinds.split(", ").collect();
-    let kinds_ok = kinds.len() == lockward::kinds::Kind::ALL.len()
+    let kinds_ok = kinds.len() == lockward::vocabulary::Kind::ALL.len()
         && kinds
             .iter()
-            .zip(lockward::kinds::Kind::ALL.map(|k| k.as_str()))
+            .zip(lockward::vocabulary::Kind::ALL.map(|k| k.as_str()))
             .all(|(k, name)| {
                 k.split_once(' ')
                     .is_some_and(|(n, kind)| n.parse::<usize>().is_ok() && kind == name)

@@ -272,8 +272,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kinds::Address;
     use crate::plan::{Action, ActionKind, ResourcePlan, StateRef};
+    use crate::vocabulary::Address;
 
     fn resource(address: &str, actions: Vec<Action>) -> ResourcePlan {
         let address: Address = address.parse().unwrap();

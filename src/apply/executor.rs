@@ -23,11 +23,11 @@ use serde_json::{json, Map, Value};
 
 use crate::aws::{AwsError, CallerIdentity, ProviderClients};
 use crate::config::{Config, Resource};
-use crate::kinds::Address;
 use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
 use crate::plan::{Effect, Reversibility, Target};
 use crate::refresh::Clients;
 use crate::state::{Record, RunJournal, StateFile, StateWriter};
+use crate::vocabulary::Address;
 
 use super::commit::{GroupCommit, Queued};
 use super::interrupt::Interrupt;

@@ -21,9 +21,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::kinds::Address;
 use crate::plan::{ActionKind, Attempt, Effect, History, Reversibility, Target};
 use crate::state::durable::{self, OpenFailure};
+use crate::vocabulary::Address;
 
 /// The suffix of the journal: `<state>.journal.jsonl`.
 pub const JOURNAL_SUFFIX: &str = ".journal.jsonl";

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use crate::aws::CallerIdentity;
 use crate::config::{Config, Resource};
-use crate::kinds::Address;
 use crate::plan::{ActionKind, History, Plan, Reversibility, Target};
 use crate::refresh::{self, Clients, IdentityError};
+use crate::vocabulary::Address;
 
 use super::journal::journal_path;
 

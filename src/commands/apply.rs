@@ -333,7 +333,7 @@ pub fn run_with(
 
 /// The `--target`s that plan exactly `plan`'s resources again: none when it has every
 /// declared resource, else each of its addresses.
-fn targeted(project: &Project, plan: &crate::plan::Plan) -> Vec<crate::kinds::Address> {
+fn targeted(project: &Project, plan: &crate::plan::Plan) -> Vec<crate::vocabulary::Address> {
     let addresses: Vec<_> = plan.resources.iter().map(|r| r.address.clone()).collect();
     if addresses.len() == project.config.resources.len() {
         Vec::new()

@@ -12,9 +12,9 @@ use serde_json::json;
 
 use crate::apply::confirm::{Confirm, Refusal, Terminal};
 use crate::cli::{ApplyArgs, ConfigArg, DemoArgs, PlanArgs, StateArg};
-use crate::kinds::Kind;
 use crate::plan::Plan;
 use crate::render::Format;
+use crate::vocabulary::Kind;
 
 use super::project::{say, Session};
 

@@ -12,10 +12,10 @@ use crate::cli::{ConfigArg, StateArg};
 use crate::config::{self, Config, Provider, Resource};
 use crate::environment;
 use crate::files::{KeptFile, Role};
-use crate::kinds::Address;
 use crate::plan::{self, LiveSnapshot, Plan, StateStoreRef};
 use crate::refresh::{self, Clients};
 use crate::state::{StateBackend, StateFile};
+use crate::vocabulary::Address;
 
 /// Settings of one run that come from outside the command line.
 #[derive(Clone, Debug)]

@@ -13,11 +13,11 @@ use crate::cli::{
     ForceUnlockArgs, StateArg, StateArgs, StateCommand, StateListArgs, StateMvArgs, StatePushArgs,
     StateQuarantineArgs, StateRmArgs,
 };
-use crate::kinds::Address;
 use crate::state::backend::{errored_journal_path, errored_lock_id};
 use crate::state::s3::S3State;
 use crate::state::Quarantined;
 use crate::state::StateBackend;
+use crate::vocabulary::Address;
 
 use super::project::{absolute, runtime, say, Project, Reach, Session};
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::ValidateArgs;
 use crate::config::{self, Config};
-use crate::kinds::Kind;
+use crate::vocabulary::Kind;
 
 /// Prints the summary line on stdout and exits 0, or returns the config's errors (every one
 /// found) for `main` to print on stderr with exit code 1.

@@ -12,7 +12,8 @@ use super::model::{Config, Policy, PolicyErrorKind, Resource};
 use super::raw::{RawBackend, RawS3Backend};
 use super::validate::{self, check_document, list, Declared, PathContext, PolicyFile, RawDocument};
 use super::yaml::{self, Node, Span};
-use crate::kinds::{Blocks, Kind};
+use crate::kinds::Blocks;
+use crate::vocabulary::Kind;
 
 /// Config files larger than this are refused (8 MiB: some 50,000 resources).
 pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;

@@ -12,7 +12,7 @@ use serde_json::Value;
 pub use super::policy::{Policy, PolicyError, PolicyErrorKind, PolicyValue};
 use crate::digest;
 pub use crate::kinds::Desired;
-use crate::kinds::{Address, Kind};
+use crate::vocabulary::{Address, Kind};
 
 /// A whole validated configuration.
 #[derive(Clone, Debug, PartialEq)]

@@ -12,7 +12,8 @@ use super::error::{did_you_mean, Diagnostic, Source};
 use super::model::{Backend, Policy, Provider, S3Backend};
 use super::raw::{RawProvider, RawS3Backend};
 use super::yaml::{Node, Span};
-use crate::kinds::{Address, Blocks, CheckedDesired, Kind};
+use crate::kinds::{Blocks, CheckedDesired};
+use crate::vocabulary::{Address, Kind};
 
 /// What a check of one value found wrong, and what to do about it: a [`Diagnostic`] not yet
 /// located (the caller knows where the value is written).

@@ -16,10 +16,8 @@
 //! service file.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::future::Future;
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -33,7 +31,9 @@ use crate::config::error::{Diagnostic, Source};
 use crate::config::load::section;
 use crate::config::validate::{Checker, Declared, PolicyFile};
 use crate::config::yaml::Node;
-use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Target};
+use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan};
+use crate::vocabulary::Target;
+use crate::vocabulary::{Address, Kind};
 
 use backup::{BackupDesired, BackupRecord};
 use glacier::{GlacierDesired, GlacierRecord};
@@ -912,29 +912,7 @@ impl Decision {
     }
 }
 
-/// A kind of lock, as it appears in the config file and in addresses.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    BackupVaultLock,
-    GlacierVaultLock,
-    RbinRuleLock,
-    S3ObjectLock,
-    SnowballUnlockCode,
-}
-
 impl Kind {
-    /// Every kind, in address order.
-    pub const ALL: [Kind; 5] = [
-        Kind::BackupVaultLock,
-        Kind::GlacierVaultLock,
-        Kind::RbinRuleLock,
-        Kind::S3ObjectLock,
-        Kind::SnowballUnlockCode,
-    ];
-
     /// The hint for each required key of the kind's block, when it is missing.
     pub(crate) fn missing_hints(self) -> &'static [(&'static str, &'static str)] {
         match self {
@@ -1136,109 +1114,6 @@ impl Kind {
             Kind::S3ObjectLock => s3::S3::SERVICE,
         }
     }
-
-    /// The name used in the config file and in addresses, e.g. `glacier_vault_lock`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::GlacierVaultLock => "glacier_vault_lock",
-            Kind::RbinRuleLock => "rbin_rule_lock",
-            Kind::SnowballUnlockCode => "snowball_unlock_code",
-            Kind::BackupVaultLock => "backup_vault_lock",
-            Kind::S3ObjectLock => "s3_object_lock",
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Kind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown kind `{s}` (expected one of backup_vault_lock, glacier_vault_lock, rbin_rule_lock, s3_object_lock, snowball_unlock_code)"))
-    }
-}
-
-/// `<kind>.<name>`, e.g. `glacier_vault_lock.audit`. Ordering is the textual order of the
-/// address, which is the order resources appear in every output.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Address {
-    pub kind: Kind,
-    pub name: String,
-}
-
-impl Address {
-    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
-        Address {
-            kind,
-            name: name.into(),
-        }
-    }
-
-    /// Whether `name` is a valid resource name: `[a-z][a-z0-9_]{0,63}`.
-    pub fn is_valid_name(name: &str) -> bool {
-        let mut chars = name.chars();
-        matches!(chars.next(), Some('a'..='z'))
-            && name.len() <= 64
-            && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
-    }
-}
-
-impl fmt::Display for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.kind, self.name)
-    }
-}
-
-impl FromStr for Address {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, name) = s.split_once('.').ok_or_else(|| {
-            format!(
-                "`{s}` is not an address: expected <kind>.<name>, e.g. glacier_vault_lock.audit"
-            )
-        })?;
-        let kind: Kind = kind.parse()?;
-        if !Address::is_valid_name(name) {
-            return Err(format!(
-                "`{name}` is not a valid resource name: expected [a-z][a-z0-9_]{{0,63}}"
-            ));
-        }
-        Ok(Address::new(kind, name))
-    }
-}
-
-impl Serialize for Address {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl JsonSchema for Address {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Address".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "<kind>.<name>, e.g. glacier_vault_lock.audit",
-            "pattern": "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]{0,63}$"
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Address {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 /// Values of kinds for the engine's own unit tests (the state store, saved plans, the
@@ -1328,39 +1203,5 @@ pub(crate) mod sample {
             policy_diff: None,
             recovery: None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn address_round_trips_and_orders_like_text() {
-        let a: Address = "glacier_vault_lock.audit".parse().unwrap();
-        assert_eq!(a.to_string(), "glacier_vault_lock.audit");
-        let mut addrs: Vec<Address> = [
-            "snowball_unlock_code.a",
-            "rbin_rule_lock.z",
-            "glacier_vault_lock.a_b",
-            "glacier_vault_lock.a",
-        ]
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
-        addrs.sort();
-        let texts: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
-        let mut sorted_texts = texts.clone();
-        sorted_texts.sort();
-        assert_eq!(texts, sorted_texts);
-    }
-
-    #[test]
-    fn bad_addresses_are_refused() {
-        assert!("glacier_vault_lock".parse::<Address>().is_err());
-        assert!("s3_lock.a".parse::<Address>().is_err());
-        assert!("s3_object_lock.records".parse::<Address>().is_ok());
-        assert!("glacier_vault_lock.Audit".parse::<Address>().is_err());
-        assert!("glacier_vault_lock.".parse::<Address>().is_err());
     }
 }

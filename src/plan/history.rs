@@ -8,8 +8,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::kinds::Address;
 use crate::state::StateFile;
+use crate::vocabulary::Address;
 
 use super::model::{ActionKind, Reversibility, Target};
 

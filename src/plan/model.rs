@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::digest;
-use crate::kinds::{Address, Kind};
+use crate::vocabulary::{Address, Kind};
+pub use crate::vocabulary::{Target, AWS_ENDPOINT};
 
 /// Version of the plan JSON format (DESIGN.md section 6).
 pub const PLAN_FORMAT_VERSION: &str = "3";
@@ -345,64 +346,6 @@ impl Outcome {
             Outcome::Change => "change",
             Outcome::Blocked => "blocked",
             Outcome::Conflict => "conflict",
-        }
-    }
-}
-
-/// Where a resource lives (DESIGN.md section 1): the account its provider's final credentials
-/// act in (asked of STS, never guessed), the region, and the effective endpoint when one is set.
-/// Covered by the digest, so an approval for one target never runs in another.
-#[derive(
-    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(deny_unknown_fields)]
-pub struct Target {
-    pub account: String,
-    pub region: String,
-    /// Normalised: lowercase, no default port, no trailing slash. `None` for AWS itself.
-    pub endpoint: Option<String>,
-    /// Where the account was asked (STS GetCallerIdentity), when that is not `endpoint`:
-    /// normalised like it, or `aws` for STS's own endpoint. The account is only as true as
-    /// the place that answered, so an approval covers that place too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity_endpoint: Option<String>,
-}
-
-/// [`Target::identity_endpoint`] for STS at AWS's own endpoint.
-pub const AWS_ENDPOINT: &str = "aws";
-
-impl Target {
-    /// [`Target::identity_endpoint`] for an account asked at `sts` (normalised; `None`:
-    /// AWS) of a resource whose calls go to `endpoint`.
-    pub fn identity_endpoint(endpoint: Option<&str>, sts: Option<&str>) -> Option<String> {
-        (sts != endpoint).then(|| sts.unwrap_or(AWS_ENDPOINT).to_string())
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "account {} in {}", self.account, self.region)?;
-        if let Some(endpoint) = &self.endpoint {
-            write!(f, " at {endpoint}")?;
-        }
-        match self.identity_endpoint.as_deref() {
-            Some(AWS_ENDPOINT) => write!(f, " (the account asked of AWS's STS)")?,
-            Some(sts) => write!(f, " (the account asked at {sts})")?,
-            None => {}
-        }
-        Ok(())
-    }
-}
-
-impl Target {
-    /// A target for tests: account 123456789012 in us-east-1, no endpoint.
-    #[cfg(test)]
-    pub fn for_tests() -> Target {
-        Target {
-            identity_endpoint: None,
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-            endpoint: None,
         }
     }
 }

@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use crate::config::{Config, Resource};
 pub use crate::kinds::Live;
-use crate::kinds::{Address, Decision, Paired};
+use crate::kinds::{Decision, Paired};
 use crate::state::{Record, StateFile};
+use crate::vocabulary::Address;
 
 use super::history::{Attempt, History};
 use super::model::{Message, Outcome, Plan, Recovery, ResourcePlan, StateRef, Target};

@@ -21,7 +21,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::model::{Action, Message, Outcome, Plan, ResourcePlan, StateRef, Target};
-use crate::kinds::{Address, FromPlan};
+use crate::kinds::FromPlan;
+use crate::vocabulary::Address;
 
 /// The note the planner adds when a resource's record moves to its address.
 pub fn moved_from_note(old: &str) -> Message {

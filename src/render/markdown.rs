@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use super::describe::{self, Ending, Phrase, Piece};
 use super::escape;
 use super::RenderOptions;
-use crate::kinds::Address;
 use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
+use crate::vocabulary::Address;
 
 /// The hidden first line of every Markdown plan, so a workflow can find and update the
 /// comment it posted before instead of adding a new one.

@@ -105,7 +105,7 @@ pub struct ApplyCommand {
     pub plan_file: Option<PathBuf>,
     /// `--target ADDR`, once each, for a plan narrowed to these resources (without a saved
     /// plan: a saved plan names its resources itself).
-    pub targets: Vec<crate::kinds::Address>,
+    pub targets: Vec<crate::vocabulary::Address>,
 }
 
 impl ApplyCommand {

@@ -9,9 +9,9 @@ use maud::{display, html, Markup, PreEscaped, DOCTYPE};
 
 use super::describe::{when, Phrase, Piece};
 use super::report::{self as words, TITLE};
-use crate::kinds::Address;
 use crate::plan::{Action, ActionStatus, Reversibility};
 use crate::report::{Report, ResourceReport, Verdict};
+use crate::vocabulary::Address;
 
 /// Set into the page unescaped, so it holds nothing but this stylesheet.
 const STYLE: &str = r#"
@@ -466,11 +466,12 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kinds::{sample, Address};
+    use crate::kinds::sample;
     use crate::plan::{Action, ActionKind, Outcome, ResourcePlan, Target};
     use crate::report::{
         DiscoveryScope, HistoryEntry, JournalSummary, ReportSummary, StateSummary, UnmanagedLock,
     };
+    use crate::vocabulary::Address;
 
     /// Would open a script, close an attribute or end the stylesheet if it went in as it is.
     const HOSTILE: &str = r#"<script>alert('x')</script>"&</style>"#;

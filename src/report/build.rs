@@ -11,9 +11,10 @@ use super::model::*;
 use crate::apply::journal::{JournalAction, JournalContents, Phase};
 use crate::config::Config;
 use crate::digest;
-use crate::kinds::{drift, Kind};
+use crate::kinds::drift;
 use crate::plan::{ActionStatus, LiveSnapshot, Outcome, Plan, ResourcePlan};
 use crate::state::StateFile;
+use crate::vocabulary::Kind;
 
 /// Everything a report is decided from.
 pub struct Inputs<'a> {
@@ -243,7 +244,7 @@ pub(crate) fn suggest_name(aws_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::Address;
+    use crate::vocabulary::Address;
 
     #[test]
     fn suggested_names_are_valid_addresses() {

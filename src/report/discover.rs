@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{AwsError, ProviderClients};
 use crate::config::Config;
-use crate::kinds::Kind;
 use crate::refresh::Clients;
+use crate::vocabulary::Kind;
 
 use super::model::UnmanagedLock;
 

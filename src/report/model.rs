@@ -12,9 +12,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::kinds::{Address, Kind};
 use crate::plan::ResourcePlan;
 use crate::state::Record;
+use crate::vocabulary::{Address, Kind};
 
 /// Version of the report JSON format (`lockward report --format json`).
 pub const REPORT_FORMAT_VERSION: &str = "1";

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::Address;
 pub use crate::kinds::Record;
+use crate::vocabulary::Address;
 
 /// The state file format this build reads and writes.
 pub const STATE_FORMAT_VERSION: u32 = 1;

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use super::durable::{self, OpenFailure};
 use super::model::{StateFile, STATE_FORMAT_VERSION};
-use crate::kinds::Address;
+use crate::vocabulary::Address;
 
 /// The suffix of the previous version of the state file: `<state>.backup`.
 pub const BACKUP_SUFFIX: &str = ".backup";

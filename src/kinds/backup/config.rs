@@ -7,7 +7,8 @@ use serde::Deserialize;
 use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::kinds::backup::{BackupDesired, BackupLockMode};
-use crate::kinds::{CheckedDesired, Kind};
+use crate::kinds::CheckedDesired;
+use crate::vocabulary::Kind;
 
 /// An AWS Backup Vault Lock: a governance lock can be changed or removed at any time; a
 /// compliance lock only during its grace period (`changeable_for_days`), and never after.

@@ -2,10 +2,10 @@
 //! lock, so one listing is enough; a vault without a lock is nothing to report.
 
 use crate::aws::ProviderClients;
-use crate::kinds::{Address, Kind};
 use crate::report::build::suggest_name;
 use crate::report::discover::{DiscoveryError, Found, Scope};
 use crate::report::model::UnmanagedLock;
+use crate::vocabulary::{Address, Kind};
 
 use super::BackupLive;
 

@@ -407,7 +407,7 @@ impl super::LockKind for Backup {
 
     fn physical_id<'a>(
         desired: &'a BackupDesired,
-        target: &'a crate::plan::Target,
+        target: &'a crate::vocabulary::Target,
     ) -> (Option<&'a str>, &'a str) {
         (Some(&target.account), &desired.vault)
     }
@@ -415,7 +415,7 @@ impl super::LockKind for Backup {
     async fn read(
         desired: &BackupDesired,
         _config_dir: &std::path::Path,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<BackupLive, crate::aws::AwsError> {
         read_backup(desired, clients).await
@@ -424,7 +424,7 @@ impl super::LockKind for Backup {
     fn decide(
         desired: &BackupDesired,
         live: &BackupLive,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         _record: Option<&BackupRecord>,
         _attempts: &[&crate::plan::Attempt],
         now: Timestamp,

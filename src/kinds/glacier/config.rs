@@ -11,7 +11,8 @@ use crate::config::policy::{self, Policy, PolicyErrorKind, PolicyValue};
 use crate::config::validate::*;
 use crate::config::yaml::{Node, Span};
 use crate::kinds::glacier::{GlacierDesired, VaultLockState};
-use crate::kinds::{CheckedDesired, Kind};
+use crate::kinds::CheckedDesired;
+use crate::vocabulary::Kind;
 
 /// A Glacier vault lock: a policy that, once completed, can never be changed or removed.
 #[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]

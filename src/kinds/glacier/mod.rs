@@ -341,7 +341,7 @@ impl super::LockKind for Glacier {
 
     fn physical_id<'a>(
         desired: &'a GlacierDesired,
-        target: &'a crate::plan::Target,
+        target: &'a crate::vocabulary::Target,
     ) -> (Option<&'a str>, &'a str) {
         let account = if desired.account_id == "-" {
             target.account.as_str()
@@ -354,7 +354,7 @@ impl super::LockKind for Glacier {
     async fn read(
         desired: &GlacierDesired,
         _config_dir: &std::path::Path,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<GlacierLive, crate::aws::AwsError> {
         read_glacier(desired, clients).await
@@ -363,7 +363,7 @@ impl super::LockKind for Glacier {
     fn decide(
         desired: &GlacierDesired,
         live: &GlacierLive,
-        target: &crate::plan::Target,
+        target: &crate::vocabulary::Target,
         record: Option<&GlacierRecord>,
         attempts: &[&crate::plan::Attempt],
         now: Timestamp,

@@ -14,7 +14,7 @@
 //! spills from one segment into the next).
 
 use crate::config::policy::PolicyValue;
-use crate::plan::Target;
+use crate::vocabulary::Target;
 
 use super::{GlacierDesired, GlacierLive, VaultLockState};
 use crate::kinds::Decision;

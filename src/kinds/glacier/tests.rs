@@ -664,9 +664,9 @@ mod import {
     use crate::import::{adopt, DeliveredFile};
     use crate::kinds::glacier::GlacierLive;
     use crate::kinds::glacier::{GlacierDesired, VaultLockState};
-    use crate::kinds::{Address, Kind};
     use crate::plan::Live;
     use crate::state::Record;
+    use crate::vocabulary::{Address, Kind};
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -834,7 +834,7 @@ mod loaded {
         live.resources.insert(
             config.resources[0].address.clone(),
             crate::plan::Observed {
-                target: crate::plan::Target::for_tests(),
+                target: crate::vocabulary::Target::for_tests(),
                 live: Live::GlacierVaultLock(GlacierLive::NoLock),
             },
         );
@@ -1010,7 +1010,7 @@ fn decide_in_target(desired: &GlacierDesired, live: &GlacierLive) -> Decision {
     <Glacier as crate::kinds::LockKind>::decide(
         desired,
         live,
-        &crate::plan::Target::for_tests(),
+        &crate::vocabulary::Target::for_tests(),
         None,
         &[],
         early(),

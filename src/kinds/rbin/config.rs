@@ -7,7 +7,8 @@ use serde::Deserialize;
 use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::kinds::rbin::{RbinDesired, RuleLockState};
-use crate::kinds::{CheckedDesired, Kind};
+use crate::kinds::CheckedDesired;
+use crate::vocabulary::Kind;
 
 /// A lock on a Recycle Bin retention rule: while locked, the rule cannot be changed or
 /// deleted; unlocking takes effect only after the unlock delay.

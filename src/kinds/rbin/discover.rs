@@ -4,10 +4,10 @@
 use jiff::Timestamp;
 
 use crate::aws::ProviderClients;
-use crate::kinds::{Address, Kind};
 use crate::report::build::suggest_name;
 use crate::report::discover::{DiscoveryError, Found, Scope};
 use crate::report::model::UnmanagedLock;
+use crate::vocabulary::{Address, Kind};
 
 /// Every resource type a Recycle Bin rule can retain, as the Recycle Bin service model lists
 /// them (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE, and any the model adds later); ListRules takes

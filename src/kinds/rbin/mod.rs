@@ -166,7 +166,7 @@ impl super::LockKind for Rbin {
 
     fn physical_id<'a>(
         desired: &'a RbinDesired,
-        target: &'a crate::plan::Target,
+        target: &'a crate::vocabulary::Target,
     ) -> (Option<&'a str>, &'a str) {
         (Some(&target.account), &desired.rule_id)
     }
@@ -174,7 +174,7 @@ impl super::LockKind for Rbin {
     async fn read(
         desired: &RbinDesired,
         _config_dir: &std::path::Path,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<RbinLive, crate::aws::AwsError> {
         read_rbin(desired, clients).await
@@ -183,7 +183,7 @@ impl super::LockKind for Rbin {
     fn decide(
         desired: &RbinDesired,
         live: &RbinLive,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         _record: Option<&RbinRecord>,
         _attempts: &[&crate::plan::Attempt],
         now: Timestamp,

@@ -338,9 +338,9 @@ mod import {
     use crate::import::{adopt, DeliveredFile};
     use crate::kinds::rbin::{RbinDesired, RuleLockState};
     use crate::kinds::rbin::{RbinLive, RbinRecord, RbinRule, RuleLock};
-    use crate::kinds::{Address, Kind};
     use crate::plan::Live;
     use crate::state::Record;
+    use crate::vocabulary::{Address, Kind};
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()

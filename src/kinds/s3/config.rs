@@ -12,7 +12,8 @@ use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::s3::{DefaultRetention, RetentionMode, RetentionPeriod};
 use crate::kinds::s3::{ObjectLockState, S3Desired};
-use crate::kinds::{CheckedDesired, Kind};
+use crate::kinds::CheckedDesired;
+use crate::vocabulary::Kind;
 
 /// S3 Object Lock on a bucket: once enabled it can never be disabled, and a COMPLIANCE
 /// default retention locks every object version written under it for its whole period.

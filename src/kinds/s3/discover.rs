@@ -5,10 +5,10 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::aws::ProviderClients;
-use crate::kinds::{Address, Kind};
 use crate::report::build::suggest_name;
 use crate::report::discover::{DiscoveryError, Found, Scope};
 use crate::report::model::UnmanagedLock;
+use crate::vocabulary::{Address, Kind};
 
 use super::S3Live;
 

@@ -266,7 +266,7 @@ impl super::LockKind for S3 {
 
     fn physical_id<'a>(
         desired: &'a S3Desired,
-        _target: &'a crate::plan::Target,
+        _target: &'a crate::vocabulary::Target,
     ) -> (Option<&'a str>, &'a str) {
         // Bucket names are global: the name alone is the bucket, whatever the account.
         (None, &desired.bucket)
@@ -275,7 +275,7 @@ impl super::LockKind for S3 {
     async fn read(
         desired: &S3Desired,
         _config_dir: &std::path::Path,
-        target: &crate::plan::Target,
+        target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<S3Live, crate::aws::AwsError> {
         read_s3(
@@ -290,7 +290,7 @@ impl super::LockKind for S3 {
     fn decide(
         desired: &S3Desired,
         live: &S3Live,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         _record: Option<&S3Record>,
         _attempts: &[&crate::plan::Attempt],
         _now: jiff::Timestamp,

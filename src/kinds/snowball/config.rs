@@ -11,7 +11,8 @@ use crate::config::error::Diagnostic;
 use crate::config::validate::*;
 use crate::config::yaml::Span;
 use crate::kinds::snowball::SnowballDesired;
-use crate::kinds::{Address, CheckedDesired, Kind};
+use crate::kinds::CheckedDesired;
+use crate::vocabulary::{Address, Kind};
 
 /// A Snowball job's unlock code, retrieved once and written to a file.
 #[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]

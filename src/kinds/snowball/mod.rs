@@ -359,7 +359,7 @@ impl super::LockKind for Snowball {
 
     fn physical_id<'a>(
         desired: &'a SnowballDesired,
-        target: &'a crate::plan::Target,
+        target: &'a crate::vocabulary::Target,
     ) -> (Option<&'a str>, &'a str) {
         (Some(&target.account), &desired.job_id)
     }
@@ -367,7 +367,7 @@ impl super::LockKind for Snowball {
     async fn read(
         desired: &SnowballDesired,
         config_dir: &std::path::Path,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
     ) -> Result<SnowballLive, crate::aws::AwsError> {
         read_snowball(desired, config_dir, clients).await
@@ -376,7 +376,7 @@ impl super::LockKind for Snowball {
     fn decide(
         desired: &SnowballDesired,
         live: &SnowballLive,
-        _target: &crate::plan::Target,
+        _target: &crate::vocabulary::Target,
         record: Option<&SnowballRecord>,
         attempts: &[&crate::plan::Attempt],
         now: Timestamp,

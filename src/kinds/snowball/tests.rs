@@ -404,8 +404,8 @@ mod import {
 
     use crate::config::{Desired, Resource};
     use crate::import::{adopt, DeliveredFile};
-    use crate::kinds::{Address, Kind};
     use crate::plan::Live;
+    use crate::vocabulary::{Address, Kind};
     use std::fs;
 
     use crate::import::inspect_delivery;
