@@ -27,3 +27,4 @@ pub mod render;
 pub mod report;
 pub mod state;
 pub mod vocabulary;
+pub mod words;

@@ -8,8 +8,7 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A kind of lock, as it appears in the config file and in addresses. Ordered by its name (see
-/// the `Ord` below), whatever order the variants are declared in.
+/// A kind of lock, as it appears in the config file and in addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {

@@ -267,7 +267,7 @@ fn report_lists_undeclared_locked_backup_vaults_across_pages_as_unmanaged() {
         .iter()
         .find(|u| u["name"] == "zz-compliant")
         .unwrap();
-    assert!(compliant["lock_date"]
+    assert!(compliant["details"]["lock_date"]
         .as_str()
         .unwrap()
         .starts_with("2026-11-26T12:00:00"));

@@ -31,7 +31,10 @@ fn report_lists_an_undeclared_lock_of_every_recycle_bin_resource_type() {
         .map(|u| {
             (
                 u["name"].as_str().unwrap_or_default().to_string(),
-                u["resource_type"].as_str().unwrap_or_default().to_string(),
+                u["details"]["resource_type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect();
@@ -113,7 +116,7 @@ fn report_lists_the_locks_on_every_page_of_vaults_and_rules() {
     expected.sort();
     assert_eq!(found, expected, "{}", run.stdout);
     assert_eq!(
-        report["discovery"][0]["vaults"],
+        report["discovery"][0]["listed"]["glacier_vault_lock"],
         json!(VAULTS),
         "{:#}",
         report["discovery"]

@@ -180,9 +180,9 @@ async fn finds_undeclared_locks_only_and_makes_no_mutating_call() {
             Kind::RbinRuleLock => format!(
                 "rule {} {} {} {:?}",
                 u.name,
-                u.resource_type.as_deref().unwrap_or_default(),
+                u.details["resource_type"].as_str().unwrap_or_default(),
                 u.lock_state,
-                u.unlock_delay_days
+                u.details.get("unlock_delay_days").and_then(|d| d.as_u64())
             ),
             other => format!("{other} {}", u.name),
         })

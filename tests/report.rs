@@ -284,15 +284,18 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         ]
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
     );
-    assert_eq!(report["unmanaged"][2]["unlock_delay_days"], 10);
-    assert_eq!(report["unmanaged"][2]["resource_type"], "EC2_IMAGE");
+    assert_eq!(report["unmanaged"][2]["details"]["unlock_delay_days"], 10);
+    assert_eq!(
+        report["unmanaged"][2]["details"]["resource_type"],
+        "EC2_IMAGE"
+    );
     assert!(report["unmanaged"][1]["next_step"]
         .as_str()
         .unwrap()
         .contains("cannot be imported"));
     assert_eq!(
         report["discovery"],
-        json!([{"providers": ["default"], "region": "us-east-1", "vaults": 5, "rules": 4, "backup_vaults": 0, "buckets": 0}])
+        json!([{"providers": ["default"], "region": "us-east-1", "listed": {"backup_vault_lock": 0, "glacier_vault_lock": 5, "rbin_rule_lock": 4, "s3_object_lock": 0}}])
     );
     let listings: Vec<String> = env
         .calls()

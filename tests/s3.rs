@@ -421,10 +421,10 @@ fn an_enabled_bucket_is_imported_and_report_lists_undeclared_ones() {
     assert_eq!(buckets.len(), 1, "{buckets:?}");
     assert_eq!(buckets[0]["name"], "zz-undeclared");
     assert_eq!(
-        buckets[0]["default_retention"],
+        buckets[0]["details"]["default_retention"],
         json!({"mode": "governance", "days": 9})
     );
-    assert_eq!(report["discovery"][0]["buckets"], 3);
+    assert_eq!(report["discovery"][0]["listed"]["s3_object_lock"], 3);
     env.lockward(&["report"])
         .stdout_has("zz-undeclared")
         .stdout_has("lockward import s3_object_lock.zz_undeclared");

@@ -19,12 +19,12 @@ use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, StreamExt};
 use jiff::Timestamp;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::aws::{AwsError, CallerIdentity, ProviderClients};
+use crate::aws::{CallerIdentity, ProviderClients};
 use crate::config::{Config, Resource};
+use crate::plan::Reversibility;
 use crate::plan::{Action, ActionKind, ActionStatus, Plan, ResourcePlan};
-use crate::plan::{Effect, Reversibility, Target};
 use crate::refresh::Clients;
 use crate::state::{Record, RunJournal, StateFile, StateWriter};
 use crate::vocabulary::Address;
@@ -32,6 +32,7 @@ use crate::vocabulary::Address;
 use super::commit::{GroupCommit, Queued};
 use super::interrupt::Interrupt;
 use super::journal::{JournalAction, JournalRecord, Phase};
+use super::step::{Step, StepError};
 
 /// What happened to one action.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,27 +107,27 @@ pub struct Executor<'a> {
 pub(crate) struct Run<'a> {
     pub(crate) state: Arc<Mutex<StateFile>>,
     /// Durable writes, shared by concurrent steps (one fsync for all that wait at once).
-    saves: GroupCommit<()>,
-    journal: GroupCommit<JournalRecord>,
-    stop: AtomicBool,
-    identities: BTreeMap<String, Value>,
-    plan_digest: &'a str,
-    fatal: Mutex<Option<FatalError>>,
+    pub(super) saves: GroupCommit<()>,
+    pub(super) journal: GroupCommit<JournalRecord>,
+    pub(super) stop: AtomicBool,
+    pub(super) identities: BTreeMap<String, Value>,
+    pub(super) plan_digest: &'a str,
+    pub(super) fatal: Mutex<Option<FatalError>>,
     /// `done` records and saves queued but not waited for, each with what its failure means:
     /// the run waits for them all before it ends.
-    settled: Mutex<Vec<(Queued, &'static str)>>,
+    pub(super) settled: Mutex<Vec<(Queued, &'static str)>>,
     /// Proofs that the state lock is still this run's, one for all that wait at once.
-    proofs: GroupCommit<()>,
+    pub(super) proofs: GroupCommit<()>,
     /// The pending attempt (its id in the state) of each irreversible call in flight.
-    open_attempts: Mutex<std::collections::HashMap<(Address, ActionKind), String>>,
+    pub(super) open_attempts: Mutex<std::collections::HashMap<(Address, ActionKind), String>>,
     /// Pending attempts whose outcome is written to the journal: the state drops them at the
     /// end of the run (one write settles them all).
-    settled_attempts: Mutex<Vec<String>>,
+    pub(super) settled_attempts: Mutex<Vec<String>>,
     /// Set when the state lock was found not to be this run's any more.
-    lock_lost: AtomicBool,
+    pub(super) lock_lost: AtomicBool,
     /// The resources whose step is in a critical section: an `intent` written, its outcome
     /// not yet. A second signal never drops such a step.
-    critical: tokio::sync::watch::Sender<BTreeSet<Address>>,
+    pub(super) critical: tokio::sync::watch::Sender<BTreeSet<Address>>,
 }
 
 /// How a call that took effect but could be recorded nowhere (neither the state nor the
@@ -135,30 +136,6 @@ pub const UNRECORDED: &str = "initiated but not recorded";
 
 /// The message of a run that lost its lock: it starts nothing more.
 pub const LOCK_LOST: &str = "the state lock is no longer this run's (someone force-unlocked it, and another run may hold it now): nothing more was started; every outcome this run has is in its own journal";
-
-/// How to tell, after a failure whose outcome is unknown, whether a call took effect.
-pub(crate) struct Recheck<'a, F> {
-    /// An error code that, besides ambiguous failures, may hide a call that took effect.
-    pub(crate) also_on: Option<&'a str>,
-    /// What the re-read found when it did, for the journal.
-    pub(crate) found: &'a str,
-    /// The next step to suggest when it did not.
-    pub(crate) hint: &'a str,
-    /// Reads the live state again: true when the call took effect.
-    pub(crate) took_effect: F,
-}
-
-/// Wire attempts of a call that only a throttling answer may repeat.
-const THROTTLED_ATTEMPTS: u32 = 6;
-
-/// Why a step failed; the message says what to do next.
-pub struct StepError(pub(crate) String);
-
-impl From<FatalError> for StepError {
-    fn from(e: FatalError) -> Self {
-        StepError(e.0)
-    }
-}
 
 impl<'a> Executor<'a> {
     /// Runs every ready action of `plan`: independent resources concurrently (at most
@@ -403,13 +380,13 @@ impl<'a> Executor<'a> {
 }
 
 impl Run<'_> {
-    fn enter_critical(&self, address: &Address) {
+    pub(super) fn enter_critical(&self, address: &Address) {
         self.critical.send_modify(|set| {
             set.insert(address.clone());
         });
     }
 
-    fn leave_critical(&self, address: &Address) {
+    pub(super) fn leave_critical(&self, address: &Address) {
         self.critical.send_if_modified(|set| set.remove(address));
     }
 
@@ -478,358 +455,4 @@ fn journal_writer(journal: RunJournal) -> GroupCommit<JournalRecord> {
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// One resource's step: journaling and state updates around the calls.
-pub struct Step<'e, 'r> {
-    pub(crate) exec: &'e Executor<'e>,
-    pub(crate) run: &'r Run<'r>,
-    pub(crate) address: &'r Address,
-    pub(crate) provider: &'r str,
-    /// Where the plan said the resource lives: every journal record and state record keeps it.
-    pub(crate) target: &'r Target,
-    pub(crate) physical_key: &'r str,
-    /// The live value the plan decided this action from (what the approval saw).
-    pub(crate) live: &'r Value,
-    /// The class the plan gave this action, kept in its `intent` record.
-    pub(crate) reversibility: Reversibility,
-}
-
-impl Step<'_, '_> {
-    /// Appends a journal record. An `intent`, `failed` or `recovered` is durable (fsynced, or
-    /// in S3) before this returns; a `done`, which follows the state save that recorded the
-    /// outcome, is queued in order and made durable before the run ends. A journal that
-    /// cannot be written stops everything.
-    pub(crate) async fn journal(
-        &self,
-        action: ActionKind,
-        phase: Phase,
-        detail: Value,
-    ) -> Result<(), FatalError> {
-        let effect = (phase == Phase::Failed).then_some(Effect::Unknown);
-        let detail = if phase == Phase::Intent {
-            self.before_call(action, detail).await?
-        } else {
-            detail
-        };
-        self.write_journal(action.into(), phase, effect, detail)
-            .await
-    }
-
-    /// What comes before a mutating call's `intent` (DESIGN.md sections 5.9 and 5.10): for an
-    /// irreversible call, the state saved with the attempt pending (one write for every
-    /// attempt waiting at once); for it and for a delayed call, proof that the state lock is
-    /// still this run's. A run that lost its lock starts nothing more. Returns the intent's
-    /// detail, naming the pending attempt.
-    async fn before_call(&self, action: ActionKind, detail: Value) -> Result<Value, FatalError> {
-        if self.run.lock_lost.load(Ordering::SeqCst) {
-            return Err(FatalError(LOCK_LOST.to_string()));
-        }
-        let mut detail = detail;
-        if self.reversibility == Reversibility::Irreversible {
-            let id = uuid::Uuid::new_v4().to_string();
-            {
-                let mut state = lock(&self.run.state);
-                let run = self.exec.store.run().lock_id.clone();
-                state.attempts.push(crate::state::PendingAttempt {
-                    id: id.clone(),
-                    address: self.address.clone(),
-                    action,
-                    plan_digest: self.run.plan_digest.to_string(),
-                    at: (self.exec.clock)(),
-                    target: self.target.clone(),
-                    run,
-                });
-            }
-            self.run
-                .saves
-                .commit(())
-                .await
-                .map_err(|e| self.fatal(format!("could not save the state file: {e}")))?;
-            lock(&self.run.open_attempts).insert((self.address.clone(), action), id.clone());
-            if let Value::Object(map) = &mut detail {
-                map.insert("attempt".into(), Value::String(id));
-            }
-        }
-        if self.reversibility != Reversibility::Reversible {
-            if let Err(e) = self.run.proofs.commit(()).await {
-                self.run.stop.store(true, Ordering::SeqCst);
-                if e == LOCK_LOST {
-                    self.run.lock_lost.store(true, Ordering::SeqCst);
-                }
-                return Err(FatalError(format!(
-                    "{} not attempted: {e}",
-                    action.as_str()
-                )));
-            }
-        }
-        Ok(detail)
-    }
-
-    /// Sends a `done` record to the journal now, without waiting for it: for a record that is
-    /// the second home of what a state save beside it records, which must never wait behind
-    /// that save. Pass the handle to [`Step::wait_at_the_end`] (the save succeeded) or
-    /// [`Step::wait_for`] (it did not, so the record is the only home).
-    pub(crate) fn journal_sent(
-        &self,
-        action: ActionKind,
-        detail: Value,
-    ) -> Result<Queued, FatalError> {
-        let record = self.record(action.into(), Phase::Done, None, detail);
-        let settles = lock(&self.run.open_attempts).remove(&(self.address.clone(), action));
-        let queued = self
-            .run
-            .journal
-            .enqueue(record)
-            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
-        self.run.leave_critical(self.address);
-        if let Some(id) = settles {
-            lock(&self.run.settled_attempts).push(id);
-        }
-        Ok(queued)
-    }
-
-    /// The run waits for `sent` before it ends, as for every queued `done`.
-    pub(crate) fn wait_at_the_end(&self, sent: Queued) {
-        lock(&self.run.settled).push((sent, "could not write the journal"));
-    }
-
-    /// Waits until `sent` is durable.
-    pub(crate) async fn wait_for(&self, sent: Queued) -> Result<(), FatalError> {
-        sent.wait()
-            .await
-            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
-    }
-
-    fn record(
-        &self,
-        action: JournalAction,
-        phase: Phase,
-        effect: Option<Effect>,
-        detail: Value,
-    ) -> JournalRecord {
-        let mut map = match detail {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        map.insert("provider".into(), Value::String(self.provider.to_string()));
-        if phase == Phase::Intent {
-            map.insert(
-                "reversibility".into(),
-                Value::String(self.reversibility.as_str().to_string()),
-            );
-        }
-        let mut record = JournalRecord::new(
-            (self.exec.clock)(),
-            self.address.clone(),
-            action,
-            phase,
-            map,
-        );
-        record.plan_digest = Some(self.run.plan_digest.to_string());
-        record.caller = self.run.identities.get(self.provider).cloned();
-        record.target = Some(self.target.clone());
-        record.effect = effect;
-        record
-    }
-
-    async fn write_journal(
-        &self,
-        action: JournalAction,
-        phase: Phase,
-        effect: Option<Effect>,
-        detail: Value,
-    ) -> Result<(), FatalError> {
-        let record = self.record(action, phase, effect, detail);
-        // The record that settles a pending attempt: the state may drop it once this record
-        // is durable (at the end of the run, after every queued record is).
-        let settles = match action {
-            JournalAction::Api(kind) if phase.settles_intent() => {
-                lock(&self.run.open_attempts).remove(&(self.address.clone(), kind))
-            }
-            _ => None,
-        };
-        // From the intent on, a second signal waits for this step's outcome record.
-        if phase == Phase::Intent {
-            self.run.enter_critical(self.address);
-        }
-        let written = self.append(record, phase).await;
-        if phase != Phase::Intent {
-            self.run.leave_critical(self.address);
-        }
-        if let (Ok(()), Some(id)) = (&written, settles) {
-            lock(&self.run.settled_attempts).push(id);
-        }
-        written
-    }
-
-    async fn append(&self, record: JournalRecord, phase: Phase) -> Result<(), FatalError> {
-        if phase == Phase::Done {
-            // A `done` follows the state save that recorded the outcome, so nothing depends on
-            // it being on disk before the next step: it is queued in order (every later record
-            // is flushed after it) and the run waits for it before it ends.
-            let queued = self
-                .run
-                .journal
-                .enqueue(record)
-                .map_err(|e| self.fatal(format!("could not write the journal: {e}")))?;
-            lock(&self.run.settled).push((queued, "could not write the journal"));
-            return Ok(());
-        }
-        self.run
-            .journal
-            .commit(record)
-            .await
-            .map_err(|e| self.fatal(format!("could not write the journal: {e}")))
-    }
-
-    /// Sends a call that is not idempotent (InitiateVaultLock, GetJobUnlockCode): one wire
-    /// attempt per fsynced `intent` (the SDK's retries are off for it). Only a throttling
-    /// answer, which proves AWS did nothing, is journaled `failed` with `effect: none` and
-    /// followed by a new intent and one more attempt, a few times with a growing pause; any
-    /// other answer is returned for the caller to settle.
-    pub(crate) async fn once_per_intent<T, F, Fut>(
-        &self,
-        action: ActionKind,
-        detail: Value,
-        mut call: F,
-    ) -> Result<Result<T, AwsError>, FatalError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, AwsError>>,
-    {
-        let mut pause = std::time::Duration::from_millis(100);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.journal(action, Phase::Intent, detail.clone()).await?;
-            match call().await {
-                Err(e) if e.is_throttling() && attempt < THROTTLED_ATTEMPTS => {
-                    let detail = json!({"error": e.to_string(), "code": e.code, "note": "throttled: AWS did not perform the call; sending it again"});
-                    self.write_journal(action.into(), Phase::Failed, Some(Effect::None), detail)
-                        .await?;
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
-                }
-                other => return Ok(other),
-            }
-        }
-    }
-
-    /// A call that took effect, whose result neither the state nor the journal could hold:
-    /// the run stops with `what` (which names the lock id, not a secret) as its message.
-    pub(crate) fn unrecorded(&self, what: String) -> StepError {
-        let message = format!("{UNRECORDED}: {what}");
-        self.run.stop.store(true, Ordering::SeqCst);
-        *lock(&self.run.fatal) = Some(FatalError(message.clone()));
-        StepError(message)
-    }
-
-    fn fatal(&self, message: String) -> FatalError {
-        self.run.stop.store(true, Ordering::SeqCst);
-        let error = FatalError(message.clone());
-        lock(&self.run.fatal).get_or_insert(FatalError(message));
-        error
-    }
-
-    /// Updates this resource's record and queues a save without waiting for it: for a detail
-    /// added to a record that is already durable (every later save holds it too), made durable
-    /// before the run ends.
-    pub(crate) fn save_queued(
-        &self,
-        update: impl FnOnce(&mut StateFile),
-    ) -> Result<(), FatalError> {
-        {
-            let mut state = lock(&self.run.state);
-            update(&mut state);
-            if let Some(record) = state.resources.get_mut(&self.address.to_string()) {
-                record.locate(self.target, self.physical_key);
-            }
-        }
-        let queued = self
-            .run
-            .saves
-            .enqueue(())
-            .map_err(|e| self.fatal(format!("could not save the state file: {e}")))?;
-        lock(&self.run.settled).push((queued, "could not save the state file"));
-        Ok(())
-    }
-
-    /// Updates this resource's record and waits until the state file holding it is on disk.
-    pub(crate) async fn save(&self, update: impl FnOnce(&mut StateFile)) -> Result<(), FatalError> {
-        {
-            let mut state = lock(&self.run.state);
-            update(&mut state);
-            if let Some(record) = state.resources.get_mut(&self.address.to_string()) {
-                record.locate(self.target, self.physical_key);
-            }
-        }
-        self.run
-            .saves
-            .commit(())
-            .await
-            .map_err(|e| self.fatal(format!("could not save the state file: {e}")))
-    }
-
-    /// Journals a failed call with its effect: `none` only when AWS's answer proves the call
-    /// did nothing, else `unknown`.
-    pub(crate) async fn failed(
-        &self,
-        action: ActionKind,
-        error: &AwsError,
-        next: &str,
-    ) -> StepError {
-        let detail = json!({"error": error.to_string(), "code": error.code});
-        let effect = if error.proves_no_effect() {
-            Effect::None
-        } else {
-            Effect::Unknown
-        };
-        if let Err(fatal) = self
-            .write_journal(action.into(), Phase::Failed, Some(effect), detail)
-            .await
-        {
-            return fatal.into();
-        }
-        let unknown = if error.is_ambiguous() {
-            " (the outcome is unknown: the call may have taken effect)"
-        } else {
-            ""
-        };
-        StepError(format!(
-            "{} failed: {error}{unknown}\nhint: {next}",
-            action.as_str()
-        ))
-    }
-
-    /// Settles a mutating call's result: success goes on; after a failure whose outcome is
-    /// unknown (ambiguous, or `recheck.also_on`), the live state is read again and the call
-    /// counts as done, journaled `recovered`, when it shows the call took effect; any other
-    /// failure is journaled `failed` and stops the step.
-    pub(crate) async fn settle<F, Fut>(
-        &self,
-        action: ActionKind,
-        result: Result<(), AwsError>,
-        recheck: Recheck<'_, F>,
-    ) -> Result<(), StepError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = bool>,
-    {
-        let e = match result {
-            Ok(()) => return Ok(()),
-            Err(e) => e,
-        };
-        if !(e.is_ambiguous() || recheck.also_on.is_some_and(|code| e.has_code(code))) {
-            return Err(self
-                .failed(action, &e, "fix the cause above and run apply again")
-                .await);
-        }
-        if !(recheck.took_effect)().await {
-            return Err(self.failed(action, &e, recheck.hint).await);
-        }
-        let detail = json!({"found": recheck.found, "error": e.to_string()});
-        self.journal(action, Phase::Recovered, detail).await?;
-        Ok(())
-    }
 }

@@ -1,4 +1,5 @@
-//! Applying a plan: confirmation, the preflight, the executor and the journal of mutating calls.
+//! Applying a plan: confirmation, the preflight, the executor, the step context it hands each
+//! kind, and the journal of mutating calls.
 
 pub mod commit;
 pub mod confirm;
@@ -6,3 +7,4 @@ pub mod executor;
 pub mod interrupt;
 pub mod journal;
 pub mod preflight;
+pub mod step;

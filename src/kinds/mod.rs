@@ -25,13 +25,15 @@ use serde::{Deserialize, Serialize};
 use jiff::Timestamp;
 use schemars::JsonSchema;
 
-use crate::apply::executor::{Step, StepError};
+use crate::apply::step::{Step, StepError};
 use crate::aws::AwsError;
 use crate::config::error::{Diagnostic, Source};
 use crate::config::load::section;
 use crate::config::validate::{Checker, Declared, PolicyFile};
 use crate::config::yaml::Node;
-use crate::plan::{Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan};
+use crate::plan::{
+    Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Reversibility,
+};
 use crate::vocabulary::Target;
 use crate::vocabulary::{Address, Kind};
 
@@ -69,9 +71,8 @@ pub trait LockKind {
     const READ_NEEDS_ACCOUNT: bool = false;
     /// The IAM permissions `report`'s discovery of the kind's undeclared locks needs.
     const DISCOVER_PERMISSIONS: &'static [&'static str] = &[];
-    /// How a discovered lock's resource type reads after its state, in the report
-    /// ("locked rule for EBS_SNAPSHOT"); a kind whose discovery reports none still says.
-    const RESOURCE_TYPE_AS: &'static str;
+    /// How a number of the kind's resources listed by discovery reads in the report.
+    const LISTED: crate::words::Counted;
     /// The IAM permissions `plan` needs for a resource of this kind.
     const READ_PERMISSIONS: &'static [&'static str];
     /// What the config block asks for, after validation: the plan's `desired` value.
@@ -110,6 +111,14 @@ pub trait LockKind {
         attempts: &[&Attempt],
         now: Timestamp,
     ) -> Decision;
+
+    /// The resource's live and desired values in words (its `words.rs`), or `None` for a
+    /// shape this build does not know.
+    fn describe(r: &ResourcePlan) -> Option<crate::words::ResourceWords>;
+
+    /// What `action`'s class means for it, in a reviewer's terms; `None` for an action that
+    /// is not one of [`LockKind::ACTIONS`].
+    fn consequence(action: ActionKind, class: Reversibility) -> Option<&'static str>;
 
     /// Carries out one of [`LockKind::ACTIONS`] for this resource: a journal `intent` before
     /// each mutating call, the result in the state file, then `done` or `failed` (DESIGN.md
@@ -960,17 +969,27 @@ impl Kind {
 
     /// The resource's live and desired values in words, or `None` for a shape this build does
     /// not know.
-    pub(crate) fn describe(
-        self,
-        r: &ResourcePlan,
-    ) -> Option<crate::render::describe::ResourceWords> {
+    pub(crate) fn describe(self, r: &ResourcePlan) -> Option<crate::words::ResourceWords> {
         match self {
-            Kind::GlacierVaultLock => glacier::words::describe(r),
-            Kind::RbinRuleLock => rbin::words::describe(r),
-            Kind::SnowballUnlockCode => snowball::words::describe(r),
-            Kind::BackupVaultLock => backup::words::describe(r),
-            Kind::S3ObjectLock => s3::words::describe(r),
+            Kind::GlacierVaultLock => glacier::Glacier::describe(r),
+            Kind::RbinRuleLock => rbin::Rbin::describe(r),
+            Kind::SnowballUnlockCode => snowball::Snowball::describe(r),
+            Kind::BackupVaultLock => backup::Backup::describe(r),
+            Kind::S3ObjectLock => s3::S3::describe(r),
         }
+    }
+
+    /// What `action`'s class means for it ([`LockKind::consequence`]); empty for an action
+    /// of another kind, which no plan of this build holds for it.
+    pub(crate) fn consequence(self, action: ActionKind, class: Reversibility) -> &'static str {
+        let words = match self {
+            Kind::GlacierVaultLock => glacier::Glacier::consequence(action, class),
+            Kind::RbinRuleLock => rbin::Rbin::consequence(action, class),
+            Kind::SnowballUnlockCode => snowball::Snowball::consequence(action, class),
+            Kind::BackupVaultLock => backup::Backup::consequence(action, class),
+            Kind::S3ObjectLock => s3::S3::consequence(action, class),
+        };
+        words.unwrap_or_default()
     }
 
     /// The IAM permissions `plan` needs for a resource of this kind.
@@ -1050,15 +1069,14 @@ impl Kind {
         }
     }
 
-    /// How a discovered lock's resource type reads after its state (see
-    /// [`LockKind::RESOURCE_TYPE_AS`]).
-    pub fn resource_type_as(self) -> &'static str {
+    /// How a number of the kind's resources listed by discovery reads ([`LockKind::LISTED`]).
+    pub fn listed(self) -> crate::words::Counted {
         match self {
-            Kind::GlacierVaultLock => glacier::Glacier::RESOURCE_TYPE_AS,
-            Kind::RbinRuleLock => rbin::Rbin::RESOURCE_TYPE_AS,
-            Kind::SnowballUnlockCode => snowball::Snowball::RESOURCE_TYPE_AS,
-            Kind::BackupVaultLock => backup::Backup::RESOURCE_TYPE_AS,
-            Kind::S3ObjectLock => s3::S3::RESOURCE_TYPE_AS,
+            Kind::GlacierVaultLock => glacier::Glacier::LISTED,
+            Kind::RbinRuleLock => rbin::Rbin::LISTED,
+            Kind::SnowballUnlockCode => snowball::Snowball::LISTED,
+            Kind::BackupVaultLock => backup::Backup::LISTED,
+            Kind::S3ObjectLock => s3::S3::LISTED,
         }
     }
 

@@ -2,57 +2,10 @@
 //! into a short phrase, and what each action's reversibility means. Nothing here decides:
 //! every phrase restates a field of the plan.
 
-use serde::Deserialize;
 use serde_json::Value;
 
-use crate::config::Policy;
-use crate::plan::{ActionKind, Plan, ResourcePlan, Reversibility, Summary};
-
-/// A piece of a phrase: prose, or a value taken verbatim from the plan (a name, a time, a
-/// path) that a renderer may set apart, e.g. as inline code in Markdown.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Piece {
-    Text(String),
-    Value(String),
-}
-
-/// A short phrase made of prose and values.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Phrase(pub(crate) Vec<Piece>);
-
-impl Phrase {
-    pub(crate) fn text(mut self, text: impl Into<String>) -> Phrase {
-        self.0.push(Piece::Text(text.into()));
-        self
-    }
-
-    pub(crate) fn value(mut self, value: impl Into<String>) -> Phrase {
-        self.0.push(Piece::Value(value.into()));
-        self
-    }
-
-    pub(crate) fn of_text(text: impl Into<String>) -> Phrase {
-        Phrase::default().text(text)
-    }
-
-    /// Plain text, values as they are.
-    pub(crate) fn plain(&self) -> String {
-        self.0
-            .iter()
-            .map(|p| match p {
-                Piece::Text(t) | Piece::Value(t) => t.as_str(),
-            })
-            .collect()
-    }
-}
-
-/// A resource in words: what it is, what it is now, and what the configuration wants.
-pub(crate) struct ResourceWords {
-    /// e.g. "vault audit-logs", "rule a1B2c3D4e5F (EBS_SNAPSHOT)", "job JID…".
-    pub(crate) subject: Phrase,
-    pub(crate) live: Phrase,
-    pub(crate) desired: Phrase,
-}
+use crate::plan::{Plan, ResourcePlan, Reversibility, Summary};
+pub(crate) use crate::words::{when, Phrase, Piece, ResourceWords};
 
 /// Describes a resource's live and desired values. A value of a shape this build does not
 /// know is shown as its compact JSON, so nothing is ever hidden.
@@ -62,69 +15,12 @@ pub(crate) fn describe(r: &ResourcePlan) -> ResourceWords {
         subject: Phrase::default(),
         live: Phrase::default().value(compact(&r.live)),
         desired: Phrase::default().value(compact(&r.desired)),
+        in_full: None,
     })
 }
 
 fn compact(v: &Value) -> String {
     crate::digest::canonical_json(v)
-}
-
-pub(crate) fn days(n: u64) -> String {
-    if n == 1 {
-        "1 day".to_string()
-    } else {
-        format!("{n} days")
-    }
-}
-
-/// The policy an action of `r` sets, in full: what `complete_lock` makes permanent.
-pub(crate) struct PolicyToSet {
-    /// The pretty canonical form (keys sorted, every scalar as written).
-    pub pretty: String,
-    /// Whether the plan also completes the lock, making this policy permanent now.
-    pub completed: bool,
-}
-
-/// The policy `initiate_lock` sets, read from the desired state; `None` when no action of `r`
-/// sets a policy.
-pub(crate) fn policy_to_set(r: &ResourcePlan) -> Option<PolicyToSet> {
-    if !r
-        .actions
-        .iter()
-        .any(|a| a.action == ActionKind::InitiateLock)
-    {
-        return None;
-    }
-    let policy = Policy::deserialize(r.desired.get("policy")?).ok()?;
-    Some(PolicyToSet {
-        pretty: policy.pretty(),
-        completed: r
-            .actions
-            .iter()
-            .any(|a| a.action == ActionKind::CompleteLock),
-    })
-}
-
-/// Says what the policy is: "the policy that initiate_lock sets and complete_lock makes
-/// permanent", the action names as values.
-pub(crate) fn policy_to_set_phrase(p: &PolicyToSet) -> Phrase {
-    let phrase = Phrase::of_text("the policy that ")
-        .value(ActionKind::InitiateLock.as_str())
-        .text(" sets");
-    if p.completed {
-        phrase
-            .text(" and ")
-            .value(ActionKind::CompleteLock.as_str())
-            .text(" makes permanent")
-    } else {
-        phrase.text(" (permanent once the lock is completed)")
-    }
-}
-
-/// A time as people read it: UTC, whole seconds (`2026-12-04T15:45:00Z`). The JSON formats
-/// keep the exact value.
-pub(crate) fn when(t: jiff::Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// "This plan is valid until …": the earliest moment the mere passage of time changes one of
@@ -181,44 +77,6 @@ pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {
         Reversibility::Reversible => "reversible",
         Reversibility::Delayed => "delayed",
         Reversibility::Irreversible => "IRREVERSIBLE",
-    }
-}
-
-/// What the action's class means for this action, in a reviewer's terms. The class is the one
-/// the plan gives it for this resource: a default retention or a Backup lock put means one thing
-/// in governance mode and another in compliance mode.
-pub(crate) fn consequence(action: ActionKind, class: Reversibility) -> &'static str {
-    let irreversible = class == Reversibility::Irreversible;
-    match action {
-        ActionKind::InitiateLock => "can be aborted until the lock is completed",
-        ActionKind::AbortLock => "the lock can be initiated again",
-        ActionKind::CompleteLock => "the vault's lock policy can never be changed or removed",
-        ActionKind::LockRule => "unlocking the rule later takes its unlock delay",
-        ActionKind::UnlockRule => {
-            "takes effect only after the unlock delay; the rule can be locked again meanwhile"
-        }
-        ActionKind::RetrieveUnlockCode => "a disclosed unlock code stays disclosed",
-        ActionKind::CompleteDelivery => {
-            "no AWS call: the code already retrieved is linked into place, and the file can be moved away"
-        }
-        ActionKind::EnableVersioning => "versioning can be suspended until Object Lock is on",
-        ActionKind::EnableObjectLock => {
-            "Object Lock can never be disabled, nor the bucket's versioning suspended"
-        }
-        ActionKind::PutDefaultRetention if irreversible => {
-            "no one can shorten the COMPLIANCE retention of a version written under this default"
-        }
-        ActionKind::PutDefaultRetention => {
-            "a GOVERNANCE default can be changed or removed, and lifted by users allowed to bypass it"
-        }
-        ActionKind::RemoveDefaultRetention => {
-            "a default can be set again; versions already written keep their retention"
-        }
-        ActionKind::PutVaultLock if irreversible => {
-            "a compliance lock can be changed or removed only until its lock date, never after"
-        }
-        ActionKind::PutVaultLock => "a governance lock can be changed or removed at any time",
-        ActionKind::DeleteVaultLock => "the lock can be put again",
     }
 }
 

@@ -8,6 +8,7 @@ use super::describe::{self, Ending};
 use super::escape;
 use super::RenderOptions;
 use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
+use crate::vocabulary::Kind;
 
 const BOLD: Style = Style::new().bold();
 const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
@@ -102,7 +103,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
     }
 
     for (i, a) in r.actions.iter().enumerate() {
-        action(i + 1, a, paint, out)?;
+        action(i + 1, r.kind, a, paint, out)?;
     }
 
     for m in &r.messages {
@@ -117,13 +118,9 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         write_indented(out, &format!("  {label}: "), "    ", &m.text)?;
     }
 
-    if let Some(policy) = describe::policy_to_set(r) {
-        writeln!(
-            out,
-            "  {}:",
-            paint.style(BOLD, &describe::policy_to_set_phrase(&policy).plain())
-        )?;
-        for line in policy.pretty.lines() {
+    if let Some(in_full) = describe::describe(r).in_full {
+        writeln!(out, "  {}:", paint.style(BOLD, &in_full.phrase.plain()))?;
+        for line in in_full.text.lines() {
             writeln!(out, "    {}", escape::value(line))?;
         }
     }
@@ -148,7 +145,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
     Ok(())
 }
 
-fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+fn action(n: usize, kind: Kind, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
     let class = describe::reversibility_word(a.reversibility);
     let class = match a.reversibility {
         Reversibility::Reversible => class.to_string(),
@@ -164,7 +161,7 @@ fn action(n: usize, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Resul
         out,
         "  {n}. {}  {class}{lowers}: {}",
         paint.style(BOLD, a.action.as_str()),
-        describe::consequence(a.action, a.reversibility)
+        kind.consequence(a.action, a.reversibility)
     )?;
     if let Some(period) = a.permanent_after {
         writeln!(

@@ -11,6 +11,7 @@ use super::escape;
 use super::RenderOptions;
 use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
 use crate::vocabulary::Address;
+use crate::words::InFull;
 
 /// The hidden first line of every Markdown plan, so a workflow can find and update the
 /// comment it posted before instead of adding a new one.
@@ -195,7 +196,7 @@ fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
                 code(a.action.as_str(), Place::Block),
                 code(&r.address.to_string(), Place::Block),
                 status_words(a, Place::Block),
-                describe::consequence(a.action, a.reversibility),
+                r.kind.consequence(a.action, a.reversibility),
             )?;
         }
     }
@@ -304,7 +305,7 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
             class_word(a.reversibility),
             lowers_words(a),
             status_words(a, Place::Block),
-            describe::consequence(a.action, a.reversibility),
+            r.kind.consequence(a.action, a.reversibility),
             text(&a.reason),
         )?;
     }
@@ -324,8 +325,8 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
     if !r.messages.is_empty() {
         writeln!(out)?;
     }
-    if let Some(policy) = describe::policy_to_set(r) {
-        policy_details(&r.address, &policy, &mut out)?;
+    if let Some(in_full) = describe::describe(r).in_full {
+        in_full_details(&r.address, &in_full, &mut out)?;
     }
     if let Some(diff) = &r.policy_diff {
         policy_diff_details(&r.address, diff, &mut out)?;
@@ -538,13 +539,11 @@ pub(super) fn policy_diff_details(
     folded(&summary, "diff", diff, out)
 }
 
-/// The policy an action sets, in full, folded into `<details>` as a ```json block.
-fn policy_details(
-    address: &Address,
-    policy: &describe::PolicyToSet,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let words: String = describe::policy_to_set_phrase(policy)
+/// A text an action sets, in full (a vault lock policy), folded into `<details>` as a code
+/// block of its language.
+fn in_full_details(address: &Address, in_full: &InFull, out: &mut dyn Write) -> io::Result<()> {
+    let words: String = in_full
+        .phrase
         .0
         .iter()
         .map(|piece| match piece {
@@ -553,7 +552,7 @@ fn policy_details(
         })
         .collect();
     let summary = format!("For <code>{}</code>: {words}", html(&address.to_string()));
-    folded(&summary, "json", &policy.pretty, out)
+    folded(&summary, in_full.lang, &in_full.text, out)
 }
 
 /// `content` in a fenced block of language `lang` (the fence made longer than any run of

@@ -6,8 +6,9 @@ use std::fmt;
 use std::io::{self, Write};
 use std::str::FromStr;
 
-use super::describe::{self, Phrase, Piece};
-use crate::report::{Report, ReportSummary, UnmanagedLock, Verdict};
+use super::describe;
+use crate::report::{DiscoveryScope, Report, ReportSummary, Verdict};
+use crate::words::Counted;
 
 /// An output format of `lockward report --format`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -106,48 +107,19 @@ pub(super) fn verdict_meaning(v: Verdict) -> &'static str {
     }
 }
 
-/// What an unmanaged lock is, as AWS reports it.
-pub(super) fn unmanaged_phrase(u: &UnmanagedLock) -> Phrase {
-    let mut p = Phrase(vec![Piece::Value(u.lock_state.clone())]);
-    let text = |p: &mut Phrase, t: &str| p.0.push(Piece::Text(t.to_string()));
-    let value = |p: &mut Phrase, v: String| p.0.push(Piece::Value(v));
-    if let Some(rt) = &u.resource_type {
-        text(&mut p, u.kind.resource_type_as());
-        value(&mut p, rt.clone());
-    }
-    match (u.min_retention_days, u.max_retention_days) {
-        (Some(min), Some(max)) => text(&mut p, &format!(", retention {min} to {max} days")),
-        (Some(min), None) => text(&mut p, &format!(", retention at least {min} days")),
-        _ => {}
-    }
-    if let Some(t) = u.lock_date {
-        text(&mut p, ", lock date ");
-        value(&mut p, t.to_string());
-    }
-    if let Some(created) = u.created {
-        text(&mut p, " since ");
-        value(&mut p, created.to_string());
-    }
-    if let Some(expires) = u.expires {
-        text(&mut p, ", expires ");
-        value(&mut p, expires.to_string());
-    }
-    if let Some(days) = u.unlock_delay_days {
-        text(&mut p, &format!(", unlock delay {days} days"));
-    }
-    if let Some(end) = u.lock_end_time {
-        text(&mut p, ", unlocks at ");
-        value(&mut p, end.to_string());
-    }
-    if let Some(d) = &u.default_retention {
-        text(&mut p, ", default retention ");
-        value(&mut p, d.to_string());
-    }
-    if let Some(digest) = &u.policy_digest {
-        text(&mut p, ", policy ");
-        value(&mut p, digest.clone());
-    }
-    p
-}
-
 pub(super) use describe::{describe as resource_words, reversibility_word};
+
+/// What discovery listed in one scope, e.g. `1 vault, 2 Recycle Bin rules (every Recycle Bin
+/// resource type) and 0 buckets`, each number written by `count` (one format's own).
+pub(super) fn listed(d: &DiscoveryScope, count: impl Fn(usize, &Counted) -> String) -> String {
+    let parts: Vec<String> = d
+        .listed
+        .iter()
+        .map(|(k, &n)| count(n, &k.listed()))
+        .collect();
+    match parts.split_last() {
+        None => "nothing".to_string(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}

@@ -238,7 +238,7 @@ fn unmanaged(report: &Report) -> Markup {
                         tr {
                             td { span class="badge unmanaged" { "unmanaged" } " " (u.kind.noun()) " " code { (u.name) } }
                             td { code { (u.region) } br; span class="muted" { "provider " (codes(&u.providers)) } }
-                            td { (phrase(&words::unmanaged_phrase(u))) }
+                            td { (phrase(&u.words)) }
                             td { (prose(&u.next_step)) }
                         } "\n"
                     }
@@ -258,10 +258,7 @@ fn discovery(report: &Report) -> Markup {
                 @for d in &report.discovery {
                     li {
                         code { (d.region) } " (provider " (codes(&d.providers)) "): "
-                        (d.vaults) " vault(s), "
-                        (d.rules) " Recycle Bin rule(s) (every Recycle Bin resource type), "
-                        (d.backup_vaults) " backup vault(s) and "
-                        (d.buckets) " bucket(s) listed."
+                        (words::listed(d, |n, c| format!("{n} {}(s){}", c.one, c.note))) " listed."
                     } "\n"
                 }
             } "\n"
@@ -548,32 +545,30 @@ mod tests {
                     caller: Some(hostile("history_caller")),
                 }],
             }],
-            unmanaged: vec![UnmanagedLock {
-                kind: sample::KIND,
-                providers: vec![hostile("unmanaged_provider")],
-                region: hostile("unmanaged_region"),
-                name: hostile("unmanaged_name"),
-                resource_type: Some(hostile("unmanaged_resource_type")),
-                lock_state: hostile("unmanaged_lock_state"),
-                min_retention_days: None,
-                max_retention_days: None,
-                lock_date: None,
-                created: None,
-                expires: None,
-                policy_digest: Some(hostile("unmanaged_policy")),
-                unlock_delay_days: None,
-                default_retention: None,
-                lock_end_time: None,
-                suggested_address: Address::new(sample::KIND, "stray"),
-                next_step: hostile("unmanaged_next_step"),
-            }],
+            unmanaged: vec![UnmanagedLock::new(
+                sample::KIND,
+                vec![hostile("unmanaged_provider")],
+                hostile("unmanaged_region"),
+                &hostile("unmanaged_name"),
+                &hostile("unmanaged_lock_state"),
+                Address::new(sample::KIND, "stray"),
+                hostile("unmanaged_next_step"),
+            )
+            .detail(
+                "resource_type",
+                hostile("unmanaged_resource_type"),
+                Phrase::of_text(" for ").value(hostile("unmanaged_resource_type")),
+            )
+            .detail(
+                "policy_digest",
+                hostile("unmanaged_policy"),
+                Phrase::of_text(hostile("unmanaged_detail_words"))
+                    .value(hostile("unmanaged_policy")),
+            )],
             discovery: vec![DiscoveryScope {
                 providers: vec![hostile("discovery_provider")],
                 region: hostile("discovery_region"),
-                vaults: 1,
-                rules: 0,
-                backup_vaults: 0,
-                buckets: 0,
+                listed: [(sample::KIND, 1), (sample::OTHER_KIND, 0)].into(),
             }],
             notes: vec![hostile("note")],
         }
@@ -616,6 +611,7 @@ mod tests {
             "unmanaged_resource_type",
             "unmanaged_lock_state",
             "unmanaged_policy",
+            "unmanaged_detail_words",
             "unmanaged_next_step",
             "discovery_provider",
             "discovery_region",

@@ -140,7 +140,7 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
                     .map(|p| code(p, Place::Table))
                     .collect::<Vec<_>>()
                     .join(", "),
-                phrase(&words::unmanaged_phrase(u), Place::Table),
+                phrase(&u.words, Place::Table),
                 prose(&u.next_step, Place::Table),
             )?;
         }
@@ -158,17 +158,14 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
     for d in &report.discovery {
         writeln!(
             out,
-            "- {} (provider {}): {}, {} (every Recycle Bin resource type), {} and {} listed.",
+            "- {} (provider {}): {} listed.",
             code(&d.region, Place::Block),
             d.providers
                 .iter()
                 .map(|p| code(p, Place::Block))
                 .collect::<Vec<_>>()
                 .join(", "),
-            count(d.vaults, "vault", "vaults"),
-            count(d.rules, "Recycle Bin rule", "Recycle Bin rules"),
-            count(d.backup_vaults, "backup vault", "backup vaults"),
-            count(d.buckets, "bucket", "buckets"),
+            words::listed(d, |n, counted| counted.of(n)),
         )?;
     }
     writeln!(out)?;

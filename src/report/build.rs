@@ -14,7 +14,6 @@ use crate::digest;
 use crate::kinds::drift;
 use crate::plan::{ActionStatus, LiveSnapshot, Outcome, Plan, ResourcePlan};
 use crate::state::StateFile;
-use crate::vocabulary::Kind;
 
 /// Everything a report is decided from.
 pub struct Inputs<'a> {
@@ -55,10 +54,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         .map(|f| DiscoveryScope {
             providers: f.scope.providers.clone(),
             region: f.scope.region.clone(),
-            vaults: f.listed(Kind::GlacierVaultLock),
-            rules: f.listed(Kind::RbinRuleLock),
-            backup_vaults: f.listed(Kind::BackupVaultLock),
-            buckets: f.listed(Kind::S3ObjectLock),
+            listed: f.listed.clone(),
         })
         .collect();
 
@@ -218,46 +214,5 @@ fn caller(v: &Value) -> String {
         (Some(arn), _) => arn.to_string(),
         (None, Some(why)) => format!("unknown ({why})"),
         (None, None) => digest::canonical_json(v),
-    }
-}
-
-/// A resource name (`[a-z][a-z0-9_]{0,63}`) made from an AWS name: lowercased, other
-/// characters as `_`, prefixed when it does not start with a letter.
-pub(crate) fn suggest_name(aws_name: &str) -> String {
-    let mut name: String = aws_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        name.insert_str(0, "x_");
-    }
-    name.truncate(64);
-    name
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::vocabulary::Address;
-
-    #[test]
-    fn suggested_names_are_valid_addresses() {
-        for aws in [
-            "audit-logs",
-            "a1B2c3D4e5F",
-            "2024.archive",
-            &"v".repeat(255),
-        ] {
-            let name = suggest_name(aws);
-            assert!(Address::is_valid_name(&name), "{aws} -> {name}");
-        }
-        assert_eq!(suggest_name("audit-logs"), "audit_logs");
-        assert_eq!(suggest_name("2024.archive"), "x_2024_archive");
     }
 }

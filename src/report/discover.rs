@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::refresh::Clients;
 use crate::vocabulary::Kind;
 
-use super::model::UnmanagedLock;
+pub use super::model::UnmanagedLock;
 
 /// One account and region to search, and what the config declares there.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,6 +161,26 @@ impl std::fmt::Display for DiscoveryError {
     }
 }
 
+/// A resource name (`[a-z][a-z0-9_]{0,63}`) made from an AWS name: lowercased, other
+/// characters as `_`, prefixed when it does not start with a letter.
+pub fn suggest_name(aws_name: &str) -> String {
+    let mut name: String = aws_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "x_");
+    }
+    name.truncate(64);
+    name
+}
+
 /// Searches every scope, at most `parallelism` reads at a time within one. Read-only.
 pub async fn discover(
     scopes: &[Scope],
@@ -200,4 +220,25 @@ async fn discover_scope(
         listed,
         undeclared,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocabulary::Address;
+
+    #[test]
+    fn suggested_names_are_valid_addresses() {
+        for aws in [
+            "audit-logs",
+            "a1B2c3D4e5F",
+            "2024.archive",
+            &"v".repeat(255),
+        ] {
+            let name = suggest_name(aws);
+            assert!(Address::is_valid_name(&name), "{aws} -> {name}");
+        }
+        assert_eq!(suggest_name("audit-logs"), "audit_logs");
+        assert_eq!(suggest_name("2024.archive"), "x_2024_archive");
+    }
 }

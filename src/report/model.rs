@@ -15,9 +15,10 @@ use serde_json::Value;
 use crate::plan::ResourcePlan;
 use crate::state::Record;
 use crate::vocabulary::{Address, Kind};
+use crate::words::Phrase;
 
 /// Version of the report JSON format (`lockward report --format json`).
-pub const REPORT_FORMAT_VERSION: &str = "1";
+pub const REPORT_FORMAT_VERSION: &str = "2";
 
 /// Where a declared resource stands. Ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -207,54 +208,65 @@ pub struct HistoryEntry {
     pub caller: Option<String>,
 }
 
-/// A lock that exists but that no resource declares.
+/// A lock that exists but that no resource declares. Its kind fills in what AWS reports of it
+/// ([`crate::report::discover`]); nothing here names a kind's fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UnmanagedLock {
     pub kind: Kind,
     /// The providers whose account and region hold it.
     pub providers: Vec<String>,
     pub region: String,
-    /// The vault name, or the rule's identifier.
+    /// Its name in AWS: a vault's, a rule's identifier, a bucket's.
     pub name: String,
-    /// A rule's resource type (`EBS_SNAPSHOT`, `EC2_IMAGE`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<String>,
-    /// As AWS reports it: `Locked` or `InProgress` for a vault; `locked` or `pending_unlock`
-    /// for a rule.
+    /// Its state as AWS reports it (`Locked` or `InProgress` for a Glacier vault lock; `locked`
+    /// or `pending_unlock` for a rule; …).
     pub lock_state: String,
-    /// A Backup vault lock's retention bounds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_retention_days: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_retention_days: Option<u32>,
-    /// A compliance Backup vault lock's lock date: immutable from then on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
-    pub lock_date: Option<Timestamp>,
-    /// A vault lock's CreationDate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
-    pub created: Option<Timestamp>,
-    /// When an InProgress vault lock expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
-    pub expires: Option<Timestamp>,
-    /// `sha256:…` of the vault lock policy in canonical form.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy_digest: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unlock_delay_days: Option<u16>,
-    /// A bucket's default retention (Object Lock).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_retention: Option<crate::kinds::DefaultRetention>,
-    /// When a rule's pending unlock takes effect.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
-    pub lock_end_time: Option<Timestamp>,
+    /// What else AWS reports of the lock, by field, as its kind names them (a rule's
+    /// `resource_type`, a vault lock's `created` and `policy_digest`, a Backup lock's
+    /// `lock_date`, a bucket's `default_retention`, …). See docs/report.md.
+    pub details: serde_json::Map<String, Value>,
+    /// The lock in words, made by its kind from the same values: its state, then its details.
+    #[serde(skip)]
+    pub words: Phrase,
     /// The address lockward suggests declaring it under.
     pub suggested_address: Address,
     /// What to do about it.
     pub next_step: String,
+}
+
+impl UnmanagedLock {
+    /// A lock of `kind` named `name` in `lock_state`, found where `providers` reach `region`,
+    /// to be declared as `suggested_address` (see [`UnmanagedLock::next_step`]); no details yet.
+    pub fn new(
+        kind: Kind,
+        providers: Vec<String>,
+        region: String,
+        name: &str,
+        lock_state: &str,
+        suggested_address: Address,
+        next_step: String,
+    ) -> UnmanagedLock {
+        UnmanagedLock {
+            kind,
+            providers,
+            region,
+            name: name.to_string(),
+            lock_state: lock_state.to_string(),
+            details: serde_json::Map::new(),
+            words: Phrase::default().value(lock_state),
+            suggested_address,
+            next_step,
+        }
+    }
+
+    /// Adds a detail, `field` as its kind names it with its value as AWS reports it, and the
+    /// words that say it after the state (`, expires `, then the value).
+    pub fn detail(mut self, field: &str, value: impl Serialize, words: Phrase) -> UnmanagedLock {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        self.details.insert(field.to_string(), value);
+        self.words.0.extend(words.0);
+        self
+    }
 }
 
 /// One account and region discovery searched.
@@ -263,14 +275,9 @@ pub struct DiscoveryScope {
     /// The providers that reach this account and region.
     pub providers: Vec<String>,
     pub region: String,
-    /// Vaults listed (ListVaults).
-    pub vaults: usize,
-    /// Rules listed (ListRules), every resource type together.
-    pub rules: usize,
-    /// Backup vaults listed (ListBackupVaults).
-    pub backup_vaults: usize,
-    /// Buckets listed in the region (ListBuckets).
-    pub buckets: usize,
+    /// How many resources of each kind that discovers were listed (vaults, every Recycle Bin
+    /// rule whatever its resource type, backup vaults, the buckets in the region).
+    pub listed: std::collections::BTreeMap<Kind, usize>,
 }
 
 /// The report JSON Schema (draft 2020-12), generated from these types: what

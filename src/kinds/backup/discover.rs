@@ -2,10 +2,9 @@
 //! lock, so one listing is enough; a vault without a lock is nothing to report.
 
 use crate::aws::ProviderClients;
-use crate::report::build::suggest_name;
-use crate::report::discover::{DiscoveryError, Found, Scope};
-use crate::report::model::UnmanagedLock;
+use crate::report::discover::{suggest_name, DiscoveryError, Found, Scope, UnmanagedLock};
 use crate::vocabulary::{Address, Kind};
+use crate::words::Phrase;
 
 use super::BackupLive;
 
@@ -88,26 +87,52 @@ fn unmanaged(scope: &Scope, name: &str, live: &BackupLive) -> UnmanagedLock {
     let next_step = format!(
         "Declare it as `{suggested}` (vault: {name}{provider_line}, mode: {mode}{retention}{grace}) and run `lockward import {suggested}` to manage it."
     );
-    UnmanagedLock {
-        kind: Kind::BackupVaultLock,
+    let mut found = UnmanagedLock::new(
+        Kind::BackupVaultLock,
         providers,
         region,
-        name: name.to_string(),
-        resource_type: live
-            .vault_type()
-            .filter(|t| *t != crate::kinds::backup::BACKUP_VAULT)
-            .map(str::to_string),
-        lock_state: state.to_string(),
-        created: None,
-        expires: None,
-        policy_digest: None,
-        unlock_delay_days: None,
-        default_retention: None,
-        lock_end_time: None,
-        min_retention_days: min,
-        max_retention_days: max,
-        lock_date,
-        suggested_address: suggested,
+        name,
+        state,
+        suggested,
         next_step,
+    );
+    if let Some(vault_type) = live
+        .vault_type()
+        .filter(|t| *t != crate::kinds::backup::BACKUP_VAULT)
+    {
+        found = found.detail(
+            "resource_type",
+            vault_type,
+            Phrase::of_text(" lock on a ").value(vault_type),
+        );
+    }
+    // The retention bounds in words go with the last bound AWS reports.
+    match (min, max) {
+        (Some(min), Some(max)) => {
+            found = found
+                .detail("min_retention_days", min, Phrase::default())
+                .detail(
+                    "max_retention_days",
+                    max,
+                    Phrase::of_text(format!(", retention {min} to {max} days")),
+                );
+        }
+        (Some(min), None) => {
+            found = found.detail(
+                "min_retention_days",
+                min,
+                Phrase::of_text(format!(", retention at least {min} days")),
+            );
+        }
+        (None, Some(max)) => found = found.detail("max_retention_days", max, Phrase::default()),
+        (None, None) => {}
+    }
+    match lock_date {
+        Some(t) => found.detail(
+            "lock_date",
+            t,
+            Phrase::of_text(", lock date ").value(t.to_string()),
+        ),
+        None => found,
     }
 }

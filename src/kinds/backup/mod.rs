@@ -395,7 +395,11 @@ impl super::LockKind for Backup {
     const KIND: super::Kind = super::Kind::BackupVaultLock;
     const SERVICE: &'static str = "backup";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::PutVaultLock, ActionKind::DeleteVaultLock];
-    const RESOURCE_TYPE_AS: &'static str = " lock on a ";
+    const LISTED: crate::words::Counted = crate::words::Counted {
+        one: "backup vault",
+        many: "backup vaults",
+        note: "",
+    };
     const NOUN: &'static str = "backup vault";
     /// DescribeBackupVault.
     const READ_DEPTH: usize = 1;
@@ -432,16 +436,26 @@ impl super::LockKind for Backup {
         decide(desired, live, now)
     }
 
+    fn describe(r: &crate::plan::ResourcePlan) -> Option<crate::words::ResourceWords> {
+        words::describe(r)
+    }
+
+    fn consequence(action: ActionKind, class: crate::plan::Reversibility) -> Option<&'static str> {
+        words::consequence(action, class)
+    }
+
     async fn step(
         action: ActionKind,
         desired: &BackupDesired,
-        step: &crate::apply::executor::Step<'_, '_>,
+        step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
-    ) -> Result<String, crate::apply::executor::StepError> {
+    ) -> Result<String, crate::apply::step::StepError> {
         match action {
-            ActionKind::PutVaultLock => step.put_vault_lock(desired, clients).await,
-            ActionKind::DeleteVaultLock => step.delete_vault_lock(desired, clients).await,
-            other => Err(super::not_an_action_of(step.address, other)),
+            ActionKind::PutVaultLock => self::step::put_vault_lock(step, desired, clients).await,
+            ActionKind::DeleteVaultLock => {
+                self::step::delete_vault_lock(step, desired, clients).await
+            }
+            other => Err(super::not_an_action_of(step.address(), other)),
         }
     }
 }

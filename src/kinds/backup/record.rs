@@ -36,9 +36,8 @@ impl BackupRecord {
     /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
     /// times read "never".
     pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
-        let when = |t: Option<jiff::Timestamp>| {
-            t.map_or_else(|| "never".to_string(), crate::render::describe::when)
-        };
+        let when =
+            |t: Option<jiff::Timestamp>| t.map_or_else(|| "never".to_string(), crate::words::when);
         vec![
             ("backup vault", self.vault.clone()),
             (

@@ -2,8 +2,7 @@
 
 use serde_json::json;
 
-use crate::apply::executor::{Recheck, Step, StepError};
-use crate::apply::journal::Phase;
+use crate::apply::step::{Phase, Recheck, Step, StepError};
 use crate::aws::ProviderClients;
 use crate::plan::ActionKind;
 use crate::state::Record;
@@ -24,167 +23,165 @@ fn empty_record(d: &BackupDesired) -> BackupRecord {
     }
 }
 
-impl Step<'_, '_> {
-    pub(crate) async fn put_vault_lock(
-        &self,
-        d: &BackupDesired,
-        c: &ProviderClients,
-    ) -> Result<String, StepError> {
-        let action = ActionKind::PutVaultLock;
-        // The config check gives every lock a minimum, and put_vault_lock is planned only for
-        // a lock. A type would tie the two only if the plan's action carried its retention:
-        // a plan's actions are names (`ActionKind`), read back from a saved plan.
-        let min = d.min_retention_days.ok_or_else(|| {
-            StepError(
-                "internal error: put_vault_lock without a minimum retention; this is a bug in lockward"
-                    .into(),
-            )
-        })?;
-        let lock = LockConfiguration {
-            min_retention_days: min,
-            max_retention_days: d.max_retention_days,
-            changeable_for_days: match d.mode {
-                BackupLockMode::Compliance => d.changeable_for_days,
-                BackupLockMode::Governance | BackupLockMode::None => None,
-            },
-        };
-        // The lock date the vault had right before a compliance put: only a later one, which
-        // nothing but a put with ChangeableForDays sets, proves a put whose answer was lost.
-        let mut lock_date_before = None;
-        if lock.changeable_for_days.is_some() {
-            // A compliance put starts a grace that ends by itself: look at the vault once more
-            // right before it, so that a lock made immutable meanwhile is never touched.
-            let now = (self.exec.clock)();
-            match c.backup.describe_vault(&d.vault).await {
-                Ok(Some(v))
-                    if v.vault_type == AIR_GAPPED || v.lock_date.is_some_and(|t| t <= now) =>
-                {
-                    return Err(StepError(format!(
-                        "backup vault `{}` has become immutable since the plan (lock date {}); nothing was sent\nhint: plan again",
-                        d.vault,
-                        v.lock_date.map_or_else(|| "none".to_string(), |t| t.to_string())
-                    )));
-                }
-                Ok(Some(v)) => lock_date_before = v.lock_date,
-                Ok(None) => {
-                    return Err(StepError(format!(
-                        "backup vault `{}` no longer exists; nothing was sent\nhint: plan again",
-                        d.vault
-                    )))
-                }
-                Err(e) => {
-                    return Err(StepError(format!(
-                        "could not re-read backup vault `{}` before putting its compliance lock: {e}; nothing was sent\nhint: run apply again",
-                        d.vault
-                    )))
-                }
+pub(crate) async fn put_vault_lock(
+    step: &Step<'_, '_>,
+    d: &BackupDesired,
+    c: &ProviderClients,
+) -> Result<String, StepError> {
+    let action = ActionKind::PutVaultLock;
+    // The config check gives every lock a minimum, and put_vault_lock is planned only for
+    // a lock. A type would tie the two only if the plan's action carried its retention:
+    // a plan's actions are names (`ActionKind`), read back from a saved plan.
+    let min = d.min_retention_days.ok_or_else(|| {
+        StepError(
+            "internal error: put_vault_lock without a minimum retention; this is a bug in lockward"
+                .into(),
+        )
+    })?;
+    let lock = LockConfiguration {
+        min_retention_days: min,
+        max_retention_days: d.max_retention_days,
+        changeable_for_days: match d.mode {
+            BackupLockMode::Compliance => d.changeable_for_days,
+            BackupLockMode::Governance | BackupLockMode::None => None,
+        },
+    };
+    // The lock date the vault had right before a compliance put: only a later one, which
+    // nothing but a put with ChangeableForDays sets, proves a put whose answer was lost.
+    let mut lock_date_before = None;
+    if lock.changeable_for_days.is_some() {
+        // A compliance put starts a grace that ends by itself: look at the vault once more
+        // right before it, so that a lock made immutable meanwhile is never touched.
+        let now = step.now();
+        match c.backup.describe_vault(&d.vault).await {
+            Ok(Some(v))
+                if v.vault_type == AIR_GAPPED || v.lock_date.is_some_and(|t| t <= now) =>
+            {
+                return Err(StepError(format!(
+                    "backup vault `{}` has become immutable since the plan (lock date {}); nothing was sent\nhint: plan again",
+                    d.vault,
+                    v.lock_date.map_or_else(|| "none".to_string(), |t| t.to_string())
+                )));
+            }
+            Ok(Some(v)) => lock_date_before = v.lock_date,
+            Ok(None) => {
+                return Err(StepError(format!(
+                    "backup vault `{}` no longer exists; nothing was sent\nhint: plan again",
+                    d.vault
+                )))
+            }
+            Err(e) => {
+                return Err(StepError(format!(
+                    "could not re-read backup vault `{}` before putting its compliance lock: {e}; nothing was sent\nhint: run apply again",
+                    d.vault
+                )))
             }
         }
-        let detail = json!({"vault": d.vault, "min_retention_days": lock.min_retention_days,
-               "max_retention_days": lock.max_retention_days,
-               "changeable_for_days": lock.changeable_for_days});
-        let result = if lock.changeable_for_days.is_some() {
-            // A compliance put sent again would move its lock date: one wire attempt per
-            // intent, repeated only after a throttling answer; a lost answer is settled by
-            // reading the vault, below.
-            self.once_per_intent(action, detail, || c.backup.put_lock(&d.vault, lock))
-                .await?
-        } else {
-            self.journal(action, Phase::Intent, detail).await?;
-            c.backup.put_lock(&d.vault, lock).await
-        };
-        self.settle(
-            action,
-            result,
-            Recheck {
-                also_on: None,
-                found: if lock.changeable_for_days.is_some() {
-                    "the vault has the lock, with a lock date later than the one it had before"
-                } else {
-                    "the vault has the lock"
-                },
-                hint: "run `lockward plan`: it shows the vault as it is now, and the attempt",
-                // A governance put is planned only where the vault has no lock or another
-                // retention, so that retention proves it. A compliance put may be planned over
-                // a governance lock of the same retention: only a lock date later than any the
-                // vault had (none, for a governance lock) proves it (DESIGN.md 5.12).
-                took_effect: || async {
-                    matches!(c.backup.describe_vault(&d.vault).await, Ok(Some(v))
-                    if v.locked
-                        && v.min_retention_days == Some(i64::from(min))
-                        && v.max_retention_days == lock.max_retention_days.map(i64::from)
-                        && (lock.changeable_for_days.is_none()
-                            || v.lock_date.is_some_and(|t| lock_date_before.is_none_or(|b| t > b))))
-                },
+    }
+    let detail = json!({"vault": d.vault, "min_retention_days": lock.min_retention_days,
+           "max_retention_days": lock.max_retention_days,
+           "changeable_for_days": lock.changeable_for_days});
+    let result = if lock.changeable_for_days.is_some() {
+        // A compliance put sent again would move its lock date: one wire attempt per
+        // intent, repeated only after a throttling answer; a lost answer is settled by
+        // reading the vault, below.
+        step.once_per_intent(action, detail, || c.backup.put_lock(&d.vault, lock))
+            .await?
+    } else {
+        step.journal(action, Phase::Intent, detail).await?;
+        c.backup.put_lock(&d.vault, lock).await
+    };
+    step.settle(
+        action,
+        result,
+        Recheck {
+            also_on: None,
+            found: if lock.changeable_for_days.is_some() {
+                "the vault has the lock, with a lock date later than the one it had before"
+            } else {
+                "the vault has the lock"
             },
-        )
+            hint: "run `lockward plan`: it shows the vault as it is now, and the attempt",
+            // A governance put is planned only where the vault has no lock or another
+            // retention, so that retention proves it. A compliance put may be planned over
+            // a governance lock of the same retention: only a lock date later than any the
+            // vault had (none, for a governance lock) proves it (DESIGN.md 5.12).
+            took_effect: || async {
+                matches!(c.backup.describe_vault(&d.vault).await, Ok(Some(v))
+                if v.locked
+                    && v.min_retention_days == Some(i64::from(min))
+                    && v.max_retention_days == lock.max_retention_days.map(i64::from)
+                    && (lock.changeable_for_days.is_none()
+                        || v.lock_date.is_some_and(|t| lock_date_before.is_none_or(|b| t > b))))
+            },
+        },
+    )
+    .await?;
+    let now = step.now();
+    // The lock date is AWS's: read it back rather than computing it.
+    let lock_date = match c.backup.describe_vault(&d.vault).await {
+        Ok(Some(v)) => v.lock_date,
+        _ => None,
+    };
+    let record = BackupRecord {
+        min_retention_days: Some(min),
+        max_retention_days: lock.max_retention_days,
+        changeable_for_days: lock.changeable_for_days,
+        put_at: Some(now),
+        lock_date,
+        ..empty_record(d)
+    };
+    step.save(|s| s.set(step.address(), Record::BackupVaultLock(record)))
         .await?;
-        let now = (self.exec.clock)();
-        // The lock date is AWS's: read it back rather than computing it.
-        let lock_date = match c.backup.describe_vault(&d.vault).await {
-            Ok(Some(v)) => v.lock_date,
-            _ => None,
-        };
+    step.journal(
+        action,
+        Phase::Done,
+        json!({"vault": d.vault, "lock_date": lock_date.map(|t| t.to_string())}),
+    )
+    .await?;
+    Ok(match (lock.changeable_for_days, lock_date) {
+        (Some(_), Some(t)) => format!(
+            "compliance lock put; it can be changed or removed until its lock date {t}, and is immutable from then on"
+        ),
+        (Some(n), None) => format!(
+            "compliance lock put; it becomes immutable {n} days from now (its lock date could not be read back)"
+        ),
+        (None, _) => "governance lock put".to_string(),
+    })
+}
+
+pub(crate) async fn delete_vault_lock(
+    step: &Step<'_, '_>,
+    d: &BackupDesired,
+    c: &ProviderClients,
+) -> Result<String, StepError> {
+    let action = ActionKind::DeleteVaultLock;
+    step.journal(action, Phase::Intent, json!({"vault": d.vault}))
+        .await?;
+    let result = c.backup.delete_lock(&d.vault).await;
+    step.settle(
+        action,
+        result,
+        Recheck {
+            also_on: None,
+            found: "the vault has no lock",
+            hint: "run apply again",
+            took_effect: || async {
+                matches!(c.backup.describe_vault(&d.vault).await, Ok(Some(v)) if !v.locked)
+            },
+        },
+    )
+    .await?;
+    let now = step.now();
+    step.save(|s| {
         let record = BackupRecord {
-            min_retention_days: Some(min),
-            max_retention_days: lock.max_retention_days,
-            changeable_for_days: lock.changeable_for_days,
-            put_at: Some(now),
-            lock_date,
+            deleted_at: Some(now),
             ..empty_record(d)
         };
-        self.save(|s| s.set(self.address, Record::BackupVaultLock(record)))
-            .await?;
-        self.journal(
-            action,
-            Phase::Done,
-            json!({"vault": d.vault, "lock_date": lock_date.map(|t| t.to_string())}),
-        )
+        s.set(step.address(), Record::BackupVaultLock(record));
+    })
+    .await?;
+    step.journal(action, Phase::Done, json!({"vault": d.vault}))
         .await?;
-        Ok(match (lock.changeable_for_days, lock_date) {
-            (Some(_), Some(t)) => format!(
-                "compliance lock put; it can be changed or removed until its lock date {t}, and is immutable from then on"
-            ),
-            (Some(n), None) => format!(
-                "compliance lock put; it becomes immutable {n} days from now (its lock date could not be read back)"
-            ),
-            (None, _) => "governance lock put".to_string(),
-        })
-    }
-
-    pub(crate) async fn delete_vault_lock(
-        &self,
-        d: &BackupDesired,
-        c: &ProviderClients,
-    ) -> Result<String, StepError> {
-        let action = ActionKind::DeleteVaultLock;
-        self.journal(action, Phase::Intent, json!({"vault": d.vault}))
-            .await?;
-        let result = c.backup.delete_lock(&d.vault).await;
-        self.settle(
-            action,
-            result,
-            Recheck {
-                also_on: None,
-                found: "the vault has no lock",
-                hint: "run apply again",
-                took_effect: || async {
-                    matches!(c.backup.describe_vault(&d.vault).await, Ok(Some(v)) if !v.locked)
-                },
-            },
-        )
-        .await?;
-        let now = (self.exec.clock)();
-        self.save(|s| {
-            let record = BackupRecord {
-                deleted_at: Some(now),
-                ..empty_record(d)
-            };
-            s.set(self.address, Record::BackupVaultLock(record));
-        })
-        .await?;
-        self.journal(action, Phase::Done, json!({"vault": d.vault}))
-            .await?;
-        Ok("vault lock removed".into())
-    }
+    Ok("vault lock removed".into())
 }

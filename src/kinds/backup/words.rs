@@ -2,8 +2,8 @@
 //! values say. The lock date is always shown. The plan's values are read back into the kind's
 //! own types, so a word can only restate a field the plan holds.
 
-use crate::plan::ResourcePlan;
-use crate::render::describe::{days, Phrase, ResourceWords};
+use crate::plan::{ActionKind, ResourcePlan, Reversibility};
+use crate::words::{days, Phrase, ResourceWords};
 
 use super::{BackupDesired, BackupLive, BackupLockMode, BACKUP_VAULT};
 
@@ -81,5 +81,20 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         subject,
         live: live_words,
         desired: desired_words,
+        in_full: None,
+    })
+}
+
+/// What the action's class means for this action, in a reviewer's terms; `None` for an action
+/// of another kind. The class is the one the plan gives it for this vault: a lock put means one
+/// thing in governance mode and another in compliance mode.
+pub(crate) fn consequence(action: ActionKind, class: Reversibility) -> Option<&'static str> {
+    Some(match action {
+        ActionKind::PutVaultLock if class == Reversibility::Irreversible => {
+            "a compliance lock can be changed or removed only until its lock date, never after"
+        }
+        ActionKind::PutVaultLock => "a governance lock can be changed or removed at any time",
+        ActionKind::DeleteVaultLock => "the lock can be put again",
+        _ => return None,
     })
 }

@@ -5,10 +5,9 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use crate::aws::ProviderClients;
 use crate::config::Policy;
 use crate::digest;
-use crate::report::build::suggest_name;
-use crate::report::discover::{DiscoveryError, Found, Scope};
-use crate::report::model::UnmanagedLock;
+use crate::report::discover::{suggest_name, DiscoveryError, Found, Scope, UnmanagedLock};
 use crate::vocabulary::{Address, Kind};
+use crate::words::Phrase;
 
 use super::VaultLock;
 
@@ -69,23 +68,31 @@ fn unmanaged(scope: &Scope, name: &str, lock: &VaultLock) -> UnmanagedLock {
             "Declare it as `{suggested}` (vault: {name}{provider_line}, state: locked, the policy it holds) and run `lockward import {suggested}` to manage it."
         )
     };
-    UnmanagedLock {
-        kind: Kind::GlacierVaultLock,
+    let found = UnmanagedLock::new(
+        Kind::GlacierVaultLock,
         providers,
         region,
-        name: name.to_string(),
-        resource_type: None,
-        lock_state: lock.state.clone(),
-        created: Some(lock.created),
-        expires: if in_progress { lock.expires } else { None },
-        policy_digest: Some(policy_digest),
-        unlock_delay_days: None,
-        default_retention: None,
-        lock_end_time: None,
-        min_retention_days: None,
-        max_retention_days: None,
-        lock_date: None,
-        suggested_address: suggested,
+        name,
+        &lock.state,
+        suggested,
         next_step,
-    }
+    )
+    .detail(
+        "created",
+        lock.created,
+        Phrase::of_text(" since ").value(lock.created.to_string()),
+    );
+    let found = match lock.expires.filter(|_| in_progress) {
+        Some(expires) => found.detail(
+            "expires",
+            expires,
+            Phrase::of_text(", expires ").value(expires.to_string()),
+        ),
+        None => found,
+    };
+    found.detail(
+        "policy_digest",
+        &policy_digest,
+        Phrase::of_text(", policy ").value(policy_digest.clone()),
+    )
 }

@@ -327,7 +327,11 @@ impl super::LockKind for Glacier {
         ActionKind::AbortLock,
     ];
     // Its discovery reports no resource type.
-    const RESOURCE_TYPE_AS: &'static str = " for ";
+    const LISTED: crate::words::Counted = crate::words::Counted {
+        one: "vault",
+        many: "vaults",
+        note: "",
+    };
     const NOUN: &'static str = "vault";
     /// GetVaultLock, then DescribeVault when there is no lock.
     const READ_DEPTH: usize = 2;
@@ -373,19 +377,31 @@ impl super::LockKind for Glacier {
         d
     }
 
+    fn describe(r: &crate::plan::ResourcePlan) -> Option<crate::words::ResourceWords> {
+        words::describe(r)
+    }
+
+    fn consequence(action: ActionKind, class: crate::plan::Reversibility) -> Option<&'static str> {
+        words::consequence(action, class)
+    }
+
     async fn step(
         action: ActionKind,
         desired: &GlacierDesired,
-        step: &crate::apply::executor::Step<'_, '_>,
+        step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
-    ) -> Result<String, crate::apply::executor::StepError> {
+    ) -> Result<String, crate::apply::step::StepError> {
         match action {
             ActionKind::InitiateLock => {
-                step.initiate(desired, clients.glacier.as_ref(), true).await
+                self::step::initiate(step, desired, clients.glacier.as_ref(), true).await
             }
-            ActionKind::CompleteLock => step.complete(desired, clients.glacier.as_ref()).await,
-            ActionKind::AbortLock => step.abort(desired, clients.glacier.as_ref()).await,
-            other => Err(super::not_an_action_of(step.address, other)),
+            ActionKind::CompleteLock => {
+                self::step::complete(step, desired, clients.glacier.as_ref()).await
+            }
+            ActionKind::AbortLock => {
+                self::step::abort(step, desired, clients.glacier.as_ref()).await
+            }
+            other => Err(super::not_an_action_of(step.address(), other)),
         }
     }
 }

@@ -34,9 +34,8 @@ impl GlacierRecord {
     /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
     /// times read "never".
     pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
-        let when = |t: Option<jiff::Timestamp>| {
-            t.map_or_else(|| "never".to_string(), crate::render::describe::when)
-        };
+        let when =
+            |t: Option<jiff::Timestamp>| t.map_or_else(|| "never".to_string(), crate::words::when);
         vec![
             ("vault", self.vault.clone()),
             ("lock id", self.lock_id.clone()),

@@ -3,8 +3,9 @@
 //! field the plan holds.
 
 use crate::config::format_duration;
-use crate::plan::ResourcePlan;
-use crate::render::describe::{Phrase, ResourceWords};
+use crate::config::Policy;
+use crate::plan::{ActionKind, ResourcePlan, Reversibility};
+use crate::words::{InFull, Phrase, ResourceWords};
 
 use super::{GlacierDesired, GlacierLive, VaultLockState};
 
@@ -54,5 +55,42 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         subject,
         live: live_words,
         desired: desired_words,
+        in_full: policy_to_set(r, &desired.policy),
+    })
+}
+
+/// The policy `initiate_lock` sets, in full (what completing the lock makes permanent), under
+/// a phrase that names the two actions as values; `None` when no action of `r` sets a policy.
+fn policy_to_set(r: &ResourcePlan, policy: &Policy) -> Option<InFull> {
+    let has = |action: ActionKind| r.actions.iter().any(|a| a.action == action);
+    if !has(ActionKind::InitiateLock) {
+        return None;
+    }
+    let phrase = Phrase::of_text("the policy that ")
+        .value(ActionKind::InitiateLock.as_str())
+        .text(" sets");
+    let phrase = if has(ActionKind::CompleteLock) {
+        phrase
+            .text(" and ")
+            .value(ActionKind::CompleteLock.as_str())
+            .text(" makes permanent")
+    } else {
+        phrase.text(" (permanent once the lock is completed)")
+    };
+    Some(InFull {
+        phrase,
+        lang: "json",
+        text: policy.pretty(),
+    })
+}
+
+/// What the action's class means for this action, in a reviewer's terms; `None` for an action
+/// of another kind.
+pub(crate) fn consequence(action: ActionKind, _class: Reversibility) -> Option<&'static str> {
+    Some(match action {
+        ActionKind::InitiateLock => "can be aborted until the lock is completed",
+        ActionKind::AbortLock => "the lock can be initiated again",
+        ActionKind::CompleteLock => "the vault's lock policy can never be changed or removed",
+        _ => return None,
     })
 }

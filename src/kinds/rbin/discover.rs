@@ -4,10 +4,9 @@
 use jiff::Timestamp;
 
 use crate::aws::ProviderClients;
-use crate::report::build::suggest_name;
-use crate::report::discover::{DiscoveryError, Found, Scope};
-use crate::report::model::UnmanagedLock;
+use crate::report::discover::{suggest_name, DiscoveryError, Found, Scope, UnmanagedLock};
 use crate::vocabulary::{Address, Kind};
+use crate::words::Phrase;
 
 /// Every resource type a Recycle Bin rule can retain, as the Recycle Bin service model lists
 /// them (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE, and any the model adds later); ListRules takes
@@ -85,23 +84,34 @@ fn unmanaged(
     let next_step = format!(
         "Declare it as `{suggested}` (rule_id: {identifier}{provider_line}, state: locked{delay}) and run `lockward import {suggested}` to manage it."
     );
-    UnmanagedLock {
-        kind: Kind::RbinRuleLock,
+    let found = UnmanagedLock::new(
+        Kind::RbinRuleLock,
         providers,
         region,
-        name: identifier.to_string(),
-        resource_type: Some(resource_type.to_string()),
-        lock_state: lock_state.to_string(),
-        created: None,
-        expires: None,
-        policy_digest: None,
-        unlock_delay_days: *unlock_delay_days,
-        default_retention: None,
-        lock_end_time: *lock_end_time,
-        min_retention_days: None,
-        max_retention_days: None,
-        lock_date: None,
-        suggested_address: suggested,
+        identifier,
+        lock_state,
+        suggested,
         next_step,
+    )
+    .detail(
+        "resource_type",
+        resource_type,
+        Phrase::of_text(" rule for ").value(resource_type),
+    );
+    let found = match unlock_delay_days {
+        Some(days) => found.detail(
+            "unlock_delay_days",
+            days,
+            Phrase::of_text(format!(", unlock delay {days} days")),
+        ),
+        None => found,
+    };
+    match lock_end_time {
+        Some(end) => found.detail(
+            "lock_end_time",
+            end,
+            Phrase::of_text(", unlocks at ").value(end.to_string()),
+        ),
+        None => found,
     }
 }

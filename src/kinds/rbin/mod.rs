@@ -154,7 +154,11 @@ impl super::LockKind for Rbin {
     const KIND: super::Kind = super::Kind::RbinRuleLock;
     const SERVICE: &'static str = "rbin";
     const ACTIONS: &'static [ActionKind] = &[ActionKind::LockRule, ActionKind::UnlockRule];
-    const RESOURCE_TYPE_AS: &'static str = " rule for ";
+    const LISTED: crate::words::Counted = crate::words::Counted {
+        one: "Recycle Bin rule",
+        many: "Recycle Bin rules",
+        note: " (every Recycle Bin resource type)",
+    };
     const NOUN: &'static str = "rule";
     /// GetRule.
     const READ_DEPTH: usize = 1;
@@ -191,16 +195,24 @@ impl super::LockKind for Rbin {
         decide(desired, live, now)
     }
 
+    fn describe(r: &crate::plan::ResourcePlan) -> Option<crate::words::ResourceWords> {
+        words::describe(r)
+    }
+
+    fn consequence(action: ActionKind, class: crate::plan::Reversibility) -> Option<&'static str> {
+        words::consequence(action, class)
+    }
+
     async fn step(
         action: ActionKind,
         desired: &RbinDesired,
-        step: &crate::apply::executor::Step<'_, '_>,
+        step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
-    ) -> Result<String, crate::apply::executor::StepError> {
+    ) -> Result<String, crate::apply::step::StepError> {
         match action {
-            ActionKind::LockRule => step.lock_rule(desired, clients).await,
-            ActionKind::UnlockRule => step.unlock_rule(desired, clients).await,
-            other => Err(super::not_an_action_of(step.address, other)),
+            ActionKind::LockRule => self::step::lock_rule(step, desired, clients).await,
+            ActionKind::UnlockRule => self::step::unlock_rule(step, desired, clients).await,
+            other => Err(super::not_an_action_of(step.address(), other)),
         }
     }
 }

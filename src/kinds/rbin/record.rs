@@ -30,9 +30,8 @@ impl RbinRecord {
     /// The record as `(field, value)` pairs in a fixed order, for the state view; absent
     /// times read "never".
     pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
-        let when = |t: Option<jiff::Timestamp>| {
-            t.map_or_else(|| "never".to_string(), crate::render::describe::when)
-        };
+        let when =
+            |t: Option<jiff::Timestamp>| t.map_or_else(|| "never".to_string(), crate::words::when);
         vec![
             ("rule", self.rule_id.clone()),
             (

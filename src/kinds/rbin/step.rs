@@ -2,102 +2,98 @@
 
 use serde_json::json;
 
-use crate::apply::executor::{Recheck, Step, StepError};
-use crate::apply::journal::Phase;
+use crate::apply::step::{Phase, Recheck, Step, StepError};
 use crate::aws::ProviderClients;
 use crate::plan::ActionKind;
 use crate::state::Record;
 
 use super::{RbinDesired, RbinRecord};
 
-impl Step<'_, '_> {
-    pub(crate) async fn lock_rule(
-        &self,
-        d: &RbinDesired,
-        c: &ProviderClients,
-    ) -> Result<String, StepError> {
-        let action = ActionKind::LockRule;
-        // The config check gives every locked rule its delay, and lock_rule is planned only
-        // for a locked rule. A type would tie the two only if the plan's action carried its
-        // delay: a plan's actions are names (`ActionKind`), read back from a saved plan.
-        let days = d.unlock_delay_days.ok_or_else(|| {
-            StepError(
-                "internal error: lock_rule without an unlock delay; this is a bug in lockward"
-                    .into(),
-            )
-        })?;
-        self.journal(
-            action,
-            Phase::Intent,
-            json!({"rule_id": d.rule_id, "unlock_delay_days": days}),
+pub(crate) async fn lock_rule(
+    step: &Step<'_, '_>,
+    d: &RbinDesired,
+    c: &ProviderClients,
+) -> Result<String, StepError> {
+    let action = ActionKind::LockRule;
+    // The config check gives every locked rule its delay, and lock_rule is planned only
+    // for a locked rule. A type would tie the two only if the plan's action carried its
+    // delay: a plan's actions are names (`ActionKind`), read back from a saved plan.
+    let days = d.unlock_delay_days.ok_or_else(|| {
+        StepError(
+            "internal error: lock_rule without an unlock delay; this is a bug in lockward".into(),
         )
+    })?;
+    step.journal(
+        action,
+        Phase::Intent,
+        json!({"rule_id": d.rule_id, "unlock_delay_days": days}),
+    )
+    .await?;
+    let result = c.rbin.lock_rule(&d.rule_id, days).await;
+    step.settle(action, result, Recheck {
+        also_on: None,
+        found: "the rule is locked",
+        hint: "run apply again",
+        took_effect: || async {
+            matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"))
+        },
+    })
+    .await?;
+    let now = step.now();
+    let record = RbinRecord {
+        rule_id: d.rule_id.clone(),
+        unlock_delay_days: Some(days),
+        locked_at: Some(now),
+        unlock_requested_at: None,
+        target: None,
+        physical_key: None,
+    };
+    step.save(|s| s.set(step.address(), Record::RbinRuleLock(record)))
         .await?;
-        let result = c.rbin.lock_rule(&d.rule_id, days).await;
-        self.settle(action, result, Recheck {
-            also_on: None,
-            found: "the rule is locked",
-            hint: "run apply again",
-            took_effect: || async {
-                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("locked"))
-            },
-        })
+    step.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
         .await?;
-        let now = (self.exec.clock)();
-        let record = RbinRecord {
-            rule_id: d.rule_id.clone(),
-            unlock_delay_days: Some(days),
-            locked_at: Some(now),
-            unlock_requested_at: None,
-            target: None,
-            physical_key: None,
-        };
-        self.save(|s| s.set(self.address, Record::RbinRuleLock(record)))
-            .await?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
-            .await?;
-        Ok(format!("locked; unlocking it takes {days} days"))
-    }
+    Ok(format!("locked; unlocking it takes {days} days"))
+}
 
-    pub(crate) async fn unlock_rule(
-        &self,
-        d: &RbinDesired,
-        c: &ProviderClients,
-    ) -> Result<String, StepError> {
-        let action = ActionKind::UnlockRule;
-        self.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))
-            .await?;
-        let result = c.rbin.unlock_rule(&d.rule_id).await;
-        self.settle(action, result, Recheck {
-            // A ConflictException may answer the SDK's retry of a call whose first attempt took
-            // effect (its answer lost): the rule is then already pending unlock. Look.
-            also_on: Some("ConflictException"),
-            found: "the rule is pending unlock",
-            hint: "run apply again",
-            took_effect: || async {
-                matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"))
-            },
-        })
+pub(crate) async fn unlock_rule(
+    step: &Step<'_, '_>,
+    d: &RbinDesired,
+    c: &ProviderClients,
+) -> Result<String, StepError> {
+    let action = ActionKind::UnlockRule;
+    step.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))
         .await?;
-        let now = (self.exec.clock)();
-        self.save(|s| {
-            let mut record = s
-                .get(self.address)
-                .and_then(Record::rbin)
-                .cloned()
-                .unwrap_or(RbinRecord {
-                    rule_id: d.rule_id.clone(),
-                    unlock_delay_days: None,
-                    locked_at: None,
-                    unlock_requested_at: None,
-                    target: None,
-                    physical_key: None,
-                });
-            record.unlock_requested_at = Some(now);
-            s.set(self.address, Record::RbinRuleLock(record));
-        })
+    let result = c.rbin.unlock_rule(&d.rule_id).await;
+    step.settle(action, result, Recheck {
+        // A ConflictException may answer the SDK's retry of a call whose first attempt took
+        // effect (its answer lost): the rule is then already pending unlock. Look.
+        also_on: Some("ConflictException"),
+        found: "the rule is pending unlock",
+        hint: "run apply again",
+        took_effect: || async {
+            matches!(c.rbin.get_rule(&d.rule_id).await, Ok(Some(r)) if r.lock_state.as_deref() == Some("pending_unlock"))
+        },
+    })
+    .await?;
+    let now = step.now();
+    step.save(|s| {
+        let mut record = s
+            .get(step.address())
+            .and_then(Record::rbin)
+            .cloned()
+            .unwrap_or(RbinRecord {
+                rule_id: d.rule_id.clone(),
+                unlock_delay_days: None,
+                locked_at: None,
+                unlock_requested_at: None,
+                target: None,
+                physical_key: None,
+            });
+        record.unlock_requested_at = Some(now);
+        s.set(step.address(), Record::RbinRuleLock(record));
+    })
+    .await?;
+    step.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
         .await?;
-        self.journal(action, Phase::Done, json!({"rule_id": d.rule_id}))
-            .await?;
-        Ok("unlock requested; the rule stays locked until its unlock delay ends".into())
-    }
+    Ok("unlock requested; the rule stays locked until its unlock delay ends".into())
 }

@@ -2,8 +2,8 @@
 //! say. The plan's values are read back into the kind's own types, so a word can only restate a
 //! field the plan holds.
 
-use crate::plan::ResourcePlan;
-use crate::render::describe::{days, Phrase, ResourceWords};
+use crate::plan::{ActionKind, ResourcePlan, Reversibility};
+use crate::words::{days, Phrase, ResourceWords};
 
 use super::{RbinDesired, RbinLive, RuleLock, RuleLockState};
 
@@ -60,5 +60,18 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         subject,
         live: live_words,
         desired: desired_words,
+        in_full: None,
+    })
+}
+
+/// What the action's class means for this action, in a reviewer's terms; `None` for an action
+/// of another kind.
+pub(crate) fn consequence(action: ActionKind, _class: Reversibility) -> Option<&'static str> {
+    Some(match action {
+        ActionKind::LockRule => "unlocking the rule later takes its unlock delay",
+        ActionKind::UnlockRule => {
+            "takes effect only after the unlock delay; the rule can be locked again meanwhile"
+        }
+        _ => return None,
     })
 }

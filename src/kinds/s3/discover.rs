@@ -5,10 +5,9 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::aws::ProviderClients;
-use crate::report::build::suggest_name;
-use crate::report::discover::{DiscoveryError, Found, Scope};
-use crate::report::model::UnmanagedLock;
+use crate::report::discover::{suggest_name, DiscoveryError, Found, Scope, UnmanagedLock};
 use crate::vocabulary::{Address, Kind};
+use crate::words::Phrase;
 
 use super::S3Live;
 
@@ -89,23 +88,21 @@ fn unmanaged(scope: &Scope, name: &str, live: &S3Live) -> UnmanagedLock {
     let next_step = format!(
         "Object Lock can never be disabled on it. Declare it as `{suggested}` (bucket: {name}{provider_line}, object_lock: enabled, default_retention: {retention}) and run `lockward import {suggested}` to manage it."
     );
-    UnmanagedLock {
-        kind: Kind::S3ObjectLock,
+    let found = UnmanagedLock::new(
+        Kind::S3ObjectLock,
         providers,
         region,
-        name: name.to_string(),
-        resource_type: None,
-        lock_state: "enabled".to_string(),
-        created: None,
-        expires: None,
-        policy_digest: None,
-        unlock_delay_days: None,
-        default_retention,
-        lock_end_time: None,
-        min_retention_days: None,
-        max_retention_days: None,
-        lock_date: None,
-        suggested_address: suggested,
+        name,
+        "enabled",
+        suggested,
         next_step,
+    );
+    match default_retention {
+        Some(d) => found.detail(
+            "default_retention",
+            d,
+            Phrase::of_text(", default retention ").value(d.to_string()),
+        ),
+        None => found,
     }
 }

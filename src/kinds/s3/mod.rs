@@ -246,7 +246,11 @@ impl super::LockKind for S3 {
         ActionKind::RemoveDefaultRetention,
     ];
     // Its discovery reports no resource type.
-    const RESOURCE_TYPE_AS: &'static str = " for ";
+    const LISTED: crate::words::Counted = crate::words::Counted {
+        one: "bucket",
+        many: "buckets",
+        note: "",
+    };
     const NOUN: &'static str = "bucket";
     /// HeadBucket with GetObjectLockConfiguration, then GetBucketVersioning when Object Lock
     /// is off.
@@ -298,13 +302,21 @@ impl super::LockKind for S3 {
         decide(desired, live)
     }
 
+    fn describe(r: &crate::plan::ResourcePlan) -> Option<crate::words::ResourceWords> {
+        words::describe(r)
+    }
+
+    fn consequence(action: ActionKind, class: crate::plan::Reversibility) -> Option<&'static str> {
+        words::consequence(action, class)
+    }
+
     async fn step(
         action: ActionKind,
         desired: &S3Desired,
-        step: &crate::apply::executor::Step<'_, '_>,
+        step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
-    ) -> Result<String, crate::apply::executor::StepError> {
-        step.s3_action(action, desired, clients).await
+    ) -> Result<String, crate::apply::step::StepError> {
+        self::step::s3_action(step, action, desired, clients).await
     }
 }
 

@@ -9,8 +9,7 @@
 
 use serde_json::json;
 
-use crate::apply::executor::{Recheck, Step, StepError};
-use crate::apply::journal::Phase;
+use crate::apply::step::{Phase, Recheck, Step, StepError};
 use crate::aws::ProviderClients;
 use crate::plan::ActionKind;
 use crate::state::{Record, StateFile};
@@ -50,7 +49,7 @@ pub fn call_for(
 }
 
 fn record_of(s: &StateFile, step: &Step<'_, '_>, bucket: &str) -> S3Record {
-    match s.get(step.address) {
+    match s.get(step.address()) {
         Some(Record::S3ObjectLock(r)) if r.bucket == bucket => r.clone(),
         _ => S3Record::new(bucket),
     }
@@ -92,110 +91,108 @@ async fn took_effect(
     }
 }
 
-impl Step<'_, '_> {
-    /// Carries out one S3 action: the intent, the one call, its answer (re-read when lost),
-    /// the record, then `done`.
-    pub(crate) async fn s3_action(
-        &self,
-        action: ActionKind,
-        d: &S3Desired,
-        c: &ProviderClients,
-    ) -> Result<String, StepError> {
-        let api = c.s3.as_ref();
-        let bucket = d.bucket.as_str();
-        // The expected bucket owner: the account the plan was made and approved in.
-        let owner = self.target.account.as_str();
-        let mut live_hold = None;
-        let mut before = Before::AsPlanned;
-        if matches!(
-            action,
-            ActionKind::EnableObjectLock | ActionKind::PutDefaultRetention
-        ) {
-            // Read right before the put: the DefaultEventHold is carried as S3 holds it now,
-            // and Object Lock turned on since the plan (perhaps with a default of someone
-            // else's) is never overwritten by a put without a rule.
-            match api.get_object_lock_configuration(bucket, owner).await {
-                Ok(Some(_)) if action == ActionKind::EnableObjectLock => {
-                    return Err(StepError(format!(
-                        "Object Lock on bucket `{bucket}` has been enabled since the plan; nothing was sent\nhint: plan again"
-                    )))
-                }
-                Ok(config) => {
-                    live_hold = config.as_ref().and_then(|c| c.default_event_hold);
-                    before = Before::ObjectLock(config);
-                }
-                Err(e) => {
-                    return Err(StepError(format!(
-                        "could not read the Object Lock configuration of bucket `{bucket}` before {}: {e}; nothing was sent\nhint: run apply again",
-                        action.as_str()
-                    )))
-                }
+/// Carries out one S3 action: the intent, the one call, its answer (re-read when lost),
+/// the record, then `done`.
+pub(crate) async fn s3_action(
+    step: &Step<'_, '_>,
+    action: ActionKind,
+    d: &S3Desired,
+    c: &ProviderClients,
+) -> Result<String, StepError> {
+    let api = c.s3.as_ref();
+    let bucket = d.bucket.as_str();
+    // The expected bucket owner: the account the plan was made and approved in.
+    let owner = step.target().account.as_str();
+    let mut live_hold = None;
+    let mut before = Before::AsPlanned;
+    if matches!(
+        action,
+        ActionKind::EnableObjectLock | ActionKind::PutDefaultRetention
+    ) {
+        // Read right before the put: the DefaultEventHold is carried as S3 holds it now,
+        // and Object Lock turned on since the plan (perhaps with a default of someone
+        // else's) is never overwritten by a put without a rule.
+        match api.get_object_lock_configuration(bucket, owner).await {
+            Ok(Some(_)) if action == ActionKind::EnableObjectLock => {
+                return Err(StepError(format!(
+                    "Object Lock on bucket `{bucket}` has been enabled since the plan; nothing was sent\nhint: plan again"
+                )))
+            }
+            Ok(config) => {
+                live_hold = config.as_ref().and_then(|c| c.default_event_hold);
+                before = Before::ObjectLock(config);
+            }
+            Err(e) => {
+                return Err(StepError(format!(
+                    "could not read the Object Lock configuration of bucket `{bucket}` before {}: {e}; nothing was sent\nhint: run apply again",
+                    action.as_str()
+                )))
             }
         }
-        let Some(call) = call_for(action, d, live_hold) else {
-            return Err(super::super::not_an_action_of(self.address, action));
-        };
-        let detail = match &call {
-            Call::EnableVersioning => {
-                json!({"bucket": bucket, "call": "PutBucketVersioning", "status": "Enabled"})
-            }
-            Call::PutObjectLock(config) => json!({
-                "bucket": bucket,
-                "call": "PutObjectLockConfiguration",
-                "default_retention": config.default_retention,
-                "default_event_hold": config.default_event_hold,
-            }),
-        };
-        self.journal(action, Phase::Intent, detail).await?;
-        let result = match &call {
-            Call::EnableVersioning => api.enable_versioning(bucket, owner).await,
-            Call::PutObjectLock(config) => {
-                api.put_object_lock_configuration(bucket, owner, config)
-                    .await
-            }
-        };
-        self.settle(
-            action,
-            result,
-            Recheck {
-                also_on: None,
-                found: match call {
-                    Call::EnableVersioning => "the bucket's versioning is Enabled",
-                    Call::PutObjectLock(_) => "the bucket has the Object Lock configuration",
-                },
-                hint: "run apply again",
-                took_effect: || took_effect(api, bucket, owner, &call, &before),
-            },
-        )
-        .await?;
-        let now = (self.exec.clock)();
-        self.save(|s| {
-            let mut record = record_of(s, self, bucket);
-            match action {
-                ActionKind::EnableVersioning => record.versioning_enabled_at = Some(now),
-                ActionKind::EnableObjectLock => record.object_lock_enabled_at = Some(now),
-                _ => {
-                    record.default_retention = match &call {
-                        Call::PutObjectLock(config) => config.default_retention,
-                        Call::EnableVersioning => None,
-                    };
-                    record.retention_changed_at = Some(now);
-                }
-            }
-            s.set(self.address, Record::S3ObjectLock(record));
-        })
-        .await?;
-        self.journal(action, Phase::Done, json!({"bucket": bucket}))
-            .await?;
-        Ok(match (action, d.default_retention) {
-            (ActionKind::EnableVersioning, _) => "versioning enabled".to_string(),
-            (ActionKind::EnableObjectLock, _) => {
-                "Object Lock enabled; it can never be disabled".to_string()
-            }
-            (ActionKind::PutDefaultRetention, Some(r)) => format!("default retention set to {r}"),
-            _ => "default retention removed".to_string(),
-        })
     }
+    let Some(call) = call_for(action, d, live_hold) else {
+        return Err(super::super::not_an_action_of(step.address(), action));
+    };
+    let detail = match &call {
+        Call::EnableVersioning => {
+            json!({"bucket": bucket, "call": "PutBucketVersioning", "status": "Enabled"})
+        }
+        Call::PutObjectLock(config) => json!({
+            "bucket": bucket,
+            "call": "PutObjectLockConfiguration",
+            "default_retention": config.default_retention,
+            "default_event_hold": config.default_event_hold,
+        }),
+    };
+    step.journal(action, Phase::Intent, detail).await?;
+    let result = match &call {
+        Call::EnableVersioning => api.enable_versioning(bucket, owner).await,
+        Call::PutObjectLock(config) => {
+            api.put_object_lock_configuration(bucket, owner, config)
+                .await
+        }
+    };
+    step.settle(
+        action,
+        result,
+        Recheck {
+            also_on: None,
+            found: match call {
+                Call::EnableVersioning => "the bucket's versioning is Enabled",
+                Call::PutObjectLock(_) => "the bucket has the Object Lock configuration",
+            },
+            hint: "run apply again",
+            took_effect: || took_effect(api, bucket, owner, &call, &before),
+        },
+    )
+    .await?;
+    let now = step.now();
+    step.save(|s| {
+        let mut record = record_of(s, step, bucket);
+        match action {
+            ActionKind::EnableVersioning => record.versioning_enabled_at = Some(now),
+            ActionKind::EnableObjectLock => record.object_lock_enabled_at = Some(now),
+            _ => {
+                record.default_retention = match &call {
+                    Call::PutObjectLock(config) => config.default_retention,
+                    Call::EnableVersioning => None,
+                };
+                record.retention_changed_at = Some(now);
+            }
+        }
+        s.set(step.address(), Record::S3ObjectLock(record));
+    })
+    .await?;
+    step.journal(action, Phase::Done, json!({"bucket": bucket}))
+        .await?;
+    Ok(match (action, d.default_retention) {
+        (ActionKind::EnableVersioning, _) => "versioning enabled".to_string(),
+        (ActionKind::EnableObjectLock, _) => {
+            "Object Lock enabled; it can never be disabled".to_string()
+        }
+        (ActionKind::PutDefaultRetention, Some(r)) => format!("default retention set to {r}"),
+        _ => "default retention removed".to_string(),
+    })
 }
 
 #[cfg(test)]

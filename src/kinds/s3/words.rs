@@ -2,8 +2,8 @@
 //! say. The plan's values are read back into the kind's own types, so a word can only restate
 //! a field the plan holds.
 
-use crate::plan::ResourcePlan;
-use crate::render::describe::{Phrase, ResourceWords};
+use crate::plan::{ActionKind, ResourcePlan, Reversibility};
+use crate::words::{Phrase, ResourceWords};
 
 use super::{DefaultRetention, ObjectLockState, S3Desired, S3Live};
 
@@ -57,5 +57,29 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         subject,
         live: live_words,
         desired: desired_words,
+        in_full: None,
+    })
+}
+
+/// What the action's class means for this action, in a reviewer's terms; `None` for an action
+/// of another kind. The class is the one the plan gives it for this resource: a default
+/// retention means one thing in governance mode and another in compliance mode.
+pub(crate) fn consequence(action: ActionKind, class: Reversibility) -> Option<&'static str> {
+    let irreversible = class == Reversibility::Irreversible;
+    Some(match action {
+        ActionKind::EnableVersioning => "versioning can be suspended until Object Lock is on",
+        ActionKind::EnableObjectLock => {
+            "Object Lock can never be disabled, nor the bucket's versioning suspended"
+        }
+        ActionKind::PutDefaultRetention if irreversible => {
+            "no one can shorten the COMPLIANCE retention of a version written under this default"
+        }
+        ActionKind::PutDefaultRetention => {
+            "a GOVERNANCE default can be changed or removed, and lifted by users allowed to bypass it"
+        }
+        ActionKind::RemoveDefaultRetention => {
+            "a default can be set again; versions already written keep their retention"
+        }
+        _ => return None,
     })
 }

@@ -347,8 +347,12 @@ impl super::LockKind for Snowball {
     const SERVICE: &'static str = "snowball";
     const ACTIONS: &'static [ActionKind] =
         &[ActionKind::RetrieveUnlockCode, ActionKind::CompleteDelivery];
-    // Not discovered: a Snowball job is not a lock.
-    const RESOURCE_TYPE_AS: &'static str = " for ";
+    // Not discovered (a Snowball job is not a lock): never listed.
+    const LISTED: crate::words::Counted = crate::words::Counted {
+        one: "job",
+        many: "jobs",
+        note: "",
+    };
     const NOUN: &'static str = "job";
     /// DescribeJob.
     const READ_DEPTH: usize = 1;
@@ -384,16 +388,24 @@ impl super::LockKind for Snowball {
         decide(desired, live, record, attempts, now)
     }
 
+    fn describe(r: &crate::plan::ResourcePlan) -> Option<crate::words::ResourceWords> {
+        words::describe(r)
+    }
+
+    fn consequence(action: ActionKind, class: crate::plan::Reversibility) -> Option<&'static str> {
+        words::consequence(action, class)
+    }
+
     async fn step(
         action: ActionKind,
         desired: &SnowballDesired,
-        step: &crate::apply::executor::Step<'_, '_>,
+        step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
-    ) -> Result<String, crate::apply::executor::StepError> {
+    ) -> Result<String, crate::apply::step::StepError> {
         match action {
-            ActionKind::RetrieveUnlockCode => step.retrieve(desired, clients).await,
-            ActionKind::CompleteDelivery => step.complete_delivery(desired).await,
-            other => Err(super::not_an_action_of(step.address, other)),
+            ActionKind::RetrieveUnlockCode => self::step::retrieve(step, desired, clients).await,
+            ActionKind::CompleteDelivery => self::step::complete_delivery(step, desired).await,
+            other => Err(super::not_an_action_of(step.address(), other)),
         }
     }
 }

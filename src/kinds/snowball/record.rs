@@ -35,10 +35,7 @@ impl SnowballRecord {
             ("job", self.job_id.clone()),
             ("delivered to", self.deliver_to.display().to_string()),
             ("code fingerprint", self.fingerprint.clone()),
-            (
-                "delivered",
-                crate::render::describe::when(self.delivered_at),
-            ),
+            ("delivered", crate::words::when(self.delivered_at)),
         ]
     }
 }

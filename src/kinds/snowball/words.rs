@@ -2,8 +2,8 @@
 //! values say. The plan's values are read back into the kind's own types, so a word can only
 //! restate a field the plan holds.
 
-use crate::plan::ResourcePlan;
-use crate::render::describe::{Phrase, ResourceWords};
+use crate::plan::{ActionKind, ResourcePlan, Reversibility};
+use crate::words::{Phrase, ResourceWords};
 
 use super::{DeliveryTarget, SnowballDesired, SnowballLive};
 
@@ -37,5 +37,18 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         subject,
         live: live_words,
         desired: desired_words,
+        in_full: None,
+    })
+}
+
+/// What the action's class means for this action, in a reviewer's terms; `None` for an action
+/// of another kind.
+pub(crate) fn consequence(action: ActionKind, _class: Reversibility) -> Option<&'static str> {
+    Some(match action {
+        ActionKind::RetrieveUnlockCode => "a disclosed unlock code stays disclosed",
+        ActionKind::CompleteDelivery => {
+            "no AWS call: the code already retrieved is linked into place, and the file can be moved away"
+        }
+        _ => return None,
     })
 }
