@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             // A config error renders its own `error:` lines, one block per problem.
             Some(config_err) => {
                 eprint!("{config_err}");
-                ExitCode::from(config_err.exit_code())
+                ExitCode::from(1)
             }
             // An error may quote AWS's message or a file's text: shown escaped.
             None => {

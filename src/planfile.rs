@@ -155,11 +155,6 @@ impl PlanFileError {
             other => other,
         }
     }
-
-    /// Every plan file error fails the command (exit code 1).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
 }
 
 fn bullets(items: &[String]) -> String {

@@ -257,6 +257,7 @@ pub async fn refresh(
     resources: &[&Resource],
     clients: &Clients,
     parallelism: usize,
+    now: jiff::Timestamp,
 ) -> Result<LiveSnapshot, ReadError> {
     // STS is asked while the reads that do not need the account already run; a read that
     // needs it (an S3 bucket's expected owner) waits for it. What a provider whose identity
@@ -276,7 +277,7 @@ pub async fn refresh(
                     match ids.0.get(&resource.provider) {
                         Some(identity) => {
                             let target = target_of(config, resource, &identity.account, clients);
-                            let live = read(config, resource, &target, clients).await;
+                            let live = read(config, resource, &target, clients, now).await;
                             Some(live.map(|live| Observed { target, live }))
                         }
                         None => None,
@@ -284,7 +285,7 @@ pub async fn refresh(
                 } else {
                     let mut target = target_of(config, resource, "", clients);
                     let (live, ids) =
-                        futures::join!(read(config, resource, &target, clients), identities);
+                        futures::join!(read(config, resource, &target, clients, now), identities);
                     ids.0.get(&resource.provider).map(|identity| {
                         target.account.clone_from(&identity.account);
                         live.map(|live| Observed { target, live })
@@ -389,9 +390,13 @@ pub async fn read(
     resource: &Resource,
     target: &Target,
     clients: &Clients,
+    now: jiff::Timestamp,
 ) -> Result<Live, AwsError> {
     let clients = clients
         .for_provider(&resource.provider)
         .ok_or_else(|| no_clients(&resource.provider))?;
-    resource.desired.read(&config.dir, target, clients).await
+    resource
+        .desired
+        .read(&config.dir, target, clients, now)
+        .await
 }

@@ -168,7 +168,14 @@ async fn finds_undeclared_locks_only_and_makes_no_mutating_call() {
         &[("default", "a1B2c3D4e5F")],
     );
     let clients = Clients::uniform(&c, aws.clients());
-    let found = discover(&scopes(&c), &clients, 4).await.unwrap();
+    let found = discover(
+        &scopes(&c),
+        &clients,
+        4,
+        "2026-11-21T00:00:00Z".parse().unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].listed(Kind::GlacierVaultLock), 3);
     assert_eq!(found[0].listed(Kind::RbinRuleLock), 4);
@@ -212,7 +219,14 @@ async fn a_failed_listing_fails_discovery_with_a_hint() {
     );
     let c = config(&[("default", "us-east-1", None)], &[], &[]);
     let clients = Clients::uniform(&c, aws.clients());
-    let err = discover(&scopes(&c), &clients, 4).await.unwrap_err();
+    let err = discover(
+        &scopes(&c),
+        &clients,
+        4,
+        "2026-11-21T00:00:00Z".parse().unwrap(),
+    )
+    .await
+    .unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("ListRules failed: AccessDeniedException"),

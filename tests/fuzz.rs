@@ -186,7 +186,6 @@ fn check_config(dir: &Path, bytes: &[u8]) -> Result<(), TestCaseError> {
             "the error does not name the file:\n{}",
             shown
         );
-        prop_assert_eq!(e.exit_code(), 1);
     }
     fs::write(&path, bytes).unwrap();
     if let Err(e) = lockward::config::load(&path) {
@@ -226,7 +225,6 @@ fn check_state(dir: &Path, bytes: &[u8]) -> Result<(), TestCaseError> {
                 "the error gives no hint:\n{}",
                 shown
             );
-            prop_assert_eq!(e.exit_code(), 1);
         }
     }
     prop_assert_eq!(
@@ -269,7 +267,6 @@ fn check_plan(dir: &Path, bytes: &[u8]) -> Result<(), TestCaseError> {
                 "the error gives no hint:\n{}",
                 shown
             );
-            prop_assert_eq!(e.exit_code(), 1);
         }
     }
     prop_assert_eq!(

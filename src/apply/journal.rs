@@ -352,13 +352,6 @@ pub enum JournalError {
     },
 }
 
-impl JournalError {
-    /// Every journal error fails the command (exit code 1).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
-}
-
 /// The journal beside one state file. Shareable between threads: appends are serialized.
 #[derive(Debug, Clone)]
 pub struct Journal {

@@ -58,13 +58,6 @@ pub enum PreflightError {
     Undeclared(Address),
 }
 
-impl PreflightError {
-    /// Every preflight refusal fails the command (exit code 1).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
-}
-
 /// Runs every check; returns who each provider's credentials act as, for the journal.
 /// `state_path` is the local state file, proven writable; `None` for the S3 backend, whose
 /// lock was taken with a conditional write beside the state object.

@@ -68,7 +68,13 @@ pub fn run_with(args: &ImportArgs, session: &Session) -> anyhow::Result<ExitCode
         "Reading the live state of {} resource(s)",
         resources.len()
     ));
-    let live = rt.block_on(refresh::refresh(&project.config, &resources, &clients, 10))?;
+    let live = rt.block_on(refresh::refresh(
+        &project.config,
+        &resources,
+        &clients,
+        10,
+        session.now,
+    ))?;
 
     let mut adopted = Vec::new();
     let mut refusals = Vec::new();

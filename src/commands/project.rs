@@ -14,6 +14,7 @@ use crate::environment;
 use crate::files::{KeptFile, Role};
 use crate::plan::{self, LiveSnapshot, Plan, StateStoreRef};
 use crate::refresh::{self, Clients};
+use crate::render::shell_quote;
 use crate::state::{StateBackend, StateFile};
 use crate::vocabulary::Address;
 
@@ -333,7 +334,7 @@ impl Project {
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(&self.config, resources, clients, parallelism).await?;
+        let live = refresh::refresh(&self.config, resources, clients, parallelism, now).await?;
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
         let plan =
@@ -439,20 +440,6 @@ fn enter_config_dir(config: &Path) -> anyhow::Result<PathBuf> {
         )
     })?;
     Ok(PathBuf::from(name))
-}
-
-/// `word` quoted for a POSIX shell unless it needs no quoting.
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '+' | ',' | '@' | '%')
-        });
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
 }
 
 /// A tokio runtime for one command.

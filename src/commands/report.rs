@@ -46,12 +46,19 @@ pub fn run_with(
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(&project.config, &resources, &clients, parallelism).await?;
+        let live = refresh::refresh(
+            &project.config,
+            &resources,
+            &clients,
+            parallelism,
+            session.now,
+        )
+        .await?;
         spinner.set_message(format!(
             "Looking for undeclared locks in {} account/region(s)",
             scopes.len()
         ));
-        let discovered = discover::discover(&scopes, &clients, parallelism).await?;
+        let discovered = discover::discover(&scopes, &clients, parallelism, session.now).await?;
         anyhow::Ok((live, discovered))
     })?;
     let history = contents.history();

@@ -37,11 +37,6 @@ impl ConfigError {
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
-
-    /// The process exit code for this error: always 1 (a user error).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
 }
 
 impl fmt::Display for ConfigError {

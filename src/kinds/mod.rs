@@ -92,12 +92,14 @@ pub trait LockKind {
 
     /// Reads the live state where `target` says the resource lives (the account its
     /// provider's credentials act in, the provider's region; the account is empty unless
-    /// [`LockKind::READ_NEEDS_ACCOUNT`]). Makes only read-only calls.
+    /// [`LockKind::READ_NEEDS_ACCOUNT`]). Makes only read-only calls. `now` is the run's
+    /// clock: what a live value that depends on time (a lock date passed or not) is read as of.
     fn read(
         desired: &Self::Desired,
         config_dir: &Path,
         target: &Target,
         clients: &ProviderClients,
+        now: Timestamp,
     ) -> impl Future<Output = Result<Self::Live, AwsError>> + Send;
 
     /// The transition table (DESIGN.md section 3): pure, no I/O, no clock. `target` is where
@@ -434,20 +436,23 @@ impl Desired {
         config_dir: &Path,
         target: &Target,
         clients: &ProviderClients,
+        now: Timestamp,
     ) -> Result<Live, AwsError> {
-        let (dir, t, c) = (config_dir, target, clients);
+        let (dir, t, c, n) = (config_dir, target, clients, now);
         Ok(match self {
             Desired::GlacierVaultLock(d) => {
-                Live::GlacierVaultLock(glacier::Glacier::read(d, dir, t, c).await?)
+                Live::GlacierVaultLock(glacier::Glacier::read(d, dir, t, c, n).await?)
             }
-            Desired::RbinRuleLock(d) => Live::RbinRuleLock(rbin::Rbin::read(d, dir, t, c).await?),
+            Desired::RbinRuleLock(d) => {
+                Live::RbinRuleLock(rbin::Rbin::read(d, dir, t, c, n).await?)
+            }
             Desired::SnowballUnlockCode(d) => {
-                Live::SnowballUnlockCode(snowball::Snowball::read(d, dir, t, c).await?)
+                Live::SnowballUnlockCode(snowball::Snowball::read(d, dir, t, c, n).await?)
             }
             Desired::BackupVaultLock(d) => {
-                Live::BackupVaultLock(backup::Backup::read(d, dir, t, c).await?)
+                Live::BackupVaultLock(backup::Backup::read(d, dir, t, c, n).await?)
             }
-            Desired::S3ObjectLock(d) => Live::S3ObjectLock(s3::S3::read(d, dir, t, c).await?),
+            Desired::S3ObjectLock(d) => Live::S3ObjectLock(s3::S3::read(d, dir, t, c, n).await?),
         })
     }
 }
@@ -713,12 +718,13 @@ pub async fn discover(
     scope: &crate::report::discover::Scope,
     c: &ProviderClients,
     parallelism: usize,
+    now: Timestamp,
 ) -> Result<Option<crate::report::discover::Found>, crate::report::discover::DiscoveryError> {
     Ok(Some(match kind {
-        Kind::GlacierVaultLock => glacier::discover::discover(scope, c, parallelism).await?,
-        Kind::RbinRuleLock => rbin::discover::discover(scope, c, parallelism).await?,
-        Kind::BackupVaultLock => backup::discover::discover(scope, c, parallelism).await?,
-        Kind::S3ObjectLock => s3::discover::discover(scope, c, parallelism).await?,
+        Kind::GlacierVaultLock => glacier::discover::discover(scope, c, parallelism, now).await?,
+        Kind::RbinRuleLock => rbin::discover::discover(scope, c, parallelism, now).await?,
+        Kind::BackupVaultLock => backup::discover::discover(scope, c, parallelism, now).await?,
+        Kind::S3ObjectLock => s3::discover::discover(scope, c, parallelism, now).await?,
         Kind::SnowballUnlockCode => return Ok(None),
     }))
 }

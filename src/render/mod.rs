@@ -138,7 +138,7 @@ impl ApplyCommand {
 }
 
 /// Quotes `word` for a POSIX shell unless it is made only of characters that need no quoting.
-fn shell_quote(word: &str) -> String {
+pub(crate) fn shell_quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word.chars().all(|c| {
             c.is_ascii_alphanumeric()

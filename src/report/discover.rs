@@ -186,6 +186,7 @@ pub async fn discover(
     scopes: &[Scope],
     clients: &Clients,
     parallelism: usize,
+    now: jiff::Timestamp,
 ) -> Result<Vec<ScopeFindings>, DiscoveryError> {
     let mut out = Vec::new();
     for scope in scopes {
@@ -196,7 +197,7 @@ pub async fn discover(
         else {
             continue;
         };
-        out.push(discover_scope(scope, c, parallelism.max(1)).await?);
+        out.push(discover_scope(scope, c, parallelism.max(1), now).await?);
     }
     Ok(out)
 }
@@ -205,11 +206,12 @@ async fn discover_scope(
     scope: &Scope,
     c: &ProviderClients,
     parallelism: usize,
+    now: jiff::Timestamp,
 ) -> Result<ScopeFindings, DiscoveryError> {
     let mut listed = BTreeMap::new();
     let mut undeclared = Vec::new();
     for kind in Kind::ALL {
-        if let Some(found) = crate::kinds::discover(kind, scope, c, parallelism).await? {
+        if let Some(found) = crate::kinds::discover(kind, scope, c, parallelism, now).await? {
             tracing::debug!(region = %scope.region, %kind, listed = found.listed, "discovered");
             listed.insert(kind, found.listed);
             undeclared.extend(found.locks);

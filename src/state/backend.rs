@@ -44,13 +44,6 @@ pub enum BackendError {
     Remote(#[from] RemoteError),
 }
 
-impl BackendError {
-    /// Every backend error fails the command (exit code 1).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
-}
-
 /// The backend's own target, part of a saved plan's stale check: a plan made against one
 /// state is never applied against another.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

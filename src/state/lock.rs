@@ -91,13 +91,6 @@ pub enum LockError {
     },
 }
 
-impl LockError {
-    /// Every lock error fails the command (exit code 1).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
-}
-
 fn held_message(path: &Path, holder: Option<&LockHolder>, waited: Duration) -> String {
     let who = match holder {
         Some(holder) => format!("held by {holder}"),

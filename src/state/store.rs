@@ -102,13 +102,6 @@ pub enum StateError {
     },
 }
 
-impl StateError {
-    /// Every state error fails the command (exit code 1).
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
-}
-
 /// The state file at one path, with its backup beside it.
 #[derive(Clone, Debug)]
 pub struct StateStore {

@@ -13,13 +13,13 @@ pub(crate) async fn discover(
     scope: &Scope,
     c: &ProviderClients,
     _parallelism: usize,
+    now: jiff::Timestamp,
 ) -> Result<Found, DiscoveryError> {
     let vaults = c
         .backup
         .list_vaults()
         .await
         .map_err(scope.failed("ListBackupVaults"))?;
-    let now = crate::environment::now().unwrap_or_else(|_| crate::environment::wall_clock());
     let locks = vaults
         .iter()
         .filter(|v| !scope.declares(Kind::BackupVaultLock, &v.name))

@@ -421,8 +421,9 @@ impl super::LockKind for Backup {
         _config_dir: &std::path::Path,
         _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
+        now: jiff::Timestamp,
     ) -> Result<BackupLive, crate::aws::AwsError> {
-        read_backup(desired, clients).await
+        read_backup(desired, clients, now).await
     }
 
     fn decide(

@@ -10,10 +10,10 @@ use super::{BackupDesired, BackupLive};
 pub async fn read_backup(
     desired: &BackupDesired,
     clients: &ProviderClients,
+    now: jiff::Timestamp,
 ) -> Result<BackupLive, AwsError> {
     let Some(vault) = clients.backup.describe_vault(&desired.vault).await? else {
         return Ok(BackupLive::VaultMissing);
     };
-    let now = crate::environment::now().unwrap_or_else(|_| crate::environment::wall_clock());
     Ok(BackupLive::of(&vault, now))
 }

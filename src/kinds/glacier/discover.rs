@@ -19,6 +19,7 @@ pub(crate) async fn discover(
     scope: &Scope,
     c: &ProviderClients,
     parallelism: usize,
+    _now: jiff::Timestamp,
 ) -> Result<Found, DiscoveryError> {
     let vaults = c
         .glacier

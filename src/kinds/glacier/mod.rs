@@ -360,6 +360,7 @@ impl super::LockKind for Glacier {
         _config_dir: &std::path::Path,
         _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
+        _now: jiff::Timestamp,
     ) -> Result<GlacierLive, crate::aws::AwsError> {
         read_glacier(desired, clients).await
     }

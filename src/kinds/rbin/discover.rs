@@ -18,6 +18,7 @@ pub(crate) async fn discover(
     scope: &Scope,
     c: &ProviderClients,
     _parallelism: usize,
+    _now: jiff::Timestamp,
 ) -> Result<Found, DiscoveryError> {
     let mut found = Found::default();
     for &resource_type in RULE_RESOURCE_TYPES {

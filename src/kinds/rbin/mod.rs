@@ -180,6 +180,7 @@ impl super::LockKind for Rbin {
         _config_dir: &std::path::Path,
         _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
+        _now: jiff::Timestamp,
     ) -> Result<RbinLive, crate::aws::AwsError> {
         read_rbin(desired, clients).await
     }

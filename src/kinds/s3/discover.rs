@@ -16,6 +16,7 @@ pub(crate) async fn discover(
     scope: &Scope,
     c: &ProviderClients,
     parallelism: usize,
+    _now: jiff::Timestamp,
 ) -> Result<Found, DiscoveryError> {
     let buckets =
         c.s3.list_buckets(&scope.region)

@@ -281,6 +281,7 @@ impl super::LockKind for S3 {
         _config_dir: &std::path::Path,
         target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
+        _now: jiff::Timestamp,
     ) -> Result<S3Live, crate::aws::AwsError> {
         read_s3(
             clients.s3.as_ref(),

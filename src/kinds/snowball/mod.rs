@@ -373,6 +373,7 @@ impl super::LockKind for Snowball {
         config_dir: &std::path::Path,
         _target: &crate::vocabulary::Target,
         clients: &crate::aws::ProviderClients,
+        _now: jiff::Timestamp,
     ) -> Result<SnowballLive, crate::aws::AwsError> {
         read_snowball(desired, config_dir, clients).await
     }
