@@ -306,12 +306,13 @@ pub fn schema() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::sample;
 
     fn report_with(verdicts: &[Verdict]) -> Report {
-        let plan = |address: &str| ResourcePlan {
-            address: address.parse().unwrap(),
-            kind: Kind::GlacierVaultLock,
-            physical_key: format!("glacier_vault_lock:123456789012:us-east-1:{address}"),
+        let plan = |name: &str| ResourcePlan {
+            address: sample::address(name),
+            kind: sample::KIND,
+            physical_key: format!("{}:123456789012:us-east-1:{name}", sample::KIND),
             outcome: crate::plan::Outcome::Noop,
             target: crate::plan::Target::for_tests(),
             live: serde_json::Value::Null,
@@ -343,12 +344,12 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| ResourceReport {
-                    address: format!("glacier_vault_lock.r{i}").parse().unwrap(),
-                    kind: Kind::GlacierVaultLock,
+                    address: sample::address(&format!("r{i}")),
+                    kind: sample::KIND,
                     provider: "default".into(),
                     verdict: *v,
                     findings: vec![],
-                    plan: plan(&format!("glacier_vault_lock.r{i}")),
+                    plan: plan(&format!("r{i}")),
                     recorded: None,
                     history: vec![],
                 })
