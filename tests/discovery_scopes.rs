@@ -21,7 +21,7 @@ fn config(
 ) -> Config {
     use lockward::config::{Policy, Provider, Resource};
     use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
-    use lockward::kinds::rbin::{RbinDesired, RuleLockState};
+    use lockward::kinds::rbin::{RbinDesired, RbinLock};
     use lockward::vocabulary::{Address, Kind};
     let providers = yaml_providers
         .iter()
@@ -57,8 +57,9 @@ fn config(
         provider: provider.to_string(),
         desired: Desired::RbinRuleLock(RbinDesired {
             rule_id: id.to_string(),
-            state: RuleLockState::Locked,
-            unlock_delay_days: Some(7),
+            lock: RbinLock::Locked {
+                unlock_delay_days: 7,
+            },
         }),
     }));
     Config {

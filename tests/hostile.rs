@@ -280,7 +280,7 @@ fn resealed_downgrade(valid: &str) -> (String, String) {
         resources
             .iter()
             .flat_map(|r| &r.actions)
-            .any(|a| a.action == ActionKind::CompleteLock),
+            .any(|a| a.action == ActionKind::COMPLETE_LOCK),
         "the plan has no complete_lock to downgrade"
     );
     assert!(downgraded >= 2, "nothing irreversible to downgrade");

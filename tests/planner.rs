@@ -10,7 +10,7 @@ use lockward::config::{Config, Desired, Policy, Provider, Resource};
 use lockward::kinds::glacier::GlacierRecord;
 use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
 use lockward::kinds::glacier::{GlacierLive, IN_PROGRESS_LIFETIME};
-use lockward::kinds::rbin::{RbinDesired, RuleLockState};
+use lockward::kinds::rbin::{RbinDesired, RbinLock, RuleLockState};
 use lockward::kinds::rbin::{RbinLive, RbinRule, RuleLock};
 use lockward::kinds::snowball::SnowballDesired;
 use lockward::kinds::snowball::{DeliveryTarget, SnowballJob, SnowballLive};
@@ -61,8 +61,14 @@ fn glacier_tested(period: SignedDuration) -> Desired {
 fn rbin(state: RuleLockState) -> Desired {
     Desired::RbinRuleLock(RbinDesired {
         rule_id: "a1B2c3D4e5F".into(),
-        state,
-        unlock_delay_days: (state == RuleLockState::Locked).then_some(7),
+        lock: match state {
+            RuleLockState::Locked => RbinLock::Locked {
+                unlock_delay_days: 7,
+            },
+            RuleLockState::Unlocked => RbinLock::Unlocked {
+                unlock_delay_days: None,
+            },
+        },
     })
 }
 
@@ -400,7 +406,7 @@ fn the_record_of_the_resources_own_address_is_used() {
     );
     assert_eq!(
         actions_of(&known, "glacier_vault_lock.audit"),
-        [ActionKind::CompleteLock]
+        [ActionKind::COMPLETE_LOCK]
     );
     let elsewhere = plan(
         &config,
@@ -411,9 +417,9 @@ fn the_record_of_the_resources_own_address_is_used() {
     assert_eq!(
         actions_of(&elsewhere, "glacier_vault_lock.audit"),
         [
-            ActionKind::AbortLock,
-            ActionKind::InitiateLock,
-            ActionKind::CompleteLock
+            ActionKind::ABORT_LOCK,
+            ActionKind::INITIATE_LOCK,
+            ActionKind::COMPLETE_LOCK
         ]
     );
 }

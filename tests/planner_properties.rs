@@ -21,7 +21,7 @@ use lockward::kinds::glacier::GlacierRecord;
 use lockward::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
 use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
 use lockward::kinds::rbin::RbinRecord;
-use lockward::kinds::rbin::{RbinDesired, RuleLockState};
+use lockward::kinds::rbin::{RbinDesired, RbinLock};
 use lockward::kinds::rbin::{RbinLive, RbinRule, RuleLock};
 use lockward::kinds::s3::{
     DefaultRetention, ObjectLockState, RetentionMode, RetentionPeriod, S3Desired, S3Live, S3Record,
@@ -310,12 +310,15 @@ fn rbin_triple() -> impl Strategy<Value = Triple> {
         (any::<bool>(), days.clone(), any::<bool>()).prop_map(|(locked, days, with_days)| {
             RbinDesired {
                 rule_id: "a1B2c3D4e5F".into(),
-                state: if locked {
-                    RuleLockState::Locked
+                lock: if locked {
+                    RbinLock::Locked {
+                        unlock_delay_days: days,
+                    }
                 } else {
-                    RuleLockState::Unlocked
+                    RbinLock::Unlocked {
+                        unlock_delay_days: with_days.then_some(days),
+                    }
                 },
-                unlock_delay_days: (locked || with_days).then_some(days),
             }
         });
     let lock_state = prop_oneof![
@@ -646,7 +649,7 @@ type Refused = String;
 /// updating the live value and the record the executor would write.
 fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<(), Refused> {
     match (triple, action) {
-        (Triple::Glacier(d, live, record), ActionKind::InitiateLock) => {
+        (Triple::Glacier(d, live, record), ActionKind::INITIATE_LOCK) => {
             if *live != GlacierLive::NoLock {
                 return Err(format!("InitiateVaultLock on a vault that shows {live:?}"));
             }
@@ -665,7 +668,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 completed_at: None,
             });
         }
-        (Triple::Glacier(d, live, record), ActionKind::CompleteLock) => {
+        (Triple::Glacier(d, live, record), ActionKind::COMPLETE_LOCK) => {
             let GlacierLive::InProgress {
                 policy, created, ..
             } = live.clone()
@@ -685,19 +688,19 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 r.completed_at = Some(now);
             }
         }
-        (Triple::Glacier(_, live, record), ActionKind::AbortLock) => {
+        (Triple::Glacier(_, live, record), ActionKind::ABORT_LOCK) => {
             if !matches!(live, GlacierLive::InProgress { .. }) {
                 return Err(format!("AbortVaultLock on a vault that shows {live:?}"));
             }
             *live = GlacierLive::NoLock;
             *record = None;
         }
-        (Triple::Rbin(d, live, record), ActionKind::LockRule) => {
+        (Triple::Rbin(d, live, record), ActionKind::LOCK_RULE) => {
             let RbinLive::Present(rule) = live else {
                 return Err("LockRule on a missing rule".into());
             };
             let days = d
-                .unlock_delay_days
+                .unlock_delay_days()
                 .ok_or("LockRule without an unlock delay")?;
             if rule.resource_tags > 0 || rule.exclude_resource_tags > 0 {
                 return Err("LockRule on a rule AWS cannot lock".into());
@@ -720,7 +723,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 unlock_requested_at: None,
             });
         }
-        (Triple::Rbin(_, live, record), ActionKind::UnlockRule) => {
+        (Triple::Rbin(_, live, record), ActionKind::UNLOCK_RULE) => {
             let RbinLive::Present(rule) = live else {
                 return Err("UnlockRule on a missing rule".into());
             };
@@ -739,7 +742,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 r.unlock_requested_at = Some(now);
             }
         }
-        (Triple::Snowball(d, live, record), ActionKind::RetrieveUnlockCode) => {
+        (Triple::Snowball(d, live, record), ActionKind::RETRIEVE_UNLOCK_CODE) => {
             let SnowballLive::Present(job) = live else {
                 return Err("GetJobUnlockCode on a missing job".into());
             };
@@ -767,7 +770,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 delivered_at: now,
             });
         }
-        (Triple::Backup(d, live, record), ActionKind::PutVaultLock) => {
+        (Triple::Backup(d, live, record), ActionKind::PUT_VAULT_LOCK) => {
             let (vault_type, kept_lock_date) = match live {
                 BackupLive::VaultMissing => {
                     return Err("PutBackupVaultLockConfiguration on a missing vault".into())
@@ -828,7 +831,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 physical_key: None,
             });
         }
-        (Triple::Backup(d, live, record), ActionKind::DeleteVaultLock) => {
+        (Triple::Backup(d, live, record), ActionKind::DELETE_VAULT_LOCK) => {
             let vault_type = match live {
                 BackupLive::VaultMissing => {
                     return Err("DeleteBackupVaultLockConfiguration on a missing vault".into())
@@ -863,7 +866,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 physical_key: None,
             });
         }
-        (Triple::S3(d, live, record), action @ ActionKind::EnableVersioning) => {
+        (Triple::S3(d, live, record), action @ ActionKind::ENABLE_VERSIONING) => {
             match live {
                 S3Live::Unversioned | S3Live::VersioningSuspended => *live = S3Live::Disabled,
                 other => return Err(format!("{} on a bucket that is {other:?}", action.as_str())),
@@ -872,7 +875,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 .get_or_insert_with(|| S3Record::new(&d.bucket))
                 .versioning_enabled_at = Some(now);
         }
-        (Triple::S3(d, live, record), action @ ActionKind::EnableObjectLock) => {
+        (Triple::S3(d, live, record), action @ ActionKind::ENABLE_OBJECT_LOCK) => {
             // S3 refuses Object Lock unless versioning is Enabled (InvalidBucketState).
             if *live != S3Live::Disabled {
                 return Err(format!("{} on a bucket that is {live:?}", action.as_str()));
@@ -887,7 +890,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
         }
         (
             Triple::S3(d, live, record),
-            action @ (ActionKind::PutDefaultRetention | ActionKind::RemoveDefaultRetention),
+            action @ (ActionKind::PUT_DEFAULT_RETENTION | ActionKind::REMOVE_DEFAULT_RETENTION),
         ) => {
             let S3Live::Enabled {
                 default_retention,
@@ -898,7 +901,7 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
             };
             // COMPLIANCE retention can never be shortened for what it locked; the model does
             // not hold objects, so only the bucket's rule changes.
-            *default_retention = if action == ActionKind::PutDefaultRetention {
+            *default_retention = if action == ActionKind::PUT_DEFAULT_RETENTION {
                 Some(
                     d.default_retention
                         .ok_or("a put without a default retention")?,
@@ -1023,10 +1026,10 @@ proptest! {
             let rp = plan.resources.iter().find(|r| r.address == address).unwrap();
             for a in rp.actions.iter().filter(|a| a.reversibility == Reversibility::Irreversible) {
                 match (triple, a.action) {
-                    (Triple::Glacier(d, ..), ActionKind::CompleteLock) => {
+                    (Triple::Glacier(d, ..), ActionKind::COMPLETE_LOCK) => {
                         prop_assert_eq!(d.state, VaultLockState::Locked, "{} completes a lock the intent does not want", address);
                     }
-                    (Triple::Snowball(d, SnowballLive::Present(job), record), ActionKind::RetrieveUnlockCode) => {
+                    (Triple::Snowball(d, SnowballLive::Present(job), record), ActionKind::RETRIEVE_UNLOCK_CODE) => {
                         prop_assert!(job.delivery.fingerprint().is_none(), "{} retrieves a code over an existing file", address);
                         let delivered = record.as_ref().is_some_and(|r| {
                             r.job_id == d.job_id
@@ -1035,14 +1038,14 @@ proptest! {
                         });
                         prop_assert!(!delivered, "{} retrieves a code already delivered", address);
                     }
-                    (Triple::S3(d, live, _), ActionKind::EnableObjectLock) => {
+                    (Triple::S3(d, live, _), ActionKind::ENABLE_OBJECT_LOCK) => {
                         prop_assert_eq!(d.object_lock, ObjectLockState::Enabled, "{} enables Object Lock the intent does not want", address);
                         prop_assert!(!matches!(live, S3Live::Enabled { .. }), "{} enables Object Lock that is on", address);
                     }
-                    (Triple::S3(d, ..), ActionKind::PutDefaultRetention) => {
+                    (Triple::S3(d, ..), ActionKind::PUT_DEFAULT_RETENTION) => {
                         prop_assert!(d.default_retention.is_some_and(|r| r.mode == RetentionMode::Compliance), "{} makes a default irreversible that is not COMPLIANCE", address);
                     }
-                    (Triple::Backup(d, ..), ActionKind::PutVaultLock) => {
+                    (Triple::Backup(d, ..), ActionKind::PUT_VAULT_LOCK) => {
                         prop_assert_eq!(d.mode, BackupLockMode::Compliance, "{} puts an irreversible lock the intent does not want", address);
                         prop_assert_eq!(a.permanent_after, d.changeable_for_days.and_then(PermanentAfter::days), "{} does not say when the lock becomes permanent", address);
                     }
@@ -1066,8 +1069,8 @@ proptest! {
             let mut initiated = false;
             for a in &rp.actions {
                 match a.action {
-                    ActionKind::InitiateLock => initiated = true,
-                    ActionKind::CompleteLock if !initiated => match live {
+                    ActionKind::INITIATE_LOCK => initiated = true,
+                    ActionKind::COMPLETE_LOCK if !initiated => match live {
                         GlacierLive::InProgress { policy, created, .. } => {
                             prop_assert!(policy == &d.policy, "{} completes a live lock whose policy differs", address);
                             prop_assert!(lock_id_known(record.as_ref(), policy, *created), "{} completes a lock whose id it does not know", address);
@@ -1174,11 +1177,11 @@ proptest! {
         let i = which.index(w.triples.len());
         let address = address(i, &w.triples[i]);
         let action = match &w.triples[i] {
-            Triple::Glacier(..) => ActionKind::CompleteLock,
-            Triple::Snowball(..) => ActionKind::RetrieveUnlockCode,
+            Triple::Glacier(..) => ActionKind::COMPLETE_LOCK,
+            Triple::Snowball(..) => ActionKind::RETRIEVE_UNLOCK_CODE,
             // A compliance put is irreversible with a grace period.
-            Triple::Backup(..) => ActionKind::PutVaultLock,
-            Triple::S3(..) => ActionKind::EnableObjectLock,
+            Triple::Backup(..) => ActionKind::PUT_VAULT_LOCK,
+            Triple::S3(..) => ActionKind::ENABLE_OBJECT_LOCK,
             // A Recycle Bin rule has no irreversible action.
             Triple::Rbin(..) => return Ok(()),
         };

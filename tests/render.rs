@@ -236,9 +236,9 @@ fn changes_resources() -> Vec<ResourcePlan> {
             json!({"state": "none"}),
             glacier_desired("audit-logs", "locked", Some("2h")),
             vec![
-                Action::ready(ActionKind::InitiateLock, "Start the vault lock with the configured policy."),
+                Action::ready(ActionKind::INITIATE_LOCK, "Start the vault lock with the configured policy."),
                 Action::deferred(
-                    ActionKind::CompleteLock,
+                    ActionKind::COMPLETE_LOCK,
                     None,
                     "The lock must be in progress for 2h (min_test_period) before it is completed; \
                      it has not been initiated yet.",
@@ -253,7 +253,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
                    "expires": "2026-11-22T10:00:00Z"}),
             glacier_desired("backups", "locked", Some("2h")),
             vec![Action::deferred(
-                ActionKind::CompleteLock,
+                ActionKind::COMPLETE_LOCK,
                 Some(at("2026-11-21T12:00:00Z")),
                 "The lock has been in progress since 2026-11-21T10:00:00Z; min_test_period is 2h.",
             )],
@@ -267,8 +267,8 @@ fn changes_resources() -> Vec<ResourcePlan> {
                        "expires": "2026-11-22T08:00:00Z"}),
                 glacier_desired("staging.audit_v2", "in_progress", None),
                 vec![
-                    Action::ready(ActionKind::AbortLock, "The lock in progress has a different policy."),
-                    Action::ready(ActionKind::InitiateLock, "Start the lock again with the configured policy."),
+                    Action::ready(ActionKind::ABORT_LOCK, "The lock in progress has a different policy."),
+                    Action::ready(ActionKind::INITIATE_LOCK, "Start the lock again with the configured policy."),
                 ],
                 &[],
             ),
@@ -281,7 +281,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
                    "unlock_delay_days": null, "lock_end_time": null, "resource_tags": 0,
                    "exclude_resource_tags": 0}),
             json!({"rule_id": "a1B2c3D4e5F", "state": "locked", "unlock_delay_days": 7}),
-            vec![Action::ready(ActionKind::LockRule, "Lock the rule with a 7-day unlock delay.")],
+            vec![Action::ready(ActionKind::LOCK_RULE, "Lock the rule with a 7-day unlock delay.")],
             &[],
         ),
         resource(
@@ -292,7 +292,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
                    "exclude_resource_tags": 0}),
             json!({"rule_id": "Q7w8E9r0T1y", "state": "unlocked", "unlock_delay_days": null}),
             vec![Action::ready(
-                ActionKind::UnlockRule,
+                ActionKind::UNLOCK_RULE,
                 "Unlock the rule; it stays locked for its 30-day unlock delay.",
             )],
             &[],
@@ -316,7 +316,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
                    "deliver_to": "/srv/secrets/site|a `ops` <b>bold</b>.code",
                    "manifest_path": "/srv/manifests/site-a.bin"}),
             vec![Action::ready(
-                ActionKind::RetrieveUnlockCode,
+                ActionKind::RETRIEVE_UNLOCK_CODE,
                 "Write the unlock code to /srv/secrets/site|a `ops` <b>bold</b>.code (mode 0600).",
             )],
             &["Pipes | and `backticks` and <script>alert(1)</script> in a message\nover two lines."],
@@ -329,7 +329,7 @@ fn changes_resources() -> Vec<ResourcePlan> {
             json!({"job_id": "JID99999999-e89b-12d3-a456-426655440000", "deliver_to": "/srv/secrets/site-b.code",
                    "manifest_path": null}),
             vec![Action::deferred(
-                ActionKind::RetrieveUnlockCode,
+                ActionKind::RETRIEVE_UNLOCK_CODE,
                 None,
                 "The job is InTransitToCustomer; the code can be retrieved once it is WithCustomer.",
             )],
@@ -478,10 +478,10 @@ fn new_lock_plan() -> Plan {
                "state": "locked", "min_test_period": null}),
         vec![
             Action::ready(
-                ActionKind::InitiateLock,
+                ActionKind::INITIATE_LOCK,
                 "Start the vault lock with the configured policy.",
             ),
-            Action::ready(ActionKind::CompleteLock, "Make the lock policy permanent."),
+            Action::ready(ActionKind::COMPLETE_LOCK, "Make the lock policy permanent."),
         ],
         &[],
     )])

@@ -304,17 +304,17 @@ mod tests {
             resource(
                 "glacier_vault_lock.audit",
                 vec![
-                    Action::ready(ActionKind::InitiateLock, "r"),
-                    Action::ready(ActionKind::CompleteLock, "r"),
+                    Action::ready(ActionKind::INITIATE_LOCK, "r"),
+                    Action::ready(ActionKind::COMPLETE_LOCK, "r"),
                 ],
             ),
             resource(
                 "glacier_vault_lock.later",
-                vec![Action::deferred(ActionKind::CompleteLock, None, "waits")],
+                vec![Action::deferred(ActionKind::COMPLETE_LOCK, None, "waits")],
             ),
             resource(
                 "rbin_rule_lock.ebs",
-                vec![Action::ready(ActionKind::LockRule, "r")],
+                vec![Action::ready(ActionKind::LOCK_RULE, "r")],
             ),
         ])
     }
@@ -322,7 +322,7 @@ mod tests {
     fn reversible_only() -> Plan {
         plan(vec![resource(
             "glacier_vault_lock.staging",
-            vec![Action::ready(ActionKind::InitiateLock, "r")],
+            vec![Action::ready(ActionKind::INITIATE_LOCK, "r")],
         )])
     }
 
@@ -374,8 +374,8 @@ mod tests {
         let plan = plan(vec![resource(
             "glacier_vault_lock.audit",
             vec![
-                Action::ready(ActionKind::LockRule, "r"),
-                Action::ready(ActionKind::CompleteLock, "r")
+                Action::ready(ActionKind::LOCK_RULE, "r"),
+                Action::ready(ActionKind::COMPLETE_LOCK, "r")
                     .permanent_after(crate::plan::PermanentAfter::days(3).unwrap()),
             ],
         )]);
@@ -540,14 +540,14 @@ mod tests {
         let deferred = plan(vec![resource(
             "glacier_vault_lock.audit",
             vec![
-                Action::ready(ActionKind::InitiateLock, "r"),
-                Action::deferred(ActionKind::CompleteLock, None, "waits"),
+                Action::ready(ActionKind::INITIATE_LOCK, "r"),
+                Action::deferred(ActionKind::COMPLETE_LOCK, None, "waits"),
             ],
         )]);
         assert_eq!(auto().confirm(&deferred), Ok(()));
         let retrieve = plan(vec![resource(
             "snowball_unlock_code.site_a",
-            vec![Action::ready(ActionKind::RetrieveUnlockCode, "r")],
+            vec![Action::ready(ActionKind::RETRIEVE_UNLOCK_CODE, "r")],
         )]);
         assert!(
             matches!(auto().confirm(&retrieve), Err(Refusal::NotAllReversible { ref what, .. }) if what == "irreversible")
@@ -560,11 +560,11 @@ mod tests {
         plan(vec![
             resource(
                 "backup_vault_lock.prod",
-                vec![Action::ready(ActionKind::DeleteVaultLock, "r").lowering_protection(true)],
+                vec![Action::ready(ActionKind::DELETE_VAULT_LOCK, "r").lowering_protection(true)],
             ),
             resource(
                 "glacier_vault_lock.staging",
-                vec![Action::ready(ActionKind::InitiateLock, "r")],
+                vec![Action::ready(ActionKind::INITIATE_LOCK, "r")],
             ),
         ])
     }
@@ -598,8 +598,10 @@ mod tests {
         // A deferred lowering action does not run now.
         let deferred = plan(vec![resource(
             "backup_vault_lock.prod",
-            vec![Action::deferred(ActionKind::DeleteVaultLock, None, "waits")
-                .lowering_protection(true)],
+            vec![
+                Action::deferred(ActionKind::DELETE_VAULT_LOCK, None, "waits")
+                    .lowering_protection(true),
+            ],
         )]);
         assert_eq!(auto.confirm(&deferred), Ok(()));
         // The digest approves it.

@@ -558,8 +558,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = journal_in(&dir);
         assert_eq!(journal.read_all().unwrap(), JournalContents::default());
-        let intent = record("audit", ActionKind::InitiateLock, Phase::Intent);
-        let done = record("audit", ActionKind::InitiateLock, Phase::Done);
+        let intent = record("audit", ActionKind::INITIATE_LOCK, Phase::Intent);
+        let done = record("audit", ActionKind::INITIATE_LOCK, Phase::Done);
         journal.append(&intent).unwrap();
         journal.append(&done).unwrap();
         assert_eq!(
@@ -589,11 +589,11 @@ mod tests {
     fn a_torn_last_line_is_reported_not_fatal_and_the_next_append_starts_a_new_line() {
         let dir = tempfile::tempdir().unwrap();
         let journal = journal_in(&dir);
-        let intent = record("audit", ActionKind::CompleteLock, Phase::Intent);
+        let intent = record("audit", ActionKind::COMPLETE_LOCK, Phase::Intent);
         journal.append(&intent).unwrap();
         // A crash halfway through writing the `done` record.
-        let done =
-            serde_json::to_string(&record("audit", ActionKind::CompleteLock, Phase::Done)).unwrap();
+        let done = serde_json::to_string(&record("audit", ActionKind::COMPLETE_LOCK, Phase::Done))
+            .unwrap();
         let mut file = OpenOptions::new()
             .append(true)
             .open(journal.path())
@@ -610,7 +610,7 @@ mod tests {
 
         // A new run appends: the torn line is closed off, the new record is intact.
         let reopened = journal_in(&dir);
-        let recovered = record("audit", ActionKind::CompleteLock, Phase::Recovered);
+        let recovered = record("audit", ActionKind::COMPLETE_LOCK, Phase::Recovered);
         reopened.append(&recovered).unwrap();
         let contents = reopened.read_all().unwrap();
         assert_eq!(contents.records, vec![intent, recovered]);
@@ -624,12 +624,12 @@ mod tests {
     fn unsettled_intents_are_those_without_a_later_outcome() {
         let contents = JournalContents {
             records: vec![
-                record("a", ActionKind::InitiateLock, Phase::Intent),
-                record("a", ActionKind::InitiateLock, Phase::Done),
-                record("a", ActionKind::CompleteLock, Phase::Intent),
-                record("b", ActionKind::AbortLock, Phase::Intent),
-                record("b", ActionKind::AbortLock, Phase::Failed),
-                record("b", ActionKind::AbortLock, Phase::Intent),
+                record("a", ActionKind::INITIATE_LOCK, Phase::Intent),
+                record("a", ActionKind::INITIATE_LOCK, Phase::Done),
+                record("a", ActionKind::COMPLETE_LOCK, Phase::Intent),
+                record("b", ActionKind::ABORT_LOCK, Phase::Intent),
+                record("b", ActionKind::ABORT_LOCK, Phase::Failed),
+                record("b", ActionKind::ABORT_LOCK, Phase::Intent),
             ],
             damaged: vec![],
             sources: None,
@@ -653,7 +653,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = journal_in(&dir);
         let a =
-            serde_json::to_string(&record("a", ActionKind::InitiateLock, Phase::Intent)).unwrap();
+            serde_json::to_string(&record("a", ActionKind::INITIATE_LOCK, Phase::Intent)).unwrap();
         fs::write(journal.path(), format!("{a}\n{{\"ts\": 1}}\n\n{a}\n")).unwrap();
         let contents = journal.read_all().unwrap();
         assert_eq!(contents.records.len(), 2);
@@ -670,7 +670,7 @@ mod tests {
         fs::write(&target, b"").unwrap();
         std::os::unix::fs::symlink(&target, journal.path()).unwrap();
         let err = journal
-            .append(&record("a", ActionKind::InitiateLock, Phase::Intent))
+            .append(&record("a", ActionKind::INITIATE_LOCK, Phase::Intent))
             .unwrap_err();
         assert!(matches!(err, JournalError::Symlink { .. }), "{err}");
         assert!(matches!(
@@ -693,7 +693,7 @@ mod tests {
         );
         journal.append(&import).unwrap();
         journal
-            .append(&record("a", ActionKind::LockRule, Phase::Intent))
+            .append(&record("a", ActionKind::LOCK_RULE, Phase::Intent))
             .unwrap();
         let text = fs::read_to_string(journal.path()).unwrap();
         assert!(
@@ -706,7 +706,7 @@ mod tests {
         let contents = journal.read_all().unwrap();
         assert!(contents.damaged.is_empty(), "{:?}", contents.damaged);
         assert_eq!(contents.records[0], import);
-        assert!(contents.records[1].action == ActionKind::LockRule);
+        assert!(contents.records[1].action == ActionKind::LOCK_RULE);
         assert!(serde_json::from_str::<JournalAction>(r#""import_all""#).is_err());
     }
 
@@ -721,7 +721,7 @@ mod tests {
                     for _ in 0..25 {
                         let name = format!("r{t}");
                         journal
-                            .append(&record(&name, ActionKind::LockRule, Phase::Intent))
+                            .append(&record(&name, ActionKind::LOCK_RULE, Phase::Intent))
                             .unwrap();
                     }
                 })

@@ -31,9 +31,7 @@ use crate::config::error::{Diagnostic, Source};
 use crate::config::load::section;
 use crate::config::validate::{Checker, Declared, PolicyFile};
 use crate::config::yaml::Node;
-use crate::plan::{
-    Action, ActionKind, Attempt, Message, Outcome, Recovery, ResourcePlan, Reversibility,
-};
+use crate::plan::{Action, Attempt, Message, Outcome, Recovery, ResourcePlan, Reversibility};
 use crate::vocabulary::Target;
 use crate::vocabulary::{Address, Kind};
 
@@ -42,6 +40,52 @@ use glacier::{GlacierDesired, GlacierRecord};
 use rbin::{RbinDesired, RbinRecord};
 use s3::{S3Desired, S3Record};
 use snowball::{SnowballDesired, SnowballRecord};
+
+/// Declares a kind's action enum: for each action its variant, its name in plans and journals,
+/// the least class a plan may give it, and the [`ActionKind`] constant that wraps it (e.g.
+/// `ActionKind::COMPLETE_LOCK`), so engine and kind code name an action the same way.
+macro_rules! kind_actions {
+    ($(#[$doc:meta])* $enum:ident in $wrap:ident {
+        $( $(#[$vdoc:meta])* $variant:ident = $name:literal, $class:ident, $konst:ident; )+
+    }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $enum {
+            $( $(#[$vdoc])* $variant, )+
+        }
+
+        impl $enum {
+            /// Every action of the kind.
+            pub const ALL: &'static [$enum] = &[$($enum::$variant),+];
+
+            /// Its name in plans and journals.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $name,)+
+                }
+            }
+
+            /// The least class a plan may give it.
+            pub fn reversibility(self) -> crate::plan::Reversibility {
+                match self {
+                    $($enum::$variant => crate::plan::Reversibility::$class,)+
+                }
+            }
+        }
+
+        impl From<$enum> for crate::kinds::ActionKind {
+            fn from(action: $enum) -> Self {
+                crate::kinds::ActionKind::$wrap(action)
+            }
+        }
+
+        impl crate::kinds::ActionKind {
+            $( pub const $konst: crate::kinds::ActionKind =
+                crate::kinds::ActionKind::$wrap($enum::$variant); )+
+        }
+    };
+}
+pub(crate) use kind_actions;
 
 pub mod backup;
 pub mod glacier;
@@ -60,6 +104,8 @@ pub trait LockKind {
     /// Every action a plan for this kind may hold. The class each has in a plan is decided
     /// per resource by [`LockKind::decide`]; [`ActionKind::reversibility`] is only its floor.
     const ACTIONS: &'static [ActionKind];
+    /// The kind's action enum (declared with `kind_actions!`), which [`ActionKind`] wraps.
+    type Action: Copy + Into<ActionKind>;
     /// What one resource of the kind is called in AWS's words ("vault", "bucket").
     const NOUN: &'static str;
     /// The most requests one [`LockKind::read`] makes one after another: refresh starts the
@@ -126,7 +172,7 @@ pub trait LockKind {
     /// each mutating call, the result in the state file, then `done` or `failed` (DESIGN.md
     /// section 5). Must be idempotent: apply again converges.
     fn step(
-        action: ActionKind,
+        action: Self::Action,
         desired: &Self::Desired,
         step: &Step<'_, '_>,
         clients: &ProviderClients,
@@ -501,14 +547,23 @@ impl Desired {
         step: &Step<'_, '_>,
         clients: &ProviderClients,
     ) -> Result<String, StepError> {
-        match self {
-            Desired::GlacierVaultLock(d) => glacier::Glacier::step(action, d, step, clients).await,
-            Desired::RbinRuleLock(d) => rbin::Rbin::step(action, d, step, clients).await,
-            Desired::SnowballUnlockCode(d) => {
-                snowball::Snowball::step(action, d, step, clients).await
+        match (self, action) {
+            (Desired::GlacierVaultLock(d), ActionKind::GlacierVaultLock(a)) => {
+                glacier::Glacier::step(a, d, step, clients).await
             }
-            Desired::BackupVaultLock(d) => backup::Backup::step(action, d, step, clients).await,
-            Desired::S3ObjectLock(d) => s3::S3::step(action, d, step, clients).await,
+            (Desired::RbinRuleLock(d), ActionKind::RbinRuleLock(a)) => {
+                rbin::Rbin::step(a, d, step, clients).await
+            }
+            (Desired::SnowballUnlockCode(d), ActionKind::SnowballUnlockCode(a)) => {
+                snowball::Snowball::step(a, d, step, clients).await
+            }
+            (Desired::BackupVaultLock(d), ActionKind::BackupVaultLock(a)) => {
+                backup::Backup::step(a, d, step, clients).await
+            }
+            (Desired::S3ObjectLock(d), ActionKind::S3ObjectLock(a)) => {
+                s3::S3::step(a, d, step, clients).await
+            }
+            _ => Err(not_an_action_of(step.address(), action)),
         }
     }
 }
@@ -878,6 +933,98 @@ fn not_an_action_of(address: &Address, action: ActionKind) -> StepError {
     ))
 }
 
+/// One API transition: one of a kind's actions (its `kind_actions!` enum), wrapped. Plans,
+/// journals and the state name it by its name alone (`complete_lock`): names are unique across
+/// kinds (a test checks), so the name says the kind too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    BackupVaultLock(backup::BackupAction),
+    GlacierVaultLock(glacier::GlacierAction),
+    RbinRuleLock(rbin::RbinAction),
+    S3ObjectLock(s3::S3Action),
+    SnowballUnlockCode(snowball::SnowballAction),
+}
+
+impl ActionKind {
+    /// The kind whose action it is.
+    pub fn kind(self) -> Kind {
+        match self {
+            ActionKind::BackupVaultLock(_) => Kind::BackupVaultLock,
+            ActionKind::GlacierVaultLock(_) => Kind::GlacierVaultLock,
+            ActionKind::RbinRuleLock(_) => Kind::RbinRuleLock,
+            ActionKind::S3ObjectLock(_) => Kind::S3ObjectLock,
+            ActionKind::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
+        }
+    }
+
+    /// Its name in plans and journals, e.g. `complete_lock`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::BackupVaultLock(a) => a.as_str(),
+            ActionKind::GlacierVaultLock(a) => a.as_str(),
+            ActionKind::RbinRuleLock(a) => a.as_str(),
+            ActionKind::S3ObjectLock(a) => a.as_str(),
+            ActionKind::SnowballUnlockCode(a) => a.as_str(),
+        }
+    }
+
+    /// How far the action can be undone at the least: a kind may raise the class for a
+    /// resource ([`LockKind::decide`]), never lower it.
+    pub fn reversibility(self) -> Reversibility {
+        match self {
+            ActionKind::BackupVaultLock(a) => a.reversibility(),
+            ActionKind::GlacierVaultLock(a) => a.reversibility(),
+            ActionKind::RbinRuleLock(a) => a.reversibility(),
+            ActionKind::S3ObjectLock(a) => a.reversibility(),
+            ActionKind::SnowballUnlockCode(a) => a.reversibility(),
+        }
+    }
+
+    /// Every kind's actions, kind by kind.
+    pub fn all() -> impl Iterator<Item = ActionKind> {
+        Kind::ALL
+            .into_iter()
+            .flat_map(|k| k.actions().iter().copied())
+    }
+}
+
+impl std::str::FromStr for ActionKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ActionKind::all()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown action `{s}`"))
+    }
+}
+
+impl Serialize for ActionKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ActionKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for ActionKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ActionKind".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = ActionKind::all().map(ActionKind::as_str).collect();
+        schemars::json_schema!({
+            "description": "One API transition: the name of one of a kind's actions.",
+            "type": "string",
+            "enum": names
+        })
+    }
+}
+
 /// What a kind's transition table decided for one resource. Pure data; the planner wraps it
 /// into a [`ResourcePlan`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1206,7 +1353,7 @@ pub(crate) mod sample {
     pub fn resource_plan(name: &str, live_state: &str, outcome: Outcome) -> ResourcePlan {
         let actions = if outcome == Outcome::Change {
             vec![Action::ready(
-                ActionKind::CompleteLock,
+                ActionKind::COMPLETE_LOCK,
                 "the policy has been tested",
             )]
         } else {
@@ -1227,5 +1374,42 @@ pub(crate) mod sample {
             policy_diff: None,
             recovery: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_belongs_to_its_kind_and_its_name_says_which() {
+        let mut names = std::collections::BTreeSet::new();
+        for kind in Kind::ALL {
+            assert!(!kind.actions().is_empty(), "{kind} has no action");
+            for &action in kind.actions() {
+                assert_eq!(action.kind(), kind, "{}", action.as_str());
+                assert!(
+                    names.insert(action.as_str()),
+                    "{} is named twice",
+                    action.as_str()
+                );
+                assert_eq!(action.as_str().parse::<ActionKind>(), Ok(action));
+                let json = serde_json::to_value(action).unwrap();
+                assert_eq!(json, serde_json::Value::String(action.as_str().into()));
+                assert_eq!(serde_json::from_value::<ActionKind>(json).unwrap(), action);
+            }
+        }
+        assert_eq!(names.len(), ActionKind::all().count());
+        assert!("initiate".parse::<ActionKind>().is_err());
+        // Each kind's ACTIONS lists every action of its enum.
+        let every = [
+            backup::BackupAction::ALL.len(),
+            glacier::GlacierAction::ALL.len(),
+            rbin::RbinAction::ALL.len(),
+            s3::S3Action::ALL.len(),
+            snowball::SnowballAction::ALL.len(),
+        ];
+        let listed: Vec<usize> = Kind::ALL.iter().map(|k| k.actions().len()).collect();
+        assert_eq!(listed, every);
     }
 }

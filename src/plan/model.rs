@@ -7,68 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::digest;
+pub use crate::kinds::ActionKind;
 use crate::vocabulary::{Address, Kind};
 pub use crate::vocabulary::{Target, AWS_ENDPOINT};
 
 /// Version of the plan JSON format (DESIGN.md section 6).
 pub const PLAN_FORMAT_VERSION: &str = "3";
-
-/// One API transition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    InitiateLock,
-    CompleteLock,
-    AbortLock,
-    LockRule,
-    UnlockRule,
-    RetrieveUnlockCode,
-    /// Links a code kept in a temp file into `deliver_to`: local, no AWS call.
-    CompleteDelivery,
-    EnableVersioning,
-    EnableObjectLock,
-    PutDefaultRetention,
-    RemoveDefaultRetention,
-    PutVaultLock,
-    DeleteVaultLock,
-}
-
-impl ActionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionKind::InitiateLock => "initiate_lock",
-            ActionKind::CompleteLock => "complete_lock",
-            ActionKind::AbortLock => "abort_lock",
-            ActionKind::LockRule => "lock_rule",
-            ActionKind::UnlockRule => "unlock_rule",
-            ActionKind::RetrieveUnlockCode => "retrieve_unlock_code",
-            ActionKind::CompleteDelivery => "complete_delivery",
-            ActionKind::EnableVersioning => "enable_versioning",
-            ActionKind::EnableObjectLock => "enable_object_lock",
-            ActionKind::PutDefaultRetention => "put_default_retention",
-            ActionKind::RemoveDefaultRetention => "remove_default_retention",
-            ActionKind::PutVaultLock => "put_vault_lock",
-            ActionKind::DeleteVaultLock => "delete_vault_lock",
-        }
-    }
-
-    /// How far the action can be undone. Fixed per action: the plan never decides it.
-    pub fn reversibility(self) -> Reversibility {
-        match self {
-            ActionKind::InitiateLock
-            | ActionKind::AbortLock
-            | ActionKind::EnableVersioning
-            | ActionKind::PutDefaultRetention
-            | ActionKind::RemoveDefaultRetention
-            | ActionKind::CompleteDelivery => Reversibility::Reversible,
-            ActionKind::PutVaultLock | ActionKind::DeleteVaultLock => Reversibility::Reversible,
-            ActionKind::LockRule | ActionKind::UnlockRule => Reversibility::Delayed,
-            ActionKind::CompleteLock
-            | ActionKind::RetrieveUnlockCode
-            | ActionKind::EnableObjectLock => Reversibility::Irreversible,
-        }
-    }
-}
 
 /// How far an action can be undone (DESIGN.md section 1). Ordered from least to most severe.
 #[derive(
@@ -950,7 +894,7 @@ mod tests {
                     "snowball_unlock_code.z",
                     Outcome::Blocked,
                     vec![action(
-                        ActionKind::RetrieveUnlockCode,
+                        ActionKind::RETRIEVE_UNLOCK_CODE,
                         Some("2026-11-24T10:00:00Z"),
                     )],
                 ),
@@ -958,8 +902,8 @@ mod tests {
                     "glacier_vault_lock.a",
                     Outcome::Change,
                     vec![
-                        action(ActionKind::InitiateLock, None),
-                        action(ActionKind::CompleteLock, Some("2026-11-23T12:00:00Z")),
+                        action(ActionKind::INITIATE_LOCK, None),
+                        action(ActionKind::COMPLETE_LOCK, Some("2026-11-23T12:00:00Z")),
                     ],
                 ),
                 resource("rbin_rule_lock.r", Outcome::Noop, vec![]),

@@ -495,7 +495,7 @@ mod tests {
             live: json!({ "state": hostile("live") }),
             desired: json!({ "state": hostile("desired") }),
             recorded: json!({ "state": "none" }),
-            actions: vec![Action::ready(ActionKind::CompleteLock, hostile("reason"))],
+            actions: vec![Action::ready(ActionKind::COMPLETE_LOCK, hostile("reason"))],
             messages: vec![],
             policy_diff: Some(format!(
                 "--- live policy\n+++ desired policy\n-{}\n+{}\n {}",

@@ -230,13 +230,13 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
     }
     // Removing a lock allows whatever it refused: it always lowers protection.
     let delete = || {
-        Action::ready(ActionKind::DeleteVaultLock, "remove the vault lock")
+        Action::ready(ActionKind::DELETE_VAULT_LOCK, "remove the vault lock")
             .lowering_protection(true)
     };
     // Each put is judged against the lock it replaces: the live one, or none after a delete.
     let governance_put = |why: &str, before: &Lock| {
         Action::ready(
-            ActionKind::PutVaultLock,
+            ActionKind::PUT_VAULT_LOCK,
             format!("{why}: governance mode ({want})"),
         )
         .with_reversibility(Reversibility::Reversible)
@@ -246,7 +246,7 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
         let n = desired.changeable_for_days.unwrap_or_default();
         let lock_date = now + SignedDuration::from_hours(24 * i64::from(n));
         let put = Action::ready(
-            ActionKind::PutVaultLock,
+            ActionKind::PUT_VAULT_LOCK,
             format!(
                 "{why}: compliance mode ({want}); it can be changed or removed for {n} days, and is immutable from {lock_date} on unless removed before"
             ),
@@ -288,7 +288,7 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
             // A put without ChangeableForDays keeps the lock date: the grace would still end.
             d.actions.push(
                 Action::ready(
-                    ActionKind::DeleteVaultLock,
+                    ActionKind::DELETE_VAULT_LOCK,
                     format!("remove the compliance lock before its lock date {lock_date} (a put without ChangeableForDays would not end its grace period)"),
                 )
                 .lowering_protection(true),
@@ -391,10 +391,21 @@ pub(crate) fn retention_widens(had: Retention, want: Retention) -> bool {
 /// `backup_vault_lock`: an AWS Backup Vault Lock.
 pub struct Backup;
 
+crate::kinds::kind_actions! {
+    /// AWS Backup's actions on a vault's lock. The name of each is what plans and journals say; the class is the least the
+    /// plan may give it (`decide` may raise it for a resource).
+    BackupAction in BackupVaultLock {
+        PutVaultLock = "put_vault_lock", Reversible, PUT_VAULT_LOCK;
+        DeleteVaultLock = "delete_vault_lock", Reversible, DELETE_VAULT_LOCK;
+    }
+}
+
 impl super::LockKind for Backup {
     const KIND: super::Kind = super::Kind::BackupVaultLock;
     const SERVICE: &'static str = "backup";
-    const ACTIONS: &'static [ActionKind] = &[ActionKind::PutVaultLock, ActionKind::DeleteVaultLock];
+    type Action = BackupAction;
+    const ACTIONS: &'static [ActionKind] =
+        &[ActionKind::PUT_VAULT_LOCK, ActionKind::DELETE_VAULT_LOCK];
     const LISTED: crate::words::Counted = crate::words::Counted {
         one: "backup vault",
         many: "backup vaults",
@@ -446,17 +457,16 @@ impl super::LockKind for Backup {
     }
 
     async fn step(
-        action: ActionKind,
+        action: BackupAction,
         desired: &BackupDesired,
         step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
     ) -> Result<String, crate::apply::step::StepError> {
         match action {
-            ActionKind::PutVaultLock => self::step::put_vault_lock(step, desired, clients).await,
-            ActionKind::DeleteVaultLock => {
+            BackupAction::PutVaultLock => self::step::put_vault_lock(step, desired, clients).await,
+            BackupAction::DeleteVaultLock => {
                 self::step::delete_vault_lock(step, desired, clients).await
             }
-            other => Err(super::not_an_action_of(step.address(), other)),
         }
     }
 }

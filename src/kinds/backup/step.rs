@@ -28,7 +28,7 @@ pub(crate) async fn put_vault_lock(
     d: &BackupDesired,
     c: &ProviderClients,
 ) -> Result<String, StepError> {
-    let action = ActionKind::PutVaultLock;
+    let action = ActionKind::PUT_VAULT_LOCK;
     // The config check gives every lock a minimum, and put_vault_lock is planned only for
     // a lock. A type would tie the two only if the plan's action carried its retention:
     // a plan's actions are names (`ActionKind`), read back from a saved plan.
@@ -155,7 +155,7 @@ pub(crate) async fn delete_vault_lock(
     d: &BackupDesired,
     c: &ProviderClients,
 ) -> Result<String, StepError> {
-    let action = ActionKind::DeleteVaultLock;
+    let action = ActionKind::DELETE_VAULT_LOCK;
     step.journal(action, Phase::Intent, json!({"vault": d.vault}))
         .await?;
     let result = c.backup.delete_lock(&d.vault).await;

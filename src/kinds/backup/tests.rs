@@ -109,8 +109,8 @@ type Cell = (
     Vec<(ActionKind, Reversibility, Option<u32>)>,
 );
 
-const PUT: ActionKind = ActionKind::PutVaultLock;
-const DELETE: ActionKind = ActionKind::DeleteVaultLock;
+const PUT: ActionKind = ActionKind::PUT_VAULT_LOCK;
+const DELETE: ActionKind = ActionKind::DELETE_VAULT_LOCK;
 const R: Reversibility = Reversibility::Reversible;
 const I: Reversibility = Reversibility::Irreversible;
 

@@ -90,11 +90,11 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
 /// thing in governance mode and another in compliance mode.
 pub(crate) fn consequence(action: ActionKind, class: Reversibility) -> Option<&'static str> {
     Some(match action {
-        ActionKind::PutVaultLock if class == Reversibility::Irreversible => {
+        ActionKind::PUT_VAULT_LOCK if class == Reversibility::Irreversible => {
             "a compliance lock can be changed or removed only until its lock date, never after"
         }
-        ActionKind::PutVaultLock => "a governance lock can be changed or removed at any time",
-        ActionKind::DeleteVaultLock => "the lock can be put again",
+        ActionKind::PUT_VAULT_LOCK => "a governance lock can be changed or removed at any time",
+        ActionKind::DELETE_VAULT_LOCK => "the lock can be put again",
         _ => return None,
     })
 }

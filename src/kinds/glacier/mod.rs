@@ -81,7 +81,7 @@ pub fn lock_id_in_journal(
 ) -> Option<GlacierRecord> {
     let digest = policy.digest();
     attempts.iter().rev().find_map(|a| {
-        let matches = a.action == ActionKind::InitiateLock
+        let matches = a.action == ActionKind::INITIATE_LOCK
             && a.effect == Effect::Done
             && a.detail_str("policy_digest") == Some(digest.as_str())
             && a.detail_str("created")
@@ -137,7 +137,7 @@ pub fn decide(
                         let completed_at = attempts
                             .iter()
                             .rev()
-                            .find(|a| a.action == ActionKind::CompleteLock)
+                            .find(|a| a.action == ActionKind::COMPLETE_LOCK)
                             .map(|a| a.at)
                             .unwrap_or(now);
                         let mut done = r.clone();
@@ -169,11 +169,11 @@ pub fn decide(
         GlacierLive::NoLock => match desired.state {
             VaultLockState::Unlocked => {}
             VaultLockState::InProgress => {
-                d.actions.push(Action::ready(ActionKind::InitiateLock, "start the lock with the desired policy (it expires after 24 h unless completed)"));
+                d.actions.push(Action::ready(ActionKind::INITIATE_LOCK, "start the lock with the desired policy (it expires after 24 h unless completed)"));
             }
             VaultLockState::Locked => {
                 d.actions.push(Action::ready(
-                    ActionKind::InitiateLock,
+                    ActionKind::INITIATE_LOCK,
                     "start the lock with the desired policy",
                 ));
                 d.actions.push(complete_after_initiation(desired));
@@ -213,7 +213,7 @@ pub fn decide(
                 VaultLockState::InProgress => {
                     d.actions.push(abort(restart_reason));
                     d.actions.push(Action::ready(
-                        ActionKind::InitiateLock,
+                        ActionKind::INITIATE_LOCK,
                         "start the lock again with the desired policy",
                     ));
                 }
@@ -223,7 +223,7 @@ pub fn decide(
                         Some(t) if t > now => {
                             d.valid_until(t);
                             d.actions.push(Action::deferred(
-                                ActionKind::CompleteLock,
+                                ActionKind::COMPLETE_LOCK,
                                 Some(t),
                                 format!(
                                     "min_test_period: the lock must stay InProgress until {t} before it is completed"
@@ -239,7 +239,7 @@ pub fn decide(
                         }
                         _ => {
                             d.actions.push(Action::ready(
-                                ActionKind::CompleteLock,
+                                ActionKind::COMPLETE_LOCK,
                                 "make the tested lock policy permanent",
                             ));
                             warn_expiry(&mut d, *expires, now);
@@ -249,7 +249,7 @@ pub fn decide(
                 VaultLockState::Locked => {
                     d.actions.push(abort(restart_reason));
                     d.actions.push(Action::ready(
-                        ActionKind::InitiateLock,
+                        ActionKind::INITIATE_LOCK,
                         "start the lock again with the desired policy",
                     ));
                     d.actions.push(complete_after_initiation(desired));
@@ -265,7 +265,7 @@ pub fn decide(
 /// follows it. The initiation after it starts from no lock, and `complete_lock` only makes a
 /// policy already in force permanent: neither lowers protection.
 fn abort(reason: &str) -> Action {
-    Action::ready(ActionKind::AbortLock, reason).lowering_protection(true)
+    Action::ready(ActionKind::ABORT_LOCK, reason).lowering_protection(true)
 }
 
 /// The `complete_lock` that follows an initiation in the same plan: ready at once without a
@@ -275,14 +275,14 @@ fn abort(reason: &str) -> Action {
 fn complete_after_initiation(desired: &GlacierDesired) -> Action {
     match desired.min_test_period {
         Some(p) if !p.is_zero() => Action::deferred(
-            ActionKind::CompleteLock,
+            ActionKind::COMPLETE_LOCK,
             None,
             format!(
                 "min_test_period: complete only after the new lock has been InProgress for {}; run apply again then",
                 crate::config::format_duration(p)
             ),
         ),
-        _ => Action::ready(ActionKind::CompleteLock, "make the lock policy permanent"),
+        _ => Action::ready(ActionKind::COMPLETE_LOCK, "make the lock policy permanent"),
     }
 }
 
@@ -318,15 +318,25 @@ pub fn policy_diff(live: &Policy, desired: &Policy) -> String {
 /// `glacier_vault_lock`: a Glacier vault lock.
 pub struct Glacier;
 
+crate::kinds::kind_actions! {
+    /// Glacier's actions on a vault lock. The name of each is what plans and journals say; the class is the least the
+    /// plan may give it (`decide` may raise it for a resource).
+    GlacierAction in GlacierVaultLock {
+        InitiateLock = "initiate_lock", Reversible, INITIATE_LOCK;
+        CompleteLock = "complete_lock", Irreversible, COMPLETE_LOCK;
+        AbortLock = "abort_lock", Reversible, ABORT_LOCK;
+    }
+}
+
 impl super::LockKind for Glacier {
     const KIND: super::Kind = super::Kind::GlacierVaultLock;
     const SERVICE: &'static str = "glacier";
+    type Action = GlacierAction;
     const ACTIONS: &'static [ActionKind] = &[
-        ActionKind::InitiateLock,
-        ActionKind::CompleteLock,
-        ActionKind::AbortLock,
+        ActionKind::INITIATE_LOCK,
+        ActionKind::COMPLETE_LOCK,
+        ActionKind::ABORT_LOCK,
     ];
-    // Its discovery reports no resource type.
     const LISTED: crate::words::Counted = crate::words::Counted {
         one: "vault",
         many: "vaults",
@@ -387,22 +397,21 @@ impl super::LockKind for Glacier {
     }
 
     async fn step(
-        action: ActionKind,
+        action: GlacierAction,
         desired: &GlacierDesired,
         step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
     ) -> Result<String, crate::apply::step::StepError> {
         match action {
-            ActionKind::InitiateLock => {
+            GlacierAction::InitiateLock => {
                 self::step::initiate(step, desired, clients.glacier.as_ref(), true).await
             }
-            ActionKind::CompleteLock => {
+            GlacierAction::CompleteLock => {
                 self::step::complete(step, desired, clients.glacier.as_ref()).await
             }
-            ActionKind::AbortLock => {
+            GlacierAction::AbortLock => {
                 self::step::abort(step, desired, clients.glacier.as_ref()).await
             }
-            other => Err(super::not_an_action_of(step.address(), other)),
         }
     }
 }

@@ -16,7 +16,7 @@ pub(crate) async fn initiate(
     g: &dyn GlacierApi,
     may_recover: bool,
 ) -> Result<String, StepError> {
-    let action = ActionKind::InitiateLock;
+    let action = ActionKind::INITIATE_LOCK;
     let policy_digest = d.policy.digest();
     let sent = step
         .once_per_intent(
@@ -134,7 +134,7 @@ pub(crate) async fn complete(
     d: &GlacierDesired,
     g: &dyn GlacierApi,
 ) -> Result<String, StepError> {
-    let action = ActionKind::CompleteLock;
+    let action = ActionKind::COMPLETE_LOCK;
     let record = step.recorded();
     let record = record.as_ref().and_then(Record::glacier).cloned();
     let Some(record) = record.filter(|r| r.policy_digest == d.policy.digest()) else {
@@ -196,7 +196,7 @@ pub(crate) async fn abort(
     d: &GlacierDesired,
     g: &dyn GlacierApi,
 ) -> Result<String, StepError> {
-    let action = ActionKind::AbortLock;
+    let action = ActionKind::ABORT_LOCK;
     step.journal(action, Phase::Intent, json!({"vault": d.vault}))
         .await?;
     let result = g.abort_vault_lock(&d.account_id, &d.vault).await;

@@ -8,7 +8,9 @@ use crate::config::Policy;
 use crate::kinds::glacier::{GlacierDesired, VaultLockState};
 use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
 
-use ActionKind::{AbortLock as Abort, CompleteLock as Complete, InitiateLock as Initiate};
+const ABORT: ActionKind = ActionKind::ABORT_LOCK;
+const COMPLETE: ActionKind = ActionKind::COMPLETE_LOCK;
+const INITIATE: ActionKind = ActionKind::INITIATE_LOCK;
 use VaultLockState::{
     InProgress as WantInProgress, Locked as WantLocked, Unlocked as WantUnlocked,
 };
@@ -157,27 +159,27 @@ fn expected(state: VaultLockState, column: Column) -> (Outcome, Vec<ActionKind>)
     use Outcome::{Change, Conflict, Noop};
     match (state, column) {
         (WantUnlocked, NoLock) => (Noop, vec![]),
-        (WantUnlocked, InProgressSameKnown) => (Change, vec![Abort]),
+        (WantUnlocked, InProgressSameKnown) => (Change, vec![ABORT]),
         (
             WantUnlocked,
             InProgressOtherPolicy | InProgressSameUnknownId | InProgressOtherPolicyUnknownId,
-        ) => (Change, vec![Abort]),
+        ) => (Change, vec![ABORT]),
         (WantUnlocked, LockedSame | LockedOther) => (Conflict, vec![]),
 
-        (WantInProgress, NoLock) => (Change, vec![Initiate]),
+        (WantInProgress, NoLock) => (Change, vec![INITIATE]),
         (WantInProgress, InProgressSameKnown) => (Noop, vec![]),
         (
             WantInProgress,
             InProgressOtherPolicy | InProgressSameUnknownId | InProgressOtherPolicyUnknownId,
-        ) => (Change, vec![Abort, Initiate]),
+        ) => (Change, vec![ABORT, INITIATE]),
         (WantInProgress, LockedSame | LockedOther) => (Conflict, vec![]),
 
-        (WantLocked, NoLock) => (Change, vec![Initiate, Complete]),
-        (WantLocked, InProgressSameKnown) => (Change, vec![Complete]),
+        (WantLocked, NoLock) => (Change, vec![INITIATE, COMPLETE]),
+        (WantLocked, InProgressSameKnown) => (Change, vec![COMPLETE]),
         (
             WantLocked,
             InProgressOtherPolicy | InProgressSameUnknownId | InProgressOtherPolicyUnknownId,
-        ) => (Change, vec![Abort, Initiate, Complete]),
+        ) => (Change, vec![ABORT, INITIATE, COMPLETE]),
         (WantLocked, LockedSame) => (Noop, vec![]),
         (WantLocked, LockedOther) => (Conflict, vec![]),
     }
@@ -224,9 +226,9 @@ fn actions_carry_their_fixed_reversibility() {
     assert_eq!(
         got,
         vec![
-            (Abort, Reversibility::Reversible),
-            (Initiate, Reversibility::Reversible),
-            (Complete, Reversibility::Irreversible),
+            (ABORT, Reversibility::Reversible),
+            (INITIATE, Reversibility::Reversible),
+            (COMPLETE, Reversibility::Irreversible),
         ]
     );
 }
@@ -303,7 +305,7 @@ fn policies_compare_canonically_key_order_and_whitespace_do_not_matter() {
     // The record's digest was taken from the reformatted text: still the same lock.
     let rec = record(POLICY_A_REFORMATTED, created());
     let d = decide(&want, &in_progress(POLICY_A), Some(&rec), &[], early());
-    assert_eq!(actions(&d), vec![Complete]);
+    assert_eq!(actions(&d), vec![COMPLETE]);
     assert!(d.policy_diff.is_none());
 }
 
@@ -356,7 +358,7 @@ fn a_lock_initiated_elsewhere_with_the_desired_policy_is_never_completed() {
         );
         assert_eq!(
             actions(&d),
-            vec![Abort, Initiate, Complete],
+            vec![ABORT, INITIATE, COMPLETE],
             "record {rec:?}"
         );
         assert!(d.policy_diff.is_none(), "same policy: no diff");
@@ -380,7 +382,7 @@ fn a_recorded_lock_whose_policy_digest_differs_from_the_live_policy_is_not_known
         &[],
         early(),
     );
-    assert_eq!(actions(&d), vec![Abort, Initiate, Complete]);
+    assert_eq!(actions(&d), vec![ABORT, INITIATE, COMPLETE]);
     let d = decide(
         &desired(WantInProgress),
         &in_progress(POLICY_A),
@@ -388,7 +390,7 @@ fn a_recorded_lock_whose_policy_digest_differs_from_the_live_policy_is_not_known
         &[],
         early(),
     );
-    assert_eq!(actions(&d), vec![Abort, Initiate]);
+    assert_eq!(actions(&d), vec![ABORT, INITIATE]);
 }
 
 #[test]
@@ -402,7 +404,7 @@ fn min_test_period_defers_complete_until_created_plus_period_and_blocks() {
         &[],
         created() + hours(1),
     );
-    assert_eq!(actions(&d), vec![Complete]);
+    assert_eq!(actions(&d), vec![COMPLETE]);
     assert_eq!(d.actions[0].status, ActionStatus::Deferred);
     assert_eq!(d.actions[0].not_before, Some(created() + hours(2)));
     assert_eq!(d.actions[0].reversibility, Reversibility::Irreversible);
@@ -416,7 +418,7 @@ fn min_test_period_complete_is_ready_once_the_period_has_passed() {
     // Exactly at the end of the period, and after it.
     for now in [created() + hours(2), created() + hours(3)] {
         let d = decide(&want, &in_progress(POLICY_A), Some(&rec), &[], now);
-        assert_eq!(actions(&d), vec![Complete], "{now}");
+        assert_eq!(actions(&d), vec![COMPLETE], "{now}");
         assert_eq!(d.actions[0].status, ActionStatus::Ready, "{now}");
         assert_eq!(d.actions[0].not_before, None, "{now}");
         assert_eq!(d.outcome(), Outcome::Change, "{now}");
@@ -452,9 +454,9 @@ fn min_test_period_ending_after_expiry_is_called_out() {
 fn complete_after_a_fresh_initiate_is_deferred_without_not_before_when_min_test_period_is_set() {
     let want = with_period(desired(WantLocked), hours(2));
     for (live, rec, expect) in [
-        (GlacierLive::NoLock, None, vec![Initiate, Complete]),
-        (in_progress(POLICY_B), None, vec![Abort, Initiate, Complete]),
-        (in_progress(POLICY_A), None, vec![Abort, Initiate, Complete]),
+        (GlacierLive::NoLock, None, vec![INITIATE, COMPLETE]),
+        (in_progress(POLICY_B), None, vec![ABORT, INITIATE, COMPLETE]),
+        (in_progress(POLICY_A), None, vec![ABORT, INITIATE, COMPLETE]),
     ] {
         let d = decide(&want, &live, rec, &[], early());
         assert_eq!(actions(&d), expect, "{live:?}");
@@ -481,7 +483,7 @@ fn complete_after_a_fresh_initiate_is_ready_without_min_test_period() {
         let mut want = desired(WantLocked);
         want.min_test_period = period;
         let d = decide(&want, &GlacierLive::NoLock, None, &[], early());
-        assert_eq!(actions(&d), vec![Initiate, Complete], "{period:?}");
+        assert_eq!(actions(&d), vec![INITIATE, COMPLETE], "{period:?}");
         assert!(
             d.actions
                 .iter()
@@ -545,7 +547,7 @@ fn a_ready_complete_also_warns_near_expiry() {
         &[],
         now,
     );
-    assert_eq!(actions(&d), vec![Complete]);
+    assert_eq!(actions(&d), vec![COMPLETE]);
     assert!(has_warning(&d), "{:?}", d.messages);
 }
 
@@ -585,10 +587,10 @@ fn a_decision_never_completes_a_lock_whose_live_policy_differs_from_the_intent()
                 want.min_test_period = period;
                 let d = decide(&want, &in_progress(POLICY_B), rec.as_ref(), &[], now);
                 let kinds = actions(&d);
-                let complete = kinds.iter().position(|k| *k == Complete).unwrap();
+                let complete = kinds.iter().position(|k| *k == COMPLETE).unwrap();
                 let initiate = kinds
                     .iter()
-                    .position(|k| *k == Initiate)
+                    .position(|k| *k == INITIATE)
                     .expect("initiates the desired policy first");
                 assert!(initiate < complete);
             }
@@ -977,7 +979,7 @@ fn every_cell_says_whether_its_actions_lower_protection() {
             let want: Vec<(ActionKind, bool)> = expected(state, column)
                 .1
                 .into_iter()
-                .map(|a| (a, a == Abort))
+                .map(|a| (a, a == ABORT))
                 .collect();
             assert_eq!(got, want, "desired {state:?}, live {column:?}");
         }

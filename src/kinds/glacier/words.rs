@@ -63,16 +63,16 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
 /// a phrase that names the two actions as values; `None` when no action of `r` sets a policy.
 fn policy_to_set(r: &ResourcePlan, policy: &Policy) -> Option<InFull> {
     let has = |action: ActionKind| r.actions.iter().any(|a| a.action == action);
-    if !has(ActionKind::InitiateLock) {
+    if !has(ActionKind::INITIATE_LOCK) {
         return None;
     }
     let phrase = Phrase::of_text("the policy that ")
-        .value(ActionKind::InitiateLock.as_str())
+        .value(ActionKind::INITIATE_LOCK.as_str())
         .text(" sets");
-    let phrase = if has(ActionKind::CompleteLock) {
+    let phrase = if has(ActionKind::COMPLETE_LOCK) {
         phrase
             .text(" and ")
-            .value(ActionKind::CompleteLock.as_str())
+            .value(ActionKind::COMPLETE_LOCK.as_str())
             .text(" makes permanent")
     } else {
         phrase.text(" (permanent once the lock is completed)")
@@ -88,9 +88,9 @@ fn policy_to_set(r: &ResourcePlan, policy: &Policy) -> Option<InFull> {
 /// of another kind.
 pub(crate) fn consequence(action: ActionKind, _class: Reversibility) -> Option<&'static str> {
     Some(match action {
-        ActionKind::InitiateLock => "can be aborted until the lock is completed",
-        ActionKind::AbortLock => "the lock can be initiated again",
-        ActionKind::CompleteLock => "the vault's lock policy can never be changed or removed",
+        ActionKind::INITIATE_LOCK => "can be aborted until the lock is completed",
+        ActionKind::ABORT_LOCK => "the lock can be initiated again",
+        ActionKind::COMPLETE_LOCK => "the vault's lock policy can never be changed or removed",
         _ => return None,
     })
 }

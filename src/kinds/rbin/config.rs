@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::config::error::Diagnostic;
 use crate::config::validate::*;
-use crate::kinds::rbin::{RbinDesired, RuleLockState};
+use crate::kinds::rbin::{RbinDesired, RbinLock};
 use crate::kinds::CheckedDesired;
 use crate::vocabulary::Kind;
 
@@ -89,10 +89,6 @@ pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checke
             .provider_of(raw.provider.as_deref())
             .map_err(|e| problems.push((r.value_span("provider"), e)))
             .ok();
-        let state = match raw.state {
-            RawRuleLockState::Locked => RuleLockState::Locked,
-            RawRuleLockState::Unlocked => RuleLockState::Unlocked,
-        };
         let unlock_delay_days = match raw.unlock_delay_days.map(check_unlock_delay).transpose() {
             Ok(d) => d,
             Err(e) => {
@@ -100,13 +96,24 @@ pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checke
                 None
             }
         };
-        if state == RuleLockState::Locked && raw.unlock_delay_days.is_none() {
-            problems.push((
-                r.key.span,
-                Diagnostic::new("`state: locked` needs `unlock_delay_days`")
-                    .hint("add `unlock_delay_days: 7` (7 to 30): how long an unlock takes; AWS never lets it change after the first lock"),
-            ));
-        }
+        let lock = match (&raw.state, unlock_delay_days) {
+            (RawRuleLockState::Locked, Some(unlock_delay_days)) => {
+                Some(RbinLock::Locked { unlock_delay_days })
+            }
+            (RawRuleLockState::Locked, None) => {
+                if raw.unlock_delay_days.is_none() {
+                    problems.push((
+                        r.key.span,
+                        Diagnostic::new("`state: locked` needs `unlock_delay_days`")
+                            .hint("add `unlock_delay_days: 7` (7 to 30): how long an unlock takes; AWS never lets it change after the first lock"),
+                    ));
+                }
+                None
+            }
+            (RawRuleLockState::Unlocked, unlock_delay_days) => {
+                Some(RbinLock::Unlocked { unlock_delay_days })
+            }
+        };
         if let Some(provider) = &provider {
             if let Some(target) = cx.target_of(provider) {
                 let key = format!("{target} {}", raw.rule_id);
@@ -121,14 +128,13 @@ pub(crate) fn check(resources: &[Declared<'_, RawRbinRuleLock>], cx: &mut Checke
                 }
             }
         }
-        match (problems.is_empty(), provider) {
-            (true, Some(provider)) => cx.out.resources.push(Checked {
+        match (problems.is_empty(), provider, lock) {
+            (true, Some(provider), Some(lock)) => cx.out.resources.push(Checked {
                 address,
                 provider,
                 desired: CheckedDesired::RbinRuleLock(RbinDesired {
                     rule_id: raw.rule_id.clone(),
-                    state,
-                    unlock_delay_days,
+                    lock,
                 }),
             }),
             _ => cx.report_all(&subject, problems),

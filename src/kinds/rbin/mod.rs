@@ -16,7 +16,7 @@ mod step;
 pub(crate) mod words;
 
 pub use aws::{RbinApi, RuleInfo, RuleSummary};
-pub use desired::{RbinDesired, RuleLockState};
+pub use desired::{RbinDesired, RbinLock, RuleLockState};
 pub use read::read_rbin;
 pub use record::RbinRecord;
 pub(crate) use sdk::SdkRbin;
@@ -77,7 +77,7 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
         RbinLive::Present(rule) => rule,
     };
     // Whatever the desired and the live lock state: the delay is fixed at the first lock.
-    if let (Some(live_days), Some(want)) = (rule.unlock_delay_days, desired.unlock_delay_days) {
+    if let (Some(live_days), Some(want)) = (rule.unlock_delay_days, desired.unlock_delay_days()) {
         if rule.lock_state.is_some() && live_days != want {
             d.conflict(format!(
                 "rule `{id}` was first locked with an unlock delay of {live_days} days; AWS never lets it change (wanted {want}); create a new rule for a different delay"
@@ -85,8 +85,8 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
             return d;
         }
     }
-    match desired.state {
-        RuleLockState::Locked => {
+    match desired.lock {
+        RbinLock::Locked { unlock_delay_days } => {
             if rule.resource_tags > 0 {
                 d.conflict(format!(
                     "rule `{id}` is a tag-level rule (it selects resources by tag); AWS can lock only region-level rules"
@@ -99,20 +99,20 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
                 ));
                 return d;
             }
-            let days = desired.unlock_delay_days.unwrap_or_default();
+            let days = unlock_delay_days;
             match rule.lock_state {
                 Some(RuleLock::Locked) => {}
                 Some(RuleLock::PendingUnlock) => d.actions.push(Action::ready(
-                    ActionKind::LockRule,
+                    ActionKind::LOCK_RULE,
                     "re-lock the rule before its pending unlock takes effect",
                 )),
                 Some(RuleLock::Unlocked) | None => d.actions.push(Action::ready(
-                    ActionKind::LockRule,
+                    ActionKind::LOCK_RULE,
                     format!("lock the rule; unlocking it later takes {days} days"),
                 )),
             }
         }
-        RuleLockState::Unlocked => match rule.lock_state {
+        RbinLock::Unlocked { .. } => match rule.lock_state {
             Some(RuleLock::Locked) => {
                 let days = rule
                     .unlock_delay_days
@@ -122,7 +122,7 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
                 // let go): it lowers protection, however long the delay.
                 d.actions.push(
                     Action::ready(
-                        ActionKind::UnlockRule,
+                        ActionKind::UNLOCK_RULE,
                         format!("start unlocking the rule; it stays locked for {days}, and can be re-locked meanwhile"),
                     )
                     .lowering_protection(true),
@@ -150,10 +150,20 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
 /// `rbin_rule_lock`: a Recycle Bin rule lock.
 pub struct Rbin;
 
+crate::kinds::kind_actions! {
+    /// Recycle Bin's actions on a retention rule's lock. The name of each is what plans and journals say; the class is the least the
+    /// plan may give it (`decide` may raise it for a resource).
+    RbinAction in RbinRuleLock {
+        LockRule = "lock_rule", Delayed, LOCK_RULE;
+        UnlockRule = "unlock_rule", Delayed, UNLOCK_RULE;
+    }
+}
+
 impl super::LockKind for Rbin {
     const KIND: super::Kind = super::Kind::RbinRuleLock;
     const SERVICE: &'static str = "rbin";
-    const ACTIONS: &'static [ActionKind] = &[ActionKind::LockRule, ActionKind::UnlockRule];
+    type Action = RbinAction;
+    const ACTIONS: &'static [ActionKind] = &[ActionKind::LOCK_RULE, ActionKind::UNLOCK_RULE];
     const LISTED: crate::words::Counted = crate::words::Counted {
         one: "Recycle Bin rule",
         many: "Recycle Bin rules",
@@ -205,15 +215,14 @@ impl super::LockKind for Rbin {
     }
 
     async fn step(
-        action: ActionKind,
+        action: RbinAction,
         desired: &RbinDesired,
         step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
     ) -> Result<String, crate::apply::step::StepError> {
         match action {
-            ActionKind::LockRule => self::step::lock_rule(step, desired, clients).await,
-            ActionKind::UnlockRule => self::step::unlock_rule(step, desired, clients).await,
-            other => Err(super::not_an_action_of(step.address(), other)),
+            RbinAction::LockRule => self::step::lock_rule(step, desired, clients).await,
+            RbinAction::UnlockRule => self::step::unlock_rule(step, desired, clients).await,
         }
     }
 }

@@ -7,22 +7,26 @@ use crate::aws::ProviderClients;
 use crate::plan::ActionKind;
 use crate::state::Record;
 
-use super::{RbinDesired, RbinRecord};
+use super::{RbinDesired, RbinLock, RbinRecord};
 
 pub(crate) async fn lock_rule(
     step: &Step<'_, '_>,
     d: &RbinDesired,
     c: &ProviderClients,
 ) -> Result<String, StepError> {
-    let action = ActionKind::LockRule;
-    // The config check gives every locked rule its delay, and lock_rule is planned only
-    // for a locked rule. A type would tie the two only if the plan's action carried its
-    // delay: a plan's actions are names (`ActionKind`), read back from a saved plan.
-    let days = d.unlock_delay_days.ok_or_else(|| {
-        StepError(
-            "internal error: lock_rule without an unlock delay; this is a bug in lockward".into(),
-        )
-    })?;
+    let action = ActionKind::LOCK_RULE;
+    // The plan locks only a rule whose desired value is locked, which always has its delay
+    // (`RbinLock`); a plan's actions are names read back from a saved plan, so which desired
+    // value one meets is checked here.
+    let RbinLock::Locked {
+        unlock_delay_days: days,
+    } = d.lock
+    else {
+        return Err(StepError(
+            "internal error: lock_rule for a rule whose desired state is unlocked; this is a bug in lockward"
+                .into(),
+        ));
+    };
     step.journal(
         action,
         Phase::Intent,
@@ -60,7 +64,7 @@ pub(crate) async fn unlock_rule(
     d: &RbinDesired,
     c: &ProviderClients,
 ) -> Result<String, StepError> {
-    let action = ActionKind::UnlockRule;
+    let action = ActionKind::UNLOCK_RULE;
     step.journal(action, Phase::Intent, json!({"rule_id": d.rule_id}))
         .await?;
     let result = c.rbin.unlock_rule(&d.rule_id).await;

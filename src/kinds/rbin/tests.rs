@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::*;
-use crate::kinds::rbin::{RbinDesired, RuleLockState};
+use crate::kinds::rbin::{RbinDesired, RbinLock};
 use crate::plan::{ActionKind, ActionStatus, Outcome, Reversibility};
 
 fn now() -> Timestamp {
@@ -14,16 +14,18 @@ fn now() -> Timestamp {
 fn want_locked(days: u16) -> RbinDesired {
     RbinDesired {
         rule_id: "a1B2c3D4e5F".into(),
-        state: RuleLockState::Locked,
-        unlock_delay_days: Some(days),
+        lock: RbinLock::Locked {
+            unlock_delay_days: days,
+        },
     }
 }
 
 fn want_unlocked() -> RbinDesired {
     RbinDesired {
         rule_id: "a1B2c3D4e5F".into(),
-        state: RuleLockState::Unlocked,
-        unlock_delay_days: None,
+        lock: RbinLock::Unlocked {
+            unlock_delay_days: None,
+        },
     }
 }
 
@@ -51,36 +53,37 @@ fn actions(d: &Decision) -> Vec<ActionKind> {
 
 #[test]
 fn every_cell_of_the_table() {
-    use ActionKind::{LockRule, UnlockRule};
+    const LOCK_RULE: ActionKind = ActionKind::LOCK_RULE;
+    const UNLOCK_RULE: ActionKind = ActionKind::UNLOCK_RULE;
     use Outcome::{Change, Noop};
     let cells: [(RbinDesired, Option<RuleLock>, Outcome, Vec<ActionKind>); 8] = [
-        (want_locked(7), None, Change, vec![LockRule]),
+        (want_locked(7), None, Change, vec![LOCK_RULE]),
         (want_locked(7), Some(RuleLock::Locked), Noop, vec![]),
         (
             want_locked(7),
             Some(RuleLock::PendingUnlock),
             Change,
-            vec![LockRule],
+            vec![LOCK_RULE],
         ),
         (
             want_locked(7),
             Some(RuleLock::Unlocked),
             Change,
-            vec![LockRule],
+            vec![LOCK_RULE],
         ),
         (want_unlocked(), None, Noop, vec![]),
         (
             want_unlocked(),
             Some(RuleLock::Locked),
             Change,
-            vec![UnlockRule],
+            vec![UNLOCK_RULE],
         ),
         (want_unlocked(), Some(RuleLock::PendingUnlock), Noop, vec![]),
         (want_unlocked(), Some(RuleLock::Unlocked), Noop, vec![]),
     ];
     for (want, lock_state, outcome, kinds) in cells {
         let d = decide(&want, &live(rule(lock_state)), now());
-        let cell = format!("desired {:?}, live {lock_state:?}", want.state);
+        let cell = format!("desired {:?}, live {lock_state:?}", want.state());
         assert_eq!(d.outcome(), outcome, "{cell}: {d:#?}");
         assert_eq!(actions(&d), kinds, "{cell}");
         assert!(!d.conflict, "{cell}");
@@ -120,7 +123,7 @@ fn relocking_during_a_pending_unlock_is_planned() {
         &live(rule(Some(RuleLock::PendingUnlock))),
         now(),
     );
-    assert_eq!(actions(&d), vec![ActionKind::LockRule]);
+    assert_eq!(actions(&d), vec![ActionKind::LOCK_RULE]);
     assert!(
         d.actions[0].reason.contains("re-lock"),
         "{}",
@@ -156,7 +159,7 @@ fn pending_unlock_noop_says_when_the_delay_ends() {
 fn a_missing_rule_is_a_conflict_whatever_the_desired_state() {
     for want in [want_locked(7), want_unlocked()] {
         let d = decide(&want, &RbinLive::RuleMissing, now());
-        assert_eq!(d.outcome(), Outcome::Conflict, "{:?}", want.state);
+        assert_eq!(d.outcome(), Outcome::Conflict, "{:?}", want.state());
         assert!(d.actions.is_empty());
         assert!(
             d.messages
@@ -231,7 +234,7 @@ fn unlock_delay_differing_from_the_first_lock_is_a_conflict_whatever_the_lock_st
 #[test]
 fn a_never_locked_rule_takes_any_unlock_delay() {
     let d = decide(&want_locked(30), &live(rule(None)), now());
-    assert_eq!(actions(&d), vec![ActionKind::LockRule]);
+    assert_eq!(actions(&d), vec![ActionKind::LOCK_RULE]);
 }
 
 #[test]
@@ -241,7 +244,9 @@ fn regression_desired_unlock_delay_differing_from_the_first_lock_conflicts_when_
     // is a conflict whatever the lock state. Planning an unlock_rule here would let the user
     // believe the rule stays protected for 14 days when AWS releases it after 7.
     let mut want = want_unlocked();
-    want.unlock_delay_days = Some(14);
+    want.lock = RbinLock::Unlocked {
+        unlock_delay_days: Some(14),
+    };
     for lock_state in [
         Some(RuleLock::Locked),
         Some(RuleLock::PendingUnlock),
@@ -252,9 +257,11 @@ fn regression_desired_unlock_delay_differing_from_the_first_lock_conflicts_when_
         assert!(d.actions.is_empty(), "{lock_state:?}");
     }
     // The same delay, or none stated, unlocks as the table says.
-    want.unlock_delay_days = Some(7);
+    want.lock = RbinLock::Unlocked {
+        unlock_delay_days: Some(7),
+    };
     let d = decide(&want, &live(rule(Some(RuleLock::Locked))), now());
-    assert_eq!(actions(&d), vec![ActionKind::UnlockRule]);
+    assert_eq!(actions(&d), vec![ActionKind::UNLOCK_RULE]);
 }
 
 /// The report's drift for this kind, through the dispatch the report uses.
@@ -336,7 +343,7 @@ mod import {
 
     use crate::config::{Desired, Resource};
     use crate::import::{adopt, DeliveredFile};
-    use crate::kinds::rbin::{RbinDesired, RuleLockState};
+    use crate::kinds::rbin::{RbinDesired, RbinLock};
     use crate::kinds::rbin::{RbinLive, RbinRecord, RbinRule, RuleLock};
     use crate::plan::Live;
     use crate::state::Record;
@@ -363,8 +370,9 @@ mod import {
             provider: "default".into(),
             desired: Desired::RbinRuleLock(RbinDesired {
                 rule_id: "a1B2c3D4e5F".into(),
-                state: RuleLockState::Locked,
-                unlock_delay_days: Some(10),
+                lock: RbinLock::Locked {
+                    unlock_delay_days: 10,
+                },
             }),
         }
     }
@@ -433,25 +441,26 @@ mod config {
 /// changed or deleted); `lock_rule`, also during a pending unlock, never does.
 #[test]
 fn every_cell_says_whether_its_action_lowers_protection() {
-    use ActionKind::{LockRule, UnlockRule};
+    const LOCK_RULE: ActionKind = ActionKind::LOCK_RULE;
+    const UNLOCK_RULE: ActionKind = ActionKind::UNLOCK_RULE;
     let cells = [
-        (want_locked(7), None, vec![(LockRule, false)]),
+        (want_locked(7), None, vec![(LOCK_RULE, false)]),
         (want_locked(7), Some(RuleLock::Locked), vec![]),
         (
             want_locked(7),
             Some(RuleLock::PendingUnlock),
-            vec![(LockRule, false)],
+            vec![(LOCK_RULE, false)],
         ),
         (
             want_locked(7),
             Some(RuleLock::Unlocked),
-            vec![(LockRule, false)],
+            vec![(LOCK_RULE, false)],
         ),
         (want_unlocked(), None, vec![]),
         (
             want_unlocked(),
             Some(RuleLock::Locked),
-            vec![(UnlockRule, true)],
+            vec![(UNLOCK_RULE, true)],
         ),
         (want_unlocked(), Some(RuleLock::PendingUnlock), vec![]),
         (want_unlocked(), Some(RuleLock::Unlocked), vec![]),
@@ -464,9 +473,30 @@ fn every_cell_says_whether_its_action_lowers_protection() {
             .map(|a| (a.action, a.lowers_protection))
             .collect();
         assert_eq!(
-            got, expected,
+            got,
+            expected,
             "desired {:?}, live {lock_state:?}",
-            want.state
+            want.state()
         );
+    }
+}
+
+#[test]
+fn a_locked_rule_without_its_delay_cannot_be_read_back_and_the_json_keeps_its_shape() {
+    let json =
+        serde_json::json!({"rule_id": "a1B2c3D4e5F", "state": "locked", "unlock_delay_days": null});
+    assert!(serde_json::from_value::<RbinDesired>(json).is_err());
+    for (want, json) in [
+        (
+            want_locked(7),
+            serde_json::json!({"rule_id": "a1B2c3D4e5F", "state": "locked", "unlock_delay_days": 7}),
+        ),
+        (
+            want_unlocked(),
+            serde_json::json!({"rule_id": "a1B2c3D4e5F", "state": "unlocked", "unlock_delay_days": null}),
+        ),
+    ] {
+        assert_eq!(serde_json::to_value(&want).unwrap(), json);
+        assert_eq!(serde_json::from_value::<RbinDesired>(json).unwrap(), want);
     }
 }

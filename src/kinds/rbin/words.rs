@@ -5,7 +5,7 @@
 use crate::plan::{ActionKind, ResourcePlan, Reversibility};
 use crate::words::{days, Phrase, ResourceWords};
 
-use super::{RbinDesired, RbinLive, RuleLock, RuleLockState};
+use super::{RbinDesired, RbinLive, RbinLock, RuleLock};
 
 /// Describes the resource's live and desired values; `None` for a shape this build does not
 /// know (the caller then shows the JSON).
@@ -49,12 +49,12 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
             p
         }
     };
-    let desired_words = match desired.state {
-        RuleLockState::Locked => match desired.unlock_delay_days {
-            Some(d) => Phrase::of_text(format!("locked, unlock delay {}", days(u64::from(d)))),
-            None => Phrase::of_text("locked"),
-        },
-        RuleLockState::Unlocked => Phrase::of_text("unlocked"),
+    let desired_words = match desired.lock {
+        RbinLock::Locked { unlock_delay_days } => Phrase::of_text(format!(
+            "locked, unlock delay {}",
+            days(u64::from(unlock_delay_days))
+        )),
+        RbinLock::Unlocked { .. } => Phrase::of_text("unlocked"),
     };
     Some(ResourceWords {
         subject,
@@ -68,8 +68,8 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
 /// of another kind.
 pub(crate) fn consequence(action: ActionKind, _class: Reversibility) -> Option<&'static str> {
     Some(match action {
-        ActionKind::LockRule => "unlocking the rule later takes its unlock delay",
-        ActionKind::UnlockRule => {
+        ActionKind::LOCK_RULE => "unlocking the rule later takes its unlock delay",
+        ActionKind::UNLOCK_RULE => {
             "takes effect only after the unlock delay; the rule can be locked again meanwhile"
         }
         _ => return None,

@@ -131,7 +131,7 @@ pub fn decide(desired: &S3Desired, live: &S3Live) -> Decision {
                     // Versions written afterwards can be deleted at once: always lower.
                     d.actions.push(
                         Action::ready(
-                            ActionKind::RemoveDefaultRetention,
+                            ActionKind::REMOVE_DEFAULT_RETENTION,
                             format!(
                                 "remove the default retention ({l}) of bucket `{bucket}`: object versions written afterwards get no retention unless asked for; versions already written keep theirs"
                             ),
@@ -147,7 +147,7 @@ pub fn decide(desired: &S3Desired, live: &S3Live) -> Decision {
 
 fn enable_versioning(bucket: &str) -> Action {
     Action::ready(
-        ActionKind::EnableVersioning,
+        ActionKind::ENABLE_VERSIONING,
         format!(
             "enable versioning on bucket `{bucket}`, which Object Lock needs (it can still be suspended until Object Lock is on)"
         ),
@@ -156,7 +156,7 @@ fn enable_versioning(bucket: &str) -> Action {
 
 fn enable_object_lock(bucket: &str) -> Action {
     Action::ready(
-        ActionKind::EnableObjectLock,
+        ActionKind::ENABLE_OBJECT_LOCK,
         format!(
             "enable Object Lock on bucket `{bucket}`: it can never be disabled, nor versioning suspended again; from then on every object version written can be locked against deletion"
         ),
@@ -196,7 +196,7 @@ fn put_default_retention(
     }
     d.actions.push(
         Action::ready(
-            ActionKind::PutDefaultRetention,
+            ActionKind::PUT_DEFAULT_RETENTION,
             format!("set the default retention of bucket `{bucket}` to {r}: {meaning}"),
         )
         .with_reversibility(reversibility)
@@ -236,16 +236,27 @@ pub fn may_be_shorter(after: RetentionPeriod, before: RetentionPeriod) -> bool {
 /// `s3_object_lock`: S3 Object Lock on a bucket and its default retention.
 pub struct S3;
 
+crate::kinds::kind_actions! {
+    /// S3's actions on a bucket's versioning and Object Lock. The name of each is what plans and journals say; the class is the least the
+    /// plan may give it (`decide` may raise it for a resource).
+    S3Action in S3ObjectLock {
+        EnableVersioning = "enable_versioning", Reversible, ENABLE_VERSIONING;
+        EnableObjectLock = "enable_object_lock", Irreversible, ENABLE_OBJECT_LOCK;
+        PutDefaultRetention = "put_default_retention", Reversible, PUT_DEFAULT_RETENTION;
+        RemoveDefaultRetention = "remove_default_retention", Reversible, REMOVE_DEFAULT_RETENTION;
+    }
+}
+
 impl super::LockKind for S3 {
     const KIND: super::Kind = super::Kind::S3ObjectLock;
     const SERVICE: &'static str = "s3";
+    type Action = S3Action;
     const ACTIONS: &'static [ActionKind] = &[
-        ActionKind::EnableVersioning,
-        ActionKind::EnableObjectLock,
-        ActionKind::PutDefaultRetention,
-        ActionKind::RemoveDefaultRetention,
+        ActionKind::ENABLE_VERSIONING,
+        ActionKind::ENABLE_OBJECT_LOCK,
+        ActionKind::PUT_DEFAULT_RETENTION,
+        ActionKind::REMOVE_DEFAULT_RETENTION,
     ];
-    // Its discovery reports no resource type.
     const LISTED: crate::words::Counted = crate::words::Counted {
         one: "bucket",
         many: "buckets",
@@ -312,12 +323,12 @@ impl super::LockKind for S3 {
     }
 
     async fn step(
-        action: ActionKind,
+        action: S3Action,
         desired: &S3Desired,
         step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
     ) -> Result<String, crate::apply::step::StepError> {
-        self::step::s3_action(step, action, desired, clients).await
+        self::step::s3_action(step, action.into(), desired, clients).await
     }
 }
 

@@ -37,13 +37,13 @@ pub fn call_for(
     live_hold: Option<RetentionPeriod>,
 ) -> Option<Call> {
     Some(match action {
-        ActionKind::EnableVersioning => Call::EnableVersioning,
-        ActionKind::EnableObjectLock => Call::PutObjectLock(ObjectLockConfig::default()),
-        ActionKind::PutDefaultRetention => Call::PutObjectLock(ObjectLockConfig {
+        ActionKind::ENABLE_VERSIONING => Call::EnableVersioning,
+        ActionKind::ENABLE_OBJECT_LOCK => Call::PutObjectLock(ObjectLockConfig::default()),
+        ActionKind::PUT_DEFAULT_RETENTION => Call::PutObjectLock(ObjectLockConfig {
             default_retention: desired.default_retention,
             default_event_hold: live_hold,
         }),
-        ActionKind::RemoveDefaultRetention => Call::PutObjectLock(ObjectLockConfig::default()),
+        ActionKind::REMOVE_DEFAULT_RETENTION => Call::PutObjectLock(ObjectLockConfig::default()),
         _ => return None,
     })
 }
@@ -107,13 +107,13 @@ pub(crate) async fn s3_action(
     let mut before = Before::AsPlanned;
     if matches!(
         action,
-        ActionKind::EnableObjectLock | ActionKind::PutDefaultRetention
+        ActionKind::ENABLE_OBJECT_LOCK | ActionKind::PUT_DEFAULT_RETENTION
     ) {
         // Read right before the put: the DefaultEventHold is carried as S3 holds it now,
         // and Object Lock turned on since the plan (perhaps with a default of someone
         // else's) is never overwritten by a put without a rule.
         match api.get_object_lock_configuration(bucket, owner).await {
-            Ok(Some(_)) if action == ActionKind::EnableObjectLock => {
+            Ok(Some(_)) if action == ActionKind::ENABLE_OBJECT_LOCK => {
                 return Err(StepError(format!(
                     "Object Lock on bucket `{bucket}` has been enabled since the plan; nothing was sent\nhint: plan again"
                 )))
@@ -170,8 +170,8 @@ pub(crate) async fn s3_action(
     step.save(|s| {
         let mut record = record_of(s, step, bucket);
         match action {
-            ActionKind::EnableVersioning => record.versioning_enabled_at = Some(now),
-            ActionKind::EnableObjectLock => record.object_lock_enabled_at = Some(now),
+            ActionKind::ENABLE_VERSIONING => record.versioning_enabled_at = Some(now),
+            ActionKind::ENABLE_OBJECT_LOCK => record.object_lock_enabled_at = Some(now),
             _ => {
                 record.default_retention = match &call {
                     Call::PutObjectLock(config) => config.default_retention,
@@ -186,11 +186,11 @@ pub(crate) async fn s3_action(
     step.journal(action, Phase::Done, json!({"bucket": bucket}))
         .await?;
     Ok(match (action, d.default_retention) {
-        (ActionKind::EnableVersioning, _) => "versioning enabled".to_string(),
-        (ActionKind::EnableObjectLock, _) => {
+        (ActionKind::ENABLE_VERSIONING, _) => "versioning enabled".to_string(),
+        (ActionKind::ENABLE_OBJECT_LOCK, _) => {
             "Object Lock enabled; it can never be disabled".to_string()
         }
-        (ActionKind::PutDefaultRetention, Some(r)) => format!("default retention set to {r}"),
+        (ActionKind::PUT_DEFAULT_RETENTION, Some(r)) => format!("default retention set to {r}"),
         _ => "default retention removed".to_string(),
     })
 }
@@ -270,7 +270,7 @@ mod tests {
         };
         assert!(planned(&desired(Some(COMPLIANCE_7Y)), &live, None).is_empty());
         assert_eq!(
-            call_for(ActionKind::CompleteLock, &desired(None), None),
+            call_for(ActionKind::COMPLETE_LOCK, &desired(None), None),
             None
         );
     }

@@ -3,7 +3,10 @@
 use super::*;
 use crate::plan::{Outcome, Severity};
 
-use ActionKind::{EnableObjectLock, EnableVersioning, PutDefaultRetention, RemoveDefaultRetention};
+const ENABLE_OBJECT_LOCK: ActionKind = ActionKind::ENABLE_OBJECT_LOCK;
+const ENABLE_VERSIONING: ActionKind = ActionKind::ENABLE_VERSIONING;
+const PUT_DEFAULT_RETENTION: ActionKind = ActionKind::PUT_DEFAULT_RETENTION;
+const REMOVE_DEFAULT_RETENTION: ActionKind = ActionKind::REMOVE_DEFAULT_RETENTION;
 use Reversibility::{Irreversible, Reversible};
 
 fn desired(object_lock: ObjectLockState, default_retention: Option<DefaultRetention>) -> S3Desired {
@@ -64,9 +67,9 @@ fn enabled_with_a_compliance_default_on_an_unversioned_bucket_enables_versioning
         assert_eq!(
             actions(&d),
             [
-                (EnableVersioning, Reversible),
-                (EnableObjectLock, Irreversible),
-                (PutDefaultRetention, Irreversible)
+                (ENABLE_VERSIONING, Reversible),
+                (ENABLE_OBJECT_LOCK, Irreversible),
+                (PUT_DEFAULT_RETENTION, Irreversible)
             ],
             "{live:?}"
         );
@@ -83,9 +86,9 @@ fn a_governance_default_is_reversible() {
     assert_eq!(
         actions(&d),
         [
-            (EnableVersioning, Reversible),
-            (EnableObjectLock, Irreversible),
-            (PutDefaultRetention, Reversible)
+            (ENABLE_VERSIONING, Reversible),
+            (ENABLE_OBJECT_LOCK, Irreversible),
+            (PUT_DEFAULT_RETENTION, Reversible)
         ]
     );
 }
@@ -97,8 +100,8 @@ fn enabled_without_a_default_on_an_unversioned_bucket() {
         assert_eq!(
             actions(&d),
             [
-                (EnableVersioning, Reversible),
-                (EnableObjectLock, Irreversible)
+                (ENABLE_VERSIONING, Reversible),
+                (ENABLE_OBJECT_LOCK, Irreversible)
             ]
         );
     }
@@ -113,12 +116,12 @@ fn enabled_on_a_versioned_bucket_needs_no_versioning_step() {
     assert_eq!(
         actions(&d),
         [
-            (EnableObjectLock, Irreversible),
-            (PutDefaultRetention, Irreversible)
+            (ENABLE_OBJECT_LOCK, Irreversible),
+            (PUT_DEFAULT_RETENTION, Irreversible)
         ]
     );
     let d = decide(&desired(ObjectLockState::Enabled, None), &S3Live::Disabled);
-    assert_eq!(actions(&d), [(EnableObjectLock, Irreversible)]);
+    assert_eq!(actions(&d), [(ENABLE_OBJECT_LOCK, Irreversible)]);
 }
 
 #[test]
@@ -140,7 +143,7 @@ fn years_7_is_not_days_2555() {
         &desired(ObjectLockState::Enabled, Some(compliance(SEVEN_YEARS))),
         &enabled(Some(compliance(RetentionPeriod::Days(2555)))),
     );
-    assert_eq!(actions(&d), [(PutDefaultRetention, Irreversible)]);
+    assert_eq!(actions(&d), [(PUT_DEFAULT_RETENTION, Irreversible)]);
 }
 
 #[test]
@@ -149,17 +152,17 @@ fn another_default_is_put_with_the_class_of_the_desired_mode() {
         &desired(ObjectLockState::Enabled, Some(compliance(SEVEN_YEARS))),
         &enabled(Some(governance(SEVEN_YEARS))),
     );
-    assert_eq!(actions(&d), [(PutDefaultRetention, Irreversible)]);
+    assert_eq!(actions(&d), [(PUT_DEFAULT_RETENTION, Irreversible)]);
     let d = decide(
         &desired(ObjectLockState::Enabled, Some(governance(SEVEN_YEARS))),
         &enabled(Some(compliance(SEVEN_YEARS))),
     );
-    assert_eq!(actions(&d), [(PutDefaultRetention, Reversible)]);
+    assert_eq!(actions(&d), [(PUT_DEFAULT_RETENTION, Reversible)]);
     let d = decide(
         &desired(ObjectLockState::Enabled, Some(governance(THIRTY_DAYS))),
         &enabled(None),
     );
-    assert_eq!(actions(&d), [(PutDefaultRetention, Reversible)]);
+    assert_eq!(actions(&d), [(PUT_DEFAULT_RETENTION, Reversible)]);
 }
 
 #[test]
@@ -168,7 +171,7 @@ fn no_default_wanted_removes_the_live_one_reversibly() {
         &desired(ObjectLockState::Enabled, None),
         &enabled(Some(compliance(SEVEN_YEARS))),
     );
-    assert_eq!(actions(&d), [(RemoveDefaultRetention, Reversible)]);
+    assert_eq!(actions(&d), [(REMOVE_DEFAULT_RETENTION, Reversible)]);
     assert!(d.actions[0].reason.contains("keep theirs"));
 }
 
@@ -439,103 +442,103 @@ fn every_cell_says_whether_its_actions_lower_protection() {
             enabled_with(Some(compliance(SEVEN_YEARS))),
             S3Live::Unversioned,
             vec![
-                (EnableVersioning, false),
-                (EnableObjectLock, false),
-                (PutDefaultRetention, false),
+                (ENABLE_VERSIONING, false),
+                (ENABLE_OBJECT_LOCK, false),
+                (PUT_DEFAULT_RETENTION, false),
             ],
         ),
         (
             enabled_with(Some(governance(THIRTY_DAYS))),
             S3Live::VersioningSuspended,
             vec![
-                (EnableVersioning, false),
-                (EnableObjectLock, false),
-                (PutDefaultRetention, false),
+                (ENABLE_VERSIONING, false),
+                (ENABLE_OBJECT_LOCK, false),
+                (PUT_DEFAULT_RETENTION, false),
             ],
         ),
         (
             enabled_with(Some(governance(THIRTY_DAYS))),
             S3Live::Disabled,
-            vec![(EnableObjectLock, false), (PutDefaultRetention, false)],
+            vec![(ENABLE_OBJECT_LOCK, false), (PUT_DEFAULT_RETENTION, false)],
         ),
         (
             enabled_with(None),
             S3Live::Disabled,
-            vec![(EnableObjectLock, false)],
+            vec![(ENABLE_OBJECT_LOCK, false)],
         ),
         // A first default where there was none.
         (
             enabled_with(Some(governance(THIRTY_DAYS))),
             enabled(None),
-            vec![(PutDefaultRetention, false)],
+            vec![(PUT_DEFAULT_RETENTION, false)],
         ),
         // A removed default: versions written afterwards can be deleted at once.
         (
             enabled_with(None),
             enabled(Some(governance(THIRTY_DAYS))),
-            vec![(RemoveDefaultRetention, true)],
+            vec![(REMOVE_DEFAULT_RETENTION, true)],
         ),
         (
             enabled_with(None),
             enabled(Some(compliance(SEVEN_YEARS))),
-            vec![(RemoveDefaultRetention, true)],
+            vec![(REMOVE_DEFAULT_RETENTION, true)],
         ),
         // COMPLIANCE to GOVERNANCE, even for longer: a weaker mode.
         (
             enabled_with(Some(governance(Years(10)))),
             enabled(Some(compliance(SEVEN_YEARS))),
-            vec![(PutDefaultRetention, true)],
+            vec![(PUT_DEFAULT_RETENTION, true)],
         ),
         // GOVERNANCE to COMPLIANCE for as long or longer: stronger.
         (
             enabled_with(Some(compliance(THIRTY_DAYS))),
             enabled(Some(governance(THIRTY_DAYS))),
-            vec![(PutDefaultRetention, false)],
+            vec![(PUT_DEFAULT_RETENTION, false)],
         ),
         // ...but for less time: a shorter retention.
         (
             enabled_with(Some(compliance(Days(7)))),
             enabled(Some(governance(THIRTY_DAYS))),
-            vec![(PutDefaultRetention, true)],
+            vec![(PUT_DEFAULT_RETENTION, true)],
         ),
         // Same mode, shorter or longer.
         (
             enabled_with(Some(compliance(Years(5)))),
             enabled(Some(compliance(SEVEN_YEARS))),
-            vec![(PutDefaultRetention, true)],
+            vec![(PUT_DEFAULT_RETENTION, true)],
         ),
         (
             enabled_with(Some(compliance(Years(9)))),
             enabled(Some(compliance(SEVEN_YEARS))),
-            vec![(PutDefaultRetention, false)],
+            vec![(PUT_DEFAULT_RETENTION, false)],
         ),
         (
             enabled_with(Some(governance(Days(29)))),
             enabled(Some(governance(THIRTY_DAYS))),
-            vec![(PutDefaultRetention, true)],
+            vec![(PUT_DEFAULT_RETENTION, true)],
         ),
         // `years: 7` to `days: 2555`: seven years may hold a leap day or two, so 2555 days
         // can end earlier.
         (
             enabled_with(Some(compliance(Days(2555)))),
             enabled(Some(compliance(SEVEN_YEARS))),
-            vec![(PutDefaultRetention, true)],
+            vec![(PUT_DEFAULT_RETENTION, true)],
         ),
         (
             enabled_with(Some(compliance(Days(2557)))),
             enabled(Some(compliance(SEVEN_YEARS))),
-            vec![(PutDefaultRetention, false)],
+            vec![(PUT_DEFAULT_RETENTION, false)],
         ),
         // `days: 2555` to `years: 7`: never shorter.
         (
             enabled_with(Some(compliance(SEVEN_YEARS))),
             enabled(Some(compliance(Days(2555)))),
-            vec![(PutDefaultRetention, false)],
+            vec![(PUT_DEFAULT_RETENTION, false)],
         ),
         (
             enabled_with(Some(compliance(Years(1)))),
             enabled(Some(compliance(Days(366)))),
-            vec![(PutDefaultRetention, true)],
+            vec![(PUT_DEFAULT_RETENTION, true)],
         ),
     ];
     for (want, live, expected) in cells {

@@ -67,17 +67,17 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
 pub(crate) fn consequence(action: ActionKind, class: Reversibility) -> Option<&'static str> {
     let irreversible = class == Reversibility::Irreversible;
     Some(match action {
-        ActionKind::EnableVersioning => "versioning can be suspended until Object Lock is on",
-        ActionKind::EnableObjectLock => {
+        ActionKind::ENABLE_VERSIONING => "versioning can be suspended until Object Lock is on",
+        ActionKind::ENABLE_OBJECT_LOCK => {
             "Object Lock can never be disabled, nor the bucket's versioning suspended"
         }
-        ActionKind::PutDefaultRetention if irreversible => {
+        ActionKind::PUT_DEFAULT_RETENTION if irreversible => {
             "no one can shorten the COMPLIANCE retention of a version written under this default"
         }
-        ActionKind::PutDefaultRetention => {
+        ActionKind::PUT_DEFAULT_RETENTION => {
             "a GOVERNANCE default can be changed or removed, and lifted by users allowed to bypass it"
         }
-        ActionKind::RemoveDefaultRetention => {
+        ActionKind::REMOVE_DEFAULT_RETENTION => {
             "a default can be set again; versions already written keep their retention"
         }
         _ => return None,

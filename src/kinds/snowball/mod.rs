@@ -149,7 +149,7 @@ pub fn decide(
     let delivered_elsewhere = this_job.filter(|r| r.deliver_to != desired.deliver_to);
     let retrievals: Vec<&&Attempt> = attempts
         .iter()
-        .filter(|a| a.action == ActionKind::RetrieveUnlockCode)
+        .filter(|a| a.action == ActionKind::RETRIEVE_UNLOCK_CODE)
         .collect();
     // A code retrieved before waits in a temp file: deliver it (no AWS call), never retrieve
     // it again.
@@ -240,7 +240,7 @@ pub fn decide(
     } else if BEFORE_CUSTOMER.contains(&state) {
         d.valid_until(lifetime_ends);
         d.actions.push(Action::deferred(
-            ActionKind::RetrieveUnlockCode,
+            ActionKind::RETRIEVE_UNLOCK_CODE,
             None,
             format!("the job is {state}; its unlock code can be retrieved once it is WithCustomer"),
         ));
@@ -257,7 +257,7 @@ pub fn decide(
         // GetJobUnlockCode may do so before and after it): it does not lower protection. It
         // discloses a secret, so it is irreversible, and confirmed like one.
         d.actions.push(
-            Action::ready(ActionKind::RetrieveUnlockCode, retrieve_reason)
+            Action::ready(ActionKind::RETRIEVE_UNLOCK_CODE, retrieve_reason)
                 .lowering_protection(false),
         );
     } else {
@@ -329,7 +329,7 @@ fn kept_code(
             "the unlock code retrieved earlier is kept in `{kept_in}` but cannot be delivered: {reason}"
         )),
         DeliveryTarget::Absent { .. } => d.actions.push(Action::ready(
-            ActionKind::CompleteDelivery,
+            ActionKind::COMPLETE_DELIVERY,
             format!(
                 "link the unlock code kept in `{kept_in}` (fingerprint {}) into `{path}`; no AWS call",
                 first.fingerprint
@@ -342,11 +342,24 @@ fn kept_code(
 /// `snowball_unlock_code`: a Snowball job's unlock code.
 pub struct Snowball;
 
+crate::kinds::kind_actions! {
+    /// The actions that deliver a Snowball job's unlock code. The name of each is what plans and journals say; the class is the least the
+    /// plan may give it (`decide` may raise it for a resource).
+    SnowballAction in SnowballUnlockCode {
+        RetrieveUnlockCode = "retrieve_unlock_code", Irreversible, RETRIEVE_UNLOCK_CODE;
+        /// Links a code kept in a temp file into `deliver_to`: local, no AWS call.
+        CompleteDelivery = "complete_delivery", Reversible, COMPLETE_DELIVERY;
+    }
+}
+
 impl super::LockKind for Snowball {
     const KIND: super::Kind = super::Kind::SnowballUnlockCode;
     const SERVICE: &'static str = "snowball";
-    const ACTIONS: &'static [ActionKind] =
-        &[ActionKind::RetrieveUnlockCode, ActionKind::CompleteDelivery];
+    type Action = SnowballAction;
+    const ACTIONS: &'static [ActionKind] = &[
+        ActionKind::RETRIEVE_UNLOCK_CODE,
+        ActionKind::COMPLETE_DELIVERY,
+    ];
     // Not discovered (a Snowball job is not a lock): never listed.
     const LISTED: crate::words::Counted = crate::words::Counted {
         one: "job",
@@ -398,15 +411,16 @@ impl super::LockKind for Snowball {
     }
 
     async fn step(
-        action: ActionKind,
+        action: SnowballAction,
         desired: &SnowballDesired,
         step: &crate::apply::step::Step<'_, '_>,
         clients: &crate::aws::ProviderClients,
     ) -> Result<String, crate::apply::step::StepError> {
         match action {
-            ActionKind::RetrieveUnlockCode => self::step::retrieve(step, desired, clients).await,
-            ActionKind::CompleteDelivery => self::step::complete_delivery(step, desired).await,
-            other => Err(super::not_an_action_of(step.address(), other)),
+            SnowballAction::RetrieveUnlockCode => {
+                self::step::retrieve(step, desired, clients).await
+            }
+            SnowballAction::CompleteDelivery => self::step::complete_delivery(step, desired).await,
         }
     }
 }

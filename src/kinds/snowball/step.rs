@@ -15,7 +15,7 @@ pub(crate) async fn retrieve(
     d: &SnowballDesired,
     c: &ProviderClients,
 ) -> Result<String, StepError> {
-    let action = ActionKind::RetrieveUnlockCode;
+    let action = ActionKind::RETRIEVE_UNLOCK_CODE;
     // Prepare the file before the code exists, so a code once disclosed is not lost to a
     // file that cannot be written.
     let pending = deliver::Pending::prepare(&d.deliver_to, step.config_dir())
@@ -99,7 +99,7 @@ pub(crate) async fn complete_delivery(
     step: &Step<'_, '_>,
     d: &SnowballDesired,
 ) -> Result<String, StepError> {
-    let action = ActionKind::CompleteDelivery;
+    let action = ActionKind::COMPLETE_DELIVERY;
     let live: Option<SnowballLive> = serde_json::from_value(step.live().clone()).ok();
     let Some(kept) = live.as_ref().and_then(|l| l.kept().first()).cloned() else {
         return Err(StepError(format!(

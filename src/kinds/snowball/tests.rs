@@ -123,7 +123,7 @@ fn a_missing_job_is_a_conflict() {
 fn with_customer_retrieves_the_code_irreversibly() {
     let d = decide(&want(), &live(job("WithCustomer")), None, &[], now());
     assert_eq!(d.outcome(), Outcome::Change);
-    assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
+    assert_eq!(actions(&d), vec![ActionKind::RETRIEVE_UNLOCK_CODE]);
     let a = &d.actions[0];
     assert_eq!(a.reversibility, Reversibility::Irreversible);
     assert_eq!(a.status, ActionStatus::Ready);
@@ -146,7 +146,11 @@ fn each_state_before_the_customer_is_blocked_naming_the_state() {
         assert!(!d.conflict, "{state}");
         assert!(says(&d, state), "{state}: {:?}", d.messages);
         // What it waits for is the irreversible retrieval, which has no time to wait for.
-        assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode], "{state}");
+        assert_eq!(
+            actions(&d),
+            vec![ActionKind::RETRIEVE_UNLOCK_CODE],
+            "{state}"
+        );
         assert_eq!(d.actions[0].status, ActionStatus::Deferred, "{state}");
         assert_eq!(d.actions[0].not_before, None, "{state}");
     }
@@ -181,7 +185,7 @@ fn the_code_is_retrievable_up_to_exactly_360_days_after_creation() {
     let mut j = job("WithCustomer");
     j.created = now() - days(360);
     let d = decide(&want(), &live(j.clone()), None, &[], now());
-    assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
+    assert_eq!(actions(&d), vec![ActionKind::RETRIEVE_UNLOCK_CODE]);
     assert_eq!(d.outcome(), Outcome::Change);
 
     j.created = now() - days(360) - SignedDuration::from_secs(1);
@@ -233,7 +237,7 @@ fn a_delivered_file_that_went_missing_is_retrieved_again() {
     let rec = delivered(CODE_FP);
     let d = decide(&want(), &live(job("WithCustomer")), Some(&rec), &[], now());
     assert_eq!(d.outcome(), Outcome::Change);
-    assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
+    assert_eq!(actions(&d), vec![ActionKind::RETRIEVE_UNLOCK_CODE]);
     assert!(says(&d, "retrieved again"), "{:?}", d.messages);
 }
 
@@ -312,7 +316,7 @@ fn regression_a_delivery_recorded_for_another_job_is_not_this_jobs_code() {
         &[],
         now(),
     );
-    assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
+    assert_eq!(actions(&d), vec![ActionKind::RETRIEVE_UNLOCK_CODE]);
     assert!(!says(&d, "delivered before"), "{:?}", d.messages);
 }
 
@@ -498,7 +502,7 @@ fn no_retrieval_lowers_protection() {
         decide(&want(), &live(job("WithCustomer")), Some(&rec), &[], now()),
         decide(&want(), &live(job("InTransitToCustomer")), None, &[], now()),
     ] {
-        assert_eq!(actions(&d), vec![ActionKind::RetrieveUnlockCode]);
+        assert_eq!(actions(&d), vec![ActionKind::RETRIEVE_UNLOCK_CODE]);
         assert!(!d.actions[0].lowers_protection, "{d:?}");
         assert!(d.actions[0].needs_typed_confirmation());
     }

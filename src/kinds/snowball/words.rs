@@ -45,8 +45,8 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
 /// of another kind.
 pub(crate) fn consequence(action: ActionKind, _class: Reversibility) -> Option<&'static str> {
     Some(match action {
-        ActionKind::RetrieveUnlockCode => "a disclosed unlock code stays disclosed",
-        ActionKind::CompleteDelivery => {
+        ActionKind::RETRIEVE_UNLOCK_CODE => "a disclosed unlock code stays disclosed",
+        ActionKind::COMPLETE_DELIVERY => {
             "no AWS call: the code already retrieved is linked into place, and the file can be moved away"
         }
         _ => return None,
