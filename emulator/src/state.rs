@@ -425,15 +425,55 @@ mod tests {
     }
 
     #[test]
+    fn the_document_names_only_registered_lists() {
+        let mut store = Store::new("123456789012".into());
+        for (doc, needle) in [
+            (json!({"foo": []}), "unknown field `foo`"),
+            // STS keeps no state of its own: no list of its own either.
+            (json!({"sts": []}), "unknown field `sts`"),
+            (json!("nope"), "expected struct SeedDoc"),
+            (json!(["123456789012"]), "expected an object"),
+        ] {
+            let err = store.seed(doc, now()).unwrap_err();
+            assert!(err.contains(needle), "{err} should mention {needle}");
+        }
+        let state = store.to_json();
+        let keys: Vec<&str> = state
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            ["account_id", "backup", "glacier", "rbin", "s3", "snowball"]
+        );
+        assert!(state["glacier"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
     fn bad_seed_changes_nothing() {
         let mut store = Store::new("123456789012".into());
-        let err = store
-            .seed(
+        let empty = store.to_json();
+        // Whichever list is seeded first, and a bad entry after a good one in the same list.
+        for (doc, needle) in [
+            (
                 json!({"glacier": [{"vault": "ok"}], "snowball": [{"job_id": "nope"}]}),
-                now(),
-            )
-            .unwrap_err();
-        assert!(err.contains("job_id"), "{err}");
-        assert_eq!(store.to_json(), Store::new("123456789012".into()).to_json());
+                "job_id",
+            ),
+            (
+                json!({"glacier": [{"vault": "bad name"}],
+                       "snowball": [{"job_id": "JID123e4567-e89b-12d3-a456-426655440000"}]}),
+                "vault name",
+            ),
+            (
+                json!({"glacier": [{"vault": "ok"}, {"vault": "bad name"}]}),
+                "vault name",
+            ),
+        ] {
+            let err = store.seed(doc, now()).unwrap_err();
+            assert!(err.contains(needle), "{err} should mention {needle}");
+            assert_eq!(store.to_json(), empty);
+        }
     }
 }
