@@ -59,7 +59,7 @@ macro_rules! services {
 
         /// Every registered service's model, one field each, named after its module.
         #[derive(Debug, Default, Clone)]
-        pub struct ServiceStates {
+        pub(crate) struct ServiceStates {
             $(pub(crate) $module: <$module::$service as $crate::state::EmulatedService>::Model,)+
         }
 
@@ -153,6 +153,7 @@ impl<T> Regional<T> {
             .map(|((account, region), t)| (account.as_str(), region.as_str(), t))
     }
 
+    /// What is kept in every account and region.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
         self.0.values_mut()
     }
