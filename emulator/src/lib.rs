@@ -18,9 +18,10 @@ pub mod server;
 pub mod state;
 mod wire;
 
-// The emulated services, one line each: the service's file (`src/<module>.rs`) and the type in it
-// that implements `state::EmulatedService`. Its routing, seed, state view and time rules are all
-// reached from this line. The order breaks a tie between two equal routing claims.
+// The emulated services, one line each: the service's file (`src/<module>.rs`, or a folder with
+// `mod.rs`) and the type in it that implements `state::EmulatedService`. Its routing, seed, state
+// view and time rules are all reached from this line. The order breaks a tie between two equal
+// routing claims.
 state::services! {
     snowball::Snowball,
     rbin::RecycleBin,
