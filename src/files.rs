@@ -250,6 +250,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(unsafe_code, reason = "std has no mkfifo")]
     fn a_fifo_is_refused_without_waiting() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");

@@ -265,6 +265,10 @@ impl Bed {
 }
 
 /// Runs `cmd` to completion, measuring wall time and the child's peak RSS.
+#[allow(
+    unsafe_code,
+    reason = "wait4 is the only way to read the child's rusage"
+)]
 fn measure(cmd: &mut Command) -> anyhow::Result<Measured> {
     let start = Instant::now();
     let mut child = cmd
@@ -428,6 +432,7 @@ fn cpu_of(usage: &libc::rusage) -> Duration {
 }
 
 /// CPU time of this process so far (all threads: the emulator's included).
+#[allow(unsafe_code, reason = "getrusage through libc")]
 fn own_cpu() -> Duration {
     // SAFETY: getrusage fills in plain old data.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -13,14 +13,14 @@
 
 use axum::http::Method;
 use axum::response::Response;
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 
 use crate::clock::{epoch_secs, plus_days};
-use crate::state::{
-    check_retention, valid_backup_vault_name, BackupLock, BackupVault, AIR_GAPPED,
-    BACKUP_VAULT_TYPES, MAX_RETENTION_DAYS, MIN_CHANGEABLE_FOR_DAYS,
-};
+use crate::state::{default_region, EmulatedService, Regional, SeedContext, ViewContext};
 use crate::wire::{set_header, str_param, ApiError, Claim, Ctx, Operation, RawRequest, Service};
 
 const CONTENT_TYPE: &str = "application/json";
@@ -31,10 +31,205 @@ const AIR_GAPPED_MIN_RETENTION_DAYS: i64 = 7;
 /// The page size of ListBackupVaults when the caller gives none.
 const DEFAULT_PAGE: usize = 1000;
 
-/// AWS Backup's registration (see [`crate::server::SERVICES`]).
-pub static SERVICE: Backup = Backup;
+// ---- the model, its seed and its state view ------------------------------------------------
 
-/// AWS Backup.
+impl EmulatedService for Backup {
+    const STATE_KEY: Option<&'static str> = Some("backup");
+    const WIRE: &'static [&'static dyn Service] = &[&Backup];
+    type Model = Regional<BTreeMap<String, BackupVault>>;
+    type Entry = SeedBackupVault;
+
+    fn seed(model: &mut Self::Model, v: SeedBackupVault, cx: &SeedContext) -> Result<(), String> {
+        let account = cx.account(v.account_id);
+        if !valid_backup_vault_name(&v.vault) {
+            return Err(format!("invalid Backup vault name {:?}", v.vault));
+        }
+        if !BACKUP_VAULT_TYPES.contains(&v.vault_type.as_str()) {
+            return Err(format!(
+                "invalid vault_type {:?}: expected one of {}",
+                v.vault_type,
+                BACKUP_VAULT_TYPES.join(", ")
+            ));
+        }
+        if let Some(l) = &v.lock {
+            check_retention(l.min_retention_days, l.max_retention_days)
+                .map_err(|e| format!("Backup vault {}: {e}", v.vault))?;
+        }
+        let air_gapped_without_retention = v.vault_type == AIR_GAPPED
+            && v.lock.as_ref().is_none_or(|l| {
+                l.min_retention_days.is_none() || l.max_retention_days.is_none()
+            });
+        if air_gapped_without_retention {
+            return Err(format!(
+                "Backup vault {}: a logically air-gapped vault is born locked and needs a lock \
+                 with min_retention_days and max_retention_days",
+                v.vault
+            ));
+        }
+        model.at(&account, &v.region).insert(
+            v.vault.clone(),
+            BackupVault {
+                name: v.vault,
+                vault_type: v.vault_type,
+                created: v.created.unwrap_or(cx.now),
+                recovery_points: v.recovery_points,
+                lock: v.lock.map(|l| BackupLock {
+                    min_retention_days: l.min_retention_days,
+                    max_retention_days: l.max_retention_days,
+                    lock_date: l.lock_date,
+                }),
+                creator_request_id: None,
+                encryption_key_arn: None,
+            },
+        );
+        Ok(())
+    }
+
+    fn view(model: &Self::Model, cx: &ViewContext) -> Vec<SeedBackupVault> {
+        let mut entries = Vec::new();
+        for (account, region, vaults) in model.iter() {
+            for v in vaults.values() {
+                entries.push(SeedBackupVault {
+                    account_id: cx.account_id(account),
+                    region: region.to_string(),
+                    vault: v.name.clone(),
+                    vault_type: v.vault_type.clone(),
+                    recovery_points: v.recovery_points,
+                    created: Some(v.created),
+                    lock: v.lock.as_ref().map(|l| SeedBackupLock {
+                        min_retention_days: l.min_retention_days,
+                        max_retention_days: l.max_retention_days,
+                        lock_date: l.lock_date,
+                    }),
+                });
+            }
+        }
+        entries
+    }
+}
+
+/// The Backup vaults of the caller's account and region.
+fn vaults<'c>(ctx: &'c mut Ctx) -> &'c mut BTreeMap<String, BackupVault> {
+    ctx.store.services.backup.at(&ctx.account, &ctx.region)
+}
+
+/// The `VaultType`s of the AWS Backup model.
+pub const BACKUP_VAULT_TYPES: [&str; 3] = [
+    "BACKUP_VAULT",
+    "LOGICALLY_AIR_GAPPED_BACKUP_VAULT",
+    "RESTORE_ACCESS_BACKUP_VAULT",
+];
+
+/// The type of a logically air-gapped vault, which is compliance-locked from its creation.
+pub const AIR_GAPPED: &str = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT";
+
+/// The bounds AWS Backup puts on lock values (days).
+pub const MAX_RETENTION_DAYS: i64 = 36_500;
+pub const MIN_CHANGEABLE_FOR_DAYS: i64 = 3;
+
+/// An AWS Backup vault.
+#[derive(Debug, Clone)]
+pub struct BackupVault {
+    pub name: String,
+    pub vault_type: String,
+    pub created: Timestamp,
+    /// Recovery points are not modelled one by one; only their number matters (DeleteBackupVault).
+    pub recovery_points: u64,
+    pub lock: Option<BackupLock>,
+    pub creator_request_id: Option<String>,
+    pub encryption_key_arn: Option<String>,
+}
+
+impl BackupVault {
+    /// Whether the vault's lock can no longer be changed or deleted: a compliance lock on or
+    /// after its lock date, and any lock of a logically air-gapped vault.
+    pub fn lock_is_immutable(&self, now: Timestamp) -> bool {
+        self.lock.as_ref().is_some_and(|lock| {
+            self.vault_type == AIR_GAPPED || lock.lock_date.is_some_and(|d| d <= now)
+        })
+    }
+}
+
+/// A Backup Vault Lock. Without a lock date it is a governance lock; with one it is a
+/// compliance lock, changeable until that date and immutable from then on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupLock {
+    pub min_retention_days: Option<i64>,
+    pub max_retention_days: Option<i64>,
+    pub lock_date: Option<Timestamp>,
+}
+
+/// Checks retention bounds as AWS Backup does; the message names the offending value.
+pub fn check_retention(min: Option<i64>, max: Option<i64>) -> Result<(), String> {
+    if let Some(min) = min {
+        if !(1..=MAX_RETENTION_DAYS).contains(&min) {
+            return Err(format!(
+                "MinRetentionDays {min} is not within 1..={MAX_RETENTION_DAYS}"
+            ));
+        }
+    }
+    if let Some(max) = max {
+        if !(1..=MAX_RETENTION_DAYS).contains(&max) {
+            return Err(format!(
+                "MaxRetentionDays {max} is not within 1..={MAX_RETENTION_DAYS}"
+            ));
+        }
+    }
+    if let (Some(min), Some(max)) = (min, max) {
+        if min > max {
+            return Err(format!(
+                "MinRetentionDays {min} is greater than MaxRetentionDays {max}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// 2 to 50 of `[A-Za-z0-9_-]`, as AWS Backup requires.
+pub fn valid_backup_vault_name(name: &str) -> bool {
+    (2..=50).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+}
+
+fn default_backup_vault_type() -> String {
+    "BACKUP_VAULT".to_string()
+}
+
+/// A Backup vault in the seed document and the state (`"backup"`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedBackupVault {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+    #[serde(default = "default_region")]
+    region: String,
+    vault: String,
+    #[serde(default = "default_backup_vault_type")]
+    vault_type: String,
+    #[serde(default)]
+    recovery_points: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lock: Option<SeedBackupLock>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedBackupLock {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_retention_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_retention_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lock_date: Option<Timestamp>,
+}
+
+// ---- the wire adapter ------------------------------------------------------------------------
+
+/// AWS Backup: its registration (lib.rs) and its wire adapter.
 #[derive(Debug)]
 pub struct Backup;
 
@@ -282,7 +477,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
             create(p, ctx, &name, AIR_GAPPED, Some(lock))
         }
         _ => {
-            let Some(vault) = ctx.region_state().backup_vaults.get(&name).cloned() else {
+            let Some(vault) = vaults(ctx).get(&name).cloned() else {
                 return Err(not_found(ctx, &name));
             };
             match op.name {
@@ -294,7 +489,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
                             vault.recovery_points
                         )));
                     }
-                    ctx.region_state().backup_vaults.remove(&name);
+                    vaults(ctx).remove(&name);
                     ok(serde_json::Map::new())
                 }
                 "PutBackupVaultLockConfiguration" => put_lock(p, ctx, vault),
@@ -315,7 +510,7 @@ fn create(
     let now = ctx.now;
     let arn = vault_arn(ctx, name);
     let creator_request_id = str_param(p, "CreatorRequestId").map(str::to_string);
-    if let Some(existing) = ctx.region_state().backup_vaults.get(name) {
+    if let Some(existing) = vaults(ctx).get(name) {
         let mut err = ApiError::new(
             400,
             "AlreadyExistsException",
@@ -336,8 +531,7 @@ fn create(
         creator_request_id,
         encryption_key_arn: str_param(p, "EncryptionKeyArn").map(str::to_string),
     };
-    ctx.region_state()
-        .backup_vaults
+    vaults(ctx)
         .insert(name.to_string(), vault);
     let mut out = serde_json::Map::new();
     out.insert("BackupVaultName".into(), json!(name));
@@ -397,7 +591,7 @@ fn put_lock(p: &Json, ctx: &mut Ctx, vault: BackupVault) -> Result<Response, Api
         Some(days) => Some(plus_days(now, days)),
         None => vault.lock.as_ref().and_then(|l| l.lock_date),
     };
-    if let Some(v) = ctx.region_state().backup_vaults.get_mut(&vault.name) {
+    if let Some(v) = vaults(ctx).get_mut(&vault.name) {
         v.lock = Some(BackupLock {
             min_retention_days: min,
             max_retention_days: max,
@@ -409,7 +603,7 @@ fn put_lock(p: &Json, ctx: &mut Ctx, vault: BackupVault) -> Result<Response, Api
 
 fn delete_lock(ctx: &mut Ctx, vault: BackupVault) -> Result<Response, ApiError> {
     refuse_immutable(&vault, ctx.now, "deleted")?;
-    if let Some(v) = ctx.region_state().backup_vaults.get_mut(&vault.name) {
+    if let Some(v) = vaults(ctx).get_mut(&vault.name) {
         v.lock = None;
     }
     ok(serde_json::Map::new())
@@ -433,9 +627,7 @@ fn list_vaults(p: &Json, ctx: &mut Ctx) -> Result<Response, ApiError> {
             return Err(invalid_parameter(format!("Invalid ByVaultType {t}")));
         }
     }
-    let vaults: Vec<BackupVault> = ctx
-        .region_state()
-        .backup_vaults
+    let vaults: Vec<BackupVault> = vaults(ctx)
         .values()
         .filter(|v| by_type.is_none_or(|t| v.vault_type == t))
         .cloned()

@@ -1,14 +1,22 @@
 //! Amazon Glacier, restJson1 (API version 2012-06-01): vaults and vault locks.
 //!
 //! Errors are JSON `{"code", "message", "type"}` with the status the model gives each exception.
-//! An InProgress lock vanishes 24 h after initiation (see [`crate::state::Store::settle`]).
+//! An InProgress lock vanishes 24 h after initiation (its time rule, `settle` below).
 
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{json, Value as Json};
 
 use crate::clock::iso_millis;
-use crate::state::{new_lock_id, valid_vault_name, Vault, VaultLock, VaultLockState};
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::state::{
+    default_region, random_from, EmulatedService, Regional, SeedContext, ViewContext, ALNUM,
+};
 use crate::wire::{
     empty, set_header, str_param, ApiError, Claim, Ctx, Operation, RawRequest, Service,
 };
@@ -18,10 +26,162 @@ pub const MAX_POLICY_BYTES: usize = 20 * 1024;
 
 const CONTENT_TYPE: &str = "application/json";
 
-/// Glacier's registration (see [`crate::server::SERVICES`]).
-pub static SERVICE: Glacier = Glacier;
+// ---- the model, its seed, its state view and its time rules ---------------------------------
 
-/// Amazon Glacier.
+/// How long an InProgress vault lock lives before it vanishes.
+pub const VAULT_LOCK_TTL: SignedDuration = SignedDuration::from_hours(24);
+
+impl EmulatedService for Glacier {
+    const STATE_KEY: Option<&'static str> = Some("glacier");
+    const WIRE: &'static [&'static dyn Service] = &[&Glacier];
+    type Model = Regional<BTreeMap<String, Vault>>;
+    type Entry = SeedVault;
+
+    fn seed(model: &mut Self::Model, v: SeedVault, cx: &SeedContext) -> Result<(), String> {
+        let account = cx.account(v.account_id);
+        if !valid_vault_name(&v.vault) {
+            return Err(format!("invalid vault name {:?}", v.vault));
+        }
+        let lock = v.lock.map(|l| VaultLock {
+            state: l.state,
+            policy: l.policy,
+            lock_id: l.lock_id.unwrap_or_else(|| new_lock_id(&mut rand::rng())),
+            created: l.created.unwrap_or(cx.now),
+        });
+        model.at(&account, &v.region).insert(
+            v.vault.clone(),
+            Vault {
+                name: v.vault,
+                created: v.created.unwrap_or(cx.now),
+                lock,
+            },
+        );
+        Ok(())
+    }
+
+    fn view(model: &Self::Model, cx: &ViewContext) -> Vec<SeedVault> {
+        let mut entries = Vec::new();
+        for (account, region, vaults) in model.iter() {
+            for v in vaults.values() {
+                entries.push(SeedVault {
+                    account_id: cx.account_id(account),
+                    region: region.to_string(),
+                    vault: v.name.clone(),
+                    created: Some(v.created),
+                    lock: v.lock.as_ref().map(|l| SeedVaultLock {
+                        state: l.state,
+                        policy: l.policy.clone(),
+                        lock_id: Some(l.lock_id.clone()),
+                        created: Some(l.created),
+                    }),
+                });
+            }
+        }
+        entries
+    }
+
+    /// An InProgress lock vanishes [`VAULT_LOCK_TTL`] after its initiation.
+    fn settle(model: &mut Self::Model, now: Timestamp) {
+        for vaults in model.values_mut() {
+            for vault in vaults.values_mut() {
+                let expired = vault.lock.as_ref().is_some_and(|lock| {
+                    lock.state == VaultLockState::InProgress && lock.expires() <= now
+                });
+                if expired {
+                    vault.lock = None;
+                }
+            }
+        }
+    }
+}
+
+/// The vaults of the caller's account and region.
+fn vaults<'c>(ctx: &'c mut Ctx) -> &'c mut BTreeMap<String, Vault> {
+    ctx.store.services.glacier.at(&ctx.account, &ctx.region)
+}
+
+/// A Glacier vault.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    pub name: String,
+    pub created: Timestamp,
+    pub lock: Option<VaultLock>,
+}
+
+/// The state of a vault lock as GetVaultLock reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VaultLockState {
+    InProgress,
+    Locked,
+}
+
+impl VaultLockState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VaultLockState::InProgress => "InProgress",
+            VaultLockState::Locked => "Locked",
+        }
+    }
+}
+
+/// A vault lock policy, in progress or complete.
+#[derive(Debug, Clone)]
+pub struct VaultLock {
+    pub state: VaultLockState,
+    pub policy: String,
+    pub lock_id: String,
+    pub created: Timestamp,
+}
+
+impl VaultLock {
+    /// When an InProgress lock vanishes.
+    pub fn expires(&self) -> Timestamp {
+        crate::clock::shift(self.created, VAULT_LOCK_TTL)
+    }
+}
+
+/// 1 to 255 of `[A-Za-z0-9_.-]`, as Glacier requires.
+pub fn valid_vault_name(name: &str) -> bool {
+    (1..=255).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// A Glacier lock id: 24 letters and digits.
+pub fn new_lock_id(rng: &mut impl Rng) -> String {
+    random_from(rng, ALNUM, 24)
+}
+
+/// A vault in the seed document and the state (`"glacier"`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedVault {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+    #[serde(default = "default_region")]
+    region: String,
+    vault: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lock: Option<SeedVaultLock>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedVaultLock {
+    state: VaultLockState,
+    policy: String,
+    #[serde(default)]
+    lock_id: Option<String>,
+    #[serde(default)]
+    created: Option<Timestamp>,
+}
+
+// ---- the wire adapter ------------------------------------------------------------------------
+
+/// Amazon Glacier: its registration (lib.rs) and its wire adapter.
 #[derive(Debug)]
 pub struct Glacier;
 
@@ -193,8 +353,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
     }
     if op.name == "CreateVault" {
         let now = ctx.now;
-        ctx.region_state()
-            .vaults
+        vaults(ctx)
             .entry(name.clone())
             .or_insert_with(|| Vault {
                 name: name.clone(),
@@ -209,13 +368,13 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
         );
         return Ok(resp);
     }
-    let Some(vault) = ctx.region_state().vaults.get(&name).cloned() else {
+    let Some(vault) = vaults(ctx).get(&name).cloned() else {
         return Err(not_found(ctx, &name));
     };
     match op.name {
         "DescribeVault" => Ok(crate::wire::json(200, CONTENT_TYPE, &describe(ctx, &vault))),
         "DeleteVault" => {
-            ctx.region_state().vaults.remove(&name);
+            vaults(ctx).remove(&name);
             Ok(empty(204))
         }
         "InitiateVaultLock" => initiate(op, ctx, &name, &vault),
@@ -263,9 +422,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
                     )),
                 },
                 Some(_) => {
-                    if let Some(Some(lock)) = ctx
-                        .region_state()
-                        .vaults
+                    if let Some(Some(lock)) = vaults(ctx)
                         .get_mut(&name)
                         .map(|v| v.lock.as_mut())
                     {
@@ -282,7 +439,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
                 format!("The vault lock of vault {name} is complete and cannot be aborted"),
             )),
             _ => {
-                if let Some(v) = ctx.region_state().vaults.get_mut(&name) {
+                if let Some(v) = vaults(ctx).get_mut(&name) {
                     v.lock = None;
                 }
                 Ok(empty(204))
@@ -343,7 +500,7 @@ fn initiate(
     }
     let lock_id = new_lock_id(&mut rand::rng());
     let now = ctx.now;
-    if let Some(v) = ctx.region_state().vaults.get_mut(name) {
+    if let Some(v) = vaults(ctx).get_mut(name) {
         v.lock = Some(VaultLock {
             state: VaultLockState::InProgress,
             policy: policy.to_string(),
@@ -372,7 +529,7 @@ fn list_vaults(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     let marker = str_param(&op.params, "marker").filter(|m| !m.is_empty());
     let (region, account) = (ctx.region.clone(), ctx.account.clone());
-    let vaults: Vec<Vault> = ctx.region_state().vaults.values().cloned().collect();
+    let vaults: Vec<Vault> = vaults(ctx).values().cloned().collect();
     let start = match marker {
         None => 0,
         Some(m) => vaults
@@ -401,4 +558,35 @@ fn list_vaults(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
         CONTENT_TYPE,
         &json!({"VaultList": page, "Marker": next}),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Store;
+    use serde_json::json;
+
+    #[test]
+    fn settle_expires_in_progress_lock_after_24h() {
+        let mut store = Store::new("123456789012".into());
+        let now: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+        store
+            .seed(
+                json!({"glacier": [{"vault": "v", "lock": {"state": "InProgress", "policy": "{}",
+                         "created": "2026-11-22T00:00:01Z"}}]}),
+                now,
+            )
+            .unwrap();
+        store.settle(now);
+        let vaults = store.services.glacier.at("123456789012", "us-east-1");
+        assert!(vaults["v"].lock.is_some());
+        store.settle("2026-11-23T00:00:01Z".parse().unwrap());
+        let vaults = store.services.glacier.at("123456789012", "us-east-1");
+        assert!(vaults["v"].lock.is_none());
+    }
+
+    #[test]
+    fn generated_lock_ids_have_the_documented_shape() {
+        assert_eq!(new_lock_id(&mut rand::rng()).len(), 24);
+    }
 }

@@ -10,10 +10,264 @@ use axum::response::Response;
 use serde_json::{json, Value as Json};
 
 use crate::clock::{epoch_secs, plus_days};
-use crate::state::{new_rule_id, Rule, RuleLockState, Tag, RESOURCE_TYPES};
-use crate::wire::{empty, set_header, str_param, ApiError, Ctx, Operation, RawRequest};
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::state::{
+    default_region, random_from, EmulatedService, Regional, SeedContext, ViewContext, ALNUM,
+};
+use crate::wire::{
+    empty, set_header, str_param, ApiError, Claim, Ctx, Operation, RawRequest, Service,
+};
 
 const CONTENT_TYPE: &str = "application/json";
+
+// ---- the model, its seed, its state view and its time rules ---------------------------------
+
+/// Recycle Bin's registration: its model, seed, state view, time rules and wire adapter.
+#[derive(Debug)]
+pub struct RecycleBin;
+
+impl EmulatedService for RecycleBin {
+    const STATE_KEY: Option<&'static str> = Some("rbin");
+    const WIRE: &'static [&'static dyn Service] = &[&RecycleBin];
+    type Model = Regional<BTreeMap<String, Rule>>;
+    type Entry = SeedRule;
+
+    fn seed(model: &mut Self::Model, r: SeedRule, cx: &SeedContext) -> Result<(), String> {
+        let account = cx.account(r.account_id);
+        if r.identifier.len() != 11 || !r.identifier.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "invalid rule identifier {:?}: expected 11 letters or digits",
+                r.identifier
+            ));
+        }
+        if !RESOURCE_TYPES.contains(&r.resource_type.as_str()) {
+            return Err(format!("invalid resource_type {:?}", r.resource_type));
+        }
+        if let Some(d) = r.unlock_delay_days {
+            if !(7..=30).contains(&d) {
+                return Err(format!("unlock_delay_days {d} is not within 7..=30"));
+            }
+        }
+        if r.lock_state.is_some() && r.unlock_delay_days.is_none() {
+            return Err(format!(
+                "rule {}: a lock_state needs unlock_delay_days",
+                r.identifier
+            ));
+        }
+        let lock_end_time = match r.lock_state {
+            Some(RuleLockState::PendingUnlock) => Some(r.lock_end_time.unwrap_or_else(|| {
+                crate::clock::plus_days(cx.now, i64::from(r.unlock_delay_days.unwrap_or(7)))
+            })),
+            _ => None,
+        };
+        model.at(&account, &r.region).insert(
+            r.identifier.clone(),
+            Rule {
+                identifier: r.identifier,
+                description: r.description,
+                resource_type: r.resource_type,
+                retention_days: r.retention_days,
+                tags: Vec::new(),
+                resource_tags: r.resource_tags,
+                exclude_resource_tags: r.exclude_resource_tags,
+                lock_state: r.lock_state,
+                unlock_delay_days: r.unlock_delay_days,
+                lock_end_time,
+            },
+        );
+        Ok(())
+    }
+
+    fn view(model: &Self::Model, cx: &ViewContext) -> Vec<SeedRule> {
+        let mut entries = Vec::new();
+        for (account, region, rules) in model.iter() {
+            for r in rules.values() {
+                entries.push(SeedRule {
+                    account_id: cx.account_id(account),
+                    region: region.to_string(),
+                    identifier: r.identifier.clone(),
+                    description: r.description.clone(),
+                    resource_type: r.resource_type.clone(),
+                    retention_days: r.retention_days,
+                    resource_tags: r.resource_tags.clone(),
+                    exclude_resource_tags: r.exclude_resource_tags.clone(),
+                    lock_state: r.lock_state,
+                    unlock_delay_days: r.unlock_delay_days,
+                    lock_end_time: r.lock_end_time,
+                });
+            }
+        }
+        entries
+    }
+
+    /// A rule in `pending_unlock` is `unlocked` once its delay has ended.
+    fn settle(model: &mut Self::Model, now: Timestamp) {
+        for rules in model.values_mut() {
+            for rule in rules.values_mut() {
+                if rule.lock_state == Some(RuleLockState::PendingUnlock)
+                    && rule.lock_end_time.is_none_or(|end| end <= now)
+                {
+                    rule.lock_state = Some(RuleLockState::Unlocked);
+                    rule.lock_end_time = None;
+                }
+            }
+        }
+    }
+}
+
+/// The rules of the caller's account and region.
+fn rules<'c>(ctx: &'c mut Ctx) -> &'c mut BTreeMap<String, Rule> {
+    ctx.store.services.rbin.at(&ctx.account, &ctx.region)
+}
+
+/// The `LockState` of a Recycle Bin rule (absent when the rule was never locked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleLockState {
+    Locked,
+    PendingUnlock,
+    Unlocked,
+}
+
+impl RuleLockState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleLockState::Locked => "locked",
+            RuleLockState::PendingUnlock => "pending_unlock",
+            RuleLockState::Unlocked => "unlocked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "locked" => Some(RuleLockState::Locked),
+            "pending_unlock" => Some(RuleLockState::PendingUnlock),
+            "unlocked" => Some(RuleLockState::Unlocked),
+            _ => None,
+        }
+    }
+}
+
+/// A resource tag as the seed document writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+/// A Recycle Bin retention rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub identifier: String,
+    pub description: String,
+    pub resource_type: String,
+    pub retention_days: u32,
+    pub tags: Vec<Tag>,
+    pub resource_tags: Vec<Tag>,
+    pub exclude_resource_tags: Vec<Tag>,
+    pub lock_state: Option<RuleLockState>,
+    /// The unlock delay of the rule's first lock; it never changes afterwards.
+    pub unlock_delay_days: Option<u32>,
+    pub lock_end_time: Option<Timestamp>,
+}
+
+pub const RESOURCE_TYPES: [&str; 3] = ["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"];
+
+/// A Recycle Bin rule identifier: 11 letters and digits.
+pub fn new_rule_id(rng: &mut impl Rng) -> String {
+    random_from(rng, ALNUM, 11)
+}
+
+fn default_resource_type() -> String {
+    "EBS_SNAPSHOT".to_string()
+}
+
+fn default_retention_days() -> u32 {
+    7
+}
+
+/// A rule in the seed document and the state (`"rbin"`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+    #[serde(default = "default_region")]
+    region: String,
+    identifier: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_resource_type")]
+    resource_type: String,
+    #[serde(default = "default_retention_days")]
+    retention_days: u32,
+    #[serde(default)]
+    resource_tags: Vec<Tag>,
+    #[serde(default)]
+    exclude_resource_tags: Vec<Tag>,
+    #[serde(default)]
+    lock_state: Option<RuleLockState>,
+    #[serde(default)]
+    unlock_delay_days: Option<u32>,
+    #[serde(default)]
+    lock_end_time: Option<Timestamp>,
+}
+
+// ---- the wire adapter ------------------------------------------------------------------------
+
+impl Service for RecycleBin {
+    fn name(&self) -> &'static str {
+        "rbin"
+    }
+
+    fn protocol(&self) -> &'static str {
+        "restJson1"
+    }
+
+    fn claim(&self, req: &RawRequest, scope_service: Option<&str>) -> Claim {
+        if scope_service == Some("rbin") {
+            return Claim::Signed;
+        }
+        match req.segments().first().map(String::as_str) {
+            Some("rules" | "list-rules") => Claim::ByShape,
+            _ => Claim::No,
+        }
+    }
+
+    fn parse(&self, req: &RawRequest) -> Result<Operation, ApiError> {
+        parse(req)
+    }
+
+    fn execute(
+        &self,
+        op: &Operation,
+        _: &RawRequest,
+        ctx: &mut Ctx,
+        _: &str,
+    ) -> Result<Response, ApiError> {
+        execute(op, ctx)
+    }
+
+    fn error(&self, err: &ApiError, _: &str) -> Response {
+        error_response(err)
+    }
+
+    fn default_error_code(&self, status: u16) -> &'static str {
+        if status >= 500 {
+            "InternalServerException"
+        } else {
+            "ValidationException"
+        }
+    }
+}
+
 
 /// Identifies the operation from the method and path.
 pub fn parse(req: &RawRequest) -> Result<Operation, ApiError> {
@@ -238,7 +492,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
             if id.len() != 11 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(validation(format!("Invalid rule identifier: {id}")));
             }
-            let Some(rule) = ctx.region_state().rules.get(&id).cloned() else {
+            let Some(rule) = rules(ctx).get(&id).cloned() else {
                 return Err(not_found(&id));
             };
             let updated = match op.name {
@@ -253,7 +507,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
                             rule.lock_state.map_or("", RuleLockState::as_str)
                         )));
                     }
-                    ctx.region_state().rules.remove(&id);
+                    rules(ctx).remove(&id);
                     return Ok(empty(204));
                 }
                 "UpdateRule" => update_rule(p, rule)?,
@@ -274,7 +528,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Response, ApiError> {
                 }
                 other => return Err(validation(format!("unsupported operation {other}"))),
             };
-            ctx.region_state().rules.insert(id, updated.clone());
+            rules(ctx).insert(id, updated.clone());
             ok(200, rule_json(ctx, &updated))
         }
     }
@@ -320,8 +574,7 @@ fn create_rule(p: &Json, ctx: &mut Ctx) -> Result<Response, ApiError> {
         rule.lock_state = Some(RuleLockState::Locked);
         rule.unlock_delay_days = Some(d);
     }
-    ctx.region_state()
-        .rules
+    rules(ctx)
         .insert(rule.identifier.clone(), rule.clone());
     let mut body = rule_json(ctx, &rule);
     body.remove("LockEndTime");
@@ -416,9 +669,7 @@ fn list_rules(p: &Json, ctx: &mut Ctx) -> Result<Response, ApiError> {
     };
     let tags = parse_tags(p, "ResourceTags", 50)?;
     let exclude = parse_tags(p, "ExcludeResourceTags", 5)?;
-    let rules: Vec<Rule> = ctx
-        .region_state()
-        .rules
+    let rules: Vec<Rule> = rules(ctx)
         .values()
         .filter(|r| r.resource_type == resource_type)
         .filter(|r| lock_state.is_none() || r.lock_state == lock_state)
@@ -470,4 +721,35 @@ fn list_rules(p: &Json, ctx: &mut Ctx) -> Result<Response, ApiError> {
         body.insert("NextToken".into(), json!(next.identifier));
     }
     ok(200, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Store;
+    use serde_json::json;
+
+    #[test]
+    fn settle_ends_unlock_delay() {
+        let mut store = Store::new("123456789012".into());
+        let now: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+        store
+            .seed(
+                json!({"rbin": [{"identifier": "a1B2c3D4e5F", "lock_state": "pending_unlock",
+                         "unlock_delay_days": 7, "lock_end_time": "2026-11-23T00:00:00Z"}]}),
+                now,
+            )
+            .unwrap();
+        store.settle(now);
+        let rules = store.services.rbin.at("123456789012", "us-east-1");
+        assert_eq!(
+            rules["a1B2c3D4e5F"].lock_state,
+            Some(RuleLockState::Unlocked)
+        );
+    }
+
+    #[test]
+    fn generated_rule_ids_have_the_documented_shape() {
+        assert_eq!(new_rule_id(&mut rand::rng()).len(), 11);
+    }
 }

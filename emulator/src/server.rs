@@ -19,8 +19,8 @@ use tower::ServiceExt;
 use crate::clock::VirtualClock;
 use crate::faults::{Fault, Faults};
 use crate::state::{new_request_id, Store};
-use crate::wire::{set_header, ApiError, Claim, Ctx, Operation, RawRequest, Service};
-use crate::{backup, glacier, rbin, s3, snowball, sts};
+use crate::wire::{set_header, ApiError, Claim, Ctx, RawRequest, Service};
+use crate::ServiceStates;
 
 /// The largest request body read (policies are at most 20 KiB; anything far larger is an error).
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -88,74 +88,10 @@ fn drop_connection() -> Response {
     resp
 }
 
-/// Every emulated service, in the order that breaks a tie between two equal claims. Adding a
-/// service is a new file that implements [`Service`] and one line here.
-pub static SERVICES: &[&dyn Service] = &[
-    &snowball::JSON,
-    &snowball::CBOR,
-    &RBIN,
-    &glacier::SERVICE,
-    &backup::SERVICE,
-    &s3::SERVICE,
-    &sts::SERVICE,
-];
-
-/// Recycle Bin's registration; `rbin.rs` keeps free functions, so its adapter lives here.
-static RBIN: Rbin = Rbin;
-
-#[derive(Debug)]
-struct Rbin;
-
-impl Service for Rbin {
-    fn name(&self) -> &'static str {
-        "rbin"
-    }
-
-    fn protocol(&self) -> &'static str {
-        "restJson1"
-    }
-
-    fn claim(&self, req: &RawRequest, scope_service: Option<&str>) -> Claim {
-        if scope_service == Some("rbin") {
-            return Claim::Signed;
-        }
-        match req.segments().first().map(String::as_str) {
-            Some("rules" | "list-rules") => Claim::ByShape,
-            _ => Claim::No,
-        }
-    }
-
-    fn parse(&self, req: &RawRequest) -> Result<Operation, ApiError> {
-        rbin::parse(req)
-    }
-
-    fn execute(
-        &self,
-        op: &Operation,
-        _: &RawRequest,
-        ctx: &mut Ctx,
-        _: &str,
-    ) -> Result<Response, ApiError> {
-        rbin::execute(op, ctx)
-    }
-
-    fn error(&self, err: &ApiError, _: &str) -> Response {
-        rbin::error_response(err)
-    }
-
-    fn default_error_code(&self, status: u16) -> &'static str {
-        if status >= 500 {
-            "InternalServerException"
-        } else {
-            "ValidationException"
-        }
-    }
-}
-
 /// Decides which service a request is for: the strongest claim wins, the first listed on a tie.
 pub fn route(req: &RawRequest, scope_service: Option<&str>) -> Option<&'static dyn Service> {
     let mut best: Option<(Claim, &'static dyn Service)> = None;
-    for &service in SERVICES {
+    for &service in ServiceStates::WIRE.iter().copied().flatten() {
         let claim = service.claim(req, scope_service);
         if claim > Claim::No && best.is_none_or(|(b, _)| claim > b) {
             best = Some((claim, service));

@@ -8,10 +8,17 @@
 
 use axum::response::Response;
 use ciborium::Value as Cbor;
-use jiff::SignedDuration;
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 
-use crate::state::{new_job_id, new_unlock_code, valid_job_id, Job};
+use crate::state::{
+    default_region, random_from, EmulatedService, Regional, SeedContext, ViewContext, HEX,
+    LOWER_ALNUM,
+};
 use crate::wire::{
     cbor_map, cbor_timestamp, cbor_to_json, set_header, str_param, ApiError, Claim, Ctx, Operation,
     RawRequest, Service,
@@ -31,11 +38,161 @@ pub enum Wire {
     Json,
 }
 
-/// Snowball's registrations (see [`crate::server::SERVICES`]), one per wire protocol.
-pub static CBOR: Snowball = Snowball(Wire::Cbor);
-pub static JSON: Snowball = Snowball(Wire::Json);
+// ---- the model, its seed and its state view ------------------------------------------------
 
-/// AWS Snowball over one of its two wire protocols.
+impl EmulatedService for Snowball {
+    const STATE_KEY: Option<&'static str> = Some("snowball");
+    const WIRE: &'static [&'static dyn Service] = &[&Snowball(Wire::Json), &Snowball(Wire::Cbor)];
+    type Model = Regional<BTreeMap<String, Job>>;
+    type Entry = SeedJob;
+
+    fn seed(model: &mut Self::Model, j: SeedJob, cx: &SeedContext) -> Result<(), String> {
+        let account = cx.account(j.account_id);
+        if !valid_job_id(&j.job_id) {
+            return Err(format!("invalid job_id {:?}", j.job_id));
+        }
+        if !JOB_STATES.contains(&j.state.as_str()) {
+            return Err(format!(
+                "invalid job state {:?}: expected one of {}",
+                j.state,
+                JOB_STATES.join(", ")
+            ));
+        }
+        model.at(&account, &j.region).insert(
+            j.job_id.clone(),
+            Job {
+                job_id: j.job_id,
+                state: j.state,
+                created: j.created.unwrap_or(cx.now),
+                unlock_code: j
+                    .unlock_code
+                    .unwrap_or_else(|| new_unlock_code(&mut rand::rng())),
+                job_type: j.job_type,
+                snowball_type: j.snowball_type,
+                description: j.description,
+            },
+        );
+        Ok(())
+    }
+
+    fn view(model: &Self::Model, cx: &ViewContext) -> Vec<SeedJob> {
+        let mut entries = Vec::new();
+        for (account, region, jobs) in model.iter() {
+            for j in jobs.values() {
+                entries.push(SeedJob {
+                    account_id: cx.account_id(account),
+                    region: region.to_string(),
+                    job_id: j.job_id.clone(),
+                    state: j.state.clone(),
+                    created: Some(j.created),
+                    unlock_code: Some(j.unlock_code.clone()),
+                    job_type: j.job_type.clone(),
+                    snowball_type: j.snowball_type.clone(),
+                    description: j.description.clone(),
+                });
+            }
+        }
+        entries
+    }
+}
+
+/// The jobs of the caller's account and region.
+fn jobs<'c>(ctx: &'c mut Ctx) -> &'c mut BTreeMap<String, Job> {
+    ctx.store.services.snowball.at(&ctx.account, &ctx.region)
+}
+
+/// The 13 values of the Snowball model's `JobState`.
+pub const JOB_STATES: [&str; 13] = [
+    "New",
+    "PreparingAppliance",
+    "PreparingShipment",
+    "InTransitToCustomer",
+    "WithCustomer",
+    "InTransitToAWS",
+    "WithAWSSortingFacility",
+    "WithAWS",
+    "InProgress",
+    "Complete",
+    "Cancelled",
+    "Listing",
+    "Pending",
+];
+
+/// A Snowball job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub job_id: String,
+    pub state: String,
+    pub created: Timestamp,
+    pub unlock_code: String,
+    pub job_type: String,
+    pub snowball_type: String,
+    pub description: Option<String>,
+}
+
+/// `(M|J)ID` followed by a lowercase UUID, 39 characters.
+pub fn valid_job_id(id: &str) -> bool {
+    let Some(uuid) = id.strip_prefix("JID").or_else(|| id.strip_prefix("MID")) else {
+        return false;
+    };
+    let groups: Vec<&str> = uuid.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')))
+}
+
+/// A Snowball job id: `JID` and a lowercase UUID.
+pub fn new_job_id(rng: &mut impl Rng) -> String {
+    let g = [8, 4, 4, 4, 12].map(|n| random_from(rng, HEX, n));
+    format!("JID{}", g.join("-"))
+}
+
+/// A Snowball unlock code: 29 characters, five groups of five letters or digits joined by hyphens.
+pub fn new_unlock_code(rng: &mut impl Rng) -> String {
+    let g = [5; 5].map(|n| random_from(rng, LOWER_ALNUM, n));
+    g.join("-")
+}
+
+fn default_job_state() -> String {
+    "New".to_string()
+}
+
+fn default_job_type() -> String {
+    "IMPORT".to_string()
+}
+
+fn default_snowball_type() -> String {
+    "EDGE".to_string()
+}
+
+/// A job in the seed document and the state (`"snowball"`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedJob {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+    #[serde(default = "default_region")]
+    region: String,
+    job_id: String,
+    #[serde(default = "default_job_state")]
+    state: String,
+    #[serde(default)]
+    created: Option<Timestamp>,
+    #[serde(default)]
+    unlock_code: Option<String>,
+    #[serde(default = "default_job_type")]
+    job_type: String,
+    #[serde(default = "default_snowball_type")]
+    snowball_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+}
+
+// ---- the wire adapter ------------------------------------------------------------------------
+
+/// AWS Snowball over one of its two wire protocols; its registration (lib.rs) lists both.
 #[derive(Debug)]
 pub struct Snowball(pub Wire);
 
@@ -236,8 +393,7 @@ fn job_of<'a>(ctx: &'a mut Ctx, params: &Json) -> Result<&'a mut Job, ApiError> 
         )
         .with("ResourceType", "JOB"));
     }
-    ctx.region_state()
-        .jobs
+    jobs(ctx)
         .get_mut(&id)
         .ok_or_else(|| invalid_resource(&id))
 }
@@ -280,7 +436,7 @@ pub fn execute(op: &Operation, ctx: &mut Ctx) -> Result<Cbor, ApiError> {
                 description: str_param(p, "Description").map(str::to_string),
             };
             let id = job.job_id.clone();
-            ctx.region_state().jobs.insert(id.clone(), job);
+            jobs(ctx).insert(id.clone(), job);
             Ok(cbor_map(vec![("JobId", Cbor::Text(id))]))
         }
         "DescribeJob" => {
@@ -355,7 +511,7 @@ fn list_jobs(p: &Json, ctx: &mut Ctx) -> Result<Cbor, ApiError> {
             }
         },
     };
-    let jobs: Vec<Job> = ctx.region_state().jobs.values().cloned().collect();
+    let jobs: Vec<Job> = jobs(ctx).values().cloned().collect();
     let start = match str_param(p, "NextToken") {
         None => 0,
         Some(t) => jobs.iter().position(|j| j.job_id == t).ok_or_else(|| {
@@ -390,4 +546,18 @@ fn list_jobs(p: &Json, ctx: &mut Ctx) -> Result<Cbor, ApiError> {
         out.push(("NextToken", Cbor::Text(next.job_id.clone())));
     }
     Ok(cbor_map(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_have_the_documented_shapes() {
+        let mut rng = rand::rng();
+        let code = new_unlock_code(&mut rng);
+        assert_eq!(code.len(), 29);
+        assert_eq!(code.split('-').count(), 5);
+        assert!(valid_job_id(&new_job_id(&mut rng)));
+    }
 }

@@ -10,15 +10,55 @@ use jiff::SignedDuration;
 use serde_json::Value as Json;
 
 use crate::clock::{iso_secs, shift};
-use crate::state::{new_role_id, new_secret, new_session_token, new_temp_access_key, Session};
+use rand::Rng;
+
+use crate::state::{
+    random_from, EmulatedService, SeedContext, Session, ViewContext, ALNUM, UPPER_ALNUM,
+};
 use crate::wire::{str_param, xml_escape, ApiError, Claim, Ctx, Operation, RawRequest, Service};
 
 const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// STS's registration (see [`crate::server::SERVICES`]).
-pub static SERVICE: Sts = Sts;
+// ---- no model of its own: the sessions it issues are the store's, which every service reads --
 
-/// AWS Security Token Service.
+impl EmulatedService for Sts {
+    const STATE_KEY: Option<&'static str> = None;
+    const WIRE: &'static [&'static dyn Service] = &[&Sts];
+    type Model = ();
+    type Entry = ();
+
+    fn seed(_: &mut (), _: (), _: &SeedContext) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn view(_: &(), _: &ViewContext) -> Vec<()> {
+        Vec::new()
+    }
+}
+
+/// An access key id for temporary credentials (`ASIA...`, 20 characters).
+pub fn new_temp_access_key(rng: &mut impl Rng) -> String {
+    format!("ASIA{}", random_from(rng, UPPER_ALNUM, 16))
+}
+
+/// A role id (`AROA...`, 21 characters).
+pub fn new_role_id(rng: &mut impl Rng) -> String {
+    format!("AROA{}", random_from(rng, UPPER_ALNUM, 17))
+}
+
+/// A secret access key (40 characters).
+pub fn new_secret(rng: &mut impl Rng) -> String {
+    random_from(rng, ALNUM, 40)
+}
+
+/// A session token.
+pub fn new_session_token(rng: &mut impl Rng) -> String {
+    format!("FwoGZXIvYXdzE{}", random_from(rng, ALNUM, 180))
+}
+
+// ---- the wire adapter ------------------------------------------------------------------------
+
+/// AWS Security Token Service: its registration (lib.rs) and its wire adapter.
 #[derive(Debug)]
 pub struct Sts;
 

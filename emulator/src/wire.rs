@@ -97,8 +97,8 @@ pub enum Claim {
     Signed,
 }
 
-/// One emulated AWS service. Each service file implements it once and `server::SERVICES` lists
-/// it: that line is the whole registration. The server does the rest (authentication, sessions,
+/// One wire adapter of an emulated service (one per protocol it speaks), listed in the service's
+/// [`crate::state::EmulatedService::WIRE`]. The server does the rest (authentication, sessions,
 /// the call log, faults, dropped connections) the same way for every service.
 pub trait Service: Sync {
     /// The call log's `service`, e.g. `glacier`.
@@ -174,12 +174,6 @@ pub struct Ctx<'a> {
     /// The emulator-issued session the request was signed with, if any.
     pub session: Option<Session>,
     pub now: Timestamp,
-}
-
-impl Ctx<'_> {
-    pub fn region_state(&mut self) -> &mut crate::state::RegionState {
-        self.store.region_mut(&self.account, &self.region)
-    }
 }
 
 /// A response with a body and a content type.

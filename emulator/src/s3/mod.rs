@@ -7,6 +7,10 @@
 //! `bucket.127.0.0.1:PORT`, `bucket.s3.REGION.amazonaws.com`, ...); otherwise the bucket is the
 //! path's first segment (path style). Errors are `<Error><Code/><Message/>...</Error>` with the
 //! status S3 gives each code. Bucket names are global: one namespace across accounts and regions.
+//!
+//! This file is S3's wire adapter; its model, seed and state view are in `model.rs` beside it.
+
+mod model;
 
 use axum::http::Method;
 use axum::response::Response;
@@ -17,7 +21,7 @@ use md5::Digest;
 use serde_json::{json, Value as Json};
 
 use crate::clock::iso_millis;
-use crate::state::{
+pub use model::{
     new_version_id, valid_bucket_name, Bucket, DefaultRetention, Period, RetentionMode, S3Object,
     Versioning,
 };
@@ -68,10 +72,7 @@ const UNSUPPORTED_SUBRESOURCES: [&str; 27] = [
     "versions",
 ];
 
-/// S3's registration (see [`crate::server::SERVICES`]).
-pub static SERVICE: S3 = S3;
-
-/// Amazon S3.
+/// Amazon S3: its registration (lib.rs) and its wire adapter.
 #[derive(Debug)]
 pub struct S3;
 
@@ -632,7 +633,7 @@ fn bucket_of<'a>(
     any_region: bool,
 ) -> Result<&'a mut Bucket, ApiError> {
     let (account, region) = (ctx.account.clone(), ctx.region.clone());
-    let Some(bucket) = ctx.store.buckets.get_mut(name) else {
+    let Some(bucket) = ctx.store.services.s3.get_mut(name) else {
         return Err(no_such_bucket(name));
     };
     if bucket.account != account {
@@ -688,7 +689,7 @@ pub fn execute(op: &Operation, req: &RawRequest, ctx: &mut Ctx) -> Result<Respon
                 )
                 .with("BucketName", bucket_name.clone()));
             }
-            ctx.store.buckets.remove(&bucket_name);
+            ctx.store.services.s3.remove(&bucket_name);
             Ok(crate::wire::empty(204))
         }
         "GetBucketLocation" => {
@@ -756,7 +757,8 @@ fn list_buckets(req: &RawRequest, ctx: &mut Ctx) -> Result<Response, ApiError> {
     let after = req.query_param("continuation-token").unwrap_or_default();
     let mine: Vec<&Bucket> = ctx
         .store
-        .buckets
+        .services
+        .s3
         .values()
         .filter(|b| b.account == ctx.account)
         .filter(|b| b.name.starts_with(prefix))
@@ -835,7 +837,7 @@ fn create_bucket(
             ),
         ));
     }
-    if let Some(existing) = ctx.store.buckets.get(name) {
+    if let Some(existing) = ctx.store.services.s3.get(name) {
         if existing.account != ctx.account {
             return Err(ApiError::new(
                 409,
@@ -857,7 +859,7 @@ fn create_bucket(
         let lock = req
             .header("x-amz-bucket-object-lock-enabled")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        ctx.store.buckets.insert(
+        ctx.store.services.s3.insert(
             name.to_string(),
             Bucket {
                 name: name.to_string(),
