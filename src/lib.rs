@@ -10,8 +10,6 @@
     clippy::unwrap_used
 )]
 
-// The terminal flush (`tcflush`) in apply/confirm.rs is lockward's one unsafe call outside tests.
-#[allow(unsafe_code)]
 pub mod apply;
 pub mod aws;
 pub mod cli;

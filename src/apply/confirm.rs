@@ -149,14 +149,10 @@ pub struct Terminal<R, W> {
     pub discard_pending: Box<dyn FnMut()>,
 }
 
-/// Discards input the terminal `fd` received but nobody has read yet (`tcflush`,
-/// `TCIFLUSH`). Best effort: on anything that is not a terminal it does nothing.
-pub fn discard_terminal_input(fd: std::os::fd::RawFd) {
-    // SAFETY: tcflush only takes a file descriptor and a constant; on a descriptor that is not
-    // a terminal (or not open) it fails, which is ignored.
-    unsafe {
-        libc::tcflush(fd, libc::TCIFLUSH);
-    }
+/// Discards input the terminal `tty` received but nobody has read yet (`tcflush`,
+/// `TCIFLUSH`). Best effort: on anything that is not a terminal it fails, which is ignored.
+pub fn discard_terminal_input(tty: impl std::os::fd::AsFd) {
+    let _ = rustix::termios::tcflush(tty, rustix::termios::QueueSelector::IFlush);
 }
 
 impl<R: BufRead, W: Write> Terminal<R, W> {

@@ -26,14 +26,13 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         .flatten();
     let mut confirm: Box<dyn Confirm> = match terminal {
         Some(tty) => {
-            use std::os::fd::AsRawFd;
             let input = std::io::BufReader::new(tty.try_clone()?);
-            let fd = tty.as_raw_fd();
+            let flushed = tty.try_clone()?;
             Box::new(Terminal {
                 input,
                 output: tty,
                 discard_pending: Box::new(move || {
-                    crate::apply::confirm::discard_terminal_input(fd)
+                    crate::apply::confirm::discard_terminal_input(&flushed)
                 }),
             })
         }
