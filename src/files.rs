@@ -253,7 +253,10 @@ mod tests {
     fn a_fifo_is_refused_without_waiting() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(made.success());
         let err = open_regular(&fifo).unwrap_err();
         assert!(err.to_string().contains("a FIFO"), "{err}");

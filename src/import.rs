@@ -9,18 +9,32 @@
 //! - a Recycle Bin rule that is locked or pending unlock: its lock configuration;
 //! - a Snowball delivery whose `deliver_to` file exists and holds something shaped like an
 //!   unlock code: the file's fingerprint. The code itself is never read into a message.
+//!
+//! Why `import` and not `plan/apply --refresh-only`: adopting a lock is a decision about one
+//! named resource that a reviewer can see in the command, and it records nothing about the
+//! others; a refresh-only apply would silently accept whatever live state every resource has,
+//! which for lockward would turn drift into the recorded state and hide it from the report.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::path::Path;
 
+use anyhow::bail;
 use jiff::Timestamp;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
+use crate::apply::journal::{JournalAction, JournalRecord, Phase};
+use crate::aws::CallerIdentity;
+use crate::cli::ImportArgs;
 use crate::config::Resource;
 use crate::digest;
 use crate::kinds::Paired;
-use crate::plan::Live;
+use crate::output::Spinner;
+use crate::plan::{self, Live, LiveSnapshot, Outcome};
+use crate::project::{runtime, Project, Reach, Session};
+use crate::refresh::{self, Clients};
+use crate::state::backend::HeldLock;
 use crate::state::Record;
 
 /// What sits at a Snowball resource's `deliver_to`, read without ever showing its content.
@@ -118,5 +132,198 @@ pub(crate) fn object(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
+    }
+}
+
+/// Imports `args.addresses` (see the module documentation): all or nothing. Reads AWS, never
+/// a mutating call; holds the state lock; writes the state once and one `import` journal
+/// record per address. Returns what was imported, for the command to say.
+pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
+    let project = Project::load(&args.config, &args.state)?;
+    let undeclared: Vec<String> = args
+        .addresses
+        .iter()
+        .filter(|a| project.config.resource(a).is_none())
+        .map(ToString::to_string)
+        .collect();
+    if !undeclared.is_empty() {
+        let declared: Vec<String> = project
+            .config
+            .resources
+            .iter()
+            .map(|r| r.address.to_string())
+            .collect();
+        bail!(
+            "{} not declared in {}, and import adopts a lock only into a declared resource\nhint: declare it first (`lockward report` suggests a declaration for every lock the configuration does not declare); declared now: {}",
+            if undeclared.len() == 1 { format!("{} is", undeclared[0]) } else { format!("{} are", undeclared.join(", ")) },
+            project.config_path.display(),
+            if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+        );
+    }
+    let resources = project.targeted(&args.addresses)?;
+    let timeout = args.lock_timeout.duration();
+    let rt = runtime()?;
+    // Before the first call, the state backend's included.
+    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
+    let backend = project.backend(session)?;
+    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
+    let lock = backend.lock("import", timeout, &unlock)?;
+    let store = lock.writer();
+    let journal = lock.journal();
+    let mut state = backend.load()?;
+
+    let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
+    let spinner = Spinner::start(format!(
+        "Reading the live state of {} resource(s)",
+        resources.len()
+    ));
+    let live = rt.block_on(refresh::refresh(
+        &project.config,
+        &resources,
+        &clients,
+        10,
+        session.now,
+    ))?;
+
+    let mut adopted = Vec::new();
+    let mut refusals = Vec::new();
+    for resource in &resources {
+        let Some(observed) = live.resources.get(&resource.address) else {
+            continue;
+        };
+        let delivered = resource
+            .desired
+            .delivers_to()
+            .map_or(DeliveredFile::Missing, inspect_delivery);
+        match adopt(
+            resource,
+            &observed.live,
+            state.get(&resource.address),
+            &delivered,
+        ) {
+            Ok(mut adoption) => {
+                let key = plan::physical_key(resource, &observed.target);
+                adoption.record.locate(&observed.target, &key);
+                adopted.push((resource, adoption, observed.target.clone()));
+            }
+            Err(why) => refusals.push(format!("{}: {why}", resource.address)),
+        }
+    }
+    if !refusals.is_empty() {
+        drop(spinner);
+        let (reasons, hints): (Vec<String>, Vec<String>) = refusals
+            .iter()
+            .map(|r| match r.split_once("\nhint: ") {
+                Some((reason, hint)) => (reason.to_string(), hint.to_string()),
+                None => (r.clone(), String::new()),
+            })
+            .unzip();
+        let hints: Vec<String> = hints.into_iter().filter(|h| !h.is_empty()).collect();
+        let mut message = format!("nothing was imported:\n  - {}", reasons.join("\n  - "));
+        if !hints.is_empty() {
+            message.push_str(&format!("\nhint: {}", hints.join("; ")));
+        }
+        bail!(message);
+    }
+
+    // Who imported, for the journal (read-only; a failure is recorded instead).
+    let mut callers: BTreeMap<&str, Value> = BTreeMap::new();
+    for (resource, _, _) in &adopted {
+        if callers.contains_key(resource.provider.as_str()) {
+            continue;
+        }
+        let caller = match clients.for_provider(&resource.provider) {
+            Some(c) => match rt.block_on(c.sts.caller_identity()) {
+                Ok(CallerIdentity { account, arn }) => json!({"account": account, "arn": arn}),
+                Err(e) => json!({"unknown": format!("GetCallerIdentity failed: {e}")}),
+            },
+            None => json!({"unknown": "no clients for this provider"}),
+        };
+        callers.insert(resource.provider.as_str(), caller);
+    }
+    drop(spinner);
+
+    for (resource, adoption, _) in &adopted {
+        state.set(&resource.address, adoption.record.clone());
+    }
+    store.save(&mut state)?;
+    let now = session.now;
+    for (resource, adoption, target) in &adopted {
+        let mut detail = adoption.detail.clone();
+        detail.insert("provider".into(), Value::String(resource.provider.clone()));
+        let mut record = JournalRecord::new(
+            now,
+            resource.address.clone(),
+            JournalAction::Import,
+            Phase::Done,
+            detail,
+        );
+        record.caller = callers.get(resource.provider.as_str()).cloned();
+        record.target = Some(target.clone());
+        journal.append(&record)?;
+    }
+
+    // What the next plan says about each, from the same reads: an import records what is,
+    // which may still differ from what the configuration wants.
+    let imported = LiveSnapshot {
+        resources: live
+            .resources
+            .into_iter()
+            .filter(|(a, _)| adopted.iter().any(|(r, _, _)| &r.address == a))
+            .collect(),
+    };
+    let history = backend.read_journal()?.history().with_pending(&state);
+    let recorded = plan::Recorded {
+        state: &state,
+        history: &history,
+    };
+    let planned = plan::plan(&project.config, &imported, recorded, now);
+    let mut lines = Vec::new();
+    for (resource, adoption, _) in &adopted {
+        let outcome = planned
+            .resources
+            .iter()
+            .find(|r| r.address == resource.address)
+            .map(|r| r.outcome);
+        let next = match outcome {
+            Some(Outcome::Noop) => "it matches the configuration".to_string(),
+            Some(Outcome::Conflict) => {
+                "note: it conflicts with the configuration; `lockward plan` shows why".to_string()
+            }
+            Some(o) => format!("note: `lockward plan` shows a {} for it", o.as_str()),
+            None => String::new(),
+        };
+        lines.push(format!(
+            "Imported {}: {}; {next}",
+            resource.address, adoption.summary
+        ));
+    }
+    let written = format!(
+        "State: {} (serial {}). Journal: {}. No call changed anything in AWS.",
+        backend.location(),
+        state.serial,
+        journal.location()
+    );
+    Ok(Imported {
+        lines,
+        written,
+        lock,
+    })
+}
+
+/// What an import did, in words, and the state lock it still holds.
+pub struct Imported {
+    /// One line per imported address: what was recorded, and what the next plan says of it.
+    pub lines: Vec<String>,
+    /// Where the state and the journal are now.
+    pub written: String,
+    /// Released once what was imported has been said ([`Imported::release`]).
+    lock: HeldLock,
+}
+
+impl Imported {
+    /// Releases the state lock.
+    pub fn release(self) -> Result<(), crate::state::backend::BackendError> {
+        self.lock.release()
     }
 }

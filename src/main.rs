@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     if cli.no_color {
         lockward::environment::no_color();
     }
-    commands::output::init(cli.verbose, cli.quiet);
+    lockward::output::init(cli.verbose, cli.quiet);
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Plan(args) => commands::plan::run(args),

@@ -7,4 +7,5 @@ pub mod executor;
 pub mod interrupt;
 pub mod journal;
 pub mod preflight;
+pub mod run;
 pub mod step;

@@ -16,7 +16,8 @@ use crate::plan::Plan;
 use crate::render::Format;
 use crate::vocabulary::Kind;
 
-use super::project::{say, Session};
+use crate::output::say;
+use crate::project::Session;
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut session = Session::from_environment()?;

@@ -8,11 +8,14 @@ use crate::planfile::{self, SavedPlan};
 use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, RenderOptions};
 
-use super::project::{absolute, runtime, say, Project, Reach, Session};
+use crate::output::say;
+use crate::plan::{Plan, StateStoreRef};
+use crate::project::{absolute, runtime, Project, Reach, Session};
+use crate::state::StateBackend;
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    let mut out = super::output::stdout();
+    let mut out = crate::output::stdout();
     let code = run_with(args, &session, &mut out)?;
     out.flush()?;
     Ok(code)
@@ -49,7 +52,7 @@ pub fn run_with(
         Some(_) => backend.target()?,
         None => None,
     };
-    super::project::warn_about_state_bucket(&backend);
+    warn_about_state_bucket(&backend);
     let plan = rt.block_on(async {
         let clients = Clients::connect(&project.config, &session.client_options).await;
         project
@@ -65,7 +68,7 @@ pub fn run_with(
             .await
     })?;
     let (plan, _live) = plan;
-    super::project::warn_if_state_in_git(&project, &plan);
+    warn_if_state_in_git(&project, &plan);
 
     let saved_to = match (&out_path, &args.out) {
         (Some(path), Some(typed)) if !plan.has_conflict() => {
@@ -106,4 +109,47 @@ pub fn run_with(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Says on stderr what a reviewer should know about the S3 backend's bucket (no versioning,
+/// Object Lock set by others); nothing for the local file.
+fn warn_about_state_bucket(backend: &StateBackend) {
+    if let Some(s3) = backend.s3() {
+        for warning in s3.bucket_warnings() {
+            say(format_args!("warning: {warning}"));
+        }
+    }
+}
+
+/// Warns on stderr when `plan` has an irreversible action and its local state file is tracked
+/// by git: each checkout is then a copy of the state, and the guarantee holds per copy.
+fn warn_if_state_in_git(project: &Project, plan: &Plan) {
+    if plan.summary.irreversible == 0
+        || !matches!(plan.state_store, Some(StateStoreRef::Local { .. }))
+    {
+        return;
+    }
+    let path = crate::files::real_path(&project.state_path);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let tracked = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(name)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if tracked {
+        say(format_args!(
+            "warning: the state file {} is tracked by git: every checkout is a copy of it, and \
+             an irreversible action runs at most once per approval only per copy; two runners \
+             with two checkouts can each run it\nhint: keep the state out of git, and keep it \
+             in S3 (`backend: s3`) when several runners apply",
+            project.state_path.display()
+        ));
+    }
 }

@@ -10,12 +10,12 @@ use crate::refresh::{self, Clients};
 use crate::render;
 use crate::report::{self, discover};
 
-use super::output::Spinner;
-use super::project::{runtime, Project, Reach, Session};
+use crate::output::Spinner;
+use crate::project::{runtime, Project, Reach, Session};
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    let mut out = super::output::stdout();
+    let mut out = crate::output::stdout();
     let code = run_with(args, &session, &mut out)?;
     std::io::Write::flush(&mut out)?;
     Ok(code)

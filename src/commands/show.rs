@@ -11,11 +11,11 @@ use crate::planfile::SavedPlan;
 use crate::render::{self, ApplyCommand, RenderOptions};
 use crate::state::StateStore;
 
-use super::project::{Project, Session};
+use crate::project::{Project, Session};
 
 pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
-    let mut out = super::output::stdout();
+    let mut out = crate::output::stdout();
     match &args.plan_file {
         // `lockward show lockward.state.json`: a state file shows as the state.
         Some(path) if looks_like_state(path) => {
@@ -49,8 +49,8 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
         None if names_a_backend(&args.config.config) && args.state.state.is_none() => {
             let project = Project::load(&args.config, &args.state)?;
             // Before the first call to the backend.
-            super::project::runtime()?
-                .block_on(project.check_before_calls(&session, super::project::Reach::Resources))?;
+            crate::project::runtime()?
+                .block_on(project.check_before_calls(&session, crate::project::Reach::Resources))?;
             let backend = project.backend(&session)?;
             let state = backend.load()?;
             let location = std::path::PathBuf::from(backend.location());

@@ -19,7 +19,8 @@ use crate::state::Quarantined;
 use crate::state::StateBackend;
 use crate::vocabulary::Address;
 
-use super::project::{absolute, runtime, say, Project, Reach, Session};
+use crate::output::say;
+use crate::project::{absolute, runtime, Project, Reach, Session};
 
 pub fn run(args: &StateArgs) -> anyhow::Result<ExitCode> {
     match &args.command {

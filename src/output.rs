@@ -103,6 +103,18 @@ impl Drop for Spinner {
     }
 }
 
+/// A line for the person at the terminal, on stderr (stdout carries only data).
+/// Not shown with `--quiet`.
+pub fn say(text: impl std::fmt::Display) {
+    use std::io::Write;
+    if quiet() {
+        return;
+    }
+    // Progress lines may quote AWS's answers and the config's names: shown escaped.
+    let text = text.to_string();
+    let _ = writeln!(anstream::stderr(), "{}", crate::render::escape::text(&text));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

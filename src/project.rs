@@ -1,4 +1,4 @@
-//! What every command that reads AWS shares: the config and state paths, the session settings
+//! What every command that reads AWS shares, as the library serves it: the config and state paths, the session settings
 //! (clock, colour, client options), and the refresh-then-plan step.
 
 use std::path::{Path, PathBuf};
@@ -330,7 +330,7 @@ impl Project {
         parallelism: usize,
         now: Timestamp,
     ) -> anyhow::Result<(Plan, LiveSnapshot)> {
-        let _spinner = super::output::Spinner::start(format!(
+        let _spinner = crate::output::Spinner::start(format!(
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
@@ -370,49 +370,6 @@ impl Project {
     }
 }
 
-/// Says on stderr what a reviewer should know about the S3 backend's bucket (no versioning,
-/// Object Lock set by others); nothing for the local file.
-pub fn warn_about_state_bucket(backend: &StateBackend) {
-    if let Some(s3) = backend.s3() {
-        for warning in s3.bucket_warnings() {
-            say(format_args!("warning: {warning}"));
-        }
-    }
-}
-
-/// Warns on stderr when `plan` has an irreversible action and its local state file is tracked
-/// by git: each checkout is then a copy of the state, and the guarantee holds per copy.
-pub fn warn_if_state_in_git(project: &Project, plan: &Plan) {
-    if plan.summary.irreversible == 0
-        || !matches!(plan.state_store, Some(StateStoreRef::Local { .. }))
-    {
-        return;
-    }
-    let path = crate::files::real_path(&project.state_path);
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let tracked = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["ls-files", "--error-unmatch", "--"])
-        .arg(name)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if tracked {
-        say(format_args!(
-            "warning: the state file {} is tracked by git: every checkout is a copy of it, and \
-             an irreversible action runs at most once per approval only per copy; two runners \
-             with two checkouts can each run it\nhint: keep the state out of git, and keep it \
-             in S3 (`backend: s3`) when several runners apply",
-            project.state_path.display()
-        ));
-    }
-}
-
 /// `path` as typed, made absolute against the directory lockward was started in: for paths on
 /// the command line that must still name the same file once [`Project::load`] has entered the
 /// config's directory.
@@ -448,16 +405,4 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("could not start the async runtime")
-}
-
-/// A line for the person at the terminal, on stderr (stdout carries only data).
-/// Not shown with `--quiet`.
-pub fn say(text: impl std::fmt::Display) {
-    use std::io::Write;
-    if super::output::quiet() {
-        return;
-    }
-    // Progress lines may quote AWS's answers and the config's names: shown escaped.
-    let text = text.to_string();
-    let _ = writeln!(anstream::stderr(), "{}", crate::render::escape::text(&text));
 }
