@@ -55,13 +55,18 @@ impl Project {
     /// Glacier vaults `vault-<name>` (no lock yet) to be locked, and Snowball jobs
     /// (WithCustomer) whose code goes to `<name>.code`.
     fn new(vaults: &[&str], jobs: &[&str]) -> Project {
+        Project::with_vault_state(vaults, "locked", jobs)
+    }
+
+    /// [`Project::new`], with the vaults' desired `state`.
+    fn with_vault_state(vaults: &[&str], state: &str, jobs: &[&str]) -> Project {
         let dir = tempfile::tempdir().unwrap();
         let mut yaml = String::from("version: 1\nproviders:\n  default: { region: us-east-1 }\n");
         if !vaults.is_empty() {
             yaml.push_str("glacier_vault_lock:\n");
             for name in vaults {
                 yaml.push_str(&format!(
-                    "  {name}:\n    vault: vault-{name}\n    policy: '{POLICY}'\n    state: locked\n"
+                    "  {name}:\n    vault: vault-{name}\n    policy: '{POLICY}'\n    state: {state}\n"
                 ));
             }
         }
@@ -283,16 +288,19 @@ struct Spy {
 
 impl Spy {
     fn arrive(&self, operation: &'static str) {
-        let state = std::fs::read_to_string(self.dir.join(STATE)).unwrap();
+        // `null` once the state file is broken.
+        let state = std::fs::read_to_string(self.dir.join(STATE))
+            .map(|text| serde_json::from_str(&text).unwrap())
+            .unwrap_or(Value::Null);
         self.seen.lock().unwrap().push(Seen {
             operation,
             journal: journal_in(&self.dir),
-            state: serde_json::from_str(&state).unwrap(),
+            state,
         });
     }
 
     fn leave(&self, operation: &'static str) {
-        if self.break_state_after == Some(operation) {
+        if self.break_state_after == Some(operation) && self.dir.join(STATE).is_file() {
             // A directory where the state file was: every later save fails.
             let path = self.dir.join(STATE);
             std::fs::remove_file(&path).unwrap();
@@ -422,16 +430,23 @@ async fn a_journal_that_cannot_be_written_stops_the_run_before_any_call() {
 
 #[tokio::test]
 async fn a_state_that_cannot_be_saved_after_initiate_stops_the_run_and_the_lock_id_is_journaled() {
-    let p = Project::new(&["a", "b"], &[]);
+    // `in_progress`: the next step (b's initiation) is a call with no save before it.
+    for state in ["locked", "in_progress"] {
+        a_state_that_cannot_be_saved_after_initiate(state).await;
+    }
+}
+
+async fn a_state_that_cannot_be_saved_after_initiate(state: &str) {
+    let p = Project::with_vault_state(&["a", "b"], state, &[]);
     let plan = p.plan().await;
     let mut spy = p.spy();
     spy.break_state_after = Some("InitiateVaultLock");
     let Err(fatal) = p.run(&plan, Some(spy)).await else {
         panic!("the run went on after its state could not be saved");
     };
-    assert!(fatal.0.contains("could not save the state file"), "{fatal}");
+    assert!(fatal.0.contains("could not save the state file"), "{state}: {fatal}");
     // Nothing further was called: not a's completion, nothing of b.
-    assert_eq!(p.mutating_calls(), ["InitiateVaultLock vault-a"]);
+    assert_eq!(p.mutating_calls(), ["InitiateVaultLock vault-a"], "{state}");
     assert_eq!(
         p.phases(&glacier("a")),
         [
