@@ -182,7 +182,7 @@ impl Project {
             aws: self.aws.clone(),
             dir: self.dir.path().to_path_buf(),
             seen: Arc::default(),
-            break_state_after: None,
+            after: None,
         }
     }
 
@@ -276,14 +276,24 @@ struct Seen {
 }
 
 /// The fake's Glacier, with a look at the journal and the state file on disk at the moment
-/// each mutating call arrives (before the fake acts), and optionally a state file made
-/// unwritable right after one operation returns: a disk that fails mid-run.
+/// each mutating call arrives (before the fake acts), and optionally something broken right
+/// after one operation returns.
 #[derive(Clone)]
 struct Spy {
     aws: FakeAws,
     dir: PathBuf,
     seen: Arc<Mutex<Vec<Seen>>>,
-    break_state_after: Option<&'static str>,
+    after: Option<(&'static str, Mishap)>,
+}
+
+/// What goes wrong mid-run.
+#[derive(Clone, Copy, Debug)]
+enum Mishap {
+    /// A directory where the state file was: every later save fails (a disk that fails).
+    StateUnwritable,
+    /// Another file in the state lock's place (someone deleted the lock and another run took
+    /// it): this run's lock is not its own any more.
+    LockTakenOver,
 }
 
 impl Spy {
@@ -300,11 +310,20 @@ impl Spy {
     }
 
     fn leave(&self, operation: &'static str) {
-        if self.break_state_after == Some(operation) && self.dir.join(STATE).is_file() {
-            // A directory where the state file was: every later save fails.
-            let path = self.dir.join(STATE);
-            std::fs::remove_file(&path).unwrap();
-            std::fs::create_dir(&path).unwrap();
+        let state = self.dir.join(STATE);
+        match self.after {
+            Some((after, Mishap::StateUnwritable)) if after == operation && state.is_file() => {
+                std::fs::remove_file(&state).unwrap();
+                std::fs::create_dir(&state).unwrap();
+            }
+            Some((after, Mishap::LockTakenOver)) if after == operation => {
+                // Renamed over the held one, which stays open: never the same inode.
+                let lock = crate::state::lock::lock_path(&state);
+                let other = self.dir.join("other.lock");
+                std::fs::write(&other, "").unwrap();
+                std::fs::rename(&other, &lock).unwrap();
+            }
+            _ => {}
         }
     }
 
@@ -440,7 +459,7 @@ async fn a_state_that_cannot_be_saved_after_initiate(state: &str) {
     let p = Project::with_vault_state(&["a", "b"], state, &[]);
     let plan = p.plan().await;
     let mut spy = p.spy();
-    spy.break_state_after = Some("InitiateVaultLock");
+    spy.after = Some(("InitiateVaultLock", Mishap::StateUnwritable));
     let Err(fatal) = p.run(&plan, Some(spy)).await else {
         panic!("the run went on after its state could not be saved");
     };
@@ -466,7 +485,7 @@ async fn a_call_whose_outcome_could_not_be_saved_has_no_done_record() {
     let p = Project::new(&["a", "b"], &[]);
     let plan = p.plan().await;
     let mut spy = p.spy();
-    spy.break_state_after = Some("CompleteVaultLock");
+    spy.after = Some(("CompleteVaultLock", Mishap::StateUnwritable));
     let Err(fatal) = p.run(&plan, Some(spy)).await else {
         panic!("the run went on after its state could not be saved");
     };
@@ -487,6 +506,29 @@ async fn a_call_whose_outcome_could_not_be_saved_has_no_done_record() {
         ["InitiateVaultLock vault-a", "CompleteVaultLock vault-a"]
     );
     assert_eq!(p.phases(&glacier("b")), []);
+}
+
+#[tokio::test]
+async fn a_run_whose_lock_was_taken_over_makes_no_irreversible_call_and_starts_nothing_more() {
+    let p = Project::new(&["a", "b"], &[]);
+    let plan = p.plan().await;
+    let mut spy = p.spy();
+    spy.after = Some(("InitiateVaultLock", Mishap::LockTakenOver));
+    let Err(fatal) = p.run(&plan, Some(spy)).await else {
+        panic!("the run went on without its lock");
+    };
+    assert_eq!(fatal.0, super::LOCK_LOST);
+    assert_eq!(p.mutating_calls(), ["InitiateVaultLock vault-a"]);
+    // What it did is in the journal; the completion was never announced, let alone sent.
+    assert_eq!(
+        p.phases(&glacier("a")),
+        [
+            entry("initiate_lock", "intent", None),
+            entry("initiate_lock", "done", None)
+        ]
+    );
+    assert_eq!(p.phases(&glacier("b")), []);
+    assert!(!is_locked(&p.aws, "a"));
 }
 
 #[tokio::test]
