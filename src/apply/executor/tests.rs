@@ -30,6 +30,8 @@ const JOB: &str = "JID123e4567-e89b-12d3-a456-426655440000";
 const CODE: &str = "7f3c2a1b-unlock-code";
 const STATE: &str = "lockward.state.json";
 const JOURNAL: &str = "lockward.state.json.journal.jsonl";
+/// Where a test keeps the last good state while the state file cannot be written.
+const ASIDE: &str = "last-good.state.json";
 
 fn now() -> Timestamp {
     NOW.parse().unwrap()
@@ -291,7 +293,8 @@ struct Spy {
 /// What goes wrong mid-run.
 #[derive(Clone, Copy, Debug)]
 enum Mishap {
-    /// A directory where the state file was: every later save fails (a disk that fails).
+    /// A directory where the state file was: every later save fails (a disk that fails). The
+    /// last good state is kept aside, in `ASIDE`.
     StateUnwritable,
     /// Another file in the state lock's place (someone deleted the lock and another run took
     /// it): this run's lock is not its own any more.
@@ -315,7 +318,7 @@ impl Spy {
         let state = self.dir.join(STATE);
         match self.after {
             Some((after, Mishap::StateUnwritable)) if after == operation && state.is_file() => {
-                std::fs::remove_file(&state).unwrap();
+                std::fs::rename(&state, self.dir.join(ASIDE)).unwrap();
                 std::fs::create_dir(&state).unwrap();
             }
             Some((after, Mishap::LockTakenOver)) if after == operation => {
@@ -522,6 +525,40 @@ async fn a_call_whose_outcome_could_not_be_saved_has_no_done_record() {
         ["InitiateVaultLock vault-a", "CompleteVaultLock vault-a"]
     );
     assert_eq!(p.phases(&glacier("b")), []);
+}
+
+#[tokio::test]
+async fn apply_again_after_an_unsaved_completion_records_it_without_a_call() {
+    let p = Project::new(&["a", "b"], &[]);
+    let plan = p.plan().await;
+    let mut spy = p.spy();
+    spy.after = Some(("CompleteVaultLock", Mishap::StateUnwritable));
+    assert!(p.run(&plan, Some(spy)).await.is_err());
+    // The disk is fixed; the state is the last version saved.
+    std::fs::remove_dir(p.path(STATE)).unwrap();
+    std::fs::rename(p.path(ASIDE), p.path(STATE)).unwrap();
+    let plan = p.plan().await;
+    let (report, _) = p.run(&plan, None).await.unwrap();
+    assert!(!report.failed(), "{report:?}");
+    assert_eq!(
+        report.recovered,
+        [glacier("a").parse::<crate::vocabulary::Address>().unwrap()]
+    );
+    // a's completion is recorded from what AWS shows, without calling again; b goes on.
+    assert_eq!(
+        p.mutating_calls(),
+        ["InitiateVaultLock vault-b", "CompleteVaultLock vault-b"]
+    );
+    assert_eq!(
+        p.phases(&glacier("a")).last(),
+        Some(&entry("recover", "recovered", None))
+    );
+    let state = p.state();
+    let record = state.get(&glacier("a").parse().unwrap()).unwrap();
+    let record = record.glacier().unwrap();
+    assert_eq!(record.lock_id, lock_id(&p.aws, "a"));
+    assert_eq!(record.completed_at, Some(now()));
+    assert!(is_locked(&p.aws, "b"));
 }
 
 #[tokio::test]
