@@ -121,7 +121,7 @@ impl Project {
             .with_pending(&state);
         let clients = Clients::uniform(&self.config, self.aws.clients());
         let resources: Vec<_> = self.config.resources.iter().collect();
-        let live = refresh::refresh(&self.config, &resources, &clients, 1)
+        let live = refresh::refresh(&self.config, &resources, &clients, 1, now())
             .await
             .unwrap();
         let plan = crate::plan::plan(
@@ -596,19 +596,21 @@ async fn after_a_failed_step_no_new_step_starts_and_what_succeeded_is_kept() {
         created: now(),
     });
     let (report, state) = p.run(&plan, None).await.unwrap();
-    use ActionKind::{CompleteLock, InitiateLock};
     let failed = |o: &ActionOutcome| matches!(o, ActionOutcome::Failed(_));
     let results = outcomes(&report);
     assert_eq!(results.len(), 6, "{results:#?}");
     assert_eq!(
         results[0],
-        (glacier("a"), InitiateLock, ActionOutcome::Done)
+        (glacier("a"), ActionKind::INITIATE_LOCK, ActionOutcome::Done)
     );
     assert_eq!(
         results[1],
-        (glacier("a"), CompleteLock, ActionOutcome::Done)
+        (glacier("a"), ActionKind::COMPLETE_LOCK, ActionOutcome::Done)
     );
-    assert_eq!((&results[2].0, results[2].1), (&glacier("b"), InitiateLock));
+    assert_eq!(
+        (&results[2].0, results[2].1),
+        (&glacier("b"), ActionKind::INITIATE_LOCK)
+    );
     assert!(failed(&results[2].2), "{results:#?}");
     for (address, action, outcome) in &results[3..] {
         assert_eq!(outcome, &ActionOutcome::Skipped, "{address} {action:?}");
