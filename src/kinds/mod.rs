@@ -924,8 +924,8 @@ impl CheckedDesired {
 
 /// A plan is made by the planner from the kind's own [`LockKind::ACTIONS`], and a saved plan
 /// file is checked against its digest and the plan schema, which names each kind's actions.
-/// The plan's actions are one vocabulary ([`ActionKind`]) read back as data, so which kind an
-/// action belongs to is checked here, at run time, not by a type.
+/// An [`ActionKind`] knows its kind, but the resource it runs for is found by address in the
+/// config, a second input: that the two are of one kind is checked here, at run time.
 fn not_an_action_of(address: &Address, action: ActionKind) -> StepError {
     StepError(format!(
         "internal error: {address} cannot {}; this is a bug in lockward",

@@ -100,6 +100,9 @@ pub(crate) async fn complete_delivery(
     d: &SnowballDesired,
 ) -> Result<String, StepError> {
     let action = ActionKind::COMPLETE_DELIVERY;
+    // The plan completes a delivery only when the live value it was decided from holds a kept
+    // code; that value travels in the plan as JSON (possibly a saved plan file), so no type
+    // carries the code's path from the decision to here.
     let live: Option<SnowballLive> = serde_json::from_value(step.live().clone()).ok();
     let Some(kept) = live.as_ref().and_then(|l| l.kept().first()).cloned() else {
         return Err(StepError(format!(
