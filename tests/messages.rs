@@ -85,6 +85,35 @@ fn man_writes_one_page_per_command_into_a_directory() {
     }
     let plan = env.read("man/lockward-plan.1");
     assert!(plan.contains("detailed\\-exitcode"), "{plan}");
+    // Every page, a command's too, names lockward's version as its source, and ends with how
+    // lockward exits, what it reads from the environment, its files and examples.
+    let version = env!("CARGO_PKG_VERSION");
+    for page in &pages {
+        let text = env.read(&format!("man/{page}"));
+        let name = page.trim_end_matches(".1");
+        assert!(
+            text.contains(&format!(
+                ".TH {name} 1  \"lockward {version}\" \"lockward manual\""
+            )),
+            "{page}: {}",
+            text.lines()
+                .find(|l| l.starts_with(".TH"))
+                .unwrap_or_default()
+        );
+        for section in [
+            ".SH \"EXIT STATUS\"",
+            ".SH ENVIRONMENT",
+            ".SH FILES",
+            ".SH EXAMPLES",
+        ] {
+            assert!(text.contains(section), "{page} has no {section}");
+        }
+    }
+    let top = env.lockward(&["man"]).success().stdout.clone();
+    assert!(
+        top.contains("LOCKWARD_NOW") && top.contains(".SH \"EXIT STATUS\""),
+        "{top}"
+    );
 }
 
 #[test]
