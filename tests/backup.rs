@@ -357,3 +357,51 @@ fn a_throttled_compliance_put_is_sent_again_under_a_new_intent() {
         .count();
     assert_eq!(intents, 3, "an intent before each wire attempt");
 }
+
+/// AWS takes a lock with only a maximum retention: lockward declares, puts and reports one,
+/// and the declaration the report suggests for such a lock passes `validate`.
+#[test]
+fn a_lock_with_only_a_maximum_is_declared_put_and_suggested_as_aws_allows() {
+    let env = Env::new();
+    let mut stray = vault_seed("us-east-1", Some(json!({"max_retention_days": 30})));
+    stray["vault"] = json!("zz-max-only");
+    env.seed(json!({"backup": [vault_seed("us-east-1", None), stray]}));
+    env.config(&lock_body("governance", "    max_retention_days: 90\n"));
+    env.lockward(&["validate"]).success();
+    env.lockward(&["plan"])
+        .success()
+        .stdout_has("governance lock, retention at most 90 days");
+    env.lockward(&["apply", "--auto-approve"]).success();
+    let lock = aws_lock(&env);
+    assert_eq!(lock["max_retention_days"], 90, "{lock}");
+    assert_eq!(
+        lock.get("min_retention_days")
+            .cloned()
+            .unwrap_or(Value::Null),
+        Value::Null,
+        "{lock}"
+    );
+    env.lockward(&["plan"]).success().stdout_has("No changes");
+
+    let run = env.lockward(&["report", "--format", "json"]);
+    let report: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let stray = report["unmanaged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "zz-max-only")
+        .expect("the undeclared lock");
+    let next = stray["next_step"].as_str().unwrap();
+    assert!(
+        next.contains("(vault: zz-max-only, mode: governance, max_retention_days: 30)"),
+        "{next}"
+    );
+    // The declaration it suggests, as written, is a valid one.
+    env.config(&format!(
+        "{}  zz_max_only:\n    vault: zz-max-only\n    mode: governance\n    max_retention_days: 30\n",
+        lock_body("governance", "    max_retention_days: 90\n")
+    ));
+    env.lockward(&["validate"]).success();
+    env.lockward(&["plan"]).success().stdout_has("No changes");
+}

@@ -16,7 +16,9 @@ use proptest::prelude::*;
 use crate::support::{recorded, test_target};
 use lockward::config::{Config, Desired, Policy, Provider, Resource};
 use lockward::digest;
-use lockward::kinds::backup::{BackupDesired, BackupLive, BackupLockMode, BackupRecord};
+use lockward::kinds::backup::{
+    BackupDesired, BackupLive, BackupLock, BackupLockMode, BackupRecord, Retention,
+};
 use lockward::kinds::glacier::GlacierRecord;
 use lockward::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
 use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
@@ -415,8 +417,9 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
 
 fn backup_triple() -> impl Strategy<Value = Triple> {
     // Few distinct retentions, so that equal and different ones both come up often.
+    // A minimum is optional, as AWS allows (a lock with only a maximum, or with neither).
     let retention = (
-        prop_oneof![Just(7u32), Just(35u32)],
+        prop_oneof![3 => Just(Some(7u32)), 3 => Just(Some(35u32)), 1 => Just(None)],
         prop_oneof![Just(None), Just(Some(365u32))],
     );
     let mode = prop_oneof![
@@ -425,13 +428,17 @@ fn backup_triple() -> impl Strategy<Value = Triple> {
         Just(BackupLockMode::Compliance)
     ];
     let desired = (mode, retention.clone(), 3u32..=5).prop_map(|(mode, (min, max), days)| {
-        let locks = mode != BackupLockMode::None;
+        let retention = Retention { min, max };
         BackupDesired {
             vault: "prod-backups".into(),
-            mode,
-            min_retention_days: locks.then_some(min),
-            max_retention_days: max.filter(|_| locks),
-            changeable_for_days: (mode == BackupLockMode::Compliance).then_some(days),
+            lock: match mode {
+                BackupLockMode::None => BackupLock::None,
+                BackupLockMode::Governance => BackupLock::Governance { retention },
+                BackupLockMode::Compliance => BackupLock::Compliance {
+                    retention,
+                    changeable_for_days: days,
+                },
+            },
         }
     });
     // Lock dates around the planning times (base .. base + 5 h) come up often.
@@ -442,7 +449,7 @@ fn backup_triple() -> impl Strategy<Value = Triple> {
     let live =
         (0u8..5, vault_type, retention, lock_date).prop_map(|(shape, t, (min, max), lock_date)| {
             let vault_type = t.to_string();
-            let (min_retention_days, max_retention_days) = (Some(min), max);
+            let (min_retention_days, max_retention_days) = (min, max);
             match shape {
                 0 => BackupLive::VaultMissing,
                 1 => BackupLive::None { vault_type },
@@ -793,15 +800,14 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
             if vault_type != "BACKUP_VAULT" {
                 return Err(format!("PutBackupVaultLockConfiguration on a {vault_type}"));
             }
-            let min_retention_days = Some(
-                d.min_retention_days
-                    .ok_or("a put without a minimum retention")?,
-            );
-            let max_retention_days = d.max_retention_days;
-            let changeable = match d.mode {
-                BackupLockMode::Compliance => d.changeable_for_days,
-                _ => None,
-            };
+            if d.lock == BackupLock::None {
+                return Err("a put for a vault whose desired lock is none".into());
+            }
+            let Retention {
+                min: min_retention_days,
+                max: max_retention_days,
+            } = d.retention();
+            let changeable = d.changeable_for_days();
             // A put without ChangeableForDays keeps an existing lock date (as AWS and moto do).
             let lock_date = changeable
                 .map(|n| now + SignedDuration::from_hours(24 * i64::from(n)))
@@ -1046,8 +1052,8 @@ proptest! {
                         prop_assert!(d.default_retention.is_some_and(|r| r.mode == RetentionMode::Compliance), "{} makes a default irreversible that is not COMPLIANCE", address);
                     }
                     (Triple::Backup(d, ..), ActionKind::PUT_VAULT_LOCK) => {
-                        prop_assert_eq!(d.mode, BackupLockMode::Compliance, "{} puts an irreversible lock the intent does not want", address);
-                        prop_assert_eq!(a.permanent_after, d.changeable_for_days.and_then(PermanentAfter::days), "{} does not say when the lock becomes permanent", address);
+                        prop_assert_eq!(d.mode(), BackupLockMode::Compliance, "{} puts an irreversible lock the intent does not want", address);
+                        prop_assert_eq!(a.permanent_after, d.changeable_for_days().and_then(PermanentAfter::days), "{} does not say when the lock becomes permanent", address);
                     }
                     (triple, action) => {
                         prop_assert!(false, "{} plans irreversible {} for {:?}", address, action.as_str(), triple);

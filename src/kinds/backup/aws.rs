@@ -20,7 +20,7 @@ pub struct BackupVaultInfo {
 /// What a PutBackupVaultLockConfiguration sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LockConfiguration {
-    pub min_retention_days: u32,
+    pub min_retention_days: Option<u32>,
     pub max_retention_days: Option<u32>,
     /// `Some` for a compliance lock: the grace period in days.
     pub changeable_for_days: Option<u32>,

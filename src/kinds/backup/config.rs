@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::config::error::Diagnostic;
 use crate::config::validate::*;
-use crate::kinds::backup::{BackupDesired, BackupLockMode};
+use crate::kinds::backup::{BackupDesired, BackupLock, BackupLockMode, Retention};
 use crate::kinds::CheckedDesired;
 use crate::vocabulary::Kind;
 
@@ -16,9 +16,9 @@ use crate::vocabulary::Kind;
 #[serde(deny_unknown_fields)]
 #[schemars(extend("allOf" = [
     {"if": {"properties": {"mode": {"const": "compliance"}}},
-     "then": {"required": ["min_retention_days", "changeable_for_days"]}},
+     "then": {"required": ["changeable_for_days"]}},
     {"if": {"properties": {"mode": {"const": "governance"}}},
-     "then": {"required": ["min_retention_days"], "not": {"required": ["changeable_for_days"]}}},
+     "then": {"not": {"required": ["changeable_for_days"]}}},
     {"if": {"properties": {"mode": {"const": "none"}}},
      "then": {"not": {"anyOf": [{"required": ["min_retention_days"]}, {"required": ["max_retention_days"]}, {"required": ["changeable_for_days"]}]}}}
 ]))]
@@ -189,18 +189,8 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
                     }
                 }
             }
-            BackupLockMode::Governance | BackupLockMode::Compliance => {
-                if raw.min_retention_days.is_none() {
-                    problems.push((
-                        r.key.span,
-                        Diagnostic::new(format!(
-                            "`mode: {}` needs `min_retention_days`",
-                            if mode == BackupLockMode::Compliance { "compliance" } else { "governance" }
-                        ))
-                        .hint("add `min_retention_days: 7` (1 to 36500): the shortest retention a recovery point in the vault may have"),
-                    ));
-                }
-            }
+            // AWS takes a lock without a minimum (or a maximum): none is required.
+            BackupLockMode::Governance | BackupLockMode::Compliance => {}
         }
         match mode {
             BackupLockMode::Compliance if raw.changeable_for_days.is_none() => problems.push((
@@ -229,16 +219,29 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
                 }
             }
         }
-        match (problems.is_empty(), provider) {
-            (true, Some(provider)) => cx.out.resources.push(Checked {
+        let retention = Retention {
+            min: min_retention_days,
+            max: max_retention_days,
+        };
+        let lock = match (mode, changeable_for_days) {
+            (BackupLockMode::None, _) => Some(BackupLock::None),
+            (BackupLockMode::Governance, _) => Some(BackupLock::Governance { retention }),
+            (BackupLockMode::Compliance, Some(changeable_for_days)) => {
+                Some(BackupLock::Compliance {
+                    retention,
+                    changeable_for_days,
+                })
+            }
+            // Reported above (missing, or out of range).
+            (BackupLockMode::Compliance, None) => None,
+        };
+        match (problems.is_empty(), provider, lock) {
+            (true, Some(provider), Some(lock)) => cx.out.resources.push(Checked {
                 address,
                 provider,
                 desired: CheckedDesired::BackupVaultLock(BackupDesired {
                     vault: raw.vault.clone(),
-                    mode,
-                    min_retention_days,
-                    max_retention_days,
-                    changeable_for_days,
+                    lock,
                 }),
             }),
             _ => cx.report_all(&subject, problems),

@@ -44,7 +44,7 @@ impl BackupApi for FakeAws {
                 ));
             }
             v.locked = true;
-            v.min_retention_days = Some(i64::from(lock.min_retention_days));
+            v.min_retention_days = lock.min_retention_days.map(i64::from);
             v.max_retention_days = lock.max_retention_days.map(i64::from);
             if let Some(days) = lock.changeable_for_days {
                 v.lock_date = Some(now + SignedDuration::from_hours(24 * i64::from(days)));

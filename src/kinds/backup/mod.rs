@@ -18,7 +18,7 @@ mod step;
 pub(crate) mod words;
 
 pub use aws::{BackupApi, BackupVaultInfo, LockConfiguration};
-pub use desired::{BackupDesired, BackupLockMode};
+pub use desired::{BackupDesired, BackupLock, BackupLockMode, Retention};
 pub use read::read_backup;
 pub use record::BackupRecord;
 pub(crate) use sdk::SdkBackup;
@@ -77,20 +77,6 @@ enum Lock {
     Governance(Retention),
     Grace(Retention, Timestamp),
     Locked(Retention, Option<Timestamp>),
-}
-
-/// Minimum and maximum retention in days. Same retention means equal min and equal max.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Retention {
-    pub min: Option<u32>,
-    pub max: Option<u32>,
-}
-
-impl std::fmt::Display for Retention {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let days = |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
-        write!(f, "min {}, max {}", days(self.min), days(self.max))
-    }
 }
 
 impl BackupLive {
@@ -221,10 +207,7 @@ pub fn decide(desired: &BackupDesired, live: &BackupLive, now: Timestamp) -> Dec
 
 fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
     let mut d = Decision::default();
-    let want = Retention {
-        min: desired.min_retention_days,
-        max: desired.max_retention_days,
-    };
+    let want = desired.retention();
     if let Lock::Grace(_, lock_date) = lock {
         d.valid_until(*lock_date);
     }
@@ -242,8 +225,7 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
         .with_reversibility(Reversibility::Reversible)
         .lowering_protection(put_lowers_protection(before, want))
     };
-    let compliance_put = |why: &str, before: &Lock| {
-        let n = desired.changeable_for_days.unwrap_or_default();
+    let compliance_put = |why: &str, before: &Lock, n: u32| {
         let lock_date = now + SignedDuration::from_hours(24 * i64::from(n));
         let put = Action::ready(
             ActionKind::PUT_VAULT_LOCK,
@@ -258,7 +240,10 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
             None => put.with_reversibility(Reversibility::Irreversible),
         }
     };
-    match (desired.mode, lock) {
+    let mode = desired.mode();
+    // A compliance lock's grace period (the arms that put one are compliance's).
+    let n = desired.changeable_for_days().unwrap_or_default();
+    match (mode, lock) {
         (BackupLockMode::None, Lock::None) => {}
         (BackupLockMode::None, Lock::Governance(_)) => d.actions.push(delete()),
         (BackupLockMode::None, Lock::Grace(_, lock_date)) => {
@@ -297,12 +282,13 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
                 .push(governance_put("then put a lock", &Lock::None));
         }
         (BackupLockMode::Compliance, Lock::None) => {
-            d.actions.push(compliance_put("put a lock", lock));
+            d.actions.push(compliance_put("put a lock", lock, n));
         }
         (BackupLockMode::Compliance, Lock::Governance(live)) => {
             d.actions.push(compliance_put(
                 &format!("turn the governance lock ({live}) into a lock"),
                 lock,
+                n,
             ));
         }
         (BackupLockMode::Compliance, Lock::Grace(live, lock_date)) => {
@@ -321,10 +307,10 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
                         "change the lock from {live} (a new grace period starts, replacing the one ending {lock_date})"
                     ),
                     lock,
+                    n,
                 ));
                 d.note(format!(
-                    "changing the retention restarts the grace period: the lock date moves from {lock_date} to {} days after the apply",
-                    desired.changeable_for_days.unwrap_or_default()
+                    "changing the retention restarts the grace period: the lock date moves from {lock_date} to {n} days after the apply"
                 ));
             }
         }

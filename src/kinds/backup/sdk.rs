@@ -70,7 +70,7 @@ impl BackupApi for SdkBackup {
             .0
             .put_backup_vault_lock_configuration()
             .backup_vault_name(vault)
-            .min_retention_days(i64::from(lock.min_retention_days))
+            .set_min_retention_days(lock.min_retention_days.map(i64::from))
             .set_max_retention_days(lock.max_retention_days.map(i64::from))
             .set_changeable_for_days(lock.changeable_for_days.map(i64::from));
         let sent = if lock.changeable_for_days.is_some() {

@@ -7,7 +7,7 @@ use crate::aws::ProviderClients;
 use crate::plan::ActionKind;
 use crate::state::Record;
 
-use super::{BackupDesired, BackupLockMode, BackupRecord, LockConfiguration, AIR_GAPPED};
+use super::{BackupDesired, BackupLock, BackupRecord, LockConfiguration, Retention, AIR_GAPPED};
 
 fn empty_record(d: &BackupDesired) -> BackupRecord {
     BackupRecord {
@@ -29,22 +29,19 @@ pub(crate) async fn put_vault_lock(
     c: &ProviderClients,
 ) -> Result<String, StepError> {
     let action = ActionKind::PUT_VAULT_LOCK;
-    // The config check gives every lock a minimum, and put_vault_lock is planned only for
-    // a lock. A type would tie the two only if the plan's action carried its retention:
-    // a plan's actions are names (`ActionKind`), read back from a saved plan.
-    let min = d.min_retention_days.ok_or_else(|| {
-        StepError(
-            "internal error: put_vault_lock without a minimum retention; this is a bug in lockward"
+    // The plan puts a lock only for a desired governance or compliance lock; a plan's actions
+    // are names read back from a saved plan, so which desired value one meets is checked here.
+    if d.lock == BackupLock::None {
+        return Err(StepError(
+            "internal error: put_vault_lock for a vault whose desired lock is none; this is a bug in lockward"
                 .into(),
-        )
-    })?;
+        ));
+    }
+    let Retention { min, max } = d.retention();
     let lock = LockConfiguration {
         min_retention_days: min,
-        max_retention_days: d.max_retention_days,
-        changeable_for_days: match d.mode {
-            BackupLockMode::Compliance => d.changeable_for_days,
-            BackupLockMode::Governance | BackupLockMode::None => None,
-        },
+        max_retention_days: max,
+        changeable_for_days: d.changeable_for_days(),
     };
     // The lock date the vault had right before a compliance put: only a later one, which
     // nothing but a put with ChangeableForDays sets, proves a put whose answer was lost.
@@ -109,7 +106,7 @@ pub(crate) async fn put_vault_lock(
             took_effect: || async {
                 matches!(c.backup.describe_vault(&d.vault).await, Ok(Some(v))
                 if v.locked
-                    && v.min_retention_days == Some(i64::from(min))
+                    && v.min_retention_days == min.map(i64::from)
                     && v.max_retention_days == lock.max_retention_days.map(i64::from)
                     && (lock.changeable_for_days.is_none()
                         || v.lock_date.is_some_and(|t| lock_date_before.is_none_or(|b| t > b))))
@@ -124,7 +121,7 @@ pub(crate) async fn put_vault_lock(
         _ => None,
     };
     let record = BackupRecord {
-        min_retention_days: Some(min),
+        min_retention_days: min,
         max_retention_days: lock.max_retention_days,
         changeable_for_days: lock.changeable_for_days,
         put_at: Some(now),

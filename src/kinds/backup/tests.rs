@@ -15,12 +15,20 @@ fn hours(n: i64) -> SignedDuration {
 }
 
 fn want(mode: BackupLockMode, min: u32, max: Option<u32>) -> BackupDesired {
+    let retention = Retention {
+        min: Some(min),
+        max,
+    };
     BackupDesired {
         vault: "prod-backups".into(),
-        mode,
-        min_retention_days: (mode != BackupLockMode::None).then_some(min),
-        max_retention_days: max.filter(|_| mode != BackupLockMode::None),
-        changeable_for_days: (mode == BackupLockMode::Compliance).then_some(3),
+        lock: match mode {
+            BackupLockMode::None => BackupLock::None,
+            BackupLockMode::Governance => BackupLock::Governance { retention },
+            BackupLockMode::Compliance => BackupLock::Compliance {
+                retention,
+                changeable_for_days: 3,
+            },
+        },
     }
 }
 
@@ -204,8 +212,8 @@ fn every_cell_of_the_table() {
     ];
     for (desired, live, outcome, want_actions) in cells {
         let d = decide(&desired, &live, now());
-        assert_eq!(d.outcome(), outcome, "{:?} / {live:?}: {d:?}", desired.mode);
-        assert_eq!(actions(&d), want_actions, "{:?} / {live:?}", desired.mode);
+        assert_eq!(d.outcome(), outcome, "{:?} / {live:?}: {d:?}", desired.lock);
+        assert_eq!(actions(&d), want_actions, "{:?} / {live:?}", desired.lock);
     }
 }
 
@@ -292,7 +300,10 @@ fn an_immutable_lock_with_other_retention_is_a_conflict_showing_the_difference()
 #[test]
 fn changeable_for_days_is_never_compared_with_a_live_lock() {
     let mut desired = compliance(35, Some(365));
-    desired.changeable_for_days = Some(36500);
+    desired.lock = BackupLock::Compliance {
+        retention: desired.retention(),
+        changeable_for_days: 36500,
+    };
     let d = decide(&desired, &live_locked(35, Some(365)), now());
     assert_eq!(d.outcome(), Outcome::Noop);
     let d = decide(
@@ -463,14 +474,7 @@ fn every_cell_says_whether_its_actions_lower_protection() {
     ];
     for (desired, live, want) in cells {
         let d = decide(&desired, &live, now());
-        assert_eq!(
-            lowering(&d),
-            want,
-            "{:?} min {:?} max {:?} / {live:?}",
-            desired.mode,
-            desired.min_retention_days,
-            desired.max_retention_days
-        );
+        assert_eq!(lowering(&d), want, "{:?} / {live:?}", desired.lock);
     }
 }
 
@@ -493,3 +497,30 @@ fn a_retention_widens_when_its_minimum_falls_or_its_maximum_rises() {
 
 /// One cell: the desired value, the live value, each action with whether it lowers protection.
 type LoweringCell = (BackupDesired, BackupLive, Vec<(ActionKind, bool)>);
+
+#[test]
+fn a_desired_lock_reads_back_only_in_a_shape_its_mode_allows_and_keeps_its_json() {
+    use serde_json::json;
+    let read = |v: serde_json::Value| serde_json::from_value::<BackupDesired>(v);
+    let base =
+        json!({"vault": "prod-backups", "min_retention_days": null, "max_retention_days": 30});
+    let with = |mode: &str, changeable: Option<u32>| {
+        let mut v = base.clone();
+        v["mode"] = json!(mode);
+        v["changeable_for_days"] = json!(changeable);
+        v
+    };
+    assert!(read(with("compliance", None)).is_err());
+    assert!(read(with("governance", Some(3))).is_err());
+    assert!(
+        read(with("none", None)).is_err(),
+        "no lock has no retention"
+    );
+    for v in [with("governance", None), with("compliance", Some(3))] {
+        let desired = read(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&desired).unwrap(), v);
+    }
+    let none = json!({"vault": "prod-backups", "mode": "none", "min_retention_days": null,
+                      "max_retention_days": null, "changeable_for_days": null});
+    assert_eq!(read(none.clone()).unwrap().lock, BackupLock::None);
+}

@@ -5,7 +5,7 @@
 use crate::plan::{ActionKind, ResourcePlan, Reversibility};
 use crate::words::{days, Phrase, ResourceWords};
 
-use super::{BackupDesired, BackupLive, BackupLockMode, BACKUP_VAULT};
+use super::{BackupDesired, BackupLive, BackupLock, BACKUP_VAULT};
 
 fn retention(min: Option<u32>, max: Option<u32>) -> String {
     match (min.map(u64::from), max.map(u64::from)) {
@@ -62,20 +62,18 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
             }
         }
     };
-    let wanted = retention(desired.min_retention_days, desired.max_retention_days);
-    let desired_words = match desired.mode {
-        BackupLockMode::None => Phrase::of_text("no lock"),
-        BackupLockMode::Governance => Phrase::of_text(format!("governance lock, {wanted}")),
-        BackupLockMode::Compliance => {
-            let p = Phrase::of_text(format!("compliance lock, {wanted}"));
-            match desired.changeable_for_days {
-                Some(n) => p.text(format!(
-                    ", changeable for {} after it is put",
-                    days(u64::from(n))
-                )),
-                None => p,
-            }
-        }
+    let wanted = desired.retention();
+    let wanted = retention(wanted.min, wanted.max);
+    let desired_words = match desired.lock {
+        BackupLock::None => Phrase::of_text("no lock"),
+        BackupLock::Governance { .. } => Phrase::of_text(format!("governance lock, {wanted}")),
+        BackupLock::Compliance {
+            changeable_for_days,
+            ..
+        } => Phrase::of_text(format!("compliance lock, {wanted}")).text(format!(
+            ", changeable for {} after it is put",
+            days(u64::from(changeable_for_days))
+        )),
     };
     Some(ResourceWords {
         subject,
