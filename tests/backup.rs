@@ -363,6 +363,12 @@ fn a_throttled_compliance_put_is_sent_again_under_a_new_intent() {
 #[test]
 fn a_lock_with_only_a_maximum_is_declared_put_and_suggested_as_aws_allows() {
     let env = Env::new();
+    // A minimum, a maximum or both: a lock with neither is refused before any call.
+    env.config(&lock_body("governance", ""));
+    env.lockward(&["validate"])
+        .code(1)
+        .stderr_has("lockward.yaml")
+        .stderr_has("needs `min_retention_days`, `max_retention_days` or both");
     let mut stray = vault_seed("us-east-1", Some(json!({"max_retention_days": 30})));
     stray["vault"] = json!("zz-max-only");
     env.seed(json!({"backup": [vault_seed("us-east-1", None), stray]}));

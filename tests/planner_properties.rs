@@ -417,11 +417,14 @@ fn snowball_triple() -> impl Strategy<Value = Triple> {
 
 fn backup_triple() -> impl Strategy<Value = Triple> {
     // Few distinct retentions, so that equal and different ones both come up often.
-    // A minimum is optional, as AWS allows (a lock with only a maximum, or with neither).
-    let retention = (
-        prop_oneof![3 => Just(Some(7u32)), 3 => Just(Some(35u32)), 1 => Just(None)],
-        prop_oneof![Just(None), Just(Some(365u32))],
-    );
+    // A minimum, a maximum or both (a lock with only a maximum, as AWS allows).
+    let retention = prop_oneof![
+        Just((Some(7u32), None)),
+        Just((Some(7u32), Some(365u32))),
+        Just((Some(35u32), None)),
+        Just((Some(35u32), Some(365u32))),
+        Just((None, Some(365u32))),
+    ];
     let mode = prop_oneof![
         Just(BackupLockMode::None),
         Just(BackupLockMode::Governance),

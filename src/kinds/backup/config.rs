@@ -16,9 +16,11 @@ use crate::vocabulary::Kind;
 #[serde(deny_unknown_fields)]
 #[schemars(extend("allOf" = [
     {"if": {"properties": {"mode": {"const": "compliance"}}},
-     "then": {"required": ["changeable_for_days"]}},
+     "then": {"required": ["changeable_for_days"],
+              "anyOf": [{"required": ["min_retention_days"]}, {"required": ["max_retention_days"]}]}},
     {"if": {"properties": {"mode": {"const": "governance"}}},
-     "then": {"not": {"required": ["changeable_for_days"]}}},
+     "then": {"not": {"required": ["changeable_for_days"]},
+              "anyOf": [{"required": ["min_retention_days"]}, {"required": ["max_retention_days"]}]}},
     {"if": {"properties": {"mode": {"const": "none"}}},
      "then": {"not": {"anyOf": [{"required": ["min_retention_days"]}, {"required": ["max_retention_days"]}, {"required": ["changeable_for_days"]}]}}}
 ]))]
@@ -189,8 +191,19 @@ pub(crate) fn check(resources: &[Declared<'_, RawBackupVaultLock>], cx: &mut Che
                     }
                 }
             }
-            // AWS takes a lock without a minimum (or a maximum): none is required.
-            BackupLockMode::Governance | BackupLockMode::Compliance => {}
+            // A minimum, a maximum or both (AWS needs neither alone).
+            BackupLockMode::Governance | BackupLockMode::Compliance => {
+                if raw.min_retention_days.is_none() && raw.max_retention_days.is_none() {
+                    problems.push((
+                        r.key.span,
+                        Diagnostic::new(format!(
+                            "`mode: {}` needs `min_retention_days`, `max_retention_days` or both",
+                            if mode == BackupLockMode::Compliance { "compliance" } else { "governance" }
+                        ))
+                        .hint("add `min_retention_days: 7` (1 to 36500: the shortest retention a recovery point in the vault may have), `max_retention_days` (the longest), or both"),
+                    ));
+                }
+            }
         }
         match mode {
             BackupLockMode::Compliance if raw.changeable_for_days.is_none() => problems.push((

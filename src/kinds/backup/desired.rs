@@ -16,8 +16,7 @@ pub enum BackupLockMode {
 }
 
 /// A vault's desired lock. A compliance lock always has its grace period and no other lock
-/// has one; neither lock needs a minimum retention (AWS takes a lock with only a maximum, or
-/// with neither).
+/// has one; a lock has a minimum retention, a maximum or both (AWS needs neither alone).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "Fields", into = "Fields")]
 #[schemars(with = "Fields")]
@@ -95,7 +94,7 @@ struct Fields {
     #[schemars(regex(pattern = r"^[A-Za-z0-9_\-]{2,50}$"))]
     vault: String,
     mode: BackupLockMode,
-    /// 1..=36500; `None` for no lock, or a lock without a minimum.
+    /// 1..=36500; `None` for no lock, or a lock with only a maximum.
     #[schemars(range(min = 1, max = 36500))]
     min_retention_days: Option<u32>,
     /// `min_retention_days..=36500` when set.
@@ -114,6 +113,9 @@ impl TryFrom<Fields> for BackupDesired {
             min: f.min_retention_days,
             max: f.max_retention_days,
         };
+        if f.mode != BackupLockMode::None && retention == Retention::default() {
+            return Err("a lock needs a minimum retention, a maximum or both");
+        }
         let lock = match (f.mode, f.changeable_for_days) {
             (BackupLockMode::None, None) if retention == Retention::default() => BackupLock::None,
             (BackupLockMode::None, _) => {

@@ -516,6 +516,12 @@ fn a_desired_lock_reads_back_only_in_a_shape_its_mode_allows_and_keeps_its_json(
         read(with("none", None)).is_err(),
         "no lock has no retention"
     );
+    let neither = |mut v: serde_json::Value| {
+        v["max_retention_days"] = serde_json::Value::Null;
+        v
+    };
+    assert!(read(neither(with("governance", None))).is_err());
+    assert!(read(neither(with("compliance", Some(3)))).is_err());
     for v in [with("governance", None), with("compliance", Some(3))] {
         let desired = read(v.clone()).unwrap();
         assert_eq!(serde_json::to_value(&desired).unwrap(), v);
