@@ -456,6 +456,3 @@ fn journal_writer(journal: RunJournal) -> GroupCommit<JournalRecord> {
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
-
-#[cfg(test)]
-mod tests;

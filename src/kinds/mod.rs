@@ -1378,6 +1378,9 @@ pub(crate) mod sample {
 }
 
 #[cfg(test)]
+mod executor_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1,4 +1,6 @@
-//! The executor over the in-memory fake AWS and a local state in a temp dir: the plan comes
+//! The executor (`apply::executor`) driven through real kinds' steps (Glacier's and Snowball's,
+//! which is why these tests live beside the kinds, not in the engine), over the in-memory fake
+//! AWS and a local state in a temp dir: the plan comes
 //! from the real planner, and each test reads what a crash would leave behind — the journal
 //! file's records, the state file, and the calls the fake received — never the executor's own
 //! bookkeeping. The run's clock is fixed; nothing waits on the wall clock.
@@ -12,7 +14,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::{ActionOutcome, ApplyReport, Executor, FatalError};
+use crate::apply::executor::{ActionOutcome, ApplyReport, Executor, FatalError, LOCK_LOST};
 use crate::apply::interrupt::Interrupt;
 use crate::aws::fake::FakeAws;
 use crate::aws::{AwsError, ErrorClass};
@@ -570,7 +572,7 @@ async fn a_run_whose_lock_was_taken_over_makes_no_irreversible_call_and_starts_n
     let Err(fatal) = p.run(&plan, Some(spy)).await else {
         panic!("the run went on without its lock");
     };
-    assert_eq!(fatal.0, super::LOCK_LOST);
+    assert_eq!(fatal.0, LOCK_LOST);
     assert_eq!(p.mutating_calls(), ["InitiateVaultLock vault-a"]);
     // What it did is in the journal; the completion was never announced, let alone sent.
     assert_eq!(
