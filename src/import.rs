@@ -32,7 +32,7 @@ use crate::digest;
 use crate::kinds::Paired;
 use crate::output::Spinner;
 use crate::plan::{self, Live, LiveSnapshot, Outcome};
-use crate::project::{runtime, Project, Reach, Session};
+use crate::project::{runtime, Project, Session};
 use crate::refresh::{self, Clients};
 use crate::state::backend::HeldLock;
 use crate::state::Record;
@@ -163,11 +163,7 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
     let resources = project.targeted(&args.addresses)?;
     let timeout = args.lock_timeout.duration();
     let rt = runtime()?;
-    // Before the first call, the state backend's included.
-    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
-    let backend = project.backend(session)?;
-    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
-    let lock = backend.lock("import", timeout, &unlock)?;
+    let (backend, lock) = project.lock_state(session, &rt, "import", timeout)?;
     let store = lock.writer();
     let journal = lock.journal();
     let mut state = backend.load()?;

@@ -15,6 +15,7 @@ use crate::files::{KeptFile, Role};
 use crate::plan::{self, LiveSnapshot, Plan, StateStoreRef};
 use crate::refresh::{self, Clients};
 use crate::render::shell_quote;
+use crate::state::backend::HeldLock;
 use crate::state::{StateBackend, StateFile};
 use crate::vocabulary::Address;
 
@@ -340,6 +341,23 @@ impl Project {
         let plan =
             plan::plan(&self.config, &live, recorded, now).with_state_store(Some(store.clone()));
         Ok((plan, live))
+    }
+
+    /// Checks what must hold before the first call (the state backend's included), then takes
+    /// the state lock for `operation` (`apply`, `import`, a state command) within `timeout`; a
+    /// lock held by another run is refused with the `force-unlock` command as typed.
+    pub fn lock_state(
+        &self,
+        session: &Session,
+        rt: &tokio::runtime::Runtime,
+        operation: &str,
+        timeout: std::time::Duration,
+    ) -> anyhow::Result<(StateBackend, HeldLock)> {
+        rt.block_on(self.check_before_calls(session, Reach::Resources))?;
+        let backend = self.backend(session)?;
+        let unlock = |id: &str| self.suggest("force-unlock", &[], &[id]);
+        let lock = backend.lock(operation, timeout, &unlock)?;
+        Ok((backend, lock))
     }
 
     /// The state backend: the S3 backend the config names, or the local state file. Makes

@@ -14,7 +14,7 @@ use crate::apply::preflight;
 use crate::cli::ApplyArgs;
 use crate::output::say;
 use crate::planfile::{self, SavedPlan};
-use crate::project::{absolute, runtime, Project, Reach, Session};
+use crate::project::{absolute, runtime, Project, Session};
 use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, Format, RenderOptions};
 use crate::state::backend::keep_errored;
@@ -65,11 +65,7 @@ pub fn run(
     // 1. The state lock, for the whole apply.
     let timeout = args.lock_timeout.duration();
     let rt = runtime()?;
-    // Before the first call, the state backend's included.
-    rt.block_on(project.check_before_calls(session, Reach::Resources))?;
-    let backend = project.backend(session)?;
-    let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
-    let lock = backend.lock("apply", timeout, &unlock)?;
+    let (backend, lock) = project.lock_state(session, &rt, "apply", timeout)?;
     let writer = lock.writer();
     let journal = lock.journal();
     let mut state = backend.load()?;

@@ -578,10 +578,8 @@ impl StateEdit {
         let project = Project::load(config, state)?;
         project.refuse_if_errored()?;
         let rt = runtime()?;
-        rt.block_on(project.check_before_calls(&session, Reach::Resources))?;
-        let backend = project.backend(&session)?;
-        let unlock = |id: &str| project.suggest("force-unlock", &[], &[id]);
-        let lock = backend.lock(command, lock_timeout.duration(), &unlock)?;
+        let (backend, lock) =
+            project.lock_state(&session, &rt, command, lock_timeout.duration())?;
         let state = backend.load()?;
         let contents = backend.read_journal()?;
         let history = contents.history().with_pending(&state);
