@@ -50,6 +50,25 @@ pub struct ResourceWords {
     /// A text a planned action sets, shown in full below the resource (a vault lock policy
     /// that completing the lock makes permanent).
     pub in_full: Option<InFull>,
+    /// What the plan's text diff (`ResourcePlan::text_diff`) is a diff of, in lower case
+    /// (`policy`); `None` for a kind that never makes one.
+    pub diff_of: Option<&'static str>,
+}
+
+impl ResourceWords {
+    /// What the text diff is of (`policy`), `text` when the kind does not say.
+    pub fn diff_of(&self) -> &'static str {
+        self.diff_of.unwrap_or("text")
+    }
+}
+
+/// `s` with its first letter in upper case, for a heading (`Policy`).
+pub fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// A text shown in full, under a phrase that says what it is.

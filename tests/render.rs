@@ -110,13 +110,13 @@ fn resource(
         recorded: json!({"state": "none"}),
         actions,
         messages,
-        policy_diff: None,
+        text_diff: None,
         recovery: None,
     }
 }
 
 fn with_diff(mut r: ResourcePlan, diff: &str) -> ResourcePlan {
-    r.policy_diff = Some(diff.to_string());
+    r.text_diff = Some(diff.to_string());
     r
 }
 

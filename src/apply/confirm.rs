@@ -284,7 +284,7 @@ mod tests {
             recorded: json!({"state": "none"}),
             actions,
             messages: Vec::new(),
-            policy_diff: None,
+            text_diff: None,
             recovery: None,
         }
     }

@@ -411,10 +411,17 @@ pub struct ResourcePlan {
     pub actions: Vec<Action>,
     /// Warnings, reasons for blocked and conflict outcomes, hints. Not covered by the digest.
     pub messages: Vec<Message>,
-    /// Unified diff of the pretty canonical policies when a live policy differs from the
-    /// desired one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_diff: Option<String>,
+    /// Unified diff, live first, of a text the intent sets when the live one differs (the
+    /// kind's words say what the text is: [`ResourceWords::diff_of`]). Its JSON key,
+    /// `policy_diff`, is the plan format's since format 1. Not covered by the digest.
+    ///
+    /// [`ResourceWords::diff_of`]: crate::words::ResourceWords::diff_of
+    #[serde(
+        default,
+        rename = "policy_diff",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text_diff: Option<String>,
     /// What apply persists without a call (see [`Recovery`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<Recovery>,
@@ -881,7 +888,7 @@ mod tests {
                 recorded: serde_json::json!({"state": "recorded", "attempts": [{"action": "retrieve_unlock_code", "effect": "unknown"}]}),
                 actions,
                 messages: vec![Message::note("expires in 3h")],
-                policy_diff: None,
+                text_diff: None,
                 recovery: None,
             }
         };

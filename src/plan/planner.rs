@@ -218,7 +218,7 @@ fn plan_resource(
             recorded: recorded_json,
             actions,
             messages,
-            policy_diff: decision.policy_diff,
+            text_diff: decision.text_diff,
             recovery: decision.recovery,
         },
     }

@@ -84,7 +84,7 @@ pub fn seal(plan: &Plan, now: Timestamp) -> (Plan, Sealing) {
                     action.reason = reason;
                 }
                 sealed.messages = words.messages;
-                sealed.policy_diff = words.policy_diff;
+                sealed.text_diff = words.text_diff;
                 if let Some(t) = words.valid_until {
                     valid_until = Some(valid_until.map_or(t, |u| u.min(t)));
                 }
@@ -99,7 +99,7 @@ pub fn seal(plan: &Plan, now: Timestamp) -> (Plan, Sealing) {
                     "as of {now}, the values this plan holds for this resource decide {now_decides}, not what the plan says (a wait ended, a lock expired or a date passed since it was made): apply refuses this plan; plan again"
                 ))];
                 sealed.messages.extend(words.messages);
-                sealed.policy_diff = words.policy_diff;
+                sealed.text_diff = words.text_diff;
             }
             None => {
                 holds = false;
@@ -109,7 +109,7 @@ pub fn seal(plan: &Plan, now: Timestamp) -> (Plan, Sealing) {
                 sealed.messages = vec![Message::warning(
                     "this lockward cannot read this resource's values back, so it cannot say in words why the plan decides this; plan again with this lockward",
                 )];
-                sealed.policy_diff = None;
+                sealed.text_diff = None;
             }
         }
         resources.push(sealed);
@@ -153,7 +153,7 @@ struct Derived {
     holds: bool,
     reasons: Vec<String>,
     messages: Vec<Message>,
-    policy_diff: Option<String>,
+    text_diff: Option<String>,
     valid_until: Option<Timestamp>,
 }
 
@@ -190,7 +190,7 @@ fn derive(r: &ResourcePlan, others: &[String], now: Timestamp) -> Option<Derived
         actions,
         holds,
         messages,
-        policy_diff: decision.policy_diff,
+        text_diff: decision.text_diff,
         valid_until: decision.valid_until,
     })
 }

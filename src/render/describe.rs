@@ -16,6 +16,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> ResourceWords {
         live: Phrase::default().value(compact(&r.live)),
         desired: Phrase::default().value(compact(&r.desired)),
         in_full: None,
+        diff_of: None,
     })
 }
 

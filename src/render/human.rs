@@ -125,8 +125,9 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         }
     }
 
-    if let Some(diff) = &r.policy_diff {
-        writeln!(out, "  policy diff (live -> desired):")?;
+    if let Some(diff) = &r.text_diff {
+        let of = describe::describe(r).diff_of();
+        writeln!(out, "  {of} diff (live -> desired):")?;
         for line in diff.lines() {
             let style = if line.starts_with("+++") || line.starts_with("---") {
                 BOLD

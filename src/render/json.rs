@@ -2,7 +2,7 @@
 //!
 //! Key order is the field order of the plan model (format_version, digest, config_digest,
 //! state, summary, resources; per resource address, kind, outcome, live, desired, actions,
-//! messages, then policy_diff when there is one). Keys inside `live` and `desired` come out
+//! messages, then text_diff when there is one). Keys inside `live` and `desired` come out
 //! in serde_json's map order, sorted in this build (no `preserve_order`). The digest is the
 //! plan's own, the one every other format prints.
 

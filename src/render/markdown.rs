@@ -11,7 +11,7 @@ use super::escape;
 use super::RenderOptions;
 use crate::plan::{Action, ActionStatus, Outcome, Plan, ResourcePlan, Reversibility, Severity};
 use crate::vocabulary::Address;
-use crate::words::InFull;
+use crate::words::{capitalized, InFull};
 
 /// The hidden first line of every Markdown plan, so a workflow can find and update the
 /// comment it posted before instead of adding a new one.
@@ -280,7 +280,7 @@ fn details(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
 
 /// Whether a resource has a section of its own in the details.
 fn has_details(r: &ResourcePlan) -> bool {
-    !(r.actions.is_empty() && r.messages.is_empty() && r.policy_diff.is_none())
+    !(r.actions.is_empty() && r.messages.is_empty() && r.text_diff.is_none())
 }
 
 /// One resource's section of the details (empty when it has nothing to say).
@@ -328,8 +328,8 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
     if let Some(in_full) = describe::describe(r).in_full {
         in_full_details(&r.address, &in_full, &mut out)?;
     }
-    if let Some(diff) = &r.policy_diff {
-        policy_diff_details(&r.address, diff, &mut out)?;
+    if let Some(diff) = &r.text_diff {
+        text_diff_details(r, diff, &mut out)?;
     }
     Ok(out)
 }
@@ -525,16 +525,17 @@ fn longest_run(s: &str, c: char) -> usize {
     longest
 }
 
-/// A policy diff folded into `<details>`, as a ```diff block (the fence made longer than any
-/// run of backticks in the diff).
-pub(super) fn policy_diff_details(
-    address: &Address,
+/// A text diff (a policy's) folded into `<details>`, as a ```diff block (the fence made longer
+/// than any run of backticks in the diff).
+pub(super) fn text_diff_details(
+    r: &ResourcePlan,
     diff: &str,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let summary = format!(
-        "Policy diff for <code>{}</code>, from live to desired",
-        html(&address.to_string())
+        "{} diff for <code>{}</code>, from live to desired",
+        capitalized(describe::describe(r).diff_of()),
+        html(&r.address.to_string())
     );
     folded(&summary, "diff", diff, out)
 }

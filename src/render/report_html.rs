@@ -7,11 +7,12 @@ use std::io::{self, Write};
 
 use maud::{display, html, Markup, PreEscaped, DOCTYPE};
 
-use super::describe::{when, Phrase, Piece};
+use super::describe::{self, when, Phrase, Piece};
 use super::report::{self as words, TITLE};
 use crate::plan::{Action, ActionStatus, Reversibility};
 use crate::report::{Report, ResourceReport, Verdict};
 use crate::vocabulary::Address;
+use crate::words::capitalized;
 
 /// Set into the page unescaped, so it holds nothing but this stylesheet.
 const STYLE: &str = r#"
@@ -340,10 +341,11 @@ fn resource(r: &ResourceReport) -> Markup {
                         }
                     }
                 } "\n"
-                @if let Some(diff) = &r.plan.policy_diff {
-                    dt { "Policy diff" }
+                @if let Some(diff) = &r.plan.text_diff {
+                    @let of = describe::describe(&r.plan).diff_of();
+                    dt { (capitalized(of)) " diff" }
                     dd {
-                        p class="muted" { "from the live policy to the desired one" }
+                        p class="muted" { "from the live " (of) " to the desired one" }
                         // One block per line and no newline between them: inside <pre> a
                         // newline would add an empty line after each block.
                         pre class="diff" {
@@ -497,7 +499,7 @@ mod tests {
             recorded: json!({ "state": "none" }),
             actions: vec![Action::ready(ActionKind::COMPLETE_LOCK, hostile("reason"))],
             messages: vec![],
-            policy_diff: Some(format!(
+            text_diff: Some(format!(
                 "--- live policy\n+++ desired policy\n-{}\n+{}\n {}",
                 hostile("diff_removed"),
                 hostile("diff_added"),

@@ -350,8 +350,8 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    if let Some(diff) = &r.plan.policy_diff {
-        super::markdown::policy_diff_details(&r.address, diff, out)?;
+    if let Some(diff) = &r.plan.text_diff {
+        super::markdown::text_diff_details(&r.plan, diff, out)?;
     }
     Ok(())
 }

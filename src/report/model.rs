@@ -320,7 +320,7 @@ mod tests {
             recorded: serde_json::json!({"state": "none"}),
             actions: vec![],
             messages: vec![],
-            policy_diff: None,
+            text_diff: None,
             recovery: None,
         };
         Report {

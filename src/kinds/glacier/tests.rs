@@ -245,7 +245,7 @@ fn a_missing_vault_is_a_conflict_whatever_the_desired_state() {
         );
         assert_eq!(d.outcome(), Outcome::Conflict, "{state:?}");
         assert!(d.actions.is_empty());
-        assert!(d.policy_diff.is_none());
+        assert!(d.text_diff.is_none());
         assert!(
             d.messages
                 .iter()
@@ -263,7 +263,7 @@ fn policy_diff_is_present_exactly_when_the_policies_differ() {
             let rec = column.record();
             let d = decide(&desired(state), &column.live(), rec.as_ref(), &[], early());
             assert_eq!(
-                d.policy_diff.is_some(),
+                d.text_diff.is_some(),
                 column.policies_differ(),
                 "desired {state:?}, live {column:?}"
             );
@@ -274,7 +274,7 @@ fn policy_diff_is_present_exactly_when_the_policies_differ() {
 #[test]
 fn policy_diff_is_a_unified_diff_of_the_pretty_canonical_forms_live_first() {
     let d = decide(&desired(WantLocked), &locked(POLICY_B), None, &[], early());
-    let diff = d.policy_diff.expect("policies differ");
+    let diff = d.text_diff.expect("policies differ");
     assert!(diff.contains("--- live policy"), "{diff}");
     assert!(diff.contains("+++ desired policy"), "{diff}");
     assert!(
@@ -300,13 +300,13 @@ fn policies_compare_canonically_key_order_and_whitespace_do_not_matter() {
     want.policy = policy(POLICY_A_REFORMATTED);
     let d = decide(&want, &locked(POLICY_A), None, &[], early());
     assert_eq!(d.outcome(), Outcome::Noop);
-    assert!(d.policy_diff.is_none());
+    assert!(d.text_diff.is_none());
 
     // The record's digest was taken from the reformatted text: still the same lock.
     let rec = record(POLICY_A_REFORMATTED, created());
     let d = decide(&want, &in_progress(POLICY_A), Some(&rec), &[], early());
     assert_eq!(actions(&d), vec![COMPLETE]);
-    assert!(d.policy_diff.is_none());
+    assert!(d.text_diff.is_none());
 }
 
 #[test]
@@ -361,7 +361,7 @@ fn a_lock_initiated_elsewhere_with_the_desired_policy_is_never_completed() {
             vec![ABORT, INITIATE, COMPLETE],
             "record {rec:?}"
         );
-        assert!(d.policy_diff.is_none(), "same policy: no diff");
+        assert!(d.text_diff.is_none(), "same policy: no diff");
         assert!(
             d.actions[0].reason.contains("does not know this lock's id"),
             "{}",

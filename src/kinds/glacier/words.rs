@@ -35,7 +35,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
             Phrase::of_text("locked since ").value(created.to_string())
         }
     };
-    if r.policy_diff.is_some() && has_policy {
+    if r.text_diff.is_some() && has_policy {
         live_words = live_words.text(", with a different policy");
     }
     let desired_words = match desired.state {
@@ -56,6 +56,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         live: live_words,
         desired: desired_words,
         in_full: policy_to_set(r, &desired.policy),
+        diff_of: Some("policy"),
     })
 }
 

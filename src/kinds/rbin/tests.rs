@@ -87,7 +87,7 @@ fn every_cell_of_the_table() {
         assert_eq!(d.outcome(), outcome, "{cell}: {d:#?}");
         assert_eq!(actions(&d), kinds, "{cell}");
         assert!(!d.conflict, "{cell}");
-        assert!(d.policy_diff.is_none(), "{cell}");
+        assert!(d.text_diff.is_none(), "{cell}");
         for a in &d.actions {
             assert_eq!(a.reversibility, Reversibility::Delayed, "{cell}");
             assert_eq!(a.status, ActionStatus::Ready, "{cell}");

@@ -38,6 +38,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         live: live_words,
         desired: desired_words,
         in_full: None,
+        diff_of: None,
     })
 }
 
