@@ -4,7 +4,6 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::io::IsTerminal;
-use std::path::Path;
 
 use jiff::Timestamp;
 
@@ -62,13 +61,6 @@ pub fn aws_profile_files() -> (String, String) {
         file("AWS_CONFIG_FILE", "~/.aws/config"),
         file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
     )
-}
-
-/// Makes `dir` the working directory of this process, so that every path the config names
-/// (relative to the config file's directory) is read and written there, whatever directory
-/// lockward was started in.
-pub fn enter_dir(dir: &Path) -> std::io::Result<()> {
-    std::env::set_current_dir(dir)
 }
 
 /// Whether colour may be used on stdout: a terminal, and `NO_COLOR` unset or empty.

@@ -72,12 +72,10 @@ pub struct Project {
 }
 
 impl Project {
-    /// Loads the config named by `-c` and enters its directory first. Any other path the user
-    /// typed relative to the directory lockward was started in must be made absolute
-    /// (see [`absolute`]) before this is called.
+    /// Loads the config named by `-c`; the paths it names resolve against its directory.
     pub fn load(config: &ConfigArg, state: &StateArg) -> anyhow::Result<Project> {
         let state_typed = state.state.as_deref().map(absolute).transpose()?;
-        let config_path = enter_config_dir(&config.config)?;
+        let config_path = real_config_path(&config.config)?;
         let state_path = state_typed.unwrap_or_else(|| config::default_state_path(&config_path));
         let (loaded, policy_files) = config::load_with_policy_files(&config_path, &state_path)?;
         if let (Some(config::Backend::S3(s3)), Some(typed)) = (&loaded.backend, &state.state) {
@@ -143,15 +141,20 @@ impl Project {
         );
         for r in &self.config.resources {
             if let config::Desired::SnowballUnlockCode(d) = &r.desired {
+                // Both relative to the config's directory.
+                let dir = &self.config.dir;
                 out.push(KeptFile {
                     role: Role::DeliverTo,
                     ..kept(
-                        &d.deliver_to,
+                        &dir.join(&d.deliver_to),
                         format!("where {} delivers its unlock code", r.address),
                     )
                 });
                 if let Some(manifest) = &d.manifest_path {
-                    out.push(kept(manifest, format!("the manifest of {}", r.address)));
+                    out.push(kept(
+                        &dir.join(manifest),
+                        format!("the manifest of {}", r.address),
+                    ));
                 }
             }
         }
@@ -395,11 +398,13 @@ pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("cannot resolve the path {}", path.display()))
 }
 
-/// Enters the real directory of the config file at `config` (as typed, symlinks followed:
-/// two paths to one config are one project, DESIGN.md section 5.8) and returns the config's
-/// path from there (its file name). A config that is not there is left for loading to
-/// report, with the path as typed.
-fn enter_config_dir(config: &Path) -> anyhow::Result<PathBuf> {
+/// The real path of the config file at `config` (as typed, symlinks followed: two paths to
+/// one config are one project, DESIGN.md section 5.8). Every path the config names resolves
+/// against its directory explicitly; the process's working directory never changes. The
+/// path is the file's name alone when its directory is the working directory (so what
+/// lockward prints reads as it did when typed there), and absolute otherwise. A config that
+/// is not there is left for loading to report, with the path as typed.
+fn real_config_path(config: &Path) -> anyhow::Result<PathBuf> {
     if !config.is_file() {
         return Ok(config.to_path_buf());
     }
@@ -408,13 +413,11 @@ fn enter_config_dir(config: &Path) -> anyhow::Result<PathBuf> {
     let (Some(dir), Some(name)) = (real.parent(), real.file_name()) else {
         return Ok(config.to_path_buf());
     };
-    environment::enter_dir(dir).with_context(|| {
-        format!(
-            "cannot enter {}, the directory of the config file\nhint: check its permissions",
-            dir.display()
-        )
-    })?;
-    Ok(PathBuf::from(name))
+    let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    if here.as_deref() == Some(dir) {
+        return Ok(PathBuf::from(name));
+    }
+    Ok(real)
 }
 
 /// A tokio runtime for one command.

@@ -90,25 +90,11 @@ impl Config {
         digest::sha256(out.as_bytes())
     }
 
-    /// The desired state of `resource` as plans and digests show it: paths relative to the
-    /// config file's directory, so the same project checked out in another place (the pull
-    /// request's runner, the apply job's) plans the same digest.
+    /// The desired state of `resource` as plans and digests show it. Paths in it are relative
+    /// to the config file's directory as the kinds keep them, so the same project checked out
+    /// in another place (the pull request's runner, the apply job's) plans the same digest.
     pub fn desired_json(&self, resource: &Resource) -> Value {
-        let mut value = serde_json::to_value(&resource.desired).unwrap_or_default();
-        if let Desired::SnowballUnlockCode(d) = &resource.desired {
-            value["deliver_to"] = Value::String(self.relative(&d.deliver_to));
-            if let Some(manifest) = &d.manifest_path {
-                value["manifest_path"] = Value::String(self.relative(manifest));
-            }
-        }
-        value
-    }
-
-    fn relative(&self, path: &std::path::Path) -> String {
-        path.strip_prefix(&self.dir)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .into_owned()
+        serde_json::to_value(&resource.desired).unwrap_or_default()
     }
 
     /// The resource at `address`, if declared.

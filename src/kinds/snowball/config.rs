@@ -129,11 +129,13 @@ pub(crate) fn check(resources: &[Declared<'_, RawSnowballUnlockCode>], cx: &mut 
             }
             _ => true,
         };
-        let deliver_to = resolve_path(paths.dir, &raw.deliver_to);
+        // Relative to the config's directory (as the plan shows it and the digest covers it,
+        // whatever directory lockward runs in); the delivery joins it to that directory.
+        let deliver_to = resolve_path(Path::new(""), &raw.deliver_to);
         let manifest_path = raw
             .manifest_path
             .as_deref()
-            .map(|m| resolve_path(paths.dir, m));
+            .map(|m| resolve_path(Path::new(""), m));
         if deliver_ok {
             let deliver_abs = normalize_lexically(&paths.dir_abs.join(&raw.deliver_to));
             if deliver_abs == paths.config_abs {

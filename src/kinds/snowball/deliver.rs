@@ -27,6 +27,8 @@ pub struct Pending {
 /// through a symlinked directory, a directory writable by everyone, or a missing directory
 /// outside `config_dir` is refused. Reads only; changes nothing.
 pub fn inspect(target: &Path, config_dir: &Path) -> DeliveryTarget {
+    // `target` is relative to the config's directory, wherever lockward was started.
+    let target = &config_dir.join(target);
     let (target, config_dir) = (&absolute(target), &absolute(config_dir));
     let shown = shown(target, config_dir);
     let refused = |reason: String| DeliveryTarget::Refused { reason };
@@ -210,6 +212,8 @@ pub fn holds_a_code(path: &Path) -> Option<String> {
 
 /// The temp files beside `target` that an earlier delivery left holding a code, sorted.
 pub fn kept(target: &Path, config_dir: &Path) -> Vec<KeptCode> {
+    // `target` is relative to the config's directory, wherever lockward was started.
+    let target = &config_dir.join(target);
     let (target, config_dir) = (&absolute(target), &absolute(config_dir));
     let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
         return Vec::new();
@@ -238,6 +242,8 @@ pub fn kept(target: &Path, config_dir: &Path) -> Vec<KeptCode> {
 /// [`inspect`] checks), links it into place without replacing anything, and only then removes
 /// the temp file. Nothing is deleted on any failure.
 pub fn complete(kept: &KeptCode, target: &Path, config_dir: &Path) -> io::Result<()> {
+    // `target` is relative to the config's directory, wherever lockward was started.
+    let target = &config_dir.join(target);
     let temp = absolute(&config_dir.join(&kept.path));
     if holds_a_code(&temp).as_deref() != Some(kept.fingerprint.as_str()) {
         return Err(io::Error::other(format!(
@@ -290,6 +296,8 @@ impl Pending {
     /// time), creates its missing directories inside `config_dir` (mode 0700), and creates the
     /// temp file.
     pub fn prepare(target: &Path, config_dir: &Path) -> io::Result<Pending> {
+        // `target` is relative to the config's directory, wherever lockward was started.
+        let target = &config_dir.join(target);
         crate::files::check_write(target, crate::files::Purpose::DeliveredCode)
             .map_err(|e| io::Error::new(io::ErrorKind::PermissionDenied, e.to_string()))?;
         match inspect(target, config_dir) {
