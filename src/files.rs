@@ -245,6 +245,147 @@ pub fn real_path(path: &Path) -> PathBuf {
     }
 }
 
+/// A file lockward keeps for itself, as named in a [`FileError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Own {
+    State,
+    Journal,
+    StateLock,
+    Plan,
+}
+
+/// Why a file lockward keeps (the state, its journal and lock, a saved plan) could not be used.
+#[derive(Debug)]
+pub enum FileProblem {
+    /// It is a symbolic link: lockward refuses one (it replaces files by renaming over them).
+    Symlink,
+    /// It is a directory, a device, a socket or a FIFO.
+    NotAFile,
+    /// The operating system refused; `action` says what was being done.
+    Io {
+        action: &'static str,
+        source: io::Error,
+    },
+}
+
+/// One error for the files lockward keeps: the problem, the file and what to do, worded for
+/// that file (its hint differs: a state file is passed with `--state`, a journal and a lock
+/// file are lockward's own to create).
+#[derive(Debug)]
+pub struct FileError {
+    pub file: Own,
+    pub path: PathBuf,
+    pub problem: FileProblem,
+}
+
+impl FileError {
+    pub fn new(file: Own, path: &Path, problem: FileProblem) -> FileError {
+        FileError {
+            file,
+            path: path.to_path_buf(),
+            problem,
+        }
+    }
+
+    /// An I/O failure while doing `action` (`read`, `write`, `lock`).
+    pub fn io(file: Own, path: &Path, action: &'static str, source: io::Error) -> FileError {
+        FileError::new(file, path, FileProblem::Io { action, source })
+    }
+
+    pub(crate) fn open(file: Own, path: &Path, failure: OpenFailure) -> FileError {
+        let problem = match failure {
+            OpenFailure::Symlink => FileProblem::Symlink,
+            OpenFailure::NotAFile => FileProblem::NotAFile,
+            OpenFailure::Io(action, source) => FileProblem::Io { action, source },
+        };
+        FileError::new(file, path, problem)
+    }
+
+    /// Whether lockward refused the path for being a symbolic link.
+    pub fn is_symlink(&self) -> bool {
+        matches!(self.problem, FileProblem::Symlink)
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = self.path.display();
+        match (&self.problem, self.file) {
+            (FileProblem::Symlink, Own::State) => write!(
+                f,
+                "the state file {p} is a symbolic link, which lockward refuses: it replaces the \
+                 file by renaming over it, which would replace the link rather than the file it \
+                 points to\nhint: pass the real file with --state {p}"
+            ),
+            (FileProblem::Symlink, Own::Journal) => write!(
+                f,
+                "the journal {p} is a symbolic link, which lockward refuses\nhint: move the link \
+                 away; lockward creates the journal itself beside the state file"
+            ),
+            (FileProblem::Symlink, Own::StateLock) => write!(
+                f,
+                "the state lock file {p} is a symbolic link, which lockward refuses\nhint: remove \
+                 the link; lockward creates the lock file itself"
+            ),
+            (FileProblem::Symlink, Own::Plan) => write!(
+                f,
+                "the plan file {p} is a symbolic link, which lockward refuses\nhint: pass the real \
+                 file"
+            ),
+            (FileProblem::NotAFile, Own::State) => write!(
+                f,
+                "the state path {p} is not a regular file\nhint: pass the path of a state file \
+                 with --state"
+            ),
+            (FileProblem::NotAFile, Own::Journal) => write!(
+                f,
+                "the journal path {p} is not a regular file\nhint: move it away; lockward creates \
+                 the journal itself beside the state file"
+            ),
+            (FileProblem::NotAFile, Own::StateLock) => write!(
+                f,
+                "the state lock path {p} is not a regular file\nhint: move it away; lockward \
+                 creates the lock file itself"
+            ),
+            (FileProblem::NotAFile, Own::Plan) => write!(
+                f,
+                "the plan file {p} is not a regular file\nhint: pass a file written by \
+                 `lockward plan --out`"
+            ),
+            (FileProblem::Io { action, source }, Own::State) => write!(
+                f,
+                "could not {action} {p}: {source}\nhint: check that the directory exists, is \
+                 writable and has free space, then run the command again"
+            ),
+            (FileProblem::Io { action, source }, Own::Journal) => write!(
+                f,
+                "could not {action} the journal {p}: {source}\nhint: check that the directory is \
+                 writable and has free space; nothing was called after the last record that was \
+                 written"
+            ),
+            (FileProblem::Io { action, source }, Own::StateLock) => write!(
+                f,
+                "could not {action} the state lock file {p}: {source}\nhint: check that the \
+                 state file's directory exists and is writable"
+            ),
+            (FileProblem::Io { action, source }, Own::Plan) => write!(
+                f,
+                "could not {action} the plan file {p}: {source}\nhint: check the path, and that \
+                 its directory exists and is writable"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.problem {
+            FileProblem::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::files::{FileError, Own};
 use crate::plan::words::{self, Sealing};
 use crate::plan::{Plan, ResourcePlan, PLAN_FORMAT_VERSION};
 use crate::state::durable::{self, OpenFailure};
@@ -64,19 +65,6 @@ pub struct SavedPlan {
 /// do next.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFileError {
-    #[error(
-        "the plan file {} is a symbolic link, which lockward refuses\nhint: pass the real file",
-        path.display()
-    )]
-    Symlink { path: PathBuf },
-
-    #[error(
-        "the plan file {} is not a regular file\nhint: pass a file written by \
-         `lockward plan --out`",
-        path.display()
-    )]
-    NotAFile { path: PathBuf },
-
     #[error(
         "{} is not a lockward plan file: {detail}\nhint: {hint}",
         path.display()
@@ -119,17 +107,8 @@ pub enum PlanFileError {
     )]
     WouldOverwrite { path: PathBuf, why: String },
 
-    #[error(
-        "could not {action} the plan file {}: {source}\nhint: check the path, and that its \
-         directory exists and is writable",
-        path.display()
-    )]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
 }
 
 impl PlanFileError {
@@ -141,17 +120,10 @@ impl PlanFileError {
                 path: shown.to_path_buf(),
                 why,
             },
-            PlanFileError::Symlink { .. } => PlanFileError::Symlink {
+            PlanFileError::File(e) => PlanFileError::File(FileError {
                 path: shown.to_path_buf(),
-            },
-            PlanFileError::NotAFile { .. } => PlanFileError::NotAFile {
-                path: shown.to_path_buf(),
-            },
-            PlanFileError::Io { action, source, .. } => PlanFileError::Io {
-                path: shown.to_path_buf(),
-                action,
-                source,
-            },
+                ..e
+            }),
             other => other,
         }
     }
@@ -190,10 +162,8 @@ impl SavedPlan {
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
         check_out_path(path)?;
         let io_err = |action: &'static str| {
-            move |source: io::Error| PlanFileError::Io {
-                path: path.to_path_buf(),
-                action,
-                source,
+            move |source: io::Error| {
+                PlanFileError::File(FileError::io(Own::Plan, path, action, source))
             }
         };
         let mut bytes =
@@ -225,21 +195,19 @@ impl SavedPlan {
         let mut file = match durable::open_existing(path, OpenOptions::new().read(true)) {
             Ok(Some(file)) => file,
             Ok(None) => {
-                return Err(PlanFileError::Io {
-                    path: path.to_path_buf(),
-                    action: "read",
-                    source: io::Error::new(io::ErrorKind::NotFound, "no such file"),
-                })
+                return Err(PlanFileError::File(FileError::io(
+                    Own::Plan,
+                    path,
+                    "read",
+                    io::Error::new(io::ErrorKind::NotFound, "no such file"),
+                )))
             }
             Err(failure) => return Err(open_error(path, failure)),
         };
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|source| PlanFileError::Io {
-                path: path.to_path_buf(),
-                action: "read",
-                source,
-            })?;
+        file.read_to_end(&mut bytes).map_err(|source| {
+            PlanFileError::File(FileError::io(Own::Plan, path, "read", source))
+        })?;
         parse(path, &bytes)
     }
 }
@@ -281,15 +249,7 @@ fn fingerprints(plan: &Plan) -> BTreeMap<Address, String> {
 
 fn open_error(path: &Path, failure: OpenFailure) -> PlanFileError {
     let path = path.to_path_buf();
-    match failure {
-        OpenFailure::Symlink => PlanFileError::Symlink { path },
-        OpenFailure::NotAFile => PlanFileError::NotAFile { path },
-        OpenFailure::Io(action, source) => PlanFileError::Io {
-            path,
-            action,
-            source,
-        },
-    }
+    PlanFileError::File(FileError::open(Own::Plan, &path, failure))
 }
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
@@ -857,7 +817,7 @@ mod tests {
         std::os::unix::fs::symlink(&real, &link).unwrap();
         assert!(matches!(
             SavedPlan::read(&link),
-            Err(PlanFileError::Symlink { .. })
+            Err(PlanFileError::File(f)) if f.is_symlink()
         ));
         assert!(matches!(
             saved().write(&link),

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::files::{FileError, Own};
 use crate::plan::{ActionKind, Attempt, Effect, History, Reversibility, Target};
 use crate::state::durable::{self, OpenFailure};
 use crate::vocabulary::Address;
@@ -321,35 +322,11 @@ impl JournalContents {
 /// Everything that can go wrong with the journal. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error(
-        "the journal {} is a symbolic link, which lockward refuses\nhint: move the link away; \
-         lockward creates the journal itself beside the state file",
-        path.display()
-    )]
-    Symlink { path: PathBuf },
-
-    #[error(
-        "the journal path {} is not a regular file\nhint: move it away; lockward creates the \
-         journal itself beside the state file",
-        path.display()
-    )]
-    NotAFile { path: PathBuf },
-
     #[error("{0}")]
     Remote(String),
 
-    #[error(
-        "could not {action} the journal {}: {source}\nhint: check that the directory is \
-         writable and has free space; nothing was called after the last record that was \
-         written",
-        path.display()
-    )]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
 }
 
 /// The journal beside one state file. Shareable between threads: appends are serialized.
@@ -461,24 +438,12 @@ impl Journal {
     }
 
     fn io(&self, action: &'static str, source: io::Error) -> JournalError {
-        JournalError::Io {
-            path: self.path.clone(),
-            action,
-            source,
-        }
+        JournalError::File(FileError::io(Own::Journal, &self.path, action, source))
     }
 
     fn open_error(&self, failure: OpenFailure) -> JournalError {
         let path = self.path.clone();
-        match failure {
-            OpenFailure::Symlink => JournalError::Symlink { path },
-            OpenFailure::NotAFile => JournalError::NotAFile { path },
-            OpenFailure::Io(action, source) => JournalError::Io {
-                path,
-                action,
-                source,
-            },
-        }
+        JournalError::File(FileError::open(Own::Journal, &path, failure))
     }
 }
 
@@ -672,10 +637,13 @@ mod tests {
         let err = journal
             .append(&record("a", ActionKind::INITIATE_LOCK, Phase::Intent))
             .unwrap_err();
-        assert!(matches!(err, JournalError::Symlink { .. }), "{err}");
+        assert!(
+            matches!(&err, JournalError::File(f) if f.is_symlink()),
+            "{err}"
+        );
         assert!(matches!(
             journal.read_all(),
-            Err(JournalError::Symlink { .. })
+            Err(JournalError::File(f)) if f.is_symlink()
         ));
         assert_eq!(fs::read(&target).unwrap(), b"");
     }

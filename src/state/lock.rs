@@ -19,7 +19,8 @@ use fs4::fs_std::FileExt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::durable::{self, OpenFailure};
+use super::durable;
+use crate::files::{FileError, Own};
 
 /// The suffix of the lock file: `<state>.lock`.
 pub const LOCK_SUFFIX: &str = ".lock";
@@ -64,31 +65,8 @@ pub enum LockError {
         waited: Duration,
     },
 
-    #[error(
-        "the state lock file {} is a symbolic link, which lockward refuses\nhint: remove the \
-         link; lockward creates the lock file itself",
-        path.display()
-    )]
-    Symlink { path: PathBuf },
-
-    #[error(
-        "the state lock path {} is not a regular file\nhint: move it away; lockward creates the \
-         lock file itself",
-        path.display()
-    )]
-    NotAFile { path: PathBuf },
-
-    #[error(
-        "could not {action} the state lock file {}: {source}\nhint: check that the state \
-         file's directory exists and is writable",
-        path.display()
-    )]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
 }
 
 fn held_message(path: &Path, holder: Option<&LockHolder>, waited: Duration) -> String {
@@ -145,22 +123,12 @@ impl StateLock {
         timeout: Duration,
     ) -> Result<StateLock, LockError> {
         let path = lock_path(state_path);
-        let (mut file, _) =
-            durable::open_or_create_private(&path, false).map_err(|failure| match failure {
-                OpenFailure::Symlink => LockError::Symlink { path: path.clone() },
-                OpenFailure::NotAFile => LockError::NotAFile { path: path.clone() },
-                OpenFailure::Io(action, source) => LockError::Io {
-                    path: path.clone(),
-                    action,
-                    source,
-                },
-            })?;
+        let (mut file, _) = durable::open_or_create_private(&path, false)
+            .map_err(|failure| LockError::File(FileError::open(Own::StateLock, &path, failure)))?;
         let io_err = |action: &'static str| {
             let path = path.clone();
-            move |source: io::Error| LockError::Io {
-                path,
-                action,
-                source,
+            move |source: io::Error| {
+                LockError::File(FileError::io(Own::StateLock, &path, action, source))
             }
         };
 
@@ -379,6 +347,9 @@ mod tests {
         fs::write(&target, b"").unwrap();
         std::os::unix::fs::symlink(&target, lock_path(&state)).unwrap();
         let err = StateLock::acquire(&state, "apply", Duration::ZERO).unwrap_err();
-        assert!(matches!(err, LockError::Symlink { .. }), "{err}");
+        assert!(
+            matches!(&err, LockError::File(f) if f.is_symlink()),
+            "{err}"
+        );
     }
 }

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::durable::{self, OpenFailure};
 use super::model::{StateFile, STATE_FORMAT_VERSION};
+use crate::files::{FileError, Own};
 use crate::vocabulary::Address;
 
 /// The suffix of the previous version of the state file: `<state>.backup`.
@@ -32,20 +33,6 @@ pub const BACKUP_SUFFIX: &str = ".backup";
 /// and ends with what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error(
-        "the state file {} is a symbolic link, which lockward refuses: it replaces the file by \
-         renaming over it, which would replace the link rather than the file it points to\n\
-         hint: pass the real file with --state {}",
-        path.display(), path.display()
-    )]
-    Symlink { path: PathBuf },
-
-    #[error(
-        "the state path {} is not a regular file\nhint: pass the path of a state file with --state",
-        path.display()
-    )]
-    NotAFile { path: PathBuf },
-
     #[error(
         "the state file {} has other names (hard links: {others}), which lockward refuses: its \
          lock and its journal go by the name, so runs naming the file differently would see \
@@ -89,17 +76,8 @@ pub enum StateError {
     #[error("{0}")]
     Remote(String),
 
-    #[error(
-        "could not {action} {}: {source}\nhint: check that the directory exists, is writable \
-         and has free space, then run the command again",
-        path.display()
-    )]
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
 }
 
 /// The state file at one path, with its backup beside it.
@@ -167,19 +145,20 @@ impl StateStore {
                 path: self.path.clone(),
                 detail: "its serial cannot be incremented any further".to_string(),
             })?;
-        let mut bytes = serde_json::to_vec_pretty(&next).map_err(|e| StateError::Io {
-            path: self.path.clone(),
-            action: "encode",
-            source: io::Error::other(e),
+        let mut bytes = serde_json::to_vec_pretty(&next).map_err(|e| {
+            StateError::File(FileError::io(
+                Own::State,
+                &self.path,
+                "encode",
+                io::Error::other(e),
+            ))
         })?;
         bytes.push(b'\n');
 
         let io_err = |action: &'static str, path: &Path| {
             let path = path.to_path_buf();
-            move |source: io::Error| StateError::Io {
-                path,
-                action,
-                source,
+            move |source: io::Error| {
+                StateError::File(FileError::io(Own::State, &path, action, source))
             }
         };
         let temp = durable::write_temp_beside(&self.path, &bytes)
@@ -207,10 +186,8 @@ impl StateStore {
         next.serial = state.serial.saturating_add(1);
         let io_err = |action: &'static str| {
             let path = self.path.clone();
-            move |source: io::Error| StateError::Io {
-                path,
-                action,
-                source,
+            move |source: io::Error| {
+                StateError::File(FileError::io(Own::State, &path, action, source))
             }
         };
         let mut bytes =
@@ -244,21 +221,16 @@ impl StateStore {
             Ok(None) => return Ok(None),
             Err(failure) => return Err(self.open_error(failure)),
         };
-        let meta = file.metadata().map_err(|source| StateError::Io {
-            path: self.path.clone(),
-            action: "inspect",
-            source,
+        let meta = file.metadata().map_err(|source| {
+            StateError::File(FileError::io(Own::State, &self.path, "inspect", source))
         })?;
         if meta.nlink() > 1 {
             self.refuse_other_names(&meta)?;
         }
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|source| StateError::Io {
-                path: self.path.clone(),
-                action: "read",
-                source,
-            })?;
+        file.read_to_end(&mut bytes).map_err(|source| {
+            StateError::File(FileError::io(Own::State, &self.path, "read", source))
+        })?;
         if !narrow {
             return Ok(Some(bytes));
         }
@@ -311,15 +283,7 @@ impl StateStore {
 
     fn open_error(&self, failure: OpenFailure) -> StateError {
         let path = self.path.clone();
-        match failure {
-            OpenFailure::Symlink => StateError::Symlink { path },
-            OpenFailure::NotAFile => StateError::NotAFile { path },
-            OpenFailure::Io(action, source) => StateError::Io {
-                path,
-                action,
-                source,
-            },
-        }
+        StateError::File(FileError::open(Own::State, &path, failure))
     }
 
     /// The file on disk must be the version `state` came from: same lineage and serial.
@@ -707,11 +671,14 @@ mod tests {
         let link = StateStore::new(dir.path().join("link.json"));
         std::os::unix::fs::symlink(real.path(), link.path()).unwrap();
         let err = link.load().unwrap_err();
-        assert!(matches!(err, StateError::Symlink { .. }), "{err}");
+        assert!(
+            matches!(&err, StateError::File(f) if f.is_symlink()),
+            "{err}"
+        );
         assert!(err.to_string().contains("hint: "));
         assert!(matches!(
             link.save(&mut state),
-            Err(StateError::Symlink { .. })
+            Err(StateError::File(f)) if f.is_symlink()
         ));
         assert!(fs::symlink_metadata(link.path())
             .unwrap()
@@ -821,7 +788,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = StateStore::new(dir.path().join("nope/lockward.state.json"));
         let err = store.save(&mut StateFile::empty()).unwrap_err();
-        assert!(matches!(err, StateError::Io { .. }), "{err}");
+        assert!(matches!(err, StateError::File(_)), "{err}");
         assert!(err.to_string().contains("nope"), "{err}");
     }
 }
