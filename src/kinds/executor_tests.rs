@@ -107,6 +107,24 @@ impl Project {
         Project { dir, config, aws }
     }
 
+    /// A project whose config is `version: 1`, one default provider and `resources` (YAML),
+    /// over a fake AWS that holds nothing yet.
+    fn from_yaml(resources: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), resources);
+        Project {
+            dir,
+            config,
+            aws: FakeAws::new(now()),
+        }
+    }
+
+    /// The same project (its files and its fake AWS) with its config replaced by `resources`.
+    fn configure(self, resources: &str) -> Project {
+        let config = write_config(self.dir.path(), resources);
+        Project { config, ..self }
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -804,4 +822,138 @@ async fn an_unknown_outcome_that_did_not_take_effect_is_failed_unknown_and_stops
     let record = state.get(&glacier("a").parse().unwrap()).unwrap();
     assert_eq!(record.glacier().unwrap().completed_at, None);
     assert_eq!(p.phases(&glacier("b")), []);
+}
+
+/// Writes `lockward.yaml` in `dir` (`version: 1`, one default provider, `resources`) and
+/// loads it.
+fn write_config(dir: &Path, resources: &str) -> Config {
+    let yaml = format!("version: 1\nproviders:\n  default: {{ region: us-east-1 }}\n{resources}");
+    let path = dir.join("lockward.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    crate::config::load(&path).unwrap()
+}
+
+/// The operations of the calls that changed something, in order.
+fn mutating_calls(aws: &FakeAws) -> Vec<String> {
+    let calls = aws.mutating_calls();
+    calls
+        .iter()
+        .map(|c| c.split(' ').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn backup_recycle_bin_and_glacier_steps_put_and_take_back_their_locks_each_after_its_intent()
+{
+    let locked = "backup_vault_lock:\n  b:\n    vault: vault-b\n    mode: governance\n    \
+                  min_retention_days: 7\n    max_retention_days: 30\n\
+                  rbin_rule_lock:\n  r:\n    rule_id: a1B2c3D4e5F\n    state: locked\n    \
+                  unlock_delay_days: 7\n";
+    let p = Project::from_yaml(locked);
+    {
+        let mut s = p.aws.state();
+        let vault = crate::kinds::backup::BackupVaultInfo {
+            name: "vault-b".into(),
+            vault_type: "BACKUP_VAULT".into(),
+            locked: false,
+            min_retention_days: None,
+            max_retention_days: None,
+            lock_date: None,
+        };
+        s.locks.backup_vaults.insert("vault-b".into(), vault);
+        let rule = crate::kinds::rbin::RuleInfo {
+            resource_type: "EBS_SNAPSHOT".into(),
+            lock_state: None,
+            unlock_delay_days: None,
+            lock_end_time: None,
+            resource_tags: 0,
+            exclude_resource_tags: 0,
+        };
+        s.locks.rules.insert("a1B2c3D4e5F".into(), rule);
+        s.locks.vaults.insert(
+            "vault-g".into(),
+            FakeVault {
+                lock: Some(FakeLock {
+                    locked: false,
+                    policy: POLICY.into(),
+                    lock_id: "lock-g".into(),
+                    created: now(),
+                }),
+            },
+        );
+    }
+    let (report, _) = p.apply().await.unwrap();
+    assert!(!report.failed(), "{report:?}");
+    assert_eq!(
+        mutating_calls(&p.aws),
+        ["PutBackupVaultLockConfiguration", "LockRule"]
+    );
+    {
+        let s = p.aws.state();
+        let vault = &s.locks.backup_vaults["vault-b"];
+        assert!(vault.locked);
+        assert_eq!(
+            (vault.min_retention_days, vault.max_retention_days),
+            (Some(7), Some(30))
+        );
+        assert_eq!(
+            s.locks.rules["a1B2c3D4e5F"].lock_state.as_deref(),
+            Some("locked")
+        );
+    }
+    assert_eq!(
+        p.phases("backup_vault_lock.b"),
+        [
+            entry("put_vault_lock", "intent", None),
+            entry("put_vault_lock", "done", None)
+        ]
+    );
+    assert_eq!(
+        p.phases("rbin_rule_lock.r"),
+        [
+            entry("lock_rule", "intent", None),
+            entry("lock_rule", "done", None)
+        ]
+    );
+
+    // Taken back: the governance lock removed, the rule's unlock started, and the
+    // InProgress Glacier lock (its policy in force while tested) aborted.
+    let p = p.configure(&format!(
+        "backup_vault_lock:\n  b:\n    vault: vault-b\n    mode: none\n\
+         rbin_rule_lock:\n  r:\n    rule_id: a1B2c3D4e5F\n    state: unlocked\n\
+         glacier_vault_lock:\n  g:\n    vault: vault-g\n    state: unlocked\n    policy: '{POLICY}'\n"
+    ));
+    p.aws.state().calls.clear();
+    let (report, _) = p.apply().await.unwrap();
+    assert!(!report.failed(), "{report:?}");
+    let mut calls = mutating_calls(&p.aws);
+    calls.sort();
+    assert_eq!(
+        calls,
+        [
+            "AbortVaultLock",
+            "DeleteBackupVaultLockConfiguration",
+            "UnlockRule"
+        ]
+    );
+    let s = p.aws.state();
+    assert!(!s.locks.backup_vaults["vault-b"].locked);
+    assert_eq!(
+        s.locks.rules["a1B2c3D4e5F"].lock_state.as_deref(),
+        Some("pending_unlock")
+    );
+    assert!(s.locks.vaults["vault-g"].lock.is_none());
+    drop(s);
+    for (address, action) in [
+        ("backup_vault_lock.b", "delete_vault_lock"),
+        ("rbin_rule_lock.r", "unlock_rule"),
+        ("glacier_vault_lock.g", "abort_lock"),
+    ] {
+        let phases = p.phases(address);
+        assert_eq!(
+            phases[phases.len() - 2..],
+            [entry(action, "intent", None), entry(action, "done", None)],
+            "{address}"
+        );
+    }
 }
