@@ -19,8 +19,10 @@ fn report_lists_an_undeclared_lock_of_every_recycle_bin_resource_type() {
         locked_rule("SnapRule001", "EBS_SNAPSHOT"),
         locked_rule("AmiRule0001", "EC2_IMAGE"),
         locked_rule("VolRule0001", "EBS_VOLUME"),
+        rule("Declared001", Value::Null, None),
     ]}));
-    env.config("");
+    // Discovery searches the kinds the config uses.
+    env.config("rbin_rule_lock:\n  kept:\n    rule_id: Declared001\n    state: unlocked\n");
     let run = env.lockward(&["report", "--format", "json"]);
     run.success();
     let report: Value = serde_json::from_str(&run.stdout).expect("report JSON");
@@ -97,7 +99,12 @@ fn report_lists_the_locks_on_every_page_of_vaults_and_rules() {
         })
         .collect();
     env.seed(json!({"glacier": vaults, "rbin": rules}));
-    env.config("");
+    // Discovery searches the kinds the config uses: one unlocked vault and rule declared.
+    env.config(&format!(
+        "glacier_vault_lock:\n  kept:\n    vault: page-vault-02\n    state: unlocked\n    \
+         policy: '{POLICY}'\nrbin_rule_lock:\n  kept:\n    rule_id: R0000000002\n    \
+         state: unlocked\n"
+    ));
     let run = env.lockward(&["report", "--format", "json"]);
     run.success();
     let report: Value = serde_json::from_str(&run.stdout).expect("report JSON");
@@ -154,4 +161,48 @@ fn report_lists_the_locks_on_every_page_of_vaults_and_rules() {
         rule_pages[1]
     );
     assert!(env.mutating_calls().is_empty());
+}
+
+#[test]
+fn a_report_on_backup_and_s3_locks_asks_nothing_of_glacier_or_the_recycle_bin() {
+    let env = Env::new();
+    env.seed(json!({
+        "glacier": [vault_locked("undeclared-vault", "Locked", POLICY, "2026-06-01T00:00:00Z")],
+        "rbin": [locked_rule("Undeclared1", "EBS_SNAPSHOT")],
+        "backup": [{"region": "us-east-1", "vault": "prod-backups", "vault_type": "BACKUP_VAULT",
+                    "recovery_points": 0},
+                   {"region": "us-east-1", "vault": "other-backups", "vault_type": "BACKUP_VAULT",
+                    "recovery_points": 0,
+                    "lock": {"min_retention_days": 7, "max_retention_days": 30}}],
+        "s3": [{"region": "us-east-1", "bucket": "trade-records"}],
+    }));
+    env.config(
+        "backup_vault_lock:\n  prod:\n    vault: prod-backups\n    mode: none\n\
+         s3_object_lock:\n  trades:\n    bucket: trade-records\n    object_lock: disabled\n",
+    );
+    let run = env.lockward(&["report", "--format", "json"]);
+    run.success();
+    let services: std::collections::BTreeSet<String> = env
+        .calls()
+        .iter()
+        .map(|c| c["service"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        !services.contains("glacier") && !services.contains("rbin"),
+        "{services:?}"
+    );
+    let report: Value = serde_json::from_str(&run.stdout).expect("report JSON");
+    let unmanaged: Vec<&str> = report["unmanaged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(unmanaged, ["other-backups"], "{}", run.stdout);
+    assert_eq!(
+        report["discovery"][0]["listed"],
+        json!({"backup_vault_lock": 2, "s3_object_lock": 1}),
+        "{:#}",
+        report["discovery"]
+    );
 }

@@ -218,7 +218,12 @@ async fn a_failed_listing_fails_discovery_with_a_hint() {
         },
         false,
     );
-    let c = config(&[("default", "us-east-1", None)], &[], &[]);
+    // A config that uses Recycle Bin rules, so discovery lists them.
+    let c = config(
+        &[("default", "us-east-1", None)],
+        &[],
+        &[("default", "a1B2c3D4e5F")],
+    );
     let clients = Clients::uniform(&c, aws.clients());
     let err = discover(
         &scopes(&c),
@@ -234,4 +239,32 @@ async fn a_failed_listing_fails_discovery_with_a_hint() {
         "{text}"
     );
     assert!(text.contains("hint: "), "{text}");
+    // A denial names the permissions of the kinds searched, and only those.
+    assert!(text.contains("rbin:ListRules"), "{text}");
+    assert!(!text.contains("glacier:"), "{text}");
+}
+
+#[tokio::test]
+async fn a_listing_that_got_no_answer_is_not_called_a_missing_permission() {
+    let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+    let aws = FakeAws::new(now);
+    aws.fail(
+        "ListRules",
+        AwsError {
+            class: lockward::aws::ErrorClass::Ambiguous,
+            code: Some("InternalServerError".into()),
+            message: "503".into(),
+        },
+        false,
+    );
+    let c = config(
+        &[("default", "us-east-1", None)],
+        &[],
+        &[("default", "a1B2c3D4e5F")],
+    );
+    let clients = Clients::uniform(&c, aws.clients());
+    let err = discover(&scopes(&c), &clients, 4, now).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("not a missing permission"), "{text}");
+    assert!(!text.contains("needs read permission"), "{text}");
 }

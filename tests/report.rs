@@ -295,7 +295,7 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         .contains("cannot be imported"));
     assert_eq!(
         report["discovery"],
-        json!([{"providers": ["default"], "region": "us-east-1", "listed": {"backup_vault_lock": 0, "glacier_vault_lock": 5, "rbin_rule_lock": 4, "s3_object_lock": 0}}])
+        json!([{"providers": ["default"], "region": "us-east-1", "listed": {"glacier_vault_lock": 5, "rbin_rule_lock": 4}}])
     );
     let listings: Vec<String> = env
         .calls()
@@ -310,15 +310,8 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
     assert_eq!(
         listings,
         // Kind by kind, in address order.
-        [
-            "ListBackupVaults",
-            "ListVaults",
-            "ListRules",
-            "ListRules",
-            "ListRules",
-            "ListBuckets"
-        ],
-        "one report lists vaults once, rules per resource type (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE), backup vaults once and the region's buckets once"
+        ["ListVaults", "ListRules", "ListRules", "ListRules"],
+        "one report lists vaults once and rules per resource type (EBS_SNAPSHOT, EBS_VOLUME, EC2_IMAGE); the config declares no Backup vault or bucket, so neither is listed"
     );
 
     // Markdown and HTML, pinned for a reviewer to read.
@@ -452,12 +445,17 @@ fn fail_on_exits_1_only_when_a_verdict_reaches_it() {
 #[test]
 fn an_unreadable_discovery_fails_the_report_with_a_hint() {
     let env = Env::new();
-    env.config("");
+    env.seed(json!({"glacier": [vault("audit-logs")]}));
+    env.config(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: unlocked\n",
+    );
     env.faults(json!({"rules": [{"operation": "ListVaults", "kind": "error", "status": 400, "code": "AccessDeniedException", "times": 10}]}));
     env.lockward(&["report"])
         .code(1)
         .stderr_has("ListVaults failed")
-        .stderr_has("hint: ");
+        .stderr_has("hint: ")
+        .stderr_has("glacier:ListVaults")
+        .stderr_has("lockward iam-policy --for report");
 }
 
 // ---- import -----------------------------------------------------------------------------------

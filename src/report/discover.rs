@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::aws::{AwsError, ProviderClients};
+use crate::aws::{AwsError, ErrorClass, ProviderClients};
 use crate::config::Config;
 use crate::refresh::Clients;
 use crate::vocabulary::Kind;
@@ -25,6 +25,9 @@ pub struct Scope {
     /// Per kind, the names (vault names, rule identifiers, bucket names) some resource of these
     /// providers declares; for a kind whose names are global (S3 buckets), any resource's.
     pub declared: BTreeMap<Kind, BTreeSet<String>>,
+    /// The kinds discovery searches for: those the config uses (a report on Backup and S3
+    /// locks never asks Glacier or the Recycle Bin anything).
+    pub kinds: BTreeSet<Kind>,
 }
 
 impl Scope {
@@ -49,6 +52,7 @@ impl Scope {
             providers: self.providers.clone(),
             region: self.region.clone(),
             operation,
+            kinds: self.kinds.clone(),
             error,
         }
     }
@@ -74,6 +78,7 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
             providers: Vec::new(),
             region: p.region.clone(),
             declared: BTreeMap::new(),
+            kinds: config.resources.iter().map(|r| r.address.kind).collect(),
         });
         scope.providers.push(name.clone());
     }
@@ -135,6 +140,8 @@ pub struct DiscoveryError {
     pub providers: Vec<String>,
     pub region: String,
     pub operation: &'static str,
+    /// The kinds the discovery searched for.
+    pub kinds: BTreeSet<Kind>,
     pub error: AwsError,
 }
 
@@ -142,21 +149,60 @@ impl std::error::Error for DiscoveryError {}
 
 impl std::fmt::Display for DiscoveryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let permissions: Vec<&str> = Kind::ALL
+        write!(
+            f,
+            "could not discover locks in {} (provider {}): {} failed: {}\nhint: ",
+            self.region,
+            self.providers.join(", "),
+            self.operation,
+            self.error,
+        )?;
+        let denied = self.error.code.as_deref().is_some_and(|c| {
+            c.starts_with("AccessDenied") || c == "UnauthorizedOperation" || c == "Forbidden"
+        });
+        if self.error.is_throttling() {
+            return write!(
+                f,
+                "AWS throttled the listing beyond lockward's retries; run the report again, with a lower --parallelism"
+            );
+        }
+        match self.error.class {
+            ErrorClass::Ambiguous => {
+                return write!(
+                    f,
+                    "the answer never came or could not be read (a timeout, a dropped connection or a server error), which is not a missing permission; run the report again"
+                )
+            }
+            ErrorClass::NotSent => {
+                return write!(
+                    f,
+                    "the request could not be sent, which is not a missing permission; check the provider's credentials and endpoint"
+                )
+            }
+            ErrorClass::Rejected if !denied => {
+                return write!(
+                    f,
+                    "AWS refused the listing for a reason other than a missing permission (see its error above); check the provider's credentials, region and endpoint, then run the report again"
+                )
+            }
+            ErrorClass::Rejected => {}
+        }
+        let permissions: Vec<&str> = self
+            .kinds
             .iter()
             .flat_map(|k| k.discover_permissions().iter().copied())
             .collect();
         let (last, rest) = permissions
             .split_last()
             .map_or(("", &[][..]), |(l, r)| (*l, r));
+        let all = if rest.is_empty() {
+            last.to_string()
+        } else {
+            format!("{} and {last}", rest.join(", "))
+        };
         write!(
             f,
-            "could not discover locks in {} (provider {}): {} failed: {}\nhint: the report lists locks the config does not declare, which needs read permission for {} and {last} in every configured account and region",
-            self.region,
-            self.providers.join(", "),
-            self.operation,
-            self.error,
-            rest.join(", ")
+            "the report lists locks the config does not declare, which needs read permission for {all} in every configured account and region (`lockward iam-policy --for report` prints them)"
         )
     }
 }
@@ -210,7 +256,7 @@ async fn discover_scope(
 ) -> Result<ScopeFindings, DiscoveryError> {
     let mut listed = BTreeMap::new();
     let mut undeclared = Vec::new();
-    for kind in Kind::ALL {
+    for &kind in &scope.kinds {
         if let Some(found) = crate::kinds::discover(kind, scope, c, parallelism, now).await? {
             tracing::debug!(region = %scope.region, %kind, listed = found.listed, "discovered");
             listed.insert(kind, found.listed);
