@@ -225,3 +225,36 @@ fn an_attempt_of_unknown_effect_pins_its_address() {
         "a refusal changed the state"
     );
 }
+
+#[test]
+fn plan_names_the_records_the_config_no_longer_declares_and_how_to_move_or_forget_them() {
+    let env = applied();
+    env.lockward(&["plan"]).success();
+    let quiet = env.lockward(&["plan"]);
+    assert!(
+        !quiet.stderr.contains("does not declare"),
+        "{}",
+        quiet.stderr
+    );
+    // The rule's block removed from the config: its record stays, and plan says so.
+    let config = env.read("lockward.yaml");
+    let (head, rest) = config.split_once("rbin_rule_lock:").unwrap();
+    let (_, tail) = rest.split_once("glacier_vault_lock:").unwrap();
+    env.write("lockward.yaml", &format!("{head}glacier_vault_lock:{tail}"));
+    let run = env.lockward(&["plan"]);
+    run.success()
+        .stderr_has("the state keeps records of 1 address the config does not declare: rbin_rule_lock.snapshots")
+        .stderr_has("lockward state mv rbin_rule_lock.snapshots NEW_ADDRESS")
+        .stderr_has("lockward state rm rbin_rule_lock.snapshots");
+    // Renamed rather than removed: the new address takes the record over as moved, and plan
+    // warns of nothing.
+    env.write(
+        "lockward.yaml",
+        &config.replace(
+            "rbin_rule_lock:\n  snapshots:",
+            "rbin_rule_lock:\n  ebs_snapshots:",
+        ),
+    );
+    let run = env.lockward(&["plan"]);
+    assert!(!run.stderr.contains("does not declare"), "{}", run.stderr);
+}

@@ -9,9 +9,13 @@ use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, RenderOptions};
 
 use crate::output::say;
+use std::collections::BTreeSet;
+
 use crate::plan::{Plan, StateStoreRef};
 use crate::project::{absolute, runtime, Project, Reach, Session};
 use crate::state::StateBackend;
+use crate::state::StateFile;
+use crate::vocabulary::Address;
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -69,6 +73,7 @@ pub fn run_with(
     })?;
     let (plan, _live) = plan;
     warn_if_state_in_git(&project, &plan);
+    warn_about_undeclared_records(&project, &state, &plan);
 
     let saved_to = match (&out_path, &args.out) {
         (Some(path), Some(typed)) if !plan.has_conflict() => {
@@ -109,6 +114,44 @@ pub fn run_with(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Says on stderr which records the state keeps for addresses the config no longer declares
+/// (and no declared resource took over as moved): lockward leaves them, and the locks they
+/// describe, alone, and a reviewer should know they are there.
+fn warn_about_undeclared_records(project: &Project, state: &StateFile, plan: &Plan) {
+    let moved: BTreeSet<String> = plan
+        .resources
+        .iter()
+        .filter_map(|r| r.recovery.as_ref()?.moved_from.as_ref())
+        .map(ToString::to_string)
+        .collect();
+    let undeclared: Vec<&str> = state
+        .resources
+        .keys()
+        .filter(|a| !moved.contains(*a))
+        .filter(|a| {
+            a.parse::<Address>()
+                .map_or(true, |a| project.config.resource(&a).is_none())
+        })
+        .map(String::as_str)
+        .collect();
+    let Some(first) = undeclared.first() else {
+        return;
+    };
+    let (count, them, their) = match undeclared.len() {
+        1 => ("1 address".to_string(), "it", "its lock"),
+        n => (format!("{n} addresses"), "them", "their locks"),
+    };
+    say(format_args!(
+        "warning: the state keeps records of {count} the config does not declare: {}. lockward \
+         plans nothing for {them} and leaves {their} alone.\nhint: if a resource \
+         was renamed, `{}` moves its record; `{}` forgets one (refused while it holds a lock \
+         id or an attempt whose effect is unknown)",
+        undeclared.join(", "),
+        project.suggest("state mv", &[], &[first, "NEW_ADDRESS"]),
+        project.suggest("state rm", &[], &[first]),
+    ));
 }
 
 /// Says on stderr what a reviewer should know about the S3 backend's bucket (no versioning,
