@@ -49,6 +49,10 @@ pub enum Command {
     ForceUnlock(ForceUnlockArgs),
     /// Work with the state itself: `state push` a state that a failed write left locally.
     State(StateArgs),
+    /// Print the least IAM policy this config needs for `plan`, `apply` or `report` (JSON),
+    /// e.g. `lockward iam-policy --for plan > plan-role-policy.json`.
+    #[command(name = "iam-policy")]
+    IamPolicy(IamPolicyArgs),
     /// Print a shell completion script, e.g. `lockward completions bash > /etc/bash_completion.d/lockward`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff), e.g. `lockward man > lockward.1`; with `--dir DIR`, write
@@ -235,6 +239,17 @@ pub struct StateArg {
     /// The state file [default: lockward.state.json beside the config file].
     #[arg(long = "state", value_name = "FILE")]
     pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The command the policy is for: `plan` reads the declared locks and the state; `apply`
+    /// also changes the locks, takes the state lock and writes the state and journal; `report`
+    /// also lists the locks nobody declared, for the kinds the config uses.
+    #[arg(long = "for", value_enum, value_name = "COMMAND")]
+    pub command: crate::iam::Use,
 }
 
 #[derive(Debug, Args)]

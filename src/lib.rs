@@ -18,6 +18,7 @@ pub mod config;
 pub mod digest;
 pub mod environment;
 pub mod files;
+pub mod iam;
 pub mod import;
 pub mod kinds;
 pub mod output;

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(args),
         Command::ForceUnlock(args) => commands::state::force_unlock(args),
         Command::State(args) => commands::state::run(args),
+        Command::IamPolicy(args) => commands::validate::iam_policy(args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::completions::man(args),
     };

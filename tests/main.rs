@@ -7,6 +7,7 @@
 mod answers;
 mod apply;
 mod approval;
+mod architecture;
 mod attempts;
 mod backup;
 mod confirmation;
@@ -16,6 +17,7 @@ mod docs;
 mod fuzz;
 mod hints;
 mod hostile;
+mod iam;
 mod identity;
 mod interrupt;
 mod lowering;

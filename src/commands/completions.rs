@@ -142,6 +142,9 @@ Apply exactly the reviewed plan, approved by its digest, in CI.
 \fBlockward report \-\-format html > report.html\fR
 The compliance report, for a reviewer or an auditor.
 .TP
+\fBlockward iam\-policy \-\-for plan\fR
+The IAM policy the role that runs \fBplan\fR needs for this config.
+.TP
 \fBlockward demo\fR
 Plan and apply against the embedded emulator, no AWS account needed.
 "#;

@@ -1,9 +1,10 @@
-//! `lockward validate`: load and check the config, touching neither AWS nor the state.
+//! `lockward validate` and `lockward iam-policy`: load and check the config, touching neither
+//! AWS nor the state.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::ValidateArgs;
+use crate::cli::{IamPolicyArgs, ValidateArgs};
 use crate::config::{self, Config};
 use crate::vocabulary::Kind;
 
@@ -12,6 +13,19 @@ use crate::vocabulary::Kind;
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let config = config::load(&args.config.config)?;
     writeln!(std::io::stdout().lock(), "{}", summary(&config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lockward iam-policy`: the policy for the config (see [`crate::iam`]), as pretty JSON on
+/// stdout. Like `validate`, it touches neither AWS nor the state.
+pub fn iam_policy(args: &IamPolicyArgs) -> anyhow::Result<ExitCode> {
+    let config = config::load(&args.config.config)?;
+    let policy = crate::iam::policy(&config, args.command);
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&policy)?
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

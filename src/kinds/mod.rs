@@ -42,11 +42,14 @@ use s3::{S3Desired, S3Record};
 use snowball::{SnowballDesired, SnowballRecord};
 
 /// Declares a kind's action enum: for each action its variant, its name in plans and journals,
-/// the least class a plan may give it, and the [`ActionKind`] constant that wraps it (e.g.
-/// `ActionKind::COMPLETE_LOCK`), so engine and kind code name an action the same way.
+/// the least class a plan may give it, the [`ActionKind`] constant that wraps it (e.g.
+/// `ActionKind::COMPLETE_LOCK`), so engine and kind code name an action the same way, and the
+/// IAM permissions its call needs (`lockward iam-policy`; the reads around it are the kind's
+/// [`LockKind::READ_PERMISSIONS`]).
 macro_rules! kind_actions {
     ($(#[$doc:meta])* $enum:ident in $wrap:ident {
-        $( $(#[$vdoc:meta])* $variant:ident = $name:literal, $class:ident, $konst:ident; )+
+        $( $(#[$vdoc:meta])* $variant:ident = $name:literal, $class:ident, $konst:ident,
+            [$($permission:literal),*]; )+
     }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +72,13 @@ macro_rules! kind_actions {
             pub fn reversibility(self) -> crate::plan::Reversibility {
                 match self {
                     $($enum::$variant => crate::plan::Reversibility::$class,)+
+                }
+            }
+
+            /// The IAM permissions its call needs (none for a step that calls no AWS API).
+            pub fn permissions(self) -> &'static [&'static str] {
+                match self {
+                    $($enum::$variant => &[$($permission),*],)+
                 }
             }
         }
@@ -980,6 +990,17 @@ impl ActionKind {
         }
     }
 
+    /// The IAM permissions the action's call needs.
+    pub fn permissions(self) -> &'static [&'static str] {
+        match self {
+            ActionKind::BackupVaultLock(a) => a.permissions(),
+            ActionKind::GlacierVaultLock(a) => a.permissions(),
+            ActionKind::RbinRuleLock(a) => a.permissions(),
+            ActionKind::S3ObjectLock(a) => a.permissions(),
+            ActionKind::SnowballUnlockCode(a) => a.permissions(),
+        }
+    }
+
     /// Every kind's actions, kind by kind.
     pub fn all() -> impl Iterator<Item = ActionKind> {
         Kind::ALL
@@ -1033,7 +1054,7 @@ pub struct Decision {
     pub conflict: bool,
     pub actions: Vec<Action>,
     pub messages: Vec<Message>,
-    pub policy_diff: Option<String>,
+    pub text_diff: Option<String>,
     /// The earliest moment at which the mere passage of time changes this decision.
     pub valid_until: Option<Timestamp>,
     /// What apply persists without a call (a record found only in the journal, a completion
@@ -1154,6 +1175,14 @@ impl Kind {
             Kind::BackupVaultLock => backup::Backup::READ_PERMISSIONS,
             Kind::S3ObjectLock => s3::S3::READ_PERMISSIONS,
         }
+    }
+
+    /// The IAM permissions `apply` may need for a resource of this kind beyond `plan`'s: each
+    /// of its actions' calls.
+    pub fn write_permissions(self) -> impl Iterator<Item = &'static str> {
+        self.actions()
+            .iter()
+            .flat_map(|a| a.permissions().iter().copied())
     }
 
     /// Whether the kind's names are global (an S3 bucket's), not per account and region.
@@ -1371,7 +1400,7 @@ pub(crate) mod sample {
             recorded: serde_json::json!({"state": "none"}),
             actions,
             messages: vec![Message::note("expires in 3 h")],
-            policy_diff: None,
+            text_diff: None,
             recovery: None,
         }
     }

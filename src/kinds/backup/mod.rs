@@ -381,8 +381,8 @@ crate::kinds::kind_actions! {
     /// AWS Backup's actions on a vault's lock. The name of each is what plans and journals say; the class is the least the
     /// plan may give it (`decide` may raise it for a resource).
     BackupAction in BackupVaultLock {
-        PutVaultLock = "put_vault_lock", Reversible, PUT_VAULT_LOCK;
-        DeleteVaultLock = "delete_vault_lock", Reversible, DELETE_VAULT_LOCK;
+        PutVaultLock = "put_vault_lock", Reversible, PUT_VAULT_LOCK, ["backup:PutBackupVaultLockConfiguration"];
+        DeleteVaultLock = "delete_vault_lock", Reversible, DELETE_VAULT_LOCK, ["backup:DeleteBackupVaultLockConfiguration"];
     }
 }
 

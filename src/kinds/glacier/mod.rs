@@ -150,14 +150,14 @@ pub fn decide(
                     }
                 }
                 VaultLockState::Locked => {
-                    d.policy_diff = Some(policy_diff(policy, &desired.policy));
+                    d.text_diff = Some(policy_diff(policy, &desired.policy));
                     d.conflict(format!(
                         "vault `{vault}` is locked with a different policy; a completed vault lock is permanent and its policy can never change (see the diff)"
                     ));
                 }
                 VaultLockState::InProgress | VaultLockState::Unlocked => {
                     if !same {
-                        d.policy_diff = Some(policy_diff(policy, &desired.policy));
+                        d.text_diff = Some(policy_diff(policy, &desired.policy));
                     }
                     d.conflict(format!(
                         "vault `{vault}` is locked; a completed vault lock is permanent and cannot go back to `{}`",
@@ -195,7 +195,7 @@ pub fn decide(
                 }
             }
             if !same {
-                d.policy_diff = Some(policy_diff(policy, &desired.policy));
+                d.text_diff = Some(policy_diff(policy, &desired.policy));
             }
             let restart_reason = if !same {
                 "the lock in progress has a different policy"
@@ -322,9 +322,9 @@ crate::kinds::kind_actions! {
     /// Glacier's actions on a vault lock. The name of each is what plans and journals say; the class is the least the
     /// plan may give it (`decide` may raise it for a resource).
     GlacierAction in GlacierVaultLock {
-        InitiateLock = "initiate_lock", Reversible, INITIATE_LOCK;
-        CompleteLock = "complete_lock", Irreversible, COMPLETE_LOCK;
-        AbortLock = "abort_lock", Reversible, ABORT_LOCK;
+        InitiateLock = "initiate_lock", Reversible, INITIATE_LOCK, ["glacier:InitiateVaultLock"];
+        CompleteLock = "complete_lock", Irreversible, COMPLETE_LOCK, ["glacier:CompleteVaultLock"];
+        AbortLock = "abort_lock", Reversible, ABORT_LOCK, ["glacier:AbortVaultLock"];
     }
 }
 

@@ -154,8 +154,8 @@ crate::kinds::kind_actions! {
     /// Recycle Bin's actions on a retention rule's lock. The name of each is what plans and journals say; the class is the least the
     /// plan may give it (`decide` may raise it for a resource).
     RbinAction in RbinRuleLock {
-        LockRule = "lock_rule", Delayed, LOCK_RULE;
-        UnlockRule = "unlock_rule", Delayed, UNLOCK_RULE;
+        LockRule = "lock_rule", Delayed, LOCK_RULE, ["rbin:LockRule"];
+        UnlockRule = "unlock_rule", Delayed, UNLOCK_RULE, ["rbin:UnlockRule"];
     }
 }
 

@@ -240,10 +240,10 @@ crate::kinds::kind_actions! {
     /// S3's actions on a bucket's versioning and Object Lock. The name of each is what plans and journals say; the class is the least the
     /// plan may give it (`decide` may raise it for a resource).
     S3Action in S3ObjectLock {
-        EnableVersioning = "enable_versioning", Reversible, ENABLE_VERSIONING;
-        EnableObjectLock = "enable_object_lock", Irreversible, ENABLE_OBJECT_LOCK;
-        PutDefaultRetention = "put_default_retention", Reversible, PUT_DEFAULT_RETENTION;
-        RemoveDefaultRetention = "remove_default_retention", Reversible, REMOVE_DEFAULT_RETENTION;
+        EnableVersioning = "enable_versioning", Reversible, ENABLE_VERSIONING, ["s3:PutBucketVersioning"];
+        EnableObjectLock = "enable_object_lock", Irreversible, ENABLE_OBJECT_LOCK, ["s3:PutBucketObjectLockConfiguration"];
+        PutDefaultRetention = "put_default_retention", Reversible, PUT_DEFAULT_RETENTION, ["s3:PutBucketObjectLockConfiguration"];
+        RemoveDefaultRetention = "remove_default_retention", Reversible, REMOVE_DEFAULT_RETENTION, ["s3:PutBucketObjectLockConfiguration"];
     }
 }
 

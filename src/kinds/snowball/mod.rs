@@ -346,9 +346,9 @@ crate::kinds::kind_actions! {
     /// The actions that deliver a Snowball job's unlock code. The name of each is what plans and journals say; the class is the least the
     /// plan may give it (`decide` may raise it for a resource).
     SnowballAction in SnowballUnlockCode {
-        RetrieveUnlockCode = "retrieve_unlock_code", Irreversible, RETRIEVE_UNLOCK_CODE;
+        RetrieveUnlockCode = "retrieve_unlock_code", Irreversible, RETRIEVE_UNLOCK_CODE, ["snowball:GetJobUnlockCode"];
         /// Links a code kept in a temp file into `deliver_to`: local, no AWS call.
-        CompleteDelivery = "complete_delivery", Reversible, COMPLETE_DELIVERY;
+        CompleteDelivery = "complete_delivery", Reversible, COMPLETE_DELIVERY, [];
     }
 }
 
