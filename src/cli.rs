@@ -273,9 +273,15 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes (0: none; 1: error or conflict).
     #[arg(long = "detailed-exitcode")]
     pub detailed_exitcode: bool,
-    /// Plan only this resource (repeatable), e.g. `glacier_vault_lock.audit`.
-    #[arg(long = "target", value_name = "ADDR")]
-    pub target: Vec<Address>,
+    /// Plan only what this pattern selects (repeatable): an address
+    /// (`glacier_vault_lock.audit`), a kind (`backup_vault_lock`), `*` for a part
+    /// (`*.audit`), `provider:NAME` or `region:NAME`.
+    #[arg(long = "target", value_name = "PATTERN")]
+    pub target: Vec<crate::select::Pattern>,
+    /// Leave out what this pattern selects (repeatable; patterns as for --target), e.g. a
+    /// resource whose live state cannot be read, to plan and apply the rest.
+    #[arg(long = "exclude", value_name = "PATTERN")]
+    pub exclude: Vec<crate::select::Pattern>,
     /// How many AWS reads run at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
@@ -296,9 +302,14 @@ pub struct ApplyArgs {
     /// Approve without asking, only if every action is reversible.
     #[arg(long = "auto-approve", conflicts_with = "approve")]
     pub auto_approve: bool,
-    /// Plan only this resource (repeatable); not with a PLANFILE.
-    #[arg(long = "target", value_name = "ADDR", conflicts_with = "plan_file")]
-    pub target: Vec<Address>,
+    /// Plan only what this pattern selects (repeatable; as `plan --target`); not with a
+    /// PLANFILE, which carries its own resources.
+    #[arg(long = "target", value_name = "PATTERN", conflicts_with = "plan_file")]
+    pub target: Vec<crate::select::Pattern>,
+    /// Leave out what this pattern selects (repeatable; as `plan --exclude`); not with a
+    /// PLANFILE.
+    #[arg(long = "exclude", value_name = "PATTERN", conflicts_with = "plan_file")]
+    pub exclude: Vec<crate::select::Pattern>,
     /// How many resources are read and changed at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,

@@ -411,7 +411,7 @@ fn options() -> RenderOptions {
             config: None,
             state: None,
             plan_file: Some(PathBuf::from("plan.lwplan")),
-            targets: Vec::new(),
+            selection: lockward::select::Selection::default(),
         },
         sealed: None,
     }
@@ -865,7 +865,10 @@ fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
             config: Some("prod/lock ward.yaml".into()),
             state: Some("prod/state.json".into()),
             plan_file: None,
-            targets: vec!["glacier_vault_lock.audit".parse().unwrap()],
+            selection: lockward::select::Selection::new(
+                &["glacier_vault_lock.audit".parse().unwrap()],
+                &[],
+            ),
         },
         sealed: None,
     };
@@ -908,6 +911,7 @@ fn summary_line_counts_in_singular_and_plural() {
         noop: 1,
         blocked: 1,
         conflict: 1,
+        unknown: 0,
         irreversible: 1,
         delayed: 1,
         lowers_protection: 0,
@@ -933,6 +937,7 @@ fn summary_line_counts_in_singular_and_plural() {
         noop: 2,
         blocked: 1,
         conflict: 0,
+        unknown: 0,
         irreversible: 1,
         delayed: 1,
         lowers_protection: 0,

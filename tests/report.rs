@@ -221,7 +221,7 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
     );
     assert_eq!(
         report["summary"],
-        json!({"compliant": 1, "pending": 2, "drift": 1, "violation": 1, "unmanaged": 3})
+        json!({"compliant": 1, "pending": 2, "drift": 1, "violation": 1, "unknown": 0, "unmanaged": 3})
     );
 
     // Who applied what, when, under which plan: from the journal's done records.

@@ -75,6 +75,7 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         format,
         detailed_exitcode: false,
         target: Vec::new(),
+        exclude: Vec::new(),
         parallelism: 10,
     };
 
@@ -95,6 +96,7 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         approve: None,
         auto_approve: false,
         target: Vec::new(),
+        exclude: Vec::new(),
         parallelism: 10,
         lock_timeout: Default::default(),
     };

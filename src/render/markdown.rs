@@ -66,12 +66,17 @@ fn render_with(
     }
 
     match describe::ending(plan) {
-        Ending::Conflicts(n) => {
+        Ending::Conflicts(n, unknown) => {
             writeln!(out, "> [!IMPORTANT]")?;
+            let below = if n > 0 {
+                "the conflicts"
+            } else {
+                "the resources that could not be read"
+            };
             writeln!(
                 out,
-                "> **{}** See the conflicts below.",
-                describe::conflicts_sentence(n)
+                "> **{}** See {below} below.",
+                describe::conflicts_sentence(n, unknown)
             )?;
             writeln!(out)?;
         }
@@ -315,6 +320,7 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
     for m in &r.messages {
         let label = match (m.severity, r.outcome) {
             (Severity::Error, Outcome::Conflict) => "**Conflict:** ",
+            (Severity::Error, Outcome::Unknown) => "**Unknown:** ",
             (Severity::Error, _) => "**Error:** ",
             (Severity::Warning, _) => "**Warning:** ",
             (Severity::Note, Outcome::Blocked) => "**Blocked:** ",
@@ -403,6 +409,7 @@ fn outcome_word(o: Outcome) -> &'static str {
         Outcome::Change => "change",
         Outcome::Blocked => "blocked",
         Outcome::Conflict => "**conflict**",
+        Outcome::Unknown => "**unknown**",
     }
 }
 

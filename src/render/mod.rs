@@ -103,13 +103,13 @@ pub struct ApplyCommand {
     pub state: Option<PathBuf>,
     /// The saved plan (`plan --out PLANFILE`), if any.
     pub plan_file: Option<PathBuf>,
-    /// `--target ADDR`, once each, for a plan narrowed to these resources (without a saved
-    /// plan: a saved plan names its resources itself).
-    pub targets: Vec<crate::vocabulary::Address>,
+    /// The `--target` and `--exclude` patterns of a narrowed plan (without a saved plan: a
+    /// saved plan names its resources itself).
+    pub selection: crate::select::Selection,
 }
 
 impl ApplyCommand {
-    /// `lockward apply [-c FILE] [--state FILE] [--target ADDR]... --approve <first 12 hex
+    /// `lockward apply [-c FILE] [--state FILE] [--target P]... [--exclude P]... --approve <first 12 hex
     /// digits> [PLANFILE]`,
     /// with each argument quoted for a POSIX shell when it needs it.
     pub fn approving(&self, plan: &Plan) -> String {
@@ -123,10 +123,7 @@ impl ApplyCommand {
             words.push(shell_quote(&state.to_string_lossy()));
         }
         if self.plan_file.is_none() {
-            for target in &self.targets {
-                words.push("--target".to_string());
-                words.push(target.to_string());
-            }
+            words.extend(self.selection.words());
         }
         words.push("--approve".to_string());
         words.push(plan.short_digest().to_string());

@@ -32,14 +32,18 @@ pub enum Verdict {
     Drift,
     /// The configuration can never be reached as things stand (a plan conflict).
     Violation,
+    /// Its live state could not be read (the cause is in its findings): nothing can be said
+    /// of it, and the rest of the report goes on.
+    Unknown,
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 4] = [
+    pub const ALL: [Verdict; 5] = [
         Verdict::Compliant,
         Verdict::Pending,
         Verdict::Drift,
         Verdict::Violation,
+        Verdict::Unknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Verdict {
             Verdict::Pending => "pending",
             Verdict::Drift => "drift",
             Verdict::Violation => "violation",
+            Verdict::Unknown => "unknown",
         }
     }
 }
@@ -162,6 +167,7 @@ pub struct ReportSummary {
     pub pending: usize,
     pub drift: usize,
     pub violation: usize,
+    pub unknown: usize,
     pub unmanaged: usize,
 }
 
@@ -172,6 +178,7 @@ impl ReportSummary {
             Verdict::Pending => self.pending,
             Verdict::Drift => self.drift,
             Verdict::Violation => self.violation,
+            Verdict::Unknown => self.unknown,
         }
     }
 }
