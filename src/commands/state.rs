@@ -445,11 +445,12 @@ fn pinned(
 ) -> Option<String> {
     if let Some(id) = state
         .get(address)
-        .and_then(|r| r.lock_id())
+        .and_then(|r| r.unfinished_lock_id())
         .filter(|_| !moving)
     {
         return Some(format!(
-            "it holds Glacier lock id {id}, which AWS returns only once"
+            "it holds lock id {id} of a lock that is not completed yet (AWS returns the id \
+             only once, and completing or aborting the lock needs it)"
         ));
     }
     if state.attempts.iter().any(|a| &a.address == address) {
