@@ -270,7 +270,8 @@ pub struct PlanArgs {
     /// Output format on stdout.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = formats())]
     pub format: Format,
-    /// Exit 2 when the plan has changes (0: none; 1: error or conflict).
+    /// Exit 2 when the plan has changes (0: none; 1: an error, a conflict or a resource that
+    /// could not be read).
     #[arg(long = "detailed-exitcode")]
     pub detailed_exitcode: bool,
     /// Plan only what this pattern selects (repeatable): an address
@@ -297,7 +298,7 @@ pub struct ApplyArgs {
     #[arg(value_name = "PLANFILE")]
     pub plan_file: Option<PathBuf>,
     /// Approve exactly the plan with this digest (in full, or its first 12 hex digits).
-    #[arg(long, value_name = "DIGEST")]
+    #[arg(long, value_name = "DIGEST", value_parser = parse_approval)]
     pub approve: Option<String>,
     /// Approve without asking, only if every action is reversible.
     #[arg(long = "auto-approve", conflicts_with = "approve")]
@@ -372,4 +373,17 @@ fn parse_duration(text: &str) -> Result<SignedDuration, String> {
 
 fn parse_fail_on(text: &str) -> Result<crate::report::FailOn, String> {
     text.parse()
+}
+
+/// `--approve`: refused before anything is read when it cannot be a plan digest at all.
+fn parse_approval(text: &str) -> Result<String, String> {
+    let hex = text.trim().strip_prefix("sha256:").unwrap_or(text.trim());
+    if (12..=64).contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a plan digest: give the digest the plan printed (sha256:<64 hex \
+             digits>), or at least its first 12 hex digits"
+        ))
+    }
 }

@@ -240,6 +240,9 @@ fn a_provider_that_cannot_be_reached_makes_only_its_resources_unknown() {
         .collect();
     assert_eq!(unknown, ["rbin_rule_lock.eu_snapshots"], "{plan:#}");
     assert_eq!(plan["summary"]["change"], 3, "{plan:#}");
+    env.lockward(&["plan"])
+        .code(1)
+        .stdout_has("rbin_rule_lock.eu_snapshots could not be read\n  in an account STS did not name, in eu-west-1");
     // `region:` leaves the whole region out.
     plan_json(&env, &["--exclude", "region:eu-west-1"])
         .1
