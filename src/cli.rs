@@ -270,6 +270,10 @@ pub struct PlanArgs {
     /// Output format on stdout.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = formats())]
     pub format: Format,
+    /// With `--format markdown`: exit 0 (not 1) when the plan is too large for one comment to
+    /// name every irreversible action, so its first line says `INCOMPLETE:`.
+    #[arg(long = "allow-incomplete")]
+    pub allow_incomplete: bool,
     /// Exit 2 when the plan has changes (0: none; 1: an error, a conflict or a resource that
     /// could not be read).
     #[arg(long = "detailed-exitcode")]

@@ -74,6 +74,7 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         out: None,
         format,
         detailed_exitcode: false,
+        allow_incomplete: false,
         target: Vec::new(),
         exclude: Vec::new(),
         parallelism: 10,

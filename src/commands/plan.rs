@@ -106,6 +106,14 @@ pub fn run_with(
     };
     render::render(&plan, args.format, &options, out)?;
     out.flush()?;
+    let incomplete = args.format == render::Format::Markdown
+        && !args.allow_incomplete
+        && !render::markdown_is_complete(&plan, &options)?;
+    if incomplete {
+        say(format_args!(
+            "error: the Markdown plan is too large for one comment to name every irreversible action (its first line says INCOMPLETE); review it in full with `lockward show --format markdown PLANFILE`, or pass --allow-incomplete"
+        ));
+    }
     if let (Some(path), false) = (&args.out, plan.is_applicable()) {
         let why = if plan.has_conflict() {
             "the plan has conflicts"
@@ -117,7 +125,7 @@ pub fn run_with(
             path.display()
         ));
     }
-    Ok(if !plan.is_applicable() {
+    Ok(if !plan.is_applicable() || incomplete {
         ExitCode::from(1)
     } else if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)

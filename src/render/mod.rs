@@ -23,7 +23,7 @@ use std::str::FromStr;
 use crate::plan::{Plan, Summary};
 use crate::state::StateFile;
 
-pub use markdown::MARKDOWN_MARKER;
+pub use markdown::{COMMENT_BUDGET, MARKDOWN_MARKER};
 pub use report::{render as report, ReportFormat, REPORT_MARKDOWN_MARKER};
 
 /// The plan JSON Schema (draft 2020-12), `schema/plan.schema.json`, as checked in. Every
@@ -168,6 +168,13 @@ pub fn render(
         Format::Json => json(plan, out),
         Format::Markdown => markdown(plan, options, out),
     }
+}
+
+/// Whether the Markdown form of `plan` names every irreversible, delayed and
+/// protection-lowering action (a plan too large for one comment may not: its first line then
+/// says `INCOMPLETE:`).
+pub fn markdown_is_complete(plan: &Plan, options: &RenderOptions) -> io::Result<bool> {
+    markdown::is_complete(plan, options)
 }
 
 /// Terraform-like text for a terminal: one block per resource in address order, then the
