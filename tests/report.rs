@@ -704,11 +704,13 @@ fn example_workflow_comments_the_plan_once_and_applies_the_reviewed_digest() {
         .any(|s| run_text(s).contains("lockward apply --approve")
             && run_text(s).contains("--lock-timeout")));
     assert!(
-        apply_steps.iter().any(|s| uses(s) == "actions/upload-artifact@v4"
-            && s["if"] == "always()"
-            && s["with"]["path"]
-                .as_str()
-                .is_some_and(|p| p.contains("lockward.state.json.journal.jsonl"))),
+        apply_steps
+            .iter()
+            .any(|s| uses(s) == "actions/upload-artifact@v4"
+                && s["if"] == "always()"
+                && s["with"]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("lockward.state.json.journal.jsonl"))),
         "every apply keeps its state and journal as an artifact"
     );
     for job in [plan, apply] {
