@@ -386,8 +386,8 @@ fn parse_approval(text: &str) -> Result<String, String> {
         Ok(text.to_string())
     } else {
         Err(format!(
-            "`{text}` is not a plan digest: give the digest the plan printed (sha256:<64 hex \
-             digits>), or at least its first 12 hex digits"
+            "`{text}` is not a plan digest: --approve needs the digest the plan printed \
+             (sha256:<64 hex digits>), or at least the first 12 hex digits of it"
         ))
     }
 }
