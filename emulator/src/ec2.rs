@@ -334,8 +334,11 @@ impl Service for Ec2 {
             return Claim::Signed;
         }
         // Unsigned: the API version in the form is EC2's alone (STS's is 2011-06-15).
-        let version = form(req).into_iter().find(|(k, _)| k == "Version");
-        if req.segments().is_empty() && version.is_some_and(|(_, v)| v == VERSION) {
+        if req.method != axum::http::Method::POST || !req.segments().is_empty() {
+            return Claim::No;
+        }
+        let ours = form_urlencoded::parse(&req.body).any(|(k, v)| k == "Version" && v == VERSION);
+        if ours {
             Claim::ByHeader
         } else {
             Claim::No
@@ -936,6 +939,13 @@ fn lock_snapshot(p: &Json, ctx: &mut Ctx, request_id: &str) -> Result<Response, 
                 duration_start: old.duration_start,
                 cool_off_hours: req.cool_off_hours,
             };
+            if new.expires().is_some_and(|e| e <= now) {
+                return Err(invalid_value(format!(
+                    "Value ({}) for parameter LockDuration is invalid: counted from the lock's duration start {}, it has already ended.",
+                    req.duration_days.unwrap_or_default(),
+                    old.duration_start.map(iso_millis).unwrap_or_default()
+                )));
+            }
             if old.state(now) == LockState::Compliance {
                 check_extension(&snap.id, old, &req, &new)?;
                 // The cool-off is over; it stays as it was.

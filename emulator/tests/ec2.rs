@@ -163,6 +163,15 @@ async fn governance_lock_can_be_changed_shortened_and_unlocked_but_not_deleted()
     assert_eq!(r.field("lockExpiresOn"), Some(at(2 * DAY).as_str()));
     assert_eq!(r.field("lockCreatedOn"), Some(at(0).as_str()));
     assert_eq!(r.field("lockDuration"), None);
+    // A duration that, counted from the lock's start, has already ended (T0 + 1 day) is refused.
+    lock(&emu, &[("LockMode", "governance"), ("LockDuration", "1")])
+        .await
+        .refused("InvalidParameterValue");
+    assert_eq!(
+        locked(&emu).await.field("lockState"),
+        Some("governance"),
+        "unchanged"
+    );
     unlock(&emu).await.ok();
     assert_eq!(locked(&emu).await.ok().all("item").len(), 0);
     unlock(&emu).await.refused("IncorrectState");

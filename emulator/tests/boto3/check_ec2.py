@@ -141,6 +141,10 @@ def test_governance_lock_changed_shortened_unlocked():
     check("LockDuration" not in r, r)
     r = e.lock_snapshot(SnapshotId=SNAP, LockMode="governance", LockDuration=2)
     check(r["LockExpiresOn"] == at(2 * DAY), r)
+    advance(DAY)
+    # Counted from LockDurationStartTime, one day has already ended.
+    expect_error("InvalidParameterValue", 400, e.lock_snapshot, SnapshotId=SNAP, LockMode="governance",
+                 LockDuration=1)
     check(e.unlock_snapshot(SnapshotId=SNAP)["SnapshotId"] == SNAP, "unlocked")
     check(e.describe_locked_snapshots()["Snapshots"] == [], "no lock left")
     expect_error("IncorrectState", 400, e.unlock_snapshot, SnapshotId=SNAP)
