@@ -447,7 +447,15 @@ mod tests {
             .collect();
         assert_eq!(
             keys,
-            ["account_id", "backup", "glacier", "rbin", "s3", "snowball"]
+            [
+                "account_id",
+                "backup",
+                "ec2",
+                "glacier",
+                "rbin",
+                "s3",
+                "snowball"
+            ]
         );
         assert!(state["glacier"].as_array().unwrap().is_empty());
     }
