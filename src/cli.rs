@@ -299,6 +299,11 @@ pub struct ApplyArgs {
     /// Plan only this resource (repeatable); not with a PLANFILE.
     #[arg(long = "target", value_name = "ADDR", conflicts_with = "plan_file")]
     pub target: Vec<Address>,
+    /// Why this change is made (a ticket, a change reference): kept in every journal record of
+    /// the run and shown by `lockward report`; never part of the digest. At most 1,024
+    /// characters, no control characters [env: LOCKWARD_REASON].
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
     /// How many resources are read and changed at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,

@@ -95,6 +95,7 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         approve: None,
         auto_approve: false,
         target: Vec::new(),
+        reason: None,
         parallelism: 10,
         lock_timeout: Default::default(),
     };
@@ -250,6 +251,10 @@ fn shown(paths: &[PathBuf]) -> String {
 struct DemoConfirm;
 
 impl Confirm for DemoConfirm {
+    fn approval(&self) -> crate::apply::journal::Approval {
+        crate::apply::journal::Approval::Typed
+    }
+
     fn waited(&self) -> bool {
         true
     }
