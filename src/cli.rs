@@ -78,7 +78,7 @@ pub struct ReportArgs {
     pub format: crate::render::ReportFormat,
     /// Exit 1 when this verdict occurs (repeatable): `drift` (drift or violation),
     /// `violation`, `unmanaged` (a lock nobody declared, of a kind the config uses) or
-    /// `unknown` (something could not be read).
+    /// `unknown` (a resource whose live state could not be read).
     #[arg(long = "fail-on", value_name = "VERDICT", value_parser = parse_fail_on)]
     pub fail_on: Vec<crate::report::FailOn>,
     /// How many days ahead the report's horizon lists points of no return, expiries and ends
@@ -275,12 +275,23 @@ pub struct PlanArgs {
     /// Output format on stdout.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = formats())]
     pub format: Format,
-    /// Exit 2 when the plan has changes (0: none; 1: error or conflict).
+    /// With `--format markdown`: exit 0 (not 1) when the plan is too large for one comment to
+    /// name every irreversible action, so its first line says `INCOMPLETE:`.
+    #[arg(long = "allow-incomplete")]
+    pub allow_incomplete: bool,
+    /// Exit 2 when the plan has changes (0: none; 1: an error, a conflict or a resource that
+    /// could not be read).
     #[arg(long = "detailed-exitcode")]
     pub detailed_exitcode: bool,
-    /// Plan only this resource (repeatable), e.g. `glacier_vault_lock.audit`.
-    #[arg(long = "target", value_name = "ADDR")]
-    pub target: Vec<Address>,
+    /// Plan only what this pattern selects (repeatable): an address
+    /// (`glacier_vault_lock.audit`), a kind (`backup_vault_lock`), `*` for a part
+    /// (`*.audit`), `provider:NAME` or `region:NAME`.
+    #[arg(long = "target", value_name = "PATTERN")]
+    pub target: Vec<crate::select::Pattern>,
+    /// Leave out what this pattern selects (repeatable; patterns as for --target), e.g. a
+    /// resource whose live state cannot be read, to plan and apply the rest.
+    #[arg(long = "exclude", value_name = "PATTERN")]
+    pub exclude: Vec<crate::select::Pattern>,
     /// How many AWS reads run at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
@@ -296,14 +307,19 @@ pub struct ApplyArgs {
     #[arg(value_name = "PLANFILE")]
     pub plan_file: Option<PathBuf>,
     /// Approve exactly the plan with this digest (in full, or its first 12 hex digits).
-    #[arg(long, value_name = "DIGEST")]
+    #[arg(long, value_name = "DIGEST", value_parser = parse_approval)]
     pub approve: Option<String>,
     /// Approve without asking, only if every action is reversible.
     #[arg(long = "auto-approve", conflicts_with = "approve")]
     pub auto_approve: bool,
-    /// Plan only this resource (repeatable); not with a PLANFILE.
-    #[arg(long = "target", value_name = "ADDR", conflicts_with = "plan_file")]
-    pub target: Vec<Address>,
+    /// Plan only what this pattern selects (repeatable; as `plan --target`); not with a
+    /// PLANFILE, which carries its own resources.
+    #[arg(long = "target", value_name = "PATTERN", conflicts_with = "plan_file")]
+    pub target: Vec<crate::select::Pattern>,
+    /// Leave out what this pattern selects (repeatable; as `plan --exclude`); not with a
+    /// PLANFILE.
+    #[arg(long = "exclude", value_name = "PATTERN", conflicts_with = "plan_file")]
+    pub exclude: Vec<crate::select::Pattern>,
     /// Why this change is made (a ticket, a change reference): kept in every journal record of
     /// the run and shown by `lockward report`; never part of the digest. At most 1,024
     /// characters, no control characters [env: LOCKWARD_REASON].
@@ -371,4 +387,17 @@ fn parse_duration(text: &str) -> Result<SignedDuration, String> {
 
 fn parse_fail_on(text: &str) -> Result<crate::report::FailOn, String> {
     text.parse()
+}
+
+/// `--approve`: refused before anything is read when it cannot be a plan digest at all.
+fn parse_approval(text: &str) -> Result<String, String> {
+    let hex = text.trim().strip_prefix("sha256:").unwrap_or(text.trim());
+    if (12..=64).contains(&hex.len()) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a plan digest: --approve needs the digest the plan printed \
+             (sha256:<64 hex digits>), or at least the first 12 hex digits of it"
+        ))
+    }
 }

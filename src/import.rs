@@ -160,7 +160,7 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
             if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
         );
     }
-    let resources = project.targeted(&args.addresses)?;
+    let resources = project.select(&crate::select::Selection::addresses(&args.addresses))?;
     let timeout = args.lock_timeout.duration();
     let rt = runtime()?;
     let (backend, lock) = project.lock_state(session, &rt, "import", timeout)?;
@@ -179,7 +179,11 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
         &clients,
         10,
         session.now,
-    ))?;
+    ));
+    // Adopting needs every live value it is asked for: nothing is written unless all were read.
+    if let Some(summary) = live.not_read_summary {
+        anyhow::bail!(summary);
+    }
 
     let mut adopted = Vec::new();
     let mut refusals = Vec::new();
@@ -267,6 +271,7 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
             .into_iter()
             .filter(|(a, _)| adopted.iter().any(|(r, _, _)| &r.address == a))
             .collect(),
+        ..LiveSnapshot::default()
     };
     let history = backend.read_journal()?.history().with_pending(&state);
     let recorded = plan::Recorded {

@@ -28,6 +28,7 @@ pub mod project;
 pub mod refresh;
 pub mod render;
 pub mod report;
+pub mod select;
 pub mod state;
 pub mod vocabulary;
 pub mod words;

@@ -15,9 +15,9 @@ use crate::files::{KeptFile, Role};
 use crate::plan::{self, LiveSnapshot, Plan, StateStoreRef};
 use crate::refresh::{self, Clients};
 use crate::render::shell_quote;
+use crate::select::Selection;
 use crate::state::backend::HeldLock;
 use crate::state::{StateBackend, StateFile};
-use crate::vocabulary::Address;
 
 /// Settings of one run that come from outside the command line.
 #[derive(Clone, Debug)]
@@ -162,9 +162,10 @@ impl Project {
     }
 
     /// A `lockward` command line to suggest in a hint: `subcommand`, then `-c` and `--state`
-    /// as the user typed them (when they did), a `--target` for each of `targets`, then
+    /// as the user typed them (when they did), the `--target` and `--exclude` patterns of
+    /// `selection`, then
     /// `rest`; every word quoted for a POSIX shell when it needs it, so it works as typed.
-    pub fn suggest(&self, subcommand: &str, targets: &[Address], rest: &[&str]) -> String {
+    pub fn suggest(&self, subcommand: &str, selection: &Selection, rest: &[&str]) -> String {
         let mut words = vec!["lockward".to_string(), subcommand.to_string()];
         if let Some(config) = &self.named_config {
             words.extend(["-c".to_string(), shell_quote(&config.to_string_lossy())]);
@@ -172,46 +173,18 @@ impl Project {
         if let Some(state) = &self.named_state {
             words.extend(["--state".to_string(), shell_quote(&state.to_string_lossy())]);
         }
-        for target in targets {
-            words.extend(["--target".to_string(), target.to_string()]);
-        }
+        words.extend(selection.words());
         words.extend(rest.iter().map(|w| shell_quote(w)));
         words.join(" ")
     }
 
-    /// The declared resources named by `targets` (all of them when empty). An address that is
-    /// not declared is an error that lists what is.
-    pub fn targeted(&self, targets: &[Address]) -> anyhow::Result<Vec<&Resource>> {
-        if targets.is_empty() {
-            return Ok(self.config.resources.iter().collect());
-        }
-        let mut out = Vec::new();
-        for target in targets {
-            let resource = self.config.resource(target).with_context(|| {
-                let declared: Vec<String> = self
-                    .config
-                    .resources
-                    .iter()
-                    .map(|r| r.address.to_string())
-                    .collect();
-                format!(
-                    "--target {target} is not declared in {}\nhint: declared addresses: {}",
-                    self.config_path.display(),
-                    if declared.is_empty() {
-                        "none".to_string()
-                    } else {
-                        declared.join(", ")
-                    }
-                )
-            })?;
-            if !out
-                .iter()
-                .any(|r: &&Resource| r.address == resource.address)
-            {
-                out.push(resource);
-            }
-        }
-        Ok(out)
+    /// The declared resources `selection` selects (see [`crate::select`]); a pattern that
+    /// matches nothing is an error naming the closest declared one.
+    pub fn select(&self, selection: &Selection) -> anyhow::Result<Vec<&Resource>> {
+        let name = self.config_path.display().to_string();
+        selection
+            .select(&self.config, &name)
+            .map_err(anyhow::Error::msg)
     }
 
     /// The providers a command reaching `reach` builds clients for, by name, and the state
@@ -338,7 +311,7 @@ impl Project {
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(&self.config, resources, clients, parallelism, now).await?;
+        let live = refresh::refresh(&self.config, resources, clients, parallelism, now).await;
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
         let plan =
@@ -358,7 +331,8 @@ impl Project {
     ) -> anyhow::Result<(StateBackend, HeldLock)> {
         rt.block_on(self.check_before_calls(session, Reach::Resources))?;
         let backend = self.backend(session)?;
-        let unlock = |id: &str| self.suggest("force-unlock", &[], &[id]);
+        let unlock =
+            |id: &str| self.suggest("force-unlock", &crate::select::Selection::default(), &[id]);
         let lock = backend.lock(operation, timeout, &unlock)?;
         Ok((backend, lock))
     }
@@ -386,7 +360,11 @@ impl Project {
              nothing was planned or applied: the state in the backend does not yet know what \
              that run did\nhint: push it with `{}`, then run this command again",
             first.display(),
-            self.suggest("state push", &[], &[&shown])
+            self.suggest(
+                "state push",
+                &crate::select::Selection::default(),
+                &[&shown]
+            )
         )
     }
 }

@@ -9,7 +9,7 @@ use futures::FutureExt;
 use crate::aws::{normalize_endpoint, AwsError, CallerIdentity, ClientOptions, ProviderClients};
 use crate::config::{Config, Resource};
 use crate::environment;
-use crate::plan::{Live, LiveSnapshot, Observed, Target};
+use crate::plan::{Live, LiveSnapshot, NotRead, Observed, Target};
 use crate::vocabulary::Address;
 
 /// The clients of every provider the config's resources use, built once each.
@@ -250,15 +250,16 @@ impl ReadFailure {
 }
 
 /// Reads where each of `resources` (every declared one, or the targeted subset) lives and its
-/// live state there, at most `parallelism` reads at a time. Every failure is reported, grouped
-/// by provider and cause.
+/// live state there, at most `parallelism` reads at a time. A resource that could not be read
+/// is in [`LiveSnapshot::not_read`] (planned `unknown`) and never keeps the others from being
+/// read; every failure is summarised, grouped by provider and cause.
 pub async fn refresh(
     config: &Config,
     resources: &[&Resource],
     clients: &Clients,
     parallelism: usize,
     now: jiff::Timestamp,
-) -> Result<LiveSnapshot, ReadError> {
+) -> LiveSnapshot {
     // STS is asked while the reads that do not need the account already run; a read that
     // needs it (an S3 bucket's expected owner) waits for it. What a provider whose identity
     // could not be asked read is dropped: that provider's failure is reported instead.
@@ -339,10 +340,30 @@ pub async fn refresh(
         addresses.sort();
         failures.push(failure(config, &provider, false, error, addresses));
     }
-    if failures.is_empty() {
-        Ok(LiveSnapshot { resources: live })
-    } else {
-        Err(ReadError { failures })
+    // What could not be read is planned `unknown`, each where it was looked for; the rest
+    // plans as ever.
+    let mut not_read = BTreeMap::new();
+    for f in &failures {
+        for address in &f.addresses {
+            let Some(resource) = config.resource(address) else {
+                continue;
+            };
+            let account = ids.0.get(&f.provider).map_or("", |i| i.account.as_str());
+            not_read.insert(
+                address.clone(),
+                NotRead {
+                    target: target_of(config, resource, account, clients),
+                    error: f.error.clone(),
+                    during: if f.identity { "identity" } else { "read" },
+                },
+            );
+        }
+    }
+    let not_read_summary = (!failures.is_empty()).then(|| ReadError { failures }.to_string());
+    LiveSnapshot {
+        resources: live,
+        not_read,
+        not_read_summary,
     }
 }
 

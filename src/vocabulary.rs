@@ -181,7 +181,11 @@ impl Target {
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "account {} in {}", self.account, self.region)?;
+        match self.account.as_str() {
+            // The provider's credentials could not say which account they act in.
+            "" => write!(f, "an account STS did not name, in {}", self.region)?,
+            account => write!(f, "account {account} in {}", self.region)?,
+        }
         if let Some(endpoint) = &self.endpoint {
             write!(f, " at {endpoint}")?;
         }

@@ -650,3 +650,20 @@ fn a_throttled_retrieval_is_sent_again_under_a_new_intent_only_after_aws_refused
     assert_eq!(calls_of(&env, "GetJobUnlockCode").len(), 3);
     assert_eq!(env.read("secrets/site-a.code"), CODE);
 }
+
+#[test]
+fn a_malformed_approval_is_refused_before_any_call() {
+    let env = Env::new();
+    env.seed(serde_json::json!({"glacier": [crate::support::vault("audit-logs")]}));
+    env.config(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
+         state: locked\n",
+    );
+    env.write("policies/audit.json", crate::support::POLICY);
+    for bad in ["xyz", "sha256:1234", "0123456789abcdefg", "sha256:"] {
+        env.lockward(&["apply", "--approve", bad])
+            .code(1)
+            .stderr_has("is not a plan digest");
+    }
+    assert!(env.calls().is_empty(), "{:#?}", env.calls());
+}

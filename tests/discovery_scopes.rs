@@ -205,35 +205,30 @@ async fn finds_undeclared_locks_only_and_makes_no_mutating_call() {
     assert!(aws.mutating_calls().is_empty());
 }
 
-#[tokio::test]
-async fn a_failed_listing_fails_discovery_with_a_hint() {
+/// The discovery error of a config that uses Recycle Bin rules (so discovery lists them) when
+/// every ListRules fails with `class` and `code`.
+async fn listing_failed(class: lockward::aws::ErrorClass, code: &str) -> String {
     let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
     let aws = FakeAws::new(now);
-    aws.fail(
-        "ListRules",
-        AwsError {
-            class: lockward::aws::ErrorClass::Rejected,
-            code: Some("AccessDeniedException".into()),
-            message: "no".into(),
-        },
-        false,
-    );
-    // A config that uses Recycle Bin rules, so discovery lists them.
+    let error = AwsError {
+        class,
+        code: Some(code.into()),
+        message: "no".into(),
+    };
+    aws.fail("ListRules", error, false);
     let c = config(
         &[("default", "us-east-1", None)],
         &[],
         &[("default", "a1B2c3D4e5F")],
     );
     let clients = Clients::uniform(&c, aws.clients());
-    let err = discover(
-        &scopes(&c),
-        &clients,
-        4,
-        "2026-11-21T00:00:00Z".parse().unwrap(),
-    )
-    .await
-    .unwrap_err();
-    let text = err.to_string();
+    let err = discover(&scopes(&c), &clients, 4, now).await.unwrap_err();
+    err.to_string()
+}
+
+#[tokio::test]
+async fn a_failed_listing_fails_discovery_with_a_hint() {
+    let text = listing_failed(lockward::aws::ErrorClass::Rejected, "AccessDeniedException").await;
     assert!(
         text.contains("ListRules failed: AccessDeniedException"),
         "{text}"
@@ -246,25 +241,7 @@ async fn a_failed_listing_fails_discovery_with_a_hint() {
 
 #[tokio::test]
 async fn a_listing_that_got_no_answer_is_not_called_a_missing_permission() {
-    let now: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
-    let aws = FakeAws::new(now);
-    aws.fail(
-        "ListRules",
-        AwsError {
-            class: lockward::aws::ErrorClass::Ambiguous,
-            code: Some("InternalServerError".into()),
-            message: "503".into(),
-        },
-        false,
-    );
-    let c = config(
-        &[("default", "us-east-1", None)],
-        &[],
-        &[("default", "a1B2c3D4e5F")],
-    );
-    let clients = Clients::uniform(&c, aws.clients());
-    let err = discover(&scopes(&c), &clients, 4, now).await.unwrap_err();
-    let text = err.to_string();
+    let text = listing_failed(lockward::aws::ErrorClass::Ambiguous, "InternalServerError").await;
     assert!(text.contains("not a missing permission"), "{text}");
     assert!(!text.contains("needs read permission"), "{text}");
 }

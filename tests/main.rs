@@ -34,6 +34,7 @@ mod report;
 mod s3;
 mod sealed;
 mod secrets;
+mod selection;
 mod smoke;
 mod soak;
 mod state_commands;

@@ -411,3 +411,42 @@ fn show_of_a_state_file_that_is_not_there_says_it_is_missing() {
         .stderr_has("the state file missing.json does not exist");
     env.lockward(&["show"]).success().stdout_has("No state yet");
 }
+
+/// 600 vaults with the longest names a resource may have, each getting a lock that completing
+/// makes permanent: naming every irreversible action does not fit one comment, so the comment
+/// says so on its first line and `plan --format markdown` exits 1 unless told it may not.
+#[test]
+fn a_markdown_plan_that_cannot_name_every_irreversible_action_fails_unless_allowed() {
+    let env = Env::new();
+    let mut vaults = Vec::new();
+    let mut config = String::from("glacier_vault_lock:\n");
+    let long = "v".repeat(58);
+    for i in 0..600 {
+        vaults.push(vault(&format!("vault-{i:04}")));
+        config.push_str(&format!(
+            "  {long}{i:04}:\n    vault: vault-{i:04}\n    policy_file: policies/audit.json\n    state: locked\n"
+        ));
+    }
+    env.seed(json!({"glacier": vaults}));
+    env.config(&config);
+    let run = env.lockward(&["plan", "--format", "markdown", "--parallelism", "32"]);
+    run.code(1).stderr_has("--allow-incomplete");
+    assert!(
+        run.stdout
+            .starts_with("<!-- lockward-plan -->\nINCOMPLETE: the 600 irreversible"),
+        "{}",
+        &run.stdout[..300]
+    );
+    assert!(run.stdout.chars().count() < 65_536);
+    env.lockward(&[
+        "plan",
+        "--format",
+        "markdown",
+        "--parallelism",
+        "32",
+        "--allow-incomplete",
+    ])
+    .success();
+    // Other formats are never incomplete.
+    env.lockward(&["plan", "--parallelism", "32"]).success();
+}

@@ -1023,7 +1023,7 @@ fn plan_output_of_changes_is_pinned_for_reviewers() {
     );
     assert_eq!(
         plan["summary"],
-        json!({"change": 6, "noop": 1, "blocked": 2, "conflict": 0, "irreversible": 2, "delayed": 3, "lowers_protection": 1})
+        json!({"change": 6, "noop": 1, "blocked": 2, "conflict": 0, "unknown": 0, "irreversible": 2, "delayed": 3, "lowers_protection": 1})
     );
 
     let human = env.lockward(&["plan"]);
@@ -1351,10 +1351,8 @@ fn target_not_declared_is_an_error_listing_the_declared_addresses() {
         "glacier_vault_lock.nope",
     ]);
     run.code(1)
-        .stderr_has("--target glacier_vault_lock.nope is not declared in lockward.yaml")
-        .stderr_has(&format!(
-            "hint: declared addresses: {AUDIT}, {EBS}, {SITE_A}"
-        ));
+        .stderr_has("--target glacier_vault_lock.nope matches no resource lockward.yaml declares")
+        .stderr_has(&format!("hint: the closest is `{AUDIT}`"));
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(
         env.calls().is_empty(),
@@ -1463,7 +1461,7 @@ fn plan_of_every_kind_reads_only_as_the_emulator_control_api_reports() {
 // ---- AWS failures --------------------------------------------------------------------------
 
 #[test]
-fn failed_read_fails_the_plan_naming_the_address_and_the_aws_error() {
+fn failed_read_makes_the_resource_unknown_naming_the_address_and_the_aws_error() {
     let env = Env::new();
     seed_one_of_each(&env);
     env.faults(
@@ -1476,20 +1474,28 @@ fn failed_read_fails_the_plan_naming_the_address_and_the_aws_error() {
         .stderr_has("reading: AccessDeniedException: not allowed to read vault locks")
         .stderr_has("affects glacier_vault_lock.audit\n")
         .stderr_has("hint: the credentials of provider `default` lack a read permission lockward needs (glacier:GetVaultLock");
+    // The unreadable resource is `unknown`; the others are planned beside it.
     assert!(
-        run.stdout.is_empty(),
-        "a failed plan printed a plan:\n{}",
+        run.stdout
+            .contains("# glacier_vault_lock.audit could not be read"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("could not be read\n").count(),
+        1,
+        "{}",
         run.stdout
     );
     assert!(
         !env.path("never.lwplan").exists(),
-        "a failed plan was saved"
+        "a plan with an unknown resource was saved"
     );
     assert!(env.mutating_calls().is_empty());
 }
 
 #[test]
-fn failed_read_of_any_kind_fails_the_plan_naming_its_address() {
+fn failed_read_of_any_kind_makes_only_its_resource_unknown() {
     for (operation, address) in [
         ("DescribeVault", AUDIT),
         ("GetRule", EBS),
@@ -1506,8 +1512,15 @@ fn failed_read_of_any_kind_fails_the_plan_naming_its_address() {
             .stderr_has("reading: AccessDeniedException: no read for you")
             .stderr_has(&format!("affects {address}\n"));
         assert!(
-            run.stdout.is_empty(),
-            "{operation}: a failed plan printed a plan:\n{}",
+            run.stdout
+                .contains(&format!("# {address} could not be read")),
+            "{operation}: {}",
+            run.stdout
+        );
+        assert_eq!(
+            run.stdout.matches("could not be read\n").count(),
+            1,
+            "{operation}: only {address} is unknown:\n{}",
             run.stdout
         );
         assert!(env.mutating_calls().is_empty());

@@ -154,6 +154,7 @@ fn snapshot(resources: Vec<(&str, Live)>) -> LiveSnapshot {
                 )
             })
             .collect(),
+        ..LiveSnapshot::default()
     }
 }
 
@@ -318,6 +319,7 @@ fn summary_counts_outcomes_and_reversibility() {
             noop: 2,
             blocked: 1,
             conflict: 1,
+            unknown: 0,
             // complete_lock and the ready retrieve_unlock_code; the deferred retrieve of the
             // blocked job is not counted until it is ready.
             irreversible: 2,
@@ -594,28 +596,34 @@ fn plan_records_the_desired_and_live_values_it_decided_from() {
 }
 
 /// Regression: the plan showed `deliver_to` resolved against the config's directory, so a plan
-/// approved in a pull request's checkout had another digest in the apply job's checkout.
+/// approved in a pull request's checkout had another digest in the apply job's checkout. The
+/// same config loaded in two places plans one digest, and keeps the path as written.
 #[test]
 fn regression_the_digest_does_not_depend_on_where_the_project_is_checked_out() {
-    let at = |root: &str| {
-        let mut c = config(&[("snowball_unlock_code.site_a", snowball())]);
-        c.dir = PathBuf::from(root);
-        for r in &mut c.resources {
-            if let Desired::SnowballUnlockCode(d) = &mut r.desired {
-                d.deliver_to = PathBuf::from(root).join("secrets/site-a.code");
-            }
-        }
-        c
+    let yaml =
+        "version: 1\nproviders:\n  default: { region: us-east-1 }\nsnowball_unlock_code:\n  \
+                site_a:\n    job_id: JID123e4567-e89b-12d3-a456-426655440000\n    \
+                deliver_to: secrets/site-a.code\n    manifest_path: ./manifests/a.bin\n";
+    let at = |_: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkout/repo/lockward.yaml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, yaml).unwrap();
+        let config = lockward::config::load(&path).unwrap();
+        (dir, config)
     };
+    let (_a, here_config) = at("pr");
+    let (_b, there_config) = at("apply");
+    assert_ne!(here_config.dir, there_config.dir);
     let live = snapshot(vec![("snowball_unlock_code.site_a", job("WithCustomer"))]);
     let here = plan(
-        &at("/home/runner/pr/repo"),
+        &here_config,
         &live,
         recorded(&StateFile::empty()),
         created(),
     );
     let there = plan(
-        &at("/srv/apply/repo"),
+        &there_config,
         &live,
         recorded(&StateFile::empty()),
         created(),
@@ -625,5 +633,9 @@ fn regression_the_digest_does_not_depend_on_where_the_project_is_checked_out() {
     assert_eq!(
         here.resources[0].desired["deliver_to"],
         "secrets/site-a.code"
+    );
+    assert_eq!(
+        here.resources[0].desired["manifest_path"],
+        "manifests/a.bin"
     );
 }

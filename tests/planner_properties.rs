@@ -621,7 +621,10 @@ fn live(triples: &[Triple]) -> LiveSnapshot {
             )
         })
         .collect();
-    LiveSnapshot { resources }
+    LiveSnapshot {
+        resources,
+        ..LiveSnapshot::default()
+    }
 }
 
 fn state(triples: &[Triple]) -> StateFile {

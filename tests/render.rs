@@ -411,7 +411,7 @@ fn options() -> RenderOptions {
             config: None,
             state: None,
             plan_file: Some(PathBuf::from("plan.lwplan")),
-            targets: Vec::new(),
+            selection: lockward::select::Selection::default(),
         },
         sealed: None,
     }
@@ -865,7 +865,10 @@ fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
             config: Some("prod/lock ward.yaml".into()),
             state: Some("prod/state.json".into()),
             plan_file: None,
-            targets: vec!["glacier_vault_lock.audit".parse().unwrap()],
+            selection: lockward::select::Selection::new(
+                &["glacier_vault_lock.audit".parse().unwrap()],
+                &[],
+            ),
         },
         sealed: None,
     };
@@ -908,6 +911,7 @@ fn summary_line_counts_in_singular_and_plural() {
         noop: 1,
         blocked: 1,
         conflict: 1,
+        unknown: 0,
         irreversible: 1,
         delayed: 1,
         lowers_protection: 0,
@@ -933,6 +937,7 @@ fn summary_line_counts_in_singular_and_plural() {
         noop: 2,
         blocked: 1,
         conflict: 0,
+        unknown: 0,
         irreversible: 1,
         delayed: 1,
         lowers_protection: 0,
@@ -1242,4 +1247,64 @@ fn state_snapshots() {
             .count();
         assert_eq!(bars, 3, "a value broke a table row:\n{line}");
     }
+}
+
+/// `n` Backup vaults each getting a compliance lock (irreversible once its grace ends; the
+/// plan marks it irreversible), named `backup_vault_lock.<prefix>NNNN`.
+fn many_irreversible(n: usize, prefix: &str) -> Plan {
+    let resources = (0..n)
+        .map(|i| {
+            let mut action = Action::ready(ActionKind::PUT_VAULT_LOCK, "Put the compliance lock.");
+            action.reversibility = lockward::plan::Reversibility::Irreversible;
+            resource(
+                &format!("backup_vault_lock.{prefix}{i:04}"),
+                Outcome::Change,
+                json!({"state": "present", "lock": null}),
+                json!({"vault": format!("vault-{i}"), "mode": "compliance", "min_retention_days": 35, "max_retention_days": 365, "changeable_for_days": 3}),
+                vec![action],
+                &[],
+            )
+        })
+        .collect();
+    Plan::new("sha256:config".into(), StateRef::default(), None, resources)
+}
+
+#[test]
+fn a_markdown_plan_of_300_irreversible_locks_fits_one_comment_and_names_every_one() {
+    let plan = many_irreversible(300, "prod_backups_");
+    let text = rendered(&plan, Format::Markdown, &options());
+    assert!(text.len() <= render::COMMENT_BUDGET, "{} bytes", text.len());
+    assert!(!text.contains("INCOMPLETE"), "{}", &text[..500]);
+    assert!(render::markdown_is_complete(&plan, &options()).unwrap());
+    // The caution names each address the approval covers, however many were cut from the table.
+    let caution_end = text.find("Digest:").unwrap_or(text.len());
+    let caution = &text[..caution_end];
+    for i in 0..300 {
+        let address = format!("`backup_vault_lock.prod_backups_{i:04}`");
+        assert!(caution.contains(&address), "{address} is not named");
+    }
+    assert!(caution.contains("on 300 resources"), "{}", &caution[..2000]);
+    assert!(!text.contains("each is marked in the table below"));
+}
+
+#[test]
+fn a_markdown_plan_too_large_to_name_every_irreversible_action_says_so_first() {
+    let long = "a_very_long_resource_name_that_fills_the_comment_quickly_x_";
+    let plan = many_irreversible(1500, long);
+    let text = rendered(&plan, Format::Markdown, &options());
+    assert!(text.len() <= render::COMMENT_BUDGET, "{} bytes", text.len());
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(MARKDOWN_MARKER));
+    let first = lines.next().unwrap();
+    assert!(
+        first.starts_with(
+            "INCOMPLETE: the 1500 irreversible and 0 delayed action(s) that are ready"
+        ),
+        "{first}"
+    );
+    assert!(
+        first.contains("lockward show --format markdown PLANFILE"),
+        "{first}"
+    );
+    assert!(!render::markdown_is_complete(&plan, &options()).unwrap());
 }

@@ -229,7 +229,7 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
     );
     assert_eq!(
         report["summary"],
-        json!({"compliant": 1, "pending": 2, "drift": 1, "violation": 1, "unmanaged": 3})
+        json!({"compliant": 1, "pending": 2, "drift": 1, "violation": 1, "unknown": 0, "unmanaged": 3})
     );
 
     // Who applied what, when, under which plan: from the journal's done records.
@@ -606,7 +606,8 @@ fn import_refuses_an_undeclared_address_and_a_file_that_is_no_unlock_code() {
 // ---- the pull-request workflow ----------------------------------------------------------------
 
 /// Real actions at their current major versions: nothing else may appear in the example.
-const KNOWN_ACTIONS: [&str; 5] = [
+const KNOWN_ACTIONS: [&str; 6] = [
+    "actions/cache@v4",
     "actions/checkout@v4",
     "actions/github-script@v7",
     "actions/upload-artifact@v4",
@@ -697,11 +698,42 @@ fn example_workflow_comments_the_plan_once_and_applies_the_reviewed_digest() {
         condition.contains("push") && condition.contains("default_branch"),
         "apply runs only on the default branch: {condition}"
     );
-    assert_eq!(
-        apply["concurrency"]["cancel-in-progress"], false,
-        "applies never cancel each other"
+    // GitHub keeps one pending run per concurrency group and cancels the older one: applies
+    // queue on the state lock instead, and each one's state and journal are kept.
+    assert!(
+        apply.get("concurrency").is_none(),
+        "a concurrency group would cancel a pending apply"
     );
     let apply_steps = steps(apply);
+    assert!(apply_steps
+        .iter()
+        .any(|s| run_text(s).contains("lockward apply --approve")
+            && run_text(s).contains("--lock-timeout")));
+    assert!(
+        apply_steps
+            .iter()
+            .any(|s| uses(s) == "actions/upload-artifact@v4"
+                && s["if"] == "always()"
+                && s["with"]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("lockward.state.json.journal.jsonl"))),
+        "every apply keeps its state and journal as an artifact"
+    );
+    for job in [plan, apply] {
+        let install = steps(job)
+            .into_iter()
+            .find(|s| run_text(s).contains("cargo install"))
+            .expect("each job installs lockward");
+        assert!(
+            run_text(install).contains("--locked lockward --version \"=${LOCKWARD_VERSION}\""),
+            "an exact, pinned version: {}",
+            run_text(install)
+        );
+        assert!(steps(job).iter().any(|s| uses(s) == "actions/cache@v4"
+            && s["with"]["key"]
+                .as_str()
+                .is_some_and(|k| k.contains("env.LOCKWARD_VERSION"))));
+    }
     let reviewed = apply_steps
         .iter()
         .find(|s| uses(s) == "actions/github-script@v7")

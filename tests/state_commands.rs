@@ -123,7 +123,8 @@ fn state_rm_never_forgets_a_glacier_lock_id_and_mv_moves_it_with_its_record() {
     ])
     .code(1)
     .stderr_has("nothing was removed")
-    .stderr_has("glacier_vault_lock.audit: it holds Glacier lock id");
+    .stderr_has("glacier_vault_lock.audit: it holds lock id")
+    .stderr_has("not completed yet");
     assert_eq!(
         env.read("lockward.state.json"),
         before,
@@ -257,4 +258,28 @@ fn plan_names_the_records_the_config_no_longer_declares_and_how_to_move_or_forge
     );
     let run = env.lockward(&["plan"]);
     assert!(!run.stderr.contains("does not declare"), "{}", run.stderr);
+}
+
+#[test]
+fn a_completed_locks_record_is_settled_and_may_be_forgotten() {
+    let env = Env::new();
+    env.seed(json!({"glacier": [vault("audit-logs")]}));
+    env.write("policies/audit.json", crate::support::POLICY);
+    env.config(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
+         state: locked\n",
+    );
+    let digest = plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
+    let record = &env.state()["resources"]["glacier_vault_lock.audit"];
+    assert!(
+        record["lock_id"].is_string() && record["completed_at"].is_string(),
+        "{record}"
+    );
+    let calls = env.calls().len();
+    env.lockward(&["state", "rm", "glacier_vault_lock.audit"])
+        .success()
+        .stderr_has("Nothing changed in AWS");
+    assert!(env.state()["resources"]["glacier_vault_lock.audit"].is_null());
+    assert_eq!(env.calls().len(), calls, "state rm called AWS");
 }

@@ -17,6 +17,7 @@ use crate::planfile::{self, SavedPlan};
 use crate::project::{absolute, runtime, Project, Session};
 use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, Format, RenderOptions};
+use crate::select::{Pattern, Selection};
 use crate::state::backend::keep_errored;
 use crate::state::StateBackend;
 
@@ -86,6 +87,7 @@ pub fn run(
     project.refuse_if_errored()?;
     // The file's words are never used: what apply shows is planned again below, and a
     // saved plan's words are made again from its digested values.
+    let selection = Selection::new(&args.target, &args.exclude);
     let saved = plan_file
         .as_deref()
         .map(|path| SavedPlan::read_sealed(path, session.now).map(|(saved, _)| saved))
@@ -113,10 +115,10 @@ pub fn run(
                 .map(|r| r.address.clone())
                 .collect();
             project
-                .targeted(&addresses)
+                .select(&Selection::addresses(&addresses))
                 .map_err(|e| anyhow::anyhow!("the plan is stale: {e}"))?
         }
-        None => project.targeted(&args.target)?,
+        None => project.select(&selection)?,
     };
     let parallelism = usize::from(args.parallelism);
     let plan_at = |now| {
@@ -163,7 +165,7 @@ pub fn run(
             config: project.named_config.clone(),
             state: project.named_state.clone(),
             plan_file: args.plan_file.clone(),
-            targets: args.target.clone(),
+            selection: selection.clone(),
         },
         sealed: None,
     };
@@ -173,6 +175,19 @@ pub fn run(
     if plan.has_conflict() {
         bail!("the plan has conflicts, so nothing was applied\nhint: resolve the conflicts shown above (the configuration can never be reached as it stands), then plan again");
     }
+    if plan.has_unknown() {
+        let unknown: Vec<String> = plan.unknown().map(|r| r.address.to_string()).collect();
+        let mut also_excluding = selection.clone();
+        also_excluding
+            .excludes
+            .extend(plan.unknown().map(|r| Pattern::from(&r.address)));
+        bail!(
+            "the live state of {} could not be read, so nothing was applied: an approval covers \
+             what was read\nhint: plan again when AWS answers, or plan and apply the rest: `{}`",
+            unknown.join(", "),
+            project.suggest("plan", &also_excluding, &[])
+        );
+    }
     if plan.ready_actions().next().is_none() && plan.recoveries().next().is_none() {
         return Ok(Applied::Nothing);
     }
@@ -180,7 +195,7 @@ pub fn run(
     // What plans these resources again, for the hints below.
     let targets = match &saved {
         Some(saved) => targeted(&project, &saved.plan),
-        None => args.target.clone(),
+        None => selection.clone(),
     };
 
     // 3. Confirm exactly this plan.
@@ -277,7 +292,11 @@ pub fn run(
                          is pushed; plan and apply refuse until then.\nhint: fix the cause, then \
                          run `{}`",
                         path.display(),
-                        project.suggest("state push", &[], &[&shown.to_string_lossy()])
+                        project.suggest(
+                            "state push",
+                            &crate::select::Selection::default(),
+                            &[&shown.to_string_lossy()]
+                        )
                     );
                 }
                 Ok(None) => return Err(fatal.into()),
@@ -295,7 +314,11 @@ pub fn run(
     if let Err(e) = lock.release() {
         say(format_args!(
             "warning: {e}\nhint: once you know no lockward run holds it, release it with `{}`",
-            project.suggest("force-unlock", &[], &[&lock_id])
+            project.suggest(
+                "force-unlock",
+                &crate::select::Selection::default(),
+                &[&lock_id]
+            )
         ));
     }
     // Name only the files this apply (or an earlier one) actually wrote.
@@ -320,12 +343,12 @@ pub fn run(
 
 /// The `--target`s that plan exactly `plan`'s resources again: none when it has every
 /// declared resource, else each of its addresses.
-fn targeted(project: &Project, plan: &crate::plan::Plan) -> Vec<crate::vocabulary::Address> {
+fn targeted(project: &Project, plan: &crate::plan::Plan) -> Selection {
     let addresses: Vec<_> = plan.resources.iter().map(|r| r.address.clone()).collect();
     if addresses.len() == project.config.resources.len() {
-        Vec::new()
+        Selection::default()
     } else {
-        addresses
+        Selection::addresses(&addresses)
     }
 }
 

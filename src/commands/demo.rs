@@ -74,7 +74,9 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         out: None,
         format,
         detailed_exitcode: false,
+        allow_incomplete: false,
         target: Vec::new(),
+        exclude: Vec::new(),
         parallelism: 10,
     };
 
@@ -96,6 +98,7 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         auto_approve: false,
         target: Vec::new(),
         reason: None,
+        exclude: Vec::new(),
         parallelism: 10,
         lock_timeout: Default::default(),
     };

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use crate::plan::{Plan, StateStoreRef};
 use crate::project::{absolute, runtime, Project, Reach, Session};
+use crate::select::Selection;
 use crate::state::StateBackend;
 use crate::state::StateFile;
 use crate::vocabulary::Address;
@@ -36,7 +37,8 @@ pub fn run_with(
     let out_path = args.out.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
     project.refuse_if_errored()?;
-    let resources = project.targeted(&args.target)?;
+    let selection = Selection::new(&args.target, &args.exclude);
+    let resources = project.select(&selection)?;
     if let (Some(out), Some(typed)) = (&out_path, &args.out) {
         // Before any call: a plan is never saved over a file lockward reads or keeps.
         planfile::check_out_path(out).map_err(|e| e.shown_as(typed))?;
@@ -71,12 +73,15 @@ pub fn run_with(
             )
             .await
     })?;
-    let (plan, _live) = plan;
+    let (plan, live) = plan;
+    if let Some(summary) = &live.not_read_summary {
+        say(format_args!("error: {summary}"));
+    }
     warn_if_state_in_git(&project, &plan);
     warn_about_undeclared_records(&project, &state, &plan);
 
     let saved_to = match (&out_path, &args.out) {
-        (Some(path), Some(typed)) if !plan.has_conflict() => {
+        (Some(path), Some(typed)) if plan.is_applicable() => {
             // Again: the refresh took time, and files may have appeared since.
             planfile::check_out_path(path)
                 .and_then(|()| {
@@ -95,19 +100,32 @@ pub fn run_with(
             config: project.named_config.clone(),
             state: project.named_state.clone(),
             plan_file: saved_to.clone(),
-            targets: args.target.clone(),
+            selection: selection.clone(),
         },
         sealed: None,
     };
     render::render(&plan, args.format, &options, out)?;
     out.flush()?;
-    if let (Some(path), true) = (&args.out, plan.has_conflict()) {
+    let incomplete = args.format == render::Format::Markdown
+        && !args.allow_incomplete
+        && !render::markdown_is_complete(&plan, &options)?;
+    if incomplete {
         say(format_args!(
-            "note: the plan has conflicts, so it was not saved to {}",
+            "error: the Markdown plan is too large for one comment to name every irreversible action (its first line says INCOMPLETE); review it in full with `lockward show --format markdown PLANFILE`, or pass --allow-incomplete"
+        ));
+    }
+    if let (Some(path), false) = (&args.out, plan.is_applicable()) {
+        let why = if plan.has_conflict() {
+            "the plan has conflicts"
+        } else {
+            "the live state of some resources could not be read"
+        };
+        say(format_args!(
+            "note: {why}, so it was not saved to {}",
             path.display()
         ));
     }
-    Ok(if plan.has_conflict() {
+    Ok(if !plan.is_applicable() || incomplete {
         ExitCode::from(1)
     } else if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
@@ -149,8 +167,12 @@ fn warn_about_undeclared_records(project: &Project, state: &StateFile, plan: &Pl
          was renamed, `{}` moves its record; `{}` forgets one (refused while it holds a lock \
          id or an attempt whose effect is unknown)",
         undeclared.join(", "),
-        project.suggest("state mv", &[], &[first, "NEW_ADDRESS"]),
-        project.suggest("state rm", &[], &[first]),
+        project.suggest(
+            "state mv",
+            &crate::select::Selection::default(),
+            &[first, "NEW_ADDRESS"]
+        ),
+        project.suggest("state rm", &crate::select::Selection::default(), &[first]),
     ));
 }
 

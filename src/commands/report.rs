@@ -53,7 +53,10 @@ pub fn run_with(
             parallelism,
             session.now,
         )
-        .await?;
+        .await;
+        if let Some(summary) = &live.not_read_summary {
+            crate::output::say(format_args!("warning: {summary}"));
+        }
         spinner.set_message(format!(
             "Looking for undeclared locks in {} account/region(s)",
             scopes.len()

@@ -35,7 +35,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
                     config: named_config,
                     state: args.state.state.clone(),
                     plan_file: Some(path.clone()),
-                    targets: Vec::new(),
+                    selection: crate::select::Selection::default(),
                 },
                 sealed: Some(render::Sealed {
                     as_of: sealing.as_of,

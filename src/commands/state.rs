@@ -76,13 +76,15 @@ pub fn force_unlock(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
             h.id,
             args.lock_id
         ),
-        None => bail!(
+        None => {
+            bail!(
             "{lock} is not a lock lockward wrote (its body names no lock id), and {} is not its \
              ETag: nothing was released\nhint: inspect the object; only if you know nothing \
              uses it, release it with `{}`",
             args.lock_id,
-            project.suggest("force-unlock", &[], &[&by_etag])
-        ),
+            project.suggest("force-unlock", &crate::select::Selection::default(), &[&by_etag])
+        )
+        }
     }
     s3.release(&etag)
         .with_context(|| format!("lock {} was not released", args.lock_id))?;
@@ -97,7 +99,11 @@ pub fn force_unlock(args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
         say(format_args!(
             "note: {} holds what that run could not save; push it with `{}`",
             errored.display(),
-            project.suggest("state push", &[], &[&absolute(&errored)?.to_string_lossy()])
+            project.suggest(
+                "state push",
+                &crate::select::Selection::default(),
+                &[&absolute(&errored)?.to_string_lossy()]
+            )
         ));
     }
     Ok(ExitCode::SUCCESS)
@@ -177,7 +183,9 @@ pub fn state_push(args: &StatePushArgs) -> anyhow::Result<ExitCode> {
             let timeout = args.lock_timeout.duration();
             let (_, caller) = s3.caller()?;
             let (holder, etag) = s3.acquire("state push", &caller, timeout).map_err(|e| {
-                e.with_unlock_command(|id| project.suggest("force-unlock", &[], &[id]))
+                e.with_unlock_command(|id| {
+                    project.suggest("force-unlock", &crate::select::Selection::default(), &[id])
+                })
             })?;
             say(format_args!(
                 "note: the lock {lock_id} of the run that left this file is gone; pushing under a new lock {}",
@@ -252,7 +260,7 @@ fn push(
         file.display(),
         s3.location(),
         state.serial,
-        project.suggest("plan", &[], &[])
+        project.suggest("plan", &crate::select::Selection::default(), &[])
     ));
     Ok(())
 }
@@ -381,7 +389,7 @@ pub fn state_quarantine(args: &StateQuarantineArgs) -> anyhow::Result<ExitCode> 
         backend.location(),
         state.serial,
         names.join(", "),
-        project.suggest("plan", &[], &[])
+        project.suggest("plan", &crate::select::Selection::default(), &[])
     ));
     Ok(ExitCode::SUCCESS)
 }
@@ -437,11 +445,12 @@ fn pinned(
 ) -> Option<String> {
     if let Some(id) = state
         .get(address)
-        .and_then(|r| r.lock_id())
+        .and_then(|r| r.unfinished_lock_id())
         .filter(|_| !moving)
     {
         return Some(format!(
-            "it holds Glacier lock id {id}, which AWS returns only once"
+            "it holds lock id {id} of a lock that is not completed yet (AWS returns the id \
+             only once, and completing or aborting the lock needs it)"
         ));
     }
     if state.attempts.iter().any(|a| &a.address == address) {

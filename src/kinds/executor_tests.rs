@@ -141,9 +141,8 @@ impl Project {
             .with_pending(&state);
         let clients = Clients::uniform(&self.config, self.aws.clients());
         let resources: Vec<_> = self.config.resources.iter().collect();
-        let live = refresh::refresh(&self.config, &resources, &clients, 1, now())
-            .await
-            .unwrap();
+        let live = refresh::refresh(&self.config, &resources, &clients, 1, now()).await;
+        assert!(live.not_read.is_empty(), "{live:?}");
         let plan = crate::plan::plan(
             &self.config,
             &live,

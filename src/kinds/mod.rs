@@ -704,11 +704,15 @@ impl Record {
         }
     }
 
-    /// The Glacier lock id the record holds: returned by AWS only once, so a record holding
-    /// one is never forgotten by hand.
-    pub fn lock_id(&self) -> Option<&str> {
+    /// The id of a lock the record holds that is not completed yet (Glacier's): AWS returns it
+    /// only once and completing or aborting the lock needs it, so a record holding one is
+    /// never forgotten by hand. Once the record says the lock was completed, the id can do
+    /// nothing more and the record is settled.
+    pub fn unfinished_lock_id(&self) -> Option<&str> {
         match self {
-            Record::GlacierVaultLock(r) => Some(r.lock_id.as_str()).filter(|id| !id.is_empty()),
+            Record::GlacierVaultLock(r) => {
+                Some(r.lock_id.as_str()).filter(|id| !id.is_empty() && r.completed_at.is_none())
+            }
             Record::RbinRuleLock(_)
             | Record::SnowballUnlockCode(_)
             | Record::BackupVaultLock(_)

@@ -7,4 +7,4 @@ pub mod words;
 
 pub use history::{Attempt, Effect, History, Unreadable};
 pub use model::*;
-pub use planner::{physical_key, plan, Live, LiveSnapshot, Observed, Recorded};
+pub use planner::{physical_key, plan, Live, LiveSnapshot, NotRead, Observed, Recorded};

@@ -281,6 +281,9 @@ pub enum Outcome {
     Blocked,
     /// The intent can never be reached as things stand.
     Conflict,
+    /// Its live state could not be read (`live` holds the cause). Like a conflict it is never
+    /// applied, and it never hides the other resources' plans.
+    Unknown,
 }
 
 impl Outcome {
@@ -290,6 +293,7 @@ impl Outcome {
             Outcome::Change => "change",
             Outcome::Blocked => "blocked",
             Outcome::Conflict => "conflict",
+            Outcome::Unknown => "unknown",
         }
     }
 }
@@ -458,6 +462,9 @@ pub struct Summary {
     pub noop: usize,
     pub blocked: usize,
     pub conflict: usize,
+    /// Resources whose live state could not be read.
+    #[serde(default)]
+    pub unknown: usize,
     /// Irreversible actions that are ready to run now (deferred ones are confirmed when they
     /// become ready, in a later plan).
     pub irreversible: usize,
@@ -583,6 +590,7 @@ impl Plan {
                 Outcome::Change => summary.change += 1,
                 Outcome::Blocked => summary.blocked += 1,
                 Outcome::Conflict => summary.conflict += 1,
+                Outcome::Unknown => summary.unknown += 1,
             }
             for a in r.actions.iter().filter(|a| a.status == ActionStatus::Ready) {
                 match a.reversibility {
@@ -743,6 +751,23 @@ impl Plan {
 
     pub fn has_conflict(&self) -> bool {
         self.summary.conflict > 0
+    }
+
+    /// Whether a resource's live state could not be read.
+    pub fn has_unknown(&self) -> bool {
+        self.summary.unknown > 0
+    }
+
+    /// Whether the plan may be saved and applied: no conflict and nothing unread.
+    pub fn is_applicable(&self) -> bool {
+        !self.has_conflict() && !self.has_unknown()
+    }
+
+    /// The resources whose live state could not be read.
+    pub fn unknown(&self) -> impl Iterator<Item = &ResourcePlan> {
+        self.resources
+            .iter()
+            .filter(|r| r.outcome == Outcome::Unknown)
     }
 
     /// Whether any action is ready to run.

@@ -21,10 +21,24 @@ pub struct Observed {
     pub live: Live,
 }
 
-/// The live state of every refreshed resource.
+/// A resource whose live state could not be read: where it was looked for and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotRead {
+    /// Its account is empty when the provider's could not be asked.
+    pub target: Target,
+    pub error: crate::aws::AwsError,
+    /// What the read was: `read` (the kind's calls) or `identity` (STS GetCallerIdentity).
+    pub during: &'static str,
+}
+
+/// The live state of every refreshed resource, and the resources that could not be read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveSnapshot {
     pub resources: BTreeMap<Address, Observed>,
+    /// Each is planned `unknown`; the others are planned as ever.
+    pub not_read: BTreeMap<Address, NotRead>,
+    /// Every read failure, grouped by provider and cause with a hint for each, for stderr.
+    pub not_read_summary: Option<String>,
 }
 
 /// What the state file and the journal remember, as the planner reads it.
@@ -62,6 +76,9 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
         .iter()
         .zip(desired)
         .filter_map(|(resource, desired)| {
+            if let Some(not_read) = live.not_read.get(&resource.address) {
+                return Some(unknown_resource(resource, desired, not_read, recorded));
+            }
             let observed = live.resources.get(&resource.address)?;
             Some(plan_resource(
                 config, resource, desired, observed, recorded, now,
@@ -222,6 +239,61 @@ fn plan_resource(
             recovery: decision.recovery,
         },
     }
+}
+
+/// A resource whose live state could not be read: outcome `unknown`, no action. Its `live`
+/// names the cause without AWS's message text (digested: a plan is not approved over another
+/// failure); the text is a message (not digested).
+fn unknown_resource(
+    resource: &Resource,
+    desired_json: Value,
+    not_read: &NotRead,
+    recorded: Recorded<'_>,
+) -> Planned {
+    let address = &resource.address;
+    let record = recorded.state.get(address);
+    Planned {
+        valid_until_hint: None,
+        plan: ResourcePlan {
+            address: address.clone(),
+            kind: address.kind,
+            physical_key: physical_key(resource, &not_read.target),
+            outcome: Outcome::Unknown,
+            target: not_read.target.clone(),
+            live: unknown_live(resource, not_read),
+            desired: desired_json,
+            recorded: recorded_json(record, None, &[]),
+            actions: Vec::new(),
+            messages: vec![Message::error(format!(
+                "its live state could not be read: {}",
+                not_read.error
+            ))],
+            text_diff: None,
+            recovery: None,
+        },
+    }
+}
+
+/// `{state: unknown, error: {service, during, class, code}}`.
+fn unknown_live(resource: &Resource, not_read: &NotRead) -> Value {
+    let service = match not_read.during {
+        "identity" => "sts",
+        _ => resource.address.kind.service(),
+    };
+    let class = match not_read.error.class {
+        crate::aws::ErrorClass::Rejected => "rejected",
+        crate::aws::ErrorClass::Ambiguous => "no_answer",
+        crate::aws::ErrorClass::NotSent => "not_sent",
+    };
+    serde_json::json!({
+        "state": "unknown",
+        "error": {
+            "service": service,
+            "during": not_read.during,
+            "class": class,
+            "code": not_read.error.code,
+        }
+    })
 }
 
 /// What to do about a refusal.

@@ -78,6 +78,17 @@ pub fn seal(plan: &Plan, now: Timestamp) -> (Plan, Sealing) {
             .map(ToString::to_string)
             .collect();
         let mut sealed = r.clone();
+        if r.outcome == Outcome::Unknown {
+            // Nothing was read to make words from: the digested cause says it. Such a plan is
+            // never saved nor applied.
+            sealed.messages = vec![Message::error(format!(
+                "its live state could not be read ({})",
+                crate::digest::canonical_json(&r.live["error"])
+            ))];
+            resources.push(sealed);
+            holds = false;
+            continue;
+        }
         match derive(r, &others, now) {
             Some(words) if words.holds => {
                 for (action, reason) in sealed.actions.iter_mut().zip(words.reasons) {
@@ -132,6 +143,7 @@ fn decision_words(outcome: Outcome, actions: &[Action]) -> String {
     match outcome {
         Outcome::Noop => "nothing to do".to_string(),
         Outcome::Conflict => "a conflict".to_string(),
+        Outcome::Unknown => "nothing: its live state could not be read".to_string(),
         Outcome::Change | Outcome::Blocked => actions
             .iter()
             .map(|a| format!("{} ({})", a.action.as_str(), a.status.as_str()))

@@ -81,7 +81,7 @@ pub(crate) fn reversibility_word(r: Reversibility) -> &'static str {
     }
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
@@ -100,8 +100,12 @@ pub(crate) fn summary_counts(s: &Summary) -> String {
         1 => format!(", 1 {LOWERS_PROTECTION}"),
         n => format!(", {n} lower protection"),
     };
+    let unknown = match s.unknown {
+        0 => String::new(),
+        n => format!(", {n} unknown"),
+    };
     format!(
-        "{} ({} irreversible, {} delayed{lowering}), {} unchanged, {} blocked, {}",
+        "{} ({} irreversible, {} delayed{lowering}), {} unchanged, {} blocked, {}{unknown}",
         count(s.change, "change", "changes"),
         s.irreversible,
         s.delayed,
@@ -113,8 +117,9 @@ pub(crate) fn summary_counts(s: &Summary) -> String {
 
 /// How a plan ends, for people: what they can do with it next.
 pub(crate) enum Ending {
-    /// At least one conflict: the plan can never be applied.
-    Conflicts(usize),
+    /// At least one conflict, or a resource whose live state could not be read: the plan
+    /// cannot be applied. The counts of each.
+    Conflicts(usize, usize),
     /// Every resource matches its configuration.
     NoChanges,
     /// Nothing can run now; `usize` resources wait.
@@ -124,8 +129,8 @@ pub(crate) enum Ending {
 }
 
 pub(crate) fn ending(plan: &Plan) -> Ending {
-    if plan.has_conflict() {
-        Ending::Conflicts(plan.summary.conflict)
+    if !plan.is_applicable() {
+        Ending::Conflicts(plan.summary.conflict, plan.summary.unknown)
     } else if plan.has_changes() {
         Ending::Apply
     } else if plan.summary.blocked > 0 {
@@ -137,11 +142,26 @@ pub(crate) fn ending(plan: &Plan) -> Ending {
 
 pub(crate) const NO_CHANGES: &str = "No changes. Live lock state matches the configuration.";
 
-pub(crate) fn conflicts_sentence(n: usize) -> String {
-    format!(
-        "This plan cannot be applied: {} must be resolved first.",
-        count(n, "conflict", "conflicts")
-    )
+pub(crate) fn conflicts_sentence(conflicts: usize, unknown: usize) -> String {
+    let unread = match unknown {
+        0 => String::new(),
+        n => format!(
+            "the live state of {} could not be read: plan again when AWS answers, or leave {} out with --exclude",
+            count(n, "resource", "resources"),
+            if n == 1 { "it" } else { "them" }
+        ),
+    };
+    match (conflicts, unread.is_empty()) {
+        (n, true) => format!(
+            "This plan cannot be applied: {} must be resolved first.",
+            count(n, "conflict", "conflicts")
+        ),
+        (0, false) => format!("This plan cannot be applied: {unread}."),
+        (n, false) => format!(
+            "This plan cannot be applied: {} must be resolved first, and {unread}.",
+            count(n, "conflict", "conflicts")
+        ),
+    }
 }
 
 pub(crate) fn only_blocked_sentence(n: usize) -> String {

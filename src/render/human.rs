@@ -58,10 +58,10 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
         writeln!(out, "{sentence}")?;
     }
     match describe::ending(plan) {
-        Ending::Conflicts(n) => writeln!(
+        Ending::Conflicts(n, unknown) => writeln!(
             out,
             "{}",
-            paint.style(BOLD_RED, &describe::conflicts_sentence(n))
+            paint.style(BOLD_RED, &describe::conflicts_sentence(n, unknown))
         )?,
         Ending::NoChanges => writeln!(out, "{}", describe::NO_CHANGES)?,
         Ending::OnlyBlocked(n) => writeln!(out, "{}", describe::only_blocked_sentence(n))?,
@@ -80,6 +80,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         Outcome::Change => ("will change", BOLD),
         Outcome::Blocked => ("is blocked", YELLOW),
         Outcome::Conflict => ("has a conflict", BOLD_RED),
+        Outcome::Unknown => ("could not be read", BOLD_RED),
     };
     writeln!(
         out,
@@ -109,6 +110,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
     for m in &r.messages {
         let (label, label_style) = match (m.severity, r.outcome) {
             (Severity::Error, Outcome::Conflict) => ("conflict", RED),
+            (Severity::Error, Outcome::Unknown) => ("unknown", RED),
             (Severity::Error, _) => ("error", RED),
             (Severity::Warning, _) => ("warning", YELLOW),
             (Severity::Note, Outcome::Blocked) => ("blocked", YELLOW),

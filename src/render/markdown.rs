@@ -35,6 +35,15 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     write_escaped(&short, out)
 }
 
+/// Whether the Markdown plan names every action a reviewer must see (its first line after the
+/// marker is not `INCOMPLETE:`).
+pub(super) fn is_complete(plan: &Plan, options: &RenderOptions) -> io::Result<bool> {
+    let mut out = Vec::new();
+    render(plan, options, &mut out)?;
+    let incomplete = format!("{MARKDOWN_MARKER}\nINCOMPLETE:");
+    Ok(!out.starts_with(incomplete.as_bytes()))
+}
+
 /// Writes a whole document with every control character but the newline, and every
 /// bidirectional control, made visible ([`escape::text`]): whatever a value held, none
 /// reaches the reader, wherever in the document it landed.
@@ -51,7 +60,31 @@ fn render_with(
     budget: Option<usize>,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
+    // Every action that cannot be undone, or only after a delay, or that lowers protection is
+    // named in the alert: one line each, or, when that is too long for a comment, one line per
+    // action and consequence with every address it runs on. When even that cannot fit, the
+    // comment says first that it is incomplete.
+    let mut alert = Vec::new();
+    warnings(plan, &mut alert)?;
+    let mut incomplete = None;
+    if let Some(budget) = budget {
+        if alert.len() > budget / 3 {
+            alert.clear();
+            grouped_warnings(plan, &mut alert)?;
+            if alert.len() > budget * 2 / 3 {
+                alert.clear();
+                incomplete = Some(format!(
+                    "INCOMPLETE: the {} of this plan are too many to name in one comment; read the whole plan with `lockward show --format markdown PLANFILE` before approving it",
+                    serious_counts(plan)
+                ));
+            }
+        }
+    }
     writeln!(out, "{MARKDOWN_MARKER}")?;
+    if let Some(line) = &incomplete {
+        writeln!(out, "{line}")?;
+        writeln!(out)?;
+    }
     writeln!(
         out,
         "## lockward plan: {}",
@@ -66,12 +99,17 @@ fn render_with(
     }
 
     match describe::ending(plan) {
-        Ending::Conflicts(n) => {
+        Ending::Conflicts(n, unknown) => {
             writeln!(out, "> [!IMPORTANT]")?;
+            let below = if n > 0 {
+                "the conflicts"
+            } else {
+                "the resources that could not be read"
+            };
             writeln!(
                 out,
-                "> **{}** See the conflicts below.",
-                describe::conflicts_sentence(n)
+                "> **{}** See {below} below.",
+                describe::conflicts_sentence(n, unknown)
             )?;
             writeln!(out)?;
         }
@@ -86,22 +124,7 @@ fn render_with(
         Ending::Apply => {}
     }
 
-    let mut alert = Vec::new();
-    warnings(plan, &mut alert)?;
-    match budget {
-        // Too many to list in a comment: the counts, and each action in the table below.
-        Some(budget) if alert.len() > budget / 3 => writeln!(
-            out,
-            "> [!CAUTION]\n> This plan holds {} irreversible and {} delayed action(s){} that are ready; each is marked in the table below.\n",
-            plan.summary.irreversible,
-            plan.summary.delayed,
-            match plan.summary.lowers_protection {
-                0 => String::new(),
-                n => format!(", and {n} that {}", lower_protection(n)),
-            }
-        )?,
-        _ => out.extend_from_slice(&alert),
-    }
+    out.extend_from_slice(&alert);
 
     // What follows the resources: the digest, how long the plan is valid, the command.
     let mut ending = Vec::new();
@@ -201,6 +224,84 @@ fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out)
+}
+
+/// The alert of [`warnings`] for a plan too large to list action by action: one line per
+/// action, class and consequence, with how many resources it runs on and every one of them by
+/// address (the approval covers each).
+fn grouped_warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    let mut groups: Vec<(Reversibility, bool, String, String, Vec<String>)> = Vec::new();
+    for class in [
+        Reversibility::Irreversible,
+        Reversibility::Delayed,
+        Reversibility::Reversible,
+    ] {
+        for r in &plan.resources {
+            for a in r.actions.iter().filter(|a| {
+                a.reversibility == class
+                    && (class != Reversibility::Reversible || a.lowers_protection)
+            }) {
+                let head = format!(
+                    "{}{} {}{}",
+                    class_word(class),
+                    lowers_words(a),
+                    code(a.action.as_str(), Place::Block),
+                    status_words(a, Place::Block)
+                );
+                let consequence = r.kind.consequence(a.action, a.reversibility);
+                let address = code(&r.address.to_string(), Place::Block);
+                match groups
+                    .iter_mut()
+                    .find(|g| g.0 == class && g.2 == head && g.3 == consequence)
+                {
+                    Some(g) => g.4.push(address),
+                    None => groups.push((
+                        class,
+                        a.lowers_protection,
+                        head,
+                        consequence.to_string(),
+                        vec![address],
+                    )),
+                }
+            }
+        }
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let caution = groups
+        .iter()
+        .any(|g| g.1 || g.0 == Reversibility::Irreversible);
+    writeln!(out, "> [!{}]", if caution { "CAUTION" } else { "WARNING" })?;
+    writeln!(
+        out,
+        "> This plan holds {}; each runs on every resource named here:",
+        serious_counts(plan)
+    )?;
+    writeln!(out, ">")?;
+    for (_, _, head, consequence, addresses) in &groups {
+        writeln!(
+            out,
+            "> - {head} on {}: {consequence}",
+            describe::count(addresses.len(), "resource", "resources"),
+        )?;
+        writeln!(out, ">   {}", addresses.join(", "))?;
+    }
+    writeln!(out)
+}
+
+/// `3 irreversible and 2 delayed actions, and 1 that lowers protection`: the ready actions a
+/// reviewer must see, counted.
+fn serious_counts(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let lowering = match s.lowers_protection {
+        0 => String::new(),
+        n => format!(", and {n} that {}", lower_protection(n)),
+    };
+    format!(
+        "{} irreversible and {} delayed action(s){lowering} that are ready",
+        s.irreversible, s.delayed
+    )
 }
 
 /// `, **lowers protection**` for an action that lowers protection; nothing otherwise.
@@ -315,6 +416,7 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
     for m in &r.messages {
         let label = match (m.severity, r.outcome) {
             (Severity::Error, Outcome::Conflict) => "**Conflict:** ",
+            (Severity::Error, Outcome::Unknown) => "**Unknown:** ",
             (Severity::Error, _) => "**Error:** ",
             (Severity::Warning, _) => "**Warning:** ",
             (Severity::Note, Outcome::Blocked) => "**Blocked:** ",
@@ -403,6 +505,7 @@ fn outcome_word(o: Outcome) -> &'static str {
         Outcome::Change => "change",
         Outcome::Blocked => "blocked",
         Outcome::Conflict => "**conflict**",
+        Outcome::Unknown => "**unknown**",
     }
 }
 

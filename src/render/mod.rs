@@ -23,7 +23,7 @@ use std::str::FromStr;
 use crate::plan::{Plan, Summary};
 use crate::state::StateFile;
 
-pub use markdown::MARKDOWN_MARKER;
+pub use markdown::{COMMENT_BUDGET, MARKDOWN_MARKER};
 pub use report::{render as report, ReportFormat, REPORT_MARKDOWN_MARKER};
 
 /// The plan JSON Schema (draft 2020-12), `schema/plan.schema.json`, as checked in. Every
@@ -103,13 +103,13 @@ pub struct ApplyCommand {
     pub state: Option<PathBuf>,
     /// The saved plan (`plan --out PLANFILE`), if any.
     pub plan_file: Option<PathBuf>,
-    /// `--target ADDR`, once each, for a plan narrowed to these resources (without a saved
-    /// plan: a saved plan names its resources itself).
-    pub targets: Vec<crate::vocabulary::Address>,
+    /// The `--target` and `--exclude` patterns of a narrowed plan (without a saved plan: a
+    /// saved plan names its resources itself).
+    pub selection: crate::select::Selection,
 }
 
 impl ApplyCommand {
-    /// `lockward apply [-c FILE] [--state FILE] [--target ADDR]... --approve <first 12 hex
+    /// `lockward apply [-c FILE] [--state FILE] [--target P]... [--exclude P]... --approve <first 12 hex
     /// digits> [PLANFILE]`,
     /// with each argument quoted for a POSIX shell when it needs it.
     pub fn approving(&self, plan: &Plan) -> String {
@@ -123,10 +123,7 @@ impl ApplyCommand {
             words.push(shell_quote(&state.to_string_lossy()));
         }
         if self.plan_file.is_none() {
-            for target in &self.targets {
-                words.push("--target".to_string());
-                words.push(target.to_string());
-            }
+            words.extend(self.selection.words());
         }
         words.push("--approve".to_string());
         words.push(plan.short_digest().to_string());
@@ -171,6 +168,13 @@ pub fn render(
         Format::Json => json(plan, out),
         Format::Markdown => markdown(plan, options, out),
     }
+}
+
+/// Whether the Markdown form of `plan` names every irreversible, delayed and
+/// protection-lowering action (a plan too large for one comment may not: its first line then
+/// says `INCOMPLETE:`).
+pub fn markdown_is_complete(plan: &Plan, options: &RenderOptions) -> io::Result<bool> {
+    markdown::is_complete(plan, options)
 }
 
 /// Terraform-like text for a terminal: one block per resource in address order, then the

@@ -75,6 +75,7 @@ pub(super) const TITLE: &str = "lockward compliance report";
 pub(super) fn summary_sentence(s: &ReportSummary) -> String {
     let verdicts: Vec<String> = Verdict::ALL
         .iter()
+        .filter(|v| **v != Verdict::Unknown || s.unknown > 0)
         .map(|v| format!("{} {}", s.count(*v), v.as_str()))
         .collect();
     let unmanaged = if s.unmanaged == 1 {
@@ -92,6 +93,7 @@ pub(super) fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Pending => "pending",
         Verdict::Drift => "DRIFT",
         Verdict::Violation => "VIOLATION",
+        Verdict::Unknown => "UNKNOWN",
     }
 }
 
@@ -106,6 +108,7 @@ pub(super) fn verdict_meaning(v: Verdict) -> &'static str {
             "the live state moved away from a state lockward had reached, as its state file records"
         }
         Verdict::Violation => "the configuration can never be reached as things stand",
+        Verdict::Unknown => "its live state could not be read; nothing can be said of it",
     }
 }
 

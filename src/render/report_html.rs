@@ -47,7 +47,7 @@ tr { break-inside: avoid; }
 .compliant { color: #1d6a31; }
 .pending { color: #6a5200; }
 .drift { color: #a04800; }
-.violation { color: #a3161d; }
+.violation, .unknown { color: #a3161d; }
 .unmanaged { color: #383891; }
 .alert { border: 2px solid currentColor; padding: .5rem .8rem; margin: .8rem 0; }
 .alert p { color: #1b1b1b; }
@@ -58,7 +58,7 @@ section.resource > * { color: #1b1b1b; }
 section.resource h3 .badge.compliant { color: #1d6a31; }
 section.resource h3 .badge.pending { color: #6a5200; }
 section.resource h3 .badge.drift { color: #a04800; }
-section.resource h3 .badge.violation { color: #a3161d; }
+section.resource h3 .badge.violation, section.resource h3 .badge.unknown { color: #a3161d; }
 dl.facts { display: grid; grid-template-columns: 8.5rem 1fr; gap: .25rem .8rem; margin: .4rem 0; }
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; min-width: 0; }

@@ -515,7 +515,9 @@ fn html_prose(value: &str) -> String {
 fn verdict(v: Verdict) -> String {
     match v {
         Verdict::Compliant | Verdict::Pending => words::verdict_word(v).to_string(),
-        Verdict::Drift | Verdict::Violation => format!("**{}**", words::verdict_word(v)),
+        Verdict::Drift | Verdict::Violation | Verdict::Unknown => {
+            format!("**{}**", words::verdict_word(v))
+        }
     }
 }
 

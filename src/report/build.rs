@@ -103,6 +103,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             Verdict::Pending => summary.pending += 1,
             Verdict::Drift => summary.drift += 1,
             Verdict::Violation => summary.violation += 1,
+            Verdict::Unknown => summary.unknown += 1,
         }
         scope(&mut totals, &r.account, &r.region).add(r.verdict);
     }
@@ -206,12 +207,16 @@ fn resource(
     let recorded = inputs.state.get(address).cloned();
     let live = inputs.live.resources.get(address);
     let drift = match (rp.outcome, live, &recorded) {
-        (Outcome::Noop | Outcome::Conflict, _, _) => None,
+        (Outcome::Noop | Outcome::Conflict | Outcome::Unknown, _, _) => None,
         (_, Some(observed), Some(record)) => drift(&observed.live, record, &rp.desired),
         _ => None,
     };
     let mut findings = Vec::new();
-    let verdict = if rp.outcome == Outcome::Conflict {
+    let verdict = if rp.outcome == Outcome::Unknown {
+        findings
+            .push("Its live state could not be read, so nothing can be said of it:".to_string());
+        Verdict::Unknown
+    } else if rp.outcome == Outcome::Conflict {
         findings.push("The configuration can never be reached as things stand:".to_string());
         Verdict::Violation
     } else if let Some(what) = drift {

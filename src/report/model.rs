@@ -32,14 +32,18 @@ pub enum Verdict {
     Drift,
     /// The configuration can never be reached as things stand (a plan conflict).
     Violation,
+    /// Its live state could not be read (the cause is in its findings): nothing can be said
+    /// of it, and the rest of the report goes on.
+    Unknown,
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 4] = [
+    pub const ALL: [Verdict; 5] = [
         Verdict::Compliant,
         Verdict::Pending,
         Verdict::Drift,
         Verdict::Violation,
+        Verdict::Unknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Verdict {
             Verdict::Pending => "pending",
             Verdict::Drift => "drift",
             Verdict::Violation => "violation",
+            Verdict::Unknown => "unknown",
         }
     }
 }
@@ -67,8 +72,7 @@ pub enum FailOn {
     Violation,
     /// Any lock nobody declared, of a kind the configuration uses.
     Unmanaged,
-    /// Anything that could not be read. Today an unreadable resource or a failed discovery
-    /// stops the whole report with exit 1, so this never has more to fail on.
+    /// Any resource whose live state could not be read (verdict `unknown`).
     Unknown,
 }
 
@@ -154,11 +158,12 @@ impl Report {
 
     /// Whether `report --fail-on <fail_on>` exits 1.
     pub fn fails(&self, fail_on: FailOn) -> bool {
+        let any = |v: Verdict| self.resources.iter().any(|r| r.verdict == v);
         match fail_on {
-            FailOn::Drift => self.worst() >= Verdict::Drift,
-            FailOn::Violation => self.worst() >= Verdict::Violation,
+            FailOn::Drift => any(Verdict::Drift) || any(Verdict::Violation),
+            FailOn::Violation => any(Verdict::Violation),
             FailOn::Unmanaged => !self.unmanaged.is_empty(),
-            FailOn::Unknown => false,
+            FailOn::Unknown => any(Verdict::Unknown),
         }
     }
 
@@ -177,7 +182,7 @@ impl Report {
                     }
                     FailOn::Violation => format!("{} violation(s)", s.violation),
                     FailOn::Unmanaged => format!("{} unmanaged lock(s)", s.unmanaged),
-                    FailOn::Unknown => String::new(),
+                    FailOn::Unknown => format!("{} unknown", s.unknown),
                 };
                 format!("{what} (--fail-on {})", f.as_str())
             })
@@ -265,6 +270,7 @@ pub struct ReportSummary {
     pub pending: usize,
     pub drift: usize,
     pub violation: usize,
+    pub unknown: usize,
     pub unmanaged: usize,
 }
 
@@ -275,6 +281,7 @@ impl ReportSummary {
             Verdict::Pending => self.pending,
             Verdict::Drift => self.drift,
             Verdict::Violation => self.violation,
+            Verdict::Unknown => self.unknown,
         }
     }
 }

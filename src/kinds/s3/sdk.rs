@@ -38,11 +38,29 @@ fn unreadable(what: impl Into<String>) -> AwsError {
     }
 }
 
+/// A retention period from S3's `Days` and `Years`, which exclude each other. Read leniently
+/// where the meaning is plain: a zero beside the other field (some S3 implementations answer
+/// `Days: 0` beside `Years: 7`) is taken as absent, and said so in the log; anything else
+/// that is not exactly one positive field is unreadable.
 fn period(days: Option<i32>, years: Option<i32>, what: &str) -> Result<RetentionPeriod, AwsError> {
     let positive = |n: i32| u32::try_from(n).ok().filter(|n| *n > 0);
+    let lenient = |kept: &str| {
+        tracing::warn!(
+            "S3 answered a {what} with both Days ({days:?}) and Years ({years:?}); lockward reads \
+             the zero as absent and keeps {kept}"
+        );
+    };
     match (days.map(positive), years.map(positive)) {
         (Some(Some(d)), None) => Ok(RetentionPeriod::Days(d)),
         (None, Some(Some(y))) => Ok(RetentionPeriod::Years(y)),
+        (Some(Some(d)), Some(None)) if years == Some(0) => {
+            lenient("the days");
+            Ok(RetentionPeriod::Days(d))
+        }
+        (Some(None), Some(Some(y))) if days == Some(0) => {
+            lenient("the years");
+            Ok(RetentionPeriod::Years(y))
+        }
         _ => Err(unreadable(format!(
             "S3 returned a {what} lockward cannot read (days {days:?}, years {years:?})"
         ))),
@@ -253,5 +271,30 @@ impl S3Api for SdkS3 {
             .noted()
             .map_err(classify)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zero_beside_the_other_field_reads_as_absent_and_nothing_else_is_guessed() {
+        let read = |d, y| period(d, y, "default retention").ok();
+        assert_eq!(read(Some(30), None), Some(RetentionPeriod::Days(30)));
+        assert_eq!(read(None, Some(7)), Some(RetentionPeriod::Years(7)));
+        assert_eq!(read(Some(0), Some(7)), Some(RetentionPeriod::Years(7)));
+        assert_eq!(read(Some(30), Some(0)), Some(RetentionPeriod::Days(30)));
+        for (d, y) in [
+            (Some(30), Some(7)),
+            (Some(0), Some(0)),
+            (None, None),
+            (Some(-1), None),
+            (Some(0), None),
+            (None, Some(0)),
+            (Some(-1), Some(7)),
+        ] {
+            assert_eq!(read(d, y), None, "days {d:?}, years {y:?}");
+        }
     }
 }
