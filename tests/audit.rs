@@ -362,9 +362,9 @@ fn a_report_over_two_accounts_and_regions_names_and_sums_each() {
         json["totals"],
         json!([
             {"account": BASE_ACCOUNT, "region": "us-east-1", "compliant": 1, "pending": 0,
-             "drift": 0, "violation": 0, "unmanaged": 0},
+             "drift": 0, "violation": 0, "unknown": 0, "unmanaged": 0},
             {"account": ROLE_ACCOUNT, "region": "us-west-2", "compliant": 1, "pending": 0,
-             "drift": 0, "violation": 0, "unmanaged": 1},
+             "drift": 0, "violation": 0, "unknown": 0, "unmanaged": 1},
         ]),
         "{json:#}"
     );
@@ -383,8 +383,8 @@ fn a_report_over_two_accounts_and_regions_names_and_sums_each() {
 
     let markdown = report(&env, "markdown", &[]);
     for line in [
-        format!("| `{BASE_ACCOUNT}` | `us-east-1` | 1 | 0 | 0 | 0 | 0 |"),
-        format!("| `{ROLE_ACCOUNT}` | `us-west-2` | 1 | 0 | 0 | 0 | 1 |"),
+        format!("| `{BASE_ACCOUNT}` | `us-east-1` | 1 | 0 | 0 | 0 | 0 | 0 |"),
+        format!("| `{ROLE_ACCOUNT}` | `us-west-2` | 1 | 0 | 0 | 0 | 0 | 1 |"),
         format!("| lockward | `{}` |", env!("CARGO_PKG_VERSION")),
         format!("| Read as | account `{ROLE_ACCOUNT}`: `{}`", callers[1].1),
     ] {

@@ -210,6 +210,7 @@ pub struct ScopeTotals {
     pub pending: usize,
     pub drift: usize,
     pub violation: usize,
+    pub unknown: usize,
     pub unmanaged: usize,
 }
 
@@ -220,6 +221,7 @@ impl ScopeTotals {
             Verdict::Pending => self.pending,
             Verdict::Drift => self.drift,
             Verdict::Violation => self.violation,
+            Verdict::Unknown => self.unknown,
         }
     }
 
@@ -229,6 +231,7 @@ impl ScopeTotals {
             Verdict::Pending => self.pending += 1,
             Verdict::Drift => self.drift += 1,
             Verdict::Violation => self.violation += 1,
+            Verdict::Unknown => self.unknown += 1,
         }
     }
 }
