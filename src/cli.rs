@@ -76,10 +76,15 @@ pub struct ReportArgs {
     /// Output format on stdout: markdown, json, or html (one self-contained page to print).
     #[arg(long, value_name = "FORMAT", default_value = "markdown", value_parser = report_formats())]
     pub format: crate::render::ReportFormat,
-    /// Exit 1 when any resource has this verdict or a worse one: `drift` (drift or violation)
-    /// or `violation`.
+    /// Exit 1 when this verdict occurs (repeatable): `drift` (drift or violation),
+    /// `violation`, `unmanaged` (a lock nobody declared, of a kind the config uses) or
+    /// `unknown` (a resource whose live state could not be read).
     #[arg(long = "fail-on", value_name = "VERDICT", value_parser = parse_fail_on)]
-    pub fail_on: Option<crate::report::FailOn>,
+    pub fail_on: Vec<crate::report::FailOn>,
+    /// How many days ahead the report's horizon lists points of no return, expiries and ends
+    /// of delays.
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub horizon: u32,
     /// How many AWS reads run at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
@@ -315,6 +320,11 @@ pub struct ApplyArgs {
     /// PLANFILE.
     #[arg(long = "exclude", value_name = "PATTERN", conflicts_with = "plan_file")]
     pub exclude: Vec<crate::select::Pattern>,
+    /// Why this change is made (a ticket, a change reference): kept in every journal record of
+    /// the run and shown by `lockward report`; never part of the digest. At most 1,024
+    /// characters, no control characters [env: LOCKWARD_REASON].
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
     /// How many resources are read and changed at once.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,

@@ -31,6 +31,18 @@ pub fn clock_override() -> Result<Option<Timestamp>, String> {
     }
 }
 
+/// `LOCKWARD_REASON`: the reason `apply` records when `--reason` is not given. `Err` when it is
+/// set but not UTF-8 (refused like any reason that cannot be recorded as given).
+pub fn apply_reason() -> Result<Option<String>, String> {
+    match std::env::var("LOCKWARD_REASON") {
+        Ok(text) => Ok(Some(text)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err("LOCKWARD_REASON is not valid UTF-8".to_string())
+        }
+    }
+}
+
 /// The endpoint the AWS SDK takes from the environment for `service` (its SDK id in
 /// lowercase, e.g. `sts`): `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`; `None`
 /// when neither is set, or when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true` (the SDK then

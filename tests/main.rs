@@ -9,6 +9,7 @@ mod apply;
 mod approval;
 mod architecture;
 mod attempts;
+mod audit;
 mod backup;
 mod confirmation;
 mod discovery;

@@ -177,8 +177,16 @@ fn normalized(env: &Env, report: &Value, text: &str) -> String {
             if let Some(d) = h["plan_digest"].as_str() {
                 digests.push((d.to_string(), "[APPLIED_PLAN_DIGEST]"));
             }
+            // AWS makes a request id up for each call.
+            if let Some(id) = h["request_id"].as_str() {
+                digests.push((id.to_string(), "[REQUEST_ID]"));
+            }
         }
     }
+    digests.push((
+        report["lockward_version"].as_str().unwrap().to_string(),
+        "[VERSION]",
+    ));
     for (digest, label) in digests {
         out = out.replace(&digest, label);
     }
@@ -295,7 +303,7 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         .contains("cannot be imported"));
     assert_eq!(
         report["discovery"],
-        json!([{"providers": ["default"], "region": "us-east-1", "listed": {"glacier_vault_lock": 5, "rbin_rule_lock": 4}}])
+        json!([{"account": "123456789012", "providers": ["default"], "region": "us-east-1", "listed": {"glacier_vault_lock": 5, "rbin_rule_lock": 4}}])
     );
     let listings: Vec<String> = env
         .calls()
@@ -427,7 +435,7 @@ fn fail_on_exits_1_only_when_a_verdict_reaches_it() {
         .success();
     let run = env.lockward(&["report", "--fail-on", "drift", "--format", "json"]);
     run.code(1)
-        .stderr_has("error: the report has 0 violation(s) and 1 drift(s)")
+        .stderr_has("error: the report has 1 drift(s) and 0 violation(s) (--fail-on drift)")
         .stderr_has("\nhint: ");
     let report: Value = serde_json::from_str(&run.stdout).expect("the report is still printed");
     assert_eq!(report["summary"]["drift"], 1);
@@ -439,7 +447,7 @@ fn fail_on_exits_1_only_when_a_verdict_reaches_it() {
     env.lockward(&["report"]).success();
     env.lockward(&["report", "--fail-on", "pending"])
         .code(1)
-        .stderr_has("expected drift or violation");
+        .stderr_has("expected drift, violation, unmanaged or unknown");
 }
 
 #[test]

@@ -275,8 +275,12 @@ fn a_report_gives_an_unreadable_resource_the_verdict_unknown_and_goes_on() {
     assert!(verdicts.contains(&("glacier_vault_lock.audit".into(), "unknown".into())));
     assert_eq!(report["summary"]["unknown"], 1);
     assert_eq!(report["summary"]["pending"], 3);
-    // Nothing can be said of it: a report that fails on violations fails on it too.
-    env.lockward(&["report", "--fail-on", "violation"]).code(1);
+    // `--fail-on unknown` fails on it; the other verdicts do not count it.
+    env.lockward(&["report", "--fail-on", "unknown"])
+        .code(1)
+        .stderr_has("1 unknown (--fail-on unknown)");
+    env.lockward(&["report", "--fail-on", "violation"])
+        .success();
     env.lockward(&["report"])
         .success()
         .stdout_has("**UNKNOWN**");

@@ -51,6 +51,9 @@ pub trait Confirm {
     fn waited(&self) -> bool {
         false
     }
+
+    /// How an approval given by [`Confirm::confirm`] was given, for the journal.
+    fn approval(&self) -> crate::apply::journal::Approval;
 }
 
 /// Approval given on the command line, for runs without a terminal (CI).
@@ -61,6 +64,14 @@ pub struct Scripted {
 }
 
 impl Confirm for Scripted {
+    fn approval(&self) -> crate::apply::journal::Approval {
+        if self.approve.is_some() {
+            crate::apply::journal::Approval::Digest
+        } else {
+            crate::apply::journal::Approval::Auto
+        }
+    }
+
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         if let Some(given) = &self.approve {
             return check_digest(given, plan);
@@ -179,6 +190,10 @@ impl<R: BufRead, W: Write> Terminal<R, W> {
 }
 
 impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
+    fn approval(&self) -> crate::apply::journal::Approval {
+        crate::apply::journal::Approval::Typed
+    }
+
     fn waited(&self) -> bool {
         true
     }

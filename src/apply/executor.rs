@@ -101,6 +101,11 @@ pub struct Executor<'a> {
     /// SIGINT/SIGTERM: the first starts no new step, the second drops the steps that are not
     /// between a mutating call's `intent` and its outcome record.
     pub interrupt: &'a Interrupt,
+    /// How the plan was approved, kept in every journal record of the run; `None` when the
+    /// run needed no approval (it only records what a plan found).
+    pub approval: Option<super::journal::Approval>,
+    /// `apply --reason`: kept in every journal record of the run, never digested.
+    pub reason: Option<&'a str>,
 }
 
 /// Shared by the resources running concurrently.
@@ -375,7 +380,7 @@ impl<'a> Executor<'a> {
             reversibility: planned.reversibility,
         };
         let action = planned.action;
-        resource.desired.step(action, &step, clients).await
+        crate::aws::request_id::collecting(resource.desired.step(action, &step, clients)).await
     }
 }
 

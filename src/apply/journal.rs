@@ -65,8 +65,9 @@ impl Phase {
     }
 }
 
-/// One line of the journal:
-/// `{ts, address, action, phase, plan_digest, caller, target, effect, detail}`.
+/// One line of the journal: `{ts, address, action, phase, plan_digest, caller, target, effect,
+/// approval, reason, request_id, detail}`. Fields added later are optional, so older journals
+/// still read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JournalRecord {
@@ -88,9 +89,43 @@ pub struct JournalRecord {
     /// call may have taken effect (`unknown`). A `failed` record without it counts as unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<Effect>,
+    /// How the plan the call ran under was approved (`typed`, `digest`, `auto`); absent on
+    /// records of commands that need no approval and on journals written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+    /// The `apply --reason` text (a change reference, a ticket), given after the review and so
+    /// never digested; absent when none was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// On a `done`, `failed` or `recovered` record: the AWS request id of the mutating call's
+    /// answer (to find it in CloudTrail), when an answer came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// Context for people and for recovery: lock id, error, what a recovery found.
     /// Never a secret.
     pub detail: Map<String, Value>,
+}
+
+/// How an apply's plan was approved (DESIGN.md section 5 item 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    /// A person answered the questions on a terminal.
+    Typed,
+    /// `--approve DIGEST` named exactly the plan.
+    Digest,
+    /// `--auto-approve`: every action was reversible and none lowered protection.
+    Auto,
+}
+
+impl Approval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Approval::Typed => "typed",
+            Approval::Digest => "digest",
+            Approval::Auto => "auto",
+        }
+    }
 }
 
 impl JournalRecord {
@@ -110,6 +145,9 @@ impl JournalRecord {
             caller: None,
             target: None,
             effect: None,
+            approval: None,
+            reason: None,
+            request_id: None,
             detail,
         }
     }

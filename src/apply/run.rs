@@ -42,6 +42,33 @@ pub struct Ran {
     pub plan_again: String,
 }
 
+/// The longest `--reason` (in characters): a change reference, not a document.
+pub const REASON_MAX_CHARS: usize = 1024;
+
+/// `--reason`, else `LOCKWARD_REASON`, checked: at most [`REASON_MAX_CHARS`] characters and no
+/// control or bidirectional control character (it is shown in every report format). An empty
+/// reason is none.
+fn reason(given: Option<&str>) -> anyhow::Result<Option<String>> {
+    let (text, from) = match given {
+        Some(text) => (text.to_string(), "--reason"),
+        None => match crate::environment::apply_reason().map_err(anyhow::Error::msg)? {
+            Some(text) => (text, "LOCKWARD_REASON"),
+            None => return Ok(None),
+        },
+    };
+    let count = text.chars().count();
+    if count > REASON_MAX_CHARS {
+        bail!("{from} is {count} characters long; at most {REASON_MAX_CHARS} are recorded\nhint: give a short reason and a reference (a ticket, a change id) where the rest is written");
+    }
+    if let Some(c) = text.chars().find(|&c| crate::render::escape::is_unsafe(c)) {
+        bail!(
+            "{from} holds the control character {}; a reason is one line of plain text",
+            crate::render::escape::visible(c)
+        );
+    }
+    Ok(Some(text).filter(|t| !t.trim().is_empty()))
+}
+
 /// Runs the safety protocol (DESIGN.md section 5) for `args`, confirming with `confirm`: the
 /// plan goes to `out` in human form before the questions, progress lines to stderr. Refusals,
 /// conflicts and a fatal write failure are errors; an apply that ran says how it ended.
@@ -51,7 +78,9 @@ pub fn run(
     confirm: &mut dyn Confirm,
     out: &mut dyn Write,
 ) -> anyhow::Result<Applied> {
-    // 0. Everything that can be checked without AWS or the lock: the config and the plan file.
+    // 0. Everything that can be checked without AWS or the lock: the reason, the config and
+    // the plan file.
+    let reason = reason(args.reason.as_deref())?;
     // PLANFILE as typed names a file from the directory lockward started in.
     let plan_file = args.plan_file.as_deref().map(absolute).transpose()?;
     let project = Project::load(&args.config, &args.state)?;
@@ -171,9 +200,12 @@ pub fn run(
 
     // 3. Confirm exactly this plan.
     // A plan that only records what it found (no call) needs no approval.
-    if plan.ready_actions().next().is_some() {
+    let approval = if plan.ready_actions().next().is_some() {
         confirm.confirm(&plan)?;
-    }
+        Some(confirm.approval())
+    } else {
+        None
+    };
     // Questions wait for a person, and the world does not: what runs is planned again after
     // the last answer, and only the plan the person confirmed goes on.
     let plan = if confirm.waited() {
@@ -242,6 +274,8 @@ pub fn run(
         clock: &clock,
         on_event: &on_event,
         interrupt: &interrupt,
+        approval,
+        reason: reason.as_deref(),
     };
     let ran = rt.block_on(executor.run(&plan, state));
     drop(spinner);

@@ -221,6 +221,13 @@ impl Step<'_, '_> {
         record.caller = self.run.identities.get(self.provider).cloned();
         record.target = Some(self.target.clone());
         record.effect = effect;
+        record.approval = self.exec.approval;
+        record.reason = self.exec.reason.map(str::to_string);
+        // The intent forgets an id noted before it; its outcome takes the call's.
+        let request_id = crate::aws::request_id::take();
+        if phase != Phase::Intent {
+            record.request_id = request_id;
+        }
         record
     }
 

@@ -6,6 +6,7 @@ use std::fmt;
 use async_trait::async_trait;
 
 pub mod fake;
+pub mod request_id;
 pub mod sdk;
 
 pub use crate::kinds::ProviderClients;

@@ -97,6 +97,7 @@ fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow:
         approve: None,
         auto_approve: false,
         target: Vec::new(),
+        reason: None,
         exclude: Vec::new(),
         parallelism: 10,
         lock_timeout: Default::default(),
@@ -253,6 +254,10 @@ fn shown(paths: &[PathBuf]) -> String {
 struct DemoConfirm;
 
 impl Confirm for DemoConfirm {
+    fn approval(&self) -> crate::apply::journal::Approval {
+        crate::apply::journal::Approval::Typed
+    }
+
     fn waited(&self) -> bool {
         true
     }

@@ -40,7 +40,7 @@ pub fn run_with(
     let scopes = discover::scopes(&project.config);
     let parallelism = usize::from(args.parallelism);
 
-    let (live, discovered) = rt.block_on(async {
+    let (live, discovered, callers) = rt.block_on(async {
         let clients = Clients::connect_all(&project.config, &session.client_options).await;
         let spinner = Spinner::start(format!(
             "Reading the live state of {} resource(s)",
@@ -62,7 +62,13 @@ pub fn run_with(
             scopes.len()
         ));
         let discovered = discover::discover(&scopes, &clients, parallelism, session.now).await?;
-        anyhow::Ok((live, discovered))
+        // Who each provider acts as, for the report's callers and accounts.
+        let mut callers = std::collections::BTreeMap::new();
+        for (name, c) in clients.iter() {
+            let identity = c.sts.caller_identity().await.map_err(|e| e.to_string());
+            callers.insert(name.clone(), identity);
+        }
+        anyhow::Ok((live, discovered, callers))
     })?;
     let history = contents.history();
     let recorded = plan::Recorded {
@@ -81,24 +87,22 @@ pub fn run_with(
         journal: &contents,
         journal_path: &journal_location,
         discovered: &discovered,
+        callers: &callers,
+        horizon_days: args.horizon,
         now: session.now,
     });
     render::report(&report, args.format, out)?;
     out.flush()?;
 
-    match args.fail_on {
-        Some(fail_on) if report.fails(fail_on) => {
-            let s = &report.summary;
-            // An error line, so shown even with --quiet.
-            let _ = writeln!(
-                anstream::stderr(),
-                "error: the report has {} violation(s) and {} drift(s), and --fail-on {} fails on them\nhint: the report above says per resource what happened; `lockward plan` shows what apply would do about it",
-                s.violation,
-                s.drift,
-                fail_on.as_str()
-            );
-            Ok(ExitCode::from(1))
-        }
-        _ => Ok(ExitCode::SUCCESS),
+    let failures = report.failures(&args.fail_on);
+    if failures.is_empty() {
+        return Ok(ExitCode::SUCCESS);
     }
+    // An error line, so shown even with --quiet.
+    let _ = writeln!(
+        anstream::stderr(),
+        "error: the report has {}\nhint: the report above says per resource what happened; `lockward plan` shows what apply would do about it, and `lockward import` adopts an unmanaged lock",
+        failures.join(" and ")
+    );
+    Ok(ExitCode::from(1))
 }

@@ -190,6 +190,8 @@ impl Project {
             clock: &clock,
             on_event: &|_| {},
             interrupt: &Interrupt::default(),
+            approval: None,
+            reason: None,
         };
         executor.run(plan, state).await
     }

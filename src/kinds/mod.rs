@@ -456,6 +456,22 @@ impl FromPlan {
         Some(paired.decide(&self.target, &attempts, now))
     }
 
+    /// What the resource's kind says about it for the compliance report beyond the plan: when
+    /// a lock that is the intent becomes final, a text locked for good, and the moments ahead
+    /// (each kind's `report::facts`).
+    pub fn facts(&self) -> crate::report::KindFacts {
+        let Some(paired) = Paired::new(&self.desired, &self.live, self.record.as_ref()) else {
+            return crate::report::KindFacts::default();
+        };
+        match paired {
+            Paired::GlacierVaultLock(b) => glacier::report::facts(b.desired, b.live),
+            Paired::RbinRuleLock(b) => rbin::report::facts(b.desired, b.live),
+            Paired::SnowballUnlockCode(b) => snowball::report::facts(b.desired, b.live),
+            Paired::BackupVaultLock(b) => backup::report::facts(b.desired, b.live),
+            Paired::S3ObjectLock(_) => crate::report::KindFacts::default(),
+        }
+    }
+
     /// Whether AWS does not know the resource where it was looked for.
     pub fn live_is_missing(&self) -> bool {
         self.live.is_missing()

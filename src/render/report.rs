@@ -101,7 +101,9 @@ pub(super) fn verdict_word(v: Verdict) -> &'static str {
 pub(super) fn verdict_meaning(v: Verdict) -> &'static str {
     match v {
         Verdict::Compliant => "the live lock state matches the configuration",
-        Verdict::Pending => "not reached yet; a change or a wait is planned",
+        Verdict::Pending => {
+            "not reached yet, and a change or a wait is planned; or the lock is the configuration's but not final yet (a compliance lock in its grace period, until its lock date)"
+        }
         Verdict::Drift => {
             "the live state moved away from a state lockward had reached, as its state file records"
         }
@@ -111,6 +113,21 @@ pub(super) fn verdict_meaning(v: Verdict) -> &'static str {
 }
 
 pub(super) use describe::{describe as resource_words, reversibility_word};
+
+/// How an apply's plan was approved, in words.
+pub(super) fn approval_word(a: crate::apply::journal::Approval) -> &'static str {
+    use crate::apply::journal::Approval;
+    match a {
+        Approval::Typed => "typed at a terminal",
+        Approval::Digest => "by digest (--approve)",
+        Approval::Auto => "automatic (--auto-approve)",
+    }
+}
+
+/// `1 day`, `30 days`.
+pub(super) fn days(n: u32) -> String {
+    crate::words::days(u64::from(n))
+}
 
 /// What discovery listed in one scope, e.g. `1 vault, 2 Recycle Bin rules (every Recycle Bin
 /// resource type) and 0 buckets`, each number written by `count` (one format's own).

@@ -114,6 +114,8 @@ fn page(report: &Report) -> Markup {
                     @for note in &report.notes {
                         p class="note" { (note) } "\n"
                     }
+                    (totals(report))
+                    (horizon(report))
                     (declared(report))
                     (unmanaged(report))
                     (discovery(report))
@@ -158,7 +160,67 @@ fn meta(report: &Report) -> Markup {
                     }
                 }
             } "\n"
+            tr { th { "lockward" } td { code { (report.lockward_version) } } } "\n"
+            @for c in &report.callers {
+                tr {
+                    th { "Read as" }
+                    td { "account " code { (c.account) } ": " code { (c.arn) } " (provider " (codes(&c.providers)) ")" }
+                } "\n"
+            }
         } "\n"
+    }
+}
+
+fn totals(report: &Report) -> Markup {
+    if report.totals.is_empty() {
+        return Markup::default();
+    }
+    html! {
+        h2 { "Totals per account and region" } "\n"
+        table class="per-scope" { "\n"
+            thead { tr {
+                th { "Account" } th { "Region" }
+                @for v in Verdict::ALL { th { (v.as_str()) } }
+                th { "unmanaged" }
+            } } "\n"
+            tbody { "\n"
+                @for t in &report.totals {
+                    tr {
+                        td { code { (t.account) } } td { code { (t.region) } }
+                        @for v in Verdict::ALL { td { (t.count(v)) } }
+                        td { (t.unmanaged) }
+                    } "\n"
+                }
+            } "\n"
+        } "\n"
+    }
+}
+
+fn horizon(report: &Report) -> Markup {
+    let days = words::days(report.horizon_days);
+    html! {
+        h2 { "Horizon: the next " (days) } "\n"
+        @if report.horizon.is_empty() {
+            p { "No point of no return, expiry or end of a delay falls within " (days) "." } "\n"
+        } @else {
+            table class="horizon" { "\n"
+                thead { tr { th { "When" } th { "Resource" } th { "Account" } th { "Region" } th { "What happens" } } } "\n"
+                tbody { "\n"
+                    @for h in &report.horizon {
+                        tr {
+                            td { code { (when(h.at)) } }
+                            td { (link(&h.address)) }
+                            td { code { (h.account) } }
+                            td { code { (h.region) } }
+                            td {
+                                @if h.point_of_no_return { strong { "Point of no return: " } }
+                                (prose(&h.what))
+                            }
+                        } "\n"
+                    }
+                } "\n"
+            } "\n"
+        }
     }
 }
 
@@ -199,12 +261,14 @@ fn declared(report: &Report) -> Markup {
             p { "The configuration declares no resources." } "\n"
         } @else {
             table class="overview" { "\n"
-                thead { tr { th { "Resource" } th { "Verdict" } th { "Intent" } th { "Live" } th { "Last recorded change" } } } "\n"
+                thead { tr { th { "Resource" } th { "Account" } th { "Region" } th { "Verdict" } th { "Intent" } th { "Live" } th { "Last recorded change" } } } "\n"
                 tbody { "\n"
                     @for r in &report.resources {
                         @let w = words::resource_words(&r.plan);
                         tr {
                             td { (link(&r.address)) }
+                            td { code { (r.account) } }
+                            td { code { (r.region) } }
                             td { (badge(r.verdict)) }
                             td { (phrase(&w.desired)) }
                             td { (phrase(&w.live)) }
@@ -233,11 +297,12 @@ fn unmanaged(report: &Report) -> Markup {
         } @else {
             p { "Locks that exist in a configured account and region but that no resource declares." } "\n"
             table { "\n"
-                thead { tr { th { "Lock" } th { "Region" } th { "State" } th { "Next step" } } } "\n"
+                thead { tr { th { "Lock" } th { "Account" } th { "Region" } th { "State" } th { "Next step" } } } "\n"
                 tbody { "\n"
                     @for u in &report.unmanaged {
                         tr {
                             td { span class="badge unmanaged" { "unmanaged" } " " (u.kind.noun()) " " code { (u.name) } }
+                            td { code { (u.account) } }
                             td { code { (u.region) } br; span class="muted" { "provider " (codes(&u.providers)) } }
                             td { (phrase(&u.words)) }
                             td { (prose(&u.next_step)) }
@@ -258,7 +323,7 @@ fn discovery(report: &Report) -> Markup {
             ul { "\n"
                 @for d in &report.discovery {
                     li {
-                        code { (d.region) } " (provider " (codes(&d.providers)) "): "
+                        "account " code { (d.account) } ", " code { (d.region) } " (provider " (codes(&d.providers)) "): "
                         (words::listed(d, |n, c| format!("{n} {}(s){}", c.one, c.note))) " listed."
                     } "\n"
                 }
@@ -290,7 +355,7 @@ fn resource(r: &ResourceReport) -> Markup {
                 @if !subject.0.is_empty() {
                     (subject) " · "
                 }
-                "provider " code { (r.provider) }
+                "provider " code { (r.provider) } " · account " code { (r.account) } " · region " code { (r.region) }
             } "\n"
             dl class="facts" { "\n"
                 dt { "Intent" } dd { (phrase(&w.desired)) } "\n"
@@ -327,7 +392,7 @@ fn resource(r: &ResourceReport) -> Markup {
                         "no change recorded"
                     } @else {
                         table { "\n"
-                            thead { tr { th { "When" } th { "Action" } th { "By" } th { "Plan" } } }
+                            thead { tr { th { "When" } th { "Action" } th { "By" } th { "Plan" } th { "Approval" } th { "Reason" } th { "AWS request id" } } }
                             tbody { "\n"
                                 @for h in &r.history {
                                     tr {
@@ -335,12 +400,22 @@ fn resource(r: &ResourceReport) -> Markup {
                                         td { code class="id" { (h.action) } }
                                         td { (code_or(h.caller.as_deref(), "unknown")) }
                                         td { (code_or(h.plan_digest.as_deref(), "none")) }
+                                        td { (h.approval.map_or("not recorded", words::approval_word)) }
+                                        td { (h.reason.as_deref().unwrap_or("none")) }
+                                        td { (code_or(h.request_id.as_deref(), "none")) }
                                     } "\n"
                                 }
                             }
                         }
                     }
                 } "\n"
+                @if let Some(locked) = &r.locked_text {
+                    dt { "In force" }
+                    dd {
+                        p class="muted" { (prose(&locked.what)) }
+                        pre class="locked" { (locked.text) }
+                    } "\n"
+                }
                 @if let Some(diff) = &r.plan.text_diff {
                     @let of = describe::describe(&r.plan).diff_of();
                     dt { (capitalized(of)) " diff" }
@@ -468,7 +543,8 @@ mod tests {
     use crate::kinds::sample;
     use crate::plan::{Action, ActionKind, Outcome, ResourcePlan, Target};
     use crate::report::{
-        DiscoveryScope, HistoryEntry, JournalSummary, ReportSummary, StateSummary, UnmanagedLock,
+        Caller, DiscoveryScope, HistoryEntry, HorizonEntry, JournalSummary, LockedText,
+        ReportSummary, ScopeTotals, StateSummary, UnmanagedLock,
     };
     use crate::vocabulary::Address;
 
@@ -510,6 +586,7 @@ mod tests {
         let record = sample::record_with(|field| hostile(&format!("record_{field}")));
         Report {
             format_version: crate::report::REPORT_FORMAT_VERSION.into(),
+            lockward_version: hostile("lockward_version"),
             generated_at: Timestamp::UNIX_EPOCH,
             config: hostile("config").into(),
             config_digest: hostile("config_digest"),
@@ -524,16 +601,43 @@ mod tests {
                 records: 1,
                 damaged_lines: 0,
             },
+            callers: vec![Caller {
+                account: hostile("caller_account"),
+                arn: hostile("caller_arn"),
+                providers: vec![hostile("caller_provider")],
+            }],
             summary: ReportSummary {
                 violation: 1,
                 unmanaged: 1,
                 ..ReportSummary::default()
             },
+            totals: vec![ScopeTotals {
+                account: hostile("totals_account"),
+                region: hostile("totals_region"),
+                violation: 1,
+                ..ScopeTotals::default()
+            }],
+            horizon_days: 30,
+            horizon: vec![HorizonEntry {
+                at: Timestamp::UNIX_EPOCH,
+                address: address.clone(),
+                account: hostile("horizon_account"),
+                region: hostile("horizon_region"),
+                what: hostile("horizon_what"),
+                point_of_no_return: true,
+            }],
             resources: vec![ResourceReport {
                 address,
                 kind: sample::KIND,
                 provider: hostile("provider"),
+                account: hostile("resource_account"),
+                region: hostile("resource_region"),
                 verdict: Verdict::Violation,
+                immutable_from: None,
+                locked_text: Some(LockedText {
+                    what: hostile("locked_what"),
+                    text: hostile("locked_text"),
+                }),
                 findings: vec![
                     hostile("finding"),
                     format!("vault `{}` is locked", hostile("finding_code")),
@@ -545,6 +649,9 @@ mod tests {
                     action: hostile("history_action"),
                     plan_digest: Some(hostile("history_plan")),
                     caller: Some(hostile("history_caller")),
+                    approval: Some(crate::apply::journal::Approval::Digest),
+                    reason: Some(hostile("history_reason")),
+                    request_id: Some(hostile("history_request_id")),
                 }],
             }],
             unmanaged: vec![UnmanagedLock::new(
@@ -568,6 +675,7 @@ mod tests {
                     .value(hostile("unmanaged_policy")),
             )],
             discovery: vec![DiscoveryScope {
+                account: hostile("discovery_account"),
                 providers: vec![hostile("discovery_provider")],
                 region: hostile("discovery_region"),
                 listed: [(sample::KIND, 1), (sample::OTHER_KIND, 0)].into(),
@@ -617,6 +725,22 @@ mod tests {
             "unmanaged_next_step",
             "discovery_provider",
             "discovery_region",
+            "discovery_account",
+            "lockward_version",
+            "caller_account",
+            "caller_arn",
+            "caller_provider",
+            "totals_account",
+            "totals_region",
+            "horizon_account",
+            "horizon_region",
+            "horizon_what",
+            "resource_account",
+            "resource_region",
+            "locked_what",
+            "locked_text",
+            "history_reason",
+            "history_request_id",
         ] {
             let escaped = format!("[{field}]{HOSTILE_ESCAPED}");
             assert!(html.contains(&escaped), "no {escaped} in {html}");

@@ -37,6 +37,8 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
         writeln!(out, "> {}", prose(note, Place::Block))?;
         writeln!(out)?;
     }
+    totals(report, out)?;
+    horizon(report, out)?;
 
     writeln!(out, "### Declared resources")?;
     writeln!(out)?;
@@ -46,9 +48,9 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
     } else {
         writeln!(
             out,
-            "| Resource | Verdict | Intent | Live | Last recorded change |"
+            "| Resource | Account | Region | Verdict | Intent | Live | Last recorded change |"
         )?;
-        writeln!(out, "|---|---|---|---|---|")?;
+        writeln!(out, "|---|---|---|---|---|---|---|")?;
         let listed = |r: &&ResourceReport| budget.is_none() || r.verdict != Verdict::Compliant;
         for r in report.resources.iter().filter(listed) {
             let w = words::resource_words(&r.plan);
@@ -69,7 +71,9 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
             );
             writeln!(
                 out,
-                "| {resource} | {} | {} | {} | {last} |",
+                "| {resource} | {} | {} | {} | {} | {} | {last} |",
+                code(&r.account, Place::Table),
+                code(&r.region, Place::Table),
                 verdict(r.verdict),
                 phrase(&w.desired, Place::Table),
                 phrase(&w.live, Place::Table),
@@ -126,14 +130,15 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
             "Locks that exist in a configured account and region but that no resource declares:"
         )?;
         writeln!(out)?;
-        writeln!(out, "| Lock | Region | State | Next step |")?;
-        writeln!(out, "|---|---|---|---|")?;
+        writeln!(out, "| Lock | Account | Region | State | Next step |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
         for u in &report.unmanaged {
             let what = u.kind.noun();
             writeln!(
                 out,
-                "| {what} {} | {} ({}) | {} | {} |",
+                "| {what} {} | {} | {} ({}) | {} | {} |",
                 code(&u.name, Place::Table),
+                code(&u.account, Place::Table),
                 code(&u.region, Place::Table),
                 u.providers
                     .iter()
@@ -158,7 +163,8 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
     for d in &report.discovery {
         writeln!(
             out,
-            "- {} (provider {}): {} listed.",
+            "- {} {} (provider {}): {} listed.",
+            code(&d.account, Place::Block),
             code(&d.region, Place::Block),
             d.providers
                 .iter()
@@ -266,6 +272,91 @@ fn meta(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "| State file | {state} |")?;
     writeln!(out, "| Journal | {journal} |")?;
+    writeln!(
+        out,
+        "| lockward | {} |",
+        code(&report.lockward_version, Place::Table)
+    )?;
+    for c in &report.callers {
+        writeln!(
+            out,
+            "| Read as | account {}: {} (provider {}) |",
+            code(&c.account, Place::Table),
+            code(&c.arn, Place::Table),
+            c.providers
+                .iter()
+                .map(|p| code(p, Place::Table))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    writeln!(out)
+}
+
+fn totals(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.totals.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Totals per account and region")?;
+    writeln!(out)?;
+    let heads: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
+    writeln!(
+        out,
+        "| Account | Region | {} | unmanaged |",
+        heads.join(" | ")
+    )?;
+    writeln!(out, "|---|---|{}---:|", "---:|".repeat(heads.len()))?;
+    for t in &report.totals {
+        let counts: Vec<String> = Verdict::ALL
+            .iter()
+            .map(|v| t.count(*v).to_string())
+            .collect();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            code(&t.account, Place::Table),
+            code(&t.region, Place::Table),
+            counts.join(" | "),
+            t.unmanaged
+        )?;
+    }
+    writeln!(out)
+}
+
+fn horizon(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "### Horizon: the next {}",
+        super::report::days(report.horizon_days)
+    )?;
+    writeln!(out)?;
+    if report.horizon.is_empty() {
+        writeln!(
+            out,
+            "No point of no return, expiry or end of a delay falls within {}.",
+            super::report::days(report.horizon_days)
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "| When | Resource | Account | Region | What happens |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for h in &report.horizon {
+        let what = prose(&h.what, Place::Table);
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            code(&super::describe::when(h.at), Place::Table),
+            code(&h.address.to_string(), Place::Table),
+            code(&h.account, Place::Table),
+            code(&h.region, Place::Table),
+            if h.point_of_no_return {
+                format!("**{what}**")
+            } else {
+                what
+            }
+        )?;
+    }
     writeln!(out)
 }
 
@@ -332,22 +423,46 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
     } else {
         writeln!(out, "Journal:")?;
         writeln!(out)?;
-        writeln!(out, "| When | Action | By | Plan |")?;
-        writeln!(out, "|---|---|---|---|")?;
+        writeln!(
+            out,
+            "| When | Action | By | Plan | Approval | Reason | AWS request id |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        let or = |value: Option<&str>, none: &str| {
+            value.map_or_else(|| none.to_string(), |v| code(v, Place::Table))
+        };
         for h in &r.history {
             writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 code(&super::describe::when(h.ts), Place::Table),
                 code(&h.action, Place::Table),
-                h.caller
-                    .as_deref()
-                    .map_or_else(|| "unknown".to_string(), |c| code(c, Place::Table)),
-                h.plan_digest
-                    .as_deref()
-                    .map_or_else(|| "none".to_string(), |p| code(p, Place::Table)),
+                or(h.caller.as_deref(), "unknown"),
+                or(h.plan_digest.as_deref(), "none"),
+                h.approval
+                    .map_or("not recorded", |a| super::report::approval_word(a)),
+                h.reason.as_deref().map_or_else(|| "none".to_string(), text),
+                or(h.request_id.as_deref(), "none"),
             )?;
         }
+        writeln!(out)?;
+    }
+    if let Some(locked) = &r.locked_text {
+        let fence = super::markdown::fence_for(&locked.text, '`');
+        writeln!(out, "<details>")?;
+        writeln!(
+            out,
+            "<summary>In force: {}</summary>",
+            html_prose(&locked.what)
+        )?;
+        writeln!(out)?;
+        writeln!(out, "{fence}json")?;
+        for line in locked.text.lines() {
+            writeln!(out, "{}", crate::render::escape::value(line))?;
+        }
+        writeln!(out, "{fence}")?;
+        writeln!(out)?;
+        writeln!(out, "</details>")?;
         writeln!(out)?;
     }
     if let Some(diff) = &r.plan.text_diff {
@@ -372,6 +487,26 @@ fn prose(value: &str, place: Place) -> String {
                 code(part, place)
             } else {
                 text(part)
+            }
+        })
+        .collect()
+}
+
+/// Prose for inside HTML (a `<summary>`, where Markdown is not read): escaped, with `quoted`
+/// names in `<code>`.
+fn html_prose(value: &str) -> String {
+    let parts: Vec<&str> = value.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return super::markdown::html(value);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", super::markdown::html(part))
+            } else {
+                super::markdown::html(part)
             }
         })
         .collect()

@@ -1,6 +1,7 @@
 //! Building the report: every verdict and every sentence a reviewer reads is decided here, from
 //! values only. No I/O and no clock.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -9,6 +10,7 @@ use serde_json::Value;
 use super::discover::ScopeFindings;
 use super::model::*;
 use crate::apply::journal::{JournalAction, JournalContents, Phase};
+use crate::aws::CallerIdentity;
 use crate::config::Config;
 use crate::digest;
 use crate::kinds::drift;
@@ -26,24 +28,42 @@ pub struct Inputs<'a> {
     pub journal: &'a JournalContents,
     pub journal_path: &'a Path,
     pub discovered: &'a [ScopeFindings],
+    /// Who each provider's credentials act as (STS GetCallerIdentity), or why that is unknown.
+    pub callers: &'a BTreeMap<String, Result<CallerIdentity, String>>,
+    /// How many days ahead the horizon looks.
+    pub horizon_days: u32,
     pub now: Timestamp,
 }
 
 /// Builds the report. Every declared resource in `plan` gets a verdict: `violation` for a
 /// conflict; else `drift` when live moved away from what the state file records lockward
 /// reached (and the configuration is not met); else `pending` while a change or a wait is
-/// planned; else `compliant`.
+/// planned, or while a lock that is the intent is not final yet (its kind says until when);
+/// else `compliant`.
 pub fn build(inputs: &Inputs<'_>) -> Report {
+    let account_of = |providers: &[String]| -> String {
+        providers
+            .iter()
+            .find_map(|p| inputs.callers.get(p)?.as_ref().ok())
+            .map(|c| c.account.clone())
+            .unwrap_or_default()
+    };
+    let mut horizon = Vec::new();
     let resources: Vec<ResourceReport> = inputs
         .plan
         .resources
         .iter()
-        .map(|rp| resource(inputs, rp))
+        .map(|rp| resource(inputs, rp, &mut horizon))
         .collect();
+    horizon.sort_by(|a: &HorizonEntry, b| (a.at, &a.address).cmp(&(b.at, &b.address)));
     let mut unmanaged: Vec<UnmanagedLock> = inputs
         .discovered
         .iter()
         .flat_map(|found| found.undeclared.iter().cloned())
+        .map(|mut lock| {
+            lock.account = account_of(&lock.providers);
+            lock
+        })
         .collect();
     unmanaged.sort_by(|a, b| {
         (&a.region, a.kind, &a.name, &a.providers).cmp(&(&b.region, b.kind, &b.name, &b.providers))
@@ -52,6 +72,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         .discovered
         .iter()
         .map(|f| DiscoveryScope {
+            account: account_of(&f.scope.providers),
             providers: f.scope.providers.clone(),
             region: f.scope.region.clone(),
             listed: f.listed.clone(),
@@ -62,6 +83,20 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         unmanaged: unmanaged.len(),
         ..ReportSummary::default()
     };
+    let mut totals: BTreeMap<(String, String), ScopeTotals> = BTreeMap::new();
+    fn scope<'t>(
+        totals: &'t mut BTreeMap<(String, String), ScopeTotals>,
+        account: &str,
+        region: &str,
+    ) -> &'t mut ScopeTotals {
+        totals
+            .entry((account.to_string(), region.to_string()))
+            .or_insert_with(|| ScopeTotals {
+                account: account.to_string(),
+                region: region.to_string(),
+                ..ScopeTotals::default()
+            })
+    }
     for r in &resources {
         match r.verdict {
             Verdict::Compliant => summary.compliant += 1,
@@ -70,7 +105,29 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             Verdict::Violation => summary.violation += 1,
             Verdict::Unknown => summary.unknown += 1,
         }
+        scope(&mut totals, &r.account, &r.region).add(r.verdict);
     }
+    for lock in &unmanaged {
+        scope(&mut totals, &lock.account, &lock.region).unmanaged += 1;
+    }
+    let totals: Vec<ScopeTotals> = totals.into_values().collect();
+
+    let mut by_caller: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (provider, identity) in inputs.callers {
+        let key = match identity {
+            Ok(c) => (c.account.clone(), c.arn.clone()),
+            Err(why) => (String::new(), format!("unknown ({why})")),
+        };
+        by_caller.entry(key).or_default().push(provider.clone());
+    }
+    let callers = by_caller
+        .into_iter()
+        .map(|((account, arn), providers)| Caller {
+            account,
+            arn,
+            providers,
+        })
+        .collect();
 
     let mut notes = Vec::new();
     if !inputs.journal.damaged.is_empty() {
@@ -92,6 +149,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
 
     Report {
         format_version: REPORT_FORMAT_VERSION.to_string(),
+        lockward_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: inputs.now,
         config: inputs.config.path.clone(),
         config_digest: inputs.plan.config_digest.clone(),
@@ -106,7 +164,11 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             records: inputs.journal.records.len(),
             damaged_lines: inputs.journal.damaged.len(),
         },
+        callers,
         summary,
+        totals,
+        horizon_days: inputs.horizon_days,
+        horizon,
         resources,
         unmanaged,
         discovery,
@@ -114,8 +176,34 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
     }
 }
 
-fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
+fn resource(
+    inputs: &Inputs<'_>,
+    rp: &ResourcePlan,
+    horizon: &mut Vec<HorizonEntry>,
+) -> ResourceReport {
     let address = &rp.address;
+    let facts = crate::kinds::FromPlan::read(rp)
+        .map(|values| values.facts())
+        .unwrap_or_default();
+    let until = inputs
+        .now
+        .checked_add(jiff::SignedDuration::from_hours(
+            24 * i64::from(inputs.horizon_days),
+        ))
+        .unwrap_or(Timestamp::MAX);
+    for (at, what, point_of_no_return) in &facts.moments {
+        if *at > inputs.now && *at <= until {
+            horizon.push(HorizonEntry {
+                at: *at,
+                address: address.clone(),
+                account: rp.target.account.clone(),
+                region: rp.target.region.clone(),
+                what: what.clone(),
+                point_of_no_return: *point_of_no_return,
+            });
+        }
+    }
+    let immutable_from = facts.immutable_from.filter(|t| *t > inputs.now);
     let recorded = inputs.state.get(address).cloned();
     let live = inputs.live.resources.get(address);
     let drift = match (rp.outcome, live, &recorded) {
@@ -138,6 +226,12 @@ fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
     } else if matches!(rp.outcome, Outcome::Change | Outcome::Blocked) {
         findings.push(planned_sentence(rp, "Not reached yet"));
         Verdict::Pending
+    } else if let Some(t) = immutable_from {
+        findings.push(format!(
+            "The live lock is the configuration's, but it is not final yet: it can still be changed or removed until {}, when it becomes immutable.",
+            crate::words::when(t)
+        ));
+        Verdict::Pending
     } else {
         findings.push("The live state matches the configuration.".to_string());
         Verdict::Compliant
@@ -152,7 +246,7 @@ fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
         findings.push(format!(
             "An apply was interrupted: the journal records the intent to {} at {} but no outcome; `lockward plan` reads where things stand.",
             intent.action.as_str(),
-            intent.ts
+            crate::words::when(intent.ts)
         ));
     }
     let history = inputs
@@ -171,6 +265,9 @@ fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
                 .as_ref()
                 .or_else(|| r.detail.get("caller"))
                 .map(caller),
+            approval: r.approval,
+            reason: r.reason.clone(),
+            request_id: r.request_id.clone(),
         })
         .collect();
     ResourceReport {
@@ -181,7 +278,13 @@ fn resource(inputs: &Inputs<'_>, rp: &ResourcePlan) -> ResourceReport {
             .resource(address)
             .map(|r| r.provider.clone())
             .unwrap_or_default(),
+        account: rp.target.account.clone(),
+        region: rp.target.region.clone(),
         verdict,
+        immutable_from: (verdict == Verdict::Pending)
+            .then_some(immutable_from)
+            .flatten(),
+        locked_text: facts.locked_text,
         findings,
         plan: rp.clone(),
         recorded,

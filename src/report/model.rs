@@ -63,27 +63,33 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// `report --fail-on`: the least severe verdict that makes the command exit 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `report --fail-on` (repeatable): what makes the command exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FailOn {
-    /// Any drift or violation.
+    /// Any drift or violation (a violation is worse than drift).
     Drift,
     /// Any violation.
     Violation,
+    /// Any lock nobody declared, of a kind the configuration uses.
+    Unmanaged,
+    /// Any resource whose live state could not be read (verdict `unknown`).
+    Unknown,
 }
 
 impl FailOn {
+    pub const ALL: [FailOn; 4] = [
+        FailOn::Drift,
+        FailOn::Violation,
+        FailOn::Unmanaged,
+        FailOn::Unknown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FailOn::Drift => "drift",
             FailOn::Violation => "violation",
-        }
-    }
-
-    fn threshold(self) -> Verdict {
-        match self {
-            FailOn::Drift => Verdict::Drift,
-            FailOn::Violation => Verdict::Violation,
+            FailOn::Unmanaged => "unmanaged",
+            FailOn::Unknown => "unknown",
         }
     }
 }
@@ -91,13 +97,12 @@ impl FailOn {
 impl FromStr for FailOn {
     type Err = String;
     fn from_str(s: &str) -> Result<FailOn, String> {
-        match s {
-            "drift" => Ok(FailOn::Drift),
-            "violation" => Ok(FailOn::Violation),
-            _ => Err(format!(
-                "unknown verdict `{s}` (expected drift or violation)"
-            )),
-        }
+        FailOn::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown verdict `{s}` (expected drift, violation, unmanaged or unknown)")
+            })
     }
 }
 
@@ -105,6 +110,8 @@ impl FromStr for FailOn {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Report {
     pub format_version: String,
+    /// The lockward that made the report (its version).
+    pub lockward_version: String,
     /// The time the report describes (lockward's "now": `LOCKWARD_NOW` or the system clock).
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub generated_at: Timestamp,
@@ -116,7 +123,18 @@ pub struct Report {
     pub plan_digest: String,
     pub state: StateSummary,
     pub journal: JournalSummary,
+    /// Who the report read AWS as: per account, the caller STS names (GetCallerIdentity) and
+    /// the providers that act in it, sorted by account.
+    pub callers: Vec<Caller>,
     pub summary: ReportSummary,
+    /// Per account and region, how many resources have each verdict and how many undeclared
+    /// locks were found there; sorted by account and region.
+    pub totals: Vec<ScopeTotals>,
+    /// How many days ahead the horizon looks (`--horizon`).
+    pub horizon_days: u32,
+    /// Every point of no return, expiry and end of a delay within `horizon_days` of
+    /// `generated_at`, soonest first.
+    pub horizon: Vec<HorizonEntry>,
     /// Declared resources, sorted by address.
     pub resources: Vec<ResourceReport>,
     /// Locks that exist in a configured account and region but that no resource declares,
@@ -140,8 +158,96 @@ impl Report {
 
     /// Whether `report --fail-on <fail_on>` exits 1.
     pub fn fails(&self, fail_on: FailOn) -> bool {
-        self.worst() >= fail_on.threshold()
+        let any = |v: Verdict| self.resources.iter().any(|r| r.verdict == v);
+        match fail_on {
+            FailOn::Drift => any(Verdict::Drift) || any(Verdict::Violation),
+            FailOn::Violation => any(Verdict::Violation),
+            FailOn::Unmanaged => !self.unmanaged.is_empty(),
+            FailOn::Unknown => any(Verdict::Unknown),
+        }
     }
+
+    /// What makes the command exit 1 under every `--fail-on` given, in words (`2 violation(s)
+    /// (--fail-on violation)`); empty when nothing does.
+    pub fn failures(&self, fail_on: &[FailOn]) -> Vec<String> {
+        let s = &self.summary;
+        let mut seen = std::collections::BTreeSet::new();
+        fail_on
+            .iter()
+            .filter(|f| seen.insert(**f) && self.fails(**f))
+            .map(|f| {
+                let what = match f {
+                    FailOn::Drift => {
+                        format!("{} drift(s) and {} violation(s)", s.drift, s.violation)
+                    }
+                    FailOn::Violation => format!("{} violation(s)", s.violation),
+                    FailOn::Unmanaged => format!("{} unmanaged lock(s)", s.unmanaged),
+                    FailOn::Unknown => format!("{} unknown", s.unknown),
+                };
+                format!("{what} (--fail-on {})", f.as_str())
+            })
+            .collect()
+    }
+}
+
+/// Who the credentials of some providers act as, in one account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Caller {
+    /// The account, or empty when STS could not be asked.
+    pub account: String,
+    /// The caller's ARN as STS reports it, or why it is unknown.
+    pub arn: String,
+    /// The providers whose credentials act as this caller, sorted.
+    pub providers: Vec<String>,
+}
+
+/// The verdicts in one account and region.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ScopeTotals {
+    pub account: String,
+    pub region: String,
+    pub compliant: usize,
+    pub pending: usize,
+    pub drift: usize,
+    pub violation: usize,
+    pub unknown: usize,
+    pub unmanaged: usize,
+}
+
+impl ScopeTotals {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        match verdict {
+            Verdict::Compliant => self.compliant,
+            Verdict::Pending => self.pending,
+            Verdict::Drift => self.drift,
+            Verdict::Violation => self.violation,
+            Verdict::Unknown => self.unknown,
+        }
+    }
+
+    pub(crate) fn add(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Compliant => self.compliant += 1,
+            Verdict::Pending => self.pending += 1,
+            Verdict::Drift => self.drift += 1,
+            Verdict::Violation => self.violation += 1,
+            Verdict::Unknown => self.unknown += 1,
+        }
+    }
+}
+
+/// A moment within the horizon: a point of no return, an expiry, the end of a delay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct HorizonEntry {
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub at: Timestamp,
+    pub address: Address,
+    pub account: String,
+    pub region: String,
+    /// What happens then, in words (its kind's).
+    pub what: String,
+    /// Whether it is a point of no return: after it, the lock can never be undone.
+    pub point_of_no_return: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
@@ -189,7 +295,16 @@ pub struct ResourceReport {
     pub address: Address,
     pub kind: Kind,
     pub provider: String,
+    /// The account and region the resource lives in (its plan's target).
+    pub account: String,
+    pub region: String,
     pub verdict: Verdict,
+    /// For a `pending` lock that is already the intent but not final yet (a compliance lock in
+    /// its grace period): when it becomes immutable.
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub immutable_from: Option<Timestamp>,
+    /// The text in force that can never change (a locked vault's policy), as AWS reports it.
+    pub locked_text: Option<LockedText>,
     /// Why this verdict, as sentences for a reviewer; the first says it in one line.
     pub findings: Vec<String>,
     /// The resource's plan: the desired and live values the verdict was decided from, the
@@ -200,6 +315,26 @@ pub struct ResourceReport {
     /// What the journal records lockward did to this address (`done` and `import` records),
     /// oldest first.
     pub history: Vec<HistoryEntry>,
+}
+
+/// A text a lock holds for good.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct LockedText {
+    /// What the text is, e.g. `the vault lock policy`.
+    pub what: String,
+    /// The text, pretty-printed.
+    pub text: String,
+}
+
+/// What a resource's kind says about it for the report beyond the plan (see
+/// `crate::kinds::FromPlan::facts`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KindFacts {
+    /// The live lock is the intent but not final until then: the verdict is `pending`.
+    pub immutable_from: Option<Timestamp>,
+    pub locked_text: Option<LockedText>,
+    /// Moments ahead (or past), each with its words and whether it is a point of no return.
+    pub moments: Vec<(Timestamp, String, bool)>,
 }
 
 /// One completed change (or import) from the journal.
@@ -213,6 +348,13 @@ pub struct HistoryEntry {
     pub plan_digest: Option<String>,
     /// Who did it: the caller's ARN as STS reported it at the time, or why that is unknown.
     pub caller: Option<String>,
+    /// How the plan was approved: `typed`, `digest` or `auto` (absent before lockward kept it,
+    /// and for an import).
+    pub approval: Option<crate::apply::journal::Approval>,
+    /// The `apply --reason` given.
+    pub reason: Option<String>,
+    /// The AWS request id of the call's answer (for CloudTrail).
+    pub request_id: Option<String>,
 }
 
 /// A lock that exists but that no resource declares. Its kind fills in what AWS reports of it
@@ -220,6 +362,8 @@ pub struct HistoryEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UnmanagedLock {
     pub kind: Kind,
+    /// The account its providers act in (empty when STS could not say); the report fills it.
+    pub account: String,
     /// The providers whose account and region hold it.
     pub providers: Vec<String>,
     pub region: String,
@@ -255,6 +399,7 @@ impl UnmanagedLock {
     ) -> UnmanagedLock {
         UnmanagedLock {
             kind,
+            account: String::new(),
             providers,
             region,
             name: name.to_string(),
@@ -279,6 +424,8 @@ impl UnmanagedLock {
 /// One account and region discovery searched.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DiscoveryScope {
+    /// The account its first provider acts in (empty when STS could not say).
+    pub account: String,
     /// The providers that reach this account and region.
     pub providers: Vec<String>,
     pub region: String,
@@ -332,6 +479,7 @@ mod tests {
         };
         Report {
             format_version: REPORT_FORMAT_VERSION.into(),
+            lockward_version: "0".into(),
             generated_at: Timestamp::UNIX_EPOCH,
             config: "lockward.yaml".into(),
             config_digest: String::new(),
@@ -346,7 +494,11 @@ mod tests {
                 records: 0,
                 damaged_lines: 0,
             },
+            callers: vec![],
             summary: ReportSummary::default(),
+            totals: vec![],
+            horizon_days: 30,
+            horizon: vec![],
             resources: verdicts
                 .iter()
                 .enumerate()
@@ -354,7 +506,11 @@ mod tests {
                     address: sample::address(&format!("r{i}")),
                     kind: sample::KIND,
                     provider: "default".into(),
+                    account: "123456789012".into(),
+                    region: "us-east-1".into(),
                     verdict: *v,
+                    immutable_from: None,
+                    locked_text: None,
                     findings: vec![],
                     plan: plan(&format!("r{i}")),
                     recorded: None,
@@ -381,6 +537,28 @@ mod tests {
             assert_eq!(r.fails(FailOn::Violation), violation, "{verdicts:?}");
         }
         assert_eq!("violation".parse::<FailOn>(), Ok(FailOn::Violation));
+        assert_eq!("unmanaged".parse::<FailOn>(), Ok(FailOn::Unmanaged));
         assert!("pending".parse::<FailOn>().is_err());
+    }
+
+    #[test]
+    fn fail_on_unmanaged_fails_only_on_an_undeclared_lock_and_each_fail_on_counts_once() {
+        let mut r = report_with(&[Verdict::Compliant]);
+        assert!(r.failures(&[FailOn::Unmanaged, FailOn::Drift]).is_empty());
+        r.unmanaged.push(UnmanagedLock::new(
+            crate::kinds::sample::KIND,
+            vec!["default".into()],
+            "us-east-1".into(),
+            "stray",
+            "Locked",
+            crate::kinds::sample::address("stray"),
+            String::new(),
+        ));
+        r.summary.unmanaged = 1;
+        assert!(!r.fails(FailOn::Drift));
+        assert_eq!(
+            r.failures(&[FailOn::Unmanaged, FailOn::Unmanaged, FailOn::Violation]),
+            vec!["1 unmanaged lock(s) (--fail-on unmanaged)".to_string()]
+        );
     }
 }

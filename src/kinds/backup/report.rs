@@ -93,8 +93,8 @@ pub(crate) fn adopt(
     };
     let days = |d: Option<u32>| d.map_or_else(|| "none".to_string(), |d| format!("{d} days"));
     let when = match (state, lock_date) {
-        ("compliance_grace", Some(t)) => format!(", immutable from {t}"),
-        ("compliance_locked", Some(t)) => format!(", immutable since {t}"),
+        ("compliance_grace", Some(t)) => format!(", immutable from {}", crate::words::when(t)),
+        ("compliance_locked", Some(t)) => format!(", immutable since {}", crate::words::when(t)),
         ("compliance_locked", None) => ", immutable".to_string(),
         _ => String::new(),
     };
@@ -123,4 +123,25 @@ pub(crate) fn adopt(
             days(max)
         ),
     })
+}
+
+/// What the report says about the vault beyond the plan: a compliance lock in its grace period
+/// is not final until its lock date, the point of no return.
+pub(crate) fn facts(d: &BackupDesired, live: &BackupLive) -> crate::report::KindFacts {
+    use super::desired::BackupLockMode;
+    let mut facts = crate::report::KindFacts::default();
+    if let BackupLive::ComplianceGrace { lock_date, .. } = live {
+        if d.mode() == BackupLockMode::Compliance {
+            facts.immutable_from = Some(*lock_date);
+        }
+        facts.moments.push((
+            *lock_date,
+            format!(
+                "the compliance lock of backup vault `{}` becomes immutable (point of no return)",
+                d.vault
+            ),
+            true,
+        ));
+    }
+    facts
 }

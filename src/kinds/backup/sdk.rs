@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::aws::request_id::Noted;
 use crate::aws::sdk::{classify, timestamp_from_smithy};
 use crate::aws::AwsError;
 
@@ -83,8 +84,9 @@ impl BackupApi for SdkBackup {
                 )
                 .send()
                 .await
+                .noted()
         } else {
-            put.send().await
+            put.send().await.noted()
         };
         sent.map(|_| ()).map_err(classify)
     }
@@ -95,6 +97,7 @@ impl BackupApi for SdkBackup {
             .backup_vault_name(vault)
             .send()
             .await
+            .noted()
             .map(|_| ())
             .map_err(classify)
     }

@@ -20,12 +20,14 @@ pub(crate) fn drift(live: &GlacierLive, r: &GlacierRecord) -> Option<String> {
     };
     let reached = match r.completed_at {
         Some(t) => format!(
-            "the state file records that lockward completed the lock of vault `{}` at {t}",
-            r.vault
+            "the state file records that lockward completed the lock of vault `{}` at {}",
+            r.vault,
+            crate::words::when(t)
         ),
         None => format!(
-            "the state file records the lock of vault `{}` created at {initiated}",
-            r.vault
+            "the state file records the lock of vault `{}` created at {}",
+            r.vault,
+            crate::words::when(initiated)
         ),
     };
     let now = match live {
@@ -40,10 +42,16 @@ pub(crate) fn drift(live: &GlacierLive, r: &GlacierRecord) -> Option<String> {
         GlacierLive::NoLock => "the vault has no lock now".to_string(),
         GlacierLive::VaultMissing => "the vault no longer exists".to_string(),
         GlacierLive::InProgress { created, .. } => {
-            format!("the vault now has another lock in progress, created at {created}")
+            format!(
+                "the vault now has another lock in progress, created at {}",
+                crate::words::when(*created)
+            )
         }
         GlacierLive::Locked { created, .. } => {
-            format!("the vault is now locked by another lock, created at {created}")
+            format!(
+                "the vault is now locked by another lock, created at {}",
+                crate::words::when(*created)
+            )
         }
     };
     Some(format!("{reached}, but {now}"))
@@ -72,15 +80,40 @@ pub(crate) fn adopt(
                     physical_key: None,
                 }),
                 detail: object(json!({"vault": vault, "lock_state": "Locked", "created": created.to_string(), "policy_digest": policy_digest})),
-                summary: format!("vault `{vault}`: Locked since {created}, policy {policy_digest}"),
+                summary: format!("vault `{vault}`: Locked since {}, policy {policy_digest}", crate::words::when(*created)),
             })
         }
         GlacierLive::InProgress { expires, .. } => Err(format!(
-            "vault `{vault}` has a lock InProgress, which cannot be imported: its lock id is returned only by InitiateVaultLock, to whoever initiated it, so lockward could never complete it\nhint: complete it where it was initiated and import it once it is Locked; or let it expire (at {expires}), or let `lockward apply` abort it and start a lock of its own (`lockward plan` shows this)"
+            "vault `{vault}` has a lock InProgress, which cannot be imported: its lock id is returned only by InitiateVaultLock, to whoever initiated it, so lockward could never complete it\nhint: complete it where it was initiated and import it once it is Locked; or let it expire (at {}), or let `lockward apply` abort it and start a lock of its own (`lockward plan` shows this)", crate::words::when(*expires)
         )),
         GlacierLive::NoLock => Err(format!(
             "vault `{vault}` has no lock, so there is nothing to import\nhint: `lockward plan` shows how lockward would lock it"
         )),
         GlacierLive::VaultMissing => Err(format!("vault `{vault}` does not exist in this account and region")),
     }
+}
+
+/// What the report says about the vault beyond the plan: a locked vault's policy text, which
+/// can never change, and when an InProgress lock expires (AWS aborts it 24 h after it was
+/// initiated).
+pub(crate) fn facts(d: &GlacierDesired, live: &GlacierLive) -> crate::report::KindFacts {
+    let mut facts = crate::report::KindFacts::default();
+    match live {
+        GlacierLive::Locked { policy, .. } => {
+            facts.locked_text = Some(crate::report::LockedText {
+                what: format!("the lock policy of vault `{}` (locked: it can never change)", d.vault),
+                text: policy.pretty(),
+            });
+        }
+        GlacierLive::InProgress { expires, .. } => facts.moments.push((
+            *expires,
+            format!(
+                "the InProgress lock of vault `{}` expires unless completed before (AWS aborts it 24 h after it was initiated)",
+                d.vault
+            ),
+            false,
+        )),
+        GlacierLive::NoLock | GlacierLive::VaultMissing => {}
+    }
+    facts
 }

@@ -5,6 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use jiff::Timestamp;
 
+use crate::aws::request_id::Noted;
 use crate::aws::sdk::classify;
 use crate::aws::{AwsError, ErrorClass};
 
@@ -97,6 +98,7 @@ impl GlacierApi for SdkGlacier {
                 )
                 .send()
                 .await
+                .noted()
                 .map_err(classify)?
         };
         out.lock_id().map(str::to_string).ok_or_else(|| AwsError {
@@ -119,6 +121,7 @@ impl GlacierApi for SdkGlacier {
             .lock_id(lock_id)
             .send()
             .await
+            .noted()
             .map(|_| ())
             .map_err(classify)
     }
@@ -130,6 +133,7 @@ impl GlacierApi for SdkGlacier {
             .vault_name(vault)
             .send()
             .await
+            .noted()
             .map(|_| ())
             .map_err(classify)
     }

@@ -24,22 +24,25 @@ pub(crate) fn drift(live: &RbinLive, r: &RbinRecord) -> Option<String> {
     let now = match (rule.lock_state, rule.lock_end_time) {
         (None, _) => "never locked".to_string(),
         (Some(RuleLock::Locked), _) => "locked".to_string(),
-        (Some(RuleLock::PendingUnlock), Some(t)) => format!("unlocking (pending until {t})"),
+        (Some(RuleLock::PendingUnlock), Some(t)) => {
+            format!("unlocking (pending until {})", crate::words::when(t))
+        }
         (Some(RuleLock::PendingUnlock), None) => "unlocking".to_string(),
         (Some(RuleLock::Unlocked), _) => "unlocked".to_string(),
     };
     match r.unlock_requested_at {
         // lockward started the unlock: it reached "unlocking"; a lock since is someone else's.
         Some(t) if rule.lock_state == Some(RuleLock::Locked) => Some(format!(
-            "the state file records that lockward started unlocking rule `{}` at {t}, but the rule is {now} again",
-            r.rule_id
+            "the state file records that lockward started unlocking rule `{}` at {}, but the rule is {now} again",
+            r.rule_id,
+            crate::words::when(t)
         )),
         Some(_) => None,
         None if r.locked_at.is_some() || r.unlock_delay_days.is_some() => {
             if rule.lock_state == Some(RuleLock::Locked) {
                 return None;
             }
-            let when = r.locked_at.map(|t| format!(" at {t}")).unwrap_or_default();
+            let when = r.locked_at.map(|t| format!(" at {}", crate::words::when(t))).unwrap_or_default();
             Some(format!("the state file records that rule `{}` was locked{when}, but it is now {now}", r.rule_id))
         }
         None => None,
@@ -103,4 +106,25 @@ pub(crate) fn adopt(
         })),
         summary: format!("rule `{id}`: {state_word}{delay}"),
     })
+}
+
+/// What the report says about the rule beyond the plan: when a pending unlock takes effect
+/// (the end of its unlock delay).
+pub(crate) fn facts(d: &RbinDesired, live: &RbinLive) -> crate::report::KindFacts {
+    let mut facts = crate::report::KindFacts::default();
+    if let RbinLive::Present(rule) = live {
+        if let (Some(super::RuleLock::PendingUnlock), Some(end)) =
+            (&rule.lock_state, rule.lock_end_time)
+        {
+            facts.moments.push((
+                end,
+                format!(
+                    "the unlock delay of Recycle Bin rule `{}` ends: the rule is unlocked from then on",
+                    d.rule_id
+                ),
+                false,
+            ));
+        }
+    }
+    facts
 }

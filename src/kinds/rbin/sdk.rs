@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::aws::request_id::Noted;
 use crate::aws::sdk::{classify, timestamp_from_smithy};
 use crate::aws::{AwsError, ErrorClass};
 
@@ -56,6 +57,7 @@ impl RbinApi for SdkRbin {
             .lock_configuration(LockConfiguration::builder().unlock_delay(delay).build())
             .send()
             .await
+            .noted()
             .map(|_| ())
             .map_err(classify)
     }
@@ -66,6 +68,7 @@ impl RbinApi for SdkRbin {
             .identifier(rule_id)
             .send()
             .await
+            .noted()
             .map(|_| ())
             .map_err(classify)
     }

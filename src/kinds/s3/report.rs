@@ -25,7 +25,8 @@ pub(crate) fn drift(live: &S3Live, r: &S3Record) -> Option<String> {
         )),
         S3Live::Unversioned | S3Live::VersioningSuspended | S3Live::Disabled => {
             r.object_lock_enabled_at.map(|t| format!(
-                "the state file records that lockward enabled Object Lock on bucket `{bucket}` at {t}, but the bucket has no Object Lock now (it was deleted and made again?)"
+                "the state file records that lockward enabled Object Lock on bucket `{bucket}` at {}, but the bucket has no Object Lock now (it was deleted and made again?)",
+                crate::words::when(t)
             ))
         }
         S3Live::Enabled {
@@ -37,7 +38,7 @@ pub(crate) fn drift(live: &S3Live, r: &S3Record) -> Option<String> {
             }
             let when = r
                 .retention_changed_at
-                .map(|t| format!(" at {t}"))
+                .map(|t| format!(" at {}", crate::words::when(t)))
                 .unwrap_or_default();
             (*default_retention != r.default_retention).then(|| format!(
                 "the state file records {} on bucket `{bucket}`{when}, but S3 reports {}",

@@ -7,6 +7,7 @@ use aws_sdk_s3::types::{
 };
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::aws::request_id::Noted;
 use crate::aws::sdk::classify;
 use crate::aws::{AwsError, ErrorClass};
 
@@ -244,6 +245,7 @@ impl S3Api for SdkS3 {
             )
             .send()
             .await
+            .noted()
             .map_err(classify)?;
         Ok(())
     }
@@ -266,6 +268,7 @@ impl S3Api for SdkS3 {
             .object_lock_configuration(configuration)
             .send()
             .await
+            .noted()
             .map_err(classify)?;
         Ok(())
     }

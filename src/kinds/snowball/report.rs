@@ -23,12 +23,12 @@ pub(crate) fn drift(live: &SnowballLive, r: &SnowballRecord, desired: &Value) ->
         None => Some(format!(
             "the state file records that lockward delivered the unlock code to `{}` at {}, but the file is gone",
             r.deliver_to.display(),
-            r.delivered_at
+            crate::words::when(r.delivered_at)
         )),
         Some(fp) if fp != r.fingerprint => Some(format!(
             "`{}` no longer holds the code lockward delivered at {} (its fingerprint changed)",
             r.deliver_to.display(),
-            r.delivered_at
+            crate::words::when(r.delivered_at)
         )),
         Some(_) => None,
     }
@@ -72,4 +72,24 @@ pub(crate) fn adopt(
             ),
         }),
     }
+}
+
+/// What the report says about the job beyond the plan: the last moment AWS gives out its
+/// unlock code (360 days after the job was created).
+pub(crate) fn facts(d: &SnowballDesired, live: &SnowballLive) -> crate::report::KindFacts {
+    let mut facts = crate::report::KindFacts::default();
+    if let Some(end) = match live {
+        SnowballLive::Present(job) => job.created.checked_add(super::CODE_LIFETIME).ok(),
+        SnowballLive::JobMissing { .. } => None,
+    } {
+        facts.moments.push((
+            end,
+            format!(
+                "the unlock code of Snowball job `{}` can no longer be retrieved (360 days after the job was created)",
+                d.job_id
+            ),
+            false,
+        ));
+    }
+    facts
 }

@@ -5,6 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use secrecy::SecretString;
 
+use crate::aws::request_id::Noted;
 use crate::aws::sdk::{classify, timestamp_from_smithy};
 use crate::aws::{AwsError, ErrorClass};
 
@@ -57,6 +58,7 @@ impl SnowballApi for SdkSnowball {
                 )
                 .send()
                 .await
+                .noted()
                 .map_err(classify)?
         };
         out.unlock_code
