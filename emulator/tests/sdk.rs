@@ -1484,7 +1484,7 @@ async fn control_api_seed_state_reset_clock_faults_calls() {
     assert_eq!(
         state,
         json!({"account_id": "123456789012", "glacier": [], "rbin": [], "snowball": [],
-               "backup": [], "s3": []})
+               "backup": [], "s3": [], "ec2": []})
     );
     assert_eq!(emu.calls(), json!([]));
     c.sts.get_caller_identity().send().await.unwrap();
