@@ -133,7 +133,7 @@ fi
 
 # The page count, from the PDF's page tree (its root /Pages node counts every page), and the
 # page objects themselves: both must agree and be what this report prints to on A4/Letter.
-expected_pages=5
+expected_pages=7
 flat=$(LC_ALL=C tr -c '[:print:]' ' ' < "$out/report.pdf")
 count=$(printf '%s' "$flat" | grep -o '/Type /Pages[^>]*' | grep -o '/Count [0-9]*' | sed 's/[^0-9]//g' | sort -n | tail -1 || true)
 objects=$(printf '%s' "$flat" | grep -o '/Type /Page[^s]' | wc -l || true)
@@ -143,7 +143,7 @@ if [ -z "$count" ] || [ "$count" != "$objects" ] || [ "$count" != "$expected_pag
 fi
 
 # The DOM chromium built from the page (not the file's text): each declared resource's row
-# with its verdict badge, and the locks nobody declared.
+# with its account, region and verdict badge, and the locks nobody declared.
 dom=$out/report.dom.html
 if ! grep -q '<h1>lockward compliance report</h1>' "$dom"; then
   echo "error: chromium's DOM of the report has no report heading" >&2
@@ -153,7 +153,7 @@ for row in glacier_vault_lock.audit:compliant glacier_vault_lock.legal:violation
            rbin_rule_lock.ami:pending rbin_rule_lock.ebs:pending snowball_unlock_code.site_b:drift; do
   address=${row%%:*}
   verdict=${row#*:}
-  if ! grep -qF "<tr><td><a href=\"#$address\"><code>$address</code></a></td><td><span class=\"badge $verdict\">$verdict</span>" "$dom"; then
+  if ! grep -qF "<tr><td><a href=\"#$address\"><code>$address</code></a></td><td><code>123456789012</code></td><td><code>us-east-1</code></td><td><span class=\"badge $verdict\">$verdict</span>" "$dom"; then
     echo "error: the rendered report does not show $address as $verdict" >&2
     grep -o "<tr><td><a href=\"#$address\">.\{0,160\}" "$dom" | head -1 >&2 || true
     fail=1
