@@ -96,9 +96,10 @@ pub struct ImportArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// The declared resources to adopt, e.g. `glacier_vault_lock.audit`. All or none are imported.
-    #[arg(value_name = "ADDR", required = true)]
-    pub addresses: Vec<Address>,
+    /// The declared resources to adopt: addresses (`glacier_vault_lock.audit`) or patterns as
+    /// for `plan --target` (`backup_vault_lock`, `region:eu-west-1`). All or none are imported.
+    #[arg(value_name = "PATTERN", required = true)]
+    pub patterns: Vec<crate::select::Pattern>,
     #[command(flatten)]
     pub lock_timeout: LockTimeoutArg,
 }

@@ -135,16 +135,18 @@ pub(crate) fn object(v: Value) -> Map<String, Value> {
     }
 }
 
-/// Imports `args.addresses` (see the module documentation): all or nothing. Reads AWS, never
+/// Imports what `args.patterns` select (see the module documentation): all or nothing. Reads AWS, never
 /// a mutating call; holds the state lock; writes the state once and one `import` journal
 /// record per address. Returns what was imported, for the command to say.
 pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
     let project = Project::load(&args.config, &args.state)?;
+    // An address that is not declared gets the words import needs (declare it first).
     let undeclared: Vec<String> = args
-        .addresses
+        .patterns
         .iter()
+        .filter_map(crate::select::Pattern::address)
         .filter(|a| project.config.resource(a).is_none())
-        .map(ToString::to_string)
+        .map(|a| a.to_string())
         .collect();
     if !undeclared.is_empty() {
         let declared: Vec<String> = project
@@ -160,7 +162,22 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
             if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
         );
     }
-    let resources = project.select(&crate::select::Selection::addresses(&args.addresses))?;
+    let resources = project
+        .config
+        .resources
+        .iter()
+        .filter(|r| args.patterns.iter().any(|p| p.matches(&project.config, r)))
+        .collect::<Vec<_>>();
+    if let Some(p) = args
+        .patterns
+        .iter()
+        .find(|p| !resources.iter().any(|r| p.matches(&project.config, r)))
+    {
+        bail!(
+            "{p} selects no resource {} declares, so nothing was imported\nhint: `lockward state list` and `lockward validate` show what is declared",
+            project.config_path.display()
+        );
+    }
     let timeout = args.lock_timeout.duration();
     let rt = runtime()?;
     let (backend, lock) = project.lock_state(session, &rt, "import", timeout)?;

@@ -55,6 +55,18 @@ impl Pattern {
         }
     }
 
+    /// The one address the pattern names exactly (`kind.name`, no wildcard, no key).
+    pub fn address(&self) -> Option<Address> {
+        match self {
+            Pattern::Address {
+                kind: Some(kind),
+                name: Some(name),
+                key: None,
+            } => Some(Address::new(*kind, name.clone())),
+            _ => None,
+        }
+    }
+
     /// What the pattern could have meant, for the error when it matches nothing.
     fn closest(&self, config: &Config) -> Option<String> {
         let candidates: Vec<String> = match self {

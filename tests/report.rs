@@ -600,7 +600,23 @@ fn import_refuses_an_undeclared_address_and_a_file_that_is_no_unlock_code() {
         .code(1)
         .stderr_has("shaped like an unlock code");
     env.lockward(&["import"]).code(1);
+    // A pattern that selects nothing imports nothing, even beside one that does.
+    env.lockward(&["import", "rbin_rule_lock", "backup_vault_lock"])
+        .code(1)
+        .stderr_has("backup_vault_lock selects no resource");
     assert_eq!(env.state(), Value::Null);
+}
+
+#[test]
+fn import_takes_patterns_as_plan_does() {
+    let env = importable_env();
+    env.lockward(&["import", "rbin_rule_lock", "*.audit"])
+        .success();
+    let state = env.state();
+    let mut imported: Vec<&String> = state["resources"].as_object().unwrap().keys().collect();
+    imported.sort();
+    assert_eq!(imported, ["glacier_vault_lock.audit", "rbin_rule_lock.ebs"]);
+    assert!(env.mutating_calls().is_empty());
 }
 
 // ---- the pull-request workflow ----------------------------------------------------------------
