@@ -75,7 +75,8 @@ pub fn policy(config: &Config, command: Use) -> Value {
             "Resource": [bucket.clone()],
             "Condition": {"StringLike": {"s3:prefix": [format!("{}{}*", s3.key, crate::state::s3::JOURNAL_INFIX)]}},
         }));
-        if command == Use::Apply {
+        if command == Use::Plan {
+            // `plan` warns a reviewer of a state bucket without versioning or with Object Lock.
             statements.push(statement(
                 "CheckStateBucket",
                 &BTreeSet::from([
@@ -84,6 +85,8 @@ pub fn policy(config: &Config, command: Use) -> Value {
                 ]),
                 vec![bucket.clone()],
             ));
+        }
+        if command == Use::Apply {
             statements.push(statement(
                 "WriteStateLockAndJournal",
                 &BTreeSet::from(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]),

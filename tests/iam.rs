@@ -249,3 +249,45 @@ fn a_policy_names_only_the_kinds_the_config_uses() {
         .code(1)
         .stderr_has("plan");
 }
+
+/// Without an S3 lock in the config, nothing but the state's own statements allows S3 calls:
+/// each command's calls on the state bucket and its objects are allowed by name.
+#[test]
+fn the_state_buckets_calls_are_allowed_without_an_s3_lock_to_lend_them_a_wildcard() {
+    let env = Env::new();
+    env.seed(json!({"account_id": "210987654321", "glacier": [vault("audit-logs")]}));
+    env.seed(
+        json!({"s3": [{"region": "us-east-1", "bucket": STATE_BUCKET,
+                            "versioning": "Enabled"}]}),
+    );
+    env.write(
+        "policies/audit.json",
+        &crate::support::POLICY.replace("123456789012", "210987654321"),
+    );
+    let url = env.emulator.url();
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\n    \
+             assume_role: {ROLE}\n  state:\n    region: us-east-1\n    endpoint_url: {url}\n\
+             backend:\n  s3: {{ bucket: {STATE_BUCKET}, key: {KEY}, provider: state }}\n\
+             glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    \
+             state: in_progress\n"
+        ),
+    );
+    let (plan, apply, report) = (
+        policy_for(&env, "plan"),
+        policy_for(&env, "apply"),
+        policy_for(&env, "report"),
+    );
+    env.lockward(&["plan"]).success();
+    let seen = assert_allowed(&env, &plan, "plan", 0);
+    env.lockward(&["apply", "--auto-approve"]).success();
+    let seen = assert_allowed(&env, &apply, "apply", seen);
+    env.lockward(&["report", "--format", "json"]).success();
+    assert_allowed(&env, &report, "report", seen);
+    assert!(env
+        .mutating_calls()
+        .iter()
+        .any(|c| c == "InitiateVaultLock"));
+}
