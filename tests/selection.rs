@@ -203,6 +203,21 @@ fn an_unreadable_resource_is_unknown_the_others_plan_and_exclude_applies_the_res
         .success()
         .stdout_has("--exclude glacier_vault_lock.audit --approve");
     let digest = rest["digest"].as_str().unwrap().to_string();
+    // The approval of the plan without it is no approval of a plan with it.
+    env.lockward(&["apply", "--approve", &digest]).code(1);
+    env.lockward(&[
+        "apply",
+        "--exclude",
+        "rbin_rule_lock.amis",
+        "--approve",
+        &digest,
+    ])
+    .code(1);
+    assert!(
+        env.mutating_calls().is_empty(),
+        "{:?}",
+        env.mutating_calls()
+    );
     env.lockward(&[
         "apply",
         "--exclude",

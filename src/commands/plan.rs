@@ -104,11 +104,14 @@ pub fn run_with(
         },
         sealed: None,
     };
-    render::render(&plan, args.format, &options, out)?;
+    // Rendered once: the Markdown form is also read back for its INCOMPLETE line.
+    let mut document = Vec::new();
+    render::render(&plan, args.format, &options, &mut document)?;
+    out.write_all(&document)?;
     out.flush()?;
     let incomplete = args.format == render::Format::Markdown
         && !args.allow_incomplete
-        && !render::markdown_is_complete(&plan, &options)?;
+        && !render::markdown_document_is_complete(&document);
     if incomplete {
         say(format_args!(
             "error: the Markdown plan is too large for one comment to name every irreversible action (its first line says INCOMPLETE); review it in full with `lockward show --format markdown PLANFILE`, or pass --allow-incomplete"

@@ -40,8 +40,13 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
 pub(super) fn is_complete(plan: &Plan, options: &RenderOptions) -> io::Result<bool> {
     let mut out = Vec::new();
     render(plan, options, &mut out)?;
+    Ok(document_is_complete(&out))
+}
+
+/// Whether a rendered Markdown plan names every action a reviewer must see.
+pub(super) fn document_is_complete(document: &[u8]) -> bool {
     let incomplete = format!("{MARKDOWN_MARKER}\nINCOMPLETE:");
-    Ok(!out.starts_with(incomplete.as_bytes()))
+    !document.starts_with(incomplete.as_bytes())
 }
 
 /// Writes a whole document with every control character but the newline, and every

@@ -177,6 +177,11 @@ pub fn markdown_is_complete(plan: &Plan, options: &RenderOptions) -> io::Result<
     markdown::is_complete(plan, options)
 }
 
+/// [`markdown_is_complete`] of a plan already rendered as Markdown (`document`).
+pub fn markdown_document_is_complete(document: &[u8]) -> bool {
+    markdown::document_is_complete(document)
+}
+
 /// Terraform-like text for a terminal: one block per resource in address order, then the
 /// summary line, the digest and the command that approves exactly this plan. ANSI colour only
 /// when `options.color`.
