@@ -145,7 +145,7 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
         .patterns
         .iter()
         .filter_map(crate::select::Pattern::address)
-        .filter(|a| project.config.resource(a).is_none())
+        .filter(|a| !project.config.declares(a))
         .map(|a| a.to_string())
         .collect();
     if !undeclared.is_empty() {
@@ -198,9 +198,28 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
         session.now,
     ));
     // Adopting needs every live value it is asked for: nothing is written unless all were read.
-    if let Some(summary) = live.not_read_summary {
-        anyhow::bail!(summary);
+    if let Some(summary) = &live.not_read_summary {
+        anyhow::bail!(summary.clone());
     }
+    // A resource that found its instances at plan time imports those the patterns select.
+    let mut live = live;
+    let found = project.config.with_instances(&live.instances);
+    live.retain_instances(|r| args.patterns.iter().any(|p| p.matches(&found, r)));
+    let resources: Vec<&Resource> = resources
+        .iter()
+        .flat_map(|r| {
+            let instances: Vec<&Resource> = live
+                .instances
+                .iter()
+                .filter(|i| r.address.key.is_none() && i.address.declared() == r.address)
+                .collect();
+            if instances.is_empty() {
+                vec![*r]
+            } else {
+                instances
+            }
+        })
+        .collect();
 
     let mut adopted = Vec::new();
     let mut refusals = Vec::new();
@@ -287,6 +306,12 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
             .resources
             .into_iter()
             .filter(|(a, _)| adopted.iter().any(|(r, _, _)| &r.address == a))
+            .collect(),
+        instances: live
+            .instances
+            .iter()
+            .filter(|i| adopted.iter().any(|(r, _, _)| r.address == i.address))
+            .cloned()
             .collect(),
         ..LiveSnapshot::default()
     };

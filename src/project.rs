@@ -52,6 +52,18 @@ pub enum Reach {
     EveryProvider,
 }
 
+/// A plan with what it was made from.
+pub struct Planned {
+    pub plan: Plan,
+    pub live: LiveSnapshot,
+    /// The configuration with the instances found at plan time among its resources (see
+    /// [`Config::with_instances`]): what apply finds each planned resource in.
+    pub config: Config,
+    /// Instances found at plan time that the selection does not hold (a saved plan's
+    /// selection holds only the instances it planned).
+    pub not_selected: Vec<crate::vocabulary::Address>,
+}
+
 /// The config, loaded and checked against the state file's path.
 ///
 /// Loading it enters the config file's directory (see [`Project::load`]): every path the
@@ -294,29 +306,39 @@ impl Project {
         })
     }
 
-    /// Reads the live state of `resources` and plans them, with what the journal remembers
-    /// (`history`, from [`StateBackend::read_journal`]), against the state store `store`.
+    /// Reads the live state of what `selection` holds and plans it, with what the journal
+    /// remembers (`history`, from [`StateBackend::read_journal`]), against the state store
+    /// `store`. The instances a resource found at plan time that the selection does not hold
+    /// are left out, and named in [`Planned::not_selected`].
     #[allow(clippy::too_many_arguments)]
     pub async fn plan(
         &self,
-        resources: &[&Resource],
+        selection: &crate::select::Selection,
         clients: &Clients,
         state: &StateFile,
         store: &StateStoreRef,
         history: &plan::History,
         parallelism: usize,
         now: Timestamp,
-    ) -> anyhow::Result<(Plan, LiveSnapshot)> {
+    ) -> anyhow::Result<Planned> {
+        let resources = self.select(selection)?;
         let _spinner = crate::output::Spinner::start(format!(
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(&self.config, resources, clients, parallelism, now).await;
+        let mut live = refresh::refresh(&self.config, &resources, clients, parallelism, now).await;
+        let not_selected = live.retain_instances(|r| selection.selects(&self.config, r));
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
         let plan =
             plan::plan(&self.config, &live, recorded, now).with_state_store(Some(store.clone()));
-        Ok((plan, live))
+        let config = self.config.with_instances(&live.instances);
+        Ok(Planned {
+            plan,
+            live,
+            config,
+            not_selected,
+        })
     }
 
     /// Checks what must hold before the first call (the state backend's included), then takes

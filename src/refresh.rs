@@ -260,6 +260,24 @@ pub async fn refresh(
     parallelism: usize,
     now: jiff::Timestamp,
 ) -> LiveSnapshot {
+    // A resource whose instances are found at plan time (a `select`) stands for what it
+    // finds; one that finds none is read as itself, and says so; one whose search failed is
+    // planned `unknown` like an unreadable resource.
+    let (instances, unsearched) = expand(resources, clients, parallelism).await;
+    let expanded: Vec<&Resource> = resources
+        .iter()
+        .flat_map(|r| match instances.get(&r.address) {
+            Some(found) if !found.is_empty() => found.iter().collect(),
+            _ => vec![*r],
+        })
+        .filter(|r| !unsearched.contains_key(&r.address))
+        .collect();
+    let by_address: BTreeMap<&Address, &Resource> = resources
+        .iter()
+        .chain(&expanded)
+        .map(|r| (&r.address, *r))
+        .collect();
+    let resources: &[&Resource] = &expanded;
     // STS is asked while the reads that do not need the account already run; a read that
     // needs it (an S3 bucket's expected owner) waits for it. What a provider whose identity
     // could not be asked read is dropped: that provider's failure is reported instead.
@@ -318,14 +336,19 @@ pub async fn refresh(
         .collect();
     let mut live = BTreeMap::new();
     let mut by_cause: BTreeMap<(String, String), (AwsError, Vec<Address>)> = BTreeMap::new();
+    let reads = reads.into_iter().chain(
+        unsearched
+            .into_iter()
+            .map(|(address, error)| (address, Err(error))),
+    );
     for (address, observed) in reads {
         match observed {
             Ok(observed) => {
                 live.insert(address, observed);
             }
             Err(error) => {
-                let provider = config
-                    .resource(&address)
+                let provider = by_address
+                    .get(&address)
                     .map(|r| r.provider.clone())
                     .unwrap_or_default();
                 by_cause
@@ -345,7 +368,7 @@ pub async fn refresh(
     let mut not_read = BTreeMap::new();
     for f in &failures {
         for address in &f.addresses {
-            let Some(resource) = config.resource(address) else {
+            let Some(resource) = by_address.get(address) else {
                 continue;
             };
             let account = ids.0.get(&f.provider).map_or("", |i| i.account.as_str());
@@ -364,7 +387,57 @@ pub async fn refresh(
         resources: live,
         not_read,
         not_read_summary,
+        instances: instances.into_values().flatten().collect(),
     }
+}
+
+/// The instances each of `resources` that is searched at plan time found, by its address, and
+/// the error of each search that failed. Read-only calls, at most `parallelism` at a time.
+async fn expand(
+    resources: &[&Resource],
+    clients: &Clients,
+    parallelism: usize,
+) -> (
+    BTreeMap<Address, Vec<Resource>>,
+    BTreeMap<Address, AwsError>,
+) {
+    let searches: Vec<(Address, Result<Option<Vec<Resource>>, AwsError>)> =
+        stream::iter(resources.iter().copied())
+            .map(|resource| async move {
+                let found = match clients.for_provider(&resource.provider) {
+                    Some(c) => resource.desired.instances(c).await,
+                    None => Err(no_clients(&resource.provider)),
+                };
+                let found = found.map(|list| {
+                    list.map(|list| {
+                        list.into_iter()
+                            .map(|(key, desired)| Resource {
+                                address: resource.address.instance(key),
+                                provider: resource.provider.clone(),
+                                desired,
+                            })
+                            .collect()
+                    })
+                });
+                (resource.address.clone(), found)
+            })
+            .buffer_unordered(parallelism.max(1))
+            .collect()
+            .await;
+    let mut instances = BTreeMap::new();
+    let mut failed = BTreeMap::new();
+    for (address, found) in searches {
+        match found {
+            Ok(Some(list)) => {
+                instances.insert(address, list);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failed.insert(address, e);
+            }
+        }
+    }
+    (instances, failed)
 }
 
 fn failure(

@@ -38,12 +38,25 @@ impl Pattern {
     pub fn matches(&self, config: &Config, resource: &Resource) -> bool {
         match self {
             Pattern::Address { kind, name, key } => {
+                let key_matches = match (key, &resource.address.key) {
+                    (None, _) => true,
+                    // An instance: each segment literal or `*`.
+                    (Some(segs), Some(k)) => {
+                        let parts: Vec<&str> = k.split('/').collect();
+                        parts.len() == segs.len()
+                            && segs
+                                .iter()
+                                .zip(parts)
+                                .all(|(s, p)| s.as_ref().is_none_or(|s| s == p))
+                    }
+                    // A resource that finds its instances at plan time may find any key.
+                    (Some(_), None) if resource.desired.finds_instances() => true,
+                    // A resource that is no instance matches `[*]` only.
+                    (Some(segs), None) => segs.len() == 1 && segs[0].is_none(),
+                };
                 kind.is_none_or(|k| k == resource.address.kind)
                     && name.as_ref().is_none_or(|n| *n == resource.address.name)
-                    // No resource is a template instance yet: only `[*]` matches one.
-                    && key
-                        .as_ref()
-                        .is_none_or(|segs| segs.len() == 1 && segs[0].is_none())
+                    && key_matches
             }
             Pattern::Provider(p) => *p == resource.provider,
             Pattern::Region(region) => region.as_ref().is_none_or(|r| {
@@ -100,7 +113,10 @@ impl From<&Address> for Pattern {
         Pattern::Address {
             kind: Some(address.kind),
             name: Some(address.name.clone()),
-            key: None,
+            key: address
+                .key
+                .as_ref()
+                .map(|k| k.split('/').map(|s| Some(s.to_string())).collect()),
         }
     }
 }
@@ -255,11 +271,15 @@ impl Selection {
         Ok(config
             .resources
             .iter()
-            .filter(|r| {
-                self.targets.is_empty() || self.targets.iter().any(|p| p.matches(config, r))
-            })
-            .filter(|r| !self.excludes.iter().any(|p| p.matches(config, r)))
+            .filter(|r| self.selects(config, r))
             .collect())
+    }
+
+    /// Whether the selection holds `resource` (declared, or an instance found at plan time):
+    /// some `--target` matches it (or there is none) and no `--exclude` does.
+    pub fn selects(&self, config: &Config, resource: &Resource) -> bool {
+        (self.targets.is_empty() || self.targets.iter().any(|p| p.matches(config, resource)))
+            && !self.excludes.iter().any(|p| p.matches(config, resource))
     }
 
     /// The command-line words that repeat the selection: `--target P`… `--exclude P`…, each

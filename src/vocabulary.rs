@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     BackupVaultLock,
+    EbsSnapshotLock,
     GlacierVaultLock,
     RbinRuleLock,
     S3ObjectLock,
@@ -21,8 +22,9 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in address order.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::BackupVaultLock,
+        Kind::EbsSnapshotLock,
         Kind::GlacierVaultLock,
         Kind::RbinRuleLock,
         Kind::S3ObjectLock,
@@ -37,6 +39,7 @@ impl Kind {
             Kind::SnowballUnlockCode => "snowball_unlock_code",
             Kind::BackupVaultLock => "backup_vault_lock",
             Kind::S3ObjectLock => "s3_object_lock",
+            Kind::EbsSnapshotLock => "ebs_snapshot_lock",
         }
     }
 }
@@ -73,12 +76,16 @@ impl FromStr for Kind {
     }
 }
 
-/// `<kind>.<name>`, e.g. `glacier_vault_lock.audit`. Ordering is the textual order of the
-/// address, which is the order resources appear in every output.
+/// `<kind>.<name>`, e.g. `glacier_vault_lock.audit`, or an instance of a declared resource,
+/// `<kind>.<name>[<key>]` (one snapshot of an `ebs_snapshot_lock`:
+/// `ebs_snapshot_lock.legal_hold[snap-0123456789abcdef0]`). Ordering is the textual order of
+/// the address, which is the order resources appear in every output.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Address {
     pub kind: Kind,
     pub name: String,
+    /// The instance key; `None` for a declared resource that stands for itself.
+    pub key: Option<String>,
 }
 
 impl Address {
@@ -86,7 +93,30 @@ impl Address {
         Address {
             kind,
             name: name.into(),
+            key: None,
         }
+    }
+
+    /// The instance `key` of the declared resource at `self`.
+    pub fn instance(&self, key: impl Into<String>) -> Self {
+        Address {
+            kind: self.kind,
+            name: self.name.clone(),
+            key: Some(key.into()),
+        }
+    }
+
+    /// The declared resource this address is, or is an instance of.
+    pub fn declared(&self) -> Address {
+        Address::new(self.kind, self.name.clone())
+    }
+
+    /// Whether `key` is a valid instance key: 1 to 128 of `[A-Za-z0-9_.:/-]`.
+    pub fn is_valid_key(key: &str) -> bool {
+        (1..=128).contains(&key.len())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '/' | '-'))
     }
 
     /// Whether `name` is a valid resource name: `[a-z][a-z0-9_]{0,63}`.
@@ -100,7 +130,11 @@ impl Address {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.kind, self.name)
+        write!(f, "{}.{}", self.kind, self.name)?;
+        match &self.key {
+            Some(key) => write!(f, "[{key}]"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -113,12 +147,28 @@ impl FromStr for Address {
             )
         })?;
         let kind: Kind = kind.parse()?;
+        let (name, key) = match name.split_once('[') {
+            Some((name, rest)) => {
+                let key = rest.strip_suffix(']').filter(|k| Address::is_valid_key(k));
+                let Some(key) = key else {
+                    return Err(format!(
+                        "`{s}` is not an instance address: expected <kind>.<name>[<key>], the key 1 to 128 of A-Z a-z 0-9 _ . : / -"
+                    ));
+                };
+                (name, Some(key.to_string()))
+            }
+            None => (name, None),
+        };
         if !Address::is_valid_name(name) {
             return Err(format!(
                 "`{name}` is not a valid resource name: expected [a-z][a-z0-9_]{{0,63}}"
             ));
         }
-        Ok(Address::new(kind, name))
+        Ok(Address {
+            kind,
+            name: name.to_string(),
+            key,
+        })
     }
 }
 
@@ -136,8 +186,8 @@ impl JsonSchema for Address {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "description": "<kind>.<name>, e.g. glacier_vault_lock.audit",
-            "pattern": "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]{0,63}$"
+            "description": "<kind>.<name>, e.g. glacier_vault_lock.audit, or an instance: <kind>.<name>[<key>]",
+            "pattern": "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]{0,63}(\\[[A-Za-z0-9_.:/-]{1,128}\\])?$"
         })
     }
 }

@@ -106,7 +106,9 @@ pub fn run(
     let clients = rt.block_on(Clients::connect(&project.config, &session.client_options));
 
     // 2. The plan: a saved one must still be exactly what a fresh plan says now.
-    let resources = match &saved {
+    // A saved plan's selection is its addresses: the instances a selection finds since are
+    // not in it (they are named below), and one it planned that is gone makes it stale.
+    let planned_selection = match &saved {
         Some(saved) => {
             let addresses: Vec<_> = saved
                 .plan
@@ -114,16 +116,21 @@ pub fn run(
                 .iter()
                 .map(|r| r.address.clone())
                 .collect();
+            let planned = Selection::addresses(&addresses);
             project
-                .select(&Selection::addresses(&addresses))
-                .map_err(|e| anyhow::anyhow!("the plan is stale: {e}"))?
+                .select(&planned)
+                .map_err(|e| anyhow::anyhow!("the plan is stale: {e}"))?;
+            planned
         }
-        None => project.select(&selection)?,
+        None => {
+            project.select(&selection)?;
+            selection.clone()
+        }
     };
     let parallelism = usize::from(args.parallelism);
     let plan_at = |now| {
         rt.block_on(project.plan(
-            &resources,
+            &planned_selection,
             &clients,
             &state,
             &store,
@@ -131,9 +138,20 @@ pub fn run(
             parallelism,
             now,
         ))
-        .map(|(plan, _live)| plan)
     };
-    let plan = plan_at(session.now)?;
+    let planned = plan_at(session.now)?;
+    if saved.is_some() && !planned.not_selected.is_empty() {
+        let found: Vec<String> = planned
+            .not_selected
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        say(format_args!(
+            "note: not in this plan, so not applied: {} (found since the plan was made); plan again to include them",
+            found.join(", ")
+        ));
+    }
+    let (plan, mut config) = (planned.plan, planned.config);
     if let Some(saved) = &saved {
         let backend_target = backend.target()?;
         let mut reasons =
@@ -210,6 +228,8 @@ pub fn run(
     // the last answer, and only the plan the person confirmed goes on.
     let plan = if confirm.waited() {
         let again = plan_at(crate::environment::now().map_err(anyhow::Error::msg)?)?;
+        config = again.config;
+        let again = again.plan;
         if again.digest != plan.digest {
             bail!(
                 "apply refused: planning again after the confirmation gives a different plan ({} instead of the {} you confirmed): something changed while the question waited, so nothing was applied\nhint: run `{}` to see what changed, and apply again",
@@ -244,7 +264,7 @@ pub fn run(
     };
     let identities = rt.block_on(preflight::check(
         &plan,
-        &project.config,
+        &config,
         &clients,
         local_state,
         &history,
@@ -265,7 +285,7 @@ pub fn run(
         spinner.suspend(|| say(progress_line(e)));
     };
     let executor = Executor {
-        config: &project.config,
+        config: &config,
         clients: &clients,
         store: &writer,
         journal: &journal,

@@ -26,6 +26,12 @@ pub fn take() -> Option<String> {
         .flatten()
 }
 
+/// Keeps `id` as the request id of the mutating call just answered (for a client that is not
+/// the SDK's: see [`Noted`] for those).
+pub(crate) fn note_id(id: &str) {
+    note(Some(id));
+}
+
 fn note(id: Option<&str>) {
     let Some(id) = id.filter(|id| !id.is_empty()) else {
         return;

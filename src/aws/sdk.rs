@@ -362,7 +362,7 @@ where
 
 /// Why a connection could not be made, when that is what happened: an OS error that means no
 /// byte reached the server (refused, unreachable, no such host), found in `err`'s sources.
-fn connect_failure(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+pub(crate) fn connect_failure(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
@@ -386,7 +386,7 @@ fn connect_failure(err: &(dyn std::error::Error + 'static)) -> Option<&'static s
 /// A credentials failure in words: AWS's own code and message when a call behind it (an
 /// AssumeRole) was refused, a short list of what was tried when nothing was found, else the
 /// chain of causes.
-fn credentials_words(err: &(dyn std::error::Error + 'static)) -> AwsError {
+pub(crate) fn credentials_words(err: &(dyn std::error::Error + 'static)) -> AwsError {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(meta) = e.downcast_ref::<aws_smithy_types::error::ErrorMetadata>() {

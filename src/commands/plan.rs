@@ -38,7 +38,8 @@ pub fn run_with(
     let project = Project::load(&args.config, &args.state)?;
     project.refuse_if_errored()?;
     let selection = Selection::new(&args.target, &args.exclude);
-    let resources = project.select(&selection)?;
+    // A pattern that matches nothing is an error before any call.
+    project.select(&selection)?;
     if let (Some(out), Some(typed)) = (&out_path, &args.out) {
         // Before any call: a plan is never saved over a file lockward reads or keeps.
         planfile::check_out_path(out).map_err(|e| e.shown_as(typed))?;
@@ -63,7 +64,7 @@ pub fn run_with(
         let clients = Clients::connect(&project.config, &session.client_options).await;
         project
             .plan(
-                &resources,
+                &selection,
                 &clients,
                 &state,
                 &store,
@@ -73,7 +74,7 @@ pub fn run_with(
             )
             .await
     })?;
-    let (plan, live) = plan;
+    let crate::project::Planned { plan, live, .. } = plan;
     if let Some(summary) = &live.not_read_summary {
         say(format_args!("error: {summary}"));
     }
@@ -153,7 +154,7 @@ fn warn_about_undeclared_records(project: &Project, state: &StateFile, plan: &Pl
         .filter(|a| !moved.contains(*a))
         .filter(|a| {
             a.parse::<Address>()
-                .map_or(true, |a| project.config.resource(&a).is_none())
+                .map_or(true, |a| !project.config.declares(&a))
         })
         .map(String::as_str)
         .collect();

@@ -37,7 +37,6 @@ pub fn run_with(
     let state_location = std::path::PathBuf::from(backend.location());
     let journal_location = std::path::PathBuf::from(backend.journal_location());
     let resources: Vec<_> = project.config.resources.iter().collect();
-    let scopes = discover::scopes(&project.config);
     let parallelism = usize::from(args.parallelism);
 
     let (live, discovered, callers) = rt.block_on(async {
@@ -57,6 +56,8 @@ pub fn run_with(
         if let Some(summary) = &live.not_read_summary {
             crate::output::say(format_args!("warning: {summary}"));
         }
+        // The snapshots a selection found are declared, not undeclared locks.
+        let scopes = discover::scopes(&project.config.with_instances(&live.instances));
         spinner.set_message(format!(
             "Looking for undeclared locks in {} account/region(s)",
             scopes.len()
@@ -78,8 +79,9 @@ pub fn run_with(
     let plan = plan::plan(&project.config, &live, recorded, session.now);
     tracing::info!(plan = %plan.digest, resources = plan.resources.len(), "planned for the report");
 
+    let config = project.config.with_instances(&live.instances);
     let report = report::build(&report::Inputs {
-        config: &project.config,
+        config: &config,
         plan: &plan,
         live: &live,
         state: &state,

@@ -407,9 +407,7 @@ pub fn state_list(args: &StateListArgs) -> anyhow::Result<ExitCode> {
     for (address, record) in &state.resources {
         let declared = address
             .parse::<Address>()
-            .ok()
-            .and_then(|a| project.config.resource(&a))
-            .is_some();
+            .is_ok_and(|a| project.config.declares(&a));
         let fields: Vec<String> = record
             .fields()
             .into_iter()

@@ -106,6 +106,28 @@ impl Config {
             .map(|i| &self.resources[i])
     }
 
+    /// Whether `address` is declared: a resource, or an instance of one that finds its
+    /// instances at plan time (whatever it finds).
+    pub fn declares(&self, address: &Address) -> bool {
+        self.resource(address).is_some()
+            || (address.key.is_some()
+                && self
+                    .resource(&address.declared())
+                    .is_some_and(|r| r.address.key.is_none()))
+    }
+
+    /// The same configuration with the instances a plan found (see
+    /// [`crate::plan::LiveSnapshot::instances`]) among its resources, so that each is found
+    /// by its address. Its [`Config::digest`] is not the configuration's: take that from the
+    /// declared one.
+    pub fn with_instances(&self, instances: &[Resource]) -> Config {
+        let mut config = self.clone();
+        config.resources.extend(instances.iter().cloned());
+        config.resources.sort_by(|a, b| a.address.cmp(&b.address));
+        config.resources.dedup_by(|a, b| a.address == b.address);
+        config
+    }
+
     /// How many resources of each kind, e.g. for `validate`'s summary line.
     pub fn count(&self, kind: Kind) -> usize {
         self.resources

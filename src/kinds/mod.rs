@@ -36,6 +36,7 @@ use crate::vocabulary::Target;
 use crate::vocabulary::{Address, Kind};
 
 use backup::{BackupDesired, BackupRecord};
+use ebs::{EbsDesired, EbsRecord};
 use glacier::{GlacierDesired, GlacierRecord};
 use rbin::{RbinDesired, RbinRecord};
 use s3::{S3Desired, S3Record};
@@ -98,6 +99,7 @@ macro_rules! kind_actions {
 pub(crate) use kind_actions;
 
 pub mod backup;
+pub mod ebs;
 pub mod glacier;
 pub mod rbin;
 pub mod s3;
@@ -158,6 +160,17 @@ pub trait LockKind {
         now: Timestamp,
     ) -> impl Future<Output = Result<Self::Live, AwsError>> + Send;
 
+    /// The instances a declared resource stands for when they are found at plan time (an
+    /// `ebs_snapshot_lock`'s `select`): each one's key and desired value. `None` for a
+    /// resource that stands for itself (every other kind's, and an instance already). Makes
+    /// only read-only calls.
+    fn instances(
+        _desired: &Self::Desired,
+        _clients: &ProviderClients,
+    ) -> impl Future<Output = Result<Option<Vec<(String, Self::Desired)>>, AwsError>> + Send {
+        async { Ok(None) }
+    }
+
     /// The transition table (DESIGN.md section 3): pure, no I/O, no clock. `target` is where
     /// `live` was read (what a policy naming a resource is checked against). Marks each
     /// action that lowers protection (DESIGN.md section 1).
@@ -197,6 +210,7 @@ pub struct ProviderClients {
     pub snowball: Arc<dyn snowball::SnowballApi>,
     pub sts: Arc<dyn crate::aws::StsApi>,
     pub backup: Arc<dyn backup::BackupApi>,
+    pub ec2: Arc<dyn ebs::Ec2Api>,
     pub s3: Arc<dyn s3::S3Api>,
     /// Where each service's calls go, by SDK id, when not to AWS's own endpoint: the
     /// provider's `endpoint_url`, or what the environment and the profile set. `None` for
@@ -228,6 +242,11 @@ impl ProviderClients {
             ))),
             sts: Arc::new(crate::aws::sdk::SdkSts(aws_sdk_sts::Client::new(&config))),
             backup: Arc::new(backup::SdkBackup(aws_sdk_backup::Client::new(&config))),
+            ec2: Arc::new(ebs::query::QueryEc2::new(
+                &config,
+                crate::aws::sdk::endpoint_of(&config, "ec2"),
+                options.max_attempts,
+            )),
             s3: Arc::new(s3::SdkS3::client(&config)),
             endpoints: Some(endpoints),
         }
@@ -236,7 +255,7 @@ impl ProviderClients {
 
 /// The services [`ProviderClients`] has a client for, by SDK id (lowercase): every service a
 /// provider's calls can reach.
-pub const SERVICES: [&str; 6] = ["glacier", "rbin", "snowball", "sts", "backup", "s3"];
+pub const SERVICES: [&str; 7] = ["glacier", "rbin", "snowball", "sts", "backup", "s3", "ec2"];
 
 impl ProviderClients {
     /// One value serving every service (the in-memory fake).
@@ -247,6 +266,7 @@ impl ProviderClients {
             + snowball::SnowballApi
             + crate::aws::StsApi
             + backup::BackupApi
+            + ebs::Ec2Api
             + s3::S3Api
             + Clone
             + 'static,
@@ -257,6 +277,7 @@ impl ProviderClients {
             snowball: Arc::new(api.clone()),
             sts: Arc::new(api.clone()),
             backup: Arc::new(api.clone()),
+            ec2: Arc::new(api.clone()),
             s3: Arc::new(api),
             endpoints: None,
         }
@@ -268,6 +289,8 @@ impl ProviderClients {
 #[derive(Clone, Debug, Default)]
 pub struct FakeLocks {
     pub backup_vaults: BTreeMap<String, backup::BackupVaultInfo>,
+    /// EBS snapshots by id, with their locks.
+    pub snapshots: BTreeMap<String, ebs::fake::FakeSnapshot>,
     pub vaults: BTreeMap<String, glacier::fake::FakeVault>,
     pub(crate) next_lock: u32,
     pub rules: BTreeMap<String, rbin::RuleInfo>,
@@ -278,8 +301,9 @@ pub struct FakeLocks {
 
 impl FakeLocks {
     /// Each kind's operations that change something (or disclose a secret).
-    pub const MUTATING: [&[&str]; 5] = [
+    pub const MUTATING: [&[&str]; 6] = [
         backup::fake::MUTATING,
+        ebs::fake::MUTATING,
         glacier::fake::MUTATING,
         rbin::fake::MUTATING,
         s3::fake::MUTATING,
@@ -307,6 +331,7 @@ pub enum Paired<'a> {
     RbinRuleLock(Bound<'a, rbin::Rbin>),
     SnowballUnlockCode(Bound<'a, snowball::Snowball>),
     BackupVaultLock(Bound<'a, backup::Backup>),
+    EbsSnapshotLock(Bound<'a, ebs::Ebs>),
     S3ObjectLock(Bound<'a, s3::S3>),
 }
 
@@ -337,6 +362,11 @@ impl<'a> Paired<'a> {
                 live: live.backup()?,
                 record: record.and_then(Record::backup),
             }),
+            Desired::EbsSnapshotLock(desired) => Paired::EbsSnapshotLock(Bound {
+                desired,
+                live: live.ebs()?,
+                record: record.and_then(Record::ebs),
+            }),
             Desired::S3ObjectLock(desired) => Paired::S3ObjectLock(Bound {
                 desired,
                 live: live.s3()?,
@@ -352,6 +382,7 @@ impl<'a> Paired<'a> {
             Paired::RbinRuleLock(b) => b.decide(target, attempts, now),
             Paired::SnowballUnlockCode(b) => b.decide(target, attempts, now),
             Paired::BackupVaultLock(b) => b.decide(target, attempts, now),
+            Paired::EbsSnapshotLock(b) => b.decide(target, attempts, now),
             Paired::S3ObjectLock(b) => b.decide(target, attempts, now),
         }
     }
@@ -421,6 +452,15 @@ impl FromPlan {
                     .ok()?
                     .map(Record::BackupVaultLock),
             ),
+            Kind::EbsSnapshotLock => (
+                Desired::EbsSnapshotLock(typed(r.desired.clone()).ok()?),
+                Live::EbsSnapshotLock(typed(r.live.clone()).ok()?),
+                record
+                    .map(typed)
+                    .transpose()
+                    .ok()?
+                    .map(Record::EbsSnapshotLock),
+            ),
             Kind::S3ObjectLock => (
                 Desired::S3ObjectLock(typed(r.desired.clone()).ok()?),
                 Live::S3ObjectLock(typed(r.live.clone()).ok()?),
@@ -468,6 +508,7 @@ impl FromPlan {
             Paired::RbinRuleLock(b) => rbin::report::facts(b.desired, b.live),
             Paired::SnowballUnlockCode(b) => snowball::report::facts(b.desired, b.live),
             Paired::BackupVaultLock(b) => backup::report::facts(b.desired, b.live),
+            Paired::EbsSnapshotLock(b) => ebs::report::facts(b.desired, b.live),
             Paired::S3ObjectLock(_) => crate::report::KindFacts::default(),
         }
     }
@@ -498,6 +539,7 @@ impl Desired {
             Desired::RbinRuleLock(d) => rbin::Rbin::physical_id(d, target),
             Desired::SnowballUnlockCode(d) => snowball::Snowball::physical_id(d, target),
             Desired::BackupVaultLock(d) => backup::Backup::physical_id(d, target),
+            Desired::EbsSnapshotLock(d) => ebs::Ebs::physical_id(d, target),
             Desired::S3ObjectLock(d) => s3::S3::physical_id(d, target),
         }
     }
@@ -524,12 +566,51 @@ impl Desired {
             Desired::BackupVaultLock(d) => {
                 Live::BackupVaultLock(backup::Backup::read(d, dir, t, c, n).await?)
             }
+            Desired::EbsSnapshotLock(d) => {
+                Live::EbsSnapshotLock(ebs::Ebs::read(d, dir, t, c, n).await?)
+            }
             Desired::S3ObjectLock(d) => Live::S3ObjectLock(s3::S3::read(d, dir, t, c, n).await?),
         })
     }
 }
 
 impl Desired {
+    /// The instances this declared resource stands for, found at plan time (see
+    /// [`LockKind::instances`]); `None` when it stands for itself.
+    pub async fn instances(
+        &self,
+        clients: &ProviderClients,
+    ) -> Result<Option<Vec<(String, Desired)>>, AwsError> {
+        let wrap = |found: Option<Vec<(String, EbsDesired)>>| {
+            found.map(|v| {
+                v.into_iter()
+                    .map(|(k, d)| (k, Desired::EbsSnapshotLock(d)))
+                    .collect()
+            })
+        };
+        Ok(match self {
+            Desired::EbsSnapshotLock(d) => wrap(ebs::Ebs::instances(d, clients).await?),
+            Desired::BackupVaultLock(_)
+            | Desired::GlacierVaultLock(_)
+            | Desired::RbinRuleLock(_)
+            | Desired::S3ObjectLock(_)
+            | Desired::SnowballUnlockCode(_) => None,
+        })
+    }
+
+    /// Whether the resource finds its instances at plan time (an `ebs_snapshot_lock`'s
+    /// `select`).
+    pub fn finds_instances(&self) -> bool {
+        match self {
+            Desired::EbsSnapshotLock(d) => d.snapshot_id.is_none(),
+            Desired::BackupVaultLock(_)
+            | Desired::GlacierVaultLock(_)
+            | Desired::RbinRuleLock(_)
+            | Desired::S3ObjectLock(_)
+            | Desired::SnowballUnlockCode(_) => false,
+        }
+    }
+
     /// The name discovery lists this resource under (a vault's, a rule's, a bucket's), so that
     /// it is not reported as unmanaged; `None` for a kind discovery does not list.
     pub fn discovered_as(&self) -> Option<&str> {
@@ -537,6 +618,7 @@ impl Desired {
             Desired::GlacierVaultLock(d) => Some(&d.vault),
             Desired::RbinRuleLock(d) => Some(&d.rule_id),
             Desired::BackupVaultLock(d) => Some(&d.vault),
+            Desired::EbsSnapshotLock(d) => d.snapshot_id.as_deref(),
             Desired::S3ObjectLock(d) => Some(&d.bucket),
             Desired::SnowballUnlockCode(_) => None,
         }
@@ -548,6 +630,7 @@ impl Desired {
         match self {
             Desired::SnowballUnlockCode(d) => Some(&d.deliver_to),
             Desired::BackupVaultLock(_)
+            | Desired::EbsSnapshotLock(_)
             | Desired::GlacierVaultLock(_)
             | Desired::RbinRuleLock(_)
             | Desired::S3ObjectLock(_) => None,
@@ -560,6 +643,7 @@ impl Desired {
         match self {
             Desired::S3ObjectLock(d) => Some(&d.bucket),
             Desired::BackupVaultLock(_)
+            | Desired::EbsSnapshotLock(_)
             | Desired::GlacierVaultLock(_)
             | Desired::RbinRuleLock(_)
             | Desired::SnowballUnlockCode(_) => None,
@@ -586,6 +670,9 @@ impl Desired {
             (Desired::BackupVaultLock(d), ActionKind::BackupVaultLock(a)) => {
                 backup::Backup::step(a, d, step, clients).await
             }
+            (Desired::EbsSnapshotLock(d), ActionKind::EbsSnapshotLock(a)) => {
+                ebs::Ebs::step(a, d, step, clients).await
+            }
             (Desired::S3ObjectLock(d), ActionKind::S3ObjectLock(a)) => {
                 s3::S3::step(a, d, step, clients).await
             }
@@ -603,6 +690,7 @@ impl Live {
             Live::RbinRuleLock(l) => matches!(l, rbin::RbinLive::RuleMissing),
             Live::SnowballUnlockCode(l) => matches!(l, snowball::SnowballLive::JobMissing { .. }),
             Live::BackupVaultLock(l) => matches!(l, backup::BackupLive::VaultMissing),
+            Live::EbsSnapshotLock(l) => matches!(l, ebs::EbsLive::SnapshotMissing),
             Live::S3ObjectLock(l) => matches!(l, s3::S3Live::BucketMissing),
         }
     }
@@ -623,6 +711,13 @@ impl Live {
 
     fn snowball(&self) -> Option<&snowball::SnowballLive> {
         let Live::SnowballUnlockCode(live) = self else {
+            return None;
+        };
+        Some(live)
+    }
+
+    fn ebs(&self) -> Option<&ebs::EbsLive> {
+        let Live::EbsSnapshotLock(live) = self else {
             return None;
         };
         Some(live)
@@ -652,6 +747,7 @@ pub enum Desired {
     SnowballUnlockCode(SnowballDesired),
     BackupVaultLock(BackupDesired),
     S3ObjectLock(S3Desired),
+    EbsSnapshotLock(EbsDesired),
 }
 
 /// The live state of one resource, as refresh read it.
@@ -663,6 +759,7 @@ pub enum Live {
     SnowballUnlockCode(snowball::SnowballLive),
     BackupVaultLock(backup::BackupLive),
     S3ObjectLock(s3::S3Live),
+    EbsSnapshotLock(ebs::EbsLive),
 }
 
 /// A default retention a lock applies to every object version written under it, as a kind's
@@ -679,6 +776,7 @@ pub enum Record {
     SnowballUnlockCode(SnowballRecord),
     BackupVaultLock(BackupRecord),
     S3ObjectLock(S3Record),
+    EbsSnapshotLock(EbsRecord),
 }
 
 impl Record {
@@ -689,6 +787,7 @@ impl Record {
             Record::RbinRuleLock(r) => r.target.as_ref(),
             Record::SnowballUnlockCode(r) => r.target.as_ref(),
             Record::BackupVaultLock(r) => r.target.as_ref(),
+            Record::EbsSnapshotLock(r) => r.target.as_ref(),
             Record::S3ObjectLock(r) => r.target.as_ref(),
         }
     }
@@ -700,6 +799,7 @@ impl Record {
             Record::RbinRuleLock(r) => r.physical_key.as_deref(),
             Record::SnowballUnlockCode(r) => r.physical_key.as_deref(),
             Record::BackupVaultLock(r) => r.physical_key.as_deref(),
+            Record::EbsSnapshotLock(r) => r.physical_key.as_deref(),
             Record::S3ObjectLock(r) => r.physical_key.as_deref(),
         }
     }
@@ -716,6 +816,7 @@ impl Record {
             Record::RbinRuleLock(_)
             | Record::SnowballUnlockCode(_)
             | Record::BackupVaultLock(_)
+            | Record::EbsSnapshotLock(_)
             | Record::S3ObjectLock(_) => None,
         }
     }
@@ -727,6 +828,7 @@ impl Record {
             Record::RbinRuleLock(r) => (&mut r.target, &mut r.physical_key),
             Record::SnowballUnlockCode(r) => (&mut r.target, &mut r.physical_key),
             Record::BackupVaultLock(r) => (&mut r.target, &mut r.physical_key),
+            Record::EbsSnapshotLock(r) => (&mut r.target, &mut r.physical_key),
             Record::S3ObjectLock(r) => (&mut r.target, &mut r.physical_key),
         };
         *t = Some(target.clone());
@@ -740,6 +842,7 @@ impl Record {
             Record::RbinRuleLock(r) => r.fields(),
             Record::SnowballUnlockCode(r) => r.fields(),
             Record::BackupVaultLock(r) => r.fields(),
+            Record::EbsSnapshotLock(r) => r.fields(),
             Record::S3ObjectLock(r) => r.fields(),
         }
     }
@@ -751,6 +854,7 @@ impl Record {
             Record::RbinRuleLock(_) => Kind::RbinRuleLock,
             Record::SnowballUnlockCode(_) => Kind::SnowballUnlockCode,
             Record::BackupVaultLock(_) => Kind::BackupVaultLock,
+            Record::EbsSnapshotLock(_) => Kind::EbsSnapshotLock,
             Record::S3ObjectLock(_) => Kind::S3ObjectLock,
         }
     }
@@ -774,6 +878,14 @@ impl Record {
     /// The record, if it is a Snowball unlock code's.
     pub fn snowball(&self) -> Option<&SnowballRecord> {
         let Record::SnowballUnlockCode(r) = self else {
+            return None;
+        };
+        Some(r)
+    }
+
+    /// The record, if it is an EBS snapshot lock's.
+    pub fn ebs(&self) -> Option<&EbsRecord> {
+        let Record::EbsSnapshotLock(r) = self else {
             return None;
         };
         Some(r)
@@ -809,6 +921,7 @@ pub async fn discover(
         Kind::GlacierVaultLock => glacier::discover::discover(scope, c, parallelism, now).await?,
         Kind::RbinRuleLock => rbin::discover::discover(scope, c, parallelism, now).await?,
         Kind::BackupVaultLock => backup::discover::discover(scope, c, parallelism, now).await?,
+        Kind::EbsSnapshotLock => ebs::discover::discover(scope, c, parallelism, now).await?,
         Kind::S3ObjectLock => s3::discover::discover(scope, c, parallelism, now).await?,
         Kind::SnowballUnlockCode => return Ok(None),
     }))
@@ -826,6 +939,7 @@ pub fn drift(live: &Live, record: &Record, desired: &serde_json::Value) -> Optio
             snowball::report::drift(live, record.snowball()?, desired)
         }
         Live::BackupVaultLock(live) => backup::report::drift(live, record.backup()?),
+        Live::EbsSnapshotLock(live) => ebs::report::drift(live, record.ebs()?),
         Live::S3ObjectLock(live) => s3::report::drift(live, record.s3()?),
     }
 }
@@ -841,6 +955,7 @@ impl Paired<'_> {
             Paired::RbinRuleLock(b) => rbin::report::adopt(b.desired, b.live, delivered),
             Paired::SnowballUnlockCode(b) => snowball::report::adopt(b.desired, b.live, delivered),
             Paired::BackupVaultLock(b) => backup::report::adopt(b.desired, b.live, delivered),
+            Paired::EbsSnapshotLock(b) => ebs::report::adopt(b.desired, b.live, delivered),
             Paired::S3ObjectLock(b) => s3::report::adopt(b.desired, b.live, delivered),
         }
     }
@@ -857,6 +972,12 @@ pub struct RawSections {
     #[serde(default)]
     #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
     pub backup_vault_lock: Option<BTreeMap<String, backup::config::RawBackupVaultLock>>,
+
+    /// EBS snapshot locks, by resource name (each snapshot is an instance:
+    /// `ebs_snapshot_lock.<name>[snap-…]`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z][a-z0-9_]{0,63}$"}))]
+    pub ebs_snapshot_lock: Option<BTreeMap<String, ebs::config::RawEbsSnapshotLock>>,
 
     /// Glacier vault locks, by resource name (address `glacier_vault_lock.<name>`).
     #[serde(default)]
@@ -886,6 +1007,7 @@ pub struct RawSections {
 #[derive(Default)]
 pub(crate) struct Blocks<'a> {
     backup: Vec<Declared<'a, backup::config::RawBackupVaultLock>>,
+    ebs: Vec<Declared<'a, ebs::config::RawEbsSnapshotLock>>,
     glacier: Vec<Declared<'a, glacier::config::RawGlacierVaultLock>>,
     rbin: Vec<Declared<'a, rbin::config::RawRbinRuleLock>>,
     s3: Vec<Declared<'a, s3::config::RawS3ObjectLock>>,
@@ -905,6 +1027,7 @@ impl<'a> Blocks<'a> {
         let (name, d) = (kind.as_str(), diagnostics);
         match kind {
             Kind::BackupVaultLock => self.backup.extend(section(name, value, source, d)),
+            Kind::EbsSnapshotLock => self.ebs.extend(section(name, value, source, d)),
             Kind::GlacierVaultLock => self.glacier.extend(section(name, value, source, d)),
             Kind::RbinRuleLock => self.rbin.extend(section(name, value, source, d)),
             Kind::S3ObjectLock => self.s3.extend(section(name, value, source, d)),
@@ -916,6 +1039,7 @@ impl<'a> Blocks<'a> {
     /// order.
     pub(crate) fn check(&self, cx: &mut Checker<'_>) {
         backup::config::check(&self.backup, cx);
+        ebs::config::check(&self.ebs, cx);
         glacier::config::check(&self.glacier, cx);
         rbin::config::check(&self.rbin, cx);
         s3::config::check(&self.s3, cx);
@@ -928,6 +1052,7 @@ impl<'a> Blocks<'a> {
 #[derive(Debug)]
 pub(crate) enum CheckedDesired {
     BackupVaultLock(BackupDesired),
+    EbsSnapshotLock(EbsDesired),
     GlacierVaultLock(glacier::config::Pending),
     RbinRuleLock(RbinDesired),
     S3ObjectLock(S3Desired),
@@ -942,6 +1067,7 @@ impl CheckedDesired {
     ) -> Result<Desired, Diagnostic> {
         Ok(match self {
             CheckedDesired::BackupVaultLock(d) => Desired::BackupVaultLock(d),
+            CheckedDesired::EbsSnapshotLock(d) => Desired::EbsSnapshotLock(d),
             CheckedDesired::GlacierVaultLock(p) => {
                 Desired::GlacierVaultLock(p.resolve(read_policy)?)
             }
@@ -969,6 +1095,7 @@ fn not_an_action_of(address: &Address, action: ActionKind) -> StepError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ActionKind {
     BackupVaultLock(backup::BackupAction),
+    EbsSnapshotLock(ebs::EbsAction),
     GlacierVaultLock(glacier::GlacierAction),
     RbinRuleLock(rbin::RbinAction),
     S3ObjectLock(s3::S3Action),
@@ -980,6 +1107,7 @@ impl ActionKind {
     pub fn kind(self) -> Kind {
         match self {
             ActionKind::BackupVaultLock(_) => Kind::BackupVaultLock,
+            ActionKind::EbsSnapshotLock(_) => Kind::EbsSnapshotLock,
             ActionKind::GlacierVaultLock(_) => Kind::GlacierVaultLock,
             ActionKind::RbinRuleLock(_) => Kind::RbinRuleLock,
             ActionKind::S3ObjectLock(_) => Kind::S3ObjectLock,
@@ -991,6 +1119,7 @@ impl ActionKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::BackupVaultLock(a) => a.as_str(),
+            ActionKind::EbsSnapshotLock(a) => a.as_str(),
             ActionKind::GlacierVaultLock(a) => a.as_str(),
             ActionKind::RbinRuleLock(a) => a.as_str(),
             ActionKind::S3ObjectLock(a) => a.as_str(),
@@ -1003,6 +1132,7 @@ impl ActionKind {
     pub fn reversibility(self) -> Reversibility {
         match self {
             ActionKind::BackupVaultLock(a) => a.reversibility(),
+            ActionKind::EbsSnapshotLock(a) => a.reversibility(),
             ActionKind::GlacierVaultLock(a) => a.reversibility(),
             ActionKind::RbinRuleLock(a) => a.reversibility(),
             ActionKind::S3ObjectLock(a) => a.reversibility(),
@@ -1014,6 +1144,7 @@ impl ActionKind {
     pub fn permissions(self) -> &'static [&'static str] {
         match self {
             ActionKind::BackupVaultLock(a) => a.permissions(),
+            ActionKind::EbsSnapshotLock(a) => a.permissions(),
             ActionKind::GlacierVaultLock(a) => a.permissions(),
             ActionKind::RbinRuleLock(a) => a.permissions(),
             ActionKind::S3ObjectLock(a) => a.permissions(),
@@ -1120,6 +1251,7 @@ impl Kind {
     pub(crate) fn missing_hints(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Kind::BackupVaultLock => backup::config::MISSING_HINTS,
+            Kind::EbsSnapshotLock => ebs::config::MISSING_HINTS,
             Kind::GlacierVaultLock => glacier::config::MISSING_HINTS,
             Kind::RbinRuleLock => rbin::config::MISSING_HINTS,
             Kind::S3ObjectLock => s3::config::MISSING_HINTS,
@@ -1140,6 +1272,7 @@ impl Kind {
             Kind::BackupVaultLock => {
                 generator.subschema_for::<<backup::Backup as LockKind>::Live>()
             }
+            Kind::EbsSnapshotLock => generator.subschema_for::<<ebs::Ebs as LockKind>::Live>(),
             Kind::S3ObjectLock => generator.subschema_for::<<s3::S3 as LockKind>::Live>(),
         }
     }
@@ -1157,6 +1290,7 @@ impl Kind {
             Kind::BackupVaultLock => {
                 generator.subschema_for::<<backup::Backup as LockKind>::Desired>()
             }
+            Kind::EbsSnapshotLock => generator.subschema_for::<<ebs::Ebs as LockKind>::Desired>(),
             Kind::S3ObjectLock => generator.subschema_for::<<s3::S3 as LockKind>::Desired>(),
         }
     }
@@ -1169,6 +1303,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::describe(r),
             Kind::SnowballUnlockCode => snowball::Snowball::describe(r),
             Kind::BackupVaultLock => backup::Backup::describe(r),
+            Kind::EbsSnapshotLock => ebs::Ebs::describe(r),
             Kind::S3ObjectLock => s3::S3::describe(r),
         }
     }
@@ -1181,6 +1316,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::consequence(action, class),
             Kind::SnowballUnlockCode => snowball::Snowball::consequence(action, class),
             Kind::BackupVaultLock => backup::Backup::consequence(action, class),
+            Kind::EbsSnapshotLock => ebs::Ebs::consequence(action, class),
             Kind::S3ObjectLock => s3::S3::consequence(action, class),
         };
         words.unwrap_or_default()
@@ -1193,6 +1329,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::READ_PERMISSIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::READ_PERMISSIONS,
             Kind::BackupVaultLock => backup::Backup::READ_PERMISSIONS,
+            Kind::EbsSnapshotLock => ebs::Ebs::READ_PERMISSIONS,
             Kind::S3ObjectLock => s3::S3::READ_PERMISSIONS,
         }
     }
@@ -1211,7 +1348,8 @@ impl Kind {
             Kind::GlacierVaultLock
             | Kind::RbinRuleLock
             | Kind::SnowballUnlockCode
-            | Kind::BackupVaultLock => false,
+            | Kind::BackupVaultLock
+            | Kind::EbsSnapshotLock => false,
             Kind::S3ObjectLock => true,
         }
     }
@@ -1223,6 +1361,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::READ_DEPTH,
             Kind::SnowballUnlockCode => snowball::Snowball::READ_DEPTH,
             Kind::BackupVaultLock => backup::Backup::READ_DEPTH,
+            Kind::EbsSnapshotLock => ebs::Ebs::READ_DEPTH,
             Kind::S3ObjectLock => s3::S3::READ_DEPTH,
         }
     }
@@ -1234,6 +1373,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::READ_NEEDS_ACCOUNT,
             Kind::SnowballUnlockCode => snowball::Snowball::READ_NEEDS_ACCOUNT,
             Kind::BackupVaultLock => backup::Backup::READ_NEEDS_ACCOUNT,
+            Kind::EbsSnapshotLock => ebs::Ebs::READ_NEEDS_ACCOUNT,
             Kind::S3ObjectLock => s3::S3::READ_NEEDS_ACCOUNT,
         }
     }
@@ -1245,6 +1385,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::demo::CONFIG,
             Kind::SnowballUnlockCode => snowball::demo::CONFIG,
             Kind::BackupVaultLock => backup::demo::CONFIG,
+            Kind::EbsSnapshotLock => ebs::demo::CONFIG,
             Kind::S3ObjectLock => s3::demo::CONFIG,
         }
     }
@@ -1256,6 +1397,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::demo::files(dir),
             Kind::SnowballUnlockCode => snowball::demo::files(dir),
             Kind::BackupVaultLock => backup::demo::files(dir),
+            Kind::EbsSnapshotLock => ebs::demo::files(dir),
             Kind::S3ObjectLock => s3::demo::files(dir),
         }
     }
@@ -1267,6 +1409,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::demo::seed(now),
             Kind::SnowballUnlockCode => snowball::demo::seed(now),
             Kind::BackupVaultLock => backup::demo::seed(now),
+            Kind::EbsSnapshotLock => ebs::demo::seed(now),
             Kind::S3ObjectLock => s3::demo::seed(now),
         }
     }
@@ -1278,6 +1421,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::LISTED,
             Kind::SnowballUnlockCode => snowball::Snowball::LISTED,
             Kind::BackupVaultLock => backup::Backup::LISTED,
+            Kind::EbsSnapshotLock => ebs::Ebs::LISTED,
             Kind::S3ObjectLock => s3::S3::LISTED,
         }
     }
@@ -1289,6 +1433,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::NOUN,
             Kind::SnowballUnlockCode => snowball::Snowball::NOUN,
             Kind::BackupVaultLock => backup::Backup::NOUN,
+            Kind::EbsSnapshotLock => ebs::Ebs::NOUN,
             Kind::S3ObjectLock => s3::S3::NOUN,
         }
     }
@@ -1300,6 +1445,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::DISCOVER_PERMISSIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::DISCOVER_PERMISSIONS,
             Kind::BackupVaultLock => backup::Backup::DISCOVER_PERMISSIONS,
+            Kind::EbsSnapshotLock => ebs::Ebs::DISCOVER_PERMISSIONS,
             Kind::S3ObjectLock => s3::S3::DISCOVER_PERMISSIONS,
         }
     }
@@ -1320,6 +1466,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::ACTIONS,
             Kind::SnowballUnlockCode => snowball::Snowball::ACTIONS,
             Kind::BackupVaultLock => backup::Backup::ACTIONS,
+            Kind::EbsSnapshotLock => ebs::Ebs::ACTIONS,
             Kind::S3ObjectLock => s3::S3::ACTIONS,
         }
     }
@@ -1331,6 +1478,7 @@ impl Kind {
             Kind::RbinRuleLock => rbin::Rbin::SERVICE,
             Kind::SnowballUnlockCode => snowball::Snowball::SERVICE,
             Kind::BackupVaultLock => backup::Backup::SERVICE,
+            Kind::EbsSnapshotLock => ebs::Ebs::SERVICE,
             Kind::S3ObjectLock => s3::S3::SERVICE,
         }
     }
@@ -1456,6 +1604,7 @@ mod tests {
         // Each kind's ACTIONS lists every action of its enum.
         let every = [
             backup::BackupAction::ALL.len(),
+            ebs::EbsAction::ALL.len(),
             glacier::GlacierAction::ALL.len(),
             rbin::RbinAction::ALL.len(),
             s3::S3Action::ALL.len(),

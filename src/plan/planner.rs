@@ -39,6 +39,27 @@ pub struct LiveSnapshot {
     pub not_read: BTreeMap<Address, NotRead>,
     /// Every read failure, grouped by provider and cause with a hint for each, for stderr.
     pub not_read_summary: Option<String>,
+    /// The instances the resources searched at plan time found (an `ebs_snapshot_lock`'s
+    /// `select`), each planned in place of its declared resource.
+    pub instances: Vec<Resource>,
+}
+
+impl LiveSnapshot {
+    /// Keeps only the instances `keep` holds, with what was read of them; the addresses of
+    /// the others, in order.
+    pub fn retain_instances(&mut self, keep: impl Fn(&Resource) -> bool) -> Vec<Address> {
+        let (kept, dropped): (Vec<Resource>, Vec<Resource>) = std::mem::take(&mut self.instances)
+            .into_iter()
+            .partition(|r| keep(r));
+        self.instances = kept;
+        let mut dropped: Vec<Address> = dropped.into_iter().map(|r| r.address).collect();
+        dropped.sort();
+        for address in &dropped {
+            self.resources.remove(address);
+            self.not_read.remove(address);
+        }
+        dropped
+    }
 }
 
 /// What the state file and the journal remember, as the planner reads it.
@@ -71,10 +92,25 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
         .map(|r| config.desired_json(r))
         .collect();
     let config_digest = config.digest_with(&desired);
+    // A resource searched at plan time is planned as the instances it found.
+    let mut found: BTreeMap<Address, Vec<&Resource>> = BTreeMap::new();
+    for instance in &live.instances {
+        found
+            .entry(instance.address.declared())
+            .or_default()
+            .push(instance);
+    }
     let mut resources: Vec<Planned> = config
         .resources
         .iter()
         .zip(desired)
+        .flat_map(|(resource, desired)| match found.get(&resource.address) {
+            Some(instances) if resource.address.key.is_none() => instances
+                .iter()
+                .map(|r| (*r, config.desired_json(r)))
+                .collect(),
+            _ => vec![(resource, desired)],
+        })
         .filter_map(|(resource, desired)| {
             if let Some(not_read) = live.not_read.get(&resource.address) {
                 return Some(unknown_resource(resource, desired, not_read, recorded));
@@ -144,7 +180,7 @@ fn record_for<'a>(
         let Ok(other) = other.parse::<Address>() else {
             continue;
         };
-        if other != *address && other.kind == address.kind && config.resource(&other).is_none() {
+        if other != *address && other.kind == address.kind && !config.declares(&other) {
             messages.push(super::words::moved_from_note(&other.to_string()));
             return (Some(record), Some(other));
         }
@@ -390,6 +426,10 @@ fn refuse_locking_the_state_bucket(config: &Config, resources: &mut [Planned]) {
 fn refuse_shared_physical_keys(resources: &mut [Planned]) {
     let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in resources.iter().enumerate() {
+        // A selection that found nothing names no resource in AWS: it shares nothing.
+        if r.plan.physical_key.ends_with(':') {
+            continue;
+        }
         by_key
             .entry(r.plan.physical_key.clone())
             .or_default()
