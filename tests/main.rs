@@ -15,6 +15,7 @@ mod confirmation;
 mod discovery;
 mod discovery_scopes;
 mod docs;
+mod ebs;
 mod fuzz;
 mod hints;
 mod hostile;

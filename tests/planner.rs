@@ -111,6 +111,11 @@ fn distinct(address: &str, desired: Desired) -> Desired {
             d.vault = format!("{}-{}", d.vault, name.replace('_', "-"));
             Desired::BackupVaultLock(d)
         }
+        Desired::EbsSnapshotLock(mut d) => {
+            let hex: String = name.bytes().map(|b| format!("{:x}", b % 16)).collect();
+            d.snapshot_id = Some(format!("snap-{:0>17}", &hex[..hex.len().min(17)]));
+            Desired::EbsSnapshotLock(d)
+        }
     }
 }
 

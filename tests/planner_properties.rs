@@ -19,6 +19,7 @@ use lockward::digest;
 use lockward::kinds::backup::{
     BackupDesired, BackupLive, BackupLock, BackupLockMode, BackupRecord, Retention,
 };
+use lockward::kinds::ebs::{EbsDesired, EbsLive, EbsMode, EbsRecord, LiveLock};
 use lockward::kinds::glacier::GlacierRecord;
 use lockward::kinds::glacier::{lock_id_known, GlacierLive, IN_PROGRESS_LIFETIME};
 use lockward::kinds::glacier::{GlacierDesired, VaultLockState};
@@ -120,6 +121,7 @@ enum Triple {
     Snowball(SnowballDesired, SnowballLive, Option<SnowballRecord>),
     Backup(BackupDesired, BackupLive, Option<BackupRecord>),
     S3(S3Desired, S3Live, Option<S3Record>),
+    Ebs(EbsDesired, EbsLive, Option<EbsRecord>),
 }
 
 impl Triple {
@@ -130,6 +132,7 @@ impl Triple {
             Triple::Snowball(..) => Kind::SnowballUnlockCode,
             Triple::Backup(..) => Kind::BackupVaultLock,
             Triple::S3(..) => Kind::S3ObjectLock,
+            Triple::Ebs(..) => Kind::EbsSnapshotLock,
         }
     }
 }
@@ -536,6 +539,59 @@ fn s3_triple() -> impl Strategy<Value = Triple> {
     (desired, live, record).prop_map(|(d, l, r)| Triple::S3(d, l, r))
 }
 
+fn ebs_triple() -> impl Strategy<Value = Triple> {
+    let mode = prop_oneof![
+        Just(EbsMode::None),
+        Just(EbsMode::Governance),
+        Just(EbsMode::Compliance)
+    ];
+    // Few durations, so that equal expiries come up often; a cool-off or none.
+    let desired = (
+        mode,
+        prop_oneof![Just(30u32), Just(60u32)],
+        prop_oneof![Just(None), Just(Some(24u32))],
+    )
+        .prop_map(|(mode, days, cool_off)| EbsDesired {
+            snapshot_id: Some("snap-0123456789abcdef0".into()),
+            select_tags: None,
+            mode,
+            duration_days: (mode != EbsMode::None).then_some(days),
+            until: None,
+            cool_off_hours: (mode == EbsMode::Compliance).then_some(cool_off).flatten(),
+        });
+    // A lock started a day ago (so 30 or 60 days from its start), its cool-off ending around
+    // the planning times (base .. base + 5 h) or long gone.
+    let started = base() - mins(24 * 60);
+    let lock = prop_oneof![Just(30u32), Just(60u32)].prop_map(move |days| LiveLock {
+        expires: Some(started + SignedDuration::from_hours(24 * i64::from(days))),
+        duration_start: Some(started),
+        duration_days: Some(days),
+        created: Some(started),
+    });
+    let cool_off_end = prop_oneof![1i64..6 * 60].prop_map(|m| base() + mins(m));
+    let live = (0u8..5, lock, cool_off_end).prop_map(|(shape, lock, cool_off_ends)| match shape {
+        0 => EbsLive::SnapshotMissing,
+        1 => EbsLive::None { expired: None },
+        2 => EbsLive::Governance { lock },
+        3 => EbsLive::ComplianceCooloff {
+            lock,
+            cool_off_ends,
+        },
+        _ => EbsLive::Compliance { lock },
+    });
+    let record = proptest::option::of(Just(EbsRecord {
+        snapshot_id: "snap-0123456789abcdef0".into(),
+        mode: Some("governance".into()),
+        expires: None,
+        cool_off_ends: None,
+        locked_at: Some(base() - mins(60)),
+        unlocked_at: None,
+        target: None,
+        physical_key: None,
+    }));
+    (desired, live, record).prop_map(|(d, l, r)| Triple::Ebs(d, l, r))
+}
+
 fn any_triple() -> impl Strategy<Value = Triple> {
     // Glacier holds the most dangerous cells: it comes up a little more often than the rest.
     prop_oneof![
@@ -543,7 +599,8 @@ fn any_triple() -> impl Strategy<Value = Triple> {
         2 => rbin_triple(),
         2 => snowball_triple(),
         2 => backup_triple(),
-        2 => s3_triple()
+        2 => s3_triple(),
+        2 => ebs_triple()
     ]
 }
 
@@ -587,6 +644,7 @@ fn config(triples: &[Triple]) -> Config {
                 Triple::Snowball(d, ..) => Desired::SnowballUnlockCode(d.clone()),
                 Triple::Backup(d, ..) => Desired::BackupVaultLock(d.clone()),
                 Triple::S3(d, ..) => Desired::S3ObjectLock(d.clone()),
+                Triple::Ebs(d, ..) => Desired::EbsSnapshotLock(d.clone()),
             },
         })
         .collect();
@@ -611,6 +669,7 @@ fn live(triples: &[Triple]) -> LiveSnapshot {
                 Triple::Snowball(_, l, _) => Live::SnowballUnlockCode(l.clone()),
                 Triple::Backup(_, l, _) => Live::BackupVaultLock(l.clone()),
                 Triple::S3(_, l, _) => Live::S3ObjectLock(l.clone()),
+                Triple::Ebs(_, l, _) => Live::EbsSnapshotLock(l.clone()),
             };
             (
                 address(i, t),
@@ -638,6 +697,7 @@ fn state(triples: &[Triple]) -> StateFile {
             Triple::Snowball(_, _, r) => r.clone().map(Record::SnowballUnlockCode),
             Triple::Backup(_, _, r) => r.clone().map(Record::BackupVaultLock),
             Triple::S3(_, _, r) => r.clone().map(Record::S3ObjectLock),
+            Triple::Ebs(_, _, r) => r.clone().map(Record::EbsSnapshotLock),
         };
         if let Some(record) = record {
             state.set(&address(i, t), record);
@@ -878,6 +938,91 @@ fn carry_out(triple: &mut Triple, action: ActionKind, now: Timestamp) -> Result<
                 physical_key: None,
             });
         }
+        (Triple::Ebs(d, live, record), ActionKind::LOCK_SNAPSHOT) => {
+            let days = d.duration_days.ok_or("LockSnapshot without a duration")?;
+            let mode = d.mode;
+            let (start, created, old) = match &*live {
+                EbsLive::SnapshotMissing | EbsLive::NoMatch => {
+                    return Err("LockSnapshot on a missing snapshot".into())
+                }
+                EbsLive::None { .. } => (now, now, None),
+                EbsLive::Governance { lock } => (
+                    lock.duration_start.unwrap_or(now),
+                    lock.created.unwrap_or(now),
+                    None,
+                ),
+                EbsLive::ComplianceCooloff {
+                    lock,
+                    cool_off_ends,
+                } if *cool_off_ends > now => (
+                    lock.duration_start.unwrap_or(now),
+                    lock.created.unwrap_or(now),
+                    None,
+                ),
+                EbsLive::ComplianceCooloff { lock, .. } | EbsLive::Compliance { lock } => (
+                    lock.duration_start.unwrap_or(now),
+                    lock.created.unwrap_or(now),
+                    Some(lock.clone()),
+                ),
+            };
+            let expires = start + SignedDuration::from_hours(24 * i64::from(days));
+            if let Some(old) = &old {
+                // After its cool-off a compliance lock can only be extended.
+                if mode != EbsMode::Compliance || old.expires.is_some_and(|e| expires < e) {
+                    return Err(
+                        "LockSnapshot that weakens a compliance lock past its cool-off".into(),
+                    );
+                }
+            }
+            let lock = LiveLock {
+                expires: Some(expires),
+                duration_start: Some(start),
+                duration_days: Some(days),
+                created: Some(created),
+            };
+            *live = match (mode, d.cool_off_hours, old) {
+                (EbsMode::Governance, _, _) => EbsLive::Governance { lock },
+                (EbsMode::Compliance, Some(c), None)
+                    if created + SignedDuration::from_hours(i64::from(c)) > now =>
+                {
+                    EbsLive::ComplianceCooloff {
+                        lock,
+                        cool_off_ends: created + SignedDuration::from_hours(i64::from(c)),
+                    }
+                }
+                (EbsMode::Compliance, _, _) => EbsLive::Compliance { lock },
+                (EbsMode::None, ..) => return Err("LockSnapshot for no lock".into()),
+            };
+            *record = Some(EbsRecord {
+                snapshot_id: "snap-0123456789abcdef0".into(),
+                mode: Some(
+                    if mode == EbsMode::Governance {
+                        "governance"
+                    } else {
+                        "compliance"
+                    }
+                    .into(),
+                ),
+                expires: Some(expires),
+                cool_off_ends: None,
+                locked_at: Some(now),
+                unlocked_at: None,
+                target: None,
+                physical_key: None,
+            });
+        }
+        (Triple::Ebs(_, live, record), ActionKind::UNLOCK_SNAPSHOT) => {
+            match &*live {
+                EbsLive::Governance { .. } => {}
+                EbsLive::ComplianceCooloff { cool_off_ends, .. } if *cool_off_ends > now => {}
+                other => return Err(format!("UnlockSnapshot on {other:?}")),
+            }
+            *live = EbsLive::None { expired: None };
+            if let Some(r) = record {
+                r.mode = None;
+                r.unlocked_at = Some(now);
+            }
+        }
         (Triple::S3(d, live, record), action @ ActionKind::ENABLE_VERSIONING) => {
             match live {
                 S3Live::Unversioned | S3Live::VersioningSuspended => *live = S3Live::Disabled,
@@ -1057,6 +1202,12 @@ proptest! {
                     (Triple::S3(d, ..), ActionKind::PUT_DEFAULT_RETENTION) => {
                         prop_assert!(d.default_retention.is_some_and(|r| r.mode == RetentionMode::Compliance), "{} makes a default irreversible that is not COMPLIANCE", address);
                     }
+                    (Triple::Ebs(d, live, _), ActionKind::LOCK_SNAPSHOT) => {
+                        prop_assert_eq!(d.mode, EbsMode::Compliance, "{} puts an irreversible snapshot lock the intent does not want", address);
+                        if matches!(live, EbsLive::None { .. } | EbsLive::Governance { .. }) {
+                            prop_assert_eq!(a.permanent_after, d.cool_off_hours.and_then(PermanentAfter::hours), "{} does not say when the lock becomes permanent", address);
+                        }
+                    }
                     (Triple::Backup(d, ..), ActionKind::PUT_VAULT_LOCK) => {
                         prop_assert_eq!(d.mode(), BackupLockMode::Compliance, "{} puts an irreversible lock the intent does not want", address);
                         prop_assert_eq!(a.permanent_after, d.changeable_for_days().and_then(PermanentAfter::days), "{} does not say when the lock becomes permanent", address);
@@ -1194,6 +1345,7 @@ proptest! {
             // A compliance put is irreversible with a grace period.
             Triple::Backup(..) => ActionKind::PUT_VAULT_LOCK,
             Triple::S3(..) => ActionKind::ENABLE_OBJECT_LOCK,
+            Triple::Ebs(..) => ActionKind::LOCK_SNAPSHOT,
             // A Recycle Bin rule has no irreversible action.
             Triple::Rbin(..) => return Ok(()),
         };
@@ -1266,7 +1418,10 @@ fn generators_reach_every_outcome_and_irreversible_action() {
             // A Recycle Bin rule never waits on anything lockward plans.
             if matches!(
                 kind,
-                Kind::RbinRuleLock | Kind::BackupVaultLock | Kind::S3ObjectLock
+                Kind::RbinRuleLock
+                    | Kind::BackupVaultLock
+                    | Kind::S3ObjectLock
+                    | Kind::EbsSnapshotLock
             ) && outcome == Outcome::Blocked
             {
                 continue;
@@ -1290,6 +1445,8 @@ fn generators_reach_every_outcome_and_irreversible_action() {
         "enable_object_lock",
         "put_default_retention",
         "remove_default_retention",
+        "lock_snapshot",
+        "unlock_snapshot",
     ] {
         assert!(
             actions.contains(&(action, true)),

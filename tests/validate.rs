@@ -135,7 +135,7 @@ fn every_example_validates_with_a_summary_line() {
     // Run from elsewhere, the policy files still resolve against the example's directory.
     let run = validate(&root(), "examples/multi_region.yaml");
     assert_eq!(
-        run.stdout, "6 resources: 0 backup_vault_lock, 3 glacier_vault_lock, 2 rbin_rule_lock, 0 s3_object_lock, 1 snowball_unlock_code\n",
+        run.stdout, "6 resources: 0 backup_vault_lock, 0 ebs_snapshot_lock, 3 glacier_vault_lock, 2 rbin_rule_lock, 0 s3_object_lock, 1 snowball_unlock_code\n",
         "{}",
         run.stderr
     );
@@ -409,7 +409,7 @@ fn the_summary_line_counts_every_kind_and_the_total() {
     let run = validate(tmp.path(), "none.yaml");
     assert_eq!(
         run.stdout,
-        "0 resources: 0 backup_vault_lock, 0 glacier_vault_lock, 0 rbin_rule_lock, 0 s3_object_lock, 0 snowball_unlock_code\n"
+        "0 resources: 0 backup_vault_lock, 0 ebs_snapshot_lock, 0 glacier_vault_lock, 0 rbin_rule_lock, 0 s3_object_lock, 0 snowball_unlock_code\n"
     );
     let one = format!(
         "{VALID_HEADER}rbin_rule_lock:\n  ebs:\n    rule_id: a1B2c3D4e5F\n    state: unlocked\n"
@@ -418,7 +418,7 @@ fn the_summary_line_counts_every_kind_and_the_total() {
     let run = validate(tmp.path(), "one.yaml");
     assert_eq!(
         run.stdout,
-        "1 resource: 0 backup_vault_lock, 0 glacier_vault_lock, 1 rbin_rule_lock, 0 s3_object_lock, 0 snowball_unlock_code\n"
+        "1 resource: 0 backup_vault_lock, 0 ebs_snapshot_lock, 0 glacier_vault_lock, 1 rbin_rule_lock, 0 s3_object_lock, 0 snowball_unlock_code\n"
     );
 }
 

@@ -76,6 +76,9 @@ fn live_for(config: &config::Config, now: Timestamp) -> LiveSnapshot {
             config::Desired::S3ObjectLock(_) => {
                 Live::S3ObjectLock(lockward::kinds::s3::S3Live::Unversioned)
             }
+            config::Desired::EbsSnapshotLock(_) => {
+                Live::EbsSnapshotLock(lockward::kinds::ebs::EbsLive::None { expired: None })
+            }
         };
         let target = plan::Target {
             account: "123456789012".into(),
