@@ -319,6 +319,25 @@ fn a_selection_that_finds_nothing_is_a_warning_not_an_error() {
 }
 
 #[test]
+fn a_tag_value_is_matched_exactly_not_as_a_pattern() {
+    let env = Env::new();
+    let tagged = json!([{"key": "legal-hold", "value": "true"}]);
+    env.seed(json!({"ec2": [snapshot(SNAP_B, tagged, None)]}));
+    env.config(
+        "ebs_snapshot_lock:\n  hold:\n    select: { tags: { legal-hold: \"*\" } }\n    mode: governance\n    duration_days: 30\n",
+    );
+    env.lockward(&["plan"])
+        .success()
+        .stdout_has("no snapshot in this account and region has the selected tags");
+    let search = env
+        .calls()
+        .into_iter()
+        .find(|c| c["operation"] == "DescribeSnapshots")
+        .expect("the selection was searched");
+    assert_eq!(search["params"]["Filter.1.Value.1"], "\\*", "{search}");
+}
+
+#[test]
 fn a_lost_lock_answer_is_settled_by_reading_the_lock() {
     let env = Env::new();
     env.seed(json!({"ec2": [snapshot(SNAP, json!([]), None)]}));
@@ -376,15 +395,47 @@ fn a_lock_that_moved_since_the_plan_is_not_touched() {
     env.seed(json!({"ec2": [snapshot(SNAP, json!([]), None)]}));
     env.config(&listed("governance", "    duration_days: 30\n"));
     env.lockward(&["plan", "--out", "reviewed.plan"]).code(0);
-    // Someone else locks it in compliance mode meanwhile.
+    // Someone else locks it for 90 days meanwhile: the plan's 30 days would shorten it.
     let created = env.now().to_string();
     env.seed(json!({"ec2": [snapshot(SNAP, json!([]), Some(json!({
-        "mode": "compliance", "created": created, "duration_days": 90})))]}));
+        "mode": "governance", "created": created, "duration_days": 90})))]}));
     env.lockward(&["apply", "--auto-approve", "reviewed.plan"])
         .code(1)
         .stderr_has("stale");
     assert!(lock_calls(&env).is_empty());
-    assert_eq!(aws_lock(&env, SNAP)["mode"], "compliance");
+    assert_eq!(aws_lock(&env, SNAP)["duration_days"], 90);
+    // Planned while there was no lock; the interloper's lock appears while apply runs, after
+    // its plan and before its step: the step reads the lock again right before its call and
+    // refuses (held calls order the world's change between the two reads).
+    env.seed(json!({"ec2": [snapshot(SNAP_B, json!([]), None)]}));
+    env.config(&format!(
+        "ebs_snapshot_lock:\n  hold:\n    snapshots: [{SNAP_B}]\n    mode: governance\n    duration_days: 30\n"
+    ));
+    let reads = |env: &Env| {
+        env.calls()
+            .iter()
+            .filter(|c| c["operation"] == "DescribeLockedSnapshots")
+            .count()
+    };
+    let before = reads(&env);
+    let hold = json!({"rules": [{"operation": "DescribeLockedSnapshots", "kind": "hold"}]});
+    env.faults(hold.clone());
+    let child = env
+        .command(&["apply", "--auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::support::wait_until("the plan's read is held", || reads(&env) == before + 1);
+    env.faults(hold);
+    crate::support::wait_until("the step's read is held", || reads(&env) == before + 2);
+    env.seed(json!({"ec2": [snapshot(SNAP_B, json!([]), Some(json!({
+        "mode": "governance", "created": created, "duration_days": 90})))]}));
+    env.faults(json!({"rules": []}));
+    let run = crate::support::finish(child);
+    run.code(1).stderr_has("changed since the plan");
+    assert!(lock_calls(&env).is_empty(), "{run:?}");
+    assert_eq!(aws_lock(&env, SNAP_B)["duration_days"], 90);
 }
 
 #[test]

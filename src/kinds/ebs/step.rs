@@ -290,3 +290,51 @@ pub(crate) async fn unlock_snapshot(
         .await?;
     Ok("snapshot unlocked".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock(state: &str, expires: &str) -> LockInfo {
+        LockInfo {
+            snapshot_id: "snap-0123456789abcdef0".into(),
+            state: state.into(),
+            expires: Some(expires.parse().unwrap()),
+            created: Some("2026-12-01T00:00:00Z".parse().unwrap()),
+            ..LockInfo::default()
+        }
+    }
+
+    #[test]
+    fn only_a_lock_the_call_made_proves_it() {
+        let request = LockRequest {
+            mode: LockMode::Governance,
+            duration_days: None,
+            expiration_date: Some("2027-01-01T00:00:00Z".parse().unwrap()),
+            cool_off_hours: None,
+        };
+        let made = lock("governance", "2027-01-01T00:00:00Z");
+        // No lock before: the requested lock proves the call.
+        assert!(is_the_requested_lock(&made, None, &request));
+        // The same lock was there before the call: it proves nothing.
+        assert!(!is_the_requested_lock(&made, Some(&made), &request));
+        // Another expiry or mode is not the requested lock.
+        let other = lock("governance", "2027-02-01T00:00:00Z");
+        assert!(!is_the_requested_lock(&other, None, &request));
+        let compliance = lock("compliance", "2027-01-01T00:00:00Z");
+        assert!(!is_the_requested_lock(&compliance, None, &request));
+        // An expired lock of the same shape before: only a new creation proves the call.
+        let expired = lock("expired", "2026-12-02T00:00:00Z");
+        assert!(!is_the_requested_lock(
+            &LockInfo {
+                state: "governance".into(),
+                ..expired.clone()
+            },
+            Some(&expired),
+            &LockRequest {
+                expiration_date: Some("2026-12-02T00:00:00Z".parse().unwrap()),
+                ..request
+            }
+        ));
+    }
+}
