@@ -22,6 +22,7 @@ fn project() -> Env {
         "backup": [{"region": "us-east-1", "vault": "prod-backups", "vault_type": "BACKUP_VAULT",
                     "recovery_points": 0}],
         "s3": [{"region": "us-east-1", "bucket": "trade-records"}],
+        "ec2": [{"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0", "state": "completed"}],
     }));
     env.seed(
         json!({"s3": [{"region": "us-east-1", "bucket": STATE_BUCKET,
@@ -44,7 +45,9 @@ fn project() -> Env {
              deliver_to: site-a.code\nbackup_vault_lock:\n  prod:\n    vault: prod-backups\n    \
              mode: governance\n    min_retention_days: 7\ns3_object_lock:\n  trades:\n    \
              bucket: trade-records\n    object_lock: enabled\n    \
-             default_retention: {{ mode: governance, days: 30 }}\n"
+             default_retention: {{ mode: governance, days: 30 }}\n\
+             ebs_snapshot_lock:\n  hold:\n    snapshots: [snap-0123456789abcdef0]\n    \
+             mode: governance\n    duration_days: 30\n"
         ),
     );
     env

@@ -255,6 +255,11 @@ pub fn decide(desired: &EbsDesired, live: &EbsLive, now: Timestamp) -> Decision 
         None => "; with no cool-off it can never be unlocked, shortened or the snapshot deleted until it expires".to_string(),
     };
     match (desired.mode, lock) {
+        // Found by a selection, then deleted before it was read: it left the selection, and
+        // the rest of the plan goes on.
+        (_, Lock::Missing) if desired.select_tags.is_some() => d.warn(format!(
+            "snapshot `{snapshot}` was deleted while lockward read it: there is nothing to lock"
+        )),
         (_, Lock::Missing) => d.conflict(format!(
             "snapshot `{snapshot}` does not exist in this account and region"
         )),

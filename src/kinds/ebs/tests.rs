@@ -206,6 +206,14 @@ fn missing_snapshot_is_a_conflict_and_an_empty_selection_a_warning() {
         decide(&d, &EbsLive::SnapshotMissing, now()).outcome(),
         Outcome::Conflict
     );
+    // Found by a selection and deleted before it was read: a warning, not a conflict.
+    let selected = EbsDesired {
+        select_tags: Some([("legal-hold".to_string(), "true".to_string())].into()),
+        ..d.clone()
+    };
+    let gone = decide(&selected, &EbsLive::SnapshotMissing, now());
+    assert_eq!(gone.outcome(), Outcome::Noop);
+    assert!(gone.messages[0].text.contains("deleted"));
     let empty = decide(&d, &EbsLive::NoMatch, now());
     assert_eq!(empty.outcome(), Outcome::Noop);
     assert!(!empty.messages.is_empty());
