@@ -401,29 +401,29 @@ async fn expand(
     BTreeMap<Address, Vec<Resource>>,
     BTreeMap<Address, AwsError>,
 ) {
-    let searches: Vec<(Address, Result<Option<Vec<Resource>>, AwsError>)> =
-        stream::iter(resources.iter().copied())
-            .map(|resource| async move {
-                let found = match clients.for_provider(&resource.provider) {
-                    Some(c) => resource.desired.instances(c).await,
-                    None => Err(no_clients(&resource.provider)),
-                };
-                let found = found.map(|list| {
-                    list.map(|list| {
-                        list.into_iter()
-                            .map(|(key, desired)| Resource {
-                                address: resource.address.instance(key),
-                                provider: resource.provider.clone(),
-                                desired,
-                            })
-                            .collect()
-                    })
-                });
-                (resource.address.clone(), found)
-            })
-            .buffer_unordered(parallelism.max(1))
-            .collect()
-            .await;
+    type Search = Result<Option<Vec<Resource>>, AwsError>;
+    let searches: Vec<(Address, Search)> = stream::iter(resources.iter().copied())
+        .map(|resource| async move {
+            let found = match clients.for_provider(&resource.provider) {
+                Some(c) => resource.desired.instances(c).await,
+                None => Err(no_clients(&resource.provider)),
+            };
+            let found = found.map(|list| {
+                list.map(|list| {
+                    list.into_iter()
+                        .map(|(key, desired)| Resource {
+                            address: resource.address.instance(key),
+                            provider: resource.provider.clone(),
+                            desired,
+                        })
+                        .collect()
+                })
+            });
+            (resource.address.clone(), found)
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
     let mut instances = BTreeMap::new();
     let mut failed = BTreeMap::new();
     for (address, found) in searches {

@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{plan_digest, Env};
+use crate::support::{apply_on_a_terminal, has_script, plan_digest, Env};
 
 const SNAP: &str = "snap-0123456789abcdef0";
 const SNAP_B: &str = "snap-0aaaaaaaaaaaaaaa1";
@@ -516,4 +516,32 @@ fn a_bad_block_is_located_and_nothing_is_called() {
         run.stderr
     );
     assert!(env.calls().is_empty());
+}
+
+#[test]
+fn on_a_terminal_the_snapshots_of_one_selection_are_confirmed_by_typing_its_name_once() {
+    if !has_script() {
+        eprintln!("skipped: no `script` to give lockward a terminal");
+        return;
+    }
+    let env = Env::new();
+    let tagged = json!([{"key": "legal-hold", "value": "true"}]);
+    env.seed(
+        json!({"ec2": [snapshot(SNAP_B, tagged.clone(), None), snapshot(SNAP_C, tagged, None)]}),
+    );
+    env.config(&selected(
+        "compliance",
+        "    duration_days: 30\n    cool_off_hours: 24\n",
+    ));
+    let run = apply_on_a_terminal(&env, "ebs_snapshot_lock.hold\n");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let shown = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(shown.matches("Type the address").count(), 1, "{shown}");
+    assert!(
+        shown.contains("ebs_snapshot_lock.hold, 2 instances"),
+        "{shown}"
+    );
+    assert!(shown.contains("(2 instances)"), "{shown}");
+    assert_eq!(lock_calls(&env).len(), 2);
+    assert_eq!(aws_lock(&env, SNAP_C)["mode"], "compliance");
 }

@@ -9,6 +9,7 @@
 use std::io::{BufRead, Write};
 
 use crate::plan::{Action, Plan, ResourcePlan, Reversibility};
+use crate::vocabulary::Address;
 
 /// Why a plan was not approved. Nothing was called.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -201,16 +202,19 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         let mut reversible = 0;
         // Each resource with actions that are delayed, irreversible or lower protection has
-        // its address typed once, naming every such action of it.
-        let mut strong: Vec<(&ResourcePlan, Vec<&Action>)> = Vec::new();
+        // its address typed once, naming every such action of it; the instances of one
+        // declared resource (the snapshots a selection found) are one question, its address
+        // typed once with how many instances each action has.
+        let mut strong: Vec<(Address, Vec<(&ResourcePlan, &Action)>)> = Vec::new();
         for (resource, action) in plan.ready_actions() {
             if !action.needs_typed_confirmation() {
                 reversible += 1;
                 continue;
             }
+            let asked_for = resource.address.declared();
             match strong.last_mut() {
-                Some((r, actions)) if r.address == resource.address => actions.push(action),
-                _ => strong.push((resource, vec![action])),
+                Some((a, actions)) if *a == asked_for => actions.push((resource, action)),
+                _ => strong.push((asked_for, vec![(resource, action)])),
             }
         }
         let questions = strong.len() + usize::from(reversible > 0);
@@ -223,40 +227,66 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 String::new()
             }
         };
-        for (resource, actions) in strong {
-            let address = resource.address.to_string();
-            let lines: Vec<String> = actions
-                .iter()
-                .map(|a| {
-                    let class = match (a.reversibility, a.permanent_after) {
-                        (Reversibility::Irreversible, Some(period)) => format!(
-                            "IRREVERSIBLE: it becomes permanent by itself after {} unless undone",
-                            period.words()
-                        ),
-                        (Reversibility::Irreversible, None) => {
-                            "IRREVERSIBLE: it can never be undone".to_string()
-                        }
-                        (Reversibility::Delayed, _) => {
-                            "DELAYED: undoing it takes a waiting period".to_string()
-                        }
-                        (Reversibility::Reversible, _) => "reversible".to_string(),
-                    };
-                    let lowers = if a.lowers_protection {
-                        ", and lowers protection: after it, something is allowed that was refused before"
-                    } else {
-                        ""
-                    };
-                    format!("  - {} is {class}{lowers}", a.action.as_str())
+        for (declared, actions) in strong {
+            let mut instances: Vec<&ResourcePlan> = actions.iter().map(|(r, _)| *r).collect();
+            instances.dedup_by(|a, b| a.address == b.address);
+            let is_group = instances.iter().any(|r| r.address.key.is_some());
+            let address = if is_group {
+                declared.to_string()
+            } else {
+                instances[0].address.to_string()
+            };
+            // One line per distinct action and class, with its instance count in a group.
+            let mut lines: Vec<(String, usize)> = Vec::new();
+            for (_, a) in &actions {
+                let line = format!("  - {} is {}", a.action.as_str(), class_words(a));
+                match lines.iter_mut().find(|(l, _)| *l == line) {
+                    Some((_, n)) => *n += 1,
+                    None => lines.push((line, 1)),
+                }
+            }
+            let lines: Vec<String> = lines
+                .into_iter()
+                .map(|(line, n)| match (is_group, n) {
+                    (false, _) => line,
+                    (true, 1) => format!("{line} (1 instance)"),
+                    (true, n) => format!("{line} ({n} instances)"),
                 })
                 .collect();
+            let mut targets: Vec<String> = instances.iter().map(|r| r.target.to_string()).collect();
+            targets.dedup();
+            let heading = if is_group {
+                let keys: Vec<&str> = instances
+                    .iter()
+                    .filter_map(|r| r.address.key.as_deref())
+                    .collect();
+                const SHOWN: usize = 10;
+                let mut listed = keys
+                    .iter()
+                    .take(SHOWN)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if keys.len() > SHOWN {
+                    listed.push_str(&format!(", and {} more", keys.len() - SHOWN));
+                }
+                let count = if keys.len() == 1 {
+                    "1 instance".to_string()
+                } else {
+                    format!("{} instances", keys.len())
+                };
+                format!("{address}, {count} [{listed}] ({})", targets.join("; "))
+            } else {
+                format!("{address} ({})", targets.join("; "))
+            };
             let typed = self.ask(&format!(
-                "\n{address} ({}){}:\n{}\n  Type the address `{address}` to confirm: ",
-                resource.target,
+                "\n{heading}{}:\n{}\n  Type the address `{address}` to confirm: ",
                 counter(),
                 lines.join("\n")
             ))?;
             if typed != address {
-                let names: Vec<&str> = actions.iter().map(|a| a.action.as_str()).collect();
+                let mut names: Vec<&str> = actions.iter().map(|(_, a)| a.action.as_str()).collect();
+                names.dedup();
                 return Err(Refusal::Mistyped {
                     typed,
                     action: names.join(" and "),
@@ -276,6 +306,25 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
         }
         Ok(())
     }
+}
+
+/// What an action's class means, in the words a confirmation shows.
+fn class_words(a: &Action) -> String {
+    let class = match (a.reversibility, a.permanent_after) {
+        (Reversibility::Irreversible, Some(period)) => format!(
+            "IRREVERSIBLE: it becomes permanent by itself after {} unless undone",
+            period.words()
+        ),
+        (Reversibility::Irreversible, None) => "IRREVERSIBLE: it can never be undone".to_string(),
+        (Reversibility::Delayed, _) => "DELAYED: undoing it takes a waiting period".to_string(),
+        (Reversibility::Reversible, _) => "reversible".to_string(),
+    };
+    let lowers = if a.lowers_protection {
+        ", and lowers protection: after it, something is allowed that was refused before"
+    } else {
+        ""
+    };
+    format!("{class}{lowers}")
 }
 
 #[cfg(test)]
@@ -408,6 +457,44 @@ mod tests {
                 action: "lock_rule and complete_lock".into(),
                 address: "glacier_vault_lock.audit".into(),
             })
+        );
+    }
+
+    #[test]
+    fn the_instances_of_one_resource_are_one_question_with_their_count() {
+        let irreversible = || {
+            Action::ready(ActionKind::COMPLETE_LOCK, "r")
+                .permanent_after(crate::plan::PermanentAfter::hours(24).unwrap())
+        };
+        let plan = plan(vec![
+            resource(
+                "glacier_vault_lock.hold[snap-0aaaaaaaaaaaaaaa1]",
+                vec![irreversible()],
+            ),
+            resource(
+                "glacier_vault_lock.hold[snap-0aaaaaaaaaaaaaaa2]",
+                vec![irreversible()],
+            ),
+            resource(
+                "glacier_vault_lock.hold[snap-0aaaaaaaaaaaaaaa3]",
+                vec![irreversible()],
+            ),
+            resource("glacier_vault_lock.other", vec![irreversible()]),
+        ]);
+        let (result, shown) =
+            terminal(&plan, "glacier_vault_lock.hold\nglacier_vault_lock.other\n");
+        assert_eq!(result, Ok(()), "{shown}");
+        assert_eq!(shown.matches("Type the address").count(), 2, "{shown}");
+        assert!(shown.contains("glacier_vault_lock.hold, 3 instances [snap-0aaaaaaaaaaaaaaa1, snap-0aaaaaaaaaaaaaaa2, snap-0aaaaaaaaaaaaaaa3]"), "{shown}");
+        assert!(
+            shown.contains("permanent by itself after 24 hours unless undone (3 instances)"),
+            "{shown}"
+        );
+        // An instance's own address does not confirm the group.
+        let (result, _) = terminal(&plan, "glacier_vault_lock.hold[snap-0aaaaaaaaaaaaaaa1]\n");
+        assert!(
+            matches!(result, Err(Refusal::Mistyped { .. })),
+            "{result:?}"
         );
     }
 

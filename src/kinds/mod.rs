@@ -167,7 +167,7 @@ pub trait LockKind {
     fn instances(
         _desired: &Self::Desired,
         _clients: &ProviderClients,
-    ) -> impl Future<Output = Result<Option<Vec<(String, Self::Desired)>>, AwsError>> + Send {
+    ) -> impl Future<Output = Result<Instances<Self::Desired>, AwsError>> + Send {
         async { Ok(None) }
     }
 
@@ -201,6 +201,11 @@ pub trait LockKind {
         clients: &ProviderClients,
     ) -> impl Future<Output = Result<String, StepError>>;
 }
+
+/// The instances a declared resource found when lockward planned (see
+/// [`LockKind::instances`]): each one's key and desired value; `None` for a resource that
+/// stands for itself.
+pub type Instances<D> = Option<Vec<(String, D)>>;
 
 /// The clients of one provider, built once and shared by every resource that names it.
 #[derive(Clone)]
@@ -580,8 +585,8 @@ impl Desired {
     pub async fn instances(
         &self,
         clients: &ProviderClients,
-    ) -> Result<Option<Vec<(String, Desired)>>, AwsError> {
-        let wrap = |found: Option<Vec<(String, EbsDesired)>>| {
+    ) -> Result<Instances<Desired>, AwsError> {
+        let wrap = |found: Instances<EbsDesired>| {
             found.map(|v| {
                 v.into_iter()
                     .map(|(k, d)| (k, Desired::EbsSnapshotLock(d)))

@@ -448,7 +448,7 @@ impl super::LockKind for Ebs {
     async fn instances(
         desired: &EbsDesired,
         clients: &crate::aws::ProviderClients,
-    ) -> Result<Option<Vec<(String, EbsDesired)>>, crate::aws::AwsError> {
+    ) -> Result<crate::kinds::Instances<EbsDesired>, crate::aws::AwsError> {
         read::instances(desired, clients).await
     }
 

@@ -327,7 +327,7 @@ impl Ec2Api for QueryEc2 {
         // A compliance lock is sent once per intent (the step repeats it after throttling).
         let once = r.mode == super::LockMode::Compliance;
         let body = self.call("LockSnapshot", &p, once, true).await?;
-        let mut lock = fields_of(&body, |doc| lock_item(doc))?;
+        let mut lock = fields_of(&body, lock_item)?;
         if lock.snapshot_id.is_empty() {
             lock.snapshot_id = id.to_string();
         }

@@ -37,7 +37,7 @@ pub async fn read_ebs(
 pub async fn instances(
     desired: &EbsDesired,
     clients: &ProviderClients,
-) -> Result<Option<Vec<(String, EbsDesired)>>, AwsError> {
+) -> Result<crate::kinds::Instances<EbsDesired>, AwsError> {
     let (None, Some(tags)) = (&desired.snapshot_id, &desired.select_tags) else {
         return Ok(None);
     };
