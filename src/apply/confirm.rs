@@ -9,7 +9,6 @@
 use std::io::{BufRead, Write};
 
 use crate::plan::{Action, Plan, ResourcePlan, Reversibility};
-use crate::vocabulary::Address;
 
 /// Why a plan was not approved. Nothing was called.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -200,23 +199,7 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
     }
 
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
-        let mut reversible = 0;
-        // Each resource with actions that are delayed, irreversible or lower protection has
-        // its address typed once, naming every such action of it; the instances of one
-        // declared resource (the snapshots a selection found) are one question, its address
-        // typed once with how many instances each action has.
-        let mut strong: Vec<(Address, Vec<(&ResourcePlan, &Action)>)> = Vec::new();
-        for (resource, action) in plan.ready_actions() {
-            if !action.needs_typed_confirmation() {
-                reversible += 1;
-                continue;
-            }
-            let asked_for = resource.address.declared();
-            match strong.last_mut() {
-                Some((a, actions)) if *a == asked_for => actions.push((resource, action)),
-                _ => strong.push((asked_for, vec![(resource, action)])),
-            }
-        }
+        let (strong, reversible) = strong_actions(plan);
         let questions = strong.len() + usize::from(reversible > 0);
         let mut asked = 0;
         let mut counter = || {
@@ -227,15 +210,10 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 String::new()
             }
         };
-        for (declared, actions) in strong {
+        for (address, actions) in strong {
             let mut instances: Vec<&ResourcePlan> = actions.iter().map(|(r, _)| *r).collect();
             instances.dedup_by(|a, b| a.address == b.address);
             let is_group = instances.iter().any(|r| r.address.key.is_some());
-            let address = if is_group {
-                declared.to_string()
-            } else {
-                instances[0].address.to_string()
-            };
             // One line per distinct action and class, with its instance count in a group.
             let mut lines: Vec<(String, usize)> = Vec::new();
             for (_, a) in &actions {
@@ -306,6 +284,40 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
         }
         Ok(())
     }
+}
+
+/// The actions a person confirms by typing an address (delayed, irreversible or lowering
+/// protection), grouped by the address typed for them: a resource's own, or for the instances
+/// of one declared resource its name, once. Also how many reversible actions the plan holds.
+type Typed<'p> = Vec<(String, Vec<(&'p ResourcePlan, &'p Action)>)>;
+
+fn strong_actions(plan: &Plan) -> (Typed<'_>, usize) {
+    let mut reversible = 0;
+    let mut strong: Typed<'_> = Vec::new();
+    for (resource, action) in plan.ready_actions() {
+        if !action.needs_typed_confirmation() {
+            reversible += 1;
+            continue;
+        }
+        // A resource's own address; the declared resource's for an instance.
+        let asked_for = resource.address.declared().to_string();
+        match strong.last_mut() {
+            Some((a, actions)) if *a == asked_for => actions.push((resource, action)),
+            _ => strong.push((asked_for, vec![(resource, action)])),
+        }
+    }
+    (strong, reversible)
+}
+
+/// What a person types on a terminal to confirm `plan`, question by question: each address
+/// asked for, then `yes` when there are reversible actions.
+pub fn answers_for(plan: &Plan) -> Vec<String> {
+    let (strong, reversible) = strong_actions(plan);
+    let mut answers: Vec<String> = strong.into_iter().map(|(a, _)| a).collect();
+    if reversible > 0 {
+        answers.push("yes".to_string());
+    }
+    answers
 }
 
 /// What an action's class means, in the words a confirmation shows.

@@ -264,12 +264,10 @@ impl Confirm for DemoConfirm {
 
     fn confirm(&mut self, plan: &Plan) -> Result<(), Refusal> {
         let mut answers = String::new();
-        for (resource, action) in plan.ready_actions() {
-            if action.needs_typed_confirmation() {
-                answers.push_str(&format!("{}\n", resource.address));
-            }
+        for answer in crate::apply::confirm::answers_for(plan) {
+            answers.push_str(&answer);
+            answers.push('\n');
         }
-        answers.push_str("yes\n");
         let mut shown = Vec::new();
         let result = Terminal {
             input: Cursor::new(answers.clone()),
