@@ -18,7 +18,7 @@ use tower::ServiceExt;
 
 use crate::clock::VirtualClock;
 use crate::faults::{Fault, Faults};
-use crate::state::{new_request_id, Store};
+use crate::state::{new_request_id, Session, Store};
 use crate::wire::{set_header, ApiError, Claim, Ctx, RawRequest, Service};
 use crate::ServiceStates;
 
@@ -216,15 +216,20 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
 
     let decision = {
         let mut inner = shared.lock();
-        if let Err(e) = resolve_session(&inner, service, &scope, token.as_deref()) {
-            return service.error(&e, request_id);
-        }
+        let session = match resolve_session(&inner, service, &scope, token.as_deref()) {
+            Ok(session) => session,
+            Err(e) => return service.error(&e, request_id),
+        };
+        let account = session
+            .as_ref()
+            .map_or_else(|| inner.store.account_id.clone(), |s| s.account_id.clone());
         let seq = inner.calls.len() + 1;
         inner.calls.push(json!({
             "seq": seq,
             "service": service.name(),
             "operation": op.name,
             "region": scope.region,
+            "account": account,
             "mutating": op.mutating,
             "access_key": scope.access_key,
             "params": op.params,
@@ -232,9 +237,9 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         let key = op.params.get("Key").and_then(Json::as_str);
         let decision = inner.faults.decide(op.name, key);
         let released = decision.hold.then(|| inner.faults.changed());
-        (seq, decision, released)
+        (seq, decision, released, session, account)
     };
-    let (seq, decision, released) = decision;
+    let (seq, decision, released, session, account) = decision;
     if let Some(released) = released {
         released.await;
     }
@@ -265,13 +270,6 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
     let resp = {
         let mut inner = shared.lock();
         let now = inner.clock.now();
-        let session = token
-            .as_deref()
-            .and_then(|t| inner.store.sessions.get(t))
-            .cloned();
-        let account = session
-            .as_ref()
-            .map_or_else(|| inner.store.account_id.clone(), |s| s.account_id.clone());
         let mut ctx = Ctx {
             store: &mut inner.store,
             account,
@@ -300,16 +298,30 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
     resp
 }
 
-/// Checks a session token against the sessions AssumeRole issued. Tokens the emulator never
-/// issued are accepted (as the configured account), so real credentials work for rehearsals.
+/// The session AssumeRole issued that a request is signed with: the call acts in its account.
+/// Its access key is valid only with its own session token, until the session expires on the
+/// virtual clock. Keys and tokens the emulator never issued are accepted (as the configured
+/// account), so real credentials work for rehearsals.
 fn resolve_session(
     inner: &Inner,
     service: &dyn Service,
     scope: &CredentialScope,
     token: Option<&str>,
-) -> Result<(), ApiError> {
-    let Some(session) = token.and_then(|t| inner.store.sessions.get(t)) else {
-        return Ok(());
+) -> Result<Option<Session>, ApiError> {
+    let by_token = token.and_then(|t| inner.store.sessions.get(t));
+    let issued_key = || {
+        inner
+            .store
+            .sessions
+            .values()
+            .any(|s| s.access_key_id == scope.access_key)
+    };
+    let Some(session) = by_token else {
+        return if issued_key() {
+            Err(service.invalid_token())
+        } else {
+            Ok(None)
+        };
     };
     if session.access_key_id != scope.access_key {
         return Err(service.invalid_token());
@@ -317,7 +329,7 @@ fn resolve_session(
     if session.expires <= inner.clock.now() {
         return Err(service.expired_token());
     }
-    Ok(())
+    Ok(Some(session.clone()))
 }
 
 /// Accepts connections until `shutdown` turns true. Each connection is served by hyper so that a
