@@ -237,9 +237,9 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         let key = op.params.get("Key").and_then(Json::as_str);
         let decision = inner.faults.decide(op.name, key);
         let released = decision.hold.then(|| inner.faults.changed());
-        (seq, decision, released, session, account)
+        (seq, decision, released)
     };
-    let (seq, decision, released, session, account) = decision;
+    let (seq, decision, released) = decision;
     if let Some(released) = released {
         released.await;
     }
@@ -270,9 +270,17 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
     let resp = {
         let mut inner = shared.lock();
         let now = inner.clock.now();
+        // The session is looked up again: it may have gone (a reset) while a fault held the call.
+        let session = token
+            .as_deref()
+            .and_then(|t| inner.store.sessions.get(t))
+            .cloned();
+        let account = session
+            .as_ref()
+            .map_or_else(|| inner.store.account_id.clone(), |s| s.account_id.clone());
         let mut ctx = Ctx {
             store: &mut inner.store,
-            account,
+            account: account.clone(),
             region: scope.region.clone(),
             access_key: scope.access_key.clone(),
             session,
@@ -286,6 +294,7 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         if let Some(call) = inner.calls.get_mut(seq - 1).filter(|c| c["seq"] == seq) {
             call["status"] = json!(resp.status().as_u16());
             call["applied"] = json!(applied);
+            call["account"] = json!(account);
         }
         resp
     };
