@@ -1,9 +1,9 @@
 //! `lockward-emulator`: a local emulator of the AWS wire APIs lockward calls — Glacier vault
 //! locks (restJson1), Recycle Bin rules (restJson1), Snowball jobs (Smithy RPC v2 CBOR and
 //! awsJson1.1), AWS Backup vault locks (restJson1), S3 buckets, Object Lock and conditional
-//! object writes (restXml), EBS snapshots and snapshot locks (ec2Query) and STS (awsQuery) — on
-//! one port, with a virtual clock (which can be frozen), fault injection and a JSON control API
-//! under `/_emulator/` (DESIGN.md section 7).
+//! object writes (restXml), EBS snapshots and snapshot locks (ec2Query), AWS Organizations
+//! (awsJson1.1) and STS (awsQuery) — on one port, with a virtual clock (which can be frozen),
+//! fault injection and a JSON control API under `/_emulator/` (DESIGN.md section 7).
 //!
 //! ```no_run
 //! let emulator = lockward_emulator::spawn(Default::default()).unwrap();
@@ -30,6 +30,7 @@ state::services! {
     backup::Backup,
     s3::S3,
     ec2::Ec2,
+    organizations::Organizations,
     sts::Sts,
 }
 

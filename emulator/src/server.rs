@@ -18,7 +18,7 @@ use tower::ServiceExt;
 
 use crate::clock::VirtualClock;
 use crate::faults::{Fault, Faults};
-use crate::state::{new_request_id, Store};
+use crate::state::{new_request_id, Session, Store};
 use crate::wire::{set_header, ApiError, Claim, Ctx, RawRequest, Service};
 use crate::ServiceStates;
 
@@ -216,15 +216,20 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
 
     let decision = {
         let mut inner = shared.lock();
-        if let Err(e) = resolve_session(&inner, service, &scope, token.as_deref()) {
-            return service.error(&e, request_id);
-        }
+        let session = match resolve_session(&inner, service, &scope, token.as_deref()) {
+            Ok(session) => session,
+            Err(e) => return service.error(&e, request_id),
+        };
+        let account = session
+            .as_ref()
+            .map_or_else(|| inner.store.account_id.clone(), |s| s.account_id.clone());
         let seq = inner.calls.len() + 1;
         inner.calls.push(json!({
             "seq": seq,
             "service": service.name(),
             "operation": op.name,
             "region": scope.region,
+            "account": account,
             "mutating": op.mutating,
             "access_key": scope.access_key,
             "params": op.params,
@@ -265,6 +270,7 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
     let resp = {
         let mut inner = shared.lock();
         let now = inner.clock.now();
+        // The session is looked up again: it may have gone (a reset) while a fault held the call.
         let session = token
             .as_deref()
             .and_then(|t| inner.store.sessions.get(t))
@@ -274,7 +280,7 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
             .map_or_else(|| inner.store.account_id.clone(), |s| s.account_id.clone());
         let mut ctx = Ctx {
             store: &mut inner.store,
-            account,
+            account: account.clone(),
             region: scope.region.clone(),
             access_key: scope.access_key.clone(),
             session,
@@ -288,6 +294,7 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
         if let Some(call) = inner.calls.get_mut(seq - 1).filter(|c| c["seq"] == seq) {
             call["status"] = json!(resp.status().as_u16());
             call["applied"] = json!(applied);
+            call["account"] = json!(account);
         }
         resp
     };
@@ -300,16 +307,30 @@ async fn handle(shared: &Shared, raw: &RawRequest, request_id: &str) -> Response
     resp
 }
 
-/// Checks a session token against the sessions AssumeRole issued. Tokens the emulator never
-/// issued are accepted (as the configured account), so real credentials work for rehearsals.
+/// The session AssumeRole issued that a request is signed with: the call acts in its account.
+/// Its access key is valid only with its own session token, until the session expires on the
+/// virtual clock. Keys and tokens the emulator never issued are accepted (as the configured
+/// account), so real credentials work for rehearsals.
 fn resolve_session(
     inner: &Inner,
     service: &dyn Service,
     scope: &CredentialScope,
     token: Option<&str>,
-) -> Result<(), ApiError> {
-    let Some(session) = token.and_then(|t| inner.store.sessions.get(t)) else {
-        return Ok(());
+) -> Result<Option<Session>, ApiError> {
+    let by_token = token.and_then(|t| inner.store.sessions.get(t));
+    let issued_key = || {
+        inner
+            .store
+            .sessions
+            .values()
+            .any(|s| s.access_key_id == scope.access_key)
+    };
+    let Some(session) = by_token else {
+        return if issued_key() {
+            Err(service.invalid_token())
+        } else {
+            Ok(None)
+        };
     };
     if session.access_key_id != scope.access_key {
         return Err(service.invalid_token());
@@ -317,7 +338,7 @@ fn resolve_session(
     if session.expires <= inner.clock.now() {
         return Err(service.expired_token());
     }
-    Ok(())
+    Ok(Some(session.clone()))
 }
 
 /// Accepts connections until `shutdown` turns true. Each connection is served by hyper so that a

@@ -20,8 +20,8 @@ use crate::state::{
     LOWER_ALNUM,
 };
 use crate::wire::{
-    cbor_map, cbor_timestamp, cbor_to_json, set_header, str_param, ApiError, Claim, Ctx, Operation,
-    RawRequest, Service,
+    aws_json_error, aws_json_params, aws_json_response, aws_json_target, cbor_map, cbor_timestamp,
+    cbor_to_json, set_header, str_param, ApiError, Claim, Ctx, Operation, RawRequest, Service,
 };
 
 pub const SERVICE: &str = "AWSIESnowballJobManagementService";
@@ -264,11 +264,7 @@ const OPERATIONS: [(&str, bool); 6] = [
 pub fn parse(req: &RawRequest, wire: Wire) -> Result<Operation, ApiError> {
     let op_name = match wire {
         Wire::Cbor => req.path.strip_prefix(CBOR_PATH_PREFIX).unwrap_or_default(),
-        Wire::Json => req
-            .header("x-amz-target")
-            .and_then(|t| t.strip_prefix(SERVICE))
-            .and_then(|t| t.strip_prefix('.'))
-            .unwrap_or_default(),
+        Wire::Json => aws_json_target(req, SERVICE).unwrap_or_default(),
     };
     let Some(&(name, mutating)) = OPERATIONS.iter().find(|(n, _)| *n == op_name) else {
         return Err(ApiError::new(
@@ -277,27 +273,18 @@ pub fn parse(req: &RawRequest, wire: Wire) -> Result<Operation, ApiError> {
             format!("Snowball operation {op_name:?} is not supported"),
         ));
     };
-    let params = if req.body.is_empty() {
-        json!({})
-    } else {
-        match wire {
-            Wire::Cbor => {
-                let v: Cbor = ciborium::de::from_reader(req.body.as_ref()).map_err(|e| {
-                    ApiError::new(
-                        400,
-                        "SerializationException",
-                        format!("Invalid CBOR body: {e}"),
-                    )
-                })?;
-                cbor_to_json(&v)
-            }
-            Wire::Json => serde_json::from_slice(&req.body).map_err(|e| {
+    let params = match wire {
+        Wire::Json => aws_json_params(req)?,
+        Wire::Cbor if req.body.is_empty() => json!({}),
+        Wire::Cbor => {
+            let v: Cbor = ciborium::de::from_reader(req.body.as_ref()).map_err(|e| {
                 ApiError::new(
                     400,
                     "SerializationException",
-                    format!("Invalid JSON body: {e}"),
+                    format!("Invalid CBOR body: {e}"),
                 )
-            })?,
+            })?;
+            cbor_to_json(&v)
         }
     };
     if !params.is_object() {
@@ -329,7 +316,7 @@ pub fn output_response(wire: Wire, out: &Cbor) -> Response {
             set_header(&mut resp, "smithy-protocol", "rpc-v2-cbor");
             resp
         }
-        Wire::Json => crate::wire::json(200, "application/x-amz-json-1.1", &cbor_to_json(out)),
+        Wire::Json => aws_json_response(200, &cbor_to_json(out)),
     }
 }
 
@@ -354,19 +341,7 @@ pub fn error_response(wire: Wire, err: &ApiError) -> Response {
             set_header(&mut resp, "smithy-protocol", "rpc-v2-cbor");
             resp
         }
-        Wire::Json => {
-            let mut body = serde_json::Map::new();
-            body.insert("__type".into(), json!(err.code));
-            body.insert("Message".into(), json!(err.message));
-            for (k, v) in &err.fields {
-                body.insert((*k).into(), json!(v));
-            }
-            crate::wire::json(
-                err.status,
-                "application/x-amz-json-1.1",
-                &Json::Object(body),
-            )
-        }
+        Wire::Json => aws_json_error(err),
     }
 }
 

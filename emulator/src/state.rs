@@ -38,6 +38,11 @@ pub trait EmulatedService {
     /// One entry of its list, as the seed document writes it and the state shows it.
     type Entry: Serialize + DeserializeOwned;
 
+    /// Its part of the document is one entry rather than a list of them (AWS Organizations: one
+    /// organisation). The document then holds the entry itself, and the state shows the first
+    /// entry `view` gives (or `null` when it gives none).
+    const SINGLE: bool = false;
+
     /// Adds one seeded entry, replacing the one with the same key. An error refuses the whole
     /// document: the store seeds a copy and keeps it only when every entry was accepted.
     fn seed(model: &mut Self::Model, entry: Self::Entry, cx: &SeedContext) -> Result<(), String>;
@@ -263,8 +268,12 @@ pub(crate) fn seed_section<S: EmulatedService>(
     let Some(section) = S::STATE_KEY.and_then(|key| sections.remove(key)) else {
         return Ok(());
     };
-    let entries: Vec<S::Entry> =
-        serde_json::from_value(section).map_err(|e| format!("invalid seed document: {e}"))?;
+    let invalid = |e: serde_json::Error| format!("invalid seed document: {e}");
+    let entries: Vec<S::Entry> = if S::SINGLE {
+        vec![serde_json::from_value(section).map_err(invalid)?]
+    } else {
+        serde_json::from_value(section).map_err(invalid)?
+    };
     for entry in entries {
         S::seed(model, entry, cx)?;
     }
@@ -278,8 +287,16 @@ pub(crate) fn view_section<S: EmulatedService>(
     doc: &mut Map<String, Json>,
 ) {
     if let Some(key) = S::STATE_KEY {
-        let entries = serde_json::to_value(S::view(model, cx))
-            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+        let entries = S::view(model, cx);
+        let entries = if S::SINGLE {
+            entries
+                .into_iter()
+                .next()
+                .map_or(Ok(Json::Null), serde_json::to_value)
+        } else {
+            serde_json::to_value(entries)
+        }
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
         doc.insert(key.to_string(), entries);
     }
 }
@@ -430,7 +447,7 @@ mod tests {
         let mut store = Store::new("123456789012".into());
         for (doc, needle) in [
             (json!({"foo": []}), "unknown field `foo`"),
-            // STS keeps no state of its own: no list of its own either.
+            // STS's list is its roles, under that name.
             (json!({"sts": []}), "unknown field `sts`"),
             (json!("nope"), "expected struct SeedDoc"),
             (json!(["123456789012"]), "expected an object"),
@@ -452,12 +469,121 @@ mod tests {
                 "backup",
                 "ec2",
                 "glacier",
+                "organizations",
                 "rbin",
+                "roles",
                 "s3",
                 "snowball"
             ]
         );
         assert!(state["glacier"].as_array().unwrap().is_empty());
+        // One organisation, not a list: none is null.
+        assert_eq!(state["organizations"], Json::Null);
+    }
+
+    #[test]
+    fn organizations_and_roles_of_design_example_round_trip_through_state() {
+        let doc = json!({"account_id": "123456789012",
+            "organizations": {"management_account": "123456789012", "root": "r-ab12",
+                "ous": [{"id": "ou-ab12-cdefgh34", "parent": "r-ab12", "name": "prod"}],
+                "accounts": [{"id": "111111111111", "name": "prod-a", "parent": "ou-ab12-cdefgh34", "state": "ACTIVE"}]},
+            "roles": [{"arn": "arn:aws:iam::111111111111:role/lockward", "external_id": "lockward-prod"}]});
+        let mut store = Store::new("123456789012".into());
+        store.seed(doc, now()).unwrap();
+        let state = store.to_json();
+        let mut again = Store::new("123456789012".into());
+        again.seed(state.clone(), now()).unwrap();
+        assert_eq!(again.to_json(), state);
+        let org = &state["organizations"];
+        assert_eq!(org["id"], "o-1234567890");
+        assert_eq!(org["feature_set"], "ALL");
+        // The management account is a member (at the root) though the seed did not list it.
+        assert_eq!(
+            org["accounts"],
+            json!([
+                {"id": "111111111111", "name": "prod-a", "email": "111111111111@example.com",
+                 "parent": "ou-ab12-cdefgh34", "state": "ACTIVE", "joined_method": "CREATED",
+                 "joined_timestamp": "2026-11-23T00:00:00Z"},
+                {"id": "123456789012", "name": "management", "email": "123456789012@example.com",
+                 "parent": "r-ab12", "state": "ACTIVE", "joined_method": "CREATED",
+                 "joined_timestamp": "2026-11-23T00:00:00Z"}
+            ])
+        );
+        assert_eq!(
+            state["roles"],
+            json!([{"arn": "arn:aws:iam::111111111111:role/lockward", "external_id": "lockward-prod"}])
+        );
+        // `null` removes the organisation.
+        store.seed(json!({"organizations": null}), now()).unwrap();
+        assert_eq!(store.to_json()["organizations"], Json::Null);
+    }
+
+    #[test]
+    fn bad_organizations_and_roles_seeds_are_refused() {
+        let mut store = Store::new("123456789012".into());
+        let org = |extra: Json| {
+            let mut o = json!({"root": "r-ab12"});
+            o.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            json!({ "organizations": o })
+        };
+        for (doc, needle) in [
+            (org(json!({"root": "r-AB12"})), "root"),
+            (org(json!({"id": "o-short"})), "organization id"),
+            (
+                org(json!({"management_account": "1234"})),
+                "management_account",
+            ),
+            (org(json!({"feature_set": "SOME"})), "feature_set"),
+            (
+                org(json!({"ous": [{"id": "ou-ab12-x", "name": "p"}]})),
+                "OU id",
+            ),
+            (
+                org(
+                    json!({"ous": [{"id": "ou-ab12-cdefgh34", "parent": "ou-ab12-zzzzzzzz", "name": "p"}]}),
+                ),
+                "neither the root nor a listed OU",
+            ),
+            (
+                org(
+                    json!({"ous": [{"id": "ou-ab12-aaaaaaaa", "parent": "ou-ab12-bbbbbbbb", "name": "a"},
+                                   {"id": "ou-ab12-bbbbbbbb", "parent": "ou-ab12-aaaaaaaa", "name": "b"}]}),
+                ),
+                "its own ancestor",
+            ),
+            (
+                org(json!({"accounts": [{"id": "111111111111", "name": "a", "state": "GONE"}]})),
+                "state",
+            ),
+            (
+                org(json!({"accounts": [{"id": "111111111111", "name": "a", "parent": "r-zz99"}]})),
+                "parent",
+            ),
+            (
+                org(
+                    json!({"accounts": [{"id": "111111111111", "name": "a"}, {"id": "111111111111", "name": "b"}]}),
+                ),
+                "twice",
+            ),
+            (
+                org(json!({"accounts": [{"id": "111111111111", "name": "a", "email": "nope"}]})),
+                "email",
+            ),
+            (
+                json!({"roles": [{"arn": "arn:aws:iam::1111:role/x"}]}),
+                "invalid role",
+            ),
+            (
+                json!({"roles": [{"arn": "arn:aws:iam::111111111111:role/x", "external_id": "a b"}]}),
+                "external_id",
+            ),
+        ] {
+            let err = store.seed(doc, now()).unwrap_err();
+            assert!(err.contains(needle), "{err} should mention {needle}");
+        }
+        assert_eq!(store.to_json()["organizations"], Json::Null);
     }
 
     #[test]

@@ -12,6 +12,10 @@ use serde_json::Value as Json;
 use crate::clock::{iso_secs, shift};
 use rand::Rng;
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
 use crate::state::{
     random_from, EmulatedService, SeedContext, Session, ViewContext, ALNUM, UPPER_ALNUM,
 };
@@ -19,20 +23,93 @@ use crate::wire::{str_param, xml_escape, ApiError, Claim, Ctx, Operation, RawReq
 
 const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-// ---- no model of its own: the sessions it issues are the store's, which every service reads --
+// ---- its model: the roles that name an external id (the sessions it issues are the store's,
+// which every service reads) -------------------------------------------------------------------
 
 impl EmulatedService for Sts {
-    const STATE_KEY: Option<&'static str> = None;
+    const STATE_KEY: Option<&'static str> = Some("roles");
     const WIRE: &'static [&'static dyn Service] = &[&Sts];
-    type Model = ();
-    type Entry = ();
+    /// By role ARN. A role not listed may be assumed by anyone, with any external id or none.
+    type Model = BTreeMap<String, Role>;
+    type Entry = SeedRole;
 
-    fn seed(_: &mut (), _: (), _: &SeedContext) -> Result<(), String> {
+    fn seed(model: &mut Self::Model, r: SeedRole, _: &SeedContext) -> Result<(), String> {
+        parse_role_arn(&r.arn).map_err(|e| format!("invalid role: {}", e.message))?;
+        if let Some(id) = &r.external_id {
+            if !valid_external_id(id) {
+                return Err(format!(
+                    "invalid external_id of role {}: 2 to 1224 of the characters [\\w+=,.@:/-]",
+                    r.arn
+                ));
+            }
+        }
+        model.insert(
+            r.arn,
+            Role {
+                external_id: r.external_id,
+            },
+        );
         Ok(())
     }
 
-    fn view(_: &(), _: &ViewContext) -> Vec<()> {
-        Vec::new()
+    fn view(model: &Self::Model, _: &ViewContext) -> Vec<SeedRole> {
+        model
+            .iter()
+            .map(|(arn, role)| SeedRole {
+                arn: arn.clone(),
+                external_id: role.external_id.clone(),
+            })
+            .collect()
+    }
+}
+
+/// What AssumeRole checks of a role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// The `sts:ExternalId` its trust policy requires, if any.
+    pub external_id: Option<String>,
+}
+
+/// A role in the seed document and the state (`"roles"`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRole {
+    arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+}
+
+/// `\w` as AWS's patterns mean it (Java's: ASCII letters, digits and `_`), or one of `extra`.
+fn word_or(c: char, extra: &str) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || extra.contains(c)
+}
+
+/// RoleSessionName: 2 to 64 characters of `[\w+=,.@-]`.
+fn valid_session_name(s: &str) -> bool {
+    (2..=64).contains(&s.chars().count()) && s.chars().all(|c| word_or(c, "+=,.@-"))
+}
+
+/// ExternalId: 2 to 1224 characters of `[\w+=,.@:\/-]`.
+fn valid_external_id(s: &str) -> bool {
+    (2..=1224).contains(&s.chars().count()) && s.chars().all(|c| word_or(c, "+=,.@:/-"))
+}
+
+/// The account and the role's name of `arn:aws:iam::123456789012:role/path/name`.
+fn parse_role_arn(role_arn: &str) -> Result<(String, String), ApiError> {
+    let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "iam", "", account, resource]
+            if account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            match resource.strip_prefix("role/") {
+                Some(path) if !path.is_empty() => Ok((
+                    account.to_string(),
+                    path.rsplit('/').next().unwrap_or(path).to_string(),
+                )),
+                _ => Err(validation(format!("{role_arn} is not a role ARN"))),
+            }
+        }
+        _ => Err(validation(format!("{role_arn} is invalid"))),
     }
 }
 
@@ -211,18 +288,10 @@ fn validation(msg: impl Into<String>) -> ApiError {
 pub fn execute(op: &Operation, ctx: &mut Ctx, request_id: &str) -> Result<Response, ApiError> {
     match op.name {
         "GetCallerIdentity" => {
-            let (arn, user_id) = match &ctx.session {
-                Some(s) => (
-                    format!(
-                        "arn:aws:sts::{}:assumed-role/{}/{}",
-                        s.account_id, s.role_name, s.session_name
-                    ),
-                    format!("{}:{}", s.role_id, s.session_name),
-                ),
-                None => (
-                    format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.access_key),
-                    ctx.access_key.clone(),
-                ),
+            let arn = caller_arn(ctx);
+            let user_id = match &ctx.session {
+                Some(s) => format!("{}:{}", s.role_id, s.session_name),
+                None => ctx.access_key.clone(),
             };
             let result = format!(
                 "    <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{}</Account>\n",
@@ -241,47 +310,108 @@ pub fn execute(op: &Operation, ctx: &mut Ctx, request_id: &str) -> Result<Respon
     }
 }
 
-fn assume_role(p: &Json, ctx: &mut Ctx, request_id: &str) -> Result<Response, ApiError> {
-    let role_arn = str_param(p, "RoleArn")
-        .ok_or_else(|| validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"))?;
-    let session_name = str_param(p, "RoleSessionName")
-        .ok_or_else(|| validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"))?;
-    if !(2..=64).contains(&session_name.len())
-        || !session_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-    {
-        return Err(validation(format!(
-            "1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
-        )));
+/// The caller's ARN, as GetCallerIdentity names it.
+fn caller_arn(ctx: &Ctx) -> String {
+    match &ctx.session {
+        Some(s) => format!(
+            "arn:aws:sts::{}:assumed-role/{}/{}",
+            s.account_id, s.role_name, s.session_name
+        ),
+        None => format!("arn:aws:iam::{}:user/{}", ctx.account, ctx.access_key),
     }
-    // arn:aws:iam::123456789012:role/path/name
-    let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
-    let (account, role_name) = match parts.as_slice() {
-        ["arn", _, "iam", "", account, resource]
-            if account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) =>
-        {
-            match resource.strip_prefix("role/") {
-                Some(path) if !path.is_empty() => (
-                    account.to_string(),
-                    path.rsplit('/').next().unwrap_or(path).to_string(),
-                ),
-                _ => return Err(validation(format!("{role_arn} is not a role ARN"))),
-            }
-        }
-        _ => return Err(validation(format!("{role_arn} is invalid"))),
+}
+
+/// `N validation error(s) detected: ...`, as STS words a request that breaks the model's
+/// constraints.
+fn validation_errors(errors: Vec<String>) -> ApiError {
+    let n = errors.len();
+    let s = if n == 1 { "" } else { "s" };
+    validation(format!(
+        "{n} validation error{s} detected: {}",
+        errors.join("; ")
+    ))
+}
+
+fn assume_role(p: &Json, ctx: &mut Ctx, request_id: &str) -> Result<Response, ApiError> {
+    // The model's constraints first, every broken one named, as STS does.
+    let mut errors = Vec::new();
+    let constraint = |value: Option<&str>, member: &str, what: &str| {
+        let value = value.map_or_else(|| "null".to_string(), |v| format!("'{v}'"));
+        format!("Value {value} at '{member}' failed to satisfy constraint: Member must {what}")
     };
+    let role_arn = str_param(p, "RoleArn");
+    match role_arn {
+        None => errors.push(constraint(None, "roleArn", "not be null")),
+        Some(a) if a.chars().count() < 20 => errors.push(constraint(
+            role_arn,
+            "roleArn",
+            "have length greater than or equal to 20",
+        )),
+        Some(a) if a.chars().count() > 2048 => errors.push(constraint(
+            role_arn,
+            "roleArn",
+            "have length less than or equal to 2048",
+        )),
+        Some(_) => {}
+    }
+    let session_name = str_param(p, "RoleSessionName");
+    match session_name {
+        None => errors.push(constraint(None, "roleSessionName", "not be null")),
+        Some(n) if !valid_session_name(n) => errors.push(constraint(
+            session_name,
+            "roleSessionName",
+            "satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64",
+        )),
+        Some(_) => {}
+    }
+    let external_id = str_param(p, "ExternalId");
+    if let Some(id) = external_id {
+        if !valid_external_id(id) {
+            errors.push(constraint(
+                external_id,
+                "externalId",
+                "satisfy regular expression pattern: [\\w+=,.@:\\/-]* and have length between 2 and 1224",
+            ));
+        }
+    }
     let duration = match str_param(p, "DurationSeconds") {
         None => 3600,
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (900..=43_200).contains(&n) => n,
             _ => {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{s}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"
-                )))
+                errors.push(constraint(
+                    Some(s),
+                    "durationSeconds",
+                    "have value between 900 and 43200",
+                ));
+                3600
             }
         },
     };
+    let (Some(role_arn), Some(session_name), true) = (role_arn, session_name, errors.is_empty())
+    else {
+        return Err(validation_errors(errors));
+    };
+    let (account, role_name) = parse_role_arn(role_arn)?;
+    // Then the role's trust policy: a listed role with an external id takes only that one.
+    if let Some(required) = ctx
+        .store
+        .services
+        .sts
+        .get(role_arn)
+        .and_then(|r| r.external_id.as_deref())
+    {
+        if external_id != Some(required) {
+            return Err(ApiError::new(
+                403,
+                "AccessDenied",
+                format!(
+                    "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                    caller_arn(ctx)
+                ),
+            ));
+        }
+    }
     let mut rng = rand::rng();
     let access_key = new_temp_access_key(&mut rng);
     let secret = new_secret(&mut rng);

@@ -260,6 +260,44 @@ pub fn cbor_map(entries: Vec<(&str, Cbor)>) -> Cbor {
     )
 }
 
+/// The operation an awsJson1.0/1.1 request names: `X-Amz-Target: <prefix>.<Operation>`.
+pub fn aws_json_target<'a>(req: &'a RawRequest, prefix: &str) -> Option<&'a str> {
+    req.header("x-amz-target")?
+        .strip_prefix(prefix)?
+        .strip_prefix('.')
+}
+
+/// The input of an awsJson request: its body, a JSON object (an empty body is `{}`).
+pub fn aws_json_params(req: &RawRequest) -> Result<Json, ApiError> {
+    let serialization = |msg: String| ApiError::new(400, "SerializationException", msg);
+    let params = if req.body.iter().all(u8::is_ascii_whitespace) {
+        Json::Object(serde_json::Map::new())
+    } else {
+        serde_json::from_slice(&req.body)
+            .map_err(|e| serialization(format!("Invalid JSON body: {e}")))?
+    };
+    if !params.is_object() {
+        return Err(serialization("The body must be a map".to_string()));
+    }
+    Ok(params)
+}
+
+/// An awsJson1.1 answer.
+pub fn aws_json_response(status: u16, body: &Json) -> Response {
+    json(status, "application/x-amz-json-1.1", body)
+}
+
+/// An awsJson1.1 error: `{"__type": code, "Message": ...}` and any extra members.
+pub fn aws_json_error(err: &ApiError) -> Response {
+    let mut body = serde_json::Map::new();
+    body.insert("__type".into(), Json::from(err.code.clone()));
+    body.insert("Message".into(), Json::from(err.message.clone()));
+    for (k, v) in &err.fields {
+        body.insert((*k).into(), Json::from(v.clone()));
+    }
+    aws_json_response(err.status, &Json::Object(body))
+}
+
 /// The text member `name` of a JSON object, if it is a string.
 pub fn str_param<'a>(params: &'a Json, name: &str) -> Option<&'a str> {
     params.get(name).and_then(Json::as_str)

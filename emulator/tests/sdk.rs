@@ -1463,7 +1463,8 @@ async fn control_api_seed_state_reset_clock_faults_calls() {
     assert_eq!(
         first,
         json!({"seq": 1, "service": "glacier", "operation": "GetVaultLock", "region": "us-east-1",
-        "mutating": false, "params": {"accountId": "-", "vaultName": "audit-logs"}})
+        "account": "123456789012", "mutating": false,
+        "params": {"accountId": "-", "vaultName": "audit-logs"}})
     );
     assert_eq!(calls[1]["operation"], "LockRule");
     assert_eq!(calls[1]["mutating"], true);
@@ -1484,7 +1485,7 @@ async fn control_api_seed_state_reset_clock_faults_calls() {
     assert_eq!(
         state,
         json!({"account_id": "123456789012", "glacier": [], "rbin": [], "snowball": [],
-               "backup": [], "s3": [], "ec2": []})
+               "backup": [], "s3": [], "ec2": [], "organizations": null, "roles": []})
     );
     assert_eq!(emu.calls(), json!([]));
     c.sts.get_caller_identity().send().await.unwrap();

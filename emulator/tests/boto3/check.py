@@ -306,7 +306,7 @@ def test_faults():
     ops = [c["operation"] for c in calls]
     # One read after the drop, three by the retrying client (two throttled), one throttled.
     check(ops.count("GetVaultLock") == 5, ops)
-    base = {"seq", "service", "operation", "region", "mutating", "access_key", "params"}
+    base = {"seq", "service", "operation", "region", "account", "mutating", "access_key", "params"}
     # A call a fault refused or dropped before it took effect has no status and no place in
     # the order of effect; every other call has both.
     check(all(set(c) in (base, base | {"status", "applied"}) for c in calls), calls[0])

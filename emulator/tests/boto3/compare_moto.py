@@ -1,5 +1,7 @@
-"""Compares the emulator's AWS Backup and S3 answers with moto's (the Python AWS mock), call by
-call, for the operations moto implements correctly. moto runs in-process (ThreadedMotoServer on
+"""Compares the emulator's AWS Backup, S3 and AWS Organizations (with STS AssumeRole into the
+organisation's accounts) answers with moto's (the Python AWS mock), call by call, for the
+operations moto implements correctly. The organisation is built in moto through its API (moto
+draws its own ids) and the emulator is seeded with the same tree, read back from moto. moto runs in-process (ThreadedMotoServer on
 127.0.0.1) under freezegun, so its clock and the emulator's frozen virtual clock stand at the
 same instant and move together, and lock dates can be passed on both.
 
@@ -19,7 +21,9 @@ from freezegun import freeze_time
 from moto import __version__ as moto_version
 from moto.server import ThreadedMotoServer
 
-from support import DAY, T0, client, control, s3_client, url_arg
+from botocore.config import Config
+
+from support import DAY, NO_RETRIES, T0, client, control, s3_client, url_arg
 
 EMULATOR = url_arg()
 
@@ -27,9 +31,25 @@ EMULATOR = url_arg()
 class Target:
     def __init__(self, name, url, advance):
         self.name = name
+        self.url = url
         self.backup = client(url, "backup")
         self.s3 = s3_client(url)
+        self.org = client(url, "organizations")
+        # MaxResults out of the model's range is refused by botocore before sending.
+        self.org_unvalidated = client(url, "organizations",
+                                      config=NO_RETRIES.merge(Config(parameter_validation=False)))
+        self.sts = client(url, "sts")
         self.advance = advance
+        self.sessions = {}
+
+    def as_role(self, role, **kwargs):
+        """Organizations and STS clients acting as the role (assumed once, then kept)."""
+        if role not in self.sessions:
+            creds = self.sts.assume_role(RoleArn=role, RoleSessionName="cmp", **kwargs)["Credentials"]
+            keys = {"aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
+                    "aws_session_token": creds["SessionToken"]}
+            self.sessions[role] = (client(self.url, "organizations", **keys), client(self.url, "sts", **keys))
+        return self.sessions[role]
 
 
 def outcome(fn, target):
@@ -199,6 +219,116 @@ S3 = [
 ]
 
 
+def build_organization(moto):
+    """Creates an organisation in moto through its API (two OUs, one nested, three accounts,
+    one moved into each OU) and returns the emulator's seed for the same tree."""
+    o = moto.org
+    org = o.create_organization(FeatureSet="ALL")["Organization"]
+    root = o.list_roots()["Roots"][0]["Id"]
+    prod = o.create_organizational_unit(ParentId=root, Name="prod")["OrganizationalUnit"]["Id"]
+    prod_eu = o.create_organizational_unit(ParentId=prod, Name="prod-eu")["OrganizationalUnit"]["Id"]
+    made = {}
+    for name, parent in [("prod-a", prod), ("prod-b", prod), ("prod-eu-a", prod_eu), ("loose", root)]:
+        status = o.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]
+        made[name] = status["AccountId"]
+        if parent != root:
+            o.move_account(AccountId=status["AccountId"], SourceParentId=root, DestinationParentId=parent)
+    accounts = []
+    for parent in [root, prod, prod_eu]:
+        for a in o.list_accounts_for_parent(ParentId=parent)["Accounts"]:
+            accounts.append({"id": a["Id"], "name": a["Name"], "email": a["Email"], "parent": parent,
+                             "state": a["State"], "joined_method": a["JoinedMethod"],
+                             "joined_timestamp": a["JoinedTimestamp"].strftime("%Y-%m-%dT%H:%M:%SZ")})
+    seed = {"organizations": {"id": org["Id"], "management_account": org["MasterAccountId"], "root": root,
+                              "feature_set": org["FeatureSet"],
+                              "ous": [{"id": prod, "parent": root, "name": "prod"},
+                                      {"id": prod_eu, "parent": prod, "name": "prod-eu"}],
+                              "accounts": accounts},
+            "roles": [{"arn": f"arn:aws:iam::{made['prod-a']}:role/lockward", "external_id": "lockward-prod"}]}
+    return seed, {"root": root, "prod": prod, "prod_eu": prod_eu, **made}
+
+
+def every_page(call, key, **kwargs):
+    """Every entry of a listing, page by page to the end, in id order (the order of a listing is
+    not documented)."""
+    entries, token = [], None
+    for _ in range(50):
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        entries += page[key]
+        token = page.get("NextToken")
+        if not token:
+            return sorted(entries, key=lambda e: e["Id"])
+    raise AssertionError("the listing never ends")
+
+
+def organizations_steps(ids):
+    role = f"arn:aws:iam::{ids['prod-a']}:role/lockward"
+    other = "arn:aws:iam::999999999999:role/cmp"
+
+    def member(t):
+        return t.as_role(role, ExternalId="lockward-prod")[0]
+
+    def page_one(t, **kwargs):
+        page = t.org.list_accounts(**kwargs)
+        return (len(page["Accounts"]), "NextToken" in page)
+
+    return [
+        step("DescribeOrganization", lambda t: t.org.describe_organization()["Organization"]),
+        step("ListRoots", lambda t: t.org.list_roots()["Roots"]),
+        step("ListAccounts, every page", lambda t: every_page(t.org.list_accounts, "Accounts")),
+        step("ListAccounts MaxResults=1, every page: the whole listing",
+             lambda t: every_page(t.org.list_accounts, "Accounts", MaxResults=1) == every_page(t.org.list_accounts, "Accounts"),
+             aws=("ok", True),
+             moto_wrong="moto's ListAccounts pages never end when accounts joined at the same instant "
+                        "(its NextToken names a JoinedTimestamp)"),
+        step("ListAccounts MaxResults=1: the first page", lambda t: page_one(t, MaxResults=1),
+             aws=("ok", (0, True)),
+             moto_wrong="moto never answers an empty page with a NextToken, as the model says AWS may "
+                        "(the emulator does so on the first page of every listing that does not fit)"),
+        step("ListAccountsForParent root", lambda t: every_page(t.org.list_accounts_for_parent, "Accounts", ParentId=ids["root"])),
+        step("ListAccountsForParent prod, MaxResults=1", lambda t: every_page(
+            t.org.list_accounts_for_parent, "Accounts", ParentId=ids["prod"], MaxResults=1)),
+        step("ListAccountsForParent nested OU", lambda t: every_page(t.org.list_accounts_for_parent, "Accounts", ParentId=ids["prod_eu"])),
+        step("ListOrganizationalUnitsForParent root", lambda t: every_page(
+            t.org.list_organizational_units_for_parent, "OrganizationalUnits", ParentId=ids["root"])),
+        step("ListOrganizationalUnitsForParent prod, MaxResults=1", lambda t: every_page(
+            t.org.list_organizational_units_for_parent, "OrganizationalUnits", ParentId=ids["prod"], MaxResults=1)),
+        step("ListOrganizationalUnitsForParent missing OU", lambda t: t.org.list_organizational_units_for_parent(
+            ParentId=ids["prod"][:-8] + "00000000")),
+        step("ListAccountsForParent missing OU", lambda t: t.org.list_accounts_for_parent(
+            ParentId=ids["prod"][:-8] + "00000000")),
+        step("ListAccounts MaxResults=0", lambda t: t.org_unvalidated.list_accounts(MaxResults=0)["Accounts"],
+             aws=ERR("ValidationException", 400), moto_wrong="moto takes MaxResults=0 for its default page size"),
+        step("ListAccounts MaxResults=21", lambda t: t.org_unvalidated.list_accounts(MaxResults=21)["Accounts"],
+             aws=ERR("ValidationException", 400), moto_wrong="moto accepts MaxResults above the model's 20"),
+        step("AssumeRole into a member account with its external id",
+             lambda t: member(t) and "assumed"),
+        step("A member account: DescribeOrganization", lambda t: member(t).describe_organization()["Organization"]),
+        step("A member account: ListAccounts", lambda t: member(t).list_accounts()["Accounts"],
+             aws=ERR("AccessDeniedException", 400),
+             moto_wrong="moto lets a member account call ListAccounts (it answers an empty list); only the "
+                        "management account (or a delegated administrator) may"),
+        step("A member account: ListRoots", lambda t: member(t).list_roots()["Roots"],
+             aws=ERR("AccessDeniedException", 400),
+             moto_wrong="moto answers ListRoots to a member account with the management account's roots"),
+        step("An account outside the organisation: DescribeOrganization",
+             lambda t: t.as_role(other)[0].describe_organization()),
+        step("AssumeRole with a wrong external id", lambda t: t.sts.assume_role(
+            RoleArn=role, RoleSessionName="cmp", ExternalId="lockward-dev")["AssumedRoleUser"]["Arn"],
+             aws=ERR("AccessDenied", 403), moto_wrong="moto does not check a role's external id"),
+        step("AssumeRole without the external id", lambda t: t.sts.assume_role(
+            RoleArn=role, RoleSessionName="cmp")["AssumedRoleUser"]["Arn"],
+             aws=ERR("AccessDenied", 403), moto_wrong="moto does not check a role's external id"),
+        step("AssumeRole with a malformed external id", lambda t: t.sts.assume_role(
+            RoleArn=role, RoleSessionName="cmp", ExternalId="lockward prod")["AssumedRoleUser"]["Arn"],
+             aws=ERR("ValidationError", 400), moto_wrong="moto does not check ExternalId's pattern"),
+        step("GetCallerIdentity as the member", lambda t: t.as_role(role)[1].get_caller_identity()["Account"]),
+        step("Clocks move a day, past the sessions' expiry", advance(1)),
+        step("An expired session: GetCallerIdentity", lambda t: t.as_role(role)[1].get_caller_identity()["Account"],
+             aws=ERR("ExpiredToken", 400), moto_wrong="moto does not expire the credentials it issues"),
+    ]
+
+
 def compare(targets, steps, label):
     emulator, moto = targets
     same = known = failed = 0
@@ -240,6 +370,9 @@ def main():
                    Target("moto", f"http://{host}:{port}", advance_moto)]
         try:
             results = [compare(targets, BACKUP, "backup"), compare(targets, S3, "s3")]
+            seed, ids = build_organization(targets[1])
+            control(EMULATOR, "POST", "seed", seed)
+            results.append(compare(targets, organizations_steps(ids), "organizations"))
         except Exception:  # noqa: BLE001
             traceback.print_exc()
             return 1

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compares the emulator's AWS Backup and S3 answers with moto's, call by call (compare_moto.py).
+# Compares the emulator's AWS Backup, S3 and Organizations (with AssumeRole) answers with moto's,
+# call by call (compare_moto.py).
 # Installs the pinned moto[server] and freezegun into a virtual environment under target/,
 # starts the emulator binary on a free port, runs moto in-process beside it, and exits non-zero
 # when an answer differs where moto is right, or when the emulator departs from the AWS

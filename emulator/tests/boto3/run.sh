@@ -2,8 +2,8 @@
 # Cross-checks the emulator's wire format with boto3, whose botocore reads the official AWS
 # service models (the ones the AWS CLI uses). Installs boto3 into a virtual environment under
 # target/, builds and starts the emulator binary on a free port, runs check.py (Glacier, Recycle
-# Bin, Snowball, STS), check_backup.py, check_s3.py and check_ec2.py (EC2 snapshots and snapshot
-# locks) against it, and exits non-zero on any failure. moto.sh beside it compares the emulator with moto.
+# Bin, Snowball, STS), check_backup.py, check_s3.py, check_ec2.py (EC2 snapshots and snapshot
+# locks) and check_organizations.py (Organizations and AssumeRole into its accounts) against it, and exits non-zero on any failure. moto.sh beside it compares the emulator with moto.
 #
 # Environment: LOCKWARD_BOTO3_VENV (venv directory), LOCKWARD_EMULATOR_BIN (a prebuilt binary),
 # PYTHON (the interpreter that creates the venv; default python3).
@@ -68,7 +68,7 @@ fi
 echo "boto3 cross-check against $url" >&2
 # No real credentials or endpoints from the environment may leak into the check.
 status=0
-for script in check.py check_backup.py check_s3.py check_ec2.py; do
+for script in check.py check_backup.py check_s3.py check_ec2.py check_organizations.py; do
   env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_SESSION_TOKEN -u AWS_CONFIG_FILE \
     AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
     "$venv/bin/python" "$here/$script" "$url" || status=1
