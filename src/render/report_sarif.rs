@@ -430,6 +430,28 @@ mod tests {
     }
 
     #[test]
+    fn a_result_lists_the_first_thousand_instances_and_counts_them_all() {
+        let mut report = super::super::report_html::tests::hostile_report();
+        let one = report.resources[0].clone();
+        report.resources = (0..MAX_INSTANCES + 1)
+            .map(|i| {
+                let mut r = one.clone();
+                r.region = format!("r-{i:04}");
+                r
+            })
+            .collect();
+        let log = log(&report, &ArtifactUris::default());
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        // One result for the resource and its verdict, one for the unmanaged lock.
+        assert_eq!(results.len(), 2);
+        let properties = &results[0]["properties"];
+        assert_eq!(properties["instance_count"], MAX_INSTANCES + 1);
+        let instances = properties["instances"].as_array().unwrap();
+        assert_eq!(instances.len(), MAX_INSTANCES);
+        assert!(instances[0].as_str().unwrap().ends_with("/r-0000"));
+    }
+
+    #[test]
     fn hostile_text_reaches_the_log_as_json_and_control_characters_are_made_visible() {
         let mut report = super::super::report_html::tests::hostile_report();
         report.resources[0]
