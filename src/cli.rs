@@ -73,9 +73,16 @@ pub struct ReportArgs {
     pub config: ConfigArg,
     #[command(flatten)]
     pub state: StateArg,
-    /// Output format on stdout: markdown, json, or html (one self-contained page to print).
+    /// Output format on stdout: markdown, json, html (one self-contained page to print),
+    /// sarif (SARIF 2.1.0 for code scanning: each finding at the config line that declares the
+    /// resource) or junit (JUnit XML for a CI's test tab: one test case per resource).
     #[arg(long, value_name = "FORMAT", default_value = "markdown", value_parser = report_formats())]
     pub format: crate::render::ReportFormat,
+    /// With `--format sarif`: the directory SARIF locations are relative to (`%SRCROOT%`)
+    /// [default: the git top level of the config's directory (the nearest directory above it
+    /// that holds `.git`), else the config's directory].
+    #[arg(long = "sarif-root", value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
     /// Exit 1 when this verdict occurs (repeatable): `drift` (drift or violation),
     /// `violation`, `unmanaged` (a lock nobody declared, of a kind the config uses) or
     /// `unknown` (a resource whose live state could not be read).

@@ -6,7 +6,13 @@ use sha2::{Digest, Sha256};
 
 /// `sha256:<64 lowercase hex digits>` of `bytes`.
 pub fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    format!("sha256:{}", sha256_hex(bytes))
+}
+
+/// The 64 lowercase hex digits of the SHA-256 of `bytes`, with no prefix (for formats that
+/// name the algorithm elsewhere, such as SARIF's `partialFingerprints`).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Canonical JSON: object keys sorted at every depth, no insignificant whitespace.

@@ -444,3 +444,491 @@ fn fail_on_unmanaged_fails_on_an_undeclared_lock_and_fail_on_repeats() {
         .stderr_has("unknown verdict `pending`");
     assert!(env.mutating_calls().is_empty());
 }
+
+// ---- what lockward did, failures included ------------------------------------------------------
+
+/// The history is every outcome the journal holds, not only the calls that were done: a call
+/// AWS refused is in it with its effect and error, before the call that then succeeded.
+#[test]
+fn the_history_keeps_a_failed_call_with_its_effect_and_error_beside_the_one_that_succeeded() {
+    let env = Env::new();
+    env.seed(json!({"backup": [backup_vault("prod-backups", None)]}));
+    env.config("backup_vault_lock:\n  prod:\n    vault: prod-backups\n    mode: governance\n    min_retention_days: 7\n");
+    env.faults(
+        json!({"rules": [{"operation": "PutBackupVaultLockConfiguration", "kind": "error",
+                                 "status": 403, "code": "AccessDeniedException", "times": 1}]}),
+    );
+    env.lockward(&["apply", "--auto-approve", "--reason", "first try"])
+        .code(1);
+    env.faults(json!({"rules": []}));
+    env.lockward(&["apply", "--auto-approve", "--reason", "second try"])
+        .success();
+
+    let json = report_json(&env, &[]);
+    let history = resource(&json, "backup_vault_lock.prod")["history"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let outcomes: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["outcome"].as_str().unwrap(),
+                h["effect"].as_str().unwrap_or("-"),
+                h["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [("failed", "none", "first try"), ("done", "-", "second try")],
+        "{json:#}"
+    );
+    let note = history[0]["note"]
+        .as_str()
+        .expect("the failed call's error");
+    assert!(note.contains("AccessDenied"), "{note}");
+    assert_eq!(history[1]["note"], Value::Null);
+
+    let markdown = report(&env, "markdown", &[]);
+    assert!(markdown.contains("| failed, no effect: "), "{markdown}");
+    assert!(markdown.contains("| done |"), "{markdown}");
+    let html = report(&env, "html", &[]);
+    assert!(html.contains("failed, no effect: "), "{html}");
+}
+
+// ---- SARIF -------------------------------------------------------------------------------------
+
+fn sarif_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let schema: Value = serde_json::from_str(include_str!("sarif/sarif-schema-2.1.0.json"))
+            .expect("the SARIF schema is JSON");
+        jsonschema::draft7::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the SARIF schema is a valid draft-07 schema")
+    })
+}
+
+/// `report --format sarif`, validated against the SARIF 2.1.0 schema.
+#[track_caller]
+fn report_sarif(env: &Env, extra: &[&str]) -> Value {
+    let text = report(env, "sarif", extra);
+    let log: Value = serde_json::from_str(&text).expect("report --format sarif is JSON");
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&log)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not valid SARIF 2.1.0:\n{}\n\n{log:#}",
+        errors.join("\n")
+    );
+    // What errata 01 of the schema adds: a region has its start line.
+    for result in log["runs"][0]["results"].as_array().unwrap() {
+        for location in result["locations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(result["relatedLocations"].as_array().into_iter().flatten())
+        {
+            let region = &location["physicalLocation"]["region"];
+            assert!(region["startLine"].as_u64().unwrap() >= 1, "{result:#}");
+            assert!(region["startColumn"].as_u64().unwrap() >= 1, "{result:#}");
+        }
+    }
+    log
+}
+
+fn sarif_result<'a>(log: &'a Value, address: &str) -> &'a Value {
+    log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["properties"]["address"] == address)
+        .unwrap_or_else(|| panic!("no result for {address} in {log:#}"))
+}
+
+/// The 1-based line of the first line of `text` that is exactly `line`.
+fn line_of(text: &str, line: &str) -> u64 {
+    1 + text
+        .lines()
+        .position(|l| l == line)
+        .unwrap_or_else(|| panic!("no line {line:?} in {text}")) as u64
+}
+
+fn location(result: &Value) -> (&str, Option<&str>, u64, u64) {
+    let physical = &result["locations"][0]["physicalLocation"];
+    (
+        physical["artifactLocation"]["uri"].as_str().unwrap(),
+        physical["artifactLocation"]["uriBaseId"].as_str(),
+        physical["region"]["startLine"].as_u64().unwrap(),
+        physical["region"]["startColumn"].as_u64().unwrap(),
+    )
+}
+
+/// A Backup lock in its grace period first, then Glacier locks declared out of address order:
+/// one locked with another policy than its policy file's (a violation about that policy), one
+/// compliant in the middle of the file, and an undeclared locked vault.
+fn sarif_env() -> (Env, String) {
+    let env = Env::new();
+    env.seed(json!({
+        "backup": [backup_vault("prod-backups", Some("2026-11-25T12:00:00Z"))],
+        "glacier": [
+            vault_locked("zeta-logs", "Locked", POLICY, "2026-06-01T00:00:00Z"),
+            vault_locked("audit-logs", "Locked", OTHER_POLICY, "2026-06-01T00:00:00Z"),
+            vault_locked("stray", "Locked", OTHER_POLICY, "2026-06-01T00:00:00Z"),
+        ],
+    }));
+    env.config(&format!(
+        "backup_vault_lock:\n{}glacier_vault_lock:\n  zeta:\n    vault: zeta-logs\n    policy_file: policies/audit.json\n    state: locked\n  \
+         audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n",
+        compliance("prod", "prod-backups")
+    ));
+    let text = env.read("lockward.yaml");
+    (env, text)
+}
+
+#[test]
+fn sarif_validates_and_locates_each_finding_at_its_key_in_the_config_or_in_the_policy_file() {
+    let (env, config) = sarif_env();
+    let log = report_sarif(&env, &[]);
+    let run = &log["runs"][0];
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(run["tool"]["driver"]["name"], "lockward");
+    assert_eq!(run["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "lockward/compliant",
+            "lockward/pending",
+            "lockward/drift",
+            "lockward/violation",
+            "lockward/unknown",
+            "lockward/unmanaged"
+        ]
+    );
+
+    // The compliant vault declared in the middle of the file: at its key, line and column.
+    let zeta = sarif_result(&log, "glacier_vault_lock.zeta");
+    assert_eq!(zeta["ruleId"], "lockward/compliant");
+    assert_eq!(
+        (&zeta["kind"], &zeta["level"]),
+        (&json!("pass"), &json!("none"))
+    );
+    assert_eq!(
+        location(zeta),
+        (
+            "lockward.yaml",
+            Some("%SRCROOT%"),
+            line_of(&config, "  zeta:"),
+            3
+        )
+    );
+    assert_eq!(
+        zeta["properties"]["instances"],
+        json!([format!("{BASE_ACCOUNT}/us-east-1")])
+    );
+    assert_eq!(zeta["properties"]["instance_count"], 1);
+
+    // The pending Backup lock: a note, at its key, with the date it becomes immutable.
+    let prod = sarif_result(&log, "backup_vault_lock.prod");
+    assert_eq!(
+        (&prod["ruleId"], &prod["level"]),
+        (&json!("lockward/pending"), &json!("note"))
+    );
+    assert_eq!(
+        location(prod),
+        (
+            "lockward.yaml",
+            Some("%SRCROOT%"),
+            line_of(&config, "  prod:"),
+            3
+        )
+    );
+    assert_eq!(prod["properties"]["immutable_from"], "2026-11-25T12:00:00Z");
+
+    // The vault locked with another policy: the finding is about the policy, so it points
+    // into the policy file, and names the config key as a related location.
+    let audit = sarif_result(&log, "glacier_vault_lock.audit");
+    assert_eq!(
+        (&audit["ruleId"], &audit["level"]),
+        (&json!("lockward/violation"), &json!("error"))
+    );
+    assert_eq!(
+        location(audit),
+        ("policies/audit.json", Some("%SRCROOT%"), 1, 1)
+    );
+    let related = &audit["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(related["artifactLocation"]["uri"], "lockward.yaml");
+    assert_eq!(related["region"]["startLine"], line_of(&config, "  audit:"));
+    use sha2::Digest;
+    assert_eq!(
+        audit["partialFingerprints"]["lockward/v1"],
+        hex::encode(sha2::Sha256::digest(
+            b"glacier_vault_lock.audit\nlockward/violation"
+        ))
+    );
+    assert_eq!(audit["ruleIndex"], 3);
+
+    // The undeclared vault: at its kind's section.
+    let unmanaged: Vec<&Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "lockward/unmanaged")
+        .collect();
+    assert_eq!(unmanaged.len(), 1, "{log:#}");
+    assert_eq!(unmanaged[0]["properties"]["name"], "stray");
+    assert_eq!(
+        location(unmanaged[0]),
+        (
+            "lockward.yaml",
+            Some("%SRCROOT%"),
+            line_of(&config, "glacier_vault_lock:"),
+            1
+        )
+    );
+    assert_eq!(run["results"].as_array().unwrap().len(), 4, "{log:#}");
+    assert!(env.mutating_calls().is_empty());
+}
+
+/// Locations are relative to the git top level of the config's directory (a `.git` file, as a
+/// worktree has, counts), or to `--sarif-root`; a file outside the root is an absolute URI.
+#[test]
+fn sarif_uris_are_relative_to_the_git_top_level_or_to_sarif_root() {
+    let (env, config) = sarif_env();
+    std::fs::create_dir_all(env.path("infra")).unwrap();
+    std::fs::rename(env.path("lockward.yaml"), env.path("infra/lockward.yaml")).unwrap();
+    std::fs::rename(env.path("policies"), env.path("infra/policies")).unwrap();
+    env.write(".git", "gitdir: /elsewhere/.git/worktrees/x\n");
+    let at = |log: &Value, address: &str| {
+        let (uri, base, line, _) = location(sarif_result(log, address));
+        (uri.to_string(), base.map(str::to_string), line)
+    };
+    let zeta_line = line_of(&config, "  zeta:");
+
+    let log = report_sarif(&env, &["-c", "infra/lockward.yaml"]);
+    assert_eq!(
+        at(&log, "glacier_vault_lock.zeta"),
+        (
+            "infra/lockward.yaml".into(),
+            Some("%SRCROOT%".into()),
+            zeta_line
+        )
+    );
+    assert_eq!(
+        at(&log, "glacier_vault_lock.audit").0,
+        "infra/policies/audit.json"
+    );
+
+    // --sarif-root names the root; a symlink to the config is its real file.
+    std::os::unix::fs::symlink("infra/lockward.yaml", env.path("link.yaml")).unwrap();
+    let log = report_sarif(&env, &["-c", "link.yaml", "--sarif-root", "infra"]);
+    assert_eq!(
+        at(&log, "glacier_vault_lock.zeta"),
+        ("lockward.yaml".into(), Some("%SRCROOT%".into()), zeta_line)
+    );
+
+    // Without a `.git` above it, the config's directory is the root; a policy file outside the
+    // root is named by an absolute URI, with no base.
+    std::fs::remove_file(env.path(".git")).unwrap();
+    let log = report_sarif(&env, &["-c", "infra/lockward.yaml"]);
+    assert_eq!(at(&log, "glacier_vault_lock.zeta").0, "lockward.yaml");
+    let log = report_sarif(
+        &env,
+        &[
+            "-c",
+            "infra/lockward.yaml",
+            "--sarif-root",
+            "infra/policies",
+        ],
+    );
+    let (uri, base, _) = at(&log, "glacier_vault_lock.zeta");
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/infra/lockward.yaml"),
+        "{uri}"
+    );
+    assert_eq!(base, None);
+    assert_eq!(at(&log, "glacier_vault_lock.audit").0, "audit.json");
+
+    env.lockward(&[
+        "report",
+        "-c",
+        "infra/lockward.yaml",
+        "--format",
+        "sarif",
+        "--sarif-root",
+        "nowhere",
+    ])
+    .code(1)
+    .stderr_has("--sarif-root `nowhere`");
+}
+
+/// A hostile name in the config reaches SARIF as data: control characters made visible in the
+/// message, the rest JSON-escaped.
+#[test]
+fn sarif_of_a_resource_with_a_hostile_vault_name_stays_valid() {
+    let env = Env::new();
+    env.seed(json!({"glacier": [vault_locked("a-b", "Locked", POLICY, "2026-06-01T00:00:00Z")]}));
+    env.config("glacier_vault_lock:\n  \"audit\":\n    vault: a-b\n    policy_file: \"policies/a \\\"b\\\" <c>.json\"\n    state: locked\n");
+    env.write("policies/a \"b\" <c>.json", OTHER_POLICY);
+    let log = report_sarif(&env, &[]);
+    let audit = sarif_result(&log, "glacier_vault_lock.audit");
+    assert_eq!(audit["ruleId"], "lockward/violation");
+    assert_eq!(location(audit).0, "policies/a%20%22b%22%20%3Cc%3E.json");
+    assert_eq!(location(audit).2, 1);
+}
+
+// ---- JUnit -------------------------------------------------------------------------------------
+
+/// A test case as the JUnit XML says it: suite, classname, name, and `failure`, `skipped` or
+/// nothing.
+#[derive(Debug, PartialEq)]
+struct Case {
+    suite: String,
+    classname: String,
+    name: String,
+    outcome: &'static str,
+}
+
+/// Parses JUnit XML, checking each count attribute against the test cases it holds.
+fn junit_cases(xml: &str) -> Vec<Case> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let attr = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> String {
+        e.try_get_attribute(name)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {name} on {e:?}"))
+            .unescape_value()
+            .unwrap()
+            .into_owned()
+    };
+    let mut cases: Vec<Case> = Vec::new();
+    let mut suite = String::new();
+    let mut declared: Vec<(String, [usize; 4])> = Vec::new();
+    let mut open_case = false;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e)
+                if matches!(e.name().as_ref(), b"testsuite" | b"testsuites") =>
+            {
+                let counts = ["tests", "failures", "errors", "skipped"]
+                    .map(|a| attr(&e, a).parse::<usize>().unwrap());
+                let name = attr(&e, "name");
+                if e.name().as_ref() == b"testsuite" {
+                    suite = name.clone();
+                    declared.push((name, counts));
+                } else {
+                    declared.push(("*".into(), counts));
+                }
+            }
+            Event::Start(e) if e.name().as_ref() == b"testcase" => {
+                open_case = true;
+                cases.push(Case {
+                    suite: suite.clone(),
+                    classname: attr(&e, "classname"),
+                    name: attr(&e, "name"),
+                    outcome: "passed",
+                });
+            }
+            Event::Empty(e) if e.name().as_ref() == b"testcase" => cases.push(Case {
+                suite: suite.clone(),
+                classname: attr(&e, "classname"),
+                name: attr(&e, "name"),
+                outcome: "passed",
+            }),
+            Event::End(e) if e.name().as_ref() == b"testcase" => open_case = false,
+            Event::Start(e) | Event::Empty(e) if open_case => {
+                let last = cases.last_mut().unwrap();
+                last.outcome = match e.name().as_ref() {
+                    b"failure" => "failure",
+                    b"skipped" => "skipped",
+                    b"error" => "error",
+                    other => panic!("unexpected <{}>", String::from_utf8_lossy(other)),
+                };
+                assert!(!attr(&e, "message").is_empty() || last.outcome == "error");
+            }
+            _ => {}
+        }
+    }
+    for (name, [tests, failures, errors, skipped]) in &declared {
+        let mine: Vec<&Case> = cases
+            .iter()
+            .filter(|c| name == "*" || &c.suite == name)
+            .collect();
+        let count = |o: &str| mine.iter().filter(|c| c.outcome == o).count();
+        assert_eq!(
+            [*tests, *failures, *errors, *skipped],
+            [
+                mine.len(),
+                count("failure"),
+                count("error"),
+                count("skipped")
+            ],
+            "the counts of {name} in {xml}"
+        );
+    }
+    assert!(declared.iter().any(|(n, _)| n == "*"), "{xml}");
+    cases
+}
+
+#[test]
+fn junit_has_one_case_per_resource_in_a_suite_per_account_and_region_and_counts_them() {
+    let env = two_accounts_env();
+    let xml = report(&env, "junit", &[]);
+    let cases = junit_cases(&xml);
+    let east = format!("{BASE_ACCOUNT}/us-east-1");
+    let west = format!("{ROLE_ACCOUNT}/us-west-2");
+    let case = |suite: &str, name: &str, outcome: &'static str| Case {
+        suite: suite.to_string(),
+        classname: "glacier_vault_lock".into(),
+        name: name.to_string(),
+        outcome,
+    };
+    assert_eq!(
+        cases,
+        [
+            case(&east, "glacier_vault_lock.east", "passed"),
+            case(&west, "glacier_vault_lock.west", "passed"),
+            case(&west, "unmanaged glacier_vault_lock stray", "failure"),
+        ],
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "<property name=\"lockward.version\" value=\"{}\"/>",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{xml}"
+    );
+    assert!(xml.contains("type=\"lockward/unmanaged\""), "{xml}");
+
+    // Pending is skipped; a violation about a policy fails.
+    let (env, _) = sarif_env();
+    let xml = report(&env, "junit", &[]);
+    let outcomes: Vec<(String, &str)> = junit_cases(&xml)
+        .into_iter()
+        .map(|c| (c.name, c.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("backup_vault_lock.prod".to_string(), "skipped"),
+            ("glacier_vault_lock.audit".to_string(), "failure"),
+            ("glacier_vault_lock.zeta".to_string(), "passed"),
+            ("unmanaged glacier_vault_lock stray".to_string(), "failure"),
+        ],
+        "{xml}"
+    );
+    assert!(xml.contains("<testsuites name=\"lockward compliance report\" tests=\"4\" failures=\"2\" errors=\"0\" skipped=\"1\""), "{xml}");
+}

@@ -68,6 +68,7 @@ fn config(
         providers,
         resources,
         backend: None,
+        sources: Default::default(),
     }
 }
 

@@ -386,7 +386,7 @@ fn the_command_line_names_its_values_and_says_how_to_fix_a_duration() {
     };
     assert!(help("plan").contains("[possible values: human, json, markdown]"));
     assert!(help("show").contains("[possible values: human, json, markdown]"));
-    assert!(help("report").contains("[possible values: markdown, json, html]"));
+    assert!(help("report").contains("[possible values: markdown, json, html, sarif, junit]"));
     env.lockward(&["plan", "--format", "yaml"])
         .code(1)
         .stderr_has("[possible values: human, json, markdown]");

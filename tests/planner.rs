@@ -142,6 +142,7 @@ fn config(resources: &[(&str, Desired)]) -> Config {
         providers: BTreeMap::from([("default".to_string(), provider)]),
         resources,
         backend: None,
+        sources: Default::default(),
     }
 }
 

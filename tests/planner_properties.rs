@@ -655,6 +655,7 @@ fn config(triples: &[Triple]) -> Config {
         providers: BTreeMap::from([("default".to_string(), provider)]),
         resources,
         backend: None,
+        sources: Default::default(),
     }
 }
 

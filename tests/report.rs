@@ -341,6 +341,14 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
         "the HTML report loads nothing from elsewhere"
     );
     assert_pinned("report_html", &normalized(&env, &report, &html.stdout));
+    for format in ["sarif", "junit"] {
+        let run = env.lockward(&["report", "--format", format]);
+        run.success();
+        assert_pinned(
+            &format!("report_{format}"),
+            &normalized(&env, &report, &run.stdout),
+        );
+    }
 
     // A report reads; it never changes anything.
     assert_eq!(

@@ -2,6 +2,7 @@
 //! and the journal; takes no lock and writes nothing.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::ReportArgs;
@@ -28,6 +29,14 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let project = Project::load(&args.config, &args.state)?;
+    // Checked before any call: a wrong --sarif-root fails at once.
+    let source_root = match args.format {
+        render::ReportFormat::Sarif => Some(sarif_root(
+            args.sarif_root.as_deref(),
+            &project.config.path,
+        )?),
+        _ => None,
+    };
     let rt = runtime()?;
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::EveryProvider))?;
@@ -93,7 +102,20 @@ pub fn run_with(
         horizon_days: args.horizon,
         now: session.now,
     });
-    render::report(&report, args.format, out)?;
+    let uris = match &source_root {
+        Some(root) => {
+            render::ArtifactUris::of(&report, |file| {
+                // The file's real path, as lockward read it (a symlink followed); as written
+                // when it cannot be resolved.
+                let real = std::fs::canonicalize(file).unwrap_or_else(|_| {
+                    std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf())
+                });
+                render::artifact_uri(root, &real)
+            })
+        }
+        None => render::ArtifactUris::default(),
+    };
+    render::report(&report, args.format, &uris, out)?;
     out.flush()?;
 
     let failures = report.failures(&args.fail_on);
@@ -107,4 +129,31 @@ pub fn run_with(
         failures.join(" and ")
     );
     Ok(ExitCode::from(1))
+}
+
+/// The directory SARIF locations are relative to, as a real path: `--sarif-root`, else the
+/// nearest directory at or above the config's (real) directory that holds `.git` (a directory,
+/// or the file a worktree or submodule has), else the config's directory.
+fn sarif_root(given: Option<&Path>, config: &Path) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = given {
+        let real = std::fs::canonicalize(dir).map_err(|e| {
+            anyhow::anyhow!(
+                "--sarif-root `{}`: {e}",
+                crate::render::escape::value(&dir.to_string_lossy())
+            )
+        })?;
+        if !real.is_dir() {
+            anyhow::bail!(
+                "--sarif-root `{}` is not a directory\nhint: name the directory the SARIF locations are relative to, usually the repository's top level",
+                crate::render::escape::value(&dir.to_string_lossy())
+            );
+        }
+        return Ok(real);
+    }
+    let config = std::fs::canonicalize(config)?;
+    let dir = config.parent().unwrap_or(Path::new("/")).to_path_buf();
+    Ok(dir
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map_or(dir.clone(), Path::to_path_buf))
 }

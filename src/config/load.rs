@@ -2,18 +2,19 @@
 //! the raw serde types, check it (`validate.rs`, pure), then resolve it: read the policy files
 //! it names. Problems from every stage are collected and reported together.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use super::de::{from_node, struct_fields, Issue, IssueKind};
 use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
-use super::model::{Config, Policy, PolicyErrorKind, Resource};
+use super::model::{Config, Policy, PolicyErrorKind, Position, Resource, Sources};
 use super::raw::{RawBackend, RawS3Backend};
 use super::validate::{self, check_document, list, Declared, PathContext, PolicyFile, RawDocument};
 use super::yaml::{self, Node, Span};
 use crate::kinds::Blocks;
-use crate::vocabulary::Kind;
+use crate::vocabulary::{Address, Kind};
 
 /// Config files larger than this are refused (8 MiB: some 50,000 resources).
 pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
@@ -127,9 +128,21 @@ fn load_collecting(
         backend: None,
     };
     let mut version_seen = false;
+    let mut sections = BTreeMap::new();
+    let mut declared_at = BTreeMap::new();
     for (key, value) in entries {
         let Some(name) = key.as_str() else { continue };
         if let Ok(kind) = name.parse::<Kind>() {
+            sections
+                .entry(kind)
+                .or_insert_with(|| Position::of(key.span));
+            for (block, _) in value.entries().unwrap_or_default() {
+                if let Some(block_name) = block.as_str() {
+                    declared_at
+                        .entry(Address::new(kind, block_name))
+                        .or_insert_with(|| Position::of(block.span));
+                }
+            }
             doc.blocks.add(kind, value, &source, &mut diagnostics);
             continue;
         }
@@ -201,13 +214,24 @@ fn load_collecting(
         read_policy_file(file, &dir, &source)
     };
     let mut resources = Vec::with_capacity(checked.resources.len());
+    let mut policy_file_of = BTreeMap::new();
     for r in checked.resources {
-        match r.desired.resolve(&mut read_policy) {
-            Ok(desired) => resources.push(Resource {
-                address: r.address,
-                provider: r.provider,
-                desired,
-            }),
+        let mut read_from = None;
+        let resolved = r.desired.resolve(&mut |file: &PolicyFile| {
+            read_from = Some(file.path.clone());
+            read_policy(file)
+        });
+        match resolved {
+            Ok(desired) => {
+                if let Some(file) = read_from {
+                    policy_file_of.insert(r.address.clone(), file);
+                }
+                resources.push(Resource {
+                    address: r.address,
+                    provider: r.provider,
+                    desired,
+                })
+            }
             Err(d) => diagnostics.push(d.subject(r.address.to_string())),
         }
     }
@@ -225,12 +249,19 @@ fn load_collecting(
     } else {
         dir
     };
+    declared_at.retain(|address, _| resources.iter().any(|r| &r.address == address));
+    sections.retain(|kind, _| resources.iter().any(|r| r.address.kind == *kind));
     Ok(Config {
         path: path.to_path_buf(),
         dir,
         providers: checked.providers,
         resources,
         backend: checked.backend,
+        sources: Sources {
+            declared_at,
+            sections,
+            policy_files: policy_file_of,
+        },
     })
 }
 
@@ -887,6 +918,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(text.contains("the backend names no provider"), "{text}");
+    }
+
+    #[test]
+    fn each_resource_keeps_where_its_key_and_its_kind_section_are_written() {
+        let text = "version: 1\nproviders:\n  default: { region: us-east-1 }\n\
+                    backup_vault_lock:\n  b: { vault: vv, mode: governance, min_retention_days: 1 }\n\
+                    rbin_rule_lock:\n  # a comment\n  z:\n    rule_id: abcdefghijk\n    state: locked\n    unlock_delay_days: 7\n  \
+                    \"a\": { rule_id: bcdefghijkl, state: locked, unlock_delay_days: 7 }\n";
+        let config = load_str(text, Path::new("lockward.yaml")).unwrap();
+        let at = |kind: Kind, name: &str| config.sources.declared_at[&Address::new(kind, name)];
+        assert_eq!(
+            at(Kind::BackupVaultLock, "b"),
+            Position { line: 5, column: 3 }
+        );
+        assert_eq!(at(Kind::RbinRuleLock, "z"), Position { line: 8, column: 3 });
+        assert_eq!(
+            at(Kind::RbinRuleLock, "a"),
+            Position {
+                line: 12,
+                column: 3
+            }
+        );
+        assert_eq!(
+            config.sources.sections[&Kind::RbinRuleLock],
+            Position { line: 6, column: 1 }
+        );
+        assert_eq!(config.sources.declared_at.len(), 3);
+        assert!(config.sources.policy_files.is_empty());
     }
 
     #[test]

@@ -28,6 +28,40 @@ pub struct Config {
     pub resources: Vec<Resource>,
     /// Where the state is kept; `None`: the local state file.
     pub backend: Option<Backend>,
+    /// Where each resource and each kind's section is written, and the policy files read:
+    /// what a finding about a resource points at (the report's SARIF form).
+    pub sources: Sources,
+}
+
+/// Where things are written in the config file (and the files it names).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sources {
+    /// Where each resource's key (its name under its kind's section) is written.
+    pub declared_at: BTreeMap<Address, Position>,
+    /// Where each kind's top-level section key is written, for the kinds that declare a
+    /// resource.
+    pub sections: BTreeMap<Kind, Position>,
+    /// The policy file a resource's policy was read from (the config file's directory joined
+    /// with the path written), for those whose policy came from a file.
+    pub policy_files: BTreeMap<Address, PathBuf>,
+}
+
+/// A place in a text file: 1-based line and 1-based column, counted in characters (Unicode
+/// code points).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Position {
+    /// Where a node of the config's YAML tree starts.
+    pub(crate) fn of(span: super::yaml::Span) -> Position {
+        Position {
+            line: span.line.max(1),
+            column: span.col.saturating_add(1),
+        }
+    }
 }
 
 /// Where the state is kept, when not in the local file (DESIGN.md section 8).

@@ -12,7 +12,9 @@ mod json;
 mod markdown;
 mod report;
 mod report_html;
+mod report_junit;
 mod report_markdown;
+mod report_sarif;
 mod state;
 
 use std::fmt;
@@ -24,7 +26,9 @@ use crate::plan::{Plan, Summary};
 use crate::state::StateFile;
 
 pub use markdown::{COMMENT_BUDGET, MARKDOWN_MARKER};
-pub use report::{render as report, ReportFormat, REPORT_MARKDOWN_MARKER};
+pub use report::{
+    artifact_uri, render as report, ArtifactUri, ArtifactUris, ReportFormat, REPORT_MARKDOWN_MARKER,
+};
 
 /// The plan JSON Schema (draft 2020-12), `schema/plan.schema.json`, as checked in. Every
 /// document [`json`] writes validates against it.

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 use super::describe;
+pub use super::report_sarif::{artifact_uri, ArtifactUri, ArtifactUris};
 use crate::report::{DiscoveryScope, Report, ReportSummary, Verdict};
 use crate::words::Counted;
 
@@ -20,13 +21,19 @@ pub enum ReportFormat {
     Json,
     /// One self-contained page for an auditor, made to be printed.
     Html,
+    /// SARIF 2.1.0, for code scanning: each finding at the config line that declares it.
+    Sarif,
+    /// JUnit XML, for a CI's test tab: one test case per resource instance.
+    Junit,
 }
 
 impl ReportFormat {
-    pub const ALL: [ReportFormat; 3] = [
+    pub const ALL: [ReportFormat; 5] = [
         ReportFormat::Markdown,
         ReportFormat::Json,
         ReportFormat::Html,
+        ReportFormat::Sarif,
+        ReportFormat::Junit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +41,8 @@ impl ReportFormat {
             ReportFormat::Markdown => "markdown",
             ReportFormat::Json => "json",
             ReportFormat::Html => "html",
+            ReportFormat::Sarif => "sarif",
+            ReportFormat::Junit => "junit",
         }
     }
 }
@@ -50,13 +59,23 @@ impl FromStr for ReportFormat {
         ReportFormat::ALL
             .into_iter()
             .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown format `{s}` (expected one of markdown, json, html)"))
+            .ok_or_else(|| {
+                format!("unknown format `{s}` (expected one of markdown, json, html, sarif, junit)")
+            })
     }
 }
 
-/// Writes `report` in `format`.
-pub fn render(report: &Report, format: ReportFormat, out: &mut dyn Write) -> io::Result<()> {
+/// Writes `report` in `format`; `uris` names the files SARIF locations point into (see
+/// [`ArtifactUris::of`]), and only SARIF reads it.
+pub fn render(
+    report: &Report,
+    format: ReportFormat,
+    uris: &ArtifactUris,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
+        ReportFormat::Sarif => super::report_sarif::render(report, uris, out),
+        ReportFormat::Junit => super::report_junit::render(report, out),
         ReportFormat::Markdown => super::report_markdown::render(report, out),
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
@@ -121,6 +140,22 @@ pub(super) fn approval_word(a: crate::apply::journal::Approval) -> &'static str 
         Approval::Typed => "typed at a terminal",
         Approval::Digest => "by digest (--approve)",
         Approval::Auto => "automatic (--auto-approve)",
+    }
+}
+
+/// How a journaled step ended, in words: `done`, `failed, no effect`, `failed, may have taken
+/// effect`, `recovered`; then what the journal says of it (an error, what was found).
+pub(super) fn outcome_words(h: &crate::report::HistoryEntry) -> String {
+    use crate::report::HistoryOutcome;
+    let outcome = match (h.outcome, h.effect.as_deref()) {
+        (HistoryOutcome::Done, _) => "done",
+        (HistoryOutcome::Failed, Some("none")) => "failed, no effect",
+        (HistoryOutcome::Failed, _) => "failed, may have taken effect",
+        (HistoryOutcome::Recovered, _) => "recovered",
+    };
+    match &h.note {
+        Some(note) => format!("{outcome}: {note}"),
+        None => outcome.to_string(),
     }
 }
 

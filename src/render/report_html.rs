@@ -274,7 +274,10 @@ fn declared(report: &Report) -> Markup {
                             td { (phrase(&w.live)) }
                             td {
                                 @match r.history.last() {
-                                    Some(h) => { code class="id" { (h.action) } " at " code { (when(h.ts)) } }
+                                    Some(h) => {
+                                        code class="id" { (h.action) } " at " code { (when(h.ts)) }
+                                        @if h.outcome == crate::report::HistoryOutcome::Failed { " (failed)" }
+                                    }
                                     None => { "none" }
                                 }
                             }
@@ -392,12 +395,13 @@ fn resource(r: &ResourceReport) -> Markup {
                         "no change recorded"
                     } @else {
                         table { "\n"
-                            thead { tr { th { "When" } th { "Action" } th { "By" } th { "Plan" } th { "Approval" } th { "Reason" } th { "AWS request id" } } }
+                            thead { tr { th { "When" } th { "Action" } th { "Outcome" } th { "By" } th { "Plan" } th { "Approval" } th { "Reason" } th { "AWS request id" } } }
                             tbody { "\n"
                                 @for h in &r.history {
                                     tr {
                                         td { code { (when(h.ts)) } }
                                         td { code class="id" { (h.action) } }
+                                        td { (words::outcome_words(h)) }
                                         td { (code_or(h.caller.as_deref(), "unknown")) }
                                         td { (code_or(h.plan_digest.as_deref(), "none")) }
                                         td { (h.approval.map_or("not recorded", words::approval_word)) }
@@ -535,7 +539,7 @@ fn prose(value: &str) -> Markup {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use jiff::Timestamp;
     use serde_json::json;
 
@@ -557,12 +561,12 @@ mod tests {
         "&lt;script&gt;alert('x')&lt;/script&gt;\\&quot;&amp;&lt;/style&gt;";
 
     /// `[field]` then [`HOSTILE`]: which field the text came from is in the text.
-    fn hostile(field: &str) -> String {
+    pub(in crate::render) fn hostile(field: &str) -> String {
         format!("[{field}]{HOSTILE}")
     }
 
     /// Every text field the HTML report shows, each holding [`HOSTILE`].
-    fn hostile_report() -> Report {
+    pub(in crate::render) fn hostile_report() -> Report {
         let address = Address::new(sample::KIND, hostile("address"));
         let plan = ResourcePlan {
             address: address.clone(),
@@ -647,12 +651,25 @@ mod tests {
                 history: vec![HistoryEntry {
                     ts: Timestamp::UNIX_EPOCH,
                     action: hostile("history_action"),
+                    outcome: crate::report::HistoryOutcome::Failed,
+                    effect: Some("unknown".into()),
+                    note: Some(hostile("history_note")),
                     plan_digest: Some(hostile("history_plan")),
                     caller: Some(hostile("history_caller")),
                     approval: Some(crate::apply::journal::Approval::Digest),
                     reason: Some(hostile("history_reason")),
                     request_id: Some(hostile("history_request_id")),
                 }],
+                declared_at: Some(crate::report::SourceLocation {
+                    file: hostile("config").into(),
+                    line: 7,
+                    column: 3,
+                }),
+                located_at: Some(crate::report::SourceLocation {
+                    file: hostile("policy_file").into(),
+                    line: 1,
+                    column: 1,
+                }),
             }],
             unmanaged: vec![UnmanagedLock::new(
                 sample::KIND,
@@ -741,6 +758,7 @@ mod tests {
             "locked_text",
             "history_reason",
             "history_request_id",
+            "history_note",
         ] {
             let escaped = format!("[{field}]{HOSTILE_ESCAPED}");
             assert!(html.contains(&escaped), "no {escaped} in {html}");

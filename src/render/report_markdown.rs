@@ -66,7 +66,7 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
                         "{} at {}",
                         code(&h.action, Place::Table),
                         code(&super::describe::when(h.ts), Place::Table)
-                    )
+                    ) + &failed_suffix(h)
                 },
             );
             writeln!(
@@ -425,18 +425,19 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "| When | Action | By | Plan | Approval | Reason | AWS request id |"
+            "| When | Action | Outcome | By | Plan | Approval | Reason | AWS request id |"
         )?;
-        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        writeln!(out, "|---|---|---|---|---|---|---|---|")?;
         let or = |value: Option<&str>, none: &str| {
             value.map_or_else(|| none.to_string(), |v| code(v, Place::Table))
         };
         for h in &r.history {
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 code(&super::describe::when(h.ts), Place::Table),
                 code(&h.action, Place::Table),
+                text(&words::outcome_words(h)),
                 or(h.caller.as_deref(), "unknown"),
                 or(h.plan_digest.as_deref(), "none"),
                 h.approval
@@ -535,6 +536,15 @@ fn count(n: usize, one: &str, many: &str) -> String {
         format!("1 {one}")
     } else {
         format!("{n} {many}")
+    }
+}
+
+/// ` (failed)` after the last recorded change when that was a failed call.
+fn failed_suffix(h: &crate::report::HistoryEntry) -> String {
+    if h.outcome == crate::report::HistoryOutcome::Failed {
+        " (failed)".to_string()
+    } else {
+        String::new()
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::discover::ScopeFindings;
 use super::model::*;
-use crate::apply::journal::{JournalAction, JournalContents, Phase};
+use crate::apply::journal::{JournalContents, Phase};
 use crate::aws::CallerIdentity;
 use crate::config::Config;
 use crate::digest;
@@ -62,6 +62,10 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         .flat_map(|found| found.undeclared.iter().cloned())
         .map(|mut lock| {
             lock.account = account_of(&lock.providers);
+            // At its kind's section; at the top of the config should the kind have none.
+            let at = inputs.config.sources.sections.get(&lock.kind).copied();
+            let top = crate::config::Position { line: 1, column: 1 };
+            lock.located_at = Some(in_config(inputs.config, at.unwrap_or(top)));
             lock
         })
         .collect();
@@ -253,12 +257,28 @@ fn resource(
         .journal
         .records
         .iter()
-        .filter(|r| {
-            &r.address == address && (r.phase == Phase::Done || r.action == JournalAction::Import)
+        .filter(|r| &r.address == address)
+        .filter_map(|r| {
+            let outcome = match r.phase {
+                Phase::Intent => return None,
+                Phase::Done => HistoryOutcome::Done,
+                Phase::Failed => HistoryOutcome::Failed,
+                Phase::Recovered => HistoryOutcome::Recovered,
+            };
+            Some((r, outcome))
         })
-        .map(|r| HistoryEntry {
+        .map(|(r, outcome)| HistoryEntry {
             ts: r.ts,
             action: r.action.as_str().to_string(),
+            outcome,
+            // A failed record without an effect counts as unknown (DESIGN.md section 5 item 4).
+            effect: (outcome == HistoryOutcome::Failed).then(|| {
+                r.effect
+                    .unwrap_or(crate::plan::Effect::Unknown)
+                    .as_str()
+                    .to_string()
+            }),
+            note: history_note(r),
             plan_digest: r.plan().map(str::to_string),
             caller: r
                 .caller
@@ -270,6 +290,22 @@ fn resource(
             request_id: r.request_id.clone(),
         })
         .collect();
+    let declared_at = inputs
+        .config
+        .sources
+        .declared_at
+        .get(address)
+        .map(|at| in_config(inputs.config, *at));
+    let policy_file = inputs.config.sources.policy_files.get(address);
+    let about_the_policy = verdict != Verdict::Compliant && rp.text_diff.is_some();
+    let located_at = match policy_file {
+        Some(file) if about_the_policy => Some(SourceLocation {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+        }),
+        _ => declared_at.clone(),
+    };
     ResourceReport {
         address: address.clone(),
         kind: rp.kind,
@@ -289,7 +325,44 @@ fn resource(
         plan: rp.clone(),
         recorded,
         history,
+        declared_at,
+        located_at,
     }
+}
+
+/// `at` in the config file.
+fn in_config(config: &Config, at: crate::config::Position) -> SourceLocation {
+    SourceLocation {
+        file: config.path.clone(),
+        line: at.line,
+        column: at.column,
+    }
+}
+
+/// What a journal record says beyond its outcome: a failed call's error, what a recovery
+/// found (and the error that made it look), where a moved record came from.
+fn history_note(r: &crate::apply::journal::JournalRecord) -> Option<String> {
+    let text = |key: &str| r.detail.get(key).and_then(Value::as_str);
+    let parts: Vec<String> = match r.phase {
+        Phase::Intent | Phase::Done => text("from")
+            .map(|from| format!("moved from {from}"))
+            .into_iter()
+            .collect(),
+        Phase::Failed => [text("error"), text("note")]
+            .into_iter()
+            .flatten()
+            .map(str::to_string)
+            .collect(),
+        Phase::Recovered => [
+            text("found").map(|f| format!("found {f}")),
+            text("error").map(str::to_string),
+            text("next").map(|n| format!("next: {n}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    };
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// "N actions planned (…)": what the plan will do or waits for.

@@ -312,9 +312,24 @@ pub struct ResourceReport {
     pub plan: ResourcePlan,
     /// What the state file records for this address. Never a secret.
     pub recorded: Option<Record>,
-    /// What the journal records lockward did to this address (`done` and `import` records),
-    /// oldest first.
+    /// What the journal records lockward did to this address: every outcome of a call
+    /// (`done`, `failed`, `recovered`) and every import or state edit, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// Where the config file declares it: the resource's key.
+    pub declared_at: Option<SourceLocation>,
+    /// Where a finding about it points: `declared_at`, or the policy file when the verdict is
+    /// about the policy read from it (AWS holds another policy than the file's).
+    pub located_at: Option<SourceLocation>,
+}
+
+/// A place in a file lockward read: the file as lockward opened it (the config as the user
+/// named it; a policy file as the config's directory joined with the path written), and a
+/// 1-based line and column (in characters).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SourceLocation {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// A text a lock holds for good.
@@ -337,13 +352,23 @@ pub struct KindFacts {
     pub moments: Vec<(Timestamp, String, bool)>,
 }
 
-/// One completed change (or import) from the journal.
+/// One outcome from the journal: a call that was made (or failed), an import, a recovery,
+/// a state edit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct HistoryEntry {
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub ts: Timestamp,
-    /// `complete_lock`, `lock_rule`, …, or `import`.
+    /// `complete_lock`, `lock_rule`, …, `import`, `recover`, `state_rm` or `state_mv`.
     pub action: String,
+    /// How it ended: `done`, `failed`, or `recovered` (an earlier call whose outcome was
+    /// lost, settled by reading AWS).
+    pub outcome: HistoryOutcome,
+    /// For a failed call: whether AWS's answer proves the call did nothing (`none`) or it may
+    /// have taken effect (`unknown`).
+    pub effect: Option<String>,
+    /// What the journal says of it beyond the outcome: the error of a failed call, what a
+    /// recovery found. Absent for a call that was done.
+    pub note: Option<String>,
     /// The digest of the plan that was approved, when the change came from one.
     pub plan_digest: Option<String>,
     /// Who did it: the caller's ARN as STS reported it at the time, or why that is unknown.
@@ -355,6 +380,25 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
     /// The AWS request id of the call's answer (for CloudTrail).
     pub request_id: Option<String>,
+}
+
+/// How a journaled step ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryOutcome {
+    Done,
+    Failed,
+    Recovered,
+}
+
+impl HistoryOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryOutcome::Done => "done",
+            HistoryOutcome::Failed => "failed",
+            HistoryOutcome::Recovered => "recovered",
+        }
+    }
 }
 
 /// A lock that exists but that no resource declares. Its kind fills in what AWS reports of it
@@ -383,6 +427,9 @@ pub struct UnmanagedLock {
     pub suggested_address: Address,
     /// What to do about it.
     pub next_step: String,
+    /// Where a finding about it points: the config's section of its kind (the report fills
+    /// it).
+    pub located_at: Option<SourceLocation>,
 }
 
 impl UnmanagedLock {
@@ -408,6 +455,7 @@ impl UnmanagedLock {
             words: Phrase::default().value(lock_state),
             suggested_address,
             next_step,
+            located_at: None,
         }
     }
 
@@ -515,6 +563,8 @@ mod tests {
                     plan: plan(&format!("r{i}")),
                     recorded: None,
                     history: vec![],
+                    declared_at: None,
+                    located_at: None,
                 })
                 .collect(),
             unmanaged: vec![],
