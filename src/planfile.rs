@@ -391,6 +391,14 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
         if r.kind != r.address.kind {
             return Err(tampered(format!("{} is marked as a {}", r.address, r.kind)));
         }
+        // The account, region and key shown beside the target are the target's and the
+        // address's: the digest covers those, and a tool grouping by these must read the same.
+        if r.account != r.target.account || r.region != r.target.region || r.key != r.address.key {
+            return Err(tampered(format!(
+                "{} names account {:?}, region {:?} and key {:?}, which are not its target's and address's",
+                r.address, r.account, r.region, r.key
+            )));
+        }
         for a in &r.actions {
             if !r.kind.actions().contains(&a.action) {
                 return Err(tampered(format!(
@@ -727,6 +735,24 @@ mod tests {
         value["plan"]["resources"][0]["live"]["state"] = json!("none");
         let err = SavedPlan::read(&write_value(&dir, &value)).unwrap_err();
         assert!(matches!(err, PlanFileError::Tampered { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_account_region_or_key_other_than_the_targets_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for (field, value) in [
+            ("account", json!("999999999999")),
+            ("region", json!("eu-west-1")),
+            ("key", json!("snap-0123456789abcdef0")),
+        ] {
+            let mut value_doc = saved_value();
+            value_doc["plan"]["resources"][0][field] = value;
+            let err = SavedPlan::read(&write_value(&dir, &value_doc)).unwrap_err();
+            assert!(
+                matches!(err, PlanFileError::Tampered { .. }),
+                "{field}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -350,11 +350,14 @@ mod tests {
     fn resource(address: &str, actions: Vec<Action>) -> ResourcePlan {
         let address: Address = address.parse().unwrap();
         ResourcePlan {
+            key: address.key.clone(),
             kind: address.kind,
             outcome: ResourcePlan::outcome_of(&actions),
             physical_key: format!("{}:123456789012:us-east-1:{}", address.kind, address.name),
             address,
             target: crate::plan::Target::for_tests(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
             live: json!({}),
             desired: json!({}),
             recorded: json!({"state": "none"}),

@@ -400,6 +400,14 @@ pub struct ResourcePlan {
     pub physical_key: String,
     pub outcome: Outcome,
     pub target: Target,
+    /// The account it lives in (its target's, empty when STS could not say), at the top level
+    /// for tools that group a plan by account and region.
+    pub account: String,
+    /// The region it lives in (its target's).
+    pub region: String,
+    /// Its instance key (`snap-…` for a snapshot of an `ebs_snapshot_lock`), for an instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// The live state the decision was made from (never a secret).
     #[schemars(extend("type" = "object", "required" = ["state"]))]
     pub live: Value,
@@ -908,6 +916,9 @@ mod tests {
                 address,
                 outcome,
                 target: Target::for_tests(),
+                account: "123456789012".into(),
+                region: "us-east-1".into(),
+                key: None,
                 live: serde_json::json!({"state": "in_progress", "policy": {"b": [1, {"z": null, "a": "\"quoted\" é"}], "a": true}}),
                 desired: serde_json::json!({"vault": "v", "deliver_to": "secrets/a \\ b.code"}),
                 recorded: serde_json::json!({"state": "recorded", "attempts": [{"action": "retrieve_unlock_code", "effect": "unknown"}]}),
