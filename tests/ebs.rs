@@ -545,3 +545,26 @@ fn on_a_terminal_the_snapshots_of_one_selection_are_confirmed_by_typing_its_name
     assert_eq!(lock_calls(&env).len(), 2);
     assert_eq!(aws_lock(&env, SNAP_C)["mode"], "compliance");
 }
+
+#[test]
+fn a_person_reads_the_locks_times_in_whole_seconds() {
+    let env = Env::new();
+    env.set_clock("2026-11-23T12:00:00.250Z".parse().unwrap());
+    env.seed(json!({"ec2": [snapshot(SNAP, json!([]), None)]}));
+    env.config(&listed(
+        "compliance",
+        "    duration_days: 30\n    cool_off_hours: 24\n",
+    ));
+    let digest = plan_digest(&env);
+    let run = env.lockward(&["apply", "--approve", &digest]);
+    run.success();
+    assert!(
+        run.stderr.contains("cool-off ends at 2026-11-24T12:00:00Z"),
+        "{}",
+        run.stderr
+    );
+    let plan = env.lockward(&["plan"]);
+    plan.success()
+        .stdout_has("in its cool-off until 2026-11-24T12:00:00Z");
+    assert!(!plan.stdout.contains(".25"), "{}", plan.stdout);
+}

@@ -68,14 +68,14 @@ fn unmanaged(scope: &Scope, id: &str, live: &EbsLive) -> Option<UnmanagedLock> {
         found = found.detail(
             "cool_off_ends",
             end,
-            Phrase::of_text(", cool-off ends ").value(end.to_string()),
+            Phrase::of_text(", cool-off ends ").value(crate::words::when(end)),
         );
     }
     Some(match lock.expires {
         Some(t) => found.detail(
             "expires",
             t,
-            Phrase::of_text(", expires ").value(t.to_string()),
+            Phrase::of_text(", expires ").value(crate::words::when(t)),
         ),
         None => found,
     })

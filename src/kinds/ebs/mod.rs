@@ -30,6 +30,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{Action, ActionKind, PermanentAfter, Reversibility};
+use crate::words::when;
 
 use super::Decision;
 
@@ -199,8 +200,8 @@ impl EbsDesired {
             self.until,
             self.duration_days,
         ) {
-            (Some(t), _, _) => format!("until {t}"),
-            (None, Some(t), _) => format!("until {t}"),
+            (Some(t), _, _) => format!("until {}", when(t)),
+            (None, Some(t), _) => format!("until {}", when(t)),
             (None, None, Some(days)) => format!("for {}", crate::words::days(u64::from(days))),
             (None, None, None) => String::new(),
         }
@@ -209,7 +210,7 @@ impl EbsDesired {
 
 fn expiry_of(l: &LiveLock) -> String {
     match (l.expires, l.duration_days) {
-        (Some(t), _) => t.to_string(),
+        (Some(t), _) => when(t),
         (None, Some(days)) => format!(
             "{} after the snapshot completes",
             crate::words::days(u64::from(days))
@@ -272,6 +273,7 @@ pub fn decide(desired: &EbsDesired, live: &EbsLive, now: Timestamp) -> Decision 
             expiry_of(l)
         ))),
         (EbsMode::None, Lock::Cooloff(l, end)) => {
+            let end = when(end);
             d.actions.push(unlock(format!(
                 "unlock the compliance lock in its cool-off (until {})",
                 expiry_of(l)
@@ -302,6 +304,7 @@ pub fn decide(desired: &EbsDesired, live: &EbsLive, now: Timestamp) -> Decision 
             }
         }
         (EbsMode::Governance, Lock::Cooloff(l, end)) => {
+            let end = when(end);
             d.actions.push(put(
                 format!(
                     "turn the compliance lock in its cool-off (ending {end}) into a governance lock {}",
@@ -329,12 +332,14 @@ pub fn decide(desired: &EbsDesired, live: &EbsLive, now: Timestamp) -> Decision 
             desired.shorter_than(l),
         )),
         (EbsMode::Compliance, Lock::Cooloff(l, end)) => {
+            let soon = end.duration_since(now) < SignedDuration::from_hours(1);
+            let end = when(end);
             if desired.same_expiry(l) {
                 d.note(format!(
                     "the compliance lock is in its cool-off: from {end} on it can only be extended, until it expires at {}",
                     expiry_of(l)
                 ));
-                if end.duration_since(now) < SignedDuration::from_hours(1) {
+                if soon {
                     d.warn(format!(
                         "the compliance lock's cool-off ends in less than an hour, at {end}; unlock it before then if it is wrong"
                     ));

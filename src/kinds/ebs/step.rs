@@ -213,10 +213,11 @@ pub(crate) async fn lock_snapshot(
                "cool_off_ends": cool_off_ends.map(|t| t.to_string())}),
     )
     .await?;
-    let until = expires.map_or_else(|| "its duration ends".to_string(), |t| t.to_string());
+    let until = expires.map_or_else(|| "its duration ends".to_string(), crate::words::when);
     let mut said = match (request.mode, cool_off_ends) {
         (LockMode::Compliance, Some(end)) => format!(
-            "compliance lock until {until}; it can be unlocked or changed until its cool-off ends at {end}, and only extended after"
+            "compliance lock until {until}; it can be unlocked or changed until its cool-off ends at {}, and only extended after",
+            crate::words::when(end)
         ),
         (LockMode::Compliance, None) => {
             format!("compliance lock until {until}; it can only be extended from now on")
@@ -227,7 +228,9 @@ pub(crate) async fn lock_snapshot(
     if let (Some(want), Some(got)) = (request.expiration_date, expires) {
         if got.as_second() < want.as_second() {
             said.push_str(&format!(
-                "; warning: AWS set the lock to expire at {got}, earlier than the {want} the plan said"
+                "; warning: AWS set the lock to expire at {}, earlier than the {} the plan said",
+                crate::words::when(got),
+                crate::words::when(want)
             ));
         }
     }

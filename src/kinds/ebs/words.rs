@@ -3,13 +3,13 @@
 //! field the plan holds.
 
 use crate::plan::{ActionKind, ResourcePlan, Reversibility};
-use crate::words::{days, Phrase, ResourceWords};
+use crate::words::{days, when, Phrase, ResourceWords};
 
 use super::{EbsDesired, EbsLive, EbsMode, LiveLock};
 
 fn until(l: &LiveLock) -> Phrase {
     match (l.expires, l.duration_days) {
-        (Some(t), _) => Phrase::of_text(" until ").value(t.to_string()),
+        (Some(t), _) => Phrase::of_text(" until ").value(when(t)),
         (None, Some(d)) => Phrase::of_text(format!(
             " for {} from the snapshot's completion",
             days(u64::from(d))
@@ -40,7 +40,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         EbsLive::SnapshotMissing => Phrase::of_text("the snapshot does not exist"),
         EbsLive::NoMatch => Phrase::of_text("no snapshot has these tags"),
         EbsLive::None { expired: Some(t) } => Phrase::of_text("no lock (the last one expired at ")
-            .value(t.to_string())
+            .value(when(*t))
             .text(")"),
         EbsLive::None { expired: None } => Phrase::of_text("no lock"),
         EbsLive::Governance { lock } => join(Phrase::of_text("governance lock"), until(lock)),
@@ -49,13 +49,13 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
             cool_off_ends,
         } => join(Phrase::of_text("compliance lock"), until(lock))
             .text(", in its cool-off until ")
-            .value(cool_off_ends.to_string()),
+            .value(when(*cool_off_ends)),
         EbsLive::Compliance { lock } => {
             join(Phrase::of_text("compliance lock"), until(lock)).text(", past its cool-off")
         }
     };
     let expiry = match (desired.until, desired.duration_days) {
-        (Some(t), _) => Phrase::of_text(" until ").value(t.to_string()),
+        (Some(t), _) => Phrase::of_text(" until ").value(when(t)),
         (None, Some(d)) => Phrase::of_text(format!(" for {}", days(u64::from(d)))),
         (None, None) => Phrase::default(),
     };
