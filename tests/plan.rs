@@ -1661,3 +1661,32 @@ fn regression_missing_credentials_say_so_plainly_and_send_nothing() {
     );
     assert!(env.calls().is_empty(), "nothing reached AWS");
 }
+
+/// Every time a person reads in a plan is in whole seconds (`words::when`), whatever precision
+/// AWS answered with; the JSON keeps the exact value.
+#[test]
+fn a_plan_shows_times_in_whole_seconds() {
+    let env = Env::new();
+    env.seed(json!({
+        "glacier": [vault_locked("audit-logs", "Locked", POLICY, "2026-11-20T10:00:00.540Z")],
+        "snowball": [job(crate::support::SAMPLE_JOB, "InTransitToCustomer", "2026-11-01T00:00:00.125Z", "code-1")],
+    }));
+    env.config(&format!(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n\
+         snowball_unlock_code:\n  site_a:\n    job_id: {}\n    deliver_to: secrets/site-a.code\n",
+        crate::support::SAMPLE_JOB
+    ));
+    let run = env.lockward(&["plan"]);
+    run.stdout_has("locked since 2026-11-20T10:00:00Z")
+        .stdout_has("created 2026-11-01T00:00:00Z");
+    assert!(
+        !run.stdout.contains(".54Z") && !run.stdout.contains(".125Z"),
+        "{}",
+        run.stdout
+    );
+    let json = env.plan_json();
+    assert!(
+        json.to_string().contains("2026-11-20T10:00:00.54Z"),
+        "{json}"
+    );
+}

@@ -45,7 +45,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
             "compliance lock in its grace period, {}; immutable from ",
             retention(min_retention_days, max_retention_days)
         ))
-        .value(lock_date.to_string()),
+        .value(crate::words::when(lock_date)),
         BackupLive::ComplianceLocked {
             min_retention_days,
             max_retention_days,
@@ -57,7 +57,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
                 retention(min_retention_days, max_retention_days)
             ));
             match lock_date {
-                Some(t) => p.text("; lock date ").value(t.to_string()),
+                Some(t) => p.text("; lock date ").value(crate::words::when(t)),
                 None => p,
             }
         }

@@ -28,11 +28,11 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
         GlacierLive::InProgress {
             created, expires, ..
         } => Phrase::of_text("lock in progress since ")
-            .value(created.to_string())
+            .value(crate::words::when(created))
             .text(", expires ")
-            .value(expires.to_string()),
+            .value(crate::words::when(expires)),
         GlacierLive::Locked { created, .. } => {
-            Phrase::of_text("locked since ").value(created.to_string())
+            Phrase::of_text("locked since ").value(crate::words::when(created))
         }
     };
     if r.text_diff.is_some() && has_policy {

@@ -27,7 +27,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
                 Some(RuleLock::PendingUnlock) => {
                     let p = Phrase::of_text("unlock pending");
                     match rule.lock_end_time {
-                        Some(end) => p.text(" until ").value(end.to_string()),
+                        Some(end) => p.text(" until ").value(crate::words::when(end)),
                         None => p,
                     }
                 }

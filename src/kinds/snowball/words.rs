@@ -19,7 +19,7 @@ pub(crate) fn describe(r: &ResourcePlan) -> Option<ResourceWords> {
             let p = Phrase::default()
                 .value(job.job_state)
                 .text(" (created ")
-                .value(job.created.to_string())
+                .value(crate::words::when(job.created))
                 .text(")");
             match job.delivery {
                 DeliveryTarget::File { fingerprint } => p
