@@ -931,4 +931,25 @@ fn junit_has_one_case_per_resource_in_a_suite_per_account_and_region_and_counts_
         "{xml}"
     );
     assert!(xml.contains("<testsuites name=\"lockward compliance report\" tests=\"4\" failures=\"2\" errors=\"0\" skipped=\"1\""), "{xml}");
+
+    // With --fail-on, the failures are exactly what it names: here only the unmanaged lock.
+    let run = env.lockward(&["report", "--format", "junit", "--fail-on", "unmanaged"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let outcomes: Vec<(String, &str)> = junit_cases(&run.stdout)
+        .into_iter()
+        .map(|c| (c.name, c.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("backup_vault_lock.prod".to_string(), "skipped"),
+            ("glacier_vault_lock.audit".to_string(), "passed"),
+            ("glacier_vault_lock.zeta".to_string(), "passed"),
+            ("unmanaged glacier_vault_lock stray".to_string(), "failure"),
+        ],
+        "{}",
+        run.stdout
+    );
+    let xml = report(&env, "junit", &["--fail-on", "unknown"]);
+    assert!(xml.contains("tests=\"4\" failures=\"0\""), "{xml}");
 }

@@ -115,7 +115,7 @@ pub fn run_with(
         }
         None => render::ArtifactUris::default(),
     };
-    render::report(&report, args.format, &uris, out)?;
+    render::report(&report, args.format, &uris, &args.fail_on, out)?;
     out.flush()?;
 
     let failures = report.failures(&args.fail_on);

@@ -66,16 +66,18 @@ impl FromStr for ReportFormat {
 }
 
 /// Writes `report` in `format`; `uris` names the files SARIF locations point into (see
-/// [`ArtifactUris::of`]), and only SARIF reads it.
+/// [`ArtifactUris::of`]), and only SARIF reads it; `fail_on` (`--fail-on`) names what JUnit
+/// counts as a failure, and only JUnit reads it.
 pub fn render(
     report: &Report,
     format: ReportFormat,
     uris: &ArtifactUris,
+    fail_on: &[crate::report::FailOn],
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
         ReportFormat::Sarif => super::report_sarif::render(report, uris, out),
-        ReportFormat::Junit => super::report_junit::render(report, out),
+        ReportFormat::Junit => super::report_junit::render(report, fail_on, out),
         ReportFormat::Markdown => super::report_markdown::render(report, out),
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;

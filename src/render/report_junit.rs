@@ -3,8 +3,8 @@
 //!
 //! One `testsuite` per account and region (as the report's totals group them), one `testcase`
 //! per resource instance there (`classname` its kind, `name` its address) and one per
-//! unmanaged lock. A `drift`, `violation` or `unknown` verdict and an unmanaged lock are a
-//! `failure` (whose `type` is the SARIF rule id, `lockward/<verdict>`); a `pending` one is
+//! unmanaged lock. With `--fail-on`, what it names is a `failure` and nothing else is; without,
+//! a `drift`, `violation` or `unknown` verdict and an unmanaged lock are a `failure` (whose `type` is the SARIF rule id, `lockward/<verdict>`); a `pending` one is
 //! `skipped` (not reached yet, or not final yet: nothing failed, nothing passed); a compliant
 //! one passes. Nothing is an `error`: a resource whose live state could not be read has the
 //! verdict `unknown`, a failure. Every count (`tests`, `failures`, `errors`, `skipped`) is
@@ -19,7 +19,7 @@ use std::io::{self, Write};
 
 use super::escape;
 use super::report::TITLE;
-use crate::report::{Report, Verdict};
+use crate::report::{FailOn, Report, Verdict};
 
 /// How a test case ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,11 +29,18 @@ enum Status {
     Failed,
 }
 
-fn status(v: Verdict) -> Status {
+/// A verdict's test case: with `--fail-on`, a failure exactly where `report` exits 1 for it;
+/// without, every drift, violation and unknown.
+fn status(v: Verdict, fail_on: &[FailOn]) -> Status {
+    let fails = if fail_on.is_empty() {
+        matches!(v, Verdict::Drift | Verdict::Violation | Verdict::Unknown)
+    } else {
+        fail_on.iter().any(|f| f.covers(v))
+    };
     match v {
-        Verdict::Compliant => Status::Passed,
+        _ if fails => Status::Failed,
         Verdict::Pending => Status::Skipped,
-        Verdict::Drift | Verdict::Violation | Verdict::Unknown => Status::Failed,
+        _ => Status::Passed,
     }
 }
 
@@ -60,7 +67,7 @@ impl Suite {
     }
 }
 
-pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(report: &Report, fail_on: &[FailOn], out: &mut dyn Write) -> io::Result<()> {
     let mut suites: BTreeMap<(String, String), Suite> = BTreeMap::new();
     for r in &report.resources {
         let mut body = r.findings.join("\n");
@@ -83,7 +90,7 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .push(Case {
                 classname: r.kind.as_str().to_string(),
                 name: r.address.to_string(),
-                status: status(r.verdict),
+                status: status(r.verdict, fail_on),
                 rule: format!("lockward/{}", r.verdict.as_str()),
                 message: headline(&r.findings),
                 body,
@@ -103,7 +110,11 @@ pub(super) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .push(Case {
                 classname: u.kind.as_str().to_string(),
                 name: format!("unmanaged {} {}", u.kind.as_str(), u.name),
-                status: Status::Failed,
+                status: if fail_on.is_empty() || fail_on.contains(&FailOn::Unmanaged) {
+                    Status::Failed
+                } else {
+                    Status::Passed
+                },
                 rule: "lockward/unmanaged".to_string(),
                 body: format!("{message}\n{}", u.next_step),
                 message,
@@ -249,7 +260,7 @@ mod tests {
     fn hostile_text_in_every_field_stays_text() {
         let report = super::super::report_html::tests::hostile_report();
         let mut out = Vec::new();
-        render(&report, &mut out).unwrap();
+        render(&report, &[], &mut out).unwrap();
         let xml = String::from_utf8(out).unwrap();
         assert!(!xml.contains("<script"), "{xml}");
         assert!(!xml.contains("</style>"), "{xml}");

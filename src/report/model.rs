@@ -77,6 +77,19 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// Whether a resource with verdict `v` is what `--fail-on` names (`drift` covers
+    /// `violation` too; `unmanaged` is about locks no resource declares, never a verdict).
+    pub fn covers(self, v: Verdict) -> bool {
+        match self {
+            FailOn::Drift => matches!(v, Verdict::Drift | Verdict::Violation),
+            FailOn::Violation => v == Verdict::Violation,
+            FailOn::Unknown => v == Verdict::Unknown,
+            FailOn::Unmanaged => false,
+        }
+    }
+}
+
+impl FailOn {
     pub const ALL: [FailOn; 4] = [
         FailOn::Drift,
         FailOn::Violation,
@@ -158,12 +171,9 @@ impl Report {
 
     /// Whether `report --fail-on <fail_on>` exits 1.
     pub fn fails(&self, fail_on: FailOn) -> bool {
-        let any = |v: Verdict| self.resources.iter().any(|r| r.verdict == v);
         match fail_on {
-            FailOn::Drift => any(Verdict::Drift) || any(Verdict::Violation),
-            FailOn::Violation => any(Verdict::Violation),
             FailOn::Unmanaged => !self.unmanaged.is_empty(),
-            FailOn::Unknown => any(Verdict::Unknown),
+            other => self.resources.iter().any(|r| other.covers(r.verdict)),
         }
     }
 
