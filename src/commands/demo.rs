@@ -59,7 +59,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
 fn show(dir: &Path, config_path: &Path, url: &str, session: &Session) -> anyhow::Result<()> {
     say(format_args!(
-        "lockward demo: an AWS emulator is running at {url} with a sample account (vaults, Recycle Bin rules, Snowball jobs, Backup vaults, S3 buckets).\nThe configuration is {}.\n",
+        "lockward demo: an AWS emulator is running at {url} with a sample account (vaults, Recycle Bin rules, Snowball jobs, Backup vaults, S3 buckets, EBS snapshots).\nThe configuration is {}.\n",
         config_path.display()
     ));
     let mut out = std::io::stdout().lock();
