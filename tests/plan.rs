@@ -1689,4 +1689,18 @@ fn a_plan_shows_times_in_whole_seconds() {
         json.to_string().contains("2026-11-20T10:00:00.54Z"),
         "{json}"
     );
+
+    // The decisions' notes too: a Backup lock date AWS sends with milliseconds.
+    let env = Env::new();
+    env.seed(
+        json!({"backup": [{"region": "us-east-1", "vault": "prod-backups",
+        "vault_type": "BACKUP_VAULT", "recovery_points": 0,
+        "lock": {"min_retention_days": 35, "lock_date": "2026-11-25T12:00:00.750Z"}}]}),
+    );
+    env.config(
+        "backup_vault_lock:\n  prod:\n    vault: prod-backups\n    mode: compliance\n    min_retention_days: 35\n    changeable_for_days: 3\n",
+    );
+    let run = env.lockward(&["plan"]);
+    run.stdout_has("it becomes immutable at 2026-11-25T12:00:00Z");
+    assert!(!run.stdout.contains(".75Z"), "{}", run.stdout);
 }

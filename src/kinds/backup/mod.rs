@@ -28,6 +28,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{Action, ActionKind, PermanentAfter, Reversibility};
+use crate::words::when;
 
 use super::Decision;
 
@@ -179,7 +180,7 @@ impl BackupLive {
 fn since(lock_date: Option<Timestamp>) -> String {
     lock_date.map_or_else(
         || "since the vault was created (a logically air-gapped vault)".to_string(),
-        |t| format!("since its lock date {t}"),
+        |t| format!("since its lock date {}", when(t)),
     )
 }
 
@@ -230,7 +231,8 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
         let put = Action::ready(
             ActionKind::PUT_VAULT_LOCK,
             format!(
-                "{why}: compliance mode ({want}); it can be changed or removed for {n} days, and is immutable from {lock_date} on unless removed before"
+                "{why}: compliance mode ({want}); it can be changed or removed for {n} days, and is immutable from {} on unless removed before",
+                when(lock_date)
             ),
         )
         .lowering_protection(put_lowers_protection(before, want));
@@ -249,7 +251,8 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
         (BackupLockMode::None, Lock::Grace(_, lock_date)) => {
             d.actions.push(delete());
             d.warn(format!(
-                "the compliance lock can be removed only until its lock date {lock_date}; after it, it is immutable"
+                "the compliance lock can be removed only until its lock date {}; after it, it is immutable",
+                when(*lock_date)
             ));
         }
         (BackupLockMode::Governance | BackupLockMode::None, Lock::Locked(live, lock_date)) => {
@@ -274,7 +277,7 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
             d.actions.push(
                 Action::ready(
                     ActionKind::DELETE_VAULT_LOCK,
-                    format!("remove the compliance lock before its lock date {lock_date} (a put without ChangeableForDays would not end its grace period)"),
+                    format!("remove the compliance lock before its lock date {} (a put without ChangeableForDays would not end its grace period)", when(*lock_date)),
                 )
                 .lowering_protection(true),
             );
@@ -294,23 +297,27 @@ fn table(desired: &BackupDesired, lock: &Lock, now: Timestamp) -> Decision {
         (BackupLockMode::Compliance, Lock::Grace(live, lock_date)) => {
             if *live == want {
                 d.note(format!(
-                    "the compliance lock is in its grace period: it becomes immutable at {lock_date}"
+                    "the compliance lock is in its grace period: it becomes immutable at {}",
+                    when(*lock_date)
                 ));
                 if lock_date.duration_since(now) < SignedDuration::from_hours(24) {
                     d.warn(format!(
-                        "the compliance lock becomes immutable in less than 24 hours, at {lock_date}; remove it before then if it is wrong"
+                        "the compliance lock becomes immutable in less than 24 hours, at {}; remove it before then if it is wrong",
+                        when(*lock_date)
                     ));
                 }
             } else {
                 d.actions.push(compliance_put(
                     &format!(
-                        "change the lock from {live} (a new grace period starts, replacing the one ending {lock_date})"
+                        "change the lock from {live} (a new grace period starts, replacing the one ending {})",
+                        when(*lock_date)
                     ),
                     lock,
                     n,
                 ));
                 d.note(format!(
-                    "changing the retention restarts the grace period: the lock date moves from {lock_date} to {n} days after the apply"
+                    "changing the retention restarts the grace period: the lock date moves from {} to {n} days after the apply",
+                    when(*lock_date)
                 ));
             }
         }

@@ -226,12 +226,15 @@ pub fn decide(
                                 ActionKind::COMPLETE_LOCK,
                                 Some(t),
                                 format!(
-                                    "min_test_period: the lock must stay InProgress until {t} before it is completed"
+                                    "min_test_period: the lock must stay InProgress until {} before it is completed",
+                                    crate::words::when(t)
                                 ),
                             ));
                             if t >= *expires {
                                 d.warn(format!(
-                                    "the lock expires at {expires}, before min_test_period ends at {t}: it will expire and be started again; shorten min_test_period"
+                                    "the lock expires at {}, before min_test_period ends at {}: it will expire and be started again; shorten min_test_period",
+                                    crate::words::when(*expires),
+                                    crate::words::when(t)
                                 ));
                             } else {
                                 warn_expiry(&mut d, *expires, now);
@@ -291,7 +294,8 @@ fn warn_expiry(d: &mut Decision, expires: Timestamp, now: Timestamp) {
     if left < EXPIRY_WARNING {
         let mins = left.as_mins().max(0);
         d.warn(format!(
-            "the lock in progress expires at {expires} (in {}h{:02}m); once expired it disappears and must be initiated again",
+            "the lock in progress expires at {} (in {}h{:02}m); once expired it disappears and must be initiated again",
+            crate::words::when(expires),
             mins / 60,
             mins % 60
         ));

@@ -83,7 +83,10 @@ pub(crate) async fn initiate(
             journaled?;
             saved?;
             Ok(match created {
-                Some(t) => format!("lock id recorded; InProgress since {t}, expires 24 h later"),
+                Some(t) => format!(
+                    "lock id recorded; InProgress since {}, expires 24 h later",
+                    crate::words::when(t)
+                ),
                 None => "lock id recorded (its CreationDate could not be read back; the next plan will re-check it)".into(),
             })
         }

@@ -133,7 +133,7 @@ pub fn decide(desired: &RbinDesired, live: &RbinLive, now: Timestamp) -> Decisio
                     d.valid_until(t);
                 }
                 let when = match rule.lock_end_time {
-                    Some(t) if t > now => format!("at {t}"),
+                    Some(t) if t > now => format!("at {}", crate::words::when(t)),
                     Some(_) => "now".to_string(),
                     None => "when the unlock delay ends".to_string(),
                 };
