@@ -473,9 +473,14 @@ fn the_report_discovers_a_locked_snapshot_nobody_declared() {
     assert!(text.contains(SNAP_B), "{text}");
     assert!(text.contains("compliance_cooloff"), "{text}");
     assert!(text.contains("cool_off_ends"), "{text}");
-    // The declared snapshot is not reported as unmanaged.
-    let unmanaged = report.to_string().matches(SNAP).count();
-    assert!(unmanaged >= 1);
+    // The declared snapshot is not reported as unmanaged; the undeclared one is.
+    let unmanaged: Vec<String> = report["unmanaged"]
+        .as_array()
+        .expect("the report lists unmanaged locks")
+        .iter()
+        .map(|u| u["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(unmanaged, vec![SNAP_B.to_string()], "{report}");
 }
 
 #[test]
@@ -567,4 +572,35 @@ fn a_person_reads_the_locks_times_in_whole_seconds() {
     plan.success()
         .stdout_has("in its cool-off until 2026-11-24T12:00:00Z");
     assert!(!plan.stdout.contains(".25"), "{}", plan.stdout);
+}
+
+#[test]
+fn a_lost_unlock_answer_is_settled_by_reading_not_by_sending_it_again() {
+    // Sent again, an unlock that took effect answers IncorrectState ("not locked"): only reading
+    // the lock tells the truth.
+    let env = Env::new();
+    let created = env.now().to_string();
+    env.seed(json!({"ec2": [snapshot(SNAP, json!([]), Some(json!({
+        "mode": "governance", "created": created, "duration_days": 30})))]}));
+    env.config(&listed("none", ""));
+    let digest = plan_digest(&env);
+    env.faults(
+        json!({"rules": [{"operation": "UnlockSnapshot", "kind": "drop_after_apply", "times": 1}]}),
+    );
+    let run = env.lockward(&["apply", "--approve", &digest]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let unlocks = env
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "UnlockSnapshot")
+        .count();
+    assert_eq!(unlocks, 1);
+    let phases: Vec<String> = env
+        .journal()
+        .iter()
+        .filter(|r| r["action"] == "unlock_snapshot")
+        .map(|r| r["phase"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(phases, vec!["intent", "recovered", "done"]);
+    assert_eq!(aws_lock(&env, SNAP), Value::Null);
 }

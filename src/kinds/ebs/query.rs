@@ -7,9 +7,10 @@
 //!
 //! Errors read as the SDK clients' do: AWS's `<Errors><Error><Code>` answer is `Rejected`
 //! (a 5xx `Ambiguous`), a connection never made is `NotSent`, credentials that cannot be
-//! loaded are `NotSent`. Throttling and 5xx answers are retried with a growing pause, up to
-//! the provider's attempts, except where the caller asks for one wire attempt (a compliance
-//! lock, see `Step::once_per_intent`).
+//! loaded are `NotSent`. A read is retried after throttling or an unknown outcome, with a
+//! growing pause, up to the provider's attempts; a mutating call only after throttling (a lost
+//! answer is settled by the step, by reading), and a compliance lock not at all (see
+//! `Step::once_per_intent`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -89,10 +90,15 @@ impl QueryEc2 {
         let mut attempt = 1;
         loop {
             match self.send(action, params, mutating).await {
+                // A read is sent again after any answer that proves nothing; a mutating call
+                // only after throttling, which proves AWS did nothing: one whose answer was
+                // lost may have taken effect, and sent again it could answer an error (an
+                // unlock that took effect answers "not locked"). The step settles it by reading.
                 Err(e)
                     if !once
                         && attempt < self.max_attempts
-                        && (e.is_throttling() || e.class == ErrorClass::Ambiguous) =>
+                        && (e.is_throttling()
+                            || (!mutating && e.class == ErrorClass::Ambiguous)) =>
                 {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_secs(5));
