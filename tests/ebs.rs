@@ -604,3 +604,44 @@ fn a_lost_unlock_answer_is_settled_by_reading_not_by_sending_it_again() {
     assert_eq!(phases, vec!["intent", "recovered", "done"]);
     assert_eq!(aws_lock(&env, SNAP), Value::Null);
 }
+
+#[test]
+fn an_unlock_whose_cool_off_ends_before_its_call_is_not_sent() {
+    // Planned in the cool-off; the cool-off ends while apply runs, between its plan and its
+    // step: the step reads the lock again and sends nothing.
+    let env = Env::new();
+    let created = (env.now() - jiff::SignedDuration::from_hours(23)).to_string();
+    env.seed(json!({"ec2": [snapshot(SNAP, json!([]), Some(json!({
+        "mode": "compliance", "created": created, "duration_days": 30, "cool_off_hours": 24})))]}));
+    env.config(&listed("none", ""));
+    let digest = plan_digest(&env);
+    let reads = |env: &Env| {
+        env.calls()
+            .iter()
+            .filter(|c| c["operation"] == "DescribeLockedSnapshots")
+            .count()
+    };
+    let before = reads(&env);
+    let hold = json!({"rules": [{"operation": "DescribeLockedSnapshots", "kind": "hold"}]});
+    env.faults(hold.clone());
+    let child = env
+        .command(&["apply", "--approve", &digest])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::support::wait_until("the plan's read is held", || reads(&env) == before + 1);
+    env.faults(hold);
+    crate::support::wait_until("the step's read is held", || reads(&env) == before + 2);
+    env.advance_clock(2 * 3600);
+    env.faults(json!({"rules": []}));
+    let run = crate::support::finish(child);
+    run.code(1).stderr_has("past its cool-off since the plan");
+    let unlocks = env
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "UnlockSnapshot")
+        .count();
+    assert_eq!(unlocks, 0, "{run:?}");
+    assert_eq!(aws_lock(&env, SNAP)["mode"], "compliance");
+}
