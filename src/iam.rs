@@ -51,7 +51,14 @@ pub fn policy(config: &Config, command: Use) -> Value {
     }
 
     let roles: BTreeSet<String> = used_providers(config)
-        .filter_map(|p| config.providers.get(p)?.assume_role.clone())
+        .filter_map(|p| {
+            config
+                .providers
+                .get(p)?
+                .assume_role
+                .as_ref()
+                .map(|r| r.role_arn.clone())
+        })
         .collect();
     statements.push(statement(
         "AssumeProviderRoles",

@@ -276,6 +276,68 @@ impl Project {
         Ok(())
     }
 
+    /// Reads from AWS Organizations the members of every account set a template uses, and
+    /// makes the config's template resources their instances (DESIGN.md section 2.1). A set
+    /// that cannot be read leaves its templates' resources `unknown`, never a partial set;
+    /// the rest of the config is planned as ever. Makes no call for a config without such
+    /// a set.
+    pub async fn read_accounts(&mut self, session: &Session) -> anyhow::Result<()> {
+        let wanted: std::collections::BTreeSet<String> = self
+            .config
+            .templated
+            .values()
+            .filter_map(|t| self.config.templates.get(t))
+            .map(|t| t.accounts.clone())
+            .filter(|set| {
+                self.config
+                    .accounts
+                    .get(set)
+                    .is_some_and(|s| s.organization_provider().is_some())
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut clients = std::collections::BTreeMap::new();
+        for set in &wanted {
+            let Some(name) = self
+                .config
+                .accounts
+                .get(set)
+                .and_then(|s| s.organization_provider())
+            else {
+                continue;
+            };
+            if let Some(provider) = self.config.providers.get(name) {
+                let sdk = crate::aws::sdk::sdk_config(provider, &session.client_options).await;
+                let endpoint = crate::aws::sdk::endpoint_of(&sdk, "organizations");
+                let api: std::sync::Arc<dyn crate::aws::organizations::OrganizationsApi> =
+                    std::sync::Arc::new(crate::aws::organizations::JsonOrganizations::new(
+                        &sdk, endpoint,
+                    ));
+                clients.insert(name.to_string(), api);
+            }
+        }
+        let membership = {
+            let _spinner = crate::output::Spinner::start(format!(
+                "Reading {} account set(s) from AWS Organizations",
+                wanted.len()
+            ));
+            crate::aws::organizations::read_sets(&self.config, &wanted, &|p| {
+                clients.get(p).cloned()
+            })
+            .await
+        };
+        for (set, read) in &membership.sets {
+            if let Err(e) = read {
+                tracing::warn!(set = %set, "{e}");
+            }
+        }
+        self.config = self.config.expand(&membership)?;
+        crate::files::protect(self.kept_files());
+        Ok(())
+    }
+
     /// The identity of the state store `backend` with `state` read from it (DESIGN.md section
     /// 5.8): asks STS who the S3 backend's credentials are. Must not be called from async code.
     pub fn state_store(

@@ -82,10 +82,11 @@ pub struct IdentityError {
 /// with its final credentials (after any `assume_role`). The first provider that cannot be
 /// asked fails it (the apply preflight); [`refresh`] reports every one.
 pub async fn identities(
+    config: &Config,
     resources: &[&Resource],
     clients: &Clients,
 ) -> Result<BTreeMap<String, CallerIdentity>, IdentityError> {
-    let (found, mut failed) = all_identities(resources, clients).await;
+    let (found, mut failed) = all_identities(config, resources, clients).await;
     match failed.pop_first() {
         Some((provider, error)) => Err(IdentityError { provider, error }),
         None => Ok(found),
@@ -93,6 +94,7 @@ pub async fn identities(
 }
 
 async fn all_identities(
+    config: &Config,
     resources: &[&Resource],
     clients: &Clients,
 ) -> (BTreeMap<String, CallerIdentity>, BTreeMap<String, AwsError>) {
@@ -102,6 +104,25 @@ async fn all_identities(
         let answer = match clients.for_provider(provider) {
             Some(client) => client.sts.caller_identity().await,
             None => Err(no_clients(provider)),
+        };
+        // An instance of a template acts in its own account, or not at all: a role that
+        // answers for another account would put its locks there.
+        let expected = config
+            .providers
+            .get(provider)
+            .and_then(|p| p.instance_of.as_ref());
+        let answer = match (answer, expected) {
+            (Ok(identity), Some(instance)) if identity.account != instance.account => {
+                Err(AwsError {
+                    class: crate::aws::ErrorClass::Rejected,
+                    code: Some("WrongAccount".to_string()),
+                    message: format!(
+                        "credentials act in {}; this instance is for {}",
+                        identity.account, instance.account
+                    ),
+                })
+            }
+            (answer, _) => answer,
         };
         (provider.to_string(), answer)
     });
@@ -263,6 +284,12 @@ pub async fn refresh(
     // A resource whose instances are found at plan time (a `select`) stands for what it
     // finds; one that finds none is read as itself, and says so; one whose search failed is
     // planned `unknown` like an unreadable resource.
+    // What the config already knows cannot be read (a template whose account set could not be
+    // read) is not asked for.
+    let (cannot, resources): (Vec<&Resource>, Vec<&Resource>) = resources
+        .iter()
+        .partition(|r| config.unknown.contains_key(&r.address));
+    let resources = &resources[..];
     let (instances, unsearched) = expand(resources, clients, parallelism).await;
     let expanded: Vec<&Resource> = resources
         .iter()
@@ -283,7 +310,7 @@ pub async fn refresh(
     // could not be asked read is dropped: that provider's failure is reported instead.
     // Shared by every read that awaits it: one answer, not one copy per resource.
     let identities =
-        async { std::sync::Arc::new(all_identities(resources, clients).await) }.shared();
+        async { std::sync::Arc::new(all_identities(config, resources, clients).await) }.shared();
     // The deepest reads first, so that the last reads in flight are short ones.
     let mut ordered: Vec<&Resource> = resources.to_vec();
     ordered.sort_by_key(|r| std::cmp::Reverse(r.address.kind.read_depth()));
@@ -382,6 +409,31 @@ pub async fn refresh(
             );
         }
     }
+    for resource in cannot {
+        let Some(error) = config.unknown.get(&resource.address) else {
+            continue;
+        };
+        let account = config
+            .providers
+            .get(&resource.provider)
+            .and_then(|p| p.instance_of.as_ref())
+            .map_or("", |i| i.account.as_str());
+        not_read.insert(
+            resource.address.clone(),
+            NotRead {
+                target: target_of(config, resource, account, clients),
+                error: error.clone(),
+                during: "read",
+            },
+        );
+        failures.push(failure(
+            config,
+            &resource.provider,
+            false,
+            error.clone(),
+            vec![resource.address.clone()],
+        ));
+    }
     let not_read_summary = (!failures.is_empty()).then(|| ReadError { failures }.to_string());
     LiveSnapshot {
         resources: live,
@@ -458,7 +510,7 @@ fn failure(
         provider: provider.to_string(),
         place,
         endpoint_url,
-        assume_role: p.and_then(|p| p.assume_role.clone()),
+        assume_role: p.and_then(|p| p.assume_role.as_ref().map(|r| r.role_arn.clone())),
         region,
         identity,
         error,

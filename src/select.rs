@@ -2,7 +2,7 @@
 //! command works on.
 //!
 //! ```text
-//! pattern = addr | "provider:" name | "region:" (region | "*")
+//! pattern = addr | "provider:" name | "account:" (12 digits | "*") | "region:" (region | "*")
 //! addr    = (kind | "*") ["." (name | "*")] ["[" seg *("/" seg) "]"]     ; seg = literal | "*"
 //! ```
 //!
@@ -31,6 +31,9 @@ pub enum Pattern {
     Provider(String),
     /// `region:NAME` (or `region:*`): every resource in that region.
     Region(Option<String>),
+    /// `account:ID` (or `account:*`): every resource in that account, as the config says it:
+    /// an instance's account, or the account of the role its provider assumes.
+    Account(Option<String>),
 }
 
 impl Pattern {
@@ -58,7 +61,22 @@ impl Pattern {
                     && name.as_ref().is_none_or(|n| *n == resource.address.name)
                     && key_matches
             }
-            Pattern::Provider(p) => *p == resource.provider,
+            // A template's name matches every instance made from it.
+            Pattern::Provider(p) => {
+                *p == resource.provider
+                    || config
+                        .providers
+                        .get(&resource.provider)
+                        .and_then(|p| p.instance_of.as_ref())
+                        .is_some_and(|i| i.template == *p)
+            }
+            Pattern::Account(account) => account.as_ref().is_none_or(|a| {
+                config
+                    .providers
+                    .get(&resource.provider)
+                    .and_then(provider_account)
+                    .is_some_and(|acc| acc == a)
+            }),
             Pattern::Region(region) => region.as_ref().is_none_or(|r| {
                 config
                     .providers
@@ -98,6 +116,12 @@ impl Pattern {
                 .values()
                 .map(|p| format!("region:{}", p.region))
                 .collect(),
+            Pattern::Account(_) => config
+                .providers
+                .values()
+                .filter_map(provider_account)
+                .map(|a| format!("account:{a}"))
+                .collect(),
         };
         let typed = self.to_string();
         candidates
@@ -126,8 +150,8 @@ impl FromStr for Pattern {
 
     fn from_str(s: &str) -> Result<Pattern, String> {
         const FORMS: &str = "expected <kind>.<name> (either may be `*`, e.g. \
-                             `backup_vault_lock.*`), a kind alone, `provider:NAME` or \
-                             `region:NAME`";
+                             `backup_vault_lock.*`), a kind alone, `provider:NAME`, \
+                             `account:ID` or `region:NAME`";
         if let Some(name) = s.strip_prefix("provider:") {
             if name.is_empty() || name == "*" {
                 return Err(format!("`{s}` names no provider: {FORMS}"));
@@ -144,6 +168,18 @@ impl FromStr for Pattern {
                 return Err(format!("`{s}` names no region (e.g. `region:eu-west-1`)"));
             }
             return Ok(Pattern::Region((region != "*").then(|| region.to_string())));
+        }
+        if let Some(account) = s.strip_prefix("account:") {
+            let ok = account == "*"
+                || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+            if !ok {
+                return Err(format!(
+                    "`{s}` names no account (12 digits, e.g. `account:123456789012`, or `*`)"
+                ));
+            }
+            return Ok(Pattern::Account(
+                (account != "*").then(|| account.to_string()),
+            ));
         }
         if s.contains(':') {
             return Err(format!("`{s}` is not a pattern: {FORMS}"));
@@ -215,7 +251,18 @@ impl fmt::Display for Pattern {
             }
             Pattern::Provider(p) => write!(f, "provider:{p}"),
             Pattern::Region(r) => write!(f, "region:{}", r.as_deref().unwrap_or("*")),
+            Pattern::Account(a) => write!(f, "account:{}", a.as_deref().unwrap_or("*")),
         }
+    }
+}
+
+/// The account a provider acts in as the config says it: an instance's, or that of the role it
+/// assumes; `None` when only STS can tell.
+fn provider_account(p: &crate::config::Provider) -> Option<&str> {
+    match (&p.instance_of, &p.assume_role) {
+        (Some(i), _) => Some(&i.account),
+        (None, Some(role)) => role.role_arn.split(':').nth(4),
+        (None, None) => None,
     }
 }
 

@@ -34,6 +34,7 @@ fn config(
                     profile: None,
                     endpoint_url: endpoint.map(str::to_string),
                     assume_role: None,
+                    instance_of: None,
                 },
             )
         })
@@ -69,6 +70,7 @@ fn config(
         resources,
         backend: None,
         sources: Default::default(),
+        ..Default::default()
     }
 }
 

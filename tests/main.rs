@@ -24,6 +24,7 @@ mod identity;
 mod interrupt;
 mod lowering;
 mod messages;
+mod organizations;
 mod plan;
 mod plan_out;
 mod planner;

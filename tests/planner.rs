@@ -126,6 +126,7 @@ fn config(resources: &[(&str, Desired)]) -> Config {
         profile: None,
         endpoint_url: None,
         assume_role: None,
+        instance_of: None,
     };
     let mut resources: Vec<Resource> = resources
         .iter()
@@ -143,6 +144,7 @@ fn config(resources: &[(&str, Desired)]) -> Config {
         resources,
         backend: None,
         sources: Default::default(),
+        ..Default::default()
     }
 }
 

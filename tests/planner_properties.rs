@@ -631,6 +631,7 @@ fn config(triples: &[Triple]) -> Config {
         profile: None,
         endpoint_url: None,
         assume_role: None,
+        instance_of: None,
     };
     let mut resources: Vec<Resource> = triples
         .iter()
@@ -656,6 +657,7 @@ fn config(triples: &[Triple]) -> Config {
         resources,
         backend: None,
         sources: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -82,7 +82,7 @@ pub async fn check(
         })
         .collect::<Result<_, _>>()?;
     let resources: Vec<&Resource> = acting.iter().map(|(_, r)| *r).collect();
-    let identities = refresh::identities(&resources, clients).await?;
+    let identities = refresh::identities(config, &resources, clients).await?;
     for (rp, resource) in &acting {
         let account = identities
             .get(&resource.provider)

@@ -83,7 +83,7 @@ pub fn run(
     let reason = reason(args.reason.as_deref())?;
     // PLANFILE as typed names a file from the directory lockward started in.
     let plan_file = args.plan_file.as_deref().map(absolute).transpose()?;
-    let project = Project::load(&args.config, &args.state)?;
+    let mut project = Project::load(&args.config, &args.state)?;
     project.refuse_if_errored()?;
     // The file's words are never used: what apply shows is planned again below, and a
     // saved plan's words are made again from its digested values.
@@ -97,6 +97,7 @@ pub fn run(
     let timeout = args.lock_timeout.duration();
     let rt = runtime()?;
     let (backend, lock) = project.lock_state(session, &rt, "apply", timeout)?;
+    rt.block_on(project.read_accounts(session))?;
     let writer = lock.writer();
     let journal = lock.journal();
     let mut state = backend.load()?;

@@ -6,8 +6,10 @@ use std::fmt;
 use async_trait::async_trait;
 
 pub mod fake;
+pub mod organizations;
 pub mod request_id;
 pub mod sdk;
+pub(crate) mod signed;
 
 pub use crate::kinds::ProviderClients;
 pub use sdk::ClientOptions;

@@ -109,14 +109,121 @@ pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> 
     let Some(role) = &provider.assume_role else {
         return base;
     };
-    let assumed = aws_config::sts::AssumeRoleProvider::builder(role.clone())
-        .session_name("lockward")
-        .configure(&base)
-        .build()
-        .await;
+    let credentials = match &provider.instance_of {
+        // One session per account, shared by its regions: asked of STS in the template's
+        // first region, kept until shortly before it expires.
+        Some(instance) => {
+            let key = format!(
+                "{:?}",
+                (
+                    &instance.template,
+                    &instance.account,
+                    &provider.profile,
+                    &provider.endpoint_url,
+                    role.external_id.as_deref(),
+                    options.static_credentials.is_some()
+                )
+            );
+            let mut sessions = SESSIONS.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(shared) = sessions.get(&key) {
+                shared.clone()
+            } else {
+                let assumed = assume_role(role, &base, &instance.session_region).await;
+                let shared = SharedCredentialsProvider::new(Session {
+                    inner: assumed,
+                    cached: tokio::sync::Mutex::new(None),
+                });
+                sessions.insert(key, shared.clone());
+                shared
+            }
+        }
+        None => SharedCredentialsProvider::new(assume_role(role, &base, &provider.region).await),
+    };
     base.into_builder()
-        .credentials_provider(SharedCredentialsProvider::new(assumed))
+        .credentials_provider(credentials)
         .build()
+}
+
+/// The sessions of template instances, one per account (see [`sdk_config`]).
+static SESSIONS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, SharedCredentialsProvider>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// STS AssumeRole for `role` with `base`'s credentials, asked in `region`.
+async fn assume_role(
+    role: &crate::config::AssumeRole,
+    base: &SdkConfig,
+    region: &str,
+) -> aws_config::sts::AssumeRoleProvider {
+    let mut builder = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
+        .session_name(
+            role.session_name
+                .clone()
+                .unwrap_or_else(default_session_name),
+        )
+        .session_length(Duration::from_secs(u64::from(
+            role.duration.unwrap_or(3600),
+        )))
+        .region(Region::new(region.to_string()))
+        .configure(base);
+    if let Some(id) = &role.external_id {
+        builder = builder.external_id(id.clone());
+    }
+    builder.build().await
+}
+
+/// `lockward-` and the OS user's name, every character STS refuses in a session name made
+/// `-`, at most 64 characters.
+pub fn default_session_name() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default();
+    let name: String = format!("lockward-{user}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    name.trim_end_matches('-').to_string()
+}
+
+/// A session kept until five minutes before it expires, then renewed: every client of an
+/// account's regions shares it.
+#[derive(Debug)]
+struct Session {
+    inner: aws_config::sts::AssumeRoleProvider,
+    cached: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
+}
+
+impl ProvideCredentials for Session {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            let mut cached = self.cached.lock().await;
+            // The clock lockward plans at: against the emulator, its virtual clock, which
+            // the sessions it issues expire by.
+            let now = crate::environment::now().unwrap_or_else(|_| Timestamp::now());
+            let fresh = |c: &aws_credential_types::Credentials| {
+                c.expiry().is_none_or(|at| {
+                    Timestamp::try_from(at)
+                        .is_ok_and(|at| at > now + jiff::SignedDuration::from_secs(300))
+                })
+            };
+            if let Some(c) = cached.as_ref().filter(|c| fresh(c)) {
+                return Ok(c.clone());
+            }
+            let c = self.inner.provide_credentials().await?;
+            *cached = Some(c.clone());
+            Ok(c)
+        })
+    }
 }
 
 /// The profiles of the shared AWS config and credentials files, read as the SDK reads them

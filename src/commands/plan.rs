@@ -35,11 +35,14 @@ pub fn run_with(
 ) -> anyhow::Result<ExitCode> {
     // `--out` as typed names a file from the directory lockward started in.
     let out_path = args.out.as_deref().map(absolute).transpose()?;
-    let project = Project::load(&args.config, &args.state)?;
+    let mut project = Project::load(&args.config, &args.state)?;
     project.refuse_if_errored()?;
     let selection = Selection::new(&args.target, &args.exclude);
-    // A pattern that matches nothing is an error before any call.
-    project.select(&selection)?;
+    // A pattern that matches nothing is an error before any call (but for the instances of
+    // account sets still to be read).
+    if project.config.templated.is_empty() {
+        project.select(&selection)?;
+    }
     if let (Some(out), Some(typed)) = (&out_path, &args.out) {
         // Before any call: a plan is never saved over a file lockward reads or keeps.
         planfile::check_out_path(out).map_err(|e| e.shown_as(typed))?;
@@ -47,6 +50,8 @@ pub fn run_with(
     let rt = runtime()?;
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;
+    rt.block_on(project.read_accounts(session))?;
+    project.select(&selection)?;
     // `plan` takes no lock: it reads the state and every journal as they are now.
     let backend = project.backend(session)?;
     let state = backend.load()?;

@@ -28,7 +28,7 @@ pub fn run_with(
     session: &Session,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let project = Project::load(&args.config, &args.state)?;
+    let mut project = Project::load(&args.config, &args.state)?;
     // Checked before any call: a wrong --sarif-root fails at once.
     let source_root = match args.format {
         render::ReportFormat::Sarif => Some(sarif_root(
@@ -40,6 +40,7 @@ pub fn run_with(
     let rt = runtime()?;
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::EveryProvider))?;
+    rt.block_on(project.read_accounts(session))?;
     let backend = project.backend(session)?;
     let state = backend.load()?;
     let contents = backend.read_journal()?;

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::de::{from_node, struct_fields, Issue, IssueKind};
 use super::error::{did_you_mean, ConfigError, Diagnostic, Source};
-use super::model::{Config, Policy, PolicyErrorKind, Position, Resource, Sources};
+use super::model::{Config, Membership, Policy, PolicyErrorKind, Position, Resource, Sources};
 use super::raw::{RawBackend, RawS3Backend};
+use super::templates;
 use super::validate::{self, check_document, list, Declared, PathContext, PolicyFile, RawDocument};
 use super::yaml::{self, Node, Span};
 use crate::kinds::Blocks;
@@ -70,6 +71,31 @@ fn load_collecting(
     state: &Path,
     policy_files: &mut Vec<PathBuf>,
 ) -> Result<Config, ConfigError> {
+    load_members(text, path, state, policy_files, None)
+}
+
+/// `config` loaded again with the members of its account sets read (see
+/// [`Config::expand`]): every resource of a template becomes its instances.
+pub(crate) fn expand(config: &Config, membership: &Membership) -> Result<Config, ConfigError> {
+    let origin = &config.origin;
+    load_members(
+        &origin.text,
+        &config.path,
+        &origin.state,
+        &mut Vec::new(),
+        Some(membership),
+    )
+}
+
+/// [`load_collecting`], with the members of the account sets read from AWS Organizations
+/// (`None`: not read; their templates' resources are planned `unknown`).
+fn load_members(
+    text: &str,
+    path: &Path,
+    state: &Path,
+    policy_files: &mut Vec<PathBuf>,
+    membership: Option<&Membership>,
+) -> Result<Config, ConfigError> {
     if text.len() as u64 > MAX_CONFIG_BYTES {
         return Err(too_large(path, text.len() as u64));
     }
@@ -122,11 +148,10 @@ fn load_collecting(
     };
 
     let dir = config_dir(path);
-    let mut doc = RawDocument {
-        providers: Vec::new(),
-        blocks: Blocks::default(),
-        backend: None,
-    };
+    let mut providers = Vec::new();
+    let mut account_sets = Vec::new();
+    let mut backend_declared = None;
+    let mut kind_sections: Vec<(Kind, &Node)> = Vec::new();
     let mut version_seen = false;
     let mut sections = BTreeMap::new();
     let mut declared_at = BTreeMap::new();
@@ -143,7 +168,7 @@ fn load_collecting(
                         .or_insert_with(|| Position::of(block.span));
                 }
             }
-            doc.blocks.add(kind, value, &source, &mut diagnostics);
+            kind_sections.push((kind, value));
             continue;
         }
         match name {
@@ -162,12 +187,11 @@ fn load_collecting(
                     })),
                 }
             }
-            "providers" => doc
-                .providers
-                .extend(section(name, value, &source, &mut diagnostics)),
+            "providers" => providers.extend(section(name, value, &source, &mut diagnostics)),
+            "accounts" => account_sets.extend(section(name, value, &source, &mut diagnostics)),
             "backend" => {
                 if let Some(declared) = backend(key, value, &source, &mut diagnostics) {
-                    doc.backend = Some(declared);
+                    backend_declared = Some(declared);
                 }
             }
             other => {
@@ -186,6 +210,33 @@ fn load_collecting(
                 );
             }
         }
+    }
+    // Account sets and template providers, then every resource of a template expanded into
+    // its instances (DESIGN.md section 2.1).
+    let mut fleet = templates::check(
+        &providers,
+        &account_sets,
+        membership,
+        &source,
+        &mut diagnostics,
+    );
+    let expanded: Vec<(Kind, Node)> = kind_sections
+        .iter()
+        .map(|(kind, value)| {
+            (
+                *kind,
+                fleet.expand_section(*kind, value, &source, &mut diagnostics),
+            )
+        })
+        .collect();
+    let mut doc = RawDocument {
+        providers,
+        instances: fleet.instance_providers(),
+        blocks: Blocks::default(),
+        backend: backend_declared,
+    };
+    for (kind, value) in &expanded {
+        doc.blocks.add(*kind, value, &source, &mut diagnostics);
     }
     if !version_seen {
         diagnostics.push(
@@ -213,6 +264,13 @@ fn load_collecting(
         policy_files.push(file.path.clone());
         read_policy_file(file, &dir, &source)
     };
+    let declared_span = |a: &Address| {
+        declared_at
+            .get(&a.declared())
+            .map_or(Span::at(1, 0), |p: &Position| {
+                Span::at(p.line, p.column.saturating_sub(1))
+            })
+    };
     let mut resources = Vec::with_capacity(checked.resources.len());
     let mut policy_file_of = BTreeMap::new();
     for r in checked.resources {
@@ -220,6 +278,11 @@ fn load_collecting(
         let resolved = r.desired.resolve(&mut |file: &PolicyFile| {
             read_from = Some(file.path.clone());
             read_policy(file)
+        });
+        let resolved = resolved.and_then(|desired| {
+            fleet
+                .substitute_policy(&r.address, desired)
+                .map_err(|d| d.at(&source, declared_span(&r.address)))
         });
         match resolved {
             Ok(desired) => {
@@ -249,12 +312,14 @@ fn load_collecting(
     } else {
         dir
     };
-    declared_at.retain(|address, _| resources.iter().any(|r| &r.address == address));
+    let mut providers = checked.providers;
+    let done = fleet.finish(&mut providers, &mut resources);
+    declared_at.retain(|address, _| resources.iter().any(|r| r.address.declared() == *address));
     sections.retain(|kind, _| resources.iter().any(|r| r.address.kind == *kind));
     Ok(Config {
         path: path.to_path_buf(),
         dir,
-        providers: checked.providers,
+        providers,
         resources,
         backend: checked.backend,
         sources: Sources {
@@ -262,6 +327,15 @@ fn load_collecting(
             sections,
             policy_files: policy_file_of,
         },
+        accounts: done.accounts,
+        templates: done.templates,
+        templated: done.templated,
+        membership: done.membership,
+        unknown: done.unknown,
+        origin: std::sync::Arc::new(super::model::Origin {
+            text: text.to_string(),
+            state: state.to_path_buf(),
+        }),
     })
 }
 
@@ -446,7 +520,7 @@ pub(crate) fn section<'a, T: serde::de::DeserializeOwned>(
 
 /// The keys the top level of a config file may hold.
 fn top_level_keys() -> Vec<&'static str> {
-    let mut keys = vec!["version", "providers", "backend"];
+    let mut keys = vec!["version", "accounts", "providers", "backend"];
     keys.extend(Kind::ALL.iter().map(|k| k.as_str()));
     keys
 }

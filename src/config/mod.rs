@@ -6,10 +6,12 @@
 
 mod de;
 pub mod error;
+mod expand;
 pub mod load;
 pub mod model;
 pub mod policy;
 pub mod raw;
+mod templates;
 pub mod validate;
 pub(crate) mod yaml;
 

@@ -15,7 +15,7 @@ pub use crate::kinds::Desired;
 use crate::vocabulary::{Address, Kind};
 
 /// A whole validated configuration.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     /// The config file as the user named it.
     pub path: PathBuf,
@@ -31,6 +31,160 @@ pub struct Config {
     /// Where each resource and each kind's section is written, and the policy files read:
     /// what a finding about a resource points at (the report's SARIF form).
     pub sources: Sources,
+    /// The named sets of accounts (`accounts:`), by name.
+    pub accounts: BTreeMap<String, AccountSet>,
+    /// The template providers (`for_each`), by name; their instances are in `providers`.
+    pub templates: BTreeMap<String, ProviderTemplate>,
+    /// Every declared resource whose provider is a template, with the template's name. Its
+    /// instances are in `resources` once its account set is known (see [`Config::expand`]).
+    pub templated: BTreeMap<Address, String>,
+    /// The members of each account set the instances were made from.
+    pub membership: Membership,
+    /// Resources that cannot be read, with why: a template whose account set could not be
+    /// read from AWS Organizations (planned as one `unknown` resource under its declared
+    /// address), or an instance whose account's name cannot be used.
+    pub unknown: BTreeMap<Address, crate::aws::AwsError>,
+    /// The text the configuration was loaded from and the state file it was checked against:
+    /// what [`Config::expand`] loads again once the account sets are read.
+    #[doc(hidden)]
+    pub origin: std::sync::Arc<Origin>,
+}
+
+/// The text a [`Config`] was loaded from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[doc(hidden)]
+pub struct Origin {
+    pub text: String,
+    pub state: PathBuf,
+}
+
+/// A named set of accounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountSet {
+    pub name: String,
+    #[serde(flatten)]
+    pub source: AccountSource,
+}
+
+/// Where an account set's members come from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountSource {
+    /// Listed in the config.
+    Ids(Vec<String>),
+    /// The ACTIVE accounts under `parents`, read from AWS Organizations through `provider`.
+    Organization {
+        provider: String,
+        parents: Vec<String>,
+        exclude: Vec<String>,
+        allow_empty: bool,
+    },
+}
+
+impl AccountSet {
+    /// The provider that reads the set from AWS Organizations, for a set read there.
+    pub fn organization_provider(&self) -> Option<&str> {
+        match &self.source {
+            AccountSource::Organization { provider, .. } => Some(provider),
+            AccountSource::Ids(_) => None,
+        }
+    }
+}
+
+/// A provider with `for_each`: one [`Provider`] per account of `accounts` and region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProviderTemplate {
+    pub name: String,
+    /// The account set's name.
+    pub accounts: String,
+    pub regions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// Its `role_arn` holds `${account}` as the ARN's account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<AssumeRole>,
+}
+
+/// The members of each account set, as read (or listed); a set missing here was not read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Membership {
+    pub sets: BTreeMap<String, Result<SetMembers, crate::aws::AwsError>>,
+}
+
+/// The members of one account set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SetMembers {
+    /// Sorted by id.
+    pub accounts: Vec<Member>,
+    /// The organisation it was read from, for a set read from AWS Organizations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrganizationFacts>,
+}
+
+/// One member account.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Member {
+    pub id: String,
+    /// Its name in AWS Organizations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// What DescribeOrganization said: the approval is for this organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OrganizationFacts {
+    pub id: String,
+    pub management_account: String,
+    /// Whether the management account is among the members.
+    pub management_is_member: bool,
+}
+
+/// A role a provider assumes, with STS AssumeRole's options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    /// As written; `None`: `lockward-` and the OS user's name (never digested: two runners
+    /// with other user names plan the same digest).
+    pub session_name: Option<String>,
+    /// Seconds; `None`: one hour.
+    pub duration: Option<u32>,
+}
+
+impl AssumeRole {
+    /// A role given by its ARN alone.
+    pub fn arn(role_arn: impl Into<String>) -> AssumeRole {
+        AssumeRole {
+            role_arn: role_arn.into(),
+            external_id: None,
+            session_name: None,
+            duration: None,
+        }
+    }
+}
+
+/// The ARN alone when nothing else is set (so a config written before the options existed
+/// keeps its digest), else the object.
+impl Serialize for AssumeRole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.external_id.is_none() && self.session_name.is_none() && self.duration.is_none() {
+            return s.serialize_str(&self.role_arn);
+        }
+        let mut map = serde_json::Map::new();
+        map.insert("role_arn".into(), self.role_arn.clone().into());
+        if let Some(e) = &self.external_id {
+            map.insert("external_id".into(), e.clone().into());
+        }
+        if let Some(n) = &self.session_name {
+            map.insert("session_name".into(), n.clone().into());
+        }
+        if let Some(d) = self.duration {
+            map.insert("duration".into(), d.into());
+        }
+        map.serialize(s)
+    }
 }
 
 /// Where things are written in the config file (and the files it names).
@@ -102,7 +256,31 @@ impl Config {
         // Canonical JSON of {"providers": …, "resources": [{"address", "desired", "provider"}]},
         // written part by part (keys in sorted order) rather than built as one big value.
         let mut out = String::with_capacity(256 * self.resources.len() + 256);
-        out.push_str("{\"providers\":");
+        out.push('{');
+        if !self.accounts.is_empty() {
+            // The sets as written, and what each was read as: another organisation, or a
+            // member that joined or left, is another plan.
+            let accounts: serde_json::Map<String, Value> = self
+                .accounts
+                .iter()
+                .map(|(name, set)| {
+                    let members = match self.membership.sets.get(name) {
+                        Some(Ok(m)) => serde_json::to_value(m).unwrap_or_default(),
+                        Some(Err(e)) => serde_json::json!({"unread": e.to_string()}),
+                        None => Value::Null,
+                    };
+                    let set = serde_json::to_value(set).unwrap_or_default();
+                    (
+                        name.clone(),
+                        serde_json::json!({"set": set, "members": members}),
+                    )
+                })
+                .collect();
+            out.push_str("\"accounts\":");
+            digest::write_canonical(&Value::Object(accounts), &mut out);
+            out.push(',');
+        }
+        out.push_str("\"providers\":");
         digest::write_canonical(
             &serde_json::to_value(&self.providers).unwrap_or_default(),
             &mut out,
@@ -120,7 +298,15 @@ impl Config {
             digest::write_json_str(&r.provider, &mut out);
             out.push('}');
         }
-        out.push_str("]}");
+        out.push(']');
+        if !self.templates.is_empty() {
+            out.push_str(",\"templates\":");
+            digest::write_canonical(
+                &serde_json::to_value(&self.templates).unwrap_or_default(),
+                &mut out,
+            );
+        }
+        out.push('}');
         digest::sha256(out.as_bytes())
     }
 
@@ -129,6 +315,12 @@ impl Config {
     /// in another place (the pull request's runner, the apply job's) plans the same digest.
     pub fn desired_json(&self, resource: &Resource) -> Value {
         serde_json::to_value(&resource.desired).unwrap_or_default()
+    }
+
+    /// The same configuration with its template resources made into the instances of the
+    /// account sets' members in `membership` (sets read from AWS Organizations).
+    pub fn expand(&self, membership: &Membership) -> Result<Config, super::ConfigError> {
+        super::load::expand(self, membership)
     }
 
     /// The resource at `address`, if declared.
@@ -182,7 +374,28 @@ pub struct Provider {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assume_role: Option<String>,
+    pub assume_role: Option<AssumeRole>,
+    /// For an instance of a template provider: which, and the account it must act in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_of: Option<InstanceOf>,
+}
+
+/// What makes a provider an instance of a template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstanceOf {
+    pub template: String,
+    /// The account its credentials must act in (checked with STS GetCallerIdentity).
+    pub account: String,
+    /// The region its session is asked for (the template's first).
+    #[serde(skip)]
+    pub session_region: String,
+}
+
+impl Provider {
+    /// The name of the instance of template `template` for `account` in `region`.
+    pub fn instance_name(template: &str, account: &str, region: &str) -> String {
+        format!("{template}[{account}/{region}]")
+    }
 }
 
 /// One declared resource.

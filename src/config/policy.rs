@@ -215,6 +215,33 @@ impl Policy {
         out
     }
 
+    /// The policy with `f` applied to every string value (never to a key): `f` answers the
+    /// new text, or `None` to keep it. Structure never changes.
+    pub fn substituted<E>(
+        &self,
+        f: &mut dyn FnMut(&str) -> Result<Option<String>, E>,
+    ) -> Result<Policy, E> {
+        fn walk<E>(
+            v: &PolicyValue,
+            f: &mut dyn FnMut(&str) -> Result<Option<String>, E>,
+        ) -> Result<PolicyValue, E> {
+            Ok(match v {
+                PolicyValue::String(s) => PolicyValue::String(f(s)?.unwrap_or_else(|| s.clone())),
+                PolicyValue::Array(items) => {
+                    PolicyValue::Array(items.iter().map(|i| walk(i, f)).collect::<Result<_, E>>()?)
+                }
+                PolicyValue::Object(members) => PolicyValue::Object(
+                    members
+                        .iter()
+                        .map(|(k, v)| Ok((k.clone(), walk(v, f)?)))
+                        .collect::<Result<_, E>>()?,
+                ),
+                other => other.clone(),
+            })
+        }
+        Ok(Policy::from_document(walk(&self.document, f)?))
+    }
+
     /// `sha256:…` of the canonical form.
     pub fn digest(&self) -> String {
         digest::sha256(self.canonical.as_bytes())

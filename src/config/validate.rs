@@ -387,12 +387,19 @@ impl<T> Declared<'_, T> {
     /// Where every kind's checks of a block start: the block's address as a resource of
     /// `kind`, and the problem with its name, if any.
     pub(crate) fn resource(&self, kind: Kind) -> (Address, Vec<(Span, Diagnostic)>) {
-        let problems = check_name(self.name)
+        let problems = check_name(self.name.split('[').next().unwrap_or_default())
             .err()
             .map(|e| (self.key.span, e))
             .into_iter()
             .collect();
-        (Address::new(kind, self.name), problems)
+        // An instance of a template is declared as `<name>[<account>/<region>]`.
+        match self.name.split_once('[') {
+            Some((name, key)) => (
+                Address::new(kind, name).instance(key.trim_end_matches(']').to_string()),
+                problems,
+            ),
+            None => (Address::new(kind, self.name), problems),
+        }
     }
 
     /// The span of the value of `field`, or of the declaration's key when the field is absent.
@@ -408,6 +415,8 @@ impl<T> Declared<'_, T> {
 /// The typed document, before semantic checks.
 pub(crate) struct RawDocument<'a> {
     pub providers: Vec<Declared<'a, RawProvider>>,
+    /// The providers made from templates, one per account and region.
+    pub instances: Vec<Provider>,
     /// Each kind's blocks.
     pub blocks: Blocks<'a>,
     /// `backend:`, its `s3:` mapping as the node (the key is `backend`'s).
@@ -482,7 +491,13 @@ pub(crate) fn check_document(
             other_policy_files: Vec::new(),
             diagnostics: Vec::new(),
         },
-        declared_providers: doc.providers.iter().map(|p| p.name).collect(),
+        declared_providers: doc
+            .providers
+            .iter()
+            .filter(|p| p.raw.as_ref().is_none_or(|r| r.for_each.is_none()))
+            .map(|p| p.name)
+            .chain(doc.instances.iter().map(|p| p.name.as_str()))
+            .collect(),
         seen_targets: HashMap::new(),
     };
 
@@ -493,9 +508,22 @@ pub(crate) fn check_document(
         if let Err(e) = check_name(p.name) {
             problems.push((p.key.span, e));
         }
+        if p.raw.as_ref().is_some_and(|r| r.for_each.is_some()) {
+            // A template: checked with the account sets (`templates.rs`).
+            continue;
+        }
         if let Some(raw) = &p.raw {
-            if let Err(e) = check_region(&raw.region) {
-                problems.push((p.value_span("region"), e));
+            match &raw.region {
+                Some(region) => {
+                    if let Err(e) = check_region(region) {
+                        problems.push((p.value_span("region"), e));
+                    }
+                }
+                None => problems.push((
+                    p.key.span,
+                    Diagnostic::new("missing `region`")
+                        .hint("add `region: us-east-1` (the region is never taken from the environment), or `for_each` to make it a template"),
+                )),
             }
             if let Some(Err(e)) = raw.profile.as_deref().map(check_profile) {
                 problems.push((p.value_span("profile"), e));
@@ -503,23 +531,37 @@ pub(crate) fn check_document(
             if let Some(Err(e)) = raw.endpoint_url.as_deref().map(check_endpoint_url) {
                 problems.push((p.value_span("endpoint_url"), e));
             }
-            if let Some(Err(e)) = raw.assume_role.as_deref().map(check_role_arn) {
-                problems.push((p.value_span("assume_role"), e));
-            }
+            let role_span = |f: &str| {
+                let role = p.node.get("assume_role");
+                match (role, f) {
+                    (Some((_, v)), "") => v.span,
+                    (Some((_, v)), f) => v.get(f).map_or(v.span, |(_, x)| x.span),
+                    (None, _) => p.key.span,
+                }
+            };
+            let assume_role = raw.assume_role.as_ref().map(|role| {
+                super::expand::check_assume_role(role, false, &role_span, &mut problems)
+            });
             if problems.is_empty() {
                 cx.out.providers.insert(
                     p.name.to_string(),
                     Provider {
                         name: p.name.to_string(),
-                        region: raw.region.clone(),
+                        region: raw.region.clone().unwrap_or_default(),
                         profile: raw.profile.clone(),
                         endpoint_url: raw.endpoint_url.clone(),
-                        assume_role: raw.assume_role.clone(),
+                        assume_role: assume_role.flatten(),
+                        instance_of: None,
                     },
                 );
             }
         }
         cx.report_all(&subject, problems);
+    }
+
+    // The instances of template providers, checked with their templates.
+    for p in &doc.instances {
+        cx.out.providers.insert(p.name.clone(), p.clone());
     }
 
     // The backend.
@@ -689,6 +731,17 @@ pub(crate) fn untyped_fields<T>(
 /// What a provider reaches (region, endpoint, profile and role) as a comparable key. Two
 /// providers with the same target are the same place.
 fn provider_target(name: &str, doc: &RawDocument<'_>) -> Option<String> {
+    if let Some(p) = doc.instances.iter().find(|p| p.name == name) {
+        return Some(format!(
+            "{:?}",
+            (
+                Some(&p.region),
+                &p.endpoint_url,
+                &p.profile,
+                p.assume_role.as_ref().map(|r| &r.role_arn)
+            )
+        ));
+    }
     let raw = doc
         .providers
         .iter()
@@ -701,7 +754,7 @@ fn provider_target(name: &str, doc: &RawDocument<'_>) -> Option<String> {
             &raw.region,
             &raw.endpoint_url,
             &raw.profile,
-            &raw.assume_role
+            raw.assume_role.as_ref().map(|r| r.role_arn())
         )
     ))
 }

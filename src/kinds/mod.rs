@@ -629,6 +629,19 @@ impl Desired {
         }
     }
 
+    /// The policy text the desired state sets, for the kinds that set one: substituted for each
+    /// instance of a template (`config/expand.rs`).
+    pub fn policy_mut(&mut self) -> Option<&mut crate::config::Policy> {
+        match self {
+            Desired::GlacierVaultLock(d) => Some(&mut d.policy),
+            Desired::BackupVaultLock(_)
+            | Desired::EbsSnapshotLock(_)
+            | Desired::RbinRuleLock(_)
+            | Desired::S3ObjectLock(_)
+            | Desired::SnowballUnlockCode(_) => None,
+        }
+    }
+
     /// The file the resource delivers a secret to, for a kind that delivers one (import
     /// looks at what is there).
     pub fn delivers_to(&self) -> Option<&Path> {

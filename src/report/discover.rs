@@ -71,7 +71,7 @@ pub fn scopes(config: &Config) -> Vec<Scope> {
             p.region.clone(),
             p.endpoint_url.clone(),
             p.profile.clone(),
-            p.assume_role.clone(),
+            p.assume_role.as_ref().map(|r| r.role_arn.clone()),
         );
         key_of.insert(name.as_str(), key.clone());
         let scope = by_key.entry(key).or_insert_with(|| Scope {

@@ -13,18 +13,13 @@
 //! `Step::once_per_intent`).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_smithy_http_client::tls;
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
-use aws_smithy_types::body::SdkBody;
 use aws_smithy_xml::decode::{try_data, Document, ScopedDecoder};
 use jiff::Timestamp;
 
-use crate::aws::sdk::{connect_failure, credentials_words};
+use crate::aws::signed::SignedHttp;
 use crate::aws::{AwsError, ErrorClass};
 
 use super::aws::{Ec2Api, LockInfo, LockRequest, SnapshotInfo};
@@ -37,10 +32,7 @@ const PAGE: &str = "1000";
 const IDS_PER_CALL: usize = 200;
 
 pub(crate) struct QueryEc2 {
-    connector: Arc<aws_smithy_http_client::Connector>,
-    credentials: Option<SharedCredentialsProvider>,
-    region: String,
-    endpoint: String,
+    http: SignedHttp,
     max_attempts: u32,
 }
 
@@ -58,21 +50,8 @@ impl QueryEc2 {
             .map(|r| r.as_ref().to_string())
             .unwrap_or_default();
         let endpoint = endpoint.unwrap_or_else(|| format!("https://ec2.{region}.amazonaws.com"));
-        let settings = HttpConnectorSettings::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60))
-            .build();
-        let connector = aws_smithy_http_client::Connector::builder()
-            .connector_settings(settings)
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .build();
         QueryEc2 {
-            connector: Arc::new(connector),
-            credentials: config.credentials_provider(),
-            region,
-            endpoint,
+            http: SignedHttp::new(config, "ec2", region, endpoint),
             max_attempts: max_attempts.max(1),
         }
     }
@@ -115,20 +94,6 @@ impl QueryEc2 {
         params: &[(String, String)],
         mutating: bool,
     ) -> Result<String, AwsError> {
-        let not_sent = |message: String| AwsError {
-            class: ErrorClass::NotSent,
-            code: None,
-            message,
-        };
-        let Some(provider) = &self.credentials else {
-            return Err(not_sent(
-                "no usable AWS credentials: the provider has no credentials chain".into(),
-            ));
-        };
-        let credentials = provider
-            .provide_credentials()
-            .await
-            .map_err(|e| credentials_words(&e))?;
         let body = {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             form.append_pair("Action", action);
@@ -138,79 +103,17 @@ impl QueryEc2 {
             }
             form.finish()
         };
-        let uri = format!("{}/", self.endpoint.trim_end_matches('/'));
-        let parsed = url::Url::parse(&uri).map_err(|e| not_sent(format!("{uri}: {e}")))?;
-        let host = match (parsed.host_str(), parsed.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            (None, _) => return Err(not_sent(format!("{uri} names no host"))),
-        };
-        let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-        let headers = [("content-type", content_type), ("host", host.as_str())];
-        let identity = credentials.into();
-        let signing = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("ec2")
-            .time(SystemTime::now())
-            .settings(aws_sigv4::http_request::SigningSettings::default())
-            .build()
-            .map_err(|e| not_sent(format!("could not sign the request: {e}")))?
-            .into();
-        let signable = aws_sigv4::http_request::SignableRequest::new(
-            "POST",
-            &uri,
-            headers.iter().copied(),
-            aws_sigv4::http_request::SignableBody::Bytes(body.as_bytes()),
-        )
-        .map_err(|e| not_sent(format!("could not sign the request: {e}")))?;
-        let (instructions, _) = aws_sigv4::http_request::sign(signable, &signing)
-            .map_err(|e| not_sent(format!("could not sign the request: {e}")))?
-            .into_parts();
-        let mut request = aws_smithy_runtime_api::http::Request::new(SdkBody::from(body));
-        request
-            .set_uri(uri.as_str())
-            .map_err(|e| not_sent(format!("{uri}: {e}")))?;
-        request
-            .set_method("POST")
-            .map_err(|e| not_sent(e.to_string()))?;
-        for (name, value) in headers.iter().copied().chain(instructions.headers()) {
-            request
-                .headers_mut()
-                .insert(name.to_string(), value.to_string());
-        }
-        let response = match self.connector.call(request).await {
-            Ok(r) => r,
-            Err(e) => {
-                if let Some(reason) = connect_failure(&e) {
-                    return Err(not_sent(format!("could not connect ({reason})")));
-                }
-                return Err(AwsError {
-                    class: ErrorClass::Ambiguous,
-                    code: None,
-                    message: if e.is_timeout() {
-                        "no answer in time (the call timed out)".to_string()
-                    } else {
-                        format!("the answer was lost: {e}")
-                    },
-                });
-            }
-        };
-        let status = response.status().as_u16();
-        let header_id = response
-            .headers()
-            .get("x-amzn-requestid")
-            .map(str::to_string);
-        let bytes = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
-            .collect()
-            .await
-            .map_err(|e| AwsError {
-                class: ErrorClass::Ambiguous,
-                code: None,
-                message: format!("the answer could not be read: {e}"),
-            })?
-            .into_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let answer = self
+            .http
+            .post(
+                &[(
+                    "content-type",
+                    "application/x-www-form-urlencoded; charset=utf-8",
+                )],
+                body,
+            )
+            .await?;
+        let (status, header_id, text) = (answer.status, answer.request_id, answer.body);
         let ok = (200..300).contains(&status);
         // Only a mutating call's id is kept, for the step's journal records (see
         // `aws::request_id`): a read never lends its id to the call it checks.

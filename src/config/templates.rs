@@ -1,0 +1,368 @@
+//! Account sets and template providers while a config loads (DESIGN.md section 2.1): the
+//! sets and templates are checked, and each resource whose provider is a template becomes one
+//! block per instance (`<name>[<account>/<region>]`, substituted by [`super::expand`]) before
+//! the kinds' checks, which then check every instance like any resource.
+
+use std::collections::BTreeMap;
+
+use super::error::{Diagnostic, Source};
+use super::expand::{self, Vars};
+use super::model::{
+    AccountSet, AccountSource, Desired, InstanceOf, Member, Membership, Provider, ProviderTemplate,
+    Resource, SetMembers,
+};
+use super::raw::{RawAccountSet, RawProvider};
+use super::validate::{located, Declared};
+use super::yaml::{Content, Node, Span};
+use crate::aws::{AwsError, ErrorClass};
+use crate::vocabulary::{Address, Kind};
+
+/// The account used to check a template whose set is not known yet.
+const PLACEHOLDER: &str = "000000000000";
+
+/// The sets, the templates, and what expanding the resources made.
+pub(crate) struct Fleet {
+    sets: BTreeMap<String, AccountSet>,
+    set_spans: BTreeMap<String, Span>,
+    templates: BTreeMap<String, ProviderTemplate>,
+    membership: Membership,
+    instances: BTreeMap<String, Provider>,
+    /// Each instance's values, by address (a placeholder's under the declared address).
+    vars: BTreeMap<Address, (String, String, Option<String>)>,
+    templated: BTreeMap<Address, String>,
+    /// Templates' resources planned as one `unknown` each, with why.
+    placeholders: BTreeMap<Address, AwsError>,
+    unknown: BTreeMap<Address, AwsError>,
+}
+
+/// What [`Fleet::finish`] gives the [`super::Config`].
+pub(crate) struct Done {
+    pub accounts: BTreeMap<String, AccountSet>,
+    pub templates: BTreeMap<String, ProviderTemplate>,
+    pub templated: BTreeMap<Address, String>,
+    pub membership: Membership,
+    pub unknown: BTreeMap<Address, AwsError>,
+}
+
+/// Checks the account sets and template providers; `membership` holds the sets read from AWS
+/// Organizations (`None`: not read).
+pub(crate) fn check(
+    providers: &[Declared<'_, RawProvider>],
+    sets: &[Declared<'_, RawAccountSet>],
+    membership: Option<&Membership>,
+    source: &Source<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Fleet {
+    let plain: Vec<&str> = providers
+        .iter()
+        .filter(|p| p.raw.as_ref().is_some_and(|r| r.for_each.is_none()))
+        .map(|p| p.name)
+        .collect();
+    let mut fleet = Fleet {
+        sets: BTreeMap::new(),
+        set_spans: BTreeMap::new(),
+        templates: BTreeMap::new(),
+        membership: Membership::default(),
+        instances: BTreeMap::new(),
+        vars: BTreeMap::new(),
+        templated: BTreeMap::new(),
+        placeholders: BTreeMap::new(),
+        unknown: BTreeMap::new(),
+    };
+    for set in sets {
+        let mut problems = Vec::new();
+        if let Some(checked) = expand::check_set(set, &plain, &mut problems) {
+            let members = match &checked.source {
+                AccountSource::Ids(ids) => Some(Ok(SetMembers {
+                    accounts: ids
+                        .iter()
+                        .map(|id| Member {
+                            id: id.clone(),
+                            name: None,
+                        })
+                        .collect(),
+                    organization: None,
+                })),
+                AccountSource::Organization { .. } => {
+                    membership.and_then(|m| m.sets.get(set.name).cloned())
+                }
+            };
+            if let Some(members) = members {
+                fleet.membership.sets.insert(set.name.to_string(), members);
+            }
+            fleet.set_spans.insert(set.name.to_string(), set.key.span);
+            fleet.sets.insert(set.name.to_string(), checked);
+        }
+        report(
+            source,
+            &format!("accounts.{}", set.name),
+            problems,
+            diagnostics,
+        );
+    }
+    let declared_sets: Vec<&str> = sets.iter().map(|s| s.name).collect();
+    for p in providers {
+        if !p.raw.as_ref().is_some_and(|r| r.for_each.is_some()) {
+            continue;
+        }
+        let mut problems = Vec::new();
+        if let Some(t) = expand::check_template(p, &fleet.sets, &declared_sets, &mut problems) {
+            fleet.templates.insert(t.name.clone(), t);
+        }
+        report(
+            source,
+            &format!("providers.{}", p.name),
+            problems,
+            diagnostics,
+        );
+    }
+    // An empty set is a mistake unless it says it may be empty.
+    for (name, members) in &fleet.membership.sets {
+        let allow_empty = matches!(
+            fleet.sets.get(name).map(|s| &s.source),
+            Some(AccountSource::Organization {
+                allow_empty: true,
+                ..
+            })
+        );
+        if matches!(members, Ok(m) if m.accounts.is_empty()) && !allow_empty {
+            let span = fleet.set_spans.get(name).copied().unwrap_or(Span::at(1, 0));
+            diagnostics.push(located(
+                source,
+                &format!("accounts.{name}"),
+                span,
+                Diagnostic::new(format!("account set `{name}` has no member"))
+                    .hint("check its parents and exclude in AWS Organizations, or add `allow_empty: true` to its `organization`"),
+            ));
+        }
+    }
+    fleet
+}
+
+fn report(
+    source: &Source<'_>,
+    subject: &str,
+    problems: Vec<(Span, Diagnostic)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    diagnostics.extend(
+        problems
+            .into_iter()
+            .map(|(span, d)| located(source, subject, span, d)),
+    );
+}
+
+impl Fleet {
+    /// The provider instances made so far.
+    pub(crate) fn instance_providers(&self) -> Vec<Provider> {
+        self.instances.values().cloned().collect()
+    }
+
+    /// A kind's section (`value`, its blocks by name) with every block substituted, and each
+    /// block of a template replaced by its instances.
+    pub(crate) fn expand_section(
+        &mut self,
+        kind: Kind,
+        value: &Node,
+        source: &Source<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Node {
+        let Content::Map(entries) = &value.content else {
+            return value.clone();
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for (key, block) in entries {
+            let name = key.as_str().unwrap_or_default();
+            let provider = block
+                .get("provider")
+                .and_then(|(_, v)| v.as_str())
+                .unwrap_or_default();
+            let mut problems = Vec::new();
+            let subject = format!("{kind}.{name}");
+            let Some(template) = self.templates.get(provider).cloned() else {
+                out.push((key.clone(), expand::block(block, None, None, &mut problems)));
+                report(source, &subject, problems, diagnostics);
+                continue;
+            };
+            let declared = Address::new(kind, name);
+            self.templated
+                .insert(declared.clone(), template.name.clone());
+            if kind == Kind::EbsSnapshotLock {
+                let span = block.get("provider").map_or(key.span, |(_, v)| v.span);
+                diagnostics.push(located(source, &subject, span, Diagnostic::new(
+                    "an ebs_snapshot_lock cannot use a provider with for_each yet",
+                ).hint("give it a provider without for_each; its snapshots are found by `snapshots:` in that account and region")));
+                continue;
+            }
+            let members = match self.membership.sets.get(&template.accounts) {
+                Some(Ok(m)) => Ok(m.clone()),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err(AwsError {
+                    class: ErrorClass::NotSent,
+                    code: None,
+                    message: format!(
+                        "the members of account set `{}` were not read from AWS Organizations",
+                        template.accounts
+                    ),
+                }),
+            };
+            let from_organization = self
+                .sets
+                .get(&template.accounts)
+                .is_some_and(|s| s.organization_provider().is_some());
+            let members = match members {
+                Ok(m) => m,
+                Err(e) => {
+                    // Checked with a stand-in account; planned as one `unknown` resource.
+                    let region = template.regions[0].clone();
+                    let stand_in = Member {
+                        id: PLACEHOLDER.to_string(),
+                        name: from_organization.then(|| "placeholder".to_string()),
+                    };
+                    let node = self.instance(
+                        &template,
+                        &stand_in,
+                        &region,
+                        &declared,
+                        block,
+                        &mut problems,
+                    );
+                    out.push((key.clone(), node));
+                    self.placeholders.insert(declared, e);
+                    report(source, &subject, problems, diagnostics);
+                    continue;
+                }
+            };
+            let uses_name = mentions(block, "${account_name}");
+            for member in &members.accounts {
+                for region in &template.regions {
+                    let address = declared.instance(format!("{}/{region}", member.id));
+                    let mut problems = Vec::new();
+                    let mut member = member.clone();
+                    if uses_name && from_organization && expand::usable_name(&member).is_none() {
+                        self.unknown.insert(address.clone(), AwsError {
+                            class: ErrorClass::NotSent,
+                            code: None,
+                            message: format!(
+                                "account {}'s name ({:?}) cannot be used as `${{account_name}}`: it must be 1 to 64 of A-Z a-z 0-9 _ . -",
+                                member.id,
+                                member.name.as_deref().unwrap_or("")
+                            ),
+                        });
+                        member.name = Some("unusable".to_string());
+                    }
+                    let node =
+                        self.instance(&template, &member, region, &address, block, &mut problems);
+                    let mut key = key.clone();
+                    key.content = Content::Scalar {
+                        text: address.to_string()[kind.as_str().len() + 1..].to_string(),
+                        plain: false,
+                    };
+                    out.push((key, node));
+                    report(source, &address.to_string(), problems, diagnostics);
+                }
+            }
+        }
+        Node {
+            content: Content::Map(out),
+            span: value.span,
+        }
+    }
+
+    /// The block of one instance, and its provider made if it was not yet.
+    fn instance(
+        &mut self,
+        template: &ProviderTemplate,
+        member: &Member,
+        region: &str,
+        address: &Address,
+        block: &Node,
+        problems: &mut Vec<(Span, Diagnostic)>,
+    ) -> Node {
+        let name = Provider::instance_name(&template.name, &member.id, region);
+        self.instances
+            .entry(name.clone())
+            .or_insert_with(|| Provider {
+                name: name.clone(),
+                region: region.to_string(),
+                profile: template.profile.clone(),
+                endpoint_url: template.endpoint_url.clone(),
+                assume_role: template.assume_role.clone().map(|mut r| {
+                    r.role_arn = r.role_arn.replacen("${account}", &member.id, 1);
+                    r
+                }),
+                instance_of: Some(InstanceOf {
+                    template: template.name.clone(),
+                    account: member.id.clone(),
+                    session_region: template.regions[0].clone(),
+                }),
+            });
+        let account_name = member
+            .name
+            .as_deref()
+            .map(|n| expand::usable_name(member).unwrap_or(n).to_string());
+        self.vars.insert(
+            address.clone(),
+            (member.id.clone(), region.to_string(), account_name.clone()),
+        );
+        let vars = Vars {
+            account: &member.id,
+            region,
+            account_name: account_name.as_deref(),
+        };
+        expand::block(block, Some(&vars), Some(&name), problems)
+    }
+
+    /// `desired` with its policy text substituted for the instance at `address` (or checked
+    /// for misplaced variables, for a resource that is no instance).
+    pub(crate) fn substitute_policy(
+        &self,
+        address: &Address,
+        mut desired: Desired,
+    ) -> Result<Desired, Diagnostic> {
+        let Some(policy) = desired.policy_mut() else {
+            return Ok(desired);
+        };
+        let vars = self.vars.get(address).map(|(account, region, name)| Vars {
+            account,
+            region,
+            account_name: name.as_deref(),
+        });
+        *policy = expand::policy(policy, vars.as_ref())?;
+        Ok(desired)
+    }
+
+    /// Gives the config its providers and resources as planned: a template's resource whose
+    /// set is not known stands as one resource under its declared address, `unknown`.
+    pub(crate) fn finish(
+        mut self,
+        providers: &mut BTreeMap<String, Provider>,
+        resources: &mut [Resource],
+    ) -> Done {
+        for r in resources.iter_mut() {
+            if let Some(error) = self.placeholders.remove(&r.address) {
+                providers.remove(&r.provider);
+                if let Some(template) = self.templated.get(&r.address) {
+                    r.provider = template.clone();
+                }
+                self.unknown.insert(r.address.clone(), error);
+            }
+        }
+        Done {
+            accounts: self.sets,
+            templates: self.templates,
+            templated: self.templated,
+            membership: self.membership,
+            unknown: self.unknown,
+        }
+    }
+}
+
+/// Whether any scalar of `node` holds `text`.
+fn mentions(node: &Node, text: &str) -> bool {
+    match &node.content {
+        Content::Scalar { text: t, .. } => t.contains(text),
+        Content::Seq(items) => items.iter().any(|i| mentions(i, text)),
+        Content::Map(entries) => entries.iter().any(|(_, v)| mentions(v, text)),
+    }
+}

@@ -1,0 +1,297 @@
+//! One template for every account and region of an organisation (DESIGN.md section 2.1),
+//! through the binary and the emulator: the members read from AWS Organizations, one session
+//! per account, instances `<kind>.<name>[<account>/<region>]`, an unreadable account isolated,
+//! membership in the digest.
+
+use serde_json::{json, Value};
+
+use crate::support::Env;
+
+const MANAGEMENT: &str = "123456789012";
+const ROOT: &str = "r-ab12";
+
+/// The 20 member accounts: `2000000000NN`, in three units (`ou-ab12-prod0001` holds
+/// `ou-ab12-nested01`, searched recursively).
+fn member(n: usize) -> String {
+    format!("2000000000{n:02}")
+}
+
+fn unit(n: usize) -> &'static str {
+    ["ou-ab12-prod0001", "ou-ab12-nested01", "ou-ab12-prod0002"][n % 3]
+}
+
+/// Seeds the organisation, its members' backup vaults in both regions, and the member role
+/// with an external id (the role of `refusing`, if any, asks for another one).
+fn seed(env: &Env, members: usize, refusing: Option<&str>) {
+    let mut accounts = vec![json!({"id": MANAGEMENT, "name": "management"})];
+    let mut vaults = Vec::new();
+    let mut roles = Vec::new();
+    for n in 0..members {
+        accounts.push(json!({"id": member(n), "name": format!("prod-{n:02}"), "parent": unit(n)}));
+        for region in ["us-east-1", "eu-west-1"] {
+            vaults.push(json!({"account_id": member(n), "region": region,
+                               "vault": format!("backups-{region}"), "vault_type": "BACKUP_VAULT",
+                               "recovery_points": 0}));
+        }
+        let external_id = if refusing == Some(member(n).as_str()) {
+            "someone-else"
+        } else {
+            "lockward-prod"
+        };
+        roles.push(json!({"arn": format!("arn:aws:iam::{}:role/lockward", member(n)), "external_id": external_id}));
+    }
+    // Not members of the set: a suspended account, and one in the root alone.
+    accounts.push(
+        json!({"id": "300000000001", "name": "gone", "parent": unit(0), "state": "SUSPENDED"}),
+    );
+    accounts.push(json!({"id": "300000000002", "name": "elsewhere"}));
+    env.seed(json!({
+        "organizations": {"id": "o-abcdefghij", "management_account": MANAGEMENT, "root": ROOT,
+            "ous": [{"id": "ou-ab12-prod0001", "name": "prod-1"},
+                    {"id": "ou-ab12-nested01", "name": "nested", "parent": "ou-ab12-prod0001"},
+                    {"id": "ou-ab12-prod0002", "name": "prod-2"}],
+            "accounts": accounts},
+        "roles": roles,
+        "backup": vaults,
+    }));
+}
+
+fn config(env: &Env) -> String {
+    let url = env.emulator.url();
+    format!(
+        "version: 1\naccounts:\n  prod:\n    organization:\n      provider: management\n      \
+         parents: [ou-ab12-prod0001, ou-ab12-prod0002]\nproviders:\n  management:\n    \
+         region: us-east-1\n    endpoint_url: {url}\n  prod:\n    for_each: {{ accounts: prod, \
+         regions: [us-east-1, eu-west-1] }}\n    endpoint_url: {url}\n    assume_role:\n      \
+         role_arn: \"arn:aws:iam::${{account}}:role/lockward\"\n      external_id: lockward-prod\n\
+         backup_vault_lock:\n  prod_backups:\n    provider: prod\n    vault: \"backups-${{region}}\"\n    \
+         mode: governance\n    min_retention_days: 7\n"
+    )
+}
+
+fn operations(env: &Env, name: &str) -> usize {
+    env.calls()
+        .iter()
+        .filter(|c| c["operation"] == json!(name))
+        .count()
+}
+
+/// Twenty accounts in three units (one nested) and two regions, planned from one template:
+/// forty instances, each where its key says, one AssumeRole per account.
+#[test]
+fn an_organisation_of_twenty_accounts_plans_from_one_template() {
+    let env = Env::new();
+    seed(&env, 20, None);
+    env.write("lockward.yaml", &config(&env));
+    let plan = env.plan_json();
+    let resources = plan["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 40, "{plan:#}");
+    for r in resources {
+        let key = r["key"].as_str().unwrap();
+        let (account, region) = key.split_once('/').unwrap();
+        assert_eq!(r["account"], json!(account), "{r:#}");
+        assert_eq!(r["region"], json!(region), "{r:#}");
+        assert_eq!(r["desired"]["vault"], json!(format!("backups-{region}")));
+        assert_eq!(r["outcome"], json!("change"), "{r:#}");
+        assert!(
+            account.starts_with("2000000000"),
+            "only the units' active members: {key}"
+        );
+    }
+    // One session per account, shared by its two regions.
+    assert_eq!(operations(&env, "AssumeRole"), 20);
+    assert!(env.mutating_calls().is_empty());
+    // Applying it puts every lock in its own account.
+    env.lockward(&["apply", "--auto-approve"]).success();
+    let state = env.aws_state();
+    let locked = state["backup"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| !v["lock"].is_null())
+        .count();
+    assert_eq!(locked, 40, "{state:#}");
+    env.lockward(&["plan", "--detailed-exitcode"]).success();
+}
+
+/// An account that joins a unit after the plan was reviewed makes the saved plan stale: the
+/// approval was for the members as they were.
+#[test]
+fn an_account_joining_after_review_makes_the_approval_stale() {
+    let env = Env::new();
+    seed(&env, 3, None);
+    env.write("lockward.yaml", &config(&env));
+    env.lockward(&["plan", "--out", "reviewed.plan"]).code(0);
+    seed(&env, 4, None);
+    let run = env.lockward(&["apply", "reviewed.plan"]);
+    run.code(1);
+    assert!(run.stderr.contains("stale"), "{}", run.stderr);
+    assert!(
+        env.mutating_calls().is_empty(),
+        "{:?}",
+        env.mutating_calls()
+    );
+}
+
+/// An account whose role refuses AssumeRole (another external id) is `unknown` with its cause;
+/// the other accounts plan; the plan is not applied; `--exclude account:<id>` applies the rest.
+#[test]
+fn an_account_that_refuses_its_role_is_unknown_and_the_rest_applies() {
+    let env = Env::new();
+    seed(&env, 3, Some(&member(1)));
+    env.write("lockward.yaml", &config(&env));
+    let run = env.lockward(&["plan", "--format", "json"]);
+    run.code(1);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let outcome = |key: &str| {
+        plan["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == json!(key))
+            .map(|r| r["outcome"].clone())
+    };
+    assert_eq!(
+        outcome(&format!("{}/us-east-1", member(1))),
+        Some(json!("unknown"))
+    );
+    assert_eq!(
+        outcome(&format!("{}/eu-west-1", member(1))),
+        Some(json!("unknown"))
+    );
+    assert_eq!(
+        outcome(&format!("{}/eu-west-1", member(0))),
+        Some(json!("change"))
+    );
+    assert!(
+        run.stderr.contains("AccessDenied") || run.stderr.contains("assum"),
+        "{}",
+        run.stderr
+    );
+    // Not applied while something is unknown.
+    env.lockward(&["apply", "--auto-approve"]).code(1);
+    assert!(env.mutating_calls().is_empty());
+    let exclude = format!("account:{}", member(1));
+    env.lockward(&["apply", "--auto-approve", "--exclude", &exclude])
+        .success();
+    assert_eq!(env.mutating_calls().len(), 4, "{:?}", env.mutating_calls());
+}
+
+/// Patterns select what they say: a region, an account, an instance key with a wildcard.
+#[test]
+fn patterns_select_instances_by_account_region_and_key() {
+    let env = Env::new();
+    seed(&env, 3, None);
+    env.write("lockward.yaml", &config(&env));
+    let keys = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["plan", "--format", "json"];
+        all.extend_from_slice(args);
+        let run = env.lockward(&all);
+        run.code(0);
+        let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+        plan["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(keys(&["--target", "region:eu-west-1"]).len(), 3);
+    let account = format!("account:{}", member(2));
+    assert_eq!(
+        keys(&["--target", &account]),
+        vec![
+            format!("{}/eu-west-1", member(2)),
+            format!("{}/us-east-1", member(2))
+        ]
+    );
+    let pattern = format!("backup_vault_lock.prod_backups[{}/*]", member(0));
+    assert_eq!(keys(&["--target", &pattern]).len(), 2);
+    assert_eq!(keys(&["--exclude", "provider:prod"]).len(), 0);
+    let run = env.lockward(&["plan", "--target", "account:999999999999"]);
+    run.code(1);
+    assert!(run.stderr.contains("account:"), "{}", run.stderr);
+}
+
+/// A set that cannot be read from AWS Organizations (the management provider's credentials
+/// act in a member account) leaves its template's resource `unknown`, never a partial set.
+#[test]
+fn an_unreadable_account_set_is_unknown_not_partial() {
+    let env = Env::new();
+    seed(&env, 2, None);
+    let text = config(&env).replace(
+        "  management:\n    region: us-east-1\n",
+        &format!("  management:\n    region: us-east-1\n    assume_role: arn:aws:iam::{}:role/lockward\n", member(0)),
+    );
+    // The member role without an external id, so the management provider can assume it.
+    env.write("lockward.yaml", &text);
+    let run = env.lockward(&["plan", "--format", "json"]);
+    run.code(1);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let resources = plan["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 1, "{plan:#}");
+    assert_eq!(
+        resources[0]["address"],
+        json!("backup_vault_lock.prod_backups")
+    );
+    assert_eq!(resources[0]["outcome"], json!("unknown"));
+    assert!(run.stderr.contains("account set `prod`"), "{}", run.stderr);
+}
+
+/// Template mistakes are located errors, before any call.
+#[test]
+fn template_mistakes_are_located_before_any_call() {
+    let env = Env::new();
+    let url = env.emulator.url();
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\naccounts:\n  prod:\n    ids: [\"111111111111\"]\nproviders:\n  prod:\n    \
+             for_each: {{ accounts: prdo, regions: [us-east-1] }}\n    endpoint_url: {url}\n    \
+             assume_role: \"arn:aws:iam::111111111111:role/lockward\"\n\
+             backup_vault_lock:\n  b:\n    provider: prod\n    vault: \"v-${{acount}}\"\n    mode: none\n"
+        ),
+    );
+    let run = env.lockward(&["validate"]);
+    run.code(1);
+    run.stderr_has("unknown account set `prdo`")
+        .stderr_has("did you mean `prod`?")
+        .stderr_has("does not have `${account}` as its account")
+        .stderr_has("lockward.yaml:7");
+    assert!(env.calls().is_empty());
+}
+
+/// A static set of ids with `${account}` in a Glacier policy: substituted inside JSON strings
+/// only; an IAM policy variable passes through.
+#[test]
+fn static_ids_substitute_into_policy_text() {
+    let env = Env::new();
+    let url = env.emulator.url();
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\naccounts:\n  two:\n    ids: [\"111111111111\", \"222222222222\"]\nproviders:\n  t:\n    \
+             for_each: {{ accounts: two, regions: [us-east-1] }}\n    endpoint_url: {url}\n    \
+             assume_role: \"arn:aws:iam::${{account}}:role/lockward\"\n\
+             glacier_vault_lock:\n  audit:\n    provider: t\n    vault: audit\n    state: locked\n    \
+             policy: '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Deny\",\"Principal\":\"*\",\
+             \"Action\":\"glacier:DeleteArchive\",\"Resource\":\"arn:aws:glacier:${{region}}:${{account}}:vaults/audit\",\
+             \"Condition\":{{\"StringLike\":{{\"aws:userid\":\"${{aws:userid}}\"}}}}}}]}}'\n"
+        ),
+    );
+    env.seed(json!({"glacier": [
+        {"account_id": "111111111111", "region": "us-east-1", "vault": "audit"},
+        {"account_id": "222222222222", "region": "us-east-1", "vault": "audit"}]}));
+    let plan = env.plan_json();
+    let resources = plan["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 2);
+    for r in resources {
+        let account = r["account"].as_str().unwrap();
+        let policy = r["desired"]["policy"].as_str().unwrap();
+        assert!(
+            policy.contains(&format!("arn:aws:glacier:us-east-1:{account}:vaults/audit")),
+            "{policy}"
+        );
+        assert!(policy.contains("${aws:userid}"), "{policy}");
+    }
+}
