@@ -295,3 +295,53 @@ fn static_ids_substitute_into_policy_text() {
         assert!(policy.contains("${aws:userid}"), "{policy}");
     }
 }
+
+/// Adopting a one-account resource into a template keeps its history: the instance finds the
+/// record by its physical key, plans nothing to do, and the next apply moves the record under
+/// the instance's address without a call to AWS.
+#[test]
+fn adopting_a_resource_into_a_template_moves_its_record_and_runs_nothing() {
+    let env = Env::new();
+    env.seed(
+        json!({"backup": [{"region": "us-east-1", "vault": "backups-us-east-1",
+                                "vault_type": "BACKUP_VAULT", "recovery_points": 0}]}),
+    );
+    let url = env.emulator.url();
+    let lock =
+        "    vault: \"backups-us-east-1\"\n    mode: governance\n    min_retention_days: 7\n";
+    env.write(
+        "lockward.yaml",
+        &format!("version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\nbackup_vault_lock:\n  b:\n{lock}"),
+    );
+    env.lockward(&["apply", "--auto-approve"]).success();
+    let before = env.mutating_calls().len();
+    env.write(
+        "lockward.yaml",
+        &format!(
+            "version: 1\naccounts:\n  one:\n    ids: [\"{MANAGEMENT}\"]\nproviders:\n  t:\n    \
+             for_each: {{ accounts: one, regions: [us-east-1] }}\n    endpoint_url: {url}\n    \
+             assume_role: \"arn:aws:iam::${{account}}:role/lockward\"\nbackup_vault_lock:\n  b:\n    provider: t\n{}",
+            lock.replace("us-east-1\"", "${region}\"")
+        ),
+    );
+    let plan = env.plan_json();
+    let r = &plan["resources"][0];
+    assert_eq!(
+        r["address"],
+        json!(format!("backup_vault_lock.b[{MANAGEMENT}/us-east-1]"))
+    );
+    assert_eq!(r["outcome"], json!("noop"), "{r:#}");
+    assert_eq!(
+        r["recorded"]["moved_from"],
+        json!("backup_vault_lock.b"),
+        "{r:#}"
+    );
+    env.lockward(&["apply", "--auto-approve"]).success();
+    assert_eq!(env.mutating_calls().len(), before, "nothing ran again");
+    let state = env.state();
+    let text = state.to_string();
+    assert!(
+        text.contains(&format!("backup_vault_lock.b[{MANAGEMENT}/us-east-1]")),
+        "{state:#}"
+    );
+}

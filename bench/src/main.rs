@@ -14,6 +14,7 @@ use lockward_bench::{config_text, project, Mix, POLICY};
 use lockward_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Value};
 
+mod organization;
 mod remote_state;
 
 #[derive(Parser)]
@@ -37,6 +38,15 @@ struct Args {
     /// The lockward binary [default: `lockward` beside this benchmark's binary].
     #[arg(long)]
     lockward: Option<PathBuf>,
+    /// Member accounts in the organisation scenario.
+    #[arg(long, default_value_t = 200)]
+    accounts: usize,
+    /// Regions in the organisation scenario (1 to 3).
+    #[arg(long, default_value_t = 3)]
+    regions: usize,
+    /// Run only the organisation scenarios.
+    #[arg(long)]
+    only_organization: bool,
     /// Write the mixed project of --resources resources to DIR (lockward.yaml pointing at
     /// http://127.0.0.1:4566, seed.json for `lockward-emulator --seed`, the policy file) and
     /// exit, to look at one plan closely (`-vv`, a profiler).
@@ -98,6 +108,67 @@ fn main() -> anyhow::Result<()> {
     );
 
     let (n, lat, p) = (args.resources, args.latency_ms, args.parallelism);
+    let mut missed = Vec::new();
+
+    // 0. An organisation: accounts × regions instances of two resources from one template.
+    let (a, r) = (args.accounts, args.regions);
+    let bed = organization::bed(a, r, lat)?;
+    let pp = p.to_string();
+    let (m, requests) = bed.run(&bin, &["plan", "--parallelism", &pp, "--format", "json"])?;
+    let found = organization::instances(&m.stdout);
+    missed.extend(report(
+        &format!("plan, {a} accounts × {r} regions ({found} instances)"),
+        &m,
+        Some(requests),
+        lat,
+        p,
+        Target::Ratio(1.3),
+    ));
+    missed.extend(report(
+        "  the same, peak memory",
+        &m,
+        None,
+        0,
+        p,
+        Target::Within {
+            wall_secs: f64::INFINITY,
+            rss_mb: Some(200.0),
+        },
+    ));
+    let (m, requests) = bed.run(&bin, &["report", "--parallelism", &pp, "--format", "json"])?;
+    missed.extend(report(
+        &format!("report, {a} accounts × {r} regions, discovery"),
+        &m,
+        Some(requests),
+        lat,
+        p,
+        Target::Ratio(1.5),
+    ));
+    let (m, _) = bed.run(
+        &bin,
+        &[
+            "plan",
+            "--parallelism",
+            &pp,
+            "--format",
+            "markdown",
+            "--allow-incomplete",
+        ],
+    )?;
+    let (bytes, incomplete) = organization::markdown_size(&m.stdout);
+    println!(
+        "  Markdown plan of the organisation: {bytes} bytes (budget 61,440){}",
+        if incomplete { ", INCOMPLETE" } else { "" }
+    );
+    if bytes > 61_440 || incomplete {
+        missed.push(format!(
+            "the organisation's Markdown plan: {bytes} bytes{}",
+            if incomplete { ", incomplete" } else { "" }
+        ));
+    }
+    if args.only_organization {
+        return finish(missed);
+    }
 
     // 1. plan of N resources of all kinds.
     let bed = Bed::new(n, Mix::AllKinds, lat)?;
@@ -105,7 +176,6 @@ fn main() -> anyhow::Result<()> {
         &bin,
         &["plan", "--parallelism", &p.to_string(), "--format", "json"],
     )?;
-    let mut missed = Vec::new();
     missed.extend(report(
         &format!("plan, {n} resources, {lat} ms, parallelism {p}"),
         &m,
@@ -201,6 +271,10 @@ fn main() -> anyhow::Result<()> {
             rss_mb: Some(200.0),
         },
     ));
+    finish(missed)
+}
+
+fn finish(missed: Vec<String>) -> anyhow::Result<()> {
     if !missed.is_empty() {
         bail!(
             "{} of the scenarios MISSED their target:\n  {}",

@@ -290,8 +290,16 @@ impl Confirm for DemoConfirm {
 }
 
 fn write_config(dir: &Path, url: &str) -> anyhow::Result<PathBuf> {
+    // The sample account is also the management account of a small organisation: three
+    // production accounts in two regions, reached through one template.
     let mut config = format!(
-        "# lockward demo configuration: the embedded emulator stands in for AWS.\nversion: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\n"
+        "# lockward demo configuration: the embedded emulator stands in for AWS.\nversion: 1\n\
+         accounts:\n  production:                 # read from AWS Organizations at every plan\n    \
+         organization: {{ provider: default, parents: [{DEMO_UNIT}] }}\n\
+         providers:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\n  \
+         org:                        # one provider per production account and region\n    \
+         for_each: {{ accounts: production, regions: [us-east-1, eu-west-1] }}\n    \
+         endpoint_url: {url}\n    assume_role: \"arn:aws:iam::${{account}}:role/lockward\"\n"
     );
     for kind in Kind::ALL {
         kind.demo_files(dir)?;
@@ -303,11 +311,25 @@ fn write_config(dir: &Path, url: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// The organisation unit whose accounts the demo's template reaches.
+const DEMO_UNIT: &str = "ou-demo-production";
+
 fn seed(now: Timestamp) -> serde_json::Value {
     let mut seed = serde_json::Map::new();
     seed.insert("account_id".into(), json!("123456789012"));
     for kind in Kind::ALL {
         seed.insert(kind.service().into(), kind.demo_seed(now));
     }
+    let members: Vec<serde_json::Value> = ["111111111111", "222222222222", "333333333333"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| json!({"id": id, "name": format!("production-{}", i + 1), "parent": DEMO_UNIT}))
+        .chain([json!({"id": "123456789012", "name": "management"})])
+        .collect();
+    seed.insert(
+        "organizations".into(),
+        json!({"id": "o-lockwarddemo", "management_account": "123456789012",
+               "ous": [{"id": DEMO_UNIT, "name": "production"}], "accounts": members}),
+    );
     serde_json::Value::Object(seed)
 }

@@ -238,5 +238,46 @@ pub fn schema() -> serde_json::Value {
         .for_deserialize()
         .into_generator();
     let schema = generator.into_root_schema_for::<RawConfig>();
-    serde_json::to_value(&schema).unwrap_or(serde_json::Value::Null)
+    let mut schema = serde_json::to_value(&schema).unwrap_or(serde_json::Value::Null);
+    // A resource's strings may hold `${account}`, `${region}` or `${account_name}` (its
+    // provider a template): lockward checks them after substitution, so the schema lets a
+    // string with a variable through wherever it asks for a pattern.
+    if let Some(defs) = schema
+        .get_mut("definitions")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for (name, def) in defs.iter_mut() {
+            if TEMPLATED_BLOCKS.contains(&name.as_str()) {
+                allow_variables(def);
+            }
+        }
+    }
+    schema
+}
+
+/// The schema definitions of the kinds' blocks, whose strings a template substitutes.
+const TEMPLATED_BLOCKS: [&str; 6] = [
+    "RawBackupVaultLock",
+    "RawEbsSnapshotLock",
+    "RawGlacierVaultLock",
+    "RawRbinRuleLock",
+    "RawS3ObjectLock",
+    "RawSnowballUnlockCode",
+];
+
+/// Every `pattern` under `schema` also accepts a string holding `${`.
+fn allow_variables(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(p)) = map.get("pattern") {
+                let p = format!("(?:{p})|\\$\\{{");
+                map.insert("pattern".into(), serde_json::Value::String(p));
+            }
+            for (_, v) in map.iter_mut() {
+                allow_variables(v);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(allow_variables),
+        _ => {}
+    }
 }

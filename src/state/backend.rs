@@ -654,6 +654,7 @@ mod tests {
             profile: None,
             endpoint_url: Some(emulator.url()),
             assume_role: None,
+            instance_of: None,
         };
         let backend = crate::config::S3Backend {
             bucket: "journal-test".to_string(),
