@@ -50,7 +50,19 @@ pub fn policy(config: &Config, command: Use) -> Value {
         ));
     }
 
+    // A template's role, in every account it reaches (whose members AWS Organizations says).
+    let template_roles = config.templates.values().filter_map(|t| {
+        t.assume_role
+            .as_ref()
+            .map(|r| r.role_arn.replacen("${account}", "*", 1))
+    });
     let roles: BTreeSet<String> = used_providers(config)
+        .filter(|p| {
+            !config
+                .providers
+                .get(*p)
+                .is_some_and(|p| p.instance_of.is_some())
+        })
         .filter_map(|p| {
             config
                 .providers
@@ -59,7 +71,25 @@ pub fn policy(config: &Config, command: Use) -> Value {
                 .as_ref()
                 .map(|r| r.role_arn.clone())
         })
+        .chain(template_roles)
         .collect();
+    // The account sets read from AWS Organizations, by their providers' credentials.
+    if config
+        .accounts
+        .values()
+        .any(|s| s.organization_provider().is_some())
+    {
+        statements.push(statement(
+            "ReadOrganizationMembers",
+            &BTreeSet::from([
+                "organizations:DescribeOrganization",
+                "organizations:ListAccounts",
+                "organizations:ListAccountsForParent",
+                "organizations:ListOrganizationalUnitsForParent",
+            ]),
+            vec!["*".into()],
+        ));
+    }
     statements.push(statement(
         "AssumeProviderRoles",
         &BTreeSet::from(["sts:AssumeRole"]),

@@ -546,3 +546,38 @@ pub async fn read(
         .read(&config.dir, target, clients, now)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An instance of a template acts in its own account or not at all: credentials that STS
+    /// says act in another account make it `unknown`, and only it.
+    #[tokio::test]
+    async fn an_instance_whose_credentials_act_in_another_account_is_not_read() {
+        let text = "version: 1\naccounts:\n  two:\n    ids: [\"111111111111\", \"123456789012\"]\n\
+                    providers:\n  t:\n    for_each: { accounts: two, regions: [us-east-1] }\n    \
+                    assume_role: \"arn:aws:iam::${account}:role/lockward\"\n\
+                    backup_vault_lock:\n  b:\n    provider: t\n    vault: backups\n    mode: none\n";
+        let config = crate::config::load_str(text, std::path::Path::new("lockward.yaml")).unwrap();
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        // The fake answers every identity question with 123456789012.
+        let aws = crate::aws::fake::FakeAws::new(now);
+        let clients = Clients::uniform(&config, aws.clients());
+        let resources: Vec<&Resource> = config.resources.iter().collect();
+        let live = refresh(&config, &resources, &clients, 4, now).await;
+        let other: Address = "backup_vault_lock.b[111111111111/us-east-1]"
+            .parse()
+            .unwrap();
+        let own: Address = "backup_vault_lock.b[123456789012/us-east-1]"
+            .parse()
+            .unwrap();
+        let why = &live.not_read.get(&other).expect("not read").error.message;
+        assert!(
+            why.contains("credentials act in 123456789012; this instance is for 111111111111"),
+            "{why}"
+        );
+        assert!(!live.not_read.contains_key(&own));
+        assert!(live.resources.contains_key(&own));
+    }
+}

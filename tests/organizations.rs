@@ -345,3 +345,49 @@ fn adopting_a_resource_into_a_template_moves_its_record_and_runs_nothing() {
         "{state:#}"
     );
 }
+
+/// `iam-policy` for an organisation's config allows what its plan calls: the Organizations
+/// listing (on the management provider) and the member role in every account.
+#[test]
+fn the_iam_policy_allows_the_organisation_calls_the_plan_makes() {
+    let env = Env::new();
+    seed(&env, 2, None);
+    env.write("lockward.yaml", &config(&env));
+    let run = env.lockward(&["iam-policy", "--for", "plan"]);
+    run.success();
+    let policy: Value = serde_json::from_str(&run.stdout).unwrap();
+    let allowed = |action: &str, resource: &str| {
+        policy["Statement"].as_array().unwrap().iter().any(|s| {
+            s["Action"].as_array().unwrap().iter().any(|a| a == action)
+                && s["Resource"].as_array().unwrap().iter().any(|r| {
+                    let r = r.as_str().unwrap();
+                    r == resource
+                        || r.split('*').count() == 2 && {
+                            let (head, tail) = r.split_once('*').unwrap();
+                            resource.starts_with(head) && resource.ends_with(tail)
+                        }
+                })
+        })
+    };
+    assert!(env.calls().is_empty(), "iam-policy calls nothing");
+    env.lockward(&["plan"]).success();
+    for call in env.calls() {
+        let (service, op) = (
+            call["service"].as_str().unwrap(),
+            call["operation"].as_str().unwrap(),
+        );
+        let (action, resource) = match (service, op) {
+            ("sts", "GetCallerIdentity") => continue,
+            ("sts", "AssumeRole") => (
+                "sts:AssumeRole".to_string(),
+                call["params"]["RoleArn"].as_str().unwrap().to_string(),
+            ),
+            (s, o) => (format!("{s}:{o}"), "*".to_string()),
+        };
+        assert!(
+            allowed(&action, &resource),
+            "{action} on {resource} is not allowed:\n{policy:#}"
+        );
+    }
+    assert!(allowed("organizations:ListAccountsForParent", "*"));
+}
