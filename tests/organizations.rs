@@ -133,6 +133,27 @@ fn an_account_joining_after_review_makes_the_approval_stale() {
     );
 }
 
+/// The same members seen in another organisation (other credentials at apply, another
+/// management account) are another approval: the organisation is part of what was approved.
+#[test]
+fn the_same_members_in_another_organisation_make_the_approval_stale() {
+    let env = Env::new();
+    seed(&env, 2, None);
+    env.write("lockward.yaml", &config(&env));
+    env.lockward(&["plan", "--out", "reviewed.plan"]).code(0);
+    let mut other = env.aws_state()["organizations"].clone();
+    other["id"] = json!("o-zyxwvutsrq");
+    env.seed(json!({"organizations": other}));
+    let run = env.lockward(&["apply", "reviewed.plan"]);
+    run.code(1);
+    assert!(run.stderr.contains("stale"), "{}", run.stderr);
+    assert!(
+        env.mutating_calls().is_empty(),
+        "{:?}",
+        env.mutating_calls()
+    );
+}
+
 /// An account whose role refuses AssumeRole (another external id) is `unknown` with its cause;
 /// the other accounts plan; the plan is not applied; `--exclude account:<id>` applies the rest.
 #[test]
