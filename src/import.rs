@@ -139,7 +139,13 @@ pub(crate) fn object(v: Value) -> Map<String, Value> {
 /// a mutating call; holds the state lock; writes the state once and one `import` journal
 /// record per address. Returns what was imported, for the command to say.
 pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
-    let project = Project::load(&args.config, &args.state)?;
+    let mut project = Project::load(&args.config, &args.state)?;
+    if !project.config.templated.is_empty() {
+        // The instances of account sets read from AWS Organizations are what import adopts into.
+        let rt = runtime()?;
+        rt.block_on(project.check_before_calls(session, crate::project::Reach::Resources))?;
+        rt.block_on(project.read_accounts(session))?;
+    }
     // An address that is not declared gets the words import needs (declare it first).
     let undeclared: Vec<String> = args
         .patterns

@@ -229,6 +229,9 @@ fn patterns_select_instances_by_account_region_and_key() {
     let pattern = format!("backup_vault_lock.prod_backups[{}/*]", member(0));
     assert_eq!(keys(&["--target", &pattern]).len(), 2);
     assert_eq!(keys(&["--exclude", "provider:prod"]).len(), 0);
+    env.lockward(&["plan", "--target", "region:eu-west-1"])
+        .success()
+        .stderr_has("note: 3 of the configuration's resources and instances not selected");
     let run = env.lockward(&["plan", "--target", "account:999999999999"]);
     run.code(1);
     assert!(run.stderr.contains("account:"), "{}", run.stderr);

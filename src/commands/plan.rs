@@ -79,9 +79,23 @@ pub fn run_with(
             )
             .await
     })?;
-    let crate::project::Planned { plan, live, .. } = plan;
+    let crate::project::Planned {
+        plan,
+        live,
+        not_selected,
+        ..
+    } = plan;
     if let Some(summary) = &live.not_read_summary {
         say(format_args!("error: {summary}"));
+    }
+    // What the patterns left out is said, never silent: at organisation scale a pattern
+    // can leave out hundreds of instances.
+    let left_out = project.config.resources.len() - project.select(&selection)?.len()
+        + not_selected.len();
+    if left_out > 0 {
+        say(format_args!(
+            "note: {left_out} of the configuration's resources and instances not selected (--target/--exclude); they were not read"
+        ));
     }
     warn_if_state_in_git(&project, &plan);
     warn_about_undeclared_records(&project, &state, &plan);
