@@ -333,13 +333,17 @@ impl Config {
     }
 
     /// Whether `address` is declared: a resource, or an instance of one that finds its
-    /// instances at plan time (whatever it finds).
+    /// instances at plan time (whatever it finds), or of a template whose account set was
+    /// not read (its instances are not known, so none is taken for undeclared).
     pub fn declares(&self, address: &Address) -> bool {
         self.resource(address).is_some()
             || (address.key.is_some()
                 && self
                     .resource(&address.declared())
                     .is_some_and(|r| r.address.key.is_none()))
+            || (address.key.is_some()
+                && self.templated.contains_key(&address.declared())
+                && self.unknown.contains_key(&address.declared()))
     }
 
     /// The same configuration with the instances a plan found (see
