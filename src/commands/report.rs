@@ -10,6 +10,7 @@ use crate::plan;
 use crate::refresh::{self, Clients};
 use crate::render;
 use crate::report::{self, discover};
+use crate::select::Selection;
 
 use crate::output::Spinner;
 use crate::project::{runtime, Project, Reach, Session};
@@ -29,6 +30,10 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let project = Project::load(&args.config, &args.state)?;
+    let selection = Selection::new(&args.target, &args.exclude);
+    // A pattern that matches nothing is an error before any call.
+    let resources = project.select(&selection)?;
+    let not_selected_declared = project.config.resources.len() - resources.len();
     // Checked before any call: a wrong --sarif-root fails at once.
     let source_root = match args.format {
         render::ReportFormat::Sarif => Some(sarif_root(
@@ -45,7 +50,6 @@ pub fn run_with(
     let contents = backend.read_journal()?;
     let state_location = std::path::PathBuf::from(backend.location());
     let journal_location = std::path::PathBuf::from(backend.journal_location());
-    let resources: Vec<_> = project.config.resources.iter().collect();
     let parallelism = usize::from(args.parallelism);
 
     let (live, discovered, callers) = rt.block_on(async {
@@ -54,7 +58,7 @@ pub fn run_with(
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(
+        let mut live = refresh::refresh(
             &project.config,
             &resources,
             &clients,
@@ -62,11 +66,18 @@ pub fn run_with(
             session.now,
         )
         .await;
+        live.retain_instances(|r| selection.selects(&project.config, r));
         if let Some(summary) = &live.not_read_summary {
             crate::output::say(format_args!("warning: {summary}"));
         }
-        // The snapshots a selection found are declared, not undeclared locks.
-        let scopes = discover::scopes(&project.config.with_instances(&live.instances));
+        // The snapshots a selection found are declared, not undeclared locks. A narrowed
+        // report does not look for them: discovery lists every lock of an account, the
+        // unselected resources' among them.
+        let scopes = if selection.is_everything() {
+            discover::scopes(&project.config.with_instances(&live.instances))
+        } else {
+            Vec::new()
+        };
         spinner.set_message(format!(
             "Looking for undeclared locks in {} account/region(s)",
             scopes.len()
@@ -100,6 +111,8 @@ pub fn run_with(
         discovered: &discovered,
         callers: &callers,
         horizon_days: args.horizon,
+        selection: selection.words(),
+        not_selected: not_selected_declared + live.not_selected.len(),
         now: session.now,
     });
     let uris = match &source_root {
