@@ -1231,3 +1231,53 @@ fn a_person_reads_snowball_s3_and_apply_times_in_whole_seconds() {
         .stdout_has("the job was created at 2025-11-01T00:00:00Z");
     assert!(!sub_second(&run.stdout), "{}", run.stdout);
 }
+
+/// Two snapshots locked by one selection, for the tests that then hide one.
+fn two_locked_snapshots() -> (Env, [&'static str; 2]) {
+    const SNAPS: [&str; 2] = ["snap-0aaaaaaaaaaaaaaa1", "snap-0aaaaaaaaaaaaaaa2"];
+    let env = Env::new();
+    let tagged = json!([{"key": "legal-hold", "value": "true"}]);
+    env.seed(
+        json!({"ec2": SNAPS.map(|id| json!({"region": "us-east-1", "snapshot_id": id,
+        "state": "completed", "tags": tagged}))}),
+    );
+    env.config(
+        "ebs_snapshot_lock:\n  hold:\n    select: { tags: { legal-hold: \"true\" } }\n    mode: governance\n    duration_days: 30\n",
+    );
+    env.lockward(&["apply", "--auto-approve"]).success();
+    (env, SNAPS)
+}
+
+#[test]
+fn a_snapshot_left_out_by_the_selection_or_whose_search_failed_is_not_called_undeclared() {
+    let (env, [a, b]) = two_locked_snapshots();
+    let a_address = format!("ebs_snapshot_lock.hold[{a}]");
+    // The other snapshot is left out by the selection, yet found: declared, not undeclared.
+    let run = env.lockward(&["plan", "--format", "json", "--target", &a_address]);
+    run.success();
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["resources"].as_array().unwrap().len(), 1, "{plan:#}");
+    assert_eq!(plan.get("undeclared"), None, "{plan:#}");
+    let report = report_json(&env, &["--target", &a_address]);
+    assert_eq!(report["summary"]["undeclared"], 0, "{report:#}");
+    assert_eq!(report["not_selected"], 1, "{report:#}");
+    assert_eq!(resource(&report, &a_address)["verdict"], "compliant");
+    assert!(
+        !report.to_string().contains(b),
+        "the snapshot left out is not reported: {report:#}"
+    );
+
+    // The search fails: nothing can be said of the snapshots, so neither is undeclared.
+    env.faults(
+        json!({"rules": [{"operation": "DescribeSnapshots", "kind": "error",
+        "status": 503, "code": "ServiceUnavailable"}]}),
+    );
+    let run = env.lockward(&["report", "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).expect("the report is printed");
+    assert_eq!(report["summary"]["undeclared"], 0, "{report:#}");
+    assert_eq!(
+        resource(&report, "ebs_snapshot_lock.hold")["verdict"],
+        "unknown",
+        "{report:#}"
+    );
+}
