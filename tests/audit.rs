@@ -1230,6 +1230,19 @@ fn a_person_reads_snowball_s3_and_apply_times_in_whole_seconds() {
     run.code(1)
         .stdout_has("the job was created at 2025-11-01T00:00:00Z");
     assert!(!sub_second(&run.stdout), "{}", run.stdout);
+
+    // A retrieval whose answer was lost: when it was attempted.
+    env.config(&format!(
+        "snowball_unlock_code:\n  site_a:\n    job_id: {}\n    deliver_to: secrets/again.code\n",
+        crate::support::SAMPLE_JOB
+    ));
+    env.faults(json!({"rules": [{"operation": "GetJobUnlockCode", "kind": "drop_after_apply", "times": 1}]}));
+    let digest = crate::support::plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).code(1);
+    let run = env.lockward(&["plan"]);
+    run.success()
+        .stdout_has("an earlier retrieval at 2026-11-23T12:00:00Z has an unknown outcome");
+    assert!(!sub_second(&run.stdout), "{}", run.stdout);
 }
 
 /// Two snapshots locked by one selection, for the tests that then hide one.
