@@ -1294,3 +1294,42 @@ fn a_snapshot_left_out_by_the_selection_or_whose_search_failed_is_not_called_und
         "{report:#}"
     );
 }
+
+/// Every format names the lockward that made the report and, per account, who it read AWS as.
+#[test]
+fn every_format_names_the_lockward_version_and_the_caller_of_each_account() {
+    let env = two_accounts_env();
+    let json = report_json(&env, &[]);
+    let arns: Vec<String> = json["callers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["arn"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(arns.len(), 2, "{json:#}");
+    assert!(arns[0].contains(BASE_ACCOUNT) && arns[1].contains(ROLE_ACCOUNT), "{arns:?}");
+    let version = env!("CARGO_PKG_VERSION");
+    for format in ["markdown", "html", "json", "sarif", "junit"] {
+        let text = report(&env, format, &[]);
+        assert!(text.contains(version), "{format} has no version: {text}");
+        for arn in &arns {
+            assert!(text.contains(arn.as_str()), "{format} does not name {arn}: {text}");
+        }
+    }
+    let sarif: Value = serde_json::from_str(&report(&env, "sarif", &[])).unwrap();
+    let callers = &sarif["runs"][0]["properties"]["callers"];
+    assert_eq!(callers[1]["account"], ROLE_ACCOUNT, "{sarif:#}");
+    assert_eq!(callers[1]["arn"], arns[1].as_str(), "{sarif:#}");
+    // JUnit: each account's suite names the caller lockward read that account as.
+    let xml = report(&env, "junit", &[]);
+    for (account, arn) in [(BASE_ACCOUNT, &arns[0]), (ROLE_ACCOUNT, &arns[1])] {
+        let suite = xml
+            .split("<testsuite ")
+            .find(|s| s.contains(&format!("value=\"{account}\"")))
+            .unwrap_or_else(|| panic!("no suite for {account}: {xml}"));
+        assert!(
+            suite.contains(&format!("<property name=\"caller\" value=\"{arn}\"/>")),
+            "{suite}"
+        );
+    }
+}
