@@ -1307,13 +1307,19 @@ fn every_format_names_the_lockward_version_and_the_caller_of_each_account() {
         .map(|c| c["arn"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(arns.len(), 2, "{json:#}");
-    assert!(arns[0].contains(BASE_ACCOUNT) && arns[1].contains(ROLE_ACCOUNT), "{arns:?}");
+    assert!(
+        arns[0].contains(BASE_ACCOUNT) && arns[1].contains(ROLE_ACCOUNT),
+        "{arns:?}"
+    );
     let version = env!("CARGO_PKG_VERSION");
     for format in ["markdown", "html", "json", "sarif", "junit"] {
         let text = report(&env, format, &[]);
         assert!(text.contains(version), "{format} has no version: {text}");
         for arn in &arns {
-            assert!(text.contains(arn.as_str()), "{format} does not name {arn}: {text}");
+            assert!(
+                text.contains(arn.as_str()),
+                "{format} does not name {arn}: {text}"
+            );
         }
     }
     let sarif: Value = serde_json::from_str(&report(&env, "sarif", &[])).unwrap();
@@ -1331,5 +1337,80 @@ fn every_format_names_the_lockward_version_and_the_caller_of_each_account() {
             suite.contains(&format!("<property name=\"caller\" value=\"{arn}\"/>")),
             "{suite}"
         );
+    }
+}
+
+/// No report format shows a Rust name of lockward's own (an enum variant printed with `{:?}`):
+/// a report over every kind, with `empty`, `undeclared`, `unknown` and unmanaged among its
+/// verdicts, in each format.
+#[test]
+fn no_report_format_shows_an_internal_name() {
+    let env = Env::new();
+    env.seed(json!({
+        "glacier": [vault("audit-logs"), vault_locked("stray", "Locked", OTHER_POLICY, "2026-06-01T00:00:00Z")],
+        "rbin": [crate::support::rule(RULE_ID, Value::Null, None)],
+        "snowball": [crate::support::job(crate::support::SAMPLE_JOB, "InTransitToCustomer", "2026-11-01T00:00:00Z", "12345-abcde-56789-fghij-01234")],
+        "backup": [backup_vault("prod-backups", None)],
+        "s3": [{"region": "us-east-1", "bucket": "acme-records-2026", "versioning": "Enabled",
+                "object_lock": {"enabled": true, "default_retention": {"mode": "GOVERNANCE", "days": 30}}}],
+        "ec2": [{"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0", "state": "completed",
+                 "tags": [{"key": "legal-hold", "value": "true"}]}],
+    }));
+    env.write("policies/audit.json", POLICY);
+    let kinds = format!(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\nsnowball_unlock_code:\n  site_b:\n    job_id: {}\n    deliver_to: secrets/site-b.code\nbackup_vault_lock:\n{}s3_object_lock:\n  records:\n    bucket: acme-records-2026\n    object_lock: enabled\n    default_retention: {{ mode: governance, days: 30 }}\nebs_snapshot_lock:\n  hold:\n    select: {{ tags: {{ legal-hold: \"true\" }} }}\n    mode: compliance\n    duration_days: 30\n    cool_off_hours: 24\n  none_yet:\n    select: {{ tags: {{ quarantine: \"true\" }} }}\n    mode: governance\n    duration_days: 30\n",
+        crate::support::SAMPLE_JOB,
+        compliance("prod", "prod-backups")
+    );
+    env.config(&format!(
+        "{kinds}rbin_rule_lock:\n  ebs:\n    rule_id: {RULE_ID}\n    state: locked\n    unlock_delay_days: 7\n"
+    ));
+    let digest = crate::support::plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
+    // The rule's block removed (undeclared); the job unreadable (unknown).
+    env.config(&kinds);
+    env.faults(
+        json!({"rules": [{"operation": "DescribeJob", "kind": "error", "status": 400,
+        "code": "AccessDeniedException"}]}),
+    );
+    let json = report(&env, "json", &[]);
+    for verdict in ["\"empty\"", "\"undeclared\"", "\"unknown\"", "\"pending\""] {
+        assert!(json.contains(verdict), "no {verdict} verdict: {json}");
+    }
+    let internal = [
+        "GlacierVaultLock",
+        "RbinRuleLock",
+        "SnowballUnlockCode",
+        "BackupVaultLock",
+        "S3ObjectLock",
+        "EbsSnapshotLock",
+        "NoMatch",
+        "SnapshotMissing",
+        "ComplianceCooloff",
+        "ComplianceGrace",
+        "VersioningSuspended",
+        "Unversioned",
+        "Some(",
+        "Verdict::",
+        "Outcome::",
+        "Effect::",
+        "Approval::",
+        "HistoryOutcome",
+        "ActionKind",
+        "Reversibility",
+        "Undeclared {",
+        "FailOn",
+    ];
+    for format in ["markdown", "html", "json", "sarif", "junit"] {
+        let text = report(&env, format, &[]);
+        for name in internal {
+            assert!(!text.contains(name), "{format} shows `{name}`: {text}");
+        }
+        // A verdict's Rust name (SARIF's rule `name` is one by its schema's convention).
+        if format != "sarif" {
+            for name in ["Compliant", "Pending", "Empty", "Undeclared", "Unknown"] {
+                assert!(!text.contains(name), "{format} shows `{name}`: {text}");
+            }
+        }
     }
 }
