@@ -1081,6 +1081,46 @@ mod tests {
     }
 
     #[test]
+    fn the_digest_covers_the_undeclared_records_addresses_only_when_there_are_any() {
+        let a = plan();
+        let undeclared = |names: &[&str]| -> Vec<UndeclaredRecord> {
+            names
+                .iter()
+                .map(|n| UndeclaredRecord {
+                    address: Address::new(Kind::RbinRuleLock, *n),
+                    kind: Kind::RbinRuleLock,
+                    account: "123456789012".into(),
+                    region: "us-east-1".into(),
+                })
+                .collect()
+        };
+        // None: the digest a plan always had.
+        assert_eq!(a.clone().with_undeclared(vec![]).digest, a.digest);
+        let one = a.clone().with_undeclared(undeclared(&["old"]));
+        assert_ne!(one.digest, a.digest);
+        assert_eq!(
+            one.digest_text(),
+            digest::canonical_json(&one.digest_input())
+        );
+        let other = a.clone().with_undeclared(undeclared(&["older"]));
+        assert_ne!(one.digest, other.digest);
+        // Sorted: the order they were found in does not matter.
+        let both = a.clone().with_undeclared(undeclared(&["b", "a"]));
+        assert_eq!(
+            both.digest,
+            a.clone().with_undeclared(undeclared(&["a", "b"])).digest
+        );
+        assert_eq!(
+            both.digest_text(),
+            digest::canonical_json(&both.digest_input())
+        );
+        // The account and region are shown, not digested: the address is the record.
+        let mut moved = undeclared(&["old"]);
+        moved[0].region = "eu-west-1".into();
+        assert_eq!(a.clone().with_undeclared(moved).digest, one.digest);
+    }
+
+    #[test]
     fn the_summary_counts_ready_actions_that_lower_protection() {
         let a = plan();
         assert_eq!(a.summary.lowers_protection, 0);
