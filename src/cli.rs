@@ -84,10 +84,19 @@ pub struct ReportArgs {
     #[arg(long = "sarif-root", value_name = "DIR")]
     pub sarif_root: Option<PathBuf>,
     /// Exit 1 when this verdict occurs (repeatable): `drift` (drift or violation),
-    /// `violation`, `unmanaged` (a lock nobody declared, of a kind the config uses) or
-    /// `unknown` (a resource whose live state could not be read).
+    /// `violation`, `unmanaged` (a lock nobody declared, of a kind the config uses),
+    /// `undeclared` (a state record the config no longer declares) or `unknown` (a resource
+    /// whose live state could not be read).
     #[arg(long = "fail-on", value_name = "VERDICT", value_parser = parse_fail_on)]
     pub fail_on: Vec<crate::report::FailOn>,
+    /// Report only what this pattern selects (repeatable; patterns as for `plan --target`):
+    /// the rest is neither read nor reported, and the report says how many were left out.
+    #[arg(long = "target", value_name = "PATTERN")]
+    pub target: Vec<crate::select::Pattern>,
+    /// Leave out of the report what this pattern selects (repeatable; patterns as for
+    /// --target).
+    #[arg(long = "exclude", value_name = "PATTERN")]
+    pub exclude: Vec<crate::select::Pattern>,
     /// How many days ahead the report's horizon lists points of no return, expiries and ends
     /// of delays.
     #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]

@@ -440,6 +440,7 @@ pub async fn refresh(
         not_read,
         not_read_summary,
         instances: instances.into_values().flatten().collect(),
+        not_selected: Vec::new(),
     }
 }
 

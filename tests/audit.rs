@@ -362,9 +362,11 @@ fn a_report_over_two_accounts_and_regions_names_and_sums_each() {
         json["totals"],
         json!([
             {"account": BASE_ACCOUNT, "region": "us-east-1", "compliant": 1, "pending": 0,
-             "drift": 0, "violation": 0, "unknown": 0, "unmanaged": 0},
+             "empty": 0, "undeclared": 0, "drift": 0, "violation": 0, "unknown": 0,
+             "unmanaged": 0},
             {"account": ROLE_ACCOUNT, "region": "us-west-2", "compliant": 1, "pending": 0,
-             "drift": 0, "violation": 0, "unknown": 0, "unmanaged": 1},
+             "empty": 0, "undeclared": 0, "drift": 0, "violation": 0, "unknown": 0,
+             "unmanaged": 1},
         ]),
         "{json:#}"
     );
@@ -383,8 +385,8 @@ fn a_report_over_two_accounts_and_regions_names_and_sums_each() {
 
     let markdown = report(&env, "markdown", &[]);
     for line in [
-        format!("| `{BASE_ACCOUNT}` | `us-east-1` | 1 | 0 | 0 | 0 | 0 | 0 |"),
-        format!("| `{ROLE_ACCOUNT}` | `us-west-2` | 1 | 0 | 0 | 0 | 0 | 1 |"),
+        format!("| `{BASE_ACCOUNT}` | `us-east-1` | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"),
+        format!("| `{ROLE_ACCOUNT}` | `us-west-2` | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 1 |"),
         format!("| lockward | `{}` |", env!("CARGO_PKG_VERSION")),
         format!("| Read as | account `{ROLE_ACCOUNT}`: `{}`", callers[1].1),
     ] {
@@ -610,6 +612,8 @@ fn sarif_validates_and_locates_each_finding_at_its_key_in_the_config_or_in_the_p
         [
             "lockward/compliant",
             "lockward/pending",
+            "lockward/empty",
+            "lockward/undeclared",
             "lockward/drift",
             "lockward/violation",
             "lockward/unknown",
@@ -677,7 +681,7 @@ fn sarif_validates_and_locates_each_finding_at_its_key_in_the_config_or_in_the_p
             b"glacier_vault_lock.audit\nlockward/violation"
         ))
     );
-    assert_eq!(audit["ruleIndex"], 3);
+    assert_eq!(audit["ruleIndex"], 5);
 
     // The undeclared vault: at its kind's section.
     let unmanaged: Vec<&Value> = run["results"]
@@ -952,4 +956,461 @@ fn junit_has_one_case_per_resource_in_a_suite_per_account_and_region_and_counts_
     );
     let xml = report(&env, "junit", &["--fail-on", "unknown"]);
     assert!(xml.contains("tests=\"4\" failures=\"0\""), "{xml}");
+}
+
+// ---- undeclared records, empty selections, a narrowed report -----------------------------------
+
+const RULE_ID: &str = "a1B2c3D4e5F";
+
+fn vault_and_rule() -> String {
+    format!(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\nrbin_rule_lock:\n  ebs:\n    rule_id: {RULE_ID}\n    state: locked\n    unlock_delay_days: 7\n"
+    )
+}
+
+/// A locked vault the config declares (compliant) and a Recycle Bin rule that lockward locked.
+fn vault_and_locked_rule() -> Env {
+    let env = Env::new();
+    env.seed(json!({
+        "glacier": [vault_locked("audit-logs", "Locked", POLICY, "2026-10-01T00:00:00Z")],
+        "rbin": [crate::support::rule(RULE_ID, Value::Null, None)],
+    }));
+    env.write("policies/audit.json", POLICY);
+    env.config(&vault_and_rule());
+    let digest = crate::support::plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
+    env
+}
+
+/// The config without its `rbin_rule_lock` block.
+fn vault_only() -> String {
+    "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\n".to_string()
+}
+
+#[test]
+fn a_record_the_config_no_longer_declares_is_undeclared_in_the_report_and_named_by_the_plan() {
+    let env = vault_and_locked_rule();
+    let before = crate::support::plan_digest(&env);
+    env.config(&vault_only());
+    let address = "rbin_rule_lock.ebs";
+
+    // The report: verdict `undeclared`, with the protection its record last knew.
+    let report = report_json(&env, &[]);
+    let r = resource(&report, address);
+    assert_eq!(r["verdict"], "undeclared", "{r:#}");
+    assert_eq!(r["plan"], Value::Null, "nothing is planned for it");
+    assert_eq!(r["recorded"]["rule_id"], RULE_ID, "{r:#}");
+    assert_eq!(r["history"][0]["action"], "lock_rule", "{r:#}");
+    assert_eq!(report["summary"]["undeclared"], 1);
+    assert_eq!(
+        resource(&report, "glacier_vault_lock.audit")["verdict"],
+        "compliant"
+    );
+    let markdown = report_text(&env, "markdown", &[]);
+    assert!(markdown.contains("UNDECLARED"), "{markdown}");
+    assert!(
+        markdown.contains("Last known protection (the state file's record): rule"),
+        "{markdown}"
+    );
+    let html = report_text(&env, "html", &[]);
+    assert!(html.contains("Last known protection"), "{html}");
+
+    // `--fail-on undeclared` fails on it, and only it.
+    env.lockward(&["report", "--fail-on", "undeclared"])
+        .code(1)
+        .stderr_has("1 undeclared record(s) (--fail-on undeclared)");
+    env.lockward(&["report", "--fail-on", "drift", "--fail-on", "unknown"])
+        .success();
+
+    // The plan names it, digests its address, and it is no change.
+    let plan = env.plan_json();
+    assert_eq!(plan["undeclared"][0]["address"], address, "{plan:#}");
+    assert_eq!(plan["undeclared"][0]["kind"], "rbin_rule_lock");
+    assert_eq!(plan["summary"]["change"], 0);
+    env.lockward(&["plan", "--detailed-exitcode"])
+        .code(0)
+        .stdout_has(&format!("Undeclared: the state keeps records of 1 address the configuration no longer declares ({address})"));
+    env.lockward(&["plan", "--format", "markdown"])
+        .success()
+        .stdout_has("Undeclared: the state keeps records of 1 address");
+    let with_record = crate::support::plan_digest(&env);
+    assert_ne!(with_record, before);
+    env.lockward(&["state", "rm", address]).success();
+    let without = crate::support::plan_digest(&env);
+    assert_ne!(
+        with_record, without,
+        "the digest covers the undeclared record's address"
+    );
+    let report = report_json(&env, &[]);
+    assert_eq!(report["summary"]["undeclared"], 0);
+    env.lockward(&["report", "--fail-on", "undeclared"])
+        .success();
+    assert_eq!(env.mutating_calls(), vec!["LockRule".to_string()]);
+}
+
+#[test]
+fn a_narrowed_plan_or_report_lists_no_undeclared_record() {
+    let env = vault_and_locked_rule();
+    env.config(&format!(
+        "{}rbin_rule_lock:\n  other:\n    rule_id: Z9y8X7w6V5u\n    state: unlocked\n",
+        vault_only()
+    ));
+    env.seed(json!({"rbin": [crate::support::rule("Z9y8X7w6V5u", Value::Null, None)]}));
+    // Whole: the renamed-away record is undeclared.
+    assert_eq!(
+        env.plan_json()["undeclared"][0]["address"],
+        "rbin_rule_lock.ebs"
+    );
+    // Narrowed to one resource: a selection selects declared resources only.
+    let run = env.lockward(&[
+        "plan",
+        "--format",
+        "json",
+        "--target",
+        "glacier_vault_lock.audit",
+    ]);
+    run.success();
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan.get("undeclared"), None, "{plan:#}");
+    let report = report_json(&env, &["--target", "glacier_vault_lock.audit"]);
+    assert_eq!(report["summary"]["undeclared"], 0, "{report:#}");
+    env.lockward(&[
+        "report",
+        "--exclude",
+        "rbin_rule_lock.other",
+        "--fail-on",
+        "undeclared",
+    ])
+    .success();
+}
+
+#[test]
+fn a_snapshot_that_lost_its_tag_is_undeclared_and_a_selection_that_finds_nothing_is_empty() {
+    const SNAP: &str = "snap-0123456789abcdef0";
+    let env = Env::new();
+    let snapshot = |tags: Value| json!({"region": "us-east-1", "snapshot_id": SNAP, "state": "completed", "tags": tags});
+    env.seed(json!({"ec2": [snapshot(json!([{"key": "legal-hold", "value": "true"}]))]}));
+    env.config(
+        "ebs_snapshot_lock:\n  hold:\n    select: { tags: { legal-hold: \"true\" } }\n    mode: governance\n    duration_days: 30\n",
+    );
+    env.lockward(&["apply", "--auto-approve"]).success();
+    let instance = format!("ebs_snapshot_lock.hold[{SNAP}]");
+    let report = report_json(&env, &[]);
+    assert_eq!(resource(&report, &instance)["verdict"], "compliant");
+
+    // The tag is removed: the selection finds nothing, and the locked snapshot's record is
+    // no longer declared.
+    let mut untagged = snapshot(json!([]));
+    untagged["lock"] = env.aws_state()["ec2"][0]["lock"].clone();
+    env.seed(json!({"ec2": [untagged]}));
+    let report = report_json(&env, &[]);
+    let empty = resource(&report, "ebs_snapshot_lock.hold");
+    assert_eq!(empty["verdict"], "empty", "{empty:#}");
+    assert!(
+        empty["findings"][0]
+            .as_str()
+            .unwrap()
+            .contains("matches nothing"),
+        "{empty:#}"
+    );
+    let gone = resource(&report, &instance);
+    assert_eq!(gone["verdict"], "undeclared", "{gone:#}");
+    assert_eq!(gone["recorded"]["mode"], "governance", "{gone:#}");
+    assert_eq!(report["summary"]["empty"], 1);
+    let markdown = report_text(&env, "markdown", &[]);
+    assert!(markdown.contains("| empty |"), "{markdown}");
+    assert_eq!(env.plan_json()["undeclared"][0]["address"], instance);
+    env.lockward(&["report", "--fail-on", "undeclared"]).code(1);
+}
+
+#[test]
+fn a_narrowed_report_reads_and_reports_only_what_it_selects_and_says_how_many_it_left_out() {
+    let env = vault_and_locked_rule();
+    let from = env.calls().len();
+    let report = report_json(&env, &["--target", "glacier_vault_lock.audit"]);
+    let addresses: Vec<&str> = report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, vec!["glacier_vault_lock.audit"]);
+    assert_eq!(report["not_selected"], 1);
+    assert_eq!(
+        report["selection"],
+        json!(["--target", "glacier_vault_lock.audit"])
+    );
+    let operations: Vec<String> = env.calls()[from..]
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        !operations.iter().any(|o| o.contains("Rule")),
+        "the unselected rule was read: {operations:?}"
+    );
+    assert!(
+        operations.iter().any(|o| o == "GetVaultLock"),
+        "{operations:?}"
+    );
+    let markdown = report_text(&env, "markdown", &["--exclude", "rbin_rule_lock.ebs"]);
+    assert!(
+        markdown.contains("1 declared resource(s) or instance(s) not selected"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("rbin_rule_lock.ebs`:"), "{markdown}");
+    // A pattern that matches nothing is an error before any call.
+    let from = env.calls().len();
+    env.lockward(&["report", "--target", "glacier_vault_lock.audti"])
+        .code(1)
+        .stderr_has("the closest is `glacier_vault_lock.audit`");
+    assert_eq!(env.calls().len(), from);
+}
+
+#[track_caller]
+fn report_text(env: &Env, format: &str, extra: &[&str]) -> String {
+    report(env, format, extra)
+}
+
+// ---- times a person reads ----------------------------------------------------------------------
+
+/// The Snowball and S3 kinds' notes and apply's progress lines show times in whole seconds,
+/// as every other kind's words do; the JSON keeps the exact value.
+#[test]
+fn a_person_reads_snowball_s3_and_apply_times_in_whole_seconds() {
+    const OLD_JOB: &str = "JID11111111-2222-4333-8444-555555555555";
+    let sub_second = |text: &str| text.contains(".25Z") || text.contains(".125Z");
+    let env = Env::new();
+    env.set_clock("2026-11-23T12:00:00.250Z".parse().unwrap());
+    env.seed(json!({
+        "snowball": [
+            crate::support::job(crate::support::SAMPLE_JOB, "WithCustomer", "2026-11-01T00:00:00.125Z", "12345-abcde-56789-fghij-01234"),
+            crate::support::job(OLD_JOB, "WithCustomer", "2025-11-01T00:00:00.125Z", "12345-abcde-56789-fghij-01234"),
+        ],
+        "backup": [backup_vault("prod-backups", None)],
+        "s3": [{"region": "us-east-1", "bucket": "acme-records-2026"}],
+    }));
+    std::fs::create_dir(env.path("secrets")).unwrap();
+    std::fs::set_permissions(
+        env.path("secrets"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let config = format!(
+        "snowball_unlock_code:\n  site_a:\n    job_id: {}\n    deliver_to: secrets/site-a.code\nbackup_vault_lock:\n{}s3_object_lock:\n  records:\n    bucket: acme-records-2026\n    object_lock: enabled\n    default_retention: {{ mode: governance, days: 30 }}\n",
+        crate::support::SAMPLE_JOB,
+        compliance("prod", "prod-backups")
+    );
+    env.config(&config);
+    let digest = crate::support::plan_digest(&env);
+    let run = env.lockward(&["apply", "--approve", &digest]);
+    run.success()
+        .stderr_has("until its lock date 2026-11-26T12:00:00Z");
+    assert!(!sub_second(&run.stderr), "{}", run.stderr);
+
+    // The delivered code's file goes missing: the plan and the report say when it was delivered.
+    std::fs::remove_file(env.path("secrets/site-a.code")).unwrap();
+    let run = env.lockward(&["plan"]);
+    run.success()
+        .stdout_has("at 2026-11-23T12:00:00Z, and that file is gone");
+    assert!(!sub_second(&run.stdout), "{}", run.stdout);
+    let markdown = report(&env, "markdown", &[]);
+    assert!(markdown.contains("2026-11-23T12:00:00Z"), "{markdown}");
+    assert!(!sub_second(&markdown), "{markdown}");
+    let json = report_json(&env, &[]);
+    assert!(
+        json.to_string().contains("12:00:00.25Z"),
+        "the JSON keeps the exact time: {json}"
+    );
+
+    // A job too old for its code to be given out: when it was created.
+    env.config(&format!(
+        "snowball_unlock_code:\n  old:\n    job_id: {OLD_JOB}\n    deliver_to: secrets/old.code\n"
+    ));
+    let run = env.lockward(&["plan"]);
+    run.code(1)
+        .stdout_has("the job was created at 2025-11-01T00:00:00Z");
+    assert!(!sub_second(&run.stdout), "{}", run.stdout);
+
+    // A retrieval whose answer was lost: when it was attempted.
+    env.config(&format!(
+        "snowball_unlock_code:\n  site_a:\n    job_id: {}\n    deliver_to: secrets/again.code\n",
+        crate::support::SAMPLE_JOB
+    ));
+    env.faults(json!({"rules": [{"operation": "GetJobUnlockCode", "kind": "drop_after_apply", "times": 1}]}));
+    let digest = crate::support::plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).code(1);
+    let run = env.lockward(&["plan"]);
+    run.success()
+        .stdout_has("an earlier retrieval at 2026-11-23T12:00:00Z has an unknown outcome");
+    assert!(!sub_second(&run.stdout), "{}", run.stdout);
+}
+
+/// Two snapshots locked by one selection, for the tests that then hide one.
+fn two_locked_snapshots() -> (Env, [&'static str; 2]) {
+    const SNAPS: [&str; 2] = ["snap-0aaaaaaaaaaaaaaa1", "snap-0aaaaaaaaaaaaaaa2"];
+    let env = Env::new();
+    let tagged = json!([{"key": "legal-hold", "value": "true"}]);
+    env.seed(
+        json!({"ec2": SNAPS.map(|id| json!({"region": "us-east-1", "snapshot_id": id,
+        "state": "completed", "tags": tagged}))}),
+    );
+    env.config(
+        "ebs_snapshot_lock:\n  hold:\n    select: { tags: { legal-hold: \"true\" } }\n    mode: governance\n    duration_days: 30\n",
+    );
+    env.lockward(&["apply", "--auto-approve"]).success();
+    (env, SNAPS)
+}
+
+#[test]
+fn a_snapshot_left_out_by_the_selection_or_whose_search_failed_is_not_called_undeclared() {
+    let (env, [a, b]) = two_locked_snapshots();
+    let a_address = format!("ebs_snapshot_lock.hold[{a}]");
+    // The other snapshot is left out by the selection, yet found: declared, not undeclared.
+    let run = env.lockward(&["plan", "--format", "json", "--target", &a_address]);
+    run.success();
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["resources"].as_array().unwrap().len(), 1, "{plan:#}");
+    assert_eq!(plan.get("undeclared"), None, "{plan:#}");
+    let report = report_json(&env, &["--target", &a_address]);
+    assert_eq!(report["summary"]["undeclared"], 0, "{report:#}");
+    assert_eq!(report["not_selected"], 1, "{report:#}");
+    assert_eq!(resource(&report, &a_address)["verdict"], "compliant");
+    assert!(
+        !report.to_string().contains(b),
+        "the snapshot left out is not reported: {report:#}"
+    );
+
+    // The search fails: nothing can be said of the snapshots, so neither is undeclared.
+    env.faults(
+        json!({"rules": [{"operation": "DescribeSnapshots", "kind": "error",
+        "status": 503, "code": "ServiceUnavailable"}]}),
+    );
+    let run = env.lockward(&["report", "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).expect("the report is printed");
+    assert_eq!(report["summary"]["undeclared"], 0, "{report:#}");
+    assert_eq!(
+        resource(&report, "ebs_snapshot_lock.hold")["verdict"],
+        "unknown",
+        "{report:#}"
+    );
+}
+
+/// Every format names the lockward that made the report and, per account, who it read AWS as.
+#[test]
+fn every_format_names_the_lockward_version_and_the_caller_of_each_account() {
+    let env = two_accounts_env();
+    let json = report_json(&env, &[]);
+    let arns: Vec<String> = json["callers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["arn"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(arns.len(), 2, "{json:#}");
+    assert!(
+        arns[0].contains(BASE_ACCOUNT) && arns[1].contains(ROLE_ACCOUNT),
+        "{arns:?}"
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    for format in ["markdown", "html", "json", "sarif", "junit"] {
+        let text = report(&env, format, &[]);
+        assert!(text.contains(version), "{format} has no version: {text}");
+        for arn in &arns {
+            assert!(
+                text.contains(arn.as_str()),
+                "{format} does not name {arn}: {text}"
+            );
+        }
+    }
+    let sarif: Value = serde_json::from_str(&report(&env, "sarif", &[])).unwrap();
+    let callers = &sarif["runs"][0]["properties"]["callers"];
+    assert_eq!(callers[1]["account"], ROLE_ACCOUNT, "{sarif:#}");
+    assert_eq!(callers[1]["arn"], arns[1].as_str(), "{sarif:#}");
+    // JUnit: each account's suite names the caller lockward read that account as.
+    let xml = report(&env, "junit", &[]);
+    for (account, arn) in [(BASE_ACCOUNT, &arns[0]), (ROLE_ACCOUNT, &arns[1])] {
+        let suite = xml
+            .split("<testsuite ")
+            .find(|s| s.contains(&format!("value=\"{account}\"")))
+            .unwrap_or_else(|| panic!("no suite for {account}: {xml}"));
+        assert!(
+            suite.contains(&format!("<property name=\"caller\" value=\"{arn}\"/>")),
+            "{suite}"
+        );
+    }
+}
+
+/// No report format shows a Rust name of lockward's own (an enum variant printed with `{:?}`):
+/// a report over every kind, with `empty`, `undeclared`, `unknown` and unmanaged among its
+/// verdicts, in each format.
+#[test]
+fn no_report_format_shows_an_internal_name() {
+    let env = Env::new();
+    env.seed(json!({
+        "glacier": [vault("audit-logs"), vault_locked("stray", "Locked", OTHER_POLICY, "2026-06-01T00:00:00Z")],
+        "rbin": [crate::support::rule(RULE_ID, Value::Null, None)],
+        "snowball": [crate::support::job(crate::support::SAMPLE_JOB, "InTransitToCustomer", "2026-11-01T00:00:00Z", "12345-abcde-56789-fghij-01234")],
+        "backup": [backup_vault("prod-backups", None)],
+        "s3": [{"region": "us-east-1", "bucket": "acme-records-2026", "versioning": "Enabled",
+                "object_lock": {"enabled": true, "default_retention": {"mode": "GOVERNANCE", "days": 30}}}],
+        "ec2": [{"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0", "state": "completed",
+                 "tags": [{"key": "legal-hold", "value": "true"}]}],
+    }));
+    env.write("policies/audit.json", POLICY);
+    let kinds = format!(
+        "glacier_vault_lock:\n  audit:\n    vault: audit-logs\n    policy_file: policies/audit.json\n    state: locked\nsnowball_unlock_code:\n  site_b:\n    job_id: {}\n    deliver_to: secrets/site-b.code\nbackup_vault_lock:\n{}s3_object_lock:\n  records:\n    bucket: acme-records-2026\n    object_lock: enabled\n    default_retention: {{ mode: governance, days: 30 }}\nebs_snapshot_lock:\n  hold:\n    select: {{ tags: {{ legal-hold: \"true\" }} }}\n    mode: compliance\n    duration_days: 30\n    cool_off_hours: 24\n  none_yet:\n    select: {{ tags: {{ quarantine: \"true\" }} }}\n    mode: governance\n    duration_days: 30\n",
+        crate::support::SAMPLE_JOB,
+        compliance("prod", "prod-backups")
+    );
+    env.config(&format!(
+        "{kinds}rbin_rule_lock:\n  ebs:\n    rule_id: {RULE_ID}\n    state: locked\n    unlock_delay_days: 7\n"
+    ));
+    let digest = crate::support::plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
+    // The rule's block removed (undeclared); the job unreadable (unknown).
+    env.config(&kinds);
+    env.faults(
+        json!({"rules": [{"operation": "DescribeJob", "kind": "error", "status": 400,
+        "code": "AccessDeniedException"}]}),
+    );
+    let json = report(&env, "json", &[]);
+    for verdict in ["\"empty\"", "\"undeclared\"", "\"unknown\"", "\"pending\""] {
+        assert!(json.contains(verdict), "no {verdict} verdict: {json}");
+    }
+    let internal = [
+        "GlacierVaultLock",
+        "RbinRuleLock",
+        "SnowballUnlockCode",
+        "BackupVaultLock",
+        "S3ObjectLock",
+        "EbsSnapshotLock",
+        "NoMatch",
+        "SnapshotMissing",
+        "ComplianceCooloff",
+        "ComplianceGrace",
+        "VersioningSuspended",
+        "Unversioned",
+        "Some(",
+        "Verdict::",
+        "Outcome::",
+        "Effect::",
+        "Approval::",
+        "HistoryOutcome",
+        "ActionKind",
+        "Reversibility",
+        "Undeclared {",
+        "FailOn",
+    ];
+    for format in ["markdown", "html", "json", "sarif", "junit"] {
+        let text = report(&env, format, &[]);
+        for name in internal {
+            assert!(!text.contains(name), "{format} shows `{name}`: {text}");
+        }
+        // A verdict's Rust name (SARIF's rule `name` is one by its schema's convention).
+        if format != "sarif" {
+            for name in ["Compliant", "Pending", "Empty", "Undeclared", "Unknown"] {
+                assert!(!text.contains(name), "{format} shows `{name}`: {text}");
+            }
+        }
+    }
 }

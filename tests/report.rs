@@ -229,7 +229,7 @@ fn report_gives_each_verdict_lists_unmanaged_locks_and_changes_nothing() {
     );
     assert_eq!(
         report["summary"],
-        json!({"compliant": 1, "pending": 2, "drift": 1, "violation": 1, "unknown": 0, "unmanaged": 3})
+        json!({"compliant": 1, "pending": 2, "empty": 0, "undeclared": 0, "drift": 1, "violation": 1, "unknown": 0, "unmanaged": 3})
     );
 
     // Who applied what, when, under which plan: from the journal's done records.
@@ -455,7 +455,7 @@ fn fail_on_exits_1_only_when_a_verdict_reaches_it() {
     env.lockward(&["report"]).success();
     env.lockward(&["report", "--fail-on", "pending"])
         .code(1)
-        .stderr_has("expected drift, violation, unmanaged or unknown");
+        .stderr_has("expected drift, violation, unmanaged, undeclared or unknown");
 }
 
 #[test]

@@ -9,14 +9,11 @@ use crate::refresh::Clients;
 use crate::render::{self, ApplyCommand, RenderOptions};
 
 use crate::output::say;
-use std::collections::BTreeSet;
 
 use crate::plan::{Plan, StateStoreRef};
 use crate::project::{absolute, runtime, Project, Reach, Session};
 use crate::select::Selection;
 use crate::state::StateBackend;
-use crate::state::StateFile;
-use crate::vocabulary::Address;
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let session = Session::from_environment()?;
@@ -98,7 +95,7 @@ pub fn run_with(
         ));
     }
     warn_if_state_in_git(&project, &plan);
-    warn_about_undeclared_records(&project, &state, &plan);
+    warn_about_undeclared_records(&project, &plan);
 
     let saved_to = match (&out_path, &args.out) {
         (Some(path), Some(typed)) if plan.is_applicable() => {
@@ -160,22 +157,11 @@ pub fn run_with(
 /// Says on stderr which records the state keeps for addresses the config no longer declares
 /// (and no declared resource took over as moved): lockward leaves them, and the locks they
 /// describe, alone, and a reviewer should know they are there.
-fn warn_about_undeclared_records(project: &Project, state: &StateFile, plan: &Plan) {
-    let moved: BTreeSet<String> = plan
-        .resources
+fn warn_about_undeclared_records(project: &Project, plan: &Plan) {
+    let undeclared: Vec<String> = plan
+        .undeclared
         .iter()
-        .filter_map(|r| r.recovery.as_ref()?.moved_from.as_ref())
-        .map(ToString::to_string)
-        .collect();
-    let undeclared: Vec<&str> = state
-        .resources
-        .keys()
-        .filter(|a| !moved.contains(*a))
-        .filter(|a| {
-            a.parse::<Address>()
-                .map_or(true, |a| !project.config.declares(&a))
-        })
-        .map(String::as_str)
+        .map(|u| u.address.to_string())
         .collect();
     let Some(first) = undeclared.first() else {
         return;

@@ -10,6 +10,7 @@ use crate::plan;
 use crate::refresh::{self, Clients};
 use crate::render;
 use crate::report::{self, discover};
+use crate::select::Selection;
 
 use crate::output::Spinner;
 use crate::project::{runtime, Project, Reach, Session};
@@ -29,6 +30,12 @@ pub fn run_with(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let mut project = Project::load(&args.config, &args.state)?;
+    let selection = Selection::new(&args.target, &args.exclude);
+    // A pattern that matches nothing is an error before any call (but for the instances of
+    // account sets still to be read).
+    if project.config.templated.is_empty() {
+        project.select(&selection)?;
+    }
     // Checked before any call: a wrong --sarif-root fails at once.
     let source_root = match args.format {
         render::ReportFormat::Sarif => Some(sarif_root(
@@ -41,12 +48,14 @@ pub fn run_with(
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::EveryProvider))?;
     rt.block_on(project.read_accounts(session))?;
+    let project = project;
+    let resources = project.select(&selection)?;
+    let not_selected_declared = project.config.resources.len() - resources.len();
     let backend = project.backend(session)?;
     let state = backend.load()?;
     let contents = backend.read_journal()?;
     let state_location = std::path::PathBuf::from(backend.location());
     let journal_location = std::path::PathBuf::from(backend.journal_location());
-    let resources: Vec<_> = project.config.resources.iter().collect();
     let parallelism = usize::from(args.parallelism);
 
     let (live, discovered, callers) = rt.block_on(async {
@@ -55,7 +64,7 @@ pub fn run_with(
             "Reading the live state of {} resource(s)",
             resources.len()
         ));
-        let live = refresh::refresh(
+        let mut live = refresh::refresh(
             &project.config,
             &resources,
             &clients,
@@ -63,11 +72,18 @@ pub fn run_with(
             session.now,
         )
         .await;
+        live.retain_instances(|r| selection.selects(&project.config, r));
         if let Some(summary) = &live.not_read_summary {
             crate::output::say(format_args!("warning: {summary}"));
         }
-        // The snapshots a selection found are declared, not undeclared locks.
-        let scopes = discover::scopes(&project.config.with_instances(&live.instances));
+        // The snapshots a selection found are declared, not undeclared locks. A narrowed
+        // report does not look for them: discovery lists every lock of an account, the
+        // unselected resources' among them.
+        let scopes = if selection.is_everything() {
+            discover::scopes(&project.config.with_instances(&live.instances))
+        } else {
+            Vec::new()
+        };
         spinner.set_message(format!(
             "Looking for undeclared locks in {} account/region(s)",
             scopes.len()
@@ -101,6 +117,8 @@ pub fn run_with(
         discovered: &discovered,
         callers: &callers,
         horizon_days: args.horizon,
+        selection: selection.words(),
+        not_selected: not_selected_declared + live.not_selected.len(),
         now: session.now,
     });
     let uris = match &source_root {

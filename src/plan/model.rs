@@ -581,6 +581,26 @@ pub struct Plan {
     /// plan made without one (the planner's own tests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_store: Option<StateStoreRef>,
+    /// State records whose address the configuration no longer declares (DESIGN.md section
+    /// 2.1), sorted by address: nothing is planned for them and their locks are left alone.
+    /// Their addresses are covered by the digest. Listed only in a plan of the whole
+    /// configuration (a `--target` or `--exclude` selects declared resources only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undeclared: Vec<UndeclaredRecord>,
+}
+
+/// A state record at an address the configuration no longer declares: a resource removed from
+/// it, an instance whose account left or whose region was dropped, a snapshot that lost the
+/// tag its selection looks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndeclaredRecord {
+    pub address: Address,
+    pub kind: Kind,
+    /// Where the record was made (its target's account and region); empty for a record that
+    /// predates targets.
+    pub account: String,
+    pub region: String,
 }
 
 impl Plan {
@@ -618,9 +638,18 @@ impl Plan {
             summary,
             resources,
             state_store: None,
+            undeclared: Vec::new(),
         };
         plan.digest = digest::sha256(plan.digest_text().as_bytes());
         plan
+    }
+
+    /// The same plan, listing `undeclared` (its digest covers their addresses).
+    pub fn with_undeclared(mut self, mut undeclared: Vec<UndeclaredRecord>) -> Plan {
+        undeclared.sort_by(|a, b| a.address.cmp(&b.address));
+        self.undeclared = undeclared;
+        self.digest = digest::sha256(self.digest_text().as_bytes());
+        self
     }
 
     /// The same plan, made against `store` (its digest covers it).
@@ -667,6 +696,14 @@ impl Plan {
                 "state_store".to_string(),
                 serde_json::to_value(store).unwrap_or(Value::Null),
             );
+        }
+        if let (false, Value::Object(map)) = (self.undeclared.is_empty(), &mut input) {
+            let addresses: Vec<String> = self
+                .undeclared
+                .iter()
+                .map(|u| u.address.to_string())
+                .collect();
+            map.insert("undeclared".to_string(), serde_json::json!(addresses));
         }
         input
     }
@@ -746,6 +783,17 @@ impl Plan {
         if let Some(store) = &self.state_store {
             out.push_str(",\"state_store\":");
             out.push_str(&digest::canonical_json_of(store));
+        }
+        // Only when there is one, so a plan without any keeps the digest it always had.
+        if !self.undeclared.is_empty() {
+            out.push_str(",\"undeclared\":[");
+            for (i, u) in self.undeclared.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                digest::write_json_str(&u.address.to_string(), &mut out);
+            }
+            out.push(']');
         }
         out.push('}');
         out
@@ -1030,6 +1078,46 @@ mod tests {
         resources[0].actions[0].permanent_after = PermanentAfter::hours(24);
         let b = Plan::new(a.config_digest.clone(), a.state.clone(), None, resources);
         assert_eq!(b.digest_text(), digest::canonical_json(&b.digest_input()));
+    }
+
+    #[test]
+    fn the_digest_covers_the_undeclared_records_addresses_only_when_there_are_any() {
+        let a = plan();
+        let undeclared = |names: &[&str]| -> Vec<UndeclaredRecord> {
+            names
+                .iter()
+                .map(|n| UndeclaredRecord {
+                    address: Address::new(Kind::RbinRuleLock, *n),
+                    kind: Kind::RbinRuleLock,
+                    account: "123456789012".into(),
+                    region: "us-east-1".into(),
+                })
+                .collect()
+        };
+        // None: the digest a plan always had.
+        assert_eq!(a.clone().with_undeclared(vec![]).digest, a.digest);
+        let one = a.clone().with_undeclared(undeclared(&["old"]));
+        assert_ne!(one.digest, a.digest);
+        assert_eq!(
+            one.digest_text(),
+            digest::canonical_json(&one.digest_input())
+        );
+        let other = a.clone().with_undeclared(undeclared(&["older"]));
+        assert_ne!(one.digest, other.digest);
+        // Sorted: the order they were found in does not matter.
+        let both = a.clone().with_undeclared(undeclared(&["b", "a"]));
+        assert_eq!(
+            both.digest,
+            a.clone().with_undeclared(undeclared(&["a", "b"])).digest
+        );
+        assert_eq!(
+            both.digest_text(),
+            digest::canonical_json(&both.digest_input())
+        );
+        // The account and region are shown, not digested: the address is the record.
+        let mut moved = undeclared(&["old"]);
+        moved[0].region = "eu-west-1".into();
+        assert_eq!(a.clone().with_undeclared(moved).digest, one.digest);
     }
 
     #[test]

@@ -12,7 +12,9 @@ use crate::state::{Record, StateFile};
 use crate::vocabulary::Address;
 
 use super::history::{Attempt, History};
-use super::model::{Message, Outcome, Plan, Recovery, ResourcePlan, StateRef, Target};
+use super::model::{
+    Message, Outcome, Plan, Recovery, ResourcePlan, StateRef, Target, UndeclaredRecord,
+};
 
 /// What refresh found for one resource: where it lives and its live state there.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +44,8 @@ pub struct LiveSnapshot {
     /// The instances the resources searched at plan time found (an `ebs_snapshot_lock`'s
     /// `select`), each planned in place of its declared resource.
     pub instances: Vec<Resource>,
+    /// The instances found that the selection left out ([`LiveSnapshot::retain_instances`]).
+    pub not_selected: Vec<Address>,
 }
 
 impl LiveSnapshot {
@@ -58,6 +62,8 @@ impl LiveSnapshot {
             self.resources.remove(address);
             self.not_read.remove(address);
         }
+        self.not_selected.extend(dropped.iter().cloned());
+        self.not_selected.sort();
         dropped
     }
 }
@@ -128,8 +134,71 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
         serial: recorded.state.serial,
     };
     let valid_until = resources.iter().filter_map(|r| r.valid_until_hint).min();
-    let resources = resources.into_iter().map(|r| r.plan).collect();
-    Plan::new(config_digest, state_ref, valid_until, resources)
+    let resources: Vec<ResourcePlan> = resources.into_iter().map(|r| r.plan).collect();
+    let undeclared = undeclared_records(config, live, recorded.state, &resources);
+    Plan::new(config_digest, state_ref, valid_until, resources).with_undeclared(undeclared)
+}
+
+/// The records of `state` at addresses `config` no longer declares (DESIGN.md section 2.1),
+/// when `live` covers the whole configuration (every declared resource read, tried or
+/// searched): a plan narrowed to some resources cannot tell one it did not look for from one
+/// that is gone, so it lists none. A record that a planned resource takes over (moved), an
+/// instance found but left out by the selection, and an instance of a resource whose search
+/// or read failed, is not listed.
+fn undeclared_records(
+    config: &Config,
+    live: &LiveSnapshot,
+    state: &StateFile,
+    planned: &[ResourcePlan],
+) -> Vec<UndeclaredRecord> {
+    // An instance the selection left out was found all the same: it is declared.
+    let found = live
+        .instances
+        .iter()
+        .map(|r| &r.address)
+        .chain(&live.not_selected);
+    let searched: std::collections::BTreeSet<Address> = found.map(Address::declared).collect();
+    let whole = config.resources.iter().all(|r| {
+        live.resources.contains_key(&r.address)
+            || live.not_read.contains_key(&r.address)
+            || searched.contains(&r.address)
+    });
+    if !whole {
+        return Vec::new();
+    }
+    let taken: std::collections::BTreeSet<&Address> = planned
+        .iter()
+        .flat_map(|r| {
+            std::iter::once(&r.address)
+                .chain(r.recovery.as_ref().and_then(|rec| rec.moved_from.as_ref()))
+        })
+        .chain(&live.not_selected)
+        .collect();
+    state
+        .resources
+        .iter()
+        .filter_map(|(text, record)| {
+            let address: Address = text.parse().ok()?;
+            if taken.contains(&address) || config.resource(&address).is_some() {
+                return None;
+            }
+            // An instance of a resource that could not be searched or read: unknown, not gone.
+            let parent = address.declared();
+            if address.key.is_some() && live.not_read.contains_key(&parent) {
+                return None;
+            }
+            let (account, region) = record
+                .target()
+                .map(|t| (t.account.clone(), t.region.clone()))
+                .unwrap_or_default();
+            Some(UndeclaredRecord {
+                kind: address.kind,
+                address,
+                account,
+                region,
+            })
+        })
+        .collect()
 }
 
 /// A resource plan and when time alone would change it.

@@ -24,6 +24,25 @@ use super::model::{Action, Message, Outcome, Plan, ResourcePlan, StateRef, Targe
 use crate::kinds::FromPlan;
 use crate::vocabulary::Address;
 
+/// What a plan says of the records the configuration no longer declares
+/// ([`Plan::undeclared`]), made from their digested addresses; `None` when there is none.
+pub fn undeclared_sentence(plan: &Plan) -> Option<String> {
+    let addresses: Vec<String> = plan
+        .undeclared
+        .iter()
+        .map(|u| u.address.to_string())
+        .collect();
+    let (count, them, their) = match addresses.len() {
+        0 => return None,
+        1 => ("1 address".to_string(), "it", "its lock"),
+        n => (format!("{n} addresses"), "them", "their locks"),
+    };
+    Some(format!(
+        "Undeclared: the state keeps records of {count} the configuration no longer declares ({}); this plan does nothing to {them} and leaves {their} alone (no action; the addresses are covered by the digest).",
+        addresses.join(", ")
+    ))
+}
+
 /// The note the planner adds when a resource's record moves to its address.
 pub fn moved_from_note(old: &str) -> Message {
     Message::note(format!(

@@ -57,6 +57,9 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     if let Some(sentence) = describe::state_store_sentence(plan) {
         writeln!(out, "{sentence}")?;
     }
+    if let Some(sentence) = crate::plan::words::undeclared_sentence(plan) {
+        writeln!(out, "{}", escape::value(&sentence))?;
+    }
     match describe::ending(plan) {
         Ending::Conflicts(n, unknown) => writeln!(
             out,

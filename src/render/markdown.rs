@@ -144,6 +144,10 @@ fn render_with(
         writeln!(out)?;
         writeln!(out, "{}", text(&sentence))?;
     }
+    if let Some(sentence) = crate::plan::words::undeclared_sentence(plan) {
+        writeln!(out)?;
+        writeln!(out, "{}", text(&sentence))?;
+    }
     if let Ending::Apply = describe::ending(plan) {
         let command = escape::value(&options.apply.approving(plan)).into_owned();
         let fence = fence_for(&command, '`');

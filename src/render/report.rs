@@ -96,7 +96,11 @@ pub(super) const TITLE: &str = "lockward compliance report";
 pub(super) fn summary_sentence(s: &ReportSummary) -> String {
     let verdicts: Vec<String> = Verdict::ALL
         .iter()
-        .filter(|v| **v != Verdict::Unknown || s.unknown > 0)
+        // The verdicts that are rare by nature are named only when they occur.
+        .filter(|v| {
+            !matches!(v, Verdict::Unknown | Verdict::Empty | Verdict::Undeclared)
+                || s.count(**v) > 0
+        })
         .map(|v| format!("{} {}", s.count(*v), v.as_str()))
         .collect();
     let unmanaged = if s.unmanaged == 1 {
@@ -112,6 +116,8 @@ pub(super) fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Compliant => "compliant",
         Verdict::Pending => "pending",
+        Verdict::Empty => "empty",
+        Verdict::Undeclared => "UNDECLARED",
         Verdict::Drift => "DRIFT",
         Verdict::Violation => "VIOLATION",
         Verdict::Unknown => "UNKNOWN",
@@ -125,6 +131,10 @@ pub(super) fn verdict_meaning(v: Verdict) -> &'static str {
         Verdict::Pending => {
             "not reached yet, and a change or a wait is planned; or the lock is the configuration's but not final yet (a compliance lock in its grace period, until its lock date)"
         }
+        Verdict::Empty => "a selection that matches nothing: there is nothing to lock",
+        Verdict::Undeclared => {
+            "the state file keeps a record the configuration no longer declares: lockward plans nothing for it and leaves its lock alone; shown with the protection the record last knew"
+        }
         Verdict::Drift => {
             "the live state moved away from a state lockward had reached, as its state file records"
         }
@@ -133,7 +143,34 @@ pub(super) fn verdict_meaning(v: Verdict) -> &'static str {
     }
 }
 
-pub(super) use describe::{describe as resource_words, reversibility_word};
+pub(super) use describe::reversibility_word;
+
+/// A reported resource's subject, intent and live state in words; for an `undeclared` record
+/// (nothing planned, nothing read): no intent, and the protection its record last knew.
+pub(super) fn resource_words(r: &crate::report::ResourceReport) -> describe::ResourceWords {
+    match &r.plan {
+        Some(plan) => describe::describe(plan),
+        None => {
+            let last = match &r.recorded {
+                Some(record) => super::state::fields(record).into_iter().enumerate().fold(
+                    describe::Phrase::of_text("not read; the record last knew "),
+                    |p, (i, (field, value))| {
+                        let p = if i == 0 { p } else { p.text(", ") };
+                        p.text(format!("{field} ")).value(value)
+                    },
+                ),
+                None => describe::Phrase::of_text("not read; nothing recorded"),
+            };
+            describe::ResourceWords {
+                subject: describe::Phrase::default(),
+                live: last,
+                desired: describe::Phrase::of_text("no longer declared"),
+                in_full: None,
+                diff_of: None,
+            }
+        }
+    }
+}
 
 /// How an apply's plan was approved, in words.
 pub(super) fn approval_word(a: crate::apply::journal::Approval) -> &'static str {

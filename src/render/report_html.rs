@@ -46,6 +46,8 @@ tr { break-inside: avoid; }
   letter-spacing: .04em; text-transform: uppercase; white-space: nowrap; vertical-align: .1em; }
 .compliant { color: #1d6a31; }
 .pending { color: #6a5200; }
+.empty { color: #555555; }
+.undeclared { color: #383891; }
 .drift { color: #a04800; }
 .violation, .unknown { color: #a3161d; }
 .unmanaged { color: #383891; }
@@ -57,6 +59,8 @@ section.resource { border: 1px solid #b9b9b9; border-left: 7px solid currentColo
 section.resource > * { color: #1b1b1b; }
 section.resource h3 .badge.compliant { color: #1d6a31; }
 section.resource h3 .badge.pending { color: #6a5200; }
+section.resource h3 .badge.empty { color: #555555; }
+section.resource h3 .badge.undeclared { color: #383891; }
 section.resource h3 .badge.drift { color: #a04800; }
 section.resource h3 .badge.violation, section.resource h3 .badge.unknown { color: #a3161d; }
 dl.facts { display: grid; grid-template-columns: 8.5rem 1fr; gap: .25rem .8rem; margin: .4rem 0; }
@@ -264,7 +268,7 @@ fn declared(report: &Report) -> Markup {
                 thead { tr { th { "Resource" } th { "Account" } th { "Region" } th { "Verdict" } th { "Intent" } th { "Live" } th { "Last recorded change" } } } "\n"
                 tbody { "\n"
                     @for r in &report.resources {
-                        @let w = words::resource_words(&r.plan);
+                        @let w = words::resource_words(r);
                         tr {
                             td { (link(&r.address)) }
                             td { code { (r.account) } }
@@ -349,7 +353,7 @@ fn legend() -> Markup {
 }
 
 fn resource(r: &ResourceReport) -> Markup {
-    let w = words::resource_words(&r.plan);
+    let w = words::resource_words(r);
     let subject = phrase(&w.subject);
     html! {
         section class={ "resource " (r.verdict.as_str()) } id=(display(&r.address)) { "\n"
@@ -369,15 +373,15 @@ fn resource(r: &ResourceReport) -> Markup {
                         li { (prose(f)) } "\n"
                     }
                 } } "\n"
-                @if !r.plan.actions.is_empty() {
+                @if let Some(plan) = r.plan.as_ref().filter(|p| !p.actions.is_empty()) {
                     dt { "Planned" }
                     dd { ol { "\n"
-                        @for a in &r.plan.actions {
+                        @for a in &plan.actions {
                             (planned(a)) "\n"
                         }
                     } } "\n"
                 }
-                dt { "State file" }
+                dt { @if r.verdict == Verdict::Undeclared { "Last known protection" } @else { "State file" } }
                 dd {
                     @match &r.recorded {
                         Some(record) => {
@@ -420,8 +424,8 @@ fn resource(r: &ResourceReport) -> Markup {
                         pre class="locked" { (locked.text) }
                     } "\n"
                 }
-                @if let Some(diff) = &r.plan.text_diff {
-                    @let of = describe::describe(&r.plan).diff_of();
+                @if let Some((plan, diff)) = r.plan.as_ref().and_then(|p| Some((p, p.text_diff.as_ref()?))) {
+                    @let of = describe::describe(plan).diff_of();
                     dt { (capitalized(of)) " diff" }
                     dd {
                         p class="muted" { "from the live " (of) " to the desired one" }
@@ -649,7 +653,7 @@ pub(super) mod tests {
                     hostile("finding"),
                     format!("vault `{}` is locked", hostile("finding_code")),
                 ],
-                plan,
+                plan: Some(plan),
                 recorded: Some(record),
                 history: vec![HistoryEntry {
                     ts: Timestamp::UNIX_EPOCH,
@@ -700,6 +704,8 @@ pub(super) mod tests {
                 region: hostile("discovery_region"),
                 listed: [(sample::KIND, 1), (sample::OTHER_KIND, 0)].into(),
             }],
+            selection: vec![],
+            not_selected: 0,
             notes: vec![hostile("note")],
         }
     }

@@ -4,8 +4,9 @@
 //! One `testsuite` per account and region (as the report's totals group them), one `testcase`
 //! per resource instance there (`classname` its kind, `name` its address) and one per
 //! unmanaged lock. With `--fail-on`, what it names is a `failure` and nothing else is; without,
-//! a `drift`, `violation` or `unknown` verdict and an unmanaged lock are a `failure` (whose `type` is the SARIF rule id, `lockward/<verdict>`); a `pending` one is
-//! `skipped` (not reached yet, or not final yet: nothing failed, nothing passed); a compliant
+//! a `drift`, `violation` or `unknown` verdict and an unmanaged lock are a `failure` (whose `type` is the SARIF rule id, `lockward/<verdict>`); a `pending`, `empty` or
+//! `undeclared` one is `skipped` (not reached yet or not final yet, nothing to lock, or not
+//! read: nothing failed, nothing passed); a compliant
 //! one passes. Nothing is an `error`: a resource whose live state could not be read has the
 //! verdict `unknown`, a failure. Every count (`tests`, `failures`, `errors`, `skipped`) is
 //! that of the test cases written.
@@ -39,7 +40,8 @@ fn status(v: Verdict, fail_on: &[FailOn]) -> Status {
     };
     match v {
         _ if fails => Status::Failed,
-        Verdict::Pending => Status::Skipped,
+        // Not reached or not final, nothing to lock, or not read: neither passed nor failed.
+        Verdict::Pending | Verdict::Empty | Verdict::Undeclared => Status::Skipped,
         _ => Status::Passed,
     }
 }

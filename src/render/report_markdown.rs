@@ -53,7 +53,7 @@ fn render_with(report: &Report, budget: Option<usize>, out: &mut Vec<u8>) -> io:
         writeln!(out, "|---|---|---|---|---|---|---|")?;
         let listed = |r: &&ResourceReport| budget.is_none() || r.verdict != Verdict::Compliant;
         for r in report.resources.iter().filter(listed) {
-            let w = words::resource_words(&r.plan);
+            let w = words::resource_words(r);
             let mut resource = code(&r.address.to_string(), Place::Table);
             if !w.subject.0.is_empty() {
                 resource.push_str("<br>");
@@ -372,10 +372,11 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- {}", prose(f, Place::Block))?;
     }
     writeln!(out)?;
-    if !r.plan.actions.is_empty() {
+    let actions = r.plan.as_ref().map_or(&[][..], |p| &p.actions[..]);
+    if !actions.is_empty() {
         writeln!(out, "Planned actions:")?;
         writeln!(out)?;
-        for (i, a) in r.plan.actions.iter().enumerate() {
+        for (i, a) in actions.iter().enumerate() {
             let class = match a.reversibility {
                 Reversibility::Reversible => words::reversibility_word(a.reversibility).to_string(),
                 _ => format!("**{}**", words::reversibility_word(a.reversibility)),
@@ -406,13 +407,18 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    let state_file = if r.verdict == Verdict::Undeclared {
+        "Last known protection (the state file's record)"
+    } else {
+        "State file"
+    };
     match &r.recorded {
         Some(record) => {
             let fields: Vec<String> = super::state::fields(record)
                 .into_iter()
                 .map(|(field, value)| format!("{field} {}", code(&value, Place::Block)))
                 .collect();
-            writeln!(out, "State file: {}.", fields.join(", "))?;
+            writeln!(out, "{state_file}: {}.", fields.join(", "))?;
         }
         None => writeln!(out, "State file: nothing recorded.")?,
     }
@@ -466,8 +472,12 @@ fn resource(r: &ResourceReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</details>")?;
         writeln!(out)?;
     }
-    if let Some(diff) = &r.plan.text_diff {
-        super::markdown::text_diff_details(&r.plan, diff, out)?;
+    if let Some((plan, diff)) = r
+        .plan
+        .as_ref()
+        .and_then(|p| Some((p, p.text_diff.as_ref()?)))
+    {
+        super::markdown::text_diff_details(plan, diff, out)?;
     }
     Ok(())
 }
@@ -515,8 +525,10 @@ fn html_prose(value: &str) -> String {
 
 fn verdict(v: Verdict) -> String {
     match v {
-        Verdict::Compliant | Verdict::Pending => words::verdict_word(v).to_string(),
-        Verdict::Drift | Verdict::Violation | Verdict::Unknown => {
+        Verdict::Compliant | Verdict::Pending | Verdict::Empty => {
+            words::verdict_word(v).to_string()
+        }
+        Verdict::Undeclared | Verdict::Drift | Verdict::Violation | Verdict::Unknown => {
             format!("**{}**", words::verdict_word(v))
         }
     }

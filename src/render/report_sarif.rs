@@ -46,9 +46,11 @@ enum Rule {
 }
 
 /// Every rule, in the order `tool.driver.rules` lists them (a result's `ruleIndex`).
-const RULES: [Rule; 6] = [
+const RULES: [Rule; 8] = [
     Rule::Verdict(Verdict::Compliant),
     Rule::Verdict(Verdict::Pending),
+    Rule::Verdict(Verdict::Empty),
+    Rule::Verdict(Verdict::Undeclared),
     Rule::Verdict(Verdict::Drift),
     Rule::Verdict(Verdict::Violation),
     Rule::Verdict(Verdict::Unknown),
@@ -76,6 +78,8 @@ impl Rule {
         match self {
             Rule::Verdict(Verdict::Compliant) => "Compliant",
             Rule::Verdict(Verdict::Pending) => "Pending",
+            Rule::Verdict(Verdict::Empty) => "Empty",
+            Rule::Verdict(Verdict::Undeclared) => "Undeclared",
             Rule::Verdict(Verdict::Drift) => "Drift",
             Rule::Verdict(Verdict::Violation) => "Violation",
             Rule::Verdict(Verdict::Unknown) => "Unknown",
@@ -92,14 +96,17 @@ impl Rule {
         }
     }
 
-    /// SARIF `kind` and `level`: a compliant resource passes (level `none`); a pending one is
-    /// a note; drift and violation are errors; unknown and unmanaged are warnings.
+    /// SARIF `kind` and `level`: a compliant resource passes (level `none`); a pending or empty
+    /// one is a note; drift and violation are errors; unknown, undeclared and unmanaged are
+    /// warnings.
     fn kind_and_level(self) -> (&'static str, &'static str) {
         match self {
             Rule::Verdict(Verdict::Compliant) => ("pass", "none"),
-            Rule::Verdict(Verdict::Pending) => ("fail", "note"),
+            Rule::Verdict(Verdict::Pending | Verdict::Empty) => ("fail", "note"),
             Rule::Verdict(Verdict::Drift | Verdict::Violation) => ("fail", "error"),
-            Rule::Verdict(Verdict::Unknown) | Rule::Unmanaged => ("fail", "warning"),
+            Rule::Verdict(Verdict::Unknown | Verdict::Undeclared) | Rule::Unmanaged => {
+                ("fail", "warning")
+            }
         }
     }
 }

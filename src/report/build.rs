@@ -32,6 +32,10 @@ pub struct Inputs<'a> {
     pub callers: &'a BTreeMap<String, Result<CallerIdentity, String>>,
     /// How many days ahead the horizon looks.
     pub horizon_days: u32,
+    /// The `--target`/`--exclude` patterns as the command line repeats them (empty: the whole
+    /// configuration), and how many declared resources and found instances they left out.
+    pub selection: Vec<String>,
+    pub not_selected: usize,
     pub now: Timestamp,
 }
 
@@ -54,7 +58,10 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         .resources
         .iter()
         .map(|rp| resource(inputs, rp, &mut horizon))
+        .chain(inputs.plan.undeclared.iter().map(|u| undeclared(inputs, u)))
         .collect();
+    let mut resources = resources;
+    resources.sort_by(|a, b| a.address.cmp(&b.address));
     horizon.sort_by(|a: &HorizonEntry, b| (a.at, &a.address).cmp(&(b.at, &b.address)));
     let mut unmanaged: Vec<UnmanagedLock> = inputs
         .discovered
@@ -102,13 +109,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             })
     }
     for r in &resources {
-        match r.verdict {
-            Verdict::Compliant => summary.compliant += 1,
-            Verdict::Pending => summary.pending += 1,
-            Verdict::Drift => summary.drift += 1,
-            Verdict::Violation => summary.violation += 1,
-            Verdict::Unknown => summary.unknown += 1,
-        }
+        summary.add(r.verdict);
         scope(&mut totals, &r.account, &r.region).add(r.verdict);
     }
     for lock in &unmanaged {
@@ -147,6 +148,13 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
             lines.join(", ")
         ));
     }
+    if !inputs.selection.is_empty() {
+        notes.push(format!(
+            "Narrowed by {}: {} declared resource(s) or instance(s) not selected were not reported, discovery did not look for unmanaged locks, and records the configuration no longer declares are listed only when every declared resource is selected.",
+            inputs.selection.join(" "),
+            inputs.not_selected
+        ));
+    }
     if inputs.state.lineage.is_empty() {
         notes.push("The state file has never been written: lockward has applied or imported nothing with it yet.".to_string());
     }
@@ -176,7 +184,39 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
         resources,
         unmanaged,
         discovery,
+        selection: inputs.selection.clone(),
+        not_selected: inputs.not_selected,
         notes,
+    }
+}
+
+/// A state record the configuration no longer declares: nothing is read or planned for it;
+/// the report shows the protection the record last knew, and what the journal recorded.
+fn undeclared(inputs: &Inputs<'_>, u: &crate::plan::UndeclaredRecord) -> ResourceReport {
+    let recorded = inputs.state.get(&u.address).cloned();
+    let findings = vec![
+        "The state file keeps a record of it, but the configuration no longer declares it: lockward plans nothing for it, does not read it, and leaves its lock alone. The protection shown is what the record last knew, not what AWS holds now.".to_string(),
+        "If it was renamed, `lockward state mv` moves its record to the new address; `lockward state rm` forgets it (refused while it holds a lock id or an attempt whose effect is unknown).".to_string(),
+    ];
+    ResourceReport {
+        address: u.address.clone(),
+        kind: u.kind,
+        provider: String::new(),
+        account: u.account.clone(),
+        region: u.region.clone(),
+        verdict: Verdict::Undeclared,
+        immutable_from: None,
+        locked_text: None,
+        findings,
+        plan: None,
+        recorded,
+        history: history(inputs, &u.address),
+        declared_at: None,
+        // At the top of the config: it declares it no more.
+        located_at: Some(in_config(
+            inputs.config,
+            crate::config::Position { line: 1, column: 1 },
+        )),
     }
 }
 
@@ -230,6 +270,12 @@ fn resource(
     } else if matches!(rp.outcome, Outcome::Change | Outcome::Blocked) {
         findings.push(planned_sentence(rp, "Not reached yet"));
         Verdict::Pending
+    } else if facts.empty {
+        findings.push(
+            "The selection matches nothing: there is nothing to lock, and nothing is locked."
+                .to_string(),
+        );
+        Verdict::Empty
     } else if let Some(t) = immutable_from {
         findings.push(format!(
             "The live lock is the configuration's, but it is not final yet: it can still be changed or removed until {}, when it becomes immutable.",
@@ -253,7 +299,50 @@ fn resource(
             crate::words::when(intent.ts)
         ));
     }
-    let history = inputs
+    let history = history(inputs, address);
+    let declared_at = inputs
+        .config
+        .sources
+        .declared_at
+        .get(address)
+        .map(|at| in_config(inputs.config, *at));
+    let policy_file = inputs.config.sources.policy_files.get(address);
+    let about_the_policy = verdict != Verdict::Compliant && rp.text_diff.is_some();
+    let located_at = match policy_file {
+        Some(file) if about_the_policy => Some(SourceLocation {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+        }),
+        _ => declared_at.clone(),
+    };
+    ResourceReport {
+        address: address.clone(),
+        kind: rp.kind,
+        provider: inputs
+            .config
+            .resource(address)
+            .map(|r| r.provider.clone())
+            .unwrap_or_default(),
+        account: rp.target.account.clone(),
+        region: rp.target.region.clone(),
+        verdict,
+        immutable_from: (verdict == Verdict::Pending)
+            .then_some(immutable_from)
+            .flatten(),
+        locked_text: facts.locked_text,
+        findings,
+        plan: Some(rp.clone()),
+        recorded,
+        history,
+        declared_at,
+        located_at,
+    }
+}
+
+/// What the journal records lockward did to `address`: every outcome, oldest first.
+fn history(inputs: &Inputs<'_>, address: &crate::vocabulary::Address) -> Vec<HistoryEntry> {
+    inputs
         .journal
         .records
         .iter()
@@ -289,45 +378,7 @@ fn resource(
             reason: r.reason.clone(),
             request_id: r.request_id.clone(),
         })
-        .collect();
-    let declared_at = inputs
-        .config
-        .sources
-        .declared_at
-        .get(address)
-        .map(|at| in_config(inputs.config, *at));
-    let policy_file = inputs.config.sources.policy_files.get(address);
-    let about_the_policy = verdict != Verdict::Compliant && rp.text_diff.is_some();
-    let located_at = match policy_file {
-        Some(file) if about_the_policy => Some(SourceLocation {
-            file: file.clone(),
-            line: 1,
-            column: 1,
-        }),
-        _ => declared_at.clone(),
-    };
-    ResourceReport {
-        address: address.clone(),
-        kind: rp.kind,
-        provider: inputs
-            .config
-            .resource(address)
-            .map(|r| r.provider.clone())
-            .unwrap_or_default(),
-        account: rp.target.account.clone(),
-        region: rp.target.region.clone(),
-        verdict,
-        immutable_from: (verdict == Verdict::Pending)
-            .then_some(immutable_from)
-            .flatten(),
-        locked_text: facts.locked_text,
-        findings,
-        plan: rp.clone(),
-        recorded,
-        history,
-        declared_at,
-        located_at,
-    }
+        .collect()
 }
 
 /// `at` in the config file.

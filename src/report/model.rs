@@ -18,7 +18,7 @@ use crate::vocabulary::{Address, Kind};
 use crate::words::Phrase;
 
 /// Version of the report JSON format (`lockward report --format json`).
-pub const REPORT_FORMAT_VERSION: &str = "2";
+pub const REPORT_FORMAT_VERSION: &str = "3";
 
 /// Where a declared resource stands. Ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -28,6 +28,14 @@ pub enum Verdict {
     Compliant,
     /// Live does not match yet, and a change or a wait is planned to get there.
     Pending,
+    /// A selection that matches nothing (an `ebs_snapshot_lock` whose `select` finds no
+    /// snapshot): there is nothing to lock, and nothing is locked.
+    Empty,
+    /// A state record whose address the configuration no longer declares (a resource removed
+    /// from it, an instance whose account left or region was dropped, a snapshot that lost
+    /// its tag): lockward plans nothing for it and leaves its lock alone; the report shows
+    /// the protection the record last knew.
+    Undeclared,
     /// Live moved away from a state lockward had reached, as the state file records.
     Drift,
     /// The configuration can never be reached as things stand (a plan conflict).
@@ -38,9 +46,11 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 5] = [
+    pub const ALL: [Verdict; 7] = [
         Verdict::Compliant,
         Verdict::Pending,
+        Verdict::Empty,
+        Verdict::Undeclared,
         Verdict::Drift,
         Verdict::Violation,
         Verdict::Unknown,
@@ -50,6 +60,8 @@ impl Verdict {
         match self {
             Verdict::Compliant => "compliant",
             Verdict::Pending => "pending",
+            Verdict::Empty => "empty",
+            Verdict::Undeclared => "undeclared",
             Verdict::Drift => "drift",
             Verdict::Violation => "violation",
             Verdict::Unknown => "unknown",
@@ -72,6 +84,8 @@ pub enum FailOn {
     Violation,
     /// Any lock nobody declared, of a kind the configuration uses.
     Unmanaged,
+    /// Any state record the configuration no longer declares (verdict `undeclared`).
+    Undeclared,
     /// Any resource whose live state could not be read (verdict `unknown`).
     Unknown,
 }
@@ -84,16 +98,18 @@ impl FailOn {
             FailOn::Drift => matches!(v, Verdict::Drift | Verdict::Violation),
             FailOn::Violation => v == Verdict::Violation,
             FailOn::Unknown => v == Verdict::Unknown,
+            FailOn::Undeclared => v == Verdict::Undeclared,
             FailOn::Unmanaged => false,
         }
     }
 }
 
 impl FailOn {
-    pub const ALL: [FailOn; 4] = [
+    pub const ALL: [FailOn; 5] = [
         FailOn::Drift,
         FailOn::Violation,
         FailOn::Unmanaged,
+        FailOn::Undeclared,
         FailOn::Unknown,
     ];
 
@@ -102,6 +118,7 @@ impl FailOn {
             FailOn::Drift => "drift",
             FailOn::Violation => "violation",
             FailOn::Unmanaged => "unmanaged",
+            FailOn::Undeclared => "undeclared",
             FailOn::Unknown => "unknown",
         }
     }
@@ -114,7 +131,7 @@ impl FromStr for FailOn {
             .into_iter()
             .find(|f| f.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown verdict `{s}` (expected drift, violation, unmanaged or unknown)")
+                format!("unknown verdict `{s}` (expected drift, violation, unmanaged, undeclared or unknown)")
             })
     }
 }
@@ -155,6 +172,13 @@ pub struct Report {
     pub unmanaged: Vec<UnmanagedLock>,
     /// Where discovery looked.
     pub discovery: Vec<DiscoveryScope>,
+    /// The `--target` and `--exclude` patterns the report was narrowed by, as the command
+    /// line repeats them (`--target`, then the pattern); empty for the whole configuration.
+    pub selection: Vec<String>,
+    /// How many declared resources and found instances the selection left out: they were
+    /// neither read nor reported. Records the configuration no longer declares are reported
+    /// only when nothing is left out.
+    pub not_selected: usize,
     /// Things about the report as a whole a reader must know (e.g. a damaged journal).
     pub notes: Vec<String>,
 }
@@ -192,6 +216,7 @@ impl Report {
                     }
                     FailOn::Violation => format!("{} violation(s)", s.violation),
                     FailOn::Unmanaged => format!("{} unmanaged lock(s)", s.unmanaged),
+                    FailOn::Undeclared => format!("{} undeclared record(s)", s.undeclared),
                     FailOn::Unknown => format!("{} unknown", s.unknown),
                 };
                 format!("{what} (--fail-on {})", f.as_str())
@@ -218,6 +243,8 @@ pub struct ScopeTotals {
     pub region: String,
     pub compliant: usize,
     pub pending: usize,
+    pub empty: usize,
+    pub undeclared: usize,
     pub drift: usize,
     pub violation: usize,
     pub unknown: usize,
@@ -229,6 +256,8 @@ impl ScopeTotals {
         match verdict {
             Verdict::Compliant => self.compliant,
             Verdict::Pending => self.pending,
+            Verdict::Empty => self.empty,
+            Verdict::Undeclared => self.undeclared,
             Verdict::Drift => self.drift,
             Verdict::Violation => self.violation,
             Verdict::Unknown => self.unknown,
@@ -239,6 +268,8 @@ impl ScopeTotals {
         match verdict {
             Verdict::Compliant => self.compliant += 1,
             Verdict::Pending => self.pending += 1,
+            Verdict::Empty => self.empty += 1,
+            Verdict::Undeclared => self.undeclared += 1,
             Verdict::Drift => self.drift += 1,
             Verdict::Violation => self.violation += 1,
             Verdict::Unknown => self.unknown += 1,
@@ -281,6 +312,8 @@ pub struct JournalSummary {
 pub struct ReportSummary {
     pub compliant: usize,
     pub pending: usize,
+    pub empty: usize,
+    pub undeclared: usize,
     pub drift: usize,
     pub violation: usize,
     pub unknown: usize,
@@ -288,10 +321,24 @@ pub struct ReportSummary {
 }
 
 impl ReportSummary {
+    pub(crate) fn add(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Compliant => self.compliant += 1,
+            Verdict::Pending => self.pending += 1,
+            Verdict::Empty => self.empty += 1,
+            Verdict::Undeclared => self.undeclared += 1,
+            Verdict::Drift => self.drift += 1,
+            Verdict::Violation => self.violation += 1,
+            Verdict::Unknown => self.unknown += 1,
+        }
+    }
+
     pub fn count(&self, verdict: Verdict) -> usize {
         match verdict {
             Verdict::Compliant => self.compliant,
             Verdict::Pending => self.pending,
+            Verdict::Empty => self.empty,
+            Verdict::Undeclared => self.undeclared,
             Verdict::Drift => self.drift,
             Verdict::Violation => self.violation,
             Verdict::Unknown => self.unknown,
@@ -318,9 +365,12 @@ pub struct ResourceReport {
     /// Why this verdict, as sentences for a reviewer; the first says it in one line.
     pub findings: Vec<String>,
     /// The resource's plan: the desired and live values the verdict was decided from, the
-    /// planned actions with their reversibility, messages and any policy diff.
-    pub plan: ResourcePlan,
-    /// What the state file records for this address. Never a secret.
+    /// planned actions with their reversibility, messages and any policy diff. Absent for an
+    /// `undeclared` record: nothing is planned, nor read, for what the configuration does not
+    /// declare.
+    pub plan: Option<ResourcePlan>,
+    /// What the state file records for this address; for an `undeclared` record, the last
+    /// protection lockward knew it to have. Never a secret.
     pub recorded: Option<Record>,
     /// What the journal records lockward did to this address: every outcome of a call
     /// (`done`, `failed`, `recovered`) and every import or state edit, oldest first.
@@ -360,6 +410,8 @@ pub struct KindFacts {
     pub locked_text: Option<LockedText>,
     /// Moments ahead (or past), each with its words and whether it is a point of no return.
     pub moments: Vec<(Timestamp, String, bool)>,
+    /// A selection that matched nothing: the verdict is `empty`.
+    pub empty: bool,
 }
 
 /// One outcome from the journal: a call that was made (or failed), an import, a recovery,
@@ -428,7 +480,8 @@ pub struct UnmanagedLock {
     pub lock_state: String,
     /// What else AWS reports of the lock, by field, as its kind names them (a rule's
     /// `resource_type`, a vault lock's `created` and `policy_digest`, a Backup lock's
-    /// `lock_date`, a bucket's `default_retention`, …). See docs/report.md.
+    /// `lock_date`, a bucket's `default_retention`, …). See docs/pull-requests.md, "Reports
+    /// for auditors".
     pub details: serde_json::Map<String, Value>,
     /// The lock in words, made by its kind from the same values: its state, then its details.
     #[serde(skip)]
@@ -573,7 +626,7 @@ mod tests {
                     immutable_from: None,
                     locked_text: None,
                     findings: vec![],
-                    plan: plan(&format!("r{i}")),
+                    plan: Some(plan(&format!("r{i}"))),
                     recorded: None,
                     history: vec![],
                     declared_at: None,
@@ -582,6 +635,8 @@ mod tests {
                 .collect(),
             unmanaged: vec![],
             discovery: vec![],
+            selection: vec![],
+            not_selected: 0,
             notes: vec![],
         }
     }

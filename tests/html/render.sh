@@ -7,7 +7,7 @@
 #   tests/html/render.sh [OUT_DIR]      # default: target/report-html
 #
 # Needs the debug builds of `lockward` and `lockward-emulator` (CI runs it after the tests).
-# The report is made the way a team makes one: an emulated account with locks of every kind,
+# The report is made the way a team makes one: an emulated account with locks of all six kinds,
 # one reviewed apply (so the journal has history), then a delivered unlock code goes missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -39,7 +39,13 @@ cat > "$work/seed.json" <<EOF
    {"region": "us-east-1", "identifier": "Z9y8X7w6V5u", "resource_type": "EBS_SNAPSHOT", "retention_days": 30, "resource_tags": [], "exclude_resource_tags": [], "lock_state": null},
    {"region": "us-east-1", "identifier": "AMIrule0001", "resource_type": "EC2_IMAGE", "retention_days": 30, "resource_tags": [], "exclude_resource_tags": [], "lock_state": "locked", "unlock_delay_days": 10}],
  "snowball": [
-   {"region": "us-east-1", "job_id": "JID9f8e7d6c-5b4a-4321-8fed-cba987654321", "state": "WithCustomer", "created": "2026-11-01T00:00:00Z", "unlock_code": "12345-abcde-56789-fghij-01234"}]}
+   {"region": "us-east-1", "job_id": "JID9f8e7d6c-5b4a-4321-8fed-cba987654321", "state": "WithCustomer", "created": "2026-11-01T00:00:00Z", "unlock_code": "12345-abcde-56789-fghij-01234"}],
+ "backup": [
+   {"region": "us-east-1", "vault": "prod-backups", "vault_type": "BACKUP_VAULT", "recovery_points": 0}],
+ "s3": [
+   {"region": "us-east-1", "bucket": "acme-records-2026", "versioning": "Enabled", "object_lock": {"enabled": true, "default_retention": {"mode": "GOVERNANCE", "days": 30}}}],
+ "ec2": [
+   {"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0", "state": "completed", "tags": [{"key": "legal-hold", "value": "true"}]}]}
 EOF
 
 "$bin/lockward-emulator" --port 0 --seed "$work/seed.json" > "$work/emulator.out" 2> "$work/emulator.err" &
@@ -87,6 +93,25 @@ snowball_unlock_code:
   site_b:
     job_id: JID9f8e7d6c-5b4a-4321-8fed-cba987654321
     deliver_to: secrets/site-b.code
+backup_vault_lock:
+  prod:
+    vault: prod-backups
+    mode: governance
+    min_retention_days: 7
+s3_object_lock:
+  records:
+    bucket: acme-records-2026
+    object_lock: enabled
+    default_retention: { mode: governance, days: 30 }
+ebs_snapshot_lock:
+  hold:
+    select: { tags: { legal-hold: "true" } }
+    mode: governance
+    duration_days: 30
+  quarantine:
+    select: { tags: { quarantine: "true" } }
+    mode: governance
+    duration_days: 30
 EOF
 
 lockward() {
@@ -97,7 +122,7 @@ lockward() {
 }
 
 mkdir -m 700 "$project/secrets"
-targets=(--target glacier_vault_lock.audit --target snowball_unlock_code.site_b)
+targets=(--target glacier_vault_lock.audit --target snowball_unlock_code.site_b --target backup_vault_lock.prod)
 digest=$(lockward plan --format json "${targets[@]}" | sed -n 's/^  "digest": "\(sha256:[0-9a-f]*\)",$/\1/p')
 [ -n "$digest" ] || { echo "error: no plan digest" >&2; exit 1; }
 lockward apply --approve "$digest" "${targets[@]}" > /dev/null 2>&1
@@ -133,7 +158,7 @@ fi
 
 # The page count, from the PDF's page tree (its root /Pages node counts every page), and the
 # page objects themselves: both must agree and be what this report prints to on A4/Letter.
-expected_pages=7
+expected_pages=6
 flat=$(LC_ALL=C tr -c '[:print:]' ' ' < "$out/report.pdf")
 count=$(printf '%s' "$flat" | grep -o '/Type /Pages[^>]*' | grep -o '/Count [0-9]*' | sed 's/[^0-9]//g' | sort -n | tail -1 || true)
 objects=$(printf '%s' "$flat" | grep -o '/Type /Page[^s]' | wc -l || true)
@@ -149,8 +174,12 @@ if ! grep -q '<h1>lockward compliance report</h1>' "$dom"; then
   echo "error: chromium's DOM of the report has no report heading" >&2
   fail=1
 fi
+# Every kind: Glacier, Recycle Bin, Snowball, Backup, S3 and EBS snapshots (and every verdict
+# but unknown and undeclared, which need an unreadable resource or a removed one).
 for row in glacier_vault_lock.audit:compliant glacier_vault_lock.legal:violation \
-           rbin_rule_lock.ami:pending rbin_rule_lock.ebs:pending snowball_unlock_code.site_b:drift; do
+           rbin_rule_lock.ami:pending rbin_rule_lock.ebs:pending snowball_unlock_code.site_b:drift \
+           backup_vault_lock.prod:compliant s3_object_lock.records:compliant \
+           'ebs_snapshot_lock.hold[snap-0123456789abcdef0]:pending' ebs_snapshot_lock.quarantine:empty; do
   address=${row%%:*}
   verdict=${row#*:}
   if ! grep -qF "<tr><td><a href=\"#$address\"><code>$address</code></a></td><td><code>123456789012</code></td><td><code>us-east-1</code></td><td><span class=\"badge $verdict\">$verdict</span>" "$dom"; then

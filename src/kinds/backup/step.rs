@@ -138,7 +138,8 @@ pub(crate) async fn put_vault_lock(
     .await?;
     Ok(match (lock.changeable_for_days, lock_date) {
         (Some(_), Some(t)) => format!(
-            "compliance lock put; it can be changed or removed until its lock date {t}, and is immutable from then on"
+            "compliance lock put; it can be changed or removed until its lock date {}, and is immutable from then on",
+            crate::words::when(t)
         ),
         (Some(n), None) => format!(
             "compliance lock put; it becomes immutable {n} days from now (its lock date could not be read back)"

@@ -102,6 +102,7 @@ pub(crate) fn adopt(
 pub(crate) fn facts(d: &EbsDesired, live: &EbsLive) -> crate::report::KindFacts {
     let mut facts = crate::report::KindFacts::default();
     let id = d.snapshot_id.as_deref().unwrap_or("?");
+    facts.empty = matches!(live, EbsLive::NoMatch);
     if let EbsLive::ComplianceCooloff { cool_off_ends, .. } = live {
         if d.mode == EbsMode::Compliance {
             facts.immutable_from = Some(*cool_off_ends);

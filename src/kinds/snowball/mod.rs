@@ -196,14 +196,14 @@ pub fn decide(
         d.warn(format!(
             "the unlock code of job `{job_id}` was delivered to `{}` at {}: approving this plan retrieves it again for `{path}`, and AWS records a second disclosure",
             r.deliver_to.display(),
-            r.delivered_at
+            crate::words::when(r.delivered_at)
         ));
     }
     let unknown = retrievals.iter().find(|a| a.effect == Effect::Unknown);
     for unknown in retrievals.iter().filter(|a| a.effect == Effect::Unknown) {
         d.warn(format!(
             "an earlier retrieval at {} has an unknown outcome: AWS may have disclosed the code without it reaching lockward; approving this plan retrieves it again",
-            unknown.at
+            crate::words::when(unknown.at)
         ));
     }
     let state = job.job_state.as_str();
@@ -214,16 +214,16 @@ pub fn decide(
         (Some(r), _) if recorded.is_some() => format!(
             "{again}delivered to `{}` at {}, and that file is gone",
             r.deliver_to.display(),
-            r.delivered_at
+            crate::words::when(r.delivered_at)
         ),
         (Some(r), _) => format!(
             "{again}delivered to `{}` at {}",
             r.deliver_to.display(),
-            r.delivered_at
+            crate::words::when(r.delivered_at)
         ),
         (None, Some(a)) => format!(
             "{again}an earlier retrieval at {} has an unknown outcome",
-            a.at
+            crate::words::when(a.at)
         ),
         (None, None) => format!("retrieve the unlock code and write it to `{path}` (mode 0600)"),
     };
@@ -235,7 +235,7 @@ pub fn decide(
         // Before the other states: such a job's code can never be retrieved, whatever it waits for.
         d.conflict(format!(
             "the job was created at {}, more than 360 days ago: AWS no longer gives out its unlock code",
-            job.created
+            crate::words::when(job.created)
         ));
     } else if BEFORE_CUSTOMER.contains(&state) {
         d.valid_until(lifetime_ends);
