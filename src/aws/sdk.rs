@@ -57,8 +57,22 @@ pub(crate) fn endpoint_of(config: &SdkConfig, service: &str) -> Option<String> {
         .or_else(|| config.endpoint_url().map(str::to_string))
 }
 
+/// One HTTP client for every provider's SDK clients: its connectors (and their TLS settings,
+/// and the root certificates they load) are made once per process, not once per provider, which
+/// at an organisation's hundreds of providers is most of lockward's memory.
+static HTTP_CLIENT: std::sync::LazyLock<aws_smithy_runtime_api::client::http::SharedHttpClient> =
+    std::sync::LazyLock::new(|| {
+        use aws_smithy_http_client::tls;
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https()
+    });
+
 pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(HTTP_CLIENT.clone())
         .region(Region::new(provider.region.clone()))
         // Every lockward call moves a few hundred bytes: watching for stalled streams only
         // costs CPU per request (a timer each); the operation timeouts cover a hung call.

@@ -32,6 +32,24 @@ pub(crate) struct Answer {
     pub body: String,
 }
 
+/// One connector for every [`SignedHttp`] of the process (each provider has an EC2 client):
+/// its TLS settings and connection pool are made once.
+static CONNECTOR: std::sync::LazyLock<Arc<aws_smithy_http_client::Connector>> =
+    std::sync::LazyLock::new(|| {
+        let settings = HttpConnectorSettings::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(60))
+            .build();
+        Arc::new(
+            aws_smithy_http_client::Connector::builder()
+                .connector_settings(settings)
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::AwsLc,
+                ))
+                .build(),
+        )
+    });
+
 impl SignedHttp {
     pub(crate) fn new(
         config: &aws_types::SdkConfig,
@@ -39,18 +57,8 @@ impl SignedHttp {
         region: String,
         endpoint: String,
     ) -> SignedHttp {
-        let settings = HttpConnectorSettings::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(60))
-            .build();
-        let connector = aws_smithy_http_client::Connector::builder()
-            .connector_settings(settings)
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .build();
         SignedHttp {
-            connector: Arc::new(connector),
+            connector: CONNECTOR.clone(),
             credentials: config.credentials_provider(),
             service,
             region,

@@ -87,8 +87,8 @@ pub fn run_with(
     }
     // What the patterns left out is said, never silent: at organisation scale a pattern
     // can leave out hundreds of instances.
-    let left_out = project.config.resources.len() - project.select(&selection)?.len()
-        + not_selected.len();
+    let left_out =
+        project.config.resources.len() - project.select(&selection)?.len() + not_selected.len();
     if left_out > 0 {
         say(format_args!(
             "note: {left_out} of the configuration's resources and instances not selected (--target/--exclude); they were not read"

@@ -227,25 +227,34 @@ pub fn suggest_name(aws_name: &str) -> String {
     name
 }
 
-/// Searches every scope, at most `parallelism` reads at a time within one. Read-only.
+/// Searches every scope, at most about `parallelism` reads at a time in all: many scopes (an
+/// organisation's accounts and regions) are searched side by side, one read at a time each;
+/// a few share the reads among them. Read-only. The findings keep the scopes' order.
 pub async fn discover(
     scopes: &[Scope],
     clients: &Clients,
     parallelism: usize,
     now: jiff::Timestamp,
 ) -> Result<Vec<ScopeFindings>, DiscoveryError> {
-    let mut out = Vec::new();
-    for scope in scopes {
-        let Some(c) = scope
-            .providers
-            .first()
-            .and_then(|p| clients.for_provider(p))
-        else {
-            continue;
-        };
-        out.push(discover_scope(scope, c, parallelism.max(1), now).await?);
-    }
-    Ok(out)
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    let parallelism = parallelism.max(1);
+    let searched: Vec<(&Scope, &ProviderClients)> = scopes
+        .iter()
+        .filter_map(|scope| {
+            let c = scope
+                .providers
+                .first()
+                .and_then(|p| clients.for_provider(p))?;
+            Some((scope, c))
+        })
+        .collect();
+    let side_by_side = searched.len().clamp(1, parallelism);
+    let within = (parallelism / side_by_side).max(1);
+    stream::iter(searched)
+        .map(|(scope, c)| discover_scope(scope, c, within, now))
+        .buffered(side_by_side)
+        .try_collect()
+        .await
 }
 
 async fn discover_scope(
