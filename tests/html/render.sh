@@ -45,8 +45,24 @@ cat > "$work/seed.json" <<EOF
  "s3": [
    {"region": "us-east-1", "bucket": "acme-records-2026", "versioning": "Enabled", "object_lock": {"enabled": true, "default_retention": {"mode": "GOVERNANCE", "days": 30}}}],
  "ec2": [
-   {"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0", "state": "completed", "tags": [{"key": "legal-hold", "value": "true"}]}]}
+   {"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0", "state": "completed", "tags": [{"key": "legal-hold", "value": "true"}]}],
+ "organizations": {"id": "o-renderorg1", "management_account": "123456789012",
+   "ous": [{"id": "ou-ab12-members1", "name": "members"}],
+   "accounts": [{"id": "123456789012", "name": "management"},
+                {"id": "111111111111", "name": "member-one", "parent": "ou-ab12-members1"},
+                {"id": "222222222222", "name": "member-two", "parent": "ou-ab12-members1"}]}}
 EOF
+# Each member account's Backup vault in both regions: the organisation part of the report.
+python3 - "$work/seed.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+seed = json.load(open(path))
+for account in ["111111111111", "222222222222"]:
+    for region in ["us-east-1", "eu-west-1"]:
+        seed["backup"].append({"account_id": account, "region": region, "vault": "org-backups",
+                               "vault_type": "BACKUP_VAULT", "recovery_points": 0})
+json.dump(seed, open(path, "w"))
+PY
 
 "$bin/lockward-emulator" --port 0 --seed "$work/seed.json" > "$work/emulator.out" 2> "$work/emulator.err" &
 emulator_pid=$!
@@ -67,10 +83,17 @@ mkdir -p "$project/policies"
 printf '%s\n' "$policy" > "$project/policies/audit.json"
 cat > "$project/lockward.yaml" <<EOF
 version: 1
+accounts:
+  members:
+    organization: { provider: default, parents: [ou-ab12-members1] }
 providers:
   default:
     region: us-east-1
     endpoint_url: $url
+  members:
+    for_each: { accounts: members, regions: [us-east-1, eu-west-1] }
+    endpoint_url: $url
+    assume_role: "arn:aws:iam::\${account}:role/lockward"
 glacier_vault_lock:
   audit:
     vault: audit-logs
@@ -98,6 +121,11 @@ backup_vault_lock:
     vault: prod-backups
     mode: governance
     min_retention_days: 7
+  org:
+    provider: members
+    vault: org-backups
+    mode: governance
+    min_retention_days: 7
 s3_object_lock:
   records:
     bucket: acme-records-2026
@@ -122,7 +150,8 @@ lockward() {
 }
 
 mkdir -m 700 "$project/secrets"
-targets=(--target glacier_vault_lock.audit --target snowball_unlock_code.site_b --target backup_vault_lock.prod)
+targets=(--target glacier_vault_lock.audit --target snowball_unlock_code.site_b --target backup_vault_lock.prod
+         --target 'backup_vault_lock.org[111111111111/*]')
 digest=$(lockward plan --format json "${targets[@]}" | sed -n 's/^  "digest": "\(sha256:[0-9a-f]*\)",$/\1/p')
 [ -n "$digest" ] || { echo "error: no plan digest" >&2; exit 1; }
 lockward apply --approve "$digest" "${targets[@]}" > /dev/null 2>&1
@@ -158,7 +187,7 @@ fi
 
 # The page count, from the PDF's page tree (its root /Pages node counts every page), and the
 # page objects themselves: both must agree and be what this report prints to on A4/Letter.
-expected_pages=6
+expected_pages=8
 flat=$(LC_ALL=C tr -c '[:print:]' ' ' < "$out/report.pdf")
 count=$(printf '%s' "$flat" | grep -o '/Type /Pages[^>]*' | grep -o '/Count [0-9]*' | sed 's/[^0-9]//g' | sort -n | tail -1 || true)
 objects=$(printf '%s' "$flat" | grep -o '/Type /Page[^s]' | wc -l || true)
@@ -191,6 +220,19 @@ done
 for lock in 'vault <code>stray-archive</code>' 'rule <code>AMIrule0001</code>'; do
   if ! grep -qF "badge unmanaged\">unmanaged</span> $lock" "$dom"; then
     echo "error: the rendered report does not list the undeclared $lock as unmanaged" >&2
+    fail=1
+  fi
+done
+# The organisation: each instance in its own account and region, the applied account's
+# compliant, the other's pending (the plan reaches it).
+for row in '111111111111/us-east-1:compliant' '111111111111/eu-west-1:compliant' \
+           '222222222222/us-east-1:pending' '222222222222/eu-west-1:pending'; do
+  key=${row%%:*}
+  verdict=${row#*:}
+  address="backup_vault_lock.org[$key]"
+  if ! grep -qF "<tr><td><a href=\"#$address\"><code>$address</code></a></td><td><code>${key%%/*}</code></td><td><code>${key#*/}</code></td><td><span class=\"badge $verdict\">$verdict</span>" "$dom"; then
+    echo "error: the rendered report does not show $address in its account and region as $verdict" >&2
+    grep -F "<tr><td><a href=\"#$address\">" "$dom" | head -c 300 >&2 || true
     fail=1
   fi
 done
