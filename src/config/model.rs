@@ -113,6 +113,18 @@ pub struct Membership {
     pub sets: BTreeMap<String, Result<SetMembers, crate::aws::AwsError>>,
 }
 
+impl Membership {
+    /// The name AWS Organizations gives `account`, in any set read there.
+    pub fn name_of(&self, account: &str) -> Option<String> {
+        self.sets
+            .values()
+            .filter_map(|s| s.as_ref().ok())
+            .flat_map(|s| &s.accounts)
+            .find(|m| m.id == account)
+            .and_then(|m| m.name.clone())
+    }
+}
+
 /// The members of one account set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SetMembers {

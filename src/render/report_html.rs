@@ -168,7 +168,11 @@ fn meta(report: &Report) -> Markup {
             @for c in &report.callers {
                 tr {
                     th { "Read as" }
-                    td { "account " code { (c.account) } ": " code { (c.arn) } " (provider " (codes(&c.providers)) ")" }
+                    td {
+                        "account " code { (c.account) }
+                        @if let Some(name) = &c.account_name { " (" code { (name) } ")" }
+                        ": " code { (c.arn) } " (provider " (codes(&c.providers)) ")"
+                    }
                 } "\n"
             }
         } "\n"
@@ -616,6 +620,7 @@ pub(super) mod tests {
                 account: hostile("caller_account"),
                 arn: hostile("caller_arn"),
                 providers: vec![hostile("caller_provider")],
+                account_name: Some(hostile("account_name")),
             }],
             summary: ReportSummary {
                 violation: 1,

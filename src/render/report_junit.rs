@@ -167,6 +167,9 @@ pub(super) fn render(report: &Report, fail_on: &[FailOn], out: &mut dyn Write) -
         property("region", region);
         for c in report.callers.iter().filter(|c| &c.account == account) {
             property("caller", &c.arn);
+            if let Some(name) = &c.account_name {
+                property("account_name", name);
+            }
         }
         x.push_str("    </properties>\n");
         for case in &suite.cases {

@@ -280,8 +280,12 @@ fn meta(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for c in &report.callers {
         writeln!(
             out,
-            "| Read as | account {}: {} (provider {}) |",
+            "| Read as | account {}{}: {} (provider {}) |",
             code(&c.account, Place::Table),
+            c.account_name
+                .as_deref()
+                .map(|n| format!(" ({})", code(n, Place::Table)))
+                .unwrap_or_default(),
             code(&c.arn, Place::Table),
             c.providers
                 .iter()

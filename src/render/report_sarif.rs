@@ -222,7 +222,7 @@ fn log(report: &Report, uris: &ArtifactUris) -> Value {
     let callers: Vec<Value> = report
         .callers
         .iter()
-        .map(|c| json!({"account": c.account, "arn": c.arn, "providers": c.providers}))
+        .map(|c| json!({"account": c.account, "account_name": c.account_name, "arn": c.arn, "providers": c.providers}))
         .collect();
     json!({
         "$schema": SARIF_SCHEMA,

@@ -128,6 +128,7 @@ pub fn build(inputs: &Inputs<'_>) -> Report {
     let callers = by_caller
         .into_iter()
         .map(|((account, arn), providers)| Caller {
+            account_name: inputs.config.membership.name_of(&account),
             account,
             arn,
             providers,

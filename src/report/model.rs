@@ -234,6 +234,9 @@ pub struct Caller {
     pub arn: String,
     /// The providers whose credentials act as this caller, sorted.
     pub providers: Vec<String>,
+    /// The account's name in AWS Organizations, when an account set read there holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
 }
 
 /// The verdicts in one account and region.
