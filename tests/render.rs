@@ -417,6 +417,7 @@ fn options() -> RenderOptions {
             selection: lockward::select::Selection::default(),
         },
         sealed: None,
+        markdown_in_full: false,
     }
 }
 
@@ -874,6 +875,7 @@ fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
             ),
         },
         sealed: None,
+        markdown_in_full: false,
     };
     let expected = format!(
         "lockward apply -c 'prod/lock ward.yaml' --state prod/state.json --target glacier_vault_lock.audit --approve {}",

@@ -1,5 +1,6 @@
 //! The human renderer: Terraform-like text for a terminal.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
@@ -44,9 +45,52 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
         }
         writeln!(out)?;
     }
-    for r in &plan.resources {
-        resource(r, &paint, out)?;
+    // Actions planned identically on several resources are shown once, numbered; each such
+    // resource then names the number instead of repeating the action.
+    let groups = describe::action_groups(plan);
+    let shared: Vec<&describe::ActionGroup<'_>> =
+        groups.iter().filter(|g| g.members.len() > 1).collect();
+    let mut number: HashMap<*const Action, usize> = HashMap::new();
+    if !shared.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint.style(BOLD, "Identical actions, each planned on several resources:")
+        )?;
+        for (i, g) in shared.iter().enumerate() {
+            for a in &g.actions {
+                number.insert(std::ptr::from_ref(*a), i + 1);
+            }
+            group(i + 1, g, plan, &paint, out)?;
+        }
         writeln!(out)?;
+    }
+    // By account and region, each with a count line, when there is more than one.
+    let areas = describe::areas(plan);
+    let several = areas.len() > 1;
+    for area in &areas {
+        if several {
+            writeln!(
+                out,
+                "{}",
+                paint.style(BOLD, &format!("== {} ==", area.count_line()))
+            )?;
+            writeln!(out)?;
+        }
+        for r in &area.resources {
+            let numbers: Option<Vec<usize>> = r
+                .actions
+                .iter()
+                .map(|a| number.get(&std::ptr::from_ref(a)).copied())
+                .collect();
+            match numbers {
+                Some(numbers) if !numbers.is_empty() && r.text_diff.is_none() => {
+                    folded(r, &numbers, &paint, out)?
+                }
+                _ => resource(r, &paint, out)?,
+            }
+            writeln!(out)?;
+        }
     }
 
     writeln!(out, "{}", super::summary_line(&plan.summary))?;
@@ -75,13 +119,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
 }
 
 fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    let (state, style) = match r.outcome {
-        Outcome::Noop => ("is up to date", Style::new()),
-        Outcome::Change => ("will change", BOLD),
-        Outcome::Blocked => ("is blocked", YELLOW),
-        Outcome::Conflict => ("has a conflict", BOLD_RED),
-        Outcome::Unknown => ("could not be read", BOLD_RED),
-    };
+    let (state, style) = outcome_words(r.outcome);
     writeln!(
         out,
         "# {} {}",
@@ -107,18 +145,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         action(i + 1, r.kind, a, paint, out)?;
     }
 
-    for m in &r.messages {
-        let (label, label_style) = match (m.severity, r.outcome) {
-            (Severity::Error, Outcome::Conflict) => ("conflict", RED),
-            (Severity::Error, Outcome::Unknown) => ("unknown", RED),
-            (Severity::Error, _) => ("error", RED),
-            (Severity::Warning, _) => ("warning", YELLOW),
-            (Severity::Note, Outcome::Blocked) => ("blocked", YELLOW),
-            (Severity::Note, _) => ("note", Style::new()),
-        };
-        let label = paint.style(label_style, label);
-        write_indented(out, &format!("  {label}: "), "    ", &m.text)?;
-    }
+    messages(r, paint, out)?;
 
     if let Some(in_full) = describe::describe(r).in_full {
         writeln!(out, "  {}:", paint.style(BOLD, &in_full.phrase.plain()))?;
@@ -146,6 +173,104 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
         }
     }
     Ok(())
+}
+
+/// An action planned identically on several resources: the action as a resource's block
+/// shows it (its reason when every member's reads the same), then which resources and where,
+/// then the text it sets, once.
+fn group(
+    n: usize,
+    g: &describe::ActionGroup<'_>,
+    plan: &Plan,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let reasons: std::collections::BTreeSet<String> = g
+        .members
+        .iter()
+        .zip(&g.actions)
+        .map(|(r, a)| describe::canonical(&a.reason, r).into_owned())
+        .collect();
+    let mut shown = g.action.clone();
+    shown.reason = match reasons.len() {
+        1 => reasons.into_iter().next().unwrap_or_default(),
+        _ => String::new(),
+    };
+    action(n, g.kind, &shown, paint, out)?;
+    let first = g.members[0];
+    let words = describe::describe(first);
+    let subject = words.subject.plain();
+    let change = format!("{} -> {}", words.live.plain(), words.desired.plain());
+    let change = match subject.as_str() {
+        "" => change,
+        subject => format!("{subject}: {change}"),
+    };
+    write_indented(out, "     ", "     ", &describe::canonical(&change, first))?;
+    const SHOWN: usize = 10;
+    let names = describe::named(&g.members, plan);
+    let single = names.len() == 1;
+    let mut listed: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|named| match &named.spread {
+            Some(spread) if !single => format!("{} ({spread})", named.address),
+            _ => named.address.clone(),
+        })
+        .collect();
+    if names.len() > SHOWN {
+        listed.push(format!(
+            "and {} more (under their accounts below)",
+            names.len() - SHOWN
+        ));
+    }
+    write_indented(
+        out,
+        "     on ",
+        "        ",
+        &format!("{}: {}", listed.join(", "), g.how_many()),
+    )?;
+    // The text the action sets, once, with each resource's own key, account and region as
+    // names; under the group of its first member's first action only.
+    if first.actions.first().is_some_and(|a| std::ptr::eq(a, g.actions[0])) {
+        if let Some(in_full) = words.in_full {
+            let text = describe::canonical(&in_full.text, first);
+            let names = if text != in_full.text {
+                " (${key}, ${account} and ${region} stand for each resource's own)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "     {}{names}:",
+                paint.style(BOLD, &in_full.phrase.plain())
+            )?;
+            for line in text.lines() {
+                writeln!(out, "       {}", escape::value(line))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A resource whose every action is one of the numbered identical actions: its address and
+/// outcome, the numbers, where it is, and its own messages.
+fn folded(r: &ResourcePlan, numbers: &[usize], paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let actions: Vec<String> = r
+        .actions
+        .iter()
+        .zip(numbers)
+        .map(|(a, n)| format!("{} (identical action {n})", a.action.as_str()))
+        .collect();
+    let (state, style) = outcome_words(r.outcome);
+    writeln!(
+        out,
+        "# {} {}: {}",
+        paint.style(BOLD, &r.address.to_string()),
+        paint.style(style, state),
+        actions.join(", ")
+    )?;
+    writeln!(out, "  in {}", escape::value(&r.target.to_string()))?;
+    messages(r, paint, out)
 }
 
 fn action(n: usize, kind: Kind, a: &Action, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
@@ -202,6 +327,32 @@ fn action(n: usize, kind: Kind, a: &Action, paint: &Paint, out: &mut dyn Write) 
             &a.reason,
         ),
     }
+}
+
+fn outcome_words(o: Outcome) -> (&'static str, Style) {
+    match o {
+        Outcome::Noop => ("is up to date", Style::new()),
+        Outcome::Change => ("will change", BOLD),
+        Outcome::Blocked => ("is blocked", YELLOW),
+        Outcome::Conflict => ("has a conflict", BOLD_RED),
+        Outcome::Unknown => ("could not be read", BOLD_RED),
+    }
+}
+
+fn messages(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    for m in &r.messages {
+        let (label, label_style) = match (m.severity, r.outcome) {
+            (Severity::Error, Outcome::Conflict) => ("conflict", RED),
+            (Severity::Error, Outcome::Unknown) => ("unknown", RED),
+            (Severity::Error, _) => ("error", RED),
+            (Severity::Warning, _) => ("warning", YELLOW),
+            (Severity::Note, Outcome::Blocked) => ("blocked", YELLOW),
+            (Severity::Note, _) => ("note", Style::new()),
+        };
+        let label = paint.style(label_style, label);
+        write_indented(out, &format!("  {label}: "), "    ", &m.text)?;
+    }
+    Ok(())
 }
 
 /// Writes `text` (escaped: see [`super::escape`]) after `first`, indenting its further lines
