@@ -85,7 +85,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
                 .collect();
             match numbers {
                 Some(numbers) if !numbers.is_empty() && r.text_diff.is_none() => {
-                    folded(r, &numbers, &paint, out)?
+                    folded(r, &numbers, several, &paint, out)?
                 }
                 _ => resource(r, &paint, out)?,
             }
@@ -253,8 +253,15 @@ fn group(
 }
 
 /// A resource whose every action is one of the numbered identical actions: its address and
-/// outcome, the numbers, where it is, and its own messages.
-fn folded(r: &ResourcePlan, numbers: &[usize], paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+/// outcome, the numbers, where it is (unless its account and region's heading says it all),
+/// and its own messages.
+fn folded(
+    r: &ResourcePlan,
+    numbers: &[usize],
+    under_heading: bool,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let actions: Vec<String> = r
         .actions
         .iter()
@@ -269,7 +276,10 @@ fn folded(r: &ResourcePlan, numbers: &[usize], paint: &Paint, out: &mut dyn Writ
         paint.style(style, state),
         actions.join(", ")
     )?;
-    writeln!(out, "  in {}", escape::value(&r.target.to_string()))?;
+    let said = under_heading && r.target.endpoint.is_none() && r.target.identity_endpoint.is_none();
+    if !said {
+        writeln!(out, "  in {}", escape::value(&r.target.to_string()))?;
+    }
     messages(r, paint, out)
 }
 

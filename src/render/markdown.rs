@@ -330,7 +330,7 @@ fn texts_set(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect();
         let summary = format!(
-            "{} <code>{}</code>, for {}",
+            "{}, <code>{}</code>, for {}",
             capitalized(&words),
             html(&set.sha256),
             html(&describe::how_many(&set.members))
