@@ -445,8 +445,19 @@ fn a_markdown_plan_that_cannot_name_every_irreversible_action_fails_unless_allow
         "--parallelism",
         "32",
         "--allow-incomplete",
+        "--out",
+        "plan.lwplan",
     ])
     .success();
+    // Where the INCOMPLETE line sends the reader: the whole plan, every vault in it.
+    let whole = env.lockward(&["show", "--format", "markdown", "plan.lwplan"]);
+    let whole = whole.success();
+    assert!(!whole.stdout.contains("INCOMPLETE"));
+    for i in [0, 399, 799] {
+        let address = format!("`glacier_vault_lock.{long}{i:04}`");
+        assert!(whole.stdout.contains(&address), "{address}");
+    }
+    assert!(whole.stdout.len() > 61_440);
     // Other formats are never incomplete.
     env.lockward(&["plan", "--parallelism", "32"]).success();
 }

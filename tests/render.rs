@@ -1526,7 +1526,10 @@ fn the_human_plan_groups_by_account_and_region_and_shows_identical_actions_once(
     // The policy the 8 Glacier locks share, once, with names for each one's own account and
     // region.
     assert_eq!(groups.matches("\"Sid\": \"deny-deletes\"").count(), 1, "{groups}");
-    assert!(groups.contains("(${key}, ${account} and ${region} stand for each resource's own)"));
+    assert!(
+        groups.contains("makes permanent (${account} and ${region} stand for each resource's own):"),
+        "{groups}"
+    );
     // One count line per account and region (100 × 3, the rule's account too), each
     // resource under its own.
     assert_eq!(text.matches("\n== account ").count(), 301, "{areas}");

@@ -279,8 +279,8 @@ pub(crate) fn action_groups(plan: &Plan) -> Vec<ActionGroup<'_>> {
     let mut groups: Vec<ActionGroup<'_>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for r in &plan.resources {
-        let desired = canonical(&crate::digest::canonical_json(&r.desired), r).into_owned();
-        let live = canonical(&crate::digest::canonical_json(&r.live), r).into_owned();
+        let desired = identity(&crate::digest::canonical_json(&r.desired), r);
+        let live = identity(&crate::digest::canonical_json(&r.live), r);
         for a in &r.actions {
             let key = format!(
                 "{}\n{}\n{}\n{}\n{}\n{:?}\n{:?}\n{desired}\n{live}",
@@ -314,22 +314,46 @@ pub(crate) fn action_groups(plan: &Plan) -> Vec<ActionGroup<'_>> {
 
 /// `text` (a desired or live value's canonical JSON, a policy) with the resource's own
 /// instance key, account and region written `${key}`, `${account}` and `${region}`, so the
-/// same intent stated for many accounts and regions reads the same. The text comes back
-/// exactly by putting them back; a text that already holds one of those names is left as it
-/// is (then nothing could tell the two apart).
+/// same intent stated for many accounts and regions reads the same. A text without `$` comes
+/// back exactly by putting them back; a text with a `$` is left as it is (a literal
+/// `${account}` could otherwise read as a name), and [`identity`] keeps the two apart.
 pub(crate) fn canonical<'t>(text: &'t str, r: &ResourcePlan) -> Cow<'t, str> {
-    const NAMES: [&str; 3] = ["${key}", "${account}", "${region}"];
-    if NAMES.iter().any(|n| text.contains(n)) {
+    if text.contains('$') {
         return Cow::Borrowed(text);
     }
     let own = [r.key.as_deref().unwrap_or(""), &r.account, &r.region];
     let mut out = Cow::Borrowed(text);
-    for (value, name) in own.into_iter().zip(NAMES) {
+    for (value, name) in own.into_iter().zip(["${key}", "${account}", "${region}"]) {
         if !value.is_empty() && out.contains(value) {
             out = Cow::Owned(out.replace(value, name));
         }
     }
     out
+}
+
+/// What makes two resources' texts the same intent: equal [`canonical`] forms, both written
+/// with names or both left as they are.
+pub(crate) fn identity(text: &str, r: &ResourcePlan) -> String {
+    let how = if text.contains('$') { "as is" } else { "named" };
+    format!("{how}\n{}", canonical(text, r))
+}
+
+/// The names [`canonical`] wrote into `text`, in the order `${key}`, `${account}`,
+/// `${region}`; empty when it wrote none (compare the text with the original).
+pub(crate) fn names_in(text: &str) -> Vec<&'static str> {
+    ["${key}", "${account}", "${region}"]
+        .into_iter()
+        .filter(|n| text.contains(n))
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// `300 instances in 100 accounts × 3 regions`, `1 resource in account 123456789012 in
@@ -451,10 +475,10 @@ pub(crate) fn texts_set(plan: &Plan) -> Vec<SetText<'_>> {
         let text = canonical(&in_full.text, r).into_owned();
         let has_names = text != in_full.text;
         let sha256 = crate::digest::sha256(text.as_bytes());
-        match index.get(&sha256) {
+        match index.get(&identity(&in_full.text, r)) {
             Some(&i) => out[i].members.push(r),
             None => {
-                index.insert(sha256.clone(), out.len());
+                index.insert(identity(&in_full.text, r), out.len());
                 in_full.text = text;
                 out.push(SetText {
                     in_full,
@@ -466,4 +490,104 @@ pub(crate) fn texts_set(plan: &Plan) -> Vec<SetText<'_>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, ActionKind, StateRef, Target};
+
+    fn instance(account: &str, region: &str, policy: &str) -> ResourcePlan {
+        let address: Address = format!("glacier_vault_lock.archive[{account}/{region}]")
+            .parse()
+            .unwrap();
+        ResourcePlan {
+            key: address.key.clone(),
+            kind: address.kind,
+            physical_key: format!("glacier_vault_lock:{account}:{region}:archive"),
+            address,
+            outcome: Outcome::Change,
+            target: Target {
+                account: account.into(),
+                region: region.into(),
+                endpoint: None,
+                identity_endpoint: None,
+            },
+            account: account.into(),
+            region: region.into(),
+            live: serde_json::json!({"state": "none"}),
+            desired: serde_json::json!({"vault": "archive", "policy": policy}),
+            recorded: serde_json::json!({"state": "none"}),
+            actions: vec![Action::ready(ActionKind::COMPLETE_LOCK, "r")],
+            messages: Vec::new(),
+            text_diff: None,
+            recovery: None,
+        }
+    }
+
+    #[test]
+    fn an_instance_s_own_account_and_region_read_as_names_and_nothing_else_does() {
+        let a = instance("111111111111", "us-east-1", "arn:us-east-1:111111111111:x");
+        assert_eq!(
+            canonical("arn:us-east-1:111111111111:x", &a),
+            "arn:${region}:${account}:x"
+        );
+        // Another account's id stays what it is.
+        assert_eq!(
+            canonical("arn:us-east-1:222222222222:x", &a),
+            "arn:${region}:222222222222:x"
+        );
+        // A text that holds a `$` is left as it is, and never taken for one written with
+        // names: else a literal `${account}` (or `$` before an instance's own account) and an
+        // instance's own account would read the same.
+        let literal = "arn:${region}:${account}:x";
+        let b = instance("222222222222", "eu-west-1", literal);
+        assert_eq!(canonical(literal, &b), literal);
+        let dollar = instance("333333333333", "us-east-1", "$333333333333");
+        let named = instance("444444444444", "us-east-1", "$${account}");
+        assert_ne!(
+            identity("$333333333333", &dollar),
+            identity("$${account}", &named)
+        );
+        let plan = Plan::new(
+            "sha256:c".into(),
+            StateRef::default(),
+            None,
+            vec![a, b, dollar, named],
+        );
+        let groups = action_groups(&plan);
+        assert_eq!(groups.len(), 4, "a literal name is not the template");
+        // An account STS did not name is never a name.
+        let mut c = instance("", "us-east-1", "x");
+        c.key = None;
+        assert_eq!(canonical("x", &c), "x");
+    }
+
+    #[test]
+    fn where_they_are_says_times_only_for_every_pair() {
+        let all: Vec<ResourcePlan> = ["111111111111", "222222222222"]
+            .iter()
+            .flat_map(|a| ["us-east-1", "eu-west-1"].map(|r| instance(a, r, "p")))
+            .collect();
+        let refs: Vec<&ResourcePlan> = all.iter().collect();
+        assert_eq!(
+            how_many(&refs),
+            "4 instances in 2 accounts × 2 regions"
+        );
+        assert_eq!(
+            how_many(&refs[..3]),
+            "3 instances in 2 accounts, 2 regions (3 of the 4 pairs)"
+        );
+        assert_eq!(
+            how_many(&refs[..1]),
+            "1 instance in account 111111111111 in us-east-1"
+        );
+        let plan = Plan::new("sha256:c".into(), StateRef::default(), None, all.clone());
+        let names = named(&refs[..3], &plan);
+        assert_eq!(names.len(), 3, "not every instance: each named");
+        let names = named(&refs, &plan);
+        assert_eq!(names.len(), 1);
+        assert_eq!(names[0].address, "glacier_vault_lock.archive[*]");
+        assert_eq!(names[0].spread.as_deref(), Some("in 2 accounts × 2 regions"));
+    }
 }

@@ -189,11 +189,11 @@ fn group(
         .members
         .iter()
         .zip(&g.actions)
-        .map(|(r, a)| describe::canonical(&a.reason, r).into_owned())
+        .map(|(r, a)| describe::identity(&a.reason, r))
         .collect();
     let mut shown = g.action.clone();
     shown.reason = match reasons.len() {
-        1 => reasons.into_iter().next().unwrap_or_default(),
+        1 => describe::canonical(&g.action.reason, g.members[0]).into_owned(),
         _ => String::new(),
     };
     action(n, g.kind, &shown, paint, out)?;
@@ -234,10 +234,20 @@ fn group(
     if first.actions.first().is_some_and(|a| std::ptr::eq(a, g.actions[0])) {
         if let Some(in_full) = words.in_full {
             let text = describe::canonical(&in_full.text, first);
-            let names = if text != in_full.text {
-                " (${key}, ${account} and ${region} stand for each resource's own)"
-            } else {
-                ""
+            let names: Vec<String> = match text != in_full.text {
+                true => describe::names_in(&text)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                false => Vec::new(),
+            };
+            let names = match names.len() {
+                0 => String::new(),
+                1 => format!(" ({} stands for each resource's own)", names[0]),
+                _ => format!(
+                    " ({} stand for each resource's own)",
+                    describe::and_list(&names)
+                ),
             };
             writeln!(
                 out,

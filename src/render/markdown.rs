@@ -343,8 +343,20 @@ fn texts_set(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             })
             .collect();
         let mut intro = format!("For {}.", listed.join(", "));
-        if set.has_names {
-            intro.push_str(" `${key}`, `${account}` and `${region}` stand for each one's own instance key, account and region.");
+        let names: Vec<String> = match set.has_names {
+            true => describe::names_in(&set.in_full.text)
+                .into_iter()
+                .map(|n| code(n, Place::Block))
+                .collect(),
+            false => Vec::new(),
+        };
+        match names.len() {
+            0 => {}
+            1 => intro.push_str(&format!(" {} stands for each one's own.", names[0])),
+            _ => intro.push_str(&format!(
+                " {} stand for each one's own.",
+                describe::and_list(&names)
+            )),
         }
         folded_with(&summary, &intro, set.in_full.lang, &set.in_full.text, out)?;
     }
