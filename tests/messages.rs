@@ -432,8 +432,9 @@ fn a_markdown_plan_that_cannot_name_every_irreversible_action_fails_unless_allow
     let run = env.lockward(&["plan", "--format", "markdown", "--parallelism", "32"]);
     run.code(1).stderr_has("--allow-incomplete");
     assert!(
-        run.stdout
-            .starts_with("<!-- lockward-plan -->\nINCOMPLETE: the addresses of the 800 irreversible"),
+        run.stdout.starts_with(
+            "<!-- lockward-plan -->\nINCOMPLETE: the addresses of the 800 irreversible"
+        ),
         "{}",
         &run.stdout[..300]
     );

@@ -417,7 +417,10 @@ fn accounts_plan() -> Plan {
             resources.push(put_compliance_lock(&account(i), region));
         }
         let a = account(i);
-        resources.push(archive_lock(&a, archive_policy(&a, "us-east-1", "deny-deletes")));
+        resources.push(archive_lock(
+            &a,
+            archive_policy(&a, "us-east-1", "deny-deletes"),
+        ));
     }
     resources.push(resource(
         "rbin_rule_lock.ebs",
@@ -1432,7 +1435,11 @@ fn organisation_plan(prod_backups: impl Fn(&str, &str) -> ResourcePlan) -> Plan 
         }
     }
     for i in 0..10 {
-        let sid = if i < 8 { "deny-deletes" } else { "deny-deletes-legal" };
+        let sid = if i < 8 {
+            "deny-deletes"
+        } else {
+            "deny-deletes-legal"
+        };
         let a = account(i);
         resources.push(archive_lock(&a, archive_policy(&a, "us-east-1", sid)));
     }
@@ -1525,9 +1532,14 @@ fn the_human_plan_groups_by_account_and_region_and_shows_identical_actions_once(
     );
     // The policy the 8 Glacier locks share, once, with names for each one's own account and
     // region.
-    assert_eq!(groups.matches("\"Sid\": \"deny-deletes\"").count(), 1, "{groups}");
+    assert_eq!(
+        groups.matches("\"Sid\": \"deny-deletes\"").count(),
+        1,
+        "{groups}"
+    );
     assert!(
-        groups.contains("makes permanent (${account} and ${region} stand for each resource's own):"),
+        groups
+            .contains("makes permanent (${account} and ${region} stand for each resource's own):"),
         "{groups}"
     );
     // One count line per account and region (100 × 3, the rule's account too), each
@@ -1545,7 +1557,16 @@ fn the_human_plan_groups_by_account_and_region_and_shows_identical_actions_once(
 /// instance, and each names its instances one by one.
 #[test]
 fn instances_of_one_resource_that_differ_are_each_named() {
-    let differ = |a: &str| ["100000000003", "100000000042", "100000000077", "100000000080", "100000000099"].contains(&a);
+    let differ = |a: &str| {
+        [
+            "100000000003",
+            "100000000042",
+            "100000000077",
+            "100000000080",
+            "100000000099",
+        ]
+        .contains(&a)
+    };
     let plan = organisation_plan(|a, region| {
         if differ(a) && region == "eu-west-1" {
             let delete = Action::ready(ActionKind::DELETE_VAULT_LOCK, "Remove the lock.")
@@ -1570,7 +1591,9 @@ fn instances_of_one_resource_that_differ_are_each_named() {
     let alert = alert_of(&md);
     assert!(!alert.contains("prod_backups[*]"), "{alert}");
     assert!(
-        alert.contains("`put_vault_lock` on 295 instances in 100 accounts, 3 regions (295 of the 300 pairs): "),
+        alert.contains(
+            "`put_vault_lock` on 295 instances in 100 accounts, 3 regions (295 of the 300 pairs): "
+        ),
         "{alert}"
     );
     assert!(
@@ -1594,9 +1617,18 @@ fn instances_of_one_resource_that_differ_are_each_named() {
 #[test]
 fn a_policy_that_names_another_account_is_not_taken_for_the_template() {
     let plan = plan(vec![
-        archive_lock(&account(1), archive_policy(&account(1), "us-east-1", "deny-deletes")),
-        archive_lock(&account(2), archive_policy(&account(2), "us-east-1", "deny-deletes")),
-        archive_lock(&account(3), archive_policy(&account(1), "us-east-1", "deny-deletes")),
+        archive_lock(
+            &account(1),
+            archive_policy(&account(1), "us-east-1", "deny-deletes"),
+        ),
+        archive_lock(
+            &account(2),
+            archive_policy(&account(2), "us-east-1", "deny-deletes"),
+        ),
+        archive_lock(
+            &account(3),
+            archive_policy(&account(1), "us-east-1", "deny-deletes"),
+        ),
     ]);
     // Large enough that only the comment's own form fits.
     let mut resources = plan.resources.clone();
@@ -1604,7 +1636,10 @@ fn a_policy_that_names_another_account_is_not_taken_for_the_template() {
     let plan = self::plan(resources);
     let md = rendered(&plan, Format::Markdown, &options());
     assert!(md.len() <= 61_440, "{} bytes", md.len());
-    assert!(md.contains("for 2 instances in 2 accounts × us-east-1</summary>"), "{md}");
+    assert!(
+        md.contains("for 2 instances in 2 accounts × us-east-1</summary>"),
+        "{md}"
+    );
     assert!(md.contains("for 1 instance in account 100000000003 in us-east-1</summary>"));
     assert!(md.contains("arn:aws:glacier:${region}:100000000001:vaults/archive"));
 }

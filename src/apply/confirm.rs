@@ -532,12 +532,16 @@ mod tests {
             ),
             resource("glacier_vault_lock.other", vec![irreversible()]),
         ]);
-        let (result, shown) =
-            terminal(&plan, "glacier_vault_lock.hold 3\nglacier_vault_lock.other\n");
+        let (result, shown) = terminal(
+            &plan,
+            "glacier_vault_lock.hold 3\nglacier_vault_lock.other\n",
+        );
         assert_eq!(result, Ok(()), "{shown}");
         assert_eq!(shown.matches("Type the address").count(), 1, "{shown}");
         assert!(
-            shown.contains("Type its name and how many instances `glacier_vault_lock.hold 3` to confirm"),
+            shown.contains(
+                "Type its name and how many instances `glacier_vault_lock.hold 3` to confirm"
+            ),
             "{shown}"
         );
         assert!(shown.contains("glacier_vault_lock.hold, 3 instances in account 123456789012 in us-east-1 [snap-0aaaaaaaaaaaaaaa1, snap-0aaaaaaaaaaaaaaa2, snap-0aaaaaaaaaaaaaaa3]"), "{shown}");

@@ -570,10 +570,7 @@ mod tests {
             .flat_map(|a| ["us-east-1", "eu-west-1"].map(|r| instance(a, r, "p")))
             .collect();
         let refs: Vec<&ResourcePlan> = all.iter().collect();
-        assert_eq!(
-            how_many(&refs),
-            "4 instances in 2 accounts × 2 regions"
-        );
+        assert_eq!(how_many(&refs), "4 instances in 2 accounts × 2 regions");
         assert_eq!(
             how_many(&refs[..3]),
             "3 instances in 2 accounts, 2 regions (3 of the 4 pairs)"
@@ -588,6 +585,9 @@ mod tests {
         let names = named(&refs, &plan);
         assert_eq!(names.len(), 1);
         assert_eq!(names[0].address, "glacier_vault_lock.archive[*]");
-        assert_eq!(names[0].spread.as_deref(), Some("in 2 accounts × 2 regions"));
+        assert_eq!(
+            names[0].spread.as_deref(),
+            Some("in 2 accounts × 2 regions")
+        );
     }
 }

@@ -55,7 +55,10 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
         writeln!(
             out,
             "{}",
-            paint.style(BOLD, "Identical actions, each planned on several resources:")
+            paint.style(
+                BOLD,
+                "Identical actions, each planned on several resources:"
+            )
         )?;
         for (i, g) in shared.iter().enumerate() {
             for a in &g.actions {
@@ -231,7 +234,11 @@ fn group(
     )?;
     // The text the action sets, once, with each resource's own key, account and region as
     // names; under the group of its first member's first action only.
-    if first.actions.first().is_some_and(|a| std::ptr::eq(a, g.actions[0])) {
+    if first
+        .actions
+        .first()
+        .is_some_and(|a| std::ptr::eq(a, g.actions[0]))
+    {
         if let Some(in_full) = words.in_full {
             let text = describe::canonical(&in_full.text, first);
             let names: Vec<String> = match text != in_full.text {

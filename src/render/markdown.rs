@@ -543,7 +543,11 @@ fn compact(plan: &Plan, limit: usize, out: &mut Vec<u8>) -> io::Result<()> {
             areas.len()
         )?;
         for area in &areas {
-            add(&mut body, format!("- {}\n", text(&area.count_line())).as_bytes(), out);
+            add(
+                &mut body,
+                format!("- {}\n", text(&area.count_line())).as_bytes(),
+                out,
+            );
         }
         writeln!(body, "\n</details>\n")?;
     }
