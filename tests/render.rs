@@ -1659,3 +1659,30 @@ fn the_markdown_plan_in_full_is_the_whole_plan() {
     assert!(render::markdown_is_complete(&plan, &whole).unwrap());
     assert_eq!(md.matches("\n#### `backup_vault_lock.").count(), 1500);
 }
+
+/// An account or region as a hostile endpoint might name them reaches the count lines and
+/// the "how many where" words of a grouped action escaped, in both views and both forms of
+/// the Markdown plan.
+#[test]
+fn hostile_account_and_region_names_in_grouped_words_are_escaped() {
+    let hostile = |i: usize| {
+        let mut r = put_compliance_lock(&account(i), "us-east-1");
+        r.account = format!("<img src=x>{i}|*");
+        r.region = "eu-<b>west</b>-1\u{1b}[2J".to_string();
+        r
+    };
+    let small = plan((0..3).map(hostile).collect());
+    let mut many: Vec<ResourcePlan> = (0..3).map(hostile).collect();
+    many.extend(many_irreversible(400, "filler_").resources);
+    for plan in [small, self::plan(many)] {
+        let md = rendered(&plan, Format::Markdown, &options());
+        assert!(
+            md.contains("3 accounts × eu-&lt;b&gt;west&lt;/b&gt;-1"),
+            "{md}"
+        );
+        assert_only_our_html(&md);
+        assert!(!md.contains('\u{1b}'));
+        let text = rendered(&plan, Format::Human, &options());
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
+}

@@ -414,11 +414,21 @@ pub(crate) struct Named {
     pub spread: Option<String>,
 }
 
-pub(crate) fn named(members: &[&ResourcePlan], plan: &Plan) -> Vec<Named> {
-    let mut in_plan: HashMap<Address, usize> = HashMap::new();
-    for r in plan.resources.iter().filter(|r| r.address.key.is_some()) {
-        *in_plan.entry(r.address.declared()).or_default() += 1;
+/// How many instances each declared resource has in a plan, for [`named`].
+pub(crate) struct InstanceCounts(HashMap<Address, usize>);
+
+impl InstanceCounts {
+    pub(crate) fn of(plan: &Plan) -> InstanceCounts {
+        let mut counts: HashMap<Address, usize> = HashMap::new();
+        for r in plan.resources.iter().filter(|r| r.address.key.is_some()) {
+            *counts.entry(r.address.declared()).or_default() += 1;
+        }
+        InstanceCounts(counts)
     }
+}
+
+pub(crate) fn named(members: &[&ResourcePlan], in_plan: &InstanceCounts) -> Vec<Named> {
+    let in_plan = &in_plan.0;
     let mut of: BTreeMap<Address, Vec<&ResourcePlan>> = BTreeMap::new();
     for r in members.iter().filter(|r| r.address.key.is_some()) {
         of.entry(r.address.declared()).or_default().push(r);
@@ -580,9 +590,10 @@ mod tests {
             "1 instance in account 111111111111 in us-east-1"
         );
         let plan = Plan::new("sha256:c".into(), StateRef::default(), None, all.clone());
-        let names = named(&refs[..3], &plan);
+        let counts = InstanceCounts::of(&plan);
+        let names = named(&refs[..3], &counts);
         assert_eq!(names.len(), 3, "not every instance: each named");
-        let names = named(&refs, &plan);
+        let names = named(&refs, &counts);
         assert_eq!(names.len(), 1);
         assert_eq!(names[0].address, "glacier_vault_lock.archive[*]");
         assert_eq!(

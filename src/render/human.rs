@@ -52,6 +52,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
         groups.iter().filter(|g| g.members.len() > 1).collect();
     let mut number: HashMap<*const Action, usize> = HashMap::new();
     if !shared.is_empty() {
+        let counts = describe::InstanceCounts::of(plan);
         writeln!(
             out,
             "{}",
@@ -64,7 +65,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
             for a in &g.actions {
                 number.insert(std::ptr::from_ref(*a), i + 1);
             }
-            group(i + 1, g, plan, &paint, out)?;
+            group(i + 1, g, &counts, &paint, out)?;
         }
         writeln!(out)?;
     }
@@ -184,7 +185,7 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
 fn group(
     n: usize,
     g: &describe::ActionGroup<'_>,
-    plan: &Plan,
+    counts: &describe::InstanceCounts,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -210,7 +211,7 @@ fn group(
     };
     write_indented(out, "     ", "     ", &describe::canonical(&change, first))?;
     const SHOWN: usize = 10;
-    let names = describe::named(&g.members, plan);
+    let names = describe::named(&g.members, counts);
     let single = names.len() == 1;
     let mut listed: Vec<String> = names
         .iter()

@@ -4,6 +4,7 @@
 //! (reasons, messages), which escape it for where it lands, so no value can end a table cell,
 //! close a code span, open an HTML tag or close the policy diff's fence.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use super::describe::{self, Ending, Phrase, Piece};
@@ -76,12 +77,20 @@ fn render_with(plan: &Plan, options: &RenderOptions, budget: Option<usize>) -> i
     let mut out = Vec::new();
     writeln!(out, "{MARKDOWN_MARKER}")?;
     let Some(budget) = budget else {
+        // A text set on several resources is shown once, above; one set on one resource,
+        // with it.
+        let shared: HashSet<&Address> = describe::texts_set(plan)
+            .into_iter()
+            .filter(|set| set.members.len() > 1)
+            .flat_map(|set| set.members.into_iter().map(|r| &r.address))
+            .collect();
         out.extend_from_slice(&head);
         out.extend_from_slice(&alert);
+        texts_set(plan, 2, &mut out)?;
         if !plan.resources.is_empty() {
             tables(plan, &mut out)?;
             for r in &plan.resources {
-                out.extend_from_slice(&detail_section(r, true)?);
+                out.extend_from_slice(&detail_section(r, !shared.contains(&r.address))?);
             }
         }
         out.extend_from_slice(&ending);
@@ -89,7 +98,7 @@ fn render_with(plan: &Plan, options: &RenderOptions, budget: Option<usize>) -> i
     };
 
     let mut texts = Vec::new();
-    texts_set(plan, &mut texts)?;
+    texts_set(plan, 1, &mut texts)?;
     let fixed = out.len() + head.len() + ending.len() + NOTE_ROOM;
     if fixed + alert.len() + texts.len() > budget {
         // One line per action, class and consequence, every address it runs on.
@@ -241,7 +250,11 @@ fn warnings(
                     && l.status == status
                     && l.consequence == consequence
             };
-            match lines.iter_mut().find(same).filter(|_| merge) {
+            let found = match merge {
+                true => lines.iter_mut().find(same),
+                false => None,
+            };
+            match found {
                 Some(line) => line.members.extend(g.members.iter().copied()),
                 None => lines.push(Line {
                     class,
@@ -276,16 +289,17 @@ fn warnings(
         )?,
     }
     writeln!(out, ">")?;
+    let counts = describe::InstanceCounts::of(plan);
     for mut line in lines {
         line.members.sort_by(|a, b| a.address.cmp(&b.address));
         line.members.dedup_by(|a, b| a.address == b.address);
         let (head, status) = (&line.head, &line.status);
-        let names = describe::named(&line.members, plan);
+        let names = describe::named(&line.members, &counts);
         match names.as_slice() {
             [one] => {
                 let how = match (&one.spread, line.members.len()) {
                     (None, 1) => String::new(),
-                    _ => format!(" ({})", describe::how_many(&line.members)),
+                    _ => format!(" ({})", text(&describe::how_many(&line.members))),
                 };
                 writeln!(
                     out,
@@ -298,13 +312,15 @@ fn warnings(
                 writeln!(
                     out,
                     "> - {head} on {}{status}: {}",
-                    describe::how_many(&line.members),
+                    text(&describe::how_many(&line.members)),
                     line.consequence
                 )?;
                 let listed: Vec<String> = names
                     .iter()
                     .map(|n| match &n.spread {
-                        Some(spread) => format!("{} {spread}", code(&n.address, Place::Block)),
+                        Some(spread) => {
+                            format!("{} {}", code(&n.address, Place::Block), text(spread))
+                        }
                         None => code(&n.address, Place::Block),
                     })
                     .collect();
@@ -315,10 +331,15 @@ fn warnings(
     writeln!(out)
 }
 
-/// Each distinct text the plan's actions set (a vault lock policy), once, under its SHA-256,
-/// with the resources that receive it; folded into `<details>`.
-fn texts_set(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    for set in describe::texts_set(plan) {
+/// Each distinct text the plan's actions set (a vault lock policy) on at least `shared`
+/// resources, once, under its SHA-256, with the resources that receive it; folded into
+/// `<details>`.
+fn texts_set(plan: &Plan, shared: usize, out: &mut dyn Write) -> io::Result<()> {
+    let counts = describe::InstanceCounts::of(plan);
+    for set in describe::texts_set(plan)
+        .into_iter()
+        .filter(|set| set.members.len() >= shared)
+    {
         let words: String = set
             .in_full
             .phrase
@@ -335,10 +356,12 @@ fn texts_set(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
             html(&set.sha256),
             html(&describe::how_many(&set.members))
         );
-        let listed: Vec<String> = describe::named(&set.members, plan)
+        let listed: Vec<String> = describe::named(&set.members, &counts)
             .iter()
             .map(|n| match &n.spread {
-                Some(spread) => format!("{} {spread}", code(&n.address, Place::Block)),
+                Some(spread) => {
+                    format!("{} {}", code(&n.address, Place::Block), text(spread))
+                }
                 None => code(&n.address, Place::Block),
             })
             .collect();
