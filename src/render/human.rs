@@ -53,6 +53,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     let mut number: HashMap<*const Action, usize> = HashMap::new();
     if !shared.is_empty() {
         let counts = describe::InstanceCounts::of(plan);
+        let mut texts_shown = std::collections::HashSet::new();
         writeln!(
             out,
             "{}",
@@ -65,7 +66,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
             for a in &g.actions {
                 number.insert(std::ptr::from_ref(*a), i + 1);
             }
-            group(i + 1, g, &counts, &paint, out)?;
+            group(i + 1, g, &counts, &mut texts_shown, &paint, out)?;
         }
         writeln!(out)?;
     }
@@ -181,11 +182,12 @@ fn resource(r: &ResourcePlan, paint: &Paint, out: &mut dyn Write) -> io::Result<
 
 /// An action planned identically on several resources: the action as a resource's block
 /// shows it (its reason when every member's reads the same), then which resources and where,
-/// then the text it sets, once.
+/// then the text its resources receive, unless an earlier group showed it (`texts_shown`).
 fn group(
     n: usize,
     g: &describe::ActionGroup<'_>,
     counts: &describe::InstanceCounts,
+    texts_shown: &mut std::collections::HashSet<String>,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -233,14 +235,10 @@ fn group(
         "        ",
         &format!("{}: {}", listed.join(", "), g.how_many()),
     )?;
-    // The text the action sets, once, with each resource's own key, account and region as
-    // names; under the group of its first member's first action only.
-    if first
-        .actions
-        .first()
-        .is_some_and(|a| std::ptr::eq(a, g.actions[0]))
-    {
-        if let Some(in_full) = words.in_full {
+    // The text the action sets, with each resource's own key, account and region as names;
+    // once, under the first group that sets it.
+    if let Some(in_full) = words.in_full {
+        if texts_shown.insert(describe::identity(&in_full.text, first)) {
             let text = describe::canonical(&in_full.text, first);
             let names: Vec<String> = match text != in_full.text {
                 true => describe::names_in(&text)
