@@ -538,15 +538,19 @@ fn on_a_terminal_the_snapshots_of_one_selection_are_confirmed_by_typing_its_name
         "compliance",
         "    duration_days: 30\n    cool_off_hours: 24\n",
     ));
-    let run = apply_on_a_terminal(&env, "ebs_snapshot_lock.hold\n");
+    let run = apply_on_a_terminal(&env, "ebs_snapshot_lock.hold 2\n");
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let shown = format!("{}{}", run.stdout, run.stderr);
-    assert_eq!(shown.matches("Type the address").count(), 1, "{shown}");
+    assert_eq!(shown.matches("to confirm").count(), 1, "{shown}");
     assert!(
-        shown.contains("ebs_snapshot_lock.hold, 2 instances"),
+        shown.contains("Type its name and how many instances `ebs_snapshot_lock.hold 2`"),
         "{shown}"
     );
-    assert!(shown.contains("(2 instances)"), "{shown}");
+    assert!(
+        shown.contains("ebs_snapshot_lock.hold, 2 instances in account"),
+        "{shown}"
+    );
+    assert!(shown.contains("(2 instances in account"), "{shown}");
     assert_eq!(lock_calls(&env).len(), 2);
     assert_eq!(aws_lock(&env, SNAP_C)["mode"], "compliance");
 }

@@ -412,7 +412,7 @@ fn show_of_a_state_file_that_is_not_there_says_it_is_missing() {
     env.lockward(&["show"]).success().stdout_has("No state yet");
 }
 
-/// 600 vaults with the longest names a resource may have, each getting a lock that completing
+/// 800 vaults with the longest names a resource may have, each getting a lock that completing
 /// makes permanent: naming every irreversible action does not fit one comment, so the comment
 /// says so on its first line and `plan --format markdown` exits 1 unless told it may not.
 #[test]
@@ -421,7 +421,7 @@ fn a_markdown_plan_that_cannot_name_every_irreversible_action_fails_unless_allow
     let mut vaults = Vec::new();
     let mut config = String::from("glacier_vault_lock:\n");
     let long = "v".repeat(58);
-    for i in 0..600 {
+    for i in 0..800 {
         vaults.push(vault(&format!("vault-{i:04}")));
         config.push_str(&format!(
             "  {long}{i:04}:\n    vault: vault-{i:04}\n    policy_file: policies/audit.json\n    state: locked\n"
@@ -432,8 +432,9 @@ fn a_markdown_plan_that_cannot_name_every_irreversible_action_fails_unless_allow
     let run = env.lockward(&["plan", "--format", "markdown", "--parallelism", "32"]);
     run.code(1).stderr_has("--allow-incomplete");
     assert!(
-        run.stdout
-            .starts_with("<!-- lockward-plan -->\nINCOMPLETE: the 600 irreversible"),
+        run.stdout.starts_with(
+            "<!-- lockward-plan -->\nINCOMPLETE: the addresses of the 800 irreversible"
+        ),
         "{}",
         &run.stdout[..300]
     );
@@ -445,8 +446,19 @@ fn a_markdown_plan_that_cannot_name_every_irreversible_action_fails_unless_allow
         "--parallelism",
         "32",
         "--allow-incomplete",
+        "--out",
+        "plan.lwplan",
     ])
     .success();
+    // Where the INCOMPLETE line sends the reader: the whole plan, every vault in it.
+    let whole = env.lockward(&["show", "--format", "markdown", "plan.lwplan"]);
+    let whole = whole.success();
+    assert!(!whole.stdout.contains("INCOMPLETE"));
+    for i in [0, 399, 799] {
+        let address = format!("`glacier_vault_lock.{long}{i:04}`");
+        assert!(whole.stdout.contains(&address), "{address}");
+    }
+    assert!(whole.stdout.len() > 61_440);
     // Other formats are never incomplete.
     env.lockward(&["plan", "--parallelism", "32"]).success();
 }

@@ -404,7 +404,35 @@ fn all_plans() -> Vec<(&'static str, Plan)> {
         ("no_changes", no_changes_plan()),
         ("only_blocked", only_blocked_plan()),
         ("empty", empty_plan()),
+        ("accounts", accounts_plan()),
     ]
+}
+
+/// A template in 2 accounts × 2 regions, a Glacier lock in 2 of them with the same policy
+/// (each naming its own account), and a Recycle Bin rule in a third account.
+fn accounts_plan() -> Plan {
+    let mut resources = Vec::new();
+    for i in 1..=2 {
+        for region in ["us-east-1", "eu-west-1"] {
+            resources.push(put_compliance_lock(&account(i), region));
+        }
+        let a = account(i);
+        resources.push(archive_lock(
+            &a,
+            archive_policy(&a, "us-east-1", "deny-deletes"),
+        ));
+    }
+    resources.push(resource(
+        "rbin_rule_lock.ebs",
+        Outcome::Change,
+        json!({"state": "present", "resource_type": "EBS_SNAPSHOT", "lock_state": null,
+               "unlock_delay_days": null, "lock_end_time": null, "resource_tags": 0,
+               "exclude_resource_tags": 0}),
+        json!({"rule_id": "a1B2c3D4e5F", "state": "locked", "unlock_delay_days": 7}),
+        vec![Action::ready(ActionKind::LOCK_RULE, "Lock the rule.")],
+        &[],
+    ));
+    plan(resources)
 }
 
 fn options() -> RenderOptions {
@@ -417,6 +445,7 @@ fn options() -> RenderOptions {
             selection: lockward::select::Selection::default(),
         },
         sealed: None,
+        markdown_in_full: false,
     }
 }
 
@@ -874,6 +903,7 @@ fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
             ),
         },
         sealed: None,
+        markdown_in_full: false,
     };
     let expected = format!(
         "lockward apply -c 'prod/lock ward.yaml' --state prod/state.json --target glacier_vault_lock.audit --approve {}",
@@ -1286,7 +1316,6 @@ fn a_markdown_plan_of_300_irreversible_locks_fits_one_comment_and_names_every_on
         let address = format!("`backup_vault_lock.prod_backups_{i:04}`");
         assert!(caution.contains(&address), "{address} is not named");
     }
-    assert!(caution.contains("on 300 resources"), "{}", &caution[..2000]);
     assert!(!text.contains("each is marked in the table below"));
 }
 
@@ -1301,7 +1330,7 @@ fn a_markdown_plan_too_large_to_name_every_irreversible_action_says_so_first() {
     let first = lines.next().unwrap();
     assert!(
         first.starts_with(
-            "INCOMPLETE: the 1500 irreversible and 0 delayed action(s) that are ready"
+            "INCOMPLETE: the addresses of the 1500 irreversible and 0 delayed action(s) that are ready"
         ),
         "{first}"
     );
@@ -1310,4 +1339,350 @@ fn a_markdown_plan_too_large_to_name_every_irreversible_action_says_so_first() {
         "{first}"
     );
     assert!(!render::markdown_is_complete(&plan, &options()).unwrap());
+}
+
+// ---- plans at scale (DESIGN.md section 4) ----------------------------------------------------
+
+/// 100 accounts, numbered from 100000000000.
+fn account(i: usize) -> String {
+    format!("{:012}", 100_000_000_000u64 + i as u64)
+}
+
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-south-1"];
+
+/// The instance `<kind>.<name>[<account>/<region>]` of a template, in that account and region.
+fn instance(
+    declared: &str,
+    account: &str,
+    region: &str,
+    outcome: Outcome,
+    live: Value,
+    desired: Value,
+    actions: Vec<Action>,
+) -> ResourcePlan {
+    let key = format!("{account}/{region}");
+    let mut r = resource(
+        &format!("{declared}[{key}]"),
+        outcome,
+        live,
+        desired,
+        actions,
+        &[],
+    );
+    r.physical_key = format!("{}:{account}:{region}:{}", r.kind, r.address.name);
+    r.key = Some(key);
+    r.account = account.to_string();
+    r.region = region.to_string();
+    r.target.account = account.to_string();
+    r.target.region = region.to_string();
+    r
+}
+
+/// A compliance lock put on `backups-<region>` (irreversible once its 3-day grace ends).
+fn put_compliance_lock(account: &str, region: &str) -> ResourcePlan {
+    let action = Action::ready(ActionKind::PUT_VAULT_LOCK, "Put the compliance lock.")
+        .permanent_after(lockward::plan::PermanentAfter::days(3).unwrap());
+    instance(
+        "backup_vault_lock.prod_backups",
+        account,
+        region,
+        Outcome::Change,
+        json!({"state": "none", "vault_type": "BACKUP_VAULT"}),
+        json!({"vault": format!("backups-{region}"), "mode": "compliance", "min_retention_days": 35,
+               "max_retention_days": null, "changeable_for_days": 3}),
+        vec![action],
+    )
+}
+
+/// The Glacier policy a template states for `${account}`'s vault `archive`, with `sid`.
+fn archive_policy(account: &str, region: &str, sid: &str) -> Value {
+    policy_text(json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": sid,
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "glacier:DeleteArchive",
+            "Resource": format!("arn:aws:glacier:{region}:{account}:vaults/archive")
+        }]
+    }))
+}
+
+/// A Glacier lock initiated and completed with `policy` on the vault `archive`.
+fn archive_lock(account: &str, policy: Value) -> ResourcePlan {
+    instance(
+        "glacier_vault_lock.archive",
+        account,
+        "us-east-1",
+        Outcome::Change,
+        json!({"state": "none"}),
+        json!({"vault": "archive", "account_id": "-", "policy": policy, "state": "locked",
+               "min_test_period": null}),
+        vec![
+            Action::ready(ActionKind::INITIATE_LOCK, "Start the vault lock."),
+            Action::ready(ActionKind::COMPLETE_LOCK, "Make the lock policy permanent."),
+        ],
+    )
+}
+
+/// 300 compliance locks (100 accounts × 3 regions of one template), 10 Glacier locks of which
+/// 2 set a policy of their own, a Recycle Bin rule locked and an S3 bucket up to date.
+fn organisation_plan(prod_backups: impl Fn(&str, &str) -> ResourcePlan) -> Plan {
+    let mut resources = Vec::new();
+    for i in 0..100 {
+        for region in REGIONS {
+            resources.push(prod_backups(&account(i), region));
+        }
+    }
+    for i in 0..10 {
+        let sid = if i < 8 {
+            "deny-deletes"
+        } else {
+            "deny-deletes-legal"
+        };
+        let a = account(i);
+        resources.push(archive_lock(&a, archive_policy(&a, "us-east-1", sid)));
+    }
+    resources.push(resource(
+        "rbin_rule_lock.ebs",
+        Outcome::Change,
+        json!({"state": "present", "resource_type": "EBS_SNAPSHOT", "lock_state": null,
+               "unlock_delay_days": null, "lock_end_time": null, "resource_tags": 0,
+               "exclude_resource_tags": 0}),
+        json!({"rule_id": "a1B2c3D4e5F", "state": "locked", "unlock_delay_days": 7}),
+        vec![Action::ready(ActionKind::LOCK_RULE, "Lock the rule.")],
+        &[],
+    ));
+    plan(resources)
+}
+
+/// The alert of a Markdown plan: from its start to the first table or folded text.
+fn alert_of(md: &str) -> &str {
+    let end = md.find("\n<details>").unwrap_or(md.len());
+    let end = end.min(md.find("\n| Resource").unwrap_or(md.len()));
+    &md[..end]
+}
+
+#[test]
+fn an_organisation_plan_of_300_compliance_locks_fits_one_comment_and_names_every_instance() {
+    let plan = organisation_plan(put_compliance_lock);
+    let md = rendered(&plan, Format::Markdown, &options());
+    assert!(md.len() <= 61_440, "{} bytes", md.len());
+    assert_eq!(render::COMMENT_BUDGET, 61_440);
+    assert!(render::markdown_is_complete(&plan, &options()).unwrap());
+    let alert = alert_of(&md);
+    // Every instance of the template, compressed; the Glacier locks that differ in their
+    // policy on two lines, each address named.
+    assert!(
+        alert.contains("> - **IRREVERSIBLE** `put_vault_lock` on `backup_vault_lock.prod_backups[*]` (300 instances in 100 accounts × 3 regions): "),
+        "{alert}"
+    );
+    for i in 0..10 {
+        let address = format!("`glacier_vault_lock.archive[{}/us-east-1]`", account(i));
+        assert_eq!(alert.matches(&address).count(), 1, "{address}:\n{alert}");
+    }
+    assert!(
+        alert.contains("`complete_lock` on 8 instances in 8 accounts × us-east-1: "),
+        "{alert}"
+    );
+    assert!(
+        alert.contains("`complete_lock` on 2 instances in 2 accounts × us-east-1: "),
+        "{alert}"
+    );
+    assert!(alert.contains("**delayed** `lock_rule` on `rbin_rule_lock.ebs`: "));
+    // Each distinct policy once, under its SHA-256, with the instances it is set on; each
+    // instance's own account and region as names.
+    assert_eq!(md.matches("\"Sid\": \"deny-deletes\"").count(), 1, "{md}");
+    assert_eq!(md.matches("\"Sid\": \"deny-deletes-legal\"").count(), 1);
+    assert!(
+        md.contains("arn:aws:glacier:${region}:${account}:vaults/archive"),
+        "{md}"
+    );
+    let policy = md
+        .lines()
+        .find(|l| l.starts_with("<summary>") && l.contains("for 8 instances"))
+        .expect("the policy of 8 instances is shown");
+    assert!(policy.contains("<code>sha256:"), "{policy}");
+    // The count line of each account and region.
+    assert_eq!(md.matches("\n- account 1000000000").count(), 300, "{md}");
+    assert!(md.contains(
+        "- account 100000000000 in us-east-1: 2 resources, 2 changes (2 irreversible, 0 delayed), 0 unchanged, 0 blocked, 0 conflicts\n"
+    ));
+    assert_only_our_html(&md);
+}
+
+#[test]
+fn the_human_plan_groups_by_account_and_region_and_shows_identical_actions_once() {
+    let plan = organisation_plan(put_compliance_lock);
+    let text = rendered(&plan, Format::Human, &options());
+    let (groups, areas) = text
+        .split_once("\n\n== ")
+        .expect("identical actions, then the accounts and regions");
+    assert!(
+        groups.starts_with("Identical actions, each planned on several resources:\n  1. put_vault_lock  IRREVERSIBLE: "),
+        "{groups}"
+    );
+    assert!(
+        groups.contains("\n     on backup_vault_lock.prod_backups[*]: 300 instances in 100 accounts × 3 regions\n"),
+        "{groups}"
+    );
+    assert!(
+        groups.contains("becomes permanent by itself 3 days after it runs"),
+        "{groups}"
+    );
+    // The policy the 8 Glacier locks share, once, with names for each one's own account and
+    // region.
+    assert_eq!(
+        groups.matches("\"Sid\": \"deny-deletes\"").count(),
+        1,
+        "{groups}"
+    );
+    assert!(
+        groups
+            .contains("makes permanent (${account} and ${region} stand for each resource's own):"),
+        "{groups}"
+    );
+    // One count line per account and region (100 × 3, the rule's account too), each
+    // resource under its own.
+    assert_eq!(text.matches("\n== account ").count(), 301, "{areas}");
+    assert!(text.contains(
+        "\n== account 100000000000 in us-east-1: 2 resources, 2 changes (2 irreversible, 0 delayed), 0 unchanged, 0 blocked, 0 conflicts ==\n\n# backup_vault_lock.prod_backups[100000000000/us-east-1] will change: put_vault_lock (identical action 1)\n\n# glacier_vault_lock.archive[100000000000/us-east-1] will change: initiate_lock (identical action 2), complete_lock (identical action 3)\n\n=="
+    ), "{areas}");
+    assert!(text.contains(
+        "\n== account 123456789012 in us-east-1: 1 resource, 1 change (0 irreversible, 1 delayed), 0 unchanged, 0 blocked, 0 conflicts ==\n\n# rbin_rule_lock.ebs will change\n"
+    ));
+}
+
+/// Five accounts of the template get another action: neither action's line claims every
+/// instance, and each names its instances one by one.
+#[test]
+fn instances_of_one_resource_that_differ_are_each_named() {
+    let differ = |a: &str| {
+        [
+            "100000000003",
+            "100000000042",
+            "100000000077",
+            "100000000080",
+            "100000000099",
+        ]
+        .contains(&a)
+    };
+    let plan = organisation_plan(|a, region| {
+        if differ(a) && region == "eu-west-1" {
+            let delete = Action::ready(ActionKind::DELETE_VAULT_LOCK, "Remove the lock.")
+                .lowering_protection(true);
+            instance(
+                "backup_vault_lock.prod_backups",
+                a,
+                region,
+                Outcome::Change,
+                json!({"state": "governance", "vault_type": "BACKUP_VAULT",
+                       "min_retention_days": 35, "max_retention_days": null}),
+                json!({"vault": format!("backups-{region}"), "mode": "none"}),
+                vec![delete],
+            )
+        } else {
+            put_compliance_lock(a, region)
+        }
+    });
+    let md = rendered(&plan, Format::Markdown, &options());
+    assert!(md.len() <= 61_440, "{} bytes", md.len());
+    assert!(render::markdown_is_complete(&plan, &options()).unwrap());
+    let alert = alert_of(&md);
+    assert!(!alert.contains("prod_backups[*]"), "{alert}");
+    assert!(
+        alert.contains(
+            "`put_vault_lock` on 295 instances in 100 accounts, 3 regions (295 of the 300 pairs): "
+        ),
+        "{alert}"
+    );
+    assert!(
+        alert.contains("> - reversible, **lowers protection** `delete_vault_lock` on 5 instances in 5 accounts × eu-west-1: "),
+        "{alert}"
+    );
+    for i in 0..100 {
+        for region in REGIONS {
+            let address = format!("`backup_vault_lock.prod_backups[{}/{region}]`", account(i));
+            assert_eq!(alert.matches(&address).count(), 1, "{address}");
+        }
+    }
+    // The human view names the group's instances and where the odd ones are.
+    let text = rendered(&plan, Format::Human, &options());
+    assert!(text.contains("295 instances in 100 accounts, 3 regions (295 of the 300 pairs)"));
+    assert!(text.contains("# backup_vault_lock.prod_backups[100000000042/eu-west-1] will change: delete_vault_lock (identical action 2)"), "{text}");
+}
+
+/// An instance whose policy names another account than its own is not the same intent as
+/// the others': its text is shown apart, naming that account.
+#[test]
+fn a_policy_that_names_another_account_is_not_taken_for_the_template() {
+    let plan = plan(vec![
+        archive_lock(
+            &account(1),
+            archive_policy(&account(1), "us-east-1", "deny-deletes"),
+        ),
+        archive_lock(
+            &account(2),
+            archive_policy(&account(2), "us-east-1", "deny-deletes"),
+        ),
+        archive_lock(
+            &account(3),
+            archive_policy(&account(1), "us-east-1", "deny-deletes"),
+        ),
+    ]);
+    // Large enough that only the comment's own form fits.
+    let mut resources = plan.resources.clone();
+    resources.extend(many_irreversible(400, "filler_").resources);
+    let plan = self::plan(resources);
+    let md = rendered(&plan, Format::Markdown, &options());
+    assert!(md.len() <= 61_440, "{} bytes", md.len());
+    assert!(
+        md.contains("for 2 instances in 2 accounts × us-east-1</summary>"),
+        "{md}"
+    );
+    assert!(md.contains("for 1 instance in account 100000000003 in us-east-1</summary>"));
+    assert!(md.contains("arn:aws:glacier:${region}:100000000001:vaults/archive"));
+}
+
+/// `lockward show --format markdown` is where an INCOMPLETE comment sends its reader: the
+/// whole plan, however long.
+#[test]
+fn the_markdown_plan_in_full_is_the_whole_plan() {
+    let long = "a_very_long_resource_name_that_fills_the_comment_quickly_x_";
+    let plan = many_irreversible(1500, long);
+    let whole = RenderOptions {
+        markdown_in_full: true,
+        ..options()
+    };
+    let md = rendered(&plan, Format::Markdown, &whole);
+    assert!(md.len() > 61_440);
+    assert!(render::markdown_is_complete(&plan, &whole).unwrap());
+    assert_eq!(md.matches("\n#### `backup_vault_lock.").count(), 1500);
+}
+
+/// An account or region as a hostile endpoint might name them reaches the count lines and
+/// the "how many where" words of a grouped action escaped, in both views and both forms of
+/// the Markdown plan.
+#[test]
+fn hostile_account_and_region_names_in_grouped_words_are_escaped() {
+    let hostile = |i: usize| {
+        let mut r = put_compliance_lock(&account(i), "us-east-1");
+        r.account = format!("<img src=x>{i}|*");
+        r.region = "eu-<b>west</b>-1\u{1b}[2J".to_string();
+        r
+    };
+    let small = plan((0..3).map(hostile).collect());
+    let mut many: Vec<ResourcePlan> = (0..3).map(hostile).collect();
+    many.extend(many_irreversible(400, "filler_").resources);
+    for plan in [small, self::plan(many)] {
+        let md = rendered(&plan, Format::Markdown, &options());
+        assert!(
+            md.contains("3 accounts × eu-&lt;b&gt;west&lt;/b&gt;-1"),
+            "{md}"
+        );
+        assert_only_our_html(&md);
+        assert!(!md.contains('\u{1b}'));
+        let text = rendered(&plan, Format::Human, &options());
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
 }

@@ -1,7 +1,8 @@
 //! Confirmation: nothing is called until the exact plan about to run has been approved.
 //!
 //! On a terminal, reversible actions need `yes`, and each action that is `delayed`,
-//! `irreversible` or lowers protection needs its address typed back. Without a terminal,
+//! `irreversible` or lowers protection needs its address typed back (for the instances of one
+//! declared resource, its name and how many instances, once). Without a terminal,
 //! `--approve DIGEST` approves exactly that plan and `--auto-approve` approves only plans whose
 //! ready actions are all reversible and none lowers protection (DESIGN.md section 5 item 3):
 //! weakening a lock is the first step of the attack locks exist to stop.
@@ -9,6 +10,7 @@
 use std::io::{BufRead, Write};
 
 use crate::plan::{Action, Plan, ResourcePlan, Reversibility};
+use crate::render::describe::how_many;
 
 /// Why a plan was not approved. Nothing was called.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -210,29 +212,27 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 String::new()
             }
         };
-        for (address, actions) in strong {
+        for (asked, actions) in strong {
             let mut instances: Vec<&ResourcePlan> = actions.iter().map(|(r, _)| *r).collect();
             instances.dedup_by(|a, b| a.address == b.address);
             let is_group = instances.iter().any(|r| r.address.key.is_some());
-            // One line per distinct action and class, with its instance count in a group.
-            let mut lines: Vec<(String, usize)> = Vec::new();
-            for (_, a) in &actions {
+            // One line per distinct action and class, with how many instances where in a
+            // group.
+            let mut lines: Vec<(String, Vec<&ResourcePlan>)> = Vec::new();
+            for (r, a) in &actions {
                 let line = format!("  - {} is {}", a.action.as_str(), class_words(a));
                 match lines.iter_mut().find(|(l, _)| *l == line) {
-                    Some((_, n)) => *n += 1,
-                    None => lines.push((line, 1)),
+                    Some((_, members)) => members.push(r),
+                    None => lines.push((line, vec![r])),
                 }
             }
             let lines: Vec<String> = lines
                 .into_iter()
-                .map(|(line, n)| match (is_group, n) {
-                    (false, _) => line,
-                    (true, 1) => format!("{line} (1 instance)"),
-                    (true, n) => format!("{line} ({n} instances)"),
+                .map(|(line, members)| match is_group {
+                    false => line,
+                    true => format!("{line} ({})", how_many(&members)),
                 })
                 .collect();
-            let mut targets: Vec<String> = instances.iter().map(|r| r.target.to_string()).collect();
-            targets.dedup();
             let heading = if is_group {
                 let keys: Vec<&str> = instances
                     .iter()
@@ -248,27 +248,31 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
                 if keys.len() > SHOWN {
                     listed.push_str(&format!(", and {} more", keys.len() - SHOWN));
                 }
-                let count = if keys.len() == 1 {
-                    "1 instance".to_string()
-                } else {
-                    format!("{} instances", keys.len())
-                };
-                format!("{address}, {count} [{listed}] ({})", targets.join("; "))
+                format!("{}, {} [{listed}]", asked.address, how_many(&instances))
             } else {
-                format!("{address} ({})", targets.join("; "))
+                let mut targets: Vec<String> =
+                    instances.iter().map(|r| r.target.to_string()).collect();
+                targets.dedup();
+                format!("{} ({})", asked.address, targets.join("; "))
+            };
+            let typed_text = asked.to_string();
+            let what = if is_group {
+                "its name and how many instances"
+            } else {
+                "the address"
             };
             let typed = self.ask(&format!(
-                "\n{heading}{}:\n{}\n  Type the address `{address}` to confirm: ",
+                "\n{heading}{}:\n{}\n  Type {what} `{typed_text}` to confirm: ",
                 counter(),
                 lines.join("\n")
             ))?;
-            if typed != address {
+            if typed != typed_text {
                 let mut names: Vec<&str> = actions.iter().map(|(_, a)| a.action.as_str()).collect();
                 names.dedup();
                 return Err(Refusal::Mistyped {
                     typed,
                     action: names.join(" and "),
-                    address,
+                    address: typed_text,
                 });
             }
         }
@@ -286,14 +290,34 @@ impl<R: BufRead, W: Write> Confirm for Terminal<R, W> {
     }
 }
 
-/// The actions a person confirms by typing an address (delayed, irreversible or lowering
-/// protection), grouped by the address typed for them: a resource's own, or for the instances
-/// of one declared resource its name, once. Also how many reversible actions the plan holds.
-type Typed<'p> = Vec<(String, Vec<(&'p ResourcePlan, &'p Action)>)>;
+/// What a person types to confirm the strong actions of one resource: its address; for the
+/// instances of one declared resource, its name and how many of its instances have such an
+/// action (`ebs_snapshot_lock.hold 2`), so the count confirmed is the count that runs
+/// (DESIGN.md section 5 item 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Asked {
+    address: String,
+    instances: Option<usize>,
+}
+
+impl std::fmt::Display for Asked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.instances {
+            Some(n) => write!(f, "{} {n}", self.address),
+            None => f.write_str(&self.address),
+        }
+    }
+}
+
+/// The actions a person confirms by typing (delayed, irreversible or lowering protection),
+/// grouped by what is typed for them: a resource's own address, or for the instances of one
+/// declared resource its name and count, once. Also how many reversible actions the plan
+/// holds.
+type Typed<'p> = Vec<(Asked, Vec<(&'p ResourcePlan, &'p Action)>)>;
 
 fn strong_actions(plan: &Plan) -> (Typed<'_>, usize) {
     let mut reversible = 0;
-    let mut strong: Typed<'_> = Vec::new();
+    let mut strong: Vec<(String, Vec<(&ResourcePlan, &Action)>)> = Vec::new();
     for (resource, action) in plan.ready_actions() {
         if !action.needs_typed_confirmation() {
             reversible += 1;
@@ -306,14 +330,26 @@ fn strong_actions(plan: &Plan) -> (Typed<'_>, usize) {
             _ => strong.push((asked_for, vec![(resource, action)])),
         }
     }
+    let strong = strong
+        .into_iter()
+        .map(|(address, actions)| {
+            let mut instances: Vec<&str> = actions
+                .iter()
+                .filter_map(|(r, _)| r.address.key.as_deref())
+                .collect();
+            instances.dedup();
+            let instances = (!instances.is_empty()).then_some(instances.len());
+            (Asked { address, instances }, actions)
+        })
+        .collect();
     (strong, reversible)
 }
 
-/// What a person types on a terminal to confirm `plan`, question by question: each address
-/// asked for, then `yes` when there are reversible actions.
+/// What a person types on a terminal to confirm `plan`, question by question: what each
+/// question asks for, then `yes` when there are reversible actions.
 pub fn answers_for(plan: &Plan) -> Vec<String> {
     let (strong, reversible) = strong_actions(plan);
-    let mut answers: Vec<String> = strong.into_iter().map(|(a, _)| a).collect();
+    let mut answers: Vec<String> = strong.into_iter().map(|(a, _)| a.to_string()).collect();
     if reversible > 0 {
         answers.push("yes".to_string());
     }
@@ -496,21 +532,86 @@ mod tests {
             ),
             resource("glacier_vault_lock.other", vec![irreversible()]),
         ]);
-        let (result, shown) =
-            terminal(&plan, "glacier_vault_lock.hold\nglacier_vault_lock.other\n");
+        let (result, shown) = terminal(
+            &plan,
+            "glacier_vault_lock.hold 3\nglacier_vault_lock.other\n",
+        );
         assert_eq!(result, Ok(()), "{shown}");
-        assert_eq!(shown.matches("Type the address").count(), 2, "{shown}");
-        assert!(shown.contains("glacier_vault_lock.hold, 3 instances [snap-0aaaaaaaaaaaaaaa1, snap-0aaaaaaaaaaaaaaa2, snap-0aaaaaaaaaaaaaaa3]"), "{shown}");
+        assert_eq!(shown.matches("Type the address").count(), 1, "{shown}");
         assert!(
-            shown.contains("permanent by itself after 24 hours unless undone (3 instances)"),
+            shown.contains(
+                "Type its name and how many instances `glacier_vault_lock.hold 3` to confirm"
+            ),
             "{shown}"
         );
-        // An instance's own address does not confirm the group.
-        let (result, _) = terminal(&plan, "glacier_vault_lock.hold[snap-0aaaaaaaaaaaaaaa1]\n");
+        assert!(shown.contains("glacier_vault_lock.hold, 3 instances in account 123456789012 in us-east-1 [snap-0aaaaaaaaaaaaaaa1, snap-0aaaaaaaaaaaaaaa2, snap-0aaaaaaaaaaaaaaa3]"), "{shown}");
         assert!(
-            matches!(result, Err(Refusal::Mistyped { .. })),
-            "{result:?}"
+            shown.contains("permanent by itself after 24 hours unless undone (3 instances in account 123456789012 in us-east-1)"),
+            "{shown}"
         );
+        // An instance's own address, or the name alone, or another count, does not confirm
+        // the group.
+        for typed in [
+            "glacier_vault_lock.hold[snap-0aaaaaaaaaaaaaaa1]\n",
+            "glacier_vault_lock.hold\n",
+            "glacier_vault_lock.hold 2\n",
+        ] {
+            let (result, _) = terminal(&plan, typed);
+            assert!(
+                matches!(result, Err(Refusal::Mistyped { .. })),
+                "{typed}: {result:?}"
+            );
+        }
+        assert_eq!(
+            answers_for(&plan),
+            ["glacier_vault_lock.hold 3", "glacier_vault_lock.other"]
+        );
+    }
+
+    /// 300 instances of one declared resource in 100 accounts × 3 regions, one of which gets
+    /// a different action: one question, typed with the count of instances that have an
+    /// action to confirm, each action's line saying how many instances where.
+    #[test]
+    fn the_instances_of_one_resource_in_many_accounts_are_one_question_with_where_they_are() {
+        let mut resources = Vec::new();
+        for account in 0..100 {
+            for region in ["us-east-1", "eu-west-1", "ap-south-1"] {
+                let account = format!("{:012}", 100_000_000_000u64 + account);
+                let action = if account.ends_with("07") && region == "eu-west-1" {
+                    Action::ready(ActionKind::DELETE_VAULT_LOCK, "r").lowering_protection(true)
+                } else {
+                    Action::ready(ActionKind::PUT_VAULT_LOCK, "r")
+                        .permanent_after(crate::plan::PermanentAfter::days(3).unwrap())
+                };
+                let mut r = resource(
+                    &format!("backup_vault_lock.prod[{account}/{region}]"),
+                    vec![action],
+                );
+                r.account = account.clone();
+                r.region = region.to_string();
+                r.target.account = account;
+                r.target.region = region.to_string();
+                resources.push(r);
+            }
+        }
+        let plan = plan(resources);
+        let (result, shown) = terminal(&plan, "backup_vault_lock.prod 300\n");
+        assert_eq!(result, Ok(()), "{shown}");
+        assert_eq!(shown.matches("to confirm").count(), 1, "{shown}");
+        assert!(
+            shown.contains("backup_vault_lock.prod, 300 instances in 100 accounts × 3 regions ["),
+            "{shown}"
+        );
+        assert!(shown.contains(", and 290 more]"), "{shown}");
+        assert!(
+            shown.contains("  - put_vault_lock is IRREVERSIBLE: it becomes permanent by itself after 3 days unless undone (299 instances in 100 accounts, 3 regions (299 of the 300 pairs))"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("  - delete_vault_lock is reversible, and lowers protection: after it, something is allowed that was refused before (1 instance in account 100000000007 in eu-west-1)"),
+            "{shown}"
+        );
+        assert_eq!(answers_for(&plan), ["backup_vault_lock.prod 300"]);
     }
 
     #[test]

@@ -187,6 +187,7 @@ pub fn run(
             selection: selection.clone(),
         },
         sealed: None,
+        markdown_in_full: false,
     };
     render::render(&plan, Format::Human, &options, out)?;
     out.flush()?;

@@ -120,6 +120,7 @@ pub fn run_with(
             selection: selection.clone(),
         },
         sealed: None,
+        markdown_in_full: false,
     };
     // Rendered once: the Markdown form is also read back for its INCOMPLETE line.
     let mut document = Vec::new();

@@ -42,6 +42,8 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
                     planned_at: saved.created_at,
                     holds: sealing.holds,
                 }),
+                // What an INCOMPLETE comment says to read: the whole plan.
+                markdown_in_full: true,
             };
             render::render(&saved.plan, args.format, &options, &mut out)?;
         }

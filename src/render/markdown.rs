@@ -4,6 +4,7 @@
 //! (reasons, messages), which escape it for where it lands, so no value can end a table cell,
 //! close a code span, open an HTML tag or close the policy diff's fence.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use super::describe::{self, Ending, Phrase, Piece};
@@ -25,14 +26,12 @@ pub(super) enum Place {
 }
 
 pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut full = Vec::new();
-    render_with(plan, options, None, &mut full)?;
-    if full.len() <= COMMENT_BUDGET {
-        return write_escaped(&full, out);
+    let full = escaped(&render_with(plan, options, None)?);
+    if options.markdown_in_full || full.len() <= COMMENT_BUDGET {
+        return out.write_all(full.as_bytes());
     }
-    let mut short = Vec::new();
-    render_with(plan, options, Some(COMMENT_BUDGET), &mut short)?;
-    write_escaped(&short, out)
+    let short = escaped(&render_with(plan, options, Some(COMMENT_BUDGET))?);
+    out.write_all(short.as_bytes())
 }
 
 /// Whether the Markdown plan names every action a reviewer must see (its first line after the
@@ -53,43 +52,88 @@ pub(super) fn document_is_complete(document: &[u8]) -> bool {
 /// bidirectional control, made visible ([`escape::text`]): whatever a value held, none
 /// reaches the reader, wherever in the document it landed.
 pub(super) fn write_escaped(document: &[u8], out: &mut dyn Write) -> io::Result<()> {
-    let text = String::from_utf8_lossy(document);
-    out.write_all(escape::text(&text).as_bytes())
+    out.write_all(escaped(document).as_bytes())
 }
 
-/// The plan as Markdown; with a `budget`, its table and details are made to fit (see
-/// [`compact`]).
-fn render_with(
-    plan: &Plan,
-    options: &RenderOptions,
-    budget: Option<usize>,
-    out: &mut Vec<u8>,
-) -> io::Result<()> {
-    // Every action that cannot be undone, or only after a delay, or that lowers protection is
-    // named in the alert: one line each, or, when that is too long for a comment, one line per
-    // action and consequence with every address it runs on. When even that cannot fit, the
-    // comment says first that it is incomplete.
+fn escaped(document: &[u8]) -> String {
+    escape::text(&String::from_utf8_lossy(document)).into_owned()
+}
+
+/// Room kept for the note that says what a comment left out.
+const NOTE_ROOM: usize = 400;
+
+/// The plan as Markdown. Without a `budget`, all of it. With one, what must be there (the
+/// summary, every irreversible, delayed or protection-lowering action with every address it
+/// runs on, each distinct text an action sets, the digest and the approving command), then as
+/// much of the rest as fits; when even what must be there cannot fit, a first line that says
+/// `INCOMPLETE:` and how to read the whole plan.
+fn render_with(plan: &Plan, options: &RenderOptions, budget: Option<usize>) -> io::Result<Vec<u8>> {
+    let groups = describe::action_groups(plan);
+    let head = head(plan, options)?;
+    let ending = ending(plan, options)?;
     let mut alert = Vec::new();
-    warnings(plan, &mut alert)?;
-    let mut incomplete = None;
-    if let Some(budget) = budget {
-        if alert.len() > budget / 3 {
-            alert.clear();
-            grouped_warnings(plan, &mut alert)?;
-            if alert.len() > budget * 2 / 3 {
-                alert.clear();
-                incomplete = Some(format!(
-                    "INCOMPLETE: the {} of this plan are too many to name in one comment; read the whole plan with `lockward show --format markdown PLANFILE` before approving it",
-                    serious_counts(plan)
-                ));
+    warnings(plan, &groups, false, &mut alert)?;
+
+    let mut out = Vec::new();
+    writeln!(out, "{MARKDOWN_MARKER}")?;
+    let Some(budget) = budget else {
+        // A text set on several resources is shown once, above; one set on one resource,
+        // with it.
+        let shared: HashSet<&Address> = describe::texts_set(plan)
+            .into_iter()
+            .filter(|set| set.members.len() > 1)
+            .flat_map(|set| set.members.into_iter().map(|r| &r.address))
+            .collect();
+        out.extend_from_slice(&head);
+        out.extend_from_slice(&alert);
+        texts_set(plan, 2, &mut out)?;
+        if !plan.resources.is_empty() {
+            tables(plan, &mut out)?;
+            for r in &plan.resources {
+                out.extend_from_slice(&detail_section(r, !shared.contains(&r.address))?);
             }
         }
+        out.extend_from_slice(&ending);
+        return Ok(out);
+    };
+
+    let mut texts = Vec::new();
+    texts_set(plan, 1, &mut texts)?;
+    let fixed = out.len() + head.len() + ending.len() + NOTE_ROOM;
+    if fixed + alert.len() + texts.len() > budget {
+        // One line per action, class and consequence, every address it runs on.
+        alert.clear();
+        warnings(plan, &groups, true, &mut alert)?;
     }
-    writeln!(out, "{MARKDOWN_MARKER}")?;
-    if let Some(line) = &incomplete {
-        writeln!(out, "{line}")?;
+    if fixed + alert.len() + texts.len() > budget {
+        let missing = if texts.is_empty() {
+            String::new()
+        } else {
+            " and the texts they set".to_string()
+        };
+        writeln!(
+            out,
+            "INCOMPLETE: the addresses of the {}{missing} are too many for one comment; read the whole plan with `lockward show --format markdown PLANFILE` before approving it",
+            serious_counts(plan)
+        )?;
         writeln!(out)?;
+        out.extend_from_slice(&head);
+    } else {
+        out.extend_from_slice(&head);
+        out.extend_from_slice(&alert);
+        out.extend_from_slice(&texts);
     }
+    if !plan.resources.is_empty() {
+        let limit = budget.saturating_sub(ending.len() + NOTE_ROOM);
+        compact(plan, limit, &mut out)?;
+    }
+    out.extend_from_slice(&ending);
+    Ok(out)
+}
+
+/// The summary heading, the sealed sentences and what the plan's ending means.
+fn head(plan: &Plan, options: &RenderOptions) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
     writeln!(
         out,
         "## lockward plan: {}",
@@ -102,7 +146,6 @@ fn render_with(
         }
         writeln!(out)?;
     }
-
     match describe::ending(plan) {
         Ending::Conflicts(n, unknown) => {
             writeln!(out, "> [!IMPORTANT]")?;
@@ -128,14 +171,13 @@ fn render_with(
         }
         Ending::Apply => {}
     }
+    Ok(out)
+}
 
-    out.extend_from_slice(&alert);
-
-    // What follows the resources: the digest, how long the plan is valid, the command.
-    let mut ending = Vec::new();
-    writeln!(ending, "Digest: {}", code(&plan.digest, Place::Block))?;
-    let out_final = out;
-    let out = &mut ending;
+/// What follows the resources: the digest, how long the plan is valid, the command.
+fn ending(plan: &Plan, options: &RenderOptions) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    writeln!(out, "Digest: {}", code(&plan.digest, Place::Block))?;
     if let Some(sentence) = describe::valid_until_sentence(plan) {
         writeln!(out)?;
         writeln!(out, "{}", text(&sentence))?;
@@ -158,45 +200,84 @@ fn render_with(
         writeln!(out, "{command}")?;
         writeln!(out, "{fence}")?;
     }
-    let out = out_final;
-    if !plan.resources.is_empty() {
-        match budget {
-            None => {
-                table(plan, out)?;
-                details(plan, out)?;
-            }
-            Some(budget) => {
-                // Leave room for the note and the ending.
-                let room = budget.saturating_sub(ending.len() + 400);
-                compact(plan, room, out)?;
-            }
-        }
-    }
-    out.extend_from_slice(&ending);
-    Ok(())
+    Ok(out)
+}
+
+/// Whether the alert names an action: irreversible, delayed, or lowering protection.
+fn is_serious(a: &Action) -> bool {
+    a.reversibility != Reversibility::Reversible || a.lowers_protection
 }
 
 /// Irreversible actions, then delayed ones, then reversible ones that lower protection, in a
 /// GitHub alert: CAUTION when anything is irreversible or lowers protection, WARNING when the
 /// worst is delayed. Nothing when every action is reversible and none lowers protection.
-fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    let all: Vec<(&ResourcePlan, &Action)> = plan
-        .resources
-        .iter()
-        .flat_map(|r| r.actions.iter().map(move |a| (r, a)))
-        .collect();
-    let worst = all.iter().map(|(_, a)| a.reversibility).max();
-    let lowering = all.iter().any(|(_, a)| a.lowers_protection);
-    let alert = match worst {
-        _ if lowering => "CAUTION",
-        Some(Reversibility::Irreversible) => "CAUTION",
-        Some(Reversibility::Delayed) => "WARNING",
-        Some(Reversibility::Reversible) | None => return Ok(()),
-    };
-    writeln!(out, "> [!{alert}]")?;
-    let strong = all
-        .iter()
-        .any(|(_, a)| a.reversibility != Reversibility::Reversible);
+///
+/// One line per group of identical actions ([`describe::action_groups`]), or, when `merge`,
+/// per action, class, status and consequence; each line names every resource it runs on, the
+/// instances of a declared resource as `<kind>.<name>[*]` when they are all there.
+fn warnings(
+    plan: &Plan,
+    groups: &[describe::ActionGroup<'_>],
+    merge: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    struct Line<'p> {
+        class: Reversibility,
+        lowers: bool,
+        head: String,
+        status: String,
+        consequence: &'static str,
+        members: Vec<&'p ResourcePlan>,
+    }
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for class in [
+        Reversibility::Irreversible,
+        Reversibility::Delayed,
+        Reversibility::Reversible,
+    ] {
+        for g in groups
+            .iter()
+            .filter(|g| g.action.reversibility == class && is_serious(g.action))
+        {
+            let a = g.action;
+            let head = format!(
+                "{}{} {}",
+                class_word(class),
+                lowers_words(a),
+                code(a.action.as_str(), Place::Block),
+            );
+            let status = status_words(a, Place::Block);
+            let consequence = g.kind.consequence(a.action, a.reversibility);
+            let same = |l: &&mut Line<'_>| {
+                l.class == class
+                    && l.head == head
+                    && l.status == status
+                    && l.consequence == consequence
+            };
+            let found = match merge {
+                true => lines.iter_mut().find(same),
+                false => None,
+            };
+            match found {
+                Some(line) => line.members.extend(g.members.iter().copied()),
+                None => lines.push(Line {
+                    class,
+                    lowers: a.lowers_protection,
+                    head,
+                    status,
+                    consequence,
+                    members: g.members.clone(),
+                }),
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let lowering = lines.iter().any(|l| l.lowers);
+    let strong = lines.iter().any(|l| l.class != Reversibility::Reversible);
+    let caution = lowering || lines.iter().any(|l| l.class == Reversibility::Irreversible);
+    writeln!(out, "> [!{}]", if caution { "CAUTION" } else { "WARNING" })?;
     match (lowering, strong) {
         (false, _) => writeln!(
             out,
@@ -212,91 +293,101 @@ fn warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
         )?,
     }
     writeln!(out, ">")?;
-    for class in [
-        Reversibility::Irreversible,
-        Reversibility::Delayed,
-        Reversibility::Reversible,
-    ] {
-        for (r, a) in all.iter().filter(|(_, a)| {
-            a.reversibility == class && (class != Reversibility::Reversible || a.lowers_protection)
-        }) {
-            writeln!(
-                out,
-                "> - {}{} {} on {}{}: {}",
-                class_word(class),
-                lowers_words(a),
-                code(a.action.as_str(), Place::Block),
-                code(&r.address.to_string(), Place::Block),
-                status_words(a, Place::Block),
-                r.kind.consequence(a.action, a.reversibility),
-            )?;
+    let counts = describe::InstanceCounts::of(plan);
+    for mut line in lines {
+        line.members.sort_by(|a, b| a.address.cmp(&b.address));
+        line.members.dedup_by(|a, b| a.address == b.address);
+        let (head, status) = (&line.head, &line.status);
+        let names = describe::named(&line.members, &counts);
+        match names.as_slice() {
+            [one] => {
+                let how = match (&one.spread, line.members.len()) {
+                    (None, 1) => String::new(),
+                    _ => format!(" ({})", text(&describe::how_many(&line.members))),
+                };
+                writeln!(
+                    out,
+                    "> - {head} on {}{how}{status}: {}",
+                    code(&one.address, Place::Block),
+                    line.consequence
+                )?;
+            }
+            names => {
+                writeln!(
+                    out,
+                    "> - {head} on {}{status}: {}",
+                    text(&describe::how_many(&line.members)),
+                    line.consequence
+                )?;
+                let listed: Vec<String> = names
+                    .iter()
+                    .map(|n| match &n.spread {
+                        Some(spread) => {
+                            format!("{} {}", code(&n.address, Place::Block), text(spread))
+                        }
+                        None => code(&n.address, Place::Block),
+                    })
+                    .collect();
+                writeln!(out, ">   {}", listed.join(", "))?;
+            }
         }
     }
     writeln!(out)
 }
 
-/// The alert of [`warnings`] for a plan too large to list action by action: one line per
-/// action, class and consequence, with how many resources it runs on and every one of them by
-/// address (the approval covers each).
-fn grouped_warnings(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    let mut groups: Vec<(Reversibility, bool, String, String, Vec<String>)> = Vec::new();
-    for class in [
-        Reversibility::Irreversible,
-        Reversibility::Delayed,
-        Reversibility::Reversible,
-    ] {
-        for r in &plan.resources {
-            for a in r.actions.iter().filter(|a| {
-                a.reversibility == class
-                    && (class != Reversibility::Reversible || a.lowers_protection)
-            }) {
-                let head = format!(
-                    "{}{} {}{}",
-                    class_word(class),
-                    lowers_words(a),
-                    code(a.action.as_str(), Place::Block),
-                    status_words(a, Place::Block)
-                );
-                let consequence = r.kind.consequence(a.action, a.reversibility);
-                let address = code(&r.address.to_string(), Place::Block);
-                match groups
-                    .iter_mut()
-                    .find(|g| g.0 == class && g.2 == head && g.3 == consequence)
-                {
-                    Some(g) => g.4.push(address),
-                    None => groups.push((
-                        class,
-                        a.lowers_protection,
-                        head,
-                        consequence.to_string(),
-                        vec![address],
-                    )),
+/// Each distinct text the plan's actions set (a vault lock policy) on at least `shared`
+/// resources, once, under its SHA-256, with the resources that receive it; folded into
+/// `<details>`.
+fn texts_set(plan: &Plan, shared: usize, out: &mut dyn Write) -> io::Result<()> {
+    let counts = describe::InstanceCounts::of(plan);
+    for set in describe::texts_set(plan)
+        .into_iter()
+        .filter(|set| set.members.len() >= shared)
+    {
+        let words: String = set
+            .in_full
+            .phrase
+            .0
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(t) => html(t),
+                Piece::Value(v) => format!("<code>{}</code>", html(v)),
+            })
+            .collect();
+        let summary = format!(
+            "{}, <code>{}</code>, for {}",
+            capitalized(&words),
+            html(&set.sha256),
+            html(&describe::how_many(&set.members))
+        );
+        let listed: Vec<String> = describe::named(&set.members, &counts)
+            .iter()
+            .map(|n| match &n.spread {
+                Some(spread) => {
+                    format!("{} {}", code(&n.address, Place::Block), text(spread))
                 }
-            }
+                None => code(&n.address, Place::Block),
+            })
+            .collect();
+        let mut intro = format!("For {}.", listed.join(", "));
+        let names: Vec<String> = match set.has_names {
+            true => describe::names_in(&set.in_full.text)
+                .into_iter()
+                .map(|n| code(n, Place::Block))
+                .collect(),
+            false => Vec::new(),
+        };
+        match names.len() {
+            0 => {}
+            1 => intro.push_str(&format!(" {} stands for each one's own.", names[0])),
+            _ => intro.push_str(&format!(
+                " {} stand for each one's own.",
+                describe::and_list(&names)
+            )),
         }
+        folded_with(&summary, &intro, set.in_full.lang, &set.in_full.text, out)?;
     }
-    if groups.is_empty() {
-        return Ok(());
-    }
-    let caution = groups
-        .iter()
-        .any(|g| g.1 || g.0 == Reversibility::Irreversible);
-    writeln!(out, "> [!{}]", if caution { "CAUTION" } else { "WARNING" })?;
-    writeln!(
-        out,
-        "> This plan holds {}; each runs on every resource named here:",
-        serious_counts(plan)
-    )?;
-    writeln!(out, ">")?;
-    for (_, _, head, consequence, addresses) in &groups {
-        writeln!(
-            out,
-            "> - {head} on {}: {consequence}",
-            describe::count(addresses.len(), "resource", "resources"),
-        )?;
-        writeln!(out, ">   {}", addresses.join(", "))?;
-    }
-    writeln!(out)
+    Ok(())
 }
 
 /// `3 irreversible and 2 delayed actions, and 1 that lowers protection`: the ready actions a
@@ -334,12 +425,22 @@ fn lower_protection(n: usize) -> &'static str {
 const TABLE_HEAD: &str =
     "| Resource | Outcome | Live | Desired | Actions |\n|---|---|---|---|---|\n";
 
-fn table(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    write!(out, "{TABLE_HEAD}")?;
-    for r in &plan.resources {
-        write!(out, "{}", table_row(r))?;
+/// The resources in a table; with more than one account and region, one table each under
+/// its count line.
+fn tables(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
+    let areas = describe::areas(plan);
+    for area in &areas {
+        if areas.len() > 1 {
+            writeln!(out, "### {}", text(&area.count_line()))?;
+            writeln!(out)?;
+        }
+        write!(out, "{TABLE_HEAD}")?;
+        for r in &area.resources {
+            write!(out, "{}", table_row(r))?;
+        }
+        writeln!(out)?;
     }
-    writeln!(out)
+    Ok(())
 }
 
 /// One resource's row of the table, with its newline.
@@ -379,22 +480,15 @@ fn table_row(r: &ResourcePlan) -> String {
     )
 }
 
-/// Per resource with something to say: each action with its reason, the messages (reasons
-/// for blocked and conflict outcomes, warnings), and the policy diff folded in `<details>`.
-fn details(plan: &Plan, out: &mut dyn Write) -> io::Result<()> {
-    for r in &plan.resources {
-        out.write_all(&detail_section(r)?)?;
-    }
-    Ok(())
-}
-
 /// Whether a resource has a section of its own in the details.
 fn has_details(r: &ResourcePlan) -> bool {
     !(r.actions.is_empty() && r.messages.is_empty() && r.text_diff.is_none())
 }
 
-/// One resource's section of the details (empty when it has nothing to say).
-fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
+/// One resource's section of the details (empty when it has nothing to say): each action with
+/// its reason, the messages (reasons for blocked and conflict outcomes, warnings), the text
+/// an action sets (when `in_full`) and the policy diff folded in `<details>`.
+fn detail_section(r: &ResourcePlan, in_full: bool) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     if !has_details(r) {
         return Ok(out);
@@ -436,8 +530,8 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
     if !r.messages.is_empty() {
         writeln!(out)?;
     }
-    if let Some(in_full) = describe::describe(r).in_full {
-        in_full_details(&r.address, &in_full, &mut out)?;
+    if let Some(text) = describe::describe(r).in_full.filter(|_| in_full) {
+        in_full_details(&r.address, &text, &mut out)?;
     }
     if let Some(diff) = &r.text_diff {
         text_diff_details(r, diff, &mut out)?;
@@ -445,29 +539,48 @@ fn detail_section(r: &ResourcePlan) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// GitHub refuses a comment longer than 65,536 characters; a plan stays under this many bytes
-/// (bytes are never fewer than characters), with room to spare for the workflow's own words.
-pub const COMMENT_BUDGET: usize = 60_000;
+/// GitHub refuses a comment longer than 65,536 characters; a plan stays under this many UTF-8
+/// bytes (bytes are never fewer than characters), 65,536 less 4,096 for the workflow's own
+/// words (DESIGN.md section 4).
+pub const COMMENT_BUDGET: usize = 61_440;
 
-/// The table and details of a plan too large for one comment: the resources with something to
-/// do or to say first, each unchanged resource in one collapsed line, and, when even that does
-/// not fit, as many as fit and a note of how many were left out. The summary, the warnings, the
-/// digest and the approving command are always there.
-fn compact(plan: &Plan, budget: usize, out: &mut Vec<u8>) -> io::Result<()> {
+/// The rest of a plan too large for one comment, as much as fits under `limit` bytes of the
+/// whole document: the count line of each account and region, the resources with something
+/// to do or to say, each unchanged resource in one collapsed line, their details (the texts
+/// actions set are shown once above), and a note of what was left out.
+fn compact(plan: &Plan, limit: usize, out: &mut Vec<u8>) -> io::Result<()> {
     let (quiet, loud): (Vec<&ResourcePlan>, Vec<&ResourcePlan>) = plan
         .resources
         .iter()
         .partition(|r| r.outcome == Outcome::Noop && !has_details(r));
     let mut left_out = 0;
     let mut body = Vec::new();
+    let mut add = |body: &mut Vec<u8>, piece: &[u8], out: &Vec<u8>| {
+        if out.len() + body.len() + piece.len() > limit {
+            left_out += usize::from(!piece.is_empty());
+        } else {
+            body.extend_from_slice(piece);
+        }
+    };
+    let areas = describe::areas(plan);
+    if areas.len() > 1 {
+        writeln!(
+            body,
+            "<details><summary>{} accounts and regions</summary>\n",
+            areas.len()
+        )?;
+        for area in &areas {
+            add(
+                &mut body,
+                format!("- {}\n", text(&area.count_line())).as_bytes(),
+                out,
+            );
+        }
+        writeln!(body, "\n</details>\n")?;
+    }
     write!(body, "{TABLE_HEAD}")?;
     for r in &loud {
-        let row = table_row(r);
-        if out.len() + body.len() + row.len() > budget {
-            left_out += 1;
-            continue;
-        }
-        body.extend_from_slice(row.as_bytes());
+        add(&mut body, table_row(r).as_bytes(), out);
     }
     writeln!(body)?;
     if !quiet.is_empty() {
@@ -478,26 +591,17 @@ fn compact(plan: &Plan, budget: usize, out: &mut Vec<u8>) -> io::Result<()> {
         )?;
         for r in &quiet {
             let line = format!("- {}\n", code(&r.address.to_string(), Place::Block));
-            if out.len() + body.len() + line.len() > budget {
-                left_out += 1;
-                continue;
-            }
-            body.extend_from_slice(line.as_bytes());
+            add(&mut body, line.as_bytes(), out);
         }
         writeln!(body, "\n</details>\n")?;
     }
     for r in &loud {
-        let section = detail_section(r)?;
-        if out.len() + body.len() + section.len() > budget {
-            left_out += usize::from(!section.is_empty());
-            continue;
-        }
-        body.extend_from_slice(&section);
+        add(&mut body, &detail_section(r, false)?, out);
     }
     out.extend_from_slice(&body);
     writeln!(
         out,
-        "> [!NOTE]\n> This plan of {} resources is too long for one comment: unchanged resources are listed by address{}. The full plan is in the workflow's saved plan (`lockward show PLANFILE`).\n",
+        "> [!NOTE]\n> This plan of {} resources is too long for one comment: unchanged resources are listed by address{}. Read the whole plan with `lockward show --format markdown PLANFILE`.\n",
         plan.resources.len(),
         if left_out > 0 {
             format!(", and {left_out} entries did not fit")
@@ -671,10 +775,25 @@ fn in_full_details(address: &Address, in_full: &InFull, out: &mut dyn Write) -> 
 /// `content` in a fenced block of language `lang` (the fence made longer than any run of
 /// backticks in it), folded into `<details>` under `summary` (HTML, already escaped).
 fn folded(summary: &str, lang: &str, content: &str, out: &mut dyn Write) -> io::Result<()> {
+    folded_with(summary, "", lang, content, out)
+}
+
+/// [`folded`], with a paragraph of Markdown (already escaped) before the block.
+fn folded_with(
+    summary: &str,
+    intro: &str,
+    lang: &str,
+    content: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let fence = fence_for(content, '`');
     writeln!(out, "<details>")?;
     writeln!(out, "<summary>{summary}</summary>")?;
     writeln!(out)?;
+    if !intro.is_empty() {
+        writeln!(out, "{intro}")?;
+        writeln!(out)?;
+    }
     writeln!(out, "{fence}{lang}")?;
     for line in content.lines() {
         writeln!(out, "{}", escape::value(line))?;

@@ -82,6 +82,9 @@ pub struct RenderOptions {
     pub apply: ApplyCommand,
     /// For a plan read back from a file: how its words were made again.
     pub sealed: Option<Sealed>,
+    /// Markdown: the whole plan however long (`show`), rather than one that fits one GitHub
+    /// comment (`plan`; DESIGN.md section 4). Other formats ignore it.
+    pub markdown_in_full: bool,
 }
 
 /// How the words of a plan read back from a file were made (DESIGN.md section 5, "What the
