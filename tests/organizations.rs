@@ -10,10 +10,10 @@ use crate::support::Env;
 const MANAGEMENT: &str = "123456789012";
 const ROOT: &str = "r-ab12";
 
-/// The 20 member accounts: `2000000000NN`, in three units (`ou-ab12-prod0001` holds
+/// The 20 member accounts: `2` and 11 digits, in three units (`ou-ab12-prod0001` holds
 /// `ou-ab12-nested01`, searched recursively).
 fn member(n: usize) -> String {
-    format!("2000000000{n:02}")
+    format!("2{n:011}")
 }
 
 fn unit(n: usize) -> &'static str {
@@ -94,7 +94,7 @@ fn an_organisation_of_twenty_accounts_plans_from_one_template() {
         assert_eq!(r["desired"]["vault"], json!(format!("backups-{region}")));
         assert_eq!(r["outcome"], json!("change"), "{r:#}");
         assert!(
-            account.starts_with("2000000000"),
+            account.starts_with("200000000"),
             "only the units' active members: {key}"
         );
     }
@@ -414,4 +414,69 @@ fn the_iam_policy_allows_the_organisation_calls_the_plan_makes() {
         );
     }
     assert!(allowed("organizations:ListAccountsForParent", "*"));
+}
+
+/// A compliance lock in 150 accounts × 2 regions: the Markdown plan fits one GitHub comment and
+/// names every irreversible instance, compressed to `[*]` since they are every instance.
+#[test]
+fn a_300_instance_compliance_plan_fits_one_comment_and_names_every_instance() {
+    let env = Env::new();
+    seed(&env, 150, None);
+    let text = config(&env).replace(
+        "    mode: governance\n    min_retention_days: 7\n",
+        "    mode: compliance\n    min_retention_days: 35\n    changeable_for_days: 3\n",
+    );
+    env.write("lockward.yaml", &text);
+    let run = env.lockward(&["plan", "--format", "markdown"]);
+    run.success();
+    assert!(run.stdout.len() <= 61_440, "{} bytes", run.stdout.len());
+    assert!(
+        !run.stdout.contains("INCOMPLETE"),
+        "{}",
+        &run.stdout[..2000.min(run.stdout.len())]
+    );
+    assert!(
+        run.stdout.contains("backup_vault_lock.prod_backups[*]"),
+        "{}",
+        &run.stdout[..4000.min(run.stdout.len())]
+    );
+    assert!(
+        run.stdout
+            .contains("300 instances in 150 accounts × 2 regions"),
+        "{}",
+        &run.stdout[..4000.min(run.stdout.len())]
+    );
+    // The JSON plan holds each of them, irreversible after its grace period.
+    let plan = env.plan_json();
+    let resources = plan["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 300);
+    assert!(resources
+        .iter()
+        .all(|r| r["actions"][0]["permanent_after"] == json!("P3D")));
+}
+
+/// On a terminal, the instances of one template resource are confirmed by typing its name and
+/// how many once, and each lock lands in its own account and region.
+#[test]
+fn on_a_terminal_a_template_resource_is_confirmed_once_with_its_instance_count() {
+    if !crate::support::has_script() {
+        eprintln!("skipped: no `script` to give lockward a terminal");
+        return;
+    }
+    let env = Env::new();
+    seed(&env, 2, None);
+    let text = config(&env).replace(
+        "    mode: governance\n    min_retention_days: 7\n",
+        "    mode: compliance\n    min_retention_days: 35\n    changeable_for_days: 3\n",
+    );
+    env.write("lockward.yaml", &text);
+    let run = crate::support::apply_on_a_terminal(&env, "backup_vault_lock.prod_backups 4\n");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let shown = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(shown.matches("to confirm").count(), 1, "{shown}");
+    assert!(
+        shown.contains("backup_vault_lock.prod_backups 4"),
+        "{shown}"
+    );
+    assert_eq!(env.mutating_calls().len(), 4, "{:?}", env.mutating_calls());
 }

@@ -222,7 +222,13 @@ fn log(report: &Report, uris: &ArtifactUris) -> Value {
     let callers: Vec<Value> = report
         .callers
         .iter()
-        .map(|c| json!({"account": c.account, "account_name": c.account_name, "arn": c.arn, "providers": c.providers}))
+        .map(|c| {
+            let mut caller = json!({"account": c.account, "arn": c.arn, "providers": c.providers});
+            if let Some(name) = &c.account_name {
+                caller["account_name"] = json!(name);
+            }
+            caller
+        })
         .collect();
     json!({
         "$schema": SARIF_SCHEMA,
