@@ -13,6 +13,14 @@ pub fn now() -> Result<Timestamp, String> {
     Ok(clock_override()?.unwrap_or_else(Timestamp::now))
 }
 
+/// The OS user's name (`USER`, else `USERNAME`), for the default AssumeRole session name;
+/// empty when neither is set.
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_default()
+}
+
 /// The real time, never moved by `LOCKWARD_NOW`: for what says when something happened on
 /// this machine (since when a process holds the state lock).
 pub fn wall_clock() -> Timestamp {

@@ -58,10 +58,10 @@ pub fn policy(config: &Config, command: Use) -> Value {
     });
     let roles: BTreeSet<String> = used_providers(config)
         .filter(|p| {
-            !config
+            config
                 .providers
                 .get(*p)
-                .is_some_and(|p| p.instance_of.is_some())
+                .is_none_or(|p| p.instance_of.is_none())
         })
         .filter_map(|p| {
             config

@@ -138,17 +138,27 @@ pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> 
                     options.static_credentials.is_some()
                 )
             );
-            let mut sessions = SESSIONS.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(shared) = sessions.get(&key) {
-                shared.clone()
-            } else {
-                let assumed = assume_role(role, &base, &instance.session_region).await;
-                let shared = SharedCredentialsProvider::new(Session {
-                    inner: assumed,
-                    cached: tokio::sync::Mutex::new(None),
-                });
-                sessions.insert(key, shared.clone());
-                shared
+            let known = SESSIONS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned();
+            match known {
+                Some(shared) => shared,
+                None => {
+                    let assumed = assume_role(role, &base, &instance.session_region).await;
+                    let made = SharedCredentialsProvider::new(Session {
+                        inner: assumed,
+                        cached: tokio::sync::Mutex::new(None),
+                    });
+                    // Built without a call; the first one kept is the one every region shares.
+                    SESSIONS
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .entry(key)
+                        .or_insert(made)
+                        .clone()
+                }
             }
         }
         None => SharedCredentialsProvider::new(assume_role(role, &base, &provider.region).await),
@@ -189,9 +199,7 @@ async fn assume_role(
 /// `lockward-` and the OS user's name, every character STS refuses in a session name made
 /// `-`, at most 64 characters.
 pub fn default_session_name() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_default();
+    let user = crate::environment::os_user();
     let name: String = format!("lockward-{user}")
         .chars()
         .map(|c| {
@@ -223,7 +231,8 @@ impl ProvideCredentials for Session {
             let mut cached = self.cached.lock().await;
             // The clock lockward plans at: against the emulator, its virtual clock, which
             // the sessions it issues expire by.
-            let now = crate::environment::now().unwrap_or_else(|_| Timestamp::now());
+            let now =
+                crate::environment::now().unwrap_or_else(|_| crate::environment::wall_clock());
             let fresh = |c: &aws_credential_types::Credentials| {
                 c.expiry().is_none_or(|at| {
                     Timestamp::try_from(at)

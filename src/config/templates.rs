@@ -102,7 +102,7 @@ pub(crate) fn check(
     }
     let declared_sets: Vec<&str> = sets.iter().map(|s| s.name).collect();
     for p in providers {
-        if !p.raw.as_ref().is_some_and(|r| r.for_each.is_some()) {
+        if p.raw.as_ref().is_none_or(|r| r.for_each.is_none()) {
             continue;
         }
         let mut problems = Vec::new();
