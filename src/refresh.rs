@@ -21,32 +21,37 @@ pub struct Clients {
 impl Clients {
     /// Builds clients for every provider a resource names. Makes no call.
     pub async fn connect(config: &Config, options: &ClientOptions) -> Clients {
-        let mut by_provider = BTreeMap::new();
-        for resource in &config.resources {
-            if by_provider.contains_key(&resource.provider) {
-                continue;
-            }
-            if let Some(provider) = config.providers.get(&resource.provider) {
-                by_provider.insert(
-                    resource.provider.clone(),
-                    ProviderClients::connect(provider, options).await,
-                );
-            }
-        }
-        Clients { by_provider }
+        let used: std::collections::BTreeSet<&String> =
+            config.resources.iter().map(|r| &r.provider).collect();
+        Clients::connect_these(
+            config.providers.values().filter(|p| used.contains(&p.name)),
+            options,
+        )
+        .await
     }
 
     /// Builds clients for every declared provider, used by a resource or not: discovery
     /// (`lockward report`) looks in every configured account and region. Makes no call.
     pub async fn connect_all(config: &Config, options: &ClientOptions) -> Clients {
-        let mut by_provider = BTreeMap::new();
-        for (name, provider) in &config.providers {
-            by_provider.insert(
-                name.clone(),
+        Clients::connect_these(config.providers.values(), options).await
+    }
+
+    /// Builds each provider's clients side by side: building one waits on loading the SDK's
+    /// settings, which an organisation's hundreds of providers should not wait for in turn.
+    async fn connect_these(
+        providers: impl Iterator<Item = &crate::config::Provider>,
+        options: &ClientOptions,
+    ) -> Clients {
+        let built = futures::future::join_all(providers.map(|provider| async move {
+            (
+                provider.name.clone(),
                 ProviderClients::connect(provider, options).await,
-            );
+            )
+        }))
+        .await;
+        Clients {
+            by_provider: built.into_iter().collect(),
         }
-        Clients { by_provider }
     }
 
     /// The same clients for every provider: for tests with a fake.

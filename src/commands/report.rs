@@ -89,12 +89,17 @@ pub fn run_with(
             scopes.len()
         ));
         let discovered = discover::discover(&scopes, &clients, parallelism, session.now).await?;
-        // Who each provider acts as, for the report's callers and accounts.
-        let mut callers = std::collections::BTreeMap::new();
-        for (name, c) in clients.iter() {
-            let identity = c.sts.caller_identity().await.map_err(|e| e.to_string());
-            callers.insert(name.clone(), identity);
-        }
+        // Who each provider acts as, for the report's callers and accounts: asked side by
+        // side (an organisation has hundreds of providers).
+        use futures::stream::StreamExt;
+        let callers: std::collections::BTreeMap<_, _> = futures::stream::iter(clients.iter())
+            .map(|(name, c)| async move {
+                let identity = c.sts.caller_identity().await.map_err(|e| e.to_string());
+                (name.clone(), identity)
+            })
+            .buffer_unordered(parallelism.max(1))
+            .collect()
+            .await;
         anyhow::Ok((live, discovered, callers))
     })?;
     let history = contents.history();

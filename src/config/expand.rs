@@ -7,8 +7,6 @@
 //! substitution is located where the template is written and names the instance. Policy text
 //! is substituted after it is parsed, inside JSON string values only ([`policy_string`]).
 
-use std::collections::BTreeMap;
-
 use super::error::{did_you_mean, Diagnostic};
 use super::model::{AccountSet, AccountSource, AssumeRole, Member, Policy, ProviderTemplate};
 use super::raw::{RawAccountSet, RawAssumeRole, RawProvider};
@@ -440,7 +438,6 @@ pub(crate) fn check_assume_role(
 /// Checks one template provider (one with `for_each`).
 pub(crate) fn check_template(
     p: &Declared<'_, RawProvider>,
-    sets: &BTreeMap<String, AccountSet>,
     declared_sets: &[&str],
     problems: &mut Vec<(Span, Diagnostic)>,
 ) -> Option<ProviderTemplate> {
@@ -492,14 +489,7 @@ pub(crate) fn check_template(
             ));
         }
     }
-    let role_span = |f: &str| {
-        let role = p.node.get("assume_role");
-        match (role, f) {
-            (Some((_, v)), "") => v.span,
-            (Some((_, v)), f) => v.get(f).map_or(v.span, |(_, x)| x.span),
-            (None, _) => p.key.span,
-        }
-    };
+    let role_span = |f: &str| p.role_span(f);
     let assume_role = match &raw.assume_role {
         Some(role) => check_assume_role(role, true, &role_span, problems),
         None => {
@@ -518,7 +508,6 @@ pub(crate) fn check_template(
             problems.push((p.value_span("profile"), e));
         }
     }
-    let _ = sets;
     (problems.len() == before).then(|| ProviderTemplate {
         name: p.name.to_string(),
         accounts: for_each.accounts.clone(),

@@ -106,7 +106,7 @@ pub(crate) fn check(
             continue;
         }
         let mut problems = Vec::new();
-        if let Some(t) = expand::check_template(p, &fleet.sets, &declared_sets, &mut problems) {
+        if let Some(t) = expand::check_template(p, &declared_sets, &mut problems) {
             fleet.templates.insert(t.name.clone(), t);
         }
         report(

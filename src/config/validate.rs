@@ -412,6 +412,18 @@ impl<T> Declared<'_, T> {
     }
 }
 
+impl Declared<'_, RawProvider> {
+    /// Where `assume_role`'s `field` is written (`""`: the value itself, an ARN or a mapping),
+    /// or the provider's key when it has no `assume_role`.
+    pub(crate) fn role_span(&self, field: &str) -> Span {
+        match (self.node.get("assume_role"), field) {
+            (Some((_, v)), "") => v.span,
+            (Some((_, v)), f) => v.get(f).map_or(v.span, |(_, x)| x.span),
+            (None, _) => self.key.span,
+        }
+    }
+}
+
 /// The typed document, before semantic checks.
 pub(crate) struct RawDocument<'a> {
     pub providers: Vec<Declared<'a, RawProvider>>,
@@ -531,14 +543,7 @@ pub(crate) fn check_document(
             if let Some(Err(e)) = raw.endpoint_url.as_deref().map(check_endpoint_url) {
                 problems.push((p.value_span("endpoint_url"), e));
             }
-            let role_span = |f: &str| {
-                let role = p.node.get("assume_role");
-                match (role, f) {
-                    (Some((_, v)), "") => v.span,
-                    (Some((_, v)), f) => v.get(f).map_or(v.span, |(_, x)| x.span),
-                    (None, _) => p.key.span,
-                }
-            };
+            let role_span = |f: &str| p.role_span(f);
             let assume_role = raw.assume_role.as_ref().map(|role| {
                 super::expand::check_assume_role(role, false, &role_span, &mut problems)
             });
