@@ -294,13 +294,7 @@ struct Bed {
 impl Bed {
     fn new(n: usize, mix: Mix, latency_ms: u64) -> anyhow::Result<Bed> {
         let (body, seed) = project(n, mix);
-        let emulator = lockward_emulator::spawn(EmulatorConfig {
-            latency_ms,
-            seed: Some(seed),
-            ..EmulatorConfig::default()
-        })
-        .context("could not start the emulator")?;
-        let dir = tempfile::tempdir()?;
+        let Bed { emulator, dir } = Bed::seeded(seed, latency_ms)?;
         std::fs::write(dir.path().join("policy.json"), POLICY)?;
         let codes = dir.path().join("codes");
         std::fs::create_dir(&codes)?;
@@ -309,6 +303,21 @@ impl Bed {
             config_text(&body, &emulator.url()),
         )?;
         Ok(Bed { emulator, dir })
+    }
+
+    /// An emulator seeded with `seed`, with `latency_ms` on every request, and an empty
+    /// project directory.
+    fn seeded(seed: Value, latency_ms: u64) -> anyhow::Result<Bed> {
+        let emulator = lockward_emulator::spawn(EmulatorConfig {
+            latency_ms,
+            seed: Some(seed),
+            ..EmulatorConfig::default()
+        })
+        .context("could not start the emulator")?;
+        Ok(Bed {
+            emulator,
+            dir: tempfile::tempdir()?,
+        })
     }
 
     /// Runs lockward in the project, returning the measurement and the API requests it made.

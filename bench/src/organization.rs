@@ -4,8 +4,6 @@
 //! the member role once per account, and plans every instance; `report` reads them again and
 //! discovers what the kinds in use hold; the Markdown plan must fit one GitHub comment.
 
-use anyhow::Context;
-use lockward_emulator::EmulatorConfig;
 use serde_json::{json, Value};
 
 use super::Bed;
@@ -40,14 +38,8 @@ pub fn bed(accounts: usize, regions: usize, latency_ms: u64) -> anyhow::Result<B
         "backup": vaults,
         "s3": buckets,
     });
-    let emulator = lockward_emulator::spawn(EmulatorConfig {
-        latency_ms,
-        seed: Some(seed),
-        ..EmulatorConfig::default()
-    })
-    .context("could not start the emulator")?;
-    let dir = tempfile::tempdir()?;
-    let url = emulator.url();
+    let bed = Bed::seeded(seed, latency_ms)?;
+    let url = bed.emulator.url();
     let config = format!(
         "version: 1\naccounts:\n  prod:\n    organization:\n      provider: management\n      \
          parents: [ou-ab12-benchprd]\nproviders:\n  management:\n    region: us-east-1\n    \
@@ -59,8 +51,8 @@ pub fn bed(accounts: usize, regions: usize, latency_ms: u64) -> anyhow::Result<B
          object_lock: enabled\n    default_retention: {{ mode: governance, days: 30 }}\n",
         regions.join(", ")
     );
-    std::fs::write(dir.path().join("lockward.yaml"), config)?;
-    Ok(Bed { emulator, dir })
+    std::fs::write(bed.dir.path().join("lockward.yaml"), config)?;
+    Ok(bed)
 }
 
 /// The byte length of the Markdown plan, and whether it says it is incomplete.
