@@ -480,3 +480,34 @@ fn on_a_terminal_a_template_resource_is_confirmed_once_with_its_instance_count()
     );
     assert_eq!(env.mutating_calls().len(), 4, "{:?}", env.mutating_calls());
 }
+
+/// The report names each member account as AWS Organizations does, beside its caller, and
+/// sums each account and region.
+#[test]
+fn the_report_names_each_account_and_sums_its_regions() {
+    let env = Env::new();
+    seed(&env, 2, None);
+    env.write("lockward.yaml", &config(&env));
+    let run = env.lockward(&["report", "--format", "json"]);
+    run.success();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let callers = report["callers"].as_array().unwrap();
+    for n in 0..2 {
+        let caller = callers
+            .iter()
+            .find(|c| c["account"] == json!(member(n)))
+            .unwrap_or_else(|| panic!("{callers:#?}"));
+        assert_eq!(caller["account_name"], json!(format!("prod-{n:02}")));
+    }
+    let totals = report["totals"].as_array().unwrap();
+    for n in 0..2 {
+        for region in ["us-east-1", "eu-west-1"] {
+            assert!(
+                totals
+                    .iter()
+                    .any(|t| t["account"] == json!(member(n)) && t["region"] == json!(region)),
+                "{totals:#?}"
+            );
+        }
+    }
+}
