@@ -86,6 +86,18 @@ impl Pattern {
         }
     }
 
+    /// Whether, as an `--exclude`, the pattern leaves `resource` out. A pattern with a key
+    /// leaves out instances: a resource that finds its instances at plan time is still read,
+    /// and only the instances the key names are left out of what it finds (excluding one
+    /// snapshot of a selection must not exclude the others).
+    pub fn excludes(&self, config: &Config, resource: &Resource) -> bool {
+        let keyed = matches!(self, Pattern::Address { key: Some(_), .. });
+        if keyed && resource.address.key.is_none() && resource.desired.finds_instances() {
+            return false;
+        }
+        self.matches(config, resource)
+    }
+
     /// The one address the pattern names exactly (`kind.name`, no wildcard, no key).
     pub fn address(&self) -> Option<Address> {
         match self {
@@ -326,7 +338,7 @@ impl Selection {
     /// some `--target` matches it (or there is none) and no `--exclude` does.
     pub fn selects(&self, config: &Config, resource: &Resource) -> bool {
         (self.targets.is_empty() || self.targets.iter().any(|p| p.matches(config, resource)))
-            && !self.excludes.iter().any(|p| p.matches(config, resource))
+            && !self.excludes.iter().any(|p| p.excludes(config, resource))
     }
 
     /// The command-line words that repeat the selection: `--target P`… `--exclude P`…, each

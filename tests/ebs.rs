@@ -649,3 +649,29 @@ fn an_unlock_whose_cool_off_ends_before_its_call_is_not_sent() {
     assert_eq!(unlocks, 0, "{run:?}");
     assert_eq!(aws_lock(&env, SNAP)["mode"], "compliance");
 }
+
+/// Excluding one snapshot a selection finds leaves out that snapshot and no other: the
+/// selection is still searched, and the rest of what it finds is planned.
+#[test]
+fn excluding_one_found_snapshot_plans_the_others() {
+    let env = Env::new();
+    let tagged = json!([{"key": "legal-hold", "value": "true"}]);
+    env.seed(
+        json!({"ec2": [snapshot(SNAP_B, tagged.clone(), None), snapshot(SNAP_C, tagged, None)]}),
+    );
+    env.config(&selected("governance", "    duration_days: 30\n"));
+    let run = env.lockward(&["plan", "--format", "json", "--exclude", &address(SNAP_B)]);
+    run.success();
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let addresses: Vec<&str> = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, vec![address(SNAP_C)]);
+    env.lockward(&["apply", "--auto-approve", "--exclude", &address(SNAP_B)])
+        .success();
+    assert_eq!(aws_lock(&env, SNAP_B), Value::Null);
+    assert_ne!(aws_lock(&env, SNAP_C), Value::Null);
+}
