@@ -71,6 +71,65 @@ static HTTP_CLIENT: std::sync::LazyLock<aws_smithy_runtime_api::client::http::Sh
     });
 
 pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
+    let Some(instance) = &provider.instance_of else {
+        return configured(provider, options).await;
+    };
+    // The instances of one template differ only in their region and their role's account:
+    // the SDK's settings are loaded once per template (in its first region, where the
+    // sessions are asked for), and each instance takes them with its own region.
+    let key = format!(
+        "{:?}",
+        (
+            &instance.template,
+            &provider.profile,
+            &provider.endpoint_url,
+            options.static_credentials.is_some()
+        )
+    );
+    let known = TEMPLATE_BASES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
+    let base = match known {
+        Some(base) => base,
+        None => {
+            let plain = Provider {
+                region: instance.session_region.clone(),
+                assume_role: None,
+                instance_of: None,
+                ..provider.clone()
+            };
+            let loaded = configured(&plain, options).await;
+            TEMPLATE_BASES
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(key)
+                .or_insert(loaded)
+                .clone()
+        }
+    };
+    let Some(role) = &provider.assume_role else {
+        return base
+            .into_builder()
+            .region(Region::new(provider.region.clone()))
+            .build();
+    };
+    let credentials = session(provider, instance, role, &base, options).await;
+    base.into_builder()
+        .region(Region::new(provider.region.clone()))
+        .credentials_provider(credentials)
+        .build()
+}
+
+/// The SDK settings each template's instances share, by template (see [`sdk_config`]).
+static TEMPLATE_BASES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, SdkConfig>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// The settings of a provider that is no template instance: its region, profile, endpoint
+/// and role.
+async fn configured(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(HTTP_CLIENT.clone())
         .region(Region::new(provider.region.clone()))
@@ -123,49 +182,53 @@ pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> 
     let Some(role) = &provider.assume_role else {
         return base;
     };
-    let credentials = match &provider.instance_of {
-        // One session per account, shared by its regions: asked of STS in the template's
-        // first region, kept until shortly before it expires.
-        Some(instance) => {
-            let key = format!(
-                "{:?}",
-                (
-                    &instance.template,
-                    &instance.account,
-                    &provider.profile,
-                    &provider.endpoint_url,
-                    role.external_id.as_deref(),
-                    options.static_credentials.is_some()
-                )
-            );
-            let known = SESSIONS
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned();
-            match known {
-                Some(shared) => shared,
-                None => {
-                    let assumed = assume_role(role, &base, &instance.session_region).await;
-                    let made = SharedCredentialsProvider::new(Session {
-                        inner: assumed,
-                        cached: tokio::sync::Mutex::new(None),
-                    });
-                    // Built without a call; the first one kept is the one every region shares.
-                    SESSIONS
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .entry(key)
-                        .or_insert(made)
-                        .clone()
-                }
-            }
-        }
-        None => SharedCredentialsProvider::new(assume_role(role, &base, &provider.region).await),
-    };
+    let credentials =
+        SharedCredentialsProvider::new(assume_role(role, &base, &provider.region).await);
     base.into_builder()
         .credentials_provider(credentials)
         .build()
+}
+
+/// The session of `instance`'s account: one per account, shared by its regions, asked of STS
+/// in the template's first region (`base`'s), kept until shortly before it expires.
+async fn session(
+    provider: &Provider,
+    instance: &crate::config::InstanceOf,
+    role: &crate::config::AssumeRole,
+    base: &SdkConfig,
+    options: &ClientOptions,
+) -> SharedCredentialsProvider {
+    let key = format!(
+        "{:?}",
+        (
+            &instance.template,
+            &instance.account,
+            &provider.profile,
+            &provider.endpoint_url,
+            role.external_id.as_deref(),
+            options.static_credentials.is_some()
+        )
+    );
+    let known = SESSIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
+    if let Some(shared) = known {
+        return shared;
+    }
+    let assumed = assume_role(role, base, &instance.session_region).await;
+    let made = SharedCredentialsProvider::new(Session {
+        inner: assumed,
+        cached: tokio::sync::Mutex::new(None),
+    });
+    // Built without a call; the first one kept is the one every region shares.
+    SESSIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_insert(made)
+        .clone()
 }
 
 /// The sessions of template instances, one per account (see [`sdk_config`]).
