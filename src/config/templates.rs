@@ -297,10 +297,10 @@ impl Fleet {
                     session_region: template.regions[0].clone(),
                 }),
             });
-        let account_name = member
-            .name
-            .as_deref()
-            .map(|n| expand::usable_name(member).unwrap_or(n).to_string());
+        // Only a name `${account_name}` may stand for is ever substituted: where the block
+        // uses an unusable one the instance is `unknown` already (see `expand_section`), and a
+        // policy file that uses it fails to load rather than receive it.
+        let account_name = expand::usable_name(member).map(str::to_string);
         self.vars.insert(
             address.clone(),
             (member.id.clone(), region.to_string(), account_name.clone()),
@@ -364,5 +364,98 @@ fn mentions(node: &Node, text: &str) -> bool {
         Content::Scalar { text: t, .. } => t.contains(text),
         Content::Seq(items) => items.iter().any(|i| mentions(i, text)),
         Content::Map(entries) => entries.iter().any(|(_, v)| mentions(v, text)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Member, Membership, OrganizationFacts, SetMembers};
+
+    fn config(allow_empty: &str) -> crate::config::Config {
+        let text = format!(
+            "version: 1\naccounts:\n  prod:\n    organization: {{ provider: m, parents: [ou-ab12-cdefgh34]{allow_empty} }}\n\
+             providers:\n  m: {{ region: us-east-1 }}\n  t:\n    for_each: {{ accounts: prod, regions: [us-east-1] }}\n    \
+             assume_role: \"arn:aws:iam::${{account}}:role/lockward\"\n\
+             glacier_vault_lock:\n  b:\n    provider: t\n    vault: v\n    state: unlocked\n    \
+             policy: '{{\"Statement\":[{{\"Sid\":\"${{account_name}}\"}}]}}'\n"
+        );
+        crate::config::load_str(&text, std::path::Path::new("lockward.yaml")).unwrap()
+    }
+
+    fn read(members: &[(&str, &str)]) -> Membership {
+        let set = SetMembers {
+            accounts: members
+                .iter()
+                .map(|(id, name)| Member {
+                    id: id.to_string(),
+                    name: Some(name.to_string()),
+                })
+                .collect(),
+            organization: Some(OrganizationFacts {
+                id: "o-abcdefghij".into(),
+                management_account: "123456789012".into(),
+                management_is_member: false,
+            }),
+        };
+        Membership {
+            sets: [("prod".to_string(), Ok(set))].into(),
+        }
+    }
+
+    #[test]
+    fn an_empty_set_is_an_error_unless_it_may_be_empty() {
+        let e = config("").expand(&read(&[])).unwrap_err().to_string();
+        assert!(e.contains("account set `prod` has no member"), "{e}");
+        let allowed = config(", allow_empty: true").expand(&read(&[])).unwrap();
+        assert!(allowed.resources.is_empty());
+    }
+
+    #[test]
+    fn an_unusable_account_name_makes_only_its_instance_unknown_and_is_never_substituted() {
+        let c = config("")
+            .expand(&read(&[
+                ("111111111111", "prod-a"),
+                ("222222222222", "Prod B"),
+            ]))
+            .unwrap();
+        let good: crate::vocabulary::Address = "glacier_vault_lock.b[111111111111/us-east-1]"
+            .parse()
+            .unwrap();
+        let bad: crate::vocabulary::Address = "glacier_vault_lock.b[222222222222/us-east-1]"
+            .parse()
+            .unwrap();
+        assert!(!c.unknown.contains_key(&good));
+        assert!(c.unknown[&bad]
+            .message
+            .contains("cannot be used as `${account_name}`"));
+        let vaults: Vec<String> = c
+            .resources
+            .iter()
+            .map(|r| serde_json::to_value(&r.desired).unwrap()["policy"].to_string())
+            .collect();
+        assert!(vaults.iter().all(|v| !v.contains("Prod B")), "{vaults:?}");
+        assert!(vaults.iter().any(|v| v.contains("prod-a")), "{vaults:?}");
+    }
+
+    /// A policy file the block does not show is never given an unusable name: loading fails.
+    #[test]
+    fn a_policy_file_never_receives_an_unusable_account_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("p.json"),
+            r#"{"Statement":[{"Sid":"${account_name}"}]}"#,
+        )
+        .unwrap();
+        let text = "version: 1\naccounts:\n  prod:\n    organization: { provider: m, parents: [ou-ab12-cdefgh34] }\n\
+                    providers:\n  m: { region: us-east-1 }\n  t:\n    for_each: { accounts: prod, regions: [us-east-1] }\n    \
+                    assume_role: \"arn:aws:iam::${account}:role/lockward\"\n\
+                    glacier_vault_lock:\n  b:\n    provider: t\n    vault: v\n    state: unlocked\n    policy_file: p.json\n";
+        let config = crate::config::load_str(text, &dir.path().join("lockward.yaml")).unwrap();
+        let e = config
+            .expand(&read(&[("222222222222", "Prod B")]))
+            .map(|c| format!("{:?}", c.resources))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("Prod B"), "{e}");
     }
 }
