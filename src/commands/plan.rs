@@ -48,7 +48,7 @@ pub fn run_with(
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     rt.block_on(project.read_accounts(session))?;
-    project.select(&selection)?;
+    let selected = project.select(&selection)?.len();
     // `plan` takes no lock: it reads the state and every journal as they are now.
     let backend = project.backend(session)?;
     let state = backend.load()?;
@@ -87,8 +87,7 @@ pub fn run_with(
     }
     // What the patterns left out is said, never silent: at organisation scale a pattern
     // can leave out hundreds of instances.
-    let left_out =
-        project.config.resources.len() - project.select(&selection)?.len() + not_selected.len();
+    let left_out = project.config.resources.len() - selected + not_selected.len();
     if left_out > 0 {
         say(format_args!(
             "note: {left_out} of the configuration's resources and instances not selected (--target/--exclude); they were not read"

@@ -247,7 +247,7 @@ pub fn schema() -> serde_json::Value {
         .and_then(serde_json::Value::as_object_mut)
     {
         for (name, def) in defs.iter_mut() {
-            if TEMPLATED_BLOCKS.contains(&name.as_str()) {
+            if !UNTEMPLATED.contains(&name.as_str()) {
                 allow_variables(def);
             }
         }
@@ -255,14 +255,17 @@ pub fn schema() -> serde_json::Value {
     schema
 }
 
-/// The schema definitions of the kinds' blocks, whose strings a template substitutes.
-const TEMPLATED_BLOCKS: [&str; 6] = [
-    "RawBackupVaultLock",
-    "RawEbsSnapshotLock",
-    "RawGlacierVaultLock",
-    "RawRbinRuleLock",
-    "RawS3ObjectLock",
-    "RawSnowballUnlockCode",
+/// The schema definitions of this file's own parts, whose strings are never substituted;
+/// every other definition is a kind's, whose strings a template substitutes.
+const UNTEMPLATED: [&str; 8] = [
+    "RawAccountSet",
+    "RawAssumeRole",
+    "RawBackend",
+    "RawForEach",
+    "RawOrganization",
+    "RawProvider",
+    "RawRole",
+    "RawS3Backend",
 ];
 
 /// Every `pattern` under `schema` also accepts a string holding `${`.
