@@ -63,12 +63,37 @@ pub(crate) fn endpoint_of(config: &SdkConfig, service: &str) -> Option<String> {
 static HTTP_CLIENT: std::sync::LazyLock<aws_smithy_runtime_api::client::http::SharedHttpClient> =
     std::sync::LazyLock::new(|| {
         use aws_smithy_http_client::tls;
-        aws_smithy_http_client::Builder::new()
+        let client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(
                 tls::rustls_provider::CryptoMode::AwsLc,
             ))
-            .build_https()
+            .build_https();
+        aws_smithy_runtime_api::client::http::SharedHttpClient::new(BuiltOnce(client))
     });
+
+/// The shared HTTP client, checked once. The SDK checks a client's base configuration each
+/// time it builds a service client, and the hyper client does that by building (and dropping) a
+/// TLS connector, parsing every root certificate again: at an organisation's thousands of
+/// service clients that was an eighth of lockward's CPU. The connectors the requests use are
+/// built once per setting and shared, as before.
+#[derive(Debug)]
+struct BuiltOnce(aws_smithy_runtime_api::client::http::SharedHttpClient);
+
+impl aws_smithy_runtime_api::client::http::HttpClient for BuiltOnce {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
+}
 
 pub(crate) async fn sdk_config(provider: &Provider, options: &ClientOptions) -> SdkConfig {
     let Some(instance) = &provider.instance_of else {
@@ -653,7 +678,35 @@ pub(crate) fn timestamp_from_smithy(t: &aws_smithy_types::DateTime) -> Option<Ti
     Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
 }
 
-pub(crate) struct SdkSts(pub(crate) aws_sdk_sts::Client);
+pub(crate) struct SdkSts(pub(crate) Lazy<aws_sdk_sts::Client>);
+
+/// A service client built on its first use. Building one costs CPU (its runtime plugins and
+/// components are assembled and checked), and a provider's calls use one or two of its
+/// services: at an organisation's hundreds of providers, building every service's client up
+/// front was most of the setup.
+pub(crate) struct Lazy<C> {
+    config: SdkConfig,
+    make: fn(&SdkConfig) -> C,
+    client: std::sync::OnceLock<C>,
+}
+
+impl<C> Lazy<C> {
+    pub(crate) fn new(config: &SdkConfig, make: fn(&SdkConfig) -> C) -> Lazy<C> {
+        Lazy {
+            config: config.clone(),
+            make,
+            client: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl<C> std::ops::Deref for Lazy<C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        self.client.get_or_init(|| (self.make)(&self.config))
+    }
+}
 
 #[async_trait]
 impl StsApi for SdkSts {

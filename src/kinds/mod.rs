@@ -234,19 +234,30 @@ impl ProviderClients {
         provider: &crate::config::Provider,
         options: &crate::aws::ClientOptions,
     ) -> ProviderClients {
+        use crate::aws::sdk::Lazy;
         let config = crate::aws::sdk::sdk_config(provider, options).await;
         let endpoints = SERVICES
             .iter()
             .filter_map(|&service| Some((service, crate::aws::sdk::endpoint_of(&config, service)?)))
             .collect();
         ProviderClients {
-            glacier: Arc::new(glacier::SdkGlacier(aws_sdk_glacier::Client::new(&config))),
-            rbin: Arc::new(rbin::SdkRbin(aws_sdk_rbin::Client::new(&config))),
-            snowball: Arc::new(snowball::SdkSnowball(aws_sdk_snowball::Client::new(
+            glacier: Arc::new(glacier::SdkGlacier(Lazy::new(
                 &config,
+                aws_sdk_glacier::Client::new,
             ))),
-            sts: Arc::new(crate::aws::sdk::SdkSts(aws_sdk_sts::Client::new(&config))),
-            backup: Arc::new(backup::SdkBackup(aws_sdk_backup::Client::new(&config))),
+            rbin: Arc::new(rbin::SdkRbin(Lazy::new(&config, aws_sdk_rbin::Client::new))),
+            snowball: Arc::new(snowball::SdkSnowball(Lazy::new(
+                &config,
+                aws_sdk_snowball::Client::new,
+            ))),
+            sts: Arc::new(crate::aws::sdk::SdkSts(Lazy::new(
+                &config,
+                aws_sdk_sts::Client::new,
+            ))),
+            backup: Arc::new(backup::SdkBackup(Lazy::new(
+                &config,
+                aws_sdk_backup::Client::new,
+            ))),
             ec2: Arc::new(ebs::query::QueryEc2::new(
                 &config,
                 crate::aws::sdk::endpoint_of(&config, "ec2"),

@@ -9,7 +9,7 @@ use crate::aws::AwsError;
 
 use super::aws::{BackupApi, BackupVaultInfo, LockConfiguration};
 
-pub(crate) struct SdkBackup(pub(crate) aws_sdk_backup::Client);
+pub(crate) struct SdkBackup(pub(crate) crate::aws::sdk::Lazy<aws_sdk_backup::Client>);
 
 /// A lock date as AWS sends it (epoch seconds with milliseconds), without the binary float's
 /// noise below the millisecond.

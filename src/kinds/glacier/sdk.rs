@@ -22,7 +22,7 @@ fn parse_glacier_date(text: Option<&str>) -> Result<Option<Timestamp>, AwsError>
     .transpose()
 }
 
-pub(crate) struct SdkGlacier(pub(crate) aws_sdk_glacier::Client);
+pub(crate) struct SdkGlacier(pub(crate) crate::aws::sdk::Lazy<aws_sdk_glacier::Client>);
 
 #[async_trait]
 impl GlacierApi for SdkGlacier {

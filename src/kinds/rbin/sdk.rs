@@ -9,7 +9,7 @@ use crate::aws::{AwsError, ErrorClass};
 
 use super::aws::{RbinApi, RuleInfo};
 
-pub(crate) struct SdkRbin(pub(crate) aws_sdk_rbin::Client);
+pub(crate) struct SdkRbin(pub(crate) crate::aws::sdk::Lazy<aws_sdk_rbin::Client>);
 
 #[async_trait]
 impl RbinApi for SdkRbin {

@@ -16,17 +16,19 @@ use super::{DefaultRetention, RetentionMode, RetentionPeriod};
 
 /// The S3 client. Against an endpoint (an emulator at an IP address) it must address buckets
 /// path-style: build it with [`SdkS3::client`].
-pub struct SdkS3(pub aws_sdk_s3::Client);
+pub struct SdkS3(pub(crate) crate::aws::sdk::Lazy<aws_sdk_s3::Client>);
 
 impl SdkS3 {
     /// The client for `config`, path-style when an endpoint is set.
     pub fn client(config: &aws_config::SdkConfig) -> SdkS3 {
-        // Path-style whenever the calls go to an endpoint of the user's (an emulator's host has
-        // no bucket subdomains), however it was set: `AWS_ENDPOINT_URL_S3` or a profile's
-        // `services` section too, not only the shared endpoint.
-        let custom = crate::aws::sdk::endpoint_of(config, "s3").is_some();
-        let builder = aws_sdk_s3::config::Builder::from(config).force_path_style(custom);
-        SdkS3(aws_sdk_s3::Client::from_conf(builder.build()))
+        SdkS3(crate::aws::sdk::Lazy::new(config, |config| {
+            // Path-style whenever the calls go to an endpoint of the user's (an emulator's
+            // host has no bucket subdomains), however it was set: `AWS_ENDPOINT_URL_S3` or a
+            // profile's `services` section too, not only the shared endpoint.
+            let custom = crate::aws::sdk::endpoint_of(config, "s3").is_some();
+            let builder = aws_sdk_s3::config::Builder::from(config).force_path_style(custom);
+            aws_sdk_s3::Client::from_conf(builder.build())
+        }))
     }
 }
 

@@ -11,7 +11,7 @@ use crate::aws::{AwsError, ErrorClass};
 
 use super::aws::{JobInfo, SnowballApi};
 
-pub(crate) struct SdkSnowball(pub(crate) aws_sdk_snowball::Client);
+pub(crate) struct SdkSnowball(pub(crate) crate::aws::sdk::Lazy<aws_sdk_snowball::Client>);
 
 #[async_trait]
 impl SnowballApi for SdkSnowball {
