@@ -20,23 +20,13 @@ pub(crate) struct Vars<'a> {
     pub region: &'a str,
     /// The account's name in AWS Organizations, when it is known and usable.
     pub account_name: Option<&'a str>,
+    /// The fields `${account_name}` is refused in: the kind's
+    /// [`crate::kinds::LockKind::IDENTITY_FIELDS`].
+    pub identity_fields: &'a [&'a str],
 }
 
 /// The variables a template may use.
 const VARIABLES: &str = "`${account}`, `${region}` and `${account_name}`";
-
-/// Fields that name what a lock is on, or a file: `${account_name}` is refused there (a
-/// renamed account must never point a lock at another thing).
-const IDENTITY_FIELDS: [&str; 8] = [
-    "vault",
-    "bucket",
-    "rule_id",
-    "job_id",
-    "snapshots",
-    "policy_file",
-    "deliver_to",
-    "manifest_path",
-];
 
 /// Whether `name` (what is between `${` and `}`) is an IAM policy variable, which passes
 /// through policy text unchanged: `${aws:username}`, `${*}`, `${?}`, `${$}`.
@@ -97,7 +87,7 @@ fn value_of(name: &str, vars: Option<&Vars<'_>>, field: &str) -> Result<String, 
     match name {
         "account" => Ok(vars.account.to_string()),
         "region" => Ok(vars.region.to_string()),
-        _ if IDENTITY_FIELDS.contains(&field) => Err(Diagnostic::new(format!(
+        _ if vars.identity_fields.contains(&field) => Err(Diagnostic::new(format!(
             "`${{account_name}}` cannot be used in `{field}`"
         ))
         .hint("an account's name can change; what a lock is on, and the files lockward writes and reads, are named by `${account}` and `${region}`")),
@@ -526,6 +516,7 @@ mod tests {
         account: "111111111111",
         region: "eu-west-1",
         account_name: Some("prod-a"),
+        identity_fields: &["vault", "policy_file"],
     };
 
     #[test]
@@ -552,9 +543,9 @@ mod tests {
             "{}",
             e.message
         );
-        let e = scalar("x-${account_name}", Some(&VARS), "bucket").unwrap_err();
+        let e = scalar("x-${account_name}", Some(&VARS), "vault").unwrap_err();
         assert!(
-            e.message.contains("cannot be used in `bucket`"),
+            e.message.contains("cannot be used in `vault`"),
             "{}",
             e.message
         );

@@ -187,11 +187,15 @@ impl Fleet {
             let declared = Address::new(kind, name);
             self.templated
                 .insert(declared.clone(), template.name.clone());
-            if kind == Kind::EbsSnapshotLock {
+            if let Some(hint) = kind.template_refused() {
                 let span = block.get("provider").map_or(key.span, |(_, v)| v.span);
-                diagnostics.push(located(source, &subject, span, Diagnostic::new(
-                    "an ebs_snapshot_lock cannot use a provider with for_each yet",
-                ).hint("give it a provider without for_each; its snapshots are found by `snapshots:` in that account and region")));
+                diagnostics.push(located(
+                    source,
+                    &subject,
+                    span,
+                    Diagnostic::new(format!("a {kind} cannot use a provider with for_each yet"))
+                        .hint(hint),
+                ));
                 continue;
             }
             let members = match self.membership.sets.get(&template.accounts) {
@@ -309,6 +313,7 @@ impl Fleet {
             account: &member.id,
             region,
             account_name: account_name.as_deref(),
+            identity_fields: address.kind.identity_fields(),
         };
         expand::block(block, Some(&vars), Some(&name), problems)
     }
@@ -327,6 +332,7 @@ impl Fleet {
             account,
             region,
             account_name: name.as_deref(),
+            identity_fields: address.kind.identity_fields(),
         });
         *policy = expand::policy(policy, vars.as_ref())?;
         Ok(desired)
@@ -435,6 +441,38 @@ mod tests {
             .collect();
         assert!(vaults.iter().all(|v| !v.contains("Prod B")), "{vaults:?}");
         assert!(vaults.iter().any(|v| v.contains("prod-a")), "{vaults:?}");
+    }
+
+    /// Each kind's identity fields refuse `${account_name}` once the set is read, naming the
+    /// field; the other fields of the same block take it.
+    #[test]
+    fn each_kinds_identity_fields_refuse_an_account_name() {
+        for (kind, block, field) in [
+            ("s3_object_lock", "bucket: \"b-${account_name}\"\n    object_lock: enabled\n    default_retention: none", "bucket"),
+            ("backup_vault_lock", "vault: \"v-${account_name}\"\n    mode: governance\n    min_retention_days: 1", "vault"),
+            ("rbin_rule_lock", "rule_id: \"${account_name}\"\n    state: locked\n    unlock_delay_days: 7", "rule_id"),
+            ("glacier_vault_lock", "vault: v\n    account_id: \"${account_name}\"\n    state: unlocked", "account_id"),
+            ("snowball_unlock_code", "job_id: JID123e4567-e89b-12d3-a456-426655440000\n    deliver_to: \"c-${account_name}\"", "deliver_to"),
+        ] {
+            let text = format!(
+                "version: 1\naccounts:\n  prod:\n    organization: {{ provider: m, parents: [ou-ab12-cdefgh34] }}\n\
+                 providers:\n  m: {{ region: us-east-1 }}\n  t:\n    for_each: {{ accounts: prod, regions: [us-east-1] }}\n    \
+                 assume_role: \"arn:aws:iam::${{account}}:role/lockward\"\n\
+                 {kind}:\n  x:\n    provider: t\n    {block}\n"
+            );
+            // Refused when the config is loaded (checked with a stand-in account), or else
+            // once the set is read.
+            let e = crate::config::load_str(&text, std::path::Path::new("lockward.yaml"))
+                .map_err(|e| e.to_string())
+                .and_then(|c| {
+                    c.expand(&read(&[("111111111111", "prod-a")]))
+                        .map_err(|e| e.to_string())
+                })
+                .map(|c| format!("{:?}", c.resources))
+                .unwrap_err();
+            assert!(e.contains(&format!("cannot be used in `{field}`")), "{kind}: {e}");
+            assert!(crate::vocabulary::Kind::ALL.iter().all(|k| !k.identity_fields().is_empty()));
+        }
     }
 
     /// A policy file the block does not show is never given an unusable name: loading fails.

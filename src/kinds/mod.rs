@@ -133,6 +133,13 @@ pub trait LockKind {
     const LISTED: crate::words::Counted;
     /// The IAM permissions `plan` needs for a resource of this kind.
     const READ_PERMISSIONS: &'static [&'static str];
+    /// The config fields that name what the lock is on, or a file lockward reads or writes:
+    /// `${account_name}` is refused there (a renamed account must never point a lock at
+    /// another thing).
+    const IDENTITY_FIELDS: &'static [&'static str];
+    /// Why a resource of the kind cannot use a provider template (`for_each`), as a hint;
+    /// `None` when it can.
+    const TEMPLATE_REFUSED: Option<&'static str> = None;
     /// What the config block asks for, after validation: the plan's `desired` value.
     type Desired: Serialize + JsonSchema;
     /// What AWS says now, as refresh reads it: the plan's `live` value.
@@ -1464,6 +1471,30 @@ impl Kind {
             Kind::BackupVaultLock => backup::Backup::NOUN,
             Kind::EbsSnapshotLock => ebs::Ebs::NOUN,
             Kind::S3ObjectLock => s3::S3::NOUN,
+        }
+    }
+
+    /// See [`LockKind::IDENTITY_FIELDS`].
+    pub fn identity_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::IDENTITY_FIELDS,
+            Kind::RbinRuleLock => rbin::Rbin::IDENTITY_FIELDS,
+            Kind::SnowballUnlockCode => snowball::Snowball::IDENTITY_FIELDS,
+            Kind::BackupVaultLock => backup::Backup::IDENTITY_FIELDS,
+            Kind::EbsSnapshotLock => ebs::Ebs::IDENTITY_FIELDS,
+            Kind::S3ObjectLock => s3::S3::IDENTITY_FIELDS,
+        }
+    }
+
+    /// See [`LockKind::TEMPLATE_REFUSED`].
+    pub fn template_refused(self) -> Option<&'static str> {
+        match self {
+            Kind::GlacierVaultLock => glacier::Glacier::TEMPLATE_REFUSED,
+            Kind::RbinRuleLock => rbin::Rbin::TEMPLATE_REFUSED,
+            Kind::SnowballUnlockCode => snowball::Snowball::TEMPLATE_REFUSED,
+            Kind::BackupVaultLock => backup::Backup::TEMPLATE_REFUSED,
+            Kind::EbsSnapshotLock => ebs::Ebs::TEMPLATE_REFUSED,
+            Kind::S3ObjectLock => s3::S3::TEMPLATE_REFUSED,
         }
     }
 

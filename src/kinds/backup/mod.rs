@@ -408,6 +408,7 @@ impl super::LockKind for Backup {
     /// DescribeBackupVault.
     const READ_DEPTH: usize = 1;
     const DISCOVER_PERMISSIONS: &'static [&'static str] = &["backup:ListBackupVaults"];
+    const IDENTITY_FIELDS: &'static [&'static str] = &["vault"];
     const READ_PERMISSIONS: &'static [&'static str] = &["backup:DescribeBackupVault"];
     type Desired = BackupDesired;
     type Live = BackupLive;

@@ -424,6 +424,10 @@ impl super::LockKind for Ebs {
     /// DescribeLockedSnapshots, then DescribeSnapshots when the snapshot has no lock.
     const READ_DEPTH: usize = 2;
     const DISCOVER_PERMISSIONS: &'static [&'static str] = &["ec2:DescribeLockedSnapshots"];
+    const IDENTITY_FIELDS: &'static [&'static str] = &["snapshots", "select"];
+    const TEMPLATE_REFUSED: Option<&'static str> = Some(
+        "give it a provider without for_each; its snapshots are found by `snapshots:` in that account and region",
+    );
     const READ_PERMISSIONS: &'static [&'static str] =
         &["ec2:DescribeLockedSnapshots", "ec2:DescribeSnapshots"];
     type Desired = EbsDesired;

@@ -351,6 +351,7 @@ impl super::LockKind for Glacier {
     const READ_DEPTH: usize = 2;
     const DISCOVER_PERMISSIONS: &'static [&'static str] =
         &["glacier:ListVaults", "glacier:GetVaultLock"];
+    const IDENTITY_FIELDS: &'static [&'static str] = &["vault", "account_id", "policy_file"];
     const READ_PERMISSIONS: &'static [&'static str] =
         &["glacier:GetVaultLock", "glacier:DescribeVault"];
     type Desired = GlacierDesired;

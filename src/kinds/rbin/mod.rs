@@ -173,6 +173,7 @@ impl super::LockKind for Rbin {
     /// GetRule.
     const READ_DEPTH: usize = 1;
     const DISCOVER_PERMISSIONS: &'static [&'static str] = &["rbin:ListRules", "rbin:GetRule"];
+    const IDENTITY_FIELDS: &'static [&'static str] = &["rule_id"];
     const READ_PERMISSIONS: &'static [&'static str] = &["rbin:GetRule"];
     type Desired = RbinDesired;
     type Live = RbinLive;

@@ -270,6 +270,7 @@ impl super::LockKind for S3 {
     const READ_NEEDS_ACCOUNT: bool = true;
     const DISCOVER_PERMISSIONS: &'static [&'static str] =
         &["s3:ListAllMyBuckets", "s3:GetBucketObjectLockConfiguration"];
+    const IDENTITY_FIELDS: &'static [&'static str] = &["bucket"];
     const READ_PERMISSIONS: &'static [&'static str] = &[
         "s3:ListBucket",
         "s3:GetBucketVersioning",

@@ -369,6 +369,7 @@ impl super::LockKind for Snowball {
     const NOUN: &'static str = "job";
     /// DescribeJob.
     const READ_DEPTH: usize = 1;
+    const IDENTITY_FIELDS: &'static [&'static str] = &["job_id", "deliver_to", "manifest_path"];
     const READ_PERMISSIONS: &'static [&'static str] = &["snowball:DescribeJob"];
     type Desired = SnowballDesired;
     type Live = SnowballLive;
