@@ -270,8 +270,25 @@ pub struct IamPolicyArgs {
     /// The command the policy is for: `plan` reads the declared locks and the state; `apply`
     /// also changes the locks, takes the state lock and writes the state and journal; `report`
     /// also lists the locks nobody declared, for the kinds the config uses.
-    #[arg(long = "for", value_enum, value_name = "COMMAND")]
-    pub command: crate::iam::Use,
+    #[arg(
+        long = "for",
+        value_enum,
+        value_name = "COMMAND",
+        required_unless_present = "trust"
+    )]
+    pub command: Option<crate::iam::Use>,
+    /// The policy of this provider's own identity (for a provider template: the role it
+    /// assumes in every member account): the calls made with it, and no others.
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// Print the trust policy of the role `--provider` assumes instead, letting `--principal`
+    /// assume it with the external id and session name lockward sends.
+    #[arg(long, requires_all = ["provider", "principal"])]
+    pub trust: bool,
+    /// Who assumes the role (with `--trust`): the account id or IAM ARN of the credentials
+    /// lockward runs with.
+    #[arg(long, value_name = "ACCOUNT_OR_ARN", requires = "trust")]
+    pub principal: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,12 @@
 //! from what the config itself names (the roles its providers assume, the S3 state's objects).
 //! Nothing here reads AWS.
 //!
+//! With a provider ([`Scope::Provider`]) the policy is that provider's own identity's, the role
+//! it assumes for a template's every member account: the kinds of the resources made with it,
+//! the Organizations listing if it reads an account set, the state if it keeps it; not the
+//! roles lockward assumes (the credentials it starts from assume them). [`trust_policy`] is the
+//! trust policy such a role needs.
+//!
 //! The kinds' statements name `*` as the resource: their ARNs need the account, which only
 //! AWS can say (a vault's `arn:aws:glacier:REGION:ACCOUNT:vaults/NAME`); the state's objects
 //! and the assumed roles are named exactly. `sts:GetCallerIdentity`, which every command calls,
@@ -23,10 +29,68 @@ pub enum Use {
     Report,
 }
 
+/// Whose policy: everything lockward's run calls, or one provider's identity's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope<'a> {
+    Everything,
+    /// A provider or a provider template, by name (checked with [`check_provider`]).
+    Provider(&'a str),
+}
+
+impl Scope<'_> {
+    fn holds(&self, provider: &str) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Provider(name) => *name == provider,
+        }
+    }
+}
+
+/// An error when `name` is neither a provider nor a provider template of `config`.
+pub fn check_provider(config: &Config, name: &str) -> Result<(), String> {
+    let plain = config
+        .providers
+        .get(name)
+        .is_some_and(|p| p.instance_of.is_none());
+    if plain || config.templates.contains_key(name) {
+        return Ok(());
+    }
+    let names = config
+        .providers
+        .iter()
+        .filter(|(_, p)| p.instance_of.is_none())
+        .map(|(n, _)| n)
+        .chain(config.templates.keys());
+    let closest = names
+        .map(|n| (strsim::jaro_winkler(name, n), n))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| format!("; the closest is `{n}`"))
+        .unwrap_or_default();
+    Err(format!(
+        "--provider {name}: the config declares no provider or provider template named `{name}`\nhint: name one under `providers:`{closest}"
+    ))
+}
+
+/// The kinds of the resources made with `scope`'s provider (a template's: its instances').
+fn kinds_of(config: &Config, scope: Scope<'_>) -> BTreeSet<Kind> {
+    let plain = config
+        .resources
+        .iter()
+        .filter(|r| !config.templated.contains_key(&r.address.declared()))
+        .filter(|r| scope.holds(&r.provider))
+        .map(|r| r.address.kind);
+    let templated = config
+        .templated
+        .iter()
+        .filter(|(_, template)| scope.holds(template))
+        .map(|(address, _)| address.kind);
+    plain.chain(templated).collect()
+}
+
 /// The policy document (`Version` and `Statement`), each statement with a `Sid` that says
 /// what it is for; statements with nothing to allow are left out.
-pub fn policy(config: &Config, command: Use) -> Value {
-    let kinds: BTreeSet<Kind> = config.resources.iter().map(|r| r.address.kind).collect();
+pub fn policy(config: &Config, command: Use, scope: Scope<'_>) -> Value {
+    let kinds = kinds_of(config, scope);
     let mut statements = Vec::new();
 
     let read: BTreeSet<&str> = kinds
@@ -77,7 +141,8 @@ pub fn policy(config: &Config, command: Use) -> Value {
     if config
         .accounts
         .values()
-        .any(|s| s.organization_provider().is_some())
+        .filter_map(|s| s.organization_provider())
+        .any(|p| scope.holds(p))
     {
         statements.push(statement(
             "ReadOrganizationMembers",
@@ -90,13 +155,19 @@ pub fn policy(config: &Config, command: Use) -> Value {
             vec!["*".into()],
         ));
     }
-    statements.push(statement(
-        "AssumeProviderRoles",
-        &BTreeSet::from(["sts:AssumeRole"]),
-        roles.into_iter().collect(),
-    ));
+    if scope == Scope::Everything {
+        statements.push(statement(
+            "AssumeProviderRoles",
+            &BTreeSet::from(["sts:AssumeRole"]),
+            roles.into_iter().collect(),
+        ));
+    }
 
-    if let Some(Backend::S3(s3)) = &config.backend {
+    let state = config
+        .backend
+        .as_ref()
+        .filter(|Backend::S3(s3)| scope.holds(&s3.provider));
+    if let Some(Backend::S3(s3)) = state {
         let bucket = format!("arn:aws:s3:::{}", s3.bucket);
         let key = |suffix: &str| format!("{bucket}/{}{suffix}", s3.key);
         let journals = key(&format!("{}*", crate::state::s3::JOURNAL_INFIX));
@@ -145,6 +216,56 @@ pub fn policy(config: &Config, command: Use) -> Value {
         })
         .collect();
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The trust policy of the role `provider` (a provider or a template) assumes: `principal`
+/// (an account id, for its root, or an ARN) may assume it, with the external id and the session
+/// name lockward sends. An error when the provider assumes no role.
+pub fn trust_policy(config: &Config, provider: &str, principal: &str) -> Result<Value, String> {
+    let role = match config.templates.get(provider) {
+        Some(template) => template.assume_role.as_ref(),
+        None => config
+            .providers
+            .get(provider)
+            .and_then(|p| p.assume_role.as_ref()),
+    };
+    let Some(role) = role else {
+        return Err(format!(
+            "--trust: provider `{provider}` assumes no role, so there is no trust policy to write\nhint: its own credentials need the policy `lockward iam-policy --provider {provider}` prints"
+        ));
+    };
+    let principal = if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        format!("arn:aws:iam::{principal}:root")
+    } else if principal.starts_with("arn:") && principal.split(':').count() >= 6 {
+        principal.to_string()
+    } else {
+        return Err(format!(
+            "--principal {principal}: expected an account id (12 digits) or an IAM ARN (arn:aws:iam::123456789012:role/ci)"
+        ));
+    };
+    let mut conditions = serde_json::Map::new();
+    if let Some(external_id) = &role.external_id {
+        conditions.insert(
+            "StringEquals".into(),
+            json!({"sts:ExternalId": external_id}),
+        );
+    }
+    // The session name lockward sends: the configured one, or `lockward-<user>`.
+    let session = role
+        .session_name
+        .clone()
+        .unwrap_or_else(|| "lockward-*".to_string());
+    conditions.insert("StringLike".into(), json!({"sts:RoleSessionName": session}));
+    Ok(json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "LockwardAssumesThisRole",
+            "Effect": "Allow",
+            "Principal": {"AWS": principal},
+            "Action": "sts:AssumeRole",
+            "Condition": conditions,
+        }],
+    }))
 }
 
 /// The providers the config's resources and its state backend use.

@@ -20,7 +20,23 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
 /// stdout. Like `validate`, it touches neither AWS nor the state.
 pub fn iam_policy(args: &IamPolicyArgs) -> anyhow::Result<ExitCode> {
     let config = config::load(&args.config.config)?;
-    let policy = crate::iam::policy(&config, args.command);
+    let scope = match &args.provider {
+        Some(name) => {
+            crate::iam::check_provider(&config, name).map_err(anyhow::Error::msg)?;
+            crate::iam::Scope::Provider(name)
+        }
+        None => crate::iam::Scope::Everything,
+    };
+    let policy = match (&args.provider, &args.principal) {
+        (Some(provider), Some(principal)) if args.trust => {
+            crate::iam::trust_policy(&config, provider, principal).map_err(anyhow::Error::msg)?
+        }
+        _ => crate::iam::policy(
+            &config,
+            args.command.unwrap_or(crate::iam::Use::Plan),
+            scope,
+        ),
+    };
     writeln!(
         std::io::stdout().lock(),
         "{}",
