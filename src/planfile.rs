@@ -356,13 +356,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<SavedPlan, PlanFileError> {
     })?;
 
     let plan = &saved.plan;
-    let recomputed = Plan::new(
-        plan.config_digest.clone(),
-        plan.state.clone(),
-        plan.valid_until,
-        plan.resources.clone(),
-    )
-    .with_state_store(plan.state_store.clone());
+    let recomputed = plan.rebuilt();
     if recomputed.digest != plan.digest {
         return Err(tampered(format!(
             "it records digest {} but its contents give {}",

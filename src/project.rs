@@ -392,8 +392,10 @@ impl Project {
         let not_selected = live.retain_instances(|r| selection.selects(&self.config, r));
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
-        let plan =
-            plan::plan(&self.config, &live, recorded, now).with_state_store(Some(store.clone()));
+        let left_out = self.config.resources.len() - resources.len() + not_selected.len();
+        let plan = plan::plan(&self.config, &live, recorded, now)
+            .with_selection(selection.plan_selection(left_out))
+            .with_state_store(Some(store.clone()));
         let config = self.config.with_instances(&live.instances);
         Ok(Planned {
             plan,

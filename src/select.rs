@@ -305,6 +305,17 @@ impl Selection {
         self.targets.is_empty() && self.excludes.is_empty()
     }
 
+    /// What a plan made with this selection records of it (`None` for everything), with how
+    /// many declared resources and found instances it left out.
+    pub fn plan_selection(&self, not_selected: usize) -> Option<crate::plan::PlanSelection> {
+        let normalised = |patterns: &[Pattern]| patterns.iter().map(ToString::to_string).collect();
+        (!self.is_everything()).then(|| crate::plan::PlanSelection {
+            target: normalised(&self.targets),
+            exclude: normalised(&self.excludes),
+            not_selected,
+        })
+    }
+
     /// The declared resources selected, in address order. A pattern that matches no declared
     /// resource is an error naming the closest one (`config_name` is the config as the user
     /// knows it).
@@ -344,14 +355,10 @@ impl Selection {
     /// The command-line words that repeat the selection: `--target P`… `--exclude P`…, each
     /// pattern quoted for a POSIX shell when it needs it.
     pub fn words(&self) -> Vec<String> {
-        let mut words = Vec::new();
-        for (flag, patterns) in [("--target", &self.targets), ("--exclude", &self.excludes)] {
-            for p in patterns {
-                words.push(flag.to_string());
-                words.push(crate::render::shell_quote(&p.to_string()));
-            }
-        }
-        words
+        let normalised = |patterns: &[Pattern]| -> Vec<String> {
+            patterns.iter().map(ToString::to_string).collect()
+        };
+        crate::render::selection_words(&normalised(&self.targets), &normalised(&self.excludes))
     }
 }
 

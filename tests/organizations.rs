@@ -101,6 +101,24 @@ fn an_organisation_of_twenty_accounts_plans_from_one_template() {
     // One session per account, shared by its two regions.
     assert_eq!(operations(&env, "AssumeRole"), 20);
     assert!(env.mutating_calls().is_empty());
+    // The plan names the set it was made from, digested: a saved plan that says otherwise
+    // is refused.
+    assert_eq!(
+        plan["account_sets"],
+        json!([{"name": "prod", "members": 20, "organization": {"id": "o-abcdefghij",
+            "management_account": MANAGEMENT, "management_is_member": false}}])
+    );
+    env.lockward(&["plan", "--out", "org.plan"]).success();
+    let saved = env.read("org.plan");
+    assert!(saved.contains("\"management_is_member\": false"), "{saved}");
+    env.write(
+        "edited.plan",
+        &saved.replace("\"management_is_member\": false", "\"management_is_member\": true"),
+    );
+    env.lockward(&["show", "edited.plan"]).code(1).stderr_has("digest");
+    env.lockward(&["show", "org.plan"])
+        .success()
+        .stdout_has("its management account 123456789012 is not one of them");
     // Applying it puts every lock in its own account.
     env.lockward(&["apply", "--auto-approve"]).success();
     let state = env.aws_state();
@@ -231,7 +249,8 @@ fn patterns_select_instances_by_account_region_and_key() {
     assert_eq!(keys(&["--exclude", "provider:prod"]).len(), 0);
     env.lockward(&["plan", "--target", "region:eu-west-1"])
         .success()
-        .stderr_has("note: 3 of the configuration's resources and instances not selected");
+        .stdout_has("Selected with --target region:eu-west-1 (the patterns are covered by the digest): 3 declared resources and instances were not selected, and not read.")
+        .stdout_has("Account set prod: 6 ACTIVE account(s) of organisation o-abcdefghij (covered by the digest); its management account 123456789012 is not one of them.");
     let run = env.lockward(&["plan", "--target", "account:999999999999"]);
     run.code(1);
     assert!(run.stderr.contains("account:"), "{}", run.stderr);
@@ -510,4 +529,123 @@ fn the_report_names_each_account_and_sums_its_regions() {
             );
         }
     }
+}
+
+/// `iam-policy --provider` for a template is the member role's policy: it allows every call
+/// made in the member accounts (by the role), and nothing of the management account's (the
+/// Organizations listing, AssumeRole); `--trust` lets the management account assume the role
+/// with the external id and session name lockward sends.
+#[test]
+fn a_templates_member_role_policy_and_trust_policy_allow_what_apply_does_with_the_role() {
+    let env = Env::new();
+    seed(&env, 2, None);
+    env.write("lockward.yaml", &config(&env));
+    let policy = |args: &[&str]| -> Value {
+        let run = env.lockward(&[&["iam-policy"], args].concat());
+        run.success();
+        serde_json::from_str(&run.stdout).expect("JSON")
+    };
+    let member_role = policy(&["--for", "apply", "--provider", "prod"]);
+    let management = policy(&["--for", "apply", "--provider", "management"]);
+    let whole = policy(&["--for", "apply"]);
+    let trust = policy(&["--provider", "prod", "--trust", "--principal", MANAGEMENT]);
+    assert!(env.calls().is_empty(), "iam-policy calls nothing");
+    let allows = |policy: &Value, action: &str, resource: &str| {
+        policy["Statement"].as_array().unwrap().iter().any(|s| {
+            s["Action"].as_array().unwrap().iter().any(|a| a == action)
+                && s["Resource"].as_array().unwrap().iter().any(|r| {
+                    let r = r.as_str().unwrap();
+                    r == "*"
+                        || r == resource
+                        || r.split_once('*').is_some_and(|(head, tail)| {
+                            resource.starts_with(head) && resource.ends_with(tail)
+                        })
+                })
+        })
+    };
+    let digest = {
+        let run = env.lockward(&["plan", "--format", "json"]);
+        let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+        plan["digest"].as_str().unwrap().to_string()
+    };
+    env.lockward(&["apply", "--approve", &digest]).success();
+    let calls = env.calls();
+    assert!(calls
+        .iter()
+        .any(|c| c["operation"] == "PutBackupVaultLockConfiguration"));
+    for call in &calls {
+        let (service, op) = (
+            call["service"].as_str().unwrap(),
+            call["operation"].as_str().unwrap(),
+        );
+        if op == "GetCallerIdentity" {
+            continue;
+        }
+        let action = format!("{service}:{op}");
+        let resource = call["params"]["RoleArn"].as_str().unwrap_or("*");
+        if call["account"] == MANAGEMENT {
+            assert!(
+                !allows(&member_role, &action, resource),
+                "the member role's policy allows {action}, made in the management account"
+            );
+            assert!(allows(&whole, &action, resource), "{action} on {resource}");
+            if service == "organizations" {
+                assert!(allows(&management, &action, resource), "{action}");
+            }
+        } else {
+            assert!(
+                allows(&member_role, &action, resource),
+                "the member role's policy does not allow {action}:\n{member_role:#}"
+            );
+            assert!(!allows(&management, &action, resource), "{action}");
+        }
+        if op == "AssumeRole" {
+            let statement = &trust["Statement"][0];
+            assert_eq!(
+                statement["Principal"]["AWS"],
+                format!("arn:aws:iam::{MANAGEMENT}:root")
+            );
+            assert_eq!(statement["Action"], "sts:AssumeRole");
+            assert_eq!(
+                statement["Condition"]["StringEquals"]["sts:ExternalId"],
+                call["params"]["ExternalId"]
+            );
+            let session = call["params"]["RoleSessionName"].as_str().unwrap();
+            let pattern = statement["Condition"]["StringLike"]["sts:RoleSessionName"]
+                .as_str()
+                .unwrap();
+            assert!(
+                session.starts_with(pattern.trim_end_matches('*')),
+                "{session} vs {pattern}"
+            );
+        }
+    }
+
+    // Mistakes are refused, naming what to do.
+    env.lockward(&["iam-policy", "--for", "plan", "--provider", "prd"])
+        .code(1)
+        .stderr_has("the closest is `prod`");
+    env.lockward(&[
+        "iam-policy",
+        "--provider",
+        "management",
+        "--trust",
+        "--principal",
+        MANAGEMENT,
+    ])
+    .code(1)
+    .stderr_has("assumes no role");
+    env.lockward(&["iam-policy", "--provider", "prod", "--trust"])
+        .code(1)
+        .stderr_has("--principal");
+    env.lockward(&[
+        "iam-policy",
+        "--provider",
+        "prod",
+        "--trust",
+        "--principal",
+        "me",
+    ])
+    .code(1)
+    .stderr_has("12 digits");
 }

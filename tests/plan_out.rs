@@ -163,3 +163,89 @@ fn plan_out_writes_only_a_new_file_or_over_a_plan_file_and_never_through_a_symli
     refused(&env, "link.json", &env.path("link.json"), "symbolic link");
     assert_eq!(env.read("plan.json"), before);
 }
+
+/// A saved plan keeps every part its digest covers: one that names records the config no
+/// longer declares, or that was made with `--target`/`--exclude`, is read back whole and applied.
+#[test]
+fn a_saved_plan_with_undeclared_records_or_a_selection_is_applied() {
+    let env = Env::new();
+    env.seed(serde_json::json!({
+        "glacier": [vault("audit-logs")],
+        "rbin": [
+            rule("a1B2c3D4e5F", serde_json::Value::Null, None),
+            rule("b1B2c3D4e5F", serde_json::Value::Null, None),
+            rule("c1B2c3D4e5F", serde_json::Value::Null, None),
+        ],
+    }));
+    let lock = |name: &str, id: &str| {
+        format!("  {name}:\n    rule_id: {id}\n    state: locked\n    unlock_delay_days: 7\n")
+    };
+    env.config(&format!(
+        "rbin_rule_lock:\n{}",
+        lock("snapshots", "a1B2c3D4e5F")
+    ));
+    let digest = plan_digest(&env);
+    env.lockward(&["apply", "--approve", &digest]).success();
+    // The rule is no longer declared; two others are.
+    env.config(&format!(
+        "rbin_rule_lock:\n{}{}",
+        lock("other", "b1B2c3D4e5F"),
+        lock("third", "c1B2c3D4e5F")
+    ));
+    env.lockward(&["plan", "--out", "whole.plan"]).success();
+    let whole: serde_json::Value = serde_json::from_str(&env.read("whole.plan")).unwrap();
+    assert_eq!(
+        whole["plan"]["undeclared"][0]["address"], "rbin_rule_lock.snapshots",
+        "{whole}"
+    );
+    env.lockward(&["show", "whole.plan"])
+        .success()
+        .stdout_has("Undeclared: the state keeps records of 1 address");
+
+    env.lockward(&[
+        "plan",
+        "--out",
+        "narrow.plan",
+        "--target",
+        "rbin_rule_lock.other",
+    ])
+    .success();
+    let narrow: serde_json::Value = serde_json::from_str(&env.read("narrow.plan")).unwrap();
+    assert_eq!(
+        narrow["plan"]["selection"]["target"],
+        serde_json::json!(["rbin_rule_lock.other"]),
+        "{narrow}"
+    );
+    env.lockward(&["show", "narrow.plan"])
+        .success()
+        .stdout_has("Selected with --target rbin_rule_lock.other");
+    // The patterns are digested: the file's cannot be edited.
+    let edited = env
+        .read("narrow.plan")
+        .replace("\"rbin_rule_lock.other\"]", "\"rbin_rule_lock.*\"]");
+    env.write("edited.plan", &edited);
+    env.lockward(&["show", "edited.plan"])
+        .code(1)
+        .stderr_has("digest");
+    let approve = narrow["plan"]["digest"].as_str().unwrap().to_string();
+    env.lockward(&["apply", "narrow.plan", "--approve", &approve])
+        .success();
+    let locked: Vec<String> = env
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "LockRule")
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(locked.len(), 2, "{locked:?}");
+    assert!(locked[1].contains("b1B2c3D4e5F"), "{locked:?}");
+    // The same patterns typed again plan the same digest; others do not.
+    let again = env.lockward(&[
+        "plan",
+        "--target",
+        "rbin_rule_lock.third",
+        "--format",
+        "json",
+    ]);
+    let again: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(again["selection"]["not_selected"], 1);
+}

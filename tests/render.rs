@@ -442,7 +442,6 @@ fn options() -> RenderOptions {
             config: None,
             state: None,
             plan_file: Some(PathBuf::from("plan.lwplan")),
-            selection: lockward::select::Selection::default(),
         },
         sealed: None,
         markdown_in_full: false,
@@ -897,14 +896,15 @@ fn approve_command_names_the_short_digest_and_repeats_the_arguments() {
             config: Some("prod/lock ward.yaml".into()),
             state: Some("prod/state.json".into()),
             plan_file: None,
-            selection: lockward::select::Selection::new(
-                &["glacier_vault_lock.audit".parse().unwrap()],
-                &[],
-            ),
         },
         sealed: None,
         markdown_in_full: false,
     };
+    // The plan says which patterns made it, and the command repeats them.
+    let plan = plan.with_selection(
+        lockward::select::Selection::new(&["glacier_vault_lock.audit".parse().unwrap()], &[])
+            .plan_selection(2),
+    );
     let expected = format!(
         "lockward apply -c 'prod/lock ward.yaml' --state prod/state.json --target glacier_vault_lock.audit --approve {}",
         plan.short_digest()

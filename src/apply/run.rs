@@ -129,6 +129,8 @@ pub fn run(
         }
     };
     let parallelism = usize::from(args.parallelism);
+    // A saved plan is planned again by its addresses, and keeps the patterns it was made with
+    // (its digest covers them).
     let plan_at = |now| {
         rt.block_on(project.plan(
             &planned_selection,
@@ -139,6 +141,12 @@ pub fn run(
             parallelism,
             now,
         ))
+        .map(|mut planned| {
+            if let Some(saved) = &saved {
+                planned.plan = planned.plan.with_selection(saved.plan.selection.clone());
+            }
+            planned
+        })
     };
     let planned = plan_at(session.now)?;
     if saved.is_some() && !planned.not_selected.is_empty() {
@@ -184,7 +192,6 @@ pub fn run(
             config: project.named_config.clone(),
             state: project.named_state.clone(),
             plan_file: args.plan_file.clone(),
-            selection: selection.clone(),
         },
         sealed: None,
         markdown_in_full: false,

@@ -48,7 +48,7 @@ pub fn run_with(
     // Before the first call, the state backend's included.
     rt.block_on(project.check_before_calls(session, Reach::Resources))?;
     rt.block_on(project.read_accounts(session))?;
-    let selected = project.select(&selection)?.len();
+    project.select(&selection)?;
     // `plan` takes no lock: it reads the state and every journal as they are now.
     let backend = project.backend(session)?;
     let state = backend.load()?;
@@ -76,22 +76,9 @@ pub fn run_with(
             )
             .await
     })?;
-    let crate::project::Planned {
-        plan,
-        live,
-        not_selected,
-        ..
-    } = plan;
+    let crate::project::Planned { plan, live, .. } = plan;
     if let Some(summary) = &live.not_read_summary {
         say(format_args!("error: {summary}"));
-    }
-    // What the patterns left out is said, never silent: at organisation scale a pattern
-    // can leave out hundreds of instances.
-    let left_out = project.config.resources.len() - selected + not_selected.len();
-    if left_out > 0 {
-        say(format_args!(
-            "note: {left_out} of the configuration's resources and instances not selected (--target/--exclude); they were not read"
-        ));
     }
     warn_if_state_in_git(&project, &plan);
     warn_about_undeclared_records(&project, &plan);
@@ -116,7 +103,6 @@ pub fn run_with(
             config: project.named_config.clone(),
             state: project.named_state.clone(),
             plan_file: saved_to.clone(),
-            selection: selection.clone(),
         },
         sealed: None,
         markdown_in_full: false,

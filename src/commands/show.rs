@@ -35,7 +35,6 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
                     config: named_config,
                     state: args.state.state.clone(),
                     plan_file: Some(path.clone()),
-                    selection: crate::select::Selection::default(),
                 },
                 sealed: Some(render::Sealed {
                     as_of: sealing.as_of,

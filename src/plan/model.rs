@@ -587,6 +587,52 @@ pub struct Plan {
     /// configuration (a `--target` or `--exclude` selects declared resources only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undeclared: Vec<UndeclaredRecord>,
+    /// The `--target`/`--exclude` patterns the plan was made with; absent from a plan of the
+    /// whole configuration. The patterns are covered by the digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<PlanSelection>,
+    /// The account sets the plan's instances were made from (DESIGN.md section 2.1), sorted
+    /// by name: what a reviewer approves the plan for. Covered by the digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_sets: Vec<AccountSetRef>,
+}
+
+/// The `--target`/`--exclude` patterns of a plan, normalised (see [`crate::select::Pattern`]),
+/// sorted and without repeats.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSelection {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// How many declared resources and found instances the patterns left out (they were not
+    /// read). Not covered by the digest: a snapshot tagged since, and left out, changes no
+    /// decision.
+    pub not_selected: usize,
+}
+
+/// One account set as the plan was made from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSetRef {
+    pub name: String,
+    /// How many accounts it held (`None`: it could not be read, and its instances are
+    /// `unknown`).
+    pub members: Option<usize>,
+    /// For a set read from AWS Organizations: the organisation it was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrganizationRef>,
+}
+
+/// The organisation an account set was read from (DescribeOrganization).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationRef {
+    pub id: String,
+    pub management_account: String,
+    /// Whether the management account is one of the set's members.
+    pub management_is_member: bool,
 }
 
 /// A state record at an address the configuration no longer declares: a resource removed from
@@ -639,9 +685,47 @@ impl Plan {
             resources,
             state_store: None,
             undeclared: Vec::new(),
+            selection: None,
+            account_sets: Vec::new(),
         };
         plan.digest = digest::sha256(plan.digest_text().as_bytes());
         plan
+    }
+
+    /// The plan made again from the values its digest covers (and those derived from them),
+    /// for checking a plan read from a file: every part a plan carries is rebuilt here.
+    pub fn rebuilt(&self) -> Plan {
+        Plan::new(
+            self.config_digest.clone(),
+            self.state.clone(),
+            self.valid_until,
+            self.resources.clone(),
+        )
+        .with_undeclared(self.undeclared.clone())
+        .with_selection(self.selection.clone())
+        .with_account_sets(self.account_sets.clone())
+        .with_state_store(self.state_store.clone())
+    }
+
+    /// The same plan, made with `selection` (its digest covers the patterns).
+    pub fn with_selection(mut self, selection: Option<PlanSelection>) -> Plan {
+        self.selection = selection.map(|mut s| {
+            for patterns in [&mut s.target, &mut s.exclude] {
+                patterns.sort();
+                patterns.dedup();
+            }
+            s
+        });
+        self.digest = digest::sha256(self.digest_text().as_bytes());
+        self
+    }
+
+    /// The same plan, made from `sets` (its digest covers them).
+    pub fn with_account_sets(mut self, mut sets: Vec<AccountSetRef>) -> Plan {
+        sets.sort_by(|a, b| a.name.cmp(&b.name));
+        self.account_sets = sets;
+        self.digest = digest::sha256(self.digest_text().as_bytes());
+        self
     }
 
     /// The same plan, listing `undeclared` (its digest covers their addresses).
@@ -691,6 +775,18 @@ impl Plan {
             .collect();
         let mut input =
             serde_json::json!({ "format_version": PLAN_FORMAT_VERSION, "resources": resources });
+        if let (false, Value::Object(map)) = (self.account_sets.is_empty(), &mut input) {
+            map.insert(
+                "account_sets".to_string(),
+                serde_json::to_value(&self.account_sets).unwrap_or(Value::Null),
+            );
+        }
+        if let (Some(selection), Value::Object(map)) = (&self.selection, &mut input) {
+            map.insert(
+                "selection".to_string(),
+                serde_json::json!({"exclude": selection.exclude, "target": selection.target}),
+            );
+        }
         if let (Some(store), Value::Object(map)) = (&self.state_store, &mut input) {
             map.insert(
                 "state_store".to_string(),
@@ -712,7 +808,16 @@ impl Plan {
     /// the intermediate value (planning 10,000 resources spent most of its time on that copy).
     pub fn digest_text(&self) -> String {
         let mut out = String::with_capacity(320 * self.resources.len() + 64);
-        out.push_str("{\"format_version\":");
+        out.push('{');
+        // Keys in sorted order: account_sets, format_version, resources, selection,
+        // state_store, undeclared; the optional ones only when there are any, so a plan
+        // without them keeps the digest it always had.
+        if !self.account_sets.is_empty() {
+            out.push_str("\"account_sets\":");
+            out.push_str(&digest::canonical_json_of(&self.account_sets));
+            out.push(',');
+        }
+        out.push_str("\"format_version\":");
         digest::write_json_str(PLAN_FORMAT_VERSION, &mut out);
         out.push_str(",\"resources\":[");
         for (i, r) in self.resources.iter().enumerate() {
@@ -780,6 +885,13 @@ impl Plan {
             out.push_str("}}");
         }
         out.push(']');
+        if let Some(selection) = &self.selection {
+            out.push_str(",\"selection\":");
+            out.push_str(&digest::canonical_json_of(&serde_json::json!({
+                "exclude": selection.exclude,
+                "target": selection.target,
+            })));
+        }
         if let Some(store) = &self.state_store {
             out.push_str(",\"state_store\":");
             out.push_str(&digest::canonical_json_of(store));

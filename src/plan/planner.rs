@@ -13,7 +13,8 @@ use crate::vocabulary::Address;
 
 use super::history::{Attempt, History};
 use super::model::{
-    Message, Outcome, Plan, Recovery, ResourcePlan, StateRef, Target, UndeclaredRecord,
+    AccountSetRef, Message, OrganizationRef, Outcome, Plan, Recovery, ResourcePlan, StateRef,
+    Target, UndeclaredRecord,
 };
 
 /// What refresh found for one resource: where it lives and its live state there.
@@ -136,7 +137,35 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
     let valid_until = resources.iter().filter_map(|r| r.valid_until_hint).min();
     let resources: Vec<ResourcePlan> = resources.into_iter().map(|r| r.plan).collect();
     let undeclared = undeclared_records(config, live, recorded.state, &resources);
-    Plan::new(config_digest, state_ref, valid_until, resources).with_undeclared(undeclared)
+    Plan::new(config_digest, state_ref, valid_until, resources)
+        .with_undeclared(undeclared)
+        .with_account_sets(account_sets(config))
+}
+
+/// The account sets the config's instances were made from, as read.
+fn account_sets(config: &Config) -> Vec<AccountSetRef> {
+    config
+        .accounts
+        .values()
+        .map(|set| {
+            let read = config
+                .membership
+                .sets
+                .get(&set.name)
+                .and_then(|r| r.as_ref().ok());
+            AccountSetRef {
+                name: set.name.clone(),
+                members: read.map(|m| m.accounts.len()),
+                organization: read
+                    .and_then(|m| m.organization.as_ref())
+                    .map(|o| OrganizationRef {
+                        id: o.id.clone(),
+                        management_account: o.management_account.clone(),
+                        management_is_member: o.management_is_member,
+                    }),
+            }
+        })
+        .collect()
 }
 
 /// The records of `state` at addresses `config` no longer declares (DESIGN.md section 2.1),

@@ -43,6 +43,53 @@ pub fn undeclared_sentence(plan: &Plan) -> Option<String> {
     ))
 }
 
+/// What a plan says of the `--target`/`--exclude` patterns it was made with; `None` for a
+/// plan of the whole configuration.
+pub fn selection_sentence(plan: &Plan) -> Option<String> {
+    let selection = plan.selection.as_ref()?;
+    let mut patterns = Vec::new();
+    for (flag, list) in [
+        ("--target", &selection.target),
+        ("--exclude", &selection.exclude),
+    ] {
+        patterns.extend(list.iter().map(|p| format!("{flag} {p}")));
+    }
+    let left_out = match selection.not_selected {
+        0 => "nothing else was left out".to_string(),
+        1 => "1 declared resource or instance was not selected, and not read".to_string(),
+        n => format!("{n} declared resources and instances were not selected, and not read"),
+    };
+    Some(format!(
+        "Selected with {} (the patterns are covered by the digest): {left_out}.",
+        patterns.join(" ")
+    ))
+}
+
+/// What a plan says of each account set its instances were made from: how many members, from
+/// which organisation, and whether its management account is one of them.
+pub fn account_set_sentences(plan: &Plan) -> Vec<String> {
+    plan.account_sets
+        .iter()
+        .map(|set| {
+            let name = &set.name;
+            match (set.members, &set.organization) {
+                (None, _) => format!(
+                    "Account set {name}: could not be read, so each of its instances is unknown."
+                ),
+                (Some(n), Some(org)) => format!(
+                    "Account set {name}: {n} ACTIVE account(s) of organisation {} (covered by the digest); its management account {} {} one of them.",
+                    org.id,
+                    org.management_account,
+                    if org.management_is_member { "is" } else { "is not" }
+                ),
+                (Some(n), None) => format!(
+                    "Account set {name}: {n} account(s) listed in the configuration."
+                ),
+            }
+        })
+        .collect()
+}
+
 /// The note the planner adds when a resource's record moves to its address.
 pub fn moved_from_note(old: &str) -> Message {
     Message::note(format!(

@@ -186,7 +186,13 @@ fn ending(plan: &Plan, options: &RenderOptions) -> io::Result<Vec<u8>> {
         writeln!(out)?;
         writeln!(out, "{}", text(&sentence))?;
     }
-    if let Some(sentence) = crate::plan::words::undeclared_sentence(plan) {
+    let undeclared = crate::plan::words::undeclared_sentence(plan);
+    let selection = crate::plan::words::selection_sentence(plan);
+    for sentence in undeclared
+        .into_iter()
+        .chain(crate::plan::words::account_set_sentences(plan))
+        .chain(selection)
+    {
         writeln!(out)?;
         writeln!(out, "{}", text(&sentence))?;
     }

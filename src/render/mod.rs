@@ -110,9 +110,6 @@ pub struct ApplyCommand {
     pub state: Option<PathBuf>,
     /// The saved plan (`plan --out PLANFILE`), if any.
     pub plan_file: Option<PathBuf>,
-    /// The `--target` and `--exclude` patterns of a narrowed plan (without a saved plan: a
-    /// saved plan names its resources itself).
-    pub selection: crate::select::Selection,
 }
 
 impl ApplyCommand {
@@ -129,8 +126,8 @@ impl ApplyCommand {
             words.push("--state".to_string());
             words.push(shell_quote(&state.to_string_lossy()));
         }
-        if self.plan_file.is_none() {
-            words.extend(self.selection.words());
+        if let (None, Some(selection)) = (&self.plan_file, &plan.selection) {
+            words.extend(selection_words(&selection.target, &selection.exclude));
         }
         words.push("--approve".to_string());
         words.push(plan.short_digest().to_string());
@@ -139,6 +136,18 @@ impl ApplyCommand {
         }
         words.join(" ")
     }
+}
+
+/// `--target P... --exclude P...`, each pattern quoted for a POSIX shell when it needs it.
+pub(crate) fn selection_words(target: &[String], exclude: &[String]) -> Vec<String> {
+    let mut words = Vec::new();
+    for (flag, patterns) in [("--target", target), ("--exclude", exclude)] {
+        for p in patterns {
+            words.push(flag.to_string());
+            words.push(shell_quote(p));
+        }
+    }
+    words
 }
 
 /// Quotes `word` for a POSIX shell unless it is made only of characters that need no quoting.
