@@ -283,7 +283,7 @@ pub struct IamPolicyArgs {
     pub provider: Option<String>,
     /// Print the trust policy of the role `--provider` assumes instead, letting `--principal`
     /// assume it with the external id and session name lockward sends.
-    #[arg(long, requires_all = ["provider", "principal"])]
+    #[arg(long, requires_all = ["provider", "principal"], conflicts_with = "command")]
     pub trust: bool,
     /// Who assumes the role (with `--trust`): the account id or IAM ARN of the credentials
     /// lockward runs with.

@@ -38,22 +38,36 @@ pub enum Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn holds(&self, provider: &str) -> bool {
+    /// Whether `provider` of `config` acts as the scope's identity: it is the provider, or
+    /// an instance of the template, named.
+    fn holds(&self, config: &Config, provider: &str) -> bool {
         match self {
             Scope::Everything => true,
-            Scope::Provider(name) => *name == provider,
+            Scope::Provider(name) => {
+                *name == provider
+                    || config
+                        .providers
+                        .get(provider)
+                        .and_then(|p| p.instance_of.as_ref())
+                        .is_some_and(|i| i.template == *name)
+            }
         }
     }
 }
 
 /// An error when `name` is neither a provider nor a provider template of `config`.
 pub fn check_provider(config: &Config, name: &str) -> Result<(), String> {
-    let plain = config
-        .providers
-        .get(name)
-        .is_some_and(|p| p.instance_of.is_none());
-    if plain || config.templates.contains_key(name) {
+    if config.providers.contains_key(name) || config.templates.contains_key(name) {
         return Ok(());
+    }
+    if let Some(template) = name
+        .split_once('[')
+        .map(|(t, _)| t)
+        .filter(|t| config.templates.contains_key(*t))
+    {
+        return Err(format!(
+            "--provider {name}: the instances of provider template `{template}` are known once its accounts are read, and iam-policy reads nothing\nhint: `--provider {template}` prints the policy the role needs in every one of its accounts"
+        ));
     }
     let names = config
         .providers
@@ -77,12 +91,12 @@ fn kinds_of(config: &Config, scope: Scope<'_>) -> BTreeSet<Kind> {
         .resources
         .iter()
         .filter(|r| !config.templated.contains_key(&r.address.declared()))
-        .filter(|r| scope.holds(&r.provider))
+        .filter(|r| scope.holds(config, &r.provider))
         .map(|r| r.address.kind);
     let templated = config
         .templated
         .iter()
-        .filter(|(_, template)| scope.holds(template))
+        .filter(|(_, template)| scope.holds(config, template))
         .map(|(address, _)| address.kind);
     plain.chain(templated).collect()
 }
@@ -103,7 +117,9 @@ pub fn policy(config: &Config, command: Use, scope: Scope<'_>) -> Value {
         statements.push(statement("ChangeDeclaredLocks", &write, vec!["*".into()]));
     }
     if command == Use::Report {
-        let discover: BTreeSet<&str> = kinds
+        // Discovery looks for every kind the config uses with every provider it reads, so
+        // each identity needs the discovery of them all.
+        let discover: BTreeSet<&str> = kinds_of(config, Scope::Everything)
             .iter()
             .flat_map(|k| k.discover_permissions().iter().copied())
             .collect();
@@ -142,7 +158,7 @@ pub fn policy(config: &Config, command: Use, scope: Scope<'_>) -> Value {
         .accounts
         .values()
         .filter_map(|s| s.organization_provider())
-        .any(|p| scope.holds(p))
+        .any(|p| scope.holds(config, p))
     {
         statements.push(statement(
             "ReadOrganizationMembers",
@@ -166,7 +182,7 @@ pub fn policy(config: &Config, command: Use, scope: Scope<'_>) -> Value {
     let state = config
         .backend
         .as_ref()
-        .filter(|Backend::S3(s3)| scope.holds(&s3.provider));
+        .filter(|Backend::S3(s3)| scope.holds(config, &s3.provider));
     if let Some(Backend::S3(s3)) = state {
         let bucket = format!("arn:aws:s3:::{}", s3.bucket);
         let key = |suffix: &str| format!("{bucket}/{}{suffix}", s3.key);
@@ -250,11 +266,12 @@ pub fn trust_policy(config: &Config, provider: &str, principal: &str) -> Result<
             json!({"sts:ExternalId": external_id}),
         );
     }
-    // The session name lockward sends: the configured one, or `lockward-<user>`.
+    // The session name lockward sends: the configured one, or `lockward-<user>` (`lockward`
+    // alone when the OS names no user).
     let session = role
         .session_name
         .clone()
-        .unwrap_or_else(|| "lockward-*".to_string());
+        .unwrap_or_else(|| "lockward*".to_string());
     conditions.insert("StringLike".into(), json!({"sts:RoleSessionName": session}));
     Ok(json!({
         "Version": "2012-10-17",

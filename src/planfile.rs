@@ -464,6 +464,45 @@ pub fn stale_reasons(
         ));
     }
 
+    // Which accounts the plan was for, set by set: an account that joined or left, or another
+    // organisation seen through the same credentials.
+    for then in &planned.account_sets {
+        let now = fresh.account_sets.iter().find(|s| s.name == then.name);
+        if now == Some(then) {
+            continue;
+        }
+        let words = |s: Option<&crate::plan::AccountSetRef>| match s {
+            None => "not used".to_string(),
+            Some(s) => {
+                let members = match &s.accounts {
+                    Some(a) => format!("{} account(s)", a.len()),
+                    None => "unreadable".to_string(),
+                };
+                match &s.organization {
+                    Some(o) => format!("{members} of {}", o.id),
+                    None => members,
+                }
+            }
+        };
+        let mut moved = String::new();
+        if let (Some(a), Some(b)) = (&then.accounts, now.and_then(|n| n.accounts.as_ref())) {
+            let joined: Vec<&String> = b.iter().filter(|x| !a.contains(x)).collect();
+            let left: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
+            if !joined.is_empty() {
+                moved.push_str(&format!("; joined since: {}", listed(&joined)));
+            }
+            if !left.is_empty() {
+                moved.push_str(&format!("; left since: {}", listed(&left)));
+            }
+        }
+        reasons.push(format!(
+            "account set {} is not what the plan was made for ({} then, {} now{moved})",
+            then.name,
+            words(Some(then)),
+            words(now)
+        ));
+    }
+
     let lineage_now = (!state.lineage.is_empty()).then_some(state.lineage.as_str());
     match (planned.state.lineage.as_deref(), lineage_now) {
         (then, now) if then == now => {
@@ -608,6 +647,15 @@ fn short_scalar(value: &Value) -> Option<String> {
         Value::Object(_) | Value::Array(_) => None,
         scalar => Some(scalar.to_string()).filter(|text| text.len() <= 64),
     }
+}
+
+/// `a, b, c` (at most ten, then how many more).
+fn listed(ids: &[&String]) -> String {
+    let mut shown: Vec<String> = ids.iter().take(10).map(|s| s.to_string()).collect();
+    if ids.len() > 10 {
+        shown.push(format!("{} more", ids.len() - 10));
+    }
+    shown.join(", ")
 }
 
 #[cfg(test)]

@@ -105,17 +105,23 @@ fn an_organisation_of_twenty_accounts_plans_from_one_template() {
     // is refused.
     assert_eq!(
         plan["account_sets"],
-        json!([{"name": "prod", "members": 20, "organization": {"id": "o-abcdefghij",
-            "management_account": MANAGEMENT, "management_is_member": false}}])
+        json!([{"name": "prod", "accounts": (0..20).map(member).collect::<Vec<_>>(),
+            "organization": {"id": "o-abcdefghij", "management_account": MANAGEMENT,
+            "management_is_member": false}}])
     );
     env.lockward(&["plan", "--out", "org.plan"]).success();
     let saved = env.read("org.plan");
     assert!(saved.contains("\"management_is_member\": false"), "{saved}");
     env.write(
         "edited.plan",
-        &saved.replace("\"management_is_member\": false", "\"management_is_member\": true"),
+        &saved.replace(
+            "\"management_is_member\": false",
+            "\"management_is_member\": true",
+        ),
     );
-    env.lockward(&["show", "edited.plan"]).code(1).stderr_has("digest");
+    env.lockward(&["show", "edited.plan"])
+        .code(1)
+        .stderr_has("digest");
     env.lockward(&["show", "org.plan"])
         .success()
         .stdout_has("its management account 123456789012 is not one of them");
@@ -144,6 +150,15 @@ fn an_account_joining_after_review_makes_the_approval_stale() {
     let run = env.lockward(&["apply", "reviewed.plan"]);
     run.code(1);
     assert!(run.stderr.contains("stale"), "{}", run.stderr);
+    // The reason names the set and who joined.
+    assert!(
+        run.stderr.contains(&format!(
+            "account set prod is not what the plan was made for (3 account(s) of o-abcdefghij then, 4 account(s) of o-abcdefghij now; joined since: {})",
+            member(3)
+        )),
+        "{}",
+        run.stderr
+    );
     assert!(
         env.mutating_calls().is_empty(),
         "{:?}",
@@ -250,7 +265,7 @@ fn patterns_select_instances_by_account_region_and_key() {
     env.lockward(&["plan", "--target", "region:eu-west-1"])
         .success()
         .stdout_has("Selected with --target region:eu-west-1 (the patterns are covered by the digest): 3 declared resources and instances were not selected, and not read.")
-        .stdout_has("Account set prod: 6 ACTIVE account(s) of organisation o-abcdefghij (covered by the digest); its management account 123456789012 is not one of them.");
+        .stdout_has("Account set prod: 3 ACTIVE account(s) of organisation o-abcdefghij (covered by the digest); its management account 123456789012 is not one of them.");
     let run = env.lockward(&["plan", "--target", "account:999999999999"]);
     run.code(1);
     assert!(run.stderr.contains("account:"), "{}", run.stderr);
@@ -615,11 +630,49 @@ fn a_templates_member_role_policy_and_trust_policy_allow_what_apply_does_with_th
                 .as_str()
                 .unwrap();
             assert!(
-                session.starts_with(pattern.trim_end_matches('*')),
+                pattern.ends_with('*') && session.starts_with(pattern.trim_end_matches('*')),
                 "{session} vs {pattern}"
             );
         }
     }
+
+    // The report discovers undeclared locks with every provider: each identity's report
+    // policy allows the discovery it does.
+    let member_report = policy(&["--for", "report", "--provider", "prod"]);
+    let management_report = policy(&["--for", "report", "--provider", "management"]);
+    let whole_report = policy(&["--for", "report"]);
+    let seen = env.calls().len();
+    env.lockward(&["report", "--format", "json"]).success();
+    let calls = env.calls();
+    assert!(calls[seen..]
+        .iter()
+        .any(|c| c["operation"] == "ListBackupVaults"));
+    for call in &calls[seen..] {
+        let (service, op) = (
+            call["service"].as_str().unwrap(),
+            call["operation"].as_str().unwrap(),
+        );
+        if op == "GetCallerIdentity" {
+            continue;
+        }
+        let action = format!("{service}:{op}");
+        let resource = call["params"]["RoleArn"].as_str().unwrap_or("*");
+        let policy = match (call["account"] == MANAGEMENT, op) {
+            (true, "AssumeRole") => &whole_report,
+            (true, _) => &management_report,
+            (false, _) => &member_report,
+        };
+        assert!(
+            allows(policy, &action, resource),
+            "{action} in account {} is not allowed:\n{policy:#}",
+            call["account"]
+        );
+    }
+    // An instance's policy is its template's.
+    let instance = format!("prod[{}/us-east-1]", member(0));
+    env.lockward(&["iam-policy", "--for", "apply", "--provider", &instance])
+        .code(1)
+        .stderr_has("`--provider prod` prints the policy the role needs");
 
     // Mistakes are refused, naming what to do.
     env.lockward(&["iam-policy", "--for", "plan", "--provider", "prd"])

@@ -220,10 +220,12 @@ fn a_saved_plan_with_undeclared_records_or_a_selection_is_applied() {
         .success()
         .stdout_has("Selected with --target rbin_rule_lock.other");
     // The patterns are digested: the file's cannot be edited.
-    let edited = env
-        .read("narrow.plan")
-        .replace("\"rbin_rule_lock.other\"]", "\"rbin_rule_lock.*\"]");
-    env.write("edited.plan", &edited);
+    let mut edited = narrow.clone();
+    edited["plan"]["selection"]["target"] = serde_json::json!(["rbin_rule_lock"]);
+    env.write(
+        "edited.plan",
+        &serde_json::to_string_pretty(&edited).unwrap(),
+    );
     env.lockward(&["show", "edited.plan"])
         .code(1)
         .stderr_has("digest");

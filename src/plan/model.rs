@@ -617,9 +617,9 @@ pub struct PlanSelection {
 #[serde(deny_unknown_fields)]
 pub struct AccountSetRef {
     pub name: String,
-    /// How many accounts it held (`None`: it could not be read, and its instances are
+    /// Its member accounts' ids, sorted (`None`: it could not be read, and its instances are
     /// `unknown`).
-    pub members: Option<usize>,
+    pub accounts: Option<Vec<String>>,
     /// For a set read from AWS Organizations: the organisation it was read from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<OrganizationRef>,

@@ -142,11 +142,12 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
         .with_account_sets(account_sets(config))
 }
 
-/// The account sets the config's instances were made from, as read.
+/// The account sets the config's instances were made from (those a template uses), as read.
 fn account_sets(config: &Config) -> Vec<AccountSetRef> {
     config
         .accounts
         .values()
+        .filter(|set| config.templates.values().any(|t| t.accounts == set.name))
         .map(|set| {
             let read = config
                 .membership
@@ -155,7 +156,7 @@ fn account_sets(config: &Config) -> Vec<AccountSetRef> {
                 .and_then(|r| r.as_ref().ok());
             AccountSetRef {
                 name: set.name.clone(),
-                members: read.map(|m| m.accounts.len()),
+                accounts: read.map(|m| m.accounts.iter().map(|a| a.id.clone()).collect()),
                 organization: read
                     .and_then(|m| m.organization.as_ref())
                     .map(|o| OrganizationRef {

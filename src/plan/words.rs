@@ -72,7 +72,7 @@ pub fn account_set_sentences(plan: &Plan) -> Vec<String> {
         .iter()
         .map(|set| {
             let name = &set.name;
-            match (set.members, &set.organization) {
+            match (set.accounts.as_ref().map(Vec::len), &set.organization) {
                 (None, _) => format!(
                     "Account set {name}: could not be read, so each of its instances is unknown."
                 ),
