@@ -217,7 +217,7 @@ pub fn run(args: &ImportArgs, session: &Session) -> anyhow::Result<Imported> {
             let instances: Vec<&Resource> = live
                 .instances
                 .iter()
-                .filter(|i| r.address.key.is_none() && i.address.declared() == r.address)
+                .filter(|i| i.address.parent() == r.address)
                 .collect();
             if instances.is_empty() {
                 vec![*r]

@@ -59,9 +59,6 @@ pub struct Planned {
     /// The configuration with the instances found at plan time among its resources (see
     /// [`Config::with_instances`]): what apply finds each planned resource in.
     pub config: Config,
-    /// Instances found at plan time that the selection does not hold (a saved plan's
-    /// selection holds only the instances it planned).
-    pub not_selected: Vec<crate::vocabulary::Address>,
 }
 
 /// The config, loaded and checked against the state file's path.
@@ -371,7 +368,7 @@ impl Project {
     /// Reads the live state of what `selection` holds and plans it, with what the journal
     /// remembers (`history`, from [`StateBackend::read_journal`]), against the state store
     /// `store`. The instances a resource found at plan time that the selection does not hold
-    /// are left out, and named in [`Planned::not_selected`].
+    /// are left out, and named in [`LiveSnapshot::not_selected`].
     #[allow(clippy::too_many_arguments)]
     pub async fn plan(
         &self,
@@ -389,20 +386,15 @@ impl Project {
             resources.len()
         ));
         let mut live = refresh::refresh(&self.config, &resources, clients, parallelism, now).await;
-        let not_selected = live.retain_instances(|r| selection.selects(&self.config, r));
+        live.retain_instances(|r| selection.selects(&self.config, r));
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
-        let left_out = self.config.resources.len() - resources.len() + not_selected.len();
+        let left_out = self.config.resources.len() - resources.len() + live.not_selected.len();
         let plan = plan::plan(&self.config, &live, recorded, now)
             .with_selection(selection.plan_selection(left_out))
             .with_state_store(Some(store.clone()));
         let config = self.config.with_instances(&live.instances);
-        Ok(Planned {
-            plan,
-            live,
-            config,
-            not_selected,
-        })
+        Ok(Planned { plan, live, config })
     }
 
     /// Checks what must hold before the first call (the state backend's included), then takes

@@ -470,7 +470,7 @@ async fn expand(
                 list.map(|list| {
                     list.into_iter()
                         .map(|(key, desired)| Resource {
-                            address: resource.address.instance(key),
+                            address: resource.address.child(&key),
                             provider: resource.provider.clone(),
                             desired,
                         })

@@ -41,21 +41,26 @@ impl Pattern {
     pub fn matches(&self, config: &Config, resource: &Resource) -> bool {
         match self {
             Pattern::Address { kind, name, key } => {
-                let key_matches = match (key, &resource.address.key) {
-                    (None, _) => true,
-                    // An instance: each segment literal or `*`.
-                    (Some(segs), Some(k)) => {
-                        let parts: Vec<&str> = k.split('/').collect();
-                        parts.len() == segs.len()
-                            && segs
-                                .iter()
-                                .zip(parts)
-                                .all(|(s, p)| s.as_ref().is_none_or(|s| s == p))
+                let key_matches = match key {
+                    None => true,
+                    Some(segs) => {
+                        // Each segment literal or `*`, position by position: a pattern of
+                        // fewer segments names the instances under its segments.
+                        let parts = key_parts(resource);
+                        let prefix = segs
+                            .iter()
+                            .zip(&parts)
+                            .all(|(s, p)| s.as_ref().is_none_or(|s| s == p));
+                        if segs.len() <= parts.len() {
+                            prefix
+                        } else if resource.desired.finds_instances() {
+                            // It may find the keys the pattern names.
+                            prefix
+                        } else {
+                            // A resource that is no instance matches `[*]` only.
+                            parts.is_empty() && segs.len() == 1 && segs[0].is_none()
+                        }
                     }
-                    // A resource that finds its instances at plan time may find any key.
-                    (Some(_), None) if resource.desired.finds_instances() => true,
-                    // A resource that is no instance matches `[*]` only.
-                    (Some(segs), None) => segs.len() == 1 && segs[0].is_none(),
                 };
                 kind.is_none_or(|k| k == resource.address.kind)
                     && name.as_ref().is_none_or(|n| *n == resource.address.name)
@@ -91,8 +96,13 @@ impl Pattern {
     /// and only the instances the key names are left out of what it finds (excluding one
     /// snapshot of a selection must not exclude the others).
     pub fn excludes(&self, config: &Config, resource: &Resource) -> bool {
-        let keyed = matches!(self, Pattern::Address { key: Some(_), .. });
-        if keyed && resource.address.key.is_none() && resource.desired.finds_instances() {
+        let deeper = match self {
+            Pattern::Address {
+                key: Some(segs), ..
+            } => segs.len() > key_parts(resource).len(),
+            _ => false,
+        };
+        if deeper && resource.desired.finds_instances() {
             return false;
         }
         self.matches(config, resource)
@@ -266,6 +276,16 @@ impl fmt::Display for Pattern {
             Pattern::Account(a) => write!(f, "account:{}", a.as_deref().unwrap_or("*")),
         }
     }
+}
+
+/// The segments of a resource's instance key (none for a resource that is no instance).
+fn key_parts(resource: &Resource) -> Vec<&str> {
+    resource
+        .address
+        .key
+        .as_deref()
+        .map(|k| k.split('/').collect())
+        .unwrap_or_default()
 }
 
 /// The account a provider acts in as the config says it: an instance's, or that of the role it

@@ -106,6 +106,24 @@ impl Address {
         }
     }
 
+    /// The instance `key` found under this address: `name[key]` under a declared resource,
+    /// `name[<its key>/key]` under an instance (a template's instance that finds snapshots).
+    pub fn child(&self, key: &str) -> Self {
+        match &self.key {
+            Some(k) => self.instance(format!("{k}/{key}")),
+            None => self.instance(key),
+        }
+    }
+
+    /// The resource an instance found at plan time was found by (see [`Address::child`]): its
+    /// key without the last segment, or the declared resource.
+    pub fn parent(&self) -> Address {
+        match self.key.as_deref().and_then(|k| k.rsplit_once('/')) {
+            Some((head, _)) => self.instance(head),
+            None => self.declared(),
+        }
+    }
+
     /// The declared resource this address is, or is an instance of.
     pub fn declared(&self) -> Address {
         Address::new(self.kind, self.name.clone())

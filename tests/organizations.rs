@@ -145,7 +145,14 @@ fn an_account_joining_after_review_makes_the_approval_stale() {
     let env = Env::new();
     seed(&env, 3, None);
     env.write("lockward.yaml", &config(&env));
-    env.lockward(&["plan", "--out", "reviewed.plan"]).code(0);
+    env.lockward(&[
+        "plan",
+        "--out",
+        "reviewed.plan",
+        "--target",
+        "region:eu-west-1",
+    ])
+    .code(0);
     seed(&env, 4, None);
     let run = env.lockward(&["apply", "reviewed.plan"]);
     run.code(1);
@@ -159,6 +166,8 @@ fn an_account_joining_after_review_makes_the_approval_stale() {
         "{}",
         run.stderr
     );
+    // The hint plans again with the reviewed patterns.
+    run.stderr_has("lockward plan --target region:eu-west-1 --out reviewed.plan");
     assert!(
         env.mutating_calls().is_empty(),
         "{:?}",
@@ -701,4 +710,127 @@ fn a_templates_member_role_policy_and_trust_policy_allow_what_apply_does_with_th
     ])
     .code(1)
     .stderr_has("12 digits");
+}
+
+/// An `ebs_snapshot_lock` that selects by tag under a template: each account and region finds
+/// its own snapshots, instances `[<account>/<region>/snap-…]`, each locked in its own account;
+/// patterns select by any leading segments; listed ids are refused, since they are per region.
+#[test]
+fn a_template_finds_and_locks_each_accounts_tagged_snapshots() {
+    let env = Env::new();
+    seed(&env, 3, None);
+    let mut snapshots = Vec::new();
+    for n in 0..3 {
+        for (r, region) in ["us-east-1", "eu-west-1"].iter().enumerate() {
+            let id = |i: usize| format!("snap-{:017x}", 0x1000 * (n + 1) + 0x10 * r + i);
+            snapshots.push(json!({"account_id": member(n), "region": region,
+                "snapshot_id": id(1), "tags": [{"key": "legal-hold", "value": "true"}]}));
+            snapshots.push(json!({"account_id": member(n), "region": region,
+                "snapshot_id": id(2), "tags": []}));
+        }
+    }
+    env.seed(json!({"ec2": snapshots}));
+    let config = config(&env).replace(
+        "backup_vault_lock:\n  prod_backups:\n    provider: prod\n    vault: \"backups-${region}\"\n    \
+         mode: governance\n    min_retention_days: 7\n",
+        "ebs_snapshot_lock:\n  hold:\n    provider: prod\n    select: { tags: { legal-hold: \"true\" } }\n    \
+         mode: governance\n    duration_days: 30\n",
+    );
+    assert!(config.contains("ebs_snapshot_lock"), "{config}");
+    env.write("lockward.yaml", &config);
+
+    let plan = env.plan_json();
+    let resources = plan["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 6, "{plan:#}");
+    for r in resources {
+        let key = r["key"].as_str().unwrap();
+        let parts: Vec<&str> = key.split('/').collect();
+        assert_eq!(parts.len(), 3, "{key}");
+        assert_eq!(r["account"], json!(parts[0]), "{r:#}");
+        assert_eq!(r["region"], json!(parts[1]), "{r:#}");
+        assert!(parts[2].ends_with('1'), "only the tagged snapshots: {key}");
+        assert_eq!(r["actions"][0]["action"], "lock_snapshot", "{r:#}");
+    }
+
+    // Patterns select by the key's leading segments.
+    let keys = |args: &[&str]| -> usize {
+        let run = env.lockward(&[&["plan", "--format", "json"], args].concat());
+        let plan: Value = serde_json::from_str(&run.stdout).expect("a JSON plan");
+        plan["resources"].as_array().unwrap().len()
+    };
+    let account = format!("ebs_snapshot_lock.hold[{}/*]", member(0));
+    assert_eq!(keys(&["--exclude", &account]), 4);
+    assert_eq!(
+        keys(&["--target", "ebs_snapshot_lock.hold[*/eu-west-1/*]"]),
+        3
+    );
+    let one = resources[0]["address"].as_str().unwrap();
+    assert_eq!(keys(&["--exclude", one]), 5);
+
+    env.lockward(&["apply", "--auto-approve"]).success();
+    let state = env.aws_state();
+    let locked: Vec<(String, String)> = state["ec2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s.get("lock").is_some_and(|l| !l.is_null()))
+        .map(|s| {
+            (
+                s["account_id"].as_str().unwrap_or_default().to_string(),
+                s["snapshot_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(locked.len(), 6, "{state:#}");
+    assert!(locked.iter().all(|(_, id)| id.ends_with('1')), "{locked:?}");
+    for call in env
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "LockSnapshot")
+    {
+        let id = call["params"]["SnapshotId"].as_str().unwrap();
+        assert!(
+            locked.contains(&(
+                call["account"].as_str().unwrap().to_string(),
+                id.to_string()
+            )),
+            "{call}"
+        );
+    }
+    env.lockward(&["plan", "--detailed-exitcode"]).success();
+    // The report finds each lock declared, where it was made: none unmanaged nor undeclared.
+    let run = env.lockward(&[
+        "report",
+        "--format",
+        "json",
+        "--fail-on",
+        "unmanaged",
+        "--fail-on",
+        "undeclared",
+        "--fail-on",
+        "drift",
+    ]);
+    run.success();
+    assert_eq!(
+        run.stdout.matches("\"compliant\"").count() >= 6,
+        true,
+        "{}",
+        run.stdout
+    );
+
+    // Listed ids are per account and region: refused, located, before any call.
+    let calls = env.calls().len();
+    env.write(
+        "lockward.yaml",
+        &config.replace(
+            "select: { tags: { legal-hold: \"true\" } }",
+            "snapshots: [snap-00000000000001001]",
+        ),
+    );
+    let run = env.lockward(&["plan"]);
+    run.code(1)
+        .stderr_has("`snapshots` cannot be used with a provider with for_each")
+        .stderr_has("lockward.yaml:")
+        .stderr_has("select");
+    assert_eq!(env.calls().len(), calls, "nothing was called");
 }

@@ -149,8 +149,9 @@ pub fn run(
         })
     };
     let planned = plan_at(session.now)?;
-    if saved.is_some() && !planned.not_selected.is_empty() {
+    if saved.is_some() && !planned.live.not_selected.is_empty() {
         let found: Vec<String> = planned
+            .live
             .not_selected
             .iter()
             .map(ToString::to_string)
@@ -204,7 +205,10 @@ pub fn run(
     }
     if plan.has_unknown() {
         let unknown: Vec<String> = plan.unknown().map(|r| r.address.to_string()).collect();
-        let mut also_excluding = selection.clone();
+        let mut also_excluding = match &saved {
+            Some(saved) => targeted(&project, &saved.plan),
+            None => selection.clone(),
+        };
         also_excluding
             .excludes
             .extend(plan.unknown().map(|r| Pattern::from(&r.address)));
@@ -370,9 +374,17 @@ pub fn run(
     }))
 }
 
-/// The `--target`s that plan exactly `plan`'s resources again: none when it has every
-/// declared resource, else each of its addresses.
+/// The `--target`s and `--exclude`s that plan `plan`'s resources again: the patterns it was
+/// made with; none when it has every declared resource, else each of its addresses.
 fn targeted(project: &Project, plan: &crate::plan::Plan) -> Selection {
+    let parse = |patterns: &[String]| -> Option<Vec<Pattern>> {
+        patterns.iter().map(|p| p.parse().ok()).collect()
+    };
+    if let Some(s) = &plan.selection {
+        if let (Some(targets), Some(excludes)) = (parse(&s.target), parse(&s.exclude)) {
+            return Selection { targets, excludes };
+        }
+    }
     let addresses: Vec<_> = plan.resources.iter().map(|r| r.address.clone()).collect();
     if addresses.len() == project.config.resources.len() {
         Selection::default()

@@ -351,6 +351,10 @@ impl Config {
         self.resource(address).is_some()
             || (address.key.is_some()
                 && self
+                    .resource(&address.parent())
+                    .is_some_and(|r| r.desired.finds_instances()))
+            || (address.key.is_some()
+                && self
                     .resource(&address.declared())
                     .is_some_and(|r| r.address.key.is_none()))
             || (address.key.is_some()

@@ -187,15 +187,23 @@ impl Fleet {
             let declared = Address::new(kind, name);
             self.templated
                 .insert(declared.clone(), template.name.clone());
-            if let Some(hint) = kind.template_refused() {
-                let span = block.get("provider").map_or(key.span, |(_, v)| v.span);
+            let refused: Vec<_> = kind
+                .template_refuses()
+                .iter()
+                .filter_map(|(field, hint)| Some((block.get(field)?.0.span, field, hint)))
+                .collect();
+            for (span, field, hint) in &refused {
                 diagnostics.push(located(
                     source,
                     &subject,
-                    span,
-                    Diagnostic::new(format!("a {kind} cannot use a provider with for_each yet"))
-                        .hint(hint),
+                    *span,
+                    Diagnostic::new(format!(
+                        "`{field}` cannot be used with a provider with for_each"
+                    ))
+                    .hint(hint.to_string()),
                 ));
+            }
+            if !refused.is_empty() {
                 continue;
             }
             let members = match self.membership.sets.get(&template.accounts) {

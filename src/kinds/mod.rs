@@ -137,9 +137,9 @@ pub trait LockKind {
     /// `${account_name}` is refused there (a renamed account must never point a lock at
     /// another thing).
     const IDENTITY_FIELDS: &'static [&'static str];
-    /// Why a resource of the kind cannot use a provider template (`for_each`), as a hint;
-    /// `None` when it can.
-    const TEMPLATE_REFUSED: Option<&'static str> = None;
+    /// The fields a resource of the kind cannot have under a provider template (`for_each`),
+    /// each with what to write instead.
+    const TEMPLATE_REFUSES: &'static [(&'static str, &'static str)] = &[];
     /// What the config block asks for, after validation: the plan's `desired` value.
     type Desired: Serialize + JsonSchema;
     /// What AWS says now, as refresh reads it: the plan's `live` value.
@@ -176,6 +176,12 @@ pub trait LockKind {
         _clients: &ProviderClients,
     ) -> impl Future<Output = Result<Instances<Self::Desired>, AwsError>> + Send {
         async { Ok(None) }
+    }
+
+    /// Whether [`LockKind::instances`] finds the resource's instances at plan time (it stands
+    /// for what it finds, not for itself).
+    fn finds_instances(_desired: &Self::Desired) -> bool {
+        false
     }
 
     /// The transition table (DESIGN.md section 3): pure, no I/O, no clock. `target` is where
@@ -604,33 +610,43 @@ impl Desired {
         &self,
         clients: &ProviderClients,
     ) -> Result<Instances<Desired>, AwsError> {
-        let wrap = |found: Instances<EbsDesired>| {
-            found.map(|v| {
-                v.into_iter()
-                    .map(|(k, d)| (k, Desired::EbsSnapshotLock(d)))
-                    .collect()
-            })
-        };
+        fn wrap<D>(found: Instances<D>, as_desired: fn(D) -> Desired) -> Instances<Desired> {
+            found.map(|v| v.into_iter().map(|(k, d)| (k, as_desired(d))).collect())
+        }
+        let c = clients;
         Ok(match self {
-            Desired::EbsSnapshotLock(d) => wrap(ebs::Ebs::instances(d, clients).await?),
-            Desired::BackupVaultLock(_)
-            | Desired::GlacierVaultLock(_)
-            | Desired::RbinRuleLock(_)
-            | Desired::S3ObjectLock(_)
-            | Desired::SnowballUnlockCode(_) => None,
+            Desired::GlacierVaultLock(d) => wrap(
+                glacier::Glacier::instances(d, c).await?,
+                Desired::GlacierVaultLock,
+            ),
+            Desired::RbinRuleLock(d) => {
+                wrap(rbin::Rbin::instances(d, c).await?, Desired::RbinRuleLock)
+            }
+            Desired::SnowballUnlockCode(d) => wrap(
+                snowball::Snowball::instances(d, c).await?,
+                Desired::SnowballUnlockCode,
+            ),
+            Desired::BackupVaultLock(d) => wrap(
+                backup::Backup::instances(d, c).await?,
+                Desired::BackupVaultLock,
+            ),
+            Desired::EbsSnapshotLock(d) => {
+                wrap(ebs::Ebs::instances(d, c).await?, Desired::EbsSnapshotLock)
+            }
+            Desired::S3ObjectLock(d) => wrap(s3::S3::instances(d, c).await?, Desired::S3ObjectLock),
         })
     }
 
-    /// Whether the resource finds its instances at plan time (an `ebs_snapshot_lock`'s
-    /// `select`).
+    /// Whether the resource finds its instances at plan time (see
+    /// [`LockKind::finds_instances`]).
     pub fn finds_instances(&self) -> bool {
         match self {
-            Desired::EbsSnapshotLock(d) => d.snapshot_id.is_none(),
-            Desired::BackupVaultLock(_)
-            | Desired::GlacierVaultLock(_)
-            | Desired::RbinRuleLock(_)
-            | Desired::S3ObjectLock(_)
-            | Desired::SnowballUnlockCode(_) => false,
+            Desired::GlacierVaultLock(d) => glacier::Glacier::finds_instances(d),
+            Desired::RbinRuleLock(d) => rbin::Rbin::finds_instances(d),
+            Desired::SnowballUnlockCode(d) => snowball::Snowball::finds_instances(d),
+            Desired::BackupVaultLock(d) => backup::Backup::finds_instances(d),
+            Desired::EbsSnapshotLock(d) => ebs::Ebs::finds_instances(d),
+            Desired::S3ObjectLock(d) => s3::S3::finds_instances(d),
         }
     }
 
@@ -1486,15 +1502,15 @@ impl Kind {
         }
     }
 
-    /// See [`LockKind::TEMPLATE_REFUSED`].
-    pub fn template_refused(self) -> Option<&'static str> {
+    /// See [`LockKind::TEMPLATE_REFUSES`].
+    pub fn template_refuses(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Kind::GlacierVaultLock => glacier::Glacier::TEMPLATE_REFUSED,
-            Kind::RbinRuleLock => rbin::Rbin::TEMPLATE_REFUSED,
-            Kind::SnowballUnlockCode => snowball::Snowball::TEMPLATE_REFUSED,
-            Kind::BackupVaultLock => backup::Backup::TEMPLATE_REFUSED,
-            Kind::EbsSnapshotLock => ebs::Ebs::TEMPLATE_REFUSED,
-            Kind::S3ObjectLock => s3::S3::TEMPLATE_REFUSED,
+            Kind::GlacierVaultLock => glacier::Glacier::TEMPLATE_REFUSES,
+            Kind::RbinRuleLock => rbin::Rbin::TEMPLATE_REFUSES,
+            Kind::SnowballUnlockCode => snowball::Snowball::TEMPLATE_REFUSES,
+            Kind::BackupVaultLock => backup::Backup::TEMPLATE_REFUSES,
+            Kind::EbsSnapshotLock => ebs::Ebs::TEMPLATE_REFUSES,
+            Kind::S3ObjectLock => s3::S3::TEMPLATE_REFUSES,
         }
     }
 

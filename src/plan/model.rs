@@ -607,8 +607,7 @@ pub struct PlanSelection {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
     /// How many declared resources and found instances the patterns left out (they were not
-    /// read). Not covered by the digest: a snapshot tagged since, and left out, changes no
-    /// decision.
+    /// read). Covered by the digest with the patterns: what a plan says is sealed.
     pub not_selected: usize,
 }
 
@@ -784,7 +783,7 @@ impl Plan {
         if let (Some(selection), Value::Object(map)) = (&self.selection, &mut input) {
             map.insert(
                 "selection".to_string(),
-                serde_json::json!({"exclude": selection.exclude, "target": selection.target}),
+                serde_json::json!({"exclude": selection.exclude, "not_selected": selection.not_selected, "target": selection.target}),
             );
         }
         if let (Some(store), Value::Object(map)) = (&self.state_store, &mut input) {
@@ -889,6 +888,7 @@ impl Plan {
             out.push_str(",\"selection\":");
             out.push_str(&digest::canonical_json_of(&serde_json::json!({
                 "exclude": selection.exclude,
+                "not_selected": selection.not_selected,
                 "target": selection.target,
             })));
         }

@@ -103,7 +103,7 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
     let mut found: BTreeMap<Address, Vec<&Resource>> = BTreeMap::new();
     for instance in &live.instances {
         found
-            .entry(instance.address.declared())
+            .entry(instance.address.parent())
             .or_default()
             .push(instance);
     }
@@ -112,7 +112,7 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
         .iter()
         .zip(desired)
         .flat_map(|(resource, desired)| match found.get(&resource.address) {
-            Some(instances) if resource.address.key.is_none() => instances
+            Some(instances) => instances
                 .iter()
                 .map(|r| (*r, config.desired_json(r)))
                 .collect(),
@@ -187,7 +187,7 @@ fn undeclared_records(
         .iter()
         .map(|r| &r.address)
         .chain(&live.not_selected);
-    let searched: std::collections::BTreeSet<Address> = found.map(Address::declared).collect();
+    let searched: std::collections::BTreeSet<Address> = found.map(Address::parent).collect();
     let whole = config.resources.iter().all(|r| {
         live.resources.contains_key(&r.address)
             || live.not_read.contains_key(&r.address)
@@ -212,9 +212,13 @@ fn undeclared_records(
             if taken.contains(&address) || config.resource(&address).is_some() {
                 return None;
             }
-            // An instance of a resource that could not be searched or read: unknown, not gone.
-            let parent = address.declared();
-            if address.key.is_some() && live.not_read.contains_key(&parent) {
+            // An instance of a resource that could not be searched or read (a template's
+            // instance, or the template's placeholder when its account set could not be read):
+            // unknown, not gone.
+            let unread = [address.parent(), address.declared()]
+                .iter()
+                .any(|p| live.not_read.contains_key(p));
+            if address.key.is_some() && unread {
                 return None;
             }
             let (account, region) = record

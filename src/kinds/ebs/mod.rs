@@ -425,9 +425,10 @@ impl super::LockKind for Ebs {
     const READ_DEPTH: usize = 2;
     const DISCOVER_PERMISSIONS: &'static [&'static str] = &["ec2:DescribeLockedSnapshots"];
     const IDENTITY_FIELDS: &'static [&'static str] = &["snapshots", "select"];
-    const TEMPLATE_REFUSED: Option<&'static str> = Some(
-        "give it a provider without for_each; its snapshots are found by `snapshots:` in that account and region",
-    );
+    const TEMPLATE_REFUSES: &'static [(&'static str, &'static str)] = &[(
+        "snapshots",
+        "snapshot ids are per account and region: under a provider with for_each, choose them with `select: { tags: { ... } }`",
+    )];
     const READ_PERMISSIONS: &'static [&'static str] =
         &["ec2:DescribeLockedSnapshots", "ec2:DescribeSnapshots"];
     type Desired = EbsDesired;
@@ -459,6 +460,11 @@ impl super::LockKind for Ebs {
         clients: &crate::aws::ProviderClients,
     ) -> Result<crate::kinds::Instances<EbsDesired>, crate::aws::AwsError> {
         read::instances(desired, clients).await
+    }
+
+    /// A `select` stands for the snapshots it finds; a listed id is one of them already.
+    fn finds_instances(desired: &EbsDesired) -> bool {
+        desired.snapshot_id.is_none()
     }
 
     fn decide(
