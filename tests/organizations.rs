@@ -411,6 +411,25 @@ fn adopting_a_resource_into_a_template_moves_its_record_and_runs_nothing() {
         text.contains(&format!("backup_vault_lock.b[{MANAGEMENT}/us-east-1]")),
         "{state:#}"
     );
+
+    // And back to a plain provider: the instance's record moves to the plain address, and
+    // is never left behind as undeclared.
+    env.write(
+        "lockward.yaml",
+        &format!("version: 1\nproviders:\n  default:\n    region: us-east-1\n    endpoint_url: {url}\nbackup_vault_lock:\n  b:\n{lock}"),
+    );
+    let plan = env.plan_json();
+    let r = &plan["resources"][0];
+    assert_eq!(r["address"], json!("backup_vault_lock.b"));
+    assert_eq!(r["outcome"], json!("noop"), "{r:#}");
+    assert_eq!(
+        r["recorded"]["moved_from"],
+        json!(format!("backup_vault_lock.b[{MANAGEMENT}/us-east-1]")),
+        "{r:#}"
+    );
+    assert!(plan.get("undeclared").is_none(), "{plan:#}");
+    env.lockward(&["apply", "--auto-approve"]).success();
+    assert_eq!(env.mutating_calls().len(), before, "nothing ran again");
 }
 
 /// `iam-policy` for an organisation's config allows what its plan calls: the Organizations
@@ -752,6 +771,12 @@ fn a_template_finds_and_locks_each_accounts_tagged_snapshots() {
         assert_eq!(r["actions"][0]["action"], "lock_snapshot", "{r:#}");
     }
 
+    // The same intent in every account and region reads once, with where it runs.
+    env.lockward(&["plan"])
+        .success()
+        .stdout_has("Identical actions")
+        .stdout_has("3 accounts × 2 regions");
+
     // Patterns select by the key's leading segments.
     let keys = |args: &[&str]| -> usize {
         let run = env.lockward(&[&["plan", "--format", "json"], args].concat());
@@ -811,12 +836,8 @@ fn a_template_finds_and_locks_each_accounts_tagged_snapshots() {
         "drift",
     ]);
     run.success();
-    assert_eq!(
-        run.stdout.matches("\"compliant\"").count() >= 6,
-        true,
-        "{}",
-        run.stdout
-    );
+    let compliant = run.stdout.matches("\"compliant\"").count();
+    assert!(compliant >= 6, "{compliant}: {}", run.stdout);
 
     // Listed ids are per account and region: refused, located, before any call.
     let calls = env.calls().len();
@@ -833,4 +854,42 @@ fn a_template_finds_and_locks_each_accounts_tagged_snapshots() {
         .stderr_has("lockward.yaml:")
         .stderr_has("select");
     assert_eq!(env.calls().len(), calls, "nothing was called");
+}
+
+/// A saved plan of a template's snapshot selection applies exactly its snapshots: one tagged
+/// since is named "not in this plan" and left alone.
+#[test]
+fn a_snapshot_tagged_after_review_under_a_template_is_not_in_the_saved_plan() {
+    let env = Env::new();
+    seed(&env, 1, None);
+    let tagged = |id: &str, region: &str| {
+        json!({"account_id": member(0), "region": region, "snapshot_id": id,
+               "tags": [{"key": "legal-hold", "value": "true"}]})
+    };
+    env.seed(json!({"ec2": [
+        tagged("snap-00000000000000a01", "us-east-1"),
+        tagged("snap-00000000000000b01", "eu-west-1"),
+    ]}));
+    let config = config(&env).replace(
+        "backup_vault_lock:\n  prod_backups:\n    provider: prod\n    vault: \"backups-${region}\"\n    \
+         mode: governance\n    min_retention_days: 7\n",
+        "ebs_snapshot_lock:\n  hold:\n    provider: prod\n    select: { tags: { legal-hold: \"true\" } }\n    \
+         mode: governance\n    duration_days: 30\n",
+    );
+    env.write("lockward.yaml", &config);
+    env.lockward(&["plan", "--out", "reviewed.plan"]).success();
+    env.seed(json!({"ec2": [tagged("snap-00000000000000b02", "eu-west-1")]}));
+    let run = env.lockward(&["apply", "reviewed.plan", "--auto-approve"]);
+    run.success().stderr_has(&format!(
+        "not in this plan, so not applied: ebs_snapshot_lock.hold[{}/eu-west-1/snap-00000000000000b02]",
+        member(0)
+    ));
+    let mut locked: Vec<String> = env
+        .calls()
+        .iter()
+        .filter(|c| c["operation"] == "LockSnapshot")
+        .map(|c| c["params"]["SnapshotId"].as_str().unwrap().to_string())
+        .collect();
+    locked.sort();
+    assert_eq!(locked, ["snap-00000000000000a01", "snap-00000000000000b01"]);
 }

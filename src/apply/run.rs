@@ -157,7 +157,7 @@ pub fn run(
             .map(ToString::to_string)
             .collect();
         say(format_args!(
-            "note: not in this plan, so not applied: {} (found since the plan was made); plan again to include them",
+            "note: not in this plan, so not applied: {} (found since the plan was made, or left out by its patterns); plan again to include them",
             found.join(", ")
         ));
     }

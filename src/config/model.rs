@@ -354,6 +354,7 @@ impl Config {
                     .resource(&address.parent())
                     .is_some_and(|r| r.desired.finds_instances()))
             || (address.key.is_some()
+                && address.parent() == address.declared()
                 && self
                     .resource(&address.declared())
                     .is_some_and(|r| r.address.key.is_none()))

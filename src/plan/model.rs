@@ -607,7 +607,8 @@ pub struct PlanSelection {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
     /// How many declared resources and found instances the patterns left out (they were not
-    /// read). Covered by the digest with the patterns: what a plan says is sealed.
+    /// read). Not covered by the digest (a snapshot tagged since where the patterns do not
+    /// look changes no decision), so a plan read back from a file does not say it.
     pub not_selected: usize,
 }
 
@@ -783,7 +784,7 @@ impl Plan {
         if let (Some(selection), Value::Object(map)) = (&self.selection, &mut input) {
             map.insert(
                 "selection".to_string(),
-                serde_json::json!({"exclude": selection.exclude, "not_selected": selection.not_selected, "target": selection.target}),
+                serde_json::json!({"exclude": selection.exclude, "target": selection.target}),
             );
         }
         if let (Some(store), Value::Object(map)) = (&self.state_store, &mut input) {
@@ -888,7 +889,6 @@ impl Plan {
             out.push_str(",\"selection\":");
             out.push_str(&digest::canonical_json_of(&serde_json::json!({
                 "exclude": selection.exclude,
-                "not_selected": selection.not_selected,
                 "target": selection.target,
             })));
         }

@@ -204,6 +204,18 @@ fn undeclared_records(
         })
         .chain(&live.not_selected)
         .collect();
+    // A resource one of whose found instances could not be read (its account could not be
+    // asked, or answered as another) did not say what it holds.
+    let unread_finders: std::collections::BTreeSet<Address> = live
+        .not_read
+        .keys()
+        .map(Address::parent)
+        .filter(|p| {
+            config
+                .resource(p)
+                .is_some_and(|r| r.desired.finds_instances())
+        })
+        .collect();
     state
         .resources
         .iter()
@@ -217,7 +229,7 @@ fn undeclared_records(
             // unknown, not gone.
             let unread = [address.parent(), address.declared()]
                 .iter()
-                .any(|p| live.not_read.contains_key(p));
+                .any(|p| live.not_read.contains_key(p) || unread_finders.contains(p));
             if address.key.is_some() && unread {
                 return None;
             }

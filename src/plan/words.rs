@@ -44,8 +44,9 @@ pub fn undeclared_sentence(plan: &Plan) -> Option<String> {
 }
 
 /// What a plan says of the `--target`/`--exclude` patterns it was made with; `None` for a
-/// plan of the whole configuration.
-pub fn selection_sentence(plan: &Plan) -> Option<String> {
+/// plan of the whole configuration. How many they left out is said only of a plan made now
+/// (`sealed` false): the digest does not cover it.
+pub fn selection_sentence(plan: &Plan, sealed: bool) -> Option<String> {
     let selection = plan.selection.as_ref()?;
     let mut patterns = Vec::new();
     for (flag, list) in [
@@ -54,10 +55,13 @@ pub fn selection_sentence(plan: &Plan) -> Option<String> {
     ] {
         patterns.extend(list.iter().map(|p| format!("{flag} {p}")));
     }
-    let left_out = match selection.not_selected {
-        0 => "nothing else was left out".to_string(),
-        1 => "1 declared resource or instance was not selected, and not read".to_string(),
-        n => format!("{n} declared resources and instances were not selected, and not read"),
+    let left_out = match (sealed, selection.not_selected) {
+        (true, _) => "what they left out was not read".to_string(),
+        (false, 0) => "nothing else was left out".to_string(),
+        (false, 1) => "1 declared resource or instance was not selected, and not read".to_string(),
+        (false, n) => {
+            format!("{n} declared resources and instances were not selected, and not read")
+        }
     };
     Some(format!(
         "Selected with {} (the patterns are covered by the digest): {left_out}.",

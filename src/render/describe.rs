@@ -279,8 +279,16 @@ pub(crate) fn action_groups(plan: &Plan) -> Vec<ActionGroup<'_>> {
     let mut groups: Vec<ActionGroup<'_>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for r in &plan.resources {
-        let desired = identity(&crate::digest::canonical_json(&r.desired), r);
-        let live = identity(&crate::digest::canonical_json(&r.live), r);
+        // An instance found under another (a snapshot under a template's instance) names
+        // itself by its key's last segment: set aside too, so that the same intent groups.
+        let found_as = |text: String| match r.key.as_deref().and_then(|k| k.rsplit_once('/')) {
+            Some((_, id)) if id != r.region && id != r.account && !text.contains("${found}") => {
+                text.replace(id, "${found}")
+            }
+            _ => text,
+        };
+        let desired = found_as(identity(&crate::digest::canonical_json(&r.desired), r));
+        let live = found_as(identity(&crate::digest::canonical_json(&r.live), r));
         for a in &r.actions {
             let key = format!(
                 "{}\n{}\n{}\n{}\n{}\n{:?}\n{:?}\n{desired}\n{live}",

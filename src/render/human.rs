@@ -109,7 +109,7 @@ pub(super) fn render(plan: &Plan, options: &RenderOptions, out: &mut dyn Write) 
     if let Some(sentence) = crate::plan::words::undeclared_sentence(plan) {
         writeln!(out, "{}", escape::value(&sentence))?;
     }
-    let selection = crate::plan::words::selection_sentence(plan);
+    let selection = crate::plan::words::selection_sentence(plan, options.sealed.is_some());
     for sentence in crate::plan::words::account_set_sentences(plan)
         .into_iter()
         .chain(selection)

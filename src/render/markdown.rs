@@ -187,7 +187,7 @@ fn ending(plan: &Plan, options: &RenderOptions) -> io::Result<Vec<u8>> {
         writeln!(out, "{}", text(&sentence))?;
     }
     let undeclared = crate::plan::words::undeclared_sentence(plan);
-    let selection = crate::plan::words::selection_sentence(plan);
+    let selection = crate::plan::words::selection_sentence(plan, options.sealed.is_some());
     for sentence in undeclared
         .into_iter()
         .chain(crate::plan::words::account_set_sentences(plan))

@@ -42,8 +42,14 @@ impl Scope {
     pub fn provider_line(&self) -> String {
         match self.providers.first().map(String::as_str) {
             Some("default") | None => String::new(),
-            Some(p) => format!(", provider: {p}"),
+            // An instance of a template is declared with the template's name.
+            Some(p) => format!(", provider: {}", p.split('[').next().unwrap_or(p)),
         }
+    }
+
+    /// Whether the scope is an instance of a provider template (`name[account/region]`).
+    pub fn is_template(&self) -> bool {
+        self.providers.first().is_some_and(|p| p.contains('['))
     }
 
     /// Turns a failed read of `operation` into the discovery error of this scope.

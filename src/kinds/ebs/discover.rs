@@ -51,9 +51,20 @@ fn unmanaged(scope: &Scope, id: &str, live: &EbsLive) -> Option<UnmanagedLock> {
         Some(t) => format!(", until: {t}"),
         None => format!(", duration_days: {}", lock.duration_days.unwrap_or(1)),
     };
+    // Under a template, snapshot ids are per account and region: a selection finds it.
+    let (which, address) = if scope.is_template() {
+        (
+            "select: { tags: { KEY: VALUE } } with a tag it has".to_string(),
+            format!("{suggested}[*/*/{id}]"),
+        )
+    } else {
+        (
+            format!("snapshots: [{id}]"),
+            suggested.instance(id).to_string(),
+        )
+    };
     let next_step = format!(
-        "Declare it as `{suggested}` (snapshots: [{id}]{provider_line}, mode: {mode}{expiry}) and run `lockward import '{}'` to manage it.",
-        suggested.instance(id)
+        "Declare it as `{suggested}` ({which}{provider_line}, mode: {mode}{expiry}) and run `lockward import '{address}'` to manage it."
     );
     let mut found = UnmanagedLock::new(
         Kind::EbsSnapshotLock,
