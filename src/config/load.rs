@@ -220,7 +220,7 @@ fn load_members(
         &source,
         &mut diagnostics,
     );
-    let expanded: Vec<(Kind, Node)> = kind_sections
+    let expanded: Vec<(Kind, std::borrow::Cow<'_, Node>)> = kind_sections
         .iter()
         .map(|(kind, value)| {
             (

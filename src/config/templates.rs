@@ -159,17 +159,27 @@ impl Fleet {
     }
 
     /// A kind's section (`value`, its blocks by name) with every block substituted, and each
-    /// block of a template replaced by its instances.
-    pub(crate) fn expand_section(
+    /// block of a template replaced by its instances: `value` itself, not a copy, when nothing
+    /// in it is a template's or holds `${`.
+    pub(crate) fn expand_section<'v>(
         &mut self,
         kind: Kind,
-        value: &Node,
+        value: &'v Node,
         source: &Source<'_>,
         diagnostics: &mut Vec<Diagnostic>,
-    ) -> Node {
+    ) -> std::borrow::Cow<'v, Node> {
         let Content::Map(entries) = &value.content else {
-            return value.clone();
+            return std::borrow::Cow::Borrowed(value);
         };
+        let templated = entries.iter().any(|(_, block)| {
+            block
+                .get("provider")
+                .and_then(|(_, v)| v.as_str())
+                .is_some_and(|p| self.templates.contains_key(p))
+        });
+        if !templated && !mentions(value, "${") {
+            return std::borrow::Cow::Borrowed(value);
+        }
         let mut out = Vec::with_capacity(entries.len());
         for (key, block) in entries {
             let name = key.as_str().unwrap_or_default();
@@ -275,10 +285,10 @@ impl Fleet {
                 }
             }
         }
-        Node {
+        std::borrow::Cow::Owned(Node {
             content: Content::Map(out),
             span: value.span,
-        }
+        })
     }
 
     /// The block of one instance, and its provider made if it was not yet.
