@@ -574,6 +574,16 @@ fn the_report_names_each_account_and_sums_its_regions() {
     }
 }
 
+/// The IAM action and the resource a recorded call needs; `None` for GetCallerIdentity, which
+/// needs no permission.
+fn needed(call: &Value) -> Option<(String, String)> {
+    let (service, op) = (call["service"].as_str()?, call["operation"].as_str()?);
+    (op != "GetCallerIdentity").then(|| {
+        let resource = call["params"]["RoleArn"].as_str().unwrap_or("*");
+        (format!("{service}:{op}"), resource.to_string())
+    })
+}
+
 /// `iam-policy --provider` for a template is the member role's policy: it allows every call
 /// made in the member accounts (by the role), and nothing of the management account's (the
 /// Organizations listing, AssumeRole); `--trust` lets the management account assume the role
@@ -617,22 +627,17 @@ fn a_templates_member_role_policy_and_trust_policy_allow_what_apply_does_with_th
         .iter()
         .any(|c| c["operation"] == "PutBackupVaultLockConfiguration"));
     for call in &calls {
-        let (service, op) = (
-            call["service"].as_str().unwrap(),
-            call["operation"].as_str().unwrap(),
-        );
-        if op == "GetCallerIdentity" {
+        let Some((action, resource)) = needed(call) else {
             continue;
-        }
-        let action = format!("{service}:{op}");
-        let resource = call["params"]["RoleArn"].as_str().unwrap_or("*");
+        };
+        let resource = resource.as_str();
         if call["account"] == MANAGEMENT {
             assert!(
                 !allows(&member_role, &action, resource),
                 "the member role's policy allows {action}, made in the management account"
             );
             assert!(allows(&whole, &action, resource), "{action} on {resource}");
-            if service == "organizations" {
+            if action.starts_with("organizations:") {
                 assert!(allows(&management, &action, resource), "{action}");
             }
         } else {
@@ -642,7 +647,7 @@ fn a_templates_member_role_policy_and_trust_policy_allow_what_apply_does_with_th
             );
             assert!(!allows(&management, &action, resource), "{action}");
         }
-        if op == "AssumeRole" {
+        if action == "sts:AssumeRole" {
             let statement = &trust["Statement"][0];
             assert_eq!(
                 statement["Principal"]["AWS"],
@@ -676,17 +681,12 @@ fn a_templates_member_role_policy_and_trust_policy_allow_what_apply_does_with_th
         .iter()
         .any(|c| c["operation"] == "ListBackupVaults"));
     for call in &calls[seen..] {
-        let (service, op) = (
-            call["service"].as_str().unwrap(),
-            call["operation"].as_str().unwrap(),
-        );
-        if op == "GetCallerIdentity" {
+        let Some((action, resource)) = needed(call) else {
             continue;
-        }
-        let action = format!("{service}:{op}");
-        let resource = call["params"]["RoleArn"].as_str().unwrap_or("*");
-        let policy = match (call["account"] == MANAGEMENT, op) {
-            (true, "AssumeRole") => &whole_report,
+        };
+        let resource = resource.as_str();
+        let policy = match (call["account"] == MANAGEMENT, action.as_str()) {
+            (true, "sts:AssumeRole") => &whole_report,
             (true, _) => &management_report,
             (false, _) => &member_report,
         };
