@@ -390,9 +390,10 @@ impl Project {
         tracing::info!(resources = resources.len(), "read the live state");
         let recorded = plan::Recorded { state, history };
         let left_out = self.config.resources.len() - resources.len() + live.not_selected.len();
-        let plan = plan::plan(&self.config, &live, recorded, now)
-            .with_selection(selection.plan_selection(left_out))
-            .with_state_store(Some(store.clone()));
+        let plan = plan::plan(&self.config, &live, recorded, now).edited(|p| {
+            p.selection = selection.plan_selection(left_out);
+            p.state_store = Some(store.clone());
+        });
         let config = self.config.with_instances(&live.instances);
         Ok(Planned { plan, live, config })
     }

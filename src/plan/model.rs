@@ -612,6 +612,13 @@ pub struct PlanSelection {
     pub not_selected: usize,
 }
 
+impl PlanSelection {
+    /// What the digest covers of it: the patterns, not how many they left out.
+    pub fn digested(&self) -> Value {
+        serde_json::json!({"exclude": self.exclude, "target": self.target})
+    }
+}
+
 /// One account set as the plan was made from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -701,46 +708,43 @@ impl Plan {
             self.valid_until,
             self.resources.clone(),
         )
-        .with_undeclared(self.undeclared.clone())
-        .with_selection(self.selection.clone())
-        .with_account_sets(self.account_sets.clone())
-        .with_state_store(self.state_store.clone())
+        .edited(|p| {
+            p.undeclared = self.undeclared.clone();
+            p.selection = self.selection.clone();
+            p.account_sets = self.account_sets.clone();
+            p.state_store = self.state_store.clone();
+        })
     }
 
-    /// The same plan, made with `selection` (its digest covers the patterns).
-    pub fn with_selection(mut self, selection: Option<PlanSelection>) -> Plan {
-        self.selection = selection.map(|mut s| {
+    /// The same plan with `edit` made to its parts beside the resources (`undeclared`,
+    /// `selection`, `account_sets`, `state_store`), put in their order, and digested once.
+    pub fn edited(mut self, edit: impl FnOnce(&mut Plan)) -> Plan {
+        edit(&mut self);
+        self.undeclared.sort_by(|a, b| a.address.cmp(&b.address));
+        self.account_sets.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(s) = &mut self.selection {
             for patterns in [&mut s.target, &mut s.exclude] {
                 patterns.sort();
                 patterns.dedup();
             }
-            s
-        });
+        }
         self.digest = digest::sha256(self.digest_text().as_bytes());
         self
     }
 
-    /// The same plan, made from `sets` (its digest covers them).
-    pub fn with_account_sets(mut self, mut sets: Vec<AccountSetRef>) -> Plan {
-        sets.sort_by(|a, b| a.name.cmp(&b.name));
-        self.account_sets = sets;
-        self.digest = digest::sha256(self.digest_text().as_bytes());
-        self
+    /// The same plan, made with `selection` (its digest covers the patterns).
+    pub fn with_selection(self, selection: Option<PlanSelection>) -> Plan {
+        self.edited(|p| p.selection = selection)
     }
 
     /// The same plan, listing `undeclared` (its digest covers their addresses).
-    pub fn with_undeclared(mut self, mut undeclared: Vec<UndeclaredRecord>) -> Plan {
-        undeclared.sort_by(|a, b| a.address.cmp(&b.address));
-        self.undeclared = undeclared;
-        self.digest = digest::sha256(self.digest_text().as_bytes());
-        self
+    pub fn with_undeclared(self, undeclared: Vec<UndeclaredRecord>) -> Plan {
+        self.edited(|p| p.undeclared = undeclared)
     }
 
     /// The same plan, made against `store` (its digest covers it).
-    pub fn with_state_store(mut self, store: Option<StateStoreRef>) -> Plan {
-        self.state_store = store;
-        self.digest = digest::sha256(self.digest_text().as_bytes());
-        self
+    pub fn with_state_store(self, store: Option<StateStoreRef>) -> Plan {
+        self.edited(|p| p.state_store = store)
     }
 
     /// What the digest covers: per resource its address, kind, physical key, target, outcome,
@@ -782,10 +786,7 @@ impl Plan {
             );
         }
         if let (Some(selection), Value::Object(map)) = (&self.selection, &mut input) {
-            map.insert(
-                "selection".to_string(),
-                serde_json::json!({"exclude": selection.exclude, "target": selection.target}),
-            );
+            map.insert("selection".to_string(), selection.digested());
         }
         if let (Some(store), Value::Object(map)) = (&self.state_store, &mut input) {
             map.insert(
@@ -887,10 +888,7 @@ impl Plan {
         out.push(']');
         if let Some(selection) = &self.selection {
             out.push_str(",\"selection\":");
-            out.push_str(&digest::canonical_json_of(&serde_json::json!({
-                "exclude": selection.exclude,
-                "target": selection.target,
-            })));
+            out.push_str(&digest::canonical_json(&selection.digested()));
         }
         if let Some(store) = &self.state_store {
             out.push_str(",\"state_store\":");

@@ -137,9 +137,10 @@ pub fn plan(config: &Config, live: &LiveSnapshot, recorded: Recorded<'_>, now: T
     let valid_until = resources.iter().filter_map(|r| r.valid_until_hint).min();
     let resources: Vec<ResourcePlan> = resources.into_iter().map(|r| r.plan).collect();
     let undeclared = undeclared_records(config, live, recorded.state, &resources);
-    Plan::new(config_digest, state_ref, valid_until, resources)
-        .with_undeclared(undeclared)
-        .with_account_sets(account_sets(config))
+    Plan::new(config_digest, state_ref, valid_until, resources).edited(|p| {
+        p.undeclared = undeclared;
+        p.account_sets = account_sets(config);
+    })
 }
 
 /// The account sets the config's instances were made from (those a template uses), as read.
