@@ -325,20 +325,22 @@ fn warnings(
                     text(&describe::how_many(&line.members)),
                     line.consequence
                 )?;
-                let listed: Vec<String> = names
-                    .iter()
-                    .map(|n| match &n.spread {
-                        Some(spread) => {
-                            format!("{} {}", code(&n.address, Place::Block), text(spread))
-                        }
-                        None => code(&n.address, Place::Block),
-                    })
-                    .collect();
-                writeln!(out, ">   {}", listed.join(", "))?;
+                writeln!(out, ">   {}", listed(names).join(", "))?;
             }
         }
     }
     writeln!(out)
+}
+
+/// Each named resource or instance in code, with where its instances are when it has several.
+fn listed(names: &[describe::Named]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| match &n.spread {
+            Some(spread) => format!("{} {}", code(&n.address, Place::Block), text(spread)),
+            None => code(&n.address, Place::Block),
+        })
+        .collect()
 }
 
 /// Each distinct text the plan's actions set (a vault lock policy) on at least `shared`
@@ -366,16 +368,10 @@ fn texts_set(plan: &Plan, shared: usize, out: &mut dyn Write) -> io::Result<()> 
             html(&set.sha256),
             html(&describe::how_many(&set.members))
         );
-        let listed: Vec<String> = describe::named(&set.members, &counts)
-            .iter()
-            .map(|n| match &n.spread {
-                Some(spread) => {
-                    format!("{} {}", code(&n.address, Place::Block), text(spread))
-                }
-                None => code(&n.address, Place::Block),
-            })
-            .collect();
-        let mut intro = format!("For {}.", listed.join(", "));
+        let mut intro = format!(
+            "For {}.",
+            listed(&describe::named(&set.members, &counts)).join(", ")
+        );
         let names: Vec<String> = match set.has_names {
             true => describe::names_in(&set.in_full.text)
                 .into_iter()
