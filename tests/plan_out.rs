@@ -244,7 +244,6 @@ fn a_saved_plan_with_undeclared_records_or_a_selection_is_applied() {
         .collect();
     assert_eq!(locked.len(), 2, "{locked:?}");
     assert!(locked[1].contains("b1B2c3D4e5F"), "{locked:?}");
-    // The same patterns typed again plan the same digest; others do not.
     let again = env.lockward(&[
         "plan",
         "--target",
@@ -254,4 +253,19 @@ fn a_saved_plan_with_undeclared_records_or_a_selection_is_applied() {
     ]);
     let again: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(again["selection"]["not_selected"], 1);
+    // The same patterns in another order, or repeated, are the same selection: one digest.
+    let digest_of = |args: &[&str]| {
+        let run = env.lockward(&[&["plan", "--format", "json"], args].concat());
+        let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        plan["digest"].as_str().unwrap().to_string()
+    };
+    let (third, other) = ("rbin_rule_lock.third", "rbin_rule_lock.other");
+    let one = digest_of(&["--target", third, "--exclude", other]);
+    let reordered = digest_of(&["--exclude", other, "--target", third, "--target", third]);
+    assert_eq!(one, reordered);
+    assert_ne!(
+        one,
+        digest_of(&["--target", third]),
+        "the patterns are digested"
+    );
 }
